@@ -1,0 +1,61 @@
+# rolecat: `make help` lists the targets.  Two commands set everything up on a fresh machine
+# with python3 (3.11+), make and git:  make compile  and  make test.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CATALOG ?= catalog
+OUT    ?= build/terraform
+ACCOUNT ?=
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install compile validate test lint format type golden bench plan check clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install rolecat with its dev tools
+
+compile: $(STAMP) ## Compile $(CATALOG)/ into $(OUT)/ (one Terraform root module per account)
+	$(BIN)/rolecat compile $(CATALOG) -o $(OUT)
+
+validate: $(STAMP) ## Validate $(CATALOG)/ and print every finding
+	$(BIN)/rolecat validate $(CATALOG)
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff lint and format check, mypy --strict on src/
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+format: $(STAMP) ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+
+type: $(STAMP) ## mypy --strict on src/
+	$(BIN)/mypy
+
+golden: $(STAMP) ## Regenerate the golden Terraform of the example catalog (review the diff!)
+	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+bench: $(STAMP) ## Benchmarks: compile time vs. parsing, start-up, checks, scopedown throughput
+	$(BIN)/python bench/compile_bench.py
+	@if [ -f bench/checks_bench.py ]; then $(BIN)/python bench/checks_bench.py; fi
+	@if [ -f bench/scopedown_bench.py ]; then $(BIN)/python bench/scopedown_bench.py; fi
+
+plan: $(STAMP) ## Compile, then terraform init + plan per account (identity first); ACCOUNT=prod for one
+	$(BIN)/rolecat plan $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))
+
+check: lint test ## Everything CI runs
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

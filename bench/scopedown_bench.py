@@ -1,0 +1,182 @@
+"""Scopedown throughput against the raw limit, on a generated CloudTrail log.
+
+Writes N records (default 400,000) as gzipped ``{"Records": [...]}`` files shaped like
+CloudTrail's S3 delivery (2,000 records a file), then times, in this one process:
+
+* raw: ``gzip.decompress`` + ``orjson.loads`` of every file (the floor any reader pays);
+* scopedown: ``Scanner.scan_files`` for one role (attribution, window, eventID dedup,
+  mapping, resources), i.e. the whole core without the report.
+
+A quarter of the records belong to the role and every file holds some, so the needle
+pre-filter that skips files without the role never fires: this is the worst case.
+Prints records/second for both and their ratio (target >= 0.5).  Best of ``--repeat``.
+
+    python bench/scopedown_bench.py [--records N] [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+ACCOUNT = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/services/ReportExporter"
+PER_FILE = 2000
+
+EVENTS = [
+    ("s3.amazonaws.com", "GetObject"),
+    ("s3.amazonaws.com", "PutObject"),
+    ("s3.amazonaws.com", "ListObjects"),
+    ("dynamodb.amazonaws.com", "Query"),
+    ("kms.amazonaws.com", "Decrypt"),
+    ("sts.amazonaws.com", "GetCallerIdentity"),
+    ("lambda.amazonaws.com", "ListFunctions20150331"),
+    ("logs.amazonaws.com", "PutLogEvents"),
+    ("ec2.amazonaws.com", "DescribeInstances"),
+    ("monitoring.amazonaws.com", "PutMetricData"),
+]
+
+
+def _identity(rng: random.Random, mine: bool) -> dict[str, object]:
+    if mine:
+        role, name = ROLE_ARN, "ReportExporter"
+    else:
+        name = f"OtherRole{rng.randrange(50)}"
+        role = f"arn:aws:iam::{ACCOUNT}:role/services/{name}"
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROAEXAMPLE{rng.randrange(10**6)}:session",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/session",
+        "accountId": ACCOUNT,
+        "accessKeyId": "ASIAEXAMPLEEXAMPLE",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLE",
+                "arn": role,
+                "accountId": ACCOUNT,
+                "userName": name,
+            },
+            "attributes": {"creationDate": "2026-10-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    }
+
+
+def _record(rng: random.Random, i: int) -> dict[str, object]:
+    source, name = EVENTS[rng.randrange(len(EVENTS))]
+    params: dict[str, object] = {}
+    resources: list[dict[str, str]] = []
+    if source == "s3.amazonaws.com":
+        bucket = f"bucket-{rng.randrange(4)}"
+        params = {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com"}
+        if name != "ListObjects":
+            params["key"] = f"reports/2026/{rng.randrange(10**5)}.csv"
+            resources = [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{params['key']}"}]
+    elif source == "dynamodb.amazonaws.com":
+        params = {"tableName": "prod-reports", "keyConditionExpression": "pk = :v"}
+    elif source == "kms.amazonaws.com":
+        params = {"encryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+        resources = [{"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/abcd-{rng.randrange(3)}"}]
+    rec: dict[str, object] = {
+        "eventVersion": "1.09",
+        "userIdentity": _identity(rng, rng.random() < 0.25),
+        "eventTime": f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d}Z",
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "10.0.0.1",
+        "userAgent": "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux lang/python#3.12",
+        "requestParameters": params or None,
+        "responseElements": None,
+        "requestID": f"{rng.getrandbits(64):016x}",
+        "eventID": f"{rng.getrandbits(128):032x}",
+        "readOnly": True,
+        "eventType": "AwsApiCall",
+        "managementEvent": source != "s3.amazonaws.com",
+        "recipientAccountId": ACCOUNT,
+        "eventCategory": "Data" if source == "s3.amazonaws.com" else "Management",
+        "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256"},
+    }
+    if resources:
+        rec["resources"] = resources
+    if rng.random() < 0.01:
+        rec["errorCode"] = "AccessDenied"
+    return rec
+
+
+def generate(folder: Path, total: int, seed: int = 6) -> list[Path]:
+    rng = random.Random(seed)
+    files = []
+    for n, start in enumerate(range(0, total, PER_FILE)):
+        records = [_record(rng, i) for i in range(start, min(start + PER_FILE, total))]
+        path = folder / f"{ACCOUNT}_CloudTrail_eu-west-1_20261001T{n:04d}Z_bench.json.gz"
+        path.write_bytes(gzip.compress(orjson.dumps({"Records": records}), compresslevel=6))
+        files.append(path)
+    return files
+
+
+def raw_limit(files: list[Path]) -> int:
+    n = 0
+    for f in files:
+        n += len(orjson.loads(gzip.decompress(f.read_bytes()))["Records"])
+    return n
+
+
+def core(files: list[Path]) -> int:
+    from rolecat.iam.actions import ActionDB
+    from rolecat.scopedown.scan import Scanner
+
+    scanner = Scanner(ROLE_ARN, ActionDB.load())
+    scanner.scan_files(files)
+    return scanner.result.records
+
+
+def best_of(repeat: int, fn: object, files: list[Path]) -> tuple[float, int]:
+    best, count = float("inf"), 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        count = fn(files)  # type: ignore[operator]
+        best = min(best, time.perf_counter() - t0)
+    return best, count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=400_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the generated log here and keep it")
+    args = parser.parse_args()
+
+    from rolecat.iam.actions import ActionDB
+
+    ActionDB.load()  # loaded once per process; not part of the throughput
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        files = generate(folder, args.records)
+        size = sum(f.stat().st_size for f in files)
+        print(f"generated {args.records:,} records in {len(files)} files ({size / 1e6:.1f} MB gz) "
+              f"in {time.perf_counter() - t0:.1f} s")
+        raw_t, raw_n = best_of(args.repeat, raw_limit, files)
+        core_t, core_n = best_of(args.repeat, core, files)
+    assert raw_n == core_n == args.records, (raw_n, core_n)
+    raw_rate, core_rate = raw_n / raw_t, core_n / core_t
+    ratio = core_rate / raw_rate
+    print(f"raw limit (gzip + orjson): {raw_rate:12,.0f} records/s  ({raw_t:.2f} s)")
+    print(f"rolecat scopedown core:    {core_rate:12,.0f} records/s  ({core_t:.2f} s)")
+    print(f"ratio: {ratio:.2f} (target >= 0.50){'' if ratio >= 0.5 else '  BELOW TARGET'}")
+    return 0 if ratio >= 0.5 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Command line: thin wrappers over the pipeline.  Exit 0 ok, 1 catalog problems, 2 usage/internal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="rolecat",
+    help="Compile a YAML catalog of AWS IAM job-function roles into reviewed Terraform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_state = {"debug": False}
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+CatalogArg = Annotated[Path, typer.Argument(help="Catalog folder.", show_default=True)]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="Compare dates with this instant instead of the clock (YYYY-MM-DD or datetime with zone)."),
+]
+
+
+def parse_now(text: str | None) -> dt.datetime | None:
+    from .timeutil import TimeError, parse_instant
+
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except TimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--now") from None
+
+
+def fail_usage(message: str) -> NoReturn:
+    typer.echo(f"rolecat: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .iam.actions import ActionDB
+
+        typer.echo(f"rolecat {__version__}")
+        typer.echo(f"IAM action database: {ActionDB.load().version}")
+        try:
+            from .iam.managed import snapshot_info
+
+            typer.echo(f"AWS managed policies: {snapshot_info()}")
+        except ImportError:  # pragma: no cover
+            pass
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show versions and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _emit(diags: list, fmt: Format, *, to_stdout: bool) -> None:  # type: ignore[type-arg]
+    from . import report
+
+    if fmt is Format.text:
+        report.write_text(diags, sys.stderr)
+        if diags:
+            typer.echo(report.summary(diags), err=True)
+        return
+    text = report.to_json(diags) if fmt is Format.json else report.to_sarif(diags)
+    if to_stdout:
+        sys.stdout.write(text)
+    else:
+        sys.stderr.write(text)
+
+
+@app.command()
+def validate(
+    catalog: CatalogArg = Path("catalog"),
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = FailOn.error,
+    now: NowOpt = None,
+) -> None:
+    """Check a catalog: schema, references, IAM checks and quotas. Writes nothing."""
+    from .diagnostics import Severity
+    from .pipeline import UsageError, load_catalog
+    from .report import fails
+
+    when = parse_now(now)
+    try:
+        _, diags = load_catalog(catalog, when)
+    except UsageError as exc:
+        fail_usage(str(exc))
+    _emit(diags, format, to_stdout=True)
+    if format is Format.text and not diags:
+        typer.echo(f"{catalog}: ok", err=True)
+    raise typer.Exit(EXIT_FINDINGS if fails(diags, Severity.parse(fail_on.value)) else EXIT_OK)
+
+
+@app.command("compile")
+def compile_(
+    catalog: CatalogArg = Path("catalog"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build/terraform"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 with a diff when OUT is not up to date.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty folder that has no rolecat manifest.")
+    ] = False,
+    prune_accounts: Annotated[
+        bool,
+        typer.Option("--prune-accounts", help="Remove generated files of accounts no longer in the catalog."),
+    ] = False,
+    now: NowOpt = None,
+) -> None:
+    """Compile a catalog into one Terraform root module per account."""
+    from .diagnostics import has_errors
+    from .pipeline import UsageError, compile_catalog, render_catalog
+
+    when = parse_now(now)
+    try:
+        if check:
+            from .render import RenderedFile
+            from .write import diff_output
+
+            _, diags, files = render_catalog(catalog, when)
+            _emit(diags, Format.text, to_stdout=False)
+            if has_errors(diags):
+                raise typer.Exit(EXIT_FINDINGS)
+            diff = diff_output([f for f in files if isinstance(f, RenderedFile)], out)
+            if diff:
+                sys.stdout.write(diff)
+                typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)
+                raise typer.Exit(EXIT_FINDINGS)
+            typer.echo(f"{out} is up to date", err=True)
+            raise typer.Exit(EXIT_OK)
+        ok, diags = compile_catalog(catalog, out, when, force=force, prune_accounts=prune_accounts)
+    except UsageError as exc:
+        fail_usage(str(exc))
+    _emit(diags, Format.text, to_stdout=False)
+    if not ok:
+        typer.echo("nothing was written", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    typer.echo(f"compiled {catalog} -> {out}", err=True)
+
+
+@app.command()
+def schema(
+    name: Annotated[str, typer.Argument(help="Which schema: catalog, users or role.")] = "catalog",
+) -> None:
+    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml or a role file."""
+    from .schema import SCHEMA_NAMES, schema_text
+
+    if name not in SCHEMA_NAMES:
+        fail_usage(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMA_NAMES)}")
+    sys.stdout.write(schema_text(name))  # type: ignore[arg-type]
+
+
+def _register_plugins() -> None:
+    from .scopedown.command import register as register_scopedown
+    from .workflow.command import register as register_workflow
+
+    register_workflow(app)
+    register_scopedown(app)
+
+
+def main() -> None:
+    """Console entry point: no tracebacks for users, exit 2 on internal errors."""
+    _register_plugins()
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()  # standalone: usage errors exit 2, typer.Exit carries our codes
+    except KeyboardInterrupt:
+        typer.echo("rolecat: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(
+            f"rolecat: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)

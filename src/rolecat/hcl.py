@@ -1,0 +1,162 @@
+"""HCL text: string escaping, values as HCL expressions, and hclfmt's alignment.
+
+Every user string that reaches the generated Terraform passes through ``quote``: the
+one place that knows HCL's escapes.  ``${`` and ``%{`` start template sequences in
+HCL strings, so they are doubled (``$${``, ``%%{``) and reach AWS as written.
+
+``align`` reproduces the one layout rule of ``hclfmt``/``terraform fmt`` that our
+templates cannot express directly: in a run of consecutive single-line attributes
+(no blank line, comment or multi-line value in between) the ``=`` signs line up.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+INDENT = "  "
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor"}
+
+
+def quote(text: str) -> str:
+    """``text`` as an HCL quoted string literal, template sequences escaped."""
+    out = ['"']
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch in "$%" and i + 1 < n and text[i + 1] == "{":
+            out.append(ch + ch + "{")
+            i += 2
+            continue
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F or 0x80 <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:  # lone surrogate: not encodable as UTF-8
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+        i += 1
+    out.append('"')
+    return "".join(out)
+
+
+def key(name: str) -> str:
+    """An object key: bare when it is a plain identifier, quoted otherwise."""
+    if _IDENT.match(name) and name not in _KEYWORDS:
+        return name
+    return quote(name)
+
+
+def value(v: Any, level: int = 0) -> str:
+    """A JSON-like value as an HCL expression; multi-line objects and lists.
+
+    ``level`` is the indentation level of the line the expression starts on.
+    """
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return json.dumps(v)
+    if isinstance(v, str):
+        return quote(v)
+    pad = INDENT * (level + 1)
+    end = INDENT * level
+    if isinstance(v, Mapping):
+        if not v:
+            return "{}"
+        lines = [f"{pad}{key(str(k))} = {value(item, level + 1)}" for k, item in v.items()]
+        return "{\n" + "\n".join(lines) + f"\n{end}}}"
+    if isinstance(v, Sequence):
+        if not v:
+            return "[]"
+        lines = [f"{pad}{value(item, level + 1)}," for item in v]
+        return "[\n" + "\n".join(lines) + f"\n{end}]"
+    raise TypeError(f"cannot render {type(v).__name__} as HCL")
+
+
+def jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
+    """``jsonencode({...})`` of a policy document, as Terraform users write it."""
+    inner = value(doc, level)
+    return f"jsonencode({inner})"
+
+
+def string_list(items: Sequence[str], level: int = 0) -> str:
+    """A list of strings: inline when short, one per line otherwise."""
+    if not items:
+        return "[]"
+    inline = "[" + ", ".join(quote(s) for s in items) + "]"
+    if len(items) == 1 or len(inline) <= 80:
+        return inline
+    return value(list(items), level)
+
+
+_ATTR = re.compile(r'^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*") = (?P<rest>.*)$')
+_OPENERS = ("{", "[", "(", "({", "([")
+
+
+def _single_line_attr(line: str) -> re.Match[str] | None:
+    m = _ATTR.match(line)
+    if m is None:
+        return None
+    rest = m.group("rest")
+    if rest.endswith(_OPENERS):
+        return None
+    return m
+
+
+def align(text: str) -> str:
+    """Line up ``=`` in runs of consecutive single-line attributes, as hclfmt does."""
+    lines = text.split("\n")
+    out: list[str] = []
+    run: list[re.Match[str]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        width = max(len(m.group("key")) for m in run)
+        for m in run:
+            k = m.group("key")
+            out.append(f"{m.group('indent')}{k}{' ' * (width - len(k))} = {m.group('rest')}")
+        run.clear()
+
+    for line in lines:
+        m = _single_line_attr(line)
+        if m is not None and (not run or m.group("indent") == run[0].group("indent")):
+            run.append(m)
+            continue
+        flush()
+        if m is not None:
+            run.append(m)
+        else:
+            out.append(line)
+    flush()
+    return "\n".join(out)
+
+
+_LABEL_BAD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def label(name: str) -> str:
+    """A Terraform block label from an IAM name (which may hold ``+=,.@``)."""
+    out = _LABEL_BAD.sub("_", name)
+    if not out or not (out[0].isalpha() or out[0] == "_"):
+        out = "_" + out
+    return out

@@ -1,0 +1,108 @@
+"""IAM wildcard patterns: ``*`` matches any run of characters, ``?`` any one character.
+
+IAM has no other glob syntax (no ``[...]``), so ``fnmatch`` is the wrong tool: it would
+read brackets as character classes.  Besides matching a concrete string, the engine
+needs two questions about pairs of patterns: can they match a common string
+(``overlaps``), and does one match everything the other does (``covers``).
+Policy variables such as ``${aws:username}`` stand for an unknown value; ``widen``
+turns each into ``*``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def widen(pattern: str) -> str:
+    """Replace every policy variable ``${...}`` with ``*``."""
+    return _VARIABLE.sub("*", pattern) if "${" in pattern else pattern
+
+
+@cache
+def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    parts = []
+    for ch in pattern:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    """Whether the concrete ``text`` matches the IAM wildcard ``pattern``."""
+    if not has_wildcard(pattern):
+        return pattern.lower() == text.lower() if ignore_case else pattern == text
+    return compile_glob(pattern, ignore_case=ignore_case).fullmatch(text) is not None
+
+
+@cache
+def overlaps(a: str, b: str) -> bool:
+    """Whether some string matches both patterns (wildcards on both sides)."""
+    if not has_wildcard(a):
+        return matches(b, a)
+    if not has_wildcard(b):
+        return matches(a, b)
+    seen: dict[tuple[int, int], bool] = {}
+
+    def go(i: int, j: int) -> bool:
+        key = (i, j)
+        if key in seen:
+            return seen[key]
+        if i == len(a) and j == len(b):
+            result = True
+        elif i < len(a) and a[i] == "*":
+            # a's star matches nothing, or swallows b's next character (or b's star).
+            result = go(i + 1, j) or (j < len(b) and go(i, j + 1))
+        elif j < len(b) and b[j] == "*":
+            result = go(i, j + 1) or (i < len(a) and go(i + 1, j))
+        elif i < len(a) and j < len(b):
+            result = (a[i] == b[j] or a[i] == "?" or b[j] == "?") and go(i + 1, j + 1)
+        else:
+            result = False
+        seen[key] = result
+        return result
+
+    return go(0, 0)
+
+
+@cache
+def covers(outer: str, inner: str) -> bool:
+    """Whether every string ``inner`` matches also matches ``outer``.
+
+    Sound but not complete: it answers True only when a star of ``outer`` can absorb
+    each wildcard of ``inner``, which is every case policies meet in practice.
+    """
+    if outer in ("*", inner):
+        return True
+    if not has_wildcard(inner):
+        return matches(outer, inner)
+    seen: dict[tuple[int, int], bool] = {}
+
+    def go(i: int, j: int) -> bool:
+        key = (i, j)
+        if key in seen:
+            return seen[key]
+        if i == len(outer):
+            result = j == len(inner)
+        elif outer[i] == "*":
+            result = go(i + 1, j) or (j < len(inner) and go(i, j + 1))
+        elif j == len(inner):
+            result = False
+        elif outer[i] == "?":
+            result = inner[j] != "*" and go(i + 1, j + 1)
+        else:
+            result = inner[j] == outer[i] and go(i + 1, j + 1)
+        seen[key] = result
+        return result
+
+    return go(0, 0)

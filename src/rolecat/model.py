@@ -1,0 +1,198 @@
+"""The typed catalog: frozen dataclasses built from validated source documents.
+
+Everything after the build stage works on these objects only.  Each object keeps the
+display path of the file it came from (``source``) so a check can point at it through
+``Catalog.locate``.  Collections are tuples sorted by name, so iteration order, and
+therefore the generated output, never depends on file-system order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .diagnostics import Location
+from .source import KeyPath, SourceDoc
+
+PARTITION = "aws"
+
+RoleKind = Literal["human", "service"]
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    id: str
+    identity: bool
+    environment: str | None
+    region: str
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    attributes: Mapping[str, str]  # email, team, ... (all optional, passed to tags)
+
+
+@dataclass(frozen=True)
+class TemporaryMember:
+    user: str
+    until: dt.datetime  # exclusive, timezone-aware UTC
+    until_text: str  # as written in the catalog
+    reason: str | None
+    index: int  # position in the role file's temporary_members list
+
+    @property
+    def until_iso(self) -> str:
+        """``until`` as AWS's aws:CurrentTime comparison wants it: ISO 8601 UTC with Z."""
+        return self.until.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def is_active(self, now: dt.datetime) -> bool:
+        return now < self.until
+
+
+@dataclass(frozen=True)
+class DelegatedRoleCreation:
+    boundary: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    check: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    source: str  # display path of the role file
+    description: str | None
+    kind: RoleKind
+    accounts: tuple[str, ...]
+    owners: tuple[str, ...]
+    policies: tuple[str, ...]
+    managed_policies: tuple[str, ...]  # as written
+    managed_policy_arns: tuple[str, ...]  # resolved, same order
+    boundary: str | None
+    admin: bool
+    path: str
+    max_session_duration: int
+    mfa_max_age: int
+    members: tuple[str, ...]
+    temporary_members: tuple[TemporaryMember, ...]
+    trusted_services: tuple[str, ...]
+    session_tags: bool = False
+    source_identity: bool = False
+    delegated_role_creation: DelegatedRoleCreation | None = None
+    accept: tuple[Acceptance, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_human(self) -> bool:
+        return self.kind == "human"
+
+    def arn(self, account: Account) -> str:
+        return f"arn:{PARTITION}:iam::{account.id}:role{self.path}{self.name}"
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """A file under policies/ or boundaries/, before per-account rendering."""
+
+    name: str
+    kind: Literal["policy", "boundary"]
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedPolicy:
+    """A policy or boundary document rendered for one account."""
+
+    file: PolicyFile
+    account: str
+    document: Mapping[str, Any]
+    doc: SourceDoc  # positions, in the rendered text (lines match the file)
+
+
+@dataclass(frozen=True)
+class Backend:
+    bucket: str
+    region: str
+    key_prefix: str
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class TerraformSettings:
+    required_version: str
+    aws_provider_version: str
+    deploy_role: str | None
+    backend: Backend | None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    region: str
+    role_path: str
+    service_role_path: str
+    max_session_duration: int
+    mfa_max_age: int
+    max_escalation_days: int | None = None
+    admin_member_limit: int = 3
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """IAM quotas in force; catalog.yaml ``quotas:`` may raise them up to AWS's maximums."""
+
+    trust_policy_size: int = 2048
+    managed_policies_per_role: int = 10
+    roles_per_account: int = 1000
+    customer_managed_policies_per_account: int = 1500
+    managed_policy_size: int = 6144  # fixed by AWS
+    groups_per_user: int = 10  # fixed by AWS
+
+
+@dataclass(frozen=True)
+class Catalog:
+    root: str  # display path of the catalog folder
+    organization: str
+    owners: tuple[str, ...]
+    defaults: Defaults
+    accounts: tuple[Account, ...]
+    users: tuple[User, ...]
+    roles: tuple[Role, ...]
+    policies: Mapping[str, PolicyFile]
+    boundaries: Mapping[str, PolicyFile]
+    terraform: TerraformSettings
+    quotas: Quotas
+    known_actions: tuple[str, ...]
+    # (kind, name, account) -> rendered document; kind is "policy" or "boundary"
+    rendered: Mapping[tuple[str, str, str], RenderedPolicy]
+    docs: Mapping[str, SourceDoc]  # display path -> loaded YAML, for locations
+    catalog_file: str
+    users_file: str
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def identity_account(self) -> Account:
+        return next(a for a in self.accounts if a.identity)
+
+    def account(self, name: str) -> Account:
+        return next(a for a in self.accounts if a.name == name)
+
+    def roles_in(self, account: str) -> tuple[Role, ...]:
+        return tuple(r for r in self.roles if account in r.accounts)
+
+    def locate(self, source: str, path: KeyPath = (), *, key: bool = False) -> Location:
+        doc = self.docs.get(source)
+        if doc is None:
+            return Location(source)
+        return doc.locate(path, key=key)
+
+    def policy(self, kind: str, name: str, account: str) -> RenderedPolicy:
+        return self.rendered[(kind, name, account)]

@@ -1,0 +1,94 @@
+"""The stages wired together: load -> schema -> model -> checks -> render -> write.
+
+Every stage hands on its value and its diagnostics; a run collects all of them, and
+renders nothing when any is an error.  Commands call ``load_catalog`` or
+``compile_catalog``; neither raises for anything wrong inside the catalog folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from .model import Catalog
+from .timeutil import utcnow
+
+
+class UsageError(Exception):
+    """A command-line mistake (exit 2): a CATALOG that does not exist, bad flags."""
+
+
+def display_path(path: Path) -> str:
+    """How diagnostics name files: relative to the working directory when inside it."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(path)
+    return rel.as_posix() or "."
+
+
+def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
+    from . import build, quotas
+
+    if not path.exists():
+        raise UsageError(f"catalog folder {path} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
+    now = now or utcnow()
+    sources = build.discover(path, display_path(path))
+    catalog, diags = build.build(sources, now)
+    if catalog is not None:
+        diags.extend(run_checks(catalog, now))
+        diags.extend(quotas.check(catalog))
+    return catalog, sort_diagnostics(diags)
+
+
+def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
+    from .iam.checks import run_checks as iam_checks
+    from .workflow.escalations import check_escalations
+
+    return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    ok: bool
+    diagnostics: list[Diagnostic]
+    written: bool = False
+
+
+def render_catalog(
+    path: Path, now: dt.datetime | None = None
+) -> tuple[Catalog | None, list[Diagnostic], list[object]]:
+    from .render import render
+
+    catalog, diags = load_catalog(path, now)
+    if catalog is None or has_errors(diags):
+        return catalog, diags, []
+    return catalog, diags, list(render(catalog))
+
+
+def compile_catalog(
+    catalog_path: Path,
+    out: Path,
+    now: dt.datetime | None = None,
+    *,
+    force: bool = False,
+    prune_accounts: bool = False,
+) -> tuple[bool, list[Diagnostic]]:
+    """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
+    from .render import RenderedFile
+    from .write import write_output
+
+    _, diags, files = render_catalog(catalog_path, now)
+    if has_errors(diags) or not files:
+        if not files and not has_errors(diags):
+            diags.append(error("C099", "nothing to compile"))
+        return False, diags
+    rendered = [f for f in files if isinstance(f, RenderedFile)]
+    problems = write_output(rendered, out, force=force, prune_accounts=prune_accounts)
+    diags = sort_diagnostics([*diags, *problems])
+    return not has_errors(diags), diags

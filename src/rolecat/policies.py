@@ -1,0 +1,233 @@
+"""The policy documents rolecat writes itself: trust policies and the identity account's.
+
+Pure functions over the model; the renderer, the manifest and the quota checks all use
+the same documents, so what is measured is exactly what is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from .model import PARTITION, Account, Catalog, Role
+
+Document = dict[str, Any]
+VERSION = "2012-10-17"
+
+
+def user_arn(identity: Account, user: str) -> str:
+    return f"arn:{PARTITION}:iam::{identity.id}:user/{user}"
+
+
+def mfa_arn(identity: Account, user: str) -> str:
+    return f"arn:{PARTITION}:iam::{identity.id}:mfa/{user}"
+
+
+def trust_actions(role: Role) -> str | list[str]:
+    actions = ["sts:AssumeRole"]
+    if role.source_identity:
+        actions.append("sts:SetSourceIdentity")
+    if role.session_tags:
+        actions.append("sts:TagSession")
+    return actions[0] if len(actions) == 1 else actions
+
+
+def _human_conditions(role: Role) -> dict[str, dict[str, str]]:
+    cond: dict[str, dict[str, str]] = {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": str(role.mfa_max_age)},
+        "StringLike": {"sts:RoleSessionName": "${aws:username}"},
+    }
+    if role.source_identity:
+        cond["StringEquals"] = {"sts:SourceIdentity": "${aws:username}"}
+    return cond
+
+
+def _principals(arns: list[str]) -> str | list[str]:
+    return arns[0] if len(arns) == 1 else arns
+
+
+def trust_policy(catalog: Catalog, role: Role) -> Document:
+    """The role's assume-role policy, identical in every account it is deployed to.
+
+    Human roles: members by user ARN with MFA (``Bool``, never ``BoolIfExists``), MFA age
+    and the session name pinned to the user name.  Temporary members get one statement
+    per distinct ``until`` (so many escalations ending together cost one statement),
+    bounded by ``DateLessThan aws:CurrentTime``.
+    """
+    if not role.is_human:
+        return {
+            "Version": VERSION,
+            "Statement": [
+                {
+                    "Sid": "TrustedServices",
+                    "Effect": "Allow",
+                    "Principal": {"Service": _principals(list(role.trusted_services))},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    identity = catalog.identity_account
+    statements: list[Document] = []
+    if role.members:
+        statements.append(
+            {
+                "Sid": "Members",
+                "Effect": "Allow",
+                "Principal": {"AWS": _principals(sorted(user_arn(identity, u) for u in role.members))},
+                "Action": trust_actions(role),
+                "Condition": _human_conditions(role),
+            }
+        )
+    by_until: dict[str, set[str]] = defaultdict(set)
+    for t in role.temporary_members:
+        by_until[t.until_iso].add(t.user)
+    for until in sorted(by_until):
+        cond = _human_conditions(role)
+        cond["DateLessThan"] = {"aws:CurrentTime": until}
+        sid = "TemporaryUntil" + until.replace("-", "").replace(":", "")
+        statements.append(
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"AWS": _principals(sorted(user_arn(identity, u) for u in by_until[until]))},
+                "Action": trust_actions(role),
+                "Condition": cond,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def self_service_policy(identity: Account) -> Document:
+    """Every user manages their own password, access keys and MFA device, nothing else.
+
+    Follows AWS's documented "manage own credentials, MFA required" example: until the
+    user has signed in with MFA, everything except enrolling MFA and changing the
+    password is denied.  Virtual MFA devices must be named after the user, which makes
+    ``arn:aws:iam::<id>:mfa/<user>`` every user's MFA serial.
+    """
+    acct = identity.id
+    me = f"arn:{PARTITION}:iam::{acct}:user/${{aws:username}}"
+    my_mfa = f"arn:{PARTITION}:iam::{acct}:mfa/${{aws:username}}"
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ViewAccountPasswordPolicyAndMFADevices",
+                "Effect": "Allow",
+                "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ManageOwnPasswordAndAccessKeys",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:ChangePassword",
+                    "iam:CreateAccessKey",
+                    "iam:DeleteAccessKey",
+                    "iam:GetAccessKeyLastUsed",
+                    "iam:GetLoginProfile",
+                    "iam:GetUser",
+                    "iam:ListAccessKeys",
+                    "iam:UpdateAccessKey",
+                ],
+                "Resource": me,
+            },
+            {
+                "Sid": "CreateOwnVirtualMFADevice",
+                "Effect": "Allow",
+                "Action": ["iam:CreateVirtualMFADevice"],
+                "Resource": my_mfa,
+            },
+            {
+                "Sid": "ManageOwnMFA",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:DeactivateMFADevice",
+                    "iam:EnableMFADevice",
+                    "iam:ListMFADevices",
+                    "iam:ResyncMFADevice",
+                ],
+                "Resource": me,
+            },
+            {
+                "Sid": "DenyAllExceptMFASetupWithoutMFA",
+                "Effect": "Deny",
+                "NotAction": [
+                    "iam:ChangePassword",
+                    "iam:CreateVirtualMFADevice",
+                    "iam:EnableMFADevice",
+                    "iam:GetAccountPasswordPolicy",
+                    "iam:GetUser",
+                    "iam:ListMFADevices",
+                    "iam:ListVirtualMFADevices",
+                    "iam:ResyncMFADevice",
+                    "sts:GetSessionToken",
+                ],
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ],
+    }
+
+
+def assume_roles_policy(catalog: Catalog) -> Document:
+    """``sts:AssumeRole`` with MFA into the human role paths of every account.
+
+    Who may assume which role is decided by each role's trust policy; this grant only
+    opens the door, so adding a member never touches the identity account's policies.
+    """
+    resources: set[str] = set()
+    extra: dict[str, set[str]] = defaultdict(set)
+    for role in catalog.roles:
+        if not role.is_human:
+            continue
+        for name in role.accounts:
+            acct = catalog.account(name)
+            resources.add(f"arn:{PARTITION}:iam::{acct.id}:role{role.path}*")
+            if role.source_identity:
+                extra["sts:SetSourceIdentity"].add(role.arn(acct))
+            if role.session_tags:
+                extra["sts:TagSession"].add(role.arn(acct))
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    statements: list[Document] = []
+    if resources:
+        statements.append(
+            {
+                "Sid": "AssumeHumanRolesWithMFA",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": sorted(resources),
+                "Condition": mfa,
+            }
+        )
+    for action in sorted(extra):
+        sid = "Allow" + action.split(":")[1]
+        statements.append(
+            {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": sorted(extra[action]), "Condition": mfa}
+        )
+    if not statements:
+        statements.append(
+            {"Sid": "NoHumanRoles", "Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def aws_json(doc: Mapping[str, Any]) -> str:
+    """The JSON AWS receives from Terraform's ``jsonencode``: sorted keys, no spaces, <>& escaped."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def policy_size(doc: Mapping[str, Any]) -> int:
+    """Characters IAM counts against its size quotas: the JSON without whitespace."""
+    text = aws_json(doc)
+    return len(text) - sum(text.count(c) for c in " \t\r\n")

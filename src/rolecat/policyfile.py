@@ -1,0 +1,107 @@
+"""Policy and boundary files: placeholder rendering per account, in a sandbox.
+
+The files come from pull requests, so nothing in them may run.  Before Jinja sees a
+file, every template sequence in it is checked against the spec's short list of
+placeholders; anything else (``{% ... %}``, filters, attribute walks such as
+``{{ cycler.__init__.__globals__ }}``) is an error and the file is not rendered.  The
+allowed placeholders are then rendered in Jinja's immutable sandbox with
+StrictUndefined, so a placeholder without a value is an error, never an empty string.
+AWS policy variables (``${aws:username}``) are not Jinja syntax and pass through.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .diagnostics import Diagnostic, Location, error
+from .model import Account, PolicyFile
+
+PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organization", "region")
+_ALLOWED = re.compile(r"\{\{\s*(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\s*\}\}")
+_ANY_TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a file's template sequences are, found once per file."""
+
+    used: frozenset[str]
+    problems: tuple[Diagnostic, ...]
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def scan(file: PolicyFile) -> Scan:
+    text = file.text
+    used: set[str] = set()
+    problems: list[Diagnostic] = []
+    allowed_spans = []
+    for m in _ALLOWED.finditer(text):
+        used.add(m.group(1))
+        allowed_spans.append((m.start(), m.end()))
+    covered = {pos for start, end in allowed_spans for pos in range(start, end)}
+    for m in _ANY_TEMPLATE.finditer(text):
+        if m.start() in covered:
+            continue
+        line, col = _line_col(text, m.start())
+        snippet = text[m.start() : m.start() + 40].split("\n")[0]
+        problems.append(
+            error(
+                "T001",
+                f"template syntax other than the catalog placeholders: {snippet!r}",
+                Location(file.source, line, col),
+                "policy files may use only {{ account.id }}, {{ account.name }}, {{ account.environment }},"
+                " {{ organization }} and {{ region }}",
+            )
+        )
+    return Scan(frozenset(used), tuple(problems))
+
+
+@functools.cache
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, cache_size=0
+    )
+
+
+def render(
+    file: PolicyFile, found: Scan, account: Account, organization: str
+) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text for one account, or None with the reason."""
+    if found.problems:
+        return None, list(found.problems)
+    if not found.used:
+        return file.text, []
+    missing = [p for p in sorted(found.used) if p == "account.environment" and account.environment is None]
+    if missing:
+        m = re.search(r"\{\{\s*account\.environment\s*\}\}", file.text)
+        line, col = _line_col(file.text, m.start()) if m else (1, 1)
+        return None, [
+            error(
+                "T002",
+                f"placeholder {{{{ account.environment }}}} has no value for account {account.name!r}",
+                Location(file.source, line, col),
+                f"set environment: on account {account.name} in catalog.yaml, or do not use this file there",
+            )
+        ]
+    context = {
+        "account": {"id": account.id, "name": account.name, "environment": account.environment},
+        "organization": organization,
+        "region": account.region,
+    }
+    from jinja2 import TemplateError
+
+    try:
+        text: str = _environment().from_string(file.text).render(context)
+    except TemplateError as exc:  # pragma: no cover - the scan admits only plain placeholders
+        return None, [error("T003", f"cannot render: {exc}", Location(file.source))]
+    return text, []

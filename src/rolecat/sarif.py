@@ -1,0 +1,67 @@
+"""SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .diagnostics import Diagnostic, Severity
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+
+
+def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
+    summaries: dict[str, str] = {}
+    try:
+        from .iam.checks import CHECKS
+
+        for check in CHECKS:
+            summaries[check.code] = check.summary
+    except ImportError:  # pragma: no cover - the IAM checks ship with rolecat
+        pass
+    codes = sorted({d.code for d in diags})
+    return [
+        {"id": code, "shortDescription": {"text": summaries.get(code, code)}, "helpUri": f"docs/checks.md#{code.lower()}"}
+        for code in codes
+    ]
+
+
+def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
+    from . import __version__
+
+    rules = _rules(diags)
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    results = []
+    for d in diags:
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _LEVEL[d.severity],
+            "message": {"text": d.message + (f" (hint: {d.hint})" if d.hint else "")},
+        }
+        if d.location is not None:
+            region = {"startLine": max(d.location.line, 1), "startColumn": max(d.location.col, 1)}
+            result["locations"] = [
+                {"physicalLocation": {"artifactLocation": {"uri": d.location.path}, "region": region}}
+            ]
+        if d.accepted_reason is not None:
+            result["suppressions"] = [{"kind": "inSource", "justification": d.accepted_reason}]
+        results.append(result)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "rolecat",
+                        "version": __version__,
+                        "informationUri": "https://github.com/rolecat/rolecat",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }

@@ -1,0 +1,140 @@
+"""Schema stage: shape checks (types, patterns, enums, required and unknown keys).
+
+The JSON Schemas (2020-12) ship as package data and are what ``rolecat schema``
+prints, so editors (yaml-language-server) and rolecat agree on the format.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any, Literal
+
+from .diagnostics import Diagnostic, did_you_mean, error
+from .source import KeyPath, SourceDoc
+
+SchemaName = Literal["catalog", "users", "role"]
+SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role")
+
+_YAML_11_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false"}
+
+
+@functools.cache
+def schema_text(name: SchemaName) -> str:
+    return resources.files("rolecat").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+
+
+@functools.cache
+def schema(name: SchemaName) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(schema_text(name))
+    return result
+
+
+@functools.cache
+def _validator(name: SchemaName) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(name), format_checker=None)
+
+
+def _subschema(name: SchemaName, schema_path: list[str | int]) -> dict[str, Any]:
+    """The schema object an error's ``schema_path`` (minus the keyword) points at."""
+    node: Any = schema(name)
+    for part in schema_path[:-1]:
+        node = node[part]
+        if isinstance(node, dict) and "$ref" in node and part != "properties":
+            pass
+    if isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"].split("/")[-1]
+        node = schema(name)["$defs"][ref]
+    return node if isinstance(node, dict) else {}
+
+
+def _describe_type(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _where(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path) if path else "the document"
+
+
+def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
+    validator = _validator(name)
+    out: list[Diagnostic] = []
+    for err in validator.iter_errors(doc.data):
+        out.extend(_convert(err, doc, name))
+    return out
+
+
+def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
+    path: KeyPath = tuple(err.absolute_path)
+    kw = err.validator
+    where = _where(path)
+    if kw == "additionalProperties":
+        sub = _subschema(name, list(err.schema_path))
+        known = sorted(sub.get("properties", {}))
+        extras = [k for k in err.instance if k not in sub.get("properties", {})] if isinstance(err.instance, dict) else []
+        out = []
+        for key in extras:
+            suggestion = did_you_mean(key, known)
+            hint = f"did you mean {suggestion!r}?" if suggestion else f"known keys: {', '.join(known)}"
+            out.append(
+                error("S002", f"unknown key {key!r} in {where}", doc.locate((*path, key), key=True), hint)
+            )
+        return out
+    if kw == "required":
+        missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
+        return [
+            error("S003", f"missing required key {k!r} in {where}", doc.locate(path, key=True)) for k in missing
+        ]
+    loc = doc.locate(path)
+    if kw == "type":
+        expected = err.validator_value
+        exp = expected if isinstance(expected, str) else " or ".join(expected)
+        plain = doc.plain_scalars.get(path)
+        if exp == "string" and plain is not None:
+            return [
+                error(
+                    "S004",
+                    f"{where}: YAML read the unquoted value {plain} as {_describe_type(err.instance)}, "
+                    "not a string",
+                    loc,
+                    f"quote it: \"{plain}\"",
+                )
+            ]
+        return [error("S001", f"{where}: expected {exp}, got {_describe_type(err.instance)}", loc)]
+    if kw == "pattern":
+        hint = None
+        if path and path[-1] == "id" and "accounts" in path:
+            hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
+        return [error("S005", f"{where}: {err.instance!r} does not match {err.validator_value}", loc, hint)]
+    if kw == "propertyNames":
+        bad = err.instance
+        return [error("S005", f"{where}: name {bad!r} is not allowed ({err.message})", loc)]
+    if kw == "enum":
+        options = ", ".join(str(v) for v in err.validator_value)
+        plain = doc.plain_scalars.get(path)
+        hint = f'quote it: "{plain}"' if plain and plain.lower() in _YAML_11_WORDS else None
+        return [error("S006", f"{where}: {err.instance!r} is not one of: {options}", loc, hint)]
+    if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [error("S007", f"{where}: {err.message}", loc)]
+    if kw in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"):
+        return [error("S008", f"{where}: {err.message}", loc)]
+    if kw == "uniqueItems":
+        return [error("S009", f"{where}: list has duplicate entries", loc, "remove the repeated entry")]
+    return [error("S000", f"{where}: {err.message}", loc)]

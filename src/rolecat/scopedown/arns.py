@@ -1,0 +1,231 @@
+"""Resources: which ARNs a record names for an action, and how they generalise.
+
+A record names resources in ``resources[]`` (``ARN``, or ``ARNPrefix`` for S3 listings)
+and in ``requestParameters``: any top-level ``arn:`` string, plus the few names that
+identify a resource without an ARN (S3 ``bucketName``/``key``, Lambda ``functionName``,
+DynamoDB ``tableName``, SQS ``queueUrl``).  A candidate counts for an action only when it
+matches one of that action's resource-type ARN formats from the action database, so an
+ARN that is a parameter rather than the target (``iam:AttachRolePolicy``'s ``policyArn``)
+never narrows the action onto the wrong resource.  One record of an action that names no
+usable ARN makes that action's resource ``*``: a narrower suggestion would break the call.
+
+``PatternSet`` keeps the ARNs of one action in bounded memory: exact ARNs while there are
+at most ``EXACT_LIMIT`` per resource group, then one prefix pattern per group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rolecat.iam.globs import compile_glob, covers
+
+EXACT_LIMIT = 5  # distinct ARNs per group listed as they are
+MAX_GROUPS = 32  # groups per action before grouping coarsens
+_CUT = "/:-_."
+
+
+class ResourceTypeLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def arn_patterns(self) -> tuple[str, ...]: ...
+
+
+def _split(arn: str) -> list[str] | None:
+    parts = arn.split(":", 5)
+    return parts if len(parts) == 6 and parts[0] == "arn" else None
+
+
+def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
+    """ARNs (or ``prefix*`` patterns) a record names, in no particular order."""
+    res = record.get("resources")
+    if isinstance(res, list):
+        for item in res:
+            if isinstance(item, dict):
+                arn = item.get("ARN")
+                if isinstance(arn, str):
+                    yield arn
+                prefix = item.get("ARNPrefix")
+                if isinstance(prefix, str):
+                    yield prefix + "*"
+    params = record.get("requestParameters")
+    if not isinstance(params, dict):
+        return
+    for value in params.values():
+        if isinstance(value, str) and value.startswith("arn:"):
+            yield value
+    partition = "aws"
+    region = record.get("awsRegion") or "*"
+    account = record.get("recipientAccountId") or "*"
+    bucket = params.get("bucketName")
+    if isinstance(bucket, str) and bucket:
+        yield f"arn:{partition}:s3:::{bucket}"
+        key = params.get("key")
+        if isinstance(key, str) and key:
+            yield f"arn:{partition}:s3:::{bucket}/{key}"
+    function = params.get("functionName")
+    if isinstance(function, str) and function and not function.startswith("arn:"):
+        yield f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+    table = params.get("tableName")
+    if isinstance(table, str) and table and not table.startswith("arn:"):
+        yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+    queue = params.get("queueUrl")
+    if isinstance(queue, str) and queue.count("/") >= 4:
+        # https://sqs.<region>.amazonaws.com/<account>/<name>
+        _, _, host, q_account, name = queue.split("/", 4)
+        q_region = host.split(".")[1] if host.count(".") >= 2 else region
+        yield f"arn:{partition}:sqs:{q_region}:{q_account}:{name}"
+
+
+def copy_source_arn(record: Mapping[str, Any]) -> str | None:
+    """The object an S3 CopyObject/UploadPartCopy reads (``x-amz-copy-source: bucket/key``)."""
+    params = record.get("requestParameters")
+    source = params.get("x-amz-copy-source") if isinstance(params, dict) else None
+    if isinstance(source, str) and "/" in source.lstrip("/"):
+        return f"arn:aws:s3:::{source.split('?', 1)[0].lstrip('/')}"
+    return None
+
+
+@dataclass
+class ResourceFilter:
+    """Which candidate ARNs can be the resource of one action."""
+
+    action: str
+    scopeable: bool  # False: the action only takes "*" (or its resource types are unknown)
+    s3_kind: str | None = None  # "bucket" / "object" for S3, whose formats overlap
+    patterns: tuple[str, ...] = ()
+
+    def applies(self, arn: str) -> bool:
+        if self.s3_kind is not None:
+            parts = _split(arn)
+            if parts is None or parts[2] != "s3" or parts[3] or parts[4]:
+                return False
+            is_object = "/" in parts[5]
+            return is_object if self.s3_kind == "object" else not is_object and not arn.endswith("*")
+        probe = arn.rstrip("*")
+        return any(compile_glob(p).fullmatch(probe) or compile_glob(p).fullmatch(arn) for p in self.patterns)
+
+
+def resource_filter(action: str, types: tuple[ResourceTypeLike, ...] | None) -> ResourceFilter:
+    if not types:
+        return ResourceFilter(action, scopeable=False)
+    if action.startswith("s3:"):
+        names = {t.name for t in types}
+        if "object" in names:
+            return ResourceFilter(action, True, s3_kind="object")
+        if "bucket" in names:
+            return ResourceFilter(action, True, s3_kind="bucket")
+        return ResourceFilter(action, scopeable=False)
+    patterns = tuple(p for t in types for p in t.arn_patterns)
+    return ResourceFilter(action, bool(patterns), patterns=patterns)
+
+
+@dataclass
+class _Group:
+    exact: set[str] = field(default_factory=set)
+    prefix: str | None = None  # set once the group overflows: common prefix of resources
+    regions: set[str] = field(default_factory=set)
+
+
+def _type_key(service: str, resource: str) -> str:
+    if service == "s3":
+        slash = resource.find("/")
+        return resource[: slash + 1] if slash >= 0 else ""
+    cut = [i for i in (resource.find("/"), resource.find(":")) if i >= 0]
+    return resource[: min(cut) + 1] if cut else ""
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return a[:i]
+
+
+class PatternSet:
+    """The resources one action was used on, generalised on the fly, bounded in size."""
+
+    def __init__(self, exact_limit: int = EXACT_LIMIT) -> None:
+        self.exact_limit = exact_limit
+        self._groups: dict[tuple[str, ...], _Group] = {}
+        self._coarse = False
+        self.wide = False  # collapsed to "*": too many accounts/services to list
+
+    def add(self, arn: str) -> None:
+        if self.wide:
+            return
+        parts = _split(arn)
+        if parts is None:
+            key: tuple[str, ...] = ("", arn)
+            region = ""
+        else:
+            _, partition, service, region, account, resource = parts
+            tkey = "" if self._coarse else _type_key(service, resource.rstrip("*"))
+            key = (partition, service, account, tkey)
+        group = self._groups.get(key)
+        if group is None:
+            if len(self._groups) >= MAX_GROUPS:
+                self._coarsen()
+                self.add(arn)
+                return
+            group = self._groups[key] = _Group()
+            if self._coarse and parts is not None:
+                group.exact.add(arn)
+                group.prefix = parts[5].rstrip("*")
+        if group.prefix is None:
+            group.exact.add(arn)
+            if len(group.exact) > self.exact_limit:
+                self._overflow(group)
+        elif parts is not None:
+            group.prefix = _common_prefix(group.prefix, parts[5].rstrip("*"))
+            group.regions.add(region)
+
+    def _overflow(self, group: _Group) -> None:
+        resources: list[str] = []
+        for arn in group.exact:
+            parts = _split(arn)
+            if parts is not None:
+                resources.append(parts[5].rstrip("*"))
+                group.regions.add(parts[3])
+        if not resources:  # opaque strings: keep them, they are rare
+            return
+        prefix = resources[0]
+        for r in resources[1:]:
+            prefix = _common_prefix(prefix, r)
+        group.prefix = prefix
+        group.exact = {next(iter(group.exact))}  # remembers partition/service/account
+
+    def _coarsen(self) -> None:
+        old = [arn for g in self._groups.values() for arn in self._patterns_of_group(g)]
+        self._groups.clear()
+        if self._coarse:
+            self.wide = True
+            return
+        self._coarse = True
+        for arn in old:
+            self.add(arn)
+
+    @staticmethod
+    def _patterns_of_group(group: _Group) -> list[str]:
+        if group.prefix is None:
+            return sorted(group.exact)
+        parts = _split(next(iter(group.exact)))
+        assert parts is not None
+        _, partition, service, _, account, _ = parts
+        regions = group.regions
+        region = next(iter(regions)) if len(regions) == 1 else "*"
+        prefix = group.prefix
+        cut = max(prefix.rfind(c) for c in _CUT)
+        prefix = prefix[: cut + 1] if cut >= 0 else ""
+        return [f"arn:{partition}:{service}:{region}:{account}:{prefix}*"]
+
+    def patterns(self) -> list[str]:
+        """Sorted patterns, with any pattern another one covers left out."""
+        if self.wide:
+            return ["*"]
+        found = sorted({p for g in self._groups.values() for p in self._patterns_of_group(g)})
+        return [p for p in found if not any(o != p and covers(o, p) for o in found)]

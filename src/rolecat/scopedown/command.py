@@ -1,0 +1,257 @@
+"""``rolecat scopedown``: the command line over ``report.scopedown``.
+
+Exit codes: 0 ok (unreadable log files are warnings: the run goes on without them);
+1 catalog errors, no readable log file, or a ``--write-policy`` suggestion over the quota;
+2 usage errors (bad flags, missing paths, unknown role or account name).
+Everything but the requested output goes to stderr.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rolecat.diagnostics import Diagnostic
+
+    from .report import Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    policy = "policy"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scopedown")(scopedown_command)
+
+
+def _usage(message: str) -> NoReturn:
+    typer.echo(f"rolecat scopedown: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _emit(diags: list[Diagnostic]) -> None:
+    from rolecat.diagnostics import sort_diagnostics
+
+    for d in sort_diagnostics(diags):
+        typer.echo(d.format_text(), err=True)
+
+
+def parse_utc(text: str | None, flag: str) -> str | None:
+    """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC."""
+    from rolecat.timeutil import TimeError, parse_instant
+
+    if text is None:
+        return None
+    try:
+        try:
+            instant = parse_instant(text)
+        except TimeError as exc:
+            if "no time zone" not in str(exc):
+                raise
+            instant = parse_instant(text.strip() + "Z")
+    except TimeError as exc:
+        _usage(f"{flag}: {exc}")
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Progress:
+    """One self-rewriting line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, total_bytes: int) -> None:
+        self.total, self.total_bytes = total, total_bytes
+        self.done = self.bytes = self.records = 0
+        self.start = self._last = time.monotonic()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, path: Path, records: int) -> None:
+        self.done += 1
+        self.records += records
+        try:
+            self.bytes += path.stat().st_size
+        except OSError:
+            pass
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.1 or self.done == self.total):
+            self._last = now
+            share = self.bytes / self.total_bytes if self.total_bytes else self.done / max(self.total, 1)
+            bar = "#" * int(share * 30)
+            rate = self.records / max(now - self.start, 1e-9)
+            sys.stderr.write(
+                f"\r[{bar:<30}] {self.done}/{self.total} files  {self.records:,} records  {rate:,.0f}/s"
+            )
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 90 + "\r")
+            sys.stderr.flush()
+
+
+def scopedown_command(
+    logs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines."),
+    ] = None,
+    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
+    role: Annotated[str | None, typer.Option("--role", help="Role name in the catalog.")] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Account name; required when the role is in several.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only events at or after this UTC date/datetime.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only events before this UTC date/datetime.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    write_policy: Annotated[
+        str | None,
+        typer.Option("--write-policy", help="Write the suggestion to CATALOG/policies/NAME.json (within the quota)."),
+    ] = None,
+    emit_athena_sql: Annotated[
+        bool, typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs.")
+    ] = False,
+    athena_table: Annotated[
+        str, typer.Option("--athena-table", help="CloudTrail table name for --emit-athena-sql.")
+    ] = "cloudtrail_logs",
+) -> None:
+    """Suggest a least-privilege policy for a service role from the CloudTrail calls it made."""
+    from rolecat.diagnostics import Location, error, has_errors, warning
+    from rolecat.pipeline import UsageError, load_catalog
+
+    from .context import SelectionError, find_role, pick_account, role_context
+
+    if role is None:
+        _usage("--role is required")
+    if write_policy is not None and not _POLICY_NAME.match(write_policy):
+        _usage(f"--write-policy {write_policy!r}: a policy name uses letters, digits and +=,.@_- only")
+    if not emit_athena_sql and not logs:
+        _usage("give at least one log file or folder (or --emit-athena-sql)")
+    since_s, until_s = parse_utc(since, "--since"), parse_utc(until, "--until")
+    if since_s and until_s and since_s >= until_s:
+        _usage(f"--since {since_s} is not before --until {until_s}")
+
+    try:
+        cat, diags = load_catalog(catalog)
+    except UsageError as exc:
+        _usage(str(exc))
+    if cat is None or has_errors(diags):
+        _emit([d for d in diags if d.is_error])
+        raise typer.Exit(EXIT_FINDINGS)
+    try:
+        found = find_role(cat, role)
+        account_name = pick_account(cat, found, account)
+    except SelectionError as exc:
+        typer.echo(f"rolecat scopedown: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_FINDINGS) from None
+    ctx = role_context(cat, found, account_name)
+
+    if emit_athena_sql:
+        from .athena import athena_sql
+
+        typer.echo(athena_sql(ctx.arn, since=since_s, until=until_s, table=athena_table), nl=False)
+        raise typer.Exit(EXIT_OK)
+
+    from .actiondb import load_action_db
+    from .logs import discover
+    from .report import policy_text, render_text, scopedown
+
+    files, missing = discover(logs or [])
+    if missing:
+        _usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+    problems: list[Diagnostic] = []
+    if found.kind != "service":
+        problems.append(
+            warning(
+                "SD005",
+                f"{found.name} is a {found.kind} role: scopedown is meant for service roles, whose needs "
+                "do not change from person to person",
+                cat.locate(found.source),
+            )
+        )
+    db = load_action_db()
+    total_bytes = 0
+    for f in files:
+        try:
+            total_bytes += f.stat().st_size
+        except OSError:
+            pass
+    progress = Progress(len(files), total_bytes)
+    try:
+        report = scopedown(files, ctx, db, since=since_s, until=until_s, progress=progress)
+    finally:
+        progress.close()
+
+    for p in report.scan.problems:
+        code = "SD001" if p.fatal else "SD002"
+        problems.append(warning(code, p.message + (": file skipped" if p.fatal else ""), Location(p.path)))
+    skipped = report.scan.files_skipped
+    exit_code = EXIT_OK
+    if skipped:
+        problems.append(warning("SD001", f"{skipped} of {len(files)} log file(s) unreadable and skipped"))
+    if not files or skipped == len(files):
+        problems.append(error("SD004", "no readable CloudTrail log file among the paths given"))
+        exit_code = EXIT_FINDINGS
+    elif report.scan.attributed == 0:
+        problems.append(warning("SD006", f"no record in the logs was made with {ctx.arn}"))
+
+    if write_policy is not None:
+        exit_code = max(exit_code, _write_policy(cat.root, catalog, write_policy, report, problems))
+    _emit(problems)
+
+    if output is OutputFormat.json:
+        import json
+
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    elif output is OutputFormat.policy:
+        typer.echo(policy_text(report.suggestion.policy), nl=False)
+    else:
+        typer.echo(render_text(report), nl=False)
+    raise typer.Exit(exit_code)
+
+
+def _write_policy(display_root: str, catalog: Path, name: str, report: Report, problems: list[Diagnostic]) -> int:
+    from rolecat.diagnostics import Location, error
+
+    from .report import policy_text
+
+    s = report.suggestion
+    target = catalog / "policies" / f"{name}.json"
+    display = f"{display_root.rstrip('/')}/policies/{name}.json"
+    if not s.fits:
+        problems.append(
+            error(
+                "SD003",
+                f"suggested policy is {s.size:,} characters, over the 6,144-character managed-policy quota; "
+                "not written",
+                Location(display),
+                hint="split it by service, or narrow the window",
+            )
+        )
+        return EXIT_FINDINGS
+    text = templated_policy(s.policy, report.ctx.account_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    existed = target.exists()
+    tmp.replace(target)
+    typer.echo(f"{'updated' if existed else 'wrote'} {display} ({s.size:,} characters)", err=True)
+    return EXIT_OK
+
+
+def templated_policy(policy: dict[str, Any], account_id: str) -> str:
+    """The policy file for the catalog: the account's id inside ARNs becomes ``{{ account.id }}``."""
+    from .report import policy_text
+
+    pattern = rf"(arn:[^:\"]*:[^:\"]*:[^:\"]*:){re.escape(account_id)}(?=:)"
+    return re.sub(pattern, r"\1{{ account.id }}", policy_text(policy))

@@ -1,0 +1,235 @@
+"""CloudTrail event to IAM action: the default rule and its documented exceptions.
+
+The default: ``eventSource`` minus ``.amazonaws.com`` is the IAM service prefix and
+``eventName`` is the action name (``ec2.amazonaws.com`` + ``DescribeInstances`` ->
+``ec2:DescribeInstances``).  CloudTrail records API names, IAM grants privileges, and the
+two disagree in a few well-known places; every disagreement handled here is a row in one of
+the tables below, and ``docs/scopedown.md`` prints them.  Whatever a rule produces is then
+looked up in the action database: a name it does not know is reported, never guessed into a
+policy.
+
+Order of the rules, per event:
+
+1. event sources that are not IAM services (``signin``) and permissionless calls
+   (``sts:GetCallerIdentity``) are dropped;
+2. the service prefix: ``SERVICE_RENAMES``, else the source's first label if IAM knows it,
+   else its last known dotted label (``runtime.sagemaker`` -> ``sagemaker``);
+3. the event name: ``EVENT_RENAMES`` (may give several actions: ``kms:ReEncrypt`` needs
+   ``ReEncryptFrom`` and ``ReEncryptTo``), else the name itself if IAM knows it, else the
+   name without a trailing API-version date (``ListFunctions20150331v2`` -> ``ListFunctions``,
+   ``GetDistribution2020_05_31`` -> ``GetDistribution``).  Only a date is stripped and only
+   when the literal name is unknown, so ``kafka:DescribeClusterV2`` stays itself;
+4. API Gateway's management API is authorised by HTTP verb (``apigateway:GET`` ...): an
+   unknown ``apigateway`` name is mapped by its verb prefix.
+
+S3 object calls that name a ``versionId`` need the ``...Version`` privilege instead
+(``GetObject`` -> ``GetObjectVersion``); that depends on the record, so ``scan`` applies
+``S3_VERSIONED`` after this mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .actiondb import ActionCatalog
+
+# eventSource label(s) before ".amazonaws.com" -> IAM service prefix.
+SERVICE_RENAMES: dict[str, str] = {
+    "monitoring": "cloudwatch",
+    "email": "ses",
+    "appstream2": "appstream",
+    "models.lex": "lex",
+    "runtime.lex": "lex",
+    "mturk-requester": "mechanicalturk",
+    "streams.dynamodb": "dynamodb",
+    "tagging": "tag",
+    "metering.marketplace": "aws-marketplace",
+    "runtime.sagemaker": "sagemaker",
+}
+
+# Event sources that never map to an IAM action (console sign-in and the like).
+NON_IAM_SOURCES: frozenset[str] = frozenset({"signin.amazonaws.com"})
+
+# (IAM prefix, eventName) pairs that need no permission at all.
+PERMISSIONLESS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("sts", "GetCallerIdentity"),  # "No permissions are required to perform this operation."
+        ("sts", "GetSessionToken"),  # same; and roles cannot call it anyway
+    }
+)
+
+_S3 = {
+    # listing
+    "ListBuckets": ("ListAllMyBuckets",),
+    "ListObjects": ("ListBucket",),
+    "ListObjectsV2": ("ListBucket",),
+    "ListObjectVersions": ("ListBucketVersions",),
+    "HeadBucket": ("ListBucket",),
+    "ListMultipartUploads": ("ListBucketMultipartUploads",),
+    "ListParts": ("ListMultipartUploadParts",),
+    # objects
+    "HeadObject": ("GetObject",),
+    "SelectObjectContent": ("GetObject",),
+    "CreateMultipartUpload": ("PutObject",),
+    "UploadPart": ("PutObject",),
+    "CompleteMultipartUpload": ("PutObject",),
+    "CopyObject": ("PutObject", "GetObject"),  # GetObject on the copy source
+    "UploadPartCopy": ("PutObject", "GetObject"),
+    "DeleteObjects": ("DeleteObject",),
+    # bucket configuration: IAM names the subresource, and Delete* needs Put*
+    "GetBucketEncryption": ("GetEncryptionConfiguration",),
+    "PutBucketEncryption": ("PutEncryptionConfiguration",),
+    "DeleteBucketEncryption": ("PutEncryptionConfiguration",),
+    "GetBucketLifecycle": ("GetLifecycleConfiguration",),
+    "GetBucketLifecycleConfiguration": ("GetLifecycleConfiguration",),
+    "PutBucketLifecycle": ("PutLifecycleConfiguration",),
+    "PutBucketLifecycleConfiguration": ("PutLifecycleConfiguration",),
+    "DeleteBucketLifecycle": ("PutLifecycleConfiguration",),
+    "GetBucketReplication": ("GetReplicationConfiguration",),
+    "PutBucketReplication": ("PutReplicationConfiguration",),
+    "DeleteBucketReplication": ("PutReplicationConfiguration",),
+    "GetBucketCors": ("GetBucketCORS",),
+    "PutBucketCors": ("PutBucketCORS",),
+    "DeleteBucketCors": ("PutBucketCORS",),
+    "DeleteBucketTagging": ("PutBucketTagging",),
+    "DeleteBucketPublicAccessBlock": ("PutBucketPublicAccessBlock",),
+    "DeleteBucketOwnershipControls": ("PutBucketOwnershipControls",),
+    "GetBucketNotificationConfiguration": ("GetBucketNotification",),
+    "PutBucketNotificationConfiguration": ("PutBucketNotification",),
+    "GetBucketAccelerateConfiguration": ("GetAccelerateConfiguration",),
+    "PutBucketAccelerateConfiguration": ("PutAccelerateConfiguration",),
+    "GetBucketAnalyticsConfiguration": ("GetAnalyticsConfiguration",),
+    "ListBucketAnalyticsConfigurations": ("GetAnalyticsConfiguration",),
+    "PutBucketAnalyticsConfiguration": ("PutAnalyticsConfiguration",),
+    "DeleteBucketAnalyticsConfiguration": ("PutAnalyticsConfiguration",),
+    "GetBucketInventoryConfiguration": ("GetInventoryConfiguration",),
+    "ListBucketInventoryConfigurations": ("GetInventoryConfiguration",),
+    "PutBucketInventoryConfiguration": ("PutInventoryConfiguration",),
+    "DeleteBucketInventoryConfiguration": ("PutInventoryConfiguration",),
+    "GetBucketMetricsConfiguration": ("GetMetricsConfiguration",),
+    "ListBucketMetricsConfigurations": ("GetMetricsConfiguration",),
+    "PutBucketMetricsConfiguration": ("PutMetricsConfiguration",),
+    "DeleteBucketMetricsConfiguration": ("PutMetricsConfiguration",),
+    "GetBucketIntelligentTieringConfiguration": ("GetIntelligentTieringConfiguration",),
+    "ListBucketIntelligentTieringConfigurations": ("GetIntelligentTieringConfiguration",),
+    "PutBucketIntelligentTieringConfiguration": ("PutIntelligentTieringConfiguration",),
+    "DeleteBucketIntelligentTieringConfiguration": ("PutIntelligentTieringConfiguration",),
+    "GetObjectLockConfiguration": ("GetBucketObjectLockConfiguration",),
+    "PutObjectLockConfiguration": ("PutBucketObjectLockConfiguration",),
+}
+
+# (IAM prefix, eventName) -> IAM action names in that service.
+EVENT_RENAMES: dict[tuple[str, str], tuple[str, ...]] = {
+    **{("s3", name): actions for name, actions in _S3.items()},
+    ("lambda", "Invoke"): ("InvokeFunction",),
+    ("lambda", "InvokeWithResponseStream"): ("InvokeFunction",),
+    ("kms", "ReEncrypt"): ("ReEncryptFrom", "ReEncryptTo"),
+}
+
+# S3 object calls with a versionId in requestParameters: action -> versioned action.
+S3_VERSIONED: dict[str, str] = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+}
+
+# API Gateway management calls are authorised by HTTP verb on a resource path.
+_APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
+    ("Get", "GET"),
+    ("Create", "POST"),
+    ("Update", "PATCH"),
+    ("Delete", "DELETE"),
+    ("Put", "PUT"),
+    ("Import", "PUT"),
+    ("Flush", "DELETE"),
+    ("Generate", "POST"),
+    ("Test", "POST"),
+)
+
+# A trailing API-version date: 20150331, 20150331v2, 2020_05_31.
+_VERSION_DATE = re.compile(r"(?:19|20)\d\d_?\d\d_?\d\d(?:v\d+)?\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What one (eventSource, eventName) pair means.
+
+    ``actions`` are canonical IAM action names, empty when the event is dropped
+    (``dropped`` says why) or maps to nothing the database knows (``unknown`` holds the
+    candidate name that was tried).
+    """
+
+    actions: tuple[str, ...] = ()
+    dropped: str | None = None
+    unknown: str | None = None
+    rule: str = "default"
+
+
+def service_prefix(event_source: str, db: ActionCatalog) -> str:
+    host = event_source.removesuffix(".amazonaws.com")
+    renamed = SERVICE_RENAMES.get(host)
+    if renamed is not None:
+        return renamed
+    labels = host.split(".")
+    if db.is_known_service(labels[0]):
+        return labels[0]
+    for label in reversed(labels[1:]):
+        if db.is_known_service(label):
+            return label
+    return labels[0]
+
+
+def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
+    """Map one pair; pure, so callers cache it per pair (see ``EventMapper``)."""
+    if event_source in NON_IAM_SOURCES:
+        return Mapped(dropped=f"{event_source} is not an IAM service", rule="non-iam source")
+    prefix = service_prefix(event_source, db)
+    if (prefix, event_name) in PERMISSIONLESS:
+        return Mapped(dropped=f"{prefix}:{event_name} needs no permission", rule="permissionless")
+
+    renamed = EVENT_RENAMES.get((prefix, event_name))
+    if renamed is not None:
+        canon = [db.canonical(f"{prefix}:{name}") for name in renamed]
+        known = tuple(c for c in canon if c is not None)
+        if len(known) == len(canon):
+            return Mapped(actions=known, rule="exception table")
+        return Mapped(unknown=f"{prefix}:{renamed[canon.index(None)]}", rule="exception table")
+
+    literal = db.canonical(f"{prefix}:{event_name}")
+    if literal is not None:
+        return Mapped(actions=(literal,))
+
+    stripped = _VERSION_DATE.sub("", event_name)
+    if stripped and stripped != event_name:
+        canon = db.canonical(f"{prefix}:{stripped}")
+        if canon is not None:
+            return Mapped(actions=(canon,), rule="version date stripped")
+
+    if prefix == "apigateway":
+        for start, verb in _APIGATEWAY_VERBS:
+            if event_name.startswith(start):
+                canon = db.canonical(f"apigateway:{verb}")
+                if canon is not None:
+                    return Mapped(actions=(canon,), rule="apigateway verb")
+    return Mapped(unknown=f"{prefix}:{event_name}")
+
+
+class EventMapper:
+    """``map_event`` with a cache: a log holds millions of records but few distinct pairs."""
+
+    def __init__(self, db: ActionCatalog) -> None:
+        self.db = db
+        self._cache: dict[tuple[str, str], Mapped] = {}
+
+    def __call__(self, event_source: str, event_name: str) -> Mapped:
+        key = (event_source, event_name)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = map_event(event_source, event_name, self.db)
+        return hit

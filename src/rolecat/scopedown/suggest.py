@@ -1,0 +1,400 @@
+"""From usage aggregates and the role's current policies to a suggested policy.
+
+Rules (each leaves a line in ``notes`` when it fires):
+
+* every used action goes in, with the resources the records named (generalised), or
+  ``*`` when some record named none;
+* actions CloudTrail never logs are kept when the current policies grant them:
+  ``iam:PassRole`` always, and a data-event family (S3 object calls, Lambda Invoke,
+  DynamoDB item calls) when the logs hold no call of that family at all, since trails
+  log data events only when configured to.  Kept actions keep the resources and
+  conditions of the statements that grant them;
+* denied calls (records with an ``errorCode``) never go in;
+* the document must fit the managed-policy quota (6,144 characters without whitespace):
+  resources are generalised further, then action lists are shortened with wildcards
+  that match only actions already in the statement (in this action database version),
+  then statements fall back to ``Resource: "*"``; a document that still does not fit is
+  reported, never truncated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .actiondb import ActionCatalog
+from .arns import PatternSet
+from .scan import ActionUse, ScanResult
+
+POLICY_VERSION = "2012-10-17"
+MANAGED_POLICY_SIZE = 6144
+
+_S3_DATA_NAMES = frozenset(
+    {
+        "ListBucket",
+        "ListBucketVersions",
+        "ListBucketMultipartUploads",
+        "ListMultipartUploadParts",
+        "AbortMultipartUpload",
+        "RestoreObject",
+    }
+)
+_DYNAMODB_ITEM_NAMES = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "ConditionCheckItem",
+        "Query",
+        "Scan",
+        "PartiQLSelect",
+        "PartiQLInsert",
+        "PartiQLUpdate",
+        "PartiQLDelete",
+    }
+)
+
+
+def _s3_data(name: str) -> bool:
+    if name in _S3_DATA_NAMES:
+        return True
+    return (
+        "Object" in name
+        and not name.startswith(("GetBucket", "PutBucket"))
+        and "ObjectLambda" not in name
+        and name != "ObjectOwnerOverrideToBucketOwner"
+    )
+
+
+@dataclass(frozen=True)
+class DataEventFamily:
+    label: str
+    service: str
+    names: frozenset[str] | None  # None: use the S3 predicate
+
+    def __contains__(self, action: object) -> bool:
+        if not isinstance(action, str) or ":" not in action:
+            return False
+        service, name = action.split(":", 1)
+        if service != self.service:
+            return False
+        return _s3_data(name) if self.names is None else name in self.names
+
+
+DATA_EVENT_FAMILIES = (
+    DataEventFamily("S3 object-level calls", "s3", None),
+    DataEventFamily("Lambda Invoke", "lambda", frozenset({"InvokeFunction"})),
+    DataEventFamily("DynamoDB item-level calls", "dynamodb", _DYNAMODB_ITEM_NAMES),
+)
+NEVER_LOGGED = ("iam:PassRole",)
+
+
+@dataclass(frozen=True)
+class RoleContext:
+    """What scopedown needs to know about a role in one account; built from the catalog."""
+
+    role: str
+    account: str  # catalog account name
+    account_id: str
+    arn: str
+    policies: Mapping[str, Mapping[str, Any]]  # policy file name -> document rendered for the account
+    managed: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)  # ARN -> doc (None: unknown)
+    boundary: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Suggestion:
+    used: list[dict[str, Any]]
+    denied: list[dict[str, Any]]
+    unused: list[str]
+    kept: list[str]
+    policy: dict[str, Any]
+    size: int
+    fits: bool
+    notes: list[str]
+
+
+# ---------------------------------------------------------------------- policies
+def _statements(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    st = doc.get("Statement", [])
+    if isinstance(st, Mapping):
+        return [st]
+    return [s for s in st if isinstance(s, Mapping)] if isinstance(st, list) else []
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _statement_actions(st: Mapping[str, Any], db: ActionCatalog) -> frozenset[str]:
+    if "NotAction" in st:
+        excluded: set[str] = set()
+        for p in _as_list(st["NotAction"]):
+            excluded |= db.expand(p)
+        return db.expand("*") - excluded
+    out: set[str] = set()
+    for p in _as_list(st.get("Action")):
+        out |= db.expand(p)
+    return frozenset(out)
+
+
+def _allowed(docs: Iterable[Mapping[str, Any]], db: ActionCatalog) -> set[str]:
+    """Allowed minus unconditionally denied (Deny on Resource "*" without Condition)."""
+    allow: set[str] = set()
+    deny: set[str] = set()
+    for doc in docs:
+        for st in _statements(doc):
+            acts = _statement_actions(st, db)
+            if st.get("Effect") == "Allow":
+                allow |= acts
+            elif st.get("Effect") == "Deny" and "Condition" not in st and _as_list(st.get("Resource")) == ["*"]:
+                deny |= acts
+    return allow - deny
+
+
+def granted_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
+    """Actions the role's identity policies allow, within its boundary (resources ignored)."""
+    docs = [*ctx.policies.values(), *(d for d in ctx.managed.values() if d is not None)]
+    granted = _allowed(docs, db)
+    if ctx.boundary is not None:
+        granted &= _allowed([ctx.boundary], db)
+    return granted
+
+
+def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog) -> list[dict[str, Any]]:
+    """Statements keeping ``actions``, each with the Resource/Condition of the statement granting it."""
+    out: dict[str, dict[str, Any]] = {}
+    for doc in ctx.policies.values():
+        for st in _statements(doc):
+            if st.get("Effect") != "Allow":
+                continue
+            hit = sorted(actions & _statement_actions(st, db))
+            if not hit:
+                continue
+            resource: Any = "*" if "NotResource" in st else st.get("Resource", "*")
+            new: dict[str, Any] = {"Effect": "Allow", "Action": hit, "Resource": resource}
+            if "Condition" in st:
+                new["Condition"] = st["Condition"]
+            key = repr((resource, new.get("Condition")))
+            if key in out:
+                out[key]["Action"] = sorted(set(out[key]["Action"]) | set(hit))
+            else:
+                out[key] = new
+    covered = {a for st in out.values() for a in st["Action"]}
+    rest = sorted(actions - covered)  # granted by a managed policy only
+    if rest:
+        out["managed"] = {"Effect": "Allow", "Action": rest, "Resource": "*"}
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------- building
+def _use_entries(table: Mapping[str, ActionUse], *, errors: bool) -> list[dict[str, Any]]:
+    rows = []
+    for action in sorted(table):
+        use = table[action]
+        row: dict[str, Any] = {
+            "action": action,
+            "count": use.count,
+            "first_seen": use.first_seen,
+            "last_seen": use.last_seen,
+        }
+        if errors:
+            row["errors"] = dict(sorted(use.errors.items()))
+        else:
+            row["resources"] = use.resources.patterns() if use.resources is not None else ["*"]
+        rows.append(row)
+    return rows
+
+
+def _resource_value(patterns: Sequence[str]) -> str | list[str]:
+    return patterns[0] if len(patterns) == 1 else list(patterns)
+
+
+def _group_statements(resources_by_action: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for action in sorted(resources_by_action):
+        groups.setdefault(tuple(resources_by_action[action]), []).append(action)
+    statements = []
+    for resources, actions in sorted(groups.items(), key=lambda kv: (kv[0] != ("*",), kv[0])):
+        statements.append(
+            {"Effect": "Allow", "Action": actions[0] if len(actions) == 1 else actions, "Resource": _resource_value(resources)}
+        )
+    return statements
+
+
+def build_suggestion(scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, limit: int = MANAGED_POLICY_SIZE) -> Suggestion:
+    from rolecat.policies import policy_size
+
+    notes: list[str] = []
+    granted = granted_actions(ctx, db)
+    used_actions = set(scan.used)
+    seen_actions = used_actions | set(scan.denied)
+
+    kept: set[str] = set()
+    for action in NEVER_LOGGED:
+        if action in granted and action not in used_actions:
+            kept.add(action)
+            notes.append(
+                f"{action} is kept: the current policy grants it and CloudTrail never logs it "
+                "(it is checked when a role is passed to a service, not called)"
+            )
+    for family in DATA_EVENT_FAMILIES:
+        if any(a in family for a in seen_actions):
+            continue
+        family_granted = sorted(a for a in granted if a in family)
+        if family_granted:
+            kept.update(family_granted)
+            shown = ", ".join(family_granted[:6]) + (f" and {len(family_granted) - 6} more" if len(family_granted) > 6 else "")
+            notes.append(
+                f"{family.label} are data events, which trails log only when data events are enabled; the logs "
+                f"hold none for this role, so the granted {shown} are kept as the current policy has them"
+            )
+
+    resources = {
+        a: (use.resources.patterns() if use.resources is not None else ["*"]) for a, use in scan.used.items()
+    }
+    unscoped = sorted(a for a, r in resources.items() if r == ["*"])
+    if unscoped:
+        notes.append(
+            f"Resource \"*\" for {len(unscoped)} action(s) whose records name no resource "
+            f"(or that take no resource): {', '.join(unscoped)}"
+        )
+    not_granted = sorted(used_actions - granted)
+    if not_granted and (ctx.policies or ctx.managed):
+        notes.append(
+            "used but not granted by the role's catalog policies (granted elsewhere, e.g. a resource "
+            f"policy, or the catalog changed since): {', '.join(not_granted)}"
+        )
+    unknown_managed = sorted(arn for arn, doc in ctx.managed.items() if doc is None)
+    if unknown_managed:
+        notes.append(f"managed policies without a known document are not counted in unused: {', '.join(unknown_managed)}")
+    if scan.denied:
+        notes.append(
+            f"{len(scan.denied)} action(s) were only called with an error (see denied); they are not in the suggestion"
+        )
+    for candidate, count in sorted(scan.unknown.items()):
+        notes.append(f"{count} record(s) map to {candidate}, which the action database ({db.version}) does not know")
+    for reason, count in sorted(scan.dropped.items()):
+        notes.append(f"{count} record(s) dropped: {reason}")
+    for etype, count in sorted(scan.not_api_calls.items()):
+        notes.append(f"{count} record(s) of eventType {etype} are not API calls and were ignored")
+    if scan.duplicates:
+        notes.append(f"{scan.duplicates} duplicate record(s) (same eventID) counted once")
+    if not scan.used:
+        notes.append("no successful call by this role in the logs and window given")
+
+    statements = _group_statements({a: resources[a] for a in sorted(used_actions)})
+    if kept - used_actions:
+        statements += _granting_statements(ctx, kept - used_actions, db)
+    policy: dict[str, Any] = {"Version": POLICY_VERSION, "Statement": statements}
+    size = policy_size(policy)
+    if size > limit:
+        policy, size, fit_notes = fit_policy(policy, limit, db)
+        notes += fit_notes
+
+    unused = sorted(granted - used_actions - kept)
+    return Suggestion(
+        used=_use_entries(scan.used, errors=False),
+        denied=_use_entries(scan.denied, errors=True),
+        unused=unused,
+        kept=sorted(kept - used_actions),
+        policy=policy,
+        size=size,
+        fits=size <= limit,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------- quota
+def _coarser(resources: list[str]) -> list[str]:
+    if resources == ["*"]:
+        return resources
+    ps = PatternSet(exact_limit=0)
+    for r in resources:
+        ps.add(r)
+    return ps.patterns()
+
+
+def _wildcards(actions: list[str], db: ActionCatalog) -> list[str]:
+    """Shorter action list: ``svc:Prefix*`` wherever the pattern matches only listed actions."""
+    remaining = set(actions)
+    out: list[str] = []
+    for action in sorted(actions):
+        if action not in remaining:
+            continue
+        service, name = action.split(":", 1)
+        best: tuple[str, frozenset[str]] | None = None
+        for k in range(3, len(name)):
+            pattern = f"{service}:{name[:k]}*"
+            matched = db.expand(pattern)
+            if len(matched) >= 2 and matched <= set(actions):
+                best = (pattern, matched)
+                break
+        if best is None:
+            out.append(action)
+            remaining.discard(action)
+        else:
+            out.append(best[0])
+            remaining -= best[1]
+    return sorted(out)
+
+
+def fit_policy(policy: dict[str, Any], limit: int, db: ActionCatalog) -> tuple[dict[str, Any], int, list[str]]:
+    from rolecat.policies import policy_size
+
+    notes: list[str] = []
+    start = policy_size(policy)
+    statements = [dict(st) for st in policy["Statement"]]
+
+    def size() -> int:
+        return policy_size({"Version": POLICY_VERSION, "Statement": statements})
+
+    # 1. coarser resources, then merge statements whose resources became equal
+    for st in statements:
+        if "Condition" not in st:
+            st["Resource"] = _resource_value(_coarser(_as_list(st["Resource"])))
+    merged: dict[str, dict[str, Any]] = {}
+    for st in statements:
+        key = repr((st["Resource"], st.get("Condition")))
+        if key in merged:
+            merged[key]["Action"] = sorted(set(_as_list(merged[key]["Action"])) | set(_as_list(st["Action"])))
+        else:
+            merged[key] = st
+    statements = list(merged.values())
+    if size() <= limit:
+        notes.append(f"resources generalised further to fit the {limit:,}-character quota (was {start:,})")
+        return {"Version": POLICY_VERSION, "Statement": statements}, size(), notes
+    # 2. wildcards that match only actions already listed
+    for st in statements:
+        acts = _as_list(st["Action"])
+        short = _wildcards(acts, db)
+        st["Action"] = short[0] if len(short) == 1 else short
+    notes.append(
+        f"action lists shortened with wildcards to fit the {limit:,}-character quota; each wildcard matches only "
+        f"actions in the list as of {db.version}, and will also match actions AWS adds later"
+    )
+    # 3. Resource "*" for the statements with the longest resource lists
+    by_weight = sorted(
+        (st for st in statements if st["Resource"] != "*" and "Condition" not in st),
+        key=lambda st: -len(repr(st["Resource"])),
+    )
+    for st in by_weight:
+        if size() <= limit:
+            break
+        st["Resource"] = "*"
+        notes.append(f"to fit the quota, Resource \"*\" for: {', '.join(_as_list(st['Action']))}")
+    final = size()
+    if final > limit:
+        notes.append(
+            f"the suggestion is {final:,} characters, over the {limit:,}-character managed-policy quota even "
+            "compacted: split it into several policies (for example by service)"
+        )
+    return {"Version": POLICY_VERSION, "Statement": statements}, final, notes

@@ -1,0 +1,394 @@
+"""Load stage: YAML and JSON files into plain data plus a side table of positions.
+
+``SourceDoc.data`` holds ordinary JSON-like values (dict, list, str, int, float, bool,
+None) so that the schema stage sees plain types.  ``SourceDoc.spans`` maps a key path
+such as ``("accounts", "prod", "id")`` to the 1-based position of that value, and
+``key_spans`` to the position of its mapping key, so any later stage can point at
+file:line:column for any node (ints and bools included).
+
+The YAML loader refuses what would surprise a reviewer: duplicate keys, non-standard
+tags (``!!python/...``), alias bombs, non-UTF-8 text.  The JSON loader is a small
+position-tracking parser (the stdlib one gives no positions) that also refuses
+duplicate keys.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, Location, error
+
+KeyPath = tuple[str | int, ...]
+
+# Constructed values a single YAML file may expand to through aliases.  A real catalog
+# file has a few hundred nodes; a "billion laughs" file hits this in milliseconds.
+ALIAS_NODE_BUDGET = 100_000
+
+_STD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+
+try:  # libyaml when present: the composer is the hot path of every compile
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass
+class SourceDoc:
+    """One loaded file. ``path`` is the display path used in diagnostics."""
+
+    path: str
+    data: Any
+    spans: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_spans: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    # Where a YAML 1.1 scalar was resolved to a non-string from plain (unquoted) text:
+    # path -> the text as written, so the schema stage can say "quote it".
+    plain_scalars: dict[KeyPath, str] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
+        """Position of the node at ``path``; falls back to the nearest ancestor."""
+        table = self.key_spans if key else self.spans
+        p = tuple(path)
+        while True:
+            if p in table:
+                line, col = table[p]
+                return Location(self.path, line, col)
+            if key and p in self.spans:
+                line, col = self.spans[p]
+                return Location(self.path, line, col)
+            if not p:
+                return Location(self.path, 1, 1)
+            p = p[:-1]
+
+
+class _AliasBudgetExceeded(Exception):
+    pass
+
+
+class _YamlBuilder:
+    """Turns a composed node tree into plain values, recording positions."""
+
+    def __init__(self, doc: SourceDoc, diags: list[Diagnostic]) -> None:
+        self.doc = doc
+        self.diags = diags
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.budget = ALIAS_NODE_BUDGET
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.doc.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _AliasBudgetExceeded
+        self.doc.spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _STD_TAGS:
+            self.diags.append(
+                error(
+                    "L004",
+                    f"YAML tag {node.tag!r} is not allowed",
+                    self.loc(node),
+                    "catalog files may use only plain YAML values; remove the tag",
+                )
+            )
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:str":
+            return node.value
+        if tag == "tag:yaml.org,2002:timestamp":
+            # Keep dates as written; the model parses them with our own, stricter rules.
+            self.doc.plain_scalars[path] = node.value
+            return node.value
+        value = self.constructor.construct_object(node, deep=True)
+        if node.style is None and tag != "tag:yaml.org,2002:null":
+            self.doc.plain_scalars[path] = node.value
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.diags.append(
+                    error(
+                        "L005",
+                        "YAML merge keys (<<) are not supported",
+                        self.loc(key_node),
+                        "write the keys out; merges hide what a role really gets from reviewers",
+                    )
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diags.append(error("L006", "mapping keys must be plain strings", self.loc(key_node)))
+                continue
+            key = key_node.value
+            if key_node.tag != "tag:yaml.org,2002:str" and key_node.style is None:
+                # `yes:`/`on:`/`123:` are still used as their text; a key is always a name here.
+                key = str(key_node.value)
+            if key in first_seen:
+                self.diags.append(
+                    error(
+                        "L003",
+                        f"duplicate key {key!r} (first defined on line {first_seen[key]})",
+                        self.loc(key_node),
+                        "YAML keeps only the last value silently; remove one of them",
+                    )
+                )
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            child = (*path, key)
+            self.doc.key_spans[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, child)
+        return out
+
+
+def _decode(raw: bytes, display: str, diags: list[Diagnostic]) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.append(
+            error(
+                "L001",
+                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                Location(display, line, 1),
+                "save the file as UTF-8",
+            )
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    doc = SourceDoc(display, None)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        problem = exc.problem or exc.context or "invalid YAML"
+        diags.append(error("L002", f"YAML syntax error: {problem}", loc))
+        return None, diags
+    except yaml.YAMLError as exc:
+        diags.append(error("L002", f"YAML syntax error: {exc}", Location(display)))
+        return None, diags
+    if node is None:
+        diags.append(error("L007", "file is empty", Location(display, 1, 1), "see docs/catalog.md for its keys"))
+        return None, diags
+    try:
+        doc.data = _YamlBuilder(doc, diags).build(node, ())
+    except _AliasBudgetExceeded:
+        diags.append(
+            error(
+                "L008",
+                f"YAML aliases expand to more than {ALIAS_NODE_BUDGET:,} values",
+                Location(display, 1, 1),
+                "this looks like an alias bomb; write the values out",
+            )
+        )
+        return None, diags
+    except RecursionError:
+        diags.append(error("L008", "YAML document is nested too deeply", Location(display, 1, 1)))
+        return None, diags
+    return doc, diags
+
+
+def load_yaml(path: Path, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    text = _decode(raw, display, diags)
+    if text is None:
+        return None, diags
+    return load_yaml_text(text, display)
+
+
+# --------------------------------------------------------------------------- JSON
+
+_WS = re.compile(r"[ \t\r\n]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+
+
+class JsonSyntaxError(Exception):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+class _JsonParser:
+    """Recursive-descent JSON parser recording a position for every value and key."""
+
+    def __init__(self, text: str, doc: SourceDoc, diags: list[Diagnostic]) -> None:
+        self.text = text
+        self.doc = doc
+        self.diags = diags
+        self.pos = 0
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def linecol(self, pos: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.line_starts, pos) - 1
+        return i + 1, pos - self.line_starts[i] + 1
+
+    def ws(self) -> None:
+        m = _WS.match(self.text, self.pos)
+        assert m is not None
+        self.pos = m.end()
+
+    def parse(self) -> Any:
+        self.ws()
+        value = self.value(())
+        self.ws()
+        if self.pos != len(self.text):
+            raise JsonSyntaxError("unexpected text after the JSON document", self.pos)
+        return value
+
+    def value(self, path: KeyPath) -> Any:
+        if len(path) > 200:
+            raise JsonSyntaxError("JSON nested too deeply", self.pos)
+        self.doc.spans[path] = self.linecol(self.pos)
+        ch = self.text[self.pos : self.pos + 1]
+        if ch == "{":
+            return self.obj(path)
+        if ch == "[":
+            return self.arr(path)
+        if ch == '"':
+            return self.string()
+        for word, val in (("true", True), ("false", False), ("null", None)):
+            if self.text.startswith(word, self.pos):
+                self.pos += len(word)
+                return val
+        m = _NUMBER.match(self.text, self.pos)
+        if m:
+            self.pos = m.end()
+            s = m.group()
+            return float(s) if any(c in s for c in ".eE") else int(s)
+        if not ch:
+            raise JsonSyntaxError("unexpected end of file", self.pos)
+        raise JsonSyntaxError(f"unexpected character {ch!r}", self.pos)
+
+    def string(self) -> str:
+        m = _STRING.match(self.text, self.pos)
+        if not m:
+            end = self.text.find("\n", self.pos)
+            raise JsonSyntaxError(
+                "invalid string (unterminated, a raw control character or a bad escape)",
+                self.pos if end < 0 else self.pos,
+            )
+        self.pos = m.end()
+        result: str = json.loads(m.group())
+        return result
+
+    def obj(self, path: KeyPath) -> dict[str, Any]:
+        self.pos += 1
+        out: dict[str, Any] = {}
+        self.ws()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            self.ws()
+            if not self.text.startswith('"', self.pos):
+                raise JsonSyntaxError("expected a quoted key", self.pos)
+            key_pos = self.pos
+            key = self.string()
+            self.ws()
+            if not self.text.startswith(":", self.pos):
+                raise JsonSyntaxError("expected ':' after the key", self.pos)
+            self.pos += 1
+            self.ws()
+            child = (*path, key)
+            if key in out:
+                line, col = self.linecol(key_pos)
+                self.diags.append(
+                    error(
+                        "L003",
+                        f"duplicate key {key!r}",
+                        Location(self.doc.path, line, col),
+                        "JSON parsers keep only one of them silently; remove one",
+                    )
+                )
+                # Parse and drop the duplicate so the rest of the file is still checked.
+                saved = dict(self.doc.spans)
+                self.value(child)
+                self.doc.spans = saved
+            else:
+                self.doc.key_spans[child] = self.linecol(key_pos)
+                out[key] = self.value(child)
+            self.ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                return out
+            raise JsonSyntaxError("expected ',' or '}'", self.pos)
+
+    def arr(self, path: KeyPath) -> list[Any]:
+        self.pos += 1
+        out: list[Any] = []
+        self.ws()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            self.ws()
+            out.append(self.value((*path, len(out))))
+            self.ws()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                return out
+            raise JsonSyntaxError("expected ',' or ']'", self.pos)
+
+
+def load_json_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    doc = SourceDoc(display, None)
+    parser = _JsonParser(text, doc, diags)
+    try:
+        doc.data = parser.parse()
+    except JsonSyntaxError as exc:
+        line, col = parser.linecol(min(exc.pos, len(text)))
+        diags.append(error("L009", f"JSON syntax error: {exc.message}", Location(display, line, col)))
+        return None, diags
+    return doc, diags
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    return _decode(raw, display, diags), diags

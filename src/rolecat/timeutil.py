@@ -1,0 +1,53 @@
+"""The spec's "Time" rules: ``until`` is exclusive and UTC.
+
+A date means 00:00:00Z of that day; a datetime must carry ``Z`` or an offset (a bare
+local time would mean different instants for different reviewers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?P<frac>\.\d+)?\s*(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?\Z"
+)
+
+
+class TimeError(ValueError):
+    """A date or datetime that does not follow the catalog's Time rules."""
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """Parse a catalog date or datetime into an aware UTC datetime."""
+    s = text.strip()
+    m = _DATE.match(s)
+    if m:
+        try:
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=dt.UTC)
+        except ValueError as exc:
+            raise TimeError(f"{text!r} is not a valid date: {exc}") from None
+    m = _DATETIME.match(s)
+    if not m:
+        raise TimeError(f"{text!r} is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ)")
+    if m["frac"]:
+        raise TimeError(f"{text!r}: fractions of a second are not supported")
+    zone = m["zone"]
+    if zone is None:
+        raise TimeError(f"{text!r} has no time zone; add Z (UTC) or an offset such as +02:00")
+    if zone in ("Z", "z"):
+        tz = dt.UTC
+    else:
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        tz = dt.timezone(offset if zone[0] == "+" else -offset)
+    try:
+        local = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), tzinfo=tz)
+    except ValueError as exc:
+        raise TimeError(f"{text!r} is not a valid datetime: {exc}") from None
+    return local.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

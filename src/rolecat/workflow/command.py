@@ -1,0 +1,307 @@
+# ruff: noqa: PLC0415 -- imports inside the commands keep `rolecat --help` fast (issue brief: < 0.3 s)
+"""Command line of the pull-request workflow: escalations, codeowners, profiles, plan.
+
+``register(app)`` adds the commands to the main Typer app.  Only typer and the standard
+library are imported at module level; the catalog machinery is imported inside each
+command so that ``rolecat --help`` stays fast.
+
+Exit codes: 0 ok; 1 findings (catalog errors, expired escalations with
+--fail-on-expired, a stale --check, a failed terraform run); 2 usage errors (bad flags,
+a CATALOG that does not exist, an unknown --account, terraform not on PATH).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..model import Catalog
+
+DEFAULT_CATALOG = Path("catalog")
+DEFAULT_OUTPUT = Path("build/terraform")
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+CatalogArg = Annotated[
+    Path,
+    typer.Argument(help="Catalog folder.", show_default=True),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="WHEN",
+        help="Compare with this instant instead of the clock: a date (00:00:00Z) or a datetime with Z "
+        "or an offset, e.g. 2025-01-31 or 2025-01-31T12:00:00Z.",
+    ),
+]
+OutputOpt = Annotated[
+    Path,
+    typer.Option("--output", "--out", "-o", help="Folder of the generated Terraform (as for compile)."),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _parse_now(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    from ..timeutil import TimeError, parse_instant
+
+    try:
+        return parse_instant(text)
+    except TimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--now'") from None
+
+
+def _check_catalog_arg(path: Path) -> None:
+    if not path.exists():
+        _fail(f"error: catalog folder {path} does not exist", 2)
+    if not path.is_dir():
+        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", 2)
+
+
+def _print_diagnostics(diags: list[Diagnostic]) -> None:
+    from ..diagnostics import sort_diagnostics
+
+    for diag in sort_diagnostics(diags):
+        typer.echo(diag.format_text(), err=True)
+
+
+def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Diagnostic]]:
+    _check_catalog_arg(path)
+    from ..pipeline import load_catalog
+
+    return load_catalog(path, now)
+
+
+def _load_or_exit(path: Path, now: dt.datetime | None) -> Catalog:
+    """The catalog, with its diagnostics printed; exit 1 when it has errors."""
+    from ..diagnostics import has_errors
+
+    catalog, diags = _load(path, now)
+    _print_diagnostics(diags)
+    if catalog is None or has_errors(diags):
+        raise typer.Exit(1)
+    return catalog
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    from .clock import utc_now
+
+    return now if now is not None else utc_now()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def escalations(
+    catalog: CatalogArg = DEFAULT_CATALOG,
+    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    within: Annotated[
+        int | None,
+        typer.Option(
+            "--within", min=0, metavar="DAYS", help="Only active escalations ending within DAYS days."
+        ),
+    ] = None,
+    fail_on_expired: Annotated[
+        bool,
+        typer.Option("--fail-on-expired", help="Exit 1 while expired escalations remain in the catalog."),
+    ] = False,
+    now: NowOpt = None,
+) -> None:
+    """List time-boxed escalations (temporary_members): who, which role, until when, why."""
+    from ..diagnostics import has_errors
+    from . import escalations as esc
+
+    when = _parse_now(now)
+    instant = _now(when)
+    loaded, diags = _load(catalog, instant)
+    if loaded is not None:
+        diags = [*diags, *esc.check_escalations(loaded, instant)]
+    _print_diagnostics(diags)
+    if loaded is None:
+        raise typer.Exit(1)
+    items = esc.escalations(loaded, instant)
+    shown = esc.ending_within(items, within, instant) if within is not None else items
+    typer.echo(esc.to_json(shown) if output_format is Format.json else esc.to_text(shown), nl=False)
+    if has_errors(diags):
+        raise typer.Exit(1)
+    expired = [e for e in items if e.status == "expired"]
+    if fail_on_expired and expired:
+        _fail(
+            f"{len(expired)} expired escalation(s) remain: remove them from the role files "
+            "(AWS already refuses them; the catalog should say so too)",
+            1,
+        )
+
+
+def codeowners(
+    catalog: CatalogArg = DEFAULT_CATALOG,
+    output: OutputOpt = DEFAULT_OUTPUT,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", metavar="FILE", help="Exit 1 with a unified diff when FILE is stale."),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", metavar="FILE", help="Write FILE (atomically) instead of printing."),
+    ] = None,
+    now: NowOpt = None,
+) -> None:
+    """Print a CODEOWNERS file: role files by their owners, the rest by the catalog owners."""
+    import os
+
+    from . import codeowners as co
+
+    if check is not None and write is not None:
+        raise typer.BadParameter("use either --check or --write, not both", param_hint="'--check'")
+    when = _parse_now(now)
+    _check_catalog_arg(catalog)
+    loaded = _load_or_exit(catalog, when)
+
+    catalog_dir = catalog.resolve()
+    notes: list[str] = []
+    root = co.find_repo_root(catalog_dir)
+    if root is None:
+        root = catalog_dir.parent
+        note = f"No git repository above {catalog}: paths are relative to its parent folder, {root}."
+        typer.echo(f"note: {note}", err=True)
+        notes.append(f"No git repository above the catalog: paths are relative to {root.name or '/'}/.")
+    catalog_prefix = Path(os.path.relpath(catalog_dir, root)).as_posix()
+    catalog_prefix = "" if catalog_prefix == "." else catalog_prefix
+
+    output_dir = output.resolve()
+    output_prefix: str | None = None
+    if output_dir == root or root in output_dir.parents:
+        output_prefix = Path(os.path.relpath(output_dir, root)).as_posix()
+    else:
+        typer.echo(f"note: {output} is outside {root}; CODEOWNERS cannot name it", err=True)
+
+    command = f"rolecat codeowners {catalog_prefix or '.'}"
+    if output != DEFAULT_OUTPUT and output_prefix is not None:
+        command += f" --output {output_prefix}"
+    text = co.render(
+        loaded, catalog_prefix=catalog_prefix, output_prefix=output_prefix, command=command, notes=notes
+    )
+
+    if check is not None:
+        try:
+            current = check.read_text(encoding="utf-8") if check.exists() else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"error: cannot read {check}: {exc}", 2)
+        if current == text:
+            typer.echo(f"{check} is up to date", err=True)
+            return
+        typer.echo(co.unified_diff(current, text, str(check)), nl=False)
+        _fail(f"{check} is stale: run `{command} --write {check}`", 1)
+    if write is not None:
+        if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
+            typer.echo(f"{write} is up to date", err=True)
+            return
+        co.write_atomic(write, text)
+        typer.echo(f"wrote {write}", err=True)
+        return
+    typer.echo(text, nl=False)
+
+
+def profiles(
+    user: Annotated[str, typer.Option("--user", "-u", help="IAM user name from users.yaml.")],
+    catalog: CatalogArg = DEFAULT_CATALOG,
+    source_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--source-profile",
+            help="Profile holding the user's access keys (default: <organization>-identity).",
+        ),
+    ] = None,
+    duration: Annotated[
+        int | None,
+        typer.Option(
+            "--duration",
+            min=900,
+            metavar="SECONDS",
+            help="Cap duration_seconds (default: each role's max_session_duration).",
+        ),
+    ] = None,
+    now: NowOpt = None,
+) -> None:
+    """Print ~/.aws/config profiles for every role USER may assume now."""
+    from . import profiles as prof
+
+    when = _parse_now(now)
+    instant = _now(when)
+    loaded = _load_or_exit(catalog, instant)
+    try:
+        found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
+    except prof.UnknownUserError as exc:
+        _fail(f"error: {exc}", 1)
+    command = f"rolecat profiles --user {user}"
+    typer.echo(prof.render(loaded, user, found, instant, command), nl=False)
+
+
+def plan(
+    catalog: CatalogArg = DEFAULT_CATALOG,
+    output: OutputOpt = DEFAULT_OUTPUT,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", metavar="NAME", help="Plan only this account (make plan ACCOUNT=NAME)."),
+    ] = None,
+    now: NowOpt = None,
+) -> None:
+    """Compile, then terraform init and plan in every account folder, identity account first."""
+    import shutil
+
+    from . import plan as tfplan
+
+    when = _parse_now(now)
+    _check_catalog_arg(catalog)
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
+    from ..diagnostics import has_errors
+    from ..pipeline import compile_catalog
+
+    loaded = _load_or_exit_quiet(catalog, when)
+    try:
+        planned = tfplan.steps(loaded, output, account) if loaded is not None else []
+    except tfplan.UnknownAccountError as exc:
+        _fail(f"error: {exc}", 2)
+
+    ok, diags = compile_catalog(catalog, output, when)
+    _print_diagnostics(diags)
+    if not ok or has_errors(diags) or loaded is None:
+        _fail("error: compile failed; nothing planned", 1)
+    code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
+    if code:
+        raise typer.Exit(1)
+
+
+def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
+    """The catalog for account names; its diagnostics are left to compile, which prints them."""
+    catalog, _ = _load(path, now)
+    return catalog
+
+
+def register(app: typer.Typer) -> None:
+    """Add escalations, codeowners, profiles and plan to ``app``."""
+    app.command("escalations")(escalations)
+    app.command("codeowners")(codeowners)
+    app.command("profiles")(profiles)
+    app.command("plan")(plan)

@@ -1,0 +1,88 @@
+"""``make plan``: terraform init and plan in every account folder, identity account first.
+
+The identity account goes first because the other accounts' trust policies name its
+users, and AWS rejects a trust policy whose principal does not exist yet; a plan is
+read-only, but keeping the apply order makes the plans read in the order they apply.
+The first failing terraform call stops the run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..diagnostics import did_you_mean
+
+if TYPE_CHECKING:
+    from ..model import Catalog
+
+INIT_ARGS = ("init", "-input=false")
+PLAN_ARGS = ("plan", "-input=false")
+
+TERRAFORM_MISSING = (
+    "terraform is not on PATH: install Terraform (https://developer.hashicorp.com/terraform/install) "
+    "or add its folder to PATH, then run again"
+)
+
+
+class UnknownAccountError(LookupError):
+    def __init__(self, name: str, suggestion: str | None, known: Sequence[str]) -> None:
+        hint = f"; did you mean {suggestion!r}?" if suggestion else f" (accounts: {', '.join(known)})"
+        super().__init__(f"unknown account {name!r}{hint}")
+
+
+@dataclass(frozen=True)
+class Step:
+    account: str
+    folder: Path
+    args: tuple[str, ...]
+
+
+def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
+    """Account names to plan: the identity account first, then the rest by name."""
+    names = [a.name for a in catalog.accounts]
+    if only is not None:
+        if only not in names:
+            raise UnknownAccountError(only, did_you_mean(only, names), names)
+        return [only]
+    identity = catalog.identity_account.name
+    return [identity, *sorted(n for n in names if n != identity)]
+
+
+def steps(catalog: Catalog, out: Path, only: str | None = None) -> list[Step]:
+    found: list[Step] = []
+    for name in account_order(catalog, only):
+        folder = out / name
+        found.append(Step(name, folder, INIT_ARGS))
+        found.append(Step(name, folder, PLAN_ARGS))
+    return found
+
+
+Runner = Callable[[list[str], Path], int]
+
+
+def subprocess_runner(argv: list[str], cwd: Path) -> int:
+    return subprocess.run(argv, cwd=cwd, check=False).returncode
+
+
+def run(
+    plan: Sequence[Step],
+    terraform: str,
+    *,
+    runner: Runner = subprocess_runner,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Run each step; 0 when all succeed, else the first failing step's exit code (at least 1)."""
+    for step in plan:
+        if not step.folder.is_dir():
+            say(f"error: {step.folder} does not exist: did compile write account {step.account!r}?")
+            return 1
+        say(f"==> {step.account}: terraform {' '.join(step.args)}  ({step.folder})")
+        code = runner([terraform, *step.args], step.folder)
+        if code != 0:
+            say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
+            return code if code > 0 else 1
+    return 0

@@ -1,0 +1,1 @@
+"""Jinja templates of the generated Terraform, shipped inside the package as rolecat.templates."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rolecat.iam.globs import covers, matches, overlaps, widen
+
+ALPHABET = "ab/*?"
+patterns = st.text(alphabet=ALPHABET, max_size=6)
+concrete = st.text(alphabet="ab/", max_size=7)
+
+
+def _regex(p: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p), re.DOTALL)
+
+
+def test_matches_brackets_are_literal() -> None:
+    # fnmatch would read [ab] as a class; IAM has no such syntax.
+    assert matches("arn:aws:s3:::b[ab]/*", "arn:aws:s3:::b[ab]/x")
+    assert not matches("arn:aws:s3:::b[ab]/*", "arn:aws:s3:::ba/x")
+
+
+def test_matches_ignore_case() -> None:
+    assert matches("S3:get*", "s3:GetObject", ignore_case=True)
+    assert not matches("S3:get*", "s3:GetObject")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("arn:aws:s3:::bucket", "arn:*:s3:::*/*", False),
+        ("arn:aws:s3:::bucket/*", "arn:*:s3:::*/*", True),
+        ("arn:aws:iam::1:role/app*", "arn:aws:iam::1:role/*x", True),
+        ("a*b", "c*", False),
+    ],
+)
+def test_overlaps_examples(a: str, b: str, expected: bool) -> None:
+    assert overlaps(a, b) is expected
+    assert overlaps(b, a) is expected
+
+
+def test_widen_variables() -> None:
+    assert widen("arn:aws:iam::1:user/${aws:username}") == "arn:aws:iam::1:user/*"
+
+
+@given(patterns, patterns, st.lists(concrete, max_size=30))
+def test_overlaps_agrees_with_witnesses(a: str, b: str, words: list[str]) -> None:
+    # A common witness proves overlap; overlap claimed must have a witness up to a length bound.
+    ra, rb = _regex(a), _regex(b)
+    if any(ra.fullmatch(w) and rb.fullmatch(w) for w in words):
+        assert overlaps(a, b)
+
+
+short = st.text(alphabet=ALPHABET, max_size=3)
+
+
+@given(short, short)
+def test_overlaps_is_exact_on_small_alphabet(a: str, b: str) -> None:
+    # A shortest common string is no longer than both patterns' literal characters
+    # together, so an exhaustive search up to len(a) + len(b) decides the question.
+    ra, rb = _regex(a), _regex(b)
+    limit = len(a) + len(b)
+    found = any(
+        ra.fullmatch(w) and rb.fullmatch(w)
+        for n in range(limit + 1)
+        for w in map("".join, itertools.product("ab/c", repeat=n))
+    )
+    assert overlaps(a, b) is found
+
+
+@given(patterns, patterns, st.lists(concrete, max_size=40))
+def test_covers_is_sound(outer: str, inner: str, words: list[str]) -> None:
+    if covers(outer, inner):
+        ro, ri = _regex(outer), _regex(inner)
+        assert all(ro.fullmatch(w) for w in words if ri.fullmatch(w))
+
+
+def test_covers_examples() -> None:
+    assert covers("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/apps/*")
+    assert not covers("arn:aws:iam::1:role/apps/*", "arn:aws:iam::1:role/*")
+    assert not covers("a?c", "a*c")

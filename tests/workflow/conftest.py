@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rolecat.workflow.command import register
+
+REPO = Path(__file__).resolve().parents[2]
+FAKE_TERRAFORM = REPO / "scripts" / "fake-terraform"
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    application = typer.Typer(add_completion=False)
+
+    @application.callback()
+    def _root() -> None:  # a group, as in rolecat.cli, so commands are addressed by name
+        pass
+
+    register(application)
+    return application
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A recording terraform first on PATH; returns the log file it appends to."""
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    target = bin_dir / "terraform"
+    shutil.copy(FAKE_TERRAFORM, target)
+    target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    log = tmp_path / "terraform.log"
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_TERRAFORM_LOG", str(log))
+    return log
+
+
+def read_calls(log: Path) -> list[tuple[str, ...]]:
+    if not log.exists():
+        return []
+    return [tuple(line.split("\t")) for line in log.read_text().splitlines()]

@@ -1,0 +1,251 @@
+"""The commands' wiring, with the pipeline replaced by in-memory catalogs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import read_calls
+from workflow_factory import at, catalog, role, temp
+
+import rolecat.pipeline
+from rolecat.diagnostics import error
+
+NOW = "2025-03-10T12:00:00Z"
+
+
+def sample(root: str = "catalog"):
+    return catalog(
+        [
+            role(
+                "ProdEngineer",
+                owners=["@example/platform-leads"],
+                members=["alice"],
+                policies=["prod-engineer"],
+                boundary="prod",
+                temporary=[temp("carol", "2025-03-12", "INC-1", 0), temp("bob", "2025-03-01", "INC-0", 1)],
+                source=f"{root}/roles/prod/ProdEngineer.yaml",
+            ),
+            role(
+                "OnCall",
+                accounts=("prod", "nonprod"),
+                owners=["@example/oncall"],
+                boundary="prod",
+                members=["bob"],
+                source_identity=True,
+                source=f"{root}/roles/OnCall.yaml",
+            ),
+        ],
+        policies=["prod-engineer"],
+        boundaries=["prod"],
+        root=root,
+    )
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """load_catalog returns sample(); records the instants it was called with."""
+    seen: list[object] = []
+    (tmp_path / "catalog").mkdir()
+
+    def fake_load(path, now=None):
+        seen.append(now)
+        return sample(), []
+
+    monkeypatch.setattr(rolecat.pipeline, "load_catalog", fake_load)
+    monkeypatch.chdir(tmp_path)
+    return seen
+
+
+def test_escalations_json(app, runner, loaded):
+    result = runner.invoke(app, ["escalations", "catalog", "--format", "json", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(d["user"], d["status"], d["days_left"]) for d in data] == [
+        ("bob", "expired", -10),
+        ("carol", "active", 1),
+    ]
+    assert loaded == [at(NOW)]
+    # The expired one is also reported as a warning on stderr, in the spec's format.
+    assert "warning E101: temporary membership of 'bob' in ProdEngineer expired" in result.stderr
+
+
+def test_escalations_fail_on_expired_and_within(app, runner, loaded):
+    result = runner.invoke(
+        app, ["escalations", "catalog", "--now", NOW, "--fail-on-expired", "--within", "7"]
+    )
+    assert result.exit_code == 1
+    assert "carol" in result.stdout and "bob" not in result.stdout  # --within shows active ones only
+    assert "1 expired escalation(s) remain" in result.stderr
+    result = runner.invoke(app, ["escalations", "catalog", "--now", "2025-02-01", "--fail-on-expired"])
+    assert result.exit_code == 0, result.output
+
+
+def test_escalations_catalog_errors_exit_1(app, runner, monkeypatch, tmp_path):
+    (tmp_path / "catalog").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(
+        rolecat.pipeline, "load_catalog", lambda p, now=None: (None, [error("C012", "unknown user")])
+    )
+    result = runner.invoke(app, ["escalations", "catalog"])
+    assert result.exit_code == 1
+    assert "error C012: unknown user" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["escalations", "missing"],
+        ["escalations", "catalog", "--now", "2025-03-10T12:00:00"],  # no zone
+        ["escalations", "catalog", "--now", "soon"],
+        ["escalations", "catalog", "--format", "yaml"],
+        ["escalations", "catalog", "--within", "-1"],
+        ["codeowners", "catalog", "--check", "A", "--write", "B"],
+        ["profiles", "catalog"],  # --user is required
+    ],
+)
+def test_usage_errors_exit_2(app, runner, loaded, args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+
+
+def test_profiles(app, runner, loaded):
+    result = runner.invoke(app, ["profiles", "catalog", "--user", "bob", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert "[profile nonprod-OnCall]" in result.stdout and "[profile prod-OnCall]" in result.stdout
+    assert "[profile prod-ProdEngineer]" not in result.stdout  # bob's escalation expired
+    assert "source_identity = bob" in result.stdout
+    result = runner.invoke(
+        app, ["profiles", "catalog", "--user", "carol", "--now", NOW, "--source-profile", "me"]
+    )
+    assert "[profile prod-ProdEngineer]" in result.stdout and "source_profile = me" in result.stdout
+
+
+def test_profiles_unknown_user(app, runner, loaded):
+    result = runner.invoke(app, ["profiles", "catalog", "--user", "alcie"])
+    assert result.exit_code == 1
+    assert "unknown user 'alcie'" in result.stderr and "did you mean 'alice'" in result.stderr
+
+
+def test_codeowners_in_git_repository(app, runner, loaded, tmp_path):
+    (tmp_path / ".git").mkdir()
+    result = runner.invoke(app, ["codeowners", "catalog"])
+    assert result.exit_code == 0, result.output
+    assert "/catalog/roles/prod/ProdEngineer.yaml" in result.stdout
+    assert "/build/terraform/" in result.stdout
+    assert "No git repository" not in result.stdout
+
+
+def test_codeowners_from_a_subfolder_and_custom_output(app, runner, loaded, tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    result = runner.invoke(app, ["codeowners", "../catalog", "--output", "../tf"])
+    assert result.exit_code == 0, result.output
+    assert "/catalog/catalog.yaml" in result.stdout and "/tf/" in result.stdout
+    assert "rolecat codeowners catalog --output tf" in result.stdout
+
+
+def test_codeowners_without_git(app, runner, loaded):
+    result = runner.invoke(app, ["codeowners", "catalog"])
+    assert result.exit_code == 0, result.output
+    assert "No git repository above the catalog" in result.stdout
+    assert "/catalog/catalog.yaml" in result.stdout
+    assert "note: No git repository" in result.stderr
+
+
+def test_codeowners_write_then_check(app, runner, loaded, tmp_path):
+    (tmp_path / ".git").mkdir()
+    target = tmp_path / ".github" / "CODEOWNERS"
+    result = runner.invoke(app, ["codeowners", "catalog", "--check", str(target)])
+    assert result.exit_code == 1  # missing counts as stale
+    assert result.stdout.startswith("--- ")
+    result = runner.invoke(app, ["codeowners", "catalog", "--write", str(target)])
+    assert result.exit_code == 0, result.output
+    printed = runner.invoke(app, ["codeowners", "catalog"]).stdout
+    assert target.read_text() == printed
+    result = runner.invoke(app, ["codeowners", "catalog", "--check", str(target)])
+    assert result.exit_code == 0 and result.stdout == ""
+    target.write_text(printed.replace("@example/platform-leads", "@someone/else"))
+    result = runner.invoke(app, ["codeowners", "catalog", "--check", str(target)])
+    assert result.exit_code == 1
+    assert "-/catalog/roles/prod/ProdEngineer.yaml" in result.stdout
+    assert "+/catalog/roles/prod/ProdEngineer.yaml" in result.stdout
+    assert "is stale" in result.stderr
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@pytest.fixture
+def compiled(monkeypatch, loaded, tmp_path):
+    """compile_catalog writes one folder per account and records its arguments."""
+    calls: list[tuple[Path, Path, object]] = []
+
+    def fake_compile(path, out, now=None):
+        calls.append((path, out, now))
+        for name in ("security", "nonprod", "prod"):
+            (Path(out) / name).mkdir(parents=True, exist_ok=True)
+        return True, []
+
+    monkeypatch.setattr(rolecat.pipeline, "compile_catalog", fake_compile)
+    return calls
+
+
+def test_plan_identity_first_exact_arguments(app, runner, compiled, fake_terraform, tmp_path):
+    result = runner.invoke(app, ["plan", "catalog", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert compiled == [(Path("catalog"), Path("build/terraform"), at(NOW))]
+    out = (tmp_path / "build" / "terraform").resolve()
+    assert read_calls(fake_terraform) == [
+        (str(out / "security"), "init", "-input=false"),
+        (str(out / "security"), "plan", "-input=false"),
+        (str(out / "nonprod"), "init", "-input=false"),
+        (str(out / "nonprod"), "plan", "-input=false"),
+        (str(out / "prod"), "init", "-input=false"),
+        (str(out / "prod"), "plan", "-input=false"),
+    ]
+
+
+def test_plan_one_account(app, runner, compiled, fake_terraform, tmp_path):
+    result = runner.invoke(app, ["plan", "catalog", "--account", "prod", "-o", "tf"])
+    assert result.exit_code == 0, result.output
+    prod = str((tmp_path / "tf" / "prod").resolve())
+    assert read_calls(fake_terraform) == [(prod, "init", "-input=false"), (prod, "plan", "-input=false")]
+
+
+def test_plan_unknown_account(app, runner, compiled, fake_terraform):
+    result = runner.invoke(app, ["plan", "catalog", "--account", "prdo"])
+    assert result.exit_code == 2
+    assert "unknown account 'prdo'" in result.stderr and "did you mean 'prod'" in result.stderr
+    assert read_calls(fake_terraform) == [] and compiled == []
+
+
+def test_plan_stops_at_first_failure(app, runner, compiled, fake_terraform, monkeypatch):
+    monkeypatch.setenv("FAKE_TERRAFORM_FAIL", "nonprod:init")
+    result = runner.invoke(app, ["plan", "catalog"])
+    assert result.exit_code == 1
+    assert [c[1] for c in read_calls(fake_terraform)] == ["init", "plan", "init"]
+    assert "terraform init failed in" in result.stderr
+
+
+def test_plan_without_terraform(app, runner, compiled, tmp_path, monkeypatch):
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = runner.invoke(app, ["plan", "catalog"])
+    assert result.exit_code == 2
+    assert "terraform is not on PATH" in result.stderr
+    assert compiled == []
+
+
+def test_plan_compile_failure(app, runner, loaded, fake_terraform, monkeypatch):
+    monkeypatch.setattr(
+        rolecat.pipeline, "compile_catalog", lambda p, o, now=None: (False, [error("C012", "unknown user")])
+    )
+    result = runner.invoke(app, ["plan", "catalog"])
+    assert result.exit_code == 1
+    assert "error C012: unknown user" in result.stderr
+    assert read_calls(fake_terraform) == []
