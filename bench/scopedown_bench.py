@@ -1,3 +1,4 @@
+# ruff: noqa: PLC0415 - rolecat is imported after sys.path points at src/
 """Scopedown throughput against the raw limit, on a generated CloudTrail log.
 
 Writes N records (default 400,000) as gzipped ``{"Records": [...]}`` files shaped like
@@ -85,7 +86,9 @@ def _record(rng: random.Random, i: int) -> dict[str, object]:
         params = {"tableName": "prod-reports", "keyConditionExpression": "pk = :v"}
     elif source == "kms.amazonaws.com":
         params = {"encryptionAlgorithm": "SYMMETRIC_DEFAULT"}
-        resources = [{"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/abcd-{rng.randrange(3)}"}]
+        resources = [
+            {"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/abcd-{rng.randrange(3)}"}
+        ]
     rec: dict[str, object] = {
         "eventVersion": "1.09",
         "userIdentity": _identity(rng, rng.random() < 0.25),
@@ -150,7 +153,9 @@ def best_of(repeat: int, fn: object, files: list[Path]) -> tuple[float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=400_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the generated log here and keep it")
@@ -165,8 +170,10 @@ def main() -> int:
         t0 = time.perf_counter()
         files = generate(folder, args.records)
         size = sum(f.stat().st_size for f in files)
-        print(f"generated {args.records:,} records in {len(files)} files ({size / 1e6:.1f} MB gz) "
-              f"in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {args.records:,} records in {len(files)} files ({size / 1e6:.1f} MB gz) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
         raw_t, raw_n = best_of(args.repeat, raw_limit, files)
         core_t, core_n = best_of(args.repeat, core, files)
     assert raw_n == core_n == args.records, (raw_n, core_n)

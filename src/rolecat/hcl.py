@@ -21,8 +21,13 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor"}
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]|[$%]\{')
+
+
 def quote(text: str) -> str:
     """``text`` as an HCL quoted string literal, template sequences escaped."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'
     out = ['"']
     i = 0
     n = len(text)
@@ -82,14 +87,36 @@ def value(v: Any, level: int = 0) -> str:
     if isinstance(v, Mapping):
         if not v:
             return "{}"
-        lines = [f"{pad}{key(str(k))} = {value(item, level + 1)}" for k, item in v.items()]
-        return "{\n" + "\n".join(lines) + f"\n{end}}}"
+        entries = [(key(str(k)), value(item, level + 1)) for k, item in v.items()]
+        return "{\n" + "\n".join(_aligned(entries, pad)) + f"\n{end}}}"
     if isinstance(v, Sequence):
         if not v:
             return "[]"
         lines = [f"{pad}{value(item, level + 1)}," for item in v]
         return "[\n" + "\n".join(lines) + f"\n{end}]"
     raise TypeError(f"cannot render {type(v).__name__} as HCL")
+
+
+def _aligned(entries: list[tuple[str, str]], pad: str) -> list[str]:
+    """Object entries with ``=`` aligned across runs of single-line values (hclfmt's rule)."""
+    lines: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max(len(k) for k, _ in run)
+        lines.extend(f"{pad}{k}{' ' * (width - len(k))} = {v}" for k, v in run)
+        run.clear()
+
+    for k, v in entries:
+        if "\n" in v:
+            if run:
+                flush()
+            lines.append(f"{pad}{k} = {v}")
+        else:
+            run.append((k, v))
+    if run:
+        flush()
+    return lines
 
 
 def jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
@@ -113,6 +140,8 @@ _OPENERS = ("{", "[", "(", "({", "([")
 
 
 def _single_line_attr(line: str) -> re.Match[str] | None:
+    if " = " not in line:
+        return None
     m = _ATTR.match(line)
     if m is None:
         return None

@@ -21,7 +21,8 @@ from .model import Account, PolicyFile
 
 PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organization", "region")
 _ALLOWED = re.compile(r"\{\{\s*(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\s*\}\}")
-_ANY_TEMPLATE = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
+# A whole construct ("{% for x in y %}") is one finding; a stray delimiter is one too.
+_ANY_TEMPLATE = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}|\{\{|\{%|\{#|%\}|#\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Scan:
 
     used: frozenset[str]
     problems: tuple[Diagnostic, ...]
+    template: Any = None  # the compiled sandboxed template, when the file has placeholders
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -50,7 +52,8 @@ def scan(file: PolicyFile) -> Scan:
         if m.start() in covered:
             continue
         line, col = _line_col(text, m.start())
-        snippet = text[m.start() : m.start() + 40].split("\n")[0]
+        snippet = m.group().split("\n")[0]
+        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
         problems.append(
             error(
                 "T001",
@@ -60,7 +63,10 @@ def scan(file: PolicyFile) -> Scan:
                 " {{ organization }} and {{ region }}",
             )
         )
-    return Scan(frozenset(used), tuple(problems))
+    template = None
+    if used and not problems:
+        template = _environment().from_string(text)
+    return Scan(frozenset(used), tuple(problems), template)
 
 
 @functools.cache
@@ -101,7 +107,7 @@ def render(
     from jinja2 import TemplateError
 
     try:
-        text: str = _environment().from_string(file.text).render(context)
+        text: str = found.template.render(context)
     except TemplateError as exc:  # pragma: no cover - the scan admits only plain placeholders
         return None, [error("T003", f"cannot render: {exc}", Location(file.source))]
     return text, []

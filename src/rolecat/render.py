@@ -206,6 +206,44 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
 # --------------------------------------------------------------------------- Jinja
 
 
+# Policy documents are the bulk of the output.  The templates see a one-line stand-in
+# (ending in "({" like the real first line, so alignment treats it the same); the
+# documents, already laid out by hcl.value, replace the stand-ins after ``hcl.align``.
+# The same document object (a trust policy shared by a role's accounts, a policy file
+# without placeholders) is laid out once per render.
+_jsonencode_cache: dict[tuple[int, int], tuple[object, str]] = {}
+_STANDIN = "\x00{}\x00jsonencode({{"
+
+
+def _jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
+    key = (id(doc), level)
+    hit = _jsonencode_cache.get(key)
+    if hit is None or hit[0] is not doc:
+        _jsonencode_cache[key] = hit = (doc, hcl.jsonencode(doc, level))
+    n = _standin_ids.get(key)
+    if n is None:
+        n = _standin_ids[key] = len(_standins)
+        _standins.append(key)
+    return _STANDIN.format(n)
+
+
+_standins: list[tuple[int, int]] = []
+_standin_ids: dict[tuple[int, int], int] = {}
+
+
+def _substitute(text: str) -> str:
+    if "\x00" not in text:
+        return text
+    parts = text.split("\x00")
+    # parts: [before, n, "jsonencode({" + after, n, ...]
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        key = _standins[int(parts[i])]
+        out.append(_jsonencode_cache[key][1])
+        out.append(parts[i + 1].removeprefix("jsonencode({"))
+    return "".join(out)
+
+
 def _load_template(name: str) -> str:
     return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
 
@@ -224,7 +262,7 @@ def environment() -> Any:
     )
     env.filters["q"] = hcl.quote
     env.filters["hcl"] = hcl.value
-    env.filters["jsonencode"] = hcl.jsonencode
+    env.filters["jsonencode"] = _jsonencode
     env.filters["strlist"] = hcl.string_list
     env.filters["label"] = hcl.label
     return env
@@ -241,12 +279,12 @@ def _finish(text: str) -> str:
         out.append(line)
     while out and out[-1] == "":
         out.pop()
-    return hcl.align("\n".join(out)) + "\n"
+    return _substitute(hcl.align("\n".join(out))) + "\n"
 
 
-def render_account(catalog: Catalog, account: Account) -> list[RenderedFile]:
+def render_account(catalog: Catalog, account: Account, view: AccountView | None = None) -> list[RenderedFile]:
     env = environment()
-    view = account_view(catalog, account)
+    view = view or account_view(catalog, account)
     ctx = {
         "catalog": catalog,
         "account": account,
@@ -269,9 +307,16 @@ def render(catalog: Catalog) -> list[RenderedFile]:
     """Every generated file, manifest.json last; pure and deterministic."""
     files: list[RenderedFile] = []
     views = []
+    _jsonencode_cache.clear()
+    _standins.clear()
+    _standin_ids.clear()
     for account in catalog.accounts:
-        files.extend(render_account(catalog, account))
-        views.append(account_view(catalog, account))
+        view = account_view(catalog, account)
+        files.extend(render_account(catalog, account, view))
+        views.append(view)
+    _jsonencode_cache.clear()
+    _standins.clear()
+    _standin_ids.clear()
     files.append(RenderedFile("manifest.json", manifest(catalog, views, files)))
     return files
 
@@ -340,4 +385,6 @@ def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFil
         "files": [{"path": f.path, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
         "accounts": accounts,
     }
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -31,11 +31,31 @@ def schema(name: SchemaName) -> dict[str, Any]:
     return result
 
 
+def _python_patterns(node: Any, *, in_properties: bool = False) -> Any:
+    """The schema with every ``pattern`` made to mean in Python what it means in ECMA-262.
+
+    Both validators match patterns with Python's ``re``, where ``$`` also matches before
+    a final newline: ``^[0-9]{12}$`` would accept ``"111111111111\\n"``.  JSON Schema
+    patterns follow ECMA-262, where it does not; ``\\Z`` is the Python spelling of that.
+    """
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "pattern" and not in_properties and isinstance(v, str) and v.endswith("$"):
+                if not v.endswith("\\$"):
+                    v = v[:-1] + "\\Z"
+            out[k] = _python_patterns(v, in_properties=(k in ("properties", "$defs") and not in_properties))
+        return out
+    if isinstance(node, list):
+        return [_python_patterns(v) for v in node]
+    return node
+
+
 @functools.cache
 def _validator(name: SchemaName) -> Any:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(schema(name), format_checker=None)
+    return Draft202012Validator(_python_patterns(schema(name)), format_checker=None)
 
 
 def _subschema(name: SchemaName, schema_path: list[str | int]) -> dict[str, Any]:
@@ -70,10 +90,32 @@ def _describe_type(value: object) -> str:
 
 
 def _where(path: KeyPath) -> str:
-    return ".".join(str(p) for p in path) if path else "the document"
+    # repr() for keys with control characters, so a message stays on one line
+    parts = (str(p) if str(p).isprintable() else repr(p) for p in path)
+    return ".".join(parts) if path else "the document"
+
+
+@functools.cache
+def _fast_validator(name: SchemaName) -> Any:
+    """A compiled validator for the common case (a valid document): about 50x faster than
+    jsonschema's.  Our schemas use only keywords that mean the same in draft-07, so the
+    compiled one answers "valid?" identically; jsonschema then explains any failure."""
+    import fastjsonschema
+
+    draft7 = dict(_python_patterns(schema(name)))
+    draft7["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(draft7)
 
 
 def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
+    import fastjsonschema
+
+    try:
+        _fast_validator(name)(doc.data)
+    except fastjsonschema.JsonSchemaException:
+        pass
+    else:
+        return []
     validator = _validator(name)
     out: list[Diagnostic] = []
     for err in validator.iter_errors(doc.data):
@@ -122,7 +164,10 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         hint = None
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
-        return [error("S005", f"{where}: {err.instance!r} does not match {err.validator_value}", loc, hint)]
+        pattern = str(err.validator_value)
+        if pattern.endswith("\\Z"):  # show the schema's own (ECMA-262) spelling
+            pattern = pattern[:-2] + "$"
+        return [error("S005", f"{where}: {err.instance!r} does not match {pattern}", loc, hint)]
     if kw == "propertyNames":
         bad = err.instance
         return [error("S005", f"{where}: name {bad!r} is not allowed ({err.message})", loc)]

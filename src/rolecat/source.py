@@ -122,7 +122,8 @@ class _YamlBuilder:
             self.doc.plain_scalars[path] = node.value
             return node.value
         value = self.constructor.construct_object(node, deep=True)
-        if node.style is None and tag != "tag:yaml.org,2002:null":
+        # Plain (unquoted) style is None with the pure-Python composer and '' with libyaml.
+        if not node.style and tag != "tag:yaml.org,2002:null":
             self.doc.plain_scalars[path] = node.value
         return value
 
@@ -144,7 +145,7 @@ class _YamlBuilder:
                 self.diags.append(error("L006", "mapping keys must be plain strings", self.loc(key_node)))
                 continue
             key = key_node.value
-            if key_node.tag != "tag:yaml.org,2002:str" and key_node.style is None:
+            if key_node.tag != "tag:yaml.org,2002:str" and not key_node.style:
                 # `yes:`/`on:`/`123:` are still used as their text; a key is always a name here.
                 key = str(key_node.value)
             if key in first_seen:
@@ -169,11 +170,13 @@ def _decode(raw: bytes, display: str, diags: list[Diagnostic]) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         diags.append(
             error(
                 "L001",
                 f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-                Location(display, line, 1),
+                Location(display, line, col),
                 "save the file as UTF-8",
             )
         )
@@ -186,6 +189,9 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
     doc = SourceDoc(display, None)
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:  # the pure-Python composer recurses per nesting level
+        diags.append(error("L008", "YAML document is nested too deeply", Location(display, 1, 1)))
+        return None, diags
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)

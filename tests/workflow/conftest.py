@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -7,11 +8,9 @@ from pathlib import Path
 import pytest
 import typer
 from typer.testing import CliRunner
+from workflow_factory import FAKE_TERRAFORM
 
 from rolecat.workflow.command import register
-
-REPO = Path(__file__).resolve().parents[2]
-FAKE_TERRAFORM = REPO / "scripts" / "fake-terraform"
 
 
 @pytest.fixture
@@ -40,12 +39,6 @@ def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(FAKE_TERRAFORM, target)
     target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     log = tmp_path / "terraform.log"
-    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ.get('PATH', '')}")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("FAKE_TERRAFORM_LOG", str(log))
     return log
-
-
-def read_calls(log: Path) -> list[tuple[str, ...]]:
-    if not log.exists():
-        return []
-    return [tuple(line.split("\t")) for line in log.read_text().splitlines()]

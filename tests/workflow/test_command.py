@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_calls
-from workflow_factory import at, catalog, role, temp
+from workflow_factory import at, catalog, read_calls, role, temp
 
 import rolecat.pipeline
 from rolecat.diagnostics import error
@@ -249,3 +250,20 @@ def test_plan_compile_failure(app, runner, loaded, fake_terraform, monkeypatch):
     assert result.exit_code == 1
     assert "error C012: unknown user" in result.stderr
     assert read_calls(fake_terraform) == []
+
+
+def test_help_imports_nothing_heavy():
+    code = (
+        "import sys, rolecat.workflow.command as c\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('yaml', 'jinja2', 'jsonschema', 'orjson')]\n"
+        "heavy += [m for m in sys.modules if m.startswith('rolecat.') and m not in "
+        "('rolecat.workflow', 'rolecat.workflow.command')]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_profiles_bad_source_profile(app, runner, loaded):
+    result = runner.invoke(app, ["profiles", "catalog", "--user", "bob", "--source-profile", "my profile"])
+    assert result.exit_code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 
 from rolecat.model import (
     Account,
@@ -20,6 +21,15 @@ from rolecat.model import (
 from rolecat.source import SourceDoc
 
 UTC = dt.UTC
+REPO = Path(__file__).resolve().parents[2]
+FAKE_TERRAFORM = REPO / "scripts" / "fake-terraform"
+
+
+def read_calls(log: Path) -> list[tuple[str, ...]]:
+    """The calls the recording terraform made: (cwd, arg, arg, ...) each."""
+    if not log.exists():
+        return []
+    return [tuple(line.split("\t")) for line in log.read_text().splitlines()]
 
 
 def at(text: str) -> dt.datetime:

@@ -78,6 +78,7 @@ class ActionDB:
         self._index = {low: i for i, low in enumerate(self._order)}
         self._expand_cache: dict[str, frozenset[str]] = {}
         self._mask_cache: dict[str, int] = {}
+        self._level_cache: dict[tuple[str, ...], int] = {}
         self._resource_cache: dict[str, dict[str, tuple[str, ...]]] = {}
         self._views: dict[frozenset[str], ActionDB] = {}
         self.all_mask = (1 << len(self._order)) - 1
@@ -201,12 +202,14 @@ class ActionDB:
 
     def level_mask(self, *levels: str) -> int:
         """Bitset of every action whose access level is one of ``levels``."""
-        wanted = set(levels)
-        mask = 0
-        for i, low in enumerate(self._order):
-            if self._infos[low].access_level in wanted:
-                mask |= 1 << i
-        return mask
+        key = tuple(sorted(levels))
+        cached = self._level_cache.get(key)
+        if cached is None:
+            wanted = set(levels)
+            bits = "".join("1" if self._infos[low].access_level in wanted else "0" for low in reversed(self._order))
+            cached = int(bits or "0", 2)
+            self._level_cache[key] = cached
+        return cached
 
     # ------------------------------------------------------------------ did-you-mean
     def suggest(self, action: str) -> str | None:

@@ -100,11 +100,13 @@ class ResourceFilter:
 
     def applies(self, arn: str) -> bool:
         if self.s3_kind is not None:
-            parts = _split(arn)
-            if parts is None or parts[2] != "s3" or parts[3] or parts[4]:
+            # arn:<partition>:s3:::<bucket>[/<key>]
+            head, sep, resource = arn.partition(":s3:::")
+            if not sep or not head.startswith("arn:") or ":" in head[4:]:
                 return False
-            is_object = "/" in parts[5]
-            return is_object if self.s3_kind == "object" else not is_object and not arn.endswith("*")
+            if self.s3_kind == "object":
+                return "/" in resource
+            return "/" not in resource and not resource.endswith("*")
         probe = arn.rstrip("*")
         return any(compile_glob(p).fullmatch(probe) or compile_glob(p).fullmatch(arn) for p in self.patterns)
 
@@ -181,7 +183,9 @@ class PatternSet:
             if len(group.exact) > self.exact_limit:
                 self._overflow(group)
         elif parts is not None:
-            group.prefix = _common_prefix(group.prefix, parts[5].rstrip("*"))
+            resource = parts[5].rstrip("*")
+            if not resource.startswith(group.prefix):
+                group.prefix = _common_prefix(group.prefix, resource)
             group.regions.add(region)
 
     def _overflow(self, group: _Group) -> None:

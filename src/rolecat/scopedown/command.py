@@ -1,3 +1,4 @@
+# ruff: noqa: PLC0415 - imports are lazy so that `rolecat --help` starts fast
 """``rolecat scopedown``: the command line over ``report.scopedown``.
 
 Exit codes: 0 ok (unreadable log files are warnings: the run goes on without them);
@@ -8,10 +9,11 @@ Everything but the requested output goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -26,7 +28,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     policy = "policy"
@@ -78,10 +80,8 @@ class Progress:
     def __call__(self, path: Path, records: int) -> None:
         self.done += 1
         self.records += records
-        try:
+        with contextlib.suppress(OSError):
             self.bytes += path.stat().st_size
-        except OSError:
-            pass
         now = time.monotonic()
         if self.enabled and (now - self._last > 0.1 or self.done == self.total):
             self._last = now
@@ -99,10 +99,12 @@ class Progress:
             sys.stderr.flush()
 
 
-def scopedown_command(
+def scopedown_command(  # noqa: PLR0917 - typer maps parameters to options
     logs: Annotated[
         list[Path] | None,
-        typer.Argument(help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines."),
+        typer.Argument(
+            help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines."
+        ),
     ] = None,
     catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
     role: Annotated[str | None, typer.Option("--role", help="Role name in the catalog.")] = None,
@@ -112,14 +114,21 @@ def scopedown_command(
     since: Annotated[
         str | None, typer.Option("--since", help="Only events at or after this UTC date/datetime.")
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only events before this UTC date/datetime.")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only events before this UTC date/datetime.")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.text,
     write_policy: Annotated[
         str | None,
-        typer.Option("--write-policy", help="Write the suggestion to CATALOG/policies/NAME.json (within the quota)."),
+        typer.Option(
+            "--write-policy", help="Write the suggestion to CATALOG/policies/NAME.json (within the quota)."
+        ),
     ] = None,
     emit_athena_sql: Annotated[
-        bool, typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs.")
+        bool,
+        typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs."),
     ] = False,
     athena_table: Annotated[
         str, typer.Option("--athena-table", help="CloudTrail table name for --emit-athena-sql.")
@@ -182,10 +191,8 @@ def scopedown_command(
     db = load_action_db()
     total_bytes = 0
     for f in files:
-        try:
+        with contextlib.suppress(OSError):
             total_bytes += f.stat().st_size
-        except OSError:
-            pass
     progress = Progress(len(files), total_bytes)
     try:
         report = scopedown(files, ctx, db, since=since_s, until=until_s, progress=progress)
@@ -220,10 +227,10 @@ def scopedown_command(
     raise typer.Exit(exit_code)
 
 
-def _write_policy(display_root: str, catalog: Path, name: str, report: Report, problems: list[Diagnostic]) -> int:
+def _write_policy(
+    display_root: str, catalog: Path, name: str, report: Report, problems: list[Diagnostic]
+) -> int:
     from rolecat.diagnostics import Location, error
-
-    from .report import policy_text
 
     s = report.suggestion
     target = catalog / "policies" / f"{name}.json"

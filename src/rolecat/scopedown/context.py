@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rolecat.diagnostics import did_you_mean
+from rolecat.iam import managed
 from rolecat.model import Catalog, Role
 
 from .suggest import RoleContext
@@ -35,20 +36,21 @@ def pick_account(catalog: Catalog, role: Role, account: str | None) -> str:
     if account is not None:
         if account not in role.accounts:
             names = ", ".join(role.accounts) or "none"
-            raise SelectionError(f'role {role.name} is not deployed in "{account}" (it is in: {names})', usage=True)
+            raise SelectionError(
+                f'role {role.name} is not deployed in "{account}" (it is in: {names})', usage=True
+            )
         return account
     if len(role.accounts) == 1:
         return role.accounts[0]
     if not role.accounts:
         raise SelectionError(f"role {role.name} is deployed in no account", usage=False)
     raise SelectionError(
-        f"role {role.name} exists in several accounts ({', '.join(role.accounts)}): pass --account", usage=True
+        f"role {role.name} exists in several accounts ({', '.join(role.accounts)}): pass --account",
+        usage=True,
     )
 
 
 def role_context(catalog: Catalog, role: Role, account_name: str) -> RoleContext:
-    from rolecat.iam import managed
-
     account = catalog.account(account_name)
     policies: dict[str, Any] = {}
     for name in role.policies:

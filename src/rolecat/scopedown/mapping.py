@@ -195,11 +195,11 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
 
     renamed = EVENT_RENAMES.get((prefix, event_name))
     if renamed is not None:
-        canon = [db.canonical(f"{prefix}:{name}") for name in renamed]
-        known = tuple(c for c in canon if c is not None)
-        if len(known) == len(canon):
+        targets = [db.canonical(f"{prefix}:{name}") for name in renamed]
+        known = tuple(c for c in targets if c is not None)
+        if len(known) == len(targets):
             return Mapped(actions=known, rule="exception table")
-        return Mapped(unknown=f"{prefix}:{renamed[canon.index(None)]}", rule="exception table")
+        return Mapped(unknown=f"{prefix}:{renamed[targets.index(None)]}", rule="exception table")
 
     literal = db.canonical(f"{prefix}:{event_name}")
     if literal is not None:

@@ -77,7 +77,8 @@ def render_text(report: Report) -> str:
     s, sc, ctx = report.suggestion, report.scan, report.ctx
     lines = [
         f"role {ctx.role} in {ctx.account} ({ctx.arn})",
-        f"window: {sc.since or 'start'} .. {sc.until or 'end'}; events {sc.first_event or '-'} .. {sc.last_event or '-'}",
+        f"window: {sc.since or 'start'} .. {sc.until or 'end'}; "
+        f"events {sc.first_event or '-'} .. {sc.last_event or '-'}",
         f"read {sc.files} file(s), {sc.records:,} record(s); {sc.attributed:,} by this role"
         + (f"; {sc.files_skipped} file(s) skipped as unreadable" if sc.files_skipped else ""),
         "",

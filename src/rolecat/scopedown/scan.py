@@ -46,10 +46,8 @@ class ActionUse:
 
     def touch(self, when: str) -> None:
         self.count += 1
-        if when < self.first_seen:
-            self.first_seen = when
-        if when > self.last_seen:
-            self.last_seen = when
+        self.first_seen = min(self.first_seen, when)
+        self.last_seen = max(self.last_seen, when)
 
 
 @dataclass
@@ -145,16 +143,10 @@ class Scanner:
         seen = self._seen
         mapper = self.mapper
         for rec in records:
-            if type(rec) is not dict:
-                continue
-            ui = rec.get("userIdentity")
-            if type(ui) is not dict:
-                continue
-            sc = ui.get("sessionContext")
-            if type(sc) is not dict:
-                continue
-            si = sc.get("sessionIssuer")
-            if type(si) is not dict or si.get("arn") != arn:
+            try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
+                if rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] != arn:
+                    continue
+            except (KeyError, TypeError, IndexError):
                 continue
             when = rec.get("eventTime") or rec.get("@timestamp")
             if type(when) is not str:
@@ -189,7 +181,8 @@ class Scanner:
                     res.unknown[mapped.unknown or str(name)] += 1
                 continue
             error = rec.get("errorCode")
-            for action in mapped.actions:
+            for mapped_action in mapped.actions:
+                action = mapped_action
                 if action in S3_VERSIONED:
                     params = rec.get("requestParameters")
                     if type(params) is dict and params.get("versionId"):
@@ -229,4 +222,3 @@ class Scanner:
                 found = True
         if not found:
             use.resources = None
-

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolecat.policies import policy_size
+
 from .actiondb import ActionCatalog
 from .arns import PatternSet
 from .scan import ActionUse, ScanResult
@@ -102,7 +104,9 @@ class RoleContext:
     account_id: str
     arn: str
     policies: Mapping[str, Mapping[str, Any]]  # policy file name -> document rendered for the account
-    managed: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)  # ARN -> doc (None: unknown)
+    managed: Mapping[str, Mapping[str, Any] | None] = field(
+        default_factory=dict
+    )  # ARN -> doc (None: unknown)
     boundary: Mapping[str, Any] | None = None
 
 
@@ -155,7 +159,9 @@ def _allowed(docs: Iterable[Mapping[str, Any]], db: ActionCatalog) -> set[str]:
             acts = _statement_actions(st, db)
             if st.get("Effect") == "Allow":
                 allow |= acts
-            elif st.get("Effect") == "Deny" and "Condition" not in st and _as_list(st.get("Resource")) == ["*"]:
+            elif (
+                st.get("Effect") == "Deny" and "Condition" not in st and _as_list(st.get("Resource")) == ["*"]
+            ):
                 deny |= acts
     return allow - deny
 
@@ -225,14 +231,18 @@ def _group_statements(resources_by_action: Mapping[str, Sequence[str]]) -> list[
     statements = []
     for resources, actions in sorted(groups.items(), key=lambda kv: (kv[0] != ("*",), kv[0])):
         statements.append(
-            {"Effect": "Allow", "Action": actions[0] if len(actions) == 1 else actions, "Resource": _resource_value(resources)}
+            {
+                "Effect": "Allow",
+                "Action": actions[0] if len(actions) == 1 else actions,
+                "Resource": _resource_value(resources),
+            }
         )
     return statements
 
 
-def build_suggestion(scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, limit: int = MANAGED_POLICY_SIZE) -> Suggestion:
-    from rolecat.policies import policy_size
-
+def build_suggestion(
+    scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, limit: int = MANAGED_POLICY_SIZE
+) -> Suggestion:
     notes: list[str] = []
     granted = granted_actions(ctx, db)
     used_actions = set(scan.used)
@@ -252,10 +262,13 @@ def build_suggestion(scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, l
         family_granted = sorted(a for a in granted if a in family)
         if family_granted:
             kept.update(family_granted)
-            shown = ", ".join(family_granted[:6]) + (f" and {len(family_granted) - 6} more" if len(family_granted) > 6 else "")
+            shown = ", ".join(family_granted[:6]) + (
+                f" and {len(family_granted) - 6} more" if len(family_granted) > 6 else ""
+            )
             notes.append(
-                f"{family.label} are data events, which trails log only when data events are enabled; the logs "
-                f"hold none for this role, so the granted {shown} are kept as the current policy has them"
+                f"{family.label} are data events, which trails log only when data events are enabled; "
+                f"the logs hold none for this role, so the granted {shown} are kept as the current "
+                "policy has them"
             )
 
     resources = {
@@ -264,7 +277,7 @@ def build_suggestion(scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, l
     unscoped = sorted(a for a, r in resources.items() if r == ["*"])
     if unscoped:
         notes.append(
-            f"Resource \"*\" for {len(unscoped)} action(s) whose records name no resource "
+            f'Resource "*" for {len(unscoped)} action(s) whose records name no resource '
             f"(or that take no resource): {', '.join(unscoped)}"
         )
     not_granted = sorted(used_actions - granted)
@@ -275,13 +288,19 @@ def build_suggestion(scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, l
         )
     unknown_managed = sorted(arn for arn, doc in ctx.managed.items() if doc is None)
     if unknown_managed:
-        notes.append(f"managed policies without a known document are not counted in unused: {', '.join(unknown_managed)}")
+        notes.append(
+            "managed policies without a known document are not counted in unused: "
+            + ", ".join(unknown_managed)
+        )
     if scan.denied:
         notes.append(
-            f"{len(scan.denied)} action(s) were only called with an error (see denied); they are not in the suggestion"
+            f"{len(scan.denied)} action(s) were only called with an error (see denied); "
+            "they are not in the suggestion"
         )
     for candidate, count in sorted(scan.unknown.items()):
-        notes.append(f"{count} record(s) map to {candidate}, which the action database ({db.version}) does not know")
+        notes.append(
+            f"{count} record(s) map to {candidate}, which the action database ({db.version}) does not know"
+        )
     for reason, count in sorted(scan.dropped.items()):
         notes.append(f"{count} record(s) dropped: {reason}")
     for etype, count in sorted(scan.not_api_calls.items()):
@@ -347,9 +366,9 @@ def _wildcards(actions: list[str], db: ActionCatalog) -> list[str]:
     return sorted(out)
 
 
-def fit_policy(policy: dict[str, Any], limit: int, db: ActionCatalog) -> tuple[dict[str, Any], int, list[str]]:
-    from rolecat.policies import policy_size
-
+def fit_policy(
+    policy: dict[str, Any], limit: int, db: ActionCatalog
+) -> tuple[dict[str, Any], int, list[str]]:
     notes: list[str] = []
     start = policy_size(policy)
     statements = [dict(st) for st in policy["Statement"]]
@@ -378,8 +397,8 @@ def fit_policy(policy: dict[str, Any], limit: int, db: ActionCatalog) -> tuple[d
         short = _wildcards(acts, db)
         st["Action"] = short[0] if len(short) == 1 else short
     notes.append(
-        f"action lists shortened with wildcards to fit the {limit:,}-character quota; each wildcard matches only "
-        f"actions in the list as of {db.version}, and will also match actions AWS adds later"
+        f"action lists shortened with wildcards to fit the {limit:,}-character quota; each wildcard "
+        f"matches only actions in the list as of {db.version}, and will also match actions AWS adds later"
     )
     # 3. Resource "*" for the statements with the longest resource lists
     by_weight = sorted(
@@ -390,7 +409,7 @@ def fit_policy(policy: dict[str, Any], limit: int, db: ActionCatalog) -> tuple[d
         if size() <= limit:
             break
         st["Resource"] = "*"
-        notes.append(f"to fit the quota, Resource \"*\" for: {', '.join(_as_list(st['Action']))}")
+        notes.append(f'to fit the quota, Resource "*" for: {", ".join(_as_list(st["Action"]))}')
     final = size()
     if final > limit:
         notes.append(

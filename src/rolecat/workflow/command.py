@@ -173,7 +173,6 @@ def codeowners(
     if check is not None and write is not None:
         raise typer.BadParameter("use either --check or --write, not both", param_hint="'--check'")
     when = _parse_now(now)
-    _check_catalog_arg(catalog)
     loaded = _load_or_exit(catalog, when)
 
     catalog_dir = catalog.resolve()
@@ -189,9 +188,9 @@ def codeowners(
 
     output_dir = output.resolve()
     output_prefix: str | None = None
-    if output_dir == root or root in output_dir.parents:
+    if root in output_dir.parents:
         output_prefix = Path(os.path.relpath(output_dir, root)).as_posix()
-    else:
+    elif output_dir != root:  # the repository root itself is covered by the `*` line
         typer.echo(f"note: {output} is outside {root}; CODEOWNERS cannot name it", err=True)
 
     command = f"rolecat codeowners {catalog_prefix or '.'}"
@@ -243,8 +242,14 @@ def profiles(
     now: NowOpt = None,
 ) -> None:
     """Print ~/.aws/config profiles for every role USER may assume now."""
+    import re
+
     from . import profiles as prof
 
+    if source_profile is not None and not re.fullmatch(r"[^\s\[\];#]+", source_profile):
+        raise typer.BadParameter(
+            "a profile name without spaces, brackets, ; or #", param_hint="'--source-profile'"
+        )
     when = _parse_now(now)
     instant = _now(when)
     loaded = _load_or_exit(catalog, instant)

@@ -9,7 +9,8 @@ validation.  Codes (table in docs/workflow.md):
 
 - E101 warning: the escalation has expired; remove the entry.
 - E102 error: the escalation ends further from now than ``defaults.max_escalation_days``.
-- E103 warning: the user is also a permanent member, so the escalation changes nothing.
+
+(A temporary member who is also a permanent member is the model stage's C022.)
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
 Status = Literal["active", "expired"]
 
 DAY = dt.timedelta(days=1)
+
+# (code, severity, summary) of every diagnostic check_escalations emits, for reports
+# (SARIF rule metadata) and docs/workflow.md's table.
+CODES: tuple[tuple[str, str, str], ...] = (
+    ("E101", "warning", "temporary membership has expired; remove the entry"),
+    ("E102", "error", "temporary membership ends further from now than defaults.max_escalation_days"),
+)
 
 
 @dataclass(frozen=True)
@@ -123,11 +131,10 @@ def to_text(items: Sequence[Escalation]) -> str:
 
 
 def check_escalations(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
-    """E101 expired (warning), E102 longer than max_escalation_days (error), E103 redundant."""
+    """E101 expired (warning), E102 longer than max_escalation_days (error)."""
     diags: list[Diagnostic] = []
     max_days = catalog.defaults.max_escalation_days
     for role in catalog.roles:
-        permanent = set(role.members)
         for member in role.temporary_members:
             until = iso_z(member.until)
             reason = f" ({member.reason})" if member.reason else ""
@@ -150,16 +157,6 @@ def check_escalations(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
                         f"defaults.max_escalation_days ({max_days})",
                         catalog.locate(role.source, ("temporary_members", member.index, "until")),
                         "shorten the escalation, or add the user to members if the access is permanent",
-                    )
-                )
-            if member.user in permanent:
-                diags.append(
-                    warning(
-                        "E103",
-                        f"{member.user!r} is a permanent member of {role.name}: "
-                        "the temporary membership changes nothing",
-                        catalog.locate(role.source, ("temporary_members", member.index, "user")),
-                        "remove the temporary entry (or the permanent membership, if that was the mistake)",
                     )
                 )
     return diags

@@ -1,0 +1,544 @@
+"""IAM-aware checks over the built catalog, run after the model stage.
+
+Each check is a ``Check`` with its code, severity, summary, rationale and fix (the
+metadata docs/checks.md is generated from) and a function yielding ``Finding``s.
+They are registered explicitly in ``CHECKS``.  ``run_checks`` turns findings into
+diagnostics and marks those a role accepted (``accept:`` in the role file) with the
+reason, without dropping them.
+
+Run ``python -m rolecat.iam.checks --markdown`` to print docs/checks.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..diagnostics import Diagnostic, Location, Severity
+from ..model import Account, Catalog, Role
+from . import managed
+from .actions import ActionDB
+from .delegation import delegated_path_pattern, delegated_role_creation_statements
+from .engine import Access, EffectiveSet, Grant, Normalizer, effective
+from .escalation import METHODS, Method
+from .globs import covers, overlaps, widen
+from .grammar import CODES as GRAMMAR_CODES
+from .naming import boundary_policy_arn
+
+NEAR_ADMIN_SHARE = 0.8  # share of all write actions granted on every resource
+WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    location: Location
+    role: Role | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleView:
+    """One role in one account, with its effective permissions."""
+
+    role: Role
+    account: Account
+    effective: EffectiveSet
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    now: dt.datetime
+    db: ActionDB
+    normalizer: Normalizer
+    _views: dict[str, list[RoleView]] = field(default_factory=dict)
+    _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
+    applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
+
+    def views(self, role: Role) -> list[RoleView]:
+        """The role in each of its accounts (effective sets shared between equal inputs)."""
+        cached = self._views.get(role.name + "\0" + role.source)
+        if cached is None:
+            cached = [
+                self._view(role, self.catalog.account(a))
+                for a in role.accounts
+                if _has_account(self.catalog, a)
+            ]
+            self._views[role.name + "\0" + role.source] = cached
+        return cached
+
+    def _view(self, role: Role, account: Account) -> RoleView:
+        docs: list[Mapping[str, Any]] = []
+        labels: list[str] = []
+        for name in role.policies:
+            rendered = self.catalog.rendered.get(("policy", name, account.name))
+            if rendered is not None:
+                docs.append(rendered.document)
+                labels.append(rendered.file.source)
+        for arn in role.managed_policy_arns:
+            document = managed.document(arn)
+            if document is not None:  # unknown documents are reported by I007
+                docs.append(document)
+                labels.append(arn)
+        delegated = delegated_role_creation_statements(role, account, self.catalog)
+        boundary = None
+        boundary_label = "boundary"
+        if role.boundary is not None:
+            rendered = self.catalog.rendered.get(("boundary", role.boundary, account.name))
+            if rendered is not None:
+                boundary, boundary_label = rendered.document, rendered.file.source
+        key = (*map(id, docs), -1, id(boundary))
+        es = None if delegated else self._sets.get(key)
+        if es is None:
+            if delegated:
+                docs.append({"Version": "2012-10-17", "Statement": delegated})
+                labels.append("delegated_role_creation")
+            es = effective(
+                docs,
+                boundary,
+                self.db,
+                normalizer=self.normalizer,
+                labels=labels,
+                boundary_label=boundary_label,
+            )
+            if not delegated:
+                self._sets[key] = es
+        return RoleView(role, account, es)
+
+    def role_location(self, role: Role, *keys: str) -> Location:
+        doc = self.catalog.docs.get(role.source)
+        for key in keys:
+            if doc is not None and (key,) in doc.key_spans:
+                return self.catalog.locate(role.source, (key,), key=True)
+        return self.catalog.locate(role.source, ())
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: Severity
+    summary: str
+    rationale: str
+    fix: str
+    run: Callable[[Context], Iterator[Finding]]
+
+
+def _has_account(catalog: Catalog, name: str) -> bool:
+    return any(a.name == name for a in catalog.accounts)
+
+
+def _accounts_text(names: Sequence[str]) -> str:
+    return ("account " if len(names) == 1 else "accounts ") + ", ".join(names)
+
+
+def _grouped(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(account, detail) pairs -> detail with the accounts it holds in, first-seen order."""
+    out: dict[str, list[str]] = {}
+    for account, detail in pairs:
+        out.setdefault(detail, []).append(account)
+    return list(out.items())
+
+
+# ---------------------------------------------------------------------- I001 escalation
+def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
+    return frozenset(boundary_policy_arn(account.id, name) for name in ctx.catalog.boundaries)
+
+
+def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
+    """Whether the grant holds only for entities carrying one of the catalog's boundaries."""
+    for condition in grant.conditions:
+        for operator, key, values in condition.tests:
+            pins = key == "iam:permissionsboundary" and operator in ("StringEquals", "ArnEquals")
+            if pins and values and all(v in boundaries for v in values):
+                return True
+    return False
+
+
+def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
+    spec = grant.identity.resources
+    if spec.negated or not paths:
+        return False
+    return all(any(covers(p, r) for p in paths) for r in spec.patterns)
+
+
+def _available(view: RoleView, method: Method, boundaries: frozenset[str]) -> tuple[bool, list[str]] | None:
+    """None if the method is cut off; else (all unconditional, the conditional actions)."""
+    es = view.effective
+    delegated = view.role.delegated_role_creation
+    paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
+    conditional: list[str] = []
+    for action in sorted(method.actions):
+        if es.access(action) is Access.NONE:
+            return None
+        grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
+        if action == "iam:PassRole":
+            grants = [g for g in grants if not _path_scoped(g, paths)]
+        if not grants:
+            return None
+        if all(g.conditional for g in grants):
+            conditional.append(action)
+    return not conditional, conditional
+
+
+def check_escalation(ctx: Context) -> Iterator[Finding]:
+    for role in ctx.catalog.roles:
+        if role.admin:
+            continue
+        pairs: list[tuple[str, str]] = []
+        for view in ctx.views(role):
+            boundaries = _boundary_arns(ctx, view.account)
+            found: dict[Method, list[str]] = {}
+            for method in METHODS:
+                result = _available(view, method, boundaries)
+                if result is not None:
+                    found[method] = result[1]
+            for method, conditional in found.items():
+                if any(other.actions < method.actions for other in found):
+                    continue  # a smaller method already says it
+                detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
+                if conditional:
+                    detail += f" (under conditions for {', '.join(conditional)})"
+                pairs.append((view.account.name, detail))
+        for detail, accounts in _grouped(pairs):
+            yield Finding(
+                f"role {role.name} can escalate its privileges in {_accounts_text(accounts)}: {detail}",
+                ctx.role_location(role, "boundary", "policies", "managed_policies", "name"),
+                role,
+                "narrow the policies or deny these actions in the boundary; "
+                "if this role is meant to administer the account, set admin: true",
+            )
+
+
+# ---------------------------------------------------------------------- I002 full admin
+def check_full_admin(ctx: Context) -> Iterator[Finding]:
+    writes = ctx.db.level_mask(*WRITE_LEVELS)
+    total = writes.bit_count()
+    for role in ctx.catalog.roles:
+        if role.admin:
+            continue
+        pairs: list[tuple[str, str]] = []
+        for view in ctx.views(role):
+            es = view.effective
+            if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
+                continue  # cannot reach the share even if every candidate counted
+            granted = es.everywhere_mask(writes)
+            share = granted.bit_count() / total
+            if granted == writes and es.everywhere_mask(ctx.db.all_mask) == ctx.db.all_mask:
+                pairs.append((view.account.name, "every action on every resource (*)"))
+            elif share >= NEAR_ADMIN_SHARE:
+                pairs.append((view.account.name, f"{share:.0%} of all write actions on every resource"))
+        for detail, accounts in _grouped(pairs):
+            yield Finding(
+                f"role {role.name} is effectively an administrator in {_accounts_text(accounts)}: {detail}",
+                ctx.role_location(role, "boundary", "managed_policies", "policies", "name"),
+                role,
+                "set admin: true if that is intended; otherwise narrow its policies or its boundary",
+            )
+
+
+# ---------------------------------------------------------------------- I003 self-protection
+BOUNDARY_EDITS = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicy",
+)
+
+
+def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
+    mask = ctx.db.mask("iam:*") & ctx.db.level_mask("Write", "Permissions management") & es.candidates
+    return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
+
+
+def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
+    for role in ctx.catalog.roles:
+        if role.boundary is None:
+            continue
+        pairs: list[tuple[str, str]] = []
+        for view in ctx.views(role):
+            es = view.effective
+            writes = _iam_writes(ctx, es)
+            if not writes:
+                continue
+            role_arn = role.arn(view.account)
+            policy_arn = boundary_policy_arn(view.account.id, role.boundary)
+            open_doors = [
+                a
+                for a, arn in (
+                    ("iam:DeleteRolePermissionsBoundary", role_arn),
+                    ("iam:PutRolePermissionsBoundary", role_arn),
+                    *((a, policy_arn) for a in BOUNDARY_EDITS),
+                )
+                if es.access(a, arn) is not Access.NONE
+            ]
+            if open_doors:
+                pairs.append((view.account.name, ", ".join(open_doors)))
+        for detail, accounts in _grouped(pairs):
+            yield Finding(
+                f"role {role.name} has IAM write permissions in {_accounts_text(accounts)} and may remove or "
+                f"edit its own boundary {role.boundary}: {detail}",
+                ctx.role_location(role, "boundary", "name"),
+                role,
+                f"add to boundaries/{role.boundary}.json a Deny of iam:DeleteRolePermissionsBoundary and "
+                "iam:PutRolePermissionsBoundary on the role, and of policy version changes on "
+                f"{boundary_policy_arn('<account-id>', role.boundary)}",
+            )
+
+
+# ---------------------------------------------------------------------- I004 action vs resource
+def _documents(ctx: Context) -> Iterator[tuple[Any, Any]]:
+    """Each policy and boundary file once (its first rendering), with its SourceDoc."""
+    seen: set[str] = set()
+    for key in sorted(ctx.catalog.rendered):
+        rendered = ctx.catalog.rendered[key]
+        if rendered.file.source in seen:
+            continue
+        seen.add(rendered.file.source)
+        yield rendered.document, rendered.doc
+
+
+def _statements(document: Any) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    raw = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(raw, dict):
+        yield ("Statement",), raw
+    elif isinstance(raw, list):
+        for i, stmt in enumerate(raw):
+            if isinstance(stmt, dict):
+                yield ("Statement", i), stmt
+
+
+def _as_list(value: Any) -> list[tuple[Any, tuple[int, ...]]]:
+    if isinstance(value, list):
+        return [(v, (i,)) for i, v in enumerate(value)]
+    return [(value, ())]
+
+
+def _applies(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | None:
+    key = (action, resources)
+    if key not in ctx.applies_cache:
+        ctx.applies_cache[key] = _applies_uncached(ctx, action, resources)
+    return ctx.applies_cache[key]
+
+
+def _applies_uncached(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | None:
+    types = ctx.db.resource_types(action)
+    if types is None:
+        return None  # unknown to the database: cannot say
+    patterns = [p for t in types for p in t.arn_patterns if p]
+    return any(overlaps(r, p) for r in resources for p in patterns)
+
+
+def check_action_resources(ctx: Context) -> Iterator[Finding]:
+    cache: dict[tuple[str, tuple[str, ...]], bool] = {}
+    for document, source in _documents(ctx):
+        for path, stmt in _statements(document):
+            if "Action" not in stmt or "Resource" not in stmt:
+                continue
+            resources = [widen(r) for r, _ in _as_list(stmt["Resource"]) if isinstance(r, str)]
+            if not resources or "*" in resources:
+                continue
+            for action, sub in _as_list(stmt["Action"]):
+                if not isinstance(action, str) or action == "*":
+                    continue
+                key = (action.lower(), tuple(resources))
+                if key not in cache:
+                    verdicts = [_applies(ctx, a, tuple(resources)) for a in ctx.db.expand(action)]
+                    cache[key] = bool(verdicts) and all(v is False for v in verdicts)
+                if cache[key]:
+                    yield Finding(
+                        f"{action} applies to none of the statement's resources ({', '.join(resources)})",
+                        source.locate((*path, "Action", *sub)),
+                        None,
+                        _resource_hint(ctx, action),
+                    )
+
+
+def _resource_hint(ctx: Context, action: str) -> str:
+    formats = sorted(
+        {f for a in ctx.db.expand(action) for t in ctx.db.resource_types(a) or () for f in t.arn_formats if f}
+    )
+    if not formats:
+        return f'{action} works only with "Resource": "*"'
+    return f"{action} acts on {', '.join(formats[:4])}"
+
+
+# ---------------------------------------------------------------------- I005 admin members
+def check_admin_members(ctx: Context) -> Iterator[Finding]:
+    limit = ctx.catalog.defaults.admin_member_limit
+    for role in ctx.catalog.roles:
+        if not role.admin:
+            continue
+        people = set(role.members) | {t.user for t in role.temporary_members if t.is_active(ctx.now)}
+        if len(people) > limit:
+            yield Finding(
+                f"admin role {role.name} has {len(people)} members (limit {limit})",
+                ctx.role_location(role, "members", "name"),
+                role,
+                "give most people a narrower role and temporary_members for incidents",
+            )
+
+
+# ---------------------------------------------------------------------- I006 BoolIfExists MFA
+def check_mfa_if_exists(ctx: Context) -> Iterator[Finding]:
+    for document, source in _documents(ctx):
+        for path, stmt in _statements(document):
+            condition = stmt.get("Condition")
+            if stmt.get("Effect") != "Allow" or not isinstance(condition, dict):
+                continue
+            for operator, tests in condition.items():
+                if not operator.lower().endswith("boolifexists") or not isinstance(tests, dict):
+                    continue
+                for key in tests:
+                    if key.lower() == "aws:multifactorauthpresent":
+                        yield Finding(
+                            f"{operator} on aws:MultiFactorAuthPresent in an Allow also allows requests "
+                            "made with long-term access keys, which carry no MFA",
+                            source.locate((*path, "Condition", operator, key), key=True),
+                            None,
+                            'use "Bool" with "true" to require MFA',
+                        )
+
+
+# ---------------------------------------------------------------------- I007 unknown managed
+def check_unknown_managed(ctx: Context) -> Iterator[Finding]:
+    snap = managed.snapshot()
+    for role in ctx.catalog.roles:
+        for i, arn in enumerate(role.managed_policy_arns):
+            if managed.document(arn) is None:
+                yield Finding(
+                    f"the document of AWS managed policy {arn} is not in the snapshot of "
+                    f"{snap.snapshot_date}; the checks cannot see what it grants",
+                    ctx.catalog.locate(role.source, ("managed_policies", i)),
+                    role,
+                    "run scripts/refresh-managed-policies.py, or accept this finding with a reason",
+                )
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "I001",
+        Severity.ERROR,
+        "privilege escalation",
+        "A role that can grant itself (or a role it can use) more permissions has those permissions "
+        "in effect. Each method is a set of actions known to lead to escalation (Rhino Security Labs, "
+        "pathfinding.cloud); it is reported only when every action survives the boundary and explicit "
+        "denies. Grants pinned by iam:PermissionsBoundary to a catalog boundary, and iam:PassRole limited "
+        "to a delegated_role_creation path, are safe.",
+        "Remove the actions, deny them in the boundary, or use delegated_role_creation; set admin: true for "
+        "roles that are meant to administer the account.",
+        check_escalation,
+    ),
+    Check(
+        "I002",
+        Severity.ERROR,
+        "effective administrator without admin: true",
+        f"After the boundary, the role holds every action (*) or at least {NEAR_ADMIN_SHARE:.0%} of "
+        "all write actions on every resource (for example a NotAction statement such as PowerUserAccess).",
+        "Mark the role admin: true if intended; otherwise narrow its policies or boundary.",
+        check_full_admin,
+    ),
+    Check(
+        "I003",
+        Severity.ERROR,
+        "boundary does not protect itself",
+        "A role with IAM write permissions that can delete or replace its own permissions boundary, "
+        "or edit the boundary policy, can lift its boundary; the boundary then limits nothing.",
+        "In the boundary, deny iam:DeleteRolePermissionsBoundary and iam:PutRolePermissionsBoundary on "
+        "the role and iam:CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion and "
+        "DeletePolicy on the boundary policy.",
+        check_boundary_self_protection,
+    ),
+    Check(
+        "I004",
+        Severity.WARNING,
+        "action applies to none of the statement's resources",
+        "An action whose resource types match none of the statement's ARNs grants (or denies) nothing there, "
+        "for example s3:GetObject on a bucket ARN instead of an object ARN.",
+        "Use the resource ARN the action acts on (see the hint), or move the action to a statement with "
+        "matching resources.",
+        check_action_resources,
+    ),
+    Check(
+        "I005",
+        Severity.WARNING,
+        "admin role with many members",
+        "Every standing member of an admin role is a path to full control; keep the list to a handful "
+        "(defaults.admin_member_limit, 3 by default).",
+        "Move people to narrower roles and use temporary_members for incidents.",
+        check_admin_members,
+    ),
+    Check(
+        "I006",
+        Severity.ERROR,
+        "BoolIfExists on aws:MultiFactorAuthPresent in an Allow",
+        "The key is absent from requests signed with long-term access keys, so BoolIfExists lets them in "
+        "without MFA.",
+        'Use "Bool": {"aws:MultiFactorAuthPresent": "true"}.',
+        check_mfa_if_exists,
+    ),
+    Check(
+        "I007",
+        Severity.WARNING,
+        "AWS managed policy with unknown document",
+        "The policy is newer than rolecat's snapshot of AWS managed policies, so the other checks cannot see "
+        "what it grants; it is never treated as granting nothing.",
+        "Refresh the snapshot (scripts/refresh-managed-policies.py) or accept the finding with a reason.",
+        check_unknown_managed,
+    ),
+)
+
+
+def run_checks(catalog: Catalog, now: dt.datetime, db: ActionDB | None = None) -> list[Diagnostic]:
+    """Every finding of every check, accepted ones marked with the role's reason."""
+    base = db or ActionDB.load()
+    view = base.with_known_actions(catalog.known_actions)
+    ctx = Context(catalog, now, view, Normalizer(view))
+    out: list[Diagnostic] = []
+    for check in CHECKS:
+        for finding in check.run(ctx):
+            diag = Diagnostic(check.code, check.severity, finding.message, finding.location, finding.hint)
+            role = finding.role
+            if role is not None:
+                reason = next((a.reason for a in role.accept if a.check == check.code), None)
+                if reason is not None:
+                    diag = replace(diag, accepted_reason=reason)
+            out.append(diag)
+    return out
+
+
+def render_markdown() -> str:
+    lines = [
+        "# rolecat checks",
+        "",
+        "Generated by `python -m rolecat.iam.checks --markdown` from the check metadata; do not edit.",
+        "",
+        'A role file may accept a finding: `accept: [{check: I001, reason: "..."}]`. Accepted findings are',
+        "still reported, with the reason, and do not fail the run.",
+        "",
+        "## IAM checks",
+        "",
+    ]
+    for check in CHECKS:
+        lines += [
+            f"### {check.code}: {check.summary} ({check.severity})",
+            "",
+            f"**Why.** {check.rationale}",
+            "",
+            f"**Fix.** {check.fix}",
+            "",
+        ]
+    lines += ["## Policy grammar and actions", "", "| code | problem |", "|---|---|"]
+    lines += [f"| {code} | {text.replace('|', '/')} |" for code, text in GRAMMAR_CODES.items()]
+    lines += ["", "## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
+    lines += [f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |" for m in METHODS]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m rolecat.iam.checks --markdown")
+    sys.stdout.write(render_markdown())

@@ -1,0 +1,388 @@
+"""Effective permissions of a role: identity policies ∩ boundary, minus explicit denies.
+
+The engine works on plain policy documents (mappings as in JSON) and the action
+database.  It answers, per action: is it granted unconditionally, only under a
+condition, or not at all; and through which statements, on which resources.
+
+Evaluation follows IAM's rules for one principal without resource policies or SCPs:
+
+* an action is allowed when some identity Allow statement and some boundary Allow
+  statement (any Allow, when there is no boundary) both cover it on a common
+  resource;
+* an explicit Deny in any document, identity or boundary, wins.  A Deny without
+  condition that covers every resource of a grant removes the grant; a Deny with a
+  condition makes the grant conditional (it holds only when the deny's condition is
+  false); a Deny on some resources only excludes those;
+* a grant under a Condition is conditional, never unconditional.
+
+Action sets are bitsets over the database (see ``ActionDB.mask``), so whole-policy
+set algebra is cheap; resource and condition detail is computed per action on
+demand and cached.  ``Normalizer`` caches each distinct document's statements for
+the lifetime of one run.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .actions import ActionDB
+from .globs import covers, overlaps, widen
+
+
+class Access(enum.IntEnum):
+    NONE = 0
+    CONDITIONAL = 1
+    UNCONDITIONAL = 2
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A statement's Condition block: (operator, key, values), sorted; keys lower-cased."""
+
+    tests: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    @classmethod
+    def parse(cls, block: Any) -> Condition | None:
+        if not isinstance(block, Mapping) or not block:
+            return None
+        tests = []
+        for operator, pairs in block.items():
+            if not isinstance(pairs, Mapping):
+                continue
+            for key, values in pairs.items():
+                items = values if isinstance(values, list) else [values]
+                tests.append((str(operator), str(key).lower(), tuple(_text(v) for v in items)))
+        return cls(tuple(sorted(tests)))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{op} {key} {'|'.join(values)}" for op, key, values in self.tests)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """``Resource`` (negated=False) or ``NotResource`` (negated=True) patterns, variables widened."""
+
+    patterns: tuple[str, ...]
+    negated: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return not self.negated and "*" in self.patterns
+
+    def applies_to(self, resource: str) -> bool:
+        """Whether this spec covers some of the resources ``resource`` (a pattern) names."""
+        if self.negated:
+            return not any(covers(p, resource) for p in self.patterns)
+        return any(overlaps(p, resource) for p in self.patterns)
+
+    def overlaps(self, other: ResourceSpec) -> bool:
+        if self.negated and other.negated:
+            return True
+        if self.negated:
+            return other.overlaps(self)
+        if other.negated:
+            return any(not any(covers(n, p) for n in other.patterns) for p in self.patterns)
+        return any(overlaps(p, q) for p in self.patterns for q in other.patterns)
+
+    def covers(self, other: ResourceSpec) -> bool:
+        """Whether every resource ``other`` names is also named here (sound, not complete)."""
+        if self.everything:
+            return True
+        if other.negated:
+            return False
+        if self.negated:
+            return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
+        return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
+
+
+EVERYTHING = ResourceSpec(("*",))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement, normalised: actions as a bitset, resources, condition."""
+
+    effect: str  # Allow or Deny
+    mask: int
+    resources: ResourceSpec
+    condition: Condition | None
+    origin: str  # label of the document, e.g. policies/dev.json or the managed policy ARN
+    index: int  # position in the document's Statement list
+    sid: str | None = None
+
+    @property
+    def unconditional(self) -> bool:
+        return self.condition is None
+
+    def describe(self) -> str:
+        return f"{self.origin} statement {self.sid or self.index + 1}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One way an action is allowed: an identity Allow, the boundary Allow that admits it,
+    and the denies that narrow it."""
+
+    identity: Statement
+    boundary: Statement | None  # None when the role has no boundary
+    conditional_denies: tuple[Statement, ...] = ()
+    excluded: tuple[ResourceSpec, ...] = ()  # unconditional denies on some resources
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        out = [
+            s.condition for s in (self.identity, self.boundary) if s is not None and s.condition is not None
+        ]
+        return tuple(out)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions or self.conditional_denies)
+
+    @property
+    def access(self) -> Access:
+        return Access.CONDITIONAL if self.conditional else Access.UNCONDITIONAL
+
+    @property
+    def on_everything(self) -> bool:
+        return (
+            self.identity.resources.everything
+            and (self.boundary is None or self.boundary.resources.everything)
+            and not self.excluded
+        )
+
+    def applies_to(self, resource: str) -> bool:
+        if not self.identity.resources.applies_to(resource):
+            return False
+        if self.boundary is not None and not self.boundary.resources.applies_to(resource):
+            return False
+        probe = ResourceSpec((widen(resource),))
+        return not any(spec.covers(probe) for spec in self.excluded)
+
+    def resources(self) -> tuple[str, ...]:
+        """The narrower of the identity and boundary resource patterns, for reports."""
+        ident, bound = self.identity.resources, self.boundary.resources if self.boundary else EVERYTHING
+        chosen = bound if (ident.everything or (not bound.negated and ident.covers(bound))) else ident
+        return tuple(("NotResource " if chosen.negated else "") + p for p in chosen.patterns)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _statements_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    raw = doc.get("Statement")
+    if isinstance(raw, Mapping):
+        return [raw]
+    if isinstance(raw, list):
+        return [s for s in raw if isinstance(s, Mapping)]
+    return []
+
+
+class Normalizer:
+    """Turns documents into ``Statement`` tuples, once per distinct document object.
+
+    Keeps a reference to every document it has seen, so ``id()`` keys stay valid for
+    the normaliser's lifetime; create one per run.
+    """
+
+    def __init__(self, db: ActionDB) -> None:
+        self.db = db
+        self._docs: dict[int, tuple[Mapping[str, Any], tuple[Statement, ...]]] = {}
+        self._masks: dict[tuple[tuple[str, ...], bool], int] = {}
+
+    def statements(self, doc: Mapping[str, Any], origin: str) -> tuple[Statement, ...]:
+        hit = self._docs.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        out = tuple(self._statement(raw, origin, i) for i, raw in enumerate(_statements_of(doc)))
+        result = tuple(s for s in out if s is not None)
+        self._docs[id(doc)] = (doc, result)
+        return result
+
+    def action_mask(self, patterns: tuple[str, ...], negated: bool) -> int:
+        key = (patterns, negated)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = 0
+            for p in patterns:
+                mask |= self.db.mask(p)
+            if negated:
+                mask = self.db.all_mask & ~mask
+            self._masks[key] = mask
+        return mask
+
+    def _statement(self, raw: Mapping[str, Any], origin: str, index: int) -> Statement | None:
+        effect = raw.get("Effect")
+        if effect not in ("Allow", "Deny"):
+            return None
+        if "Action" in raw:
+            mask = self.action_mask(_strings(raw["Action"]), negated=False)
+        elif "NotAction" in raw:
+            mask = self.action_mask(_strings(raw["NotAction"]), negated=True)
+        else:
+            return None
+        if "Resource" in raw:
+            resources = ResourceSpec(tuple(widen(p) for p in _strings(raw["Resource"])))
+        elif "NotResource" in raw:
+            resources = ResourceSpec(tuple(widen(p) for p in _strings(raw["NotResource"])), negated=True)
+        else:
+            return None
+        sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
+        return Statement(
+            str(effect), mask, resources, Condition.parse(raw.get("Condition")), origin, index, sid
+        )
+
+
+@dataclass
+class EffectiveSet:
+    """What one role can do in one account."""
+
+    db: ActionDB
+    identity: tuple[Statement, ...]
+    boundary: tuple[Statement, ...] | None
+    _grants: dict[int, tuple[Grant, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        all_mask = self.db.all_mask
+        allows = [s for s in self.identity if s.effect == "Allow"]
+        self._allows = allows
+        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow"]
+        self._denies = [s for s in (*self.identity, *(self.boundary or ())) if s.effect == "Deny"]
+        allow_any = _union(s.mask for s in allows)
+        bound_any = all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
+        deny_any = _union(s.mask for s in self._denies)
+        deny_total = _union(s.mask for s in self._denies if s.unconditional and s.resources.everything)
+        self.candidates = allow_any & bound_any & ~deny_total
+        plain_allow = _union(s.mask for s in allows if s.unconditional and s.resources.everything)
+        plain_bound = (
+            all_mask
+            if self.boundary is None
+            else _union(s.mask for s in self._bound_allows if s.unconditional and s.resources.everything)
+        )
+        # Granted unconditionally on every resource, without looking at a single action.
+        self.plain = plain_allow & plain_bound & ~deny_any
+
+    # ------------------------------------------------------------------ per action
+    def grants(self, action: str) -> tuple[Grant, ...]:
+        """Every way ``action`` is allowed, after boundary and denies; () if it is not."""
+        bit = self.db.bit(action)
+        if not bit & self.candidates:
+            return ()
+        cached = self._grants.get(bit)
+        if cached is None:
+            cached = self._compute(bit)
+            self._grants[bit] = cached
+        return cached
+
+    def _compute(self, bit: int) -> tuple[Grant, ...]:
+        bounds: list[Statement | None] = (
+            [None] if self.boundary is None else [b for b in self._bound_allows if b.mask & bit]
+        )
+        denies = [d for d in self._denies if d.mask & bit]
+        out: list[Grant] = []
+        for ident in self._allows:
+            if not ident.mask & bit:
+                continue
+            for bound in bounds:
+                if bound is not None and not ident.resources.overlaps(bound.resources):
+                    continue
+                grant = self._narrow(Grant(ident, bound), denies)
+                if grant is not None:
+                    out.append(grant)
+        return tuple(out)
+
+    @staticmethod
+    def _narrow(grant: Grant, denies: Sequence[Statement]) -> Grant | None:
+        conditional: list[Statement] = []
+        excluded: list[ResourceSpec] = []
+        for deny in denies:
+            specs = [grant.identity.resources] + ([grant.boundary.resources] if grant.boundary else [])
+            if not all(deny.resources.overlaps(spec) for spec in specs):
+                continue
+            if deny.condition is not None:
+                conditional.append(deny)
+            elif any(deny.resources.covers(spec) for spec in specs):
+                return None
+            else:
+                excluded.append(deny.resources)
+        return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded))
+
+    def access(self, action: str, resource: str | None = None) -> Access:
+        """The best access any grant gives ``action`` (on ``resource``, a pattern, if given)."""
+        bit = self.db.bit(action)
+        if bit & self.plain:
+            return Access.UNCONDITIONAL
+        best = Access.NONE
+        for grant in self.grants(action):
+            if resource is not None and not grant.applies_to(resource):
+                continue
+            cond = grant.access
+            if resource is not None and cond is Access.UNCONDITIONAL:
+                probe = widen(resource)
+                if any(d.resources.applies_to(probe) for d in grant.conditional_denies):
+                    cond = Access.CONDITIONAL
+            best = max(best, cond)
+            if best is Access.UNCONDITIONAL:
+                break
+        return best
+
+    # ------------------------------------------------------------------ whole set
+    def mask(self, minimum: Access = Access.CONDITIONAL) -> int:
+        """Bitset of the actions granted at least at ``minimum``."""
+        result = self.plain
+        rest = self.candidates & ~self.plain
+        for name in self.db.names(rest):
+            if self.access(name) >= minimum:
+                result |= self.db.bit(name)
+        return result
+
+    def actions(self, minimum: Access = Access.CONDITIONAL) -> frozenset[str]:
+        return self.db.names(self.mask(minimum))
+
+    def everywhere_mask(self, within: int) -> int:
+        """Actions of ``within`` granted unconditionally on every resource."""
+        result = self.plain & within
+        for name in self.db.names(self.candidates & within & ~self.plain):
+            if any(not g.conditional and g.on_everything for g in self.grants(name)):
+                result |= self.db.bit(name)
+        return result
+
+
+def _union(masks: Iterable[int]) -> int:
+    out = 0
+    for m in masks:
+        out |= m
+    return out
+
+
+def effective(
+    identity_docs: Sequence[Mapping[str, Any]],
+    boundary: Mapping[str, Any] | None,
+    db: ActionDB,
+    *,
+    normalizer: Normalizer | None = None,
+    labels: Sequence[str] | None = None,
+    boundary_label: str = "boundary",
+) -> EffectiveSet:
+    """The effective permissions of identity documents under an optional boundary."""
+    norm = normalizer or Normalizer(db)
+    names = list(labels) if labels is not None else [f"policy {i + 1}" for i in range(len(identity_docs))]
+    ident = tuple(
+        s for doc, label in zip(identity_docs, names, strict=True) for s in norm.statements(doc, label)
+    )
+    bound = norm.statements(boundary, boundary_label) if boundary is not None else None
+    return EffectiveSet(db, ident, bound)

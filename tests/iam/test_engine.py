@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rolecat.iam import managed
+from rolecat.iam.actions import ActionDB
+from rolecat.iam.engine import Access, Normalizer, effective
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def test_identity_alone_without_boundary(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:Get*"))], None, db)
+    assert es.access("s3:GetObject") is Access.UNCONDITIONAL
+    assert es.access("s3:PutObject") is Access.NONE
+    assert es.actions() == db.expand("s3:Get*")
+
+
+def test_boundary_intersects(db: ActionDB) -> None:
+    es = effective([doc(allow(["s3:*", "ec2:*"]))], doc(allow("s3:*")), db)
+    assert es.access("s3:PutObject") is Access.UNCONDITIONAL
+    assert es.access("ec2:RunInstances") is Access.NONE  # boundary cuts it off
+    assert es.actions() == db.expand("s3:*")
+
+
+def test_boundary_never_grants(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:GetObject"))], doc(allow("*")), db)
+    assert es.actions() == {"s3:GetObject"}
+
+
+def test_deny_wins_from_identity_or_boundary(db: ActionDB) -> None:
+    es = effective([doc(allow("iam:*"), deny("iam:PassRole"))], doc(allow("*"), deny("iam:CreateRole")), db)
+    assert es.access("iam:PassRole") is Access.NONE
+    assert es.access("iam:CreateRole") is Access.NONE
+    assert es.access("iam:GetRole") is Access.UNCONDITIONAL
+
+
+def test_conditions_make_grants_conditional(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:GetObject", Condition=MFA))], None, db)
+    assert es.access("s3:GetObject") is Access.CONDITIONAL
+    assert es.actions(Access.UNCONDITIONAL) == frozenset()
+    assert es.actions(Access.CONDITIONAL) == {"s3:GetObject"}
+    # a condition in the boundary counts the same
+    es = effective([doc(allow("s3:GetObject"))], doc(allow("s3:*", Condition=MFA)), db)
+    assert es.access("s3:GetObject") is Access.CONDITIONAL
+    # and a conditional deny leaves only a conditional grant
+    es = effective([doc(allow("s3:GetObject"), deny("s3:*", Condition=MFA))], None, db)
+    assert es.access("s3:GetObject") is Access.CONDITIONAL
+
+
+def test_unconditional_beats_conditional_grant(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:GetObject", Condition=MFA), allow("s3:GetObject"))], None, db)
+    assert es.access("s3:GetObject") is Access.UNCONDITIONAL
+
+
+def test_not_action_and_not_resource(db: ActionDB) -> None:
+    es = effective([doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})], None, db)
+    assert es.access("iam:PassRole") is Access.NONE
+    assert es.access("ec2:RunInstances") is Access.UNCONDITIONAL
+    assert len(es.actions()) == len(db) - len(db.expand("iam:*")) - len(db.expand("organizations:*"))
+    es = effective([doc({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret*"})], None, db)
+    assert es.access("s3:GetObject", "arn:aws:s3:::public/x") is Access.UNCONDITIONAL
+    assert es.access("s3:GetObject", "arn:aws:s3:::secret/x") is Access.NONE
+
+
+def test_resources_are_kept(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:GetObject", "arn:aws:s3:::a/*"))], doc(allow("s3:*", "arn:aws:s3:::*")), db)
+    (grant,) = es.grants("s3:GetObject")
+    assert grant.resources() == ("arn:aws:s3:::a/*",)
+    assert es.access("s3:GetObject", "arn:aws:s3:::a/key") is Access.UNCONDITIONAL
+    assert es.access("s3:GetObject", "arn:aws:s3:::b/key") is Access.NONE
+
+
+def test_disjoint_resources_between_identity_and_boundary(db: ActionDB) -> None:
+    es = effective([doc(allow("s3:GetObject", "arn:aws:s3:::a/*"))], doc(allow("s3:*", "arn:aws:s3:::b/*")), db)
+    assert es.access("s3:GetObject") is Access.NONE
+
+
+def test_partial_deny_excludes_resources_only(db: ActionDB) -> None:
+    es = effective([doc(allow("iam:PassRole"), deny("iam:PassRole", "arn:aws:iam::1:role/admin/*"))], None, db)
+    assert es.access("iam:PassRole") is Access.UNCONDITIONAL
+    assert es.access("iam:PassRole", "arn:aws:iam::1:role/admin/Root") is Access.NONE
+    assert es.access("iam:PassRole", "arn:aws:iam::1:role/apps/x") is Access.UNCONDITIONAL
+    # a deny covering every resource of the grant removes it
+    es = effective(
+        [doc(allow("iam:PassRole", "arn:aws:iam::1:role/apps/x"), deny("iam:PassRole", "arn:aws:iam::1:role/*"))],
+        None,
+        db,
+    )
+    assert es.access("iam:PassRole") is Access.NONE
+
+
+def test_policy_variables_are_wildcards(db: ActionDB) -> None:
+    es = effective([doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/${aws:username}"))], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.UNCONDITIONAL
+
+
+def test_managed_policies_through_the_engine(db: ActionDB) -> None:
+    power = managed.document("arn:aws:iam::aws:policy/PowerUserAccess")
+    assert power is not None
+    es = effective([power], None, db)
+    assert es.access("iam:PassRole") is Access.NONE
+    assert es.access("iam:CreateServiceLinkedRole") is Access.UNCONDITIONAL
+    assert es.access("lambda:CreateFunction") is Access.UNCONDITIONAL
+
+
+def test_normalizer_caches_per_document(db: ActionDB) -> None:
+    norm = Normalizer(db)
+    d = doc(allow("s3:*"))
+    assert norm.statements(d, "x") is norm.statements(d, "x")
+
+
+ACTIONS = ["s3:GetObject", "s3:PutObject", "iam:PassRole", "ec2:RunInstances", "lambda:InvokeFunction"]
+RESOURCES = ["*", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*", "arn:aws:iam::1:role/*"]
+statement = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(["Allow", "Deny"]),
+        "Action": st.lists(st.sampled_from([*ACTIONS, "s3:*", "*"]), min_size=1, max_size=3),
+        "Resource": st.sampled_from(RESOURCES),
+    }
+)
+
+
+def _brute(stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, action: str, resource: str) -> bool:
+    """IAM's rule, evaluated directly for one concrete request."""
+    from rolecat.iam.globs import matches
+
+    def hits(s: dict[str, Any]) -> bool:
+        return any(matches(a, action, ignore_case=True) for a in s["Action"]) and matches(s["Resource"], resource)
+
+    everything = stmts + (bstmts or [])
+    if any(s["Effect"] == "Deny" and hits(s) for s in everything):
+        return False
+    allowed = any(s["Effect"] == "Allow" and hits(s) for s in stmts)
+    bounded = bstmts is None or any(s["Effect"] == "Allow" and hits(s) for s in bstmts)
+    return allowed and bounded
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(statement, min_size=1, max_size=4),
+    st.none() | st.lists(statement, min_size=1, max_size=3),
+    st.sampled_from(ACTIONS),
+    st.sampled_from(["arn:aws:s3:::a/k", "arn:aws:s3:::b/k", "arn:aws:iam::1:role/r", "arn:aws:ec2:x"]),
+)
+def test_engine_agrees_with_direct_evaluation(
+    stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, action: str, resource: str
+) -> None:
+    db = ActionDB.load()
+    es = effective([doc(*stmts)], doc(*bstmts) if bstmts is not None else None, db)
+    expected = _brute(stmts, bstmts, action, resource)
+    assert (es.access(action, resource) is Access.UNCONDITIONAL) is expected

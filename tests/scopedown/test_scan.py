@@ -1,0 +1,213 @@
+"""Attribution, window, dedup, denied, resources: records constructed for each rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scopedown_records import ROLE_ARN, record
+
+from rolecat.iam.actions import ActionDB
+from rolecat.scopedown.scan import Scanner, ScanResult
+
+
+def scan(db: ActionDB, records: list[Any], **kw: Any) -> ScanResult:
+    scanner = Scanner(ROLE_ARN, db, **kw)
+    scanner.feed(records)
+    return scanner.result
+
+
+def test_attribution_by_session_issuer_with_path(db: ActionDB) -> None:
+    records = [
+        record("ec2.amazonaws.com", "DescribeInstances"),
+        # same role name, other account
+        record(
+            "ec2.amazonaws.com", "DescribeVolumes", issuer="arn:aws:iam::999999999999:role/services/Worker"
+        ),
+        # same name without the path: another role
+        record("ec2.amazonaws.com", "DescribeVpcs", issuer="arn:aws:iam::123456789012:role/Worker"),
+        # an IAM user: no session issuer
+        {
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": "DescribeTags",
+            "userIdentity": {"type": "IAMUser"},
+        },
+        {"eventSource": "ec2.amazonaws.com", "eventName": "DescribeTags"},
+        "not a record",
+    ]
+    res = scan(db, records)
+    assert list(res.used) == ["ec2:DescribeInstances"]
+    assert res.attributed == 1
+
+
+def test_duplicate_event_ids_count_once(db: ActionDB) -> None:
+    a = record("kms.amazonaws.com", "Decrypt", event_id="e1")
+    res = scan(db, [a, dict(a), record("kms.amazonaws.com", "Decrypt", event_id="e2")])
+    assert res.used["kms:Decrypt"].count == 2
+    assert res.duplicates == 1
+
+
+def test_error_codes_go_to_denied(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record("kms.amazonaws.com", "Decrypt", errorCode="AccessDenied", event_id="1"),
+            record("kms.amazonaws.com", "Decrypt", errorCode="AccessDenied", event_id="2"),
+            record("s3.amazonaws.com", "GetObject", errorCode="NoSuchKey", event_id="3"),
+        ],
+    )
+    assert res.used == {}
+    assert res.denied["kms:Decrypt"].count == 2
+    assert dict(res.denied["kms:Decrypt"].errors) == {"AccessDenied": 2}
+    assert dict(res.denied["s3:GetObject"].errors) == {"NoSuchKey": 1}
+
+
+def test_window_is_utc_and_until_exclusive(db: ActionDB) -> None:
+    records = [
+        record("ec2.amazonaws.com", "DescribeA", when="2026-09-30T23:59:59Z"),
+        record("ec2.amazonaws.com", "DescribeInstances", when="2026-10-01T00:00:00Z"),
+        record("ec2.amazonaws.com", "DescribeVolumes", when="2026-10-01T23:59:59Z"),
+        record("ec2.amazonaws.com", "DescribeVpcs", when="2026-10-02T00:00:00Z"),
+    ]
+    res = scan(db, records, since="2026-10-01T00:00:00Z", until="2026-10-02T00:00:00Z")
+    assert sorted(res.used) == ["ec2:DescribeInstances", "ec2:DescribeVolumes"]
+    assert res.outside_window == 2
+    assert (res.first_event, res.last_event) == ("2026-10-01T00:00:00Z", "2026-10-01T23:59:59Z")
+
+
+def test_first_and_last_seen(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record("sqs.amazonaws.com", "SendMessage", when="2026-10-05T00:00:00Z"),
+            record("sqs.amazonaws.com", "SendMessage", when="2026-10-01T00:00:00Z"),
+            record("sqs.amazonaws.com", "SendMessage", when="2026-10-03T00:00:00Z"),
+        ],
+    )
+    use = res.used["sqs:SendMessage"]
+    assert (use.count, use.first_seen, use.last_seen) == (3, "2026-10-01T00:00:00Z", "2026-10-05T00:00:00Z")
+
+
+def test_logstash_timestamp_is_normalised(db: ActionDB) -> None:
+    rec = record("ec2.amazonaws.com", "DescribeInstances")
+    del rec["eventTime"]
+    rec["@timestamp"] = "2020-09-14T01:02:34.000Z"
+    res = scan(db, [rec])
+    assert res.used["ec2:DescribeInstances"].first_seen == "2020-09-14T01:02:34Z"
+
+
+def test_non_api_events_and_dropped_calls_are_counted_not_used(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record("kms.amazonaws.com", "RotateKey", eventType="AwsServiceEvent"),
+            record("sts.amazonaws.com", "GetCallerIdentity"),
+            record("ec2.amazonaws.com", "DescribeUnicorns"),
+        ],
+    )
+    assert res.used == {}
+    assert res.not_api_calls == {"AwsServiceEvent": 1}
+    assert sum(res.dropped.values()) == 1
+    assert res.unknown == {"ec2:DescribeUnicorns": 1}
+
+
+def test_s3_version_id_needs_the_version_privilege(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record(
+                "s3.amazonaws.com",
+                "GetObject",
+                requestParameters={"bucketName": "b", "key": "k", "versionId": "3"},
+            ),
+            record("s3.amazonaws.com", "DeleteObject", requestParameters={"bucketName": "b", "key": "k"}),
+        ],
+    )
+    assert sorted(res.used) == ["s3:DeleteObject", "s3:GetObjectVersion"]
+
+
+def test_s3_resources_bucket_versus_object(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record(
+                "s3.amazonaws.com",
+                "ListObjects",
+                requestParameters={"bucketName": "data"},
+                resources=[
+                    {"ARNPrefix": "arn:aws:s3:::data/", "type": "AWS::S3::Object"},
+                    {"ARN": "arn:aws:s3:::data", "type": "AWS::S3::Bucket"},
+                ],
+            ),
+            record(
+                "s3.amazonaws.com", "GetObject", requestParameters={"bucketName": "data", "key": "a/b.csv"}
+            ),
+            record("s3.amazonaws.com", "ListBuckets", requestParameters={"Host": "s3.amazonaws.com"}),
+        ],
+    )
+    assert _patterns(res, "s3:ListBucket") == ["arn:aws:s3:::data"]
+    assert _patterns(res, "s3:GetObject") == ["arn:aws:s3:::data/a/b.csv"]
+    assert res.used["s3:ListAllMyBuckets"].resources is None  # takes no resource: "*"
+
+
+def test_copy_object_reads_the_source_and_writes_the_destination(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record(
+                "s3.amazonaws.com",
+                "CopyObject",
+                requestParameters={"bucketName": "dst", "key": "out/x", "x-amz-copy-source": "src/in/x"},
+            )
+        ],
+    )
+    assert _patterns(res, "s3:PutObject") == ["arn:aws:s3:::dst/out/x"]
+    assert _patterns(res, "s3:GetObject") == ["arn:aws:s3:::src/in/x"]
+
+
+def test_a_parameter_arn_is_not_taken_for_the_target(db: ActionDB) -> None:
+    # iam:AttachRolePolicy targets the role; policyArn is a parameter: the resource stays "*".
+    rec = record(
+        "iam.amazonaws.com",
+        "AttachRolePolicy",
+        requestParameters={"roleName": "x", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+    )
+    res = scan(db, [rec])
+    assert res.used["iam:AttachRolePolicy"].resources is None
+
+
+def test_one_record_without_resource_makes_the_action_unscoped(db: ActionDB) -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/k1"
+    res = scan(
+        db,
+        [
+            record("kms.amazonaws.com", "Decrypt", event_id="1", resources=[{"ARN": key}]),
+            record("kms.amazonaws.com", "Decrypt", event_id="2"),
+        ],
+    )
+    assert res.used["kms:Decrypt"].resources is None
+
+
+def test_names_become_arns(db: ActionDB) -> None:
+    res = scan(
+        db,
+        [
+            record("dynamodb.amazonaws.com", "GetItem", requestParameters={"tableName": "orders"}),
+            record(
+                "sqs.amazonaws.com",
+                "SendMessage",
+                requestParameters={"queueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs"},
+            ),
+            record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": "resize"}),
+        ],
+    )
+    assert _patterns(res, "dynamodb:GetItem") == ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders"]
+    assert _patterns(res, "sqs:SendMessage") == ["arn:aws:sqs:eu-west-1:123456789012:jobs"]
+    assert _patterns(res, "lambda:InvokeFunction") == [
+        "arn:aws:lambda:eu-west-1:123456789012:function:resize"
+    ]
+
+
+def _patterns(res: ScanResult, action: str) -> list[str]:
+    ps = res.used[action].resources
+    assert ps is not None, action
+    return ps.patterns()

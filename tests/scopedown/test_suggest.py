@@ -1,0 +1,128 @@
+"""Suggested policy: kept actions, unused, resources, quota."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scopedown_records import ROLE_ARN, record
+
+from rolecat.iam.actions import ActionDB
+from rolecat.policies import policy_size
+from rolecat.scopedown.scan import Scanner
+from rolecat.scopedown.suggest import RoleContext, build_suggestion, granted_actions
+
+
+def ctx(*statements: dict[str, Any], boundary: dict[str, Any] | None = None) -> RoleContext:
+    return RoleContext(
+        role="Worker",
+        account="prod",
+        account_id="123456789012",
+        arn=ROLE_ARN,
+        policies={"worker": {"Version": "2012-10-17", "Statement": list(statements)}},
+        boundary=boundary,
+    )
+
+
+def allow(actions: list[str], resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+def suggest(db: ActionDB, context: RoleContext, records: list[dict[str, Any]], **kw: Any) -> Any:
+    scanner = Scanner(ROLE_ARN, db)
+    scanner.feed(records)
+    return build_suggestion(scanner.result, context, db, **kw)
+
+
+def test_used_actions_and_unused(db: ActionDB) -> None:
+    c = ctx(allow(["sqs:SendMessage", "sqs:ReceiveMessage", "ec2:Describe*"]))
+    s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")])
+    assert [u["action"] for u in s.used] == ["ec2:DescribeInstances"]
+    assert "sqs:SendMessage" in s.unused and "ec2:DescribeVolumes" in s.unused
+    assert "ec2:DescribeInstances" not in s.unused
+    assert s.policy["Statement"] == [{"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]
+    assert any('Resource "*"' in n for n in s.notes)
+
+
+def test_boundary_and_deny_limit_what_is_granted(db: ActionDB) -> None:
+    c = ctx(
+        allow(["sqs:*", "sns:Publish"]),
+        {"Effect": "Deny", "Action": "sqs:Delete*", "Resource": "*"},
+        boundary={"Version": "2012-10-17", "Statement": [allow(["sqs:*"])]},
+    )
+    granted = granted_actions(c, db)
+    assert "sns:Publish" not in granted
+    assert "sqs:DeleteQueue" not in granted
+    assert "sqs:SendMessage" in granted
+
+
+def test_passrole_is_kept_with_its_resource_and_condition(db: ActionDB) -> None:
+    cond = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    c = ctx(allow(["iam:PassRole"], "arn:aws:iam::123456789012:role/fn-*", Condition=cond), allow(["ec2:*"]))
+    s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")])
+    assert s.kept == ["iam:PassRole"]
+    assert {
+        "Effect": "Allow",
+        "Action": ["iam:PassRole"],
+        "Resource": "arn:aws:iam::123456789012:role/fn-*",
+        "Condition": cond,
+    } in s.policy["Statement"]
+    assert any(n.startswith("iam:PassRole is kept") for n in s.notes)
+    assert "iam:PassRole" not in s.unused
+
+
+def test_data_events_kept_when_the_logs_hold_none(db: ActionDB) -> None:
+    c = ctx(
+        allow(["s3:GetObject", "s3:ListAllMyBuckets"], ["arn:aws:s3:::data/*"]),
+        allow(["lambda:InvokeFunction"], "arn:aws:lambda:eu-west-1:123456789012:function:x"),
+    )
+    s = suggest(db, c, [record("s3.amazonaws.com", "ListBuckets")])
+    assert s.kept == ["lambda:InvokeFunction", "s3:GetObject"]
+    assert any(n.startswith("S3 object-level calls are data events") for n in s.notes)
+    assert any(n.startswith("Lambda Invoke are data events") for n in s.notes)
+    actions = [
+        a
+        for st in s.policy["Statement"]
+        for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    ]
+    assert sorted(actions) == ["lambda:InvokeFunction", "s3:GetObject", "s3:ListAllMyBuckets"]
+
+
+def test_data_events_not_kept_when_the_logs_have_some(db: ActionDB) -> None:
+    c = ctx(allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::data/*"))
+    rec = record("s3.amazonaws.com", "GetObject", requestParameters={"bucketName": "data", "key": "k"})
+    s = suggest(db, c, [rec])
+    assert s.kept == []
+    assert s.unused == ["s3:PutObject"]
+    assert s.policy["Statement"] == [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/k"}
+    ]
+
+
+def test_denied_calls_stay_out_of_the_policy(db: ActionDB) -> None:
+    c = ctx(allow(["kms:Decrypt"]))
+    s = suggest(db, c, [record("kms.amazonaws.com", "Decrypt", errorCode="AccessDenied")])
+    assert s.denied[0]["action"] == "kms:Decrypt" and s.denied[0]["errors"] == {"AccessDenied": 1}
+    assert s.policy["Statement"] == []
+
+
+def test_oversized_suggestion_is_compacted_without_widening(db: ActionDB) -> None:
+    names = sorted(db.expand("ec2:Describe*"))
+    records = [record("ec2.amazonaws.com", a.split(":")[1], event_id=str(i)) for i, a in enumerate(names)]
+    c = ctx(allow(["ec2:*"]))
+    s = suggest(db, c, records)
+    assert s.fits and s.size == policy_size(s.policy)
+    assert s.size <= 6144
+    granted: set[str] = set()
+    for st in s.policy["Statement"]:
+        acts = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+        for a in acts:
+            granted |= db.expand(a)
+    assert granted == set(names)  # exactly what was used: wildcards match nothing more
+    assert any("wildcards" in n for n in s.notes)
+
+
+def test_too_big_even_compacted_is_reported(db: ActionDB) -> None:
+    c = ctx(allow(["ec2:*"]))
+    s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")], limit=50)
+    assert not s.fits
+    assert any("over the 50-character" in n for n in s.notes)

@@ -1,0 +1,87 @@
+"""Golden output of the example catalog, byte for byte.
+
+Regenerate with `make golden` (pytest --update-golden) and review the diff; never edit
+the expected files by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from rolecat.pipeline import render_catalog
+from rolecat.render import RenderedFile
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "catalog"
+
+GOLDEN = Path(__file__).parent / "golden" / "example"
+NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def _render() -> list[RenderedFile]:
+    _, diags, files = render_catalog(EXAMPLE, NOW)
+    errors = [d.format_text() for d in diags if d.is_error]
+    assert not errors, errors
+    return [f for f in files if isinstance(f, RenderedFile)]
+
+
+def test_golden(update_golden: bool) -> None:
+    files = _render()
+    if update_golden:
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for f in files:
+            target = GOLDEN / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f.text, encoding="utf-8")
+    expected = sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file())
+    assert expected == sorted(f.path for f in files), "file set changed: run `make golden` and review"
+    for f in files:
+        assert (GOLDEN / f.path).read_text(encoding="utf-8") == f.text, f"{f.path} changed: run `make golden`"
+
+
+@pytest.mark.parametrize("name", sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*.tf")))
+def test_golden_parses_as_hcl(name: str) -> None:
+    with (GOLDEN / name).open(encoding="utf-8") as fh:
+        parsed = hcl2.load(fh)
+    assert parsed, name
+
+
+def test_golden_is_hclfmt_canonical(hclfmt: str) -> None:
+    files = sorted(GOLDEN.rglob("*.tf"))
+    assert files
+    for path in files:
+        result = subprocess.run([hclfmt, "-check", "-require-no-change", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{path}: {result.stderr}"
+
+
+def _unq(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def test_roles_use_no_deprecated_arguments_and_non_admins_have_boundaries() -> None:
+    import json
+
+    manifest = json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8"))
+    seen = 0
+    for path in GOLDEN.rglob("roles.tf"):
+        account = path.parent.name
+        with path.open(encoding="utf-8") as fh:
+            parsed = hcl2.load(fh)
+        for block in parsed.get("resource", []):
+            for kind, resources in block.items():
+                if _unq(kind) != "aws_iam_role":
+                    continue
+                for body in resources.values():
+                    seen += 1
+                    assert "managed_policy_arns" not in body
+                    assert "inline_policy" not in body
+                    role = manifest["accounts"][account]["roles"][_unq(body["name"])]
+                    assert ("permissions_boundary" in body) == (role["boundary"] is not None)
+                    if not role["admin"]:
+                        assert "permissions_boundary" in body
+    assert seen == sum(len(a["roles"]) for a in manifest["accounts"].values())
