@@ -1,4 +1,3 @@
-# ruff: noqa: PLC0415 - rolecat is imported after sys.path points at src/
 """Scopedown throughput against the raw limit, on a generated CloudTrail log.
 
 Writes N records (default 400,000) as gzipped ``{"Records": [...]}`` files shaped like

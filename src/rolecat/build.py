@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import policyfile, schema
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
@@ -60,7 +60,9 @@ def _display(root: Path, display_root: str, path: Path) -> str:
 def discover(root: Path, display_root: str) -> Sources:
     """Find and load the catalog's files.  The caller checked that ``root`` is a folder."""
     src = Sources(root, display_root)
-    disp = lambda p: _display(root, display_root, p)  # noqa: E731
+
+    def disp(p: Path) -> str:
+        return _display(root, display_root, p)
 
     for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
         path = root / name
@@ -88,10 +90,11 @@ def discover(root: Path, display_root: str) -> Sources:
                 warning("C030", "role files are YAML; this file is ignored", Location(disp(path)))
             )
 
-    for folder, kind, table in (
+    kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
         ("policies", "policy", src.policies),
         ("boundaries", "boundary", src.boundaries),
-    ):
+    )
+    for folder, kind, table in kinds:
         directory = root / folder
         if not directory.is_dir():
             continue
@@ -106,7 +109,7 @@ def discover(root: Path, display_root: str) -> Sources:
             text, diags = read_text(path, disp(path))
             src.diagnostics.extend(diags)
             if text is not None:
-                table[path.stem] = PolicyFile(path.stem, kind, disp(path), text)  # type: ignore[arg-type]
+                table[path.stem] = PolicyFile(path.stem, kind, disp(path), text)
     return src
 
 
@@ -313,13 +316,8 @@ class _Builder:
                     loc(("temporary_members", i, "user")),
                     "the permanent membership makes the time box meaningless; remove one",
                 )
-            if until <= self.now:
-                self.warn(
-                    "C021",
-                    f"temporary membership of {t['user']!r} in {name!r} expired at {until:%Y-%m-%dT%H:%M:%SZ}",
-                    tloc,
-                    "AWS already refuses it (aws:CurrentTime); remove the entry",
-                )
+            # An expired entry stays in the output (aws:CurrentTime refuses it); the warning
+            # is E101 from the escalation checks.
             temps.append(TemporaryMember(t["user"], until, t["until"], t.get("reason"), i))
 
         services = tuple(sorted(data.get("trusted_services", ())))
@@ -436,6 +434,7 @@ class _Builder:
         scans: dict[tuple[str, str], policyfile.Scan] = {}
         checked_texts: dict[tuple[str, str], set[str]] = defaultdict(set)
         out: dict[tuple[str, str, str], RenderedPolicy] = {}
+        parsed: dict[tuple[str, str, str], RenderedPolicy] = {}
         for kind, name, acct in sorted(wanted):
             file = (policies if kind == "policy" else boundaries)[name]
             found = scans.get((kind, name))
@@ -444,6 +443,11 @@ class _Builder:
             text, diags = policyfile.render(file, found, accounts[acct], organization)
             self.diags.extend(diags)
             if text is None:
+                continue
+            cached = parsed.get((kind, name, text))
+            if cached is not None:
+                # Same text in another account: share the document (rendered once later).
+                out[(kind, name, acct)] = RenderedPolicy(file, acct, cached.document, cached.doc)
                 continue
             doc, diags = load_json_text(text, file.source)
             self.diags.extend(diags)
@@ -454,7 +458,7 @@ class _Builder:
                 checked_texts[(kind, name)].add(text)
                 self.diags.extend(grammar.check_policy_document(doc, kind, db, known_actions))  # type: ignore[arg-type]
             if isinstance(doc.data, dict):
-                out[(kind, name, acct)] = RenderedPolicy(file, acct, doc.data, doc)
+                out[(kind, name, acct)] = parsed[(kind, name, text)] = RenderedPolicy(file, acct, doc.data, doc)
         for kind, table in (("policy", policies), ("boundary", boundaries)):
             for name, file in table.items():
                 if not any(k == kind and n == name for k, n, _ in wanted):

@@ -49,9 +49,11 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             out.append(
                 error(
                     "Q002",
-                    f"role {role.name!r} attaches {attached} managed policies; the quota is "
-                    f"{q.managed_policies_per_role}",
-                    catalog.locate(role.source, ("policies",), key=True),
+                    f"role {role.name!r} ({', '.join(role.accounts)}) attaches {attached} managed policies; "
+                    f"the quota is {q.managed_policies_per_role}",
+                    catalog.locate(
+                        role.source, ("managed_policies" if role.managed_policies else "policies",), key=True
+                    ),
                     "merge customer policies into one file, or raise quotas.managed_policies_per_role "
                     "(Service Quotas L-0DA4ABF3, AWS maximum 25)",
                 )
@@ -63,7 +65,7 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             if role.boundary:
                 per_account_policies[acct].add(("boundary", role.boundary))
         if role.delegated_role_creation is not None:
-            from .iam.checks import delegated_role_creation_statements
+            from .iam.delegation import delegated_role_creation_statements
 
             for acct_name in role.accounts:
                 doc = {
@@ -81,32 +83,32 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                         )
                     )
 
-    for acct in catalog.accounts:
-        n = per_account_roles.get(acct.name, 0)
+    for account in catalog.accounts:
+        n = per_account_roles.get(account.name, 0)
         if n > q.roles_per_account:
             out.append(
                 error(
                     "Q004",
-                    f"account {acct.name!r} would hold {n:,} rolecat roles; the quota is {q.roles_per_account:,}",
-                    catalog.locate(catalog.catalog_file, ("accounts", acct.name), key=True),
+                    f"account {account.name!r} would hold {n:,} rolecat roles; the quota is {q.roles_per_account:,}",
+                    catalog.locate(catalog.catalog_file, ("accounts", account.name), key=True),
                     "raise quotas.roles_per_account (Service Quotas L-FE177D64, AWS maximum 5,000); "
                     "roles made outside rolecat count too",
                 )
             )
-        count = len(per_account_policies.get(acct.name, ())) + (2 if acct.identity else 0)
+        count = len(per_account_policies.get(account.name, ())) + (2 if account.identity else 0)
         if count > q.customer_managed_policies_per_account:
             out.append(
                 error(
                     "Q005",
-                    f"account {acct.name!r} would hold {count:,} rolecat managed policies; the quota is "
+                    f"account {account.name!r} would hold {count:,} rolecat managed policies; the quota is "
                     f"{q.customer_managed_policies_per_account:,}",
-                    catalog.locate(catalog.catalog_file, ("accounts", acct.name), key=True),
+                    catalog.locate(catalog.catalog_file, ("accounts", account.name), key=True),
                     "share boundaries and policies between roles, or raise "
                     "quotas.customer_managed_policies_per_account (L-E95E4862, AWS maximum 5,000)",
                 )
             )
 
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, ...]] = set()
     for (kind, name, acct), rendered in sorted(catalog.rendered.items()):
         size = policies.policy_size(rendered.document)
         if size > q.managed_policy_size and (kind, name) not in seen:
@@ -123,7 +125,7 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             )
         iam_name = boundary_policy_name(name) if kind == "boundary" else customer_policy_name(name)
         if len(iam_name) > POLICY_NAME_MAX and (kind, name, "name") not in seen:
-            seen.add((kind, name, "name"))  # type: ignore[arg-type]
+            seen.add((kind, name, "name"))
             out.append(
                 error(
                     "Q007",

@@ -109,6 +109,17 @@ def _relative(catalog: Catalog, source: str) -> str:
     return source[len(root) + 1 :] if source.startswith(root + "/") else source
 
 
+_trust_cache: dict[int, tuple[Role, Mapping[str, Any]]] = {}
+
+
+def _trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
+    """A role's trust policy is the same in all its accounts: one object, laid out once."""
+    hit = _trust_cache.get(id(role))
+    if hit is None or hit[0] is not role:
+        hit = _trust_cache[id(role)] = (role, policies.trust_policy(catalog, role))
+    return hit[1]
+
+
 def account_view(catalog: Catalog, account: Account) -> AccountView:
     roles = catalog.roles_in(account.name)
     boundary_names = sorted({r.boundary for r in roles if r.boundary})
@@ -139,7 +150,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
             attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
         delegated = None
         if role.delegated_role_creation is not None:
-            from .iam.checks import delegated_role_creation_statements
+            from .iam.delegation import delegated_role_creation_statements
 
             delegated = {
                 "Version": policies.VERSION,
@@ -151,7 +162,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 role=role,
                 label=lbl,
                 arn=role.arn(account),
-                trust=policies.trust_policy(catalog, role),
+                trust=_trust(catalog, role),
                 boundary=views[("boundary", role.boundary)] if role.boundary else None,
                 policies=tuple(views[("policy", p)] for p in role.policies),
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
@@ -310,6 +321,7 @@ def render(catalog: Catalog) -> list[RenderedFile]:
     _jsonencode_cache.clear()
     _standins.clear()
     _standin_ids.clear()
+    _trust_cache.clear()
     for account in catalog.accounts:
         view = account_view(catalog, account)
         files.extend(render_account(catalog, account, view))
@@ -317,6 +329,7 @@ def render(catalog: Catalog) -> list[RenderedFile]:
     _jsonencode_cache.clear()
     _standins.clear()
     _standin_ids.clear()
+    _trust_cache.clear()
     files.append(RenderedFile("manifest.json", manifest(catalog, views, files)))
     return files
 

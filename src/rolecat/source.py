@@ -58,9 +58,14 @@ class SourceDoc:
     # Where a YAML 1.1 scalar was resolved to a non-string from plain (unquoted) text:
     # path -> the text as written, so the schema stage can say "quote it".
     plain_scalars: dict[KeyPath, str] = field(default_factory=dict)
+    # JSON parsed on the fast path: positions are computed from this text on first use.
+    pending_text: str | None = None
 
     def locate(self, path: KeyPath, *, key: bool = False) -> Location:
         """Position of the node at ``path``; falls back to the nearest ancestor."""
+        if self.pending_text is not None:
+            text, self.pending_text = self.pending_text, None
+            _JsonParser(text, self, []).parse()
         table = self.key_spans if key else self.spans
         p = tuple(path)
         while True:
@@ -378,7 +383,30 @@ class _JsonParser:
             raise JsonSyntaxError("expected ',' or ']'", self.pos)
 
 
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
 def load_json_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    """Parse JSON.  The common case (valid, no duplicate keys) takes the C parser and
+    computes positions only when a later stage asks for one."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, _Duplicate, RecursionError):
+        pass
+    else:
+        return SourceDoc(display, data, pending_text=text), []
     diags: list[Diagnostic] = []
     doc = SourceDoc(display, None)
     parser = _JsonParser(text, doc, diags)

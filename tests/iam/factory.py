@@ -104,7 +104,9 @@ def catalog(
         root="catalog",
         organization="example",
         owners=(),
-        defaults=Defaults("us-east-1", "/humans/", "/services/", 3600, 3600, admin_member_limit=admin_member_limit),
+        defaults=Defaults(
+            "us-east-1", "/humans/", "/services/", 3600, 3600, admin_member_limit=admin_member_limit
+        ),
         accounts=ACCOUNTS,
         users=(User("alice", {}), User("bob", {}), User("carol", {}), User("dave", {})),
         roles=tuple(roles),

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, Normalizer, effective
+from rolecat.iam.globs import matches
 
 
 def doc(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -70,11 +71,15 @@ def test_unconditional_beats_conditional_grant(db: ActionDB) -> None:
 
 
 def test_not_action_and_not_resource(db: ActionDB) -> None:
-    es = effective([doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})], None, db)
+    es = effective(
+        [doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})], None, db
+    )
     assert es.access("iam:PassRole") is Access.NONE
     assert es.access("ec2:RunInstances") is Access.UNCONDITIONAL
     assert len(es.actions()) == len(db) - len(db.expand("iam:*")) - len(db.expand("organizations:*"))
-    es = effective([doc({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret*"})], None, db)
+    es = effective(
+        [doc({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret*"})], None, db
+    )
     assert es.access("s3:GetObject", "arn:aws:s3:::public/x") is Access.UNCONDITIONAL
     assert es.access("s3:GetObject", "arn:aws:s3:::secret/x") is Access.NONE
 
@@ -88,18 +93,27 @@ def test_resources_are_kept(db: ActionDB) -> None:
 
 
 def test_disjoint_resources_between_identity_and_boundary(db: ActionDB) -> None:
-    es = effective([doc(allow("s3:GetObject", "arn:aws:s3:::a/*"))], doc(allow("s3:*", "arn:aws:s3:::b/*")), db)
+    es = effective(
+        [doc(allow("s3:GetObject", "arn:aws:s3:::a/*"))], doc(allow("s3:*", "arn:aws:s3:::b/*")), db
+    )
     assert es.access("s3:GetObject") is Access.NONE
 
 
 def test_partial_deny_excludes_resources_only(db: ActionDB) -> None:
-    es = effective([doc(allow("iam:PassRole"), deny("iam:PassRole", "arn:aws:iam::1:role/admin/*"))], None, db)
+    es = effective(
+        [doc(allow("iam:PassRole"), deny("iam:PassRole", "arn:aws:iam::1:role/admin/*"))], None, db
+    )
     assert es.access("iam:PassRole") is Access.UNCONDITIONAL
     assert es.access("iam:PassRole", "arn:aws:iam::1:role/admin/Root") is Access.NONE
     assert es.access("iam:PassRole", "arn:aws:iam::1:role/apps/x") is Access.UNCONDITIONAL
     # a deny covering every resource of the grant removes it
     es = effective(
-        [doc(allow("iam:PassRole", "arn:aws:iam::1:role/apps/x"), deny("iam:PassRole", "arn:aws:iam::1:role/*"))],
+        [
+            doc(
+                allow("iam:PassRole", "arn:aws:iam::1:role/apps/x"),
+                deny("iam:PassRole", "arn:aws:iam::1:role/*"),
+            )
+        ],
         None,
         db,
     )
@@ -137,12 +151,15 @@ statement = st.fixed_dictionaries(
 )
 
 
-def _brute(stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, action: str, resource: str) -> bool:
+def _brute(
+    stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, action: str, resource: str
+) -> bool:
     """IAM's rule, evaluated directly for one concrete request."""
-    from rolecat.iam.globs import matches
 
     def hits(s: dict[str, Any]) -> bool:
-        return any(matches(a, action, ignore_case=True) for a in s["Action"]) and matches(s["Resource"], resource)
+        return any(matches(a, action, ignore_case=True) for a in s["Action"]) and matches(
+            s["Resource"], resource
+        )
 
     everything = stmts + (bstmts or [])
     if any(s["Effect"] == "Deny" and hits(s) for s in everything):

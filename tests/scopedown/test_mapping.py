@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rolecat.iam.actions import ActionDB
@@ -96,3 +98,14 @@ def test_mapper_caches_per_pair(db: ActionDB) -> None:
     mapper = EventMapper(db)
     first = mapper("s3.amazonaws.com", "ListBuckets")
     assert mapper("s3.amazonaws.com", "ListBuckets") is first
+
+
+def test_docs_list_every_exception() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scopedown.md").read_text()
+    for (prefix, name), actions in EVENT_RENAMES.items():
+        row = f"| `{prefix}` `{name}` | " + ", ".join(f"`{prefix}:{a}`" for a in actions) + " |"
+        assert row in doc, row
+    for source, prefix in SERVICE_RENAMES.items():
+        assert f"| `{source}.amazonaws.com` | `{prefix}` |" in doc, source
+    for plain, versioned in S3_VERSIONED.items():
+        assert f"| `{plain}` | `{versioned}` |" in doc, plain

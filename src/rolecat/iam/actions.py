@@ -206,7 +206,9 @@ class ActionDB:
         cached = self._level_cache.get(key)
         if cached is None:
             wanted = set(levels)
-            bits = "".join("1" if self._infos[low].access_level in wanted else "0" for low in reversed(self._order))
+            bits = "".join(
+                "1" if self._infos[low].access_level in wanted else "0" for low in reversed(self._order)
+            )
             cached = int(bits or "0", 2)
             self._level_cache[key] = cached
         return cached

@@ -28,6 +28,15 @@ from .globs import covers, overlaps, widen
 from .grammar import CODES as GRAMMAR_CODES
 from .naming import boundary_policy_arn
 
+__all__ = [
+    "CHECKS",
+    "Check",
+    "Finding",
+    "delegated_role_creation_statements",
+    "render_markdown",
+    "run_checks",
+]
+
 NEAR_ADMIN_SHARE = 0.8  # share of all write actions granted on every resource
 WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
 
@@ -57,6 +66,7 @@ class Context:
     normalizer: Normalizer
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
+    _methods: list[tuple[Method, int]] = field(default_factory=list)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
 
     def views(self, role: Role) -> list[RoleView]:
@@ -108,6 +118,15 @@ class Context:
             if not delegated:
                 self._sets[key] = es
         return RoleView(role, account, es)
+
+    def method_masks(self) -> list[tuple[Method, int]]:
+        if not self._methods:
+            for method in METHODS:
+                needed = 0
+                for action in method.actions:
+                    needed |= self.db.bit(action)
+                self._methods.append((method, needed))
+        return self._methods
 
     def role_location(self, role: Role, *keys: str) -> Location:
         doc = self.catalog.docs.get(role.source)
@@ -172,8 +191,6 @@ def _available(view: RoleView, method: Method, boundaries: frozenset[str]) -> tu
     paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
     conditional: list[str] = []
     for action in sorted(method.actions):
-        if es.access(action) is Access.NONE:
-            return None
         grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths)]
@@ -192,7 +209,9 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
         for view in ctx.views(role):
             boundaries = _boundary_arns(ctx, view.account)
             found: dict[Method, list[str]] = {}
-            for method in METHODS:
+            for method, needed in ctx.method_masks():
+                if needed & view.effective.candidates != needed:
+                    continue  # some action is not even a candidate: cut off
                 result = _available(view, method, boundaries)
                 if result is not None:
                     found[method] = result[1]
@@ -524,6 +543,8 @@ def render_markdown() -> str:
     ]
     for check in CHECKS:
         lines += [
+            f'<a id="{check.code.lower()}"></a>',
+            "",
             f"### {check.code}: {check.summary} ({check.severity})",
             "",
             f"**Why.** {check.rationale}",
@@ -532,7 +553,10 @@ def render_markdown() -> str:
             "",
         ]
     lines += ["## Policy grammar and actions", "", "| code | problem |", "|---|---|"]
-    lines += [f"| {code} | {text.replace('|', '/')} |" for code, text in GRAMMAR_CODES.items()]
+    lines += [
+        f'| <a id="{code.lower()}"></a>{code} | {text.replace("|", "/")} |'
+        for code, text in GRAMMAR_CODES.items()
+    ]
     lines += ["", "## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
     lines += [f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |" for m in METHODS]
     return "\n".join(lines) + "\n"

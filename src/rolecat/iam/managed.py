@@ -84,6 +84,12 @@ def version() -> str:
     return f"AWS managed policies snapshot {snap.snapshot_date} ({len(snap.by_name)} policies)"
 
 
+def snapshot_info() -> str:
+    """Source and date of the snapshot, one line (``rolecat --version``)."""
+    snap = snapshot()
+    return f"{snap.snapshot_date}, {len(snap.by_name)} policies, from {snap.source}"
+
+
 def lookup(name_or_arn: str) -> ManagedPolicy | None:
     snap = snapshot()
     return snap.by_arn.get(name_or_arn) or snap.by_name.get(name_or_arn)

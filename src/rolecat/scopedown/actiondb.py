@@ -26,7 +26,7 @@ class ActionCatalog(Protocol):
 
 
 def load_action_db() -> ActionCatalog:
-    from rolecat.iam.actions import ActionDB  # noqa: PLC0415 - read only when a command needs it
+    from rolecat.iam.actions import ActionDB
 
     db: ActionCatalog = ActionDB.load()
     return db

@@ -1,4 +1,3 @@
-# ruff: noqa: PLC0415 - imports are lazy so that `rolecat --help` starts fast
 """``rolecat scopedown``: the command line over ``report.scopedown``.
 
 Exit codes: 0 ok (unreadable log files are warnings: the run goes on without them);
@@ -154,9 +153,12 @@ def scopedown_command(  # noqa: PLR0917 - typer maps parameters to options
         cat, diags = load_catalog(catalog)
     except UsageError as exc:
         _usage(str(exc))
-    if cat is None or has_errors(diags):
+    if cat is None:
         _emit([d for d in diags if d.is_error])
         raise typer.Exit(EXIT_FINDINGS)
+    if has_errors(diags):  # findings of the checks (often about other roles) do not stop a scopedown
+        count = sum(d.is_error for d in diags)
+        typer.echo(f"rolecat scopedown: the catalog has {count} error(s); run rolecat validate", err=True)
     try:
         found = find_role(cat, role)
         account_name = pick_account(cat, found, account)

@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""Write docs/checks.md from the check metadata (python -m rolecat.iam.checks --markdown)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from rolecat.iam.checks import render_markdown  # noqa: E402
+
+if __name__ == "__main__":
+    target = ROOT / "docs" / "checks.md"
+    target.write_text(render_markdown())
+    print(f"wrote {target.relative_to(ROOT)}")

@@ -1,0 +1,195 @@
+"""Model and render stages on small catalogs written to disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rolecat import policies
+from rolecat.pipeline import load_catalog, render_catalog
+from rolecat.render import RenderedFile
+
+NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+CATALOG = """
+organization: acme
+owners: ["@acme/sec"]
+accounts:
+  sec: {id: "111111111111", identity: true}
+  prod: {id: "333333333333", environment: prod}
+"""
+BOUNDARY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+
+
+def write(root: Path, files: dict[str, str | dict[str, object]]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(content, indent=2) if isinstance(content, dict) else textwrap.dedent(content)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def base(tmp_path: Path, role: str, **extra: str | dict[str, object]) -> Path:
+    files: dict[str, str | dict[str, object]] = {
+        "catalog.yaml": CATALOG,
+        "users.yaml": "users:\n  alice: {}\n  bob: {}\n  carol: {}\n",
+        "boundaries/b.json": BOUNDARY,
+        "roles/R.yaml": role,
+    }
+    files.update(extra)
+    return write(tmp_path / "cat", files)
+
+
+def codes(path: Path) -> list[str]:
+    _, diags = load_catalog(path, NOW)
+    return [d.code for d in diags]
+
+
+def files_of(path: Path) -> dict[str, str]:
+    _, diags, files = render_catalog(path, NOW)
+    assert not [d for d in diags if d.is_error], [d.format_text() for d in diags]
+    return {f.path: f.text for f in files if isinstance(f, RenderedFile)}
+
+
+def test_trust_policy_members_and_temporary_members_grouped_by_until(tmp_path: Path) -> None:
+    root = base(
+        tmp_path,
+        """
+        name: R
+        accounts: [prod]
+        boundary: b
+        members: [alice]
+        temporary_members:
+          - {user: bob, until: 2099-01-01, reason: A}
+          - {user: carol, until: "2099-01-01T00:00:00Z", reason: B}
+        """,
+    )
+    catalog, diags = load_catalog(root, NOW)
+    assert catalog is not None and not [d for d in diags if d.is_error]
+    trust = policies.trust_policy(catalog, catalog.roles[0])
+    members, temps = trust["Statement"]
+    assert members["Principal"] == {"AWS": "arn:aws:iam::111111111111:user/alice"}
+    assert members["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    assert members["Condition"]["StringLike"] == {"sts:RoleSessionName": "${aws:username}"}
+    assert "BoolIfExists" not in json.dumps(trust)
+    assert temps["Principal"]["AWS"] == [
+        "arn:aws:iam::111111111111:user/bob",
+        "arn:aws:iam::111111111111:user/carol",
+    ]
+    assert temps["Condition"]["DateLessThan"] == {"aws:CurrentTime": "2099-01-01T00:00:00Z"}
+
+
+def test_source_identity_and_session_tags(tmp_path: Path) -> None:
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\nsession_tags: true\nsource_identity: true\n",
+    )
+    catalog, _ = load_catalog(root, NOW)
+    assert catalog is not None
+    stmt = policies.trust_policy(catalog, catalog.roles[0])["Statement"][0]
+    assert stmt["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+    assert stmt["Condition"]["StringEquals"] == {"sts:SourceIdentity": "${aws:username}"}
+    grant = policies.assume_roles_policy(catalog)
+    actions = {s["Action"]: s["Resource"] for s in grant["Statement"]}
+    assert actions["sts:SetSourceIdentity"] == ["arn:aws:iam::333333333333:role/humans/R"]
+    assert actions["sts:AssumeRole"] == ["arn:aws:iam::333333333333:role/humans/*"]
+
+
+def test_placeholders_rendered_per_account_and_aws_variables_untouched(tmp_path: Path) -> None:
+    pol = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::{{ organization }}-{{ account.environment }}-{{ account.id }}/${aws:username}/*",
+            }
+        ],
+    }
+    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    out = files_of(root)
+    assert '"arn:aws:s3:::acme-prod-333333333333/$${aws:username}/*"' in out["prod/roles.tf"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{{ cycler.__init__.__globals__.os.system('touch PWNED') }}", "{% for x in range(3) %}{% endfor %}", "{{ 7*7 }}"],
+)
+def test_template_syntax_is_refused_and_nothing_runs(tmp_path: Path, payload: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    pol = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": payload}]}
+    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    assert "T001" in codes(root)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_environment_placeholder_without_value(tmp_path: Path) -> None:
+    pol = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "{{ account.environment }}"}]}
+    root = base(tmp_path, "name: R\naccounts: [sec]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    assert "T002" in codes(root)
+
+
+def test_references_and_rules(tmp_path: Path) -> None:
+    root = base(tmp_path, "name: R\naccounts: [prd]\nboundary: nope\nmembers: [zed]\nmanaged_policies: [ViewOnlyAccess, NoSuchPolicy]\n")
+    found = codes(root)
+    for code in ("C010", "C012", "C013", "C014"):
+        assert code in found
+
+
+def test_managed_policy_names_with_paths_resolve(tmp_path: Path) -> None:
+    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\nmanaged_policies: [job-function/ViewOnlyAccess, ReadOnlyAccess]\n")
+    catalog, _ = load_catalog(root, NOW)
+    assert catalog is not None
+    assert catalog.roles[0].managed_policy_arns == (
+        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    )
+
+
+def test_boundary_required_unless_admin_and_service_rules(tmp_path: Path) -> None:
+    assert "C016" in codes(base(tmp_path / "a", "name: R\naccounts: [prod]\nmembers: [alice]\n"))
+    found = codes(base(tmp_path / "b", "name: R\nkind: service\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"))
+    assert found.count("C018") == 2  # members not allowed, trusted_services missing
+
+
+def test_duplicate_role_names_case_insensitive(tmp_path: Path) -> None:
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\n",
+        **{"roles/other/r.yaml": "name: r\naccounts: [prod, sec]\nboundary: b\nmembers: [bob]\n"},
+    )
+    assert "C015" in codes(root)
+
+
+def test_identity_account_gets_users_group_and_policies(tmp_path: Path) -> None:
+    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\n")
+    out = files_of(root)
+    users = out["sec/users.tf"]
+    assert 'resource "aws_iam_user" "alice"' in users
+    assert "aws_iam_group_membership" in users
+    assert '"arn:aws:iam::111111111111:mfa/$${aws:username}"' in users
+    assert "users.tf" not in " ".join(p for p in out if p.startswith("prod/"))
+    manifest = json.loads(out["manifest.json"])
+    assert manifest["apply_order"][0] == "sec"
+    assert {f["path"] for f in manifest["files"]} == set(out) - {"manifest.json"}
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    root = base(tmp_path, "name: R\naccounts: [prod, sec]\nboundary: b\nmembers: [bob, alice]\n")
+    assert files_of(root) == files_of(root)
+
+
+def test_labels_of_names_that_sanitise_alike_do_not_collide(tmp_path: Path) -> None:
+    root = base(
+        tmp_path,
+        "name: a.b\naccounts: [prod]\nboundary: b\nmembers: [alice]\n",
+        **{"roles/x.yaml": "name: a_b\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"},
+    )
+    roles_tf = files_of(root)["prod/roles.tf"]
+    labels = [line.split('"')[3] for line in roles_tf.splitlines() if line.startswith('resource "aws_iam_role" ')]
+    assert len(labels) == len(set(labels)) == 2

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import subprocess
+
+import hcl2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rolecat import hcl
+
+
+def test_quote_escapes_template_sequences_and_specials() -> None:
+    assert hcl.quote("${aws:username}") == '"$${aws:username}"'
+    assert hcl.quote("%{if}") == '"%%{if}"'
+    assert hcl.quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+    assert hcl.quote("$x %y") == '"$x %y"'
+    assert hcl.quote("\x01") == '"\\u0001"'
+
+
+def test_keys_bare_only_when_identifiers() -> None:
+    assert hcl.key("Version") == "Version"
+    assert hcl.key("aws:MultiFactorAuthPresent") == '"aws:MultiFactorAuthPresent"'
+    assert hcl.key("true") == '"true"'
+    assert hcl.key("1abc") == '"1abc"'
+
+
+def test_objects_align_runs_of_single_line_entries() -> None:
+    text = hcl.value({"Sid": "A", "Effect": "Allow", "Principal": {"AWS": "x"}, "Action": "sts:AssumeRole"})
+    assert text.splitlines() == [
+        "{",
+        '  Sid    = "A"',
+        '  Effect = "Allow"',
+        "  Principal = {",
+        '    AWS = "x"',
+        "  }",
+        '  Action = "sts:AssumeRole"',
+        "}",
+    ]
+
+
+def test_align_matches_hclfmt_rules() -> None:
+    src = 'a = 1\nbbb = 2\n\ncc = 3\n# c\nd = [\n  1,\n]\nee = "x"\n'
+    assert hcl.align(src) == 'a   = 1\nbbb = 2\n\ncc = 3\n# c\nd = [\n  1,\n]\nee = "x"\n'
+
+
+def test_label() -> None:
+    assert hcl.label("Prod.Admin@x") == "Prod_Admin_x"
+    assert hcl.label("1x") == "_1x"
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9:_.-]{0,10}", fullmatch=True), _text, min_size=1, max_size=5))
+def test_values_round_trip_through_python_hcl2(values: dict[str, str]) -> None:
+    body = "locals {\n  x = " + hcl.value(values, 1) + "\n}\n"
+    parsed = hcl2.loads(hcl.align(body))
+    got = parsed["locals"][0]["x"]
+    assert isinstance(got, dict)
+
+
+def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "${aws:username}",
+                       "Condition": {"StringLike": {"s3:prefix": ["home/${aws:username}/*", ""]}}}],
+    }
+    f = tmp_path / "x.tf"
+    f.write_text(hcl.align('resource "a" "b" {\n  name = "x"\n  policy = ' + hcl.jsonencode(doc, 1) + "\n}\n"))
+    result = subprocess.run([hclfmt, "-check", "-require-no-change", str(f)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr + f.read_text()

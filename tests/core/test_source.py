@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import time
+
+from rolecat.source import ALIAS_NODE_BUDGET, load_json_text, load_yaml_text
+
+
+def test_yaml_positions_for_keys_and_scalars_of_every_type() -> None:
+    doc, diags = load_yaml_text("a:\n  b: 12\n  c: [x, true]\n", "f.yaml")
+    assert not diags and doc is not None
+    assert doc.data == {"a": {"b": 12, "c": ["x", True]}}
+    assert str(doc.locate(("a", "b"))) == "f.yaml:2:6"
+    assert str(doc.locate(("a", "b"), key=True)) == "f.yaml:2:3"
+    assert str(doc.locate(("a", "c", 1))) == "f.yaml:3:10"
+    # unknown paths fall back to the nearest ancestor
+    assert str(doc.locate(("a", "zzz", 3))) == "f.yaml:2:3"
+
+
+def test_yaml_duplicate_key_reported_at_the_duplicate() -> None:
+    _, diags = load_yaml_text("name: A\nother: 1\nname: B\n", "r.yaml")
+    assert [(d.code, d.location.line) for d in diags if d.location] == [("L003", 3)]
+    assert "line 1" in diags[0].message
+
+
+def test_yaml_python_tags_are_refused() -> None:
+    _, diags = load_yaml_text("a: !!python/object/apply:os.system ['true']\n", "r.yaml")
+    assert [d.code for d in diags] == ["L004"]
+
+
+def test_yaml_alias_bomb_refused_quickly() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 10):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    start = time.perf_counter()
+    doc, diags = load_yaml_text("\n".join(lines) + "\n", "bomb.yaml")
+    assert time.perf_counter() - start < 1.0
+    assert doc is None and [d.code for d in diags] == ["L008"]
+    assert f"{ALIAS_NODE_BUDGET:,}" in diags[0].message
+
+
+def test_yaml_unquoted_scalars_are_remembered_for_quote_hints() -> None:
+    doc, _ = load_yaml_text("id: 012345670123\nname: no\nq: '123'\n", "c.yaml")
+    assert doc is not None
+    assert doc.data["id"] == 0o12345670123  # YAML 1.1 octal
+    assert doc.plain_scalars[("id",)] == "012345670123"
+    assert doc.plain_scalars[("name",)] == "no"
+    assert ("q",) not in doc.plain_scalars
+
+
+def test_yaml_dates_stay_text() -> None:
+    doc, _ = load_yaml_text("until: 2099-12-05\n", "r.yaml")
+    assert doc is not None and doc.data == {"until": "2099-12-05"}
+
+
+def test_yaml_syntax_error_has_position() -> None:
+    _, diags = load_yaml_text("a: [1, 2\nb: 3\n", "x.yaml")
+    assert diags[0].code == "L002" and diags[0].location is not None and diags[0].location.line >= 2
+
+
+def test_empty_yaml() -> None:
+    _, diags = load_yaml_text("# only a comment\n", "e.yaml")
+    assert [d.code for d in diags] == ["L007"]
+
+
+def test_json_fast_path_positions_computed_on_demand() -> None:
+    text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow"}\n  ]\n}\n'
+    doc, diags = load_json_text(text, "p.json")
+    assert not diags and doc is not None and doc.pending_text is not None
+    assert str(doc.locate(("Statement", 0, "Effect"))) == "p.json:4:16"
+    assert str(doc.locate(("Statement", 0, "Effect"), key=True)) == "p.json:4:6"
+
+
+def test_json_duplicate_keys_and_syntax_errors() -> None:
+    _, diags = load_json_text('{\n  "a": 1,\n  "a": 2\n}', "p.json")
+    assert [(d.code, d.location.line) for d in diags if d.location] == [("L003", 3)]
+    _, diags = load_json_text('{\n  "a": 1,\n  "b": \n}', "p.json")
+    assert diags[0].code == "L009" and diags[0].location is not None and diags[0].location.line == 4
+    _, diags = load_json_text('{"a": NaN}', "p.json")
+    assert diags[0].code == "L009"

@@ -1,0 +1,226 @@
+"""The documentation stays in step with the code.
+
+- Every key of the JSON Schemas (nested ones included) is documented in docs/catalog.md.
+- Every diagnostic code of the core (src/rolecat/*.py, not the subpackages) is documented
+  in docs/catalog.md, and the table there lists no code the core no longer emits.
+- Every key of manifest.json is documented in docs/manifest.md.
+- Every `rolecat COMMAND` and `make TARGET` quoted as code in the docs exists.
+- Every relative link in the docs points at a file that exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "rolecat"
+SCHEMAS = SRC / "schemas"
+CATALOG_DOC = ROOT / "docs" / "catalog.md"
+MANIFEST_DOC = ROOT / "docs" / "manifest.md"
+OWNED_DOCS = [
+    ROOT / "README.md",
+    *(
+        ROOT / "docs" / f"{name}.md"
+        for name in ("getting-started", "catalog", "output", "manifest", "onboarding", "architecture")
+    ),
+]
+# Docs written alongside these; a link to one that does not exist yet is skipped, not failed.
+SIBLING_DOCS = {"checks.md", "workflow.md", "ci.md", "scopedown.md", "iam-engine.md"}
+
+CORE_PREFIXES = "CSLTQW"
+_DIAG_CALL = re.compile(r"\b(?:error|warning|err|warn)\(\s*\"([A-Z][0-9]{3})\"")
+_TABLE_CODE = re.compile(r"^\|\s*`([A-Z][0-9]{3})`", re.MULTILINE)
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_SPAN = re.compile(r"`([^`\n]+)`")
+_COMMAND = re.compile(r"(?:^|\$ |/)rolecat[ \t]+([a-z][a-z-]*)", re.MULTILINE)
+_MAKE = re.compile(r"(?<![\w.$(-])make[ \t]+([a-z][a-z-]*)")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _code(path: Path) -> Iterator[str]:
+    """Fenced blocks and inline code spans of a Markdown file."""
+    text = _text(path)
+    yield from _FENCE.findall(text)
+    yield from _SPAN.findall(_FENCE.sub("", text))
+
+
+# --------------------------------------------------------------------------- schema keys
+
+
+def schema_keys(node: Any) -> set[str]:
+    """Every property name in a schema, at any depth ($defs, items, additionalProperties)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                found.update(value)
+                for sub in value.values():
+                    found |= schema_keys(sub)
+            else:
+                found |= schema_keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= schema_keys(item)
+    return found
+
+
+def _schema_params() -> list[tuple[str, str]]:
+    out = []
+    for path in sorted(SCHEMAS.glob("*.schema.json")):
+        schema = json.loads(_text(path))
+        out.extend((path.name, key) for key in sorted(schema_keys(schema)))
+    return out
+
+
+def test_schema_walk_sees_nested_keys() -> None:
+    keys = {key for _, key in _schema_params()}
+    # top level, nested object, list items, per-account mapping, per-user mapping
+    assert {"organization", "bucket", "until", "check", "identity", "email"} <= keys
+
+
+@pytest.mark.parametrize(("schema", "key"), _schema_params())
+def test_schema_key_is_documented(schema: str, key: str) -> None:
+    assert f"`{key}`" in _text(CATALOG_DOC), f"{schema}: key {key!r} is missing from docs/catalog.md"
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+def core_codes() -> dict[str, str]:
+    """Diagnostic code -> the core file that emits it."""
+    found: dict[str, str] = {}
+    for path in sorted(SRC.glob("*.py")):
+        for code in _DIAG_CALL.findall(_text(path)):
+            found.setdefault(code, path.name)
+    return found
+
+
+def test_core_codes_are_found() -> None:
+    codes = core_codes()
+    assert {"C000", "S002", "L002", "T001", "Q001", "W001"} <= set(codes)
+
+
+@pytest.mark.parametrize("code", sorted(core_codes()))
+def test_core_code_is_documented(code: str) -> None:
+    assert f"`{code}`" in _text(CATALOG_DOC), (
+        f"diagnostic {code} ({core_codes()[code]}) is missing from docs/catalog.md"
+    )
+
+
+def test_documented_core_codes_exist() -> None:
+    listed = {c for c in _TABLE_CODE.findall(_text(CATALOG_DOC)) if c[0] in CORE_PREFIXES}
+    stale = sorted(listed - set(core_codes()))
+    assert not stale, f"docs/catalog.md lists codes the core no longer emits: {stale}"
+
+
+# --------------------------------------------------------------------------- manifest keys
+
+
+def _manifest() -> dict[str, Any]:
+    """manifest.json of the example catalog, built without the IAM checks (their findings
+    are not this test's business)."""
+    from rolecat import build, render
+
+    catalog_dir = ROOT / "catalog"
+    sources = build.discover(catalog_dir, "catalog")
+    catalog, diags = build.build(sources, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert catalog is not None, [d.format_text() for d in diags]
+    files = render.render(catalog)
+    manifest: dict[str, Any] = json.loads(next(f.text for f in files if f.path == "manifest.json"))
+    return manifest
+
+
+def manifest_keys(data: dict[str, Any]) -> set[str]:
+    """Field names of manifest.json; names of accounts, roles, users, groups and policy
+    documents are data, not fields."""
+    keys = set(data)
+    keys |= {k for f in data["files"] for k in f}
+    for account in data["accounts"].values():
+        keys |= set(account)
+        for role in account["roles"].values():
+            keys |= set(role)
+            keys |= {k for t in role["temporary_members"] for k in t}
+            for entry in [role["boundary"], *role["policies"]]:
+                if entry:
+                    keys |= set(entry)
+        for user in account.get("users", {}).values():
+            keys |= set(user)
+        for group in account.get("groups", {}).values():
+            keys |= set(group)
+    return keys
+
+
+def test_manifest_keys_are_documented() -> None:
+    data = _manifest()
+    assert any("users" in a for a in data["accounts"].values())
+    text = _text(MANIFEST_DOC)
+    missing = sorted(k for k in manifest_keys(data) if f"`{k}`" not in text)
+    assert not missing, f"manifest.json fields missing from docs/manifest.md: {missing}"
+
+
+# --------------------------------------------------------------------------- commands, targets, links
+
+
+def _commands() -> set[str]:
+    script = (
+        "import typer\n"
+        "from rolecat.cli import app, _register_plugins\n"
+        "_register_plugins()\n"
+        "print('\\n'.join(typer.main.get_command(app).commands))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(result.stdout.split())
+
+
+def test_quoted_commands_exist() -> None:
+    commands = _commands()
+    assert {"validate", "compile", "schema"} <= commands
+    unknown = sorted(
+        f"{path.relative_to(ROOT)}: rolecat {name}"
+        for path in OWNED_DOCS
+        for code in _code(path)
+        for name in _COMMAND.findall(code)
+        if name not in commands
+    )
+    assert not unknown, f"docs quote commands that do not exist: {unknown}"
+
+
+def test_quoted_make_targets_exist() -> None:
+    targets = set(re.findall(r"^([a-zA-Z_-]+):", _text(ROOT / "Makefile"), re.MULTILINE))
+    unknown = sorted(
+        f"{path.relative_to(ROOT)}: make {name}"
+        for path in OWNED_DOCS
+        for code in _code(path)
+        for name in _MAKE.findall(code)
+        if name not in targets
+    )
+    assert not unknown, f"docs quote make targets that do not exist: {unknown}"
+
+
+def test_relative_links_resolve() -> None:
+    broken, pending = [], []
+    for path in OWNED_DOCS:
+        for target in _LINK.findall(_text(path)):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            rel = target.split("#", 1)[0]
+            if (path.parent / rel).exists():
+                continue
+            entry = f"{path.relative_to(ROOT)} -> {target}"
+            (pending if Path(rel).name in SIBLING_DOCS else broken).append(entry)
+    assert not broken, f"broken links: {broken}"
+    if pending:
+        pytest.skip(f"links to sibling docs not written yet: {pending}")
