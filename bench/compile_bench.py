@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gen_catalog import generate  # noqa: E402
+from gen_catalog import generate
 
 BIN = Path(sys.executable).parent
 PARSE_ONLY = r"""
@@ -49,7 +49,16 @@ def main() -> None:
         rolecat = str(BIN / "rolecat")
         # first compile writes everything; later ones compare and rewrite nothing
         compile_s = timed([rolecat, "compile", str(root), "-o", str(out), "--now", "2026-01-01"], runs=1)
-        fresh = [rolecat, "compile", str(root), "-o", str(Path(tmp) / "out2"), "--force", "--now", "2026-01-01"]
+        fresh = [
+            rolecat,
+            "compile",
+            str(root),
+            "-o",
+            str(Path(tmp) / "out2"),
+            "--force",
+            "--now",
+            "2026-01-01",
+        ]
         validate_s = timed([rolecat, "validate", str(root), "--now", "2026-01-01"])
         parse_s = timed([sys.executable, "-c", PARSE_ONLY, str(root)])
         tf = sum(1 for _ in out.rglob("*.tf"))

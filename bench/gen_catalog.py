@@ -9,10 +9,24 @@ import sys
 from pathlib import Path
 
 ACTIONS = [
-    "s3:GetObject", "s3:PutObject", "s3:ListBucket", "dynamodb:GetItem", "dynamodb:Query",
-    "dynamodb:PutItem", "sqs:SendMessage", "sqs:ReceiveMessage", "sns:Publish", "logs:PutLogEvents",
-    "logs:CreateLogStream", "cloudwatch:PutMetricData", "kms:Decrypt", "ec2:DescribeInstances",
-    "ecs:DescribeServices", "lambda:GetFunction", "cloudwatch:DescribeAlarms", "logs:FilterLogEvents",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "sqs:SendMessage",
+    "sqs:ReceiveMessage",
+    "sns:Publish",
+    "logs:PutLogEvents",
+    "logs:CreateLogStream",
+    "cloudwatch:PutMetricData",
+    "kms:Decrypt",
+    "ec2:DescribeInstances",
+    "ecs:DescribeServices",
+    "lambda:GetFunction",
+    "cloudwatch:DescribeAlarms",
+    "logs:FilterLogEvents",
 ]
 
 
@@ -30,11 +44,18 @@ def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int = 6
     for i, n in enumerate(names):
         ident = ", identity: true" if i == 0 else ""
         lines.append(f'  {n}: {{id: "{100000000000 + i:012d}", environment: env{i}{ident}}}')
-    lines += ["terraform:", "  deploy_role: TerraformDeploy", "  backend: {bucket: bench-state, key_prefix: iam/}"]
+    lines += [
+        "terraform:",
+        "  deploy_role: TerraformDeploy",
+        "  backend: {bucket: bench-state, key_prefix: iam/}",
+    ]
     (root / "catalog.yaml").write_text("\n".join(lines) + "\n")
     user_names = [f"user{i:04d}" for i in range(users)]
     (root / "users.yaml").write_text(
-        "users:\n" + "".join(f"  {u}: {{email: {u}@example.com, team: team{i % 40}}}\n" for i, u in enumerate(user_names))
+        "users:\n"
+        + "".join(
+            f"  {u}: {{email: {u}@example.com, team: team{i % 40}}}\n" for i, u in enumerate(user_names)
+        )
     )
     (root / "policies").mkdir(exist_ok=True)
     (root / "boundaries").mkdir(exist_ok=True)

@@ -55,7 +55,9 @@ def test_golden_is_hclfmt_canonical(hclfmt: str) -> None:
     files = sorted(GOLDEN.rglob("*.tf"))
     assert files
     for path in files:
-        result = subprocess.run([hclfmt, "-check", "-require-no-change", str(path)], capture_output=True, text=True)
+        result = subprocess.run(
+            [hclfmt, "-check", "-require-no-change", str(path)], capture_output=True, text=True
+        )
         assert result.returncode == 0, f"{path}: {result.stderr}"
 
 

@@ -77,9 +77,7 @@ def discover(root: Path, display_root: str) -> Sources:
 
     roles_dir = root / "roles"
     if roles_dir.is_dir():
-        files = sorted(
-            p for p in roles_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-        )
+        files = sorted(p for p in roles_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
         for path in files:
             doc, diags = load_yaml(path, disp(path))
             src.diagnostics.extend(diags)
@@ -103,7 +101,9 @@ def discover(root: Path, display_root: str) -> Sources:
                 continue
             if path.suffix != ".json":
                 src.diagnostics.append(
-                    warning("C031", f"{folder}/ holds JSON documents; this file is ignored", Location(disp(path)))
+                    warning(
+                        "C031", f"{folder}/ holds JSON documents; this file is ignored", Location(disp(path))
+                    )
                 )
                 continue
             text, diags = read_text(path, disp(path))
@@ -131,7 +131,9 @@ class _Builder:
     # ---------------------------------------------------------------- catalog.yaml
     def settings(
         self, doc: SourceDoc
-    ) -> tuple[str, tuple[str, ...], Defaults, tuple[Account, ...], TerraformSettings, Quotas, tuple[str, ...]]:
+    ) -> tuple[
+        str, tuple[str, ...], Defaults, tuple[Account, ...], TerraformSettings, Quotas, tuple[str, ...]
+    ]:
         data: Mapping[str, Any] = doc.data
         d = data.get("defaults", {})
         region = d.get("region", DEFAULT_REGION)
@@ -149,7 +151,9 @@ class _Builder:
         for name, a in data["accounts"].items():
             loc = doc.locate(("accounts", name, "id"))
             if a["id"] in ids:
-                self.err("C002", f"account id {a['id']} is used by accounts {ids[a['id']]!r} and {name!r}", loc)
+                self.err(
+                    "C002", f"account id {a['id']} is used by accounts {ids[a['id']]!r} and {name!r}", loc
+                )
             ids.setdefault(a["id"], name)
             accounts.append(
                 Account(
@@ -458,7 +462,9 @@ class _Builder:
                 checked_texts[(kind, name)].add(text)
                 self.diags.extend(grammar.check_policy_document(doc, kind, db, known_actions))  # type: ignore[arg-type]
             if isinstance(doc.data, dict):
-                out[(kind, name, acct)] = parsed[(kind, name, text)] = RenderedPolicy(file, acct, doc.data, doc)
+                out[(kind, name, acct)] = parsed[(kind, name, text)] = RenderedPolicy(
+                    file, acct, doc.data, doc
+                )
         for kind, table in (("policy", policies), ("boundary", boundaries)):
             for name, file in table.items():
                 if not any(k == kind and n == name for k, n, _ in wanted):

@@ -39,7 +39,10 @@ class FailOn(str, Enum):
 CatalogArg = Annotated[Path, typer.Argument(help="Catalog folder.", show_default=True)]
 NowOpt = Annotated[
     str | None,
-    typer.Option("--now", help="Compare dates with this instant instead of the clock (YYYY-MM-DD or datetime with zone)."),
+    typer.Option(
+        "--now",
+        help="Compare dates with this instant instead of the clock (YYYY-MM-DD or datetime with zone).",
+    ),
 ]
 
 
@@ -100,7 +103,9 @@ def _emit(diags: list, fmt: Format, *, to_stdout: bool) -> None:  # type: ignore
 def validate(
     catalog: CatalogArg = Path("catalog"),
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = FailOn.error,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")
+    ] = FailOn.error,
     now: NowOpt = None,
 ) -> None:
     """Check a catalog: schema, references, IAM checks and quotas. Writes nothing."""

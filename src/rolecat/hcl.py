@@ -139,44 +139,51 @@ _ATTR = re.compile(r'^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\
 _OPENERS = ("{", "[", "(", "({", "([")
 
 
-def _single_line_attr(line: str) -> re.Match[str] | None:
-    if " = " not in line:
+def _split_attr(line: str) -> tuple[str, str, str] | None:
+    """(indent, key, rest) of a single-line attribute; None for anything else."""
+    if " = " not in line or line.endswith(_OPENERS):
         return None
-    m = _ATTR.match(line)
-    if m is None:
+    stripped = line.lstrip(" ")
+    if stripped.startswith('"'):
+        m = _ATTR.match(line)
+        if m is None:
+            return None
+        return m.group("indent"), m.group("key"), m.group("rest")
+    k, _, rest = stripped.partition(" = ")
+    if not _IDENT_KEY.match(k):
         return None
-    rest = m.group("rest")
-    if rest.endswith(_OPENERS):
-        return None
-    return m
+    return line[: len(line) - len(stripped)], k, rest
+
+
+_IDENT_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 def align(text: str) -> str:
     """Line up ``=`` in runs of consecutive single-line attributes, as hclfmt does."""
-    lines = text.split("\n")
     out: list[str] = []
-    run: list[re.Match[str]] = []
+    run: list[tuple[str, str, str]] = []
 
     def flush() -> None:
-        if not run:
-            return
-        width = max(len(m.group("key")) for m in run)
-        for m in run:
-            k = m.group("key")
-            out.append(f"{m.group('indent')}{k}{' ' * (width - len(k))} = {m.group('rest')}")
+        if len(run) == 1:
+            indent, k, rest = run[0]
+            out.append(f"{indent}{k} = {rest}")
+        else:
+            width = max(len(k) for _, k, _ in run)
+            out.extend(f"{indent}{k.ljust(width)} = {rest}" for indent, k, rest in run)
         run.clear()
 
-    for line in lines:
-        m = _single_line_attr(line)
-        if m is not None and (not run or m.group("indent") == run[0].group("indent")):
-            run.append(m)
+    for line in text.split("\n"):
+        attr = _split_attr(line)
+        if attr is not None:
+            if run and attr[0] != run[0][0]:
+                flush()
+            run.append(attr)
             continue
+        if run:
+            flush()
+        out.append(line)
+    if run:
         flush()
-        if m is not None:
-            run.append(m)
-        else:
-            out.append(line)
-    flush()
     return "\n".join(out)
 
 

@@ -206,7 +206,13 @@ def assume_roles_policy(catalog: Catalog) -> Document:
     for action in sorted(extra):
         sid = "Allow" + action.split(":")[1]
         statements.append(
-            {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": sorted(extra[action]), "Condition": mfa}
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": action,
+                "Resource": sorted(extra[action]),
+                "Condition": mfa,
+            }
         )
     if not statements:
         statements.append(

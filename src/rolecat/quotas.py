@@ -70,7 +70,9 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             for acct_name in role.accounts:
                 doc = {
                     "Version": policies.VERSION,
-                    "Statement": delegated_role_creation_statements(role, catalog.account(acct_name), catalog),
+                    "Statement": delegated_role_creation_statements(
+                        role, catalog.account(acct_name), catalog
+                    ),
                 }
                 size = policies.policy_size(doc)
                 if size > INLINE_ROLE_POLICIES_MAX:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -142,7 +141,9 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
     for role in roles:
         lbl = role_labels[role.name]
         attachments = [
-            AttachmentView(f"{lbl}__{views[('policy', p)].label}", f"aws_iam_policy.{views[('policy', p)].label}.arn")
+            AttachmentView(
+                f"{lbl}__{views[('policy', p)].label}", f"aws_iam_policy.{views[('policy', p)].label}.arn"
+            )
             for p in role.policies
         ]
         for arn in role.managed_policy_arns:
@@ -379,8 +380,11 @@ def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFil
         }
         if acct.identity:
             entry["users"] = {
-                u["name"]: {"arn": policies.user_arn(acct, u["name"]), "mfa_serial": policies.mfa_arn(acct, u["name"]),
-                            "tags": u["tags"]}
+                u["name"]: {
+                    "arn": policies.user_arn(acct, u["name"]),
+                    "mfa_serial": policies.mfa_arn(acct, u["name"]),
+                    "tags": u["tags"],
+                }
                 for u in view.users
             }
             entry["groups"] = {

@@ -15,7 +15,10 @@ def summary(diags: Sequence[Diagnostic]) -> str:
     errors = sum(1 for d in diags if d.is_error)
     warnings = sum(1 for d in diags if d.severity is Severity.WARNING and d.accepted_reason is None)
     accepted = sum(1 for d in diags if d.accepted_reason is not None)
-    parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
+    parts = [
+        f"{errors} error{'s' if errors != 1 else ''}",
+        f"{warnings} warning{'s' if warnings != 1 else ''}",
+    ]
     if accepted:
         parts.append(f"{accepted} accepted")
     return ", ".join(parts)

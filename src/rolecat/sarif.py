@@ -22,7 +22,11 @@ def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
         pass
     codes = sorted({d.code for d in diags})
     return [
-        {"id": code, "shortDescription": {"text": summaries.get(code, code)}, "helpUri": f"docs/checks.md#{code.lower()}"}
+        {
+            "id": code,
+            "shortDescription": {"text": summaries.get(code, code)},
+            "helpUri": f"docs/checks.md#{code.lower()}",
+        }
         for code in codes
     ]
 

@@ -22,7 +22,10 @@ accounts:
   sec: {id: "111111111111", identity: true}
   prod: {id: "333333333333", environment: prod}
 """
-BOUNDARY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+BOUNDARY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+}
 
 
 def write(root: Path, files: dict[str, str | dict[str, object]]) -> Path:
@@ -111,38 +114,68 @@ def test_placeholders_rendered_per_account_and_aws_variables_untouched(tmp_path:
             }
         ],
     }
-    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n",
+        **{"policies/p.json": pol},
+    )
     out = files_of(root)
     assert '"arn:aws:s3:::acme-prod-333333333333/$${aws:username}/*"' in out["prod/roles.tf"]
 
 
 @pytest.mark.parametrize(
     "payload",
-    ["{{ cycler.__init__.__globals__.os.system('touch PWNED') }}", "{% for x in range(3) %}{% endfor %}", "{{ 7*7 }}"],
+    [
+        "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
+        "{% for x in range(3) %}{% endfor %}",
+        "{{ 7*7 }}",
+    ],
 )
-def test_template_syntax_is_refused_and_nothing_runs(tmp_path: Path, payload: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_template_syntax_is_refused_and_nothing_runs(
+    tmp_path: Path, payload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    pol = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": payload}]}
-    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    pol = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": payload}],
+    }
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n",
+        **{"policies/p.json": pol},
+    )
     assert "T001" in codes(root)
     assert not (tmp_path / "PWNED").exists()
 
 
 def test_environment_placeholder_without_value(tmp_path: Path) -> None:
-    pol = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "{{ account.environment }}"}]}
-    root = base(tmp_path, "name: R\naccounts: [sec]\nboundary: b\npolicies: [p]\nmembers: [alice]\n", **{"policies/p.json": pol})
+    pol = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "{{ account.environment }}"}],
+    }
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [sec]\nboundary: b\npolicies: [p]\nmembers: [alice]\n",
+        **{"policies/p.json": pol},
+    )
     assert "T002" in codes(root)
 
 
 def test_references_and_rules(tmp_path: Path) -> None:
-    root = base(tmp_path, "name: R\naccounts: [prd]\nboundary: nope\nmembers: [zed]\nmanaged_policies: [ViewOnlyAccess, NoSuchPolicy]\n")
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prd]\nboundary: nope\nmembers: [zed]\nmanaged_policies: [ViewOnlyAccess, NoSuchPolicy]\n",
+    )
     found = codes(root)
     for code in ("C010", "C012", "C013", "C014"):
         assert code in found
 
 
 def test_managed_policy_names_with_paths_resolve(tmp_path: Path) -> None:
-    root = base(tmp_path, "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\nmanaged_policies: [job-function/ViewOnlyAccess, ReadOnlyAccess]\n")
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\nmanaged_policies: [job-function/ViewOnlyAccess, ReadOnlyAccess]\n",
+    )
     catalog, _ = load_catalog(root, NOW)
     assert catalog is not None
     assert catalog.roles[0].managed_policy_arns == (
@@ -153,7 +186,9 @@ def test_managed_policy_names_with_paths_resolve(tmp_path: Path) -> None:
 
 def test_boundary_required_unless_admin_and_service_rules(tmp_path: Path) -> None:
     assert "C016" in codes(base(tmp_path / "a", "name: R\naccounts: [prod]\nmembers: [alice]\n"))
-    found = codes(base(tmp_path / "b", "name: R\nkind: service\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"))
+    found = codes(
+        base(tmp_path / "b", "name: R\nkind: service\naccounts: [prod]\nboundary: b\nmembers: [alice]\n")
+    )
     assert found.count("C018") == 2  # members not allowed, trusted_services missing
 
 
@@ -191,5 +226,7 @@ def test_labels_of_names_that_sanitise_alike_do_not_collide(tmp_path: Path) -> N
         **{"roles/x.yaml": "name: a_b\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"},
     )
     roles_tf = files_of(root)["prod/roles.tf"]
-    labels = [line.split('"')[3] for line in roles_tf.splitlines() if line.startswith('resource "aws_iam_role" ')]
+    labels = [
+        line.split('"')[3] for line in roles_tf.splitlines() if line.startswith('resource "aws_iam_role" ')
+    ]
     assert len(labels) == len(set(labels)) == 2

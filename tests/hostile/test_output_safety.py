@@ -1,0 +1,404 @@
+"""Output safety: a killed or refused compile never leaves OUT half-written.
+
+What ``rolecat compile`` promises (spec section 3, issue 3 section 5): OUT changes only
+after every new file is on disk in a staging folder and a journal of the moves is
+durable.  A kill before the journal leaves OUT byte-for-byte as it was (a staging
+folder may be left beside it; the next run removes it); a kill after the journal is
+finished by the next run.  Files rolecat did not generate are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hostile_support import cli, cli_subprocess, copy_minimal, siblings, snapshot
+
+from rolecat import write
+
+NOT_GENERATED = {
+    ".terraform/providers/registry.terraform.io/hashicorp/aws/bin": b"\x7fELF provider binary",
+    ".terraform.lock.hcl": b'provider "registry.terraform.io/hashicorp/aws" {}\n',
+    "prod/.terraform/terraform.tfstate": b'{"backend": "s3"}\n',
+    "prod/.terraform.lock.hcl": b"# locks\n",
+    "prod/plan.tfplan": b"PK\x03\x04 plan",
+    "prod/NOTES.md": b"hand-written notes\n",
+}
+
+
+def add_not_generated(out: Path) -> None:
+    for rel, data in NOT_GENERATED.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+
+
+def assert_not_generated_intact(out: Path) -> None:
+    for rel, data in NOT_GENERATED.items():
+        assert (out / rel).read_bytes() == data, rel
+
+
+def generated(snap: dict[str, str]) -> dict[str, str]:
+    """A snapshot without the files of NOT_GENERATED and the folders holding them."""
+    keep = {}
+    for rel, digest in snap.items():
+        if rel in NOT_GENERATED or any(rel.startswith(p) for p in (".terraform/", "prod/.terraform/")):
+            continue
+        if digest == "dir":
+            continue
+        keep[rel] = digest
+    return keep
+
+
+def big_catalog(root: Path, *, accounts: int = 30, roles: int = 30, variant: int = 1) -> Path:
+    """The minimal catalog plus ``accounts`` accounts holding ``roles`` roles each."""
+    catalog = copy_minimal(root)
+    extra = "".join(
+        f'  acct{i:02d}: {{id: "{100000000000 + i:012d}", environment: env{i % 3}}}\n' for i in range(accounts)
+    )
+    text = (catalog / "catalog.yaml").read_text().replace("  prod: {", extra + "  prod: {")
+    (catalog / "catalog.yaml").write_text(text)
+    names = ", ".join(["prod", *(f"acct{i:02d}" for i in range(accounts))])
+    for i in range(roles):
+        (catalog / "roles" / "prod" / f"Gen{i:03d}.yaml").write_text(
+            f"name: Gen{i:03d}\ndescription: generated role {i}, version {variant}\naccounts: [{names}]\n"
+            "policies: [reader]\nboundary: base\nmembers: [alice, bob]\n"
+        )
+    return catalog
+
+
+# --------------------------------------------------------------------------- kills
+
+
+@pytest.fixture(scope="module")
+def kill_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """v1 compiled (the previous output) and v2 compiled elsewhere (the expected result)."""
+    root = tmp_path_factory.mktemp("kill")
+    big_catalog(root / "v1", variant=1)
+    big_catalog(root / "v2", variant=2)
+    assert cli(["compile", "v1", "-o", "ref1"], root).exit_code == 0
+    started = time.perf_counter()
+    proc = cli_subprocess(["compile", "v2", "-o", "ref2"], root)
+    duration = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr
+    ref1, ref2 = snapshot(root / "ref1"), snapshot(root / "ref2")
+    assert generated(ref1) != generated(ref2)
+    return {"root": root, "ref1": generated(ref1), "ref2": generated(ref2), "duration": duration}
+
+
+def _kill_when(proc: subprocess.Popen[bytes], ready: object, deadline: float) -> None:
+    while proc.poll() is None and time.perf_counter() < deadline:
+        if callable(ready) and ready():
+            break
+        time.sleep(0.0002)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+OUTCOMES: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("when", ["staging", "journal", "0.5", "0.8", "0.9", "1.0", "1.2"])
+def test_killed_compile_leaves_old_output_or_is_completed(
+    when: str, kill_setup: dict[str, object], tmp_path: Path
+) -> None:
+    root = kill_setup["root"]
+    assert isinstance(root, Path)
+    out = tmp_path / "out"
+    shutil.copytree(root / "ref1", out)
+    add_not_generated(out)
+    staging = out.parent / f".{out.name}.rolecat-staging"
+    journal = out.parent / f".{out.name}.rolecat-journal.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rolecat", "compile", str(root / "v2"), "-o", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started = time.perf_counter()
+    duration = kill_setup["duration"]
+    assert isinstance(duration, float)
+    if when == "staging":
+        _kill_when(proc, staging.exists, started + 30)
+    elif when == "journal":
+        _kill_when(proc, journal.exists, started + 30)
+    else:
+        _kill_when(proc, None, started + duration * float(when))
+
+    now = generated(snapshot(out))
+    if journal.exists():
+        outcome = "committed: journal present, next run completes"
+    elif now == kill_setup["ref1"]:
+        outcome = "untouched"
+    elif now == kill_setup["ref2"]:
+        outcome = "finished before the kill"
+    else:  # a half-written OUT without a journal to finish it
+        pytest.fail(f"kill at {when}: OUT is neither the old nor the new output and has no journal")
+    OUTCOMES[when] = outcome
+    assert_not_generated_intact(out)
+
+    # Whatever the state, the next compile ends with exactly the new output.
+    run = cli(["compile", str(root / "v2"), "-o", str(out)], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert generated(snapshot(out)) == kill_setup["ref2"]
+    assert_not_generated_intact(out)
+    assert not staging.exists()
+    assert not journal.exists()
+    assert siblings(out) == {"out"}
+
+
+def test_crash_after_journal_commit_is_completed_by_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deterministic version of the kill in the move phase: the process dies after two moves."""
+    copy_minimal(tmp_path / "v1")
+    big_catalog(tmp_path / "v2", accounts=3, roles=3, variant=2)
+    assert cli(["compile", "v1", "-o", "out"], tmp_path).exit_code == 0
+    assert cli(["compile", "v2", "-o", "ref"], tmp_path).exit_code == 0
+    before = snapshot(tmp_path / "out")
+
+    real_replace = os.replace
+    moves = {"n": 0}
+
+    class Killed(BaseException):
+        pass
+
+    def dying_replace(src: object, dst: object) -> None:
+        if "rolecat-staging" in str(src):
+            moves["n"] += 1
+            if moves["n"] > 2:
+                raise Killed
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write.os, "replace", dying_replace)
+    with pytest.raises(Killed):
+        cli(["compile", "v2", "-o", "out"], tmp_path)
+    monkeypatch.undo()
+
+    journal = tmp_path / ".out.rolecat-journal.json"
+    assert journal.exists(), "the moves start only after the journal is durable"
+    assert snapshot(tmp_path / "out") != before  # two files already moved
+    assert cli(["compile", "v2", "-o", "out"], tmp_path).exit_code == 0
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "ref")
+    assert siblings(tmp_path / "out") == {"out", "ref", "v1", "v2"}
+
+
+def test_crash_while_staging_leaves_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy_minimal(tmp_path / "v1")
+    big_catalog(tmp_path / "v2", accounts=3, roles=3, variant=2)
+    assert cli(["compile", "v1", "-o", "out"], tmp_path).exit_code == 0
+    before = snapshot(tmp_path / "out")
+    real = write._write_durable
+    calls = {"n": 0}
+
+    class Killed(BaseException):
+        pass
+
+    def dying(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise Killed
+        real(path, data)
+
+    monkeypatch.setattr(write, "_write_durable", dying)
+    with pytest.raises(Killed):
+        cli(["compile", "v2", "-o", "out"], tmp_path)
+    monkeypatch.undo()
+    assert snapshot(tmp_path / "out") == before
+    # validate and --check do not depend on the leftovers; the next compile cleans them.
+    assert cli(["compile", "v1", "-o", "out", "--check"], tmp_path).exit_code == 0
+    assert cli(["compile", "v1", "-o", "out"], tmp_path).exit_code == 0
+    assert snapshot(tmp_path / "out") == before
+    assert siblings(tmp_path / "out") == {"out", "v1", "v2"}
+
+
+# --------------------------------------------------------------------------- what survives
+
+
+def test_files_rolecat_did_not_generate_survive(tmp_path: Path, baseline_output: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    add_not_generated(out)
+    assert (out / "prod" / "backend.tf").exists()
+    # Drop the backend and a role: their generated files and resources go, nothing else.
+    cat = tmp_path / "catalog" / "catalog.yaml"
+    cat.write_text(cat.read_text().split("  backend:")[0])
+    (tmp_path / "catalog" / "roles" / "services" / "Exporter.yaml").unlink()
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert not (out / "prod" / "backend.tf").exists()
+    assert not (out / "security" / "backend.tf").exists()
+    assert "Exporter" not in (out / "prod" / "roles.tf").read_text()
+    assert_not_generated_intact(out)
+
+
+def test_removed_account_is_refused_then_pruned(tmp_path: Path, baseline_output: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    add_not_generated(out)
+    # prod leaves the catalog: its roles move to a new account.
+    cat = tmp_path / "catalog" / "catalog.yaml"
+    cat.write_text(cat.read_text().replace("  prod: {", "  production: {"))
+    for role in (tmp_path / "catalog" / "roles").rglob("*.yaml"):
+        role.write_text(role.read_text().replace("accounts: [prod]", "accounts: [production]"))
+    before = snapshot(out)
+
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 1
+    assert "out/prod:" in run.stderr and "W002" in run.stderr
+    assert "terraform destroy" in run.stderr
+    assert snapshot(out) == before
+
+    run = cli(["compile", "catalog", "-o", "out", "--prune-accounts"], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    for name in ("roles.tf", "providers.tf", "versions.tf", "backend.tf"):
+        assert not (out / "prod" / name).exists(), name
+    assert (out / "production" / "roles.tf").exists()
+    assert_not_generated_intact(out)  # prod/.terraform, plan and notes stay with the folder
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 0, "a pruned account is not reported again"
+
+
+def test_non_empty_folder_without_manifest_needs_force(tmp_path: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "main.tf").write_text('resource "null_resource" "x" {}\n')
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 1
+    assert "W001" in run.stderr and "--force" in run.stderr
+    assert snapshot(out) == {"main.tf": snapshot(out)["main.tf"]}
+    run = cli(["compile", "catalog", "-o", "out", "--force"], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert (out / "manifest.json").exists()
+    assert (out / "main.tf").read_text() == 'resource "null_resource" "x" {}\n'
+
+
+def test_empty_folder_and_missing_folder_need_no_force(tmp_path: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    (tmp_path / "empty").mkdir()
+    assert cli(["compile", "catalog", "-o", "empty"], tmp_path).exit_code == 0
+    assert cli(["compile", "catalog", "-o", "deep/new/out"], tmp_path).exit_code == 0
+    assert snapshot(tmp_path / "empty") == snapshot(tmp_path / "deep" / "new" / "out")
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    (tmp_path / "out").write_text("not a folder\n")
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code in (1, 2)
+    assert "internal error" not in run.stderr
+    assert (tmp_path / "out").read_text() == "not a folder\n"
+
+
+def test_corrupt_manifest_is_refused_without_force(tmp_path: Path, baseline_output: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    (out / "manifest.json").write_text("{not json")
+    before = snapshot(out)
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 1
+    assert "W003" in run.stderr
+    assert snapshot(out) == before
+
+
+def test_manifest_naming_paths_outside_out_is_refused(tmp_path: Path, baseline_output: Path) -> None:
+    """A tampered manifest must not make rolecat delete files outside OUT."""
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    manifest = (out / "manifest.json").read_text()
+    (out / "manifest.json").write_text(manifest.replace('"path": "manifest.json"', '"path": "../victim.txt"', 1))
+    assert '"../victim.txt"' in (out / "manifest.json").read_text()
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 1
+    assert victim.read_text() == "keep me\n"
+
+
+# --------------------------------------------------------------------------- --check
+
+
+def test_check_reports_a_stale_output_with_a_diff(tmp_path: Path, baseline_output: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    before = snapshot(out)
+    run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert (run.exit_code, run.stdout) == (0, "")
+
+    role = tmp_path / "catalog" / "roles" / "prod" / "Reader.yaml"
+    role.write_text(role.read_text().replace("Read logs in prod", "Read logs in prod, and more"))
+    run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert run.exit_code == 1
+    assert "--- a/prod/roles.tf\n+++ b/prod/roles.tf\n" in run.stdout
+    assert '+  description          = "Read logs in prod, and more"' in run.stdout
+    assert "out of date" in run.stderr
+    assert snapshot(out) == before
+
+    (out / "prod" / "users-extra.tf").write_text("# not generated\n")
+    (out / "security" / "users.tf").unlink()
+    run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert "+++ b/security/users.tf" in run.stdout
+    assert "users-extra.tf" not in run.stdout
+
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    assert cli(["compile", "catalog", "-o", "out", "--check"], tmp_path).exit_code == 0
+
+
+def test_check_on_a_catalog_with_errors_is_exit_1_without_diff(tmp_path: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    (tmp_path / "catalog" / "users.yaml").write_text("users: [alice]\n")
+    run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert run.exit_code == 1
+    assert run.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_bytes_across_hash_seeds(tmp_path: Path) -> None:
+    big_catalog(tmp_path / "catalog", accounts=4, roles=6)
+    digests = []
+    for seed in ("0", "1", "4242"):
+        proc = cli_subprocess(["compile", "catalog", "-o", f"out{seed}"], tmp_path, env={"PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        digests.append(snapshot(tmp_path / f"out{seed}"))
+    assert digests[0] == digests[1] == digests[2]
+
+
+def test_same_bytes_whatever_order_files_were_created(tmp_path: Path) -> None:
+    forward = big_catalog(tmp_path / "forward", accounts=2, roles=8)
+    backward = tmp_path / "backward"
+    files = sorted(p for p in forward.rglob("*") if p.is_file())
+    for path in reversed(files):  # created in the opposite order, so directory order differs
+        target = backward / path.relative_to(forward)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        time.sleep(0.001)
+    assert cli(["compile", "forward", "-o", "a"], tmp_path).exit_code == 0
+    assert cli(["compile", "backward", "-o", "b"], tmp_path).exit_code == 0
+    snap_a, snap_b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
+    # The catalog folder's name appears nowhere in the output.
+    assert snap_a == snap_b
+
+
+def test_recompiling_changes_nothing(tmp_path: Path) -> None:
+    copy_minimal(tmp_path / "catalog")
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    first = {p: (tmp_path / "out" / p).stat().st_mtime_ns for p in snapshot(tmp_path / "out") if p[-1] != "/"}
+    time.sleep(0.01)
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    second = {p: (tmp_path / "out" / p).stat().st_mtime_ns for p in snapshot(tmp_path / "out") if p[-1] != "/"}
+    assert first == second, "unchanged files are not rewritten"
