@@ -3,7 +3,7 @@ from __future__ import annotations
 import subprocess
 
 import hcl2
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rolecat import hcl
@@ -58,10 +58,14 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
     )
 )
 def test_values_round_trip_through_python_hcl2(values: dict[str, str]) -> None:
+    # python-hcl2 8.x mis-parses the (valid, hclfmt-accepted) escape "%%{" before a closing
+    # quote; strings with "%{" are covered against hclfmt in tests/hostile instead.
+    assume(not any("%{" in v for v in values.values()))
     body = "locals {\n  x = " + hcl.value(values, 1) + "\n}\n"
     parsed = hcl2.loads(hcl.align(body))
     got = parsed["locals"][0]["x"]
     assert isinstance(got, dict)
+    assert {k.strip('"') for k in got} == set(values)
 
 
 def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ finished by the next run.  Files rolecat did not generate are never touched.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -141,6 +142,7 @@ def test_killed_compile_leaves_old_output_or_is_completed(
     else:  # a half-written OUT without a journal to finish it
         pytest.fail(f"kill at {when}: OUT is neither the old nor the new output and has no journal")
     OUTCOMES[when] = outcome
+    print(f"kill at {when}: {outcome}")  # shown with pytest -s
     assert_not_generated_intact(out)
 
     # Whatever the state, the next compile ends with exactly the new output.
@@ -318,11 +320,17 @@ def test_manifest_naming_paths_outside_out_is_refused(tmp_path: Path, baseline_o
     shutil.copytree(baseline_output, out)
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")
-    manifest = (out / "manifest.json").read_text()
-    (out / "manifest.json").write_text(manifest.replace('"path": "manifest.json"', '"path": "../victim.txt"', 1))
-    assert '"../victim.txt"' in (out / "manifest.json").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"].append({"path": "../victim.txt", "sha256": "0" * 64})
+    (out / "manifest.json").write_text(json.dumps(manifest))
     run = cli(["compile", "catalog", "-o", "out"], tmp_path)
     assert run.exit_code == 1
+    assert "W003" in run.stderr
+    assert victim.read_text() == "keep me\n"
+    manifest["files"].pop()
+    manifest["files"].append({"path": str(victim), "sha256": "0" * 64})
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 1
     assert victim.read_text() == "keep me\n"
 
 

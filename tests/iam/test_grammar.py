@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (one-line JSON keeps the expected columns readable)
 from __future__ import annotations
 
 import pytest
