@@ -121,6 +121,7 @@ class _Builder:
         self.src = src
         self.now = now
         self.diags: list[Diagnostic] = []
+        self.users_known = True  # False when users.yaml is broken: unknown users are not news then
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
         self.diags.append(error(code, message, loc, hint))
@@ -289,7 +290,7 @@ class _Builder:
 
         members = tuple(data.get("members", ()))
         for i, user in enumerate(members):
-            if user not in users:
+            if self.users_known and user not in users:
                 guess = did_you_mean(user, users)
                 self.err(
                     "C012",
@@ -300,7 +301,7 @@ class _Builder:
         temps = []
         for i, t in enumerate(data.get("temporary_members", ())):
             tloc = loc(("temporary_members", i, "until"))
-            if t["user"] not in users:
+            if self.users_known and t["user"] not in users:
                 guess = did_you_mean(t["user"], users)
                 self.err(
                     "C012",
@@ -501,6 +502,7 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         return None, diags + b.diags
     organization, owners, defaults, accounts, terraform, quotas, known = b.settings(src.catalog)
     users = b.users(src.users) if users_ok and src.users is not None else ()
+    b.users_known = users_ok and src.users is not None
     account_map = {a.name: a for a in accounts}
     user_map = {u.name: u for u in users}
     roles = []

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 from .timeutil import utcnow
 
@@ -85,8 +85,6 @@ def compile_catalog(
 
     _, diags, files = render_catalog(catalog_path, now)
     if has_errors(diags) or not files:
-        if not files and not has_errors(diags):
-            diags.append(error("C099", "nothing to compile"))
         return False, diags
     rendered = [f for f in files if isinstance(f, RenderedFile)]
     problems = write_output(rendered, out, force=force, prune_accounts=prune_accounts)

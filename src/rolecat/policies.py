@@ -136,9 +136,12 @@ def self_service_policy(identity: Account) -> Document:
                 "Resource": me,
             },
             {
-                "Sid": "CreateOwnVirtualMFADevice",
+                # Deleting works only on a device that is not enabled, so a half-finished
+                # enrollment can be retried; an enabled one must first be deactivated,
+                # which needs MFA.
+                "Sid": "CreateOrRetryOwnVirtualMFADevice",
                 "Effect": "Allow",
-                "Action": ["iam:CreateVirtualMFADevice"],
+                "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
                 "Resource": my_mfa,
             },
             {
@@ -147,6 +150,7 @@ def self_service_policy(identity: Account) -> Document:
                 "Action": [
                     "iam:DeactivateMFADevice",
                     "iam:EnableMFADevice",
+                    "iam:GetMFADevice",
                     "iam:ListMFADevices",
                     "iam:ResyncMFADevice",
                 ],
@@ -158,8 +162,10 @@ def self_service_policy(identity: Account) -> Document:
                 "NotAction": [
                     "iam:ChangePassword",
                     "iam:CreateVirtualMFADevice",
+                    "iam:DeleteVirtualMFADevice",
                     "iam:EnableMFADevice",
                     "iam:GetAccountPasswordPolicy",
+                    "iam:GetMFADevice",
                     "iam:GetUser",
                     "iam:ListMFADevices",
                     "iam:ListVirtualMFADevices",

@@ -64,6 +64,8 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                 per_account_policies[acct].add(("policy", p))
             if role.boundary:
                 per_account_policies[acct].add(("boundary", role.boundary))
+            if role.delegated_role_creation:
+                per_account_policies[acct].add(("boundary", role.delegated_role_creation.boundary))
         if role.delegated_role_creation is not None:
             from .iam.delegation import delegated_role_creation_statements
 

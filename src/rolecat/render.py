@@ -108,6 +108,14 @@ def _relative(catalog: Catalog, source: str) -> str:
     return source[len(root) + 1 :] if source.startswith(root + "/") else source
 
 
+def _boundaries_in(roles: Iterable[Role]) -> set[str]:
+    """Boundaries an account needs: the roles' own, and those a role may hand out
+    through delegated_role_creation (its statements name that boundary's ARN)."""
+    names = {r.boundary for r in roles if r.boundary}
+    names |= {r.delegated_role_creation.boundary for r in roles if r.delegated_role_creation}
+    return names
+
+
 _trust_cache: dict[int, tuple[Role, Mapping[str, Any]]] = {}
 
 
@@ -121,7 +129,7 @@ def _trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
 
 def account_view(catalog: Catalog, account: Account) -> AccountView:
     roles = catalog.roles_in(account.name)
-    boundary_names = sorted({r.boundary for r in roles if r.boundary})
+    boundary_names = sorted(_boundaries_in(roles))
     policy_names = sorted({p for r in roles for p in r.policies})
     b_labels = _unique_labels(boundary_names, "boundary_")
     p_labels = _unique_labels(policy_names, "policy_")
@@ -157,7 +165,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 "Version": policies.VERSION,
                 "Statement": delegated_role_creation_statements(role, account, catalog),
             }
-        tags = {"rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256], **role.tags}
+        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256]}
         role_views.append(
             RoleView(
                 role=role,

@@ -5,7 +5,7 @@
   in docs/catalog.md, and the table there lists no code the core no longer emits.
 - Every key of manifest.json is documented in docs/manifest.md.
 - Every `rolecat COMMAND` and `make TARGET` quoted as code in the docs exists.
-- Every relative link in the docs points at a file that exists.
+- Every relative link in the docs points at a file that exists, and at a heading in it.
 """
 
 from __future__ import annotations
@@ -210,17 +210,31 @@ def test_quoted_make_targets_exist() -> None:
     assert not unknown, f"docs quote make targets that do not exist: {unknown}"
 
 
+def anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown file, plus explicit <a id="...">."""
+    found: set[str] = set(re.findall(r'<a id="([^"]+)"', _text(path)))
+    seen: dict[str, int] = {}
+    for heading in re.findall(r"^#{1,6}[ \t]+(.+?)[ \t]*$", _FENCE.sub("", _text(path)), re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        found.add(slug if n == 0 else f"{slug}-{n}")
+    return found
+
+
 def test_relative_links_resolve() -> None:
     broken, pending = [], []
     for path in OWNED_DOCS:
         for target in _LINK.findall(_text(path)):
-            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            if re.match(r"[a-z]+:", target):
                 continue
-            rel = target.split("#", 1)[0]
-            if (path.parent / rel).exists():
-                continue
+            rel, _, fragment = target.partition("#")
+            dest = path.parent / rel if rel else path
             entry = f"{path.relative_to(ROOT)} -> {target}"
-            (pending if Path(rel).name in SIBLING_DOCS else broken).append(entry)
+            if not dest.exists():
+                (pending if Path(rel).name in SIBLING_DOCS else broken).append(entry)
+            elif fragment and dest.suffix == ".md" and fragment not in anchors(dest):
+                broken.append(f"{entry} (no such heading)")
     assert not broken, f"broken links: {broken}"
     if pending:
         pytest.skip(f"links to sibling docs not written yet: {pending}")

@@ -3,6 +3,9 @@
 resource "aws_iam_user" "alice" {
   name = "alice"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "alice@example.com"
     team  = "platform"
@@ -12,6 +15,9 @@ resource "aws_iam_user" "alice" {
 resource "aws_iam_user" "bob" {
   name = "bob"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "bob@example.com"
     team  = "platform"
@@ -21,6 +27,9 @@ resource "aws_iam_user" "bob" {
 resource "aws_iam_user" "carol" {
   name = "carol"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "carol@example.com"
     team  = "backend"
@@ -30,6 +39,9 @@ resource "aws_iam_user" "carol" {
 resource "aws_iam_user" "dave" {
   name = "dave"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "dave@example.com"
     team  = "backend"
@@ -39,6 +51,9 @@ resource "aws_iam_user" "dave" {
 resource "aws_iam_user" "erin" {
   name = "erin"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "erin@example.com"
     team  = "data"
@@ -48,6 +63,9 @@ resource "aws_iam_user" "erin" {
 resource "aws_iam_user" "frank" {
   name = "frank"
   path = "/"
+  # Removing a person from users.yaml must also remove the password, access keys and
+  # MFA device they made themselves; without this the apply fails half-way.
+  force_destroy = true
   tags = {
     email = "frank@example.com"
     team  = "customer-success"
@@ -106,10 +124,11 @@ resource "aws_iam_policy" "self_service" {
         Resource = "arn:aws:iam::111111111111:user/$${aws:username}"
       },
       {
-        Sid    = "CreateOwnVirtualMFADevice"
+        Sid    = "CreateOrRetryOwnVirtualMFADevice"
         Effect = "Allow"
         Action = [
           "iam:CreateVirtualMFADevice",
+          "iam:DeleteVirtualMFADevice",
         ]
         Resource = "arn:aws:iam::111111111111:mfa/$${aws:username}"
       },
@@ -119,6 +138,7 @@ resource "aws_iam_policy" "self_service" {
         Action = [
           "iam:DeactivateMFADevice",
           "iam:EnableMFADevice",
+          "iam:GetMFADevice",
           "iam:ListMFADevices",
           "iam:ResyncMFADevice",
         ]
@@ -130,8 +150,10 @@ resource "aws_iam_policy" "self_service" {
         NotAction = [
           "iam:ChangePassword",
           "iam:CreateVirtualMFADevice",
+          "iam:DeleteVirtualMFADevice",
           "iam:EnableMFADevice",
           "iam:GetAccountPasswordPolicy",
+          "iam:GetMFADevice",
           "iam:GetUser",
           "iam:ListMFADevices",
           "iam:ListVirtualMFADevices",
