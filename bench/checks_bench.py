@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_catalog import generate
 
+from rolecat.build import build, discover
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.checks import run_checks
-from rolecat.build import build, discover
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -38,7 +38,9 @@ def main() -> None:
         checks_s = time.perf_counter() - start
         pairs = sum(len(r.accounts) for r in catalog.roles)
         docs = [json.dumps(r.document) for r in catalog.rendered.values()]
-    print(f"IAM checks: {checks_s:.2f} s for {pairs:,} role-account pairs, {len(findings)} findings  (target <= 1 s)")
+    print(
+        f"IAM checks: {checks_s:.2f} s for {pairs:,} role-account pairs, {len(findings)} findings  (target <= 1 s)"
+    )
     try:
         from parliament import analyze_policy_string
     except ImportError:

@@ -50,6 +50,8 @@ class Sources:
     policies: dict[str, PolicyFile] = field(default_factory=dict)
     boundaries: dict[str, PolicyFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # policies/ and boundaries/ files that exist but could not be read (already reported)
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _display(root: Path, display_root: str, path: Path) -> str:
@@ -108,7 +110,9 @@ def discover(root: Path, display_root: str) -> Sources:
                 continue
             text, diags = read_text(path, disp(path))
             src.diagnostics.extend(diags)
-            if text is not None:
+            if text is None:
+                src.unreadable.add((kind, path.stem))
+            else:
                 table[path.stem] = PolicyFile(path.stem, kind, disp(path), text)
     return src
 
@@ -121,6 +125,7 @@ class _Builder:
         self.src = src
         self.now = now
         self.diags: list[Diagnostic] = []
+        self.all_roles_built = True
         self.users_known = True  # False when users.yaml is broken: unknown users are not news then
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
@@ -250,7 +255,9 @@ class _Builder:
                 )
                 ok = False
         for i, p in enumerate(data.get("policies", ())):
-            if p not in policies:
+            if ("policy", p) in self.src.unreadable:
+                ok = False
+            elif p not in policies:
                 guess = did_you_mean(p, policies)
                 self.err(
                     "C011",
@@ -260,7 +267,9 @@ class _Builder:
                 )
                 ok = False
         boundary = data.get("boundary")
-        if boundary is not None and boundary not in boundaries:
+        if boundary is not None and ("boundary", boundary) in self.src.unreadable:
+            ok = False
+        elif boundary is not None and boundary not in boundaries:
             guess = did_you_mean(boundary, boundaries)
             self.err(
                 "C013",
@@ -467,6 +476,8 @@ class _Builder:
                     file, acct, doc.data, doc
                 )
         for kind, table in (("policy", policies), ("boundary", boundaries)):
+            if not self.all_roles_built:
+                break  # a role that failed to build may be the one using it
             for name, file in table.items():
                 if not any(k == kind and n == name for k, n, _ in wanted):
                     self.diags.append(
@@ -506,10 +517,17 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
     account_map = {a.name: a for a in accounts}
     user_map = {u.name: u for u in users}
     roles = []
+    b.all_roles_built = len(valid_roles) == len(src.roles) and not any(
+        d.code in ("L000", "L001", "L002", "L007", "L008")
+        and "/roles/" in (d.location.path if d.location else "")
+        for d in src.diagnostics
+    )
     for doc in valid_roles:
         role = b.role(doc, defaults, account_map, user_map, src.policies, src.boundaries)
         if role is not None:
             roles.append(role)
+        else:
+            b.all_roles_built = False
     roles.sort(key=lambda r: (r.name.lower(), r.name, r.source))
     docs = {d.path: d for d in (src.catalog, src.users, *src.roles) if d is not None}
     b.unique_names(roles, docs)
@@ -517,7 +535,8 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         roles, account_map, organization, src.policies, src.boundaries, frozenset(known)
     )
     diags.extend(b.diags)
-    if src.users is None or not users_ok:
+    if src.users is None or not users_ok or sum(a.identity for a in accounts) != 1:
+        # Without exactly one identity account (C001) there is no trust policy to build.
         return None, diags
     # A catalog with errors is still returned (without the roles that failed to build)
     # so later checks report in the same run; the pipeline renders nothing then.

@@ -41,9 +41,15 @@ def _python_patterns(node: Any, *, in_properties: bool = False) -> Any:
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
-            if k == "pattern" and not in_properties and isinstance(v, str) and v.endswith("$"):
-                if not v.endswith("\\$"):
-                    v = v[:-1] + "\\Z"
+            if (
+                k == "pattern"
+                and not in_properties
+                and isinstance(v, str)
+                and v.endswith("$")
+                and v[-2:] != "\\$"
+            ):
+                out[k] = v[:-1] + "\\Z"
+                continue
             out[k] = _python_patterns(v, in_properties=(k in ("properties", "$defs") and not in_properties))
         return out
     if isinstance(node, list):
@@ -130,19 +136,26 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     if kw == "additionalProperties":
         sub = _subschema(name, list(err.schema_path))
         known = sorted(sub.get("properties", {}))
-        extras = [k for k in err.instance if k not in sub.get("properties", {})] if isinstance(err.instance, dict) else []
+        extras = (
+            [k for k in err.instance if k not in sub.get("properties", {})]
+            if isinstance(err.instance, dict)
+            else []
+        )
         out = []
         for key in extras:
             suggestion = did_you_mean(key, known)
-            hint = f"did you mean {suggestion!r}?" if suggestion else f"known keys: {', '.join(known)}"
+            known_hint = f"did you mean {suggestion!r}?" if suggestion else f"known keys: {', '.join(known)}"
             out.append(
-                error("S002", f"unknown key {key!r} in {where}", doc.locate((*path, key), key=True), hint)
+                error(
+                    "S002", f"unknown key {key!r} in {where}", doc.locate((*path, key), key=True), known_hint
+                )
             )
         return out
     if kw == "required":
         missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
         return [
-            error("S003", f"missing required key {k!r} in {where}", doc.locate(path, key=True)) for k in missing
+            error("S003", f"missing required key {k!r} in {where}", doc.locate(path, key=True))
+            for k in missing
         ]
     loc = doc.locate(path)
     if kw == "type":
@@ -156,12 +169,12 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
                     f"{where}: YAML read the unquoted value {plain} as {_describe_type(err.instance)}, "
                     "not a string",
                     loc,
-                    f"quote it: \"{plain}\"",
+                    f'quote it: "{plain}"',
                 )
             ]
         return [error("S001", f"{where}: expected {exp}, got {_describe_type(err.instance)}", loc)]
+    hint: str | None = None
     if kw == "pattern":
-        hint = None
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
         pattern = str(err.validator_value)

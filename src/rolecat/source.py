@@ -207,7 +207,9 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
         diags.append(error("L002", f"YAML syntax error: {exc}", Location(display)))
         return None, diags
     if node is None:
-        diags.append(error("L007", "file is empty", Location(display, 1, 1), "see docs/catalog.md for its keys"))
+        diags.append(
+            error("L007", "file is empty", Location(display, 1, 1), "see docs/catalog.md for its keys")
+        )
         return None, diags
     try:
         doc.data = _YamlBuilder(doc, diags).build(node, ())
@@ -309,10 +311,8 @@ class _JsonParser:
     def string(self) -> str:
         m = _STRING.match(self.text, self.pos)
         if not m:
-            end = self.text.find("\n", self.pos)
             raise JsonSyntaxError(
-                "invalid string (unterminated, a raw control character or a bad escape)",
-                self.pos if end < 0 else self.pos,
+                "invalid string (unterminated, a raw control character or a bad escape)", self.pos
             )
         self.pos = m.end()
         result: str = json.loads(m.group())

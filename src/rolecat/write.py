@@ -77,7 +77,11 @@ def read_previous(out: Path) -> tuple[Previous | None, list[Diagnostic]]:
         ]
     for rel in files | accounts:
         if rel.startswith("/") or ".." in Path(rel).parts:
-            return None, [error("W003", f"previous manifest names a path outside the folder: {rel!r}", Location(str(path)))]
+            return None, [
+                error(
+                    "W003", f"previous manifest names a path outside the folder: {rel!r}", Location(str(path))
+                )
+            ]
     return Previous(files, accounts), []
 
 
@@ -101,6 +105,9 @@ def recover(out: Path) -> None:
         journal.unlink()
     if staging.exists():
         shutil.rmtree(staging)
+    # A journal still being written when the process died never committed anything.
+    with contextlib.suppress(FileNotFoundError):
+        _journal(out).with_suffix(".tmp").unlink()
 
 
 def plan_changes(
@@ -115,14 +122,19 @@ def plan_changes(
         if not out.is_dir():
             return [], [], [], [error("W001", f"{display} exists and is not a folder", Location(display))]
         if any(out.iterdir()):
-            return [], [], [], [
-                error(
-                    "W001",
-                    f"{display} is not empty and has no rolecat {MANIFEST}",
-                    Location(display),
-                    "choose an empty folder with -o, or pass --force to write into it",
-                )
-            ]
+            return (
+                [],
+                [],
+                [],
+                [
+                    error(
+                        "W001",
+                        f"{display} is not empty and has no rolecat {MANIFEST}",
+                        Location(display),
+                        "choose an empty folder with -o, or pass --force to write into it",
+                    )
+                ],
+            )
     new_paths = {f.path for f in files}
     new_accounts = {f.path.split("/", 1)[0] for f in files if "/" in f.path}
     old_files = prev.files if prev else frozenset()
@@ -212,6 +224,8 @@ def diff_output(files: Sequence[RenderedFile], out: Path) -> str:
             if target.exists():
                 old = target.read_text("utf-8", errors="replace")
                 chunks.extend(
-                    difflib.unified_diff(old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null")
+                    difflib.unified_diff(
+                        old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"
+                    )
                 )
     return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)

@@ -85,5 +85,7 @@ def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # 
     f.write_text(
         hcl.align('resource "a" "b" {\n  name = "x"\n  policy = ' + hcl.jsonencode(doc, 1) + "\n}\n")
     )
-    result = subprocess.run([hclfmt, "-check", "-require-no-change", str(f)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [hclfmt, "-check", "-require-no-change", str(f)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr + f.read_text()

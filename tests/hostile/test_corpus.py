@@ -82,7 +82,11 @@ def test_compile_writes_nothing(case: Path, tmp_path: Path, baseline_output: Pat
     assert run.exit_code == expected["exit"], run.stderr
     assert "internal error" not in run.stderr
     for wanted in expected["diagnostics"]:
-        line = f"{wanted['path']}:{wanted['line']}:{wanted['col']}: " if wanted["line"] else f"{wanted['path']}: "
+        line = (
+            f"{wanted['path']}:{wanted['line']}:{wanted['col']}: "
+            if wanted["line"]
+            else f"{wanted['path']}: "
+        )
         assert f"{line}{wanted.get('severity', 'error')} {wanted['code']}:" in run.stderr, run.stderr
     if expected["exit"] == 1:
         assert "nothing was written" in run.stderr

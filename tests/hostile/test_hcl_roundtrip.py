@@ -5,9 +5,13 @@ Property: for any role ``description``, role ``tags`` key and value, user ``team
 exactly as ``hclfmt`` wants, (2) parses with python-hcl2, and (3) holds the very
 string, with no interpolation (``${...}``) or directive (``%{...}``) left in it.
 
-python-hcl2 (8.x) returns strings in source form; with ``strip_string_quotes`` it
+python-hcl2 (8.1) returns strings in source form; with ``strip_string_quotes`` it
 resolves backslash escapes but leaves ``$${`` / ``%%{`` and any real interpolation as
 written, so ``literal`` below finishes the job and refuses an unescaped ``${``/``%{``.
+It also fails to parse valid HCL with an unbalanced escape (``"a$${b"``, ``"a%%{b"``;
+hclfmt, built on HashiCorp's parser, accepts both), so ``parse`` swaps the two escapes
+for sentinels before python-hcl2 sees the text and ``literal`` swaps them back.
+hclfmt stays the judge of syntax.
 """
 
 from __future__ import annotations
@@ -22,26 +26,45 @@ import pytest
 import yaml
 from hcl2.utils import SerializationOptions
 from hostile_support import HCLFMT, cli, copy_minimal, needs_hclfmt
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
-TRICKY = ["${", "%{", "$${", "%%{", "}", "$", "%", "\\", '"', "\\n", "\\u0041", "~}", "{{", "}}", "<<EOF", "#", "//"]
+TRICKY = [
+    "${",
+    "%{",
+    "$${",
+    "%%{",
+    "}",
+    "$",
+    "%",
+    "\\",
+    '"',
+    "\\n",
+    "\\u0041",
+    "~}",
+    "{{",
+    "}}",
+    "<<EOF",
+    "#",
+    "//",
+]
 
 # role description: ^[\t\n\r\x20-\x7e\xa1-\xff]*$, at most 1000 characters
-DESCRIPTION_CHARS = st.sampled_from(["\t", "\n", "\r", *map(chr, range(0x20, 0x7F)), *map(chr, range(0xA1, 0x100))])
+DESCRIPTION_CHARS = st.sampled_from(
+    ["\t", "\n", "\r", *map(chr, range(0x20, 0x7F)), *map(chr, range(0xA1, 0x100))]
+)
 # team, name, tag keys and values: ^[\w _.:/=+@-]*$ (Python's Unicode \w)
 TAG_CHARS = st.one_of(
     st.sampled_from(list(" _.:/=+@-")),
-    st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No")).filter(
-        lambda c: re.fullmatch(r"\w", c) is not None
-    ),
+    st.characters(
+        categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No"), exclude_characters="\ue000"
+    ).filter(lambda c: re.fullmatch(r"\w", c) is not None),
 )
-# email: ^[^@\s]+@[^@\s]+$, so anything but "@" and whitespace, control characters included
-EMAIL_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="@").filter(
-    lambda c: re.fullmatch(r"\s", c) is None
-)
+# email: ^[A-Za-z0-9._+=:/-]+@[A-Za-z0-9.-]+$ (characters AWS accepts in tag values)
+EMAIL_LOCAL = st.sampled_from(list("abcXYZ019._+=:/-"))
+EMAIL_DOMAIN = st.sampled_from(list("abcXYZ019.-"))
 
 
 def with_tricks(chars: st.SearchStrategy[str], *, min_size: int, max_size: int) -> st.SearchStrategy[str]:
@@ -55,9 +78,9 @@ descriptions = with_tricks(DESCRIPTION_CHARS, min_size=0, max_size=30).filter(
 tag_text = st.text(TAG_CHARS, min_size=1, max_size=30)
 emails = st.builds(
     lambda a, b: f"{a}@{b}",
-    with_tricks(EMAIL_CHARS, min_size=1, max_size=12).filter(lambda s: "@" not in s and s.strip() == s and s),
-    with_tricks(EMAIL_CHARS, min_size=1, max_size=12).filter(lambda s: "@" not in s and s.strip() == s and s),
-).filter(lambda s: re.fullmatch(r"[^@\s]+@[^@\s]+", s) is not None and len(s) <= 256)
+    st.text(EMAIL_LOCAL, min_size=1, max_size=12),
+    st.text(EMAIL_DOMAIN, min_size=1, max_size=12),
+)
 
 Role = tuple[str, dict[str, str]]
 User = dict[str, str]
@@ -66,6 +89,16 @@ role_strategy = st.tuples(
     st.dictionaries(tag_text.filter(lambda k: len(k) <= 128), st.text(TAG_CHARS, max_size=30), max_size=3),
 )
 user_strategy = st.fixed_dictionaries({}, optional={"team": tag_text, "name": tag_text, "email": emails})
+
+
+DOLLAR, PERCENT = "\ue000\ue001D", "\ue000\ue001P"  # never produced by the strategies below
+
+
+def parse(text: str) -> dict[str, Any]:
+    assert DOLLAR not in text and PERCENT not in text
+    text = text.replace("$${", DOLLAR).replace("%%{", PERCENT)
+    result: dict[str, Any] = hcl2.loads(text, serialization_options=OPTIONS)
+    return result
 
 
 def literal(source_form: str) -> str:
@@ -82,13 +115,13 @@ def literal(source_form: str) -> str:
         else:
             out.append(source_form[i])
             i += 1
-    return "".join(out)
+    return "".join(out).replace(DOLLAR, "${").replace(PERCENT, "%{")
 
 
 def key_value(key: str) -> str:
     """A tag key as python-hcl2 returns it: bare identifiers as is, quoted ones quoted."""
     if len(key) >= 2 and key[0] == key[-1] == '"':
-        return literal(hcl2.loads(f"k = {key}\n", serialization_options=OPTIONS)["k"])
+        return literal(parse(f"k = {key}\n")["k"])
     return key
 
 
@@ -103,7 +136,12 @@ def write_catalog(root: Path, roles: list[Role], users: list[User]) -> Path:
         entries[f"fuzz{i}"] = dict(attrs) or None
     (catalog / "users.yaml").write_text(dump_yaml({"users": entries}))
     for i, (description, tags) in enumerate(roles):
-        role: dict[str, Any] = {"name": f"Fuzz{i}", "accounts": ["prod"], "boundary": "base", "members": ["alice"]}
+        role: dict[str, Any] = {
+            "name": f"Fuzz{i}",
+            "accounts": ["prod"],
+            "boundary": "base",
+            "members": ["alice"],
+        }
         if description:
             role["description"] = description
         if tags:
@@ -137,7 +175,7 @@ def compile_and_parse(root: Path) -> dict[str, dict[str, Any]]:
                 check=False,
             )
             assert fmt.returncode == 0, f"{rel} is not as hclfmt formats it:\n{fmt.stderr}"
-        parsed[rel] = hcl2.loads(text, serialization_options=OPTIONS)
+        parsed[rel] = parse(text)
     return parsed
 
 
@@ -160,9 +198,16 @@ def check_round_trip(root: Path, roles: list[Role], users: list[User]) -> None:
 
 
 @needs_hclfmt
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a compile takes minutes
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(roles=st.lists(role_strategy, min_size=1, max_size=6), users=st.lists(user_strategy, max_size=6))
-def test_free_text_round_trips(roles: list[Role], users: list[User], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_free_text_round_trips(
+    roles: list[Role], users: list[User], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     check_round_trip(tmp_path_factory.mktemp("rt"), roles, users)
 
 
@@ -192,8 +237,7 @@ def test_known_nasty_strings_round_trip(tmp_path: Path) -> None:
     """The hand-picked cases, so a regression does not depend on hypothesis finding it."""
     roles = [(text, {}) for text in NASTY]
     users = [
-        {"email": 'x"${a}\\@b\x00\x01\x7f\x85\u2028c', "team": "ü_:/=+@-", "name": "Ω 名前"},
-        {"email": "a%{b}@%%{c}"},
+        {"email": "x.y+z=/:-@b.example", "team": "ü_:/=+@-", "name": "Ω 名前"},
     ]
     check_round_trip(tmp_path, roles, users)
 
@@ -205,3 +249,4 @@ def test_literal_refuses_interpolation() -> None:
     with pytest.raises(AssertionError):
         literal("%{ if x }")
     assert literal("$${a} %%{b} $$${c}") == "${a} %{b} $${c}"
+    assert literal(parse('x = "a$${b %%{c"\n')["x"]) == "a${b %{c"

@@ -60,7 +60,8 @@ def big_catalog(root: Path, *, accounts: int = 30, roles: int = 30, variant: int
     """The minimal catalog plus ``accounts`` accounts holding ``roles`` roles each."""
     catalog = copy_minimal(root)
     extra = "".join(
-        f'  acct{i:02d}: {{id: "{100000000000 + i:012d}", environment: env{i % 3}}}\n' for i in range(accounts)
+        f'  acct{i:02d}: {{id: "{100000000000 + i:012d}", environment: env{i % 3}}}\n'
+        for i in range(accounts)
     )
     text = (catalog / "catalog.yaml").read_text().replace("  prod: {", extra + "  prod: {")
     (catalog / "catalog.yaml").write_text(text)
@@ -380,7 +381,9 @@ def test_same_bytes_across_hash_seeds(tmp_path: Path) -> None:
     big_catalog(tmp_path / "catalog", accounts=4, roles=6)
     digests = []
     for seed in ("0", "1", "4242"):
-        proc = cli_subprocess(["compile", "catalog", "-o", f"out{seed}"], tmp_path, env={"PYTHONHASHSEED": seed})
+        proc = cli_subprocess(
+            ["compile", "catalog", "-o", f"out{seed}"], tmp_path, env={"PYTHONHASHSEED": seed}
+        )
         assert proc.returncode == 0, proc.stderr
         digests.append(snapshot(tmp_path / f"out{seed}"))
     assert digests[0] == digests[1] == digests[2]
@@ -408,5 +411,27 @@ def test_recompiling_changes_nothing(tmp_path: Path) -> None:
     first = {p: (tmp_path / "out" / p).stat().st_mtime_ns for p in snapshot(tmp_path / "out") if p[-1] != "/"}
     time.sleep(0.01)
     assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
-    second = {p: (tmp_path / "out" / p).stat().st_mtime_ns for p in snapshot(tmp_path / "out") if p[-1] != "/"}
+    second = {
+        p: (tmp_path / "out" / p).stat().st_mtime_ns for p in snapshot(tmp_path / "out") if p[-1] != "/"
+    }
     assert first == second, "unchanged files are not rewritten"
+
+
+@pytest.mark.parametrize("leftover", [".out.rolecat-staging/prod/roles.tf", ".out.rolecat-journal.tmp"])
+def test_leftovers_of_a_crash_before_commit_are_cleaned(
+    leftover: str, tmp_path: Path, baseline_output: Path
+) -> None:
+    """What a kill before the journal commit leaves beside OUT is discarded, never applied."""
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    (tmp_path / leftover).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / leftover).write_text('{"replace": ["prod/roles.tf"], "delete": ["prod/versions.tf"]}')
+    before = snapshot(out)
+    role = tmp_path / "catalog" / "roles" / "prod" / "Reader.yaml"
+    role.write_text(role.read_text().replace("Read logs in prod", "Read logs"))
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    after = snapshot(out)
+    assert after.keys() == before.keys()
+    assert [k for k in after if after[k] != before[k]] == ["manifest.json", "prod/roles.tf"]
+    assert siblings(out) == {"catalog", "out"}

@@ -98,7 +98,7 @@ class Progress:
             sys.stderr.flush()
 
 
-def scopedown_command(  # noqa: PLR0917 - typer maps parameters to options
+def scopedown_command(
     logs: Annotated[
         list[Path] | None,
         typer.Argument(

@@ -1,4 +1,3 @@
-# ruff: noqa: PLC0415 -- imports inside the commands keep `rolecat --help` fast (issue brief: < 0.3 s)
 """Command line of the pull-request workflow: escalations, codeowners, profiles, plan.
 
 ``register(app)`` adds the commands to the main Typer app.  Only typer and the standard
