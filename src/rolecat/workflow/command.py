@@ -80,7 +80,8 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
     from ..diagnostics import sort_diagnostics
 
     for diag in sort_diagnostics(diags):
-        typer.echo(diag.format_text(), err=True)
+        if diag.accepted_reason is None:  # accepted findings belong to `rolecat validate`
+            typer.echo(diag.format_text(), err=True)
 
 
 def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Diagnostic]]:
