@@ -87,3 +87,18 @@ def test_roles_use_no_deprecated_arguments_and_non_admins_have_boundaries() -> N
                     if not role["admin"]:
                         assert "permissions_boundary" in body
     assert seen == sum(len(a["roles"]) for a in manifest["accounts"].values())
+
+
+def test_golden_is_terraform_fmt_canonical() -> None:
+    """Where a terraform binary happens to be installed, its own formatter agrees too."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform not installed (hclfmt, the library it uses, is checked above)")
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(GOLDEN)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(GOLDEN), "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -230,3 +230,37 @@ def test_labels_of_names_that_sanitise_alike_do_not_collide(tmp_path: Path) -> N
         line.split('"')[3] for line in roles_tf.splitlines() if line.startswith('resource "aws_iam_role" ')
     ]
     assert len(labels) == len(set(labels)) == 2
+
+
+def test_effective_admin_is_one_finding_not_a_flood_of_escalations(tmp_path: Path) -> None:
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    root = base(
+        tmp_path,
+        "name: R\naccounts: [prod]\nboundary: wide\nmembers: [alice]\nmanaged_policies: [PowerUserAccess, IAMFullAccess]\n",
+        **{"boundaries/wide.json": wide},
+    )
+    found = codes(root)
+    assert "I002" in found
+    assert "I001" not in found
+
+
+def test_escalation_cut_off_by_the_boundary_is_not_reported(tmp_path: Path) -> None:
+    pol = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["iam:CreatePolicyVersion", "s3:GetObject"], "Resource": "*"}
+        ],
+    }
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    narrow = base(
+        tmp_path / "n",
+        "name: R\naccounts: [prod]\nboundary: b\npolicies: [p]\nmembers: [alice]\n",
+        **{"policies/p.json": pol},
+    )
+    broad = base(
+        tmp_path / "w",
+        "name: R\naccounts: [prod]\nboundary: wide\npolicies: [p]\nmembers: [alice]\n",
+        **{"policies/p.json": pol, "boundaries/wide.json": wide},
+    )
+    assert "I001" not in codes(narrow)
+    assert "I001" in codes(broad)

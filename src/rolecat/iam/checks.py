@@ -207,6 +207,8 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
             continue
         pairs: list[tuple[str, str]] = []
         for view in ctx.views(role):
+            if _admin_detail(ctx, view) is not None:
+                continue  # I002 reports it: an administrator needs no escalation path
             boundaries = _boundary_arns(ctx, view.account)
             found: dict[Method, list[str]] = {}
             for method, needed in ctx.method_masks():
@@ -233,23 +235,31 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------- I002 full admin
-def check_full_admin(ctx: Context) -> Iterator[Finding]:
+def _admin_detail(ctx: Context, view: RoleView) -> str | None:
+    """How a role is effectively an administrator in one account, or None."""
     writes = ctx.db.level_mask(*WRITE_LEVELS)
     total = writes.bit_count()
+    es = view.effective
+    if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
+        return None  # cannot reach the share even if every candidate counted
+    granted = es.everywhere_mask(writes)
+    share = granted.bit_count() / total
+    if granted == writes and es.everywhere_mask(ctx.db.all_mask) == ctx.db.all_mask:
+        return "every action on every resource (*)"
+    if share >= NEAR_ADMIN_SHARE:
+        return f"{share:.0%} of all write actions on every resource"
+    return None
+
+
+def check_full_admin(ctx: Context) -> Iterator[Finding]:
     for role in ctx.catalog.roles:
         if role.admin:
             continue
         pairs: list[tuple[str, str]] = []
         for view in ctx.views(role):
-            es = view.effective
-            if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
-                continue  # cannot reach the share even if every candidate counted
-            granted = es.everywhere_mask(writes)
-            share = granted.bit_count() / total
-            if granted == writes and es.everywhere_mask(ctx.db.all_mask) == ctx.db.all_mask:
-                pairs.append((view.account.name, "every action on every resource (*)"))
-            elif share >= NEAR_ADMIN_SHARE:
-                pairs.append((view.account.name, f"{share:.0%} of all write actions on every resource"))
+            detail = _admin_detail(ctx, view)
+            if detail is not None:
+                pairs.append((view.account.name, detail))
         for detail, accounts in _grouped(pairs):
             yield Finding(
                 f"role {role.name} is effectively an administrator in {_accounts_text(accounts)}: {detail}",
