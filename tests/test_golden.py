@@ -89,7 +89,7 @@ def test_roles_use_no_deprecated_arguments_and_non_admins_have_boundaries() -> N
     assert seen == sum(len(a["roles"]) for a in manifest["accounts"].values())
 
 
-def test_golden_is_terraform_fmt_canonical() -> None:
+def test_golden_is_terraform_fmt_canonical(tmp_path: Path) -> None:
     """Where a terraform binary happens to be installed, its own formatter agrees too."""
     terraform = shutil.which("terraform")
     if terraform is None:
@@ -99,6 +99,11 @@ def test_golden_is_terraform_fmt_canonical() -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(GOLDEN), "TF_CLI_CONFIG_FILE": "/dev/null"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "CHECKPOINT_DISABLE": "1",
+            "TF_CLI_CONFIG_FILE": "/dev/null",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr

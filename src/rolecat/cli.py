@@ -147,14 +147,13 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from .render import RenderedFile
             from .write import diff_output
 
             _, diags, files = render_catalog(catalog, when)
             _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
                 raise typer.Exit(EXIT_FINDINGS)
-            diff = diff_output([f for f in files if isinstance(f, RenderedFile)], out)
+            diff = diff_output(files, out)
             if diff:
                 sys.stdout.write(diff)
                 typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)

@@ -8,12 +8,15 @@ renders nothing when any is an error.  Commands call ``load_catalog`` or
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 from .timeutil import utcnow
+
+if TYPE_CHECKING:  # render pulls in Jinja: imported only when a command renders
+    from .render import RenderedFile
 
 
 class UsageError(Exception):
@@ -53,16 +56,9 @@ def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
     return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
 
 
-@dataclass(frozen=True)
-class CompileResult:
-    ok: bool
-    diagnostics: list[Diagnostic]
-    written: bool = False
-
-
 def render_catalog(
     path: Path, now: dt.datetime | None = None
-) -> tuple[Catalog | None, list[Diagnostic], list[object]]:
+) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
     from .render import render
 
     catalog, diags = load_catalog(path, now)
@@ -80,13 +76,11 @@ def compile_catalog(
     prune_accounts: bool = False,
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
-    from .render import RenderedFile
     from .write import write_output
 
     _, diags, files = render_catalog(catalog_path, now)
     if has_errors(diags) or not files:
         return False, diags
-    rendered = [f for f in files if isinstance(f, RenderedFile)]
-    problems = write_output(rendered, out, force=force, prune_accounts=prune_accounts)
+    problems = write_output(files, out, force=force, prune_accounts=prune_accounts)
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
