@@ -8,7 +8,6 @@ the policy and boundary files once per account that uses them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ class Sources:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # policies/ and boundaries/ files that exist but could not be read (already reported)
     unreadable: set[tuple[str, str]] = field(default_factory=set)
+    roles_unloaded: int = 0  # role files that exist but could not be loaded
 
 
 def _display(root: Path, display_root: str, path: Path) -> str:
@@ -85,6 +85,8 @@ def discover(root: Path, display_root: str) -> Sources:
             src.diagnostics.extend(diags)
             if doc is not None:
                 src.roles.append(doc)
+            else:
+                src.roles_unloaded += 1
         for path in sorted(roles_dir.rglob("*.json")):
             src.diagnostics.append(
                 warning("C030", "role files are YAML; this file is ignored", Location(disp(path)))
@@ -407,6 +409,20 @@ class _Builder:
             tags=dict(data.get("tags", {})),
         )
 
+    def _parse_policy(
+        self, file: PolicyFile, acct: str, text: str, db: Any, known_actions: frozenset[str]
+    ) -> RenderedPolicy | None:
+        from .iam import grammar
+
+        doc, diags = load_json_text(text, file.source)
+        self.diags.extend(diags)
+        if doc is None:
+            return None
+        self.diags.extend(grammar.check_policy_document(doc, file.kind, db, known_actions))
+        if not isinstance(doc.data, dict):
+            return None
+        return RenderedPolicy(file, acct, doc.data, doc)
+
     def unique_names(self, roles: Iterable[Role], docs: Mapping[str, SourceDoc]) -> None:
         seen: dict[tuple[str, str], Role] = {}
         for role in roles:
@@ -432,7 +448,6 @@ class _Builder:
         boundaries: Mapping[str, PolicyFile],
         known_actions: frozenset[str],
     ) -> dict[tuple[str, str, str], RenderedPolicy]:
-        from .iam import grammar
         from .iam.actions import ActionDB
 
         db = ActionDB.load()
@@ -446,9 +461,10 @@ class _Builder:
                 if role.delegated_role_creation:
                     wanted.add(("boundary", role.delegated_role_creation.boundary, acct))
         scans: dict[tuple[str, str], policyfile.Scan] = {}
-        checked_texts: dict[tuple[str, str], set[str]] = defaultdict(set)
         out: dict[tuple[str, str, str], RenderedPolicy] = {}
-        parsed: dict[tuple[str, str, str], RenderedPolicy] = {}
+        # Files without account-specific placeholders render to the same text everywhere:
+        # parsed and checked once, the document shared (and so laid out once).
+        parsed: dict[tuple[str, str, str], RenderedPolicy | None] = {}
         for kind, name, acct in sorted(wanted):
             file = (policies if kind == "policy" else boundaries)[name]
             found = scans.get((kind, name))
@@ -458,23 +474,12 @@ class _Builder:
             self.diags.extend(diags)
             if text is None:
                 continue
-            cached = parsed.get((kind, name, text))
-            if cached is not None:
-                # Same text in another account: share the document (rendered once later).
-                out[(kind, name, acct)] = RenderedPolicy(file, acct, cached.document, cached.doc)
-                continue
-            doc, diags = load_json_text(text, file.source)
-            self.diags.extend(diags)
-            if doc is None:
-                continue
-            if text not in checked_texts[(kind, name)]:
-                # Files without account-specific placeholders render identically everywhere.
-                checked_texts[(kind, name)].add(text)
-                self.diags.extend(grammar.check_policy_document(doc, kind, db, known_actions))  # type: ignore[arg-type]
-            if isinstance(doc.data, dict):
-                out[(kind, name, acct)] = parsed[(kind, name, text)] = RenderedPolicy(
-                    file, acct, doc.data, doc
-                )
+            key = (kind, name, text)
+            if key not in parsed:
+                parsed[key] = self._parse_policy(file, acct, text, db, known_actions)
+            first = parsed[key]
+            if first is not None:
+                out[(kind, name, acct)] = RenderedPolicy(file, acct, first.document, first.doc)
         for kind, table in (("policy", policies), ("boundary", boundaries)):
             if not self.all_roles_built:
                 break  # a role that failed to build may be the one using it
@@ -517,11 +522,7 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
     account_map = {a.name: a for a in accounts}
     user_map = {u.name: u for u in users}
     roles = []
-    b.all_roles_built = len(valid_roles) == len(src.roles) and not any(
-        d.code in ("L000", "L001", "L002", "L007", "L008")
-        and "/roles/" in (d.location.path if d.location else "")
-        for d in src.diagnostics
-    )
+    b.all_roles_built = len(valid_roles) == len(src.roles) and not src.roles_unloaded
     for doc in valid_roles:
         role = b.role(doc, defaults, account_map, user_map, src.policies, src.boundaries)
         if role is not None:

@@ -6,11 +6,14 @@ import datetime as dt
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
 
 app = typer.Typer(
     name="rolecat",
@@ -22,7 +25,6 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-_state = {"debug": False}
 
 
 class Format(str, Enum):
@@ -81,10 +83,11 @@ def main_options(
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
+    """Global options; --debug is read by main(), which catches internal errors."""
+    del debug
 
 
-def _emit(diags: list, fmt: Format, *, to_stdout: bool) -> None:  # type: ignore[type-arg]
+def _emit(diags: list[Diagnostic], fmt: Format, *, to_stdout: bool) -> None:
     from . import report
 
     if fmt is Format.text:

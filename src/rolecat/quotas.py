@@ -11,6 +11,8 @@ from collections import defaultdict
 
 from . import policies
 from .diagnostics import Diagnostic, Location, error
+from .iam.naming import boundary_policy_name
+from .iam.naming import policy_policy_name as customer_policy_name
 from .model import Catalog
 
 POLICY_NAME_MAX = 128
@@ -18,8 +20,6 @@ INLINE_ROLE_POLICIES_MAX = 10_240
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:
-    from .render import boundary_policy_name, customer_policy_name
-
     q = catalog.quotas
     out: list[Diagnostic] = []
 

@@ -16,23 +16,13 @@ from importlib import resources
 from typing import Any
 
 from . import hcl, policies
+from .iam.naming import boundary_policy_name
+from .iam.naming import policy_policy_name as customer_policy_name
 from .model import PARTITION, Account, Catalog, Role
 
 MANIFEST_VERSION = 1
 # Characters AWS accepts in tag values; a file name may hold others.
 _TAG_BAD = re.compile(r"[^\w .:/=+@-]")
-
-
-def boundary_policy_name(name: str) -> str:
-    from .iam.naming import boundary_policy_name as impl
-
-    return impl(name)
-
-
-def customer_policy_name(name: str) -> str:
-    from .iam.naming import policy_policy_name as impl
-
-    return impl(name)
 
 
 @dataclass(frozen=True)
@@ -116,14 +106,11 @@ def _boundaries_in(roles: Iterable[Role]) -> set[str]:
     return names
 
 
-_trust_cache: dict[int, tuple[Role, Mapping[str, Any]]] = {}
-
-
 def _trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
     """A role's trust policy is the same in all its accounts: one object, laid out once."""
-    hit = _trust_cache.get(id(role))
+    hit = _memo.trust.get(id(role))
     if hit is None or hit[0] is not role:
-        hit = _trust_cache[id(role)] = (role, policies.trust_policy(catalog, role))
+        hit = _memo.trust[id(role)] = (role, policies.trust_policy(catalog, role))
     return hit[1]
 
 
@@ -231,24 +218,33 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
 # documents, already laid out by hcl.value, replace the stand-ins after ``hcl.align``.
 # The same document object (a trust policy shared by a role's accounts, a policy file
 # without placeholders) is laid out once per render.
-_jsonencode_cache: dict[tuple[int, int], tuple[object, str]] = {}
 _STANDIN = "\x00{}\x00jsonencode({{"
+
+
+class _RenderMemo:
+    """Per-render memory, keyed by object identity (objects are kept alive alongside)."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[int, int], tuple[object, int]] = {}
+        self.texts: list[str] = []  # stand-in number -> laid-out jsonencode(...)
+        self.trust: dict[int, tuple[Role, Mapping[str, Any]]] = {}
+
+    def clear(self) -> None:
+        self.numbers.clear()
+        self.texts.clear()
+        self.trust.clear()
+
+
+_memo = _RenderMemo()
 
 
 def _jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
     key = (id(doc), level)
-    hit = _jsonencode_cache.get(key)
+    hit = _memo.numbers.get(key)
     if hit is None or hit[0] is not doc:
-        _jsonencode_cache[key] = hit = (doc, hcl.jsonencode(doc, level))
-    n = _standin_ids.get(key)
-    if n is None:
-        n = _standin_ids[key] = len(_standins)
-        _standins.append(key)
-    return _STANDIN.format(n)
-
-
-_standins: list[tuple[int, int]] = []
-_standin_ids: dict[tuple[int, int], int] = {}
+        hit = _memo.numbers[key] = (doc, len(_memo.texts))
+        _memo.texts.append(hcl.jsonencode(doc, level))
+    return _STANDIN.format(hit[1])
 
 
 def _substitute(text: str) -> str:
@@ -258,8 +254,7 @@ def _substitute(text: str) -> str:
     # parts: [before, n, "jsonencode({" + after, n, ...]
     out = [parts[0]]
     for i in range(1, len(parts), 2):
-        key = _standins[int(parts[i])]
-        out.append(_jsonencode_cache[key][1])
+        out.append(_memo.texts[int(parts[i])])
         out.append(parts[i + 1].removeprefix("jsonencode({"))
     return "".join(out)
 
@@ -327,18 +322,14 @@ def render(catalog: Catalog) -> list[RenderedFile]:
     """Every generated file, manifest.json last; pure and deterministic."""
     files: list[RenderedFile] = []
     views = []
-    _jsonencode_cache.clear()
-    _standins.clear()
-    _standin_ids.clear()
-    _trust_cache.clear()
-    for account in catalog.accounts:
-        view = account_view(catalog, account)
-        files.extend(render_account(catalog, account, view))
-        views.append(view)
-    _jsonencode_cache.clear()
-    _standins.clear()
-    _standin_ids.clear()
-    _trust_cache.clear()
+    _memo.clear()
+    try:
+        for account in catalog.accounts:
+            view = account_view(catalog, account)
+            files.extend(render_account(catalog, account, view))
+            views.append(view)
+    finally:
+        _memo.clear()
     files.append(RenderedFile("manifest.json", manifest(catalog, views, files)))
     return files
 
