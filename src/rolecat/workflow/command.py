@@ -290,12 +290,25 @@ def plan(
         _fail(f"error: {exc}", 2)
 
     ok, diags = compile_catalog(catalog, output, when)
+    if ok and loaded is not None:
+        diags = [*diags, *_ready_for_terraform(catalog, output, when, [s.account for s in planned])]
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
-        _fail("error: compile failed; nothing planned", 1)
+        _fail("error: compile failed or OUT is not safe to plan; nothing planned", 1)
     code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
     if code:
         raise typer.Exit(1)
+
+
+def _ready_for_terraform(
+    catalog: Path, output: Path, when: dt.datetime | None, accounts: list[str]
+) -> list[Diagnostic]:
+    """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
+    from ..pipeline import render_catalog
+    from ..write import ready_for_terraform
+
+    _, _, files = render_catalog(catalog, when)
+    return ready_for_terraform(files, output, sorted(set(accounts)))
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
