@@ -88,14 +88,14 @@ def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Di
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
         return None, [error("W003", f"cannot read the previous manifest: {reason}", Location(where), hint)]
     for rel in [*paths, *folders]:
-        reason: str | None = check_rel(rel)
-        if reason is None and isinstance(rel, str):
+        why: str | None = check_rel(rel)
+        if why is None and isinstance(rel, str):
             if layout.is_reserved(rel):
-                reason = "a path reserved for rolecat's and Terraform's working files"
+                why = "a path reserved for rolecat's and Terraform's working files"
             elif rel in folders and "/" in rel:
-                reason = "an account folder must be a single name"
-        if reason is not None:
-            message = f"the previous manifest names an unacceptable path {rel!r}: {reason}"
+                why = "an account folder must be a single name"
+        if why is not None:
+            message = f"the previous manifest names an unacceptable path {rel!r}: {why}"
             return None, [error("W003", message, Location(where), hint)]
     return Previous(frozenset(str(p) for p in paths), frozenset(str(f) for f in folders)), []
 
