@@ -230,11 +230,15 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
 
 
 def load_yaml(path: Path, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
-    diags: list[Diagnostic] = []
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    return load_yaml_bytes(raw, display)
+
+
+def load_yaml_bytes(raw: bytes, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
     text = _decode(raw, display, diags)
     if text is None:
         return None, diags
@@ -425,4 +429,9 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    return _decode(raw, display, diags), diags
+
+
+def decode_text(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
     return _decode(raw, display, diags), diags
