@@ -62,7 +62,7 @@ class Diagnostic:
 
         Every part is escaped (``escape.printable``), so a value from the catalog can
         neither start a line of its own nor reach the terminal as a control sequence."""
-        from .escape import printable
+        from rolecat.report.escape import printable
 
         where = f"{printable(str(self.location))}: " if self.location else ""
         sev = "accepted" if self.accepted_reason is not None else str(self.severity)

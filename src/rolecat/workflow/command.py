@@ -61,7 +61,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def _parse_now(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
-    from ..timeutil import TimeError, parse_instant
+    from rolecat.model.timeutil import TimeError, parse_instant
 
     try:
         return parse_instant(text)
@@ -304,8 +304,9 @@ def _ready_for_terraform(
     catalog: Path, output: Path, when: dt.datetime | None, accounts: list[str]
 ) -> list[Diagnostic]:
     """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
+    from rolecat.targets.terraform.write import ready_for_terraform
+
     from ..pipeline import render_catalog
-    from ..write import ready_for_terraform
 
     _, _, files = render_catalog(catalog, when)
     return ready_for_terraform(files, output, sorted(set(accounts)))

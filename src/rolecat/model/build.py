@@ -8,15 +8,15 @@ the policy and boundary files once per account that uses them.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from . import policyfile, schema
-from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import (
+from rolecat.deploy.arns import aws_managed_policy_arn
+from rolecat.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from rolecat.load import schema
+from rolecat.load.discover import Sources
+from rolecat.load.source import SourceDoc, load_json_text
+from rolecat.model import (
     Acceptance,
     Account,
     Backend,
@@ -30,97 +30,12 @@ from .model import (
     TemporaryMember,
     TerraformSettings,
     User,
+    policyfile,
 )
-from .source import SourceDoc, decode_text, load_json_text, load_yaml_bytes
-from .timeutil import TimeError, parse_instant
+from rolecat.model.timeutil import TimeError, parse_instant
 
 DEFAULT_REGION = "us-east-1"
 CONSOLE_SWITCH_ROLE_LIMIT = 64  # path + role name, for the console's Switch Role
-
-
-@dataclass
-class Sources:
-    """Every file of a catalog folder, loaded (YAML) or read (JSON), before schema checks."""
-
-    root: Path
-    display_root: str
-    catalog: SourceDoc | None = None
-    users: SourceDoc | None = None
-    roles: list[SourceDoc] = field(default_factory=list)
-    policies: dict[str, PolicyFile] = field(default_factory=dict)
-    boundaries: dict[str, PolicyFile] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    # policies/ and boundaries/ files that exist but could not be read (already reported)
-    unreadable: set[tuple[str, str]] = field(default_factory=set)
-    roles_unloaded: int = 0  # role files that exist but could not be loaded
-
-
-def discover(root: Path, display_root: str) -> Sources:
-    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
-
-    Nothing is skipped silently and nothing is read unchecked (``catalogfiles``)."""
-    from . import catalogfiles as cf
-
-    src = Sources(root, display_root)
-    walker = cf.Walker(root, display_root)
-
-    for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
-        path = root / name
-        if not os.path.lexists(path):
-            alt = path.with_suffix(".yml")
-            hint = f"rename {alt.name} to {name}" if os.path.lexists(alt) else "see docs/catalog.md"
-            src.diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
-            continue
-        raw = cf.read_bytes(walker, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
-        if raw is None:
-            continue
-        doc, diags = load_yaml_bytes(raw, walker.display(path))
-        src.diagnostics.extend(diags)
-        setattr(src, attr, doc)
-
-    roles_dir = root / "roles"
-    if os.path.lexists(roles_dir):
-        if walker.kind(roles_dir) == "dir":
-            for found in walker.roles(roles_dir):
-                raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_ROLE_BYTES)
-                doc = None
-                if raw is not None:
-                    doc, diags = load_yaml_bytes(raw, found.display)
-                    src.diagnostics.extend(diags)
-                if doc is not None:
-                    src.roles.append(doc)
-                else:
-                    src.roles_unloaded += 1
-        elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
-            walker.err("L012", "roles must be a folder", roles_dir)
-
-    kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
-        ("policies", "policy", src.policies),
-        ("boundaries", "boundary", src.boundaries),
-    )
-    for folder, kind, table in kinds:
-        directory = root / folder
-        if not os.path.lexists(directory):
-            continue
-        if walker.kind(directory) != "dir":
-            if not walker.diags or walker.diags[-1].location != Location(walker.display(directory)):
-                walker.err("L012", f"{folder} must be a folder", directory)
-            continue
-        for found in walker.documents(directory, folder):
-            stem = found.path.name[: -len(".json")]
-            raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_POLICY_BYTES)
-            text = None
-            if raw is not None:
-                text, diags = decode_text(raw, found.display)
-                src.diagnostics.extend(diags)
-            if text is None:
-                src.unreadable.add((kind, stem))
-            else:
-                table[stem] = PolicyFile(stem, kind, found.display, text)
-    src.diagnostics.extend(walker.diags)
-    if walker.diags:
-        src.roles_unloaded += 1  # something in the folders could not be accounted for
-    return src
 
 
 # --------------------------------------------------------------------------- build
@@ -241,7 +156,7 @@ class _Builder:
         policies: Mapping[str, PolicyFile],
         boundaries: Mapping[str, PolicyFile],
     ) -> Role | None:
-        from .iam import managed
+        from rolecat.iam import managed
 
         data: Mapping[str, Any] = doc.data
         loc = doc.locate
@@ -295,7 +210,7 @@ class _Builder:
         arns = []
         for i, mp in enumerate(data.get("managed_policies", ())):
             # "job-function/ViewOnlyAccess": a name with its path, as the AWS console shows it
-            as_written = f"arn:aws:iam::aws:policy/{mp}" if "/" in mp and not mp.startswith("arn:") else mp
+            as_written = aws_managed_policy_arn(mp) if "/" in mp and not mp.startswith("arn:") else mp
             arn, hint = managed.resolve(as_written)
             if arn is None:
                 self.err("C014", f"unknown AWS managed policy {mp!r}", loc(("managed_policies", i)), hint)
@@ -416,7 +331,7 @@ class _Builder:
     def _parse_policy(
         self, file: PolicyFile, acct: str, text: str, db: Any, known_actions: frozenset[str]
     ) -> RenderedPolicy | None:
-        from .iam import grammar
+        from rolecat.rules import grammar
 
         doc, diags = load_json_text(text, file.source)
         self.diags.extend(diags)
@@ -452,7 +367,7 @@ class _Builder:
         boundaries: Mapping[str, PolicyFile],
         known_actions: frozenset[str],
     ) -> dict[tuple[str, str, str], RenderedPolicy]:
-        from .iam.actions import ActionDB
+        from rolecat.iam.actions import ActionDB
 
         db = ActionDB.load()
         wanted: set[tuple[str, str, str]] = set()

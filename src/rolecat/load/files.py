@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, error
+from rolecat.diagnostics import Diagnostic, Location, error
 
 # IAM's largest managed policy is 6,144 characters without whitespace; a policy file may
 # indent generously and use placeholders, but not beyond this.
@@ -49,7 +49,7 @@ class Found:
 def _name_problem(name: str) -> str | None:
     if SAFE_NAME.fullmatch(name):
         return None
-    from .escape import printable
+    from rolecat.report.escape import printable
 
     return (
         f"file name '{printable(name)}' has characters outside A-Z a-z 0-9 _ . + = , @ - "

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, error, warning
-from .outdir import journal, layout
-from .outdir.lock import LockTimeout, OutLock
-from .outdir.safefs import SafeDir, UnsafePath, check_rel, describe
-from .render import RenderedFile
+from rolecat.diagnostics import Diagnostic, Location, error, warning
+from rolecat.targets.outdir import journal, layout
+from rolecat.targets.outdir.lock import LockTimeout, OutLock
+from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel, describe
+from rolecat.targets.terraform.render import RenderedFile
 
 MANIFEST = "manifest.json"
 # Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
@@ -191,7 +191,7 @@ def take_inventory(root: SafeDir, files: Sequence[RenderedFile], prev: Previous 
 
 
 def _listing(items: Sequence[str]) -> str:
-    from .escape import printable
+    from rolecat.report.escape import printable
 
     shown = [printable(i) for i in items[:LIST_LIMIT]]
     more = f"; and {len(items) - LIST_LIMIT} more" if len(items) > LIST_LIMIT else ""

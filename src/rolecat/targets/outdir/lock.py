@@ -12,8 +12,8 @@ import fcntl
 import os
 import time
 
-from . import layout
-from .safefs import SafeDir, UnsafePath
+from rolecat.targets.outdir import layout
+from rolecat.targets.outdir.safefs import SafeDir, UnsafePath
 
 DEFAULT_TIMEOUT = 10.0
 

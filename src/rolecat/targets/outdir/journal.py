@@ -23,8 +23,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import layout
-from .safefs import SafeDir, UnsafePath, check_rel
+from rolecat.targets.outdir import layout
+from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel
 
 MAX_JOURNAL_BYTES = 16 * 1024 * 1024
 VERSION = 1

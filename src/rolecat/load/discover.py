@@ -1,0 +1,96 @@
+"""Load stage: find the catalog's files and load them (YAML) or read them (JSON) with positions."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rolecat.diagnostics import Diagnostic, Location, error
+from rolecat.load import files as cf
+from rolecat.load.source import SourceDoc, decode_text, load_yaml_bytes
+from rolecat.model.catalog import PolicyFile
+
+
+@dataclass
+class Sources:
+    """Every file of a catalog folder, loaded (YAML) or read (JSON), before schema checks."""
+
+    root: Path
+    display_root: str
+    catalog: SourceDoc | None = None
+    users: SourceDoc | None = None
+    roles: list[SourceDoc] = field(default_factory=list)
+    policies: dict[str, PolicyFile] = field(default_factory=dict)
+    boundaries: dict[str, PolicyFile] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # policies/ and boundaries/ files that exist but could not be read (already reported)
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
+    roles_unloaded: int = 0  # role files that exist but could not be loaded
+
+
+def discover(root: Path, display_root: str) -> Sources:
+    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
+
+    Nothing is skipped silently and nothing is read unchecked (``load.files``)."""
+    src = Sources(root, display_root)
+    walker = cf.Walker(root, display_root)
+
+    for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
+        path = root / name
+        if not os.path.lexists(path):
+            alt = path.with_suffix(".yml")
+            hint = f"rename {alt.name} to {name}" if os.path.lexists(alt) else "see docs/catalog.md"
+            src.diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
+            continue
+        raw = cf.read_bytes(walker, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
+        if raw is None:
+            continue
+        doc, diags = load_yaml_bytes(raw, walker.display(path))
+        src.diagnostics.extend(diags)
+        setattr(src, attr, doc)
+
+    roles_dir = root / "roles"
+    if os.path.lexists(roles_dir):
+        if walker.kind(roles_dir) == "dir":
+            for found in walker.roles(roles_dir):
+                raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_ROLE_BYTES)
+                doc = None
+                if raw is not None:
+                    doc, diags = load_yaml_bytes(raw, found.display)
+                    src.diagnostics.extend(diags)
+                if doc is not None:
+                    src.roles.append(doc)
+                else:
+                    src.roles_unloaded += 1
+        elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
+            walker.err("L012", "roles must be a folder", roles_dir)
+
+    kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
+        ("policies", "policy", src.policies),
+        ("boundaries", "boundary", src.boundaries),
+    )
+    for folder, kind, table in kinds:
+        directory = root / folder
+        if not os.path.lexists(directory):
+            continue
+        if walker.kind(directory) != "dir":
+            if not walker.diags or walker.diags[-1].location != Location(walker.display(directory)):
+                walker.err("L012", f"{folder} must be a folder", directory)
+            continue
+        for found in walker.documents(directory, folder):
+            stem = found.path.name[: -len(".json")]
+            raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_POLICY_BYTES)
+            text = None
+            if raw is not None:
+                text, diags = decode_text(raw, found.display)
+                src.diagnostics.extend(diags)
+            if text is None:
+                src.unreadable.add((kind, stem))
+            else:
+                table[stem] = PolicyFile(stem, kind, found.display, text)
+    src.diagnostics.extend(walker.diags)
+    if walker.diags:
+        src.roles_unloaded += 1  # something in the folders could not be accounted for
+    return src
