@@ -336,6 +336,16 @@ def _write_locked(
     root: SafeDir, display: str, files: Sequence[RenderedFile], *, force: bool, prune: bool
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
+    if not journal.pending(root):
+        # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
+        prev, diags = read_previous(root, display)
+        if diags and not force:
+            return diags
+        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        if problems or inv is None:
+            return problems
+        if not inv.changed and not inv.stale and not rmdirs:
+            return foreign_diagnostic(display, inv, as_error=False)
     with OutLock(root):
         try:
             note = journal.recover(root)
