@@ -48,7 +48,9 @@ def generated(snap: dict[str, str]) -> dict[str, str]:
     """A snapshot without the files of NOT_GENERATED and the folders holding them."""
     keep = {}
     for rel, digest in snap.items():
-        if rel in NOT_GENERATED or any(rel.startswith(p) for p in (".terraform/", "prod/.terraform/", ".rolecat/")):
+        if rel in NOT_GENERATED or any(
+            rel.startswith(p) for p in (".terraform/", "prod/.terraform/", ".rolecat/")
+        ):
             continue
         if digest == "dir":
             continue

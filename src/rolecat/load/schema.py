@@ -125,6 +125,8 @@ def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     validator = _validator(name)
     out: list[Diagnostic] = []
     for err in validator.iter_errors(doc.data):
+        if tuple(err.absolute_path) in doc.refused:
+            continue  # the loader already reported this value (L014) and left None in its place
         out.extend(_convert(err, doc, name))
     return out
 

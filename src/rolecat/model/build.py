@@ -218,6 +218,8 @@ class _Builder:
             else:
                 arns.append(arn)
 
+        self.tag_keys(doc, data.get("tags", {}))
+
         members = tuple(data.get("members", ()))
         for i, user in enumerate(members):
             if self.users_known and user not in users:
@@ -328,6 +330,27 @@ class _Builder:
             tags=dict(data.get("tags", {})),
         )
 
+    def tag_keys(self, doc: SourceDoc, tags: Mapping[str, str]) -> None:
+        """Tag keys IAM refuses (``aws:``, any case) or that clash with rolecat's own or each other."""
+        seen: dict[str, str] = {}
+        for key in tags:
+            lower = key.lower()
+            where = doc.locate(("tags", key), key=True)
+            if lower.startswith("aws:"):
+                self.err("C024", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
+            elif lower.startswith("rolecat:"):
+                self.err(
+                    "C024", f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use", where
+                )
+            elif lower in seen:
+                self.err(
+                    "C024",
+                    f"tag key {key!r} differs from {seen[lower]!r} only in case",
+                    where,
+                    "IAM compares tag keys case-insensitively; keep one",
+                )
+            seen.setdefault(lower, key)
+
     def _parse_policy(
         self, file: PolicyFile, acct: str, text: str, db: Any, known_actions: frozenset[str]
     ) -> RenderedPolicy | None:
@@ -423,15 +446,15 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
     if src.catalog is not None:
         found = schema.validate(src.catalog, "catalog")
         diags.extend(found)
-        catalog_ok = not found
+        catalog_ok = not found and not src.catalog.refused
     if src.users is not None:
         found = schema.validate(src.users, "users")
         diags.extend(found)
-        users_ok = not found
+        users_ok = not found and not src.users.refused
     for doc in src.roles:
         found = schema.validate(doc, "role")
         diags.extend(found)
-        if not found:
+        if not found and not doc.refused:
             valid_roles.append(doc)
     if not catalog_ok or src.catalog is None:
         return None, diags + b.diags
