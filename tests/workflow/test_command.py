@@ -187,8 +187,11 @@ def compiled(monkeypatch, loaded, tmp_path):
 
     def fake_compile(path, out, now=None):
         calls.append((path, out, now))
-        for name in ("security", "nonprod", "prod"):
+        folders = ("security", "nonprod", "prod")
+        for name in folders:
             (Path(out) / name).mkdir(parents=True, exist_ok=True)
+        manifest = {"files": [], "accounts": {n: {"folder": n} for n in folders}}
+        (Path(out) / "manifest.json").write_text(json.dumps(manifest))
         return True, []
 
     monkeypatch.setattr(rolecat.pipeline, "compile_catalog", fake_compile)

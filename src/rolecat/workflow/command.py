@@ -291,7 +291,7 @@ def plan(
 
     ok, diags = compile_catalog(catalog, output, when)
     if ok and loaded is not None:
-        diags = [*diags, *_ready_for_terraform(catalog, output, when, [s.account for s in planned])]
+        diags = [*diags, *_ready_for_terraform(output, [s.account for s in planned])]
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
         _fail("error: compile failed or OUT is not safe to plan; nothing planned", 1)
@@ -300,16 +300,11 @@ def plan(
         raise typer.Exit(1)
 
 
-def _ready_for_terraform(
-    catalog: Path, output: Path, when: dt.datetime | None, accounts: list[str]
-) -> list[Diagnostic]:
+def _ready_for_terraform(output: Path, accounts: list[str]) -> list[Diagnostic]:
     """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
     from rolecat.targets.terraform.write import ready_for_terraform
 
-    from ..pipeline import render_catalog
-
-    _, _, files = render_catalog(catalog, when)
-    return ready_for_terraform(files, output, sorted(set(accounts)))
+    return ready_for_terraform(output, sorted(set(accounts)))
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:

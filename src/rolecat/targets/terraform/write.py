@@ -119,7 +119,11 @@ def _account_folders(files: Sequence[RenderedFile], prev: Previous | None) -> se
     return found | (set(prev.accounts) if prev else set())
 
 
-def take_inventory(root: SafeDir, files: Sequence[RenderedFile], prev: Previous | None) -> Inventory:
+def take_inventory(
+    root: SafeDir, files: Sequence[RenderedFile], prev: Previous | None, *, compare: bool = True
+) -> Inventory:
+    """OUT against ``files`` (what compile writes) and the previous manifest.  With ``compare``
+    False, contents are not compared: only what is there, and what it is."""
     inv = Inventory()
     expected = {f.path: f for f in files}
     parents = {"/".join(p.split("/")[:i]) for p in expected for i in range(1, p.count("/") + 1)}
@@ -173,7 +177,7 @@ def take_inventory(root: SafeDir, files: Sequence[RenderedFile], prev: Previous 
             elif rel.split("/")[1] not in layout.WORKDIR_PENDING:
                 inv.foreign.append(f"{rel}: {describe(kind)} rolecat did not write")
     blocked = {b.split(":", 1)[0] for b in inv.blocked}
-    for rel, f in sorted(expected.items()):
+    for rel, f in sorted(expected.items()) if compare else ():
         if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
             continue
         try:
@@ -465,25 +469,57 @@ def diff_output(files: Sequence[RenderedFile], out: Path) -> str:
 # --------------------------------------------------------------------------- plan / apply
 
 
-def ready_for_terraform(
-    files: Sequence[RenderedFile], out: Path, accounts: Sequence[str]
-) -> list[Diagnostic]:
-    """Refuse to run Terraform on an OUT that --check rejects; then delete each account's
-    untrusted ``.terraform/`` so that ``terraform init`` starts afresh."""
+def ready_for_terraform(out: Path, accounts: Sequence[str]) -> list[Diagnostic]:
+    """Right after a compile: refuse to run Terraform on an OUT that --check would reject
+    (anything rolecat did not write, a half-committed commit), then delete each account's
+    untrusted ``.terraform/`` so that ``terraform init`` starts afresh.  ``plan`` and
+    ``apply`` call it before any Terraform command."""
     display = str(out)
-    diff, problems = check_output(files, out)
-    if diff:
-        problems.append(
-            _w("W010", display, "OUT is not what compile writes; refusing to run Terraform on it")
-        )
+    problems = _check_out_path(out, display)
     if problems:
         return problems
     try:
         with SafeDir(out) as root:
+            prev, diags = read_previous(root, display)
+            if diags:
+                return diags
+            if prev is None:
+                return [
+                    _w("W010", display, f"{display} has no rolecat {MANIFEST}", "run rolecat compile first")
+                ]
+            generated = [RenderedFile(rel, "") for rel in sorted(prev.files | {MANIFEST})]
+            inv = take_inventory(root, generated, prev, compare=False)
+            problems = [*pending_diagnostic(display, inv), *foreign_diagnostic(display, inv, as_error=True)]
+            if inv.blocked:
+                problems.append(
+                    _w(
+                        "W004",
+                        display,
+                        f"OUT holds odd entries where generated files go: {_listing(inv.blocked)}",
+                    )
+                )
+            missing = [rel for rel in sorted(prev.files) if root.kind(rel) is None]
+            if missing:
+                problems.append(
+                    _w(
+                        "W010",
+                        display,
+                        f"generated files are missing: {_listing(missing)}",
+                        "run rolecat compile",
+                    )
+                )
+            if problems:
+                return [
+                    *problems,
+                    _w("W010", display, "refusing to run Terraform on an OUT that compile --check rejects"),
+                ]
             for acct in accounts:
-                root.rmtree(f"{acct}/{layout.ACCOUNT_TF_DIR}")
-    except (UnsafePath, OSError) as exc:
-        return [_w("W004", display, f"cannot remove an untrusted .terraform/ folder: {exc}")]
+                if acct in prev.accounts or root.kind(acct) == "dir":
+                    root.rmtree(f"{acct}/{layout.ACCOUNT_TF_DIR}")
+    except UnsafePath as exc:
+        return [_w("W004", display, f"refused to follow {exc}")]
+    except OSError as exc:
+        return [_w("W004", display, f"cannot prepare OUT for Terraform: {exc.strerror}")]
     return []
 
 
