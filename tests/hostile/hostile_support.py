@@ -92,7 +92,7 @@ def snapshot(folder: Path) -> dict[str, str]:
             rel = path.relative_to(folder).as_posix()
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode):
-                out[rel] = f"symlink -> {os.readlink(path)}"
+                out[rel] = f"symlink -> {path.readlink()}"
             elif stat.S_ISDIR(st.st_mode):
                 out[rel + "/"] = "dir"
             elif stat.S_ISREG(st.st_mode):
