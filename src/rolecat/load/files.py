@@ -219,11 +219,13 @@ def read_bytes(walker: Walker, path: Path, display: str, limit: int) -> bytes | 
     except OSError as exc:
         walker.diags.append(error("L000", f"cannot read file: {exc.strerror}", loc))
         return None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
+        walker.diags.append(error("L012", f"not a regular file ({what})", loc))
+        return None
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            walker.diags.append(error("L012", "not a regular file (a FIFO, socket or device)", loc))
-            return None
         if st.st_size > limit:
             walker.diags.append(
                 error("L010", f"file is {st.st_size:,} bytes; the limit for this file is {limit:,}", loc)

@@ -168,10 +168,11 @@ class SafeDir:
                     raise
         except FileNotFoundError:
             return None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise UnsafePath(rel, f"is {describe(_kind(st.st_mode))}")
         with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise UnsafePath(rel, f"is {describe(_kind(st.st_mode))}")
             if st.st_size > limit:
                 raise UnsafePath(rel, f"is larger than {limit:,} bytes")
             data = fh.read(limit + 1)
