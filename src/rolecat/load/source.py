@@ -145,6 +145,7 @@ class _YamlBuilder:
                     "catalog files may use only plain YAML values; remove the tag",
                 )
             )
+            self.doc.refused.add(path)
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)

@@ -358,7 +358,7 @@ class _Builder:
 
         doc, diags = load_json_text(text, file.source)
         self.diags.extend(diags)
-        if doc is None:
+        if doc is None or doc.refused:  # refused values (L014) are reported already
             return None
         self.diags.extend(grammar.check_policy_document(doc, file.kind, db, known_actions))
         if not isinstance(doc.data, dict):
