@@ -70,7 +70,9 @@ NAMES = st.sampled_from(
 
 
 def _files(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob("*") if p.is_file() and not p.is_symlink() and ".rolecat" not in p.parts)
+    return sorted(
+        p for p in out.rglob("*") if p.is_file() and not p.is_symlink() and ".rolecat" not in p.parts
+    )
 
 
 def _damage_out(out: Path, victim: Path, draw: Any) -> str:
@@ -129,11 +131,13 @@ def _damage_out(out: Path, victim: Path, draw: Any) -> str:
             data = {}
         if isinstance(data, dict):
             where = draw(st.sampled_from(["file", "folder", "files", "accounts"]))
-            if where == "file" and data.get("files"):
-                data["files"][0]["path"] = draw(JUNK_PATHS)
-            elif where == "folder" and data.get("accounts"):
-                first = next(iter(data["accounts"]))
-                data["accounts"][first]["folder"] = draw(JUNK_PATHS)
+            files, accounts = data.get("files"), data.get("accounts")
+            if where == "file" and isinstance(files, list) and files and isinstance(files[0], dict):
+                files[0]["path"] = draw(JUNK_PATHS)
+            elif where == "folder" and isinstance(accounts, dict) and accounts:
+                first = next(iter(accounts))
+                if isinstance(accounts[first], dict):
+                    accounts[first]["folder"] = draw(JUNK_PATHS)
             else:
                 data[where] = draw(JUNK_PATHS)
         if path.is_file() and not path.is_symlink():

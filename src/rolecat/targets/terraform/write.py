@@ -43,10 +43,6 @@ def _loc(display: str, rel: str | None = None) -> Location:
     return Location(display if rel is None else f"{display}/{rel}")
 
 
-def _w(code: str, display: str, message: str, hint: str | None = None, rel: str | None = None) -> Diagnostic:
-    return error(code, message, _loc(display, rel), hint)
-
-
 def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
     """(file paths, account folders) as the manifest states them; ValueError if malformed."""
     if not isinstance(data, dict):
@@ -210,18 +206,19 @@ def foreign_diagnostic(display: str, inv: Inventory, *, as_error: bool) -> list[
         "only generated files, each account's .terraform.lock.hcl and .terraform/, and .rolecat/ may be in "
         "OUT (docs/output.md); remove the rest: Terraform would read any .tf file there"
     )
-    make = error if as_error else warning
-    return [make("W008", message, _loc(display), hint)]
+    if as_error:
+        return [error("W008", message, _loc(display), hint)]
+    return [warning("W008", message, _loc(display), hint)]
 
 
 def pending_diagnostic(display: str, inv: Inventory) -> list[Diagnostic]:
     if not inv.pending:
         return []
     return [
-        _w(
+        error(
             "W007",
-            display,
             f"OUT is half-committed: an interrupted compile left {_listing(inv.pending)}",
+            _loc(display),
             "run rolecat compile: it finishes or rolls back the interrupted commit",
         )
     ]
@@ -236,15 +233,15 @@ def _check_out_path(out: Path, display: str) -> list[Diagnostic]:
     for p in parts:
         if p.is_symlink():
             return [
-                _w(
+                error(
                     "W004",
-                    display,
                     f"{p} is a symlink; rolecat does not write through symlinks",
+                    _loc(display),
                     "point -o at a real folder",
                 )
             ]
     if out.exists() and not out.is_dir():
-        return [_w("W001", display, f"{display} exists and is not a folder")]
+        return [error("W001", f"{display} exists and is not a folder", _loc(display), None)]
     return []
 
 
@@ -265,10 +262,10 @@ def _refusals(
                 None,
                 [],
                 [
-                    _w(
+                    error(
                         "W001",
-                        display,
                         f"{display} is not empty and has no rolecat {MANIFEST}",
+                        _loc(display),
                         "choose an empty folder with -o, or pass --force to write into it",
                     )
                 ],
@@ -283,22 +280,21 @@ def _refusals(
             rmdirs.append(acct)
         else:
             problems.append(
-                _w(
+                error(
                     "W002",
-                    display,
                     f"account folder {display}/{acct} belongs to an account no longer in the catalog",
+                    _loc(display, acct),
                     "its Terraform state still holds IAM resources: run terraform destroy there first, "
                     "then compile with --prune-accounts",
-                    acct,
                 )
             )
     if inv.blocked:
         problems.append(
-            _w(
+            error(
                 "W004",
-                display,
                 f"cannot write into OUT without following or replacing what rolecat did not write: "
                 f"{_listing(inv.blocked)}",
+                _loc(display),
                 "remove those entries; rolecat never follows a symlink or replaces a folder in OUT",
             )
         )
@@ -320,20 +316,31 @@ def write_output(
         with SafeDir(out) as root:
             return _write_locked(root, display, files, force=force, prune=prune_accounts)
     except UnsafePath as exc:
-        return [_w("W004", display, f"refused to follow {exc}", "remove the symlink or odd entry from OUT")]
+        return [
+            error(
+                "W004", f"refused to follow {exc}", _loc(display), "remove the symlink or odd entry from OUT"
+            )
+        ]
     except LockTimeout:
         return [
-            _w(
+            error(
                 "W005",
-                display,
                 "another rolecat is writing OUT (its lock .rolecat/lock is held)",
+                _loc(display),
                 "wait for the other compile or plan to finish, then run again; set ROLECAT_LOCK_TIMEOUT "
                 "(seconds) to wait longer",
             )
         ]
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        return [_w("W006", display, f"cannot write OUT: {exc.strerror}{where}", "nothing was changed in OUT")]
+        return [
+            error(
+                "W006",
+                f"cannot write OUT: {exc.strerror}{where}",
+                _loc(display),
+                "nothing was changed in OUT",
+            )
+        ]
 
 
 def _write_locked(
@@ -357,7 +364,14 @@ def _write_locked(
             journal.discard(root)
             note = f"discarded a corrupt journal ({exc}); the compile below writes OUT afresh"
         except journal.RecoveryError as exc:
-            return [_w("W006", display, str(exc), "fix the cause (e.g. make OUT writable) and compile again")]
+            return [
+                error(
+                    "W006",
+                    str(exc),
+                    _loc(display),
+                    "fix the cause (e.g. make OUT writable) and compile again",
+                )
+            ]
         if note is not None:
             notes.append(warning("W009", note, _loc(display)))
         prev, diags = read_previous(root, display)
@@ -376,19 +390,19 @@ def _write_locked(
             if exc.rolled_back:
                 return [
                     *notes,
-                    _w(
+                    error(
                         "W006",
-                        display,
                         f"writing OUT failed and was rolled back: {exc.reason}",
+                        _loc(display),
                         "OUT is as it was",
                     ),
                 ]
             return [
                 *notes,
-                _w(
+                error(
                     "W006",
-                    display,
                     f"writing OUT failed and could not be rolled back: {exc.reason}",
+                    _loc(display),
                     "OUT is half-committed; the next compile finishes or rolls it back once the cause is fixed",
                 ),
             ]
@@ -417,16 +431,21 @@ def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Di
                 old[f.path] = _read_text(root, f.path)
             stale = {rel: _read_text(root, rel) or "" for rel in inv.stale}
     except UnsafePath as exc:
-        return "", [_w("W004", display, f"refused to follow {exc}")]
+        return "", [error("W004", f"refused to follow {exc}", _loc(display), None)]
     except OSError as exc:
-        return "", [_w("W004", display, f"cannot read OUT: {exc.strerror}")]
+        return "", [error("W004", f"cannot read OUT: {exc.strerror}", _loc(display), None)]
     problems = [
         *pending_diagnostic(display, inv),
         *foreign_diagnostic(display, inv, as_error=True),
     ]
     if inv.blocked:
         problems.append(
-            _w("W004", display, f"OUT holds entries where generated files go: {_listing(inv.blocked)}")
+            error(
+                "W004",
+                f"OUT holds entries where generated files go: {_listing(inv.blocked)}",
+                _loc(display),
+                None,
+            )
         )
     diff = _diff(inv.changed, old, sorted(stale.items()))
     return diff, problems
@@ -485,41 +504,52 @@ def ready_for_terraform(out: Path, accounts: Sequence[str]) -> list[Diagnostic]:
                 return diags
             if prev is None:
                 return [
-                    _w("W010", display, f"{display} has no rolecat {MANIFEST}", "run rolecat compile first")
+                    error(
+                        "W010",
+                        f"{display} has no rolecat {MANIFEST}",
+                        _loc(display),
+                        "run rolecat compile first",
+                    )
                 ]
             generated = [RenderedFile(rel, "") for rel in sorted(prev.files | {MANIFEST})]
             inv = take_inventory(root, generated, prev, compare=False)
             problems = [*pending_diagnostic(display, inv), *foreign_diagnostic(display, inv, as_error=True)]
             if inv.blocked:
                 problems.append(
-                    _w(
+                    error(
                         "W004",
-                        display,
                         f"OUT holds odd entries where generated files go: {_listing(inv.blocked)}",
+                        _loc(display),
+                        None,
                     )
                 )
             missing = [rel for rel in sorted(prev.files) if root.kind(rel) is None]
             if missing:
                 problems.append(
-                    _w(
+                    error(
                         "W010",
-                        display,
                         f"generated files are missing: {_listing(missing)}",
+                        _loc(display),
                         "run rolecat compile",
                     )
                 )
             if problems:
                 return [
                     *problems,
-                    _w("W010", display, "refusing to run Terraform on an OUT that compile --check rejects"),
+                    error(
+                        "W010",
+                        "refusing to run Terraform on an OUT that compile --check rejects",
+                        _loc(display),
+                        None,
+                    ),
                 ]
             for acct in accounts:
                 if acct in prev.accounts or root.kind(acct) == "dir":
                     root.rmtree(f"{acct}/{layout.ACCOUNT_TF_DIR}")
     except UnsafePath as exc:
-        return [_w("W004", display, f"refused to follow {exc}")]
+        return [error("W004", f"refused to follow {exc}", _loc(display), None)]
     except OSError as exc:
-        return [_w("W004", display, f"cannot prepare OUT for Terraform: {exc.strerror}")]
+        return [error("W004", f"cannot prepare OUT for Terraform: {exc.strerror}", _loc(display), None)]
     return []
 
 
