@@ -177,8 +177,28 @@ def _damage_out(out: Path, victim: Path, draw: Any) -> str:
     return op
 
 
-def _damage_catalog(catalog: Path, draw: Any) -> str:
-    op = draw(st.sampled_from(["none", "none", "change", "error", "remove-role"]))
+CATALOG_NAMES = st.sampled_from(
+    ["Reader.yml", "Reader.YAML", "Rea\nder.yaml", "\x1b[1m.yaml", "Read er.yaml", "\udcffR.yaml", "-R.yaml"]
+)
+
+
+def _damage_catalog(catalog: Path, victim: Path, draw: Any) -> str:
+    op = draw(
+        st.sampled_from(
+            [
+                "none",
+                "change",
+                "error",
+                "remove-role",
+                "rename",
+                "symlink-out",
+                "fifo",
+                "dir",
+                "huge",
+                "devzero",
+            ]
+        )
+    )
     role = catalog / "roles" / "prod" / "Reader.yaml"
     if op == "change":
         role.write_text(role.read_text().replace("Read logs in prod", "Read the logs"))
@@ -186,6 +206,23 @@ def _damage_catalog(catalog: Path, draw: Any) -> str:
         role.write_text(role.read_text() + "unknown_key: 1\n")
     elif op == "remove-role":
         (catalog / "roles" / "services" / "Exporter.yaml").unlink()
+    elif op == "rename":
+        role.rename(role.with_name(draw(CATALOG_NAMES)))
+    elif op == "symlink-out":
+        (catalog / "policies" / "stolen.json").symlink_to(victim / "s")
+    elif op == "fifo":
+        os.mkfifo(catalog / draw(st.sampled_from(["roles/prod/P.yaml", "policies/p.json", "users.yaml.x"])))
+    elif op == "dir":
+        target = catalog / draw(
+            st.sampled_from(["users.yaml", "policies/reader.json", "roles/prod/Reader.yaml"])
+        )
+        target.unlink()
+        target.mkdir()
+    elif op == "huge":
+        with (catalog / "policies" / "huge.json").open("wb") as fh:
+            fh.truncate(1024 * 1024)
+    elif op == "devzero":
+        (catalog / "boundaries" / "zero.json").symlink_to("/dev/zero")
     return op
 
 
@@ -221,7 +258,7 @@ def test_hostile_out_never_escapes_or_half_writes(
     victim.mkdir()
     (victim / "s").write_text("precious\n")
     ops = [_damage_out(root / "out", victim, data.draw) for _ in range(data.draw(st.integers(1, 4)))]
-    ops.append("catalog:" + _damage_catalog(root / "catalog", data.draw))
+    ops.append("catalog:" + _damage_catalog(root / "catalog", victim, data.draw))
     note(ops)
 
     before_out, before_outside = snapshot(root / "out"), _outside(root)
@@ -238,7 +275,7 @@ def test_hostile_out_never_escapes_or_half_writes(
         return
 
     fresh = cli(["compile", "catalog", "-o", "fresh", "--now", NOW], root)
-    assert fresh.exit_code == 0
+    assert fresh.exit_code == 0, fresh.stderr
     expected = {k: v for k, v in snapshot(root / "fresh").items() if not k.startswith(".rolecat")}
     for rel, digest in expected.items():
         assert after.get(rel) == digest, rel
