@@ -162,6 +162,8 @@ def _damage_out(out: Path, victim: Path, draw: Any) -> str:
             (work / "journal.json").write_bytes(draw(st.binary(max_size=40)))
         elif op == "staging":
             staged = work / "staging" / "prod"
+            if (work / "staging").is_symlink():
+                return op
             if draw(st.booleans()):
                 shutil.rmtree(work / "staging", ignore_errors=True)
                 (work / "staging").symlink_to(victim)
