@@ -122,7 +122,10 @@ def _forward(root: SafeDir, j: Journal) -> None:
         staged = f"{STAGING}/{rel}"
         if root.lstat(staged) is None:
             continue  # already moved into place
-        if root.lstat(rel) is not None and root.lstat(f"{BACKUP}/{rel}") is None:
+        kind = root.kind(rel)
+        if kind not in (None, "file", "symlink"):
+            raise UnsafePath(rel, "is a folder or another odd entry where a file goes")  # never moved away
+        if kind is not None and root.lstat(f"{BACKUP}/{rel}") is None:
             root.replace(rel, f"{BACKUP}/{rel}")
         root.replace(staged, rel)
     for rel in j.delete:
