@@ -185,6 +185,7 @@ def test_recover_rolls_back_what_cannot_be_finished(tmp_path: Path) -> None:
         assert note is not None and "rolled back" in note
         assert journal.pending(root) == []
     assert (tmp_path / "a" / "keep.tf").read_text() == "v1"
+    assert (tmp_path / "c" / "new.tf").is_dir(), "what rolecat did not write is never moved away"
 
 
 def test_lock_times_out_while_held(tmp_path: Path) -> None:
