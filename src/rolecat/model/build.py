@@ -337,14 +337,14 @@ class _Builder:
             lower = key.lower()
             where = doc.locate(("tags", key), key=True)
             if lower.startswith("aws:"):
-                self.err("C024", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
+                self.err("C028", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
             elif lower.startswith("rolecat:"):
                 self.err(
-                    "C024", f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use", where
+                    "C028", f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use", where
                 )
             elif lower in seen:
                 self.err(
-                    "C024",
+                    "C028",
                     f"tag key {key!r} differs from {seen[lower]!r} only in case",
                     where,
                     "IAM compares tag keys case-insensitively; keep one",
