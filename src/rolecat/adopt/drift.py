@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..model import PARTITION, Catalog
+from ..deploy.arns import policy_arn
+from ..model import Catalog
 from . import policydoc
 from .expected import ExpectedAccount, ExpectedRole, expected_accounts
 from .export import AccountExport, LiveRole
@@ -46,7 +47,7 @@ class HygieneItem:
 
 
 def _policy_arn(account_id: str, name: str) -> str:
-    return f"arn:{PARTITION}:iam::{account_id}:policy/{name}"
+    return policy_arn(account_id, name)
 
 
 def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -> list[DriftItem]:

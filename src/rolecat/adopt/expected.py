@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import PARTITION, Account, Catalog
+from ..deploy.arns import policy_arn
+from ..model import Account, Catalog
 
 Document = Mapping[str, Any]
 
@@ -25,7 +26,7 @@ class ExpectedPolicy:
     source: str  # catalog name ("prod-engineer") or generated ("self-service")
 
     def arn(self, account: Account) -> str:
-        return f"arn:{PARTITION}:iam::{account.id}:policy{self.path}{self.name}"
+        return policy_arn(account.id, self.name, self.path)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class ExpectedAccount:
 
 
 def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
-    from ..render import account_view
+    from ..targets.terraform.render import account_view
 
     out: dict[str, ExpectedAccount] = {}
     for account in catalog.accounts:
