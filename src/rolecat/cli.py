@@ -189,8 +189,8 @@ def schema(
 
 
 def _register_plugins() -> None:
-    from .scopedown.command import register as register_scopedown
     from .adopt.command import register as register_adopt
+    from .scopedown.command import register as register_scopedown
     from .workflow.command import register as register_workflow
 
     register_workflow(app)

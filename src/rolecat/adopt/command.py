@@ -77,8 +77,8 @@ def drift(
 ) -> None:
     """Differences between live accounts (their exports) and the catalog."""
     from ..diagnostics import Diagnostic, has_errors, sort_diagnostics
-    from ..pipeline import UsageError, display_path, load_catalog
     from ..model.timeutil import TimeError, parse_instant, utcnow
+    from ..pipeline import UsageError, display_path, load_catalog
     from .drift import drift as compute
     from .export import read_credential_report, read_export, read_get_role
 
