@@ -53,11 +53,12 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
 
 
 def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
+    from rolecat.adopt.checks import check_import_record
     from rolecat.rules.iam import run_checks as iam_checks
 
     from .workflow.escalations import check_escalations
 
-    return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
+    return [*iam_checks(catalog, now), *check_escalations(catalog, now), *check_import_record(catalog)]
 
 
 def render_catalog(

@@ -1,4 +1,4 @@
-"""Command line of adoption: ``rolecat drift``.
+"""Command line of adoption: ``rolecat import`` and ``rolecat drift``.
 
 Exit codes: 0 ran (no drift, or drift without --exit-code); 1 catalog or export
 errors; 2 usage errors; 3 drift found with --exit-code.
@@ -6,13 +6,18 @@ errors; 2 usage errors; 3 drift found with --exit-code.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ..model import Catalog
+    from .export import AccountExport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
 
@@ -38,48 +43,46 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
     return out
 
 
-def drift(
-    exports: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="NAME=EXPORT.json...",
-            help="One `aws iam get-account-authorization-details` export per account, named by catalog account.",
-        ),
-    ],
-    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    exit_code: Annotated[
-        bool, typer.Option("--exit-code", help="Exit 3 when anything drifted (or a hygiene finding), else 0.")
-    ] = False,
-    get_role: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--get-role",
-            metavar="NAME=FILE",
-            help="`aws iam get-role` output (one role or a JSON list) for account NAME: adds descriptions "
-            "and session durations, which the export lacks.",
-        ),
-    ] = None,
-    credential_report: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential-report",
-            metavar="NAME=FILE",
-            help="Credential report CSV of account NAME: console users without MFA, old or unused keys.",
-        ),
-    ] = None,
-    key_age_days: Annotated[
-        int, typer.Option("--key-age-days", help="Access keys older than this are reported.")
-    ] = 90,
-    now: Annotated[
-        str | None, typer.Option("--now", metavar="WHEN", help="Instant to compare key ages with.")
-    ] = None,
-) -> None:
-    """Differences between live accounts (their exports) and the catalog."""
-    from ..diagnostics import Diagnostic, has_errors, sort_diagnostics
+ExportsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="NAME=EXPORT.json...",
+        help="One `aws iam get-account-authorization-details` export per account, named by catalog account.",
+    ),
+]
+CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog folder.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+GetRoleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--get-role",
+        metavar="NAME=FILE",
+        help="`aws iam get-role` output (one role or a JSON list) for account NAME: adds descriptions "
+        "and session durations, which the export lacks.",
+    ),
+]
+CredentialOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--credential-report",
+        metavar="NAME=FILE",
+        help="Credential report CSV of account NAME: passwords, MFA devices and access keys.",
+    ),
+]
+NowOpt = Annotated[str | None, typer.Option("--now", metavar="WHEN", help="Instant to compare dates with.")]
+
+
+def _load_inputs(
+    catalog: Path,
+    exports: list[str],
+    get_role: list[str] | None,
+    credential_report: list[str] | None,
+    now: str | None,
+) -> tuple[Catalog, dict[str, AccountExport], dt.datetime]:
+    """The valid catalog and the exports, or exit 1 (diagnostics printed) or 2 (usage)."""
+    from ..diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
     from ..model.timeutil import TimeError, parse_instant, utcnow
     from ..pipeline import UsageError, display_path, load_catalog
-    from .drift import drift as compute
     from .export import read_credential_report, read_export, read_get_role
 
     try:
@@ -95,10 +98,10 @@ def drift(
     if cat is None or has_errors(diags):
         for d in sort_diagnostics(diags):
             if d.is_error:
-                typer.echo(d.format_text(), err=True)
+                typer.echo(plain(d.format_text()), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     names = {a.name for a in cat.accounts}
-    loaded = {}
+    loaded: dict[str, AccountExport] = {}
     problems: list[Diagnostic] = []
     for name, path in pairs:
         if name not in names:
@@ -111,20 +114,19 @@ def drift(
             raise typer.Exit(EXIT_USAGE)
         exp, found = read_export(path, display_path(path))
         problems.extend(found)
-        if exp is not None:
-            acct = cat.account(name)
-            if exp.account_id and exp.account_id != acct.id:
-                from ..diagnostics import Location, error
-
-                problems.append(
-                    error(
-                        "X004",
-                        f"{exp.source} is an export of account {exp.account_id}, but {name} is {acct.id}",
-                        Location(exp.source),
-                    )
+        if exp is None:
+            continue
+        acct = cat.account(name)
+        if exp.account_id and exp.account_id != acct.id:
+            problems.append(
+                error(
+                    "X004",
+                    f"{exp.source} is an export of account {exp.account_id}, but {name} is {acct.id}",
+                    Location(exp.source),
                 )
-                continue
-            loaded[name] = exp
+            )
+            continue
+        loaded[name] = exp
     for opt, reader in ((get_role or [], read_get_role), (credential_report or [], read_credential_report)):
         for name, path in _pairs(list(opt), "the option"):
             if name not in loaded:
@@ -134,16 +136,36 @@ def drift(
             problems.extend(more)
     if problems:
         for p in sort_diagnostics(problems):
-            typer.echo(p.format_text(), err=True)
+            typer.echo(plain(p.format_text()), err=True)
         raise typer.Exit(EXIT_FINDINGS)
+    return cat, loaded, when
+
+
+def drift(
+    exports: ExportsArg,
+    catalog: CatalogOpt = Path("catalog"),
+    format: FormatOpt = Format.text,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 3 when anything drifted (or a hygiene finding), else 0.")
+    ] = False,
+    get_role: GetRoleOpt = None,
+    credential_report: CredentialOpt = None,
+    key_age_days: Annotated[
+        int, typer.Option("--key-age-days", min=1, help="Access keys older than this are reported.")
+    ] = 90,
+    now: NowOpt = None,
+) -> None:
+    """Differences between live accounts (their exports) and the catalog."""
+    from .drift import drift as compute
+
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now)
     items, hyg = compute(cat, loaded, when, key_age_days=key_age_days)
     if format is Format.json:
         doc = {"drift": [i.to_dict() for i in items], "hygiene": [h.to_dict() for h in hyg]}
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         for i in items:
-            where = f"{i.account}: {i.kind} {i.name}"
-            typer.echo(plain(f"{where}: {i.change}: {i.message}"))
+            typer.echo(plain(f"{i.account}: {i.kind} {i.name}: {i.change}: {i.message}"))
         for h in hyg:
             typer.echo(plain(f"{h.account}: hygiene {h.finding}: {h.message}"))
         typer.echo(
@@ -154,5 +176,56 @@ def drift(
     raise typer.Exit(EXIT_OK)
 
 
+def import_(
+    exports: ExportsArg,
+    catalog: CatalogOpt = Path("catalog"),
+    format: FormatOpt = Format.text,
+    get_role: GetRoleOpt = None,
+    credential_report: CredentialOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be written; write nothing.")
+    ] = False,
+    now: NowOpt = None,
+) -> None:
+    """Adopt existing users, roles and policies: write catalog files and the import record."""
+    from .importer import plan_import, write_files
+
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now)
+    res = plan_import(cat, catalog, loaded, when)
+    if res.diagnostics:
+        for d in res.diagnostics:
+            typer.echo(plain(d.format_text()), err=True)
+        typer.echo("the imported catalog would not validate: nothing was written", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    if not dry_run:
+        write_files(catalog, res.files)
+    if format is Format.json:
+        doc = {
+            "written": [] if dry_run else res.changed,
+            "would_write": res.changed if dry_run else [],
+            "imports": {a: {t: len(ids) for t, ids in types.items()} for a, types in res.record.items()},
+            "first_plan": res.first_plan,
+            "items": [i.to_dict() for i in res.items],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        verb = "would write" if dry_run else "wrote"
+        for rel in res.changed:
+            typer.echo(plain(f"{verb} {catalog / rel}"))
+        if not res.changed:
+            typer.echo("nothing to change: the catalog already records what exists")
+        for acct, types in sorted(res.record.items()):
+            n = sum(len(ids) for ids in types.values())
+            typer.echo(f"{acct}: {n} existing object(s) will be imported by the first apply")
+        for line in res.first_plan:
+            typer.echo(plain(line))
+        if res.items:
+            typer.echo(f"{len(res.items)} item(s) do not fit the catalog and stay as they are:")
+            for i in res.items:
+                typer.echo(plain(f"  {i.account}: {i.kind} {i.name}: {i.reason}; do: {i.action}"))
+    raise typer.Exit(EXIT_OK)
+
+
 def register(app: typer.Typer) -> None:
     app.command("drift")(drift)
+    app.command("import")(import_)

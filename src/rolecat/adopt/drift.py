@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..deploy.arns import policy_arn
 from ..model import Catalog
 from . import policydoc
 from .expected import ExpectedAccount, ExpectedRole, expected_accounts
@@ -46,10 +45,6 @@ class HygieneItem:
         return asdict(self)
 
 
-def _policy_arn(account_id: str, name: str) -> str:
-    return policy_arn(account_id, name)
-
-
 def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -> list[DriftItem]:
     out: list[DriftItem] = []
 
@@ -65,7 +60,7 @@ def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -
             exp.trust,
             live.trust,
         )
-    want_boundary = _policy_arn(account_id, exp.boundary) if exp.boundary else None
+    want_boundary = exp.boundary_arn
     if live.boundary_arn != want_boundary:
         if live.boundary_arn is None:
             msg = f"permission boundary {exp.boundary} was removed"
@@ -205,7 +200,7 @@ def account_drift(
                     lp.path,
                 )
             )
-        if (lp.description or "") != ep.description:
+        if (lp.description or "") != (ep.description or ""):
             out.append(
                 DriftItem(
                     acct,

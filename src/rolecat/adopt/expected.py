@@ -20,7 +20,7 @@ Document = Mapping[str, Any]
 class ExpectedPolicy:
     name: str
     path: str
-    description: str
+    description: str | None
     document: Document
     kind: str  # "policy", "boundary" or "identity"
     source: str  # catalog name ("prod-engineer") or generated ("self-service")
@@ -37,6 +37,7 @@ class ExpectedRole:
     max_session_duration: int
     trust: Document
     boundary: str | None  # IAM policy name of the boundary
+    boundary_arn: str | None
     attached: tuple[str, ...]  # policy ARNs, sorted
     inline: Mapping[str, Document]
     source: str  # role file, relative to the catalog
@@ -67,7 +68,7 @@ def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
         view = account_view(catalog, account)
         policies: dict[str, ExpectedPolicy] = {}
         for p in (*view.policies, *view.identity_policies):
-            policies[p.name] = ExpectedPolicy(p.name, "/", p.description, p.document, p.kind, p.source)
+            policies[p.name] = ExpectedPolicy(p.name, p.path, p.description, p.document, p.kind, p.source)
         roles: dict[str, ExpectedRole] = {}
         for rv in view.roles:
             r = rv.role
@@ -82,6 +83,7 @@ def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
                 max_session_duration=r.max_session_duration,
                 trust=rv.trust,
                 boundary=rv.boundary.name if rv.boundary else None,
+                boundary_arn=policies[rv.boundary.name].arn(account) if rv.boundary else None,
                 attached=tuple(attached),
                 inline=inline,
                 source=str(rv.tags.get("rolecat:source", r.source)),

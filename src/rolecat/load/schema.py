@@ -14,8 +14,8 @@ from typing import Any, Literal
 from rolecat.diagnostics import Diagnostic, did_you_mean, error
 from rolecat.load.source import KeyPath, SourceDoc
 
-SchemaName = Literal["catalog", "users", "role"]
-SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role")
+SchemaName = Literal["catalog", "users", "role", "imports"]
+SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role", "imports")
 
 _YAML_11_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false"}
 

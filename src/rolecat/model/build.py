@@ -30,6 +30,7 @@ from rolecat.model import (
     TemporaryMember,
     TerraformSettings,
     User,
+    adoption,
     policyfile,
 )
 from rolecat.model.timeutil import TimeError, parse_instant
@@ -428,6 +429,11 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         found = schema.validate(src.users, "users")
         diags.extend(found)
         users_ok = not found
+    imports_doc = None
+    if src.imports is not None:
+        found = schema.validate(src.imports, "imports")
+        diags.extend(found)
+        imports_doc = None if found else src.imports
     for doc in src.roles:
         found = schema.validate(doc, "role")
         diags.extend(found)
@@ -449,12 +455,16 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         else:
             b.all_roles_built = False
     roles.sort(key=lambda r: (r.name.lower(), r.name, r.source))
-    docs = {d.path: d for d in (src.catalog, src.users, *src.roles) if d is not None}
+    docs = {d.path: d for d in (src.catalog, src.users, src.imports, *src.roles) if d is not None}
     b.unique_names(roles, docs)
     rendered = b.render_policies(
         roles, account_map, organization, src.policies, src.boundaries, frozenset(known)
     )
     diags.extend(b.diags)
+    pinned, found = adoption.pinned_policies(src.catalog, src.policies, src.boundaries)
+    diags.extend(found)
+    imports, found = adoption.import_record(imports_doc, account_map)
+    diags.extend(found)
     if src.users is None or not users_ok or sum(a.identity for a in accounts) != 1:
         # Without exactly one identity account (C001) there is no trust policy to build.
         return None, diags
@@ -477,5 +487,8 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         docs=docs,
         catalog_file=src.catalog.path,
         users_file=src.users.path,
+        pinned=pinned,
+        imports=imports,
+        imports_file=src.imports.path if src.imports is not None else None,
     )
     return catalog, diags

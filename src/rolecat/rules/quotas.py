@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rolecat.deploy import policies
-from rolecat.deploy.arns import boundary_policy_name
-from rolecat.deploy.arns import policy_policy_name as customer_policy_name
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.model import Catalog
 
@@ -130,7 +128,7 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                     "or split the file into two policies",
                 )
             )
-        iam_name = boundary_policy_name(name) if kind == "boundary" else customer_policy_name(name)
+        iam_name = catalog.policy_iam_name(kind, name)
         if len(iam_name) > POLICY_NAME_MAX and (kind, name, "name") not in seen:
             seen.add((kind, name, "name"))
             out.append(

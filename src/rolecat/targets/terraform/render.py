@@ -16,8 +16,7 @@ from importlib import resources
 from typing import Any
 
 from rolecat.deploy import policies
-from rolecat.deploy.arns import PARTITION, boundary_policy_name
-from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.deploy.arns import PARTITION
 from rolecat.model import Account, Catalog, Role
 from rolecat.targets.terraform import hcl
 
@@ -43,14 +42,16 @@ class PolicyView:
     kind: str
     source: str  # catalog name
     file: str  # path relative to the catalog root
-    description: str
+    description: str | None
     document: Mapping[str, Any]
+    path: str = "/"
 
 
 @dataclass(frozen=True)
 class AttachmentView:
     label: str
     policy_arn_expr: str  # an HCL expression
+    policy_arn: str  # the ARN it evaluates to
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,27 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
     b_labels = _unique_labels(boundary_names, "boundary_")
     p_labels = _unique_labels(policy_names, "policy_")
     views: dict[tuple[str, str], PolicyView] = {}
-    for kind, names, labels, iam_name in (
-        ("boundary", boundary_names, b_labels, boundary_policy_name),
-        ("policy", policy_names, p_labels, customer_policy_name),
+    for kind, names, labels in (
+        ("boundary", boundary_names, b_labels),
+        ("policy", policy_names, p_labels),
     ):
         for n in names:
             rendered = catalog.policy(kind, n, account.name)
             file = _relative(catalog, rendered.file.source)
-            desc = f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
-            views[(kind, n)] = PolicyView(labels[n], iam_name(n), kind, n, file, desc, rendered.document)
+            pin = catalog.pinned.get((kind, n))
+            desc: str | None = f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
+            if pin is not None:
+                desc = pin.description  # adopted: the live description (ForceNew in the provider)
+            views[(kind, n)] = PolicyView(
+                labels[n],
+                catalog.policy_iam_name(kind, n),
+                kind,
+                n,
+                file,
+                desc,
+                rendered.document,
+                catalog.policy_iam_path(kind, n),
+            )
 
     role_labels = _unique_labels(r.name for r in roles)
     role_views = []
@@ -138,13 +151,15 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
         lbl = role_labels[role.name]
         attachments = [
             AttachmentView(
-                f"{lbl}__{views[('policy', p)].label}", f"aws_iam_policy.{views[('policy', p)].label}.arn"
+                f"{lbl}__{views[('policy', p)].label}",
+                f"aws_iam_policy.{views[('policy', p)].label}.arn",
+                catalog.policy_arn("policy", p, account),
             )
             for p in role.policies
         ]
         for arn in role.managed_policy_arns:
             tail = arn.split(":policy/", 1)[1]
-            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
+            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn), arn))
         delegated = None
         if role.delegated_role_creation is not None:
             from rolecat.deploy.delegation import delegated_role_creation_statements
@@ -314,9 +329,15 @@ def render_account(catalog: Catalog, account: Account, view: AccountView | None 
     names.append("roles.tf")
     if account.identity:
         names.append("users.tf")
-    return [
+    files = [
         RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx))) for n in names
     ]
+    from rolecat.targets.terraform.imports import import_blocks
+
+    imports = import_blocks(catalog, view)
+    if imports is not None:
+        files.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
+    return sorted(files, key=lambda f: f.path)
 
 
 def render(catalog: Catalog) -> list[RenderedFile]:
