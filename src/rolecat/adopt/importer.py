@@ -188,7 +188,7 @@ def classify_trust(trust: Mapping[str, Any], identity_id: str) -> _Trust | str:
 # --------------------------------------------------------------------------- text
 
 
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_./@+=-]*$")
+_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9_./@+=-]*$")
 _YAML_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false", "null"}
 
 

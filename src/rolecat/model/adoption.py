@@ -32,7 +32,12 @@ def pinned_policies(
         loc = doc.locate(("pinned_policies", key), key=True)
         if name not in table:
             diags.append(
-                error("C040", f"pinned_policies names {key}.json, which does not exist", loc, f"add {key}.json or remove the entry")
+                error(
+                    "C040",
+                    f"pinned_policies names {key}.json, which does not exist",
+                    loc,
+                    f"add {key}.json or remove the entry",
+                )
             )
             continue
         out[(kind, name)] = PinnedPolicy(spec["name"], spec.get("path", "/"), spec.get("description"))

@@ -41,7 +41,9 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
             yield Resource("aws_iam_role_policy_attachment", a.label, f"{role}/{arn}")
         if rv.delegated:
             yield Resource(
-                "aws_iam_role_policy", f"{rv.label}__delegated_role_creation", f"{role}:rolecat-delegated-role-creation"
+                "aws_iam_role_policy",
+                f"{rv.label}__delegated_role_creation",
+                f"{role}:rolecat-delegated-role-creation",
             )
     if not acct.identity:
         return

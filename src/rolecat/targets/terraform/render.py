@@ -131,7 +131,9 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
             rendered = catalog.policy(kind, n, account.name)
             file = _relative(catalog, rendered.file.source)
             pin = catalog.pinned.get((kind, n))
-            desc: str | None = f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
+            desc: str | None = (
+                f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
+            )
             if pin is not None:
                 desc = pin.description  # adopted: the live description (ForceNew in the provider)
             views[(kind, n)] = PolicyView(
