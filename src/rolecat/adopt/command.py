@@ -127,6 +127,10 @@ def _load_inputs(
             )
             continue
         loaded[name] = exp
+    if problems:
+        for p in sort_diagnostics(problems):
+            typer.echo(plain(p.format_text()), err=True)
+        raise typer.Exit(EXIT_FINDINGS)
     for opt, reader in ((get_role or [], read_get_role), (credential_report or [], read_credential_report)):
         for name, path in _pairs(list(opt), "the option"):
             if name not in loaded:

@@ -284,7 +284,12 @@ def parse_export(data: Any, source: str) -> AccountExport:
     aws_policies: dict[str, ManagedPolicy] = {}
     for i, raw_p in enumerate(_list(top, "Policies", "export")):
         p = _obj(raw_p, f"Policies[{i}]")
-        name = _str(p, "PolicyName", f"Policies[{i}]")
+        # AWS always sends PolicyName; some emulators leave it out. The ARN ends in the
+        # name (after the path), so it is recovered exactly.
+        name = (
+            _str(p, "PolicyName", f"Policies[{i}]", required=False)
+            or _str(p, "Arn", f"Policies[{i}]").rsplit("/", 1)[-1]
+        )
         what = f"policy {name}"
         versions = []
         for raw_v in _list(p, "PolicyVersionList", what):
