@@ -19,6 +19,7 @@ from typing import Any
 
 from rolecat.deploy.arns import boundary_policy_arn
 from rolecat.deploy.delegation import delegated_path_pattern, delegated_role_creation_statements
+from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
@@ -64,6 +65,7 @@ class Context:
     now: dt.datetime
     db: ActionDB
     normalizer: Normalizer
+    deployment: Deployment
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     _methods: list[tuple[Method, int]] = field(default_factory=list)
@@ -73,39 +75,32 @@ class Context:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
         cached = self._views.get(role.name + "\0" + role.source)
         if cached is None:
-            cached = [
-                self._view(role, self.catalog.account(a))
-                for a in role.accounts
-                if _has_account(self.catalog, a)
-            ]
+            cached = [self._view(placed) for placed in self.deployment.placements(role)]
             self._views[role.name + "\0" + role.source] = cached
         return cached
 
-    def _view(self, role: Role, account: Account) -> RoleView:
+    def _view(self, placed: DeployedRole) -> RoleView:
         docs: list[Mapping[str, Any]] = []
         labels: list[str] = []
-        for name in role.policies:
-            rendered = self.catalog.rendered.get(("policy", name, account.name))
-            if rendered is not None:
-                docs.append(rendered.document)
-                labels.append(rendered.file.source)
-        for arn in role.managed_policy_arns:
+        for policy in placed.policies:
+            if policy.document is not None:
+                docs.append(policy.document)
+                labels.append(policy.source)
+        for arn in placed.managed_policy_arns:
             document = managed.document(arn)
             if document is not None:  # unknown documents are reported by I007
                 docs.append(document)
                 labels.append(arn)
-        delegated = delegated_role_creation_statements(role, account, self.catalog)
         boundary = None
         boundary_label = "boundary"
-        if role.boundary is not None:
-            rendered = self.catalog.rendered.get(("boundary", role.boundary, account.name))
-            if rendered is not None:
-                boundary, boundary_label = rendered.document, rendered.file.source
+        if placed.boundary is not None and placed.boundary.document is not None:
+            boundary, boundary_label = placed.boundary.document, placed.boundary.source
+        inline = placed.inline if placed.inline is not None and placed.inline["Statement"] else None
         key = (*map(id, docs), -1, id(boundary))
-        es = None if delegated else self._sets.get(key)
+        es = None if inline else self._sets.get(key)
         if es is None:
-            if delegated:
-                docs.append({"Version": "2012-10-17", "Statement": delegated})
+            if inline:
+                docs.append(inline)
                 labels.append("delegated_role_creation")
             es = effective(
                 docs,
@@ -115,9 +110,9 @@ class Context:
                 labels=labels,
                 boundary_label=boundary_label,
             )
-            if not delegated:
+            if not inline:
                 self._sets[key] = es
-        return RoleView(role, account, es)
+        return RoleView(placed.role, placed.account, es)
 
     def method_masks(self) -> list[tuple[Method, int]]:
         if not self._methods:
@@ -144,10 +139,6 @@ class Check:
     rationale: str
     fix: str
     run: Callable[[Context], Iterator[Finding]]
-
-
-def _has_account(catalog: Catalog, name: str) -> bool:
-    return any(a.name == name for a in catalog.accounts)
 
 
 def _accounts_text(names: Sequence[str]) -> str:
@@ -521,11 +512,13 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def run_checks(catalog: Catalog, now: dt.datetime, db: ActionDB | None = None) -> list[Diagnostic]:
+def run_checks(
+    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
+) -> list[Diagnostic]:
     """Every finding of every check, accepted ones marked with the role's reason."""
     base = db or ActionDB.load()
     view = base.with_known_actions(catalog.known_actions)
-    ctx = Context(catalog, now, view, Normalizer(view))
+    ctx = Context(catalog, now, view, Normalizer(view), deployment or build_deployment(catalog))
     out: list[Diagnostic] = []
     for check in CHECKS:
         for finding in check.run(ctx):

@@ -135,7 +135,7 @@ def scopedown_command(
 ) -> None:
     """Suggest a least-privilege policy for a service role from the CloudTrail calls it made."""
     from rolecat.diagnostics import Location, error, has_errors, warning
-    from rolecat.pipeline import UsageError, load_catalog
+    from rolecat.pipeline import UsageError, load
 
     from .context import SelectionError, find_role, pick_account, role_context
 
@@ -150,10 +150,11 @@ def scopedown_command(
         _usage(f"--since {since_s} is not before --until {until_s}")
 
     try:
-        cat, diags = load_catalog(catalog)
+        loaded = load(catalog)
     except UsageError as exc:
         _usage(str(exc))
-    if cat is None:
+    cat, diags = loaded.catalog, loaded.diagnostics
+    if cat is None or loaded.deployment is None:
         _emit([d for d in diags if d.is_error])
         raise typer.Exit(EXIT_FINDINGS)
     if has_errors(diags):  # findings of the checks (often about other roles) do not stop a scopedown
@@ -162,10 +163,10 @@ def scopedown_command(
     try:
         found = find_role(cat, role)
         account_name = pick_account(cat, found, account)
+        ctx = role_context(loaded.deployment, found, account_name)
     except SelectionError as exc:
         typer.echo(f"rolecat scopedown: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_FINDINGS) from None
-    ctx = role_context(cat, found, account_name)
 
     if emit_athena_sql:
         from .athena import athena_sql
