@@ -176,13 +176,18 @@ def compile_(
 
 @app.command()
 def schema(
-    name: Annotated[str, typer.Argument(help="Which schema: catalog, users or role.")] = "catalog",
+    name: Annotated[str, typer.Argument(help="Which schema: catalog, users, role or manifest.")] = "catalog",
 ) -> None:
-    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml or a role file."""
+    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml, a role file or manifest.json."""
     from rolecat.load.schema import SCHEMA_NAMES, schema_text
 
+    if name == "manifest":
+        from rolecat.targets.terraform.manifest import schema_text as manifest_schema
+
+        sys.stdout.write(manifest_schema())
+        return
     if name not in SCHEMA_NAMES:
-        fail_usage(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMA_NAMES)}")
+        fail_usage(f"unknown schema {name!r}; choose one of: {', '.join((*SCHEMA_NAMES, 'manifest'))}")
     for known in SCHEMA_NAMES:
         if known == name:
             sys.stdout.write(schema_text(known))

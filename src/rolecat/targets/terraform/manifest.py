@@ -7,7 +7,10 @@ Built from the deployment and the rendered files; its shape is the JSON Schema
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 from rolecat.deploy.deployment import DeployedPolicy, Deployment
@@ -90,3 +93,30 @@ def manifest_text(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
 
     data = manifest_data(catalog, deployment, files)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+
+
+SCHEMA_FILE = "manifest.schema.json"
+
+
+@functools.cache
+def schema_text() -> str:
+    """The JSON Schema of manifest.json (``rolecat schema manifest``)."""
+    return resources.files("rolecat.targets.terraform").joinpath(SCHEMA_FILE).read_text("utf-8")
+
+
+@functools.cache
+def _validator() -> Any:
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text()))
+
+
+def schema_problem(data: Any) -> str | None:
+    """Why ``data`` is not a manifest this rolecat writes; None when it is."""
+    import fastjsonschema
+
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return str(exc.message)
+    return None
