@@ -205,6 +205,10 @@ def main() -> None:
     """Console entry point: no tracebacks for users, exit 2 on internal errors."""
     _register_plugins()
     debug = "--debug" in sys.argv[1:]
+    if debug:
+        import os
+
+        os.environ["ROLECAT_DEBUG"] = "1"  # the rule runner re-raises a crashing rule's exception
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our codes
     except KeyboardInterrupt:

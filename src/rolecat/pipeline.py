@@ -71,18 +71,22 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
 
 
 def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None = None) -> list[Diagnostic]:
+    """The checks stage: every rule over the model and its deployment, through the rule runner."""
     from rolecat.deploy.deployment import build_deployment
     from rolecat.rules import quotas
-    from rolecat.rules.iam import run_checks as iam_checks
+    from rolecat.rules.iam import check_runs
+    from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
     from .workflow.escalations import check_escalations
 
-    deployment = deployment or build_deployment(catalog)
-    return [
-        *iam_checks(catalog, now, deployment=deployment),
-        *check_escalations(catalog, now),
-        *quotas.check(catalog, deployment),
+    deployed = deployment or build_deployment(catalog)
+    runs: list[RuleRun] = [
+        ("accept", lambda: acceptance_problems(catalog)),
+        *check_runs(catalog, now, deployment=deployed),
+        ("escalations", lambda: check_escalations(catalog, now)),
+        ("quotas", lambda: quotas.check(catalog, deployed)),
     ]
+    return run_rules(catalog, runs)
 
 
 def render_catalog(
