@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
 
     from .report import Report
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
 
 
@@ -43,10 +44,9 @@ def _usage(message: str) -> NoReturn:
 
 
 def _emit(diags: list[Diagnostic]) -> None:
-    from rolecat.diagnostics import sort_diagnostics
+    from rolecat.report.printer import emit
 
-    for d in sort_diagnostics(diags):
-        typer.echo(d.format_text(), err=True)
+    emit(diags)
 
 
 def parse_utc(text: str | None, flag: str) -> str | None:
@@ -206,7 +206,7 @@ def scopedown_command(
         code = "SD001" if p.fatal else "SD002"
         problems.append(warning(code, p.message + (": file skipped" if p.fatal else ""), Location(p.path)))
     skipped = report.scan.files_skipped
-    exit_code = EXIT_OK
+    exit_code: int = EXIT_OK
     if skipped:
         problems.append(warning("SD001", f"{skipped} of {len(files)} log file(s) unreadable and skipped"))
     if not files or skipped == len(files):
