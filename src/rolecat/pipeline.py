@@ -49,6 +49,7 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
     from rolecat.model import build
+    from rolecat.rules.runner import apply_accept
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
@@ -61,6 +62,7 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     if catalog is not None:
         deployment = build_deployment(catalog)
         diags.extend(run_checks(catalog, now, deployment))
+        diags = apply_accept(catalog, diags)  # every stage's findings, the model's included
     return Loaded(catalog, deployment, sort_diagnostics(diags))
 
 
