@@ -44,8 +44,14 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 type: $(STAMP) ## mypy --strict on src/
 	$(BIN)/mypy
 
-golden: $(STAMP) ## Regenerate the golden Terraform of the example catalog (review the diff!)
+golden: $(STAMP) ## Regenerate the golden Terraform of every golden catalog (review the diff!)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+corpus: $(STAMP) ## Regenerate the exact diagnostics of the bad-input corpus (review the diff!)
+	$(BIN)/python -m pytest tests/hostile/test_corpus.py -k test_validate --update-golden -q
+
+iam-cases: $(STAMP) ## Regenerate the exact findings of the IAM check cases (review the diff!)
+	$(BIN)/python -m pytest tests/iam/test_cases.py --update-golden -q
 
 docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the diff!)
 	$(BIN)/python scripts/gen-checks-doc.py
