@@ -1,4 +1,5 @@
-"""The stages wired together: load -> schema -> model -> checks -> render -> write.
+"""The stages wired together: load -> schema -> model (resolution, documents) -> deployment
+-> checks -> render -> write.
 
 Every stage hands on its value and its diagnostics; a run collects all of them, and
 renders nothing when any is an error.  Commands call ``load_catalog`` or
@@ -48,6 +49,7 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
+    from rolecat.load.schema import validate_sources
     from rolecat.model import build
     from rolecat.rules.runner import apply_accept
 
@@ -56,8 +58,9 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = discover(path, display_path(path))
-    catalog, diags = build.build(sources, now)
+    sources = discover(path, display_path(path))  # load
+    valid = validate_sources(sources)  # schema
+    catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
     deployment = None
     if catalog is not None:
         deployment = build_deployment(catalog)
