@@ -19,6 +19,7 @@ from .catalog import (
     TerraformSettings,
     User,
 )
+from .principals import Principal, ServicePrincipal, UserPrincipal
 
 __all__ = [
     "Acceptance",
@@ -28,11 +29,14 @@ __all__ = [
     "Defaults",
     "DelegatedRoleCreation",
     "PolicyFile",
+    "Principal",
     "Quotas",
     "RenderedPolicy",
     "Role",
     "RoleKind",
+    "ServicePrincipal",
     "TemporaryMember",
     "TerraformSettings",
     "User",
+    "UserPrincipal",
 ]
