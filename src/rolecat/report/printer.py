@@ -29,7 +29,16 @@ def summary(diags: Sequence[Diagnostic]) -> str:
 
 
 def write_text(diags: Sequence[Diagnostic], stream: TextIO) -> None:
+    """One diagnostic per line, its hint below; a diagnostic without a hint gets its rule's
+    own fix from the registry, when the rule has one."""
+    from dataclasses import replace
+
+    from rolecat.rules.registry import BY_CODE
+
     for d in diags:
+        rule = BY_CODE.get(d.code)
+        if not d.hint and rule is not None and rule.fix:
+            d = replace(d, hint=rule.fix)  # noqa: PLW2901 - the printed copy only
         print(d.format_text(), file=stream)
 
 
