@@ -176,6 +176,14 @@ def manifest_keys(data: dict[str, Any]) -> set[str]:
     return keys
 
 
+def test_manifest_schema_keys_are_documented() -> None:
+    """Every property of the written manifest schema (rolecat schema manifest) is in manifest.md."""
+    schema = json.loads(_text(SRC / "targets" / "terraform" / "manifest.schema.json"))
+    text = _text(MANIFEST_DOC)
+    missing = sorted(k for k in schema_keys(schema) if f"`{k}`" not in text)
+    assert not missing, f"manifest.schema.json keys missing from docs/manifest.md: {missing}"
+
+
 def test_manifest_keys_are_documented() -> None:
     data = _manifest()
     assert any("users" in a for a in data["accounts"].values())
