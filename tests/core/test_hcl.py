@@ -114,7 +114,7 @@ def test_jsonencode_anywhere_in_an_attribute_aligns_like_hclfmt(hclfmt: str, tmp
     path = tmp_path / "main.tf"
     path.write_text(text, encoding="utf-8")
     result = subprocess.run(
-        [hclfmt, "-check", "-require-no-change", str(path)], capture_output=True, text=True
+        [hclfmt, "-check", "-require-no-change", str(path)], check=False, capture_output=True, text=True
     )
     assert result.returncode == 0, text + result.stderr
     assert "  description = " in text and "  x           = jsonencode({})" in text
