@@ -47,3 +47,20 @@ def test_the_deployment_answers_role_in_account_once() -> None:
     identity = dep.identity()
     assert identity is not None and len(identity.groups) == 1
     assert [u.name for u in identity.users] == [u.name for u in loaded.catalog.users]
+
+
+def test_scopedown_sees_the_delegated_role_statements_rolecat_writes() -> None:
+    """The bug the deployment layer fixes: scopedown's view of a role left out its inline policy."""
+    from rolecat.scopedown.actiondb import load_action_db
+    from rolecat.scopedown.context import role_context
+    from rolecat.scopedown.suggest import granted_actions
+
+    loaded = load(ROOT / "catalog", NOW)
+    assert loaded.catalog is not None and loaded.deployment is not None
+    deployer = next(r for r in loaded.catalog.roles if r.name == "AppDeployer")
+    ctx = role_context(loaded.deployment, deployer, "prod")
+    placed = loaded.deployment.role("AppDeployer", "prod")
+    assert placed is not None and placed.inline is not None
+    assert ctx.inline == {"delegated_role_creation": placed.inline}
+    assert ctx.arn == placed.arn
+    assert "iam:PassRole" in granted_actions(ctx, load_action_db())
