@@ -86,3 +86,18 @@ def test_unknown_and_unacceptable_codes_in_accept_are_errors(tmp_path: Path) -> 
     assert found["C024"].location.line == 9 and found["C025"].location is not None
     assert found["C025"].location.line == 10
     assert "Z999" in found["C024"].message and "Q002" in found["C025"].message
+
+
+def test_a_crashing_check_in_a_real_run_keeps_every_other_finding(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fault injection: the quota rule raises; the escalation finding of the same run survives."""
+    from rolecat.rules import quotas
+
+    def broken(*_: object) -> list[Diagnostic]:
+        raise RuntimeError("quota rule bug")
+
+    monkeypatch.setattr(quotas, "check", broken)
+    _, diags = load_catalog(catalog(tmp_path, ROLE), NOW)
+    codes = sorted(d.code for d in diags)
+    assert codes == ["E101", "R001"], [d.format_text() for d in diags]
+    (crash,) = [d for d in diags if d.code == "R001"]
+    assert "quotas" in crash.message and "quota rule bug" in crash.message
