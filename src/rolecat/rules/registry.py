@@ -136,7 +136,7 @@ RULES: tuple[Rule, ...] = (
         "documents",
         "JSON syntax error in a policy or boundary file (after placeholders are rendered).",
         "",
-        "",
+        "Fix the JSON syntax at the position given (after placeholders are rendered).",
         acceptable=False,
     ),
     Rule(
@@ -213,16 +213,40 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule("S009", ERROR, "schema", "A list has duplicate entries.", "", "", acceptable=False),
-    Rule("C000", ERROR, "load", "`catalog.yaml` or `users.yaml` is missing.", "", "", acceptable=False),
-    Rule("C001", ERROR, "model", "Not exactly one account has `identity: true`.", "", "", acceptable=False),
-    Rule("C002", ERROR, "model", "Two accounts have the same `id`.", "", "", acceptable=False),
+    Rule(
+        "C000",
+        ERROR,
+        "load",
+        "`catalog.yaml` or `users.yaml` is missing.",
+        "",
+        "Create catalog.yaml and users.yaml at the top of the catalog folder (rename .yml files).",
+        acceptable=False,
+    ),
+    Rule(
+        "C001",
+        ERROR,
+        "model",
+        "Not exactly one account has `identity: true`.",
+        "",
+        "Mark exactly one account, the one holding the IAM users, with identity: true.",
+        acceptable=False,
+    ),
+    Rule(
+        "C002",
+        ERROR,
+        "model",
+        "Two accounts have the same `id`.",
+        "",
+        "Give each account its own 12-digit id.",
+        acceptable=False,
+    ),
     Rule(
         "C003",
         ERROR,
         "model",
         "Two users differ only in case; IAM names are case-insensitive.",
         "",
-        "",
+        "Rename one of the users; IAM user names are case-insensitive.",
         acceptable=False,
     ),
     Rule(
@@ -231,7 +255,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A role's `accounts` names an account that is not in `catalog.yaml`.",
         "",
-        "",
+        "Use an account name from catalog.yaml (the hint suggests the closest).",
         acceptable=False,
     ),
     Rule(
@@ -240,7 +264,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A role's `policies` names a policy without a file `policies/<name>.json`.",
         "",
-        "",
+        "Create policies/<name>.json or correct the name.",
         acceptable=False,
     ),
     Rule(
@@ -249,7 +273,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "`members` or `temporary_members` names a user who is not in `users.yaml`.",
         "",
-        "",
+        "Add the user to users.yaml or correct the name.",
         acceptable=False,
     ),
     Rule(
@@ -258,7 +282,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "`boundary` or `delegated_role_creation.boundary` names a boundary without a file `boundaries/<name>.json`.",
         "",
-        "",
+        "Create boundaries/<name>.json or correct the name.",
         acceptable=False,
     ),
     Rule(
@@ -267,7 +291,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "`managed_policies` names something that is not an attachable AWS managed policy: an unknown bare name, a known name under the wrong path, an ARN that is not `arn:aws:iam::aws:policy/...`, or a service-linked role policy.",
         "",
-        "",
+        "Use the name of an attachable AWS managed policy (with its path, e.g. job-function/ViewOnlyAccess) or its full ARN.",
         acceptable=False,
     ),
     Rule(
@@ -276,17 +300,25 @@ RULES: tuple[Rule, ...] = (
         "model",
         "Two role files define the same role name (ignoring case) in one account.",
         "",
-        "",
+        "Rename one of the roles, or deploy them to different accounts.",
         acceptable=False,
     ),
-    Rule("C016", ERROR, "model", "A role has no `boundary` and no `admin: true`.", "", "", acceptable=False),
+    Rule(
+        "C016",
+        ERROR,
+        "model",
+        "A role has no `boundary` and no `admin: true`.",
+        "",
+        "Give the role a boundary, or set admin: true if it administers the account.",
+        acceptable=False,
+    ),
     Rule(
         "C017",
         ERROR,
         "model",
         "A human role has `trusted_services`; set `kind: service`.",
         "",
-        "",
+        "Set kind: service for a role that AWS services assume.",
         acceptable=False,
     ),
     Rule(
@@ -295,7 +327,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A service role has `members`, `temporary_members`, `mfa_max_age`, `session_tags` or `source_identity`, or has no `trusted_services`.",
         "",
-        "",
+        "Keep people on human roles; give a service role its trusted_services.",
         acceptable=False,
     ),
     Rule(
@@ -304,7 +336,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A human role has neither `members` nor `temporary_members`.",
         "",
-        "",
+        "Add members or temporary_members, or remove the role.",
         acceptable=False,
     ),
     Rule(
@@ -313,7 +345,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "An `until` does not follow the [Time](#time) rules.",
         "",
-        "",
+        "Write until as a date (YYYY-MM-DD) or a datetime with Z or an offset.",
         acceptable=False,
     ),
     Rule(
@@ -322,7 +354,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A user is both a member and a temporary member of the same role.",
         "",
-        "",
+        "Remove the standing membership or the temporary one.",
         acceptable=True,
     ),
     Rule(
@@ -331,7 +363,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A human role's path plus name is longer than 64 characters, which the console's Switch Role cannot handle.",
         "",
-        "",
+        "Shorten the path or the role name to 64 characters together.",
         acceptable=True,
     ),
     Rule(
@@ -340,7 +372,7 @@ RULES: tuple[Rule, ...] = (
         "load",
         "A `.json` file under `roles/` is ignored: role files are YAML.",
         "",
-        "",
+        "Convert the role file to YAML, or move the file out of roles/.",
         acceptable=False,
     ),
     Rule(
@@ -349,7 +381,7 @@ RULES: tuple[Rule, ...] = (
         "load",
         "A file in `policies/` or `boundaries/` that is not `.json` is ignored.",
         "",
-        "",
+        "Give the document a .json name, or move the file out of the folder.",
         acceptable=False,
     ),
     Rule(
@@ -358,7 +390,7 @@ RULES: tuple[Rule, ...] = (
         "model",
         "A policy or boundary file is not used by any role.",
         "",
-        "",
+        "Attach the file to a role, or delete it.",
         acceptable=False,
     ),
     Rule(
@@ -367,7 +399,7 @@ RULES: tuple[Rule, ...] = (
         "documents",
         "A policy or boundary file contains template syntax other than the [placeholders](#policy-and-boundary-files).",
         "",
-        "",
+        "Use only {{ account.id }}, {{ account.name }}, {{ account.environment }}, {{ organization }} and {{ region }}.",
         acceptable=False,
     ),
     Rule(
@@ -376,7 +408,7 @@ RULES: tuple[Rule, ...] = (
         "documents",
         "`{{ account.environment }}` is used in an account that has no `environment`.",
         "",
-        "",
+        "Give the account an environment in catalog.yaml, or do not use the placeholder in its files.",
         acceptable=False,
     ),
     Rule(
@@ -385,7 +417,7 @@ RULES: tuple[Rule, ...] = (
         "documents",
         "A file could not be rendered.",
         "The scan admits only plain placeholders, so this indicates a bug in rolecat.",
-        "",
+        "Report it to rolecat's maintainers with the file.",
         acceptable=False,
     ),
     Rule("P001", ERROR, "documents", "The document is not a JSON object.", "", "", acceptable=False),
@@ -577,7 +609,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "A trust policy is longer than `quotas.trust_policy_size`.",
         "Give temporary members a common `until`, split the role, or raise the quota.",
-        "",
+        "Give temporary members a common until, split the role, or raise quotas.trust_policy_size.",
         acceptable=False,
     ),
     Rule(
@@ -586,7 +618,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "A role attaches more managed policies (customer plus AWS) than `quotas.managed_policies_per_role`.",
         "",
-        "",
+        "Merge customer policies, or raise quotas.managed_policies_per_role.",
         acceptable=False,
     ),
     Rule(
@@ -595,7 +627,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "The inline `rolecat-delegated-role-creation` policy of a role is longer than 10,240 characters.",
         "",
-        "",
+        "Use a shorter delegated_role_creation path or fewer delegated roles.",
         acceptable=False,
     ),
     Rule(
@@ -604,7 +636,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "An account would hold more rolecat roles than `quotas.roles_per_account`.",
         "",
-        "",
+        "Raise quotas.roles_per_account after raising the Service Quotas value.",
         acceptable=False,
     ),
     Rule(
@@ -613,7 +645,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "An account would hold more rolecat customer managed policies than `quotas.customer_managed_policies_per_account` (the identity account's two policies included).",
         "",
-        "",
+        "Share boundaries and policies between roles, or raise quotas.customer_managed_policies_per_account.",
         acceptable=False,
     ),
     Rule(
@@ -622,7 +654,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "A rendered policy or boundary document is longer than 6,144 characters.",
         "",
-        "",
+        "Use wildcards for families of actions, merge statements, or split the file.",
         acceptable=False,
     ),
     Rule(
@@ -631,7 +663,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "An IAM policy name (`policy-<name>`, `boundary-<name>`) is longer than 128 characters.",
         "",
-        "",
+        "Rename the file.",
         acceptable=False,
     ),
     Rule(
@@ -640,7 +672,7 @@ RULES: tuple[Rule, ...] = (
         "checks",
         "The identity account's `<organization>-assume-roles` policy is longer than 6,144 characters.",
         "Use fewer distinct human role paths.",
-        "",
+        "Use fewer distinct human role paths.",
         acceptable=False,
     ),
     Rule(
@@ -649,7 +681,7 @@ RULES: tuple[Rule, ...] = (
         "write",
         "The output folder is not empty and has no `manifest.json` from rolecat (or is not a folder).",
         "Choose an empty folder, or pass `--force`.",
-        "",
+        "Choose an empty output folder, or pass --force.",
         acceptable=False,
     ),
     Rule(
@@ -658,7 +690,7 @@ RULES: tuple[Rule, ...] = (
         "write",
         "The output folder holds the folder of an account that is no longer in the catalog.",
         "Run `terraform destroy` there first, then compile with `--prune-accounts`.",
-        "",
+        "terraform destroy the account's folder first, then compile with --prune-accounts.",
         acceptable=False,
     ),
     Rule(
@@ -667,7 +699,7 @@ RULES: tuple[Rule, ...] = (
         "write",
         "The previous `manifest.json` cannot be read, or names a path outside the output folder.",
         "Restore it, or pass `--force`.",
-        "",
+        "Restore manifest.json from version control, or pass --force.",
         acceptable=False,
     ),
     Rule(
