@@ -11,9 +11,9 @@ def check_import_record(catalog: Catalog) -> list[Diagnostic]:
     if not catalog.imports or catalog.imports_file is None:
         return []
     from rolecat.targets.terraform.imports import unmatched
-    from rolecat.targets.terraform.render import account_view
+    from rolecat.targets.terraform.render import account_views
 
-    views = {a.name: account_view(catalog, a) for a in catalog.accounts if a.name in catalog.imports}
+    views = account_views(catalog)
     out: list[Diagnostic] = []
     for acct, entries in unmatched(catalog, views).items():
         for rtype, import_id in entries:

@@ -61,27 +61,30 @@ class ExpectedAccount:
 
 
 def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
-    from ..targets.terraform.render import account_view
+    from ..targets.terraform.render import account_views
 
+    views = account_views(catalog)
     out: dict[str, ExpectedAccount] = {}
     for account in catalog.accounts:
-        view = account_view(catalog, account)
+        view = views[account.name]
         policies: dict[str, ExpectedPolicy] = {}
         for p in (*view.policies, *view.identity_policies):
-            policies[p.name] = ExpectedPolicy(p.name, p.path, p.description, p.document, p.kind, p.source)
+            policies[p.name] = ExpectedPolicy(
+                p.name, p.path, p.description, p.document.document, p.kind, p.source
+            )
         roles: dict[str, ExpectedRole] = {}
         for rv in view.roles:
             r = rv.role
             attached = sorted(
                 {policies[p.name].arn(account) for p in rv.policies} | set(r.managed_policy_arns)
             )
-            inline = {"rolecat-delegated-role-creation": rv.delegated} if rv.delegated else {}
+            inline = {"rolecat-delegated-role-creation": rv.delegated.document} if rv.delegated else {}
             roles[r.name] = ExpectedRole(
                 name=r.name,
                 path=r.path,
                 description=r.description,
                 max_session_duration=r.max_session_duration,
-                trust=rv.trust,
+                trust=rv.trust.document,
                 boundary=rv.boundary.name if rv.boundary else None,
                 boundary_arn=policies[rv.boundary.name].arn(account) if rv.boundary else None,
                 attached=tuple(attached),

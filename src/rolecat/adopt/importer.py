@@ -830,7 +830,7 @@ def plan_import(
     """Everything import would write and report; writes nothing."""
     from rolecat.pipeline import load_catalog
     from rolecat.targets.terraform.imports import inventory
-    from rolecat.targets.terraform.render import account_view
+    from rolecat.targets.terraform.render import account_views
 
     from .drift import drift
 
@@ -878,12 +878,13 @@ def plan_import(
         res.diagnostics = [_relocated(d, work, root) for d in errors]
         if new is None or res.diagnostics:
             return res
+        views = account_views(new)
         for account in new.accounts:
             live = exports.get(account.name)
             if live is None:
                 continue
             have = _live_ids(new, account.name, live)
-            view = account_view(new, account)
+            view = views[account.name]
             ids: dict[str, list[str]] = defaultdict(list)
             for r in inventory(new, view):
                 if (r.type, r.import_id) in have:
