@@ -18,8 +18,18 @@ from typing import Literal
 
 from rolecat.diagnostics import Severity
 
-Stage = Literal["load", "schema", "model", "documents", "checks", "write", "scopedown", "rules"]
-STAGES: tuple[Stage, ...] = ("load", "schema", "model", "documents", "checks", "write", "scopedown", "rules")
+Stage = Literal["load", "schema", "model", "documents", "checks", "write", "scopedown", "adopt", "rules"]
+STAGES: tuple[Stage, ...] = (
+    "load",
+    "schema",
+    "model",
+    "documents",
+    "checks",
+    "write",
+    "scopedown",
+    "adopt",
+    "rules",
+)
 STAGE_TITLES: Mapping[Stage, str] = {
     "load": "Load: reading the catalog's files",
     "schema": "Schema: the shape of every document",
@@ -28,6 +38,7 @@ STAGE_TITLES: Mapping[Stage, str] = {
     "checks": "Checks: IAM, escalations, quotas",
     "write": "Write: the output folder",
     "scopedown": "scopedown",
+    "adopt": "Adoption: exports of live accounts (import, drift)",
     "rules": "The rule runner itself",
 }
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -392,6 +403,62 @@ RULES: tuple[Rule, ...] = (
         "",
         "Attach the file to a role, or delete it.",
         acceptable=False,
+    ),
+    Rule(
+        "C040",
+        ERROR,
+        "model",
+        "pinned_policies names a policy or boundary file that does not exist.",
+        "A pin keeps an adopted policy's live name, path and description; without its file it pins nothing.",
+        "Add the file, or remove the entry from pinned_policies.",
+    ),
+    Rule(
+        "C042",
+        ERROR,
+        "model",
+        "imports.yaml names an account that is not in catalog.yaml.",
+        "The import record is written by rolecat import for the catalog's accounts only.",
+        "Run rolecat import again, or remove the account from imports.yaml.",
+    ),
+    Rule(
+        "C043",
+        WARNING,
+        "checks",
+        "An imports.yaml entry names nothing the compiled output contains, so nothing imports it.",
+        "The object stays in AWS, unmanaged; the first apply neither adopts nor deletes it.",
+        "Run rolecat import again, or remove the entry.",
+    ),
+    Rule(
+        "X001",
+        ERROR,
+        "adopt",
+        "An account export cannot be read or is not get-account-authorization-details output.",
+        "import and drift read the export as AWS writes it; anything else would be guessed.",
+        "Export again with aws iam get-account-authorization-details --output json, one file per account.",
+    ),
+    Rule(
+        "X002",
+        ERROR,
+        "adopt",
+        "A --get-role file is not aws iam get-role output, or names a role the export does not have.",
+        "Descriptions and session durations are taken from it only for roles of the same account.",
+        "Give get-role output (one role or a JSON list) of roles in that account's export.",
+    ),
+    Rule(
+        "X003",
+        ERROR,
+        "adopt",
+        "A --credential-report file is not IAM's credential report CSV.",
+        "The hygiene findings read its columns by name.",
+        "Decode the report: aws iam get-credential-report --query Content --output text | base64 -d.",
+    ),
+    Rule(
+        "X004",
+        ERROR,
+        "adopt",
+        "An export belongs to another account than the catalog account it is given for.",
+        "Comparing an account with another one's export would report everything as drift.",
+        "Name each export by the catalog account whose id it has.",
     ),
     Rule(
         "T001",
