@@ -70,4 +70,5 @@ def role_context(catalog: Catalog, role: Role, account_name: str) -> RoleContext
         policies=policies,
         managed=managed_docs,
         boundary=boundary,
+        boundary_name=role.boundary,
     )
