@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from scopedown_cli import PROD_ROLE, make_catalog, run
 from scopedown_records import ROLE_ARN, record
-from test_command import PROD_ROLE, catalog, run  # noqa: F401  (catalog is a fixture)
 
 from rolecat.iam.actions import ActionDB
 from rolecat.scopedown.arns import object_prefixes
@@ -71,12 +72,17 @@ def test_boundary_block_is_not_called_granted_elsewhere(db: ActionDB) -> None:
     assert len(elsewhere) == 1 and elsewhere[0].endswith("dynamodb:GetItem")
 
 
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    return make_catalog(tmp_path)
+
+
 def _write(folder: Path, name: str, recs: list[dict[str, Any]]) -> None:
     folder.mkdir(exist_ok=True)
     (folder / name).write_bytes(gzip.compress(json.dumps({"Records": recs}).encode()))
 
 
-def test_role_under_another_path_is_hinted_and_fails(catalog: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_role_under_another_path_is_hinted_and_fails(catalog: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     root_path_arn = "arn:aws:iam::333333333333:role/Worker"
     _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=root_path_arn)] * 3)
@@ -97,14 +103,14 @@ def test_role_under_another_path_is_hinted_and_fails(catalog: Path, tmp_path: Pa
     assert code == 1 and out == ""
 
 
-def test_role_in_another_account_is_hinted(catalog: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_role_in_another_account_is_hinted(catalog: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)])
     code, _, err = run(str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "nonprod")
     assert code == 1 and "the same role in account 333333333333" in err
 
 
-def test_counts_in_json(catalog: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_counts_in_json(catalog: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)] * 2)
     _write(logs, "b.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer="arn:aws:iam::3:role/X")])
