@@ -67,7 +67,7 @@ def test_unused_services(tmp_path: Path) -> None:
     assert "s3" in text and "UNUSED, remove" in text and "2 removal candidate(s)" in text
     assert run(*args, "--exit-code")[0] == 3
     code, md, _ = run(*args, "-f", "markdown")
-    assert "- `s3` (Amazon S3): last 2026\\-06\\-01T10:00:00Z, 1 granted action(s)" in md
+    assert "- `s3` (Amazon S3): last 2026-06-01T10:00:00Z, 1 granted action(s)" in md
 
 
 def test_role_in_several_accounts_needs_the_account(tmp_path: Path) -> None:

@@ -263,7 +263,12 @@ def scopedown_command(
         from .summary import render_markdown
 
         policy_path = f"policies/{write_policy}.json" if write_policy else None
-        _atomic_write(summary, render_markdown(report, policy_path=policy_path))
+        from .suggest import granted_without
+
+        others = tuple(a for a in found.accounts if a != account_name)
+        stays = granted_without(ctx, db, write_policy) if write_policy else frozenset[str]()
+        text = render_markdown(report, policy_path=policy_path, other_accounts=others, stays=stays)
+        _atomic_write(summary, text)
     _emit(problems)
 
     if output is OutputFormat.json:

@@ -186,6 +186,17 @@ def granted_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
     return granted
 
 
+def granted_without(ctx: RoleContext, db: ActionCatalog, policy: str) -> set[str]:
+    """What the role's other policies (catalog and managed) grant, within its boundary: what stays
+    when ``policies/<policy>.json`` is rewritten."""
+    docs = [d for name, d in ctx.policies.items() if name != policy]
+    docs += [d for d in ctx.managed.values() if d is not None]
+    granted = _allowed(docs, db)
+    if ctx.boundary is not None:
+        granted &= _allowed([ctx.boundary], db)
+    return granted
+
+
 def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog) -> list[dict[str, Any]]:
     """Statements keeping ``actions``, each with the Resource/Condition of the statement granting it."""
     out: dict[str, dict[str, Any]] = {}

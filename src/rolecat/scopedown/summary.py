@@ -11,13 +11,17 @@ import re
 
 from .report import Report
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&-])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
+_MD_LEADING = re.compile(r"^([-+#=>])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9:*/._@=,+\- ${}]+\Z")
 
 
 def md(text: str) -> str:
-    """Plain text for a Markdown line or table cell."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Plain text for a Markdown line or table cell: inline markup, HTML, table pipes and
+    line-start markers (lists, headings, quotes) are escaped; newlines become spaces."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\\\1", escaped))
 
 
 def code(text: str) -> str:
@@ -40,12 +44,21 @@ def _by_service(actions: list[str], limit: int = 60) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report, *, policy_path: str | None = None) -> str:
+def render_markdown(
+    report: Report,
+    *,
+    policy_path: str | None = None,
+    other_accounts: tuple[str, ...] = (),
+    stays: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """``stays``: actions the role's other policies grant, which rewriting this policy does not remove."""
     s, sc, ctx = report.suggestion, report.scan, report.ctx
     used = {u["action"] for u in s.used}
     granted = set(s.granted)
     kept_used = sorted(used & granted)
     added = sorted(used - granted)
+    removed = [a for a in s.unused if a not in stays]
+    unused_elsewhere = [a for a in s.unused if a in stays]
     out = [
         f"## Scopedown: {code(ctx.role)} in {code(ctx.account)}",
         "",
@@ -64,9 +77,17 @@ def render_markdown(report: Report, *, policy_path: str | None = None) -> str:
         f"| Policy size | {s.size:,} of 6,144 characters |",
         f"| Action database | {md(report.db_version)} |",
         "",
-        f"### Removed: granted, never used ({len(s.unused)})",
+    ]
+    if other_accounts and policy_path:
+        out += [
+            f"The role is also in {', '.join(code(a) for a in other_accounts)}: the policy file is rendered "
+            f"there too (ARNs use `{{{{ account.id }}}}`), from the calls seen in {code(ctx.account)} only.",
+            "",
+        ]
+    out += [
+        f"### Removed: granted, never used ({len(removed)})",
         "",
-        *(_by_service(s.unused) or ["None."]),
+        *(_by_service(removed) or ["None."]),
         "",
         f"### Added: used, not granted by the role's catalog policies ({len(added)})",
         "",
@@ -86,6 +107,15 @@ def render_markdown(report: Report, *, policy_path: str | None = None) -> str:
             out.append(f"| {code(a)} | {u['count']:,} | {md(u['last_seen'])} | {res} |")
     else:
         out.append("None.")
+    if unused_elsewhere:
+        out += [
+            "",
+            f"### Unused, granted by the role's other policies ({len(unused_elsewhere)})",
+            "",
+            "This change does not remove them: they come from policies that stay attached.",
+            "",
+            *_by_service(unused_elsewhere),
+        ]
     if s.kept:
         out += ["", f"### Kept without use ({len(s.kept)})", "", *_by_service(s.kept)]
         out += ["", "CloudTrail cannot show these calls (see the notes)."]

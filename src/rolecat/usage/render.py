@@ -94,7 +94,7 @@ def render_markdown(report: UsageReport) -> str:
     if candidates:
         out += ["| Role | Member | Last assumed | Temporary |", "|---|---|---|---|"]
         for r, m in candidates:
-            temp = f"until {md(m.until or "")}, {_escalation(m)}" if m.temporary else ""
+            temp = f"until {md(m.until or '')}, {_escalation(m)}" if m.temporary else ""
             out.append(f"| {code(r.role)} | {code(m.user)} | {md(m.last or 'never')} | {temp} |")
     else:
         out.append("None.")
