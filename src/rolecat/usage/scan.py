@@ -41,7 +41,7 @@ class RoleKey:
     account: str  # catalog account name
 
 
-@dataclass
+@dataclass(slots=True)
 class Use:
     count: int
     first: str
@@ -134,15 +134,16 @@ class UsageScanner:
         now = self.now
         identity = self.identity
         uses = res.uses
+        accounts_seen = res.accounts_seen
+        assume_role = duplicates = after_now = via_session = 0
+        first_event, last_event = res.first_event, res.last_event
         for rec in records:
-            if type(rec) is not dict or rec.get("eventName") != "AssumeRole":
+            try:  # most records are other calls: one subscript and out
+                if rec["eventName"] != "AssumeRole" or rec["eventSource"] != "sts.amazonaws.com":
+                    continue
+                arn = rec["requestParameters"]["roleArn"]
+            except (KeyError, TypeError, IndexError):
                 continue
-            if rec.get("eventSource") != "sts.amazonaws.com":
-                continue
-            params = rec.get("requestParameters")
-            if type(params) is not dict:
-                continue
-            arn = params.get("roleArn")
             try:
                 key = by_arn[arn]
             except (KeyError, TypeError):
@@ -155,47 +156,54 @@ class UsageScanner:
             if len(when) != 20:
                 when = when[:19] + "Z"
             if now is not None and when >= now:
-                res.after_now += 1
+                after_now += 1
                 continue
-            res.assume_role += 1
+            assume_role += 1
             eid = rec.get("sharedEventID") or rec.get("requestID") or rec.get("eventID")
             if eid is not None:
                 h = hash(eid)
                 if h in seen:
-                    res.duplicates += 1
+                    duplicates += 1
                     continue
                 seen.add(h)
             recipient = rec.get("recipientAccountId")
             if type(recipient) is str:
-                res.accounts_seen.add(recipient)
+                accounts_seen.add(recipient)
             ui = rec.get("userIdentity")
             if type(ui) is not dict:
                 continue
-            kind = ui.get("type")
             member: Any = None
             if ui.get("accountId") == identity:
+                kind = ui.get("type")
                 if kind == "IAMUser":
                     member = ui.get("userName")
                 elif kind == "AWSAccount":  # the target account's copy: the trust pins the session name
-                    member = params.get("roleSessionName")
-                    res.via_session_name += 1
+                    member = rec["requestParameters"].get("roleSessionName")
+                    via_session += 1
             if type(member) is not str or not member:
                 res.other[(key, _who(ui, rec))] += 1
                 continue
             if rec.get("errorCode"):
                 res.failed[(key, member)] += 1
                 continue
-            if res.first_event is None or when < res.first_event:
-                res.first_event = when
-            if res.last_event is None or when > res.last_event:
-                res.last_event = when
+            if first_event is None or when < first_event:
+                first_event = when
+            if last_event is None or when > last_event:
+                last_event = when
             use = uses.get((key, member))
             if use is None:
                 uses[(key, member)] = Use(1, when, when)
             else:
                 use.count += 1
-                use.first = min(use.first, when)
-                use.last = max(use.last, when)
+                if when < use.first:
+                    use.first = when
+                if when > use.last:
+                    use.last = when
+        res.first_event, res.last_event = first_event, last_event
+        res.assume_role += assume_role
+        res.duplicates += duplicates
+        res.after_now += after_now
+        res.via_session_name += via_session
 
 
 def _who(ui: dict[str, Any], rec: dict[str, Any]) -> str:
