@@ -195,10 +195,8 @@ class UsageScanner:
                 uses[(key, member)] = Use(1, when, when)
             else:
                 use.count += 1
-                if when < use.first:
-                    use.first = when
-                if when > use.last:
-                    use.last = when
+                use.first = min(use.first, when)
+                use.last = max(use.last, when)
         res.first_event, res.last_event = first_event, last_event
         res.assume_role += assume_role
         res.duplicates += duplicates
