@@ -52,7 +52,7 @@ def _emit(diags: list[Diagnostic]) -> None:
 
 def parse_utc(text: str | None, flag: str) -> str | None:
     """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC."""
-    from rolecat.timeutil import TimeError, parse_instant
+    from rolecat.model.timeutil import TimeError, parse_instant
 
     if text is None:
         return None
@@ -287,7 +287,7 @@ def window_of_days(days: int, now: str | None) -> tuple[str, str]:
     """``(since, until)`` of the last ``days`` days ending at ``now`` (default: the clock)."""
     import datetime as dt
 
-    from rolecat.timeutil import utcnow
+    from rolecat.model.timeutil import utcnow
 
     until_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert until_s is not None

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolecat.deploy.policies import policy_size
 from rolecat.iam.globs import covers
-from rolecat.policies import policy_size
 
 from .actiondb import ActionCatalog
 from .arns import PatternSet, object_prefixes

@@ -74,7 +74,7 @@ def usage_command(
     from rolecat.diagnostics import Location, error, sort_diagnostics, warning
     from rolecat.pipeline import UsageError, load_catalog
     from rolecat.scopedown.command import Progress, parse_utc
-    from rolecat.timeutil import utcnow
+    from rolecat.model.timeutil import utcnow
 
     now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert now_s is not None
