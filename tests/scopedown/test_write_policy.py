@@ -217,3 +217,37 @@ def test_md_escapes_every_metacharacter(text: str) -> None:
 def test_code_spans() -> None:
     assert code("s3:GetObject") == "`s3:GetObject`"
     assert code("a`b") == "a\\`b"  # never a code span a backtick could close early
+
+
+def test_scheduled_workflow_example_never_applies() -> None:
+    import yaml
+
+    text = (ROOT / "examples" / "github-actions" / "rolecat-scopedown.yml").read_text()
+    wf = yaml.safe_load(text)
+    assert wf[True]["schedule"][0]["cron"].split()[-1] == "1"  # weekly ("on" is YAML 1.1 true)
+    assert wf["permissions"] == {"contents": "read"}
+    job = wf["jobs"]["scopedown"]
+    assert job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.roles.outputs.matrix) }}"
+    runs = " ".join(step.get("run", "") for j in wf["jobs"].values() for step in j["steps"])
+    assert "terraform" not in runs and "rolecat plan" not in runs
+    assert "--opted-in" in runs and "--write-policy" in runs and "--summary" in runs
+    pr = next(s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request"))
+    assert pr["with"]["branch"] == "scopedown/${{ matrix.role }}"  # one pull request per role
+    # matrix values reach shell scripts only through environment variables
+    assert all("${{ matrix" not in step.get("run", "") for step in job["steps"])
+
+
+@given(st.lists(st.text("ab/-.c", min_size=1, max_size=12), min_size=1, max_size=8))
+def test_object_prefix_covers_every_key_and_ends_at_a_folder(keys: list[str]) -> None:
+    from rolecat.iam.globs import covers
+    from rolecat.scopedown.arns import object_prefixes
+
+    arns = [f"arn:aws:s3:::bucket/{k}" for k in keys]
+    (pattern,) = object_prefixes(arns)
+    assert pattern.endswith("/*")
+    assert all(covers(pattern, a) for a in arns)
+    folder = pattern[len("arn:aws:s3:::bucket/") : -1]
+    # the narrowest: no longer folder prefix is shared by every key
+    assert all(k.startswith(folder) for k in keys)
+    longer = [k[: k.index("/", len(folder)) + 1] for k in keys if "/" in k[len(folder) :]]
+    assert not (len(longer) == len(keys) and len(set(longer)) == 1)
