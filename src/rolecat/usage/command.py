@@ -72,9 +72,9 @@ def usage_command(
 ) -> None:
     """Who assumed which role when: members unused for N days are candidates for removal."""
     from rolecat.diagnostics import Location, error, sort_diagnostics, warning
+    from rolecat.model.timeutil import utcnow
     from rolecat.pipeline import UsageError, load_catalog
     from rolecat.scopedown.command import Progress, parse_utc
-    from rolecat.model.timeutil import utcnow
 
     now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert now_s is not None
