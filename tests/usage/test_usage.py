@@ -194,3 +194,15 @@ def test_athena_sql() -> None:
     assert "coalesce(sharedeventid, eventid)" in out
     assert f"'{ENGINEER}'" in out and EXPORTER not in out  # human roles only
     assert "eventtime >= '2026-11-01T00:00:00Z'" in out and f"caller_account = '{IDENTITY}'" in out
+
+
+def test_logs_shorter_than_the_window_are_said(logs: Path) -> None:
+    code, out, _ = run(
+        str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "--days", "400", "-f", "json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["input"]["first_event"] == "2026-05-01T08:00:00Z"
+    assert any("shorter window than 400 days" in n for n in doc["notes"])
+    _, out90, _ = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert not any("shorter window" in n for n in json.loads(out90)["notes"])

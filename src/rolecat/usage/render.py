@@ -36,6 +36,7 @@ def render_text(report: UsageReport) -> str:
             f"{sc.duplicates:,} seen in two accounts (counted once), {sc.via_session_name:,} attributed by "
             "session name"
         )
+        lines.append(f"AssumeRole events: {sc.first_event or '-'} .. {sc.last_event or '-'}")
     for role in report.roles:
         lines += ["", f"{role.role} ({', '.join(role.accounts)}):"]
         width = max((len(m.user) for m in role.members), default=0)

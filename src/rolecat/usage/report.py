@@ -183,6 +183,11 @@ def build_report(catalog: Catalog, scan: UsageScan, *, now: str, days: int) -> U
             f"no AssumeRole record of the identity account ({identity}) in the logs: only the target "
             "accounts' copies are counted (attributed by session name)"
         )
+    if scan.first_event is not None and scan.first_event > cutoff:
+        notes.append(
+            f"the logs' first AssumeRole of a catalog role is at {scan.first_event}, after the cutoff "
+            f"{cutoff}: candidates are judged on a shorter window than {days} days"
+        )
     now_dt = dt.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     roles: list[RoleUsage] = []
     for role in catalog.roles:

@@ -64,7 +64,7 @@ class UsageScan:
     failed: Counter[tuple[RoleKey, str]] = field(default_factory=Counter)
     other: Counter[tuple[RoleKey, str]] = field(default_factory=Counter)  # (role, who) -> count
     accounts_seen: set[str] = field(default_factory=set)  # recipientAccountId of AssumeRole records
-    first_event: str | None = None
+    first_event: str | None = None  # of the AssumeRole records of catalog roles: the logs' span
     last_event: str | None = None
 
     @property
@@ -159,6 +159,10 @@ class UsageScanner:
                 after_now += 1
                 continue
             assume_role += 1
+            if first_event is None or when < first_event:
+                first_event = when
+            if last_event is None or when > last_event:
+                last_event = when
             eid = rec.get("sharedEventID") or rec.get("requestID") or rec.get("eventID")
             if eid is not None:
                 h = hash(eid)
@@ -186,10 +190,6 @@ class UsageScanner:
             if rec.get("errorCode"):
                 res.failed[(key, member)] += 1
                 continue
-            if first_event is None or when < first_event:
-                first_event = when
-            if last_event is None or when > last_event:
-                last_event = when
             use = uses.get((key, member))
             if use is None:
                 uses[(key, member)] = Use(1, when, when)
