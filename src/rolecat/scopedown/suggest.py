@@ -109,6 +109,8 @@ class RoleContext:
         default_factory=dict
     )  # ARN -> doc (None: unknown)
     boundary: Mapping[str, Any] | None = None
+    # policies rolecat writes into the role itself (delegated_role_creation): name -> document
+    inline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     boundary_name: str | None = None
 
 
@@ -174,7 +176,7 @@ def _allowed(docs: Iterable[Mapping[str, Any]], db: ActionCatalog) -> set[str]:
 
 def policy_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
     """Actions the role's identity policies allow, boundary not applied (resources ignored)."""
-    docs = [*ctx.policies.values(), *(d for d in ctx.managed.values() if d is not None)]
+    docs = [*ctx.policies.values(), *ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
     return _allowed(docs, db)
 
 
@@ -187,10 +189,10 @@ def granted_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
 
 
 def granted_without(ctx: RoleContext, db: ActionCatalog, policy: str) -> set[str]:
-    """What the role's other policies (catalog and managed) grant, within its boundary: what stays
-    when ``policies/<policy>.json`` is rewritten."""
+    """What the role's other policies (catalog, inline and managed) grant, within its boundary:
+    what stays when ``policies/<policy>.json`` is rewritten."""
     docs = [d for name, d in ctx.policies.items() if name != policy]
-    docs += [d for d in ctx.managed.values() if d is not None]
+    docs += [*ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
     granted = _allowed(docs, db)
     if ctx.boundary is not None:
         granted &= _allowed([ctx.boundary], db)

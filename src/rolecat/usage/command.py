@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from rolecat.deploy.deployment import Deployment
     from rolecat.diagnostics import Diagnostic
     from rolecat.model import Catalog
 
@@ -73,7 +74,7 @@ def usage_command(
     """Who assumed which role when: members unused for N days are candidates for removal."""
     from rolecat.diagnostics import Location, error, sort_diagnostics, warning
     from rolecat.model.timeutil import utcnow
-    from rolecat.pipeline import UsageError, load_catalog
+    from rolecat.pipeline import UsageError, load
     from rolecat.scopedown.command import Progress, parse_utc
 
     now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -82,10 +83,11 @@ def usage_command(
         _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
     pairs = [_pair(p) for p in access_advisor or []]
     try:
-        cat, diags = load_catalog(catalog)
+        loaded = load(catalog)
     except UsageError as exc:
         _usage(str(exc))
-    if cat is None:
+    cat, diags, deployment = loaded.catalog, loaded.diagnostics, loaded.deployment
+    if cat is None or deployment is None:
         for d in sort_diagnostics([d for d in diags if d.is_error]):
             typer.echo(d.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
@@ -94,7 +96,7 @@ def usage_command(
 
     from .report import UsageReport, build_report, cutoff_of, role_arns
 
-    arns = {a: k for a, k in role_arns(cat).items() if role is None or k.role == role}
+    arns = {a: k for a, k in role_arns(deployment).items() if role is None or k.role == role}
     if emit_athena_sql:
         from .athena import athena_sql
 
@@ -145,7 +147,7 @@ def usage_command(
         if role is not None:
             report.roles = [r for r in report.roles if r.role == role]
     for role_name, account, path in pairs:
-        adv = _advisor(cat, role_name, account, path, report.cutoff, problems)
+        adv = _advisor(cat, deployment, role_name, account, path, report.cutoff, problems)
         if adv is None:
             status = EXIT_FINDINGS
         else:
@@ -182,7 +184,13 @@ def _pair(text: str) -> tuple[str, str | None, Path]:
 
 
 def _advisor(
-    cat: Catalog, role_name: str, account: str | None, path: Path, cutoff: str, problems: list[Diagnostic]
+    cat: Catalog,
+    deployment: Deployment,
+    role_name: str,
+    account: str | None,
+    path: Path,
+    cutoff: str,
+    problems: list[Diagnostic],
 ) -> AdvisorReport | None:
     from rolecat.diagnostics import Location, error
     from rolecat.scopedown.actiondb import load_action_db
@@ -194,6 +202,7 @@ def _advisor(
     try:
         found = find_role(cat, role_name)
         account_name = pick_account(cat, found, account)
+        ctx = role_context(deployment, found, account_name)
     except SelectionError as exc:
         _usage(f"--access-advisor {role_name}: {exc}")
     try:
@@ -201,7 +210,6 @@ def _advisor(
     except AdvisorError as exc:
         problems.append(error("U004", str(exc), Location(str(path))))
         return None
-    ctx = role_context(cat, found, account_name)
     granted = policy_actions(ctx, load_action_db())  # Access Advisor ignores boundaries too
     return evaluate(
         doc,

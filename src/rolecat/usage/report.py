@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolecat.deploy.deployment import Deployment
 from rolecat.model import Catalog, Role, TemporaryMember
 
 from .advisor import AdvisorReport
@@ -124,13 +125,9 @@ def cutoff_of(now: str, days: int) -> str:
     return (end - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def role_arns(catalog: Catalog) -> dict[str, RoleKey]:
-    """Every role's ARN in every account it is in (path included)."""
-    out: dict[str, RoleKey] = {}
-    for role in catalog.roles:
-        for name in role.accounts:
-            out[role.arn(catalog.account(name))] = RoleKey(role.name, name)
-    return out
+def role_arns(deployment: Deployment) -> dict[str, RoleKey]:
+    """Every role's ARN in every account it is deployed in (path included)."""
+    return {placed.arn: RoleKey(placed.name, placed.account.name) for placed in deployment.roles()}
 
 
 def _member(
