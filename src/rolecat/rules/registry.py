@@ -18,7 +18,9 @@ from typing import Literal
 
 from rolecat.diagnostics import Severity
 
-Stage = Literal["load", "schema", "model", "documents", "checks", "write", "scopedown", "adopt", "rules"]
+Stage = Literal[
+    "load", "schema", "model", "documents", "checks", "write", "scopedown", "usage", "adopt", "rules"
+]
 STAGES: tuple[Stage, ...] = (
     "load",
     "schema",
@@ -27,6 +29,7 @@ STAGES: tuple[Stage, ...] = (
     "checks",
     "write",
     "scopedown",
+    "usage",
     "adopt",
     "rules",
 )
@@ -39,6 +42,7 @@ STAGE_TITLES: Mapping[Stage, str] = {
     "write": "Write: the output folder",
     "scopedown": "scopedown",
     "adopt": "Adoption: exports of live accounts (import, drift)",
+    "usage": "usage",
     "rules": "The rule runner itself",
 }
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -816,11 +820,84 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "SD006",
+        ERROR,
+        "scopedown",
+        "No record in the logs was made with the role: there is nothing to suggest.",
+        "An empty suggestion would remove every permission. The hint names the records of a role "
+        "with the same name under another path or in another account, when the logs have some.",
+        "Check the role's path and account against the hint, and the time range of the logs.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD007",
         WARNING,
         "scopedown",
-        "No record in the logs was made with the role.",
+        "A human role has a `scopedown:` key; scheduled scopedown is for service roles. Skipped.",
+        "People's needs change from person to person and week to week; use `rolecat usage` for them.",
+        "Remove the `scopedown:` key from the human role.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD008",
+        ERROR,
+        "scopedown",
+        "`scopedown.policy` is not one of the role's `policies`.",
+        "The scheduled pull request rewrites that file; it must be the role's own policy.",
+        "Name one of the role's policy files.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD009",
+        ERROR,
+        "scopedown",
+        "The policy file to rewrite is used by another role too.",
+        "One role's usage written into a shared policy would cut the other roles' access.",
+        "Give the role a policy file of its own.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD010",
+        ERROR,
+        "scopedown",
+        "`scopedown.account` is missing for a role in several accounts, or is not one of its accounts.",
         "",
-        "Check the role, account and time range of the logs.",
+        "Name the account whose CloudTrail the scheduled job reads.",
+        acceptable=False,
+    ),
+    Rule(
+        "U001",
+        WARNING,
+        "usage",
+        "A log file could not be read and was skipped.",
+        "",
+        "Check the file; usage reads CloudTrail JSON, JSON lines and their gzip.",
+        acceptable=False,
+    ),
+    Rule(
+        "U002",
+        WARNING,
+        "usage",
+        "A line of a JSON-lines log file is not a CloudTrail record and was skipped.",
+        "",
+        "Check how the logs were exported.",
+        acceptable=False,
+    ),
+    Rule(
+        "U003",
+        ERROR,
+        "usage",
+        "No readable CloudTrail log file among the paths given.",
+        "",
+        "Pass the folders or files holding the identity and target accounts' logs.",
+        acceptable=False,
+    ),
+    Rule(
+        "U004",
+        ERROR,
+        "usage",
+        "An `--access-advisor` file is not a completed `get-service-last-accessed-details` report.",
+        "",
+        "Wait for the job to complete (JobStatus COMPLETED) and save its JSON output.",
         acceptable=False,
     ),
     Rule(
