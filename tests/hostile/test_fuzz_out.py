@@ -297,7 +297,7 @@ def test_hostile_out_never_escapes_or_half_writes(
         assert parent_named, f"{rel} is in OUT, not generated, and not reported"
     check = cli(["compile", "catalog", "-o", "out", "--check", "--now", NOW], root)
     assert "internal error" not in check.stderr
-    assert check.exit_code == (1 if "W008" in run.stderr else 0), check.stderr
+    assert check.exit_code == (1 if "W011" in run.stderr else 0), check.stderr
     assert _outside(root) == before_outside
 
 

@@ -120,7 +120,7 @@ def test_planted_valid_journal_stays_inside_out(site: Path) -> None:
     before = outside(site)
     code, _, err = compile_(site)
     assert code == 0
-    assert "warning W008" in err and "prod/evil.tf" in err
+    assert "warning W011" in err and "prod/evil.tf" in err
     assert generated(out) == {**fresh(site), "prod/evil.tf": generated(out)["prod/evil.tf"]}
     code, _, err = check(site)
     assert code == 1 and "error W008" in err and "prod/evil.tf" in err
@@ -150,7 +150,7 @@ def test_manifest_entry_under_a_symlinked_folder_deletes_nothing_outside(site: P
     code, _, err = compile_(site)
     assert outside(site) == before
     assert (site / "victim" / "s").read_text() == VICTIM_TEXT
-    assert code == 1 or "W008" in err
+    assert code == 1 or "W011" in err
     assert check(site)[0] == 1
 
 
@@ -236,7 +236,7 @@ def test_check_lists_every_file_rolecat_did_not_write(site: Path, plant: str) ->
     # compile leaves it alone, says so, and --check keeps failing until it is removed
     before = (path.read_bytes(), outside(site))
     code, _, err = compile_(site)
-    assert code == 0 and "warning W008" in err
+    assert code == 0 and "warning W011" in err
     assert (path.read_bytes(), outside(site)) == before
     assert check(site)[0] == 1
 

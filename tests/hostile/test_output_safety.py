@@ -372,7 +372,7 @@ def test_check_reports_a_stale_output_with_a_diff(tmp_path: Path, baseline_outpu
 
     run = cli(["compile", "catalog", "-o", "out"], tmp_path)
     assert run.exit_code == 0
-    assert "warning W008" in run.stderr, "compile leaves it alone, but says so"
+    assert "warning W011" in run.stderr, "compile leaves it alone, but says so"
     assert (out / "prod" / "users-extra.tf").exists()
     assert cli(["compile", "catalog", "-o", "out", "--check"], tmp_path).exit_code == 1
     (out / "prod" / "users-extra.tf").unlink()

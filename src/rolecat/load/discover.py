@@ -21,6 +21,7 @@ class Sources:
     display_root: str
     catalog: SourceDoc | None = None
     users: SourceDoc | None = None
+    imports: SourceDoc | None = None  # imports.yaml, written by `rolecat import` (optional)
     roles: list[SourceDoc] = field(default_factory=list)
     policies: dict[str, PolicyFile] = field(default_factory=dict)
     boundaries: dict[str, PolicyFile] = field(default_factory=dict)
@@ -50,6 +51,14 @@ def discover(root: Path, display_root: str) -> Sources:
         doc, diags = load_yaml_bytes(raw, walker.display(path))
         src.diagnostics.extend(diags)
         setattr(src, attr, doc)
+
+    imports = root / "imports.yaml"
+    if os.path.lexists(imports):
+        raw = cf.read_bytes(walker, imports, walker.display(imports), cf.MAX_SETTINGS_BYTES)
+        if raw is not None:
+            doc, diags = load_yaml_bytes(raw, walker.display(imports))
+            src.diagnostics.extend(diags)
+            src.imports = doc
 
     roles_dir = root / "roles"
     if os.path.lexists(roles_dir):

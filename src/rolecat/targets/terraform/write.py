@@ -79,7 +79,8 @@ def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Di
     if raw is None:
         return None, []
     try:
-        paths, folders = _manifest_entries(json.loads(raw.decode("utf-8")))
+        data = json.loads(raw.decode("utf-8"))
+        paths, folders = _manifest_entries(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
         return None, [error("W003", f"cannot read the previous manifest: {reason}", Location(where), hint)]
@@ -93,6 +94,12 @@ def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Di
         if why is not None:
             message = f"the previous manifest names an unacceptable path {rel!r}: {why}"
             return None, [error("W003", message, Location(where), hint)]
+    from rolecat.targets.terraform.manifest import schema_problem
+
+    problem = schema_problem(data)
+    if problem is not None:
+        message = f"the previous manifest does not match its schema (rolecat schema manifest): {problem}"
+        return None, [error("W003", message, Location(where), hint)]
     return Previous(frozenset(str(p) for p in paths), frozenset(str(f) for f in folders)), []
 
 
@@ -208,7 +215,7 @@ def foreign_diagnostic(display: str, inv: Inventory, *, as_error: bool) -> list[
     )
     if as_error:
         return [error("W008", message, _loc(display), hint)]
-    return [warning("W008", message, _loc(display), hint)]
+    return [warning("W011", message, _loc(display), hint)]
 
 
 def pending_diagnostic(display: str, inv: Inventory) -> list[Diagnostic]:
