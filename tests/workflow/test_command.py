@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -188,9 +189,21 @@ def compiled(monkeypatch, loaded, tmp_path):
     def fake_compile(path, out, now=None):
         calls.append((path, out, now))
         folders = ("security", "nonprod", "prod")
+        files = []
         for name in folders:
             (Path(out) / name).mkdir(parents=True, exist_ok=True)
-        manifest = {"files": [], "accounts": {n: {"folder": n} for n in folders}}
+            (Path(out) / name / "versions.tf").write_text("terraform {}\n")
+            files.append(
+                {"path": f"{name}/versions.tf", "sha256": hashlib.sha256(b"terraform {}\n").hexdigest()}
+            )
+        manifest = {
+            "manifest_version": 1,
+            "generator": "rolecat test",
+            "organization": "example",
+            "apply_order": list(folders),
+            "files": files,
+            "accounts": {},
+        }
         (Path(out) / "manifest.json").write_text(json.dumps(manifest))
         return True, []
 

@@ -186,6 +186,18 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         pattern = str(err.validator_value)
         if pattern.endswith("\\Z"):  # show the schema's own (ECMA-262) spelling
             pattern = pattern[:-2] + "$"
+        if pattern.startswith("^[^\\u0000-\\u001f"):  # free text: no control characters
+            from rolecat.report.escape import printable
+
+            return [
+                error(
+                    "S005",
+                    f"{where}: {printable(str(err.instance))!r} contains a control or invisible formatting "
+                    "character (a newline, tab, escape, bidirectional override, ...)",
+                    loc,
+                    "write it on one line in plain text; it is printed into reports, INI files and terminals",
+                )
+            ]
         return [error("S005", f"{where}: {err.instance!r} does not match {pattern}", loc, hint)]
     if kw == "propertyNames":
         bad = err.instance
