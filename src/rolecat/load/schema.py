@@ -192,7 +192,7 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
             return [
                 error(
                     "S005",
-                    f"{where}: {printable(str(err.instance))!r} contains a control or invisible formatting "
+                    f"{where}: '{printable(str(err.instance))}' contains a control or invisible formatting "
                     "character (a newline, tab, escape, bidirectional override, ...)",
                     loc,
                     "write it on one line in plain text; it is printed into reports, INI files and terminals",
