@@ -106,7 +106,7 @@ def scopedown_command(
         ),
     ] = None,
     catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
-    role: Annotated[str | None, typer.Option("--role", help="Role name in the catalog.")] = None,
+    role: Annotated[str, typer.Option("--role", help="Role name in the catalog.")] = ...,  # type: ignore[assignment]
     account: Annotated[
         str | None, typer.Option("--account", help="Account name; required when the role is in several.")
     ] = None,
@@ -139,8 +139,6 @@ def scopedown_command(
 
     from .context import SelectionError, find_role, pick_account, role_context
 
-    if role is None:
-        _usage("--role is required")
     if write_policy is not None and not _POLICY_NAME.match(write_policy):
         _usage(f"--write-policy {write_policy!r}: a policy name uses letters, digits and +=,.@_- only")
     if not emit_athena_sql and not logs:

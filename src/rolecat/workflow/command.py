@@ -46,7 +46,7 @@ NowOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path,
-    typer.Option("--output", "--out", "-o", help="Folder of the generated Terraform (as for compile)."),
+    typer.Option("--out", "-o", help="Folder of the generated Terraform (as for compile)."),
 ]
 
 
@@ -140,7 +140,15 @@ def escalations(
         raise typer.Exit(1)
     items = esc.escalations(loaded, instant)
     shown = esc.ending_within(items, within, instant) if within is not None else items
-    typer.echo(esc.to_json(shown) if output_format is Format.json else esc.to_text(shown), nl=False)
+    if within is None:
+        empty = "no temporary members"
+    else:
+        active = sum(e.status == "active" for e in items)
+        empty = f"no escalation ends within {within} day{'s' if within != 1 else ''}" + (
+            f" ({active} active: `rolecat escalations` lists them)" if active else ""
+        )
+    text = esc.to_json(shown) if output_format is Format.json else esc.to_text(shown, empty)
+    typer.echo(text, nl=False)
     if has_errors(diags):
         raise typer.Exit(1)
     expired = [e for e in items if e.status == "expired"]
@@ -195,7 +203,7 @@ def codeowners(
 
     command = f"rolecat codeowners {catalog_prefix or '.'}"
     if output != DEFAULT_OUTPUT and output_prefix is not None:
-        command += f" --output {output_prefix}"
+        command += f" --out {output_prefix}"
     text = co.render(
         loaded, catalog_prefix=catalog_prefix, output_prefix=output_prefix, command=command, notes=notes
     )
