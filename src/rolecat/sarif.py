@@ -1,40 +1,86 @@
-"""SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, with file and line."""
+"""SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, with file and line.
+
+Every rule carries its words (``ruletext``): a one-line ``shortDescription``, a
+``fullDescription``, ``help`` (text and Markdown) and an absolute ``helpUri``.  Findings
+that are security problems (privilege escalation and its kin) carry GitHub's
+``security-severity`` and the ``security`` tag, so code scanning files them as security
+alerts.  Artifact URIs are relative to the repository (the git work tree holding the file,
+else the current folder), percent-encoded, never absolute paths.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .diagnostics import Diagnostic, Severity
+from .ruletext import REPOSITORY_URL, plain, rule_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
+# GitHub reads `security-severity` (0.0-10.0: >= 9 critical, >= 7 high, >= 4 medium) on a
+# rule and files its results as security alerts.  Only findings that widen who can do what
+# in AWS are security findings; style and syntax problems are not.
+SECURITY_SEVERITY: dict[str, str] = {
+    "I001": "8.8",  # the role can escalate its own privileges
+    "I002": "8.1",  # effectively administrator without admin: true
+    "I003": "7.5",  # the boundary does not protect itself: its holder can lift it
+    "I006": "7.0",  # MFA condition that an access key without MFA satisfies
+    "I005": "4.3",  # many permanent members of an admin role
+    "E102": "4.0",  # an escalation longer than the catalog allows
+}
 
-def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
-    summaries: dict[str, str] = {}
-    try:
-        from .iam.checks import CHECKS
 
-        for check in CHECKS:
-            summaries[check.code] = check.summary
-    except ImportError:  # pragma: no cover - the IAM checks ship with rolecat
-        pass
-    codes = sorted({d.code for d in diags})
-    return [
-        {
-            "id": code,
-            "shortDescription": {"text": summaries.get(code, code)},
-            "helpUri": f"docs/checks.md#{code.lower()}",
+def _rule(code: str) -> dict[str, Any]:
+    text = rule_text(code)
+    full = plain(text.description)
+    help_text = full + (f" Fix: {plain(text.fix)}" if text.fix else "") + f" See {text.url}"
+    help_md = text.description + (f"\n\n**Fix.** {text.fix}" if text.fix else "")
+    help_md += f"\n\n[Documentation]({text.url})"
+    rule: dict[str, Any] = {
+        "id": code,
+        "name": code,
+        "shortDescription": {"text": text.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_md},
+        "helpUri": text.url,
+    }
+    if code in SECURITY_SEVERITY:
+        rule["properties"] = {
+            "tags": ["security", "iam"],
+            "security-severity": SECURITY_SEVERITY[code],
+            "precision": "high",
         }
-        for code in codes
-    ]
+    return rule
+
+
+@cache
+def _repo_root(folder: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def artifact_uri(path: str, cwd: Path | None = None) -> str:
+    """``path`` as a relative URI reference: from the repository root when the file is in
+    a git work tree, else from ``cwd``; never absolute, always percent-encoded."""
+    here = (cwd or Path.cwd()).resolve()
+    absolute = (here / path).resolve()
+    root = _repo_root(absolute.parent) or here
+    relative = Path(os.path.relpath(absolute, root)).as_posix()
+    return quote(relative, safe="/-._~!$&'()*+,;=:@")
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
     from . import __version__
 
-    rules = _rules(diags)
+    rules = [_rule(code) for code in sorted({d.code for d in diags})]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
     for d in diags:
@@ -47,7 +93,12 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
         if d.location is not None:
             region = {"startLine": max(d.location.line, 1), "startColumn": max(d.location.col, 1)}
             result["locations"] = [
-                {"physicalLocation": {"artifactLocation": {"uri": d.location.path}, "region": region}}
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(d.location.path)},
+                        "region": region,
+                    }
+                }
             ]
         if d.accepted_reason is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": d.accepted_reason}]
@@ -61,7 +112,7 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
                     "driver": {
                         "name": "rolecat",
                         "version": __version__,
-                        "informationUri": "https://github.com/rolecat/rolecat",
+                        "informationUri": REPOSITORY_URL,
                         "rules": rules,
                     }
                 },

@@ -1,0 +1,162 @@
+"""SARIF output: valid against the SARIF 2.1.0 schema, with rule text GitHub shows and files
+security findings by, and artifact URIs relative to the repository."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jsonschema
+import pytest
+
+from rolecat.diagnostics import Diagnostic, Location, Severity
+from rolecat.iam.checks import CHECKS
+from rolecat.iam.grammar import CODES as GRAMMAR
+from rolecat.report import to_sarif
+from rolecat.ruletext import CORE, DOCS_URL, rule_text
+from rolecat.sarif import SECURITY_SEVERITY, artifact_uri, sarif_log
+from rolecat.workflow.escalations import CODES as ESCALATION
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+# The schema's "uri" format means an absolute URI (RFC 3986 "URI"); jsonschema checks it
+# only with an optional package, so the rule is spelled out here.
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("uri", raises=ValueError)
+def _absolute_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", parts.scheme)) and " " not in value
+
+
+@FORMATS.checks("uri-reference", raises=ValueError)
+def _uri_reference(value: object) -> bool:
+    # no spaces, backslashes or stray percent signs: what percent-encoding removes
+    return not isinstance(value, str) or not re.search(r"[\s\\]|%(?![0-9A-Fa-f]{2})", value)
+
+
+VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA, format_checker=FORMATS)
+ALL_CODES = sorted({*CORE, *(c.code for c in CHECKS), *GRAMMAR, *(code for code, _, _ in ESCALATION)})
+
+
+def assert_valid(log: dict[str, Any]) -> None:
+    errors = sorted(VALIDATOR.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+def rolecat(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rolecat", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_schema_rejects_what_github_rejects() -> None:
+    # The validator is live: a relative helpUri and a result without a message fail.
+    log = sarif_log([Diagnostic("I001", Severity.ERROR, "x", Location("a.yaml", 1, 1))])
+    log["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "docs/checks.md#i001"
+    del log["runs"][0]["results"][0]["message"]
+    assert len(list(VALIDATOR.iter_errors(log))) == 2
+
+
+def test_example_catalog_sarif_is_valid_and_marks_escalation_as_security() -> None:
+    proc = rolecat("validate", "catalog", "--format", "sarif", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    log = json.loads(proc.stdout)
+    assert_valid(log)
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert "I001" in rules  # AppDeployer's accepted escalation
+    assert rules["I001"]["properties"]["tags"][0] == "security"
+    assert float(rules["I001"]["properties"]["security-severity"]) >= 7.0
+    for result in log["runs"][0]["results"]:
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("catalog/")
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_every_rule_has_words_and_an_absolute_help_uri(code: str) -> None:
+    log = sarif_log([Diagnostic(code, Severity.WARNING, "message", Location("catalog/catalog.yaml", 3, 2))])
+    assert_valid(log)
+    (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["shortDescription"]["text"] not in ("", code)
+    assert "`" not in rule["shortDescription"]["text"] + rule["fullDescription"]["text"]
+    assert len(rule["fullDescription"]["text"]) >= len(rule["shortDescription"]["text"])
+    assert rule["help"]["text"] and rule["help"]["markdown"]
+    url = urlsplit(rule["helpUri"])
+    assert (url.scheme, url.netloc) == ("https", "github.com")
+    assert ("properties" in rule) == (code in SECURITY_SEVERITY)
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_help_uri_points_at_an_anchor_of_a_doc(code: str) -> None:
+    url = rule_text(code).url
+    assert url.startswith(DOCS_URL)
+    doc, _, anchor = url.removeprefix(DOCS_URL).partition("#")
+    text = (ROOT / "docs" / doc).read_text("utf-8")
+    headings = {
+        re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)
+    }
+    assert anchor in headings or f'id="{anchor}"' in text, f"{doc} has no anchor {anchor}"
+
+
+def test_core_rule_text_is_what_catalog_md_says() -> None:
+    documented: dict[str, str] = {}
+    section = None
+    for line in (ROOT / "docs" / "catalog.md").read_text("utf-8").splitlines():
+        if heading := re.match(r"^### .*\(`([A-Z])0xx`\)", line):
+            section = heading.group(1)
+        elif (
+            row := re.match(r"^\| `([A-Z][0-9]{3})` \| (?:error|warning|note)[^|]*\| (.*) \|$", line)
+        ) and section:
+            documented[row.group(1)] = row.group(2)
+    assert documented == CORE
+
+
+def test_security_severity_only_on_known_codes() -> None:
+    assert set(SECURITY_SEVERITY) <= set(ALL_CODES)
+    assert all(0.0 < float(v) <= 10.0 for v in SECURITY_SEVERITY.values())
+
+
+def test_artifact_uris_are_repository_relative_and_encoded(tmp_path: Path) -> None:
+    repo = tmp_path / "my repo"
+    catalog = repo / "iam" / "catalog"
+    shutil.copytree(ROOT / "catalog", catalog)
+    (repo / ".git").mkdir()
+    bad = catalog / "roles" / "prod" / "Bad #1%.yaml"
+    bad.write_text("name: Bad\nkind: human\n  accounts: [prod]\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = rolecat("validate", str(catalog), "--format", "sarif", cwd=elsewhere)  # absolute CATALOG
+    assert proc.returncode == 1, proc.stderr
+    log = json.loads(proc.stdout)
+    assert_valid(log)
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in log["runs"][0]["results"]
+        for loc in result.get("locations", [])
+    ]
+    assert "iam/catalog/roles/prod/Bad%20%231%25.yaml" in uris
+    for uri in uris:
+        assert not uri.startswith("/") and ":" not in uri.split("/")[0], uri
+        assert str(tmp_path) not in unquote(uri)
+        assert (repo / unquote(uri)).is_file()
+
+
+def test_artifact_uri_outside_any_repository_is_relative_to_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "cat").mkdir()
+    assert artifact_uri("cat/users.yaml", cwd=tmp_path) == "cat/users.yaml"
+    assert artifact_uri(str(tmp_path / "cat" / "a b.yaml"), cwd=tmp_path) == "cat/a%20b.yaml"
+
+
+def test_to_sarif_is_json_text() -> None:
+    text = to_sarif([Diagnostic("L002", Severity.ERROR, "bad", Location("c/users.yaml", 2, 3))])
+    assert text.endswith("\n")
+    assert_valid(json.loads(text))
