@@ -120,7 +120,7 @@ def write_if_changed(path: Path, text: str) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600 if mode is None else mode)
+        Path(tmp).chmod(0o600 if mode is None else mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
