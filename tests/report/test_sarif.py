@@ -16,11 +16,11 @@ import jsonschema
 import pytest
 
 from rolecat.diagnostics import Diagnostic, Location, Severity
-from rolecat.iam.checks import CHECKS
-from rolecat.iam.grammar import CODES as GRAMMAR
-from rolecat.report import to_sarif
-from rolecat.ruletext import CORE, DOCS_URL, rule_text
-from rolecat.sarif import SECURITY_SEVERITY, artifact_uri, sarif_log
+from rolecat.report.printer import to_sarif
+from rolecat.report.ruletext import CORE, DOCS_URL, rule_text
+from rolecat.report.sarif import SECURITY_SEVERITY, artifact_uri, sarif_log
+from rolecat.rules.grammar import CODES as GRAMMAR
+from rolecat.rules.iam import CHECKS
 from rolecat.workflow.escalations import CODES as ESCALATION
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .diagnostics import Diagnostic, Severity
-from .ruletext import REPOSITORY_URL, plain, rule_text
+from rolecat.diagnostics import Diagnostic, Severity
+from rolecat.report.ruletext import REPOSITORY_URL, plain, rule_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
@@ -78,7 +78,7 @@ def artifact_uri(path: str, cwd: Path | None = None) -> str:
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
-    from . import __version__
+    from rolecat import __version__
 
     rules = [_rule(code) for code in sorted({d.code for d in diags})]
     index = {r["id"]: i for i, r in enumerate(rules)}

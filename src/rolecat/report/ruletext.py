@@ -116,17 +116,17 @@ def rule_text(code: str) -> RuleText:
     if code in CORE:
         text = CORE[code]
         return RuleText(code, plain(_first_sentence(text)), text, None, doc_url(code))
-    from .iam.checks import CHECKS
+    from rolecat.rules.iam import CHECKS
 
     for check in CHECKS:
         if check.code == code:
             return RuleText(code, _capital(check.summary), check.rationale, check.fix, doc_url(code))
-    from .iam.grammar import CODES as GRAMMAR
+    from rolecat.rules.grammar import CODES as GRAMMAR
 
     if code in GRAMMAR:
         summary = GRAMMAR[code]
         return RuleText(code, _capital(summary), f"{_capital(summary)}.", None, doc_url(code))
-    from .workflow.escalations import CODES as ESCALATION
+    from rolecat.workflow.escalations import CODES as ESCALATION
 
     for known, _severity, summary in ESCALATION:
         if known == code:
@@ -140,7 +140,7 @@ def doc_url(code: str) -> str:
     if code in CORE or letter in _CORE_SECTIONS:
         return f"{DOCS_URL}catalog.md#{_CORE_SECTIONS.get(letter, 'diagnostics')}"
     if letter == "I":
-        from .iam.checks import CHECKS
+        from rolecat.rules.iam import CHECKS
 
         for check in CHECKS:
             if check.code == code:
