@@ -126,3 +126,11 @@ def test_role_name_with_a_space(tmp_path: Path) -> None:
     )
     assert "hint: it has a space; a valid example: ProdEngineer" in proc.stderr
     assert "{1,64}" not in proc.stderr
+
+
+def test_broken_users_yaml_reports_no_c012_cascade(tmp_path: Path) -> None:
+    # docs/catalog.md: a users.yaml that fails its schema gives no C012 for the members
+    proc = validate(tmp_path, ("users.yaml", r"^users:", "userz:"))
+    assert proc.returncode == 1
+    assert "users.yaml:7:1: error S003: missing required key 'users'" in proc.stderr
+    assert "C012" not in proc.stderr
