@@ -11,6 +11,7 @@ else the current folder), percent-encoded, never absolute paths.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,12 @@ SECURITY_SEVERITY: dict[str, str] = {
 }
 
 
+def _pascal(summary: str) -> str:
+    """SARIF's rule ``name``: an identifier made of the summary's words (PrivilegeEscalation)."""
+    words = re.findall(r"[A-Za-z0-9]+", summary)
+    return "".join(w[:1].upper() + w[1:] for w in words[:8])
+
+
 def _rule(code: str) -> dict[str, Any]:
     text = rule_text(code)
     full = plain(text.description)
@@ -44,7 +51,7 @@ def _rule(code: str) -> dict[str, Any]:
     help_md += f"\n\n[Documentation]({text.url})"
     rule: dict[str, Any] = {
         "id": code,
-        "name": code,
+        "name": _pascal(text.summary) or code,
         "shortDescription": {"text": text.summary},
         "fullDescription": {"text": full},
         "help": {"text": help_text, "markdown": help_md},
