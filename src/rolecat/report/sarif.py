@@ -57,12 +57,18 @@ def _rule(code: str) -> dict[str, Any]:
         "help": {"text": help_text, "markdown": help_md},
         "helpUri": text.url,
     }
+    from rolecat.rules.registry import BY_CODE
+
+    registered = BY_CODE.get(code)
+    properties: dict[str, Any] = {}
+    if registered is not None:
+        rule["defaultConfiguration"] = {"level": _LEVEL[registered.severity]}
+        properties.update(stage=registered.stage, acceptable=registered.acceptable)
     if code in SECURITY_SEVERITY:
-        rule["properties"] = {
-            "tags": ["security", "iam"],
-            "security-severity": SECURITY_SEVERITY[code],
-            "precision": "high",
-        }
+        properties.update(tags=["security", "iam"], precision="high")
+        properties["security-severity"] = SECURITY_SEVERITY[code]
+    if properties:
+        rule["properties"] = properties
     return rule
 
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand
 
+from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext
 
@@ -74,17 +76,15 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 def _check_catalog_arg(path: Path) -> None:
     if not path.exists():
-        _fail(f"error: catalog folder {path} does not exist", 2)
+        _fail(f"error: catalog folder {path} does not exist", EXIT_USAGE)
     if not path.is_dir():
-        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", 2)
+        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
 
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
-    from ..diagnostics import sort_diagnostics
+    from ..report.printer import emit
 
-    for diag in sort_diagnostics(diags):
-        if diag.accepted_reason is None:  # accepted findings belong to `rolecat validate`
-            typer.echo(diag.format_text(), err=True)
+    emit(diags)
 
 
 def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Diagnostic]]:
@@ -101,7 +101,7 @@ def _load_or_exit(path: Path, now: dt.datetime | None) -> Catalog:
     catalog, diags = _load(path, now)
     _print_diagnostics(diags)
     if catalog is None or has_errors(diags):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     return catalog
 
 
@@ -140,7 +140,7 @@ def escalations(
         diags = [*diags, *esc.check_escalations(loaded, instant)]
     _print_diagnostics(diags)
     if loaded is None:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     items = esc.escalations(loaded, instant)
     shown = esc.ending_within(items, within, instant) if within is not None else items
     if within is None:
@@ -153,13 +153,13 @@ def escalations(
     text = esc.to_json(shown) if output_format is Format.json else esc.to_text(shown, empty)
     typer.echo(text, nl=False)
     if has_errors(diags):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     expired = [e for e in items if e.status == "expired"]
     if fail_on_expired and expired:
         _fail(
             f"{len(expired)} expired escalation(s) remain: remove them from the role files "
             "(AWS already refuses them; the catalog should say so too)",
-            1,
+            EXIT_FINDINGS,
         )
 
 
@@ -215,12 +215,12 @@ def codeowners(
         try:
             current = check.read_text(encoding="utf-8") if check.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"error: cannot read {check}: {exc}", 2)
+            _fail(f"error: cannot read {check}: {exc}", EXIT_USAGE)
         if current == text:
             typer.echo(f"{check} is up to date", err=True)
             return
         typer.echo(co.unified_diff(current, text, str(check)), nl=False)
-        _fail(f"{check} is stale: run `{command} --write {check}`", 1)
+        _fail(f"{check} is stale: run `{command} --write {check}`", EXIT_FINDINGS)
     if write is not None:
         if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
             typer.echo(f"{write} is up to date", err=True)
@@ -276,7 +276,7 @@ def profiles(
     try:
         found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
     except prof.UnknownUserError as exc:
-        _fail(f"error: {exc}", 1)
+        _fail(f"error: {exc}", EXIT_FINDINGS)
     command = f"rolecat profiles --user {user}"
     text = prof.render(loaded, user, found, instant, command)
     if write is None:
@@ -301,12 +301,12 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         old = path.read_bytes().decode("utf-8") if path.exists() else ""  # CRLF kept as it is
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"error: cannot read {path}: {exc}", 2)
+        _fail(f"error: cannot read {path}: {exc}", EXIT_USAGE)
     try:
         kept = mb.lines_outside(old)
         spliced = mb.splice(old, text)
     except mb.BlockError as exc:
-        _fail(f"error: {path}: {exc}; nothing written", 1)
+        _fail(f"error: {path}: {exc}; nothing written", EXIT_FINDINGS)
     header = re.compile(r"\s*\[\s*profile\s+(.+?)\s*\]\s*")
     ours = set(names)
     clashes = [
@@ -319,12 +319,12 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
             "error: these profiles are already defined outside rolecat's block, and a profile "
             "defined twice breaks the file (botocore's ConfigParseError); remove them, then run "
             "this again; nothing written:\n  " + "\n  ".join(clashes),
-            1,
+            EXIT_FINDINGS,
         )
     try:
         written = mb.write_if_changed(path, spliced.text)
     except OSError as exc:
-        _fail(f"error: cannot write {path}: {exc}", 2)
+        _fail(f"error: cannot write {path}: {exc}", EXIT_USAGE)
     if not written:
         typer.echo(f"{path} is up to date", err=True)
     else:
@@ -370,7 +370,7 @@ def plan(
     _check_catalog_arg(catalog)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
+        _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
@@ -378,15 +378,15 @@ def plan(
     try:
         planned = tfplan.steps(loaded, output, account) if loaded is not None else []
     except tfplan.UnknownAccountError as exc:
-        _fail(f"error: {exc}", 2)
+        _fail(f"error: {exc}", EXIT_USAGE)
 
     ok, diags = compile_catalog(catalog, output, when)
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
-        _fail("error: compile failed; nothing planned", 1)
+        _fail("error: compile failed; nothing planned", EXIT_FINDINGS)
     code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
     if code:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
