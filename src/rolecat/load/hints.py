@@ -84,6 +84,14 @@ def yaml_error(
             line + 1,
             col + 1,
         )
+    if "nesting depth" in problem:
+        return YamlHint(
+            raw,
+            "a catalog file needs a few levels of nesting only; look for brackets or indentation "
+            "that never close",
+            line + 1,
+            col + 1,
+        )
     if problem.startswith("found unexpected end of stream") and context and "quoted scalar" in context:
         opened = (context_line or 0) + 1
         return YamlHint(
@@ -226,7 +234,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
 }
 
 _CHAR_CLASS = re.compile(r"\^\[((?:\\.|[^\]])+)\](?:\{\d+(?:,\d*)?\}|[+*])\$")
-_NAMES = {" ": "a space", "/": "a slash", "\t": "a tab", "_": "an underscore", ".": "a dot"}
+_NAMES = {" ": "a space", "/": "a slash", "\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
 
 
 def _offending(pattern: str, value: str) -> list[str]:
