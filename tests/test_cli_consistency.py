@@ -41,9 +41,11 @@ def test_help_shows_no_type_on_flags_and_out_is_one_option(command: str) -> None
 
 def test_scopedown_role_is_marked_required_and_enforced() -> None:
     text = rolecat("scopedown", "--help").stdout
-    assert re.search(r"--role <str>\s+Role name in the catalog\.\s+\[required\]", text)
+    assert re.search(
+        r"--role NAME\s+Role name in the catalog\.\s+\[required, except with\s+--opted-in\]", text
+    ), text
     proc = rolecat("scopedown", "--emit-athena-sql")
-    assert proc.returncode == 2 and "Missing option '--role'" in proc.stderr
+    assert proc.returncode == 2 and "--role is required" in proc.stderr
 
 
 def test_make_help_expands_variables() -> None:
