@@ -220,11 +220,19 @@ def run_doc(path: Path, tmp: Path) -> tuple[list[str], list[str], int]:
     skipped: list[str] = []
     ran = 0
     pwd_file = tmp / "pwd"
+    unmade: set[str] = set()  # files that a skipped command would have written
     for command in commands(path):
         where = f"{command.doc}:{command.line}: $ {command.text}"
         reason = skip_reason(command.text)
+        if reason is None:
+            needs = sorted(
+                f for f in unmade if re.search(rf"(?<![\w./-]){re.escape(f)}(?![\w.-])", command.text)
+            )
+            if needs:
+                reason = f"needs {', '.join(needs)}, which a skipped command writes"
         if reason is not None:
             skipped.append(f"{where} ({reason})")
+            unmade.update(re.findall(r">>?\s*([\w./-]+)", command.text))
             if command.text.startswith("git clone"):
                 words = shlex.split(command.text, comments=True)
                 name = words[-1] if len(words) > 3 else "rolecat"
@@ -323,3 +331,15 @@ def test_escalations_in_doc_snippets_do_not_expire_when_copied() -> None:
                 found.append(value)
                 assert parse_instant(value) > horizon, f"{path.name}: until: {value} expires soon"
     assert found
+
+
+def test_a_command_reading_what_a_skipped_command_writes_is_skipped(tmp_path: Path) -> None:
+    doc = tmp_path / "adopt.md"
+    doc.write_text(
+        "```console\n$ aws iam get-account-authorization-details > prod.json\n"
+        "$ rolecat drift prod=prod.json\n$ rolecat validate catalog\n```\n",
+        encoding="utf-8",
+    )
+    failures, skipped, ran = run_doc(doc, tmp_path)
+    assert failures == [] and ran == 1
+    assert "needs prod.json, which a skipped command writes" in skipped[1]

@@ -227,6 +227,20 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "a service principal ending in .amazonaws.com",
         "lambda.amazonaws.com",
     ),
+    "^(policies|boundaries)/[A-Za-z0-9_+=,.@-]{1,128}$": (
+        "policies/NAME or boundaries/NAME, NAME being 1 to 128 letters, digits and _+=,.@-",
+        "policies/prod-engineer",
+    ),
+    "^[A-Za-z0-9_+=,.@-]{1,128}$": ("an IAM policy name: 1 to 128 letters, digits and _+=,.@-", "prod-engineer"),
+    "^[A-Za-z0-9_+=,.@:/-]+$": (
+        "an IAM name, path or ARN: letters, digits and _+=,.@:/- (no spaces)",
+        "arn:aws:iam::123456789012:policy/prod-engineer",
+    ),
+    "^[\\u0020-\\u007e\\u00a1-\\u00ff]*$": (
+        "printable ASCII and Latin-1 characters only (no line breaks, tabs or emoji)",
+        "Read-only access for auditors",
+    ),
+    "^[a-z0-9-]{1,64}$": ("1 to 64 lowercase letters, digits and hyphens", "prod-eu"),
     "^[A-Za-z0-9._+=:/-]+@[A-Za-z0-9.-]+$": (
         "an email address of characters AWS allows in tag values",
         "alice@example.com",
