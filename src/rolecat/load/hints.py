@@ -231,7 +231,10 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "policies/NAME or boundaries/NAME, NAME being 1 to 128 letters, digits and _+=,.@-",
         "policies/prod-engineer",
     ),
-    "^[A-Za-z0-9_+=,.@-]{1,128}$": ("an IAM policy name: 1 to 128 letters, digits and _+=,.@-", "prod-engineer"),
+    "^[A-Za-z0-9_+=,.@-]{1,128}$": (
+        "an IAM policy name: 1 to 128 letters, digits and _+=,.@-",
+        "prod-engineer",
+    ),
     "^[A-Za-z0-9_+=,.@:/-]+$": (
         "an IAM name, path or ARN: letters, digits and _+=,.@:/- (no spaces)",
         "arn:aws:iam::123456789012:policy/prod-engineer",
