@@ -232,7 +232,7 @@ def run_doc(path: Path, tmp: Path) -> tuple[list[str], list[str], int]:
                 reason = f"needs {', '.join(needs)}, which a skipped command writes"
         if reason is not None:
             skipped.append(f"{where} ({reason})")
-            unmade.update(re.findall(r">>?\s*([\w./-]+)", command.text))
+            unmade.update(re.findall(r"(?:^|\s)\d?>>?\s*([\w./-]+)", command.text))
             if command.text.startswith("git clone"):
                 words = shlex.split(command.text, comments=True)
                 name = words[-1] if len(words) > 3 else "rolecat"
@@ -336,10 +336,11 @@ def test_escalations_in_doc_snippets_do_not_expire_when_copied() -> None:
 def test_a_command_reading_what_a_skipped_command_writes_is_skipped(tmp_path: Path) -> None:
     doc = tmp_path / "adopt.md"
     doc.write_text(
-        "```console\n$ aws iam get-account-authorization-details > prod.json\n"
+        "```console\n$ git clone <repository-url> rolecat\n$ cd rolecat\n"
+        "$ aws iam get-account-authorization-details > prod.json\n"
         "$ rolecat drift prod=prod.json\n$ rolecat validate catalog\n```\n",
         encoding="utf-8",
     )
     failures, skipped, ran = run_doc(doc, tmp_path)
-    assert failures == [] and ran == 1
-    assert "needs prod.json, which a skipped command writes" in skipped[1]
+    assert failures == [] and ran == 2  # cd rolecat: the <placeholder> is not a redirect
+    assert "needs prod.json, which a skipped command writes" in skipped[2]
