@@ -143,15 +143,17 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from rolecat.targets.terraform.write import diff_output
+            from rolecat.targets.terraform.write import check_output
 
             _, diags, files = render_catalog(catalog, when)
-            _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
+                _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)
-            diff = diff_output(files, out)
+            diff, problems = check_output(files, out)
+            _emit([*diags, *problems], Format.text, to_stdout=False)
             if diff:
                 sys.stdout.write(diff)
+            if diff or has_errors(problems):
                 typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)
                 raise typer.Exit(EXIT_FINDINGS)
             typer.echo(f"{out} is up to date", err=True)

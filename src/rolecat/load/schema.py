@@ -129,6 +129,8 @@ def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     validator = _validator(name)
     out: list[Diagnostic] = []
     for err in validator.iter_errors(doc.data):
+        if tuple(err.absolute_path) in doc.refused:
+            continue  # the loader already reported this value (L014) and left None in its place
         out.extend(_convert(err, doc, name))
     return out
 
@@ -200,6 +202,18 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         pattern = str(err.validator_value)
         if pattern.endswith("\\Z"):  # show the schema's own (ECMA-262) spelling
             pattern = pattern[:-2] + "$"
+        if pattern.startswith("^[^\\u0000-\\u001f"):  # free text: no control characters
+            from rolecat.report.escape import printable
+
+            return [
+                error(
+                    "S005",
+                    f"{where}: '{printable(str(err.instance))}' contains a control or invisible formatting "
+                    "character (a newline, tab, escape, bidirectional override, ...)",
+                    loc,
+                    "write it on one line in plain text; it is printed into reports, INI files and terminals",
+                )
+            ]
         words, hint = pattern_hint(pattern, err.instance)
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
@@ -236,22 +250,24 @@ class Validated:
 def validate_sources(src: Sources) -> Validated:
     """The schema stage: every loaded document against its schema."""
     out = Validated()
+    # A document with a value the loader refused (L014, L004: reported, None in its place)
+    # is not valid even when nothing else is wrong with it.
     if src.catalog is not None:
         found = validate(src.catalog, "catalog")
         out.diagnostics.extend(found)
-        out.catalog = src.catalog if not found else None
+        out.catalog = src.catalog if not found and not src.catalog.refused else None
     if src.users is not None:
         found = validate(src.users, "users")
         out.diagnostics.extend(found)
-        out.users = src.users if not found else None
+        out.users = src.users if not found and not src.users.refused else None
     if src.imports is not None:
         found = validate(src.imports, "imports")
         out.diagnostics.extend(found)
-        out.imports = src.imports if not found else None
+        out.imports = src.imports if not found and not src.imports.refused else None
     for doc in src.roles:
         found = validate(doc, "role")
         out.diagnostics.extend(found)
-        if not found:
+        if not found and not doc.refused:
             out.roles.append(doc)
     out.all_roles_valid = len(out.roles) == len(src.roles) and not src.roles_unloaded
     return out
