@@ -79,7 +79,9 @@ def ratio(times: list[float], floors: list[float]) -> float:
 
 def line(label: str, times: list[float], floors: list[float], target: float | None) -> str:
     r = ratio(times, floors)
-    verdict = "" if target is None else (f"  (target <= {target:g}: " + ("met)" if r <= target else "NOT met)"))
+    verdict = (
+        "" if target is None else (f"  (target <= {target:g}: " + ("met)" if r <= target else "NOT met)"))
+    )
     return f"  {label:<26} {r:6.2f}x floor   median {statistics.median(times):6.2f} s{verdict}"
 
 
@@ -134,7 +136,9 @@ def bench_startup(runs: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100,1000,10000"))
     args = parser.parse_args()

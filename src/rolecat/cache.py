@@ -111,7 +111,7 @@ def _write(path: Path, key_digest: bytes, body: bytes) -> None:
                 f.write(b"%s %s %s\n%s" % (MAGIC, key_digest, _digest(body), body))
             os.replace(tmp, path)
         except BaseException:
-            os.unlink(tmp)
+            Path(tmp).unlink()
             raise
     except OSError:
         return  # a cache that cannot be written only costs the next run the rebuild

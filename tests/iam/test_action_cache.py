@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import orjson
@@ -89,7 +88,7 @@ def test_a_hostile_entry_with_a_valid_digest_is_refused(
 
 def test_a_folder_others_may_write_is_not_used(cache_dir: Path, scanned: ActionDB) -> None:
     cache_dir.mkdir(mode=0o777)
-    os.chmod(cache_dir, 0o777)
+    cache_dir.chmod(0o777)
     _same(_fresh(), scanned)
     assert not any(cache_dir.iterdir())
 

