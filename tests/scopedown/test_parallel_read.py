@@ -62,7 +62,7 @@ def test_scopedown_scan_is_the_same_on_several_cores(
         assert workers_for(len(files)) == int(setting)
         seen: list[tuple[str, int]] = []
         scanner = Scanner(ROLE_ARN, db)
-        scanner.scan_files(files, lambda p, n: seen.append((p.name, n)))
+        scanner.scan_files(files, lambda p, n, seen=seen: seen.append((p.name, n)))
         results.append((scanner.result, seen))
     (serial, serial_seen), (parallel, parallel_seen) = results
     assert parallel == serial
