@@ -19,6 +19,9 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.targets.terraform.render import RenderedFile
@@ -57,13 +60,22 @@ def _write_durable(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _load_json(path: Path) -> Any:
+    """orjson (a previous manifest is megabytes); the standard library, and its error
+    message, for any text orjson refuses."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        return json.loads(path.read_text("utf-8"))
+
+
 def read_previous(out: Path) -> tuple[Previous | None, list[Diagnostic]]:
     """What the last compile generated in OUT, from its manifest."""
     path = out / MANIFEST
     if not path.is_file():
         return None, []
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = _load_json(path)
         files = frozenset(f["path"] for f in data["files"])
         accounts = frozenset(a["folder"] for a in data["accounts"].values())
     except (OSError, ValueError, KeyError, TypeError) as exc:
