@@ -1,6 +1,6 @@
 """Write rolecat/load/validators/<name>.py: fastjsonschema's code for each catalog schema.
 
-Run after changing a schema in src/rolecat/schemas/ (tests/core/test_validators.py fails
+Run `make validators` after changing a schema in src/rolecat/schemas/ (tests/core/test_validators.py fails
 until then; rolecat itself compiles a schema whose generated validator is out of date).
 """
 

@@ -18,7 +18,7 @@ GEN = runpy.run_path(str(ROOT / "scripts" / "gen-validators.py"))
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_generated_validator_is_current(name: str) -> None:
     shipped = (ROOT / "src" / "rolecat" / "load" / "validators" / f"{name}.py").read_text()
-    assert shipped == GEN["generated"](name), "run: python scripts/gen-validators.py"
+    assert shipped == GEN["generated"](name), "run: make validators"
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
