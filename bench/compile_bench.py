@@ -78,12 +78,16 @@ def ratio(times: list[float], floors: list[float]) -> float:
     return statistics.median(t / f for t, f in zip(times, floors, strict=True))
 
 
-def line(label: str, times: list[float], floors: list[float], target: float | None) -> str:
-    r = ratio(times, floors)
+def line(label: str, runs: list[Run], floors: list[Run], target: float | None) -> str:
+    r = ratio([x.seconds for x in runs], [f.seconds for f in floors])
+    cpu = ratio([x.cpu for x in runs], [f.cpu for f in floors])
     verdict = (
         "" if target is None else (f"  (target <= {target:g}: " + ("met)" if r <= target else "NOT met)"))
     )
-    return f"  {label:<26} {r:6.2f}x floor   median {statistics.median(times):6.2f} s{verdict}"
+    return (
+        f"  {label:<26} {r:6.2f}x floor   median {statistics.median(x.seconds for x in runs):6.2f} s"
+        f"   CPU {cpu:5.2f}x{verdict}"
+    )
 
 
 def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int]:
