@@ -19,6 +19,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from rolecat.diagnostics import Diagnostic, Location, error, warning
 from rolecat.targets.outdir import journal, layout
@@ -37,6 +40,15 @@ LIST_LIMIT = 20
 class Previous:
     files: frozenset[str]
     accounts: frozenset[str]
+
+
+def _loads(raw: bytes) -> Any:
+    """JSON of the previous manifest: orjson for speed (a 10k-role manifest is large); text it
+    refuses goes through the standard library, whose error message the diagnostic quotes."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
 
 
 def _loc(display: str, rel: str | None = None) -> Location:
@@ -79,7 +91,7 @@ def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Di
     if raw is None:
         return None, []
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = _loads(raw)
         paths, folders = _manifest_entries(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
