@@ -192,9 +192,20 @@ class _Builder:
                 key_prefix=b.get("key_prefix", ""),
                 role_arn=b.get("role_arn"),
             )
+        from .tfconstraint import DEFAULT_AWS_PROVIDER_VERSION, DEFAULT_REQUIRED_VERSION, problem
+
+        for key in ("required_version", "aws_provider_version"):
+            why = problem(tf[key]) if key in tf else None
+            if why:
+                self.err(
+                    "C024",
+                    f"terraform.{key} is not a Terraform version constraint: {why}",
+                    doc.locate(("terraform", key)),
+                    'write e.g. ">= 1.10.0" or ">= 5.70, < 6.0"',
+                )
         terraform = TerraformSettings(
-            required_version=tf.get("required_version", ">= 1.10.0"),
-            aws_provider_version=tf.get("aws_provider_version", ">= 5.70"),
+            required_version=tf.get("required_version", DEFAULT_REQUIRED_VERSION),
+            aws_provider_version=tf.get("aws_provider_version", DEFAULT_AWS_PROVIDER_VERSION),
             deploy_role=tf.get("deploy_role"),
             backend=backend,
         )

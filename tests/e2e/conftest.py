@@ -22,6 +22,7 @@ from e2e_harness import Deployment, Emulator, Terraform, find_mirror, find_terra
 REQUIRED_ENV = "ROLECAT_E2E_REQUIRED"
 HERE = Path(__file__).parent
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).parent == HERE:
@@ -47,7 +48,9 @@ def _missing() -> str | None:
     if find_terraform() is None:
         return "terraform is not on PATH"
     if find_mirror() is None:
-        return "no provider mirror holding registry.terraform.io/hashicorp/aws was found (set ROLECAT_TF_MIRROR)"
+        return (
+            "no provider mirror holding registry.terraform.io/hashicorp/aws was found (set ROLECAT_TF_MIRROR)"
+        )
     for mod in ("moto", "boto3", "flask", "werkzeug"):
         if importlib.util.find_spec(mod) is None:
             return f"{mod} is not installed (pip install -e '.[dev]' installs moto[server] and boto3)"
@@ -87,7 +90,11 @@ def emulator_server(tf: Terraform, tmp_path_factory: pytest.TempPathFactory) -> 
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     with log.open("w") as err:
         proc = subprocess.Popen(
-            [sys.executable, str(HERE / "emulator.py")], stdout=subprocess.PIPE, stderr=err, text=True, env=env
+            [sys.executable, str(HERE / "emulator.py")],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=env,
         )
         try:
             assert proc.stdout is not None

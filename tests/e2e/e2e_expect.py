@@ -75,7 +75,9 @@ def expected(catalog: Path) -> dict[str, AccountState]:
         policies = {f"policy-{p}" for r in here for p in r.get("policies", [])}
         policies |= {f"boundary-{r['boundary']}" for r in here if r.get("boundary")}
         policies |= {
-            f"boundary-{r['delegated_role_creation']['boundary']}" for r in here if r.get("delegated_role_creation")
+            f"boundary-{r['delegated_role_creation']['boundary']}"
+            for r in here
+            if r.get("delegated_role_creation")
         }
         role_states = {}
         for r in here:
@@ -88,7 +90,9 @@ def expected(catalog: Path) -> dict[str, AccountState]:
             role_states[r["name"]] = RoleState(
                 path=defaults.get("service_role_path" if service else "role_path", "/"),
                 description=r.get("description", ""),
-                max_session_duration=int(r.get("max_session_duration", defaults.get("max_session_duration", 3600))),
+                max_session_duration=int(
+                    r.get("max_session_duration", defaults.get("max_session_duration", 3600))
+                ),
                 boundary=f"arn:aws:iam::{aid}:policy/boundary-{boundary}" if boundary else None,
                 attached=frozenset(attached),
                 inline=frozenset({DELEGATED_INLINE} if r.get("delegated_role_creation") else ()),
@@ -138,7 +142,8 @@ def actual(iam: Any, *, identity: bool) -> AccountState:
             full = iam.get_role(RoleName=r["RoleName"])["Role"]
             aws, services, temporary = _principals(_doc(full["AssumeRolePolicyDocument"]))
             attached = {
-                a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]
+                a["PolicyArn"]
+                for a in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]
             }
             inline = set(iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"])
             roles[r["RoleName"]] = RoleState(
@@ -177,9 +182,19 @@ def compare(account: str, want: AccountState, got: AccountState) -> list[str]:
         problems.append(f"{account}: roles {sorted(got.roles)} != expected {sorted(want.roles)}")
     for name in sorted(set(want.roles) & set(got.roles)):
         w, g = want.roles[name], got.roles[name]
-        for attr in ("path", "description", "max_session_duration", "boundary", "attached", "inline", "members"):
+        for attr in (
+            "path",
+            "description",
+            "max_session_duration",
+            "boundary",
+            "attached",
+            "inline",
+            "members",
+        ):
             if getattr(w, attr) != getattr(g, attr):
-                problems.append(f"{account}: role {name} {attr}: {getattr(g, attr)!r} != {getattr(w, attr)!r}")
+                problems.append(
+                    f"{account}: role {name} {attr}: {getattr(g, attr)!r} != {getattr(w, attr)!r}"
+                )
         if w.services != g.services:
             problems.append(f"{account}: role {name} services: {sorted(g.services)} != {sorted(w.services)}")
         if dict(w.temporary) != dict(g.temporary):
@@ -189,7 +204,9 @@ def compare(account: str, want: AccountState, got: AccountState) -> list[str]:
             problems.append(f"{account}: role {name} tags lack {missing} (have {g.tags})")
     if want.policies != got.policies:
         problems.append(f"{account}: policies {sorted(got.policies)} != expected {sorted(want.policies)}")
-    if want.users != {u: {k: v for k, v in t.items() if k in want.users.get(u, {})} for u, t in got.users.items()}:
+    if want.users != {
+        u: {k: v for k, v in t.items() if k in want.users.get(u, {})} for u, t in got.users.items()
+    }:
         problems.append(f"{account}: users {got.users} != expected {want.users}")
     if want.groups != got.groups:
         problems.append(f"{account}: groups {got.groups} != expected {want.groups}")

@@ -37,6 +37,7 @@ MIRROR_CANDIDATES = (
 SEARCH_ROOTS = ("/opt", "/usr/local/share", "/usr/share", "~")
 OVERRIDE = "zz_e2e_override.tf"
 STATE = "e2e.tfstate"
+LOCK = ".terraform.lock.hcl"
 
 
 def find_terraform() -> str | None:
@@ -63,7 +64,9 @@ def find_mirror() -> Path | None:
     for root in SEARCH_ROOTS:
         base = Path(root).expanduser()
         for depth in range(4):
-            pattern = "/".join(["*"] * depth + ["registry.terraform.io"]) if depth else "registry.terraform.io"
+            pattern = (
+                "/".join(["*"] * depth + ["registry.terraform.io"]) if depth else "registry.terraform.io"
+            )
             for hit in base.glob(pattern):
                 if _has_aws(hit.parent):
                     return hit.parent
@@ -175,7 +178,7 @@ class Change:
     @property
     def kind(self) -> str:
         a = self.actions
-        if a == ("no-op",) or a == ("read",):
+        if a in (("no-op",), ("read",)):
             return "no-op"
         if a == ("create",):
             return "create"
@@ -190,7 +193,9 @@ def changes_of(plan_json: Mapping[str, Any]) -> dict[str, Change]:
     out: dict[str, Change] = {}
     for rc in plan_json.get("resource_changes", []):
         ch = rc["change"]
-        c = Change(rc["address"], rc["type"], rc["name"], tuple(ch["actions"]), ch.get("before"), ch.get("after"))
+        c = Change(
+            rc["address"], rc["type"], rc["name"], tuple(ch["actions"]), ch.get("before"), ch.get("after")
+        )
         if c.kind != "no-op":
             out[c.address] = c
     return out
@@ -237,9 +242,11 @@ class Deployment:
         for name in self.accounts():
             src, dst = self.out / name, self.work / name
             dst.mkdir(parents=True, exist_ok=True)
-            want = {p.name for p in src.iterdir() if p.is_file()}
+            # The .tf files, and the lock file when the compiled folder has one (a committed
+            # lock); otherwise init makes one in the work folder, which stays.
+            want = {p.name for p in src.glob("*.tf")} | {p.name for p in src.glob(LOCK)}
             have = {p.name for p in dst.glob("*.tf") if p.name != OVERRIDE}
-            have |= {p.name for p in dst.glob(".terraform.lock.hcl")}
+            have |= {p.name for p in dst.glob(LOCK) if LOCK in want}
             differs = want != have or any(not filecmp.cmp(src / f, dst / f, shallow=False) for f in want)
             for f in have - want:
                 (dst / f).unlink()
@@ -289,10 +296,10 @@ class Deployment:
         )
         assert proc.returncode == 0, f"second plan of {account} is not empty:\n{proc.stdout[-6000:]}"
 
-    def step(self, accounts: Iterable[str] | None = None) -> dict[str, dict[str, Change]]:
-        """Plan every changed account (identity first), apply the saved plan, check convergence."""
-        changed = self.sync()
-        todo = changed if accounts is None else [a for a in changed if a in set(accounts)]
+    def step(self, accounts: Iterable[str]) -> dict[str, dict[str, Change]]:
+        """Plan each account (in the order given: identity first), apply the saved plan,
+        check convergence; the planned changes by account."""
+        todo = list(accounts)
         result: dict[str, dict[str, Change]] = {}
         for account in todo:
             if account not in self.inited:
@@ -321,9 +328,9 @@ class Emulator:
         sts = boto3.client(
             "sts", aws_access_key_id="AKIAE2ETESTREADER000", aws_secret_access_key="x", **common
         )
-        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="e2e-check")[
-            "Credentials"
-        ]
+        creds = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="e2e-check"
+        )["Credentials"]
         iam = boto3.client(
             "iam",
             aws_access_key_id=creds["AccessKeyId"],
