@@ -20,12 +20,17 @@ def deploy_and_check(
     d = deployment(out)
     accounts = d.accounts()
     assert d.sync() == accounts
-    for account in accounts:
+
+    def ready(account: str) -> None:
         d.init(account)
         d.validate(account)
-    for account in accounts:
+
+    def deploy(account: str) -> None:
         d.apply(account)
         d.assert_converged(account)
+
+    d.each(accounts, ready)
+    d.each(accounts, deploy)
     check_readback(catalog, emulator)
     return d
 

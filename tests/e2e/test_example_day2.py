@@ -172,39 +172,6 @@ def test_new_account_and_existing_role_put_into_it(world: World) -> None:
     assert "aws_iam_role.Engineer" in changes["staging"]
 
 
-def test_boundary_document_changes(world: World) -> None:
-    path = world.catalog / "boundaries/customer-success.json"
-    path.write_text(
-        path.read_text().replace('"transfer:StopServer"', '"transfer:StopServer",\n"transfer:TagResource"')
-    )
-    changes = world.step(["prod"])
-    assert kinds(changes["prod"]) == {"aws_iam_policy.boundary_customer-success": "update"}
-
-
-def test_boundary_renamed(world: World) -> None:
-    # The role must switch to the new boundary before the old policy is deleted: AWS (and the
-    # patched emulator) refuse to delete a policy that is still some role's boundary.
-    (world.catalog / "boundaries/prod-readonly.json").rename(world.catalog / "boundaries/prod-view.json")
-    world.edit("roles/prod/ProdEngineer.yaml", lambda r: r.update({"boundary": "prod-view"}))
-    changes = world.step(["prod"])
-    assert kinds(changes["prod"]) == {
-        "aws_iam_policy.boundary_prod-view": "create",
-        "aws_iam_role.ProdEngineer": "update",
-        "aws_iam_policy.boundary_prod-readonly": "delete",
-    }
-
-
-def test_role_deleted(world: World) -> None:
-    (world.catalog / "roles/prod/CustomerSuccess.yaml").unlink()
-    changes = world.step(["prod"])
-    assert kinds(changes["prod"]) == {
-        "aws_iam_role.CustomerSuccess": "delete",
-        "aws_iam_role_policy_attachment.CustomerSuccess__policy_customer-success": "delete",
-        "aws_iam_policy.policy_customer-success": "delete",
-        "aws_iam_policy.boundary_customer-success": "delete",
-    }
-
-
 SERVICE_ROLE = {
     "name": "Builder",
     "description": "CodeBuild projects that build the application images",
@@ -240,13 +207,47 @@ BUILDER_POLICY = """{
 """
 
 
-def test_service_role_and_delegated_role_creation_role_added(world: World) -> None:
+def test_boundary_document_changes_and_service_roles_added(world: World) -> None:
+    # Two edits in one pull request, in two accounts (planned and applied side by side):
+    # prod: a boundary's document changes (the policy is updated in place, nothing else);
+    # nonprod: a service role and a delegated-role-creation role are added, used by nothing
+    # else (only creates).
+    path = world.catalog / "boundaries/customer-success.json"
+    path.write_text(
+        path.read_text().replace('"transfer:StopServer"', '"transfer:StopServer",\n"transfer:TagResource"')
+    )
     (world.catalog / "policies/builder.json").write_text(BUILDER_POLICY)
     world.dump("roles/services/Builder.yaml", SERVICE_ROLE)
     world.dump("roles/services/PlatformProvisioner.yaml", DELEGATING_ROLE)
-    changes = world.step(["nonprod"])
+    changes = world.step(["nonprod", "prod"])
+    assert kinds(changes["prod"]) == {"aws_iam_policy.boundary_customer-success": "update"}
     assert set(kinds(changes["nonprod"]).values()) == {"create"}
-    assert {"aws_iam_role.Builder", "aws_iam_role.PlatformProvisioner"} <= set(changes["nonprod"])
+    assert {
+        "aws_iam_role.Builder",
+        "aws_iam_role.PlatformProvisioner",
+        "aws_iam_role_policy.PlatformProvisioner__delegated_role_creation",
+        "aws_iam_policy.policy_builder",
+    } <= set(changes["nonprod"])
+
+
+def test_boundary_renamed_and_role_deleted(world: World) -> None:
+    # Two edits in prod. The boundary rename: the role must switch to the new boundary before
+    # the old policy is deleted, since AWS (and the patched emulator) refuse to delete a policy
+    # that is still some role's boundary; the role is updated, not replaced. The role
+    # deletion: the role, its attachment and the policies only it used go, nothing else.
+    (world.catalog / "boundaries/prod-readonly.json").rename(world.catalog / "boundaries/prod-view.json")
+    world.edit("roles/prod/ProdEngineer.yaml", lambda r: r.update({"boundary": "prod-view"}))
+    (world.catalog / "roles/prod/CustomerSuccess.yaml").unlink()
+    changes = world.step(["prod"])
+    assert kinds(changes["prod"]) == {
+        "aws_iam_policy.boundary_prod-view": "create",
+        "aws_iam_role.ProdEngineer": "update",
+        "aws_iam_policy.boundary_prod-readonly": "delete",
+        "aws_iam_role.CustomerSuccess": "delete",
+        "aws_iam_role_policy_attachment.CustomerSuccess__policy_customer-success": "delete",
+        "aws_iam_policy.policy_customer-success": "delete",
+        "aws_iam_policy.boundary_customer-success": "delete",
+    }
 
 
 @pytest.mark.xfail(
