@@ -84,8 +84,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def emulator_server(tf: Terraform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    del tf  # only to skip with its reason first
+def emulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    for mod in ("moto", "boto3", "flask", "werkzeug"):
+        if importlib.util.find_spec(mod) is None:
+            pytest.skip(
+                f"the IAM emulator needs {mod} (pip install -e '.[dev]' installs moto[server] and boto3)"
+            )
     log = tmp_path_factory.mktemp("emulator") / "moto.log"
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     with log.open("w") as err:

@@ -362,5 +362,4 @@ class Emulator:
             aws_session_token=creds["SessionToken"],
             **common,
         )
-        assert sts.get_caller_identity()  # the emulator answers
         return iam

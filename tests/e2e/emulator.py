@@ -25,27 +25,48 @@ Gaps and what AWS does instead:
    and the session duration to 3600 when it has no ``MaxSessionDuration``. AWS changes
    only what the request names (the AWS provider sends ``MaxSessionDuration`` alone when
    only the duration changes), so moto's answer made the second plan non-empty.
-6. ``DeleteRole`` of a role that still has a permissions boundary works in AWS and in
-   moto alike; ``DeleteUser`` of a user that is still in a group succeeds in moto but AWS
-   refuses with ``DeleteConflict`` ("must remove users from group first"): the provider
-   removes memberships first, and this makes the tests notice if the order breaks.
+6. ``DeleteUser`` of a user that is still in a group succeeds in moto; AWS refuses with
+   ``DeleteConflict`` ("must remove users from group first"). The provider removes the
+   memberships first; this makes the tests notice if that order ever breaks.
+7. A trust policy (``CreateRole``, ``UpdateAssumeRolePolicy``) naming an IAM user or role
+   that does not exist is accepted by moto. AWS refuses it with ``MalformedPolicyDocument``
+   ("Invalid principal in policy"), because it stores the principal's unique id. This is
+   why the identity account, which holds the users, must be applied first.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sys
 import threading
 from typing import Any
 
+_PRINCIPAL = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:[^*]*/)?([^/*]+)")
+
 
 def patch() -> None:
     from moto.core.responses import ActionResult
     from moto.iam import models, responses
-    from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists
+    from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, MalformedPolicyDocument
 
     backend = models.IAMBackend
+
+    # 0. Speed only, no change in behaviour. moto finds the account of a request's access key
+    # by asking every account's IAM backend in every partition, creating the ones that do not
+    # exist yet, each with its own copy of ~1,600 AWS managed policies: seconds per request
+    # with a key moto did not issue (the tests' own), again after every reset. A backend that
+    # was never created holds no key, so only existing ones are asked.
+    def get_account_id_from(access_key: str) -> str:
+        for account_id, account in list(models.iam_backends.items()):
+            for partition in models.PARTITION_NAMES:
+                if dict.__contains__(account, partition) and access_key in account[partition].access_keys:
+                    return str(account_id)
+        return str(models.DEFAULT_ACCOUNT_ID)
+
+    models.get_account_id_from = get_account_id_from
 
     # 1. ListServiceSpecificCredentials: an empty list, as AWS answers for a user without any.
     def list_service_specific_credentials(self: Any) -> ActionResult:
@@ -65,6 +86,29 @@ def patch() -> None:
         delete_policy(self, policy_arn)
 
     backend.delete_policy = guarded_delete_policy  # type: ignore[method-assign]
+
+    # 7. Trust policies may only name users and roles that exist (in their own account).
+    def check_principals(document: str) -> None:
+        statements = json.loads(document).get("Statement", [])
+        for st in [statements] if isinstance(statements, dict) else statements:
+            principal = st.get("Principal", {})
+            arns = principal.get("AWS", []) if isinstance(principal, dict) else []
+            for arn in [arns] if isinstance(arns, str) else arns:
+                m = _PRINCIPAL.fullmatch(arn)
+                if m is None:
+                    continue
+                owner = models.iam_backends[m[1]]["aws"]
+                names = owner.users if m[2] == "user" else {r.name for r in owner.roles.values()}
+                if m[3] not in names:
+                    raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{arn}"')
+
+    update_trust = backend.update_assume_role_policy
+
+    def uarp(self: Any, role_name: str, policy_document: str) -> None:
+        check_principals(policy_document)
+        update_trust(self, role_name, policy_document)
+
+    backend.update_assume_role_policy = uarp  # type: ignore[method-assign]
 
     # 3. Names are unique regardless of case.
     def refuse_case_twin(kind: str, names: Any, name: str) -> None:
@@ -87,9 +131,10 @@ def patch() -> None:
         refuse_case_twin("Group", self.groups, group_name)
         return create_group(self, group_name, *args, **kwargs)
 
-    def cr(self: Any, role_name: str, *args: Any, **kwargs: Any) -> Any:
+    def cr(self: Any, role_name: str, trust: str, *args: Any, **kwargs: Any) -> Any:
         refuse_case_twin("Role", [r.name for r in self.roles.values()], role_name)
-        return create_role(self, role_name, *args, **kwargs)
+        check_principals(trust)
+        return create_role(self, role_name, trust, *args, **kwargs)
 
     def cp(self: Any, description: str, path: str, document: str, policy_name: str, tags: Any) -> Any:
         own = [p.name for p in self.managed_policies.values() if ":iam::aws:policy/" not in p.arn]
