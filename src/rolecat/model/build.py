@@ -111,7 +111,11 @@ class _Builder:
                 key_prefix=b.get("key_prefix", ""),
                 role_arn=b.get("role_arn"),
             )
-        from .tfconstraint import DEFAULT_AWS_PROVIDER_VERSION, DEFAULT_REQUIRED_VERSION, problem
+        from ..targets.terraform.constraints import (
+            DEFAULT_AWS_PROVIDER_VERSION,
+            DEFAULT_REQUIRED_VERSION,
+            problem,
+        )
 
         for key in ("required_version", "aws_provider_version"):
             why = problem(tf[key]) if key in tf else None

@@ -323,7 +323,7 @@ def apply(
         _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
     from ..diagnostics import has_errors
     from ..pipeline import render_catalog
-    from ..write import diff_output
+    from ..targets.terraform.write import diff_output
 
     loaded, diags, files = render_catalog(catalog, when)
     if loaded is None or has_errors(diags):

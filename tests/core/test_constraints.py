@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rolecat.tfconstraint import DEFAULT_AWS_PROVIDER_VERSION, problem
+from rolecat.targets.terraform.constraints import DEFAULT_AWS_PROVIDER_VERSION, problem
 
 
 @pytest.mark.parametrize(
