@@ -355,11 +355,10 @@ class Emulator:
         creds = sts.assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="e2e-check"
         )["Credentials"]
-        iam = boto3.client(
+        return boto3.client(
             "iam",
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
             **common,
         )
-        return iam
