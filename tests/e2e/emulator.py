@@ -32,6 +32,10 @@ Gaps and what AWS does instead:
    that does not exist is accepted by moto. AWS refuses it with ``MalformedPolicyDocument``
    ("Invalid principal in policy"), because it stores the principal's unique id. This is
    why the identity account, which holds the users, must be applied first.
+8. ``GetPolicyVersion`` returns the policy document as it is; AWS returns it URL-encoded
+   (RFC 3986), as moto already does for role trust and inline policies. The AWS provider
+   URL-decodes it, so with moto a ``+`` in a policy (``role/Job+x``) came back as a space
+   and the second plan was never empty.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ _PRINCIPAL = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:[^*]*/)?([^/*]+)"
 
 def patch() -> None:
     from moto.core.responses import ActionResult
+    from moto.core.serialize import url_encode
     from moto.iam import models, responses
     from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, MalformedPolicyDocument
 
@@ -109,6 +114,11 @@ def patch() -> None:
         update_trust(self, role_name, policy_document)
 
     backend.update_assume_role_policy = uarp  # type: ignore[method-assign]
+
+    # 8. GetPolicyVersion: the document URL-encoded, as AWS sends it.
+    responses.IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
+        "GetPolicyVersionResponse.PolicyVersion.Document"
+    ] = url_encode
 
     # 3. Names are unique regardless of case.
     def refuse_case_twin(kind: str, names: Any, name: str) -> None:

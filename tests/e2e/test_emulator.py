@@ -119,3 +119,15 @@ def test_trust_policy_principal_must_exist(emulator_server: Emulator, iam: Any) 
     with pytest.raises(ClientError) as exc:
         other.update_assume_role_policy(RoleName="r", PolicyDocument=trust(f"arn:aws:iam::{ID}:user/bo"))
     assert code(exc) == "MalformedPolicyDocument"
+
+
+def test_policy_version_document_survives_url_decoding(iam: Any) -> None:
+    # The provider URL-decodes what GetPolicyVersion returns (botocore too): AWS encodes it.
+    resource = "arn:aws:s3:::bucket/a+b/%41"
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}],
+    }
+    arn = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+    got = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]["Document"]
+    assert got["Statement"][0]["Resource"] == resource
