@@ -88,7 +88,7 @@ def expected(catalog: Path) -> dict[str, AccountState]:
             attached |= {f"arn:aws:iam::aws:policy/{m}" for m in r.get("managed_policies", [])}
             boundary = r.get("boundary")
             role_states[r["name"]] = RoleState(
-                path=defaults.get("service_role_path" if service else "role_path", "/"),
+                path=r.get("path", defaults.get("service_role_path" if service else "role_path", "/")),
                 description=r.get("description", ""),
                 max_session_duration=int(
                     r.get("max_session_duration", defaults.get("max_session_duration", 3600))

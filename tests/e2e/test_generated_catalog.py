@@ -158,6 +158,9 @@ def test_generated_catalog_with_rolecat_plan_and_apply(
     )
     count_runs(tf, planned.stderr)
     assert all((out / a / "rolecat.tfplan").is_file() for a in ("hub", "work-1"))
+    d = Deployment(tf, out, out, emulator.endpoint)
+    for account in ("hub", "work-1"):
+        d.validate(account)
 
     # A plan missing for the identity account stops apply before anything is applied.
     (out / "hub" / "rolecat.tfplan").rename(tmp_path / "hub.tfplan")
@@ -174,7 +177,6 @@ def test_generated_catalog_with_rolecat_plan_and_apply(
     assert "applied:     hub, work-1" in applied.stderr
     assert not any((out / a / "rolecat.tfplan").exists() for a in ("hub", "work-1"))
 
-    d = Deployment(tf, out, out, emulator.endpoint)
     for account in ("hub", "work-1"):
         d.assert_converged(account)
     check_readback(catalog, emulator)
