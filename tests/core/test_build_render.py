@@ -206,7 +206,7 @@ def test_identity_account_gets_users_group_and_policies(tmp_path: Path) -> None:
     out = files_of(root)
     users = out["sec/users.tf"]
     assert 'resource "aws_iam_user" "alice"' in users
-    assert "aws_iam_group_membership" in users
+    assert 'resource "aws_iam_user_group_membership" "alice"' in users
     assert '"arn:aws:iam::111111111111:mfa/$${aws:username}"' in users
     assert "users.tf" not in " ".join(p for p in out if p.startswith("prod/"))
     manifest = json.loads(out["manifest.json"])
@@ -264,3 +264,21 @@ def test_escalation_cut_off_by_the_boundary_is_not_reported(tmp_path: Path) -> N
     )
     assert "I001" not in codes(narrow)
     assert "I001" in codes(broad)
+
+
+def test_manifest_matches_its_written_schema() -> None:
+    """manifest.json is built by its own module and checked against the schema `rolecat schema manifest` prints."""
+    import jsonschema
+
+    from rolecat.targets.terraform.manifest import schema_problem, schema_text
+
+    catalog, diags, files = render_catalog(Path(__file__).resolve().parents[2] / "catalog", NOW)
+    assert catalog is not None, diags
+    data = json.loads(files[-1].text)
+    assert files[-1].path == "manifest.json"
+    jsonschema.Draft202012Validator(json.loads(schema_text())).validate(data)
+    assert schema_problem(data) is None
+    data["files"][0]["path"] = "../escape.tf"
+    assert schema_problem(data) is not None
+    del data["files"]
+    assert "files" in (schema_problem(data) or "")

@@ -1,4 +1,4 @@
-"""terraform.required_version / aws_provider_version: Terraform's constraint syntax, C024."""
+"""terraform.required_version / aws_provider_version: Terraform's constraint syntax, C026."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rolecat.deploy.arns import PARTITION
 from rolecat.iam.globs import compile_glob, covers
 
 EXACT_LIMIT = 5  # distinct ARNs per group listed as they are
@@ -57,7 +58,7 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
     for value in params.values():
         if isinstance(value, str) and value.startswith("arn:"):
             yield value
-    partition = "aws"
+    partition = PARTITION
     region = record.get("awsRegion") or "*"
     account = record.get("recipientAccountId") or "*"
     bucket = params.get("bucketName")
@@ -85,7 +86,7 @@ def copy_source_arn(record: Mapping[str, Any]) -> str | None:
     params = record.get("requestParameters")
     source = params.get("x-amz-copy-source") if isinstance(params, dict) else None
     if isinstance(source, str) and "/" in source.lstrip("/"):
-        return f"arn:aws:s3:::{source.split('?', 1)[0].lstrip('/')}"
+        return f"arn:{PARTITION}:s3:::{source.split('?', 1)[0].lstrip('/')}"
     return None
 
 
@@ -233,3 +234,44 @@ class PatternSet:
             return ["*"]
         found = sorted({p for g in self._groups.values() for p in self._patterns_of_group(g)})
         return [p for p in found if not any(o != p and covers(o, p) for o in found)]
+
+
+def _s3_object(arn: str) -> tuple[str, str, str] | None:
+    """``(partition, bucket, key or key prefix)`` of an S3 object ARN or object pattern."""
+    parts = _split(arn)
+    if parts is None or parts[2] != "s3" or parts[3] or parts[4]:
+        return None
+    bucket, slash, key = parts[5].partition("/")
+    if not slash or not bucket or "*" in bucket:
+        return None
+    return parts[1], bucket, key
+
+
+def object_prefixes(patterns: list[str]) -> list[str]:
+    """S3 object ARNs generalised to the narrowest folder wildcard covering them.
+
+    Per bucket, the keys' common prefix is cut back to its last ``/``:
+    ``bucket/reports/2026/10/a.csv`` alone becomes ``bucket/reports/2026/10/*``, with
+    ``bucket/reports/2026/11/b.csv`` ``bucket/reports/2026/*``, and ``bucket/ring.txt``
+    ``bucket/*``.  A pattern that already ends in ``*`` counts by its prefix.  Every other
+    ARN (buckets, tables, functions, ...) is returned as it is: only object keys name
+    things that come and go.
+    """
+    if patterns == ["*"]:
+        return patterns
+    keys: dict[tuple[str, str], str] = {}
+    out: list[str] = []
+    for arn in patterns:
+        obj = _s3_object(arn)
+        if obj is None:
+            out.append(arn)
+            continue
+        partition, bucket, key = obj
+        key = key.rstrip("*")
+        group = (partition, bucket)
+        keys[group] = _common_prefix(keys[group], key) if group in keys else key
+    for (partition, bucket), prefix in keys.items():
+        folder = prefix[: prefix.rfind("/") + 1]
+        out.append(f"arn:{partition}:s3:::{bucket}/{folder}*")
+    found = sorted(set(out))
+    return [p for p in found if not any(o != p and covers(o, p) for o in found)]
