@@ -112,7 +112,7 @@ def test_person_joins_and_gets_a_role(world: World) -> None:
     assert_no_replace_or_delete(changes)
     assert kinds(changes["security"]) == {
         "aws_iam_user.grace_hopper": "create",
-        "aws_iam_group_membership.humans": "update",
+        "aws_iam_user_group_membership.grace_hopper": "create",
     }
     assert kinds(changes["prod"]) == {"aws_iam_role.ProdEngineer": "update"}
 
@@ -154,7 +154,7 @@ def test_person_leaves(world: World) -> None:
     changes = world.step(["security", "nonprod", "prod"])
     assert kinds(changes["security"]) == {
         "aws_iam_user.carol": "delete",
-        "aws_iam_group_membership.humans": "update",
+        "aws_iam_user_group_membership.carol": "delete",
     }
     assert kinds(changes["nonprod"]) == {"aws_iam_role.Engineer": "update"}
     assert kinds(changes["prod"]) == {"aws_iam_role.OnCall": "update", "aws_iam_role.ProdEngineer": "update"}
