@@ -1,5 +1,11 @@
 """``make plan``: terraform init and plan in every account folder, identity account first.
 
+Each plan is saved in OUT's working folder (``.rolecat/plans/<account>.tfplan``, never
+committed, see docs/output.md) for ``rolecat apply``. When
+the folder holds a ``.terraform.lock.hcl`` (committed by the team, see docs/workflow.md),
+``init`` runs with ``-lockfile=readonly``: the provider must match the recorded checksums
+and the lock file is never rewritten.
+
 The identity account goes first because the other accounts' trust policies name its
 users, and AWS rejects a trust policy whose principal does not exist yet; a plan is
 read-only, but keeping the apply order makes the plans read in the order they apply.
@@ -19,8 +25,9 @@ from ..diagnostics import did_you_mean
 if TYPE_CHECKING:
     from ..model import Catalog
 
+LOCK_FILE = ".terraform.lock.hcl"
 INIT_ARGS = ("init", "-input=false")
-PLAN_ARGS = ("plan", "-input=false")
+READONLY_LOCK = "-lockfile=readonly"
 
 TERRAFORM_MISSING = (
     "terraform is not on PATH: install Terraform (https://developer.hashicorp.com/terraform/install) "
@@ -52,12 +59,20 @@ def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
     return [identity, *sorted(n for n in names if n != identity)]
 
 
+def plan_file(out: Path, account: str) -> Path:
+    """Where ``rolecat plan`` saves an account's plan: OUT's working folder, never a folder a
+    pull request commits Terraform into (a planted plan file must never reach ``apply``)."""
+    from ..targets.outdir.layout import PLANS, WORKDIR
+
+    return out.absolute() / WORKDIR / PLANS / f"{account}.tfplan"
+
+
 def steps(catalog: Catalog, out: Path, only: str | None = None) -> list[Step]:
     found: list[Step] = []
     for name in account_order(catalog, only):
         folder = out / name
         found.append(Step(name, folder, INIT_ARGS))
-        found.append(Step(name, folder, PLAN_ARGS))
+        found.append(Step(name, folder, ("plan", "-input=false", f"-out={plan_file(out, name)}")))
     return found
 
 
@@ -80,8 +95,15 @@ def run(
         if not step.folder.is_dir():
             say(f"error: {step.folder} does not exist: did compile write account {step.account!r}?")
             return 1
-        say(f"==> {step.account}: terraform {' '.join(step.args)}  ({step.folder})")
-        code = runner([terraform, *step.args], step.folder)
+        args = step.args
+        if args[0] == "init" and (step.folder / LOCK_FILE).is_file():
+            args = (*args, READONLY_LOCK)
+        if args[0] == "plan":
+            saved = Path(args[-1].removeprefix("-out="))
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.unlink(missing_ok=True)  # a plan of an earlier run must never be applied
+        say(f"==> {step.account}: terraform {' '.join(args)}  ({step.folder})")
+        code = runner([terraform, *args], step.folder)
         if code != 0:
             say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
             return code if code > 0 else 1
