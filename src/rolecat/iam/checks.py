@@ -24,7 +24,7 @@ from .actions import ActionDB
 from .delegation import delegated_path_pattern, delegated_role_creation_statements
 from .engine import Access, EffectiveSet, Grant, Normalizer, effective
 from .escalation import METHODS, Method
-from .globs import covers, overlaps, widen
+from .globs import covers, widen
 from .grammar import CODES as GRAMMAR_CODES
 from .naming import boundary_policy_arn
 
@@ -68,6 +68,7 @@ class Context:
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     _methods: list[tuple[Method, int]] = field(default_factory=list)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
+    narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
@@ -184,14 +185,30 @@ def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     return all(any(covers(p, r) for p in paths) for r in spec.patterns)
 
 
-def _available(view: RoleView, method: Method, boundaries: frozenset[str]) -> tuple[bool, list[str]] | None:
+def _available(
+    ctx: Context, view: RoleView, method: Method, boundaries: frozenset[str]
+) -> tuple[bool, list[str]] | None:
     """None if the method is cut off; else (all unconditional, the conditional actions)."""
     es = view.effective
     delegated = view.role.delegated_role_creation
     paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
     conditional: list[str] = []
+    for action in sorted(method.boundary_actions):
+        access = es.boundary_permits(action)
+        if access is Access.NONE:
+            return None
+        if access is Access.CONDITIONAL:
+            conditional.append(action)
     for action in sorted(method.actions):
         grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
+        if action == "iam:PutRolePermissionsBoundary":
+            # Pinned to a catalog boundary broader than its own, the role can lift itself.
+            narrower, own_arn = narrower_boundaries(ctx, view), view.role.arn(view.account)
+            grants += [
+                g
+                for g in es.grants(action)
+                if _pinned(g, boundaries) and not _pinned(g, narrower) and g.applies_to(own_arn)
+            ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths)]
         if not grants:
@@ -214,7 +231,7 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
             for method, needed in ctx.method_masks():
                 if needed & view.effective.candidates != needed:
                     continue  # some action is not even a candidate: cut off
-                result = _available(view, method, boundaries)
+                result = _available(ctx, view, method, boundaries)
                 if result is not None:
                     found[method] = result[1]
             for method, conditional in found.items():
@@ -232,6 +249,36 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
                 "narrow the policies or deny these actions in the boundary; "
                 "if this role is meant to administer the account, set admin: true",
             )
+
+
+def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
+    """ARNs of the catalog boundaries a role may safely be pinned to by
+    iam:PutRolePermissionsBoundary: those no broader than its own boundary (every
+    boundary when it has none, since a boundary can only narrow it).  A boundary is no
+    broader when each action it allows, its own boundary allows unconditionally on every
+    resource (sound: it may call a narrower boundary broader, never the reverse)."""
+    key = ("narrower", view.role.boundary or "", view.account.name)
+    cached = ctx.narrower_cache.get(key)
+    if cached is not None:
+        return cached
+    arns = _boundary_arns(ctx, view.account)
+    if view.role.boundary is not None:
+        own = ctx.catalog.rendered.get(("boundary", view.role.boundary, view.account.name))
+        if own is None:
+            return frozenset()
+        own_set = effective([own.document], None, ctx.db, normalizer=ctx.normalizer)
+        everywhere = own_set.everywhere_mask(ctx.db.all_mask)
+        keep = set()
+        for name in ctx.catalog.boundaries:
+            rendered = ctx.catalog.rendered.get(("boundary", name, view.account.name))
+            if rendered is None:
+                continue
+            other = effective([rendered.document], None, ctx.db, normalizer=ctx.normalizer)
+            if name == view.role.boundary or other.mask() & ~everywhere == 0:
+                keep.add(boundary_policy_arn(view.account.id, name))
+        arns = frozenset(keep)
+    ctx.narrower_cache[key] = arns
+    return arns
 
 
 # ---------------------------------------------------------------------- I002 full admin
@@ -354,11 +401,10 @@ def _applies(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | No
 
 
 def _applies_uncached(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | None:
-    types = ctx.db.resource_types(action)
-    if types is None:
+    verdicts = [ctx.db.applies(action, r) for r in resources]
+    if any(v is None for v in verdicts):
         return None  # unknown to the database: cannot say
-    patterns = [p for t in types for p in t.arn_patterns if p]
-    return any(overlaps(r, p) for r in resources for p in patterns)
+    return any(verdicts)
 
 
 def check_action_resources(ctx: Context) -> Iterator[Finding]:
@@ -568,7 +614,12 @@ def render_markdown() -> str:
         for code, text in GRAMMAR_CODES.items()
     ]
     lines += ["", "## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
-    lines += [f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |" for m in METHODS]
+    lines += [
+        f"| {m.id} | {', '.join(sorted(m.actions))}"
+        + (f" (the boundary permitting {', '.join(sorted(m.boundary_actions))})" if m.boundary_actions else "")
+        + f" | {m.how} |"
+        for m in METHODS
+    ]
     return "\n".join(lines) + "\n"
 
 

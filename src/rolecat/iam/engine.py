@@ -11,9 +11,14 @@ Evaluation follows IAM's rules for one principal without resource policies or SC
   resource;
 * an explicit Deny in any document, identity or boundary, wins.  A Deny without
   condition that covers every resource of a grant removes the grant; a Deny with a
-  condition makes the grant conditional (it holds only when the deny's condition is
-  false); a Deny on some resources only excludes those;
-* a grant under a Condition is conditional, never unconditional.
+  condition makes the grant conditional where its Resource matches (all of the
+  grant when it covers all of its resources, else only those resources); a Deny on
+  some resources only excludes those;
+* a grant under a Condition is conditional, never unconditional;
+* a statement applies to an action only where its resources can name a resource of
+  that action (the action database's resource types): an action without
+  resource-level permissions is requested on ``*``, so only statements whose Resource
+  matches ``*`` apply to it; ``NotResource: "*"`` matches nothing.
 
 Action sets are bitsets over the database (see ``ActionDB.mask``), so whole-policy
 set algebra is cheap; resource and condition detail is computed per action on
@@ -25,11 +30,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .actions import ActionDB
-from .globs import covers, overlaps, widen
+from .globs import FIELD_STAR, compile_glob, covers, overlaps, overlaps_format, widen
 
 
 class Access(enum.IntEnum):
@@ -72,15 +77,24 @@ class ResourceSpec:
     def everything(self) -> bool:
         return not self.negated and "*" in self.patterns
 
+    @property
+    def empty(self) -> bool:
+        """``NotResource`` of a pattern matching every string (``"*"``): names nothing."""
+        return self.negated and any(p and set(p) == {"*"} for p in self.patterns)
+
     def applies_to(self, resource: str) -> bool:
         """Whether this spec covers some of the resources ``resource`` (a pattern) names."""
+        if self.empty:
+            return False
         if self.negated:
             return not any(covers(p, resource) for p in self.patterns)
         return any(overlaps(p, resource) for p in self.patterns)
 
     def overlaps(self, other: ResourceSpec) -> bool:
+        if self.empty or other.empty:
+            return False
         if self.negated and other.negated:
-            return True
+            return True  # the complements of two finite pattern sets always meet
         if self.negated:
             return other.overlaps(self)
         if other.negated:
@@ -89,13 +103,41 @@ class ResourceSpec:
 
     def covers(self, other: ResourceSpec) -> bool:
         """Whether every resource ``other`` names is also named here (sound, not complete)."""
-        if self.everything:
+        if self.everything or other.empty:
             return True
         if other.negated:
             return False
         if self.negated:
             return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
+
+
+    def within(self, universe: tuple[str, ...] | None) -> ResourceSpec | None:
+        """This spec as it applies to an action whose requests name ``universe``
+        (``ActionDB.resource_universe``): patterns that cannot name such a resource
+        dropped; None when nothing is left."""
+        if self.empty:
+            return None
+        if universe is None:
+            return self
+        if not universe:  # the request's resource is "*"
+            hits = [p for p in self.patterns if compile_glob(p).fullmatch("*")]
+            if self.negated:
+                return None if hits else self
+            return ResourceSpec(tuple(hits)) if hits else None
+        if self.negated:
+            # NotResource applies unless it excludes every resource the action can name.
+            left = [u for u in universe if not any(_covers_format(n, u) for n in self.patterns)]
+            return self if left else None
+        kept = tuple(p for p in self.patterns if any(overlaps_format(p, u) for u in universe))
+        if not kept:
+            return None
+        return self if len(kept) == len(self.patterns) else ResourceSpec(kept)
+
+
+def _covers_format(outer: str, typed: str) -> bool:
+    """Whether the policy pattern ``outer`` matches every ARN of a typed format."""
+    return covers(outer, typed.replace(FIELD_STAR, "*"))
 
 
 EVERYTHING = ResourceSpec(("*",))
@@ -128,8 +170,9 @@ class Grant:
 
     identity: Statement
     boundary: Statement | None  # None when the role has no boundary
-    conditional_denies: tuple[Statement, ...] = ()
+    conditional_denies: tuple[Statement, ...] = ()  # conditional denies on some or all resources
     excluded: tuple[ResourceSpec, ...] = ()  # unconditional denies on some resources
+    denied_when: bool = False  # some conditional deny covers all of the grant's resources
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
@@ -140,7 +183,9 @@ class Grant:
 
     @property
     def conditional(self) -> bool:
-        return bool(self.conditions or self.conditional_denies)
+        """Conditional on every resource it grants (a deny on some resources only makes
+        just those conditional; see ``EffectiveSet.access`` with a resource)."""
+        return bool(self.conditions) or self.denied_when
 
     @property
     def access(self) -> Access:
@@ -148,10 +193,10 @@ class Grant:
 
     @property
     def on_everything(self) -> bool:
-        return (
-            self.identity.resources.everything
-            and (self.boundary is None or self.boundary.resources.everything)
-            and not self.excluded
+        """Both statements name every resource ("*"); denies on some resources (with or
+        without condition) may still take those out: see ``excluded``."""
+        return self.identity.resources.everything and (
+            self.boundary is None or self.boundary.resources.everything
         )
 
     def applies_to(self, resource: str) -> bool:
@@ -258,10 +303,12 @@ class EffectiveSet:
 
     def __post_init__(self) -> None:
         all_mask = self.db.all_mask
-        allows = [s for s in self.identity if s.effect == "Allow"]
+        allows = [s for s in self.identity if s.effect == "Allow" and not s.resources.empty]
         self._allows = allows
-        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow"]
-        self._denies = [s for s in (*self.identity, *(self.boundary or ())) if s.effect == "Deny"]
+        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
+        self._denies = [
+            s for s in (*self.identity, *(self.boundary or ())) if s.effect == "Deny" and not s.resources.empty
+        ]
         allow_any = _union(s.mask for s in allows)
         bound_any = all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
         deny_any = _union(s.mask for s in self._denies)
@@ -284,19 +331,30 @@ class EffectiveSet:
             return ()
         cached = self._grants.get(bit)
         if cached is None:
-            cached = self._compute(bit)
+            cached = self._compute(action, bit)
             self._grants[bit] = cached
         return cached
 
-    def _compute(self, bit: int) -> tuple[Grant, ...]:
-        bounds: list[Statement | None] = (
-            [None] if self.boundary is None else [b for b in self._bound_allows if b.mask & bit]
-        )
-        denies = [d for d in self._denies if d.mask & bit]
-        out: list[Grant] = []
-        for ident in self._allows:
-            if not ident.mask & bit:
+    def _within(self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None) -> list[Statement]:
+        """The statements that apply to the action, resources narrowed to what it acts on."""
+        out: list[Statement] = []
+        for s in stmts:
+            if not s.mask & bit:
                 continue
+            spec = s.resources.within(universe)
+            if spec is None:
+                continue
+            out.append(s if spec is s.resources else replace(s, resources=spec))
+        return out
+
+    def _compute(self, action: str, bit: int) -> tuple[Grant, ...]:
+        universe = self.db.resource_universe(action)
+        bounds: list[Statement | None] = (
+            [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
+        )
+        denies = self._within(self._denies, bit, universe)
+        out: list[Grant] = []
+        for ident in self._within(self._allows, bit, universe):
             for bound in bounds:
                 if bound is not None and not ident.resources.overlaps(bound.resources):
                     continue
@@ -309,17 +367,20 @@ class EffectiveSet:
     def _narrow(grant: Grant, denies: Sequence[Statement]) -> Grant | None:
         conditional: list[Statement] = []
         excluded: list[ResourceSpec] = []
+        denied_when = False
         for deny in denies:
             specs = [grant.identity.resources] + ([grant.boundary.resources] if grant.boundary else [])
             if not all(deny.resources.overlaps(spec) for spec in specs):
                 continue
+            whole = any(deny.resources.covers(spec) for spec in specs)
             if deny.condition is not None:
                 conditional.append(deny)
-            elif any(deny.resources.covers(spec) for spec in specs):
+                denied_when = denied_when or whole
+            elif whole:
                 return None
             else:
                 excluded.append(deny.resources)
-        return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded))
+        return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded), denied_when)
 
     def access(self, action: str, resource: str | None = None) -> Access:
         """The best access any grant gives ``action`` (on ``resource``, a pattern, if given)."""
@@ -338,6 +399,26 @@ class EffectiveSet:
             best = max(best, cond)
             if best is Access.UNCONDITIONAL:
                 break
+        return best
+
+    def boundary_permits(self, action: str) -> Access:
+        """What the boundary alone (and the denies) leave of ``action``, for grants that
+        need no identity-side Allow (a trust policy naming the role's ARN)."""
+        bit = self.db.bit(action)
+        if not bit:
+            return Access.NONE
+        universe = self.db.resource_universe(action)
+        bounds: list[Statement | None] = (
+            [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
+        )
+        denies = self._within(self._denies, bit, universe)
+        best = Access.NONE
+        for bound in bounds:
+            spec = bound.resources if bound is not None else EVERYTHING
+            stand_in = Statement("Allow", bit, spec, None, "trust policy", 0)
+            grant = self._narrow(Grant(stand_in, bound), denies)
+            if grant is not None:
+                best = max(best, grant.access)
         return best
 
     # ------------------------------------------------------------------ whole set
