@@ -155,16 +155,14 @@ def overlaps_format(pattern: str, typed: str) -> bool:
             result = False
             ai = a[i] if i < len(a) else None
             bj = b[j] if j < len(b) else None
-            if ai == "*" and go(i + 1, j):
-                result = True
-            elif bj in stars and go(i, j + 1):
+            if (ai == "*" and go(i + 1, j)) or (bj in stars and go(i, j + 1)):
                 result = True
             elif ai == "*" and bj is not None and bj not in stars and go(i, j + 1):
                 result = True  # a's star produces b's literal (or '?')
             elif bj in stars and ai is not None and ai != "*" and (ai == "?" or accepts(bj, ai)):
                 result = go(i + 1, j)  # b's star produces a's literal
             elif ai is not None and bj is not None and ai != "*" and bj not in stars:
-                result = (ai == bj or ai == "?" or bj == "?") and go(i + 1, j + 1)
+                result = (ai in (bj, "?") or bj == "?") and go(i + 1, j + 1)
         seen[key] = result
         return result
 
