@@ -189,11 +189,13 @@ def schema(
 
 
 def _register_plugins() -> None:
+    from .access.command import register as register_access
     from .scopedown.command import register as register_scopedown
     from .workflow.command import register as register_workflow
 
     register_workflow(app)
     register_scopedown(app)
+    register_access(app)
 
 
 def main() -> None:

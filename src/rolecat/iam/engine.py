@@ -111,7 +111,6 @@ class ResourceSpec:
             return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
 
-
     def within(self, universe: tuple[str, ...] | None) -> ResourceSpec | None:
         """This spec as it applies to an action whose requests name ``universe``
         (``ActionDB.resource_universe``): patterns that cannot name such a resource
@@ -307,7 +306,9 @@ class EffectiveSet:
         self._allows = allows
         self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
         self._denies = [
-            s for s in (*self.identity, *(self.boundary or ())) if s.effect == "Deny" and not s.resources.empty
+            s
+            for s in (*self.identity, *(self.boundary or ()))
+            if s.effect == "Deny" and not s.resources.empty
         ]
         allow_any = _union(s.mask for s in allows)
         bound_any = all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
@@ -335,7 +336,9 @@ class EffectiveSet:
             self._grants[bit] = cached
         return cached
 
-    def _within(self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None) -> list[Statement]:
+    def _within(
+        self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None
+    ) -> list[Statement]:
         """The statements that apply to the action, resources narrowed to what it acts on."""
         out: list[Statement] = []
         for s in stmts:
@@ -467,3 +470,71 @@ def effective(
     )
     bound = norm.statements(boundary, boundary_label) if boundary is not None else None
     return EffectiveSet(db, ident, bound)
+
+
+# ---------------------------------------------------------------------- one request
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    CONDITIONAL = "conditional"  # allowed only when the conditions listed hold (or do not)
+    DENIED = "denied"  # an explicit Deny without condition applies
+    NOT_ALLOWED = "not allowed"  # implicit deny: no Allow, or the boundary does not allow it
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to one request (action on one concrete resource) with every statement
+    that made it: the identity Allows, the boundary Allows and the Denies that apply."""
+
+    action: str
+    resource: str
+    verdict: Verdict
+    allows: tuple[Statement, ...]
+    boundary_allows: tuple[Statement, ...] | None  # None: the role has no boundary
+    denies: tuple[Statement, ...]
+    reason: str
+
+
+def _spec_matches(spec: ResourceSpec, resource: str) -> bool:
+    """Whether a Resource/NotResource element matches the request's concrete resource
+    (wildcards in ``resource`` are plain characters, as AWS would see them)."""
+    hit = any(compile_glob(p).fullmatch(resource) is not None for p in spec.patterns)
+    return not hit if spec.negated else hit
+
+
+def decide(es: EffectiveSet, action: str, resource: str = "*") -> Decision:
+    """IAM's evaluation of one request by this role: explicit deny, then an identity
+    Allow and (when there is a boundary) a boundary Allow that match action and resource.
+
+    A statement with a Condition matches only when the condition holds: such a statement
+    makes an Allow conditional, and a Deny a condition under which the request fails."""
+    bit = es.db.bit(action)
+    name = es.db.canonical(action) or action
+
+    def hits(stmts: Iterable[Statement]) -> tuple[Statement, ...]:
+        return tuple(s for s in stmts if s.mask & bit and _spec_matches(s.resources, resource))
+
+    allows = hits(es._allows)
+    bounds = hits(es._bound_allows) if es.boundary is not None else None
+    denies = hits(es._denies)
+    hard = [d for d in denies if d.unconditional]
+    if not bit:
+        verdict, reason = Verdict.NOT_ALLOWED, f"{action} is not in the action database"
+    elif hard:
+        verdict, reason = Verdict.DENIED, f"explicitly denied by {hard[0].describe()}"
+    elif not allows:
+        verdict, reason = Verdict.NOT_ALLOWED, "no identity policy statement allows it (implicit deny)"
+    elif bounds is not None and not bounds:
+        verdict, reason = Verdict.NOT_ALLOWED, "the permissions boundary does not allow it (implicit deny)"
+    else:
+        plain = any(a.unconditional for a in allows) and (
+            bounds is None or any(b.unconditional for b in bounds)
+        )
+        if plain and not denies:
+            verdict, reason = Verdict.ALLOWED, "allowed"
+        else:
+            verdict = Verdict.CONDITIONAL
+            parts = [f"{d.describe()} denies it when {d.condition}" for d in denies]
+            if not plain:
+                parts.insert(0, "every matching Allow has a condition")
+            reason = "; ".join(parts)
+    return Decision(name, resource, verdict, allows, bounds, denies, reason)

@@ -616,7 +616,11 @@ def render_markdown() -> str:
     lines += ["", "## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
     lines += [
         f"| {m.id} | {', '.join(sorted(m.actions))}"
-        + (f" (the boundary permitting {', '.join(sorted(m.boundary_actions))})" if m.boundary_actions else "")
+        + (
+            f" (the boundary permitting {', '.join(sorted(m.boundary_actions))})"
+            if m.boundary_actions
+            else ""
+        )
         + f" | {m.how} |"
         for m in METHODS
     ]
