@@ -55,9 +55,10 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
 def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
     from rolecat.rules.iam import run_checks as iam_checks
 
+    from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
-    return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
+    return [*iam_checks(catalog, now), *check_escalations(catalog, now), *check_guardrails(catalog, now)]
 
 
 def render_catalog(
