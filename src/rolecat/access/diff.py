@@ -429,10 +429,11 @@ def md(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         value = json.dumps(value)
-    text = html.escape(value, quote=False).replace("|", "\\|").replace("`", "&#96;")
-    text = re.sub(r"[\r\n\u2028\u2029]+", " ", text)
-    for ch in "*_[]#~!":  # no emphasis, links, images, headings from catalog text
+    text = value.replace("\\", "\\\\")
+    for ch in "*_[]#~!|":  # no emphasis, links, images, headings or cell breaks from catalog text
         text = text.replace(ch, "\\" + ch)
+    text = html.escape(text, quote=False).replace("`", "&#96;")
+    text = re.sub(r"[\r\n\u2028\u2029]+", " ", text)
     return text
 
 

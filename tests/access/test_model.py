@@ -1,0 +1,116 @@
+"""Who reaches which role: trust principals, temporary grants, role chaining."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from factory import allow, catalog, policy, role
+
+from rolecat.access.model import AccessModel
+from rolecat.access.whocan import WhoCan
+from rolecat.model import Catalog, Role, TemporaryMember
+
+NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+ACCOUNT = "222222222222"  # nonprod in the factory
+
+
+def arn(name: str, path: str = "/humans/") -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role{path}{name}"
+
+
+def chained_trust(extra: dict[str, list[str]]) -> Any:
+    """The trust rolecat writes, plus statements trusting the given principals (as a
+    cross-account or role trust of the deploy layer will)."""
+    from rolecat.deploy.policies import trust_policy
+
+    def trust(cat: Catalog, r: Role) -> dict[str, Any]:
+        doc = trust_policy(cat, r)
+        for principal in extra.get(r.name, []):
+            doc["Statement"].append(
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+            )
+        return doc
+
+    return trust
+
+
+def test_members_and_temporary_members_reach_a_role() -> None:
+    temps = (
+        TemporaryMember("bob", dt.datetime(2027, 1, 1, tzinfo=dt.UTC), "2027-01-01", "INC-1", 0),
+        TemporaryMember("carol", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "2026-01-01", "old", 1),
+    )
+    c = catalog([role("Dev", members=("alice",), temporary_members=temps)])
+    model = AccessModel(c, NOW)
+    (view,) = model.views
+    got = [(r.principal.user, r.until_iso, r.via) for r in model.reach(view)]
+    # carol's grant ended before NOW: an expired temporary member is not included
+    assert got == [("alice", None, ("Dev",)), ("bob", "2027-01-01T00:00:00Z", ("Dev",))]
+
+
+def test_service_principals() -> None:
+    c = catalog([role("Fn", kind="service", members=(), trusted_services=("lambda.amazonaws.com",))])
+    model = AccessModel(c, NOW)
+    (reach,) = model.reach(model.views[0])
+    assert reach.principal.principal == "lambda.amazonaws.com" and reach.principal.user is None
+
+
+def test_role_chaining_needs_trust_and_an_assume_permission() -> None:
+    # Target trusts Hop's ARN; Hop's policy allows sts:AssumeRole on Target: alice (a
+    # member of Hop) reaches Target through [Hop, Target].  AWS needs both sides for a
+    # role session to assume another role: the trust policy and the session's own policy.
+    roles = [
+        role("Hop", policies=("hop",), members=("alice",)),
+        role("Target", policies=("admin",), members=("bob",)),
+    ]
+    pols = {"hop": policy(allow("sts:AssumeRole", arn("Target"))), "admin": policy(allow("iam:*"))}
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [arn("Hop")]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    got = {(r.principal.user, r.via, r.conditional) for r in model.reach(target)}
+    assert got == {("alice", ("Hop", "Target"), False), ("bob", ("Target",), False)}
+    answers = WhoCan(model).ask("iam:CreateUser")
+    assert {(a.user, a.role, a.via) for a in answers} == {
+        ("alice", "Target", ("Hop", "Target")),
+        ("bob", "Target", ("Target",)),
+    }
+    # without the assume permission, the trust alone does not open the chain
+    pols["hop"] = policy(allow("s3:GetObject"))
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [arn("Hop")]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    assert {r.principal.user for r in model.reach(target)} == {"bob"}
+
+
+def test_chain_through_account_root_and_conditional_assume() -> None:
+    # A trust naming the account root delegates to the account's own policies: a role
+    # there whose policy allows sts:AssumeRole on the target (here only with MFA, so the
+    # chain step is conditional) reaches it.
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    roles = [
+        role("Hop", policies=("hop",), members=("alice",)),
+        role("Other", policies=(), members=("carol",)),
+        role("Target", policies=("ro",), members=()),
+    ]
+    pols = {
+        "hop": policy(allow("sts:AssumeRole", arn("Target"), Condition=mfa)),
+        "ro": policy(allow("s3:Get*")),
+    }
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [root]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    assert [(r.principal.user, r.via, r.conditional) for r in model.reach(target)] == [
+        ("alice", ("Hop", "Target"), True)
+    ]
+    (answer,) = WhoCan(model).ask("s3:GetObject")
+    assert answer.access == "conditional"
+
+
+def test_chains_do_not_loop() -> None:
+    roles = [role("A", policies=("p",), members=("alice",)), role("B", policies=("p",), members=("bob",))]
+    pols = {"p": policy(allow("sts:AssumeRole", arn("*")))}
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"A": [arn("B")], "B": [arn("A")]}))
+    a = model.view("A", "nonprod")
+    assert a is not None
+    assert {(r.principal.user, r.via) for r in model.reach(a)} == {("alice", ("A",)), ("bob", ("B", "A"))}
