@@ -433,8 +433,7 @@ def md(value: Any) -> str:
     for ch in "*_[]#~!|":  # no emphasis, links, images, headings or cell breaks from catalog text
         text = text.replace(ch, "\\" + ch)
     text = html.escape(text, quote=False).replace("`", "&#96;")
-    text = re.sub(r"[\r\n\u2028\u2029]+", " ", text)
-    return text
+    return re.sub(r"[\r\n\u2028\u2029]+", " ", text)
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
