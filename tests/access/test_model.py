@@ -114,3 +114,49 @@ def test_chains_do_not_loop() -> None:
     a = model.view("A", "nonprod")
     assert a is not None
     assert {(r.principal.user, r.via) for r in model.reach(a)} == {("alice", ("A",)), ("bob", ("B", "A"))}
+
+
+def test_who_can_agrees_with_decide_and_access_on_every_view() -> None:
+    # The batch path (statement bitsets, memo) must give what engine.decide gives for a
+    # request on a concrete resource, and EffectiveSet.access without one.
+    import json
+
+    from rolecat.iam.engine import Access, Verdict, decide
+
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    roles = [
+        role("Reader", policies=("read",), boundary="b", members=("alice",)),
+        role("Writer", policies=("write",), boundary="b", members=("bob",)),
+        role("Open", policies=("open",), members=("carol",)),
+    ]
+    pols = {
+        "read": policy(allow("s3:GetObject", "arn:aws:s3:::a/*"), allow("s3:ListAllMyBuckets")),
+        "write": policy(allow("s3:*", "arn:aws:s3:::*", Condition=mfa)),
+        "open": policy(
+            allow("*"), {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::a/*", "Condition": mfa}
+        ),
+    }
+    bounds = {
+        "b": policy(
+            allow("s3:*"), {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::a/x"}
+        )
+    }
+    model = AccessModel(catalog(roles, pols, bounds), NOW)
+    who = WhoCan(model)
+    level = {Verdict.ALLOWED: "allowed", Verdict.CONDITIONAL: "conditional"}
+    for action in ("s3:GetObject", "s3:PutObject", "s3:ListAllMyBuckets", "iam:PassRole"):
+        for resource in (None, "*", "arn:aws:s3:::a/x", "arn:aws:s3:::b/y"):
+            expected = set()
+            for view in model.views:
+                if resource is None:
+                    access = view.effective.access(action)
+                    got = {Access.UNCONDITIONAL: "allowed", Access.CONDITIONAL: "conditional"}.get(access)
+                else:
+                    got = level.get(decide(view.effective, action, resource).verdict)
+                if got is not None:
+                    expected |= {
+                        (r.principal.user, view.role.name, view.account.name, got) for r in model.reach(view)
+                    }
+            answers = who.ask(action, resource)
+            assert {(a.user, a.role, a.account, a.access) for a in answers} == expected, (action, resource)
+            assert json.loads(who.ask_json(action, resource)) == [a.as_json() for a in answers]

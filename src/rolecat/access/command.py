@@ -124,10 +124,12 @@ def who_can(
         _fail(str(exc))
     out = sys.stdout
     for a, r, acct in asks:
+        if queries is not None:
+            out.write(engine.ask_json(a, r, acct) + "\n")
+            continue
         answers = engine.ask(a, r, acct)
-        if queries is not None or format is Format.json:
-            out.write(json.dumps([x.as_json() for x in answers], separators=(",", ":") if queries else None))
-            out.write("\n")
+        if format is Format.json:
+            out.write(json.dumps([x.as_json() for x in answers]) + "\n")
         else:
             text = answer_text(answers)
             out.write(text + "\n" if text else "")

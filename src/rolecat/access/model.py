@@ -148,6 +148,9 @@ class AccessModel:
                 self.views.append(view)
                 self.by_arn[arn] = view
         self._by_key = {v.key: v for v in self.views}
+        self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
+        self._user_names = frozenset(u.name for u in catalog.users)
+        self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}
         self._reach: dict[tuple[str, str], tuple[Reach, ...]] | None = None
 
     # ------------------------------------------------------------------ lookups
@@ -158,11 +161,9 @@ class AccessModel:
         return [v for v in self.views if v.role.name == role]
 
     def user_of(self, principal: str) -> str | None:
-        identity = self.catalog.identity_account
-        prefix = arns.iam_arn(identity.id, "user/")
-        if principal.startswith(prefix):
-            name = principal[len(prefix) :]
-            if any(u.name == name for u in self.catalog.users):
+        if principal.startswith(self._user_prefix):
+            name = principal[len(self._user_prefix) :]
+            if name in self._user_names:
                 return name
         return None
 
@@ -173,8 +174,16 @@ class AccessModel:
             self._reach = self._compute_reach()
         return self._reach.get(view.key, ())
 
-    def _direct(self, view: RoleView) -> Iterator[tuple[Principal | RoleView, dt.datetime | None]]:
+    def _direct(self, view: RoleView) -> list[tuple[Principal | RoleView, dt.datetime | None]]:
         """(principal or source role view, until) for each principal the trust names."""
+        key = id(view.trust)
+        hit = self._direct_cache.get(key)
+        if hit is None or any(isinstance(w, RoleView) for w, _ in hit):
+            hit = list(self._direct_uncached(view))
+            self._direct_cache[key] = hit
+        return hit
+
+    def _direct_uncached(self, view: RoleView) -> Iterator[tuple[Principal | RoleView, dt.datetime | None]]:
         for st in _statements(view.trust):
             if st.get("Effect") != "Allow":
                 continue

@@ -494,7 +494,7 @@ class Decision:
     reason: str
 
 
-def _spec_matches(spec: ResourceSpec, resource: str) -> bool:
+def spec_matches(spec: ResourceSpec, resource: str) -> bool:
     """Whether a Resource/NotResource element matches the request's concrete resource
     (wildcards in ``resource`` are plain characters, as AWS would see them)."""
     hit = any(compile_glob(p).fullmatch(resource) is not None for p in spec.patterns)
@@ -511,7 +511,7 @@ def decide(es: EffectiveSet, action: str, resource: str = "*") -> Decision:
     name = es.db.canonical(action) or action
 
     def hits(stmts: Iterable[Statement]) -> tuple[Statement, ...]:
-        return tuple(s for s in stmts if s.mask & bit and _spec_matches(s.resources, resource))
+        return tuple(s for s in stmts if s.mask & bit and spec_matches(s.resources, resource))
 
     allows = hits(es._allows)
     bounds = hits(es._bound_allows) if es.boundary is not None else None
