@@ -238,6 +238,16 @@ class AccessModel:
                     direct.setdefault(view.key, []).append((who, until))
         out: dict[tuple[str, str], tuple[Reach, ...]] = {}
         for view in self.views:
+            if view.key not in edges:  # no chain into this role: its trust alone
+                via = (view.role.name,)
+                seen: set[tuple[Principal, dt.datetime | None]] = set()
+                plain = []
+                for principal, until in direct.get(view.key, ()):
+                    if (principal, until) not in seen:
+                        seen.add((principal, until))
+                        plain.append(Reach(principal, view.role.name, view.account.name, via, until, False))
+                out[view.key] = tuple(sorted(plain, key=_reach_order))
+                continue
             found: dict[tuple[Any, ...], Reach] = {}
             self._walk(view, view, (view.role.name,), None, False, direct, edges, found, {view.key})
             out[view.key] = tuple(sorted(found.values(), key=_reach_order))

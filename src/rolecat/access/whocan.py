@@ -11,7 +11,7 @@ effective set are evaluated once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,9 +83,34 @@ class WhoCan:
                 )
             group.views.append(i)
         self._groups = list(groups.values())
+        # statement -> groups holding it, as bitsets over the groups
+        self._g_allow: list[int] = [0] * len(self._stmts)
+        self._g_bound: list[int] = [0] * len(self._stmts)
+        self._g_deny: list[int] = [0] * len(self._stmts)
+        self._g_unbounded = 0
+        for gi, g in enumerate(self._groups):
+            for table, bits in (
+                (self._g_allow, g.allows),
+                (self._g_bound, g.bounds or 0),
+                (self._g_deny, g.denies),
+            ):
+                for j in _indices(bits):
+                    table[j] |= 1 << gi
+            if g.bounds is None:
+                self._g_unbounded |= 1 << gi
         self._answers: list[dict[Access, list[Answer]]] = [{} for _ in self.views]
         self._json: list[dict[Access, str]] = [{} for _ in self.views]
-        self._memo: dict[tuple[str, str | None], list[tuple[int, Access]]] = {}
+        self._memo: dict[tuple[str, str | None], list[Access]] = {}
+        self._by_action: dict[str, list[int]] = {}
+        self._group_of = [0] * len(self.views)
+        for gi, g in enumerate(self._groups):
+            for i in g.views:
+                self._group_of[i] = gi
+        self._ranges: dict[str, tuple[int, int]] = {}
+        for i, view in enumerate(self.views):
+            first, _ = self._ranges.get(view.account.name, (i, i))
+            self._ranges[view.account.name] = (first, i + 1)
+        self._lines: dict[tuple[str, str | None, str | None], str] = {}
 
     def _bits(self, stmts: Iterable[Statement]) -> int:
         out = 0
@@ -108,62 +133,85 @@ class WhoCan:
         return canonical
 
     # ------------------------------------------------------------------ deciding
-    def _decisions(self, action: str, resource: str | None) -> list[tuple[int, Access]]:
-        """(view index, access) of every view that can, in answer order."""
+    def _group_access(self, action: str, resource: str | None) -> list[Access]:
+        """The access of every group (indexed like ``_groups``), memoised per query."""
         key = (action, resource)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         bit = self.model.db.bit(action)
-        out: list[tuple[int, Access]] = []
+        out = [Access.NONE] * len(self._groups)
         if resource is None:
-            for g in self._groups:
+            for gi, g in enumerate(self._groups):
                 if bit & g.es.candidates:
-                    access = g.es.access(action)
-                    if access is not Access.NONE:
-                        out.extend((i, access) for i in g.views)
+                    out[gi] = g.es.access(action)
         else:
-            matched = plain = 0
-            for index, st in enumerate(self._stmts):
-                if st.mask & bit and spec_matches(st.resources, resource):
-                    matched |= 1 << index
-                    if st.condition is None:
-                        plain |= 1 << index
-            for g in self._groups:
-                access = _decide_bits(g, matched, plain)
-                if access is not Access.NONE:
-                    out.extend((i, access) for i in g.views)
-        out.sort()
+            # engine.decide for every group at once: explicit deny, identity Allow, boundary Allow
+            allow = allow_plain = bound = bound_plain = deny = deny_plain = 0
+            for j in self._statements_of(action, bit):
+                if not spec_matches(self._stmts[j].resources, resource):
+                    continue
+                allow |= self._g_allow[j]
+                bound |= self._g_bound[j]
+                deny |= self._g_deny[j]
+                if self._stmts[j].condition is None:
+                    allow_plain |= self._g_allow[j]
+                    bound_plain |= self._g_bound[j]
+                    deny_plain |= self._g_deny[j]
+            unbounded = self._g_unbounded
+            can = allow & (bound | unbounded) & ~deny_plain
+            plain = can & allow_plain & (bound_plain | unbounded) & ~deny
+            for gi in _indices(can & ~plain):
+                out[gi] = Access.CONDITIONAL
+            for gi in _indices(plain):
+                out[gi] = Access.UNCONDITIONAL
         self._memo[key] = out
         return out
+
+    def _statements_of(self, action: str, bit: int) -> list[int]:
+        """Indices of the statements whose actions include ``action``."""
+        hit = self._by_action.get(action)
+        if hit is None:
+            hit = self._by_action[action] = [j for j, st in enumerate(self._stmts) if st.mask & bit]
+        return hit
+
+    def _chosen(self, action: str, resource: str | None, account: str | None) -> Iterator[tuple[int, Access]]:
+        """(view index, access) of every view of ``account`` (or all) that can, in answer order."""
+        access = self._group_access(action, resource)
+        first, last = self._ranges.get(account, (0, 0)) if account is not None else (0, len(self.views))
+        group_of = self._group_of
+        for i in range(first, last):
+            a = access[group_of[i]]
+            if a is not Access.NONE:
+                yield i, a
 
     # ------------------------------------------------------------------ answers
     def ask(self, action: str, resource: str | None = None, account: str | None = None) -> list[Answer]:
         action = self.check(action, account)
         out: list[Answer] = []
-        for i, access in self._decisions(action, resource):
-            view = self.views[i]
-            if account is None or view.account.name == account:
-                out.extend(self._view_answers(i, view, access))
+        for i, access in self._chosen(action, resource, account):
+            out.extend(self._view_answers(i, self.views[i], access))
         return out
 
     def ask_json(self, action: str, resource: str | None = None, account: str | None = None) -> str:
         """``ask`` as one compact JSON line (the --queries output), from cached fragments."""
         action = self.check(action, account)
+        key = (action, resource, account)
+        done = self._lines.get(key)
+        if done is not None:
+            return done
         parts: list[str] = []
-        for i, access in self._decisions(action, resource):
-            view = self.views[i]
-            if account is not None and view.account.name != account:
-                continue
+        for i, access in self._chosen(action, resource, account):
             text = self._json[i].get(access)
             if text is None:
-                answers = self._view_answers(i, view, access)
+                answers = self._view_answers(i, self.views[i], access)
                 text = self._json[i][access] = ",".join(
                     json.dumps(a.as_json(), separators=(",", ":")) for a in answers
                 )
             if text:
                 parts.append(text)
-        return "[" + ",".join(parts) + "]"
+        line = self._lines[key] = "[" + ",".join(parts) + "]"
+        return line
 
     def _view_answers(self, i: int, view: RoleView, access: Access) -> list[Answer]:
         cached = self._answers[i].get(access)
@@ -183,14 +231,13 @@ class WhoCan:
         return cached
 
 
-def _decide_bits(g: _Group, matched: int, plain: int) -> Access:
-    """``engine.decide`` over statement bits: explicit deny, identity Allow, boundary Allow."""
-    if g.denies & plain:
-        return Access.NONE
-    if not g.allows & matched or (g.bounds is not None and not g.bounds & matched):
-        return Access.NONE
-    unconditional = g.allows & plain and (g.bounds is None or g.bounds & plain) and not g.denies & matched
-    return Access.UNCONDITIONAL if unconditional else Access.CONDITIONAL
+def _indices(bits: int) -> Iterator[int]:
+    """Positions of the set bits, lowest first."""
+    text = bin(bits)[:1:-1]  # least significant bit first
+    i = text.find("1")
+    while i >= 0:
+        yield i
+        i = text.find("1", i + 1)
 
 
 def parse_query(line: str, number: int) -> tuple[str, str | None, str | None]:
