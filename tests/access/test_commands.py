@@ -324,3 +324,22 @@ def test_diff_against_git_base(
     assert [(a["user"], a["role"]) for a in data["access"]["removed"]] == [("dave", "ProdEngineer")]
     code, _, err = run(runner, app, "diff", "--base", "no-such-ref", str(example_catalog), *NOW)
     assert code == 2 and "no-such-ref" in err
+
+
+def test_diff_loads_with_the_same_diagnostics_as_validate(example_catalog: Path) -> None:
+    # diff shares the access model's effective sets with the checks; the findings must be
+    # exactly those of the pipeline.
+    from rolecat.access.diff import _load
+    from rolecat.iam.actions import ActionDB
+    from rolecat.model.timeutil import parse_instant
+    from rolecat.pipeline import display_path, load_catalog
+
+    now = parse_instant("2026-12-01")
+    cat = example_catalog / "catalog.yaml"
+    cat.write_text(cat.read_text() + "\nguardrails:\n  - name: g\n    actions: [s3:DeleteBucket]\n")
+    _, expected = load_catalog(example_catalog, now)
+    snap = _load(example_catalog, display_path(example_catalog), now, ActionDB.load())
+    from rolecat.diagnostics import sort_diagnostics
+
+    assert sort_diagnostics(snap.diags) == expected
+    assert any(d.code == "G001" for d in expected) and any(d.code == "I001" for d in expected)

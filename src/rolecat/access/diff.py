@@ -28,7 +28,7 @@ from typing import Any
 
 from rolecat.diagnostics import Diagnostic, Severity
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import EffectiveSet
+from rolecat.iam.engine import EffectiveSet, Statement
 from rolecat.model import Catalog, Role
 
 from .model import AccessModel, RoleView
@@ -92,15 +92,21 @@ class DiffResult:
 def _load(path: Path, display: str, now: dt.datetime, db: ActionDB) -> Snapshot:
     from rolecat.load.discover import discover
     from rolecat.model import build
-    from rolecat.pipeline import run_checks
     from rolecat.rules import quotas
+    from rolecat.rules.iam import run_checks as iam_checks
+    from rolecat.workflow.escalations import check_escalations
+
+    from .guardrails import check_guardrails
 
     catalog, diags = build.build(discover(path, display), now)
     model = None
     if catalog is not None:
-        diags.extend(run_checks(catalog, now))
-        diags.extend(quotas.check(catalog))
+        # the checks of pipeline.run_checks, sharing the access model's effective sets
         model = AccessModel(catalog, now, db)
+        diags.extend(iam_checks(catalog, now, context=model.context))
+        diags.extend(check_escalations(catalog, now))
+        diags.extend(check_guardrails(catalog, now, model))
+        diags.extend(quotas.check(catalog))
     return Snapshot(catalog, diags, model)
 
 
@@ -220,8 +226,18 @@ def _access_json(e: AccessEntry) -> dict[str, Any]:
     return {"user": e[0], "principal": e[1], "role": e[2], "account": e[3], "until": e[4]}
 
 
-def _fingerprint(es: EffectiveSet) -> tuple[Any, ...]:
-    return (es.identity, es.boundary)
+def _fingerprint(model: AccessModel, es: EffectiveSet) -> tuple[Any, ...]:
+    """What decides a view's permissions: its statements, sources named relative to the
+    catalog folder (the two catalogs live in different folders)."""
+    root = model.catalog.root.rstrip("/") + "/"
+
+    def norm(stmts: Sequence[Statement]) -> tuple[Any, ...]:
+        return tuple(
+            (s.effect, s.mask, s.resources, s.condition, s.origin.removeprefix(root), s.index, s.sid)
+            for s in stmts
+        )
+
+    return (norm(es.identity), None if es.boundary is None else norm(es.boundary))
 
 
 def permission_entries(db: ActionDB, es: EffectiveSet) -> set[tuple[str, str, bool]]:
@@ -276,7 +292,13 @@ def _permissions(
     removed: list[dict[str, Any]] = []
     for key in sorted(before.keys() | after.keys()):
         b, h = before.get(key), after.get(key)
-        if b is not None and h is not None and _fingerprint(b.effective) == _fingerprint(h.effective):
+        if (
+            b is not None
+            and h is not None
+            and base is not None
+            and head is not None
+            and _fingerprint(base, b.effective) == _fingerprint(head, h.effective)
+        ):
             continue
         old = entries(base, b) if b is not None and base is not None else set()
         new = entries(head, h) if h is not None and head is not None else set()

@@ -31,12 +31,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.iam.engine import Access, EffectiveSet, Grant, ResourceSpec
 from rolecat.iam.globs import widen
 from rolecat.model import Catalog
+
+if TYPE_CHECKING:
+    from .model import AccessModel
 
 CODES = {
     "G001": "guardrail violated: a role can perform access the catalog forbids",
@@ -119,14 +122,17 @@ def _violation(es: EffectiveSet, action: str, g: Guardrail) -> tuple[Access, Gra
     return best, chosen
 
 
-def check_guardrails(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
+def check_guardrails(
+    catalog: Catalog, now: dt.datetime, model: AccessModel | None = None
+) -> list[Diagnostic]:
     rails = guardrails(catalog)
     diags = list(_accept_refused(catalog))
     if not rails:
         return diags
-    from .model import AccessModel
+    if model is None:
+        from .model import AccessModel
 
-    model = AccessModel(catalog, now)
+        model = AccessModel(catalog, now)
     db = model.db
     accounts = {a.name: a for a in catalog.accounts}
     environments = {a.environment for a in catalog.accounts if a.environment}

@@ -17,6 +17,7 @@ conditional; a chain step whose ``sts:AssumeRole`` is conditional does.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ class Reach:
         return iso(self.until)
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(when: dt.datetime | None) -> str | None:
     """ISO 8601 UTC with Z, as every access command prints times."""
     return None if when is None else when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -178,9 +180,11 @@ class AccessModel:
         """(principal or source role view, until) for each principal the trust names."""
         key = id(view.trust)
         hit = self._direct_cache.get(key)
-        if hit is None or any(isinstance(w, RoleView) for w, _ in hit):
-            hit = list(self._direct_uncached(view))
-            self._direct_cache[key] = hit
+        if hit is None:
+            found = list(self._direct_uncached(view))
+            if any(isinstance(w, RoleView) for w, _ in found):
+                return found  # depends on the view (a root trust leaves the role itself out)
+            hit = self._direct_cache[key] = found
         return hit
 
     def _direct_uncached(self, view: RoleView) -> Iterator[tuple[Principal | RoleView, dt.datetime | None]]:

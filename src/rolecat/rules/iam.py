@@ -567,11 +567,18 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def run_checks(catalog: Catalog, now: dt.datetime, db: ActionDB | None = None) -> list[Diagnostic]:
-    """Every finding of every check, accepted ones marked with the role's reason."""
-    base = db or ActionDB.load()
-    view = base.with_known_actions(catalog.known_actions)
-    ctx = Context(catalog, now, view, Normalizer(view))
+def run_checks(
+    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, *, context: Context | None = None
+) -> list[Diagnostic]:
+    """Every finding of every check, accepted ones marked with the role's reason.
+
+    ``context`` lets a caller that already evaluated the catalog (the access review)
+    share its effective sets."""
+    if context is None:
+        base = db or ActionDB.load()
+        view = base.with_known_actions(catalog.known_actions)
+        context = Context(catalog, now, view, Normalizer(view))
+    ctx = context
     out: list[Diagnostic] = []
     for check in CHECKS:
         for finding in check.run(ctx):
