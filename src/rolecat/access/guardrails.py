@@ -22,8 +22,9 @@ can perform one of the actions on a resource the patterns name (with ``unrestric
 only through a grant covering every such resource); ``conditional: false`` ignores
 access that holds only under a condition.  Each violation is an error G001 naming the
 role, account, actions, the statement that grants it and the principals that reach the
-role.  ``accept:`` never applies: G001 is not a check a role may accept (G003 says so).
-G002 reports a guardrail naming an unknown action, account, environment or role.
+role.  ``accept:`` never applies: the registry marks G001 and G002 not acceptable, so
+the rule runner reports an ``accept:`` of them (C025).  G002 reports a guardrail naming
+an unknown action, account, environment or role.
 """
 
 from __future__ import annotations
@@ -39,13 +40,10 @@ from rolecat.iam.globs import widen
 from rolecat.model import Catalog
 
 if TYPE_CHECKING:
+    from rolecat.deploy.deployment import Deployment
+
     from .model import AccessModel
 
-CODES = {
-    "G001": "guardrail violated: a role can perform access the catalog forbids",
-    "G002": "guardrail names an unknown action, account, environment or role",
-    "G003": "accept: cannot accept a guardrail violation",
-}
 MAX_LISTED = 5
 
 
@@ -123,16 +121,16 @@ def _violation(es: EffectiveSet, action: str, g: Guardrail) -> tuple[Access, Gra
 
 
 def check_guardrails(
-    catalog: Catalog, now: dt.datetime, model: AccessModel | None = None
+    catalog: Catalog, now: dt.datetime, model: AccessModel | None = None, deployment: Deployment | None = None
 ) -> list[Diagnostic]:
     rails = guardrails(catalog)
-    diags = list(_accept_refused(catalog))
+    diags: list[Diagnostic] = []
     if not rails:
         return diags
     if model is None:
         from .model import AccessModel
 
-        model = AccessModel(catalog, now)
+        model = AccessModel(catalog, now, deployment=deployment)
     db = model.db
     accounts = {a.name: a for a in catalog.accounts}
     environments = {a.environment for a in catalog.accounts if a.environment}
@@ -221,15 +219,3 @@ def _violations(model: Any, g: Guardrail, actions: Sequence[str], where: Locatio
             f"remove the access, deny it in the role's boundary, or add the role to except_roles of "
             f"guardrail {g.name} ({where})",
         )
-
-
-def _accept_refused(catalog: Catalog) -> Iterator[Diagnostic]:
-    for role in catalog.roles:
-        for i, acc in enumerate(role.accept):
-            if acc.check.startswith("G"):
-                yield error(
-                    "G003",
-                    f"role {role.name} accepts {acc.check}: guardrails cannot be accepted",
-                    catalog.locate(role.source, ("accept", i, "check")),
-                    "change the guardrail in catalog.yaml (except_roles) if this role may have the access",
-                )

@@ -15,12 +15,14 @@ def load_model(path: Path, now: dt.datetime) -> tuple[AccessModel | None, list[D
 
     Raises NotADirectoryError when ``path`` is not a catalog folder (a usage error)."""
     from rolecat.load.discover import discover
+    from rolecat.load.schema import validate_sources
     from rolecat.model import build
     from rolecat.pipeline import display_path
 
     if not path.is_dir():
         raise NotADirectoryError(f"catalog folder {path} does not exist or is not a folder")
-    catalog, diags = build.build(discover(path, display_path(path)), now)
+    sources = discover(path, display_path(path))
+    catalog, diags = build.build_model(sources, validate_sources(sources), now)
     diags = sort_diagnostics(diags)
     if catalog is None or has_errors(diags):
         return None, diags

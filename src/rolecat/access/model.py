@@ -20,9 +20,12 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecat.deploy import arns
+
+if TYPE_CHECKING:
+    from rolecat.deploy.deployment import Deployment
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, EffectiveSet
 from rolecat.model import Account, Catalog, Role
@@ -112,12 +115,6 @@ def _until(statement: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
-def _default_trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
-    from rolecat.deploy.policies import trust_policy
-
-    return trust_policy(catalog, role)
-
-
 class AccessModel:
     """Every role view of a catalog and every principal's way into each."""
 
@@ -127,8 +124,10 @@ class AccessModel:
         now: dt.datetime,
         db: ActionDB | None = None,
         *,
+        deployment: Deployment | None = None,
         trust_of: TrustOf | None = None,
     ) -> None:
+        from rolecat.deploy.deployment import build_deployment
         from rolecat.iam.engine import Normalizer
         from rolecat.rules.iam import Context
 
@@ -136,19 +135,20 @@ class AccessModel:
         self.db = base.with_known_actions(catalog.known_actions)
         self.catalog = catalog
         self.now = now
-        self.context = Context(catalog, now, self.db, Normalizer(self.db))
-        trust = trust_of or _default_trust
+        self.deployment = deployment or build_deployment(catalog)
+        self.context = Context(catalog, now, self.db, Normalizer(self.db), self.deployment)
         self.views: list[RoleView] = []
         self.by_arn: dict[str, RoleView] = {}
-        accounts = {a.name: a for a in catalog.accounts}
         for role in catalog.roles:
-            doc = trust(catalog, role)
-            for ctx_view in self.context.views(role):
-                account = accounts[ctx_view.account.name]
-                arn = arns.role_arn(account.id, role.path, role.name)
-                view = RoleView(role, account, arn, doc, ctx_view.effective)
+            placements = self.deployment.placements(role)
+            if not placements:
+                continue
+            doc = trust_of(catalog, role) if trust_of is not None else None
+            for placed, ctx_view in zip(placements, self.context.views(role), strict=True):
+                trust = doc if doc is not None else placed.trust
+                view = RoleView(role, placed.account, placed.arn, trust or {}, ctx_view.effective)
                 self.views.append(view)
-                self.by_arn[arn] = view
+                self.by_arn[placed.arn] = view
         self._by_key = {v.key: v for v in self.views}
         self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
         self._user_names = frozenset(u.name for u in catalog.users)
