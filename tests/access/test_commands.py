@@ -343,3 +343,22 @@ def test_diff_loads_with_the_same_diagnostics_as_validate(example_catalog: Path)
 
     assert sort_diagnostics(snap.diags) == expected
     assert any(d.code == "G001" for d in expected) and any(d.code == "I001" for d in expected)
+
+
+def test_diff_reports_a_role_replacement(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    # An IAM role's path cannot change in place (ForceNew): Terraform replaces the role.
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cs = head / "roles" / "prod" / "CustomerSuccess.yaml"
+    cs.write_text(cs.read_text() + "path: /support/\n")
+    code, data = _diff(runner, app, example_catalog, head)
+    assert code == 0
+    (only,) = data["replacements"]
+    assert only["account"] == "prod" and only["kind"] == "role" and only["name"] == "CustomerSuccess"
+    assert "path" in only["reason"] and only["cost"]
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), *NOW)
+    assert code == 0 and "  ! aws_iam_role.CustomerSuccess in prod: path /humans/ -> /support/" in out
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), "-f", "markdown", *NOW)
+    assert code == 0 and "| aws\\_iam\\_role.CustomerSuccess | prod |" in out

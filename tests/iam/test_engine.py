@@ -303,3 +303,72 @@ def test_not_resource_in_identity_and_boundary(db: ActionDB) -> None:
         [doc({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:*:s3:::*"})], None, db
     )
     assert es.access("s3:GetObject", "arn:aws:s3:::x/k") is Access.NONE
+
+
+# Statements with conditions and NotResource: the grant-based answer (EffectiveSet.access
+# on a concrete resource) must equal IAM's rule evaluated request by request: an
+# applicable Deny without condition denies; a request needs an applicable identity
+# Allow and (with a boundary) an applicable boundary Allow; it is unconditional only
+# when an unconditional Allow exists on both sides and no conditional Deny applies.
+rich_statement = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(["Allow", "Deny"]),
+        "Action": st.lists(st.sampled_from([*ACTIONS, "s3:*", "*"]), min_size=1, max_size=3),
+        "Resource": st.sampled_from(RESOURCES),
+        "Negated": st.booleans(),
+        "Conditional": st.booleans(),
+    }
+)
+
+
+def _as_iam(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Effect": s["Effect"], "Action": s["Action"]}
+    out["NotResource" if s["Negated"] else "Resource"] = s["Resource"]
+    if s["Conditional"]:
+        out["Condition"] = MFA
+    return out
+
+
+def _rich_brute(
+    stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, action: str, resource: str
+) -> Access:
+    def hits(s: dict[str, Any]) -> bool:
+        on = matches(s["Resource"], resource)
+        return any(matches(a, action, ignore_case=True) for a in s["Action"]) and (on != s["Negated"])
+
+    everything = stmts + (bstmts or [])
+    denies = [s for s in everything if s["Effect"] == "Deny" and hits(s)]
+    if any(not s["Conditional"] for s in denies):
+        return Access.NONE
+    allows = [s for s in stmts if s["Effect"] == "Allow" and hits(s)]
+    bounds = None if bstmts is None else [s for s in bstmts if s["Effect"] == "Allow" and hits(s)]
+    if not allows or (bounds is not None and not bounds):
+        return Access.NONE
+    plain = any(not s["Conditional"] for s in allows) and (
+        bounds is None or any(not s["Conditional"] for s in bounds)
+    )
+    return Access.UNCONDITIONAL if plain and not denies else Access.CONDITIONAL
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(rich_statement, min_size=1, max_size=4),
+    st.none() | st.lists(rich_statement, min_size=1, max_size=3),
+    st.sampled_from(REQUESTS),
+)
+def test_engine_agrees_with_direct_evaluation_under_conditions(
+    stmts: list[dict[str, Any]], bstmts: list[dict[str, Any]] | None, request: tuple[str, str]
+) -> None:
+    from rolecat.iam.engine import Verdict, decide
+
+    action, resource = request
+    db = ActionDB.load()
+    es = effective(
+        [doc(*map(_as_iam, stmts))], doc(*map(_as_iam, bstmts)) if bstmts is not None else None, db
+    )
+    expected = _rich_brute(stmts, bstmts, action, resource)
+    assert es.access(action, resource) is expected
+    verdict = decide(es, action, resource).verdict
+    assert {Verdict.ALLOWED: Access.UNCONDITIONAL, Verdict.CONDITIONAL: Access.CONDITIONAL}.get(
+        verdict, Access.NONE
+    ) is expected

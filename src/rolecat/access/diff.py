@@ -443,7 +443,7 @@ def render_text(result: DiffResult) -> str:
     section(
         "replacements:",
         [
-            f"  ! {e['kind']} {e['name']} in {e['account']}: {e['attribute']} ({e['reason']})"
+            f"  ! {e['address']} in {e['account']}: {e['reason']}; {e['cost']}"
             for e in result.replacements
         ],
     )
@@ -505,8 +505,8 @@ def render_markdown(result: DiffResult) -> str:
     lines += _table("Permissions", ("", "role", "account", "action", "resource", "conditional"), p)
     t = [(e["role"], e["account"], e["field"], e["before"], e["after"]) for e in result.trust]
     lines += _table("Trust", ("role", "account", "field", "before", "after"), t)
-    r = [(e["kind"], e["name"], e["account"], e["attribute"], e["reason"]) for e in result.replacements]
-    lines += _table("Replacements", ("resource", "name", "account", "attribute", "reason"), r)
+    r = [(e["address"], e["account"], e["reason"], e["cost"]) for e in result.replacements]
+    lines += _table("Replacements", ("resource", "account", "reason", "cost"), r)
     f = [("+", e["code"], e["role"], e["account"], e["message"]) for e in result.findings_added]
     f += [("-", e["code"], e["role"], e["account"], e["message"]) for e in result.findings_removed]
     lines += _table("Findings", ("", "code", "role", "account", "message"), f)
