@@ -362,3 +362,31 @@ def test_diff_reports_a_role_replacement(
     assert code == 0 and "  ! aws_iam_role.CustomerSuccess in prod: path /humans/ -> /support/" in out
     code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), "-f", "markdown", *NOW)
     assert code == 0 and "| aws\\_iam\\_role.CustomerSuccess | prod |" in out
+
+
+def test_git_base_export_skips_symlinks(example_catalog: Path, tmp_path: Path) -> None:
+    # A committed symlink in the catalog (to a file outside it) is not a catalog file:
+    # the base is read from git blobs, and links are neither followed nor written.
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    from rolecat.access.diff import _export
+
+    repo = example_catalog.parent
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    (example_catalog / "policies" / "leak.json").symlink_to(secret)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "catalog")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    into = tmp_path / "export"
+    into.mkdir()
+    _export("HEAD", example_catalog, into)
+    assert (into / "catalog.yaml").read_text() == (example_catalog / "catalog.yaml").read_text()
+    assert not (into / "policies" / "leak.json").exists()
+    assert {p.name for p in (into / "roles" / "prod").iterdir()} == {
+        p.name for p in (example_catalog / "roles" / "prod").iterdir()
+    }
