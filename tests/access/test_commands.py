@@ -390,3 +390,22 @@ def test_git_base_export_skips_symlinks(example_catalog: Path, tmp_path: Path) -
     assert {p.name for p in (into / "roles" / "prod").iterdir()} == {
         p.name for p in (example_catalog / "roles" / "prod").iterdir()
     }
+
+
+def test_who_can_includes_people_acting_with_their_own_user(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    # The identity account's group policies let every person change their own password
+    # (self-service) and call sts:AssumeRole on the human role paths only with MFA
+    # (assume-roles: a condition in a permission policy, so "conditional").
+    args = ["who-can", "iam:ChangePassword", "-c", str(example_catalog), "-f", "json", *NOW]
+    code, out, _ = run(runner, app, *args)
+    own = [a for a in json.loads(out) if a["role"] is None]
+    assert {a["user"] for a in own} == {"alice", "bob", "carol", "dave", "erin", "frank"}
+    assert all(a["via"] == [] and a["account"] == "security" and a["access"] == "allowed" for a in own)
+    target = "arn:aws:iam::333333333333:role/humans/ProdEngineer"
+    code, out, _ = run(
+        runner, app, "who-can", "sts:AssumeRole", target, "-c", str(example_catalog), "-f", "json", *NOW
+    )
+    own = [a for a in json.loads(out) if a["role"] is None]
+    assert own and all(a["access"] == "conditional" for a in own)

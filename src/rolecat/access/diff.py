@@ -442,10 +442,7 @@ def render_text(result: DiffResult) -> str:
     )
     section(
         "replacements:",
-        [
-            f"  ! {e['address']} in {e['account']}: {e['reason']}; {e['cost']}"
-            for e in result.replacements
-        ],
+        [f"  ! {e['address']} in {e['account']}: {e['reason']}; {e['cost']}" for e in result.replacements],
     )
     section(
         "findings:",

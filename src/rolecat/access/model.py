@@ -27,7 +27,7 @@ from rolecat.deploy import arns
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, EffectiveSet
+from rolecat.iam.engine import Access, EffectiveSet, effective
 from rolecat.model import Account, Catalog, Role
 
 TrustOf = Callable[[Catalog, Role], Mapping[str, Any]]
@@ -115,6 +115,16 @@ def _until(statement: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
+@dataclass(frozen=True)
+class UserSet:
+    """IAM users of the identity account sharing one group's policies."""
+
+    group: str
+    account: Account
+    effective: EffectiveSet
+    users: tuple[tuple[str, str], ...]  # (user name, user ARN)
+
+
 class AccessModel:
     """Every role view of a catalog and every principal's way into each."""
 
@@ -150,6 +160,18 @@ class AccessModel:
                 self.views.append(view)
                 self.by_arn[placed.arn] = view
         self._by_key = {v.key: v for v in self.views}
+        # People's own permissions in the identity account: the group policies rolecat
+        # writes (self-service, assume-roles), one effective set per group.
+        self.user_sets: list[UserSet] = []
+        identity = self.deployment.identity()
+        if identity is not None:
+            arn_of = {u.name: u.arn for u in identity.users}
+            for group in identity.groups:
+                docs = [p.document for p in group.policies]
+                labels = [f"group {group.name} policy {p.iam_name}" for p in group.policies]
+                es = effective(docs, None, self.db, normalizer=self.context.normalizer, labels=labels)
+                users = tuple((u, arn_of[u]) for u in sorted(group.members) if u in arn_of)
+                self.user_sets.append(UserSet(group.name, identity.account, es, users))
         self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
         self._user_names = frozenset(u.name for u in catalog.users)
         self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}

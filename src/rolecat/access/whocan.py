@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rolecat.iam.engine import Access, EffectiveSet, Statement, spec_matches
+from rolecat.iam.engine import Access, EffectiveSet, Statement, Verdict, decide, spec_matches
 
 from .model import AccessModel, RoleView
 
@@ -24,7 +24,7 @@ from .model import AccessModel, RoleView
 class Answer:
     user: str | None
     principal: str
-    role: str
+    role: str | None  # None: the person's own IAM user, no role
     account: str
     via: tuple[str, ...]
     until: str | None
@@ -191,6 +191,27 @@ class WhoCan:
         out: list[Answer] = []
         for i, access in self._chosen(action, resource, account):
             out.extend(self._view_answers(i, self.views[i], access))
+        out.extend(self._user_answers(action, resource, account))
+        return out
+
+    def _user_answers(self, action: str, resource: str | None, account: str | None) -> list[Answer]:
+        """People acting with their own IAM user (the identity account's group policies):
+        ``role`` empty, ``via`` empty; after the role answers."""
+        out: list[Answer] = []
+        for us in self.model.user_sets:
+            if account is not None and us.account.name != account:
+                continue
+            if resource is None:
+                access = us.effective.access(action)
+            else:
+                verdict = decide(us.effective, action, resource).verdict
+                access = {Verdict.ALLOWED: Access.UNCONDITIONAL, Verdict.CONDITIONAL: Access.CONDITIONAL}.get(
+                    verdict, Access.NONE
+                )
+            if access is Access.NONE:
+                continue
+            level = "conditional" if access is Access.CONDITIONAL else "allowed"
+            out.extend(Answer(name, arn, None, us.account.name, (), None, level) for name, arn in us.users)
         return out
 
     def ask_json(self, action: str, resource: str | None = None, account: str | None = None) -> str:
@@ -210,6 +231,8 @@ class WhoCan:
                 )
             if text:
                 parts.append(text)
+        users = self._user_answers(action, resource, account)
+        parts.extend(json.dumps(a.as_json(), separators=(",", ":")) for a in users)
         line = self._lines[key] = "[" + ",".join(parts) + "]"
         return line
 
@@ -263,7 +286,10 @@ def answer_text(answers: list[Answer]) -> str:
     lines = []
     for a in answers:
         who = a.user if a.user is not None else a.principal
-        via = " -> ".join(a.via)
         until = f" until {a.until}" if a.until else ""
+        if a.role is None:
+            lines.append(f"{who}\town IAM user in {a.account}{until}\t{a.access}")
+            continue
+        via = " -> ".join(a.via)
         lines.append(f"{who}\t{a.role} in {a.account}\tvia {via}{until}\t{a.access}")
     return "\n".join(lines)
