@@ -407,5 +407,6 @@ def test_who_can_includes_people_acting_with_their_own_user(
     code, out, _ = run(
         runner, app, "who-can", "sts:AssumeRole", target, "-c", str(example_catalog), "-f", "json", *NOW
     )
+    assert code == 0
     own = [a for a in json.loads(out) if a["role"] is None]
     assert own and all(a["access"] == "conditional" for a in own)
