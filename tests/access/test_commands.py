@@ -165,6 +165,8 @@ def test_explain_user_and_role(app: typer.Typer, runner: CliRunner, example_cata
     (only,) = data["roles"]
     assert only["role"] == "ProdEngineer" and only["until"] == "2099-12-05T00:00:00Z"
     assert only["mfa_max_age"] == 3600 and "logs" in only["permissions"]["services"]
+    (own,) = data["own_user"]  # the identity account's group policies
+    assert own["account"] == "security" and "iam" in own["permissions"]["services"]
     code, out, _ = run(
         runner, app, "explain", "role", "ProdEngineer", "-c", str(example_catalog), "-f", "json", *NOW
     )

@@ -100,7 +100,20 @@ def explain_user(model: AccessModel, name: str) -> dict[str, Any]:
                 }
             )
     roles.sort(key=lambda r: (r["account"], r["role"], r["via"], r["until"] or ""))
-    return {"user": name, "roles": roles}
+    own = [
+        {
+            "account": us.account.name,
+            "group": us.group,
+            "permissions": summarise(
+                model.db,
+                us.effective.mask(Access.CONDITIONAL),
+                us.effective.mask(Access.CONDITIONAL) & ~us.effective.mask(Access.UNCONDITIONAL),
+            ),
+        }
+        for us in model.user_sets
+        if any(u == name for u, _ in us.users)
+    ]
+    return {"user": name, "roles": roles, "own_user": own}
 
 
 def _removed(model: AccessModel, es: EffectiveSet) -> tuple[int, int]:
@@ -183,6 +196,9 @@ def decision_json(view: RoleView, d: Decision) -> dict[str, Any]:
 # ---------------------------------------------------------------------- text
 def user_text(data: dict[str, Any]) -> str:
     lines = [f"user {data['user']}"]
+    for own in data.get("own_user", []):
+        lines.append(f"  own IAM user in {own['account']} (group {own['group']}):")
+        lines += _summary_text(own["permissions"])
     if not data["roles"]:
         lines.append("  can assume no role")
     for r in data["roles"]:
