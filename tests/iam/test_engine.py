@@ -372,3 +372,34 @@ def test_engine_agrees_with_direct_evaluation_under_conditions(
     assert {Verdict.ALLOWED: Access.UNCONDITIONAL, Verdict.CONDITIONAL: Access.CONDITIONAL}.get(
         verdict, Access.NONE
     ) is expected
+
+
+def test_not_resource_deny_on_an_action_requested_on_star(db: ActionDB) -> None:
+    # s3:ListAllMyBuckets is requested on "*". A Deny with NotResource a/* matches "*"
+    # (it is not an a/* object), so it denies, whatever the Allow's NotResource says.
+    # Found by the property test above with more examples.
+    for allowed in ("arn:aws:s3:::a/*", "arn:aws:s3:::b/*"):
+        es = effective(
+            [
+                doc(
+                    {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "NotResource": allowed},
+                    {"Effect": "Deny", "Action": "s3:ListAllMyBuckets", "NotResource": "arn:aws:s3:::a/*"},
+                )
+            ],
+            None,
+            db,
+        )
+        assert es.access("s3:ListAllMyBuckets", "*") is Access.NONE
+        assert es.access("s3:ListAllMyBuckets") is Access.NONE
+    # a NotResource Deny covers a NotResource Allow when it excludes no more than the Allow
+    es = effective(
+        [
+            doc(
+                {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::a/*"},
+                {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::a/x*"},
+            )
+        ],
+        None,
+        db,
+    )
+    assert es.access("s3:GetObject") is Access.NONE

@@ -106,7 +106,8 @@ class ResourceSpec:
         if self.everything or other.empty:
             return True
         if other.negated:
-            return False
+            # complement(other) within complement(self): what self excludes, other excludes too
+            return self.negated and all(any(covers(q, p) for q in other.patterns) for p in self.patterns)
         if self.negated:
             return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
@@ -119,11 +120,11 @@ class ResourceSpec:
             return None
         if universe is None:
             return self
-        if not universe:  # the request's resource is "*"
-            hits = [p for p in self.patterns if compile_glob(p).fullmatch("*")]
-            if self.negated:
-                return None if hits else self
-            return ResourceSpec(tuple(hits)) if hits else None
+        if not universe:
+            # The request's resource is always the string "*": the statement applies to all
+            # of the action's requests or to none of them.
+            hit = any(compile_glob(p).fullmatch("*") for p in self.patterns)
+            return EVERYTHING if hit != self.negated else None
         if self.negated:
             # NotResource applies unless it excludes every resource the action can name.
             left = [u for u in universe if not any(_covers_format(n, u) for n in self.patterns)]
