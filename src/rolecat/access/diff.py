@@ -241,12 +241,17 @@ def _fingerprint(model: AccessModel, es: EffectiveSet) -> tuple[Any, ...]:
     """What decides a view's permissions: its statements, sources named relative to the
     catalog folder (the two catalogs live in different folders)."""
     root = model.catalog.root.rstrip("/") + "/"
+    memo = model.memo.setdefault("fingerprint", {})
 
     def norm(stmts: Sequence[Statement]) -> tuple[Any, ...]:
-        return tuple(
-            (s.effect, s.mask, s.resources, s.condition, s.origin.removeprefix(root), s.index, s.sid)
-            for s in stmts
-        )
+        out = []
+        for s in stmts:
+            key = memo.get(id(s))
+            if key is None:
+                origin = s.origin.removeprefix(root)
+                key = memo[id(s)] = (s.effect, s.mask, s.resources, s.condition, origin, s.index, s.sid)
+            out.append(key)
+        return tuple(out)
 
     return (norm(es.identity), None if es.boundary is None else norm(es.boundary))
 

@@ -45,12 +45,10 @@ class Principal:
 
 @dataclass(frozen=True)
 class Reach:
-    """One way a principal reaches a role in an account."""
+    """One way a principal reaches a role (the view it is listed under)."""
 
     principal: Principal
-    role: str
-    account: str
-    via: tuple[str, ...]  # role names assumed in order, the last one is ``role``
+    via: tuple[str, ...]  # role names assumed in order, the last one is the role reached
     until: dt.datetime | None  # end of a temporary grant (the earliest along a chain)
     conditional: bool  # some chain step's sts:AssumeRole holds only under a condition
 
@@ -175,6 +173,7 @@ class AccessModel:
         self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
         self._user_names = frozenset(u.name for u in catalog.users)
         self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}
+        self.memo: dict[str, dict[int, Any]] = {}  # callers' caches, keyed by id() of model objects
         self._reach: dict[tuple[str, str], tuple[Reach, ...]] | None = None
 
     # ------------------------------------------------------------------ lookups
@@ -263,16 +262,16 @@ class AccessModel:
                 else:
                     direct.setdefault(view.key, []).append((who, until))
         out: dict[tuple[str, str], tuple[Reach, ...]] = {}
+        shared: dict[tuple[int, str], tuple[Reach, ...]] = {}
         for view in self.views:
             if view.key not in edges:  # no chain into this role: its trust alone
-                via = (view.role.name,)
-                seen: set[tuple[Principal, dt.datetime | None]] = set()
-                plain = []
-                for principal, until in direct.get(view.key, ()):
-                    if (principal, until) not in seen:
-                        seen.add((principal, until))
-                        plain.append(Reach(principal, view.role.name, view.account.name, via, until, False))
-                out[view.key] = tuple(sorted(plain, key=_reach_order))
+                key = (id(view.trust), view.role.name)
+                done = shared.get(key)
+                if done is None:
+                    via = (view.role.name,)
+                    plain = {(p, u): Reach(p, via, u, False) for p, u in direct.get(view.key, ())}
+                    done = shared[key] = tuple(sorted(plain.values(), key=_reach_order))
+                out[view.key] = done
                 continue
             found: dict[tuple[Any, ...], Reach] = {}
             self._walk(view, view, (view.role.name,), None, False, direct, edges, found, {view.key})
@@ -294,7 +293,7 @@ class AccessModel:
         """Principals reaching ``target`` through the chain ``via``, which starts at ``view``."""
         for principal, p_until in direct.get(view.key, ()):
             end = _earliest(until, p_until)
-            reach = Reach(principal, target.role.name, target.account.name, via, end, conditional)
+            reach = Reach(principal, via, end, conditional)
             key = (principal, via, end)
             if key not in found or (found[key].conditional and not conditional):
                 found[key] = reach
@@ -324,5 +323,5 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
     return min(a, b)
 
 
-def _reach_order(r: Reach) -> tuple[str, str, str, tuple[str, ...], str]:
-    return (r.principal.user or "~", r.principal.principal, r.account, r.via, iso(r.until) or "")
+def _reach_order(r: Reach) -> tuple[str, str, tuple[str, ...], str]:
+    return (r.principal.user or "~", r.principal.principal, r.via, iso(r.until) or "")

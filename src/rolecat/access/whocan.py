@@ -11,11 +11,13 @@ effective set are evaluated once.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rolecat.iam.engine import Access, EffectiveSet, Statement, Verdict, decide, spec_matches
+from rolecat.iam.engine import Access, EffectiveSet, Statement, Verdict, decide
+from rolecat.iam.globs import compile_glob
 
 from .model import AccessModel, RoleView
 
@@ -99,14 +101,21 @@ class WhoCan:
             if g.bounds is None:
                 self._g_unbounded |= 1 << gi
         self._answers: list[dict[Access, list[Answer]]] = [{} for _ in self.views]
-        self._json: list[dict[Access, str]] = [{} for _ in self.views]
-        self._memo: dict[tuple[str, str | None], list[Access]] = {}
-        self._by_action: dict[str, list[int]] = {}
+        self._frags: list[list[str | None]] = [[None, None] for _ in self.views]  # [conditional, allowed]
+        self._memo: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
+        self._by_action: dict[str, tuple[tuple[int, ...], list[_Test]]] = {}
         self._group_of = [0] * len(self.views)
         for gi, g in enumerate(self._groups):
             for i in g.views:
                 self._group_of[i] = gi
         self._ranges: dict[str, tuple[int, int]] = {}
+        self._account_groups: dict[str, list[int]] = {}
+        for i, view in enumerate(self.views):
+            groups_here = self._account_groups.setdefault(view.account.name, [])
+            if not groups_here or groups_here[-1] != self._group_of[i]:
+                groups_here.append(self._group_of[i])
+        for name, found in self._account_groups.items():
+            self._account_groups[name] = sorted(set(found))
         for i, view in enumerate(self.views):
             first, _ = self._ranges.get(view.account.name, (i, i))
             self._ranges[view.account.name] = (first, i + 1)
@@ -133,23 +142,38 @@ class WhoCan:
         return canonical
 
     # ------------------------------------------------------------------ deciding
-    def _group_access(self, action: str, resource: str | None) -> list[Access]:
-        """The access of every group (indexed like ``_groups``), memoised per query."""
-        key = (action, resource)
+    def _group_access(self, action: str, resource: str | None, account: str | None) -> tuple[str, str]:
+        """Which groups (indexed like ``_groups``) can, and which of those without a
+        condition: two strings of "0"/"1", memoised per query (groups outside
+        ``account`` may be left "0")."""
+        key = (action, resource, account if resource is None else None)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         bit = self.model.db.bit(action)
-        out = [Access.NONE] * len(self._groups)
+        n = len(self._groups)
         if resource is None:
-            for gi, g in enumerate(self._groups):
+            can_c, plain_c = ["0"] * n, ["0"] * n
+            chosen = range(n) if account is None else self._account_groups.get(account, ())
+            for gi in chosen:
+                g = self._groups[gi]
                 if bit & g.es.candidates:
-                    out[gi] = g.es.access(action)
+                    access = g.es.access(action)
+                    if access is not Access.NONE:
+                        can_c[gi] = "1"
+                        if access is Access.UNCONDITIONAL:
+                            plain_c[gi] = "1"
+            result = ("".join(can_c), "".join(plain_c))
         else:
             # engine.decide for every group at once: explicit deny, identity Allow, boundary Allow
-            allow = allow_plain = bound = bound_plain = deny = deny_plain = 0
-            for j in self._statements_of(action, bit):
-                if not spec_matches(self._stmts[j].resources, resource):
+            fixed, specific = self._statements_of(action, bit)
+            allow, allow_plain, bound, bound_plain, deny, deny_plain = fixed
+            for j, negated, tests in specific:
+                matched = any(
+                    resource.startswith(prefix) and regex.fullmatch(resource) is not None
+                    for prefix, regex in tests
+                )
+                if matched == negated:
                     continue
                 allow |= self._g_allow[j]
                 bound |= self._g_bound[j]
@@ -161,29 +185,43 @@ class WhoCan:
             unbounded = self._g_unbounded
             can = allow & (bound | unbounded) & ~deny_plain
             plain = can & allow_plain & (bound_plain | unbounded) & ~deny
-            for gi in _indices(can & ~plain):
-                out[gi] = Access.CONDITIONAL
-            for gi in _indices(plain):
-                out[gi] = Access.UNCONDITIONAL
-        self._memo[key] = out
-        return out
+            result = (_bits_text(can, n), _bits_text(plain, n))
+        self._memo[key] = result
+        return result
 
-    def _statements_of(self, action: str, bit: int) -> list[int]:
-        """Indices of the statements whose actions include ``action``."""
+    def _statements_of(self, action: str, bit: int) -> tuple[tuple[int, ...], list[_Test]]:
+        """For the statements whose actions include ``action``: the group bitsets of those
+        on every resource ("*", so they match any request), OR-ed once (allow, allow
+        without condition, boundary, boundary without condition, deny, deny without
+        condition); and a matcher for each of the others (literal prefix, then regex)."""
         hit = self._by_action.get(action)
         if hit is None:
-            hit = self._by_action[action] = [j for j, st in enumerate(self._stmts) if st.mask & bit]
+            fixed = [0] * 6
+            specific: list[_Test] = []
+            for j, st in enumerate(self._stmts):
+                if not st.mask & bit:
+                    continue
+                if st.resources.everything:
+                    plain = st.condition is None
+                    for k, table in enumerate((self._g_allow, self._g_bound, self._g_deny)):
+                        fixed[2 * k] |= table[j]
+                        if plain:
+                            fixed[2 * k + 1] |= table[j]
+                    continue
+                tests = tuple((_prefix(p), compile_glob(p)) for p in st.resources.patterns)
+                specific.append((j, st.resources.negated, tests))
+            hit = self._by_action[action] = (tuple(fixed), specific)
         return hit
 
     def _chosen(self, action: str, resource: str | None, account: str | None) -> Iterator[tuple[int, Access]]:
         """(view index, access) of every view of ``account`` (or all) that can, in answer order."""
-        access = self._group_access(action, resource)
+        can, plain = self._group_access(action, resource, account)
         first, last = self._ranges.get(account, (0, 0)) if account is not None else (0, len(self.views))
         group_of = self._group_of
         for i in range(first, last):
-            a = access[group_of[i]]
-            if a is not Access.NONE:
-                yield i, a
+            gi = group_of[i]
+            if can[gi] == "1":
+                yield i, Access.UNCONDITIONAL if plain[gi] == "1" else Access.CONDITIONAL
 
     # ------------------------------------------------------------------ answers
     def ask(self, action: str, resource: str | None = None, account: str | None = None) -> list[Answer]:
@@ -221,12 +259,17 @@ class WhoCan:
         done = self._lines.get(key)
         if done is not None:
             return done
+        can, plain = self._group_access(action, resource, account)
+        first, last = self._ranges.get(account, (0, 0)) if account is not None else (0, len(self.views))
+        group_of, frags = self._group_of, self._frags
+        chosen = [(i, plain[group_of[i]] == "1") for i in range(first, last) if can[group_of[i]] == "1"]
         parts: list[str] = []
-        for i, access in self._chosen(action, resource, account):
-            text = self._json[i].get(access)
+        for i, unconditional in chosen:
+            text = frags[i][unconditional]
             if text is None:
+                access = Access.UNCONDITIONAL if unconditional else Access.CONDITIONAL
                 answers = self._view_answers(i, self.views[i], access)
-                text = self._json[i][access] = ",".join(
+                text = frags[i][unconditional] = ",".join(
                     json.dumps(a.as_json(), separators=(",", ":")) for a in answers
                 )
             if text:
@@ -254,6 +297,15 @@ class WhoCan:
         return cached
 
 
+_Test = tuple[int, bool, tuple[tuple[str, re.Pattern[str]], ...]]  # statement, negated, (prefix, regex)
+
+
+def _prefix(pattern: str) -> str:
+    """The literal text before a pattern's first wildcard."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
 def _indices(bits: int) -> Iterator[int]:
     """Positions of the set bits, lowest first."""
     text = bin(bits)[:1:-1]  # least significant bit first
@@ -261,6 +313,11 @@ def _indices(bits: int) -> Iterator[int]:
     while i >= 0:
         yield i
         i = text.find("1", i + 1)
+
+
+def _bits_text(bits: int, n: int) -> str:
+    """A bitset as n characters "0"/"1", bit i at position i."""
+    return bin(bits)[:1:-1].ljust(n, "0") if bits else "0" * n
 
 
 def parse_query(line: str, number: int) -> tuple[str, str | None, str | None]:

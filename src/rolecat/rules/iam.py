@@ -71,6 +71,7 @@ class Context:
     _methods: list[tuple[Method, int]] = field(default_factory=list)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
@@ -174,7 +175,11 @@ def _grouped(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
 
 # ---------------------------------------------------------------------- I001 escalation
 def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
-    return frozenset(boundary_policy_arn(account.id, name) for name in ctx.catalog.boundaries)
+    cached = ctx.boundary_arns.get(account.id)
+    if cached is None:
+        cached = frozenset(boundary_policy_arn(account.id, name) for name in ctx.catalog.boundaries)
+        ctx.boundary_arns[account.id] = cached
+    return cached
 
 
 def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
