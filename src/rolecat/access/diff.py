@@ -90,33 +90,23 @@ class DiffResult:
 
 # ---------------------------------------------------------------------- loading
 def _load(path: Path, display: str, now: dt.datetime, db: ActionDB) -> Snapshot:
-    """``pipeline.load``, with the checks sharing the access model's effective sets."""
+    """``pipeline.load`` (the same stages and checks), the checks sharing the access
+    model's effective sets."""
     from rolecat.deploy.deployment import build_deployment
     from rolecat.diagnostics import sort_diagnostics
     from rolecat.load.discover import discover
     from rolecat.load.schema import validate_sources
     from rolecat.model import build
-    from rolecat.rules import quotas
-    from rolecat.rules.iam import check_runs
-    from rolecat.rules.runner import RuleRun, acceptance_problems, apply_accept, run_rules
-    from rolecat.workflow.escalations import check_escalations
-
-    from .guardrails import check_guardrails
+    from rolecat.pipeline import run_checks
+    from rolecat.rules.runner import apply_accept
 
     sources = discover(path, display)
     catalog, diags = build.build_model(sources, validate_sources(sources), now)
     model = None
     if catalog is not None:
         deployed = build_deployment(catalog)
-        access = model = AccessModel(catalog, now, db, deployment=deployed)
-        runs: list[RuleRun] = [
-            ("accept", lambda: acceptance_problems(catalog)),
-            *check_runs(catalog, now, deployment=deployed, shared=model.context),
-            ("escalations", lambda: check_escalations(catalog, now)),
-            ("quotas", lambda: quotas.check(catalog, deployed)),
-            ("guardrails", lambda: check_guardrails(catalog, now, access)),
-        ]
-        diags.extend(run_rules(catalog, runs))
+        model = AccessModel(catalog, now, db, deployment=deployed)
+        diags.extend(run_checks(catalog, now, deployed, model))
         diags = apply_accept(catalog, diags)
     return Snapshot(catalog, sort_diagnostics(diags), model)
 
