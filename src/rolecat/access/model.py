@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, EffectiveSet, effective
+from rolecat.iam.globs import matches
 from rolecat.model import Account, Catalog, Role
 
 TrustOf = Callable[[Catalog, Role], Mapping[str, Any]]
-ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:*", "*")
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 MAX_CHAIN = 5  # AWS allows chaining without limit; reviews rarely need more
 
 
@@ -212,8 +213,8 @@ class AccessModel:
         for st in _statements(view.trust):
             if st.get("Effect") != "Allow":
                 continue
-            actions = [a.lower() for a in _strings(st.get("Action"))]
-            if not any(a in ASSUME_ACTIONS for a in actions):
+            actions = _strings(st.get("Action"))
+            if not any(matches(a, b, ignore_case=True) for a in actions for b in ASSUME_ACTIONS):
                 continue
             until = _until(st)
             if until is not None and until <= self.now:

@@ -79,10 +79,8 @@ class WhoCan:
             es = view.effective
             group = groups.get(id(es))
             if group is None:
-                bounds = None if es.boundary is None else self._bits(es._bound_allows)
-                group = groups[id(es)] = _Group(
-                    es, [], self._bits(es._allows), bounds, self._bits(es._denies)
-                )
+                bounds = None if es.boundary is None else self._bits(es.boundary_allows)
+                group = groups[id(es)] = _Group(es, [], self._bits(es.allows), bounds, self._bits(es.denies))
             group.views.append(i)
         self._groups = list(groups.values())
         # statement -> groups holding it, as bitsets over the groups

@@ -325,6 +325,21 @@ class EffectiveSet:
         # Granted unconditionally on every resource, without looking at a single action.
         self.plain = plain_allow & plain_bound & ~deny_any
 
+    # ------------------------------------------------------------------ statements
+    @property
+    def allows(self) -> list[Statement]:
+        """The identity Allow statements that can grant anything."""
+        return self._allows
+
+    @property
+    def boundary_allows(self) -> list[Statement]:
+        return self._bound_allows
+
+    @property
+    def denies(self) -> list[Statement]:
+        """Every Deny, identity and boundary."""
+        return self._denies
+
     # ------------------------------------------------------------------ per action
     def grants(self, action: str) -> tuple[Grant, ...]:
         """Every way ``action`` is allowed, after boundary and denies; () if it is not."""
