@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from factory import allow, catalog, policy, role
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecat.access.model import AccessModel
 from rolecat.access.whocan import WhoCan
@@ -160,3 +162,60 @@ def test_who_can_agrees_with_decide_and_access_on_every_view() -> None:
             answers = who.ask(action, resource)
             assert {(a.user, a.role, a.account, a.access) for a in answers} == expected, (action, resource)
             assert json.loads(who.ask_json(action, resource)) == [a.as_json() for a in answers]
+
+
+_ACTIONS = ["s3:GetObject", "s3:ListAllMyBuckets", "iam:PassRole", "s3:*", "*"]
+_RESOURCES = ["*", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*", "arn:aws:iam::*:role/*"]
+_statement = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(["Allow", "Deny"]),
+        "Action": st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=2),
+        "Resource": st.sampled_from(_RESOURCES),
+        "negated": st.booleans(),
+        "conditional": st.booleans(),
+    }
+)
+
+
+def _iam(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Effect": s["Effect"], "Action": s["Action"]}
+    out["NotResource" if s["negated"] else "Resource"] = s["Resource"]
+    if s["conditional"]:
+        out["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(_statement, min_size=1, max_size=3), min_size=2, max_size=2),
+    st.none() | st.lists(_statement, min_size=1, max_size=3),
+    st.sampled_from(
+        [
+            ("s3:GetObject", "arn:aws:s3:::a/k"),
+            ("s3:GetObject", "arn:aws:s3:::b/k"),
+            ("s3:ListAllMyBuckets", "*"),
+            ("iam:PassRole", "arn:aws:iam::222222222222:role/x"),
+        ]
+    ),
+)
+def test_batch_who_can_equals_decide(
+    policies: list[list[dict[str, Any]]], boundary: list[dict[str, Any]] | None, request: tuple[str, str]
+) -> None:
+    from rolecat.iam.engine import Verdict, decide
+
+    roles = [
+        role("R0", policies=("p0",), boundary="b" if boundary else None, members=("alice",)),
+        role("R1", policies=("p1",), members=("bob",)),
+    ]
+    pols = {f"p{i}": policy(*map(_iam, stmts)) for i, stmts in enumerate(policies)}
+    bounds = {"b": policy(*map(_iam, boundary))} if boundary else None
+    model = AccessModel(catalog(roles, pols, bounds), NOW)
+    action, resource = request
+    level = {Verdict.ALLOWED: "allowed", Verdict.CONDITIONAL: "conditional"}
+    expected = set()
+    for view in model.views:
+        got = level.get(decide(view.effective, action, resource).verdict)
+        if got is not None:
+            expected |= {(r.principal.user, view.role.name, got) for r in model.reach(view)}
+    who = WhoCan(model)
+    assert {(a.user, a.role, a.access) for a in who.ask(action, resource) if a.role} == expected
