@@ -191,6 +191,7 @@ def schema(
 
 
 def _register_plugins() -> None:
+    from .access.command import register as register_access
     from .adopt.command import register as register_adopt
     from .scopedown.command import register as register_scopedown
     from .usage.command import register as register_usage
@@ -198,6 +199,7 @@ def _register_plugins() -> None:
 
     register_workflow(app)
     register_scopedown(app)
+    register_access(app)
     register_adopt(app)
     register_usage(app)
 

@@ -18,7 +18,10 @@ from rolecat.model.timeutil import utcnow
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 
-if TYPE_CHECKING:  # render pulls in Jinja: imported only when a command renders
+if TYPE_CHECKING:
+    from rolecat.access.model import (
+        AccessModel,  # render pulls in Jinja: imported only when a command renders
+    )
     from rolecat.deploy.deployment import Deployment
     from rolecat.targets.terraform.render import RenderedFile
 
@@ -75,22 +78,32 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
     return loaded.catalog, loaded.diagnostics
 
 
-def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None = None) -> list[Diagnostic]:
-    """The checks stage: every rule over the model and its deployment, through the rule runner."""
+def run_checks(
+    catalog: Catalog,
+    now: dt.datetime,
+    deployment: Deployment | None = None,
+    access: AccessModel | None = None,
+) -> list[Diagnostic]:
+    """The checks stage: every rule over the model and its deployment, through the rule runner.
+
+    ``access``: an access model of the catalog (``rolecat diff``), whose effective sets the
+    IAM checks and the guardrails then share."""
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
     from rolecat.rules import quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
+    from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
     runs: list[RuleRun] = [
         ("accept", lambda: acceptance_problems(catalog)),
-        *check_runs(catalog, now, deployment=deployed),
+        *check_runs(catalog, now, deployment=deployed, shared=access.context if access else None),
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
+        ("guardrails", lambda: check_guardrails(catalog, now, access, deployed)),
         ("imports", lambda: check_import_record(catalog)),
     ]
     return run_rules(catalog, runs)
