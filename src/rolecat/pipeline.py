@@ -32,8 +32,13 @@ def display_path(path: Path) -> str:
     return rel.as_posix() or "."
 
 
-def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
-    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
+def load_catalog(
+    path: Path, now: dt.datetime | None = None, *, display: str | None = None
+) -> tuple[Catalog | None, list[Diagnostic]]:
+    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder.
+
+    ``display`` names the folder in diagnostics (default: ``path`` relative to the working
+    directory); the access commands validate an edited copy under the original's name."""
     from . import build, quotas
 
     if not path.exists():
@@ -41,7 +46,7 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = build.discover(path, display_path(path))
+    sources = build.discover(path, display if display is not None else display_path(path))
     catalog, diags = build.build(sources, now)
     if catalog is not None:
         diags.extend(run_checks(catalog, now))
