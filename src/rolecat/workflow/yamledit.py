@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..source import load_yaml_text
+from ..load.source import load_yaml_text
 
 Path_ = tuple[str | int, ...]
 Value = str | int | bool | Mapping[str, Any] | Sequence[Any] | None
