@@ -122,8 +122,7 @@ def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> d
         raise AccessError(f"{iso_z(until)} is not in the future (now is {iso_z(now)})")
     if max_days is not None and until - now > dt.timedelta(days=max_days):
         raise AccessError(
-            f"{iso_z(until)} is more than {max_days} days away: "
-            f"defaults.max_escalation_days is {max_days}"
+            f"{iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
         )
     return until.replace(microsecond=0)
 
@@ -161,7 +160,11 @@ def find_user(catalog: Catalog, name: str) -> str:
 def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
     if account is not None and account not in {a.name for a in catalog.accounts}:
         guess = did_you_mean(account, [a.name for a in catalog.accounts])
-        hint = f"did you mean {guess!r}?" if guess else "accounts: " + ", ".join(a.name for a in catalog.accounts)
+        hint = (
+            f"did you mean {guess!r}?"
+            if guess
+            else "accounts: " + ", ".join(a.name for a in catalog.accounts)
+        )
         raise AccessError(f"unknown account {account!r}; {hint}")
     found = [r for r in catalog.roles if r.name == name and (account is None or account in r.accounts)]
     if not found:
@@ -220,7 +223,9 @@ def request(
     if active and max(t.until for t in active) >= until:
         best = max(active, key=lambda t: t.until)
         because = f" ({best.reason})" if best.reason else ""
-        plan.said.append(f"{user} already has {_where(role)} until {iso_z(best.until)}{because}: nothing to change")
+        plan.said.append(
+            f"{user} already has {_where(role)} until {iso_z(best.until)}{because}: nothing to change"
+        )
         return plan
     doc = plan.document(role_path(catalog, catalog_dir, role.source))
     if temps:  # extend the (latest) existing entry rather than adding a second one
@@ -241,7 +246,9 @@ def request(
     return plan
 
 
-def grant(catalog: Catalog, catalog_dir: Path, role_name: str, account: str | None, user: str, reason: str | None) -> Plan:
+def grant(
+    catalog: Catalog, catalog_dir: Path, role_name: str, account: str | None, user: str, reason: str | None
+) -> Plan:
     """A permanent membership; it replaces a temporary one."""
     role = find_role(catalog, role_name, account)
     user = find_user(catalog, user)
@@ -343,7 +350,9 @@ def offboard(
     if known:
         doc = plan.document(role_path(catalog, catalog_dir, catalog.users_file))
         doc.remove_key(("users",), user)
-        plan.said.append(f"{user} removed from {catalog.users_file} (the IAM user is deleted at the next apply)")
+        plan.said.append(
+            f"{user} removed from {catalog.users_file} (the IAM user is deleted at the next apply)"
+        )
     if sessions:
         plan.what += ", live sessions revoked"
     return plan

@@ -305,8 +305,11 @@ def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add escalations, codeowners, profiles and plan to ``app``."""
+    """Add escalations, codeowners, profiles, plan and the access commands to ``app``."""
+    from .access_command import register as register_access
+
     app.command("escalations")(escalations)
     app.command("codeowners")(codeowners)
     app.command("profiles")(profiles)
     app.command("plan")(plan)
+    register_access(app)

@@ -203,7 +203,9 @@ class Document:
         while i >= 0 and self.text[i] == " ":
             i -= 1
         if i < 0 or self.text[i] != "-":
-            raise EditError(f"{self.name}: unexpected block sequence layout at line {item.start_mark.line + 1}")
+            raise EditError(
+                f"{self.name}: unexpected block sequence layout at line {item.start_mark.line + 1}"
+            )
         return i - self._line_start(i)
 
     # ------------------------------------------------------------------ emitting
@@ -219,7 +221,9 @@ class Document:
         assert value is not None
         return scalar(value, style, flow=flow)
 
-    def _block_item(self, value: Value, dash_col: int, key_off: int, styles: Styles, style: str | None) -> str:
+    def _block_item(
+        self, value: Value, dash_col: int, key_off: int, styles: Styles, style: str | None
+    ) -> str:
         """A block sequence item: ``- a`` or ``- k: v`` with continuation lines."""
         pad = " " * dash_col + "-" + " " * (key_off - 1)
         if isinstance(value, Mapping):
@@ -383,7 +387,9 @@ class Document:
         self._splice(at, at, text)
         self._check(expect)
 
-    def _emit_pair(self, key: str, value: Value, col: int, siblings: list[tuple[yaml.Node, yaml.Node]]) -> str:
+    def _emit_pair(
+        self, key: str, value: Value, col: int, siblings: list[tuple[yaml.Node, yaml.Node]]
+    ) -> str:
         pad = " " * col
         if isinstance(value, list) and value and isinstance(value[0], Mapping):
             dash_off, key_off = self._indent_unit()
@@ -402,10 +408,14 @@ class Document:
             sibling = next((v for _, v in siblings if isinstance(v, yaml.MappingNode)), None)
             if sibling is not None and not sibling.flow_style and sibling.value and value:
                 inner = sibling.value[0][0].start_mark.column
-                body = "".join(f"{' ' * inner}{scalar(k)}: {self._flow(v, {}, flow=False)}\n" for k, v in value.items())
+                body = "".join(
+                    f"{' ' * inner}{scalar(k)}: {self._flow(v, {}, flow=False)}\n" for k, v in value.items()
+                )
                 return f"{pad}{scalar(key)}:\n{body}"
-            if not value and sibling is None and any(
-                isinstance(v, yaml.ScalarNode) and v.tag.endswith(":null") for _, v in siblings
+            if (
+                not value
+                and sibling is None
+                and any(isinstance(v, yaml.ScalarNode) and v.tag.endswith(":null") for _, v in siblings)
             ):
                 return f"{pad}{scalar(key)}:\n"
             return f"{pad}{scalar(key)}: {self._flow(value, {})}\n"
@@ -429,7 +439,9 @@ class Document:
             else:
                 self._splice(pairs[index - 1][1].end_mark.index, self._content_end(v), "")
         else:
-            if not self._only_thing_on_line(k.start_mark.index, 0) or k.start_mark.index == self._dash_after(k):
+            if not self._only_thing_on_line(k.start_mark.index, 0) or k.start_mark.index == self._dash_after(
+                k
+            ):
                 raise EditError(f"{self.name}: cannot remove {key} (shares its line)")
             start, end = self._block_lines(k.start_mark.index, self._content_end(v))
             if len(pairs) == 1:
@@ -452,7 +464,9 @@ class Document:
         node = self._need(path, yaml.ScalarNode)
         if node.style in ("|", ">"):
             raise EditError(f"{self.name}: {'.'.join(map(str, path))} is a block scalar; edit it by hand")
-        self._splice(node.start_mark.index, node.end_mark.index, scalar(value, node.style, flow=self._in_flow(path)))
+        self._splice(
+            node.start_mark.index, node.end_mark.index, scalar(value, node.style, flow=self._in_flow(path))
+        )
         self._check(expect)
 
     def _in_flow(self, path: Path_) -> bool:
