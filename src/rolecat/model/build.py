@@ -26,6 +26,7 @@ from rolecat.model import (
     PolicyFile,
     Quotas,
     RenderedPolicy,
+    RevokeSessions,
     Role,
     TemporaryMember,
     TerraformSettings,
@@ -301,6 +302,14 @@ class _Builder:
                 )
                 ok = False
             delegated = DelegatedRoleCreation(dele["boundary"], dele["path"])
+        revoke = None
+        if "revoke_sessions" in data:
+            try:
+                before = parse_instant(data["revoke_sessions"]["issued_before"])
+            except TimeError as exc:
+                self.err("C020", f"revoke_sessions: {exc}", loc(("revoke_sessions", "issued_before")))
+            else:
+                revoke = RevokeSessions(before, data["revoke_sessions"].get("reason"))
         if not ok:
             return None
         return Role(
@@ -326,6 +335,7 @@ class _Builder:
             delegated_role_creation=delegated,
             accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
             tags=dict(data.get("tags", {})),
+            revoke_sessions=revoke,
         )
 
     def _parse_policy(

@@ -59,7 +59,10 @@ def prepare(start: Path, branch: str, files: Sequence[Path]) -> tuple[Path, str]
     root = repository_root(start)
     _git(["check-ref-format", "--branch", branch], root)
     exists = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], cwd=root, capture_output=True
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
     )
     if exists.returncode == 0:
         raise GitError(f"branch {branch} already exists; choose another with --branch-name")

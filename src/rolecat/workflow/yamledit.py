@@ -17,16 +17,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from ..load.source import load_yaml_text
 
 Path_ = tuple[str | int, ...]
-Value = str | int | bool | Mapping[str, Any] | Sequence[Any] | None
+_N = TypeVar("_N", bound=yaml.Node)
+Value = Any  # str, int, bool, None, or lists and str-keyed mappings of them
 
 # Plain scalars are tried only for text that starts like a word; the read-back check decides.
 _PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9_./+=(][^\x00-\x1f\x7f]*(?<! )")
@@ -94,7 +95,7 @@ class Document:
         self.name = name
         self.original = text
         self.text = text
-        self.data = _loads(text) if text.strip() else None
+        self.data: Any = _loads(text) if text.strip() else None
         self._compose()
 
     # ------------------------------------------------------------------ parsing
@@ -138,10 +139,13 @@ class Document:
                 return None
         return cur
 
-    def _need(self, path: Path_, kind: type[yaml.Node]) -> yaml.Node:
+    def _need(self, path: Path_, kind: type[_N]) -> _N:
         node = self.node(path)
         if not isinstance(node, kind):
-            raise EditError(f"{self.name}: {'.'.join(map(str, path)) or 'the document'} is not a {kind.id}")
+            what = (
+                "mapping" if kind is yaml.MappingNode else "list" if kind is yaml.SequenceNode else "scalar"
+            )
+            raise EditError(f"{self.name}: {'.'.join(map(str, path)) or 'the document'} is not a {what}")
         return node
 
     # ------------------------------------------------------------------ text helpers
@@ -157,7 +161,7 @@ class Document:
 
     def _content_end(self, node: yaml.Node) -> int:
         """End of the last character that belongs to ``node`` (block collections end early)."""
-        if isinstance(node, yaml.ScalarNode) or node.flow_style:
+        if not isinstance(node, yaml.CollectionNode) or node.flow_style:
             return int(node.end_mark.index)
         children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
@@ -255,9 +259,9 @@ class Document:
         target = _get(expect, path)
         items = seq.value
         position = len(items)
-        if keep_sorted and isinstance(value, str) and target and all(isinstance(t, str) for t in target):
-            if list(target) == sorted(target):
-                position = next((i for i, t in enumerate(target) if t > value), len(items))
+        strings = bool(target) and all(isinstance(t, str) for t in target)
+        if keep_sorted and isinstance(value, str) and strings and list(target) == sorted(target):
+            position = next((i for i, t in enumerate(target) if t > value), len(items))
         target.insert(position, copy.deepcopy(value))
         style = items[0].style if items and isinstance(items[0], yaml.ScalarNode) else None
         styles: dict[str, str | None] = {}
@@ -293,10 +297,7 @@ class Document:
             self._splice(open_ + 1, close, text)
             return
         multiline = items[-1].start_mark.line != seq.start_mark.line
-        if multiline:
-            sep = ",\n" + " " * items[-1].start_mark.column
-        else:
-            sep = ", "
+        sep = ",\n" + " " * items[-1].start_mark.column if multiline else ", "
         if position < len(items):
             at = items[position].start_mark.index
             self._splice(at, at, text + sep)

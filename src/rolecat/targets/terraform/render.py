@@ -64,6 +64,7 @@ class RoleView:
     attachments: tuple[AttachmentView, ...]
     delegated: Mapping[str, Any] | None
     tags: Mapping[str, str]
+    revoke: Mapping[str, Any] | None = None  # revoke_sessions: deny on older sessions
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 "Version": policies.VERSION,
                 "Statement": delegated_role_creation_statements(role, account, catalog),
             }
+        from rolecat.deploy.revocation import revoke_older_sessions_policy
+
         tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256]}
         role_views.append(
             RoleView(
@@ -165,6 +168,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
                 delegated=delegated,
                 tags=dict(sorted(tags.items())),
+                revoke=revoke_older_sessions_policy(role),
             )
         )
     ordered = tuple(views[("boundary", n)] for n in boundary_names) + tuple(
@@ -367,6 +371,8 @@ def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFil
                 "managed_policy_arns": list(r.managed_policy_arns),
                 "delegated_role_creation": rv.delegated,
             }
+            if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
+                roles[r.name]["revoke_older_sessions"] = rv.revoke
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,
