@@ -54,14 +54,15 @@ class Plan:
 
     def document(self, path: Path) -> Document:
         if path not in self.documents:
-            text = path.read_text(encoding="utf-8")
+            with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF as written
+                text = handle.read()
             self.documents[path] = Document(text, str(path))
         return self.documents[path]
 
     @property
     def edits(self) -> dict[Path, tuple[str, str]]:
         """path -> (before, after), only the files whose text changes."""
-        return {p: (d.original, d.text) for p, d in sorted(self.documents.items()) if d.text != d.original}
+        return {p: (d.original, d.result) for p, d in sorted(self.documents.items()) if d.result != d.original}
 
     @property
     def changed(self) -> bool:

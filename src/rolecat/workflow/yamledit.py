@@ -94,9 +94,16 @@ class Document:
     def __init__(self, text: str, name: str = "<file>") -> None:
         self.name = name
         self.original = text
-        self.text = text
+        # Edits work on "\n" text; a file written with CRLF gets CRLF back (``result``).
+        self.crlf = "\r\n" in text
+        self.text = text.replace("\r\n", "\n") if self.crlf else text
         self.data: Any = _loads(text) if text.strip() else None
         self._compose()
+
+    @property
+    def result(self) -> str:
+        """The edited text, with the file's own line endings."""
+        return self.text.replace("\n", "\r\n") if self.crlf else self.text
 
     # ------------------------------------------------------------------ parsing
     def _compose(self) -> None:
@@ -376,6 +383,8 @@ class Document:
             raise EditError(f"{self.name}: empty mapping")
         col = pairs[0][0].start_mark.column
         text = self._emit_pair(key, value, col, pairs)
+        if text.endswith(":\n") and value == {}:
+            target[key] = None  # written as its siblings are: `name:` with nothing after it
         if position < len(pairs):
             at = self._line_start(pairs[position][0].start_mark.index)
             if not self._only_thing_on_line(pairs[position][0].start_mark.index, at):
