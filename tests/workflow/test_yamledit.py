@@ -23,7 +23,9 @@ def edited(text: str, edit) -> str:
 
 def test_flow_list_sorted_insert_keeps_comment_and_rest():
     before = "name: R   # the role\n\naccounts: [prod]\nmembers: [alice, carol]    # people\nboundary: b\n"
-    after = "name: R   # the role\n\naccounts: [prod]\nmembers: [alice, bob, carol]    # people\nboundary: b\n"
+    after = (
+        "name: R   # the role\n\naccounts: [prod]\nmembers: [alice, bob, carol]    # people\nboundary: b\n"
+    )
     assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
 
 
@@ -55,15 +57,7 @@ def test_multiline_flow_list_with_trailing_comma():
 
 
 def test_block_list_with_comments_and_blank_lines():
-    before = (
-        "# top\n"
-        "members:\n"
-        "    - alice     # lead\n"
-        "\n"
-        "    # backend people\n"
-        "    - carol\n"
-        "owners: [x]\n"
-    )
+    before = "# top\nmembers:\n    - alice     # lead\n\n    # backend people\n    - carol\nowners: [x]\n"
     after = (
         "# top\n"
         "members:\n"
@@ -94,13 +88,19 @@ def test_remove_from_flow_list_first_middle_last_only():
 
 def test_remove_only_block_item_leaves_empty_flow_list_and_key_comment():
     before = "members:   # who\n  - alice   # the only one\nboundary: b\n"
-    assert edited(before, lambda d: d.remove_from_list(("members",), 0)) == "members: []   # who\nboundary: b\n"
+    assert (
+        edited(before, lambda d: d.remove_from_list(("members",), 0)) == "members: []   # who\nboundary: b\n"
+    )
 
 
 def test_missing_key_goes_before_the_anchor_or_last():
     before = "name: R\naccounts: [prod]\ntemporary_members:\n  - user: a\n    until: 2099-01-01\n"
-    after = "name: R\naccounts: [prod]\nmembers: [bob]\ntemporary_members:\n  - user: a\n    until: 2099-01-01\n"
-    assert edited(before, lambda d: d.add_to_list(("members",), "bob", before_key="temporary_members")) == after
+    after = (
+        "name: R\naccounts: [prod]\nmembers: [bob]\ntemporary_members:\n  - user: a\n    until: 2099-01-01\n"
+    )
+    assert (
+        edited(before, lambda d: d.add_to_list(("members",), "bob", before_key="temporary_members")) == after
+    )
     before = "name: R\naccounts:\n  - prod\n# trailing comment\n"
     after = "name: R\naccounts:\n  - prod\nmembers:\n  - bob\n# trailing comment\n"
     assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
@@ -138,7 +138,9 @@ def test_temporary_member_appended_in_the_file_indentation():
 
 def test_temporary_members_created_when_missing_follow_other_block_lists():
     before = "name: R\naccept:\n- check: I001\n  reason: ok\n"
-    after = "name: R\naccept:\n- check: I001\n  reason: ok\ntemporary_members:\n- user: a\n  until: 2099-01-01\n"
+    after = (
+        "name: R\naccept:\n- check: I001\n  reason: ok\ntemporary_members:\n- user: a\n  until: 2099-01-01\n"
+    )
     item = {"user": "a", "until": "2099-01-01"}
     assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
 
@@ -153,7 +155,10 @@ def test_flow_temporary_members_stay_flow():
 def test_set_scalar_keeps_quoting_and_comment():
     before = "temporary_members:\n  - user: a\n    until: '2099-01-01'   # end\n"
     after = "temporary_members:\n  - user: a\n    until: '2099-02-01T10:00:00Z'   # end\n"
-    assert edited(before, lambda d: d.set_scalar(("temporary_members", 0, "until"), "2099-02-01T10:00:00Z")) == after
+    assert (
+        edited(before, lambda d: d.set_scalar(("temporary_members", 0, "until"), "2099-02-01T10:00:00Z"))
+        == after
+    )
 
 
 def test_add_key_to_a_sequence_item_mapping():
@@ -173,7 +178,10 @@ def test_user_sorted_insert_flow_values():
         "users:\n  alice: {email: a@x.io, team: platform}   # lead\n"
         "  bob: {email: b@x.io}\n  carol: {team: backend}\n"
     )
-    assert edited(USERS_FLOW, lambda d: d.add_key(("users",), "bob", {"email": "b@x.io"}, before_key="<sorted>")) == after
+    assert (
+        edited(USERS_FLOW, lambda d: d.add_key(("users",), "bob", {"email": "b@x.io"}, before_key="<sorted>"))
+        == after
+    )
     assert edited(after, lambda d: d.remove_key(("users",), "bob")) == USERS_FLOW
 
 
@@ -182,22 +190,27 @@ def test_user_block_values_unsorted_file_appends():
     after = "users:\n  zoe:\n    email: z@x.io\n  alice:\n    team: t\n  bob:\n    email: b@x.io\n    team: data\n"
     attrs = {"email": "b@x.io", "team": "data"}
     assert edited(before, lambda d: d.add_key(("users",), "bob", attrs, before_key="<sorted>")) == after
-    assert edited(after, lambda d: d.remove_key(("users",), "zoe")) == "users:\n  alice:\n    team: t\n  bob:\n    email: b@x.io\n    team: data\n"
+    assert (
+        edited(after, lambda d: d.remove_key(("users",), "zoe"))
+        == "users:\n  alice:\n    team: t\n  bob:\n    email: b@x.io\n    team: data\n"
+    )
 
 
 def test_user_without_attributes_and_last_user_removed():
-    assert edited("users:\n  alice:\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")) == (
-        "users:\n  alice:\n  bob:\n"
-    )
+    assert edited(
+        "users:\n  alice:\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")
+    ) == ("users:\n  alice:\n  bob:\n")
     assert edited("users:\n  alice: {}\n", lambda d: d.remove_key(("users",), "alice")) == "users: {}\n"
-    assert edited("users: {alice: {}}\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")) == (
-        "users: {alice: {}, bob: {}}\n"
-    )
+    assert edited(
+        "users: {alice: {}}\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")
+    ) == ("users: {alice: {}, bob: {}}\n")
 
 
 def test_crlf_files_keep_crlf():
     before = "members:\r\n  - alice\r\n"
-    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == "members:\r\n  - alice\r\n  - bob\r\n"
+    assert (
+        edited(before, lambda d: d.add_to_list(("members",), "bob")) == "members:\r\n  - alice\r\n  - bob\r\n"
+    )
 
 
 # --------------------------------------------------------------------------- refusals and scalars
@@ -212,8 +225,29 @@ def test_aliases_and_several_documents_are_refused():
 
 @pytest.mark.parametrize(
     "value",
-    ["yes", "null", "1e3", "0x10", "a: b", "x # y", "'q", '"q', " lead", "trail ", "-dash", "[x]", "{x}", "ü-ok",
-     "tab\there", "2026-12-06T19:00:00Z", "2026-12-06", "~", "@at", "%pct", "a,b"],
+    [
+        "yes",
+        "null",
+        "1e3",
+        "0x10",
+        "a: b",
+        "x # y",
+        "'q",
+        '"q',
+        " lead",
+        "trail ",
+        "-dash",
+        "[x]",
+        "{x}",
+        "ü-ok",
+        "tab\there",
+        "2026-12-06T19:00:00Z",
+        "2026-12-06",
+        "~",
+        "@at",
+        "%pct",
+        "a,b",
+    ],
 )
 def test_scalar_reads_back_exactly_in_block_and_flow(value):
     for flow in (False, True):
