@@ -518,3 +518,27 @@ def test_revoke_sessions_bad_time_is_c020(cat):
         "catalog/roles/prod/OnCall.yaml:19:34: error C020: revoke_sessions: '2026-12-03T18:40:00' has no time "
         "zone; add Z (UTC) or an offset such as +02:00"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("x,y", "'x,y'"),
+        ("yes", "'yes'"),
+        ("null", "'null'"),
+        ("+1", "'+1'"),
+        ("1_000", "'1_000'"),
+        ("=", "'='"),
+        ("a@b.c", "a@b.c"),
+    ],
+)
+def test_hostile_user_names_are_quoted_where_yaml_needs_it(app, runner, cat, name, written):
+    assert run(app, runner, "user", "add", name).exit_code == 0
+    result = run(app, runner, "grant", "Admin", "--user", name)
+    assert result.exit_code == 0, result.output
+    items = ", ".join(written if n == name else n for n in sorted(["alice", name]))  # the list stays sorted
+    assert f"members: [{items}]\n" in (cat / "roles/admin/Admin.yaml").read_text()
+    assert run(app, runner, "revoke", "Admin", "--user", name).exit_code == 0
+    assert "members: [alice]\n" in (cat / "roles/admin/Admin.yaml").read_text()
+    assert run(app, runner, "offboard", name).exit_code == 0
+    assert (cat / "users.yaml").read_text() == (ROOT / "catalog/users.yaml").read_text()

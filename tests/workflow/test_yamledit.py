@@ -316,3 +316,21 @@ def test_edits_touch_only_the_lines_they_change(file, name, data):
     changed = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
     assert len(changed) <= 3  # one line in, one out, or one replaced (+ the key line of an emptied list)
     assert all("# a role" not in line and "boundary" not in line for line in changed)
+
+
+def test_flow_separators_and_flow_items_follow_the_file():
+    assert edited("members: [a,b]\n", lambda d: d.add_to_list(("members",), "c")) == "members: [a,b,c]\n"
+    assert (
+        edited("members: [b , c]\n", lambda d: d.add_to_list(("members",), "a")) == "members: [a , b , c]\n"
+    )
+    before = "temporary_members:\n  - {user: a, until: 2026-01-01}\n"
+    after = before + "  - {user: u, until: 2026-02-01}\n"
+    item = {"user": "u", "until": "2026-02-01"}
+    assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
+
+
+def test_block_scalars_are_left_to_people():
+    with pytest.raises(EditError, match="block scalar"):
+        edited(
+            "t:\n  - until: >-\n      2026-01-01\n", lambda d: d.set_scalar(("t", 0, "until"), "2027-01-01")
+        )

@@ -62,7 +62,9 @@ class Plan:
     @property
     def edits(self) -> dict[Path, tuple[str, str]]:
         """path -> (before, after), only the files whose text changes."""
-        return {p: (d.original, d.result) for p, d in sorted(self.documents.items()) if d.result != d.original}
+        return {
+            p: (d.original, d.result) for p, d in sorted(self.documents.items()) if d.result != d.original
+        }
 
     @property
     def changed(self) -> bool:

@@ -285,6 +285,8 @@ class Document:
             dash = self._dash_column(items[0])
             key_off = items[0].start_mark.column - dash
             text = self._block_item(value, dash, key_off, styles, style)
+            if isinstance(items[0], yaml.MappingNode) and items[0].flow_style:  # - {user: a, ...}
+                text = " " * dash + "-" + " " * (key_off - 1) + self._flow(value, styles) + "\n"
             if position < len(items):
                 at = self._line_start(self._dash_index(items[position]))
             else:
@@ -305,6 +307,10 @@ class Document:
             return
         multiline = items[-1].start_mark.line != seq.start_mark.line
         sep = ",\n" + " " * items[-1].start_mark.column if multiline else ", "
+        if len(items) >= 2:  # the separator the file already uses, e.g. "," or " , "
+            between = self.text[items[-2].end_mark.index : items[-1].start_mark.index]
+            if between.count(",") == 1 and "#" not in between:
+                sep = between
         if position < len(items):
             at = items[position].start_mark.index
             self._splice(at, at, text + sep)
