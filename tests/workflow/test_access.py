@@ -542,3 +542,31 @@ def test_hostile_user_names_are_quoted_where_yaml_needs_it(app, runner, cat, nam
     assert "members: [alice]\n" in (cat / "roles/admin/Admin.yaml").read_text()
     assert run(app, runner, "offboard", name).exit_code == 0
     assert (cat / "users.yaml").read_text() == (ROOT / "catalog/users.yaml").read_text()
+
+
+def test_request_renews_an_expired_entry_in_place(app, runner, cat):
+    oncall = (cat / "roles/prod/OnCall.yaml").read_text()
+    result = runner.invoke(
+        app,
+        ["request", "OnCall", "--user", "carol", "--for", "4h", "--reason", "INC-8"]
+        + ["--catalog", "catalog", "--now", "2100-01-01T10:15:00Z"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "carol: OnCall (prod) now until 2100-01-01T15:00:00Z (was 2099-12-05T00:00:00Z)" in result.stderr
+    assert (cat / "roles/prod/OnCall.yaml").read_text() == oncall.replace(
+        "until: 2099-12-05", "until: 2100-01-01T15:00:00Z"
+    ).replace("reason: on-call rotation, example of a time-boxed escalation", "reason: INC-8")
+
+
+def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runner, cat):
+    role = cat / "roles/prod/Break.yaml"
+    role.write_text(
+        "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\n"
+        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n\n# end of file\n"
+    )
+    result = run(app, runner, "grant", "Break", "--user", "dave")
+    assert result.exit_code == 0, result.output
+    assert (
+        role.read_text()
+        == "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\n\n# end of file\nmembers: [dave]\n"
+    )
