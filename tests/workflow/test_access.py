@@ -568,5 +568,5 @@ def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runne
     assert result.exit_code == 0, result.output
     assert (
         role.read_text()
-        == "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\n\n# end of file\nmembers: [dave]\n"
+        == "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\nmembers: [dave]\n\n# end of file\n"
     )
