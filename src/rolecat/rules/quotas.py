@@ -69,17 +69,21 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                 per_account_policies[acct].add(("boundary", role.boundary))
             if role.delegated_role_creation:
                 per_account_policies[acct].add(("boundary", role.delegated_role_creation.boundary))
-        if role.delegated_role_creation is not None:
+        if role.delegated_role_creation is not None or role.revoke_sessions is not None:
             from rolecat.deploy.delegation import delegated_role_creation_statements
+            from rolecat.deploy.revocation import revoke_older_sessions_policy
 
+            revoke = revoke_older_sessions_policy(role)
             for acct_name in role.accounts:
-                doc = {
-                    "Version": policies.VERSION,
-                    "Statement": delegated_role_creation_statements(
-                        role, catalog.account(acct_name), catalog
-                    ),
-                }
-                size = policies.policy_size(doc)
+                size = policies.policy_size(revoke) if revoke is not None else 0
+                if role.delegated_role_creation is not None:
+                    doc = {
+                        "Version": policies.VERSION,
+                        "Statement": delegated_role_creation_statements(
+                            role, catalog.account(acct_name), catalog
+                        ),
+                    }
+                    size += policies.policy_size(doc)
                 if size > INLINE_ROLE_POLICIES_MAX:
                     out.append(
                         error(
