@@ -544,12 +544,14 @@ def test_hostile_user_names_are_quoted_where_yaml_needs_it(app, runner, cat, nam
     assert (cat / "users.yaml").read_text() == (ROOT / "catalog/users.yaml").read_text()
 
 
+REQUEST_CAROL = ("request", "OnCall", "--user", "carol", "--for", "4h", "--reason", "INC-8")
+
+
 def test_request_renews_an_expired_entry_in_place(app, runner, cat):
     oncall = (cat / "roles/prod/OnCall.yaml").read_text()
     result = runner.invoke(
         app,
-        ["request", "OnCall", "--user", "carol", "--for", "4h", "--reason", "INC-8"]
-        + ["--catalog", "catalog", "--now", "2100-01-01T10:15:00Z"],
+        [*REQUEST_CAROL, "--catalog", "catalog", "--now", "2100-01-01T10:15:00Z"],
     )
     assert result.exit_code == 0, result.output
     assert "carol: OnCall (prod) now until 2100-01-01T15:00:00Z (was 2099-12-05T00:00:00Z)" in result.stderr
