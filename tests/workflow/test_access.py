@@ -572,3 +572,28 @@ def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runne
         role.read_text()
         == "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\nmembers: [dave]\n\n# end of file\n"
     )
+
+
+def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
+    real = tmp_path / "elsewhere.yaml"
+    role = cat / "roles/admin/Admin.yaml"
+    real.write_text(role.read_text())
+    role.unlink()
+    role.symlink_to(real)
+    before = real.read_text()
+    result = run(app, runner, "grant", "Admin", "--user", "bob")
+    assert result.exit_code == 1 and "is a symbolic link" in result.stderr
+    assert role.is_symlink() and real.read_text() == before
+
+
+def test_a_file_changed_meanwhile_stops_every_write(tmp_path):
+    from rolecat.workflow.apply import ChangedMeanwhile, write_edits
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("x: 1\n")
+    b.write_text("y: 2\n")
+    with pytest.raises(ChangedMeanwhile, match=r"b\.yaml changed"):
+        write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 1\n", "y: 3\n")})
+    assert a.read_text() == "x: 1\n" and b.read_text() == "y: 2\n"
+    write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 2\n", "y: 3\n")})
+    assert a.read_text() == "x: 3\n" and b.read_text() == "y: 3\n"

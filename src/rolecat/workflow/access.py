@@ -54,6 +54,8 @@ class Plan:
 
     def document(self, path: Path) -> Document:
         if path not in self.documents:
+            if path.is_symlink():
+                raise EditError(f"{path} is a symbolic link; edit the file it points to by hand")
             with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF as written
                 text = handle.read()
             self.documents[path] = Document(text, str(path))

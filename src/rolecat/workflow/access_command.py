@@ -142,7 +142,7 @@ def _run(
         typer.echo("dry run: nothing was written", err=True)
         return
     if not branch:
-        apply.write_edits(edits)
+        _write(plan.edits)
         for path in edits:
             typer.echo(f"edited {path}", err=True)
         return
@@ -153,7 +153,7 @@ def _run(
         gitbranch.switch(root, name)
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; nothing was written", EXIT_USAGE)
-    apply.write_edits(edits)
+    _write(plan.edits)
     try:
         done = gitbranch.commit(root, name, base, files, plan.commit_message())
     except gitbranch.GitError as exc:
@@ -163,6 +163,15 @@ def _run(
         err=True,
     )
     typer.echo(f"next: git push -u origin {done.branch}, then open a pull request", err=True)
+
+
+def _write(edits: dict[Path, tuple[str, str]]) -> None:
+    from .apply import ChangedMeanwhile, write_edits
+
+    try:
+        write_edits(edits)
+    except ChangedMeanwhile as exc:
+        _fail(f"error: {exc}; nothing was written", EXIT_FINDINGS)
 
 
 def _stamp(now: dt.datetime) -> str:

@@ -26,6 +26,7 @@ def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetim
         shutil.copytree(catalog_dir, copy, symlinks=True)
         for path, text in edits.items():
             target = copy / path.relative_to(catalog_dir)
+            target.unlink(missing_ok=True)  # never write through a link into the real catalog
             target.write_text(text, encoding="utf-8", newline="")
         _, diags = load_catalog(copy, now, display=display_path(catalog_dir))
     return diags
@@ -47,6 +48,15 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_edits(edits: Mapping[Path, str]) -> None:
-    for path, text in sorted(edits.items()):
-        write_atomic(path, text)
+class ChangedMeanwhile(Exception):
+    """A file changed on disk between reading it and writing the edit (exit 1, nothing written)."""
+
+
+def write_edits(edits: Mapping[Path, tuple[str, str]]) -> None:
+    """Write path -> (before, after); refuse all of it if any file no longer holds ``before``."""
+    for path, (before, _) in sorted(edits.items()):
+        with path.open(encoding="utf-8", newline="") as handle:
+            if handle.read() != before:
+                raise ChangedMeanwhile(f"{path} changed while rolecat was editing it; run the command again")
+    for path, (_, after) in sorted(edits.items()):
+        write_atomic(path, after)
