@@ -597,3 +597,24 @@ def test_a_file_changed_meanwhile_stops_every_write(tmp_path):
     assert a.read_text() == "x: 1\n" and b.read_text() == "y: 2\n"
     write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 2\n", "y: 3\n")})
     assert a.read_text() == "x: 3\n" and b.read_text() == "y: 3\n"
+
+
+def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, repo):
+    from rolecat.pipeline import compile_catalog, render_catalog
+    from rolecat.targets.terraform.write import diff_output
+
+    instant = dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC)
+    ok, _ = compile_catalog(repo / "catalog", repo / "build/terraform", instant)
+    assert ok
+    git(repo, "add", "build")
+    git(repo, "commit", "-q", "-m", "terraform")
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [
+        "build/terraform/manifest.json",
+        "build/terraform/prod/roles.tf",
+        "catalog/roles/prod/ProdEngineer.yaml",
+    ]
+    assert git(repo, "status", "--porcelain") == ""
+    _, _, files = render_catalog(repo / "catalog", instant)
+    assert diff_output(files, repo / "build/terraform") == ""  # what CI's compile --check sees

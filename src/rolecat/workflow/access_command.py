@@ -52,6 +52,14 @@ BranchNameOpt = Annotated[
     str | None,
     typer.Option("--branch-name", metavar="NAME", help="Name of the --branch branch (default access/...)."),
 ]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Generated Terraform: with --branch, recompiled and committed too when git tracks its manifest.json.",
+    ),
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")]
 SessionsOpt = Annotated[
     bool,
@@ -105,6 +113,7 @@ def _run(
     branch_name: str | None,
     dry_run: bool,
     name_parts: Callable[[dt.datetime], tuple[str, ...]],
+    out: Path = Path("build/terraform"),
 ) -> None:
     from ..diagnostics import has_errors, sort_diagnostics
     from . import apply, gitbranch
@@ -147,15 +156,32 @@ def _run(
             typer.echo(f"edited {path}", err=True)
         return
     name = branch_name or gitbranch.branch_name(*name_parts(instant))
-    files = list(edits)
+    paths = list(edits)
     try:
-        root, base = gitbranch.prepare(catalog, name, files)
+        # A repository that commits its generated Terraform gets it recompiled in the same
+        # commit, so that CI's `compile --check` agrees with the pull request.
+        compile_too = gitbranch.tracked(gitbranch.repository_root(catalog), out / "manifest.json")
+        if compile_too:
+            paths.append(out)
+        root, base = gitbranch.prepare(catalog, name, paths)
         gitbranch.switch(root, name)
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; nothing was written", EXIT_USAGE)
     _write(plan.edits)
+    if compile_too:
+        from ..pipeline import compile_catalog
+
+        ok, problems = compile_catalog(catalog, out, instant)
+        if not ok:
+            for d in problems:
+                if d.is_error:
+                    typer.echo(d.format_text(), err=True)
+            _fail(
+                f"error: compiling into {out} failed; the files are edited on branch {name}, not committed", 1
+            )
+        typer.echo(f"compiled {catalog} -> {out}", err=True)
     try:
-        done = gitbranch.commit(root, name, base, files, plan.commit_message())
+        done = gitbranch.commit(root, name, base, paths, plan.commit_message())
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
     typer.echo(
@@ -205,6 +231,7 @@ def request(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
 ) -> None:
     """Add a time-boxed membership (temporary_members) of USER in ROLE."""
     from ..model.timeutil import TimeError, parse_instant
@@ -233,7 +260,8 @@ def request(
         branch=branch,
         branch_name=branch_name,
         dry_run=dry_run,
-        name_parts=lambda t: ("request", user, role, _stamp(t)),
+        name_parts=lambda t: (("request", user, role, _stamp(t))),
+        out=out,
     )
 
 
@@ -247,6 +275,7 @@ def grant(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
 ) -> None:
     """Make USER a permanent member of ROLE (replaces a temporary membership)."""
     from . import access
@@ -261,7 +290,8 @@ def grant(
         branch=branch,
         branch_name=branch_name,
         dry_run=dry_run,
-        name_parts=lambda t: ("grant", user, role, _stamp(t)),
+        name_parts=lambda t: (("grant", user, role, _stamp(t))),
+        out=out,
     )
 
 
@@ -276,6 +306,7 @@ def revoke(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
 ) -> None:
     """Remove USER from ROLE: permanent and temporary membership."""
     from . import access
@@ -291,7 +322,8 @@ def revoke(
         branch=branch,
         branch_name=branch_name,
         dry_run=dry_run,
-        name_parts=lambda t: ("revoke", user, role, _stamp(t)),
+        name_parts=lambda t: (("revoke", user, role, _stamp(t))),
+        out=out,
     )
 
 
@@ -304,6 +336,7 @@ def offboard(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
 ) -> None:
     """Remove NAME from users.yaml and from every role, permanent and temporary."""
     from . import access
@@ -319,7 +352,8 @@ def offboard(
         branch=branch,
         branch_name=branch_name,
         dry_run=dry_run,
-        name_parts=lambda t: ("offboard", name, _stamp(t)),
+        name_parts=lambda t: (("offboard", name, _stamp(t))),
+        out=out,
     )
 
 
@@ -339,6 +373,7 @@ def user_add(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
 ) -> None:
     """Add a person to users.yaml (an IAM user in the identity account)."""
     from . import access
@@ -355,7 +390,8 @@ def user_add(
         branch=branch,
         branch_name=branch_name,
         dry_run=dry_run,
-        name_parts=lambda t: ("user-add", name, _stamp(t)),
+        name_parts=lambda t: (("user-add", name, _stamp(t))),
+        out=out,
     )
 
 

@@ -54,6 +54,17 @@ def repository_root(start: Path) -> Path:
         raise GitError(f"{start} is not inside a git repository; --branch needs one") from None
 
 
+def tracked(root: Path, path: Path) -> bool:
+    """Whether git tracks ``path`` (a file) in the repository at ``root``."""
+    done = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", "--", str(path.resolve())],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 def prepare(start: Path, branch: str, files: Sequence[Path]) -> tuple[Path, str]:
     """Check that the branch can be made and the files committed; (root, HEAD)."""
     root = repository_root(start)
@@ -75,9 +86,9 @@ def prepare(start: Path, branch: str, files: Sequence[Path]) -> tuple[Path, str]
 
 
 def commit(root: Path, branch: str, base: str, files: Sequence[Path], message: str) -> Committed:
-    """Create ``branch`` at HEAD, and commit ``files`` (already written) with ``message``."""
+    """Commit ``files`` (already written; folders too, deletions included) with ``message``."""
     paths = [str(f.resolve()) for f in files]
-    _git(["add", "--", *paths], root)
+    _git(["add", "--all", "--", *paths], root)
     _git(["commit", "--quiet", "-F", "-", "--only", "--", *paths], root, stdin=message)
     return Committed(branch, base, _git(["rev-parse", "HEAD"], root).strip())
 
