@@ -17,8 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import yaml
@@ -82,20 +81,14 @@ def scalar(value: str | int | bool, style: str | None = None, *, flow: bool = Fa
 # --------------------------------------------------------------------------- the document
 
 
-@dataclass
-class _Node:
-    node: yaml.Node
-    path: Path_
-
-
 class Document:
     """One YAML file being edited; ``text`` is the current text, ``data`` what it means."""
 
     def __init__(self, text: str, name: str = "<file>") -> None:
         self.name = name
         self.original = text
-        # Edits work on "\n" text; a file written with CRLF gets CRLF back (``result``).
-        self.crlf = "\r\n" in text
+        # Edits work on "\n" text; a file written with CRLF throughout gets CRLF back (``result``).
+        self.crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
         self.text = text.replace("\r\n", "\n") if self.crlf else text
         self.data: Any = _loads(text) if text.strip() else None
         self._compose()
@@ -127,8 +120,6 @@ class Document:
             elif isinstance(node, yaml.SequenceNode):
                 for v in node.value:
                     walk(v)
-            elif isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-                pass
 
         walk(self.root)
 
@@ -509,6 +500,3 @@ def _get(data: Any, path: Path_) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-EditFn = Callable[[Document], None]
