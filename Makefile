@@ -47,11 +47,12 @@ type: $(STAMP) ## mypy --strict on src/
 golden: $(STAMP) ## Regenerate the golden Terraform of the example catalog (review the diff!)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
 
-bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown throughput
+bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown throughput, access request vs. validate
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/checks_bench.py
 	$(BIN)/python bench/scopedown_bench.py
+	$(BIN)/python bench/access_bench.py
 
 plan: $(STAMP) ## Compile, then terraform init + plan per account (identity first); ACCOUNT=prod for one
 	$(BIN)/rolecat plan $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))
