@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy import policies
-from rolecat.deploy.arns import PARTITION, boundary_policy_name
-from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.deploy.arns import PARTITION
+from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
 from rolecat.model import Account, Catalog, Role
 from rolecat.targets.terraform import hcl
 
-MANIFEST_VERSION = 1
 # Characters AWS accepts in tag values; a file name may hold others.
 _TAG_BAD = re.compile(r"[^\w .:/=+@-]")
 
@@ -37,6 +35,14 @@ class RenderedFile:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """A policy document in a view; the ``jsonencode`` filter lays it out once per renderer."""
+
+    document: Mapping[str, Any]
+    renderer: TerraformRenderer = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class PolicyView:
     label: str
     name: str  # IAM policy name
@@ -44,7 +50,7 @@ class PolicyView:
     source: str  # catalog name
     file: str  # path relative to the catalog root
     description: str
-    document: Mapping[str, Any]
+    document: Layout
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,13 @@ class RoleView:
     role: Role
     label: str
     arn: str
-    trust: Mapping[str, Any]
+    trust: Layout
     boundary: PolicyView | None
     policies: tuple[PolicyView, ...]
     attachments: tuple[AttachmentView, ...]
-    delegated: Mapping[str, Any] | None
+    delegated: Layout | None
     tags: Mapping[str, str]
-    revoke: Mapping[str, Any] | None = None  # revoke_sessions: deny on older sessions
+    revoke: Layout | None = None  # revoke_sessions: the deny on older sessions
 
 
 @dataclass(frozen=True)
@@ -93,117 +99,96 @@ def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _relative(catalog: Catalog, source: str) -> str:
+def relative_source(catalog: Catalog, source: str) -> str:
+    """A display path relative to the catalog root."""
     root = catalog.root.rstrip("/")
     if root in ("", "."):
         return source
     return source[len(root) + 1 :] if source.startswith(root + "/") else source
 
 
-def _boundaries_in(roles: Iterable[Role]) -> set[str]:
-    """Boundaries an account needs: the roles' own, and those a role may hand out
-    through delegated_role_creation (its statements name that boundary's ARN)."""
-    names = {r.boundary for r in roles if r.boundary}
-    names |= {r.delegated_role_creation.boundary for r in roles if r.delegated_role_creation}
-    return names
+def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> AccountView:
+    """The Terraform view of one account's deployment: labels and descriptions added."""
+    catalog, account = renderer.catalog, deployed.account
 
+    def layout(doc: Mapping[str, Any]) -> Layout:
+        return Layout(doc, renderer)
 
-def _trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
-    """A role's trust policy is the same in all its accounts: one object, laid out once."""
-    hit = _memo.trust.get(id(role))
-    if hit is None or hit[0] is not role:
-        hit = _memo.trust[id(role)] = (role, policies.trust_policy(catalog, role))
-    return hit[1]
-
-
-def account_view(catalog: Catalog, account: Account) -> AccountView:
-    roles = catalog.roles_in(account.name)
-    boundary_names = sorted(_boundaries_in(roles))
-    policy_names = sorted({p for r in roles for p in r.policies})
-    b_labels = _unique_labels(boundary_names, "boundary_")
-    p_labels = _unique_labels(policy_names, "policy_")
+    labels = {
+        "boundary": _unique_labels((p.name for p in deployed.policies if p.kind == "boundary"), "boundary_"),
+        "policy": _unique_labels((p.name for p in deployed.policies if p.kind == "policy"), "policy_"),
+    }
     views: dict[tuple[str, str], PolicyView] = {}
-    for kind, names, labels, iam_name in (
-        ("boundary", boundary_names, b_labels, boundary_policy_name),
-        ("policy", policy_names, p_labels, customer_policy_name),
-    ):
-        for n in names:
-            rendered = catalog.policy(kind, n, account.name)
-            file = _relative(catalog, rendered.file.source)
-            desc = f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
-            views[(kind, n)] = PolicyView(labels[n], iam_name(n), kind, n, file, desc, rendered.document)
+    for dp in deployed.policies:
+        if dp.document is None:
+            raise ValueError(
+                f"{dp.kind} {dp.name!r} has no document in {account.name}; render needs a valid catalog"
+            )
+        file = relative_source(catalog, dp.source)
+        desc = f"rolecat {'permission boundary' if dp.kind == 'boundary' else 'policy'} from {file}"
+        views[(dp.kind, dp.name)] = PolicyView(
+            labels[dp.kind][dp.name], dp.iam_name, dp.kind, dp.name, file, desc, layout(dp.document)
+        )
 
-    role_labels = _unique_labels(r.name for r in roles)
+    role_labels = _unique_labels(deployed.roles)
     role_views = []
-    for role in roles:
+    for dr in deployed.roles.values():
+        role = dr.role
         lbl = role_labels[role.name]
         attachments = [
             AttachmentView(
-                f"{lbl}__{views[('policy', p)].label}", f"aws_iam_policy.{views[('policy', p)].label}.arn"
+                f"{lbl}__{views[('policy', p.name)].label}",
+                f"aws_iam_policy.{views[('policy', p.name)].label}.arn",
             )
-            for p in role.policies
+            for p in dr.policies
         ]
-        for arn in role.managed_policy_arns:
+        for arn in dr.managed_policy_arns:
             tail = arn.split(":policy/", 1)[1]
             attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
-        delegated = None
-        if role.delegated_role_creation is not None:
-            from rolecat.deploy.delegation import delegated_role_creation_statements
-
-            delegated = {
-                "Version": policies.VERSION,
-                "Statement": delegated_role_creation_statements(role, account, catalog),
-            }
-        from rolecat.deploy.revocation import revoke_older_sessions_policy
-
-        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256]}
+        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
+        if dr.trust is None:
+            raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
         role_views.append(
             RoleView(
                 role=role,
                 label=lbl,
-                arn=role.arn(account),
-                trust=_trust(catalog, role),
-                boundary=views[("boundary", role.boundary)] if role.boundary else None,
-                policies=tuple(views[("policy", p)] for p in role.policies),
+                arn=dr.arn,
+                trust=layout(dr.trust),
+                boundary=views[("boundary", dr.boundary.name)] if dr.boundary else None,
+                policies=tuple(views[("policy", p.name)] for p in dr.policies),
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
-                delegated=delegated,
+                delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
-                revoke=revoke_older_sessions_policy(role),
+                revoke=layout(dr.revoke) if dr.revoke is not None else None,
             )
         )
-    ordered = tuple(views[("boundary", n)] for n in boundary_names) + tuple(
-        views[("policy", n)] for n in policy_names
-    )
-    if not account.identity:
+    ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
+    if not deployed.groups:
         return AccountView(account, tuple(role_views), ordered)
-    user_labels = _unique_labels(u.name for u in catalog.users)
-    users = tuple(
-        {
-            "label": user_labels[u.name],
-            "name": u.name,
-            "tags": dict(sorted(u.attributes.items())),
-        }
-        for u in catalog.users
-    )
-    identity_policies = (
-        PolicyView(
+    user_labels = _unique_labels(u.name for u in deployed.users)
+    users = tuple({"label": user_labels[u.name], "name": u.name, "tags": u.tags} for u in deployed.users)
+    (group,) = deployed.groups
+    descriptions = {
+        "self-service": (
             "self_service",
-            f"{catalog.organization}-self-service",
-            "identity",
-            "self-service",
-            "",
             "rolecat: users manage their own password, access keys and MFA device",
-            policies.self_service_policy(account),
         ),
-        PolicyView(
+        "assume-roles": (
             "assume_roles",
-            f"{catalog.organization}-assume-roles",
-            "identity",
-            "assume-roles",
-            "",
             "rolecat: assume human roles with MFA; each role's trust policy decides who",
-            policies.assume_roles_policy(catalog),
         ),
+    }
+    identity_policies = tuple(
+        PolicyView(
+            descriptions[gp.key][0],
+            gp.iam_name,
+            "identity",
+            gp.key,
+            "",
+            descriptions[gp.key][1],
+            layout(gp.document),
+        )
+        for gp in group.policies
     )
     return AccountView(
         account,
@@ -211,65 +196,26 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
         ordered,
         users=users,
         identity_policies=identity_policies,
-        group=f"{catalog.organization}-humans",
+        group=group.name,
     )
 
 
 # --------------------------------------------------------------------------- Jinja
 
 
-# Policy documents are the bulk of the output.  The templates see a one-line stand-in
-# (ending in "({" like the real first line, so alignment treats it the same); the
-# documents, already laid out by hcl.value, replace the stand-ins after ``hcl.align``.
-# The same document object (a trust policy shared by a role's accounts, a policy file
-# without placeholders) is laid out once per render.
-_STANDIN = "\x00{}\x00jsonencode({{"
-
-
-class _RenderMemo:
-    """Per-render memory, keyed by object identity (objects are kept alive alongside)."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[tuple[int, int], tuple[object, int]] = {}
-        self.texts: list[str] = []  # stand-in number -> laid-out jsonencode(...)
-        self.trust: dict[int, tuple[Role, Mapping[str, Any]]] = {}
-
-    def clear(self) -> None:
-        self.numbers.clear()
-        self.texts.clear()
-        self.trust.clear()
-
-
-_memo = _RenderMemo()
-
-
-def _jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
-    key = (id(doc), level)
-    hit = _memo.numbers.get(key)
-    if hit is None or hit[0] is not doc:
-        hit = _memo.numbers[key] = (doc, len(_memo.texts))
-        _memo.texts.append(hcl.jsonencode(doc, level))
-    return _STANDIN.format(hit[1])
-
-
-def _substitute(text: str) -> str:
-    if "\x00" not in text:
-        return text
-    parts = text.split("\x00")
-    # parts: [before, n, "jsonencode({" + after, n, ...]
-    out = [parts[0]]
-    for i in range(1, len(parts), 2):
-        out.append(_memo.texts[int(parts[i])])
-        out.append(parts[i + 1].removeprefix("jsonencode({"))
-    return "".join(out)
-
-
 def _load_template(name: str) -> str:
     return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
 
 
+def _jsonencode(doc: Layout | Mapping[str, Any], level: int = 0) -> str:
+    if isinstance(doc, Layout):
+        return doc.renderer.jsonencode(doc.document, level)
+    return hcl.jsonencode(doc, level)
+
+
 @functools.cache
 def environment() -> Any:
+    """The Jinja environment (stateless: per-run state lives in the ``TerraformRenderer``)."""
     from jinja2 import Environment, FunctionLoader, StrictUndefined
 
     env = Environment(
@@ -299,115 +245,62 @@ def _finish(text: str) -> str:
         out.append(line)
     while out and out[-1] == "":
         out.pop()
-    return _substitute(hcl.align("\n".join(out))) + "\n"
+    return hcl.align("\n".join(out)) + "\n"
 
 
-def render_account(catalog: Catalog, account: Account, view: AccountView | None = None) -> list[RenderedFile]:
-    env = environment()
-    view = view or account_view(catalog, account)
-    ctx = {
-        "catalog": catalog,
-        "account": account,
-        "view": view,
-        "terraform": catalog.terraform,
-        "partition": PARTITION,
-    }
-    names = ["versions.tf", "providers.tf"]
-    if catalog.terraform.backend is not None:
-        names.append("backend.tf")
-    names.append("roles.tf")
-    if account.identity:
-        names.append("users.tf")
-    return [
-        RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx))) for n in names
-    ]
+class TerraformRenderer:
+    """One render of one catalog.  Owns its caches; nothing outlives the object.
 
+    Policy documents are the bulk of the output; the same document object (a trust
+    policy shared by a role's accounts, a policy file without placeholders) is laid out
+    once per renderer.  ``hcl.align`` leaves the laid-out documents as they are (their
+    runs are already aligned), so they go into the templates' output as they are.
+    """
 
-def render(catalog: Catalog) -> list[RenderedFile]:
-    """Every generated file, manifest.json last; pure and deterministic."""
-    files: list[RenderedFile] = []
-    views = []
-    _memo.clear()
-    try:
-        for account in catalog.accounts:
-            view = account_view(catalog, account)
-            files.extend(render_account(catalog, account, view))
-            views.append(view)
-    finally:
-        _memo.clear()
-    files.append(RenderedFile("manifest.json", manifest(catalog, views, files)))
-    return files
+    def __init__(self, catalog: Catalog, deployment: Deployment) -> None:
+        self.catalog = catalog
+        self.deployment = deployment
+        self._layouts: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
 
+    def jsonencode(self, doc: Mapping[str, Any], level: int = 0) -> str:
+        key = (id(doc), level)
+        hit = self._layouts.get(key)
+        if hit is None or hit[0] is not doc:
+            hit = self._layouts[key] = (doc, hcl.jsonencode(doc, level))
+        return hit[1]
 
-def _policy_entry(v: PolicyView) -> dict[str, Any]:
-    return {"name": v.source, "policy_name": v.name, "file": v.file, "document": v.document}
-
-
-def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFile]) -> str:
-    from rolecat import __version__
-
-    accounts: dict[str, Any] = {}
-    for view in views:
-        acct = view.account
-        roles = {}
-        for rv in view.roles:
-            r = rv.role
-            roles[r.name] = {
-                "arn": rv.arn,
-                "kind": r.kind,
-                "path": r.path,
-                "admin": r.admin,
-                "source": _relative(catalog, r.source),
-                "max_session_duration": r.max_session_duration,
-                "members": sorted(r.members),
-                "temporary_members": [
-                    {"user": t.user, "until": t.until_iso, "reason": t.reason}
-                    for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
-                ],
-                "trusted_services": list(r.trusted_services),
-                "trust_policy": rv.trust,
-                "boundary": _policy_entry(rv.boundary) if rv.boundary else None,
-                "policies": [_policy_entry(p) for p in rv.policies],
-                "managed_policy_arns": list(r.managed_policy_arns),
-                "delegated_role_creation": rv.delegated,
-            }
-            if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
-                roles[r.name]["revoke_older_sessions"] = rv.revoke
-        entry: dict[str, Any] = {
-            "id": acct.id,
-            "identity": acct.identity,
-            "environment": acct.environment,
-            "region": acct.region,
-            "folder": acct.name,
-            "state_key": f"{catalog.terraform.backend.key_prefix}{acct.name}.tfstate"
-            if catalog.terraform.backend
-            else None,
-            "roles": roles,
+    def render_account(self, view: AccountView) -> list[RenderedFile]:
+        catalog, account = self.catalog, view.account
+        env = environment()
+        ctx = {
+            "catalog": catalog,
+            "account": account,
+            "view": view,
+            "terraform": catalog.terraform,
+            "partition": PARTITION,
         }
-        if acct.identity:
-            entry["users"] = {
-                u["name"]: {
-                    "arn": policies.user_arn(acct, u["name"]),
-                    "mfa_serial": policies.mfa_arn(acct, u["name"]),
-                    "tags": u["tags"],
-                }
-                for u in view.users
-            }
-            entry["groups"] = {
-                view.group: {
-                    "members": [u["name"] for u in view.users],
-                    "policies": {p.name: p.document for p in view.identity_policies},
-                }
-            }
-        accounts[acct.name] = entry
-    data = {
-        "manifest_version": MANIFEST_VERSION,
-        "generator": f"rolecat {__version__}",
-        "organization": catalog.organization,
-        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
-        "files": [{"path": f.path, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
-        "accounts": accounts,
-    }
-    import orjson
+        names = ["versions.tf", "providers.tf"]
+        if catalog.terraform.backend is not None:
+            names.append("backend.tf")
+        names.append("roles.tf")
+        if account.identity:
+            names.append("users.tf")
+        return [
+            RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx)))
+            for n in names
+        ]
 
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    def render(self) -> list[RenderedFile]:
+        """Every generated file, manifest.json last; deterministic."""
+        from .manifest import manifest_text
+
+        files: list[RenderedFile] = []
+        for deployed in self.deployment.accounts.values():
+            files.extend(self.render_account(account_view(self, deployed)))
+        files.append(RenderedFile("manifest.json", manifest_text(self.catalog, self.deployment, files)))
+        return files
+
+
+def render(catalog: Catalog, deployment: Deployment | None = None) -> list[RenderedFile]:
+    """Every generated file, manifest.json last; pure and deterministic."""
+    return TerraformRenderer(catalog, deployment or build_deployment(catalog)).render()
