@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from ..model import Catalog
     from .access import Plan
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", help="Catalog folder.")]
 UserOpt = Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")]
@@ -97,9 +98,9 @@ def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, set[str]]:
     except UsageError as exc:
         _fail(f"error: {exc}", EXIT_USAGE)
     if loaded is None or has_errors(diags):
-        for d in diags:
-            if d.is_error:
-                typer.echo(d.format_text(), err=True)
+        from ..report.printer import emit
+
+        emit([d for d in diags if d.is_error])
         _fail(f"error: {catalog} has errors; fix them before editing it with rolecat", EXIT_FINDINGS)
     return loaded, {d.format_text() for d in diags}
 
@@ -115,7 +116,7 @@ def _run(
     name_parts: Callable[[dt.datetime], tuple[str, ...]],
     out: Path = Path("build/terraform"),
 ) -> None:
-    from ..diagnostics import has_errors, sort_diagnostics
+    from ..diagnostics import has_errors
     from . import apply, gitbranch
     from .access import AccessError
     from .yamledit import EditError
@@ -137,17 +138,19 @@ def _run(
     if not plan.changed:
         return
     edits = {path: after for path, (_, after) in plan.edits.items()}
-    diags = sort_diagnostics(apply.validate_edits(catalog, edits, instant))
-    for d in diags:
-        if d.format_text() not in before and d.accepted_reason is None:
-            typer.echo(d.format_text(), err=True)
+    diags = apply.validate_edits(catalog, edits, instant)
+    new = [d for d in diags if d.format_text() not in before and d.accepted_reason is None]
+    if new:  # what the edit brings: its errors, or warnings a reviewer will see
+        from ..report.printer import emit
+
+        emit(new)
     if has_errors(diags):
         _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
     if dry_run:
         from .codeowners import unified_diff
 
-        for path, (old, new) in plan.edits.items():
-            typer.echo(unified_diff(old, new, str(path)), nl=False)
+        for path, (old, after) in plan.edits.items():
+            typer.echo(unified_diff(old, after, str(path)), nl=False)
         typer.echo("dry run: nothing was written", err=True)
         return
     if not branch:
@@ -173,11 +176,12 @@ def _run(
 
         ok, problems = compile_catalog(catalog, out, instant)
         if not ok:
-            for d in problems:
-                if d.is_error:
-                    typer.echo(d.format_text(), err=True)
+            from ..report.printer import emit
+
+            emit([d for d in problems if d.is_error])
             _fail(
-                f"error: compiling into {out} failed; the files are edited on branch {name}, not committed", 1
+                f"error: compiling into {out} failed; the files are edited on branch {name}, not committed",
+                EXIT_FINDINGS,
             )
         typer.echo(f"compiled {catalog} -> {out}", err=True)
     try:
