@@ -49,14 +49,16 @@ class PolicyView:
     kind: str
     source: str  # catalog name
     file: str  # path relative to the catalog root
-    description: str
+    description: str | None
     document: Layout
+    path: str = "/"
 
 
 @dataclass(frozen=True)
 class AttachmentView:
     label: str
     policy_arn_expr: str  # an HCL expression
+    policy_arn: str  # the ARN it evaluates to
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,14 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 f"{dp.kind} {dp.name!r} has no document in {account.name}; render needs a valid catalog"
             )
         file = relative_source(catalog, dp.source)
-        desc = f"rolecat {'permission boundary' if dp.kind == 'boundary' else 'policy'} from {file}"
+        desc: str | None = (
+            f"rolecat {'permission boundary' if dp.kind == 'boundary' else 'policy'} from {file}"
+        )
+        pin = catalog.pinned.get((dp.kind, dp.name))
+        if pin is not None:
+            desc = pin.description  # adopted: the live description (ForceNew in the provider)
         views[(dp.kind, dp.name)] = PolicyView(
-            labels[dp.kind][dp.name], dp.iam_name, dp.kind, dp.name, file, desc, layout(dp.document)
+            labels[dp.kind][dp.name], dp.iam_name, dp.kind, dp.name, file, desc, layout(dp.document), dp.path
         )
 
     role_labels = _unique_labels(deployed.roles)
@@ -139,12 +146,13 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             AttachmentView(
                 f"{lbl}__{views[('policy', p.name)].label}",
                 f"aws_iam_policy.{views[('policy', p.name)].label}.arn",
+                p.arn,
             )
             for p in dr.policies
         ]
         for arn in dr.managed_policy_arns:
             tail = arn.split(":policy/", 1)[1]
-            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
+            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn), arn))
         tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
         if dr.trust is None:
             raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
@@ -285,10 +293,16 @@ class TerraformRenderer:
         names.append("roles.tf")
         if account.identity:
             names.append("users.tf")
-        return [
+        files = [
             RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx)))
             for n in names
         ]
+        from .imports import import_blocks
+
+        imports = import_blocks(catalog, view)
+        if imports is not None:
+            files.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
+        return sorted(files, key=lambda f: f.path)
 
     def render(self) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic."""
@@ -299,6 +313,12 @@ class TerraformRenderer:
             files.extend(self.render_account(account_view(self, deployed)))
         files.append(RenderedFile("manifest.json", manifest_text(self.catalog, self.deployment, files)))
         return files
+
+
+def account_views(catalog: Catalog, deployment: Deployment | None = None) -> dict[str, AccountView]:
+    """The Terraform view of every account, by account name (import blocks, adoption)."""
+    renderer = TerraformRenderer(catalog, deployment or build_deployment(catalog))
+    return {name: account_view(renderer, d) for name, d in renderer.deployment.accounts.items()}
 
 
 def render(catalog: Catalog, deployment: Deployment | None = None) -> list[RenderedFile]:
