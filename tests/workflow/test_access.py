@@ -575,7 +575,8 @@ def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runne
 
 
 def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
-    real = tmp_path / "elsewhere.yaml"
+    (cat / "shared").mkdir()  # inside the catalog: a link leading outside it is L011
+    real = cat / "shared/Admin.yaml"
     role = cat / "roles/admin/Admin.yaml"
     real.write_text(role.read_text())
     role.unlink()
