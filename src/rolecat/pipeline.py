@@ -48,8 +48,11 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
-def load(path: Path, now: dt.datetime | None = None) -> Loaded:
-    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
+def load(path: Path, now: dt.datetime | None = None, *, display: str | None = None) -> Loaded:
+    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder.
+
+    ``display`` names the folder in diagnostics (default: ``path`` relative to the working
+    directory); the access commands validate an edited copy under the original's name."""
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
     from rolecat.load.schema import validate_sources
@@ -61,7 +64,7 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = discover(path, display_path(path))  # load
+    sources = discover(path, display if display is not None else display_path(path))  # load
     valid = validate_sources(sources)  # schema
     catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
     deployment = None
@@ -72,9 +75,11 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     return Loaded(catalog, deployment, sort_diagnostics(diags))
 
 
-def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+def load_catalog(
+    path: Path, now: dt.datetime | None = None, *, display: str | None = None
+) -> tuple[Catalog | None, list[Diagnostic]]:
     """``load`` for commands that need the model only."""
-    loaded = load(path, now)
+    loaded = load(path, now, display=display)
     return loaded.catalog, loaded.diagnostics
 
 

@@ -49,6 +49,7 @@ class DeployedRole:
     managed_policy_arns: tuple[str, ...]  # attached AWS managed policies
     inline: Mapping[str, Any] | None  # the delegated_role_creation policy, when the role has one
     boundary: DeployedPolicy | None
+    revoke: Mapping[str, Any] | None = None  # revoke_sessions: the deny on older sessions (inline too)
 
     @property
     def name(self) -> str:
@@ -177,6 +178,7 @@ def _identity(
 def build_deployment(catalog: Catalog) -> Deployment:
     """The deployment of a built catalog (also of one with errors: what could be built)."""
     from .delegation import delegated_role_creation_statements
+    from .revocation import revoke_older_sessions_policy
 
     # Without exactly one identity account (C001, already reported) human trust policies
     # have no principals to name.
@@ -211,6 +213,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 managed_policy_arns=tuple(role.managed_policy_arns),
                 inline=inline,
                 boundary=made[("boundary", role.boundary)] if role.boundary else None,
+                revoke=revoke_older_sessions_policy(role),
             )
             deployed.setdefault(role.name, dr)
             by_arn.setdefault(dr.arn, dr)

@@ -38,6 +38,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class RevokeSessions:
+    """``revoke_sessions``: a deny on the role's sessions issued before an instant."""
+
+    issued_before: dt.datetime  # timezone-aware UTC
+    reason: str | None
+
+    @property
+    def issued_before_iso(self) -> str:
+        """As ``aws:TokenIssueTime`` is compared: ISO 8601 UTC with Z."""
+        return self.issued_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
 class TemporaryMember:
     user: str
     until: dt.datetime  # exclusive, timezone-aware UTC
@@ -90,6 +103,7 @@ class Role:
     delegated_role_creation: DelegatedRoleCreation | None = None
     accept: tuple[Acceptance, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    revoke_sessions: RevokeSessions | None = None
 
     @property
     def is_human(self) -> bool:

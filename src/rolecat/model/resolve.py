@@ -25,6 +25,7 @@ from .catalog import (
     DelegatedRoleCreation,
     PolicyFile,
     Quotas,
+    RevokeSessions,
     Role,
     TemporaryMember,
     TerraformSettings,
@@ -378,6 +379,19 @@ def _role_delegation(doc: SourceDoc, r: Resolution) -> tuple[DelegatedRoleCreati
     return DelegatedRoleCreation(dele["boundary"], dele["path"]), ok
 
 
+def _role_revoke_sessions(doc: SourceDoc, r: Resolution) -> RevokeSessions | None:
+    """``revoke_sessions``: the deny on older sessions (written by revoke/offboard --revoke-sessions)."""
+    spec = doc.data.get("revoke_sessions")
+    if spec is None:
+        return None
+    try:
+        before = parse_instant(spec["issued_before"])
+    except TimeError as exc:
+        r.err("C020", f"revoke_sessions: {exc}", doc.locate(("revoke_sessions", "issued_before")))
+        return None
+    return RevokeSessions(before, spec.get("reason"))
+
+
 def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | None:
     """A role file -> ``Role``; None (with diagnostics) when a reference cannot be resolved."""
     data: Mapping[str, Any] = doc.data
@@ -389,6 +403,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
     delegated, delegation_ok = _role_delegation(doc, r)
+    revoke = _role_revoke_sessions(doc, r)
     if not (accounts_ok and documents_ok and arns is not None and delegation_ok):
         return None
     return Role(
@@ -414,6 +429,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         delegated_role_creation=delegated,
         accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
         tags=dict(data.get("tags", {})),
+        revoke_sessions=revoke,
     )
 
 

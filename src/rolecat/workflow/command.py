@@ -456,9 +456,12 @@ def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add escalations, codeowners, profiles and plan to ``app``."""
+    """Add escalations, codeowners, profiles, plan and the access commands to ``app``."""
+    from .access_command import register as register_access
+
     app.command("escalations")(escalations)
     app.command("codeowners")(codeowners)
     app.command("profiles", cls=_OptionalValueCommand)(profiles)
     app.command("plan")(plan)
     app.command("apply")(apply)
+    register_access(app)

@@ -36,7 +36,7 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
     accounts: dict[str, Any] = {}
     for deployed in deployment.accounts.values():
         acct = deployed.account
-        roles = {}
+        roles: dict[str, dict[str, Any]] = {}
         for rv in deployed.roles.values():
             r = rv.role
             roles[r.name] = {
@@ -58,6 +58,8 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
                 "managed_policy_arns": list(r.managed_policy_arns),
                 "delegated_role_creation": rv.inline,
             }
+            if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
+                roles[r.name]["revoke_older_sessions"] = rv.revoke
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,

@@ -72,6 +72,7 @@ class RoleView:
     attachments: tuple[AttachmentView, ...]
     delegated: Layout | None
     tags: Mapping[str, str]
+    revoke: Layout | None = None  # revoke_sessions: the deny on older sessions
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
                 delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
+                revoke=layout(dr.revoke) if dr.revoke is not None else None,
             )
         )
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
