@@ -129,6 +129,7 @@ class _Builder:
         self.diags: list[Diagnostic] = []
         self.all_roles_built = True
         self.users_known = True  # False when users.yaml is broken: unknown users are not news then
+        self.released_users: list[User] = []
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
         self.diags.append(error(code, message, loc, hint))
@@ -170,6 +171,7 @@ class _Builder:
                     identity=bool(a.get("identity", False)),
                     environment=a.get("environment"),
                     region=a.get("region", region),
+                    renamed_from=tuple(a.get("renamed_from", ())),
                 )
             )
         accounts.sort(key=lambda a: a.name)
@@ -219,12 +221,20 @@ class _Builder:
             if lower in seen:
                 self.err(
                     "C003",
-                    f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive",
+                    f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive "
+                    f"(also at {doc.locate(('users', seen[lower]), key=True)})",
                     doc.locate(("users", name), key=True),
                 )
                 continue
             seen[lower] = name
-            out.append(User(name, dict(attrs or {})))
+            attrs = dict(attrs or {})
+            renamed = tuple(attrs.pop("renamed_from", ()))
+            device = attrs.pop("mfa_device", None)
+            user = User(name, attrs, renamed, device)
+            if attrs.pop("release", False):
+                self.released_users.append(user)
+            else:
+                out.append(user)
         return tuple(sorted(out, key=lambda u: u.name))
 
     # ---------------------------------------------------------------- roles
@@ -407,6 +417,7 @@ class _Builder:
             delegated_role_creation=delegated,
             accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
             tags=dict(data.get("tags", {})),
+            renamed_from=tuple(data.get("renamed_from", ())),
         )
 
     def _parse_policy(
@@ -432,7 +443,8 @@ class _Builder:
                     first = seen[k]
                     self.err(
                         "C015",
-                        f"role {role.name!r} is defined twice in account {acct!r} (also in {first.source})",
+                        f"role {role.name!r} is defined twice in account {acct!r} "
+                        f"(also at {docs[first.source].locate(('name',))})",
                         docs[role.source].locate(("name",)),
                         "IAM role names are unique per account, case-insensitively",
                     )
@@ -523,17 +535,20 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
     user_map = {u.name: u for u in users}
     roles = []
     b.all_roles_built = len(valid_roles) == len(src.roles) and not src.roles_unloaded
+    released_roles = []
     for doc in valid_roles:
         role = b.role(doc, defaults, account_map, user_map, src.policies, src.boundaries)
-        if role is not None:
+        if role is not None and doc.data.get("release", False):
+            released_roles.append(role)
+        elif role is not None:
             roles.append(role)
         else:
             b.all_roles_built = False
     roles.sort(key=lambda r: (r.name.lower(), r.name, r.source))
     docs = {d.path: d for d in (src.catalog, src.users, *src.roles) if d is not None}
-    b.unique_names(roles, docs)
+    b.unique_names(sorted([*roles, *released_roles], key=lambda r: (r.name.lower(), r.source)), docs)
     rendered = b.render_policies(
-        roles, account_map, organization, src.policies, src.boundaries, frozenset(known)
+        [*roles, *released_roles], account_map, organization, src.policies, src.boundaries, frozenset(known)
     )
     diags.extend(b.diags)
     if src.users is None or not users_ok or sum(a.identity for a in accounts) != 1:
@@ -558,5 +573,7 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
         docs=docs,
         catalog_file=src.catalog.path,
         users_file=src.users.path,
+        released_users=tuple(sorted(b.released_users, key=lambda u: u.name)),
+        released_roles=tuple(sorted(released_roles, key=lambda r: (r.name.lower(), r.name, r.source))),
     )
     return catalog, diags

@@ -35,6 +35,7 @@ def display_path(path: Path) -> str:
 def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
     """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
     from . import build, quotas
+    from .rules import names
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
@@ -46,6 +47,7 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
     if catalog is not None:
         diags.extend(run_checks(catalog, now))
         diags.extend(quotas.check(catalog))
+        diags.extend(names.check(catalog))
     return catalog, sort_diagnostics(diags)
 
 
