@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_catalog import generate
 
-from rolecat.build import build, discover
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.checks import run_checks
+from rolecat.load.discover import discover
+from rolecat.model.build import build
+from rolecat.rules.iam import run_checks
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

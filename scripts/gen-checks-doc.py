@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write docs/checks.md from the check metadata (python -m rolecat.iam.checks --markdown)."""
+"""Write docs/checks.md from the check metadata (python -m rolecat.rules.iam --markdown)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from rolecat.iam.checks import render_markdown  # noqa: E402
+from rolecat.rules.iam import render_markdown  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "docs" / "checks.md"

@@ -15,7 +15,7 @@ import hcl2
 import pytest
 
 from rolecat.pipeline import render_catalog
-from rolecat.render import RenderedFile
+from rolecat.targets.terraform.render import RenderedFile
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "catalog"
 

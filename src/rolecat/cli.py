@@ -49,7 +49,7 @@ NowOpt = Annotated[
 
 
 def parse_now(text: str | None) -> dt.datetime | None:
-    from .timeutil import TimeError, parse_instant
+    from rolecat.model.timeutil import TimeError, parse_instant
 
     if text is None:
         return None
@@ -88,7 +88,7 @@ def main_options(
 
 
 def _emit(diags: list[Diagnostic], fmt: Format, *, to_stdout: bool) -> None:
-    from . import report
+    from rolecat.report import printer as report
 
     if fmt is Format.text:
         report.write_text(diags, sys.stderr)
@@ -112,9 +112,10 @@ def validate(
     now: NowOpt = None,
 ) -> None:
     """Check a catalog: schema, references, IAM checks and quotas. Writes nothing."""
+    from rolecat.report.printer import fails
+
     from .diagnostics import Severity
     from .pipeline import UsageError, load_catalog
-    from .report import fails
 
     when = parse_now(now)
     try:
@@ -150,7 +151,7 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from .write import diff_output
+            from rolecat.targets.terraform.write import diff_output
 
             _, diags, files = render_catalog(catalog, when)
             _emit(diags, Format.text, to_stdout=False)
@@ -178,7 +179,7 @@ def schema(
     name: Annotated[str, typer.Argument(help="Which schema: catalog, users or role.")] = "catalog",
 ) -> None:
     """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml or a role file."""
-    from .schema import SCHEMA_NAMES, schema_text
+    from rolecat.load.schema import SCHEMA_NAMES, schema_text
 
     if name not in SCHEMA_NAMES:
         fail_usage(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMA_NAMES)}")

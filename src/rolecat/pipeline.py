@@ -11,12 +11,13 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rolecat.model.timeutil import utcnow
+
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
-from .timeutil import utcnow
 
 if TYPE_CHECKING:  # render pulls in Jinja: imported only when a command renders
-    from .render import RenderedFile
+    from rolecat.targets.terraform.render import RenderedFile
 
 
 class UsageError(Exception):
@@ -34,15 +35,16 @@ def display_path(path: Path) -> str:
 
 def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
     """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
-    from . import build, quotas
-    from .rules import names
+    from rolecat.load.discover import discover
+    from rolecat.model import build
+    from rolecat.rules import names, quotas
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = build.discover(path, display_path(path))
+    sources = discover(path, display_path(path))
     catalog, diags = build.build(sources, now)
     if catalog is not None:
         diags.extend(run_checks(catalog, now))
@@ -52,7 +54,8 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
 
 
 def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
-    from .iam.checks import run_checks as iam_checks
+    from rolecat.rules.iam import run_checks as iam_checks
+
     from .workflow.escalations import check_escalations
 
     return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
@@ -61,7 +64,7 @@ def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
 def render_catalog(
     path: Path, now: dt.datetime | None = None
 ) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
-    from .render import render
+    from rolecat.targets.terraform.render import render
 
     catalog, diags = load_catalog(path, now)
     if catalog is None or has_errors(diags):
@@ -78,7 +81,7 @@ def compile_catalog(
     prune_accounts: bool = False,
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
-    from .write import write_output
+    from rolecat.targets.terraform.write import write_output
 
     _, diags, files = render_catalog(catalog_path, now)
     if has_errors(diags) or not files:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rolecat import policies
+from rolecat.deploy import policies
 from rolecat.pipeline import load_catalog, render_catalog
-from rolecat.render import RenderedFile
+from rolecat.targets.terraform.render import RenderedFile
 
 NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
 

@@ -6,7 +6,7 @@ import hcl2
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rolecat import hcl
+from rolecat.targets.terraform import hcl
 
 
 def test_quote_escapes_template_sequences_and_specials() -> None:

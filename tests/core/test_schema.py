@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolecat.schema import SCHEMA_NAMES, _fast_validator, _validator, schema
+from rolecat.load.schema import SCHEMA_NAMES, _fast_validator, _validator, schema
 
 VALID_ROLE: dict[str, Any] = {
     "name": "R",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from rolecat.source import ALIAS_NODE_BUDGET, load_json_text, load_yaml_text
+from rolecat.load.source import ALIAS_NODE_BUDGET, load_json_text, load_yaml_text
 
 
 def test_yaml_positions_for_keys_and_scalars_of_every_type() -> None:

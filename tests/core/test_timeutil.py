@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from rolecat.timeutil import TimeError, parse_instant
+from rolecat.model.timeutil import TimeError, parse_instant
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hostile_support import cli, cli_subprocess, copy_minimal, siblings, snapshot
 
-from rolecat import write
+from rolecat.targets.terraform import write
 
 NOT_GENERATED = {
     ".terraform/providers/registry.terraform.io/hashicorp/aws/bin": b"\x7fELF provider binary",

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from rolecat.load.source import SourceDoc, load_json_text, load_yaml_text
 from rolecat.model import (
     Acceptance,
     Account,
@@ -20,7 +21,6 @@ from rolecat.model import (
     TerraformSettings,
     User,
 )
-from rolecat.source import SourceDoc, load_json_text, load_yaml_text
 
 ACCOUNTS = (
     Account("security", "111111111111", True, None, "us-east-1"),

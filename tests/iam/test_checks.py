@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from factory import allow, catalog, deny, policy, role
 
+from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
+from rolecat.deploy.delegation import delegated_role_creation_statements
 from rolecat.diagnostics import Diagnostic, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.checks import CHECKS, render_markdown, run_checks
-from rolecat.iam.delegation import delegated_role_creation_statements
 from rolecat.iam.escalation import METHODS
-from rolecat.iam.grammar import check_policy_document
-from rolecat.iam.naming import boundary_policy_name, policy_policy_name
+from rolecat.load.source import load_json_text
 from rolecat.model import TemporaryMember
-from rolecat.source import load_json_text
+from rolecat.rules.grammar import check_policy_document
+from rolecat.rules.iam import CHECKS, render_markdown, run_checks
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 OPEN = policy(allow("*"))

@@ -4,8 +4,8 @@ import pytest
 
 from rolecat.diagnostics import Diagnostic, Severity
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.grammar import CODES, DocKind, check_policy_document, condition_operator_problem
-from rolecat.source import load_json_text
+from rolecat.load.source import load_json_text
+from rolecat.rules.grammar import CODES, DocKind, check_policy_document, condition_operator_problem
 
 
 def run(

@@ -6,8 +6,8 @@ from typing import Any
 
 from scopedown_records import ROLE_ARN, record
 
+from rolecat.deploy.policies import policy_size
 from rolecat.iam.actions import ActionDB
-from rolecat.policies import policy_size
 from rolecat.scopedown.scan import Scanner
 from rolecat.scopedown.suggest import RoleContext, build_suggestion, granted_actions
 

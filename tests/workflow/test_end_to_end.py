@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from workflow_factory import REPO, read_calls
 
-pytest.importorskip("rolecat.iam.checks", reason="the IAM checks are not in this tree yet")
+pytest.importorskip("rolecat.rules.iam", reason="the IAM checks are not in this tree yet")
 
 EXAMPLE = REPO / "catalog"
 

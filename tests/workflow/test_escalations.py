@@ -7,7 +7,7 @@ import pytest
 from workflow_factory import at, catalog, role, temp
 
 from rolecat.diagnostics import Severity
-from rolecat.source import load_yaml_text
+from rolecat.load.source import load_yaml_text
 from rolecat.workflow import escalations as esc
 
 NOW = at("2025-03-10T12:00:00Z")

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from rolecat.load.source import SourceDoc
 from rolecat.model import (
     Account,
     Catalog,
@@ -18,7 +19,6 @@ from rolecat.model import (
     TerraformSettings,
     User,
 )
-from rolecat.source import SourceDoc
 
 UTC = dt.UTC
 REPO = Path(__file__).resolve().parents[2]

@@ -21,9 +21,10 @@ from typing import Any
 
 import orjson
 
+from ..deploy.arns import AWS_MANAGED_POLICY_PREFIX
 from ..diagnostics import did_you_mean
 
-ARN_PREFIX = "arn:aws:iam::aws:policy/"
+ARN_PREFIX = AWS_MANAGED_POLICY_PREFIX
 SERVICE_LINKED_PATH = "/aws-service-role/"
 
 _lock = threading.Lock()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, Location, error
-from ..iam.naming import boundary_policy_name, policy_policy_name
+from ..deploy.arns import boundary_policy_name, policy_policy_name
 from ..model import Catalog, Role
 
 

@@ -51,7 +51,7 @@ def _emit(diags: list[Diagnostic]) -> None:
 
 def parse_utc(text: str | None, flag: str) -> str | None:
     """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC."""
-    from rolecat.timeutil import TimeError, parse_instant
+    from rolecat.model.timeutil import TimeError, parse_instant
 
     if text is None:
         return None

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rolecat.policies import policy_size
+from rolecat.deploy.policies import policy_size
 
 from .actiondb import ActionCatalog
 from .arns import PatternSet

@@ -1,0 +1,1 @@
+"""Output targets.  Each target is a folder; ``terraform/`` is the first."""

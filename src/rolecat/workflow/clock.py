@@ -1,6 +1,6 @@
 """Instants for the workflow commands.
 
-``--now`` is parsed by ``rolecat.timeutil.parse_instant``, the same rules as ``until``
+``--now`` is parsed by ``rolecat.model.timeutil.parse_instant``, the same rules as ``until``
 in the catalog (spec, "Time"): a date means 00:00:00Z of that day; a datetime must
 carry ``Z`` or an offset.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..timeutil import utcnow
+from rolecat.model.timeutil import utcnow
 
 
 def utc_now() -> dt.datetime:

@@ -61,7 +61,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def _parse_now(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
-    from ..timeutil import TimeError, parse_instant
+    from rolecat.model.timeutil import TimeError, parse_instant
 
     try:
         return parse_instant(text)

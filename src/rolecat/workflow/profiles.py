@@ -18,8 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..deploy.arns import mfa_arn
 from ..diagnostics import did_you_mean
-from ..model import PARTITION
 from .clock import iso_z
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def default_source_profile(catalog: Catalog) -> str:
 
 
 def mfa_serial(catalog: Catalog, user: str) -> str:
-    return f"arn:{PARTITION}:iam::{catalog.identity_account.id}:mfa/{user}"
+    return mfa_arn(catalog.identity_account.id, user)
 
 
 def _grant(role: Role, user: str, now: dt.datetime) -> tuple[bool, dt.datetime | None, str | None]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, Location, error
+from rolecat.diagnostics import Diagnostic, Location, error
 
 KeyPath = tuple[str | int, ...]
 

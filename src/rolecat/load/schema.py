@@ -11,8 +11,8 @@ import json
 from importlib import resources
 from typing import Any, Literal
 
-from .diagnostics import Diagnostic, did_you_mean, error
-from .source import KeyPath, SourceDoc
+from rolecat.diagnostics import Diagnostic, did_you_mean, error
+from rolecat.load.source import KeyPath, SourceDoc
 
 SchemaName = Literal["catalog", "users", "role"]
 SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role")

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import Diagnostic, Location, error
-from .model import Account, PolicyFile
+from rolecat.diagnostics import Diagnostic, Location, error
+from rolecat.model import Account, PolicyFile
 
 PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organization", "region")
 _ALLOWED = re.compile(r"\{\{\s*(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\s*\}\}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Account, Catalog, Role
-from .naming import boundary_policy_arn
+from rolecat.deploy.arns import boundary_policy_arn, role_path_pattern
+from rolecat.model import Account, Catalog, Role
 
 # Role writes that IAM can pin to a boundary through the iam:PermissionsBoundary key.
 PINNED_ROLE_WRITES = (
@@ -45,7 +45,7 @@ BOUNDARY_EDITS = (
 
 
 def delegated_path_pattern(account: Account, path: str) -> str:
-    return f"arn:aws:iam::{account.id}:role{path}*"
+    return role_path_pattern(account.id, path)
 
 
 def delegated_role_creation_statements(

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .diagnostics import Location
-from .source import KeyPath, SourceDoc
-
-PARTITION = "aws"
+from rolecat.deploy.arns import role_arn
+from rolecat.diagnostics import Location
+from rolecat.load.source import KeyPath, SourceDoc
 
 RoleKind = Literal["human", "service"]
 
@@ -106,7 +105,7 @@ class Role:
         return self.kind == "human"
 
     def arn(self, account: Account) -> str:
-        return f"arn:{PARTITION}:iam::{account.id}:role{self.path}{self.name}"
+        return role_arn(account.id, self.path, self.name)
 
 
 @dataclass(frozen=True)

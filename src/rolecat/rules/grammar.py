@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from ..diagnostics import Diagnostic, did_you_mean, error, warning
-from ..source import KeyPath, SourceDoc
-from .actions import ActionDB
-from .globs import has_wildcard
+from rolecat.diagnostics import Diagnostic, did_you_mean, error, warning
+from rolecat.iam.actions import ActionDB
+from rolecat.iam.globs import has_wildcard
+from rolecat.load.source import KeyPath, SourceDoc
 
 DocKind = Literal["policy", "boundary", "trust"]
 

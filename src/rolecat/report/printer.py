@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from .diagnostics import Diagnostic, Severity
+from rolecat.diagnostics import Diagnostic, Severity
 
 FORMATS = ("text", "json", "sarif")
 
@@ -34,7 +34,7 @@ def to_json(diags: Sequence[Diagnostic]) -> str:
 
 
 def to_sarif(diags: Sequence[Diagnostic]) -> str:
-    from .sarif import sarif_log
+    from rolecat.report.sarif import sarif_log
 
     return json.dumps(sarif_log(diags), indent=2) + "\n"
 

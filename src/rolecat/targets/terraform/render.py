@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from . import hcl, policies
-from .iam.naming import boundary_policy_name
-from .iam.naming import policy_policy_name as customer_policy_name
-from .model import PARTITION, Account, Catalog, Role
+from rolecat.deploy import policies
+from rolecat.deploy.arns import PARTITION, boundary_policy_name
+from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.model import Account, Catalog, Role
+from rolecat.targets.terraform import hcl
 
 MANIFEST_VERSION = 1
 # Characters AWS accepts in tag values; a file name may hold others.
@@ -146,7 +147,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
             attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
         delegated = None
         if role.delegated_role_creation is not None:
-            from .iam.delegation import delegated_role_creation_statements
+            from rolecat.deploy.delegation import delegated_role_creation_statements
 
             delegated = {
                 "Version": policies.VERSION,
@@ -339,7 +340,7 @@ def _policy_entry(v: PolicyView) -> dict[str, Any]:
 
 
 def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFile]) -> str:
-    from . import __version__
+    from rolecat import __version__
 
     accounts: dict[str, Any] = {}
     for view in views:

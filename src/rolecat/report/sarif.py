@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .diagnostics import Diagnostic, Severity
+from rolecat.diagnostics import Diagnostic, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
@@ -14,7 +14,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "
 def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
     summaries: dict[str, str] = {}
     try:
-        from .iam.checks import CHECKS
+        from rolecat.rules.iam import CHECKS
 
         for check in CHECKS:
             summaries[check.code] = check.summary
@@ -32,7 +32,7 @@ def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
-    from . import __version__
+    from rolecat import __version__
 
     rules = _rules(diags)
     index = {r["id"]: i for i, r in enumerate(rules)}

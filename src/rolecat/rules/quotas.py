@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import policies
-from .diagnostics import Diagnostic, Location, error
-from .iam.naming import boundary_policy_name
-from .iam.naming import policy_policy_name as customer_policy_name
-from .model import Catalog
+from rolecat.deploy import policies
+from rolecat.deploy.arns import boundary_policy_name
+from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.diagnostics import Diagnostic, Location, error
+from rolecat.model import Catalog
 
 POLICY_NAME_MAX = 128
 INLINE_ROLE_POLICIES_MAX = 10_240
@@ -70,7 +70,7 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             if role.delegated_role_creation:
                 per_account_policies[acct].add(("boundary", role.delegated_role_creation.boundary))
         if role.delegated_role_creation is not None:
-            from .iam.delegation import delegated_role_creation_statements
+            from rolecat.deploy.delegation import delegated_role_creation_statements
 
             for acct_name in role.accounts:
                 doc = {

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, error
-from .render import RenderedFile
+from rolecat.diagnostics import Diagnostic, Location, error
+from rolecat.targets.terraform.render import RenderedFile
 
 MANIFEST = "manifest.json"
 

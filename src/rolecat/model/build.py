@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from . import policyfile, schema
-from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import (
+from rolecat.deploy.arns import aws_managed_policy_arn
+from rolecat.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from rolecat.load import schema
+from rolecat.load.discover import Sources
+from rolecat.load.source import SourceDoc, load_json_text
+from rolecat.model import (
     Acceptance,
     Account,
     Backend,
@@ -29,94 +30,12 @@ from .model import (
     TemporaryMember,
     TerraformSettings,
     User,
+    policyfile,
 )
-from .source import SourceDoc, load_json_text, load_yaml, read_text
-from .timeutil import TimeError, parse_instant
+from rolecat.model.timeutil import TimeError, parse_instant
 
 DEFAULT_REGION = "us-east-1"
 CONSOLE_SWITCH_ROLE_LIMIT = 64  # path + role name, for the console's Switch Role
-
-
-@dataclass
-class Sources:
-    """Every file of a catalog folder, loaded (YAML) or read (JSON), before schema checks."""
-
-    root: Path
-    display_root: str
-    catalog: SourceDoc | None = None
-    users: SourceDoc | None = None
-    roles: list[SourceDoc] = field(default_factory=list)
-    policies: dict[str, PolicyFile] = field(default_factory=dict)
-    boundaries: dict[str, PolicyFile] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    # policies/ and boundaries/ files that exist but could not be read (already reported)
-    unreadable: set[tuple[str, str]] = field(default_factory=set)
-    roles_unloaded: int = 0  # role files that exist but could not be loaded
-
-
-def _display(root: Path, display_root: str, path: Path) -> str:
-    rel = path.relative_to(root).as_posix()
-    return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel
-
-
-def discover(root: Path, display_root: str) -> Sources:
-    """Find and load the catalog's files.  The caller checked that ``root`` is a folder."""
-    src = Sources(root, display_root)
-
-    def disp(p: Path) -> str:
-        return _display(root, display_root, p)
-
-    for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
-        path = root / name
-        if not path.is_file():
-            alt = path.with_suffix(".yml")
-            hint = f"rename {alt.name} to {name}" if alt.is_file() else "see docs/catalog.md"
-            src.diagnostics.append(error("C000", f"missing {name}", Location(disp(path)), hint))
-            continue
-        doc, diags = load_yaml(path, disp(path))
-        src.diagnostics.extend(diags)
-        setattr(src, attr, doc)
-
-    roles_dir = root / "roles"
-    if roles_dir.is_dir():
-        files = sorted(p for p in roles_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        for path in files:
-            doc, diags = load_yaml(path, disp(path))
-            src.diagnostics.extend(diags)
-            if doc is not None:
-                src.roles.append(doc)
-            else:
-                src.roles_unloaded += 1
-        for path in sorted(roles_dir.rglob("*.json")):
-            src.diagnostics.append(
-                warning("C030", "role files are YAML; this file is ignored", Location(disp(path)))
-            )
-
-    kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
-        ("policies", "policy", src.policies),
-        ("boundaries", "boundary", src.boundaries),
-    )
-    for folder, kind, table in kinds:
-        directory = root / folder
-        if not directory.is_dir():
-            continue
-        for path in sorted(directory.iterdir()):
-            if path.is_dir() or path.name.startswith("."):
-                continue
-            if path.suffix != ".json":
-                src.diagnostics.append(
-                    warning(
-                        "C031", f"{folder}/ holds JSON documents; this file is ignored", Location(disp(path))
-                    )
-                )
-                continue
-            text, diags = read_text(path, disp(path))
-            src.diagnostics.extend(diags)
-            if text is None:
-                src.unreadable.add((kind, path.stem))
-            else:
-                table[path.stem] = PolicyFile(path.stem, kind, disp(path), text)
-    return src
 
 
 # --------------------------------------------------------------------------- build
@@ -247,7 +166,7 @@ class _Builder:
         policies: Mapping[str, PolicyFile],
         boundaries: Mapping[str, PolicyFile],
     ) -> Role | None:
-        from .iam import managed
+        from rolecat.iam import managed
 
         data: Mapping[str, Any] = doc.data
         loc = doc.locate
@@ -301,7 +220,7 @@ class _Builder:
         arns = []
         for i, mp in enumerate(data.get("managed_policies", ())):
             # "job-function/ViewOnlyAccess": a name with its path, as the AWS console shows it
-            as_written = f"arn:aws:iam::aws:policy/{mp}" if "/" in mp and not mp.startswith("arn:") else mp
+            as_written = aws_managed_policy_arn(mp) if "/" in mp and not mp.startswith("arn:") else mp
             arn, hint = managed.resolve(as_written)
             if arn is None:
                 self.err("C014", f"unknown AWS managed policy {mp!r}", loc(("managed_policies", i)), hint)
@@ -423,7 +342,7 @@ class _Builder:
     def _parse_policy(
         self, file: PolicyFile, acct: str, text: str, db: Any, known_actions: frozenset[str]
     ) -> RenderedPolicy | None:
-        from .iam import grammar
+        from rolecat.rules import grammar
 
         doc, diags = load_json_text(text, file.source)
         self.diags.extend(diags)
@@ -460,7 +379,7 @@ class _Builder:
         boundaries: Mapping[str, PolicyFile],
         known_actions: frozenset[str],
     ) -> dict[tuple[str, str, str], RenderedPolicy]:
-        from .iam.actions import ActionDB
+        from rolecat.iam.actions import ActionDB
 
         db = ActionDB.load()
         wanted: set[tuple[str, str, str]] = set()

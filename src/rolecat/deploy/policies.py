@@ -11,18 +11,19 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from .model import PARTITION, Account, Catalog, Role
+from rolecat.deploy import arns
+from rolecat.model import Account, Catalog, Role
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
 
 
 def user_arn(identity: Account, user: str) -> str:
-    return f"arn:{PARTITION}:iam::{identity.id}:user/{user}"
+    return arns.user_arn(identity.id, user)
 
 
 def mfa_arn(identity: Account, user: str) -> str:
-    return f"arn:{PARTITION}:iam::{identity.id}:mfa/{user}"
+    return arns.mfa_arn(identity.id, user)
 
 
 def trust_actions(role: Role) -> str | list[str]:
@@ -109,8 +110,8 @@ def self_service_policy(identity: Account) -> Document:
     ``arn:aws:iam::<id>:mfa/<user>`` every user's MFA serial.
     """
     acct = identity.id
-    me = f"arn:{PARTITION}:iam::{acct}:user/${{aws:username}}"
-    my_mfa = f"arn:{PARTITION}:iam::{acct}:mfa/${{aws:username}}"
+    me = arns.user_arn(acct, "${aws:username}")
+    my_mfa = arns.mfa_arn(acct, "${aws:username}")
     return {
         "Version": VERSION,
         "Statement": [
@@ -192,7 +193,7 @@ def assume_roles_policy(catalog: Catalog) -> Document:
             continue
         for name in role.accounts:
             acct = catalog.account(name)
-            resources.add(f"arn:{PARTITION}:iam::{acct.id}:role{role.path}*")
+            resources.add(arns.role_path_pattern(acct.id, role.path))
             if role.source_identity:
                 extra["sts:SetSourceIdentity"].add(role.arn(acct))
             if role.session_tags:

@@ -1,0 +1,1 @@
+"""Load stage: the catalog folder's files with positions (``source``), which files (``discover``), their schemas (``schema``)."""

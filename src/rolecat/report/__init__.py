@@ -1,0 +1,1 @@
+"""Diagnostics as text, JSON and SARIF; the summary line; exit codes."""
