@@ -465,7 +465,7 @@ def build(src: Sources, now: dt.datetime) -> tuple[Catalog | None, list[Diagnost
             b.all_roles_built = False
     roles.sort(key=lambda r: (r.name.lower(), r.name, r.source))
     docs = {d.path: d for d in (src.catalog, src.users, *src.roles) if d is not None}
-    b.unique_names(sorted([*roles, *released_roles], key=lambda r: (r.name.lower(), r.source)), docs)
+    b.unique_names(sorted([*roles, *released_roles], key=lambda r: (r.name.lower(), r.name, r.source)), docs)
     rendered = b.render_policies(
         [*roles, *released_roles], account_map, organization, src.policies, src.boundaries, frozenset(known)
     )

@@ -19,9 +19,9 @@ from rolecat.deploy import policies
 from rolecat.deploy.arns import PARTITION, boundary_policy_name
 from rolecat.deploy.arns import policy_policy_name as customer_policy_name
 from rolecat.model import Account, Catalog, Role
-from rolecat.targets.terraform import hcl
+from rolecat.targets.terraform import hcl, labels, manifest
+from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
-MANIFEST_VERSION = 1
 # Characters AWS accepts in tag values; a file name may hold others.
 _TAG_BAD = re.compile(r"[^\w .:/=+@-]")
 
@@ -45,6 +45,7 @@ class PolicyView:
     file: str  # path relative to the catalog root
     description: str
     document: Mapping[str, Any]
+    moves: tuple[Move, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class RoleView:
     attachments: tuple[AttachmentView, ...]
     delegated: Mapping[str, Any] | None
     tags: Mapping[str, str]
+    moves: tuple[Move, ...] = ()
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,21 +78,7 @@ class AccountView:
     identity_policies: tuple[PolicyView, ...] = ()
     group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
-    """Terraform labels for IAM names; names that sanitise alike get a stable suffix."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted(names):
-        base = prefix + hcl.label(name)
-        lbl = base
-        if lbl.lower() in used:
-            digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-            lbl = f"{base}_{digest}"
-        used.add(lbl.lower())
-        out[name] = lbl
-    return out
+    released: tuple[Removal, ...] = ()
 
 
 def _relative(catalog: Catalog, source: str) -> str:
@@ -119,32 +108,48 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
     roles = catalog.roles_in(account.name)
     boundary_names = sorted(_boundaries_in(roles))
     policy_names = sorted({p for r in roles for p in r.policies})
-    b_labels = _unique_labels(boundary_names, "boundary_")
-    p_labels = _unique_labels(policy_names, "policy_")
+    legacy = {
+        "boundary": labels.legacy_labels(boundary_names, labels.BOUNDARY_PREFIX),
+        "policy": labels.legacy_labels(policy_names, labels.POLICY_PREFIX),
+    }
+    role_legacy = labels.legacy_labels(r.name for r in roles)
+    chains = Chains(_declared(catalog, account, roles, boundary_names, policy_names))
     views: dict[tuple[str, str], PolicyView] = {}
-    for kind, names, labels, iam_name in (
-        ("boundary", boundary_names, b_labels, boundary_policy_name),
-        ("policy", policy_names, p_labels, customer_policy_name),
+    for kind, names, iam_name in (
+        ("boundary", boundary_names, boundary_policy_name),
+        ("policy", policy_names, customer_policy_name),
     ):
         for n in names:
             rendered = catalog.policy(kind, n, account.name)
             file = _relative(catalog, rendered.file.source)
-            desc = f"rolecat {'permission boundary' if kind == 'boundary' else 'policy'} from {file}"
-            views[(kind, n)] = PolicyView(labels[n], iam_name(n), kind, n, file, desc, rendered.document)
+            lbl = labels.policy(kind, n)
+            views[(kind, n)] = PolicyView(
+                lbl,
+                iam_name(n),
+                kind,
+                n,
+                file,
+                policy_description(kind, n),
+                rendered.document,
+                chains.chain("aws_iam_policy", [legacy[kind][n]], lbl),
+            )
 
-    role_labels = _unique_labels(r.name for r in roles)
     role_views = []
     for role in roles:
-        lbl = role_labels[role.name]
-        attachments = [
-            AttachmentView(
-                f"{lbl}__{views[('policy', p)].label}", f"aws_iam_policy.{views[('policy', p)].label}.arn"
-            )
-            for p in role.policies
-        ]
+        lbl = labels.role(role.name)
+        old = role_legacy[role.name]
+        moves = list(chains.chain("aws_iam_role", [old], lbl))
+        attachments = []
+        for p in role.policies:
+            pv = views[("policy", p)]
+            a_lbl = labels.attachment(role.name, pv.label)
+            moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p]}"], a_lbl))
+            attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn"))
         for arn in role.managed_policy_arns:
+            a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
             tail = arn.split(":policy/", 1)[1]
-            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn)))
+            moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
+            attachments.append(AttachmentView(a_lbl, hcl.quote(arn)))
         delegated = None
         if role.delegated_role_creation is not None:
             from rolecat.deploy.delegation import delegated_role_creation_statements
@@ -153,6 +158,11 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 "Version": policies.VERSION,
                 "Statement": delegated_role_creation_statements(role, account, catalog),
             }
+            moves.extend(
+                chains.chain(
+                    "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
+                )
+            )
         tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256]}
         role_views.append(
             RoleView(
@@ -165,22 +175,30 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
                 delegated=delegated,
                 tags=dict(sorted(tags.items())),
+                moves=tuple(moves),
+                file=role_file(account.name, role.name),
             )
         )
     ordered = tuple(views[("boundary", n)] for n in boundary_names) + tuple(
         views[("policy", n)] for n in policy_names
     )
+    released = _released(catalog, account, boundary_names, policy_names)
     if not account.identity:
-        return AccountView(account, tuple(role_views), ordered)
-    user_labels = _unique_labels(u.name for u in catalog.users)
-    users = tuple(
-        {
-            "label": user_labels[u.name],
-            "name": u.name,
-            "tags": dict(sorted(u.attributes.items())),
-        }
-        for u in catalog.users
-    )
+        return AccountView(account, tuple(role_views), ordered, released=released)
+    user_legacy = labels.legacy_labels(u.name for u in catalog.users)
+    users = []
+    for u in catalog.users:
+        lbl = labels.user(u.name)
+        sources = [a for old in u.renamed_from for a in (labels.legacy_label(old), labels.user(old))]
+        sources.append(user_legacy[u.name])
+        users.append(
+            {
+                "label": lbl,
+                "name": u.name,
+                "tags": dict(sorted(u.attributes.items())),
+                "moves": chains.chain("aws_iam_user", sources, lbl),
+            }
+        )
     identity_policies = (
         PolicyView(
             "self_service",
@@ -188,8 +206,8 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
             "identity",
             "self-service",
             "",
-            "rolecat: users manage their own password, access keys and MFA device",
-            policies.self_service_policy(account),
+            SELF_SERVICE_DESCRIPTION,
+            policies.self_service_policy(account, catalog.users),
         ),
         PolicyView(
             "assume_roles",
@@ -197,7 +215,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
             "identity",
             "assume-roles",
             "",
-            "rolecat: assume human roles with MFA; each role's trust policy decides who",
+            ASSUME_ROLES_DESCRIPTION,
             policies.assume_roles_policy(catalog),
         ),
     )
@@ -205,10 +223,88 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
         account,
         tuple(role_views),
         ordered,
-        users=users,
+        users=tuple(users),
         identity_policies=identity_policies,
         group=f"{catalog.organization}-humans",
+        released=released,
     )
+
+
+ATTACHMENT = "aws_iam_role_policy_attachment"
+# Texts in ForceNew attributes: changing one replaces the policy in every account.
+# tests/identity/test_frozen_texts.py fails if they change.
+SELF_SERVICE_DESCRIPTION = "rolecat: users manage their own password, access keys and MFA device"
+ASSUME_ROLES_DESCRIPTION = "rolecat: assume human roles with MFA; each role's trust policy decides who"
+
+
+def policy_description(kind: str, name: str) -> str:
+    """The ``description`` of a catalog policy (ForceNew: frozen, see above)."""
+    if kind == "boundary":
+        return f"rolecat permission boundary from boundaries/{name}.json"
+    return f"rolecat policy from policies/{name}.json"
+
+
+def role_file(account: str, role: str) -> str:
+    """The file holding a role's Terraform: one per role, so CODEOWNERS can route it."""
+    return f"{account}/role.{role}.tf"
+
+
+def policy_file(account: str, kind: str, name: str) -> str:
+    return f"{account}/{kind}.{name}.tf"
+
+
+def _declared(
+    catalog: Catalog, account: Account, roles: Iterable[Role], boundaries: Iterable[str], pols: Iterable[str]
+) -> set[tuple[str, str]]:
+    """Every (resource type, label) the account's configuration declares."""
+    out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
+    out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
+    for r in roles:
+        out.add(("aws_iam_role", labels.role(r.name)))
+        for p in r.policies:
+            out.add((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+        for arn in r.managed_policy_arns:
+            out.add((ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
+        if r.delegated_role_creation is not None:
+            out.add(("aws_iam_role_policy", labels.delegated(r.name)))
+    if account.identity:
+        out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
+        out |= {("aws_iam_policy", "self_service"), ("aws_iam_policy", "assume_roles")}
+    return out
+
+
+def _released(
+    catalog: Catalog, account: Account, boundaries: Iterable[str], pols: Iterable[str]
+) -> tuple[Removal, ...]:
+    """``removed`` blocks (destroy = false) for what leaves management in this account."""
+    out: list[Removal] = []
+    kept_b, kept_p = set(boundaries), set(pols)
+    gone_b: set[str] = set()
+    gone_p: set[str] = set()
+    for r in catalog.released_roles:
+        if account.name not in r.accounts:
+            continue
+        for name in {labels.role(r.name), labels.legacy_label(r.name)}:
+            out.append(Removal("aws_iam_role", name))
+        for p in r.policies:
+            out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+            if p not in kept_p:
+                gone_p.add(p)
+        for arn in r.managed_policy_arns:
+            out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
+        if r.delegated_role_creation is not None:
+            out.append(Removal("aws_iam_role_policy", labels.delegated(r.name)))
+            if r.delegated_role_creation.boundary not in kept_b:
+                gone_b.add(r.delegated_role_creation.boundary)
+        if r.boundary and r.boundary not in kept_b:
+            gone_b.add(r.boundary)
+    out.extend(Removal("aws_iam_policy", labels.policy("boundary", n)) for n in gone_b)
+    out.extend(Removal("aws_iam_policy", labels.policy("policy", n)) for n in gone_p)
+    if account.identity:
+        for u in catalog.released_users:
+            for name in {labels.user(u.name), labels.legacy_label(u.name)}:
+                out.append(Removal("aws_iam_user", name))
+    return tuple(sorted(set(out), key=lambda r: (r.type, r.label)))
 
 
 # --------------------------------------------------------------------------- Jinja
@@ -299,24 +395,34 @@ def _finish(text: str) -> str:
 
 
 def render_account(catalog: Catalog, account: Account, view: AccountView | None = None) -> list[RenderedFile]:
+    """An account's root module: one file per role and per policy, so that two pull
+    requests changing different roles never touch the same generated file, and
+    CODEOWNERS can route each file to the owners of what it holds."""
     env = environment()
     view = view or account_view(catalog, account)
-    ctx = {
+    ctx: dict[str, Any] = {
         "catalog": catalog,
         "account": account,
         "view": view,
         "terraform": catalog.terraform,
         "partition": PARTITION,
     }
-    names = ["versions.tf", "providers.tf"]
+
+    def one(path: str, template: str, **extra: Any) -> RenderedFile:
+        return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
+
+    out = [one(f"{account.name}/versions.tf", "versions.tf.j2"), one(f"{account.name}/providers.tf", "providers.tf.j2")]
     if catalog.terraform.backend is not None:
-        names.append("backend.tf")
-    names.append("roles.tf")
+        out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
+    for p in view.policies:
+        out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
+    for rv in view.roles:
+        out.append(one(rv.file, "role.tf.j2", rv=rv))
+    if view.released:
+        out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
     if account.identity:
-        names.append("users.tf")
-    return [
-        RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx))) for n in names
-    ]
+        out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
+    return sorted(out, key=lambda f: f.path)
 
 
 def render(catalog: Catalog) -> list[RenderedFile]:
@@ -331,77 +437,5 @@ def render(catalog: Catalog) -> list[RenderedFile]:
             views.append(view)
     finally:
         _memo.clear()
-    files.append(RenderedFile("manifest.json", manifest(catalog, views, files)))
+    files.append(RenderedFile("manifest.json", manifest.dumps(manifest.build(catalog, views, files))))
     return files
-
-
-def _policy_entry(v: PolicyView) -> dict[str, Any]:
-    return {"name": v.source, "policy_name": v.name, "file": v.file, "document": v.document}
-
-
-def manifest(catalog: Catalog, views: list[AccountView], files: list[RenderedFile]) -> str:
-    from rolecat import __version__
-
-    accounts: dict[str, Any] = {}
-    for view in views:
-        acct = view.account
-        roles = {}
-        for rv in view.roles:
-            r = rv.role
-            roles[r.name] = {
-                "arn": rv.arn,
-                "kind": r.kind,
-                "path": r.path,
-                "admin": r.admin,
-                "source": _relative(catalog, r.source),
-                "max_session_duration": r.max_session_duration,
-                "members": sorted(r.members),
-                "temporary_members": [
-                    {"user": t.user, "until": t.until_iso, "reason": t.reason}
-                    for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
-                ],
-                "trusted_services": list(r.trusted_services),
-                "trust_policy": rv.trust,
-                "boundary": _policy_entry(rv.boundary) if rv.boundary else None,
-                "policies": [_policy_entry(p) for p in rv.policies],
-                "managed_policy_arns": list(r.managed_policy_arns),
-                "delegated_role_creation": rv.delegated,
-            }
-        entry: dict[str, Any] = {
-            "id": acct.id,
-            "identity": acct.identity,
-            "environment": acct.environment,
-            "region": acct.region,
-            "folder": acct.name,
-            "state_key": f"{catalog.terraform.backend.key_prefix}{acct.name}.tfstate"
-            if catalog.terraform.backend
-            else None,
-            "roles": roles,
-        }
-        if acct.identity:
-            entry["users"] = {
-                u["name"]: {
-                    "arn": policies.user_arn(acct, u["name"]),
-                    "mfa_serial": policies.mfa_arn(acct, u["name"]),
-                    "tags": u["tags"],
-                }
-                for u in view.users
-            }
-            entry["groups"] = {
-                view.group: {
-                    "members": [u["name"] for u in view.users],
-                    "policies": {p.name: p.document for p in view.identity_policies},
-                }
-            }
-        accounts[acct.name] = entry
-    data = {
-        "manifest_version": MANIFEST_VERSION,
-        "generator": f"rolecat {__version__}",
-        "organization": catalog.organization,
-        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
-        "files": [{"path": f.path, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
-        "accounts": accounts,
-    }
-    import orjson
-
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -64,7 +64,8 @@ def read_previous(out: Path) -> tuple[Previous | None, list[Diagnostic]]:
         return None, []
     try:
         data = json.loads(path.read_text("utf-8"))
-        files = frozenset(f["path"] for f in data["files"])
+        # version 2 lists paths; version 1 listed {"path", "sha256"} objects
+        files = frozenset(f if isinstance(f, str) else f["path"] for f in data["files"])
         accounts = frozenset(a["folder"] for a in data["accounts"].values())
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, [

@@ -1,0 +1,155 @@
+"""``manifest.json``: the inventory of a compile, designed to merge.
+
+Format version 2 (docs/manifest.md, schema in ``schemas/manifest.schema.json``):
+
+- no aggregate or per-file hash: two pull requests that change different roles change
+  different lines, never the same one;
+- every document is stated once, under ``documents``, keyed by what it belongs to
+  (``trust/<role>``, ``policy/<name>``, ``boundary/<name>``, with ``@<account>`` when
+  the document differs between accounts, ``delegated/<role>@<account>``,
+  ``identity/<policy name>``); roles and policies refer to it by key.  A key names an
+  entity, not a content hash, so an edit changes one entry in place;
+- labels, files and former names (``renamed_from``) are recorded, so a later compile
+  or ``rolecat diff`` can tell a rename from a replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rolecat.deploy import policies
+from rolecat.model import Catalog
+
+if TYPE_CHECKING:
+    from rolecat.targets.terraform.render import AccountView, PolicyView, RenderedFile
+
+MANIFEST_VERSION = 2
+
+
+def _relative(catalog: Catalog, source: str) -> str:
+    root = catalog.root.rstrip("/")
+    if root in ("", "."):
+        return source
+    return source[len(root) + 1 :] if source.startswith(root + "/") else source
+
+
+def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str]:
+    """(kind, name, account) -> document key: one key when every account has the same text."""
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    for view in views:
+        for p in view.policies:
+            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(p.document)
+    out = {}
+    for (kind, name), by_account in texts.items():
+        same = len(set(by_account.values())) == 1
+        for acct in by_account:
+            out[(kind, name, acct)] = f"{kind}/{name}" if same else f"{kind}/{name}@{acct}"
+    return out
+
+
+def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> dict[str, Any]:
+    """The manifest as data (``render`` serialises it)."""
+    from rolecat import __version__
+
+    documents: dict[str, Mapping[str, Any]] = {}
+    keys = _policy_keys(views)
+    accounts: dict[str, Any] = {}
+    backend = catalog.terraform.backend
+
+    def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
+        key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
+        documents[key] = p.document
+        return {
+            "kind": p.kind,
+            "name": p.source,
+            "label": p.label,
+            "file": p.file or None,
+            "path": "/",
+            "description": p.description,
+            "document": key,
+        }
+
+    for view in views:
+        acct = view.account
+        pols = {p.name: policy_entry(acct.name, p) for p in (*view.policies, *view.identity_policies)}
+        roles = {}
+        for rv in view.roles:
+            r = rv.role
+            documents[f"trust/{r.name}"] = rv.trust
+            delegated = None
+            if rv.delegated is not None:
+                delegated = f"delegated/{r.name}@{acct.name}"
+                documents[delegated] = rv.delegated
+            roles[r.name] = {
+                "arn": rv.arn,
+                "label": rv.label,
+                "file": rv.file,
+                "kind": r.kind,
+                "path": r.path,
+                "admin": r.admin,
+                "source": _relative(catalog, r.source),
+                "owners": list(r.owners or catalog.owners),
+                "renamed_from": list(r.renamed_from),
+                "max_session_duration": r.max_session_duration,
+                "members": sorted(r.members),
+                "temporary_members": [
+                    {"user": t.user, "until": t.until_iso, "reason": t.reason}
+                    for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
+                ],
+                "trusted_services": list(r.trusted_services),
+                "trust_policy": f"trust/{r.name}",
+                "boundary": rv.boundary.name if rv.boundary else None,
+                "policies": [p.name for p in rv.policies],
+                "managed_policy_arns": list(r.managed_policy_arns),
+                "delegated_role_creation": delegated,
+            }
+        entry: dict[str, Any] = {
+            "id": acct.id,
+            "identity": acct.identity,
+            "environment": acct.environment,
+            "region": acct.region,
+            "folder": acct.name,
+            "renamed_from": list(acct.renamed_from),
+            "state_key": f"{backend.key_prefix}{acct.id}.tfstate" if backend else None,
+            "policies": dict(sorted(pols.items())),
+            "roles": roles,
+            "released": {
+                "roles": [r.name for r in catalog.released_roles if acct.name in r.accounts],
+                "users": [u.name for u in catalog.released_users] if acct.identity else [],
+            },
+        }
+        if acct.identity:
+            by_name = {u.name: u for u in catalog.users}
+            entry["users"] = {
+                u["name"]: {
+                    "arn": policies.user_arn(acct, u["name"]),
+                    "label": u["label"],
+                    "renamed_from": list(by_name[u["name"]].renamed_from),
+                    "mfa_serial": policies.mfa_arn(acct, by_name[u["name"]].mfa_device),
+                    "tags": u["tags"],
+                }
+                for u in view.users
+            }
+            entry["groups"] = {
+                view.group: {
+                    "members": [u["name"] for u in view.users],
+                    "policies": [p.name for p in view.identity_policies],
+                }
+            }
+        accounts[acct.name] = entry
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "generator": f"rolecat {__version__}",
+        "organization": catalog.organization,
+        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
+        "files": sorted(f.path for f in files),
+        "accounts": accounts,
+        "documents": dict(sorted(documents.items())),
+    }
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
