@@ -169,6 +169,12 @@ resource "aws_iam_policy" "self_service" {
       },
     ]
   })
+
+  # name, path and description are ForceNew: a replacement creates the new policy
+  # and moves every role onto it before the old one is deleted.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__self_service" {
@@ -200,6 +206,12 @@ resource "aws_iam_policy" "assume_roles" {
       },
     ]
   })
+
+  # name, path and description are ForceNew: a replacement creates the new policy
+  # and moves every role onto it before the old one is deleted.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__assume_roles" {
