@@ -146,11 +146,12 @@ class _Builder:
                 )
                 continue
             seen[lower] = name
-            attrs = dict(attrs or {})
-            renamed = tuple(attrs.pop("renamed_from", ()))
-            device = attrs.pop("mfa_device", None)
-            user = User(name, attrs, renamed, device)
-            if attrs.pop("release", False):
+            tags = dict(attrs or {})
+            renamed = tuple(tags.pop("renamed_from", ()))
+            device = tags.pop("mfa_device", None)
+            release = tags.pop("release", False)
+            user = User(name, tags, renamed, device)
+            if release:
                 self.released_users.append(user)
             else:
                 out.append(user)

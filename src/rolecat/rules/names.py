@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..diagnostics import Diagnostic, Location, error
 from ..deploy.arns import boundary_policy_name, policy_policy_name
+from ..diagnostics import Diagnostic, Location, error
 from ..model import Catalog, Role
 
 

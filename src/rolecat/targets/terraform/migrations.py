@@ -17,6 +17,7 @@ exactly the case the old scheme got wrong: after ``gina_x`` was applied, adding
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,4 +51,4 @@ class Chains:
             path.append(s)
             self.used.add(key)
         path.append(target)
-        return tuple(Move(type_, a, b) for a, b in zip(path, path[1:], strict=False))
+        return tuple(Move(type_, a, b) for a, b in itertools.pairwise(path))

@@ -411,7 +411,10 @@ def render_account(catalog: Catalog, account: Account, view: AccountView | None 
     def one(path: str, template: str, **extra: Any) -> RenderedFile:
         return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
 
-    out = [one(f"{account.name}/versions.tf", "versions.tf.j2"), one(f"{account.name}/providers.tf", "providers.tf.j2")]
+    out = [
+        one(f"{account.name}/versions.tf", "versions.tf.j2"),
+        one(f"{account.name}/providers.tf", "providers.tf.j2"),
+    ]
     if catalog.terraform.backend is not None:
         out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
     for p in view.policies:

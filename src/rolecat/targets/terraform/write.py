@@ -112,7 +112,12 @@ def recover(out: Path) -> None:
 
 
 def plan_changes(
-    files: Sequence[RenderedFile], out: Path, *, force: bool, prune_accounts: bool
+    files: Sequence[RenderedFile],
+    out: Path,
+    *,
+    force: bool,
+    prune_accounts: bool,
+    renamed_accounts: frozenset[str] = frozenset(),
 ) -> tuple[list[RenderedFile], list[str], list[str], list[Diagnostic]]:
     """(files to write, stale files to delete, folders to remove if empty, problems)."""
     display = str(out)
@@ -144,7 +149,7 @@ def plan_changes(
     rmdirs = []
     for acct in sorted(old_accounts - new_accounts):
         if (out / acct).exists():
-            if prune_accounts:
+            if prune_accounts or acct in renamed_accounts:  # a renamed account's folder moves
                 rmdirs.append(acct)
             else:
                 problems.append(
@@ -172,10 +177,17 @@ def plan_changes(
 
 
 def write_output(
-    files: Sequence[RenderedFile], out: Path, *, force: bool = False, prune_accounts: bool = False
+    files: Sequence[RenderedFile],
+    out: Path,
+    *,
+    force: bool = False,
+    prune_accounts: bool = False,
+    renamed_accounts: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     recover(out)
-    changed, stale, rmdirs, problems = plan_changes(files, out, force=force, prune_accounts=prune_accounts)
+    changed, stale, rmdirs, problems = plan_changes(
+        files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=renamed_accounts
+    )
     if problems:
         return problems
     if not changed and not stale and not rmdirs:
