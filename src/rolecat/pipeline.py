@@ -98,7 +98,8 @@ def compile_catalog(
 
 
 def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
-    """``R001`` for every resource that applying this catalog over OUT's last compile replaces."""
+    """``R001`` for every resource that applying this catalog over OUT's last compile replaces,
+    ``R002`` for every user whose MFA device name would change."""
     import json
 
     from rolecat.targets.terraform import replacements
@@ -108,5 +109,6 @@ def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
         base = replacements.from_manifest(previous)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []  # no previous compile (or one the write stage reports as unreadable)
-    found = replacements.compare(base, replacements.from_catalog(catalog))
-    return replacements.diagnostics(found, catalog.root)
+    head = replacements.from_catalog(catalog)
+    found = replacements.compare(base, head)
+    return replacements.diagnostics(found, catalog.root, replacements.mfa_device_changes(base, head))

@@ -207,3 +207,18 @@ def test_renamed_account_carries_its_folder(tmp_path: Path) -> None:
     assert (out / "production" / ".terraform.lock.hcl").read_text() == "# lock\n"
     assert (out / "production" / ".terraform").is_dir()
     assert not (out / "prod").exists()
+
+
+def test_dropping_renamed_from_warns_that_the_mfa_device_would_change(tmp_path: Path) -> None:
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {renamed_from: [b]}\n"})
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert "warning R002: user 'bob': MFA device changes from mfa/b to mfa/bob" in run.output
+    assert "set mfa_device: b" in run.output
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {mfa_device: b}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert "R002" not in run.output

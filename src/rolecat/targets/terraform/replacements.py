@@ -20,7 +20,7 @@ account id (an account rename is no change) and by IAM name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ class AccountFacts:
     name: str
     roles: Mapping[str, RoleFacts] = field(default_factory=dict)  # by lower-case IAM name
     policies: Mapping[tuple[str, str], PolicyFacts] = field(default_factory=dict)  # (kind, name)
+    mfa_devices: Mapping[str, str] = field(default_factory=dict)  # user -> MFA device name
 
 
 Inventory = Mapping[str, AccountFacts]  # by account id
@@ -126,7 +127,8 @@ def from_catalog(catalog: Catalog) -> Inventory:
                 pols[("identity", short)] = PolicyFacts(
                     "identity", short, f"{catalog.organization}-{short}", "/", desc
                 )
-        out[acct.id] = AccountFacts(acct.name, role_facts, pols)
+        devices = {u.name: u.mfa_device for u in catalog.users} if acct.identity else {}
+        out[acct.id] = AccountFacts(acct.name, role_facts, pols, devices)
     return out
 
 
@@ -183,7 +185,11 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
                 ("assume-roles", ASSUME_ROLES_DESCRIPTION),
             ):
                 pols[("identity", short)] = PolicyFacts("identity", short, f"{org}-{short}", "/", desc)
-        out[acct["id"]] = AccountFacts(name, roles, pols)
+        devices = {
+            u: str(entry.get("mfa_serial", "")).rsplit(":mfa/", 1)[-1]
+            for u, entry in acct.get("users", {}).items()
+        }
+        out[acct["id"]] = AccountFacts(name, roles, pols, devices)
     return out
 
 
@@ -290,15 +296,46 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
     return sorted(set(found), key=lambda r: (r.account, r.address, r.reason))
 
 
+def mfa_device_changes(base: Inventory, head: Inventory) -> list[tuple[str, str, str]]:
+    """(user, device before, device now) for users whose MFA device name would change.
+
+    A device keeps the name it was enrolled under; dropping ``renamed_from`` from a
+    renamed user without setting ``mfa_device`` would point profiles and the
+    self-service policy at a device that does not exist.
+    """
+    out = []
+    for acct_id, h in head.items():
+        b = base.get(acct_id)
+        if b is None:
+            continue
+        for user, device in sorted(h.mfa_devices.items()):
+            old = b.mfa_devices.get(user)
+            if old and old != device:
+                out.append((user, old, device))
+    return out
+
+
 def between_catalogs(base: Catalog, head: Catalog) -> list[Replacement]:
     """For ``rolecat diff --base``: what applying ``head`` over ``base`` replaces."""
     return compare(from_catalog(base), from_catalog(head))
 
 
-def diagnostics(found: list[Replacement], catalog_root: str) -> list[Diagnostic]:
-    """One warning (``R001``) per replacement, at the catalog file that causes it."""
+def diagnostics(
+    found: list[Replacement], catalog_root: str, devices: Sequence[tuple[str, str, str]] = ()
+) -> list[Diagnostic]:
+    """One warning (``R001``) per replacement, at the catalog file that causes it, and one
+    (``R002``) per user whose MFA device name would change."""
     root = catalog_root.rstrip("/")
-    out = []
+    users = f"{root}/users.yaml" if root not in ("", ".") else "users.yaml"
+    out = [
+        warning(
+            "R002",
+            f"user {user!r}: MFA device changes from mfa/{old} to mfa/{new}, which the user may not have",
+            Location(users),
+            f"keep renamed_from, or set mfa_device: {old} on the user (a device keeps the name it was enrolled under)",
+        )
+        for user, old, new in devices
+    ]
     for r in found:
         path = f"{root}/{r.file}" if r.file and root not in ("", ".") else (r.file or root)
         out.append(
