@@ -222,3 +222,28 @@ def test_dropping_renamed_from_warns_that_the_mfa_device_would_change(tmp_path: 
     write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {mfa_device: b}\n"})
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
     assert "R002" not in run.output
+
+
+def test_a_version_1_manifest_is_read_for_replacements(tmp_path: Path) -> None:
+    """What rolecat before manifest version 2 wrote: per-role documents, hashed files."""
+    root = catalog(tmp_path)
+    loaded, _ = load_catalog(root, NOW)
+    assert loaded is not None
+    boundary = {"name": "b", "policy_name": "boundary-b", "file": "boundaries/b.json", "document": {}}
+    v1 = {
+        "manifest_version": 1,
+        "organization": "acme",
+        "files": [{"path": "prod/roles.tf", "sha256": "0" * 64}],
+        "accounts": {
+            "prod": {
+                "id": "333333333333",
+                "identity": False,
+                "roles": {
+                    "R": {"path": "/people/", "boundary": boundary, "policies": [], "source": "roles/R.yaml"}
+                },
+            },
+            "sec": {"id": "111111111111", "identity": True, "roles": {}, "users": {}},
+        },
+    }
+    found = replacements.compare(replacements.from_manifest(v1), replacements.from_catalog(loaded))
+    assert [(r.address, r.reason) for r in found] == [("aws_iam_role.R", "role R: path /people/ -> /humans/")]
