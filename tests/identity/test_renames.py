@@ -247,3 +247,13 @@ def test_a_version_1_manifest_is_read_for_replacements(tmp_path: Path) -> None:
     }
     found = replacements.compare(replacements.from_manifest(v1), replacements.from_catalog(loaded))
     assert [(r.address, r.reason) for r in found] == [("aws_iam_role.R", "role R: path /people/ -> /humans/")]
+
+
+def test_a_release_never_names_an_address_in_use(tmp_path: Path) -> None:
+    # gina.x's old label was gina_x, which is gina_x's label now
+    root = catalog(
+        tmp_path, **{"users.yaml": "users:\n  alice: {}\n  gina_x: {}\n  gina.x: {release: true}\n"}
+    )
+    released = files(root)["sec/released.tf"]
+    assert "from = aws_iam_user.gina_0x" in released
+    assert "aws_iam_user.gina_x\n" not in released

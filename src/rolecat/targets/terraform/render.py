@@ -182,7 +182,12 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
     ordered = tuple(views[("boundary", n)] for n in boundary_names) + tuple(
         views[("policy", n)] for n in policy_names
     )
-    released = _released(catalog, account, boundary_names, policy_names)
+    # a removed block may not name an address the configuration declares
+    released = tuple(
+        x
+        for x in _released(catalog, account, boundary_names, policy_names)
+        if (x.type, x.label) not in chains.declared
+    )
     if not account.identity:
         return AccountView(account, tuple(role_views), ordered, released=released)
     user_legacy = labels.legacy_labels(u.name for u in catalog.users)
