@@ -257,3 +257,18 @@ def test_a_release_never_names_an_address_in_use(tmp_path: Path) -> None:
     released = files(root)["sec/released.tf"]
     assert "from = aws_iam_user.gina_0x" in released
     assert "aws_iam_user.gina_x\n" not in released
+
+
+def test_compile_reports_a_boundary_rename_against_the_previous_manifest(tmp_path: Path) -> None:
+    root = catalog(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    (root / "boundaries" / "b.json").rename(root / "boundaries" / "b2.json")
+    write(root, {"roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b2\nmembers: [alice]\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert (
+        "R001: prod: aws_iam_policy.boundary_b2 will be replaced (role R: boundary b renamed to b2)"
+        in run.output
+    )

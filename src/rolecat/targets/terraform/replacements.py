@@ -156,8 +156,10 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
         pols: dict[tuple[str, str], PolicyFacts] = {}
         for rname, r in acct.get("roles", {}).items():
             boundary = r.get("boundary")
-            if isinstance(boundary, dict):  # version 1
+            if isinstance(boundary, dict):  # version 1: the policy entry itself
                 boundary = boundary.get("name")
+            elif boundary is not None:  # version 2: the IAM name, an entry of the account's policies
+                boundary = acct.get("policies", {}).get(boundary, {}).get("name", boundary)
             roles[rname.lower()] = RoleFacts(
                 rname, r["path"], boundary, tuple(r.get("renamed_from", ())), r.get("source", "")
             )
