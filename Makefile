@@ -10,7 +10,7 @@ ACCOUNT ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile validate test lint format type golden bench plan check clean
+.PHONY: help install compile validate test lint format type golden corpus iam-cases docs bench plan check clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,8 +44,17 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 type: $(STAMP) ## mypy --strict on src/
 	$(BIN)/mypy
 
-golden: $(STAMP) ## Regenerate the golden Terraform of the example catalog (review the diff!)
+golden: $(STAMP) ## Regenerate the golden Terraform of every golden catalog (review the diff!)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+corpus: $(STAMP) ## Regenerate the exact diagnostics of the bad-input corpus (review the diff!)
+	$(BIN)/python -m pytest tests/hostile/test_corpus.py -k test_validate --update-golden -q
+
+iam-cases: $(STAMP) ## Regenerate the exact findings of the IAM check cases (review the diff!)
+	$(BIN)/python -m pytest tests/iam/test_cases.py --update-golden -q
+
+docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the diff!)
+	$(BIN)/python scripts/gen-checks-doc.py
 
 bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown throughput
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write docs/checks.md from the check metadata (python -m rolecat.rules.iam --markdown)."""
+"""Write docs/checks.md from the rule registry (python -m rolecat.rules.docs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from rolecat.rules.iam import render_markdown  # noqa: E402
+from rolecat.rules.docs import render_markdown  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "docs" / "checks.md"

@@ -1,7 +1,9 @@
-"""Golden output of the example catalog, byte for byte.
+"""Golden output of several catalogs, byte for byte.
 
-Regenerate with `make golden` (pytest --update-golden) and review the diff; never edit
-the expected files by hand.
+``example`` is the repository's catalog/; the others are the catalogs in
+``golden/inputs/<name>/`` (and the hostile corpus's minimal fixture), each compared with
+``golden/<name>/``.  Regenerate all of them with `make golden` (pytest --update-golden)
+and review the diff; never edit the expected files by hand.
 """
 
 from __future__ import annotations
@@ -17,42 +19,54 @@ import pytest
 from rolecat.pipeline import render_catalog
 from rolecat.targets.terraform.render import RenderedFile
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "catalog"
-
-GOLDEN = Path(__file__).parent / "golden" / "example"
+HERE = Path(__file__).parent
+EXAMPLE = HERE.parent / "catalog"
+ROOT_OF_GOLDEN = HERE / "golden"
+GOLDEN = ROOT_OF_GOLDEN / "example"
 NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+CASES: dict[str, Path] = {
+    "example": EXAMPLE,
+    "minimal": HERE / "hostile" / "fixtures" / "minimal",
+    **{p.name: p for p in sorted((ROOT_OF_GOLDEN / "inputs").iterdir()) if p.is_dir()},
+}
 
 
-def _render() -> list[RenderedFile]:
-    _, diags, files = render_catalog(EXAMPLE, NOW)
+def _render(catalog: Path) -> list[RenderedFile]:
+    _, diags, files = render_catalog(catalog, NOW)
     errors = [d.format_text() for d in diags if d.is_error]
     assert not errors, errors
     return [f for f in files if isinstance(f, RenderedFile)]
 
 
-def test_golden(update_golden: bool) -> None:
-    files = _render()
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str, update_golden: bool) -> None:
+    golden = ROOT_OF_GOLDEN / case
+    files = _render(CASES[case])
     if update_golden:
-        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.rmtree(golden, ignore_errors=True)
         for f in files:
-            target = GOLDEN / f.path
+            target = golden / f.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(f.text, encoding="utf-8")
-    expected = sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file())
+    expected = sorted(p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file())
     assert expected == sorted(f.path for f in files), "file set changed: run `make golden` and review"
     for f in files:
-        assert (GOLDEN / f.path).read_text(encoding="utf-8") == f.text, f"{f.path} changed: run `make golden`"
+        assert (golden / f.path).read_text(encoding="utf-8") == f.text, f"{f.path} changed: run `make golden`"
 
 
-@pytest.mark.parametrize("name", sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*.tf")))
-def test_golden_parses_as_hcl(name: str) -> None:
-    with (GOLDEN / name).open(encoding="utf-8") as fh:
+def _golden_tf() -> list[Path]:
+    return sorted(p for case in CASES for p in (ROOT_OF_GOLDEN / case).rglob("*.tf"))
+
+
+@pytest.mark.parametrize("path", _golden_tf(), ids=lambda p: p.relative_to(ROOT_OF_GOLDEN).as_posix())
+def test_golden_parses_as_hcl(path: Path) -> None:
+    with path.open(encoding="utf-8") as fh:
         parsed = hcl2.load(fh)
-    assert parsed, name
+    assert parsed, path
 
 
 def test_golden_is_hclfmt_canonical(hclfmt: str) -> None:
-    files = sorted(GOLDEN.rglob("*.tf"))
+    files = _golden_tf()
     assert files
     for path in files:
         result = subprocess.run(
@@ -95,7 +109,7 @@ def test_golden_is_terraform_fmt_canonical(tmp_path: Path) -> None:
     if terraform is None:
         pytest.skip("terraform not installed (hclfmt, the library it uses, is checked above)")
     result = subprocess.run(
-        [terraform, "fmt", "-check", "-recursive", "-diff", str(GOLDEN)],
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT_OF_GOLDEN)],
         capture_output=True,
         text=True,
         check=False,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from . import __version__
+from .report.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic
@@ -23,8 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class Format(str, Enum):
@@ -88,18 +87,9 @@ def main_options(
 
 
 def _emit(diags: list[Diagnostic], fmt: Format, *, to_stdout: bool) -> None:
-    from rolecat.report import printer as report
+    from rolecat.report.printer import emit
 
-    if fmt is Format.text:
-        report.write_text(diags, sys.stderr)
-        if diags:
-            typer.echo(report.summary(diags), err=True)
-        return
-    text = report.to_json(diags) if fmt is Format.json else report.to_sarif(diags)
-    if to_stdout:
-        sys.stdout.write(text)
-    else:
-        sys.stderr.write(text)
+    emit(diags, fmt.value, to_stdout=to_stdout)
 
 
 @app.command()
@@ -180,13 +170,18 @@ def compile_(
 
 @app.command()
 def schema(
-    name: Annotated[str, typer.Argument(help="Which schema: catalog, users or role.")] = "catalog",
+    name: Annotated[str, typer.Argument(help="Which schema: catalog, users, role or manifest.")] = "catalog",
 ) -> None:
-    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml or a role file."""
+    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml, a role file or manifest.json."""
     from rolecat.load.schema import SCHEMA_NAMES, schema_text
 
+    if name == "manifest":
+        from rolecat.targets.terraform.manifest import schema_text as manifest_schema
+
+        sys.stdout.write(manifest_schema())
+        return
     if name not in SCHEMA_NAMES:
-        fail_usage(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMA_NAMES)}")
+        fail_usage(f"unknown schema {name!r}; choose one of: {', '.join((*SCHEMA_NAMES, 'manifest'))}")
     for known in SCHEMA_NAMES:
         if known == name:
             sys.stdout.write(schema_text(known))
@@ -204,11 +199,15 @@ def main() -> None:
     """Console entry point: no tracebacks for users, exit 2 on internal errors."""
     _register_plugins()
     debug = "--debug" in sys.argv[1:]
+    if debug:
+        import os
+
+        os.environ["ROLECAT_DEBUG"] = "1"  # the rule runner re-raises a crashing rule's exception
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our codes
     except KeyboardInterrupt:
         typer.echo("rolecat: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if debug:
             raise

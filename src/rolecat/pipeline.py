@@ -1,4 +1,5 @@
-"""The stages wired together: load -> schema -> model -> checks -> render -> write.
+"""The stages wired together: load -> schema -> model (resolution, documents) -> deployment
+-> checks -> render -> write.
 
 Every stage hands on its value and its diagnostics; a run collects all of them, and
 renders nothing when any is an error.  Commands call ``load_catalog`` or
@@ -8,6 +9,7 @@ renders nothing when any is an error.  Commands call ``load_catalog`` or
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 
 if TYPE_CHECKING:  # render pulls in Jinja: imported only when a command renders
+    from rolecat.deploy.deployment import Deployment
     from rolecat.targets.terraform.render import RenderedFile
 
 
@@ -33,43 +36,75 @@ def display_path(path: Path) -> str:
     return rel.as_posix() or "."
 
 
-def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded catalog: the model, its deployment (built once), every diagnostic, sorted."""
+
+    catalog: Catalog | None
+    deployment: Deployment | None
+    diagnostics: list[Diagnostic]
+
+
+def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
+    from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
+    from rolecat.load.schema import validate_sources
     from rolecat.model import build
-    from rolecat.rules import names, quotas
+    from rolecat.rules.runner import apply_accept
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = discover(path, display_path(path))
-    catalog, diags = build.build(sources, now)
+    sources = discover(path, display_path(path))  # load
+    valid = validate_sources(sources)  # schema
+    catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
+    deployment = None
     if catalog is not None:
-        diags.extend(run_checks(catalog, now))
-        diags.extend(quotas.check(catalog))
-        diags.extend(names.check(catalog))
-    return catalog, sort_diagnostics(diags)
+        deployment = build_deployment(catalog)
+        diags.extend(run_checks(catalog, now, deployment))
+        diags = apply_accept(catalog, diags)  # every stage's findings, the model's included
+    return Loaded(catalog, deployment, sort_diagnostics(diags))
 
 
-def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
-    from rolecat.rules.iam import run_checks as iam_checks
+def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+    """``load`` for commands that need the model only."""
+    loaded = load(path, now)
+    return loaded.catalog, loaded.diagnostics
+
+
+def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None = None) -> list[Diagnostic]:
+    """The checks stage: every rule over the model and its deployment, through the rule runner."""
+    from rolecat.deploy.deployment import build_deployment
+    from rolecat.rules import names, quotas
+    from rolecat.rules.iam import check_runs
+    from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
     from .workflow.escalations import check_escalations
 
-    return [*iam_checks(catalog, now), *check_escalations(catalog, now)]
+    deployed = deployment or build_deployment(catalog)
+    runs: list[RuleRun] = [
+        ("accept", lambda: acceptance_problems(catalog)),
+        *check_runs(catalog, now, deployment=deployed),
+        ("escalations", lambda: check_escalations(catalog, now)),
+        ("quotas", lambda: quotas.check(catalog, deployed)),
+        ("names", lambda: names.check(catalog)),
+    ]
+    return run_rules(catalog, runs)
 
 
 def render_catalog(
     path: Path, now: dt.datetime | None = None
 ) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
-    from rolecat.targets.terraform.render import render
+    from rolecat.targets.terraform.render import TerraformRenderer
 
-    catalog, diags = load_catalog(path, now)
-    if catalog is None or has_errors(diags):
+    loaded = load(path, now)
+    catalog, diags = loaded.catalog, loaded.diagnostics
+    if catalog is None or loaded.deployment is None or has_errors(diags):
         return catalog, diags, []
-    return catalog, diags, list(render(catalog))
+    return catalog, diags, TerraformRenderer(catalog, loaded.deployment).render()
 
 
 def compile_catalog(
@@ -98,8 +133,8 @@ def compile_catalog(
 
 
 def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
-    """``R001`` for every resource that applying this catalog over OUT's last compile replaces,
-    ``R002`` for every user whose MFA device name would change."""
+    """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
+    ``F002`` for every user whose MFA device name would change."""
     import json
 
     from rolecat.targets.terraform import replacements

@@ -264,3 +264,21 @@ def test_escalation_cut_off_by_the_boundary_is_not_reported(tmp_path: Path) -> N
     )
     assert "I001" not in codes(narrow)
     assert "I001" in codes(broad)
+
+
+def test_manifest_matches_its_written_schema() -> None:
+    """manifest.json is built by its own module and checked against the schema `rolecat schema manifest` prints."""
+    import jsonschema
+
+    from rolecat.targets.terraform.manifest import schema_problem, schema_text
+
+    catalog, diags, files = render_catalog(Path(__file__).resolve().parents[2] / "catalog", NOW)
+    assert catalog is not None, diags
+    data = json.loads(files[-1].text)
+    assert files[-1].path == "manifest.json"
+    jsonschema.Draft202012Validator(json.loads(schema_text())).validate(data)
+    assert schema_problem(data) is None
+    data["files"][0] = "../escape.tf"
+    assert schema_problem(data) is not None
+    del data["files"]
+    assert "files" in (schema_problem(data) or "")

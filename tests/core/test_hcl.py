@@ -89,3 +89,32 @@ def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # 
         [hclfmt, "-check", "-require-no-change", str(f)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr + f.read_text()
+
+
+def test_jsonencode_anywhere_in_an_attribute_aligns_like_hclfmt(hclfmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No stand-ins: a document laid out mid-expression or single-line still aligns as hclfmt does."""
+    import subprocess
+
+    from rolecat.targets.terraform.render import _finish, environment
+
+    template = environment().from_string(
+        'resource "aws_iam_policy" "p" {\n'
+        "  name = {{ 'p' | q }}\n"
+        "  policy = length({{ doc | jsonencode(1) }})\n"
+        "  description = {{ 'd' | q }}\n"
+        "  tags = {{ {} | hcl(1) }}\n"
+        "  x = {{ empty | jsonencode(1) }}\n"
+        "}\n"
+    )
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    text = _finish(template.render(doc=doc, empty={}))
+    path = tmp_path / "main.tf"
+    path.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [hclfmt, "-check", "-require-no-change", str(path)], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, text + result.stderr
+    assert "  description = " in text and "  x           = jsonencode({})" in text

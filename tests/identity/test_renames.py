@@ -168,14 +168,14 @@ def test_compile_reports_a_role_path_change_against_the_previous_manifest(tmp_pa
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
     assert run.exit_code == 1
     assert (
-        "warning R001: prod: aws_iam_role.R will be replaced (role R: path /humans/ -> /people/)"
+        "warning F001: prod: aws_iam_role.R will be replaced (role R: path /humans/ -> /people/)"
         in run.output
     )
     assert "RoleId" in run.output
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
-    assert run.exit_code == 0 and "R001" in run.output
+    assert run.exit_code == 0 and "F001" in run.output
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
-    assert "R001" not in run.output  # reported once, against what was compiled before
+    assert "F001" not in run.output  # reported once, against what was compiled before
 
 
 def test_renamed_account_carries_its_folder(tmp_path: Path) -> None:
@@ -217,11 +217,11 @@ def test_dropping_renamed_from_warns_that_the_mfa_device_would_change(tmp_path: 
     )
     write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n"})
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
-    assert "warning R002: user 'bob': MFA device changes from mfa/b to mfa/bob" in run.output
+    assert "warning F002: user 'bob': MFA device changes from mfa/b to mfa/bob" in run.output
     assert "set mfa_device: b" in run.output
     write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {mfa_device: b}\n"})
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
-    assert "R002" not in run.output
+    assert "F002" not in run.output
 
 
 def test_a_version_1_manifest_is_read_for_replacements(tmp_path: Path) -> None:
@@ -269,6 +269,6 @@ def test_compile_reports_a_boundary_rename_against_the_previous_manifest(tmp_pat
     write(root, {"roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b2\nmembers: [alice]\n"})
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
     assert (
-        "R001: prod: aws_iam_policy.boundary_b2 will be replaced (role R: boundary b renamed to b2)"
+        "F001: prod: aws_iam_policy.boundary_b2 will be replaced (role R: boundary b renamed to b2)"
         in run.output
     )

@@ -1,1 +1,2 @@
-"""What is deployed where: ARNs and the partition (``arns``), the documents rolecat writes (``policies``, ``delegation``)."""
+"""What is deployed where: ``deployment.py`` (the per-account answer every later stage reads),
+``arns.py`` (the partition and every ARN), the documents rolecat writes (``policies``, ``delegation``)."""

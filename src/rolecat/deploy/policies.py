@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rolecat.deploy import arns
-from rolecat.model import Account, Catalog, Role, User
+from rolecat.model import Account, Catalog, Role, ServicePrincipal, User, UserPrincipal
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
@@ -50,41 +50,33 @@ def _principals(arns: list[str]) -> str | list[str]:
     return arns[0] if len(arns) == 1 else arns
 
 
-def trust_policy(catalog: Catalog, role: Role) -> Document:
-    """The role's assume-role policy, identical in every account it is deployed to.
+def _service_statement(services: list[str]) -> Document:
+    return {
+        "Sid": "TrustedServices",
+        "Effect": "Allow",
+        "Principal": {"Service": _principals(services)},
+        "Action": "sts:AssumeRole",
+    }
 
-    Human roles: members by user ARN with MFA (``Bool``, never ``BoolIfExists``), MFA age
-    and the session name pinned to the user name.  Temporary members get one statement
-    per distinct ``until`` (so many escalations ending together cost one statement),
-    bounded by ``DateLessThan aws:CurrentTime``.
-    """
-    if not role.is_human:
-        return {
-            "Version": VERSION,
-            "Statement": [
-                {
-                    "Sid": "TrustedServices",
-                    "Effect": "Allow",
-                    "Principal": {"Service": _principals(list(role.trusted_services))},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    identity = catalog.identity_account
+
+def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) -> list[Document]:
+    """Standing members in one statement; temporary members one statement per distinct until."""
     statements: list[Document] = []
-    if role.members:
+    standing = sorted(arns.user_arn(identity.id, p.user) for p in users if p.until_iso is None)
+    if standing:
         statements.append(
             {
                 "Sid": "Members",
                 "Effect": "Allow",
-                "Principal": {"AWS": _principals(sorted(user_arn(identity, u) for u in role.members))},
+                "Principal": {"AWS": _principals(standing)},
                 "Action": trust_actions(role),
                 "Condition": _human_conditions(role),
             }
         )
     by_until: dict[str, set[str]] = defaultdict(set)
-    for t in role.temporary_members:
-        by_until[t.until_iso].add(t.user)
+    for p in users:
+        if p.until_iso is not None:
+            by_until[p.until_iso].add(p.user)
     for until in sorted(by_until):
         cond = _human_conditions(role)
         cond["DateLessThan"] = {"aws:CurrentTime": until}
@@ -93,11 +85,33 @@ def trust_policy(catalog: Catalog, role: Role) -> Document:
             {
                 "Sid": sid,
                 "Effect": "Allow",
-                "Principal": {"AWS": _principals(sorted(user_arn(identity, u) for u in by_until[until]))},
+                "Principal": {
+                    "AWS": _principals(sorted(arns.user_arn(identity.id, u) for u in by_until[until]))
+                },
                 "Action": trust_actions(role),
                 "Condition": cond,
             }
         )
+    return statements
+
+
+def trust_policy(catalog: Catalog, role: Role) -> Document:
+    """The role's assume-role policy, identical in every account it is deployed to.
+
+    Built from the role's principals, one statement shape per kind.  People: by user ARN
+    with MFA (``Bool``, never ``BoolIfExists``), MFA age and the session name pinned to
+    the user name; temporary members get one statement per distinct ``until`` (so many
+    escalations ending together cost one statement), bounded by ``DateLessThan
+    aws:CurrentTime``.  Services: one statement naming them all.
+    """
+    principals = role.principals
+    statements: list[Document] = []
+    services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
+    if services:
+        statements.append(_service_statement(services))
+    users = [p for p in principals if isinstance(p, UserPrincipal)]
+    if users:
+        statements.extend(_user_statements(catalog.identity_account, role, users))
     return {"Version": VERSION, "Statement": statements}
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.diagnostics import Diagnostic, did_you_mean, error
 from rolecat.load.source import KeyPath, SourceDoc
+
+if TYPE_CHECKING:
+    from rolecat.load.discover import Sources
 
 SchemaName = Literal["catalog", "users", "role"]
 SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role")
@@ -196,3 +200,34 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     if kw == "uniqueItems":
         return [error("S009", f"{where}: list has duplicate entries", loc, "remove the repeated entry")]
     return [error("S000", f"{where}: {err.message}", loc)]
+
+
+@dataclass
+class Validated:
+    """The documents that passed their schema; the others are reported and dropped."""
+
+    catalog: SourceDoc | None = None  # None: missing or invalid; the run stops after this stage
+    users: SourceDoc | None = None  # None: missing or invalid
+    roles: list[SourceDoc] = field(default_factory=list)
+    all_roles_valid: bool = True  # every role file loaded and passed (unused-file warnings need it)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def validate_sources(src: Sources) -> Validated:
+    """The schema stage: every loaded document against its schema."""
+    out = Validated()
+    if src.catalog is not None:
+        found = validate(src.catalog, "catalog")
+        out.diagnostics.extend(found)
+        out.catalog = src.catalog if not found else None
+    if src.users is not None:
+        found = validate(src.users, "users")
+        out.diagnostics.extend(found)
+        out.users = src.users if not found else None
+    for doc in src.roles:
+        found = validate(doc, "role")
+        out.diagnostics.extend(found)
+        if not found:
+            out.roles.append(doc)
+    out.all_roles_valid = len(out.roles) == len(src.roles) and not src.roles_unloaded
+    return out

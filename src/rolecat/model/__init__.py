@@ -1,6 +1,9 @@
-"""The model stage: the typed catalog (``catalog.py``) and the builder that makes it (``build.py``).
+"""The model stage: the typed catalog (``catalog.py``) and how it is made.
 
-The catalog's types are re-exported here: ``from rolecat.model import Catalog, Role``.
+``resolve.py`` resolves each section of the documents (a new role key or principal kind
+goes there), ``principals.py`` says who may assume a role, ``documents.py`` renders and
+checks the policy files, ``build.py`` runs them in order.  The catalog's types are
+re-exported here: ``from rolecat.model import Catalog, Role``.
 """
 
 from .catalog import (
@@ -19,6 +22,7 @@ from .catalog import (
     TerraformSettings,
     User,
 )
+from .principals import Principal, ServicePrincipal, UserPrincipal
 
 __all__ = [
     "Acceptance",
@@ -28,11 +32,14 @@ __all__ = [
     "Defaults",
     "DelegatedRoleCreation",
     "PolicyFile",
+    "Principal",
     "Quotas",
     "RenderedPolicy",
     "Role",
     "RoleKind",
+    "ServicePrincipal",
     "TemporaryMember",
     "TerraformSettings",
     "User",
+    "UserPrincipal",
 ]

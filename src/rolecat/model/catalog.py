@@ -17,6 +17,8 @@ from rolecat.deploy.arns import role_arn
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
+from .principals import Principal, ServicePrincipal, UserPrincipal
+
 RoleKind = Literal["human", "service"]
 
 
@@ -103,6 +105,14 @@ class Role:
     @property
     def is_human(self) -> bool:
         return self.kind == "human"
+
+    @property
+    def principals(self) -> tuple[Principal, ...]:
+        """Who may assume the role, by kind: people for a human role, services for a service role."""
+        if not self.is_human:
+            return tuple(ServicePrincipal(s) for s in self.trusted_services)
+        standing = tuple(UserPrincipal(u) for u in self.members)
+        return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)
 
     def arn(self, account: Account) -> str:
         return role_arn(account.id, self.path, self.name)

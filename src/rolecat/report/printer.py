@@ -1,12 +1,16 @@
-"""Diagnostics out: text for people, JSON for tools, SARIF for code scanning."""
+"""Diagnostics out: text for people, JSON for tools, SARIF for code scanning.
+
+``emit`` is the one way every command prints diagnostics.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from rolecat.diagnostics import Diagnostic, Severity
+from rolecat.diagnostics import Diagnostic, Severity, sort_diagnostics
 
 FORMATS = ("text", "json", "sarif")
 
@@ -25,7 +29,16 @@ def summary(diags: Sequence[Diagnostic]) -> str:
 
 
 def write_text(diags: Sequence[Diagnostic], stream: TextIO) -> None:
+    """One diagnostic per line, its hint below; a diagnostic without a hint gets its rule's
+    own fix from the registry, when the rule has one."""
+    from dataclasses import replace
+
+    from rolecat.rules.registry import BY_CODE
+
     for d in diags:
+        rule = BY_CODE.get(d.code)
+        if not d.hint and rule is not None and rule.fix:
+            d = replace(d, hint=rule.fix)  # noqa: PLW2901 - the printed copy only
         print(d.format_text(), file=stream)
 
 
@@ -41,3 +54,22 @@ def to_sarif(diags: Sequence[Diagnostic]) -> str:
 
 def fails(diags: Sequence[Diagnostic], fail_on: Severity) -> bool:
     return any(d.accepted_reason is None and d.severity >= fail_on for d in diags)
+
+
+def emit(diags: Sequence[Diagnostic], fmt: str = "text", *, to_stdout: bool = False) -> None:
+    """Print diagnostics the same way for every command.
+
+    Text goes to stderr: every diagnostic in sorted order (accepted findings marked
+    ``accepted``, with their reason), then the summary line.  JSON and SARIF go to stdout
+    when they are the command's output (``to_stdout``), else to stderr.
+    """
+    ordered = sort_diagnostics(diags)
+    if fmt == "text":
+        write_text(ordered, sys.stderr)
+        if ordered:
+            print(summary(ordered), file=sys.stderr)
+        return
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown diagnostics format {fmt!r}")
+    text = to_json(ordered) if fmt == "json" else to_sarif(ordered)
+    (sys.stdout if to_stdout else sys.stderr).write(text)

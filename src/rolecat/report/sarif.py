@@ -12,23 +12,26 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "
 
 
 def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
-    summaries: dict[str, str] = {}
-    try:
-        from rolecat.rules.iam import CHECKS
+    """A reportingDescriptor per code that occurs, from the rule registry."""
+    from rolecat.rules.registry import BY_CODE
 
-        for check in CHECKS:
-            summaries[check.code] = check.summary
-    except ImportError:  # pragma: no cover - the IAM checks ship with rolecat
-        pass
-    codes = sorted({d.code for d in diags})
-    return [
-        {
+    out = []
+    for code in sorted({d.code for d in diags}):
+        rule = BY_CODE.get(code)
+        descriptor: dict[str, Any] = {
             "id": code,
-            "shortDescription": {"text": summaries.get(code, code)},
+            "shortDescription": {"text": rule.summary if rule else code},
             "helpUri": f"docs/checks.md#{code.lower()}",
         }
-        for code in codes
-    ]
+        if rule is not None:
+            if rule.rationale:
+                descriptor["fullDescription"] = {"text": rule.rationale}
+            if rule.fix_text:
+                descriptor["help"] = {"text": rule.fix_text}
+            descriptor["defaultConfiguration"] = {"level": _LEVEL[rule.severity]}
+            descriptor["properties"] = {"stage": rule.stage, "acceptable": rule.acceptable}
+        out.append(descriptor)
+    return out
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:

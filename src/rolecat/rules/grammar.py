@@ -19,6 +19,7 @@ from rolecat.diagnostics import Diagnostic, did_you_mean, error, warning
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.globs import has_wildcard
 from rolecat.load.source import KeyPath, SourceDoc
+from rolecat.rules.registry import RULES
 
 DocKind = Literal["policy", "boundary", "trust"]
 
@@ -69,34 +70,7 @@ BASE_OPERATORS = (
 SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
 IF_EXISTS = "IfExists"
 
-CODES: dict[str, str] = {
-    "P001": "the document is not a JSON object",
-    "P002": "unknown top-level element",
-    "P003": "Version is missing (IAM then assumes 2008-10-17)",
-    "P004": "Version is not 2012-10-17 or 2008-10-17",
-    "P005": "Statement is missing, empty, or neither an object nor a list",
-    "P006": "a statement is not a JSON object",
-    "P007": "unknown statement element",
-    "P008": "Effect is missing or not Allow/Deny",
-    "P009": "a statement needs exactly one of Action and NotAction",
-    "P010": "Resource/NotResource: exactly one in a permission statement, neither in a trust statement",
-    "P011": "Principal or NotPrincipal in a permission policy or boundary",
-    "P012": "a trust policy statement without Principal",
-    "P013": "an element that must be a string or a list of strings is not one, or is empty",
-    "P014": "a malformed Condition block",
-    "P015": "unknown condition operator",
-    "P016": "Sid with characters other than A-Z, a-z, 0-9",
-    "P017": "Sid used twice in one document",
-    "P018": "a character IAM refuses (only TAB, LF, CR and U+0020..U+00FF are accepted)",
-    "P019": "a policy variable ${...} in a document that is not Version 2012-10-17",
-    "P020": "a Resource that is neither an ARN nor *",
-    "P021": "a condition operator with the wrong letter case",
-    "P022": "a malformed Principal",
-    "A001": "unknown action",
-    "A002": "unknown service prefix",
-    "A003": "an action wildcard that matches no action",
-    "A004": "an action that is not written service:Action",
-}
+CODES: dict[str, str] = {r.code: r.summary for r in RULES if r.code[0] in "PA"}  # rules/registry.py
 
 _SID = re.compile(r"[A-Za-z0-9]*")
 _BAD_CHAR = re.compile(r"[^\t\n\r\u0020-\u00ff]")

@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rolecat.deploy.arns import boundary_policy_arn
 from rolecat.deploy.delegation import delegated_path_pattern, delegated_role_creation_statements
+from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
@@ -26,7 +27,7 @@ from rolecat.iam.engine import Access, EffectiveSet, Grant, Normalizer, effectiv
 from rolecat.iam.escalation import METHODS, Method
 from rolecat.iam.globs import covers, overlaps, widen
 from rolecat.model import Account, Catalog, Role
-from rolecat.rules.grammar import CODES as GRAMMAR_CODES
+from rolecat.rules.registry import BY_CODE, Rule
 
 __all__ = [
     "CHECKS",
@@ -64,6 +65,7 @@ class Context:
     now: dt.datetime
     db: ActionDB
     normalizer: Normalizer
+    deployment: Deployment
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     _methods: list[tuple[Method, int]] = field(default_factory=list)
@@ -73,39 +75,32 @@ class Context:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
         cached = self._views.get(role.name + "\0" + role.source)
         if cached is None:
-            cached = [
-                self._view(role, self.catalog.account(a))
-                for a in role.accounts
-                if _has_account(self.catalog, a)
-            ]
+            cached = [self._view(placed) for placed in self.deployment.placements(role)]
             self._views[role.name + "\0" + role.source] = cached
         return cached
 
-    def _view(self, role: Role, account: Account) -> RoleView:
+    def _view(self, placed: DeployedRole) -> RoleView:
         docs: list[Mapping[str, Any]] = []
         labels: list[str] = []
-        for name in role.policies:
-            rendered = self.catalog.rendered.get(("policy", name, account.name))
-            if rendered is not None:
-                docs.append(rendered.document)
-                labels.append(rendered.file.source)
-        for arn in role.managed_policy_arns:
+        for policy in placed.policies:
+            if policy.document is not None:
+                docs.append(policy.document)
+                labels.append(policy.source)
+        for arn in placed.managed_policy_arns:
             document = managed.document(arn)
             if document is not None:  # unknown documents are reported by I007
                 docs.append(document)
                 labels.append(arn)
-        delegated = delegated_role_creation_statements(role, account, self.catalog)
         boundary = None
         boundary_label = "boundary"
-        if role.boundary is not None:
-            rendered = self.catalog.rendered.get(("boundary", role.boundary, account.name))
-            if rendered is not None:
-                boundary, boundary_label = rendered.document, rendered.file.source
+        if placed.boundary is not None and placed.boundary.document is not None:
+            boundary, boundary_label = placed.boundary.document, placed.boundary.source
+        inline = placed.inline if placed.inline is not None and placed.inline["Statement"] else None
         key = (*map(id, docs), -1, id(boundary))
-        es = None if delegated else self._sets.get(key)
+        es = None if inline else self._sets.get(key)
         if es is None:
-            if delegated:
-                docs.append({"Version": "2012-10-17", "Statement": delegated})
+            if inline:
+                docs.append(inline)
                 labels.append("delegated_role_creation")
             es = effective(
                 docs,
@@ -115,9 +110,9 @@ class Context:
                 labels=labels,
                 boundary_label=boundary_label,
             )
-            if not delegated:
+            if not inline:
                 self._sets[key] = es
-        return RoleView(role, account, es)
+        return RoleView(placed.role, placed.account, es)
 
     def method_masks(self) -> list[tuple[Method, int]]:
         if not self._methods:
@@ -138,16 +133,30 @@ class Context:
 
 @dataclass(frozen=True)
 class Check:
+    """An IAM check: its code (metadata in ``rules/registry.py``) and the function finding it."""
+
     code: str
-    severity: Severity
-    summary: str
-    rationale: str
-    fix: str
     run: Callable[[Context], Iterator[Finding]]
 
+    @property
+    def rule(self) -> Rule:
+        return BY_CODE[self.code]
 
-def _has_account(catalog: Catalog, name: str) -> bool:
-    return any(a.name == name for a in catalog.accounts)
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity
+
+    @property
+    def summary(self) -> str:
+        return self.rule.summary
+
+    @property
+    def rationale(self) -> str:
+        return self.rule.rationale
+
+    @property
+    def fix(self) -> str:
+        return self.rule.fix
 
 
 def _accounts_text(names: Sequence[str]) -> str:
@@ -448,128 +457,57 @@ def check_unknown_managed(ctx: Context) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check(
-        "I001",
-        Severity.ERROR,
-        "privilege escalation",
-        "A role that can grant itself (or a role it can use) more permissions has those permissions "
-        "in effect. Each method is a set of actions known to lead to escalation (Rhino Security Labs, "
-        "pathfinding.cloud); it is reported only when every action survives the boundary and explicit "
-        "denies. Grants pinned by iam:PermissionsBoundary to a catalog boundary, and iam:PassRole limited "
-        "to a delegated_role_creation path, are safe.",
-        "Remove the actions, deny them in the boundary, or use delegated_role_creation; set admin: true for "
-        "roles that are meant to administer the account.",
-        check_escalation,
-    ),
-    Check(
-        "I002",
-        Severity.ERROR,
-        "effective administrator without admin: true",
-        f"After the boundary, the role holds every action (*) or at least {NEAR_ADMIN_SHARE:.0%} of "
-        "all write actions on every resource (for example a NotAction statement such as PowerUserAccess).",
-        "Mark the role admin: true if intended; otherwise narrow its policies or boundary.",
-        check_full_admin,
-    ),
-    Check(
-        "I003",
-        Severity.ERROR,
-        "boundary does not protect itself",
-        "A role with IAM write permissions that can delete or replace its own permissions boundary, "
-        "or edit the boundary policy, can lift its boundary; the boundary then limits nothing.",
-        "In the boundary, deny iam:DeleteRolePermissionsBoundary and iam:PutRolePermissionsBoundary on "
-        "the role and iam:CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion and "
-        "DeletePolicy on the boundary policy.",
-        check_boundary_self_protection,
-    ),
-    Check(
-        "I004",
-        Severity.WARNING,
-        "action applies to none of the statement's resources",
-        "An action whose resource types match none of the statement's ARNs grants (or denies) nothing there, "
-        "for example s3:GetObject on a bucket ARN instead of an object ARN.",
-        "Use the resource ARN the action acts on (see the hint), or move the action to a statement with "
-        "matching resources.",
-        check_action_resources,
-    ),
-    Check(
-        "I005",
-        Severity.WARNING,
-        "admin role with many members",
-        "Every standing member of an admin role is a path to full control; keep the list to a handful "
-        "(defaults.admin_member_limit, 3 by default).",
-        "Move people to narrower roles and use temporary_members for incidents.",
-        check_admin_members,
-    ),
-    Check(
-        "I006",
-        Severity.ERROR,
-        "BoolIfExists on aws:MultiFactorAuthPresent in an Allow",
-        "The key is absent from requests signed with long-term access keys, so BoolIfExists lets them in "
-        "without MFA.",
-        'Use "Bool": {"aws:MultiFactorAuthPresent": "true"}.',
-        check_mfa_if_exists,
-    ),
-    Check(
-        "I007",
-        Severity.WARNING,
-        "AWS managed policy with unknown document",
-        "The policy is newer than rolecat's snapshot of AWS managed policies, so the other checks cannot see "
-        "what it grants; it is never treated as granting nothing.",
-        "Refresh the snapshot (scripts/refresh-managed-policies.py) or accept the finding with a reason.",
-        check_unknown_managed,
-    ),
+    Check("I001", check_escalation),
+    Check("I002", check_full_admin),
+    Check("I003", check_boundary_self_protection),
+    Check("I004", check_action_resources),
+    Check("I005", check_admin_members),
+    Check("I006", check_mfa_if_exists),
+    Check("I007", check_unknown_managed),
 )
 
 
-def run_checks(catalog: Catalog, now: dt.datetime, db: ActionDB | None = None) -> list[Diagnostic]:
-    """Every finding of every check, accepted ones marked with the role's reason."""
-    base = db or ActionDB.load()
-    view = base.with_known_actions(catalog.known_actions)
-    ctx = Context(catalog, now, view, Normalizer(view))
-    out: list[Diagnostic] = []
-    for check in CHECKS:
-        for finding in check.run(ctx):
-            diag = Diagnostic(check.code, check.severity, finding.message, finding.location, finding.hint)
-            role = finding.role
-            if role is not None:
-                reason = next((a.reason for a in role.accept if a.check == check.code), None)
-                if reason is not None:
-                    diag = replace(diag, accepted_reason=reason)
-            out.append(diag)
-    return out
+def check_runs(
+    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
+) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
+    """Each IAM check as (code, run) for the rule runner; the context is shared and built lazily."""
+    made: list[Context] = []
+
+    def context() -> Context:
+        if not made:
+            base = db or ActionDB.load()
+            view = base.with_known_actions(catalog.known_actions)
+            made.append(
+                Context(catalog, now, view, Normalizer(view), deployment or build_deployment(catalog))
+            )
+        return made[0]
+
+    def runner(check: Check) -> Callable[[], list[Diagnostic]]:
+        def run() -> list[Diagnostic]:
+            return [
+                Diagnostic(check.code, check.severity, f.message, f.location, f.hint)
+                for f in check.run(context())
+            ]
+
+        return run
+
+    return [(check.code, runner(check)) for check in CHECKS]
+
+
+def run_checks(
+    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
+) -> list[Diagnostic]:
+    """Every finding of every IAM check, accepted ones marked with the role's reason."""
+    from .runner import run_rules
+
+    return run_rules(catalog, check_runs(catalog, now, db, deployment))
 
 
 def render_markdown() -> str:
-    lines = [
-        "# rolecat checks",
-        "",
-        "Generated by `python -m rolecat.rules.iam --markdown` from the check metadata; do not edit.",
-        "",
-        'A role file may accept a finding: `accept: [{check: I001, reason: "..."}]`. Accepted findings are',
-        "still reported, with the reason, and do not fail the run.",
-        "",
-        "## IAM checks",
-        "",
-    ]
-    for check in CHECKS:
-        lines += [
-            f'<a id="{check.code.lower()}"></a>',
-            "",
-            f"### {check.code}: {check.summary} ({check.severity})",
-            "",
-            f"**Why.** {check.rationale}",
-            "",
-            f"**Fix.** {check.fix}",
-            "",
-        ]
-    lines += ["## Policy grammar and actions", "", "| code | problem |", "|---|---|"]
-    lines += [
-        f'| <a id="{code.lower()}"></a>{code} | {text.replace("|", "/")} |'
-        for code, text in GRAMMAR_CODES.items()
-    ]
-    lines += ["", "## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
-    lines += [f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |" for m in METHODS]
-    return "\n".join(lines) + "\n"
+    """docs/checks.md (generated from the rule registry by ``rules/docs.py``)."""
+    from .docs import render_markdown as render
+
+    return render()
 
 
 if __name__ == "__main__":

@@ -7,11 +7,8 @@ section 1; ``quotas:`` in catalog.yaml raises the adjustable ones.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from rolecat.deploy import policies
-from rolecat.deploy.arns import boundary_policy_name
-from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.deploy.deployment import Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.model import Catalog
 
@@ -19,20 +16,20 @@ POLICY_NAME_MAX = 128
 INLINE_ROLE_POLICIES_MAX = 10_240
 
 
-def check(catalog: Catalog) -> list[Diagnostic]:
+def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagnostic]:
+    """Quota findings on the deployment: the documents and counts exactly as rolecat writes them."""
+    deployment = deployment or build_deployment(catalog)
     q = catalog.quotas
     out: list[Diagnostic] = []
 
     def at_role(role_source: str) -> Location:
         return catalog.locate(role_source, ("name",))
 
-    per_account_roles: dict[str, int] = defaultdict(int)
-    per_account_policies: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    # Without exactly one identity account (C001, already reported) human trust policies
-    # have no principals to name; their size is measured once that is fixed.
-    has_identity = sum(1 for a in catalog.accounts if a.identity) == 1
     for role in catalog.roles:
-        trust = policies.trust_policy(catalog, role) if has_identity or not role.is_human else None
+        placements = deployment.placements(role)
+        # Without exactly one identity account (C001, already reported) human trust policies
+        # have no principals to name; their size is measured once that is fixed.
+        trust = placements[0].trust if placements else None
         size = policies.policy_size(trust) if trust is not None else 0
         if trust is not None and size > q.trust_policy_size:
             statements = len(trust["Statement"])
@@ -61,37 +58,23 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                     "(Service Quotas L-0DA4ABF3, AWS maximum 25)",
                 )
             )
-        for acct in role.accounts:
-            per_account_roles[acct] += 1
-            for p in role.policies:
-                per_account_policies[acct].add(("policy", p))
-            if role.boundary:
-                per_account_policies[acct].add(("boundary", role.boundary))
-            if role.delegated_role_creation:
-                per_account_policies[acct].add(("boundary", role.delegated_role_creation.boundary))
-        if role.delegated_role_creation is not None:
-            from rolecat.deploy.delegation import delegated_role_creation_statements
-
-            for acct_name in role.accounts:
-                doc = {
-                    "Version": policies.VERSION,
-                    "Statement": delegated_role_creation_statements(
-                        role, catalog.account(acct_name), catalog
-                    ),
-                }
-                size = policies.policy_size(doc)
-                if size > INLINE_ROLE_POLICIES_MAX:
-                    out.append(
-                        error(
-                            "Q003",
-                            f"inline policies of role {role.name!r} in {acct_name} are {size:,} characters; "
-                            f"IAM allows {INLINE_ROLE_POLICIES_MAX:,}",
-                            at_role(role.source),
-                        )
+        for placed in placements:
+            if placed.inline is None:
+                continue
+            size = policies.policy_size(placed.inline)
+            if size > INLINE_ROLE_POLICIES_MAX:
+                out.append(
+                    error(
+                        "Q003",
+                        f"inline policies of role {role.name!r} in {placed.account.name} are {size:,} characters; "
+                        f"IAM allows {INLINE_ROLE_POLICIES_MAX:,}",
+                        at_role(role.source),
                     )
+                )
 
-    for account in catalog.accounts:
-        n = per_account_roles.get(account.name, 0)
+    for acct in deployment.accounts.values():
+        account = acct.account
+        n = len(catalog.roles_in(account.name))
         if n > q.roles_per_account:
             out.append(
                 error(
@@ -102,7 +85,7 @@ def check(catalog: Catalog) -> list[Diagnostic]:
                     "roles made outside rolecat count too",
                 )
             )
-        count = len(per_account_policies.get(account.name, ())) + (2 if account.identity else 0)
+        count = len(acct.policies) + (2 if account.identity else 0)
         if count > q.customer_managed_policies_per_account:
             out.append(
                 error(
@@ -116,42 +99,51 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             )
 
     seen: set[tuple[str, ...]] = set()
-    for (kind, name, acct), rendered in sorted(catalog.rendered.items()):
-        size = policies.policy_size(rendered.document)
+    written = sorted(
+        ((p.kind, p.name, acct.name), p)
+        for acct in deployment.accounts.values()
+        for p in acct.policies
+        if p.document is not None
+    )
+    for (kind, name, acct_name), policy in written:
+        assert policy.document is not None
+        size = policies.policy_size(policy.document)
         if size > q.managed_policy_size and (kind, name) not in seen:
             seen.add((kind, name))
             out.append(
                 error(
                     "Q006",
-                    f"{kind} {name!r} is {size:,} characters in account {acct!r} (without whitespace); "
+                    f"{kind} {name!r} is {size:,} characters in account {acct_name!r} (without whitespace); "
                     f"a managed policy may have {q.managed_policy_size:,}",
-                    Location(rendered.file.source, 1, 1),
+                    Location(policy.source, 1, 1),
                     "use wildcards for families of actions, merge statements with the same resources, "
                     "or split the file into two policies",
                 )
             )
-        iam_name = boundary_policy_name(name) if kind == "boundary" else customer_policy_name(name)
-        if len(iam_name) > POLICY_NAME_MAX and (kind, name, "name") not in seen:
+        if len(policy.iam_name) > POLICY_NAME_MAX and (kind, name, "name") not in seen:
             seen.add((kind, name, "name"))
             out.append(
                 error(
                     "Q007",
-                    f"IAM policy name {iam_name!r} is {len(iam_name)} characters; IAM allows {POLICY_NAME_MAX}",
-                    Location(rendered.file.source),
+                    f"IAM policy name {policy.iam_name!r} is {len(policy.iam_name)} characters; IAM allows {POLICY_NAME_MAX}",
+                    Location(policy.source),
                     "rename the file",
                 )
             )
-    if has_identity:
-        doc = policies.assume_roles_policy(catalog)
-        size = policies.policy_size(doc)
-        if size > q.managed_policy_size:
-            out.append(
-                error(
-                    "Q008",
-                    f"the identity account's assume-roles policy is {size:,} characters; "
-                    f"a managed policy may have {q.managed_policy_size:,}",
-                    Location(catalog.catalog_file),
-                    "use fewer distinct human role paths",
+    identity = deployment.identity()
+    for group in identity.groups if identity is not None else ():
+        for gp in group.policies:
+            if gp.key != "assume-roles":
+                continue
+            size = policies.policy_size(gp.document)
+            if size > q.managed_policy_size:
+                out.append(
+                    error(
+                        "Q008",
+                        f"the identity account's assume-roles policy is {size:,} characters; "
+                        f"a managed policy may have {q.managed_policy_size:,}",
+                        Location(catalog.catalog_file),
+                        "use fewer distinct human role paths",
+                    )
                 )
-            )
     return out

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
 
     from .report import Report
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
 
 
@@ -43,10 +44,9 @@ def _usage(message: str) -> NoReturn:
 
 
 def _emit(diags: list[Diagnostic]) -> None:
-    from rolecat.diagnostics import sort_diagnostics
+    from rolecat.report.printer import emit
 
-    for d in sort_diagnostics(diags):
-        typer.echo(d.format_text(), err=True)
+    emit(diags)
 
 
 def parse_utc(text: str | None, flag: str) -> str | None:
@@ -135,7 +135,7 @@ def scopedown_command(
 ) -> None:
     """Suggest a least-privilege policy for a service role from the CloudTrail calls it made."""
     from rolecat.diagnostics import Location, error, has_errors, warning
-    from rolecat.pipeline import UsageError, load_catalog
+    from rolecat.pipeline import UsageError, load
 
     from .context import SelectionError, find_role, pick_account, role_context
 
@@ -150,10 +150,11 @@ def scopedown_command(
         _usage(f"--since {since_s} is not before --until {until_s}")
 
     try:
-        cat, diags = load_catalog(catalog)
+        loaded = load(catalog)
     except UsageError as exc:
         _usage(str(exc))
-    if cat is None:
+    cat, diags = loaded.catalog, loaded.diagnostics
+    if cat is None or loaded.deployment is None:
         _emit([d for d in diags if d.is_error])
         raise typer.Exit(EXIT_FINDINGS)
     if has_errors(diags):  # findings of the checks (often about other roles) do not stop a scopedown
@@ -162,10 +163,10 @@ def scopedown_command(
     try:
         found = find_role(cat, role)
         account_name = pick_account(cat, found, account)
+        ctx = role_context(loaded.deployment, found, account_name)
     except SelectionError as exc:
         typer.echo(f"rolecat scopedown: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_FINDINGS) from None
-    ctx = role_context(cat, found, account_name)
 
     if emit_athena_sql:
         from .athena import athena_sql
@@ -205,7 +206,7 @@ def scopedown_command(
         code = "SD001" if p.fatal else "SD002"
         problems.append(warning(code, p.message + (": file skipped" if p.fatal else ""), Location(p.path)))
     skipped = report.scan.files_skipped
-    exit_code = EXIT_OK
+    exit_code: int = EXIT_OK
     if skipped:
         problems.append(warning("SD001", f"{skipped} of {len(files)} log file(s) unreadable and skipped"))
     if not files or skipped == len(files):

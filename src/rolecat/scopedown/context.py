@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rolecat.diagnostics import did_you_mean
 from rolecat.iam import managed
 from rolecat.model import Catalog, Role
 
 from .suggest import RoleContext
+
+if TYPE_CHECKING:
+    from rolecat.deploy.deployment import Deployment
 
 
 class SelectionError(Exception):
@@ -50,24 +53,23 @@ def pick_account(catalog: Catalog, role: Role, account: str | None) -> str:
     )
 
 
-def role_context(catalog: Catalog, role: Role, account_name: str) -> RoleContext:
-    account = catalog.account(account_name)
-    policies: dict[str, Any] = {}
-    for name in role.policies:
-        rendered = catalog.rendered.get(("policy", name, account_name))
-        if rendered is not None:
-            policies[name] = rendered.document
-    boundary = None
-    if role.boundary is not None:
-        rendered = catalog.rendered.get(("boundary", role.boundary, account_name))
-        boundary = rendered.document if rendered is not None else None
-    managed_docs = {arn: managed.document(arn) for arn in role.managed_policy_arns}
+def role_context(deployment: Deployment, role: Role, account_name: str) -> RoleContext:
+    """What scopedown needs from the role's deployment in one account: the same documents
+    rolecat writes (customer policies, AWS managed policies, the inline policy, boundary)."""
+    placed = deployment.role(role.name, account_name)
+    if placed is None:
+        raise SelectionError(f'role {role.name} is not deployed in "{account_name}"', usage=True)
+    policies = {p.name: p.document for p in placed.policies if p.document is not None}
+    inline = {"delegated_role_creation": placed.inline} if placed.inline is not None else {}
+    boundary = placed.boundary.document if placed.boundary is not None else None
+    managed_docs = {arn: managed.document(arn) for arn in placed.managed_policy_arns}
     return RoleContext(
         role=role.name,
         account=account_name,
-        account_id=account.id,
-        arn=role.arn(account),
+        account_id=placed.account.id,
+        arn=placed.arn,
         policies=policies,
         managed=managed_docs,
         boundary=boundary,
+        inline=inline,
     )

@@ -108,6 +108,8 @@ class RoleContext:
         default_factory=dict
     )  # ARN -> doc (None: unknown)
     boundary: Mapping[str, Any] | None = None
+    # policies rolecat writes into the role itself (delegated_role_creation): name -> document
+    inline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,7 +170,7 @@ def _allowed(docs: Iterable[Mapping[str, Any]], db: ActionCatalog) -> set[str]:
 
 def granted_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
     """Actions the role's identity policies allow, within its boundary (resources ignored)."""
-    docs = [*ctx.policies.values(), *(d for d in ctx.managed.values() if d is not None)]
+    docs = [*ctx.policies.values(), *ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
     granted = _allowed(docs, db)
     if ctx.boundary is not None:
         granted &= _allowed([ctx.boundary], db)

@@ -1,1 +1,2 @@
-"""Output targets.  Each target is a folder; ``terraform/`` is the first."""
+"""Output targets, one folder each; ``terraform/`` is the first.  A target reads the
+``Catalog`` and its ``deploy.Deployment`` and returns files as text."""

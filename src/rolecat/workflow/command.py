@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..model import Catalog
@@ -71,17 +73,15 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 def _check_catalog_arg(path: Path) -> None:
     if not path.exists():
-        _fail(f"error: catalog folder {path} does not exist", 2)
+        _fail(f"error: catalog folder {path} does not exist", EXIT_USAGE)
     if not path.is_dir():
-        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", 2)
+        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
 
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
-    from ..diagnostics import sort_diagnostics
+    from ..report.printer import emit
 
-    for diag in sort_diagnostics(diags):
-        if diag.accepted_reason is None:  # accepted findings belong to `rolecat validate`
-            typer.echo(diag.format_text(), err=True)
+    emit(diags)
 
 
 def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Diagnostic]]:
@@ -98,7 +98,7 @@ def _load_or_exit(path: Path, now: dt.datetime | None) -> Catalog:
     catalog, diags = _load(path, now)
     _print_diagnostics(diags)
     if catalog is None or has_errors(diags):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     return catalog
 
 
@@ -137,18 +137,18 @@ def escalations(
         diags = [*diags, *esc.check_escalations(loaded, instant)]
     _print_diagnostics(diags)
     if loaded is None:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     items = esc.escalations(loaded, instant)
     shown = esc.ending_within(items, within, instant) if within is not None else items
     typer.echo(esc.to_json(shown) if output_format is Format.json else esc.to_text(shown), nl=False)
     if has_errors(diags):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
     expired = [e for e in items if e.status == "expired"]
     if fail_on_expired and expired:
         _fail(
             f"{len(expired)} expired escalation(s) remain: remove them from the role files "
             "(AWS already refuses them; the catalog should say so too)",
-            1,
+            EXIT_FINDINGS,
         )
 
 
@@ -204,12 +204,12 @@ def codeowners(
         try:
             current = check.read_text(encoding="utf-8") if check.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"error: cannot read {check}: {exc}", 2)
+            _fail(f"error: cannot read {check}: {exc}", EXIT_USAGE)
         if current == text:
             typer.echo(f"{check} is up to date", err=True)
             return
         typer.echo(co.unified_diff(current, text, str(check)), nl=False)
-        _fail(f"{check} is stale: run `{command} --write {check}`", 1)
+        _fail(f"{check} is stale: run `{command} --write {check}`", EXIT_FINDINGS)
     if write is not None:
         if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
             typer.echo(f"{write} is up to date", err=True)
@@ -256,7 +256,7 @@ def profiles(
     try:
         found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
     except prof.UnknownUserError as exc:
-        _fail(f"error: {exc}", 1)
+        _fail(f"error: {exc}", EXIT_FINDINGS)
     command = f"rolecat profiles --user {user}"
     typer.echo(prof.render(loaded, user, found, instant, command), nl=False)
 
@@ -279,7 +279,7 @@ def plan(
     _check_catalog_arg(catalog)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
+        _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
@@ -287,15 +287,15 @@ def plan(
     try:
         planned = tfplan.steps(loaded, output, account) if loaded is not None else []
     except tfplan.UnknownAccountError as exc:
-        _fail(f"error: {exc}", 2)
+        _fail(f"error: {exc}", EXIT_USAGE)
 
     ok, diags = compile_catalog(catalog, output, when)
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
-        _fail("error: compile failed; nothing planned", 1)
+        _fail("error: compile failed; nothing planned", EXIT_FINDINGS)
     code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
     if code:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:

@@ -1,6 +1,8 @@
 """``manifest.json``: the inventory of a compile, designed to merge.
 
-Format version 2 (docs/manifest.md, schema in ``schemas/manifest.schema.json``):
+Format version 2 (docs/manifest.md; its JSON Schema is ``manifest.schema.json`` beside
+this module, printed by ``rolecat schema manifest``, which ``write.py`` checks the
+previous manifest against before trusting it):
 
 - no aggregate or per-file hash: two pull requests that change different roles change
   different lines, never the same one;
@@ -15,23 +17,22 @@ Format version 2 (docs/manifest.md, schema in ``schemas/manifest.schema.json``):
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from importlib import resources
+from typing import Any
 
 from rolecat.deploy import policies
 from rolecat.model import Catalog
 
-if TYPE_CHECKING:
-    from rolecat.targets.terraform.render import AccountView, PolicyView, RenderedFile
+from .render import AccountView, Layout, PolicyView, RenderedFile, relative_source
 
 MANIFEST_VERSION = 2
 
 
-def _relative(catalog: Catalog, source: str) -> str:
-    root = catalog.root.rstrip("/")
-    if root in ("", "."):
-        return source
-    return source[len(root) + 1 :] if source.startswith(root + "/") else source
+def _doc(d: Layout | Mapping[str, Any]) -> Mapping[str, Any]:
+    return d.document if isinstance(d, Layout) else d
 
 
 def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str]:
@@ -39,7 +40,7 @@ def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str
     texts: dict[tuple[str, str], dict[str, str]] = {}
     for view in views:
         for p in view.policies:
-            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(p.document)
+            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(_doc(p.document))
     out = {}
     for (kind, name), by_account in texts.items():
         same = len(set(by_account.values())) == 1
@@ -48,8 +49,10 @@ def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str
     return out
 
 
-def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> dict[str, Any]:
-    """The manifest as data (``render`` serialises it)."""
+def manifest_data(
+    catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]
+) -> dict[str, Any]:
+    """The manifest as data."""
     from rolecat import __version__
 
     documents: dict[str, Mapping[str, Any]] = {}
@@ -59,7 +62,7 @@ def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[Render
 
     def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
         key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
-        documents[key] = p.document
+        documents[key] = _doc(p.document)
         return {
             "kind": p.kind,
             "name": p.source,
@@ -76,11 +79,11 @@ def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[Render
         roles = {}
         for rv in view.roles:
             r = rv.role
-            documents[f"trust/{r.name}"] = rv.trust
+            documents[f"trust/{r.name}"] = _doc(rv.trust)
             delegated = None
             if rv.delegated is not None:
                 delegated = f"delegated/{r.name}@{acct.name}"
-                documents[delegated] = rv.delegated
+                documents[delegated] = _doc(rv.delegated)
             roles[r.name] = {
                 "arn": rv.arn,
                 "label": rv.label,
@@ -88,7 +91,7 @@ def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[Render
                 "kind": r.kind,
                 "path": r.path,
                 "admin": r.admin,
-                "source": _relative(catalog, r.source),
+                "source": relative_source(catalog, r.source),
                 "owners": list(r.owners or catalog.owners),
                 "renamed_from": list(r.renamed_from),
                 "max_session_duration": r.max_session_duration,
@@ -149,7 +152,46 @@ def build(catalog: Catalog, views: Sequence[AccountView], files: Sequence[Render
     }
 
 
-def dumps(data: Mapping[str, Any]) -> str:
+def manifest_text(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> str:
     import orjson
 
+    data = manifest_data(catalog, views, files)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+
+
+SCHEMA_FILE = "manifest.schema.json"
+
+
+@functools.cache
+def schema_text() -> str:
+    """The JSON Schema of manifest.json (``rolecat schema manifest``)."""
+    return resources.files("rolecat.targets.terraform").joinpath(SCHEMA_FILE).read_text("utf-8")
+
+
+@functools.cache
+def _validator() -> Any:
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text()))
+
+
+def schema_problem(data: Any) -> str | None:
+    """Why ``data`` is not a manifest this rolecat writes; None when it is.
+
+    A version 1 manifest (rolecat before the stable identities) is accepted as long as
+    it has the file list the write stage needs: upgrading must not need ``--force``.
+    """
+    import fastjsonschema
+
+    if isinstance(data, dict) and data.get("manifest_version") == 1:
+        files = data.get("files")
+        if isinstance(files, list) and all(
+            isinstance(f, dict) and isinstance(f.get("path"), str) for f in files
+        ):
+            return None
+        return "a version 1 manifest needs files: [{path, sha256}]"
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return str(exc.message)
+    return None

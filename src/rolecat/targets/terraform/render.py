@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy import policies
-from rolecat.deploy.arns import PARTITION, boundary_policy_name
-from rolecat.deploy.arns import policy_policy_name as customer_policy_name
+from rolecat.deploy.arns import PARTITION
+from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
 from rolecat.model import Account, Catalog, Role
-from rolecat.targets.terraform import hcl, labels, manifest
+from rolecat.targets.terraform import hcl, labels
 from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
 # Characters AWS accepts in tag values; a file name may hold others.
@@ -37,6 +36,14 @@ class RenderedFile:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """A policy document in a view; the ``jsonencode`` filter lays it out once per renderer."""
+
+    document: Mapping[str, Any]
+    renderer: TerraformRenderer = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class PolicyView:
     label: str
     name: str  # IAM policy name
@@ -44,7 +51,7 @@ class PolicyView:
     source: str  # catalog name
     file: str  # path relative to the catalog root
     description: str
-    document: Mapping[str, Any]
+    document: Layout
     moves: tuple[Move, ...] = ()
 
 
@@ -59,11 +66,11 @@ class RoleView:
     role: Role
     label: str
     arn: str
-    trust: Mapping[str, Any]
+    trust: Layout
     boundary: PolicyView | None
     policies: tuple[PolicyView, ...]
     attachments: tuple[AttachmentView, ...]
-    delegated: Mapping[str, Any] | None
+    delegated: Layout | None
     tags: Mapping[str, str]
     moves: tuple[Move, ...] = ()
     file: str = ""
@@ -81,148 +88,135 @@ class AccountView:
     released: tuple[Removal, ...] = ()
 
 
-def _relative(catalog: Catalog, source: str) -> str:
+def relative_source(catalog: Catalog, source: str) -> str:
+    """A display path relative to the catalog root."""
     root = catalog.root.rstrip("/")
     if root in ("", "."):
         return source
     return source[len(root) + 1 :] if source.startswith(root + "/") else source
 
 
-def _boundaries_in(roles: Iterable[Role]) -> set[str]:
-    """Boundaries an account needs: the roles' own, and those a role may hand out
-    through delegated_role_creation (its statements name that boundary's ARN)."""
-    names = {r.boundary for r in roles if r.boundary}
-    names |= {r.delegated_role_creation.boundary for r in roles if r.delegated_role_creation}
-    return names
+def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> AccountView:
+    """The Terraform view of one account's deployment: labels, moves and descriptions added.
 
+    Labels are a pure function of each entity (``labels.py``); ``moved`` blocks bring
+    state kept under the earlier scheme's labels, or under a renamed user's former
+    label, to them (``migrations.py``).
+    """
+    catalog, account = renderer.catalog, deployed.account
 
-def _trust(catalog: Catalog, role: Role) -> Mapping[str, Any]:
-    """A role's trust policy is the same in all its accounts: one object, laid out once."""
-    hit = _memo.trust.get(id(role))
-    if hit is None or hit[0] is not role:
-        hit = _memo.trust[id(role)] = (role, policies.trust_policy(catalog, role))
-    return hit[1]
+    def layout(doc: Mapping[str, Any]) -> Layout:
+        return Layout(doc, renderer)
 
-
-def account_view(catalog: Catalog, account: Account) -> AccountView:
-    roles = catalog.roles_in(account.name)
-    boundary_names = sorted(_boundaries_in(roles))
-    policy_names = sorted({p for r in roles for p in r.policies})
+    roles = tuple(dr.role for dr in deployed.roles.values())
+    names = {k: [p.name for p in deployed.policies if p.kind == k] for k in ("boundary", "policy")}
     legacy = {
-        "boundary": labels.legacy_labels(boundary_names, labels.BOUNDARY_PREFIX),
-        "policy": labels.legacy_labels(policy_names, labels.POLICY_PREFIX),
+        "boundary": labels.legacy_labels(names["boundary"], labels.BOUNDARY_PREFIX),
+        "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX),
     }
-    role_legacy = labels.legacy_labels(r.name for r in roles)
-    chains = Chains(_declared(catalog, account, roles, boundary_names, policy_names))
+    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"]))
     views: dict[tuple[str, str], PolicyView] = {}
-    for kind, names, iam_name in (
-        ("boundary", boundary_names, boundary_policy_name),
-        ("policy", policy_names, customer_policy_name),
-    ):
-        for n in names:
-            rendered = catalog.policy(kind, n, account.name)
-            file = _relative(catalog, rendered.file.source)
-            lbl = labels.policy(kind, n)
-            views[(kind, n)] = PolicyView(
-                lbl,
-                iam_name(n),
-                kind,
-                n,
-                file,
-                policy_description(kind, n),
-                rendered.document,
-                chains.chain("aws_iam_policy", [legacy[kind][n]], lbl),
+    for dp in deployed.policies:
+        if dp.document is None:
+            raise ValueError(
+                f"{dp.kind} {dp.name!r} has no document in {account.name}; render needs a valid catalog"
             )
+        file = relative_source(catalog, dp.source)
+        lbl = labels.policy(dp.kind, dp.name)
+        views[(dp.kind, dp.name)] = PolicyView(
+            lbl,
+            dp.iam_name,
+            dp.kind,
+            dp.name,
+            file,
+            policy_description(dp.kind, dp.name),
+            layout(dp.document),
+            chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl),
+        )
 
+    role_legacy = labels.legacy_labels(deployed.roles)
     role_views = []
-    for role in roles:
+    for dr in deployed.roles.values():
+        role = dr.role
         lbl = labels.role(role.name)
         old = role_legacy[role.name]
         moves = list(chains.chain("aws_iam_role", [old], lbl))
         attachments = []
-        for p in role.policies:
-            pv = views[("policy", p)]
+        for p in dr.policies:
+            pv = views[("policy", p.name)]
             a_lbl = labels.attachment(role.name, pv.label)
-            moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p]}"], a_lbl))
+            moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p.name]}"], a_lbl))
             attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn"))
-        for arn in role.managed_policy_arns:
+        for arn in dr.managed_policy_arns:
             a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
             tail = arn.split(":policy/", 1)[1]
             moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
             attachments.append(AttachmentView(a_lbl, hcl.quote(arn)))
-        delegated = None
-        if role.delegated_role_creation is not None:
-            from rolecat.deploy.delegation import delegated_role_creation_statements
-
-            delegated = {
-                "Version": policies.VERSION,
-                "Statement": delegated_role_creation_statements(role, account, catalog),
-            }
+        if dr.inline is not None:
             moves.extend(
                 chains.chain(
                     "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
                 )
             )
-        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", _relative(catalog, role.source))[:256]}
+        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
+        if dr.trust is None:
+            raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
         role_views.append(
             RoleView(
                 role=role,
                 label=lbl,
-                arn=role.arn(account),
-                trust=_trust(catalog, role),
-                boundary=views[("boundary", role.boundary)] if role.boundary else None,
-                policies=tuple(views[("policy", p)] for p in role.policies),
+                arn=dr.arn,
+                trust=layout(dr.trust),
+                boundary=views[("boundary", dr.boundary.name)] if dr.boundary else None,
+                policies=tuple(views[("policy", p.name)] for p in dr.policies),
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
-                delegated=delegated,
+                delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
                 moves=tuple(moves),
                 file=role_file(account.name, role.name),
             )
         )
-    ordered = tuple(views[("boundary", n)] for n in boundary_names) + tuple(
-        views[("policy", n)] for n in policy_names
-    )
+    ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
     # a removed block may not name an address the configuration declares
     released = tuple(
         x
-        for x in _released(catalog, account, boundary_names, policy_names)
+        for x in _released(catalog, account, names["boundary"], names["policy"])
         if (x.type, x.label) not in chains.declared
     )
-    if not account.identity:
+    if not deployed.groups:
         return AccountView(account, tuple(role_views), ordered, released=released)
-    user_legacy = labels.legacy_labels(u.name for u in catalog.users)
+    by_name = {u.name: u for u in catalog.users}
+    user_legacy = labels.legacy_labels(u.name for u in deployed.users)
     users = []
-    for u in catalog.users:
+    for u in deployed.users:
         lbl = labels.user(u.name)
-        sources = [a for old in u.renamed_from for a in (labels.legacy_label(old), labels.user(old))]
+        former = by_name[u.name].renamed_from if u.name in by_name else ()
+        sources = [a for o in former for a in (labels.legacy_label(o), labels.user(o))]
         sources.append(user_legacy[u.name])
         users.append(
             {
                 "label": lbl,
                 "name": u.name,
-                "tags": dict(sorted(u.attributes.items())),
+                "tags": u.tags,
                 "moves": chains.chain("aws_iam_user", sources, lbl),
             }
         )
-    identity_policies = (
+    (group,) = deployed.groups
+    descriptions = {
+        "self-service": ("self_service", SELF_SERVICE_DESCRIPTION),
+        "assume-roles": ("assume_roles", ASSUME_ROLES_DESCRIPTION),
+    }
+    identity_policies = tuple(
         PolicyView(
-            "self_service",
-            f"{catalog.organization}-self-service",
+            descriptions[gp.key][0],
+            gp.iam_name,
             "identity",
-            "self-service",
+            gp.key,
             "",
-            SELF_SERVICE_DESCRIPTION,
-            policies.self_service_policy(account, catalog.users),
-        ),
-        PolicyView(
-            "assume_roles",
-            f"{catalog.organization}-assume-roles",
-            "identity",
-            "assume-roles",
-            "",
-            ASSUME_ROLES_DESCRIPTION,
-            policies.assume_roles_policy(catalog),
-        ),
+            descriptions[gp.key][1],
+            layout(gp.document),
+        )
+        for gp in group.policies
     )
     return AccountView(
         account,
@@ -230,7 +224,7 @@ def account_view(catalog: Catalog, account: Account) -> AccountView:
         ordered,
         users=tuple(users),
         identity_policies=identity_policies,
-        group=f"{catalog.organization}-humans",
+        group=group.name,
         released=released,
     )
 
@@ -315,58 +309,19 @@ def _released(
 # --------------------------------------------------------------------------- Jinja
 
 
-# Policy documents are the bulk of the output.  The templates see a one-line stand-in
-# (ending in "({" like the real first line, so alignment treats it the same); the
-# documents, already laid out by hcl.value, replace the stand-ins after ``hcl.align``.
-# The same document object (a trust policy shared by a role's accounts, a policy file
-# without placeholders) is laid out once per render.
-_STANDIN = "\x00{}\x00jsonencode({{"
-
-
-class _RenderMemo:
-    """Per-render memory, keyed by object identity (objects are kept alive alongside)."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[tuple[int, int], tuple[object, int]] = {}
-        self.texts: list[str] = []  # stand-in number -> laid-out jsonencode(...)
-        self.trust: dict[int, tuple[Role, Mapping[str, Any]]] = {}
-
-    def clear(self) -> None:
-        self.numbers.clear()
-        self.texts.clear()
-        self.trust.clear()
-
-
-_memo = _RenderMemo()
-
-
-def _jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:
-    key = (id(doc), level)
-    hit = _memo.numbers.get(key)
-    if hit is None or hit[0] is not doc:
-        hit = _memo.numbers[key] = (doc, len(_memo.texts))
-        _memo.texts.append(hcl.jsonencode(doc, level))
-    return _STANDIN.format(hit[1])
-
-
-def _substitute(text: str) -> str:
-    if "\x00" not in text:
-        return text
-    parts = text.split("\x00")
-    # parts: [before, n, "jsonencode({" + after, n, ...]
-    out = [parts[0]]
-    for i in range(1, len(parts), 2):
-        out.append(_memo.texts[int(parts[i])])
-        out.append(parts[i + 1].removeprefix("jsonencode({"))
-    return "".join(out)
-
-
 def _load_template(name: str) -> str:
     return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
 
 
+def _jsonencode(doc: Layout | Mapping[str, Any], level: int = 0) -> str:
+    if isinstance(doc, Layout):
+        return doc.renderer.jsonencode(doc.document, level)
+    return hcl.jsonencode(doc, level)
+
+
 @functools.cache
 def environment() -> Any:
+    """The Jinja environment (stateless: per-run state lives in the ``TerraformRenderer``)."""
     from jinja2 import Environment, FunctionLoader, StrictUndefined
 
     env = Environment(
@@ -396,54 +351,77 @@ def _finish(text: str) -> str:
         out.append(line)
     while out and out[-1] == "":
         out.pop()
-    return _substitute(hcl.align("\n".join(out))) + "\n"
+    return hcl.align("\n".join(out)) + "\n"
 
 
-def render_account(catalog: Catalog, account: Account, view: AccountView | None = None) -> list[RenderedFile]:
-    """An account's root module: one file per role and per policy, so that two pull
-    requests changing different roles never touch the same generated file, and
-    CODEOWNERS can route each file to the owners of what it holds."""
-    env = environment()
-    view = view or account_view(catalog, account)
-    ctx: dict[str, Any] = {
-        "catalog": catalog,
-        "account": account,
-        "view": view,
-        "terraform": catalog.terraform,
-        "partition": PARTITION,
-    }
+class TerraformRenderer:
+    """One render of one catalog.  Owns its caches; nothing outlives the object.
 
-    def one(path: str, template: str, **extra: Any) -> RenderedFile:
-        return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
+    Policy documents are the bulk of the output; the same document object (a trust
+    policy shared by a role's accounts, a policy file without placeholders) is laid out
+    once per renderer.  ``hcl.align`` leaves the laid-out documents as they are (their
+    runs are already aligned), so they go into the templates' output as they are.
+    """
 
-    out = [
-        one(f"{account.name}/versions.tf", "versions.tf.j2"),
-        one(f"{account.name}/providers.tf", "providers.tf.j2"),
-    ]
-    if catalog.terraform.backend is not None:
-        out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
-    for p in view.policies:
-        out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
-    for rv in view.roles:
-        out.append(one(rv.file, "role.tf.j2", rv=rv))
-    if view.released:
-        out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
-    if account.identity:
-        out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
-    return sorted(out, key=lambda f: f.path)
+    def __init__(self, catalog: Catalog, deployment: Deployment) -> None:
+        self.catalog = catalog
+        self.deployment = deployment
+        self._layouts: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
 
+    def jsonencode(self, doc: Mapping[str, Any], level: int = 0) -> str:
+        key = (id(doc), level)
+        hit = self._layouts.get(key)
+        if hit is None or hit[0] is not doc:
+            hit = self._layouts[key] = (doc, hcl.jsonencode(doc, level))
+        return hit[1]
 
-def render(catalog: Catalog) -> list[RenderedFile]:
-    """Every generated file, manifest.json last; pure and deterministic."""
-    files: list[RenderedFile] = []
-    views = []
-    _memo.clear()
-    try:
-        for account in catalog.accounts:
-            view = account_view(catalog, account)
-            files.extend(render_account(catalog, account, view))
+    def render_account(self, view: AccountView) -> list[RenderedFile]:
+        """An account's root module: one file per role and per policy, so that two pull
+        requests changing different roles never touch the same generated file, and
+        CODEOWNERS can route each file to the owners of what it holds."""
+        catalog, account = self.catalog, view.account
+        env = environment()
+        ctx: dict[str, Any] = {
+            "catalog": catalog,
+            "account": account,
+            "view": view,
+            "terraform": catalog.terraform,
+            "partition": PARTITION,
+        }
+
+        def one(path: str, template: str, **extra: Any) -> RenderedFile:
+            return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
+
+        out = [
+            one(f"{account.name}/versions.tf", "versions.tf.j2"),
+            one(f"{account.name}/providers.tf", "providers.tf.j2"),
+        ]
+        if catalog.terraform.backend is not None:
+            out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
+        for p in view.policies:
+            out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
+        for rv in view.roles:
+            out.append(one(rv.file, "role.tf.j2", rv=rv))
+        if view.released:
+            out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
+        if account.identity:
+            out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
+        return sorted(out, key=lambda f: f.path)
+
+    def render(self) -> list[RenderedFile]:
+        """Every generated file, manifest.json last; deterministic."""
+        from .manifest import manifest_text
+
+        files: list[RenderedFile] = []
+        views = []
+        for deployed in self.deployment.accounts.values():
+            view = account_view(self, deployed)
             views.append(view)
-    finally:
-        _memo.clear()
-    files.append(RenderedFile("manifest.json", manifest.dumps(manifest.build(catalog, views, files))))
-    return files
+            files.extend(self.render_account(view))
+        files.append(RenderedFile("manifest.json", manifest_text(self.catalog, views, files)))
+        return files
+
+
+def render(catalog: Catalog, deployment: Deployment | None = None) -> list[RenderedFile]:
+    """Every generated file, manifest.json last; pure and deterministic."""
+    return TerraformRenderer(catalog, deployment or build_deployment(catalog)).render()

@@ -325,13 +325,13 @@ def between_catalogs(base: Catalog, head: Catalog) -> list[Replacement]:
 def diagnostics(
     found: list[Replacement], catalog_root: str, devices: Sequence[tuple[str, str, str]] = ()
 ) -> list[Diagnostic]:
-    """One warning (``R001``) per replacement, at the catalog file that causes it, and one
-    (``R002``) per user whose MFA device name would change."""
+    """One warning (``F001``) per replacement, at the catalog file that causes it, and one
+    (``F002``) per user whose MFA device name would change."""
     root = catalog_root.rstrip("/")
     users = f"{root}/users.yaml" if root not in ("", ".") else "users.yaml"
     out = [
         warning(
-            "R002",
+            "F002",
             f"user {user!r}: MFA device changes from mfa/{old} to mfa/{new}, which the user may not have",
             Location(users),
             f"keep renamed_from, or set mfa_device: {old} on the user (a device keeps the name it was enrolled under)",
@@ -342,7 +342,7 @@ def diagnostics(
         path = f"{root}/{r.file}" if r.file and root not in ("", ".") else (r.file or root)
         out.append(
             warning(
-                "R001",
+                "F001",
                 f"{r.account}: {r.address} will be replaced ({r.reason})",
                 Location(path),
                 r.cost,

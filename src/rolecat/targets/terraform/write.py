@@ -83,6 +83,18 @@ def read_previous(out: Path) -> tuple[Previous | None, list[Diagnostic]]:
                     "W003", f"previous manifest names a path outside the folder: {rel!r}", Location(str(path))
                 )
             ]
+    from .manifest import schema_problem
+
+    problem = schema_problem(data)
+    if problem is not None:
+        return None, [
+            error(
+                "W003",
+                f"the previous manifest does not match its schema (rolecat schema manifest): {problem}",
+                Location(str(path)),
+                "restore it from version control, or pass --force to regenerate the folder",
+            )
+        ]
     return Previous(files, accounts), []
 
 

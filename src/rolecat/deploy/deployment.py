@@ -1,0 +1,228 @@
+"""The deployment layer: what rolecat puts in each account, built once after the model.
+
+"What is role R in account A" has one answer, here: its ARN, its trust policy, the
+customer managed policies attached to it (as rendered for that account), the AWS
+managed policies, its inline policy and its boundary.  Per account it also lists the
+customer managed policies rolecat creates there and, in the identity account, the
+users and the group with its policies.
+
+The renderer, the quota checks, the IAM checks, scopedown and the review commands all
+read this structure, so what is checked is exactly what is written.  It is keyed by
+names (account name, role name) and ARNs, never by object identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rolecat.model import Account, Catalog, Role
+
+from . import arns, policies
+
+PolicyKind = Literal["policy", "boundary"]
+
+
+@dataclass(frozen=True)
+class DeployedPolicy:
+    """A customer managed policy rolecat creates in one account (a policy or boundary file)."""
+
+    kind: PolicyKind
+    name: str  # catalog name (the file's stem)
+    iam_name: str
+    arn: str
+    source: str  # display path of the file ("" when the file is missing; already reported)
+    document: Mapping[str, Any] | None  # None when the file did not render (already reported)
+
+
+@dataclass(frozen=True)
+class DeployedRole:
+    """One role in one account."""
+
+    role: Role
+    account: Account
+    arn: str
+    trust: Mapping[str, Any] | None  # None for a human role without an identity account
+    policies: tuple[DeployedPolicy, ...]  # attached customer managed policies, in the role's order
+    managed_policy_arns: tuple[str, ...]  # attached AWS managed policies
+    inline: Mapping[str, Any] | None  # the delegated_role_creation policy, when the role has one
+    boundary: DeployedPolicy | None
+
+    @property
+    def name(self) -> str:
+        return self.role.name
+
+
+@dataclass(frozen=True)
+class DeployedUser:
+    name: str
+    arn: str
+    mfa_serial: str
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class GroupPolicy:
+    key: str  # "self-service", "assume-roles"
+    iam_name: str
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeployedGroup:
+    name: str
+    members: tuple[str, ...]
+    policies: tuple[GroupPolicy, ...]
+
+
+@dataclass(frozen=True)
+class AccountDeployment:
+    account: Account
+    roles: Mapping[str, DeployedRole]  # by role name, in the catalog's order
+    policies: tuple[DeployedPolicy, ...]  # boundaries by name, then customer policies by name
+    users: tuple[DeployedUser, ...] = ()
+    groups: tuple[DeployedGroup, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.account.name
+
+
+@dataclass(frozen=True)
+class Deployment:
+    accounts: Mapping[str, AccountDeployment]  # by account name, in the catalog's order
+    _by_arn: Mapping[str, DeployedRole] = field(default_factory=dict, repr=False)
+    # (role name, role file) -> the role in each of its accounts; a role name is unique
+    # once the catalog is valid, the file tells apart duplicates reported as errors
+    _placements: Mapping[tuple[str, str], tuple[DeployedRole, ...]] = field(default_factory=dict, repr=False)
+
+    def account(self, name: str) -> AccountDeployment:
+        return self.accounts[name]
+
+    def role(self, role: str, account: str) -> DeployedRole | None:
+        acct = self.accounts.get(account)
+        return acct.roles.get(role) if acct is not None else None
+
+    def role_by_arn(self, arn: str) -> DeployedRole | None:
+        return self._by_arn.get(arn)
+
+    def placements(self, role: Role) -> list[DeployedRole]:
+        """The role in each of its accounts that exists, in the order the role lists them."""
+        return list(self._placements.get((role.name, role.source), ()))
+
+    def roles(self) -> Iterator[DeployedRole]:
+        for acct in self.accounts.values():
+            yield from acct.roles.values()
+
+    def identity(self) -> AccountDeployment | None:
+        return next((a for a in self.accounts.values() if a.account.identity), None)
+
+
+def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> DeployedPolicy:
+    iam_name = arns.boundary_policy_name(name) if kind == "boundary" else arns.policy_policy_name(name)
+    rendered = catalog.rendered.get((kind, name, account.name))
+    file = (
+        rendered.file
+        if rendered is not None
+        else (catalog.boundaries if kind == "boundary" else catalog.policies).get(name)
+    )
+    return DeployedPolicy(
+        kind,
+        name,
+        iam_name,
+        arns.policy_arn(account.id, iam_name),
+        file.source if file is not None else "",
+        rendered.document if rendered is not None else None,
+    )
+
+
+def _boundaries_in(roles: tuple[Role, ...]) -> set[str]:
+    """Boundaries an account needs: the roles' own, and those a role may hand out
+    through delegated_role_creation (its statements name that boundary's ARN)."""
+    names = {r.boundary for r in roles if r.boundary}
+    names |= {r.delegated_role_creation.boundary for r in roles if r.delegated_role_creation}
+    return names
+
+
+def _identity(
+    catalog: Catalog, account: Account
+) -> tuple[tuple[DeployedUser, ...], tuple[DeployedGroup, ...]]:
+    users = tuple(
+        DeployedUser(
+            u.name,
+            arns.user_arn(account.id, u.name),
+            arns.mfa_arn(account.id, u.mfa_device),  # a renamed user keeps the device's name
+            dict(sorted(u.attributes.items())),
+        )
+        for u in catalog.users
+    )
+    group = DeployedGroup(
+        f"{catalog.organization}-humans",
+        tuple(u.name for u in users),
+        (
+            GroupPolicy(
+                "self-service",
+                f"{catalog.organization}-self-service",
+                policies.self_service_policy(account, catalog.users),
+            ),
+            GroupPolicy(
+                "assume-roles", f"{catalog.organization}-assume-roles", policies.assume_roles_policy(catalog)
+            ),
+        ),
+    )
+    return users, (group,)
+
+
+def build_deployment(catalog: Catalog) -> Deployment:
+    """The deployment of a built catalog (also of one with errors: what could be built)."""
+    from .delegation import delegated_role_creation_statements
+
+    # Without exactly one identity account (C001, already reported) human trust policies
+    # have no principals to name.
+    has_identity = sum(1 for a in catalog.accounts if a.identity) == 1
+    trusts = {
+        id(role): policies.trust_policy(catalog, role) if has_identity or not role.is_human else None
+        for role in catalog.roles
+    }
+    accounts: dict[str, AccountDeployment] = {}
+    by_arn: dict[str, DeployedRole] = {}
+    placed: dict[tuple[str, str], dict[str, DeployedRole]] = {}
+    for account in catalog.accounts:
+        roles = catalog.roles_in(account.name)
+        boundary_names = sorted(_boundaries_in(roles))
+        policy_names = sorted({p for r in roles for p in r.policies})
+        made = {("boundary", n): _policy(catalog, account, "boundary", n) for n in boundary_names}
+        made |= {("policy", n): _policy(catalog, account, "policy", n) for n in policy_names}
+        deployed: dict[str, DeployedRole] = {}
+        for role in roles:
+            inline = None
+            if role.delegated_role_creation is not None:
+                inline = {
+                    "Version": policies.VERSION,
+                    "Statement": delegated_role_creation_statements(role, account, catalog),
+                }
+            dr = DeployedRole(
+                role=role,
+                account=account,
+                arn=role.arn(account),
+                trust=trusts[id(role)],
+                policies=tuple(made[("policy", p)] for p in role.policies),
+                managed_policy_arns=tuple(role.managed_policy_arns),
+                inline=inline,
+                boundary=made[("boundary", role.boundary)] if role.boundary else None,
+            )
+            deployed.setdefault(role.name, dr)
+            by_arn.setdefault(dr.arn, dr)
+            placed.setdefault((role.name, role.source), {})[account.name] = dr
+        users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
+        accounts[account.name] = AccountDeployment(account, deployed, tuple(made.values()), users, groups)
+    placements = {
+        (role.name, role.source): tuple(
+            placed[(role.name, role.source)][a]
+            for a in role.accounts
+            if a in placed.get((role.name, role.source), {})
+        )
+        for role in catalog.roles
+    }
+    return Deployment(accounts, by_arn, placements)

@@ -1,0 +1,35 @@
+"""Who may assume a role, as a tagged type.
+
+A role's trust policy is built from its principals, one statement shape per kind
+(``deploy/policies.trust_policy``).  Today there are people (IAM users of the identity
+account, standing or until a time) and AWS services; federated providers, roles of
+other accounts and teams are new kinds here, each with its resolution in
+``model/resolve.py`` and its trust statement in ``deploy/policies.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class UserPrincipal:
+    """A person: an IAM user of the identity account, with MFA; until a time when temporary."""
+
+    user: str
+    until: dt.datetime | None = None
+    until_iso: str | None = None  # the exclusive end as the trust condition writes it
+    kind: Literal["user"] = "user"
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    """An AWS service, e.g. ``lambda.amazonaws.com``."""
+
+    service: str
+    kind: Literal["service"] = "service"
+
+
+Principal = UserPrincipal | ServicePrincipal

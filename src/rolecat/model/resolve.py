@@ -1,0 +1,411 @@
+"""Resolution, one small function per section: schema-valid documents -> model objects.
+
+Each function takes the document of its section and a ``Resolution`` (where it reports
+diagnostics and what it knows about the other files) and returns model objects.  A new
+section of a role (a new principal kind, say) is a new function here, called from
+``resolve_role``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolecat.deploy.arns import aws_managed_policy_arn
+from rolecat.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from rolecat.load.source import SourceDoc
+
+from .catalog import (
+    Acceptance,
+    Account,
+    Backend,
+    Defaults,
+    DelegatedRoleCreation,
+    PolicyFile,
+    Quotas,
+    Role,
+    TemporaryMember,
+    TerraformSettings,
+    User,
+)
+from .timeutil import TimeError, parse_instant
+
+DEFAULT_REGION = "us-east-1"
+CONSOLE_SWITCH_ROLE_LIMIT = 64  # path + role name, for the console's Switch Role
+
+
+@dataclass
+class Resolution:
+    """What resolving one catalog knows and reports; shared by the section functions."""
+
+    now: dt.datetime
+    accounts: Mapping[str, Account] = field(default_factory=dict)
+    users: Mapping[str, User] = field(default_factory=dict)
+    users_known: bool = True  # False when users.yaml is broken: unknown users are not news then
+    policies: Mapping[str, PolicyFile] = field(default_factory=dict)
+    boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
+    unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
+    diags: list[Diagnostic] = field(default_factory=list)
+    released_users: list[User] = field(default_factory=list)  # release: true
+
+    def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
+        self.diags.append(error(code, message, loc, hint))
+
+    def warn(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
+        self.diags.append(warning(code, message, loc, hint))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """catalog.yaml, resolved."""
+
+    organization: str
+    owners: tuple[str, ...]
+    defaults: Defaults
+    accounts: tuple[Account, ...]
+    terraform: TerraformSettings
+    quotas: Quotas
+    known_actions: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- catalog.yaml
+
+
+def resolve_defaults(data: Mapping[str, Any]) -> Defaults:
+    d = data.get("defaults", {})
+    return Defaults(
+        region=d.get("region", DEFAULT_REGION),
+        role_path=d.get("role_path", "/humans/"),
+        service_role_path=d.get("service_role_path", "/services/"),
+        max_session_duration=d.get("max_session_duration", 3600),
+        mfa_max_age=d.get("mfa_max_age", 3600),
+        max_escalation_days=d.get("max_escalation_days"),
+        admin_member_limit=d.get("admin_member_limit", 3),
+    )
+
+
+def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Account, ...]:
+    accounts = []
+    ids: dict[str, str] = {}
+    for name, a in doc.data["accounts"].items():
+        loc = doc.locate(("accounts", name, "id"))
+        if a["id"] in ids:
+            r.err("C002", f"account id {a['id']} is used by accounts {ids[a['id']]!r} and {name!r}", loc)
+        ids.setdefault(a["id"], name)
+        accounts.append(
+            Account(
+                name=name,
+                id=a["id"],
+                identity=bool(a.get("identity", False)),
+                environment=a.get("environment"),
+                region=a.get("region", region),
+                renamed_from=tuple(a.get("renamed_from", ())),
+            )
+        )
+    accounts.sort(key=lambda a: a.name)
+    identities = [a for a in accounts if a.identity]
+    if len(identities) != 1:
+        found = ", ".join(a.name for a in identities) or "none"
+        r.err(
+            "C001",
+            f"exactly one account must have identity: true (found: {found})",
+            doc.locate(("accounts",), key=True),
+            "the identity account holds the IAM users; mark it with identity: true",
+        )
+    return tuple(accounts)
+
+
+def resolve_terraform(data: Mapping[str, Any], region: str) -> TerraformSettings:
+    tf = data.get("terraform", {})
+    backend = None
+    if "backend" in tf:
+        b = tf["backend"]
+        backend = Backend(
+            bucket=b["bucket"],
+            region=b.get("region", region),
+            key_prefix=b.get("key_prefix", ""),
+            role_arn=b.get("role_arn"),
+        )
+    return TerraformSettings(
+        required_version=tf.get("required_version", ">= 1.10.0"),
+        aws_provider_version=tf.get("aws_provider_version", ">= 5.70"),
+        deploy_role=tf.get("deploy_role"),
+        backend=backend,
+    )
+
+
+def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
+    data: Mapping[str, Any] = doc.data
+    defaults = resolve_defaults(data)
+    return Settings(
+        organization=data["organization"],
+        owners=tuple(data["owners"]),
+        defaults=defaults,
+        accounts=resolve_accounts(doc, defaults.region, r),
+        terraform=resolve_terraform(data, defaults.region),
+        quotas=Quotas(**data.get("quotas", {})),
+        known_actions=tuple(sorted(data.get("known_actions", ()))),
+    )
+
+
+# --------------------------------------------------------------------------- users.yaml
+
+
+def resolve_users(doc: SourceDoc, r: Resolution) -> tuple[User, ...]:
+    out = []
+    seen: dict[str, str] = {}
+    for name, attrs in doc.data["users"].items():
+        lower = name.lower()
+        if lower in seen:
+            r.err(
+                "C003",
+                f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive "
+                f"(also at {doc.locate(('users', seen[lower]), key=True)})",
+                doc.locate(("users", name), key=True),
+            )
+            continue
+        seen[lower] = name
+        tags = dict(attrs or {})
+        renamed = tuple(tags.pop("renamed_from", ()))
+        device = tags.pop("mfa_device", None)
+        release = tags.pop("release", False)
+        user = User(name, tags, renamed, device)
+        if release:
+            r.released_users.append(user)
+        else:
+            out.append(user)
+    return tuple(sorted(out, key=lambda u: u.name))
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def _role_accounts(doc: SourceDoc, r: Resolution) -> bool:
+    ok = True
+    for i, acct in enumerate(doc.data["accounts"]):
+        if acct not in r.accounts:
+            guess = did_you_mean(acct, r.accounts)
+            r.err(
+                "C010",
+                f"unknown account {acct!r}",
+                doc.locate(("accounts", i)),
+                f"did you mean {guess!r}?" if guess else f"accounts: {', '.join(sorted(r.accounts))}",
+            )
+            ok = False
+    return ok
+
+
+def _role_documents(doc: SourceDoc, r: Resolution) -> bool:
+    """policies: and boundary: name files that exist (and could be read)."""
+    data, loc = doc.data, doc.locate
+    ok = True
+    for i, p in enumerate(data.get("policies", ())):
+        if ("policy", p) in r.unreadable:
+            ok = False
+        elif p not in r.policies:
+            guess = did_you_mean(p, r.policies)
+            r.err(
+                "C011",
+                f"unknown policy {p!r}: no file policies/{p}.json",
+                loc(("policies", i)),
+                f"did you mean {guess!r}?" if guess else None,
+            )
+            ok = False
+    boundary = data.get("boundary")
+    if boundary is not None and ("boundary", boundary) in r.unreadable:
+        ok = False
+    elif boundary is not None and boundary not in r.boundaries:
+        guess = did_you_mean(boundary, r.boundaries)
+        r.err(
+            "C013",
+            f"unknown boundary {boundary!r}: no file boundaries/{boundary}.json",
+            loc(("boundary",)),
+            f"did you mean {guess!r}?" if guess else None,
+        )
+        ok = False
+    if boundary is None and not data.get("admin", False):
+        r.err(
+            "C016",
+            f"role {data['name']!r} has no boundary",
+            loc(("name",)),
+            "every role without admin: true needs a permission boundary (boundary: NAME)",
+        )
+    return ok
+
+
+def _role_managed_policies(doc: SourceDoc, r: Resolution) -> tuple[str, ...] | None:
+    """AWS managed policy names resolved to ARNs; None when one is unknown."""
+    from rolecat.iam import managed
+
+    arns = []
+    ok = True
+    for i, mp in enumerate(doc.data.get("managed_policies", ())):
+        # "job-function/ViewOnlyAccess": a name with its path, as the AWS console shows it
+        as_written = aws_managed_policy_arn(mp) if "/" in mp and not mp.startswith("arn:") else mp
+        arn, hint = managed.resolve(as_written)
+        if arn is None:
+            r.err("C014", f"unknown AWS managed policy {mp!r}", doc.locate(("managed_policies", i)), hint)
+            ok = False
+        else:
+            arns.append(arn)
+    return tuple(arns) if ok else None
+
+
+def _unknown_user(doc: SourceDoc, r: Resolution, user: str, path: tuple[str | int, ...]) -> None:
+    if r.users_known and user not in r.users:
+        guess = did_you_mean(user, r.users)
+        r.err(
+            "C012",
+            f'unknown user "{user}"',
+            doc.locate(path),
+            f"did you mean {guess!r}?" if guess else "add the user to users.yaml",
+        )
+
+
+def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple[TemporaryMember, ...]]:
+    """The people who may assume a human role: standing members and time-boxed ones."""
+    data, loc = doc.data, doc.locate
+    members = tuple(data.get("members", ()))
+    for i, user in enumerate(members):
+        _unknown_user(doc, r, user, ("members", i))
+    temps = []
+    for i, t in enumerate(data.get("temporary_members", ())):
+        _unknown_user(doc, r, t["user"], ("temporary_members", i, "user"))
+        try:
+            until = parse_instant(t["until"])
+        except TimeError as exc:
+            r.err("C020", f"temporary member {t['user']!r}: {exc}", loc(("temporary_members", i, "until")))
+            continue
+        if t["user"] in members:
+            r.warn(
+                "C022",
+                f"{t['user']!r} is both a member and a temporary member of {data['name']!r}",
+                loc(("temporary_members", i, "user")),
+                "the permanent membership makes the time box meaningless; remove one",
+            )
+        # An expired entry stays in the output (aws:CurrentTime refuses it); the warning
+        # is E101 from the escalation checks.
+        temps.append(TemporaryMember(t["user"], until, t["until"], t.get("reason"), i))
+    return members, tuple(temps)
+
+
+def _role_kind_rules(
+    doc: SourceDoc, r: Resolution, members: tuple[str, ...], temps: tuple[TemporaryMember, ...]
+) -> tuple[str, ...]:
+    """Who trusts what: human roles have people, service roles have services.  The services."""
+    data, loc = doc.data, doc.locate
+    services = tuple(sorted(data.get("trusted_services", ())))
+    if data.get("kind", "human") == "human":
+        if services:
+            r.err(
+                "C017",
+                "a human role has members, not trusted_services",
+                loc(("trusted_services",), key=True),
+                "set kind: service for a role that AWS services assume",
+            )
+        if not members and not temps:
+            r.err(
+                "C019",
+                f"human role {data['name']!r} has no members and no temporary members: nobody could assume it",
+                loc(("name",)),
+                "add members, or remove the role",
+            )
+    else:
+        for k in ("members", "temporary_members", "mfa_max_age", "session_tags", "source_identity"):
+            if k in data:
+                r.err(
+                    "C018",
+                    f"a service role cannot have {k}",
+                    loc((k,), key=True),
+                    "service roles are assumed by AWS services (trusted_services), not by people",
+                )
+        if not services:
+            r.err("C018", "a service role needs trusted_services", loc(("name",)))
+    return services
+
+
+def _role_path(doc: SourceDoc, r: Resolution, defaults: Defaults) -> str:
+    data = doc.data
+    name, human = data["name"], data.get("kind", "human") == "human"
+    path: str = data.get("path", defaults.role_path if human else defaults.service_role_path)
+    if human and len(path) + len(name) > CONSOLE_SWITCH_ROLE_LIMIT:
+        r.warn(
+            "C023",
+            f"path + role name is {len(path) + len(name)} characters; the console's Switch Role takes at most 64",
+            doc.locate(("name",)),
+        )
+    return path
+
+
+def _role_delegation(doc: SourceDoc, r: Resolution) -> tuple[DelegatedRoleCreation | None, bool]:
+    dele = doc.data.get("delegated_role_creation")
+    if dele is None:
+        return None, True
+    ok = True
+    if dele["boundary"] not in r.boundaries:
+        r.err(
+            "C013",
+            f"unknown boundary {dele['boundary']!r}: no file boundaries/{dele['boundary']}.json",
+            doc.locate(("delegated_role_creation", "boundary")),
+        )
+        ok = False
+    return DelegatedRoleCreation(dele["boundary"], dele["path"]), ok
+
+
+def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | None:
+    """A role file -> ``Role``; None (with diagnostics) when a reference cannot be resolved."""
+    data: Mapping[str, Any] = doc.data
+    accounts_ok = _role_accounts(doc, r)
+    documents_ok = _role_documents(doc, r)
+    arns = _role_managed_policies(doc, r)
+    members, temps = _role_members(doc, r)
+    services = _role_kind_rules(doc, r, members, temps)
+    path = _role_path(doc, r, defaults)
+    delegated, delegation_ok = _role_delegation(doc, r)
+    if not (accounts_ok and documents_ok and arns is not None and delegation_ok):
+        return None
+    return Role(
+        name=data["name"],
+        source=doc.path,
+        description=data.get("description"),
+        kind=data.get("kind", "human"),
+        accounts=tuple(data["accounts"]),
+        owners=tuple(data.get("owners", ())),
+        policies=tuple(data.get("policies", ())),
+        managed_policies=tuple(data.get("managed_policies", ())),
+        managed_policy_arns=arns,
+        boundary=data.get("boundary"),
+        admin=bool(data.get("admin", False)),
+        path=path,
+        max_session_duration=data.get("max_session_duration", defaults.max_session_duration),
+        mfa_max_age=data.get("mfa_max_age", defaults.mfa_max_age),
+        members=members,
+        temporary_members=temps,
+        trusted_services=services,
+        session_tags=bool(data.get("session_tags", False)),
+        source_identity=bool(data.get("source_identity", False)),
+        delegated_role_creation=delegated,
+        accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
+        tags=dict(data.get("tags", {})),
+        renamed_from=tuple(data.get("renamed_from", ())),
+    )
+
+
+def unique_names(roles: Iterable[Role], docs: Mapping[str, SourceDoc], r: Resolution) -> None:
+    seen: dict[tuple[str, str], Role] = {}
+    for role in roles:
+        for acct in role.accounts:
+            k = (acct, role.name.lower())
+            if k in seen:
+                first = seen[k]
+                r.err(
+                    "C015",
+                    f"role {role.name!r} is defined twice in account {acct!r} "
+                    f"(also at {docs[first.source].locate(('name',))})",
+                    docs[role.source].locate(("name",)),
+                    "IAM role names are unique per account, case-insensitively",
+                )
+            else:
+                seen[k] = role
