@@ -56,11 +56,12 @@ iam-cases: $(STAMP) ## Regenerate the exact findings of the IAM check cases (rev
 docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the diff!)
 	$(BIN)/python scripts/gen-checks-doc.py
 
-bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown throughput
+bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/checks_bench.py
 	$(BIN)/python bench/scopedown_bench.py
+	$(BIN)/python bench/usage_bench.py
 
 plan: $(STAMP) ## Compile, then terraform init + plan per account (identity first); ACCOUNT=prod for one
 	$(BIN)/rolecat plan $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))

@@ -188,11 +188,15 @@ def schema(
 
 
 def _register_plugins() -> None:
+    from .adopt.command import register as register_adopt
     from .scopedown.command import register as register_scopedown
+    from .usage.command import register as register_usage
     from .workflow.command import register as register_workflow
 
     register_workflow(app)
     register_scopedown(app)
+    register_adopt(app)
+    register_usage(app)
 
 
 def main() -> None:

@@ -77,6 +77,7 @@ def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | 
 
 def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None = None) -> list[Diagnostic]:
     """The checks stage: every rule over the model and its deployment, through the rule runner."""
+    from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
     from rolecat.rules import names, quotas
     from rolecat.rules.iam import check_runs
@@ -91,6 +92,7 @@ def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
         ("names", lambda: names.check(catalog)),
+        ("imports", lambda: check_import_record(catalog)),
     ]
     return run_rules(catalog, runs)
 

@@ -206,7 +206,7 @@ def test_identity_account_gets_users_group_and_policies(tmp_path: Path) -> None:
     out = files_of(root)
     users = out["sec/users.tf"]
     assert 'resource "aws_iam_user" "alice"' in users
-    assert "aws_iam_group_membership" in users
+    assert 'resource "aws_iam_user_group_membership" "alice"' in users
     assert '"arn:aws:iam::111111111111:mfa/$${aws:username}"' in users
     assert "users.tf" not in " ".join(p for p in out if p.startswith("prod/"))
     manifest = json.loads(out["manifest.json"])

@@ -35,6 +35,7 @@ CORE_FILES = (
     "rules/runner.py",
     "targets/terraform/*.py",
     "report/*.py",
+    "adopt/checks.py",
 )
 CATALOG_DOC = ROOT / "docs" / "catalog.md"
 MANIFEST_DOC = ROOT / "docs" / "manifest.md"

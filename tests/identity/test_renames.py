@@ -35,7 +35,10 @@ def test_user_rename_is_a_move_and_keeps_the_mfa_device(tmp_path: Path) -> None:
         },
     )
     out = files(root)
-    assert moves(out["sec/users.tf"]) == [("aws_iam_user.dave", "aws_iam_user.david")]
+    assert moves(out["sec/users.tf"]) == [
+        ("aws_iam_user.dave", "aws_iam_user.david"),
+        ("aws_iam_user_group_membership.dave", "aws_iam_user_group_membership.david"),
+    ]
     assert 'resource "aws_iam_user" "david"' in out["sec/users.tf"]
     # the self-service policy names the device enrolled as dave, for david only
     assert '"arn:aws:iam::111111111111:mfa/dave"' in out["sec/users.tf"]
@@ -83,7 +86,10 @@ def test_old_labels_move_to_the_new_ones(tmp_path: Path) -> None:
         },
     )
     out = files(root)
-    assert moves(out["sec/users.tf"]) == [("aws_iam_user.gina_x", "aws_iam_user.gina_0x")]
+    assert moves(out["sec/users.tf"]) == [
+        ("aws_iam_user.gina_x", "aws_iam_user.gina_0x"),
+        ("aws_iam_user_group_membership.gina_x", "aws_iam_user_group_membership.gina_0x"),
+    ]
     assert moves(out["prod/role.a.b.tf"]) == [
         ("aws_iam_role.a_b", "aws_iam_role.a_0b"),
         (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from scopedown_records import DATA
 
 from rolecat.iam.actions import ActionDB
@@ -48,3 +50,29 @@ def test_same_file_delivered_twice_counts_once(db: ActionDB) -> None:
     res = _scan(db, TRAILSCRAPER_ROLE)
     assert {a: u.count for a, u in res.used.items()} == {"autoscaling:DescribeLaunchConfigurations": 1}
     assert res.duplicates >= 1
+
+
+def test_otrf_object_arn_becomes_the_bucket_folder(db: ActionDB) -> None:
+    from rolecat.scopedown.suggest import RoleContext, build_suggestion
+
+    res = _scan(db, OTRF_ROLE)
+    ctx = RoleContext(role="r", account="a", account_id="123456789123", arn=OTRF_ROLE, policies={})
+    bucket = "arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a"
+    s = build_suggestion(res, ctx, db)
+    get = next(st for st in s.policy["Statement"] if st["Action"] == "s3:GetObject")
+    assert get["Resource"] == bucket + "/*"  # not .../ring.txt
+    exact = build_suggestion(res, ctx, db, exact_resources=True)
+    assert bucket + "/ring.txt" in json.dumps(exact.policy)
+
+
+def test_usage_on_the_real_samples_counts_no_catalog_role() -> None:
+    """The samples hold AWSService AssumeRole calls of roles outside any catalog."""
+    from rolecat.usage.scan import RoleKey, UsageScanner
+
+    files, _ = discover([DATA])
+    scanner = UsageScanner({"arn:aws:iam::123456789123:role/Nope": RoleKey("Nope", "a")}, "111111111111")
+    scanner.scan_files(files)
+    res = scanner.result
+    assert res.problems == [] and res.assume_role == 0 and res.uses == {}
+    # only files mentioning AssumeRole are parsed: the OTRF export and the trailscraper pair
+    assert 0 < res.files_parsed < res.files

@@ -93,9 +93,14 @@ def test_data_events_not_kept_when_the_logs_have_some(db: ActionDB) -> None:
     s = suggest(db, c, [rec])
     assert s.kept == []
     assert s.unused == ["s3:PutObject"]
+    # the object ARN widens to the narrowest folder wildcard ("data/" is the root folder) ...
     assert s.policy["Statement"] == [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/k"}
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}
     ]
+    assert any("data/k -> arn:aws:s3:::data/*" in n for n in s.notes)
+    # ... unless the exact ARNs are asked for
+    exact = suggest(db, c, [rec], exact_resources=True)
+    assert exact.policy["Statement"][0]["Resource"] == "arn:aws:s3:::data/k"
 
 
 def test_denied_calls_stay_out_of_the_policy(db: ActionDB) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolecat.deploy.arns import boundary_policy_arn, role_path_pattern
+from rolecat.deploy.arns import role_path_pattern
 from rolecat.model import Account, Catalog, Role
 
 # Role writes that IAM can pin to a boundary through the iam:PermissionsBoundary key.
@@ -55,11 +55,11 @@ def delegated_role_creation_statements(
     spec = role.delegated_role_creation
     if spec is None:
         return []
-    boundary_arn = boundary_policy_arn(account.id, spec.boundary)
+    boundary_arn = catalog.policy_arn("boundary", spec.boundary, account)
     roles = delegated_path_pattern(account, spec.path)
     protected = [boundary_arn]
     if role.boundary is not None and role.boundary != spec.boundary:
-        protected.append(boundary_policy_arn(account.id, role.boundary))
+        protected.append(catalog.policy_arn("boundary", role.boundary, account))
     return [
         {
             "Sid": "DelegatedRoleWritesWithBoundary",

@@ -34,6 +34,7 @@ class DeployedPolicy:
     arn: str
     source: str  # display path of the file ("" when the file is missing; already reported)
     document: Mapping[str, Any] | None  # None when the file did not render (already reported)
+    path: str = "/"  # IAM path: "/" unless pinned (catalog.yaml pinned_policies)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class Deployment:
 
 
 def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> DeployedPolicy:
-    iam_name = arns.boundary_policy_name(name) if kind == "boundary" else arns.policy_policy_name(name)
+    iam_name = catalog.policy_iam_name(kind, name)  # pinned_policies keep an adopted policy's name
     rendered = catalog.rendered.get((kind, name, account.name))
     file = (
         rendered.file
@@ -131,9 +132,10 @@ def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> 
         kind,
         name,
         iam_name,
-        arns.policy_arn(account.id, iam_name),
+        catalog.policy_arn(kind, name, account),
         file.source if file is not None else "",
         rendered.document if rendered is not None else None,
+        catalog.policy_iam_path(kind, name),
     )
 
 

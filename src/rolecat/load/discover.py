@@ -19,6 +19,7 @@ class Sources:
     display_root: str
     catalog: SourceDoc | None = None
     users: SourceDoc | None = None
+    imports: SourceDoc | None = None  # imports.yaml, written by `rolecat import` (optional)
     roles: list[SourceDoc] = field(default_factory=list)
     policies: dict[str, PolicyFile] = field(default_factory=dict)
     boundaries: dict[str, PolicyFile] = field(default_factory=dict)
@@ -50,6 +51,12 @@ def discover(root: Path, display_root: str) -> Sources:
         doc, diags = load_yaml(path, disp(path))
         src.diagnostics.extend(diags)
         setattr(src, attr, doc)
+
+    imports = root / "imports.yaml"
+    if imports.is_file():
+        doc, diags = load_yaml(imports, disp(imports))
+        src.diagnostics.extend(diags)
+        src.imports = doc
 
     roles_dir = root / "roles"
     if roles_dir.is_dir():

@@ -18,8 +18,8 @@ from rolecat.load.source import KeyPath, SourceDoc
 if TYPE_CHECKING:
     from rolecat.load.discover import Sources
 
-SchemaName = Literal["catalog", "users", "role"]
-SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role")
+SchemaName = Literal["catalog", "users", "role", "imports"]
+SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "users", "role", "imports")
 
 _YAML_11_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false"}
 
@@ -208,6 +208,7 @@ class Validated:
 
     catalog: SourceDoc | None = None  # None: missing or invalid; the run stops after this stage
     users: SourceDoc | None = None  # None: missing or invalid
+    imports: SourceDoc | None = None  # imports.yaml (optional); None: absent or invalid
     roles: list[SourceDoc] = field(default_factory=list)
     all_roles_valid: bool = True  # every role file loaded and passed (unused-file warnings need it)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -224,6 +225,10 @@ def validate_sources(src: Sources) -> Validated:
         found = validate(src.users, "users")
         out.diagnostics.extend(found)
         out.users = src.users if not found else None
+    if src.imports is not None:
+        found = validate(src.imports, "imports")
+        out.diagnostics.extend(found)
+        out.imports = src.imports if not found else None
     for doc in src.roles:
         found = validate(doc, "role")
         out.diagnostics.extend(found)

@@ -13,6 +13,7 @@ from rolecat.diagnostics import Diagnostic
 from rolecat.load.discover import Sources
 from rolecat.load.schema import Validated, validate_sources
 
+from . import adoption
 from .catalog import Catalog
 from .documents import render_documents
 from .resolve import Resolution, resolve_role, resolve_settings, resolve_users, unique_names
@@ -46,7 +47,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
             all_roles_built = False
     roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     released_roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
-    docs = {d.path: d for d in (src.catalog, src.users, *src.roles) if d is not None}
+    docs = {d.path: d for d in (src.catalog, src.users, valid.imports, *src.roles) if d is not None}
     unique_names(sorted([*roles, *released_roles], key=lambda x: (x.name.lower(), x.name, x.source)), docs, r)
     rendered, found = render_documents(
         [*roles, *released_roles],
@@ -58,6 +59,10 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         all_roles_built=all_roles_built,
     )
     diags.extend(r.diags)
+    diags.extend(found)
+    pinned, found = adoption.pinned_policies(valid.catalog, src.policies, src.boundaries)
+    diags.extend(found)
+    imports, found = adoption.import_record(valid.imports, r.accounts)
     diags.extend(found)
     if src.users is None or valid.users is None or sum(a.identity for a in settings.accounts) != 1:
         # Without exactly one identity account (C001) there is no trust policy to build.
@@ -83,6 +88,9 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         users_file=src.users.path,
         released_users=tuple(sorted(r.released_users, key=lambda u: u.name)),
         released_roles=tuple(released_roles),
+        pinned=pinned,
+        imports=imports,
+        imports_file=valid.imports.path if valid.imports is not None else None,
     )
     return catalog, diags
 

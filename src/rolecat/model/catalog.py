@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.deploy.arns import role_arn
+from rolecat.deploy.arns import boundary_policy_name, policy_arn, policy_policy_name, role_arn
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
@@ -178,6 +178,15 @@ class Quotas:
 
 
 @dataclass(frozen=True)
+class PinnedPolicy:
+    """A customer managed policy adopted with its live IAM name, path and description."""
+
+    name: str
+    path: str = "/"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
     root: str  # display path of the catalog folder
     organization: str
@@ -196,6 +205,11 @@ class Catalog:
     docs: Mapping[str, SourceDoc]  # display path -> loaded YAML, for locations
     catalog_file: str
     users_file: str
+    # ("policy" | "boundary", file name) -> live IAM name, path, description (catalog.yaml pinned_policies)
+    pinned: Mapping[tuple[str, str], PinnedPolicy] = field(default_factory=dict)
+    # account -> Terraform resource type -> import ids of objects that exist (imports.yaml)
+    imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    imports_file: str | None = None
     # Entities that leave management without being deleted (``release: true``).
     released_users: tuple[User, ...] = ()
     released_roles: tuple[Role, ...] = ()
@@ -219,3 +233,17 @@ class Catalog:
 
     def policy(self, kind: str, name: str, account: str) -> RenderedPolicy:
         return self.rendered[(kind, name, account)]
+
+    def policy_iam_name(self, kind: str, name: str) -> str:
+        """The IAM name of the customer managed policy made from a policy or boundary file."""
+        pin = self.pinned.get((kind, name))
+        if pin is not None:
+            return pin.name
+        return boundary_policy_name(name) if kind == "boundary" else policy_policy_name(name)
+
+    def policy_iam_path(self, kind: str, name: str) -> str:
+        pin = self.pinned.get((kind, name))
+        return pin.path if pin is not None else "/"
+
+    def policy_arn(self, kind: str, name: str, account: Account) -> str:
+        return policy_arn(account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name))

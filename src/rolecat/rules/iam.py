@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rolecat.deploy.arns import boundary_policy_arn
+from rolecat.deploy import arns
 from rolecat.deploy.delegation import delegated_path_pattern, delegated_role_creation_statements
 from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
@@ -173,7 +173,7 @@ def _grouped(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
 
 # ---------------------------------------------------------------------- I001 escalation
 def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
-    return frozenset(boundary_policy_arn(account.id, name) for name in ctx.catalog.boundaries)
+    return frozenset(ctx.catalog.policy_arn("boundary", name, account) for name in ctx.catalog.boundaries)
 
 
 def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
@@ -303,7 +303,7 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
             if not writes:
                 continue
             role_arn = role.arn(view.account)
-            policy_arn = boundary_policy_arn(view.account.id, role.boundary)
+            policy_arn = ctx.catalog.policy_arn("boundary", role.boundary, view.account)
             open_doors = [
                 a
                 for a, arn in (
@@ -323,7 +323,7 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                 role,
                 f"add to boundaries/{role.boundary}.json a Deny of iam:DeleteRolePermissionsBoundary and "
                 "iam:PutRolePermissionsBoundary on the role, and of policy version changes on "
-                f"{boundary_policy_arn('<account-id>', role.boundary)}",
+                f"{arns.policy_arn('<account-id>', ctx.catalog.policy_iam_name('boundary', role.boundary), ctx.catalog.policy_iam_path('boundary', role.boundary))}",
             )
 
 

@@ -18,8 +18,21 @@ from typing import Literal
 
 from rolecat.diagnostics import Severity
 
-Stage = Literal["load", "schema", "model", "documents", "checks", "write", "scopedown", "rules"]
-STAGES: tuple[Stage, ...] = ("load", "schema", "model", "documents", "checks", "write", "scopedown", "rules")
+Stage = Literal[
+    "load", "schema", "model", "documents", "checks", "write", "scopedown", "usage", "adopt", "rules"
+]
+STAGES: tuple[Stage, ...] = (
+    "load",
+    "schema",
+    "model",
+    "documents",
+    "checks",
+    "write",
+    "scopedown",
+    "usage",
+    "adopt",
+    "rules",
+)
 STAGE_TITLES: Mapping[Stage, str] = {
     "load": "Load: reading the catalog's files",
     "schema": "Schema: the shape of every document",
@@ -28,6 +41,8 @@ STAGE_TITLES: Mapping[Stage, str] = {
     "checks": "Checks: IAM, escalations, quotas",
     "write": "Write: the output folder",
     "scopedown": "scopedown",
+    "adopt": "Adoption: exports of live accounts (import, drift)",
+    "usage": "usage",
     "rules": "The rule runner itself",
 }
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -423,6 +438,62 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "C040",
+        ERROR,
+        "model",
+        "pinned_policies names a policy or boundary file that does not exist.",
+        "A pin keeps an adopted policy's live name, path and description; without its file it pins nothing.",
+        "Add the file, or remove the entry from pinned_policies.",
+    ),
+    Rule(
+        "C042",
+        ERROR,
+        "model",
+        "imports.yaml names an account that is not in catalog.yaml.",
+        "The import record is written by rolecat import for the catalog's accounts only.",
+        "Run rolecat import again, or remove the account from imports.yaml.",
+    ),
+    Rule(
+        "C043",
+        WARNING,
+        "checks",
+        "An imports.yaml entry names nothing the compiled output contains, so nothing imports it.",
+        "The object stays in AWS, unmanaged; the first apply neither adopts nor deletes it.",
+        "Run rolecat import again, or remove the entry.",
+    ),
+    Rule(
+        "X001",
+        ERROR,
+        "adopt",
+        "An account export cannot be read or is not get-account-authorization-details output.",
+        "import and drift read the export as AWS writes it; anything else would be guessed.",
+        "Export again with aws iam get-account-authorization-details --output json, one file per account.",
+    ),
+    Rule(
+        "X002",
+        ERROR,
+        "adopt",
+        "A --get-role file is not aws iam get-role output, or names a role the export does not have.",
+        "Descriptions and session durations are taken from it only for roles of the same account.",
+        "Give get-role output (one role or a JSON list) of roles in that account's export.",
+    ),
+    Rule(
+        "X003",
+        ERROR,
+        "adopt",
+        "A --credential-report file is not IAM's credential report CSV.",
+        "The hygiene findings read its columns by name.",
+        "Decode the report: aws iam get-credential-report --query Content --output text | base64 -d.",
+    ),
+    Rule(
+        "X004",
+        ERROR,
+        "adopt",
+        "An export belongs to another account than the catalog account it is given for.",
+        "Comparing an account with another one's export would report everything as drift.",
+        "Name each export by the catalog account whose id it has.",
+    ),
+    Rule(
         "T001",
         ERROR,
         "documents",
@@ -799,11 +870,84 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "SD006",
+        ERROR,
+        "scopedown",
+        "No record in the logs was made with the role: there is nothing to suggest.",
+        "An empty suggestion would remove every permission. The hint names the records of a role "
+        "with the same name under another path or in another account, when the logs have some.",
+        "Check the role's path and account against the hint, and the time range of the logs.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD007",
         WARNING,
         "scopedown",
-        "No record in the logs was made with the role.",
+        "A human role has a `scopedown:` key; scheduled scopedown is for service roles. Skipped.",
+        "People's needs change from person to person and week to week; use `rolecat usage` for them.",
+        "Remove the `scopedown:` key from the human role.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD008",
+        ERROR,
+        "scopedown",
+        "`scopedown.policy` is not one of the role's `policies`.",
+        "The scheduled pull request rewrites that file; it must be the role's own policy.",
+        "Name one of the role's policy files.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD009",
+        ERROR,
+        "scopedown",
+        "The policy file to rewrite is used by another role too.",
+        "One role's usage written into a shared policy would cut the other roles' access.",
+        "Give the role a policy file of its own.",
+        acceptable=False,
+    ),
+    Rule(
+        "SD010",
+        ERROR,
+        "scopedown",
+        "`scopedown.account` is missing for a role in several accounts, or is not one of its accounts.",
         "",
-        "Check the role, account and time range of the logs.",
+        "Name the account whose CloudTrail the scheduled job reads.",
+        acceptable=False,
+    ),
+    Rule(
+        "U001",
+        WARNING,
+        "usage",
+        "A log file could not be read and was skipped.",
+        "",
+        "Check the file; usage reads CloudTrail JSON, JSON lines and their gzip.",
+        acceptable=False,
+    ),
+    Rule(
+        "U002",
+        WARNING,
+        "usage",
+        "A line of a JSON-lines log file is not a CloudTrail record and was skipped.",
+        "",
+        "Check how the logs were exported.",
+        acceptable=False,
+    ),
+    Rule(
+        "U003",
+        ERROR,
+        "usage",
+        "No readable CloudTrail log file among the paths given.",
+        "",
+        "Pass the folders or files holding the identity and target accounts' logs.",
+        acceptable=False,
+    ),
+    Rule(
+        "U004",
+        ERROR,
+        "usage",
+        "An `--access-advisor` file is not a completed `get-service-last-accessed-details` report.",
+        "",
+        "Wait for the job to complete (JobStatus COMPLETED) and save its JSON output.",
         acceptable=False,
     ),
     Rule(

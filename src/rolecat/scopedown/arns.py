@@ -234,3 +234,44 @@ class PatternSet:
             return ["*"]
         found = sorted({p for g in self._groups.values() for p in self._patterns_of_group(g)})
         return [p for p in found if not any(o != p and covers(o, p) for o in found)]
+
+
+def _s3_object(arn: str) -> tuple[str, str, str] | None:
+    """``(partition, bucket, key or key prefix)`` of an S3 object ARN or object pattern."""
+    parts = _split(arn)
+    if parts is None or parts[2] != "s3" or parts[3] or parts[4]:
+        return None
+    bucket, slash, key = parts[5].partition("/")
+    if not slash or not bucket or "*" in bucket:
+        return None
+    return parts[1], bucket, key
+
+
+def object_prefixes(patterns: list[str]) -> list[str]:
+    """S3 object ARNs generalised to the narrowest folder wildcard covering them.
+
+    Per bucket, the keys' common prefix is cut back to its last ``/``:
+    ``bucket/reports/2026/10/a.csv`` alone becomes ``bucket/reports/2026/10/*``, with
+    ``bucket/reports/2026/11/b.csv`` ``bucket/reports/2026/*``, and ``bucket/ring.txt``
+    ``bucket/*``.  A pattern that already ends in ``*`` counts by its prefix.  Every other
+    ARN (buckets, tables, functions, ...) is returned as it is: only object keys name
+    things that come and go.
+    """
+    if patterns == ["*"]:
+        return patterns
+    keys: dict[tuple[str, str], str] = {}
+    out: list[str] = []
+    for arn in patterns:
+        obj = _s3_object(arn)
+        if obj is None:
+            out.append(arn)
+            continue
+        partition, bucket, key = obj
+        key = key.rstrip("*")
+        group = (partition, bucket)
+        keys[group] = _common_prefix(keys[group], key) if group in keys else key
+    for (partition, bucket), prefix in keys.items():
+        folder = prefix[: prefix.rfind("/") + 1]
+        out.append(f"arn:{partition}:s3:::{bucket}/{folder}*")
+    found = sorted(set(out))
+    return [p for p in found if not any(o != p and covers(o, p) for o in found)]

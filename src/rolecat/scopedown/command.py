@@ -14,7 +14,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -22,6 +22,7 @@ from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
+    from rolecat.model import Catalog, Role
 
     from .report import Report
 
@@ -116,15 +117,41 @@ def scopedown_command(
     until: Annotated[
         str | None, typer.Option("--until", help="Only events before this UTC date/datetime.")
     ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Only the last N days before --now (instead of --since/--until)."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="The current time for --days (default: the clock).")
+    ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.text,
+    exact_resources: Annotated[
+        bool,
+        typer.Option(
+            "--exact-resources", help="Keep S3 object ARNs exact instead of their narrowest folder wildcard."
+        ),
+    ] = False,
     write_policy: Annotated[
         str | None,
         typer.Option(
-            "--write-policy", help="Write the suggestion to CATALOG/policies/NAME.json (within the quota)."
+            "--write-policy",
+            help="Write the suggestion to CATALOG/policies/NAME.json in the catalog's layout (within the quota).",
         ),
     ] = None,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary", help="Write a Markdown summary (removed, added, kept, window) to this file."
+        ),
+    ] = None,
+    opted_in: Annotated[
+        bool,
+        typer.Option(
+            "--opted-in", help="Print the roles whose file has a scopedown: key, as JSON (for a CI matrix)."
+        ),
+    ] = False,
     emit_athena_sql: Annotated[
         bool,
         typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs."),
@@ -139,13 +166,22 @@ def scopedown_command(
 
     from .context import SelectionError, find_role, pick_account, role_context
 
+    if opted_in:
+        _list_opted_in(catalog)
     if role is None:
         _usage("--role is required")
     if write_policy is not None and not _POLICY_NAME.match(write_policy):
         _usage(f"--write-policy {write_policy!r}: a policy name uses letters, digits and +=,.@_- only")
     if not emit_athena_sql and not logs:
         _usage("give at least one log file or folder (or --emit-athena-sql)")
-    since_s, until_s = parse_utc(since, "--since"), parse_utc(until, "--until")
+    if days is not None and (since is not None or until is not None):
+        _usage("--days and --since/--until exclude each other")
+    since_s: str | None
+    until_s: str | None
+    if days is not None:
+        since_s, until_s = window_of_days(days, now)
+    else:
+        since_s, until_s = parse_utc(since, "--since"), parse_utc(until, "--until")
     if since_s and until_s and since_s >= until_s:
         _usage(f"--since {since_s} is not before --until {until_s}")
 
@@ -198,7 +234,9 @@ def scopedown_command(
             total_bytes += f.stat().st_size
     progress = Progress(len(files), total_bytes)
     try:
-        report = scopedown(files, ctx, db, since=since_s, until=until_s, progress=progress)
+        report = scopedown(
+            files, ctx, db, since=since_s, until=until_s, progress=progress, exact_resources=exact_resources
+        )
     finally:
         progress.close()
 
@@ -213,10 +251,25 @@ def scopedown_command(
         problems.append(error("SD004", "no readable CloudTrail log file among the paths given"))
         exit_code = EXIT_FINDINGS
     elif report.scan.attributed == 0:
-        problems.append(warning("SD006", f"no record in the logs was made with {ctx.arn}"))
+        problems.append(
+            error(
+                "SD006", f"no record in the logs was made with {ctx.arn}", hint=no_record_hint(report, found)
+            )
+        )
+        exit_code = EXIT_FINDINGS
 
-    if write_policy is not None:
-        exit_code = max(exit_code, _write_policy(cat.root, catalog, write_policy, report, problems))
+    if write_policy is not None and exit_code == EXIT_OK:
+        exit_code = max(exit_code, _write_policy(cat, catalog, write_policy, report, problems))
+    if summary is not None and exit_code == EXIT_OK:
+        from .summary import render_markdown
+
+        policy_path = f"policies/{write_policy}.json" if write_policy else None
+        from .suggest import granted_without
+
+        others = tuple(a for a in found.accounts if a != account_name)
+        stays = granted_without(ctx, db, write_policy) if write_policy else frozenset[str]()
+        text = render_markdown(report, policy_path=policy_path, other_accounts=others, stays=stays)
+        _atomic_write(summary, text)
     _emit(problems)
 
     if output is OutputFormat.json:
@@ -224,20 +277,99 @@ def scopedown_command(
 
         typer.echo(json.dumps(report.to_json(), indent=2))
     elif output is OutputFormat.policy:
-        typer.echo(policy_text(report.suggestion.policy), nl=False)
+        if report.scan.attributed:
+            typer.echo(policy_text(report.suggestion.policy), nl=False)
     else:
         typer.echo(render_text(report), nl=False)
     raise typer.Exit(exit_code)
 
 
-def _write_policy(
-    display_root: str, catalog: Path, name: str, report: Report, problems: list[Diagnostic]
-) -> int:
+def window_of_days(days: int, now: str | None) -> tuple[str, str]:
+    """``(since, until)`` of the last ``days`` days ending at ``now`` (default: the clock)."""
+    import datetime as dt
+
+    from rolecat.model.timeutil import utcnow
+
+    until_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert until_s is not None
+    end = dt.datetime.strptime(until_s, "%Y-%m-%dT%H:%M:%SZ")
+    return (end - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ"), until_s
+
+
+def no_record_hint(report: Report, role: Role) -> str:
+    """Where the role's records went: another path, another account, or nowhere."""
+    ctx = report.ctx
+    others = report.scan.same_name
+    if others:
+        arn, count = others.most_common(1)[0]
+        path = arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/"
+        account_id = arn.split(":")[4]
+        if account_id == ctx.account_id:
+            return (
+                f"{count:,} record(s) were made with {arn}: the same role name under path {path!r}, "
+                f"while the catalog says {role.path!r}; set path: {path} in {role.source} if that is the role"
+            )
+        return (
+            f"{count:,} record(s) were made with {arn}: the same role in account {account_id}, "
+            f"not {ctx.account} ({ctx.account_id}); pass --account for that account or other logs"
+        )
+    sc = report.scan
+    if sc.outside_window:
+        return f"{sc.outside_window:,} record(s) of the role fall outside the window: widen --since/--until/--days"
+    return (
+        f"none of the {sc.files:,} file(s) holds a call by a role named {ctx.role}: are these the logs "
+        f"of account {ctx.account_id}?"
+    )
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def _list_opted_in(catalog_path: Path) -> NoReturn:
+    import json
+
+    from rolecat.pipeline import UsageError, load_catalog
+
+    from .optin import opt_ins
+
+    try:
+        cat, diags = load_catalog(catalog_path)
+    except UsageError as exc:
+        _usage(str(exc))
+    if cat is None:
+        _emit([d for d in diags if d.is_error])
+        raise typer.Exit(EXIT_FINDINGS)
+    found, problems = opt_ins(cat)
+    _emit(problems)
+    typer.echo(json.dumps([o.to_json() for o in found]))
+    raise typer.Exit(EXIT_FINDINGS if any(p.is_error for p in problems) else EXIT_OK)
+
+
+def _write_policy(cat: Catalog, catalog: Path, name: str, report: Report, problems: list[Diagnostic]) -> int:
     from rolecat.diagnostics import Location, error
+
+    from .optin import policy_users
+    from .policyfmt import catalog_style, format_json, templated
 
     s = report.suggestion
     target = catalog / "policies" / f"{name}.json"
-    display = f"{display_root.rstrip('/')}/policies/{name}.json"
+    display = f"{cat.root.rstrip('/')}/policies/{name}.json"
+    others = [r for r in policy_users(cat, name) if r != report.ctx.role]
+    if others:
+        problems.append(
+            error(
+                "SD009",
+                f"policies/{name}.json is used by {', '.join(others)} too: {report.ctx.role}'s usage written "
+                "into it would cut their access; not written",
+                Location(display),
+                hint=f"write to a new name and point {report.ctx.role} at it",
+            )
+        )
+        return EXIT_FINDINGS
     if not s.fits:
         problems.append(
             error(
@@ -249,19 +381,9 @@ def _write_policy(
             )
         )
         return EXIT_FINDINGS
-    text = templated_policy(s.policy, report.ctx.account_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    account = cat.account(report.ctx.account)
+    text = templated(format_json(s.policy, catalog_style(catalog)), report.ctx.account_id, account.region)
     existed = target.exists()
-    tmp.replace(target)
+    _atomic_write(target, text)
     typer.echo(f"{'updated' if existed else 'wrote'} {display} ({s.size:,} characters)", err=True)
     return EXIT_OK
-
-
-def templated_policy(policy: dict[str, Any], account_id: str) -> str:
-    """The policy file for the catalog: the account's id inside ARNs becomes ``{{ account.id }}``."""
-    from .report import policy_text
-
-    pattern = rf"(arn:[^:\"]*:[^:\"]*:[^:\"]*:){re.escape(account_id)}(?=:)"
-    return re.sub(pattern, r"\1{{ account.id }}", policy_text(policy))

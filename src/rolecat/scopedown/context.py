@@ -72,4 +72,5 @@ def role_context(deployment: Deployment, role: Role, account_name: str) -> RoleC
         managed=managed_docs,
         boundary=boundary,
         inline=inline,
+        boundary_name=role.boundary,
     )

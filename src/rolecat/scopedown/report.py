@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +43,13 @@ class Report:
             "input": {
                 "files": sc.files,
                 "files_parsed": sc.files_parsed,
+                "files_without_role": sc.files_without_role,
                 "files_skipped": sc.files_skipped,
                 "records": sc.records,
                 "records_for_role": sc.attributed,
                 "duplicates": sc.duplicates,
                 "outside_window": sc.outside_window,
+                "same_name_elsewhere": dict(sorted(sc.same_name.items())),
                 "action_database": self.db_version,
             },
         }
@@ -62,15 +63,55 @@ def scopedown(
     since: str | None = None,
     until: str | None = None,
     progress: Callable[[Path, int], None] | None = None,
+    exact_resources: bool = False,
 ) -> Report:
     """Scan log files for one role and build the report (the library entry point)."""
     scanner = Scanner(ctx.arn, db, since=since, until=until)
     scanner.scan_files(paths, progress)
-    return Report(ctx, scanner.result, build_suggestion(scanner.result, ctx, db), db.version)
+    suggestion = build_suggestion(scanner.result, ctx, db, exact_resources=exact_resources)
+    return Report(ctx, scanner.result, suggestion, db.version)
 
 
 def policy_text(policy: dict[str, Any]) -> str:
     return json.dumps(policy, indent=2) + "\n"
+
+
+def counts_line(sc: ScanResult) -> str:
+    """Files read, records parsed, records of the role: three different numbers."""
+    files = f"read {sc.files:,} file(s): {sc.files_parsed:,} parsed"
+    if sc.files_without_role:
+        files += f", {sc.files_without_role:,} not parsed (the role's name is not in them)"
+    if sc.files_skipped:
+        files += f", {sc.files_skipped:,} unreadable and skipped"
+    return f"{files}\nrecords: {sc.records:,} parsed, {sc.attributed:,} of this role"
+
+
+def wrap_names(names: list[str], indent: str = "    ", width: int = 100, limit: int = 40) -> list[str]:
+    shown = names[:limit]
+    lines: list[str] = []
+    line = indent
+    for i, n in enumerate(shown):
+        piece = n + (", " if i < len(shown) - 1 else "")
+        if len(line) + len(piece) > width and line.strip():
+            lines.append(line.rstrip())
+            line = indent
+        line += piece
+    if len(names) > limit:
+        line += f" and {len(names) - limit:,} more (--format json lists all)"
+    lines.append(line.rstrip())
+    return lines
+
+
+def unused_lines(unused: list[str]) -> list[str]:
+    by_service: dict[str, list[str]] = {}
+    for a in unused:
+        service, _, name = a.partition(":")
+        by_service.setdefault(service, []).append(name)
+    lines: list[str] = []
+    for service, names in sorted(by_service.items()):
+        lines.append(f"  {service} ({len(names)}):")
+        lines += wrap_names(names)
+    return lines
 
 
 def render_text(report: Report) -> str:
@@ -79,8 +120,7 @@ def render_text(report: Report) -> str:
         f"role {ctx.role} in {ctx.account} ({ctx.arn})",
         f"window: {sc.since or 'start'} .. {sc.until or 'end'}; "
         f"events {sc.first_event or '-'} .. {sc.last_event or '-'}",
-        f"read {sc.files} file(s), {sc.records:,} record(s); {sc.attributed:,} by this role"
-        + (f"; {sc.files_skipped} file(s) skipped as unreadable" if sc.files_skipped else ""),
+        *counts_line(sc).split("\n"),
         "",
         f"used ({len(s.used)}):",
     ]
@@ -94,11 +134,12 @@ def render_text(report: Report) -> str:
             lines.append(f"  {d['action']}  {d['count']:,}  ({errs})")
     if s.kept:
         lines += ["", f"kept without use ({len(s.kept)}): {', '.join(s.kept)}"]
-    by_service = Counter(a.split(":", 1)[0] for a in s.unused)
     lines += ["", f"unused ({len(s.unused)} granted action(s) never used):"]
-    if by_service:
-        lines.append("  " + ", ".join(f"{svc} {n}" for svc, n in sorted(by_service.items())))
+    lines += unused_lines(s.unused)
     if s.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in s.notes]
+    if sc.attributed == 0:
+        lines += ["", "no record of this role: no policy to suggest", ""]
+        return "\n".join(lines)
     lines += ["", f"suggested policy ({s.size:,} characters without whitespace):", policy_text(s.policy)]
     return "\n".join(lines)

@@ -77,10 +77,17 @@ class ScanResult:
     denied: dict[str, ActionUse] = field(default_factory=dict)
     first_event: str | None = None
     last_event: str | None = None
+    # records of a role with the same name under another path or in another account
+    same_name: Counter[str] = field(default_factory=Counter)
 
     @property
     def files_skipped(self) -> int:
         return sum(1 for p in self.problems if p.fatal)
+
+    @property
+    def files_without_role(self) -> int:
+        """Readable files not parsed: their bytes never name the role."""
+        return self.files - self.files_parsed - self.files_skipped
 
 
 def normalise_time(text: str) -> str:
@@ -101,6 +108,7 @@ class Scanner:
     ) -> None:
         self.result = ScanResult(role_arn, since, until)
         self.role_arn = role_arn
+        self.role_name = role_arn.rsplit("/", 1)[-1]
         self.since = since
         self.until = until
         self.mapper = EventMapper(db)
@@ -110,8 +118,15 @@ class Scanner:
 
     @property
     def needles(self) -> tuple[bytes, ...]:
-        raw = self.role_arn.encode()
-        return (raw, raw.replace(b"/", b"\\/"))
+        """A file holds a record of the role only if it holds one of these.
+
+        The role name at the end of an ARN, not the whole ARN: a file of the same role
+        under another path (or in another account) is parsed too, so that "no record"
+        can say where the role's records are.
+        """
+        name = self.role_name.encode()
+        # as written in a file, inside a JSON string (lookup-events), with escaped slashes
+        return tuple(slash + name + end for slash in (b"/", b"\\/") for end in (b'"', b'\\"'))
 
     # ------------------------------------------------------------------ files
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
@@ -142,11 +157,15 @@ class Scanner:
         since, until = self.since, self.until
         seen = self._seen
         mapper = self.mapper
+        suffix = "/" + self.role_name
         for rec in records:
             try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
-                if rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] != arn:
-                    continue
+                issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
             except (KeyError, TypeError, IndexError):
+                continue
+            if issuer != arn:
+                if type(issuer) is str and issuer.endswith(suffix):
+                    res.same_name[issuer] += 1
                 continue
             when = rec.get("eventTime") or rec.get("@timestamp")
             if type(when) is not str:

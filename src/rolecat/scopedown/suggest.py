@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolecat.deploy.policies import policy_size
+from rolecat.iam.globs import covers
 
 from .actiondb import ActionCatalog
-from .arns import PatternSet
+from .arns import PatternSet, object_prefixes
 from .scan import ActionUse, ScanResult
 
 POLICY_VERSION = "2012-10-17"
@@ -110,6 +111,7 @@ class RoleContext:
     boundary: Mapping[str, Any] | None = None
     # policies rolecat writes into the role itself (delegated_role_creation): name -> document
     inline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    boundary_name: str | None = None
 
 
 @dataclass
@@ -122,6 +124,10 @@ class Suggestion:
     size: int
     fits: bool
     notes: list[str]
+    granted: list[str] = field(default_factory=list)  # what the role's policies allow now
+    outside_boundary: list[str] = field(default_factory=list)  # used, allowed by policies, not boundary
+    not_granted: list[str] = field(default_factory=list)  # used, allowed by no policy of the role
+    generalised: dict[str, str] = field(default_factory=dict)  # exact S3 object ARN -> folder wildcard
 
 
 # ---------------------------------------------------------------------- policies
@@ -168,9 +174,25 @@ def _allowed(docs: Iterable[Mapping[str, Any]], db: ActionCatalog) -> set[str]:
     return allow - deny
 
 
+def policy_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
+    """Actions the role's identity policies allow, boundary not applied (resources ignored)."""
+    docs = [*ctx.policies.values(), *ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
+    return _allowed(docs, db)
+
+
 def granted_actions(ctx: RoleContext, db: ActionCatalog) -> set[str]:
     """Actions the role's identity policies allow, within its boundary (resources ignored)."""
-    docs = [*ctx.policies.values(), *ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
+    granted = policy_actions(ctx, db)
+    if ctx.boundary is not None:
+        granted &= _allowed([ctx.boundary], db)
+    return granted
+
+
+def granted_without(ctx: RoleContext, db: ActionCatalog, policy: str) -> set[str]:
+    """What the role's other policies (catalog, inline and managed) grant, within its boundary:
+    what stays when ``policies/<policy>.json`` is rewritten."""
+    docs = [d for name, d in ctx.policies.items() if name != policy]
+    docs += [*ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
     granted = _allowed(docs, db)
     if ctx.boundary is not None:
         granted &= _allowed([ctx.boundary], db)
@@ -242,10 +264,29 @@ def _group_statements(resources_by_action: Mapping[str, Sequence[str]]) -> list[
     return statements
 
 
+def _resources_of(use: ActionUse, exact: bool, generalised: dict[str, str]) -> list[str]:
+    if use.resources is None:
+        return ["*"]
+    patterns = use.resources.patterns()
+    if exact:
+        return patterns
+    wider = object_prefixes(patterns)
+    for p in patterns:
+        if p not in wider:
+            generalised[p] = next((w for w in wider if covers(w, p)), "*")
+    return wider
+
+
 def build_suggestion(
-    scan: ScanResult, ctx: RoleContext, db: ActionCatalog, *, limit: int = MANAGED_POLICY_SIZE
+    scan: ScanResult,
+    ctx: RoleContext,
+    db: ActionCatalog,
+    *,
+    limit: int = MANAGED_POLICY_SIZE,
+    exact_resources: bool = False,
 ) -> Suggestion:
     notes: list[str] = []
+    in_policies = policy_actions(ctx, db)
     granted = granted_actions(ctx, db)
     used_actions = set(scan.used)
     seen_actions = used_actions | set(scan.denied)
@@ -273,20 +314,34 @@ def build_suggestion(
                 "policy has them"
             )
 
-    resources = {
-        a: (use.resources.patterns() if use.resources is not None else ["*"]) for a, use in scan.used.items()
-    }
+    generalised: dict[str, str] = {}
+    resources = {a: _resources_of(use, exact_resources, generalised) for a, use in scan.used.items()}
+    if generalised:
+        shown = ", ".join(f"{k} -> {v}" for k, v in sorted(generalised.items())[:5])
+        more = f" and {len(generalised) - 5} more" if len(generalised) > 5 else ""
+        notes.append(
+            f"S3 object ARNs widened to the narrowest folder wildcard covering them: {shown}{more} "
+            "(--exact-resources keeps the exact ARNs)"
+        )
     unscoped = sorted(a for a, r in resources.items() if r == ["*"])
     if unscoped:
         notes.append(
             f'Resource "*" for {len(unscoped)} action(s) whose records name no resource '
             f"(or that take no resource): {', '.join(unscoped)}"
         )
-    not_granted = sorted(used_actions - granted)
+    not_granted = sorted(used_actions - in_policies)
+    outside_boundary = sorted((used_actions & in_policies) - granted)
     if not_granted and (ctx.policies or ctx.managed):
         notes.append(
-            "used but not granted by the role's catalog policies (granted elsewhere, e.g. a resource "
-            f"policy, or the catalog changed since): {', '.join(not_granted)}"
+            "used but allowed by none of the role's catalog policies (granted elsewhere, e.g. a resource "
+            f"policy, or the catalog changed since the calls): {', '.join(not_granted)}"
+        )
+    if outside_boundary:
+        notes.append(
+            f"used and allowed by the role's policies, but outside its permission boundary "
+            f"{ctx.boundary_name or ''}: with the catalog as written these calls are denied (the deployed "
+            "boundary differs, or the calls predate it); the suggestion keeps them, the boundary still "
+            f"blocks them: {', '.join(outside_boundary)}"
         )
     unknown_managed = sorted(arn for arn, doc in ctx.managed.items() if doc is None)
     if unknown_managed:
@@ -322,8 +377,11 @@ def build_suggestion(
         notes += fit_notes
 
     unused = sorted(granted - used_actions - kept)
+    used_rows = _use_entries(scan.used, errors=False)
+    for row in used_rows:
+        row["resources"] = resources[row["action"]]
     return Suggestion(
-        used=_use_entries(scan.used, errors=False),
+        used=used_rows,
         denied=_use_entries(scan.denied, errors=True),
         unused=unused,
         kept=sorted(kept - used_actions),
@@ -331,6 +389,10 @@ def build_suggestion(
         size=size,
         fits=size <= limit,
         notes=notes,
+        granted=sorted(granted),
+        outside_boundary=outside_boundary,
+        not_granted=sorted(set(not_granted) - set(outside_boundary)),
+        generalised=generalised,
     )
 
 

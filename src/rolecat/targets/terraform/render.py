@@ -50,15 +50,17 @@ class PolicyView:
     kind: str
     source: str  # catalog name
     file: str  # path relative to the catalog root
-    description: str
+    description: str | None
     document: Layout
     moves: tuple[Move, ...] = ()
+    path: str = "/"
 
 
 @dataclass(frozen=True)
 class AttachmentView:
     label: str
     policy_arn_expr: str  # an HCL expression
+    policy_arn: str  # the ARN it evaluates to
 
 
 @dataclass(frozen=True)
@@ -123,15 +125,20 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             )
         file = relative_source(catalog, dp.source)
         lbl = labels.policy(dp.kind, dp.name)
+        desc: str | None = policy_description(dp.kind, dp.name)
+        pin = catalog.pinned.get((dp.kind, dp.name))
+        if pin is not None:
+            desc = pin.description  # adopted: the live description (ForceNew in the provider)
         views[(dp.kind, dp.name)] = PolicyView(
             lbl,
             dp.iam_name,
             dp.kind,
             dp.name,
             file,
-            policy_description(dp.kind, dp.name),
+            desc,
             layout(dp.document),
-            chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl),
+            moves=chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl),
+            path=dp.path,
         )
 
     role_legacy = labels.legacy_labels(deployed.roles)
@@ -146,12 +153,12 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             pv = views[("policy", p.name)]
             a_lbl = labels.attachment(role.name, pv.label)
             moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p.name]}"], a_lbl))
-            attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn"))
+            attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn", p.arn))
         for arn in dr.managed_policy_arns:
             a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
             tail = arn.split(":policy/", 1)[1]
             moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
-            attachments.append(AttachmentView(a_lbl, hcl.quote(arn)))
+            attachments.append(AttachmentView(a_lbl, hcl.quote(arn), arn))
         if dr.inline is not None:
             moves.extend(
                 chains.chain(
@@ -199,6 +206,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 "name": u.name,
                 "tags": u.tags,
                 "moves": chains.chain("aws_iam_user", sources, lbl),
+                "membership_moves": chains.chain("aws_iam_user_group_membership", sources, lbl),
             }
         )
     (group,) = deployed.groups
@@ -268,6 +276,7 @@ def _declared(
             out.add(("aws_iam_role_policy", labels.delegated(r.name)))
     if account.identity:
         out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
+        out |= {("aws_iam_user_group_membership", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_policy", "self_service"), ("aws_iam_policy", "assume_roles")}
     return out
 
@@ -406,6 +415,11 @@ class TerraformRenderer:
             out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
         if account.identity:
             out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
+        from .imports import import_blocks
+
+        imports = import_blocks(catalog, view)
+        if imports is not None:
+            out.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
         return sorted(out, key=lambda f: f.path)
 
     def render(self) -> list[RenderedFile]:
@@ -420,6 +434,12 @@ class TerraformRenderer:
             files.extend(self.render_account(view))
         files.append(RenderedFile("manifest.json", manifest_text(self.catalog, views, files)))
         return files
+
+
+def account_views(catalog: Catalog, deployment: Deployment | None = None) -> dict[str, AccountView]:
+    """The Terraform view of every account, by account name (import blocks, adoption)."""
+    renderer = TerraformRenderer(catalog, deployment or build_deployment(catalog))
+    return {name: account_view(renderer, d) for name, d in renderer.deployment.accounts.items()}
 
 
 def render(catalog: Catalog, deployment: Deployment | None = None) -> list[RenderedFile]:

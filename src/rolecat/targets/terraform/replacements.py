@@ -116,9 +116,11 @@ def from_catalog(catalog: Catalog) -> Inventory:
                 continue
             iam = boundary_policy_name(name) if kind == "boundary" else policy_policy_name(name)
             folder = "boundaries" if kind == "boundary" else "policies"
-            pols[(kind, name)] = PolicyFacts(
-                kind, name, iam, "/", policy_description(kind, name), f"{folder}/{name}.json"
-            )
+            path, desc = "/", policy_description(kind, name)
+            pin = catalog.pinned.get((kind, name))
+            if pin is not None:  # adopted: the live name, path and description
+                iam, path, desc = pin.name, pin.path, pin.description or ""
+            pols[(kind, name)] = PolicyFacts(kind, name, iam, path, desc, f"{folder}/{name}.json")
         if acct.identity:
             for short, desc in (
                 ("self-service", SELF_SERVICE_DESCRIPTION),

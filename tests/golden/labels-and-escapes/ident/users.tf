@@ -43,14 +43,35 @@ resource "aws_iam_group" "humans" {
   path = "/"
 }
 
-resource "aws_iam_group_membership" "humans" {
-  name  = "acme-co-humans-membership"
-  group = aws_iam_group.humans.name
-  users = [
-    aws_iam_user.a_0b.name,
-    aws_iam_user.a_b.name,
-    aws_iam_user.zed.name,
-  ]
+resource "aws_iam_user_group_membership" "a_0b" {
+  user   = aws_iam_user.a_0b.name
+  groups = [aws_iam_group.humans.name]
+}
+
+resource "aws_iam_user_group_membership" "a_b" {
+  user   = aws_iam_user.a_b.name
+  groups = [aws_iam_group.humans.name]
+}
+
+moved {
+  from = aws_iam_user_group_membership.a_b_648fa9b3
+  to   = aws_iam_user_group_membership.a_b
+}
+
+resource "aws_iam_user_group_membership" "zed" {
+  user   = aws_iam_user.zed.name
+  groups = [aws_iam_group.humans.name]
+}
+
+# rolecat 0.1 kept the members in one aws_iam_group_membership, which Terraform cannot
+# import; each person now has their own membership (importable, and two pull requests
+# adding different people touch different lines). The old resource leaves the state
+# without taking anyone out of the group.
+removed {
+  from = aws_iam_group_membership.humans
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_iam_policy" "self_service" {

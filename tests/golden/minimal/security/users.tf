@@ -39,14 +39,30 @@ resource "aws_iam_group" "humans" {
   path = "/"
 }
 
-resource "aws_iam_group_membership" "humans" {
-  name  = "acme-humans-membership"
-  group = aws_iam_group.humans.name
-  users = [
-    aws_iam_user.alice.name,
-    aws_iam_user.bob.name,
-    aws_iam_user.carol.name,
-  ]
+resource "aws_iam_user_group_membership" "alice" {
+  user   = aws_iam_user.alice.name
+  groups = [aws_iam_group.humans.name]
+}
+
+resource "aws_iam_user_group_membership" "bob" {
+  user   = aws_iam_user.bob.name
+  groups = [aws_iam_group.humans.name]
+}
+
+resource "aws_iam_user_group_membership" "carol" {
+  user   = aws_iam_user.carol.name
+  groups = [aws_iam_group.humans.name]
+}
+
+# rolecat 0.1 kept the members in one aws_iam_group_membership, which Terraform cannot
+# import; each person now has their own membership (importable, and two pull requests
+# adding different people touch different lines). The old resource leaves the state
+# without taking anyone out of the group.
+removed {
+  from = aws_iam_group_membership.humans
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_iam_policy" "self_service" {

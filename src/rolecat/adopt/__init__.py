@@ -1,0 +1,1 @@
+"""Adoption: reading exports of live accounts, drift against the catalog, import."""

@@ -1,0 +1,107 @@
+"""What a compiled catalog puts into each account, as IAM objects (not Terraform).
+
+Drift and import compare this with an account's export.  It is derived from the same
+per-account view the Terraform renderer reads, so it names exactly what is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..deploy.arns import policy_arn
+from ..model import Account, Catalog
+
+Document = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ExpectedPolicy:
+    name: str
+    path: str
+    description: str | None
+    document: Document
+    kind: str  # "policy", "boundary" or "identity"
+    source: str  # catalog name ("prod-engineer") or generated ("self-service")
+
+    def arn(self, account: Account) -> str:
+        return policy_arn(account.id, self.name, self.path)
+
+
+@dataclass(frozen=True)
+class ExpectedRole:
+    name: str
+    path: str
+    description: str | None
+    max_session_duration: int
+    trust: Document
+    boundary: str | None  # IAM policy name of the boundary
+    boundary_arn: str | None
+    attached: tuple[str, ...]  # policy ARNs, sorted
+    inline: Mapping[str, Document]
+    source: str  # role file, relative to the catalog
+
+
+@dataclass(frozen=True)
+class ExpectedUser:
+    name: str
+    path: str
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExpectedAccount:
+    account: Account
+    roles: Mapping[str, ExpectedRole]
+    policies: Mapping[str, ExpectedPolicy]
+    users: Mapping[str, ExpectedUser]
+    group: str | None
+    group_attached: tuple[str, ...]
+
+
+def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
+    from ..targets.terraform.render import account_views
+
+    views = account_views(catalog)
+    out: dict[str, ExpectedAccount] = {}
+    for account in catalog.accounts:
+        view = views[account.name]
+        policies: dict[str, ExpectedPolicy] = {}
+        for p in (*view.policies, *view.identity_policies):
+            policies[p.name] = ExpectedPolicy(
+                p.name, p.path, p.description, p.document.document, p.kind, p.source
+            )
+        roles: dict[str, ExpectedRole] = {}
+        for rv in view.roles:
+            r = rv.role
+            attached = sorted(
+                {policies[p.name].arn(account) for p in rv.policies} | set(r.managed_policy_arns)
+            )
+            inline = {"rolecat-delegated-role-creation": rv.delegated.document} if rv.delegated else {}
+            roles[r.name] = ExpectedRole(
+                name=r.name,
+                path=r.path,
+                description=r.description,
+                max_session_duration=r.max_session_duration,
+                trust=rv.trust.document,
+                boundary=rv.boundary.name if rv.boundary else None,
+                boundary_arn=policies[rv.boundary.name].arn(account) if rv.boundary else None,
+                attached=tuple(attached),
+                inline=inline,
+                source=str(rv.tags.get("rolecat:source", r.source)),
+            )
+        users: dict[str, ExpectedUser] = {}
+        group = view.group or None
+        for u in view.users:
+            users[str(u["name"])] = ExpectedUser(str(u["name"]), "/", (view.group,))
+        group_attached = tuple(sorted(p.arn(account) for p in policies.values() if p.kind == "identity"))
+        out[account.name] = ExpectedAccount(
+            account=account,
+            roles=roles,
+            policies=policies,
+            users=users,
+            group=group if account.identity else None,
+            group_attached=group_attached,
+        )
+    return out

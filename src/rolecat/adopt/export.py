@@ -1,0 +1,448 @@
+"""Reading what AWS exports about an account: ``aws iam get-account-authorization-details``.
+
+The export is input from outside the repository, so it is read like the catalog: every
+problem becomes a diagnostic, never a traceback.  Policy documents appear in three
+shapes depending on the client that saved them: JSON objects (the AWS CLI and boto3
+decode them), JSON text, or URL-encoded JSON text (the raw API, RFC 3986).  All three
+become plain dicts here.
+
+Optional inputs fill what the export lacks: ``aws iam get-role`` output (a role's
+description and maximum session duration) and the credential report CSV (passwords,
+MFA, access keys).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, Location, error
+
+Document = dict[str, Any]
+
+# An export of a large account is a few MB; refuse what no account produces.
+MAX_EXPORT_BYTES = 256 * 1024 * 1024
+
+# Paths AWS reserves for roles it creates and manages itself: never imported, never drift.
+RESERVED_ROLE_PATHS = ("/aws-service-role/", "/aws-reserved/", "/service-role/aws-")
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version_id: str
+    default: bool
+    document: Document
+
+
+@dataclass(frozen=True)
+class ManagedPolicy:
+    name: str
+    arn: str
+    path: str
+    description: str | None
+    attachment_count: int
+    boundary_usage_count: int
+    versions: tuple[PolicyVersion, ...]
+
+    @property
+    def document(self) -> Document:
+        for v in self.versions:
+            if v.default:
+                return v.document
+        return self.versions[0].document if self.versions else {}
+
+    @property
+    def is_aws_managed(self) -> bool:
+        return ":iam::aws:policy/" in self.arn
+
+
+@dataclass(frozen=True)
+class Attached:
+    name: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class LiveUser:
+    name: str
+    path: str
+    user_id: str
+    arn: str
+    groups: tuple[str, ...]
+    attached: tuple[Attached, ...]
+    inline: Mapping[str, Document]
+    boundary_arn: str | None
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    name: str
+    path: str
+    arn: str
+    attached: tuple[Attached, ...]
+    inline: Mapping[str, Document]
+
+
+@dataclass(frozen=True)
+class LiveRole:
+    name: str
+    path: str
+    role_id: str
+    arn: str
+    trust: Document
+    attached: tuple[Attached, ...]
+    inline: Mapping[str, Document]
+    boundary_arn: str | None
+    tags: Mapping[str, str]
+    instance_profiles: tuple[str, ...]
+    # Not in get-account-authorization-details; known only from get-role output.
+    description: str | None = None
+    max_session_duration: int | None = None
+    details_known: bool = False
+
+    @property
+    def reserved(self) -> bool:
+        return self.path.startswith(RESERVED_ROLE_PATHS)
+
+
+@dataclass(frozen=True)
+class CredentialReportRow:
+    user: str
+    password_enabled: bool
+    mfa_active: bool
+    access_keys: tuple[tuple[bool, dt.datetime | None, dt.datetime | None], ...]  # active, rotated, last used
+
+
+@dataclass(frozen=True)
+class AccountExport:
+    """One account's IAM as exported; ``source`` is the file it came from."""
+
+    source: str
+    account_id: str | None
+    users: Mapping[str, LiveUser]
+    groups: Mapping[str, LiveGroup]
+    roles: Mapping[str, LiveRole]
+    policies: Mapping[str, ManagedPolicy]  # customer managed, by name
+    aws_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # by ARN
+    credentials: Mapping[str, CredentialReportRow] | None = None
+
+
+class ExportError(Exception):
+    """Raised inside this module only; turned into a diagnostic by ``read_export``."""
+
+
+def decode_document(value: Any, what: str) -> Document:
+    """A policy document in any of the shapes AWS clients save it in."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:3].upper() == "%7B" or "%22" in text[:40]:
+            text = urllib.parse.unquote(text)
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise ExportError(f"{what}: not a JSON policy document ({exc})") from None
+        if isinstance(doc, dict):
+            return doc
+    raise ExportError(f"{what}: a policy document must be a JSON object")
+
+
+def _str(obj: Mapping[str, Any], key: str, what: str, *, required: bool = True) -> str:
+    v = obj.get(key)
+    if isinstance(v, str):
+        return v
+    if v is None and not required:
+        return ""
+    raise ExportError(f"{what}: {key} must be a string")
+
+
+def _list(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    v = obj.get(key, [])
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise ExportError(f"{what}: {key} must be a list")
+    return v
+
+
+def _obj(v: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(v, dict):
+        raise ExportError(f"{what}: expected an object")
+    return v
+
+
+def _tags(obj: Mapping[str, Any], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_t in _list(obj, "Tags", what):
+        t = _obj(raw_t, what + " tag")
+        out[_str(t, "Key", what + " tag")] = _str(t, "Value", what + " tag", required=False)
+    return dict(sorted(out.items()))
+
+
+def _attached(obj: Mapping[str, Any], what: str) -> tuple[Attached, ...]:
+    items = []
+    for raw_a in _list(obj, "AttachedManagedPolicies", what):
+        a = _obj(raw_a, what + " attached policy")
+        items.append(Attached(_str(a, "PolicyName", what), _str(a, "PolicyArn", what)))
+    return tuple(sorted(items, key=lambda x: x.arn))
+
+
+def _inline(obj: Mapping[str, Any], key: str, what: str) -> dict[str, Document]:
+    out: dict[str, Document] = {}
+    for raw_p in _list(obj, key, what):
+        p = _obj(raw_p, what + " inline policy")
+        name = _str(p, "PolicyName", what)
+        out[name] = decode_document(p.get("PolicyDocument"), f"{what} inline policy {name}")
+    return dict(sorted(out.items()))
+
+
+def _boundary(obj: Mapping[str, Any], what: str) -> str | None:
+    b = obj.get("PermissionsBoundary")
+    if b is None:
+        return None
+    return _str(_obj(b, what + " PermissionsBoundary"), "PermissionsBoundaryArn", what)
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+
+
+def parse_export(data: Any, source: str) -> AccountExport:
+    """Parse a decoded export; raises ExportError with a precise message."""
+    top = _obj(data, "export")
+    if not any(k in top for k in ("UserDetailList", "RoleDetailList", "Policies", "GroupDetailList")):
+        raise ExportError(
+            "not an export of get-account-authorization-details "
+            "(no UserDetailList, GroupDetailList, RoleDetailList or Policies)"
+        )
+    account_ids: set[str] = set()
+    users: dict[str, LiveUser] = {}
+    for i, raw_u in enumerate(_list(top, "UserDetailList", "export")):
+        u = _obj(raw_u, f"UserDetailList[{i}]")
+        name = _str(u, "UserName", f"UserDetailList[{i}]")
+        what = f"user {name}"
+        arn = _str(u, "Arn", what)
+        if acct := _account_of(arn):
+            account_ids.add(acct)
+        users[name] = LiveUser(
+            name=name,
+            path=_str(u, "Path", what, required=False) or "/",
+            user_id=_str(u, "UserId", what, required=False),
+            arn=arn,
+            groups=tuple(sorted(str(g) for g in _list(u, "GroupList", what))),
+            attached=_attached(u, what),
+            inline=_inline(u, "UserPolicyList", what),
+            boundary_arn=_boundary(u, what),
+            tags=_tags(u, what),
+        )
+    groups: dict[str, LiveGroup] = {}
+    for i, raw_g in enumerate(_list(top, "GroupDetailList", "export")):
+        g = _obj(raw_g, f"GroupDetailList[{i}]")
+        name = _str(g, "GroupName", f"GroupDetailList[{i}]")
+        what = f"group {name}"
+        groups[name] = LiveGroup(
+            name=name,
+            path=_str(g, "Path", what, required=False) or "/",
+            arn=_str(g, "Arn", what),
+            attached=_attached(g, what),
+            inline=_inline(g, "GroupPolicyList", what),
+        )
+    roles: dict[str, LiveRole] = {}
+    for i, raw_r in enumerate(_list(top, "RoleDetailList", "export")):
+        r = _obj(raw_r, f"RoleDetailList[{i}]")
+        name = _str(r, "RoleName", f"RoleDetailList[{i}]")
+        what = f"role {name}"
+        arn = _str(r, "Arn", what)
+        if acct := _account_of(arn):
+            account_ids.add(acct)
+        profiles = []
+        for p in _list(r, "InstanceProfileList", what):
+            profiles.append(_str(_obj(p, what + " instance profile"), "InstanceProfileName", what))
+        roles[name] = LiveRole(
+            name=name,
+            path=_str(r, "Path", what, required=False) or "/",
+            role_id=_str(r, "RoleId", what, required=False),
+            arn=arn,
+            trust=decode_document(r.get("AssumeRolePolicyDocument"), f"{what} trust policy"),
+            attached=_attached(r, what),
+            inline=_inline(r, "RolePolicyList", what),
+            boundary_arn=_boundary(r, what),
+            tags=_tags(r, what),
+            instance_profiles=tuple(sorted(profiles)),
+        )
+    policies: dict[str, ManagedPolicy] = {}
+    aws_policies: dict[str, ManagedPolicy] = {}
+    for i, raw_p in enumerate(_list(top, "Policies", "export")):
+        p = _obj(raw_p, f"Policies[{i}]")
+        # AWS always sends PolicyName; some emulators leave it out. The ARN ends in the
+        # name (after the path), so it is recovered exactly.
+        name = (
+            _str(p, "PolicyName", f"Policies[{i}]", required=False)
+            or _str(p, "Arn", f"Policies[{i}]").rsplit("/", 1)[-1]
+        )
+        what = f"policy {name}"
+        versions = []
+        for raw_v in _list(p, "PolicyVersionList", what):
+            v = _obj(raw_v, what + " version")
+            vid = _str(v, "VersionId", what, required=False)
+            versions.append(
+                PolicyVersion(
+                    version_id=vid,
+                    default=bool(v.get("IsDefaultVersion")),
+                    document=decode_document(v.get("Document"), f"{what} version {vid}"),
+                )
+            )
+        arn = _str(p, "Arn", what)
+        mp = ManagedPolicy(
+            name=name,
+            arn=arn,
+            path=_str(p, "Path", what, required=False) or "/",
+            description=p.get("Description") if isinstance(p.get("Description"), str) else None,
+            attachment_count=int(p.get("AttachmentCount") or 0),
+            boundary_usage_count=int(p.get("PermissionsBoundaryUsageCount") or 0),
+            versions=tuple(versions),
+        )
+        if mp.is_aws_managed:
+            aws_policies[arn] = mp
+        else:
+            if acct := _account_of(arn):
+                account_ids.add(acct)
+            policies[name] = mp
+    if len(account_ids) > 1:
+        raise ExportError(
+            f"the export mixes accounts {', '.join(sorted(account_ids))}; use one file per account"
+        )
+    return AccountExport(
+        source=source,
+        account_id=next(iter(account_ids), None),
+        users=dict(sorted(users.items())),
+        groups=dict(sorted(groups.items())),
+        roles=dict(sorted(roles.items())),
+        policies=dict(sorted(policies.items())),
+        aws_policies=dict(sorted(aws_policies.items())),
+    )
+
+
+def _read_json(path: Path, display: str, code: str) -> tuple[Any, list[Diagnostic]]:
+    try:
+        if not path.is_file():
+            return None, [error(code, f"{display}: not a readable file", Location(display))]
+        if path.stat().st_size > MAX_EXPORT_BYTES:
+            return None, [error(code, f"{display}: larger than {MAX_EXPORT_BYTES} bytes", Location(display))]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(code, f"{display}: cannot read: {exc}", Location(display))]
+    try:
+        return json.loads(text), []
+    except ValueError as exc:
+        return None, [error(code, f"{display}: not JSON: {exc}", Location(display))]
+
+
+def read_export(path: Path, display: str | None = None) -> tuple[AccountExport | None, list[Diagnostic]]:
+    display = display or str(path)
+    data, diags = _read_json(path, display, "X001")
+    if diags:
+        return None, diags
+    try:
+        return parse_export(data, display), []
+    except ExportError as exc:
+        return None, [error("X001", f"{display}: {exc}", Location(display))]
+
+
+def read_get_role(
+    path: Path, export: AccountExport, display: str | None = None
+) -> tuple[AccountExport, list[Diagnostic]]:
+    """Merge ``aws iam get-role`` output (one role, or a list of them) into an export."""
+    display = display or str(path)
+    data, diags = _read_json(path, display, "X002")
+    if diags:
+        return export, diags
+    items = data if isinstance(data, list) else [data]
+    roles = dict(export.roles)
+    out: list[Diagnostic] = []
+    for item in items:
+        role = item.get("Role") if isinstance(item, dict) else None
+        if not isinstance(role, dict) or not isinstance(role.get("RoleName"), str):
+            out.append(error("X002", f"{display}: not get-role output (no Role.RoleName)", Location(display)))
+            continue
+        name = role["RoleName"]
+        live = roles.get(name)
+        if live is None:
+            out.append(
+                error(
+                    "X002", f"{display}: role {name} is not in the export {export.source}", Location(display)
+                )
+            )
+            continue
+        desc = role.get("Description")
+        dur = role.get("MaxSessionDuration")
+        roles[name] = LiveRole(
+            **{
+                **live.__dict__,
+                "description": desc if isinstance(desc, str) else None,
+                "max_session_duration": dur if isinstance(dur, int) else 3600,
+                "details_known": True,
+            }
+        )
+    return AccountExport(**{**export.__dict__, "roles": roles}), out
+
+
+def _when(text: str) -> dt.datetime | None:
+    if text in ("", "N/A", "no_information", "not_supported"):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def read_credential_report(
+    path: Path, export: AccountExport, display: str | None = None
+) -> tuple[AccountExport, list[Diagnostic]]:
+    """Merge the credential report CSV (``aws iam get-credential-report``, decoded)."""
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return export, [error("X003", f"{display}: cannot read: {exc}", Location(display))]
+    reader = csv.DictReader(io.StringIO(text))
+    need = {"user", "password_enabled", "mfa_active", "access_key_1_active"}
+    if reader.fieldnames is None or not need <= set(reader.fieldnames):
+        return export, [
+            error(
+                "X003",
+                f"{display}: not a credential report (columns {', '.join(sorted(need))} missing)",
+                Location(display),
+            )
+        ]
+    rows: dict[str, CredentialReportRow] = {}
+    for row in reader:
+        name = row.get("user") or ""
+        if name == "<root_account>" or not name:
+            continue
+        keys = []
+        for n in (1, 2):
+            keys.append(
+                (
+                    row.get(f"access_key_{n}_active") == "true",
+                    _when(row.get(f"access_key_{n}_last_rotated") or ""),
+                    _when(row.get(f"access_key_{n}_last_used_date") or ""),
+                )
+            )
+        rows[name] = CredentialReportRow(
+            user=name,
+            password_enabled=row.get("password_enabled") == "true",
+            mfa_active=row.get("mfa_active") == "true",
+            access_keys=tuple(keys),
+        )
+    return AccountExport(**{**export.__dict__, "credentials": rows}), []

@@ -1,0 +1,222 @@
+"""``rolecat usage``: the command line over ``scan``, ``report``, ``advisor`` and ``athena``.
+
+Exit codes: 0 ok; 1 the catalog does not build, no readable log file (U003) or an
+Access Advisor file that is not a report (U004); 2 usage errors; 3 with ``--exit-code``
+when there is at least one removal candidate.  Diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rolecat.deploy.deployment import Deployment
+    from rolecat.diagnostics import Diagnostic
+    from rolecat.model import Catalog
+
+    from .advisor import AdvisorReport
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
+
+
+class UsageFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("usage")(usage_command)
+
+
+def _usage(message: str) -> NoReturn:
+    typer.echo(f"rolecat usage: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def usage_command(
+    logs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="CloudTrail files or folders of the identity and target accounts (AssumeRole events)."
+        ),
+    ] = None,
+    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Members not seen in this many days are removal candidates.")
+    ] = 90,
+    now: Annotated[str | None, typer.Option("--now", help="The current time (default: the clock).")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
+    output: Annotated[UsageFormat, typer.Option("--format", "-f", help="Output format.")] = UsageFormat.text,
+    access_advisor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--access-advisor",
+            help="ROLE=FILE or ROLE@ACCOUNT=FILE: `aws iam get-service-last-accessed-details` output for that role.",
+        ),
+    ] = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 3 when there is a removal candidate.")
+    ] = False,
+    emit_athena_sql: Annotated[
+        bool,
+        typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs."),
+    ] = False,
+    athena_table: Annotated[
+        str, typer.Option("--athena-table", help="CloudTrail table name for --emit-athena-sql.")
+    ] = "cloudtrail_logs",
+) -> None:
+    """Who assumed which role when: members unused for N days are candidates for removal."""
+    from rolecat.diagnostics import Location, error, sort_diagnostics, warning
+    from rolecat.model.timeutil import utcnow
+    from rolecat.pipeline import UsageError, load
+    from rolecat.scopedown.command import Progress, parse_utc
+
+    now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert now_s is not None
+    if not logs and not access_advisor and not emit_athena_sql:
+        _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
+    pairs = [_pair(p) for p in access_advisor or []]
+    try:
+        loaded = load(catalog)
+    except UsageError as exc:
+        _usage(str(exc))
+    cat, diags, deployment = loaded.catalog, loaded.diagnostics, loaded.deployment
+    if cat is None or deployment is None:
+        for d in sort_diagnostics([d for d in diags if d.is_error]):
+            typer.echo(d.format_text(), err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    if role is not None and role not in {r.name for r in cat.roles}:
+        _usage(f'no role named "{role}" in the catalog')
+
+    from .report import UsageReport, build_report, cutoff_of, role_arns
+
+    arns = {a: k for a, k in role_arns(deployment).items() if role is None or k.role == role}
+    if emit_athena_sql:
+        from .athena import athena_sql
+
+        humans = {r.name for r in cat.roles if r.members or r.temporary_members}
+        typer.echo(
+            athena_sql(
+                [a for a, k in arns.items() if k.role in humans],
+                cat.identity_account.id,
+                since=cutoff_of(now_s, days),
+                until=now_s,
+                table=athena_table,
+            ),
+            nl=False,
+        )
+        raise typer.Exit(EXIT_OK)
+
+    problems: list[Diagnostic] = []
+    status = EXIT_OK
+    report = UsageReport(now=now_s, days=days, cutoff=cutoff_of(now_s, days), scan=None, roles=[])
+    if logs:
+        from rolecat.scopedown.logs import discover
+
+        from .scan import UsageScanner
+
+        files, missing = discover(logs)
+        if missing:
+            _usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+        scanner = UsageScanner(arns, cat.identity_account.id, now=now_s)
+        total = 0
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += f.stat().st_size
+        progress = Progress(len(files), total)
+        try:
+            scanner.scan_files(files, progress)
+        finally:
+            progress.close()
+        sc = scanner.result
+        for p in sc.problems:
+            code = "U001" if p.fatal else "U002"
+            problems.append(
+                warning(code, p.message + (": file skipped" if p.fatal else ""), Location(p.path))
+            )
+        if not files or sc.files_skipped == len(files):
+            problems.append(error("U003", "no readable CloudTrail log file among the paths given"))
+            status = EXIT_FINDINGS
+        report = build_report(cat, sc, now=now_s, days=days)
+        if role is not None:
+            report.roles = [r for r in report.roles if r.role == role]
+    for role_name, account, path in pairs:
+        adv = _advisor(cat, deployment, role_name, account, path, report.cutoff, problems)
+        if adv is None:
+            status = EXIT_FINDINGS
+        else:
+            report.advisor.append(adv)
+
+    for d in sort_diagnostics(problems):
+        typer.echo(d.format_text(), err=True)
+    if output is UsageFormat.json:
+        import json
+
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    elif output is UsageFormat.markdown:
+        from .render import render_markdown
+
+        typer.echo(render_markdown(report), nl=False)
+    else:
+        from .render import render_text
+
+        typer.echo(render_text(report), nl=False)
+    if status == EXIT_OK and exit_code and report.candidates:
+        status = EXIT_YES
+    raise typer.Exit(status)
+
+
+def _pair(text: str) -> tuple[str, str | None, Path]:
+    target, sep, path = text.partition("=")
+    if not sep or not target or not path:
+        _usage(f"--access-advisor {text!r}: expected ROLE[@ACCOUNT]=FILE")
+    role, _, account = target.partition("@")
+    file = Path(path)
+    if not file.is_file():
+        _usage(f"--access-advisor: no such file: {path}")
+    return role, account or None, file
+
+
+def _advisor(
+    cat: Catalog,
+    deployment: Deployment,
+    role_name: str,
+    account: str | None,
+    path: Path,
+    cutoff: str,
+    problems: list[Diagnostic],
+) -> AdvisorReport | None:
+    from rolecat.diagnostics import Location, error
+    from rolecat.scopedown.actiondb import load_action_db
+    from rolecat.scopedown.context import SelectionError, find_role, pick_account, role_context
+    from rolecat.scopedown.suggest import policy_actions
+
+    from .advisor import AdvisorError, evaluate, read_report
+
+    try:
+        found = find_role(cat, role_name)
+        account_name = pick_account(cat, found, account)
+        ctx = role_context(deployment, found, account_name)
+    except SelectionError as exc:
+        _usage(f"--access-advisor {role_name}: {exc}")
+    try:
+        doc, notes = read_report(path)
+    except AdvisorError as exc:
+        problems.append(error("U004", str(exc), Location(str(path))))
+        return None
+    granted = policy_actions(ctx, load_action_db())  # Access Advisor ignores boundaries too
+    return evaluate(
+        doc,
+        role=found.name,
+        account=account_name,
+        path=str(path),
+        granted=granted,
+        cutoff=cutoff,
+        notes=notes,
+    )

@@ -1,0 +1,250 @@
+"""rolecat drift: exports compared with the catalog, policy documents compared as IAM does."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from adopt_factory import CATALOG, NOW, export_of
+
+from rolecat.adopt import policydoc
+from rolecat.adopt.drift import drift
+from rolecat.adopt.expected import expected_accounts
+from rolecat.adopt.export import parse_export, read_credential_report, read_export
+from rolecat.pipeline import load_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Any:
+    cat, diags = load_catalog(CATALOG, NOW)
+    assert cat is not None, diags
+    return cat
+
+
+@pytest.fixture(scope="module")
+def exports(catalog: Any) -> dict[str, dict[str, Any]]:
+    return {name: export_of(exp) for name, exp in expected_accounts(catalog).items()}
+
+
+def _run(catalog: Any, exports: dict[str, dict[str, Any]]) -> list[Any]:
+    parsed = {name: parse_export(data, f"{name}.json") for name, data in exports.items()}
+    items, _ = drift(catalog, parsed, NOW)
+    return items
+
+
+def test_matching_accounts_have_no_drift(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    assert _run(catalog, exports) == []
+
+
+def _mutated(exports: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return copy.deepcopy(exports)
+
+
+def _role(export: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in export["RoleDetailList"] if r["RoleName"] == name)
+
+
+def test_extra_attached_policy(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    _role(e["prod"], "ProdEngineer")["AttachedManagedPolicies"].append(
+        {"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    )
+    [item] = _run(catalog, e)
+    assert (item.account, item.kind, item.change) == ("prod", "attachment", "unmanaged")
+    assert "AdministratorAccess" in item.message and "ProdEngineer" in item.message
+
+
+def test_trust_change(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    trust = _role(e["prod"], "CustomerSuccess")["AssumeRolePolicyDocument"]
+    for s in trust["Statement"]:
+        s.pop("Condition", None)  # someone dropped the MFA condition by hand
+    [item] = _run(catalog, e)
+    assert (item.kind, item.name, item.field) == ("role", "CustomerSuccess", "trust")
+
+
+def test_removed_boundary(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    del _role(e["prod"], "ProdEngineer")["PermissionsBoundary"]
+    [item] = _run(catalog, e)
+    assert (item.field, item.actual) == ("boundary", None)
+    assert "removed" in item.message
+
+
+def test_new_user(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    e["security"]["UserDetailList"].append(
+        {
+            "Path": "/",
+            "UserName": "mallory",
+            "UserId": "AIDAMALLORY",
+            "Arn": "arn:aws:iam::111111111111:user/mallory",
+        }
+    )
+    [item] = _run(catalog, e)
+    assert (item.kind, item.name, item.change) == ("user", "mallory", "unmanaged")
+
+
+def test_policy_version_change(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    pol = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-prod-engineer")
+    for v in pol["PolicyVersionList"]:
+        v["IsDefaultVersion"] = False
+    pol["PolicyVersionList"].append(
+        {
+            "VersionId": "v3",
+            "IsDefaultVersion": True,
+            "Document": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            },
+        }
+    )
+    [item] = _run(catalog, e)
+    assert (item.kind, item.name, item.field) == ("policy", "policy-prod-engineer", "document")
+    assert "v3" in item.message
+
+
+def test_missing_role_and_group_membership(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    e = _mutated(exports)
+    e["prod"]["RoleDetailList"] = [r for r in e["prod"]["RoleDetailList"] if r["RoleName"] != "OnCall"]
+    e["security"]["UserDetailList"][0]["GroupList"] = []
+    items = _run(catalog, e)
+    assert {(i.kind, i.name, i.change) for i in items} == {
+        ("role", "OnCall", "missing"),
+        ("user", e["security"]["UserDetailList"][0]["UserName"], "changed"),
+    }
+
+
+# ------------------------------------------------------------------ policy documents
+
+
+def test_equivalence_as_iam_compares() -> None:
+    a = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"},
+            {
+                "Sid": "Trust",
+                "Effect": "Allow",
+                "Principal": {"AWS": "111111111111"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": True}},
+            },
+        ],
+    }
+    b = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Trust",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::111111111111:root"]},
+                "Action": ["STS:AssumeRole"],
+                "Condition": {"Bool": {"aws:multifactorauthpresent": ["true"]}},
+            },
+            {"Sid": "", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": ["*"]},
+        ],
+    }
+    assert policydoc.equivalent(a, b)
+    c = copy.deepcopy(b)
+    c["Statement"][1]["Resource"] = ["arn:aws:s3:::x"]
+    assert not policydoc.equivalent(a, c)
+    d = copy.deepcopy(b)
+    d["Statement"][0]["Effect"] = "Deny"
+    assert not policydoc.equivalent(a, d)
+    # Resources are case-sensitive in IAM; actions are not.
+    e = copy.deepcopy(a)
+    e["Statement"][0]["Resource"] = "ARN:aws:s3:::x"
+    assert not policydoc.equivalent(
+        e, {**a, "Statement": [{**a["Statement"][0], "Resource": "arn:aws:s3:::x"}, a["Statement"][1]]}
+    )
+
+
+# ------------------------------------------------------------------ inputs are hostile
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("[]", "expected an object"),
+        ("{}", "not an export"),
+        ('{"RoleDetailList": [{"RoleName": 1}]}', "RoleName must be a string"),
+        (
+            '{"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "%7Bbad"}]}',
+            "not a JSON policy",
+        ),
+        ("not json", "not JSON"),
+        (
+            '{"UserDetailList": [{"UserName": "a", "Arn": "arn:aws:iam::111111111111:user/a"},'
+            ' {"UserName": "b", "Arn": "arn:aws:iam::222222222222:user/b"}]}',
+            "mixes accounts",
+        ),
+    ],
+)
+def test_bad_exports_are_diagnostics(tmp_path: Path, content: str, needle: str) -> None:
+    f = tmp_path / "x.json"
+    f.write_text(content)
+    exp, diags = read_export(f, "x.json")
+    assert exp is None
+    [d] = diags
+    assert d.code == "X001" and needle in d.message and d.location is not None and d.location.path == "x.json"
+
+
+def test_credential_report_hygiene(catalog: Any, exports: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    csv = tmp_path / "report.csv"
+    csv.write_text(
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+        "cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
+        "<root_account>,arn:aws:iam::111111111111:root,2020-01-01T00:00:00+00:00,not_supported,N/A,"
+        "not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+        "alice,arn:aws:iam::111111111111:user/alice,2020-01-01T00:00:00+00:00,true,N/A,N/A,N/A,false,"
+        "true,2026-01-01T00:00:00+00:00,2026-11-30T00:00:00+00:00,us-east-1,s3,"
+        "true,2026-11-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n"
+        "bob,arn:aws:iam::111111111111:user/bob,2020-01-01T00:00:00+00:00,true,N/A,N/A,N/A,true,"
+        "false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+    )
+    live = parse_export(exports["security"], "security.json")
+    live, diags = read_credential_report(csv, live, "report.csv")
+    assert diags == []
+    _, hyg = drift(catalog, {"security": live}, NOW, key_age_days=90)
+    assert sorted((h.user, h.finding) for h in hyg) == [
+        ("alice", "access-key-never-used"),
+        ("alice", "access-key-old"),
+        ("alice", "console-without-mfa"),
+    ]
+
+
+def test_cli_json_and_exit_codes(exports: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    e = copy.deepcopy(exports)
+    for name, data in e.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    args = [sys.executable, "-m", "rolecat", "drift", "--catalog", str(CATALOG)]
+    args += [f"{n}={tmp_path / n}.json" for n in e]
+    ok = subprocess.run(
+        [*args, "--exit-code", "--format", "json"], capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {"drift": [], "hygiene": []}
+    del _role(e["prod"], "OnCall")["PermissionsBoundary"]
+    (tmp_path / "prod.json").write_text(json.dumps(e["prod"]))
+    bad = subprocess.run([*args, "--exit-code"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 3
+    assert "prod: role OnCall: changed: permission boundary" in bad.stdout
+    without = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert without.returncode == 0
+    wrong = subprocess.run(
+        [*args[:-3], f"nonprod={tmp_path / 'prod.json'}"], capture_output=True, text=True, check=False
+    )
+    assert wrong.returncode == 1 and "X004" in wrong.stderr
+    usage = subprocess.run([*args[:6], "nosuch=x.json"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2

@@ -1,0 +1,302 @@
+"""rolecat import: live accounts into catalog files, the import record, import blocks."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from adopt_factory import CATALOG, NOW, export_of
+
+from rolecat.adopt.drift import drift
+from rolecat.adopt.expected import expected_accounts
+from rolecat.adopt.export import parse_export
+from rolecat.adopt.importer import classify_trust, plan_import
+from rolecat.pipeline import load_catalog
+
+IDENTITY = "111111111111"
+
+
+@pytest.fixture(scope="module")
+def exports() -> dict[str, dict[str, Any]]:
+    cat, diags = load_catalog(CATALOG, NOW)
+    assert cat is not None, diags
+    return {name: export_of(exp) for name, exp in expected_accounts(cat).items()}
+
+
+def _empty_catalog(tmp_path: Path, users: str = "users: {}\n") -> Path:
+    root = tmp_path / "catalog"
+    root.mkdir()
+    shutil.copy(CATALOG / "catalog.yaml", root / "catalog.yaml")
+    (root / "users.yaml").write_text(users)
+    return root
+
+
+def _write_exports(tmp_path: Path, exports: dict[str, dict[str, Any]]) -> list[str]:
+    args = []
+    for name, data in exports.items():
+        f = tmp_path / f"{name}.export.json"
+        f.write_text(json.dumps(data))
+        args.append(f"{name}={f}")
+    return args
+
+
+def _rolecat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rolecat", *args], capture_output=True, text=True, check=False, cwd=cwd
+    )
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_import_adopts_everything_that_fits_and_is_idempotent(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    args = ["import", "--catalog", str(root), *_write_exports(tmp_path, exports), "--format", "json"]
+    first = _rolecat(*args)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert "imports.yaml" in report["written"] and "users.yaml" in report["written"]
+    # Roles that fit are written, with members and temporary members from the trust policy.
+    oncall = (root / "roles/prod/OnCall.yaml").read_text()
+    assert "members: [bob]" in oncall and 'until: "2099-12-05T00:00:00Z"' in oncall
+    assert "boundary: prod-admin" in oncall
+    # A role without a boundary is reported, never guessed as admin.
+    reasons = {(i["account"], i["name"]): i["reason"] for i in report["items"]}
+    assert "no permission boundary" in reasons[("prod", "Admin")]
+    assert (
+        "service-linked"
+        in reasons[("prod", "/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport")]
+    )
+    # Every item has all five fields.
+    assert all(set(i) == {"account", "kind", "name", "reason", "action"} for i in report["items"])
+    before = _snapshot(root)
+    second = _rolecat(*args)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["written"] == []
+    assert _snapshot(root) == before
+
+
+def test_record_becomes_import_blocks_at_the_compiled_addresses(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    assert _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, exports)).returncode == 0
+    out = tmp_path / "out"
+    done = _rolecat("compile", str(root), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    import hcl2
+
+    record = __import__("yaml").safe_load((root / "imports.yaml").read_text())["accounts"]
+    for acct, types in record.items():
+        blocks = hcl2.loads((out / acct / "imports.tf").read_text())["import"]
+        got = sorted((b["to"].removeprefix("${").removesuffix("}"), b["id"].strip('"')) for b in blocks)
+        assert len(got) == sum(len(v) for v in types.values())
+        # every `to` names a resource that the account's other files declare
+        declared = set()
+        for tf in (out / acct).glob("*.tf"):
+            for res in hcl2.loads(tf.read_text()).get("resource", []):
+                for rtype, by_label in res.items():
+                    declared |= {f"{rtype}.{label}".replace(chr(34), "") for label in by_label}
+        assert {to for to, _ in got} <= declared
+        ids = {(to.split(".")[0], i) for to, i in got}
+        assert ids == {(t, i) for t, v in types.items() for i in v}
+
+
+def test_imported_catalog_matches_the_live_accounts_but_for_what_is_reported(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    parsed = {n: parse_export(d, n) for n, d in exports.items()}
+    cat, _ = load_catalog(root, NOW)
+    assert cat is not None
+    res = plan_import(cat, root, parsed, NOW)
+    assert res.diagnostics == []
+    from rolecat.adopt.importer import write_files
+
+    write_files(root, res.files)
+    new, diags = load_catalog(root, NOW)
+    assert new is not None and not [d for d in diags if d.is_error]
+    items, _ = drift(new, parsed, NOW)
+    reported = {(i.account, i.name.split(":")[0].rsplit("/", 1)[-1]) for i in res.items}
+    for d in items:
+        if d.change == "unmanaged" and d.kind == "role":
+            assert (d.account, d.name) in reported  # everything not adopted was reported
+    # Only the admin roles left out change what the identity account's assume-roles grant
+    # names; nothing imported differs from the live account.
+    assert {(d.account, d.kind, d.name, d.change) for d in items if d.change != "unmanaged"} <= {
+        ("security", "policy", "example-assume-roles", "changed"),
+    }
+
+
+def test_live_names_that_do_not_follow_rolecat_naming_are_pinned(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    e = copy.deepcopy(exports)
+    prod = e["prod"]
+    pol = next(p for p in prod["Policies"] if p["PolicyName"] == "boundary-prod-readonly")
+    old_arn = pol["Arn"]
+    pol.update(
+        PolicyName="ReadOnlyBoundary",
+        Path="/boundaries/",
+        Arn="arn:aws:iam::333333333333:policy/boundaries/ReadOnlyBoundary",
+        Description="Hand-made in 2019",
+    )
+    for r in prod["RoleDetailList"]:
+        if r.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == old_arn:
+            r["PermissionsBoundary"]["PermissionsBoundaryArn"] = pol["Arn"]
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e))
+    assert done.returncode == 0, done.stderr
+    assert (root / "boundaries/ReadOnlyBoundary.json").exists()
+    settings = (root / "catalog.yaml").read_text()
+    assert (
+        'boundaries/ReadOnlyBoundary: {name: ReadOnlyBoundary, path: /boundaries/, description: "Hand-made in 2019"}'
+        in settings
+    )
+    out = tmp_path / "out"
+    assert _rolecat("compile", str(root), "-o", str(out)).returncode == 0
+    roles_tf = (out / "prod/roles.tf").read_text()
+    assert 'name        = "ReadOnlyBoundary"' in roles_tf
+    assert 'path        = "/boundaries/"' in roles_tf
+    assert 'description = "Hand-made in 2019"' in roles_tf
+    assert f'id = "{pol["Arn"]}"' in (out / "prod/imports.tf").read_text()
+
+
+def test_case_twins_and_user_extras_are_reported_not_guessed(tmp_path: Path, exports: dict[str, Any]) -> None:
+    e = copy.deepcopy(exports)
+    users = e["security"]["UserDetailList"]
+    users[0]["UserName"] = "Alice"
+    users[0]["Arn"] = "arn:aws:iam::111111111111:user/Alice"
+    users[1]["UserPolicyList"] = [
+        {"PolicyName": "legacy", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}
+    ]
+    users[1]["GroupList"] = [*users[1]["GroupList"], "admins"]
+    root = _empty_catalog(tmp_path, "# the people\nusers:\n  alice: {team: platform}  # since 2020\n")
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, {"security": e["security"]}),
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    items = {(i["kind"], i["name"]) for i in json.loads(done.stdout)["items"]}
+    assert ("user", "Alice") in items
+    assert ("user-inline-policy", f"{users[1]['UserName']}: legacy") in items
+    assert ("group-membership", f"{users[1]['UserName']} in admins") in items
+    text = (root / "users.yaml").read_text()
+    assert text.startswith("# the people\nusers:\n  alice: {team: platform}  # since 2020\n")
+    assert "Alice" not in text
+
+
+def test_import_writes_nothing_when_the_result_would_not_validate(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    (root / "catalog.yaml").write_text(
+        (root / "catalog.yaml").read_text() + "quotas:\n  trust_policy_size: 2048\n"
+    )
+    e = copy.deepcopy(exports)
+    # A role trusted by forty people overflows the trust policy quota (Q001).
+    many = [f"arn:aws:iam::111111111111:user/person{i:03d}-with-a-rather-long-name" for i in range(40)]
+    e["security"]["UserDetailList"] += [
+        {"UserName": a.rsplit("/", 1)[1], "Arn": a, "Path": "/", "GroupList": []} for a in many
+    ]
+    trust = next(r for r in e["prod"]["RoleDetailList"] if r["RoleName"] == "ProdEngineer")[
+        "AssumeRolePolicyDocument"
+    ]
+    trust["Statement"][0]["Principal"]["AWS"] = many
+    before = _snapshot(root)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e))
+    assert done.returncode == 1
+    assert "nothing was written" in done.stderr
+    assert str(root) in done.stderr and "rolecat-import-" not in done.stderr
+    assert _snapshot(root) == before
+
+
+# ------------------------------------------------------------------ trust, hand-reasoned
+
+
+def _stmt(principal: Any, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
+
+
+def test_trust_of_identity_users_with_mfa_is_a_human_role() -> None:
+    t = classify_trust(
+        {
+            "Statement": [
+                _stmt(
+                    {"AWS": [f"arn:aws:iam::{IDENTITY}:user/alice", f"arn:aws:iam::{IDENTITY}:user/ops/bob"]},
+                    Condition={
+                        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                        "NumericLessThan": {"aws:MultiFactorAuthAge": "900"},
+                    },
+                ),
+                _stmt(
+                    {"AWS": f"arn:aws:iam::{IDENTITY}:user/carol"},
+                    Condition={"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}},
+                ),
+            ]
+        },
+        IDENTITY,
+    )
+    assert not isinstance(t, str)
+    assert (t.kind, t.members, t.temporary, t.mfa_max_age) == (
+        "human",
+        ("alice", "bob"),
+        (("carol", "2099-01-01T00:00:00Z"),),
+        900,
+    )
+
+
+@pytest.mark.parametrize(
+    "statements, why",
+    [
+        ([_stmt({"AWS": "arn:aws:iam::999999999999:root"})], "not a user of the identity account"),
+        ([_stmt({"AWS": f"arn:aws:iam::{IDENTITY}:role/ci"})], "not a user of the identity account"),
+        ([_stmt({"Federated": "arn:aws:iam::1:oidc-provider/x"})], "Federated principals"),
+        (
+            [_stmt({"Service": "ec2.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": "1"}})],
+            "service trust with conditions",
+        ),
+        (
+            [
+                _stmt(
+                    {"AWS": f"arn:aws:iam::{IDENTITY}:user/a"},
+                    Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+                )
+            ],
+            "condition IpAddress",
+        ),
+        (
+            [_stmt({"Service": "ec2.amazonaws.com"}), _stmt({"AWS": f"arn:aws:iam::{IDENTITY}:user/a"})],
+            "both service and user",
+        ),
+        ([{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}], "other than Allow"),
+        ([], "no statements"),
+    ],
+)
+def test_trust_the_catalog_cannot_express(statements: list[Any], why: str) -> None:
+    t = classify_trust({"Statement": statements}, IDENTITY)
+    assert isinstance(t, str) and why in t
+
+
+def test_now_is_irrelevant_to_the_written_files(tmp_path: Path, exports: dict[str, Any]) -> None:
+    parsed = {n: parse_export(d, n) for n, d in exports.items()}
+    root = _empty_catalog(tmp_path)
+    cat, _ = load_catalog(root, NOW)
+    assert cat is not None
+    a = plan_import(cat, root, parsed, NOW).files
+    b = plan_import(cat, root, parsed, NOW + dt.timedelta(days=400)).files
+    assert a == b

@@ -1,0 +1,129 @@
+"""Issue 16, item 1: path hint, honest counts, named unused actions, boundary notes, object prefixes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scopedown_cli import PROD_ROLE, make_catalog, run
+from scopedown_records import ROLE_ARN, record
+
+from rolecat.iam.actions import ActionDB
+from rolecat.scopedown.arns import object_prefixes
+from rolecat.scopedown.report import unused_lines
+from rolecat.scopedown.scan import Scanner
+from rolecat.scopedown.suggest import RoleContext, build_suggestion
+
+
+def test_object_prefixes_narrowest_folder() -> None:
+    b = "arn:aws:s3:::bucket"
+    assert object_prefixes([f"{b}/ring.txt"]) == [f"{b}/*"]
+    assert object_prefixes([f"{b}/reports/2026/10/a.csv"]) == [f"{b}/reports/2026/10/*"]
+    assert object_prefixes([f"{b}/reports/2026/10/a.csv", f"{b}/reports/2026/11/b.csv"]) == [
+        f"{b}/reports/2026/*"
+    ]
+    # a common prefix cut inside a folder name goes back to the folder: "rep" is not a folder
+    assert object_prefixes([f"{b}/reports/x", f"{b}/repo/y"]) == [f"{b}/*"]
+    # patterns from the bounded set count by their prefix; buckets and other ARNs stay exact
+    table = "arn:aws:dynamodb:eu-west-1:123456789012:table/jobs"
+    assert object_prefixes([f"{b}/logs/2026-*", b, table, "arn:aws:s3:::other/k"]) == sorted(
+        [f"{b}/logs/*", b, table, "arn:aws:s3:::other/*"]
+    )
+    assert object_prefixes(["*"]) == ["*"]
+
+
+def test_unused_list_names_actions() -> None:
+    lines = unused_lines(["s3:GetObject", "s3:PutObject", "sqs:SendMessage"])
+    assert lines == ["  s3 (2):", "    GetObject, PutObject", "  sqs (1):", "    SendMessage"]
+    many = unused_lines([f"ec2:Action{i:03}" for i in range(50)])
+    assert many[0] == "  ec2 (50):" and "and 10 more" in many[-1]
+
+
+def _ctx(boundary_actions: list[str]) -> RoleContext:
+    allow = {"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish"], "Resource": "*"}
+    return RoleContext(
+        role="Worker",
+        account="prod",
+        account_id="123456789012",
+        arn=ROLE_ARN,
+        policies={"worker": {"Version": "2012-10-17", "Statement": [allow]}},
+        boundary={"Statement": [{"Effect": "Allow", "Action": boundary_actions, "Resource": "*"}]},
+        boundary_name="app",
+    )
+
+
+def test_boundary_block_is_not_called_granted_elsewhere(db: ActionDB) -> None:
+    scanner = Scanner(ROLE_ARN, db)
+    scanner.feed(
+        [
+            record("sns.amazonaws.com", "Publish"),  # policy allows, boundary does not
+            record("dynamodb.amazonaws.com", "GetItem"),  # no policy allows: granted elsewhere
+        ]
+    )
+    s = build_suggestion(scanner.result, _ctx(["sqs:*"]), db)
+    assert s.outside_boundary == ["sns:Publish"]
+    assert s.not_granted == ["dynamodb:GetItem"]
+    boundary_notes = [n for n in s.notes if "outside its permission boundary app" in n]
+    elsewhere = [n for n in s.notes if "granted elsewhere" in n]
+    assert len(boundary_notes) == 1 and boundary_notes[0].endswith("sns:Publish")
+    assert len(elsewhere) == 1 and elsewhere[0].endswith("dynamodb:GetItem")
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    return make_catalog(tmp_path)
+
+
+def _write(folder: Path, name: str, recs: list[dict[str, Any]]) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(gzip.compress(json.dumps({"Records": recs}).encode()))
+
+
+def test_role_under_another_path_is_hinted_and_fails(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    root_path_arn = "arn:aws:iam::333333333333:role/Worker"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=root_path_arn)] * 3)
+    _write(
+        logs, "b.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer="arn:aws:iam::3:role/Other")]
+    )
+    code, out, err = run(str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod")
+    assert code == 1
+    assert "SD006" in err and f"made with {root_path_arn}" in err and "path '/'" in err
+    assert "'/services/'" in err
+    # the counts say what happened to each file, and no policy is printed
+    assert "read 2 file(s): 1 parsed, 1 not parsed (the role's name is not in them)" in out
+    assert "records: 3 parsed, 0 of this role" in out
+    assert "suggested policy" not in out
+    code, out, _ = run(
+        str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod", "-f", "policy"
+    )
+    assert code == 1 and out == ""
+
+
+def test_role_in_another_account_is_hinted(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)])
+    code, _, err = run(str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "nonprod")
+    assert code == 1 and "the same role in account 333333333333" in err
+
+
+def test_counts_in_json(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)] * 2)
+    _write(logs, "b.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer="arn:aws:iam::3:role/X")])
+    code, out, _ = run(
+        str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod", "-f", "json"
+    )
+    assert code == 0
+    doc = json.loads(out)["input"]
+    assert (doc["files"], doc["files_parsed"], doc["files_without_role"], doc["files_skipped"]) == (
+        2,
+        1,
+        1,
+        0,
+    )
+    assert (doc["records"], doc["records_for_role"]) == (2, 1)  # same eventID twice: one record
+    assert doc["duplicates"] == 1

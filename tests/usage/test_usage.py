@@ -1,0 +1,208 @@
+"""``rolecat usage`` on the example catalog with SYNTHETIC AssumeRole logs (assumerole_records.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from assumerole_records import IDENTITY, NONPROD, PROD, assume_role, service_assume_role, write_delivery
+from typer.testing import CliRunner
+
+from rolecat.usage.command import register
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-12-01T00:00:00Z"  # with --days 90 the cutoff is 2026-09-02T00:00:00Z
+ENGINEER = f"arn:aws:iam::{PROD}:role/humans/ProdEngineer"
+ONCALL = f"arn:aws:iam::{PROD}:role/humans/OnCall"
+CS = f"arn:aws:iam::{PROD}:role/humans/CustomerSuccess"
+NONPROD_ENGINEER = f"arn:aws:iam::{NONPROD}:role/humans/Engineer"
+EXPORTER = f"arn:aws:iam::{PROD}:role/services/ReportExporter"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    result = CliRunner().invoke(app, ["usage", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    root = tmp_path / "trail"
+
+    def pair(user: str, role: str, when: str) -> None:
+        write_delivery(root, IDENTITY, when, [assume_role(user, role, when, copy="identity")])
+        write_delivery(root, role.split(":")[4], when, [assume_role(user, role, when, copy="target")])
+
+    pair("bob", ENGINEER, "2026-11-20T09:00:00Z")  # seen in both accounts: counted once
+    pair("bob", ENGINEER, "2026-11-21T09:00:00Z")
+    # dave: only the target account's copy, long ago -> by session name, a candidate
+    write_delivery(
+        root,
+        PROD,
+        "2026-05-01T08:00:00Z",
+        [assume_role("dave", ENGINEER, "2026-05-01T08:00:00Z", copy="target")],
+    )
+    # erin, temporary member: only the identity account's copy
+    write_delivery(
+        root,
+        IDENTITY,
+        "2026-11-25T10:00:00Z",
+        [assume_role("erin", ENGINEER, "2026-11-25T10:00:00Z", copy="identity")],
+    )
+    # frank: the target copy, the role ARN written without its path
+    no_path = f"arn:aws:iam::{PROD}:role/CustomerSuccess"
+    write_delivery(
+        root,
+        PROD,
+        "2026-11-01T10:00:00Z",
+        [assume_role("frank", no_path, "2026-11-01T10:00:00Z", copy="target")],
+    )
+    # a denied attempt by carol on OnCall, in both accounts: not a use
+    for copy, acct in (("identity", IDENTITY), ("target", PROD)):
+        rec = assume_role("carol", ONCALL, "2026-11-10T10:00:00Z", copy=copy, error="AccessDenied")
+        write_delivery(root, acct, "2026-11-10T10:00:00Z", [rec])
+    # mallory is not a member of nonprod's Engineer (any more)
+    pair("mallory", NONPROD_ENGINEER, "2026-11-02T10:00:00Z")
+    # a service assuming a service role, another account's principal, and an event after --now
+    write_delivery(
+        root, PROD, "2026-11-03T10:00:00Z", [service_assume_role(EXPORTER, "2026-11-03T10:00:00Z")]
+    )
+    foreign = assume_role(
+        "eve", ENGINEER, "2026-11-04T10:00:00Z", copy="target", caller_account="999999999999"
+    )
+    write_delivery(root, PROD, "2026-11-04T10:00:00Z", [foreign])
+    write_delivery(
+        root,
+        IDENTITY,
+        "2026-12-02T10:00:00Z",
+        [assume_role("carol", ENGINEER, "2026-12-02T10:00:00Z", copy="identity")],
+    )
+    # a delivery file without any AssumeRole: not parsed
+    (root / "other.json").write_text(json.dumps({"Records": [{"eventName": "GetObject"}]}))
+    return root
+
+
+def _member(doc: dict[str, Any], role: str, user: str) -> dict[str, Any]:
+    r = next(r for r in doc["roles"] if r["role"] == role)
+    return next(m for m in r["members"] if m["user"] == user)
+
+
+def test_members_and_candidates(logs: Path) -> None:
+    code, out, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["cutoff"] == "2026-09-02T00:00:00Z"
+    bob = _member(doc, "ProdEngineer", "bob")
+    assert (bob["status"], bob["assumptions"], bob["last_assumed"]) == ("used", 2, "2026-11-21T09:00:00Z")
+    dave = _member(doc, "ProdEngineer", "dave")
+    assert (dave["status"], dave["last_assumed"]) == ("candidate", "2026-05-01T08:00:00Z")
+    carol = _member(doc, "ProdEngineer", "carol")
+    assert (carol["status"], carol["last_assumed"]) == ("candidate", None)  # the 12-02 event is after --now
+    erin = _member(doc, "ProdEngineer", "erin")
+    assert erin["temporary"] and erin["escalation_used"] and erin["status"] == "used"
+    oncall_carol = _member(doc, "OnCall", "carol")
+    assert oncall_carol["temporary"] and not oncall_carol["escalation_used"]
+    assert oncall_carol["failed_attempts"] == 1  # denied in both accounts: one attempt
+    assert _member(doc, "CustomerSuccess", "frank")["status"] == "used"
+    engineer = next(r for r in doc["roles"] if r["role"] == "Engineer")
+    assert engineer["not_members"] == [
+        {"user": "mallory", "assumptions": 1, "last_assumed": "2026-11-02T10:00:00Z"}
+    ]
+    prod_engineer = next(r for r in doc["roles"] if r["role"] == "ProdEngineer")
+    assert prod_engineer["candidates"] == ["carol", "dave"]
+    assert prod_engineer["other_principals"] == [
+        {
+            "principal": "AWSAccount "
+            + prod_engineer["other_principals"][0]["principal"].split(" ")[1]
+            + " of account 999999999999",
+            "account": "prod",
+            "assumptions": 1,
+        }
+    ]
+    # service roles have no members: not in the report
+    assert "ReportExporter" not in {r["role"] for r in doc["roles"]}
+    inp = doc["input"]
+    # 2 bob pairs + mallory pair + denied pair = 4 second copies
+    assert inp["duplicates"] == 4
+    assert inp["after_now"] == 1
+    assert inp["files_without_assume_role"] == 1
+    assert inp["attributed_by_session_name"] >= 2  # dave and frank at least
+
+
+def test_text_markdown_and_exit_code(logs: Path) -> None:
+    base = [str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW]
+    code, out, _ = run(*base)
+    assert code == 0
+    assert "dave" in out and "REMOVAL CANDIDATE" in out and "escalation NEVER used" in out
+    assert "seen in two accounts (counted once)" in out
+    code, md, _ = run(*base, "-f", "markdown", "--exit-code")
+    assert code == 3
+    assert "| `ProdEngineer` | `dave` | 2026-05-01T08:00:00Z |" in md
+    assert "### Assumed by people who are not members" in md
+
+
+def test_no_logs_of_the_accounts_is_not_a_candidate(tmp_path: Path) -> None:
+    root = tmp_path / "trail"
+    write_delivery(
+        root,
+        NONPROD,
+        "2026-11-02T10:00:00Z",
+        [assume_role("bob", NONPROD_ENGINEER, "2026-11-02T10:00:00Z", copy="target")],
+    )
+    code, out, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert _member(doc, "ProdEngineer", "dave")["status"] == "no-logs"
+    assert _member(doc, "Engineer", "alice")["status"] == "candidate"
+    assert any("identity account" in n for n in doc["notes"])
+
+
+def test_hostile_session_name_is_escaped(tmp_path: Path) -> None:
+    root = tmp_path / "trail"
+    evil = "x|<img src=x>`"
+    rec = assume_role("bob", NONPROD_ENGINEER, "2026-11-02T10:00:00Z", copy="target", session_name=evil)
+    write_delivery(root, NONPROD, "2026-11-02T10:00:00Z", [rec])
+    code, md, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "markdown")
+    assert code == 0
+    assert re.search(r"(?<!\\)[<>|`]img", md) is None  # every metacharacter escaped
+    assert "x\\|\\<img src=x\\>\\`" in md
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    cat = str(ROOT / "catalog")
+    assert run("--catalog", cat)[0] == 2
+    assert run(str(tmp_path / "missing"), "--catalog", cat)[0] == 2
+    assert run("--catalog", cat, "--access-advisor", "nofile")[0] == 2
+    assert run(str(tmp_path), "--catalog", cat, "--role", "Nobody")[0] == 2
+    code, _, err = run(str(tmp_path), "--catalog", cat)  # a folder without log files
+    assert code == 1 and "U003" in err
+
+
+def test_athena_sql() -> None:
+    code, out, _ = run("--catalog", str(ROOT / "catalog"), "--now", NOW, "--days", "30", "--emit-athena-sql")
+    assert code == 0
+    assert "coalesce(sharedeventid, eventid)" in out
+    assert f"'{ENGINEER}'" in out and EXPORTER not in out  # human roles only
+    assert "eventtime >= '2026-11-01T00:00:00Z'" in out and f"caller_account = '{IDENTITY}'" in out
+
+
+def test_logs_shorter_than_the_window_are_said(logs: Path) -> None:
+    code, out, _ = run(
+        str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "--days", "400", "-f", "json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["input"]["first_event"] == "2026-05-01T08:00:00Z"
+    assert any("shorter window than 400 days" in n for n in doc["notes"])
+    _, out90, _ = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert not any("shorter window" in n for n in json.loads(out90)["notes"])
