@@ -54,8 +54,10 @@ resource "aws_iam_policy" "policy_customer-success" {
     ]
   })
 
-  # name, path and description are ForceNew: a replacement creates the new policy
-  # and moves every role onto it before the old one is deleted.
+  # name, path and description are ForceNew. A role switching to another boundary must
+  # be updated before the old one is deleted (AWS refuses to delete a policy in use);
+  # Terraform orders a destroy after its dependents' updates only for
+  # create_before_destroy resources.
   lifecycle {
     create_before_destroy = true
   }
