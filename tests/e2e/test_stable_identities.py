@@ -112,7 +112,7 @@ def kinds(changes: dict[str, Change]) -> dict[str, str]:
 
 @pytest.fixture
 def world(tmp_path: Path, tf: Terraform, emulator_server: Emulator) -> World:
-    global SEC, PROD
+    global SEC, PROD  # noqa: PLW0603 (the catalog templates read them)
     n = next(_IDS)
     SEC, PROD = f"1111111111{n}", f"3333333333{n}"
 
@@ -173,13 +173,13 @@ def test_state_under_the_old_labels_follows_without_replacement(world: World) ->
     for account, pairs in old.items():
         for new, legacy in pairs:
             d.tf(d.folder(account), "state", "mv", "-no-color", new, legacy, account=account)
-    for account in old:
+    for account, pairs in old.items():
         changes = d.plan_changes(account)
         assert changes == {}, kinds(changes)  # moves only
         d.apply_saved(account)
         d.assert_converged(account)
         state = d.tf(d.folder(account), "state", "list", account=account).stdout.split()
-        assert not {legacy for _, legacy in old[account]} & set(state)
+        assert not {legacy for _, legacy in pairs} & set(state)
 
 
 def test_renamed_user_keeps_the_iam_user_and_the_mfa_device(world: World) -> None:
