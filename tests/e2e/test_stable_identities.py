@@ -112,7 +112,7 @@ def kinds(changes: dict[str, Change]) -> dict[str, str]:
 
 @pytest.fixture
 def world(tmp_path: Path, tf: Terraform, emulator_server: Emulator) -> World:
-    global SEC, PROD  # noqa: PLW0603 (the catalog templates read them)
+    global SEC, PROD
     n = next(_IDS)
     SEC, PROD = f"1111111111{n}", f"3333333333{n}"
 
