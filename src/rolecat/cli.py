@@ -148,7 +148,12 @@ def compile_(
         if check:
             from rolecat.targets.terraform.write import check_output
 
-            _, diags, files = render_catalog(catalog, when)
+            loaded, diags, files = render_catalog(catalog, when)
+            if loaded is not None and files:
+                from .pipeline import replacement_warnings
+
+                diags = [*diags, *replacement_warnings(loaded, out)]
+            _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
                 _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)

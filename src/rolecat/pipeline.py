@@ -95,7 +95,7 @@ def run_checks(
     IAM checks and the guardrails then share."""
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
-    from rolecat.rules import quotas
+    from rolecat.rules import names, quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
@@ -109,6 +109,7 @@ def run_checks(
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
         ("guardrails", lambda: check_guardrails(catalog, now, access, deployed)),
+        ("names", lambda: names.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),
     ]
     return run_rules(catalog, runs)
@@ -135,11 +136,34 @@ def compile_catalog(
     prune_accounts: bool = False,
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
+    from rolecat.targets.terraform import accounts
     from rolecat.targets.terraform.write import write_output
 
-    _, diags, files = render_catalog(catalog_path, now)
-    if has_errors(diags) or not files:
+    catalog, diags, files = render_catalog(catalog_path, now)
+    if catalog is None or has_errors(diags) or not files:
         return False, diags
-    problems = write_output(files, out, force=force, prune_accounts=prune_accounts)
+    diags = [*diags, *replacement_warnings(catalog, out)]
+    before = accounts.previous_files(out)
+    renamed = frozenset(accounts.renamed(catalog))
+    problems = write_output(files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=renamed)
+    if not has_errors(problems):
+        accounts.carry(catalog, out, before)
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
+
+
+def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
+    """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
+    ``F002`` for every user whose MFA device name would change."""
+    import json
+
+    from rolecat.targets.terraform import replacements
+
+    try:
+        previous = json.loads((out / "manifest.json").read_text("utf-8"))
+        base = replacements.from_manifest(previous)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []  # no previous compile (or one the write stage reports as unreadable)
+    head = replacements.from_catalog(catalog)
+    found = replacements.compare(base, head)
+    return replacements.diagnostics(found, catalog.root, replacements.mfa_device_changes(base, head))

@@ -155,7 +155,7 @@ def _identity(
         DeployedUser(
             u.name,
             arns.user_arn(account.id, u.name),
-            arns.mfa_arn(account.id, u.name),
+            arns.mfa_arn(account.id, u.mfa_device),  # a renamed user keeps the device's name
             dict(sorted(u.attributes.items())),
         )
         for u in catalog.users
@@ -165,7 +165,9 @@ def _identity(
         tuple(u.name for u in users),
         (
             GroupPolicy(
-                "self-service", f"{catalog.organization}-self-service", policies.self_service_policy(account)
+                "self-service",
+                f"{catalog.organization}-self-service",
+                policies.self_service_policy(account, catalog.users),
             ),
             GroupPolicy(
                 "assume-roles", f"{catalog.organization}-assume-roles", policies.assume_roles_policy(catalog)

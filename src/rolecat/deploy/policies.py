@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rolecat.deploy import arns
-from rolecat.model import Account, Catalog, Role, ServicePrincipal, UserPrincipal
+from rolecat.model import Account, Catalog, Role, ServicePrincipal, User, UserPrincipal
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
@@ -115,7 +115,7 @@ def trust_policy(catalog: Catalog, role: Role) -> Document:
     return {"Version": VERSION, "Statement": statements}
 
 
-def self_service_policy(identity: Account) -> Document:
+def self_service_policy(identity: Account, users: Iterable[User] = ()) -> Document:
     """Every user manages their own password, access keys and MFA device, nothing else.
 
     Follows AWS's documented "manage own credentials, MFA required" example: until the
@@ -126,6 +126,24 @@ def self_service_policy(identity: Account) -> Document:
     acct = identity.id
     me = arns.user_arn(acct, "${aws:username}")
     my_mfa = arns.mfa_arn(acct, "${aws:username}")
+    doc = _self_service(me, my_mfa)
+    # A renamed user keeps the device enrolled under a former name (``mfa_device``):
+    # one statement per such user names it, so they can still retry or replace it.
+    for n, user in enumerate(u for u in sorted(users, key=lambda u: u.name) if u.mfa_device != u.name):
+        doc["Statement"].insert(
+            3 + n,
+            {
+                "Sid": f"OwnMFADeviceUnderFormerName{n + 1}",
+                "Effect": "Allow",
+                "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
+                "Resource": arns.mfa_arn(acct, user.mfa_device),
+                "Condition": {"StringEquals": {"aws:username": user.name}},
+            },
+        )
+    return doc
+
+
+def _self_service(me: str, my_mfa: str) -> Document:
     return {
         "Version": VERSION,
         "Statement": [

@@ -29,12 +29,22 @@ class Account:
     identity: bool
     environment: str | None
     region: str
+    renamed_from: tuple[str, ...] = ()  # former names (same id)
 
 
 @dataclass(frozen=True)
 class User:
     name: str
     attributes: Mapping[str, str]  # email, team, ... (all optional, passed to tags)
+    renamed_from: tuple[str, ...] = ()  # former IAM names, oldest first
+    mfa_device_name: str | None = None  # as written; see mfa_device
+
+    @property
+    def mfa_device(self) -> str:
+        """Name of the virtual MFA device: it keeps the name it was enrolled under."""
+        if self.mfa_device_name:
+            return self.mfa_device_name
+        return self.renamed_from[0] if self.renamed_from else self.name
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class Role:
     accept: tuple[Acceptance, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     revoke_sessions: RevokeSessions | None = None
+    renamed_from: tuple[str, ...] = ()  # former names: a rename replaces the role
 
     @property
     def is_human(self) -> bool:
@@ -213,6 +224,9 @@ class Catalog:
     # account -> Terraform resource type -> import ids of objects that exist (imports.yaml)
     imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     imports_file: str | None = None
+    # Entities that leave management without being deleted (``release: true``).
+    released_users: tuple[User, ...] = ()
+    released_roles: tuple[Role, ...] = ()
 
     # ------------------------------------------------------------------ lookups
     @property

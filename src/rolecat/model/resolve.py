@@ -49,6 +49,7 @@ class Resolution:
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
     diags: list[Diagnostic] = field(default_factory=list)
+    released_users: list[User] = field(default_factory=list)  # release: true
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
         self.diags.append(error(code, message, loc, hint))
@@ -101,6 +102,7 @@ def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Accoun
                 identity=bool(a.get("identity", False)),
                 environment=a.get("environment"),
                 region=a.get("region", region),
+                renamed_from=tuple(a.get("renamed_from", ())),
             )
         )
     accounts.sort(key=lambda a: a.name)
@@ -175,12 +177,21 @@ def resolve_users(doc: SourceDoc, r: Resolution) -> tuple[User, ...]:
         if lower in seen:
             r.err(
                 "C003",
-                f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive",
+                f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive "
+                f"(also at {doc.locate(('users', seen[lower]), key=True)})",
                 doc.locate(("users", name), key=True),
             )
             continue
         seen[lower] = name
-        out.append(User(name, dict(attrs or {})))
+        tags = dict(attrs or {})
+        renamed = tuple(tags.pop("renamed_from", ()))
+        device = tags.pop("mfa_device", None)
+        release = tags.pop("release", False)
+        user = User(name, tags, renamed, device)
+        if release:
+            r.released_users.append(user)
+        else:
+            out.append(user)
     return tuple(sorted(out, key=lambda u: u.name))
 
 
@@ -430,6 +441,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
         tags=dict(data.get("tags", {})),
         revoke_sessions=revoke,
+        renamed_from=tuple(data.get("renamed_from", ())),
     )
 
 
@@ -442,7 +454,8 @@ def unique_names(roles: Iterable[Role], docs: Mapping[str, SourceDoc], r: Resolu
                 first = seen[k]
                 r.err(
                     "C015",
-                    f"role {role.name!r} is defined twice in account {acct!r} (also in {first.source})",
+                    f"role {role.name!r} is defined twice in account {acct!r} "
+                    f"(also at {docs[first.source].locate(('name',))})",
                     docs[role.source].locate(("name",)),
                     "IAM role names are unique per account, case-insensitively",
                 )

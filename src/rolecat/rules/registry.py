@@ -310,6 +310,35 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "C004",
+        ERROR,
+        "checks",
+        "Two customer managed policies of one account have IAM names that differ only in case, "
+        "counting rolecat's own `<organization>-self-service` and `-assume-roles`.",
+        "IAM names are unique per account ignoring case; AWS refuses the second policy half-way through "
+        "the apply.",
+        "Rename one of the two files (the message names both).",
+        acceptable=False,
+    ),
+    Rule(
+        "C005",
+        ERROR,
+        "checks",
+        "A role attaches the same AWS managed policy twice (for example by name and by ARN).",
+        "Two attachment resources for one attachment fight over it in Terraform.",
+        "Remove one of the two entries (the message names both).",
+        acceptable=False,
+    ),
+    Rule(
+        "C006",
+        ERROR,
+        "checks",
+        "A `renamed_from` name is in use: a current user, role or account, or another user's former name.",
+        "A rename moves state from the former name's address; that address must not belong to anyone else.",
+        "Remove the wrong `renamed_from` entry.",
+        acceptable=False,
+    ),
+    Rule(
         "C010",
         ERROR,
         "model",
@@ -836,6 +865,27 @@ RULES: tuple[Rule, ...] = (
         "The identity account's `<organization>-assume-roles` policy is longer than 6,144 characters.",
         "Use fewer distinct human role paths.",
         "Use fewer distinct human role paths.",
+        acceptable=False,
+    ),
+    Rule(
+        "F001",
+        WARNING,
+        "write",
+        "Applying the catalog replaces an object instead of updating it (a role's name or path, a "
+        "policy's name, path or description, a renamed boundary).",
+        "A replaced role gets a new RoleId: its open sessions end and resource policies elsewhere that "
+        "name it stop matching; a replaced policy gets a new ARN.",
+        "Make sure the replacement is intended; update resource policies that name the role.",
+        acceptable=False,
+    ),
+    Rule(
+        "F002",
+        WARNING,
+        "write",
+        "A user's MFA device name would change compared with the previous compile.",
+        "A virtual MFA device keeps the name it was enrolled under; profiles and the self-service policy "
+        "would name a device the user does not have.",
+        "Keep `renamed_from`, or set `mfa_device` to the former name.",
         acceptable=False,
     ),
     Rule(

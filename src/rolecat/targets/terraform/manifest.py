@@ -1,50 +1,99 @@
-"""``manifest.json``: what a compile wrote and what it deployed, for machines.
+"""``manifest.json``: the inventory of a compile, designed to merge.
 
-Built from the deployment and the rendered files; its shape is the JSON Schema
-``schemas/manifest.schema.json`` (printed by ``rolecat schema manifest``), which
-``write.py`` checks the previous manifest against before trusting it.
+Format version 2 (docs/manifest.md; its JSON Schema is ``manifest.schema.json`` beside
+this module, printed by ``rolecat schema manifest``, which ``write.py`` checks the
+previous manifest against before trusting it):
+
+- no aggregate or per-file hash: two pull requests that change different roles change
+  different lines, never the same one;
+- every document is stated once, under ``documents``, keyed by what it belongs to
+  (``trust/<role>``, ``policy/<name>``, ``boundary/<name>``, with ``@<account>`` when
+  the document differs between accounts, ``delegated/<role>@<account>``,
+  ``identity/<policy name>``); roles and policies refer to it by key.  A key names an
+  entity, not a content hash, so an edit changes one entry in place;
+- labels, files and former names (``renamed_from``) are recorded, so a later compile
+  or ``rolecat diff`` can tell a rename from a replacement.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy.deployment import DeployedPolicy, Deployment
+from rolecat.deploy import policies
 from rolecat.model import Catalog
 
-from .render import RenderedFile, relative_source
+from .render import AccountView, Layout, PolicyView, RenderedFile, relative_source
 
-MANIFEST_VERSION = 1
-
-
-def _policy_entry(catalog: Catalog, p: DeployedPolicy) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "policy_name": p.iam_name,
-        "file": relative_source(catalog, p.source),
-        "document": p.document,
-    }
+MANIFEST_VERSION = 2
 
 
-def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[RenderedFile]) -> dict[str, Any]:
+def _doc(d: Layout | Mapping[str, Any]) -> Mapping[str, Any]:
+    return d.document if isinstance(d, Layout) else d
+
+
+def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str]:
+    """(kind, name, account) -> document key: one key when every account has the same text."""
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    for view in views:
+        for p in view.policies:
+            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(_doc(p.document))
+    out = {}
+    for (kind, name), by_account in texts.items():
+        same = len(set(by_account.values())) == 1
+        for acct in by_account:
+            out[(kind, name, acct)] = f"{kind}/{name}" if same else f"{kind}/{name}@{acct}"
+    return out
+
+
+def manifest_data(
+    catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]
+) -> dict[str, Any]:
+    """The manifest as data."""
     from rolecat import __version__
 
+    documents: dict[str, Mapping[str, Any]] = {}
+    keys = _policy_keys(views)
     accounts: dict[str, Any] = {}
-    for deployed in deployment.accounts.values():
-        acct = deployed.account
-        roles: dict[str, dict[str, Any]] = {}
-        for rv in deployed.roles.values():
+    backend = catalog.terraform.backend
+
+    def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
+        key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
+        documents[key] = _doc(p.document)
+        return {
+            "kind": p.kind,
+            "name": p.source,
+            "label": p.label,
+            "file": p.file or None,
+            "path": "/",
+            "description": p.description,
+            "document": key,
+        }
+
+    for view in views:
+        acct = view.account
+        pols = {p.name: policy_entry(acct.name, p) for p in (*view.policies, *view.identity_policies)}
+        roles = {}
+        for rv in view.roles:
             r = rv.role
+            documents[f"trust/{r.name}"] = _doc(rv.trust)
+            delegated = None
+            if rv.delegated is not None:
+                delegated = f"delegated/{r.name}@{acct.name}"
+                documents[delegated] = _doc(rv.delegated)
             roles[r.name] = {
                 "arn": rv.arn,
+                "label": rv.label,
+                "file": rv.file,
                 "kind": r.kind,
                 "path": r.path,
                 "admin": r.admin,
                 "source": relative_source(catalog, r.source),
+                "owners": list(r.owners or catalog.owners),
+                "renamed_from": list(r.renamed_from),
                 "max_session_duration": r.max_session_duration,
                 "members": sorted(r.members),
                 "temporary_members": [
@@ -52,32 +101,48 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
                     for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
                 ],
                 "trusted_services": list(r.trusted_services),
-                "trust_policy": rv.trust,
-                "boundary": _policy_entry(catalog, rv.boundary) if rv.boundary else None,
-                "policies": [_policy_entry(catalog, p) for p in rv.policies],
+                "trust_policy": f"trust/{r.name}",
+                "boundary": rv.boundary.name if rv.boundary else None,
+                "policies": [p.name for p in rv.policies],
                 "managed_policy_arns": list(r.managed_policy_arns),
-                "delegated_role_creation": rv.inline,
+                "delegated_role_creation": delegated,
             }
             if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
-                roles[r.name]["revoke_older_sessions"] = rv.revoke
+                key = f"revoke/{r.name}@{acct.name}"
+                documents[key] = _doc(rv.revoke)
+                roles[r.name]["revoke_older_sessions"] = key
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,
             "environment": acct.environment,
             "region": acct.region,
             "folder": acct.name,
-            "state_key": f"{catalog.terraform.backend.key_prefix}{acct.name}.tfstate"
-            if catalog.terraform.backend
-            else None,
+            "renamed_from": list(acct.renamed_from),
+            "state_key": f"{backend.key_prefix}{acct.id}.tfstate" if backend else None,
+            "policies": dict(sorted(pols.items())),
             "roles": roles,
+            "released": {
+                "roles": [r.name for r in catalog.released_roles if acct.name in r.accounts],
+                "users": [u.name for u in catalog.released_users] if acct.identity else [],
+            },
         }
         if acct.identity:
+            by_name = {u.name: u for u in catalog.users}
             entry["users"] = {
-                u.name: {"arn": u.arn, "mfa_serial": u.mfa_serial, "tags": u.tags} for u in deployed.users
+                u["name"]: {
+                    "arn": policies.user_arn(acct, u["name"]),
+                    "label": u["label"],
+                    "renamed_from": list(by_name[u["name"]].renamed_from),
+                    "mfa_serial": policies.mfa_arn(acct, by_name[u["name"]].mfa_device),
+                    "tags": u["tags"],
+                }
+                for u in view.users
             }
             entry["groups"] = {
-                g.name: {"members": list(g.members), "policies": {p.iam_name: p.document for p in g.policies}}
-                for g in deployed.groups
+                view.group: {
+                    "members": [u["name"] for u in view.users],
+                    "policies": [p.name for p in view.identity_policies],
+                }
             }
         accounts[acct.name] = entry
     return {
@@ -85,15 +150,16 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
         "generator": f"rolecat {__version__}",
         "organization": catalog.organization,
         "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
-        "files": [{"path": f.path, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
+        "files": sorted(f.path for f in files),
         "accounts": accounts,
+        "documents": dict(sorted(documents.items())),
     }
 
 
-def manifest_text(catalog: Catalog, deployment: Deployment, files: Sequence[RenderedFile]) -> str:
+def manifest_text(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> str:
     import orjson
 
-    data = manifest_data(catalog, deployment, files)
+    data = manifest_data(catalog, views, files)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
@@ -114,9 +180,20 @@ def _validator() -> Any:
 
 
 def schema_problem(data: Any) -> str | None:
-    """Why ``data`` is not a manifest this rolecat writes; None when it is."""
+    """Why ``data`` is not a manifest this rolecat writes; None when it is.
+
+    A version 1 manifest (rolecat before the stable identities) is accepted as long as
+    it has the file list the write stage needs: upgrading must not need ``--force``.
+    """
     import fastjsonschema
 
+    if isinstance(data, dict) and data.get("manifest_version") == 1:
+        files = data.get("files")
+        if isinstance(files, list) and all(
+            isinstance(f, dict) and isinstance(f.get("path"), str) for f in files
+        ):
+            return None
+        return "a version 1 manifest needs files: [{path, sha256}]"
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:

@@ -65,8 +65,11 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
         raise ValueError("'files' must be a list and 'accounts' an object")
     paths: list[object] = []
     for f in files:
-        if not isinstance(f, dict) or "path" not in f:
-            raise ValueError("every entry of 'files' must be an object with a 'path'")
+        if isinstance(f, str):  # manifest version 2: the path itself
+            paths.append(f)
+            continue
+        if not isinstance(f, dict) or "path" not in f:  # version 1: {"path", "sha256"}
+            raise ValueError("every entry of 'files' must be a path or an object with a 'path'")
         paths.append(f["path"])
     folders: list[object] = []
     for a in accounts.values():
@@ -272,6 +275,7 @@ def _refusals(
     *,
     force: bool,
     prune: bool,
+    renamed: frozenset[str] = frozenset(),
 ) -> tuple[Inventory | None, list[str], list[Diagnostic]]:
     inv = take_inventory(root, files, prev)
     if prev is None and not force:
@@ -295,7 +299,7 @@ def _refusals(
     for acct in sorted((prev.accounts if prev else frozenset()) - new_accounts):
         if root.kind(acct) is None:
             continue
-        if prune:
+        if prune or acct in renamed:  # a renamed account's folder moves (renamed_from)
             rmdirs.append(acct)
         else:
             problems.append(
@@ -321,7 +325,12 @@ def _refusals(
 
 
 def write_output(
-    files: Sequence[RenderedFile], out: Path, *, force: bool = False, prune_accounts: bool = False
+    files: Sequence[RenderedFile],
+    out: Path,
+    *,
+    force: bool = False,
+    prune_accounts: bool = False,
+    renamed_accounts: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     display = str(out)
     for f in files:
@@ -333,7 +342,9 @@ def write_output(
     try:
         out.mkdir(parents=True, exist_ok=True)
         with SafeDir(out) as root:
-            return _write_locked(root, display, files, force=force, prune=prune_accounts)
+            return _write_locked(
+                root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts
+            )
     except UnsafePath as exc:
         return [
             error(
@@ -363,7 +374,13 @@ def write_output(
 
 
 def _write_locked(
-    root: SafeDir, display: str, files: Sequence[RenderedFile], *, force: bool, prune: bool
+    root: SafeDir,
+    display: str,
+    files: Sequence[RenderedFile],
+    *,
+    force: bool,
+    prune: bool,
+    renamed: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     if not journal.pending(root):
@@ -371,7 +388,9 @@ def _write_locked(
         prev, diags = read_previous(root, display)
         if diags and not force:
             return diags
-        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        inv, rmdirs, problems = _refusals(
+            root, display, files, prev, force=force, prune=prune, renamed=renamed
+        )
         if problems or inv is None:
             return problems
         if not inv.changed and not inv.stale and not rmdirs:
@@ -396,7 +415,9 @@ def _write_locked(
         prev, diags = read_previous(root, display)
         if diags and not force:
             return notes + diags
-        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        inv, rmdirs, problems = _refusals(
+            root, display, files, prev, force=force, prune=prune, renamed=renamed
+        )
         if problems or inv is None:
             return notes + problems
         notes.extend(foreign_diagnostic(display, inv, as_error=False))

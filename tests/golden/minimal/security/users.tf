@@ -142,6 +142,14 @@ resource "aws_iam_policy" "self_service" {
       },
     ]
   })
+
+  # name, path and description are ForceNew. A role switching to another boundary must
+  # be updated before the old one is deleted (AWS refuses to delete a policy in use);
+  # Terraform orders a destroy after its dependents' updates only for
+  # create_before_destroy resources.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__self_service" {
@@ -171,6 +179,14 @@ resource "aws_iam_policy" "assume_roles" {
       },
     ]
   })
+
+  # name, path and description are ForceNew. A role switching to another boundary must
+  # be updated before the old one is deleted (AWS refuses to delete a policy in use);
+  # Terraform orders a destroy after its dependents' updates only for
+  # create_before_destroy resources.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__assume_roles" {
