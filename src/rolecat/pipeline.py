@@ -143,11 +143,9 @@ def compile_catalog(
     if catalog is None or has_errors(diags) or not files:
         return False, diags
     diags = [*diags, *replacement_warnings(catalog, out)]
-    before = accounts.previous_files(out)
-    renamed = frozenset(accounts.renamed(catalog))
-    problems = write_output(files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=renamed)
-    if not has_errors(problems):
-        accounts.carry(catalog, out, before)
+    problems = write_output(
+        files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=accounts.renamed(catalog)
+    )
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
 
@@ -155,15 +153,16 @@ def compile_catalog(
 def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
     """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
     ``F002`` for every user whose MFA device name would change."""
-    import json
-
     from rolecat.targets.terraform import replacements
+    from rolecat.targets.terraform.write import previous_manifest
 
-    try:
-        previous = json.loads((out / "manifest.json").read_text("utf-8"))
-        base = replacements.from_manifest(previous)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    previous = previous_manifest(out)
+    if previous is None:
         return []  # no previous compile (or one the write stage reports as unreadable)
+    try:
+        base = replacements.from_manifest(previous)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
     head = replacements.from_catalog(catalog)
     found = replacements.compare(base, head)
     return replacements.diagnostics(found, catalog.root, replacements.mfa_device_changes(base, head))

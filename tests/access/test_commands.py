@@ -361,7 +361,11 @@ def test_diff_reports_a_role_replacement(
     assert only["account"] == "prod" and only["kind"] == "role" and only["name"] == "CustomerSuccess"
     assert "path" in only["reason"] and only["cost"]
     code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), *NOW)
-    assert code == 0 and "  ! aws_iam_role.CustomerSuccess in prod: path /humans/ -> /support/" in out
+    assert (
+        code == 0
+        and "  ! aws_iam_role.CustomerSuccess in prod: role CustomerSuccess: path /humans/ -> /support/;"
+        in out
+    )
     code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), "-f", "markdown", *NOW)
     assert code == 0 and "| aws\\_iam\\_role.CustomerSuccess | prod |" in out
 

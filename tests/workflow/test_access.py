@@ -477,7 +477,7 @@ def test_revoke_sessions_is_rendered_and_validate_says_when_it_can_go(app, runne
     for now in (issued, issued + dt.timedelta(days=30)):
         _, diags, files = render_catalog(cat, now)
         assert not [d for d in diags if d.is_error]
-        roles_tf = next(f.text for f in files if f.path == "prod/roles.tf")
+        roles_tf = next(f.text for f in files if f.path == "prod/role.OnCall.tf")
         assert DENY_HCL in roles_tf
         texts.append(roles_tf)
     assert texts[0] == texts[1]
@@ -504,7 +504,7 @@ def test_revoke_sessions_output_is_what_hclfmt_prints(app, runner, cat, tmp_path
     assert run(app, runner, "offboard", "carol", "--revoke-sessions").exit_code == 0
     _, _, files = render_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
     for f in files:
-        if f.path.endswith("roles.tf"):
+        if "/role." in f.path:
             target = tmp_path / f.path.replace("/", "_")
             target.write_text(f.text)
             formatted = subprocess.run(
@@ -616,7 +616,7 @@ def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, r
     assert result.exit_code == 0, result.output
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [
         "build/terraform/manifest.json",
-        "build/terraform/prod/roles.tf",
+        "build/terraform/prod/role.ProdEngineer.tf",
         "catalog/roles/prod/ProdEngineer.yaml",
     ]
     assert git(repo, "status", "--porcelain") == ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,18 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
             raise ValueError("every account must be an object with a 'folder'")
         folders.append(a["folder"])
     return paths, folders
+
+
+def previous_manifest(out: Path) -> Any:
+    """The parsed previous manifest of OUT, read as hostile input (no symlink, FIFO or device
+    is opened, size-capped); None when there is none or it cannot be read.  Only for
+    advisory uses: the write stage validates it (``read_previous``) before trusting it."""
+    try:
+        with SafeDir(out) as root:
+            raw = root.read(MANIFEST, MAX_OUT_FILE)
+        return None if raw is None else _loads(raw)
+    except (UnsafePath, OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
 
 
 def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Diagnostic]]:
@@ -330,8 +342,11 @@ def write_output(
     *,
     force: bool = False,
     prune_accounts: bool = False,
-    renamed_accounts: frozenset[str] = frozenset(),
+    renamed_accounts: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
+    """Write ``files`` into OUT atomically.  ``renamed_accounts`` maps a former account folder
+    to its new name: after the commit, what Terraform keeps there (lock file, ``.terraform/``,
+    a local state) moves to the new folder, never following a symlink."""
     display = str(out)
     for f in files:
         if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
@@ -343,7 +358,7 @@ def write_output(
         out.mkdir(parents=True, exist_ok=True)
         with SafeDir(out) as root:
             return _write_locked(
-                root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts
+                root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts or {}
             )
     except UnsafePath as exc:
         return [
@@ -380,16 +395,17 @@ def _write_locked(
     *,
     force: bool,
     prune: bool,
-    renamed: frozenset[str] = frozenset(),
+    renamed: Mapping[str, str],
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
+    old_folders = frozenset(renamed)
     if not journal.pending(root):
         # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
         prev, diags = read_previous(root, display)
         if diags and not force:
             return diags
         inv, rmdirs, problems = _refusals(
-            root, display, files, prev, force=force, prune=prune, renamed=renamed
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders
         )
         if problems or inv is None:
             return problems
@@ -416,7 +432,7 @@ def _write_locked(
         if diags and not force:
             return notes + diags
         inv, rmdirs, problems = _refusals(
-            root, display, files, prev, force=force, prune=prune, renamed=renamed
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders
         )
         if problems or inv is None:
             return notes + problems
@@ -446,7 +462,26 @@ def _write_locked(
                     "OUT is half-committed; the next compile finishes or rolls it back once the cause is fixed",
                 ),
             ]
+        _carry_renamed(root, renamed, prev.files if prev is not None else frozenset())
     return notes
+
+
+def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: frozenset[str]) -> None:
+    """Move what rolecat did not generate from each former account folder to its new one.
+
+    Nothing already in the new folder is overwritten; symlinks are moved as entries, never
+    followed; a former folder that is a symlink or not a folder is left alone (the OUT check
+    reports it).  The former folder is removed once empty."""
+    for old, new in sorted(renamed.items()):
+        if root.kind(old) != "dir" or root.kind(new) not in ("dir", None):
+            continue
+        for entry in list(root.walk(old)):
+            if entry.rel.count("/") != 1 or entry.rel in generated_before:
+                continue
+            target = f"{new}/{entry.rel.split('/', 1)[1]}"
+            if root.lstat(target) is None:
+                root.replace(entry.rel, target)
+        root.rmdir(old)
 
 
 # --------------------------------------------------------------------------- --check
