@@ -103,7 +103,9 @@ class WhoCan:
         for i, view in enumerate(self.views):
             first, _ = self._ranges.get(view.account.name, (i, i))
             self._ranges[view.account.name] = (first, i + 1)
-        self._masks = {name: ((1 << (last - first)) - 1) << first for name, (first, last) in self._ranges.items()}
+        self._masks = {
+            name: ((1 << (last - first)) - 1) << first for name, (first, last) in self._ranges.items()
+        }
         self._answers: list[dict[Access, list[Answer]]] = [{} for _ in self.views]
         self._frags: tuple[list[bytes | None], list[bytes | None]] = ([None] * n, [None] * n)  # cond, allowed
         self._memo: dict[tuple[str, str | None, str | None], tuple[int, int]] = {}
