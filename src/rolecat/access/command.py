@@ -133,9 +133,9 @@ def who_can(
     except QueryError as exc:
         _fail(str(exc))
     out = sys.stdout
-    if queries is not None:
+    raw = getattr(out, "buffer", None)  # the answers are ASCII bytes: no text layer
+    if queries is not None and raw is not None:
         out.flush()
-        raw = out.buffer
         for a, r, acct in asks:
             raw.write(b"[")
             raw.write(engine.ask_items(a, r, acct))
@@ -143,6 +143,9 @@ def who_can(
         raw.flush()
         return
     for a, r, acct in asks:
+        if queries is not None:
+            out.write(engine.ask_json(a, r, acct) + "\n")
+            continue
         answers = engine.ask(a, r, acct)
         if format is Format.json:
             out.write(json.dumps([x.as_json() for x in answers]) + "\n")
