@@ -4,8 +4,9 @@ A query without a resource asks "on at least one resource" (``EffectiveSet.acces
 with one, the resource is the request's resource as AWS sees it (decided as
 ``engine.decide`` does: a ``*`` is the literal resource of an action without
 resource-level permissions).  The answer lists, per role whose permissions allow it,
-every principal that reaches that role (``AccessModel.reach``).  Views that share one
-effective set are evaluated once.
+every principal that reaches that role (``AccessModel.reach``).  ``WhoCan`` decides a
+query for every view at once over numbered statements (see its docstring), which gives
+what the engine gives view by view (tests/access/test_batch.py, test_model.py).
 """
 
 from __future__ import annotations
