@@ -152,7 +152,7 @@ class WhoCan:
             plain = ba.allow_plain & (ba.bound_plain | unbounded) & ~ba.any_deny & candidates
             can = plain
             for i in _indices(candidates & ~plain):
-                access = self.views[i].effective.access(action)
+                access = self.views[i].effective.candidate_access(action)
                 if access is not Access.NONE:
                     can |= 1 << i
                     if access is Access.UNCONDITIONAL:

@@ -355,11 +355,25 @@ class EffectiveSet:
         bit = self.db.bit(action)
         if not bit & self.candidates:
             return ()
+        return self._grants_of(action, bit)
+
+    def _grants_of(self, action: str, bit: int) -> tuple[Grant, ...]:
         cached = self._grants.get(bit)
         if cached is None:
             cached = self._compute(action, bit)
             self._grants[bit] = cached
         return cached
+
+    def candidate_access(self, action: str) -> Access:
+        """``access(action)`` for a caller that knows ``action`` is among ``candidates``
+        and not in ``plain`` (who-can derives both from the statements of many sets at
+        once): the best access of its grants, without computing those two bitsets."""
+        best = Access.NONE
+        for grant in self._grants_of(action, self.db.bit(action)):
+            best = max(best, grant.access)
+            if best is Access.UNCONDITIONAL:
+                break
+        return best
 
     def _within(
         self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None
