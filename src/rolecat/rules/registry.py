@@ -432,6 +432,39 @@ RULES: tuple[Rule, ...] = (
         "The object stays in AWS, unmanaged; the first apply neither adopts nor deletes it.",
         "Run rolecat import again, or remove the entry.",
     ),
+    # -- issue 14: condition keys, teams, account plumbing
+    Rule(
+        "K001",
+        ERROR,
+        "checks",
+        "An unknown condition key.",
+        "A condition on a key the request never carries never matches: an Allow with it grants nothing, a "
+        "Deny with it denies nothing (aws:MultiFactorAuthPresnt passes every request). Keys are checked "
+        "against AWS's global condition keys (a dated list shipped with rolecat), the service keys of the "
+        "action database and the claim keys of the catalog's federated providers.",
+        "Correct the key (the hint suggests the closest); a global key newer than rolecat's list is added "
+        "to src/rolecat/iam/data/global_condition_keys.txt.",
+    ),
+    Rule(
+        "K002",
+        WARNING,
+        "checks",
+        "No action of the statement supports the service condition key.",
+        "The service authorization reference lists the keys each action supports; a key no action of "
+        "the statement supports is absent from its requests, so the condition never matches.",
+        "Move the condition to a statement whose actions support the key, or use a key they support.",
+        acceptable=True,
+    ),
+    Rule(
+        "K003",
+        WARNING,
+        "checks",
+        "A policy variable that never resolves for a role session, such as ${aws:username}.",
+        "Role sessions have no aws:username; a policy variable naming it resolves to nothing, so the "
+        "statement silently matches nothing.",
+        "Use aws:userid (role id and session name) or a principal tag instead.",
+        acceptable=True,
+    ),
     Rule(
         "X001",
         ERROR,
