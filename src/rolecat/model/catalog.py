@@ -82,7 +82,7 @@ class Role:
     path: str
     max_session_duration: int
     mfa_max_age: int
-    members: tuple[str, ...]
+    members: tuple[str, ...]  # standing people: listed ones, then those of the teams
     temporary_members: tuple[TemporaryMember, ...]
     trusted_services: tuple[str, ...]
     session_tags: bool = False
@@ -90,6 +90,12 @@ class Role:
     delegated_role_creation: DelegatedRoleCreation | None = None
     accept: tuple[Acceptance, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # team (users.yaml team:) -> its people, for the teams the role names (teams:)
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def teams_of(self, user: str) -> tuple[str, ...]:
+        """The role's teams ``user`` is a member through (empty when listed only by name)."""
+        return tuple(t for t, people in self.teams.items() if user in people)
 
     @property
     def is_human(self) -> bool:

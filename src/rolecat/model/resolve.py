@@ -280,6 +280,37 @@ def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple
     return members, tuple(temps)
 
 
+def _role_teams(doc: SourceDoc, r: Resolution) -> dict[str, tuple[str, ...]]:
+    """Teams a human role names (``teams:``) -> their people, from users.yaml ``team:``."""
+    people: dict[str, list[str]] = {}
+    for user in r.users.values():
+        team = user.attributes.get("team")
+        if team:
+            people.setdefault(team, []).append(user.name)
+    out: dict[str, tuple[str, ...]] = {}
+    for i, team in enumerate(doc.data.get("teams", ())):
+        if team not in people:
+            if r.users_known:
+                guess = did_you_mean(team, people)
+                r.err(
+                    "C060",
+                    f"unknown team {team!r}: no user in users.yaml has team: {team}",
+                    doc.locate(("teams", i)),
+                    f"did you mean {guess!r}?" if guess else f"teams: {', '.join(sorted(people)) or 'none'}",
+                )
+            continue
+        out[team] = tuple(sorted(people[team]))
+    return out
+
+
+def _with_teams(members: tuple[str, ...], teams: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The listed members, then each team's people not listed yet."""
+    out = list(members)
+    for people in teams.values():
+        out.extend(u for u in people if u not in out)
+    return tuple(out)
+
+
 def _role_kind_rules(
     doc: SourceDoc, r: Resolution, members: tuple[str, ...], temps: tuple[TemporaryMember, ...]
 ) -> tuple[str, ...]:
@@ -302,7 +333,7 @@ def _role_kind_rules(
                 "add members, or remove the role",
             )
     else:
-        for k in ("members", "temporary_members", "mfa_max_age", "session_tags", "source_identity"):
+        for k in ("members", "teams", "temporary_members", "mfa_max_age", "session_tags", "source_identity"):
             if k in data:
                 r.err(
                     "C018",
@@ -350,6 +381,8 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     documents_ok = _role_documents(doc, r)
     arns = _role_managed_policies(doc, r)
     members, temps = _role_members(doc, r)
+    teams = _role_teams(doc, r)
+    members = _with_teams(members, teams)
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
     delegated, delegation_ok = _role_delegation(doc, r)
@@ -378,6 +411,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         delegated_role_creation=delegated,
         accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
         tags=dict(data.get("tags", {})),
+        teams=teams,
     )
 
 

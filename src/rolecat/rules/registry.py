@@ -466,6 +466,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=True,
     ),
     Rule(
+        "C060",
+        ERROR,
+        "model",
+        "A role names a team no user in users.yaml belongs to.",
+        "Teams are the users.yaml team: values; a team nobody belongs to is a typo or a team that left, "
+        "and would silently admit nobody.",
+        "Correct the team name (the hint suggests the closest), or set team: on the people in users.yaml.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",
