@@ -17,11 +17,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.model import Account, Catalog, Role
+from rolecat.model import Account, Catalog, PasswordPolicy, Role
 
 from . import arns, policies
 
 PolicyKind = Literal["policy", "boundary"]
+EC2_SERVICE = "ec2.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class DeployedRole:
     def name(self) -> str:
         return self.role.name
 
+    @property
+    def instance_profile(self) -> str | None:
+        """The instance profile EC2 needs to pass the role to an instance, named after the role;
+        None unless the role trusts ec2.amazonaws.com."""
+        return self.role.name if EC2_SERVICE in self.role.trusted_services else None
+
 
 @dataclass(frozen=True)
 class DeployedUser:
@@ -84,6 +91,7 @@ class AccountDeployment:
     policies: tuple[DeployedPolicy, ...]  # boundaries by name, then customer policies by name
     users: tuple[DeployedUser, ...] = ()
     groups: tuple[DeployedGroup, ...] = ()
+    password_policy: PasswordPolicy | None = None  # the identity account's
 
     @property
     def name(self) -> str:
@@ -216,7 +224,10 @@ def build_deployment(catalog: Catalog) -> Deployment:
             by_arn.setdefault(dr.arn, dr)
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
-        accounts[account.name] = AccountDeployment(account, deployed, tuple(made.values()), users, groups)
+        password = catalog.password_policy if account.identity and has_identity else None
+        accounts[account.name] = AccountDeployment(
+            account, deployed, tuple(made.values()), users, groups, password
+        )
     placements = {
         (role.name, role.source): tuple(
             placed[(role.name, role.source)][a]

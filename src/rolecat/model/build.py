@@ -16,7 +16,14 @@ from rolecat.load.schema import Validated, validate_sources
 from . import adoption
 from .catalog import Catalog
 from .documents import render_documents
-from .resolve import Resolution, resolve_role, resolve_settings, resolve_users, unique_names
+from .resolve import (
+    Resolution,
+    resolve_password_policy,
+    resolve_role,
+    resolve_settings,
+    resolve_users,
+    unique_names,
+)
 
 
 def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catalog | None, list[Diagnostic]]:
@@ -85,6 +92,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         pinned=pinned,
         imports=imports,
         imports_file=valid.imports.path if valid.imports is not None else None,
+        password_policy=resolve_password_policy(valid.catalog.data),
     )
     return catalog, diags
 

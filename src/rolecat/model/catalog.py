@@ -173,6 +173,21 @@ class Quotas:
 
 
 @dataclass(frozen=True)
+class PasswordPolicy:
+    """The identity account's password policy: safe defaults that catalog.yaml may tighten."""
+
+    minimum_length: int = 14
+    max_age_days: int | None = None  # no forced rotation (NIST SP 800-63B)
+    hard_expiry: bool = False
+    reuse_prevention: int = 24  # AWS's maximum
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    allow_users_to_change: bool = True  # the self-service policy relies on it
+
+
+@dataclass(frozen=True)
 class PinnedPolicy:
     """A customer managed policy adopted with its live IAM name, path and description."""
 
@@ -205,6 +220,7 @@ class Catalog:
     # account -> Terraform resource type -> import ids of objects that exist (imports.yaml)
     imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     imports_file: str | None = None
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
 
     # ------------------------------------------------------------------ lookups
     @property

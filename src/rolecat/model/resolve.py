@@ -23,6 +23,7 @@ from .catalog import (
     Backend,
     Defaults,
     DelegatedRoleCreation,
+    PasswordPolicy,
     PolicyFile,
     Quotas,
     Role,
@@ -131,6 +132,16 @@ def resolve_terraform(data: Mapping[str, Any], region: str) -> TerraformSettings
         aws_provider_version=tf.get("aws_provider_version", ">= 5.70"),
         deploy_role=tf.get("deploy_role"),
         backend=backend,
+    )
+
+
+def resolve_password_policy(data: Mapping[str, Any]) -> PasswordPolicy:
+    """catalog.yaml ``password_policy:`` over the safe defaults (the schema lets it only tighten)."""
+    p = data.get("password_policy", {})
+    return PasswordPolicy(
+        minimum_length=p.get("minimum_length", 14),
+        max_age_days=p.get("max_age_days"),
+        hard_expiry=bool(p.get("hard_expiry", False)),
     )
 
 

@@ -39,6 +39,8 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         for a in rv.attachments:
             arn = a.policy_arn
             yield Resource("aws_iam_role_policy_attachment", a.label, f"{role}/{arn}")
+        if rv.instance_profile:
+            yield Resource("aws_iam_instance_profile", rv.label, rv.instance_profile)
         if rv.delegated:
             yield Resource(
                 "aws_iam_role_policy",
@@ -51,6 +53,9 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         yield Resource("aws_iam_user", str(u["label"]), str(u["name"]))
         yield Resource("aws_iam_user_group_membership", str(u["label"]), f"{u['name']}/{view.group}")
     yield Resource("aws_iam_group", "humans", view.group)
+    if view.password_policy is not None:
+        # one per account; the provider imports it by this fixed word
+        yield Resource("aws_iam_account_password_policy", "this", "iam-account-password-policy")
     for p in view.identity_policies:
         arn = policy_arn(acct.id, p.name, p.path)
         yield Resource("aws_iam_policy", p.label, arn)

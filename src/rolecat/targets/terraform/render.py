@@ -17,7 +17,7 @@ from typing import Any
 
 from rolecat.deploy.arns import PARTITION
 from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
-from rolecat.model import Account, Catalog, Role
+from rolecat.model import Account, Catalog, PasswordPolicy, Role
 from rolecat.targets.terraform import hcl
 
 # Characters AWS accepts in tag values; a file name may hold others.
@@ -72,6 +72,7 @@ class RoleView:
     attachments: tuple[AttachmentView, ...]
     delegated: Layout | None
     tags: Mapping[str, str]
+    instance_profile: str | None = None  # name, for a role EC2 assumes
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class AccountView:
     identity_policies: tuple[PolicyView, ...] = ()
     group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    password_policy: PasswordPolicy | None = None
 
 
 def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
@@ -166,6 +168,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
                 delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
+                instance_profile=dr.instance_profile,
             )
         )
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
@@ -203,6 +206,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         users=users,
         identity_policies=identity_policies,
         group=group.name,
+        password_policy=deployed.password_policy,
     )
 
 

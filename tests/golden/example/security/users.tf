@@ -120,6 +120,18 @@ removed {
   }
 }
 
+# One password policy per account: this replaces whatever policy the account had.
+resource "aws_iam_account_password_policy" "this" {
+  minimum_password_length        = 14
+  require_lowercase_characters   = true
+  require_uppercase_characters   = true
+  require_numbers                = true
+  require_symbols                = true
+  password_reuse_prevention      = 24
+  allow_users_to_change_password = true
+  hard_expiry                    = false
+}
+
 resource "aws_iam_policy" "self_service" {
   name        = "example-self-service"
   path        = "/"

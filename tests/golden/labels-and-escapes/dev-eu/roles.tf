@@ -300,7 +300,10 @@ resource "aws_iam_role" "Dev_Ops_76ebee61" {
         Sid    = "Members"
         Effect = "Allow"
         Principal = {
-          AWS = "arn:aws:iam::111111111111:user/zed"
+          AWS = [
+            "arn:aws:iam::111111111111:user/a.b",
+            "arn:aws:iam::111111111111:user/zed",
+          ]
         }
         Action = "sts:AssumeRole"
         Condition = {
@@ -325,4 +328,44 @@ resource "aws_iam_role" "Dev_Ops_76ebee61" {
 resource "aws_iam_role_policy_attachment" "Dev_Ops_76ebee61__policy_logs" {
   role       = aws_iam_role.Dev_Ops_76ebee61.name
   policy_arn = aws_iam_policy.policy_logs.arn
+}
+
+# Web.Host (service)
+resource "aws_iam_role" "Web_Host" {
+  name                 = "Web.Host"
+  path                 = "/svc/"
+  description          = "Role of the web servers; EC2 passes it to instances through its instance profile"
+  max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary_dev.arn
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "TrustedServices"
+        Effect = "Allow"
+        Principal = {
+          Service = "ec2.amazonaws.com"
+        }
+        Action = "sts:AssumeRole"
+      },
+    ]
+  })
+  tags = {
+    "rolecat:source" = "roles/x/WebHost.yaml"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "Web_Host__policy_logs" {
+  role       = aws_iam_role.Web_Host.name
+  policy_arn = aws_iam_policy.policy_logs.arn
+}
+
+# EC2 passes a role to an instance through an instance profile.
+resource "aws_iam_instance_profile" "Web_Host" {
+  name = "Web.Host"
+  path = "/svc/"
+  role = aws_iam_role.Web_Host.name
+  tags = {
+    "rolecat:source" = "roles/x/WebHost.yaml"
+  }
 }

@@ -64,6 +64,19 @@ removed {
   }
 }
 
+# One password policy per account: this replaces whatever policy the account had.
+resource "aws_iam_account_password_policy" "this" {
+  minimum_password_length        = 20
+  require_lowercase_characters   = true
+  require_uppercase_characters   = true
+  require_numbers                = true
+  require_symbols                = true
+  password_reuse_prevention      = 24
+  allow_users_to_change_password = true
+  max_password_age               = 365
+  hard_expiry                    = false
+}
+
 resource "aws_iam_policy" "self_service" {
   name        = "acme-co-self-service"
   path        = "/"
