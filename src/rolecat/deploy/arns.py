@@ -58,3 +58,8 @@ def boundary_policy_arn(account_id: str, name: str, path: str = "/") -> str:
 def aws_managed_policy_arn(path_and_name: str) -> str:
     """``job-function/ViewOnlyAccess`` -> ``arn:aws:iam::aws:policy/job-function/ViewOnlyAccess``."""
     return AWS_MANAGED_POLICY_PREFIX + path_and_name
+
+
+def oidc_provider_arn(account_id: str, host: str) -> str:
+    """``arn:aws:iam::<account>:oidc-provider/<issuer host and path>``."""
+    return iam_arn(account_id, f"oidc-provider/{host}")

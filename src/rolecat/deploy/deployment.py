@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.model import Account, Catalog, PasswordPolicy, Role
+from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role
 
 from . import arns, policies
 
@@ -85,6 +85,18 @@ class DeployedGroup:
 
 
 @dataclass(frozen=True)
+class DeployedOidcProvider:
+    """An OIDC identity provider in one account (an account with a role that trusts it)."""
+
+    provider: OidcProvider
+    arn: str
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+
+@dataclass(frozen=True)
 class AccountDeployment:
     account: Account
     roles: Mapping[str, DeployedRole]  # by role name, in the catalog's order
@@ -92,6 +104,7 @@ class AccountDeployment:
     users: tuple[DeployedUser, ...] = ()
     groups: tuple[DeployedGroup, ...] = ()
     password_policy: PasswordPolicy | None = None  # the identity account's
+    oidc_providers: tuple[DeployedOidcProvider, ...] = ()  # by name
 
     @property
     def name(self) -> str:
@@ -192,6 +205,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
     trusts = {
         id(role): policies.trust_policy(catalog, role) if has_identity or not role.is_human else None
         for role in catalog.roles
+        if not role.federated
     }
     accounts: dict[str, AccountDeployment] = {}
     by_arn: dict[str, DeployedRole] = {}
@@ -214,7 +228,8 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 role=role,
                 account=account,
                 arn=role.arn(account),
-                trust=trusts[id(role)],
+                # a role trusting OIDC providers names the account's provider ARNs
+                trust=policies.trust_policy(catalog, role, account) if role.federated else trusts[id(role)],
                 policies=tuple(made[("policy", p)] for p in role.policies),
                 managed_policy_arns=tuple(role.managed_policy_arns),
                 inline=inline,
@@ -225,8 +240,13 @@ def build_deployment(catalog: Catalog) -> Deployment:
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
         password = catalog.password_policy if account.identity and has_identity else None
+        oidc = tuple(
+            DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host))
+            for name, p in catalog.identity_providers.items()
+            if any(f.provider == name for r in roles for f in r.federated)
+        )
         accounts[account.name] = AccountDeployment(
-            account, deployed, tuple(made.values()), users, groups, password
+            account, deployed, tuple(made.values()), users, groups, password, oidc
         )
     placements = {
         (role.name, role.source): tuple(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rolecat.deploy import arns
-from rolecat.model import Account, Catalog, Role, ServicePrincipal, UserPrincipal
+from rolecat.model import Account, Catalog, FederatedPrincipal, Role, ServicePrincipal, UserPrincipal
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
@@ -95,8 +95,39 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
     return statements
 
 
-def trust_policy(catalog: Catalog, role: Role) -> Document:
-    """The role's assume-role policy, identical in every account it is deployed to.
+def _federated_statement(account: Account, p: FederatedPrincipal, subjects: list[str], sid: str) -> Document:
+    """Web identity from one OIDC provider: aud one of the audiences, sub one of ``subjects``
+    (``StringEquals`` for exact subjects, ``StringLike`` for patterns)."""
+    like = any("*" in x or "?" in x for x in subjects)
+    cond: dict[str, dict[str, str | list[str]]] = {
+        "StringEquals": {f"{p.host}:aud": _principals(sorted(p.audiences))}
+    }
+    cond.setdefault("StringLike" if like else "StringEquals", {})[f"{p.host}:sub"] = _principals(sorted(subjects))
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Federated": arns.oidc_provider_arn(account.id, p.host)},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": cond,
+    }
+
+
+def _federated_statements(account: Account, p: FederatedPrincipal) -> list[Document]:
+    """Exact subjects and patterns in separate statements (one statement would need both)."""
+    sid = "WebIdentity" + "".join(w.capitalize() for w in p.provider.split("-"))
+    exact = [x for x in p.subjects if "*" not in x and "?" not in x]
+    like = [x for x in p.subjects if "*" in x or "?" in x]
+    out = []
+    if exact:
+        out.append(_federated_statement(account, p, exact, sid))
+    if like:
+        out.append(_federated_statement(account, p, like, sid + ("Patterns" if exact else "")))
+    return out
+
+
+def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -> Document:
+    """The role's assume-role policy, identical in every account it is deployed to unless it
+    trusts OIDC providers (their ARN names the account; ``account`` is then required).
 
     Built from the role's principals, one statement shape per kind.  People: by user ARN
     with MFA (``Bool``, never ``BoolIfExists``), MFA age and the session name pinned to
@@ -109,6 +140,12 @@ def trust_policy(catalog: Catalog, role: Role) -> Document:
     services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
     if services:
         statements.append(_service_statement(services))
+    federated = [p for p in principals if isinstance(p, FederatedPrincipal)]
+    if federated and account is None:
+        raise ValueError(f"role {role.name!r} trusts OIDC providers: its trust policy is per account")
+    for p in federated:
+        assert account is not None
+        statements.extend(_federated_statements(account, p))
     users = [p for p in principals if isinstance(p, UserPrincipal)]
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))

@@ -13,6 +13,8 @@ from .catalog import (
     Catalog,
     Defaults,
     DelegatedRoleCreation,
+    FederatedTrust,
+    OidcProvider,
     PasswordPolicy,
     PinnedPolicy,
     PolicyFile,
@@ -24,7 +26,7 @@ from .catalog import (
     TerraformSettings,
     User,
 )
-from .principals import Principal, ServicePrincipal, UserPrincipal
+from .principals import FederatedPrincipal, Principal, ServicePrincipal, UserPrincipal
 
 __all__ = [
     "Acceptance",
@@ -33,6 +35,9 @@ __all__ = [
     "Catalog",
     "Defaults",
     "DelegatedRoleCreation",
+    "FederatedPrincipal",
+    "FederatedTrust",
+    "OidcProvider",
     "PasswordPolicy",
     "PinnedPolicy",
     "PolicyFile",

@@ -40,6 +40,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     users = resolve_users(valid.users, r) if valid.users is not None else ()
     r.users_known = valid.users is not None
     r.accounts = {a.name: a for a in settings.accounts}
+    r.providers = settings.identity_providers
     r.users = {u.name: u for u in users}
     roles = []
     all_roles_built = valid.all_roles_valid
@@ -93,6 +94,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         imports=imports,
         imports_file=valid.imports.path if valid.imports is not None else None,
         password_policy=resolve_password_policy(valid.catalog.data),
+        identity_providers=settings.identity_providers,
     )
     return catalog, diags
 

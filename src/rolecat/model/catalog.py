@@ -17,7 +17,7 @@ from rolecat.deploy.arns import boundary_policy_name, policy_arn, policy_policy_
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
-from .principals import Principal, ServicePrincipal, UserPrincipal
+from .principals import FederatedPrincipal, Principal, ServicePrincipal, UserPrincipal
 
 RoleKind = Literal["human", "service"]
 
@@ -60,6 +60,39 @@ class DelegatedRoleCreation:
     path: str
 
 
+OidcKind = Literal["github", "gitlab", "oidc"]
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """An OIDC identity provider declared in catalog.yaml ``identity_providers``."""
+
+    name: str
+    kind: OidcKind
+    url: str  # https://host[/path]
+    audiences: tuple[str, ...]
+    thumbprints: tuple[str, ...] = ()
+
+    @property
+    def host(self) -> str:
+        """The issuer without the scheme: the provider's ARN suffix and its claim keys' prefix."""
+        return self.url.removeprefix("https://").rstrip("/")
+
+    @property
+    def claim_keys(self) -> tuple[str, ...]:
+        """Condition keys IAM offers for this provider's tokens."""
+        return tuple(f"{self.host}:{c}" for c in ("aud", "sub", "amr", "azp", "oaud", "email"))
+
+
+@dataclass(frozen=True)
+class FederatedTrust:
+    """A role's ``federated:`` entry: the provider and the subjects it admits."""
+
+    provider: str
+    subjects: tuple[str, ...]
+    index: int  # position in the role file's federated list
+
+
 @dataclass(frozen=True)
 class Acceptance:
     check: str
@@ -92,6 +125,9 @@ class Role:
     tags: Mapping[str, str] = field(default_factory=dict)
     # team (users.yaml team:) -> its people, for the teams the role names (teams:)
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    federated: tuple[FederatedTrust, ...] = ()
+    # the providers the federated entries name (resolved, so principals need no catalog)
+    federated_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
 
     def teams_of(self, user: str) -> tuple[str, ...]:
         """The role's teams ``user`` is a member through (empty when listed only by name)."""
@@ -105,7 +141,17 @@ class Role:
     def principals(self) -> tuple[Principal, ...]:
         """Who may assume the role, by kind: people for a human role, services for a service role."""
         if not self.is_human:
-            return tuple(ServicePrincipal(s) for s in self.trusted_services)
+            services: tuple[Principal, ...] = tuple(ServicePrincipal(s) for s in self.trusted_services)
+            return services + tuple(
+                FederatedPrincipal(
+                    f.provider,
+                    self.federated_providers[f.provider].host,
+                    self.federated_providers[f.provider].audiences,
+                    f.subjects,
+                )
+                for f in self.federated
+                if f.provider in self.federated_providers
+            )
         standing = tuple(UserPrincipal(u) for u in self.members)
         return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)
 
@@ -221,6 +267,7 @@ class Catalog:
     imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     imports_file: str | None = None
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     @property

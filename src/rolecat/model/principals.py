@@ -32,4 +32,20 @@ class ServicePrincipal:
     kind: Literal["service"] = "service"
 
 
-Principal = UserPrincipal | ServicePrincipal
+@dataclass(frozen=True)
+class FederatedPrincipal:
+    """Workloads of an OIDC provider (CI jobs): ``sts:AssumeRoleWithWebIdentity`` with claims.
+
+    ``host`` is the issuer without ``https://`` (the prefix of its claim keys, e.g.
+    ``token.actions.githubusercontent.com``); the trust requires ``<host>:aud`` to be one
+    of ``audiences`` and ``<host>:sub`` to match one of ``subjects``.
+    """
+
+    provider: str
+    host: str
+    audiences: tuple[str, ...]
+    subjects: tuple[str, ...]
+    kind: Literal["federated"] = "federated"
+
+
+Principal = UserPrincipal | ServicePrincipal | FederatedPrincipal

@@ -23,6 +23,8 @@ from .catalog import (
     Backend,
     Defaults,
     DelegatedRoleCreation,
+    FederatedTrust,
+    OidcProvider,
     PasswordPolicy,
     PolicyFile,
     Quotas,
@@ -48,6 +50,7 @@ class Resolution:
     policies: Mapping[str, PolicyFile] = field(default_factory=dict)
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
+    providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # catalog identity_providers
     diags: list[Diagnostic] = field(default_factory=list)
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
@@ -68,6 +71,7 @@ class Settings:
     terraform: TerraformSettings
     quotas: Quotas
     known_actions: tuple[str, ...]
+    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- catalog.yaml
@@ -145,6 +149,31 @@ def resolve_password_policy(data: Mapping[str, Any]) -> PasswordPolicy:
     )
 
 
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+
+
+def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, OidcProvider]:
+    """catalog.yaml ``identity_providers``: GitHub and GitLab with their well-known issuer."""
+    out: dict[str, OidcProvider] = {}
+    for name, p in doc.data.get("identity_providers", {}).items():
+        kind = p["type"]
+        url = p.get("url", GITHUB_ISSUER if kind == "github" else GITLAB_ISSUER if kind == "gitlab" else None)
+        default_aud = ["sts.amazonaws.com"] if kind == "github" else [url] if kind == "gitlab" else None
+        audiences = p.get("audiences", default_aud)
+        if url is None or audiences is None:
+            missing = " and ".join(k for k, v in (("url", url), ("audiences", audiences)) if v is None)
+            r.err(
+                "C064",
+                f"identity provider {name!r} of type oidc needs {missing}",
+                doc.locate(("identity_providers", name), key=True),
+                "the issuer URL (the iss claim) and the client ids its tokens carry as aud",
+            )
+            continue
+        out[name] = OidcProvider(name, kind, url, tuple(audiences), tuple(p.get("thumbprints", ())))
+    return dict(sorted(out.items()))
+
+
 def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
     data: Mapping[str, Any] = doc.data
     defaults = resolve_defaults(data)
@@ -156,6 +185,7 @@ def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
         terraform=resolve_terraform(data, defaults.region),
         quotas=Quotas(**data.get("quotas", {})),
         known_actions=tuple(sorted(data.get("known_actions", ()))),
+        identity_providers=resolve_identity_providers(doc, r),
     )
 
 
@@ -322,6 +352,60 @@ def _with_teams(members: tuple[str, ...], teams: Mapping[str, tuple[str, ...]]) 
     return tuple(out)
 
 
+def _org_wide(provider: OidcProvider, subject: str) -> bool:
+    """Whether a sub pattern admits every repository (project) of an owner, or anything."""
+    if subject.startswith(("*", "?")):
+        return True
+    head = {"github": "repo:", "gitlab": "project_path:"}.get(provider.kind)
+    if head is None or not subject.startswith(head):
+        return False
+    repo = subject[len(head) :].split(":", 1)[0]
+    return "*" in repo or "?" in repo or "/" not in repo
+
+
+def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]:
+    """``federated:``: OIDC workloads that may assume the role, with the sub claims admitted."""
+    data, loc = doc.data, doc.locate
+    out = []
+    for i, f in enumerate(data.get("federated", ())):
+        provider = r.providers.get(f["provider"])
+        if provider is None:
+            guess = did_you_mean(f["provider"], r.providers)
+            r.err(
+                "C061",
+                f"unknown identity provider {f['provider']!r}",
+                loc(("federated", i, "provider")),
+                f"did you mean {guess!r}?"
+                if guess
+                else "declare it under identity_providers: in catalog.yaml",
+            )
+            continue
+        subjects = tuple(f.get("subjects", ()))
+        if not subjects:
+            r.err(
+                "C062",
+                f"web-identity trust of {provider.name!r} without a sub condition admits every workload of "
+                f"{provider.host}",
+                loc(("federated", i), key=True),
+                "list subjects:, e.g. repo:<owner>/<repo>:ref:refs/heads/main or repo:<owner>/<repo>:environment:prod"
+                if provider.kind == "github"
+                else "list the sub claims the trust admits under subjects:",
+            )
+            continue
+        for j, subject in enumerate(subjects):
+            if _org_wide(provider, subject):
+                r.warn(
+                    "C063",
+                    f"subject {subject!r} admits any repository of the organisation (or anything) through "
+                    f"{provider.name!r}",
+                    loc(("federated", i, "subjects", j)),
+                    "name the repository and the branch or environment: "
+                    "repo:<owner>/<repo>:ref:refs/heads/main",
+                )
+        out.append(FederatedTrust(provider.name, subjects, i))
+    return tuple(out)
+
+
 def _role_kind_rules(
     doc: SourceDoc, r: Resolution, members: tuple[str, ...], temps: tuple[TemporaryMember, ...]
 ) -> tuple[str, ...]:
@@ -329,6 +413,13 @@ def _role_kind_rules(
     data, loc = doc.data, doc.locate
     services = tuple(sorted(data.get("trusted_services", ())))
     if data.get("kind", "human") == "human":
+        if "federated" in data:
+            r.err(
+                "C065",
+                "a human role cannot trust federated identities",
+                loc(("federated",), key=True),
+                "set kind: service for a role that CI jobs assume with web identity",
+            )
         if services:
             r.err(
                 "C017",
@@ -352,8 +443,8 @@ def _role_kind_rules(
                     loc((k,), key=True),
                     "service roles are assumed by AWS services (trusted_services), not by people",
                 )
-        if not services:
-            r.err("C018", "a service role needs trusted_services", loc(("name",)))
+        if not services and "federated" not in data:
+            r.err("C018", "a service role needs trusted_services or federated", loc(("name",)))
     return services
 
 
@@ -393,6 +484,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     arns = _role_managed_policies(doc, r)
     members, temps = _role_members(doc, r)
     teams = _role_teams(doc, r)
+    federated = _role_federated(doc, r)
     members = _with_teams(members, teams)
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
@@ -423,6 +515,8 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
         tags=dict(data.get("tags", {})),
         teams=teams,
+        federated=federated,
+        federated_providers={f.provider: r.providers[f.provider] for f in federated},
     )
 
 

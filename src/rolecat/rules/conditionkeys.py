@@ -16,7 +16,7 @@ rendered for.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from rolecat.diagnostics import Diagnostic, error, warning
@@ -116,10 +116,11 @@ def _check_file(
                     )
 
 
-def check(catalog: Catalog, claims: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+def check(catalog: Catalog) -> list[Diagnostic]:
     keys = ConditionKeyDB.load()
     actions = ActionDB.load().with_known_actions(catalog.known_actions)
-    claim_set = KeySet.of(claims or ())
+    # claim keys of the declared OIDC providers (<issuer host>:sub, ...)
+    claim_set = KeySet.of(k for p in catalog.identity_providers.values() for k in p.claim_keys)
     seen: set[tuple[str, str, object]] = set()
     out: list[Diagnostic] = []
     for rendered in catalog.rendered.values():

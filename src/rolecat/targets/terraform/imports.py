@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rolecat.deploy.arns import policy_arn
+from rolecat.deploy.arns import oidc_provider_arn, policy_arn
 from rolecat.model import Catalog
 from rolecat.targets.terraform import hcl
 from rolecat.targets.terraform.render import AccountView
@@ -33,6 +33,9 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
     acct = view.account
     for p in view.policies:
         yield Resource("aws_iam_policy", p.label, catalog.policy_arn(p.kind, p.source, acct))
+    for o in view.oidc_providers:
+        host = str(o["url"]).removeprefix("https://").rstrip("/")
+        yield Resource("aws_iam_openid_connect_provider", str(o["label"]), oidc_provider_arn(acct.id, host))
     for rv in view.roles:
         role = rv.role.name
         yield Resource("aws_iam_role", rv.label, role)

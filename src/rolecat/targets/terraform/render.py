@@ -73,6 +73,7 @@ class RoleView:
     delegated: Layout | None
     tags: Mapping[str, str]
     instance_profile: str | None = None  # name, for a role EC2 assumes
+    depends_on: tuple[str, ...] = ()  # addresses: the OIDC providers its trust names
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class AccountView:
     group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     password_policy: PasswordPolicy | None = None
+    oidc_providers: tuple[Mapping[str, Any], ...] = ()  # label, url, audiences, thumbprints
 
 
 def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
@@ -169,11 +171,24 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
                 instance_profile=dr.instance_profile,
+                depends_on=tuple(
+                    sorted({f"aws_iam_openid_connect_provider.oidc_{hcl.label(f.provider)}" for f in role.federated})
+                ),
             )
         )
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
+    oidc = tuple(
+        {
+            "label": "oidc_" + hcl.label(d.name),
+            "name": d.name,
+            "url": d.provider.url,
+            "audiences": list(d.provider.audiences),
+            "thumbprints": [t.lower() for t in d.provider.thumbprints],
+        }
+        for d in deployed.oidc_providers
+    )
     if not deployed.groups:
-        return AccountView(account, tuple(role_views), ordered)
+        return AccountView(account, tuple(role_views), ordered, oidc_providers=oidc)
     user_labels = _unique_labels(u.name for u in deployed.users)
     users = tuple({"label": user_labels[u.name], "name": u.name, "tags": u.tags} for u in deployed.users)
     (group,) = deployed.groups
@@ -207,6 +222,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         identity_policies=identity_policies,
         group=group.name,
         password_policy=deployed.password_policy,
+        oidc_providers=oidc,
     )
 
 

@@ -62,6 +62,19 @@ resource "aws_iam_policy" "policy_logs" {
   })
 }
 
+# OIDC identity provider corp-ci: roles trust its tokens (federated:)
+resource "aws_iam_openid_connect_provider" "oidc_corp-ci" {
+  url             = "https://ci.example.com/oidc"
+  client_id_list  = ["aws"]
+  thumbprint_list = ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
+}
+
+# OIDC identity provider github: roles trust its tokens (federated:)
+resource "aws_iam_openid_connect_provider" "oidc_github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
 # Builder (service)
 resource "aws_iam_role" "Builder" {
   name                 = "Builder"
@@ -173,6 +186,77 @@ resource "aws_iam_role_policy" "Builder__delegated_role_creation" {
       },
     ]
   })
+}
+
+# CiDeploy (service)
+resource "aws_iam_role" "CiDeploy" {
+  name                 = "CiDeploy"
+  path                 = "/svc/"
+  description          = "Deploys the app from CI (GitHub Actions on main and the prod environment; corp CI)"
+  max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary_dev.arn
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "WebIdentityGithub"
+        Effect = "Allow"
+        Principal = {
+          Federated = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+        }
+        Action = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+            "token.actions.githubusercontent.com:sub" = [
+              "repo:acme-co/app:environment:prod",
+              "repo:acme-co/app:ref:refs/heads/main",
+            ]
+          }
+        }
+      },
+      {
+        Sid    = "WebIdentityGithubPatterns"
+        Effect = "Allow"
+        Principal = {
+          Federated = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+        }
+        Action = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          }
+          StringLike = {
+            "token.actions.githubusercontent.com:sub" = "repo:acme-co/app:ref:refs/tags/v*"
+          }
+        }
+      },
+      {
+        Sid    = "WebIdentityCorpCi"
+        Effect = "Allow"
+        Principal = {
+          Federated = "arn:aws:iam::222222222222:oidc-provider/ci.example.com/oidc"
+        }
+        Action = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "ci.example.com/oidc:aud" = "aws"
+            "ci.example.com/oidc:sub" = "pipeline:app/deploy"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    "rolecat:source" = "roles/x/CiDeploy.yaml"
+  }
+  # IAM checks that a trust policy's provider exists
+  depends_on = [aws_iam_openid_connect_provider.oidc_corp-ci, aws_iam_openid_connect_provider.oidc_github]
+}
+
+resource "aws_iam_role_policy_attachment" "CiDeploy__policy_logs" {
+  role       = aws_iam_role.CiDeploy.name
+  policy_arn = aws_iam_policy.policy_logs.arn
 }
 
 # Dev.Ops (human)
