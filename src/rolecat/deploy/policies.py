@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from rolecat.deploy import arns
-from rolecat.model import Account, Catalog, FederatedPrincipal, Role, ServicePrincipal, UserPrincipal
+from rolecat.model import (
+    Account,
+    AccountRolePrincipal,
+    Catalog,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Role,
+    ServicePrincipal,
+    UserPrincipal,
+)
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
@@ -125,6 +134,33 @@ def _federated_statements(account: Account, p: FederatedPrincipal) -> list[Docum
     return out
 
 
+def _cross_account_statements(catalog: Catalog, principals: list[AccountRolePrincipal]) -> list[Document]:
+    """Roles of other catalog accounts, by ARN (path included), in one statement."""
+    by_name = {r.name: r for r in catalog.roles}
+    found = sorted(
+        by_name[p.role].arn(catalog.account(p.account))
+        for p in principals
+        if p.role in by_name and any(a.name == p.account for a in catalog.accounts)
+    )
+    if not found:
+        return []
+    return [{"Sid": "TrustedRoles", "Effect": "Allow", "Principal": {"AWS": _principals(found)}, "Action": "sts:AssumeRole"}]
+
+
+def _external_statements(principals: list[ExternalAccountPrincipal]) -> list[Document]:
+    """One statement per external account: its root, and the ExternalId it must pass."""
+    return [
+        {
+            "Sid": f"External{p.account_id}",
+            "Effect": "Allow",
+            "Principal": {"AWS": arns.iam_arn(p.account_id, "root")},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": p.external_id}},
+        }
+        for p in sorted(principals, key=lambda p: (p.account_id, p.external_id))
+    ]
+
+
 def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -> Document:
     """The role's assume-role policy, identical in every account it is deployed to unless it
     trusts OIDC providers (their ARN names the account; ``account`` is then required).
@@ -146,6 +182,10 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     for p in federated:
         assert account is not None
         statements.extend(_federated_statements(account, p))
+    statements.extend(
+        _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
+    )
+    statements.extend(_external_statements([p for p in principals if isinstance(p, ExternalAccountPrincipal)]))
     users = [p for p in principals if isinstance(p, UserPrincipal)]
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))

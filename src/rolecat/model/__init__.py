@@ -26,10 +26,19 @@ from .catalog import (
     TerraformSettings,
     User,
 )
-from .principals import FederatedPrincipal, Principal, ServicePrincipal, UserPrincipal
+from .principals import (
+    AccountRolePrincipal,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Principal,
+    ServicePrincipal,
+    UserPrincipal,
+)
 
 __all__ = [
     "Acceptance",
+    "AccountRolePrincipal",
+    "ExternalAccountPrincipal",
     "Account",
     "Backend",
     "Catalog",

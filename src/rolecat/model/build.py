@@ -18,6 +18,7 @@ from .catalog import Catalog
 from .documents import render_documents
 from .resolve import (
     Resolution,
+    check_trusted_roles,
     resolve_password_policy,
     resolve_role,
     resolve_settings,
@@ -53,6 +54,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     docs = {d.path: d for d in (src.catalog, src.users, valid.imports, *src.roles) if d is not None}
     unique_names(roles, docs, r)
+    check_trusted_roles(roles, docs, r)
     rendered, found = render_documents(
         roles,
         r.accounts,

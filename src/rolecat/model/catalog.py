@@ -17,7 +17,14 @@ from rolecat.deploy.arns import boundary_policy_name, policy_arn, policy_policy_
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
-from .principals import FederatedPrincipal, Principal, ServicePrincipal, UserPrincipal
+from .principals import (
+    AccountRolePrincipal,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Principal,
+    ServicePrincipal,
+    UserPrincipal,
+)
 
 RoleKind = Literal["human", "service"]
 
@@ -128,6 +135,8 @@ class Role:
     federated: tuple[FederatedTrust, ...] = ()
     # the providers the federated entries name (resolved, so principals need no catalog)
     federated_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    trusted_roles: tuple[tuple[str, str], ...] = ()  # (account, role) of catalog roles
+    external_accounts: tuple[tuple[str, str], ...] = ()  # (account id, external id)
 
     def teams_of(self, user: str) -> tuple[str, ...]:
         """The role's teams ``user`` is a member through (empty when listed only by name)."""
@@ -151,6 +160,8 @@ class Role:
                 )
                 for f in self.federated
                 if f.provider in self.federated_providers
+            ) + tuple(AccountRolePrincipal(a, r) for a, r in self.trusted_roles) + tuple(
+                ExternalAccountPrincipal(i, x) for i, x in self.external_accounts
             )
         standing = tuple(UserPrincipal(u) for u in self.members)
         return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)

@@ -48,4 +48,22 @@ class FederatedPrincipal:
     kind: Literal["federated"] = "federated"
 
 
-Principal = UserPrincipal | ServicePrincipal | FederatedPrincipal
+@dataclass(frozen=True)
+class AccountRolePrincipal:
+    """A role of a catalog account (cross-account trust); its ARN comes from the catalog."""
+
+    account: str
+    role: str
+    kind: Literal["role"] = "role"
+
+
+@dataclass(frozen=True)
+class ExternalAccountPrincipal:
+    """An account outside the catalog, admitted only with its ``sts:ExternalId``."""
+
+    account_id: str
+    external_id: str
+    kind: Literal["external"] = "external"
+
+
+Principal = UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal

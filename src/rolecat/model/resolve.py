@@ -406,6 +406,57 @@ def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]
     return tuple(out)
 
 
+def _role_cross_account(
+    doc: SourceDoc, r: Resolution
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """``trusted_roles`` (accounts checked here, roles once every role is built) and
+    ``external_accounts``."""
+    data, loc = doc.data, doc.locate
+    roles = []
+    for i, t in enumerate(data.get("trusted_roles", ())):
+        if t["account"] not in r.accounts:
+            guess = did_you_mean(t["account"], r.accounts)
+            r.err(
+                "C010",
+                f"unknown account {t['account']!r}",
+                loc(("trusted_roles", i, "account")),
+                f"did you mean {guess!r}?" if guess else f"accounts: {', '.join(sorted(r.accounts))}",
+            )
+            continue
+        roles.append((t["account"], t["role"]))
+    ids = {a.id: a.name for a in r.accounts.values()}
+    external = []
+    for i, e in enumerate(data.get("external_accounts", ())):
+        if e["id"] in ids:
+            r.err(
+                "C066",
+                f"account {e['id']} is the catalog's account {ids[e['id']]!r}, not an external one",
+                loc(("external_accounts", i, "id")),
+                "name the catalog role that needs access under trusted_roles",
+            )
+            continue
+        external.append((e["id"], e["external_id"]))
+    return tuple(roles), tuple(external)
+
+
+def check_trusted_roles(roles: Iterable[Role], docs: Mapping[str, SourceDoc], r: Resolution) -> None:
+    """Each trusted_roles entry names a catalog role deployed in that account."""
+    placed = {(a, role.name) for role in roles for a in role.accounts}
+    names_in: dict[str, list[str]] = {}
+    for a, n in placed:
+        names_in.setdefault(a, []).append(n)
+    for role in roles:
+        for i, (account, name) in enumerate(role.trusted_roles):
+            if (account, name) not in placed:
+                guess = did_you_mean(name, names_in.get(account, []))
+                r.err(
+                    "C067",
+                    f"trusted role {name!r} is not a catalog role of account {account!r}",
+                    docs[role.source].locate(("trusted_roles", i, "role")),
+                    f"did you mean {guess!r}?" if guess else "trusted_roles name roles rolecat creates",
+                )
+
+
 def _role_kind_rules(
     doc: SourceDoc, r: Resolution, members: tuple[str, ...], temps: tuple[TemporaryMember, ...]
 ) -> tuple[str, ...]:
@@ -413,13 +464,14 @@ def _role_kind_rules(
     data, loc = doc.data, doc.locate
     services = tuple(sorted(data.get("trusted_services", ())))
     if data.get("kind", "human") == "human":
-        if "federated" in data:
-            r.err(
-                "C065",
-                "a human role cannot trust federated identities",
-                loc(("federated",), key=True),
-                "set kind: service for a role that CI jobs assume with web identity",
-            )
+        for k in ("federated", "trusted_roles", "external_accounts"):
+            if k in data:
+                r.err(
+                    "C065",
+                    f"a human role cannot have {k}",
+                    loc((k,), key=True),
+                    "set kind: service on a role that workloads assume",
+                )
         if services:
             r.err(
                 "C017",
@@ -443,8 +495,12 @@ def _role_kind_rules(
                     loc((k,), key=True),
                     "service roles are assumed by AWS services (trusted_services), not by people",
                 )
-        if not services and "federated" not in data:
-            r.err("C018", "a service role needs trusted_services or federated", loc(("name",)))
+        if not services and not any(k in data for k in ("federated", "trusted_roles", "external_accounts")):
+            r.err(
+                "C018",
+                "a service role needs trusted_services, federated, trusted_roles or external_accounts",
+                loc(("name",)),
+            )
     return services
 
 
@@ -485,6 +541,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     members, temps = _role_members(doc, r)
     teams = _role_teams(doc, r)
     federated = _role_federated(doc, r)
+    trusted_roles, external = _role_cross_account(doc, r)
     members = _with_teams(members, teams)
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
@@ -517,6 +574,8 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         teams=teams,
         federated=federated,
         federated_providers={f.provider: r.providers[f.provider] for f in federated},
+        trusted_roles=trusted_roles,
+        external_accounts=external,
     )
 
 

@@ -518,6 +518,24 @@ RULES: tuple[Rule, ...] = (
         "Set kind: service on the role that CI jobs assume.",
     ),
     Rule(
+        "C066",
+        ERROR,
+        "model",
+        "external_accounts names an account of the catalog.",
+        "An external account is admitted as a whole (its root) with an ExternalId; a catalog account's "
+        "roles are named precisely with trusted_roles instead.",
+        "Move the entry to trusted_roles, naming the role that needs access.",
+    ),
+    Rule(
+        "C067",
+        ERROR,
+        "model",
+        "trusted_roles names a role that is not a catalog role of that account.",
+        "The trust would name a role rolecat does not create there; IAM refuses a trust policy naming a "
+        "role that does not exist.",
+        "Correct the role or account name, or deploy that role to the account.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",

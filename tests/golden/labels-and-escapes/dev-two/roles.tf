@@ -369,3 +369,46 @@ resource "aws_iam_role_policy_attachment" "Dev_Ops__policy_logs" {
   role       = aws_iam_role.Dev_Ops.name
   policy_arn = aws_iam_policy.policy_logs.arn
 }
+
+# Reporter (service)
+resource "aws_iam_role" "Reporter" {
+  name                 = "Reporter"
+  path                 = "/svc/"
+  description          = "Assumed by Builder from dev-eu, and by a vendor with its external id"
+  max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary_dev.arn
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "TrustedRoles"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::222222222222:role/svc/Builder"
+        }
+        Action = "sts:AssumeRole"
+      },
+      {
+        Sid    = "External999988887777"
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:aws:iam::999988887777:root"
+        }
+        Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "sts:ExternalId" = "acme-co-reporting"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    "rolecat:source" = "roles/x/Reporter.yaml"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "Reporter__policy_logs" {
+  role       = aws_iam_role.Reporter.name
+  policy_arn = aws_iam_policy.policy_logs.arn
+}
