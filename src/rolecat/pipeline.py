@@ -79,7 +79,7 @@ def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None
     """The checks stage: every rule over the model and its deployment, through the rule runner."""
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
-    from rolecat.rules import conditionkeys, quotas
+    from rolecat.rules import conditionkeys, partition, quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
@@ -92,6 +92,7 @@ def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
         ("condition-keys", lambda: conditionkeys.check(catalog)),
+        ("partition", lambda: partition.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),
     ]
     return run_rules(catalog, runs)

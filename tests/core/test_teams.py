@@ -33,11 +33,7 @@ def _catalog(tmp_path: Path, users: str, role: str = READER) -> Path:
 
 def test_a_team_expands_to_its_people_in_the_trust_policy(tmp_path: Path) -> None:
     users = (
-        "users:\n"
-        "  alice: {team: platform}\n"
-        "  dave: {team: platform}\n"
-        "  bob: {team: backend}\n"
-        "  carol: {}\n"
+        "users:\n  alice: {team: platform}\n  dave: {team: platform}\n  bob: {team: backend}\n  carol: {}\n"
     )
     loaded = load(_catalog(tmp_path, users), NOW)
     assert loaded.catalog is not None and loaded.deployment is not None
@@ -49,7 +45,9 @@ def test_a_team_expands_to_its_people_in_the_trust_policy(tmp_path: Path) -> Non
     placed = loaded.deployment.role("Reader", "prod")
     assert placed is not None and placed.trust is not None
     members = next(s for s in placed.trust["Statement"] if s["Sid"] == "Members")
-    assert members["Principal"]["AWS"] == sorted(arns.user_arn("111111111111", u) for u in ("alice", "carol", "dave"))
+    assert members["Principal"]["AWS"] == sorted(
+        arns.user_arn("111111111111", u) for u in ("alice", "carol", "dave")
+    )
     assert "bob" not in str(members)  # another team
     assert members["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
 

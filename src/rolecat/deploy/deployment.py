@@ -174,8 +174,8 @@ def _identity(
     users = tuple(
         DeployedUser(
             u.name,
-            arns.user_arn(account.id, u.name),
-            arns.mfa_arn(account.id, u.name),
+            arns.user_arn(account.id, u.name, account.partition),
+            arns.mfa_arn(account.id, u.name, account.partition),
             dict(sorted(u.attributes.items())),
         )
         for u in catalog.users
@@ -231,7 +231,9 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 # a role trusting OIDC providers names the account's provider ARNs
                 trust=policies.trust_policy(catalog, role, account) if role.federated else trusts[id(role)],
                 policies=tuple(made[("policy", p)] for p in role.policies),
-                managed_policy_arns=tuple(role.managed_policy_arns),
+                managed_policy_arns=tuple(
+                    arns.in_partition(a, account.partition) for a in role.managed_policy_arns
+                ),
                 inline=inline,
                 boundary=made[("boundary", role.boundary)] if role.boundary else None,
             )
@@ -241,7 +243,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
         password = catalog.password_policy if account.identity and has_identity else None
         oidc = tuple(
-            DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host))
+            DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
             for name, p in catalog.identity_providers.items()
             if any(f.provider == name for r in roles for f in r.federated)
         )

@@ -28,11 +28,11 @@ VERSION = "2012-10-17"
 
 
 def user_arn(identity: Account, user: str) -> str:
-    return arns.user_arn(identity.id, user)
+    return arns.user_arn(identity.id, user, identity.partition)
 
 
 def mfa_arn(identity: Account, user: str) -> str:
-    return arns.mfa_arn(identity.id, user)
+    return arns.mfa_arn(identity.id, user, identity.partition)
 
 
 def trust_actions(role: Role) -> str | list[str]:
@@ -71,7 +71,9 @@ def _service_statement(services: list[str]) -> Document:
 def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) -> list[Document]:
     """Standing members in one statement; temporary members one statement per distinct until."""
     statements: list[Document] = []
-    standing = sorted(arns.user_arn(identity.id, p.user) for p in users if p.until_iso is None)
+    standing = sorted(
+        arns.user_arn(identity.id, p.user, identity.partition) for p in users if p.until_iso is None
+    )
     if standing:
         statements.append(
             {
@@ -95,7 +97,9 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
                 "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {
-                    "AWS": _principals(sorted(arns.user_arn(identity.id, u) for u in by_until[until]))
+                    "AWS": _principals(
+                        sorted(arns.user_arn(identity.id, u, identity.partition) for u in by_until[until])
+                    )
                 },
                 "Action": trust_actions(role),
                 "Condition": cond,
@@ -111,11 +115,13 @@ def _federated_statement(account: Account, p: FederatedPrincipal, subjects: list
     cond: dict[str, dict[str, str | list[str]]] = {
         "StringEquals": {f"{p.host}:aud": _principals(sorted(p.audiences))}
     }
-    cond.setdefault("StringLike" if like else "StringEquals", {})[f"{p.host}:sub"] = _principals(sorted(subjects))
+    cond.setdefault("StringLike" if like else "StringEquals", {})[f"{p.host}:sub"] = _principals(
+        sorted(subjects)
+    )
     return {
         "Sid": sid,
         "Effect": "Allow",
-        "Principal": {"Federated": arns.oidc_provider_arn(account.id, p.host)},
+        "Principal": {"Federated": arns.oidc_provider_arn(account.id, p.host, account.partition)},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": cond,
     }
@@ -144,16 +150,23 @@ def _cross_account_statements(catalog: Catalog, principals: list[AccountRolePrin
     )
     if not found:
         return []
-    return [{"Sid": "TrustedRoles", "Effect": "Allow", "Principal": {"AWS": _principals(found)}, "Action": "sts:AssumeRole"}]
+    return [
+        {
+            "Sid": "TrustedRoles",
+            "Effect": "Allow",
+            "Principal": {"AWS": _principals(found)},
+            "Action": "sts:AssumeRole",
+        }
+    ]
 
 
-def _external_statements(principals: list[ExternalAccountPrincipal]) -> list[Document]:
+def _external_statements(catalog: Catalog, principals: list[ExternalAccountPrincipal]) -> list[Document]:
     """One statement per external account: its root, and the ExternalId it must pass."""
     return [
         {
             "Sid": f"External{p.account_id}",
             "Effect": "Allow",
-            "Principal": {"AWS": arns.iam_arn(p.account_id, "root")},
+            "Principal": {"AWS": arns.iam_arn(p.account_id, "root", catalog.partition)},
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": p.external_id}},
         }
@@ -185,7 +198,9 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     statements.extend(
         _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
     )
-    statements.extend(_external_statements([p for p in principals if isinstance(p, ExternalAccountPrincipal)]))
+    statements.extend(
+        _external_statements(catalog, [p for p in principals if isinstance(p, ExternalAccountPrincipal)])
+    )
     users = [p for p in principals if isinstance(p, UserPrincipal)]
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
@@ -201,8 +216,8 @@ def self_service_policy(identity: Account) -> Document:
     ``arn:aws:iam::<id>:mfa/<user>`` every user's MFA serial.
     """
     acct = identity.id
-    me = arns.user_arn(acct, "${aws:username}")
-    my_mfa = arns.mfa_arn(acct, "${aws:username}")
+    me = arns.user_arn(acct, "${aws:username}", identity.partition)
+    my_mfa = arns.mfa_arn(acct, "${aws:username}", identity.partition)
     return {
         "Version": VERSION,
         "Statement": [
@@ -284,7 +299,7 @@ def assume_roles_policy(catalog: Catalog) -> Document:
             continue
         for name in role.accounts:
             acct = catalog.account(name)
-            resources.add(arns.role_path_pattern(acct.id, role.path))
+            resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
             if role.source_identity:
                 extra["sts:SetSourceIdentity"].add(role.arn(acct))
             if role.session_tags:

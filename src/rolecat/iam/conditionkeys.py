@@ -78,7 +78,9 @@ class ConditionKeyDB:
     def load(cls) -> ConditionKeyDB:
         with cls._lock:
             if cls._loaded is None:
-                text = (resources.files("rolecat.iam") / "data" / "global_condition_keys.txt").read_text("utf-8")
+                text = (resources.files("rolecat.iam") / "data" / "global_condition_keys.txt").read_text(
+                    "utf-8"
+                )
                 keys = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
                 m = re.search(r"Checked: (\d{4}-\d{2}-\d{2})", text)
                 cls._loaded = cls(keys, m.group(1) if m else "")

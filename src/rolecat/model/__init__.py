@@ -37,13 +37,13 @@ from .principals import (
 
 __all__ = [
     "Acceptance",
-    "AccountRolePrincipal",
-    "ExternalAccountPrincipal",
     "Account",
+    "AccountRolePrincipal",
     "Backend",
     "Catalog",
     "Defaults",
     "DelegatedRoleCreation",
+    "ExternalAccountPrincipal",
     "FederatedPrincipal",
     "FederatedTrust",
     "OidcProvider",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.deploy.arns import boundary_policy_name, policy_arn, policy_policy_name, role_arn
+from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
@@ -36,6 +36,11 @@ class Account:
     identity: bool
     environment: str | None
     region: str
+
+    @property
+    def partition(self) -> str:
+        """``aws``, ``aws-us-gov`` or ``aws-cn``, from the account's region."""
+        return partition_of(self.region)
 
 
 @dataclass(frozen=True)
@@ -151,23 +156,26 @@ class Role:
         """Who may assume the role, by kind: people for a human role, services for a service role."""
         if not self.is_human:
             services: tuple[Principal, ...] = tuple(ServicePrincipal(s) for s in self.trusted_services)
-            return services + tuple(
-                FederatedPrincipal(
-                    f.provider,
-                    self.federated_providers[f.provider].host,
-                    self.federated_providers[f.provider].audiences,
-                    f.subjects,
+            return (
+                services
+                + tuple(
+                    FederatedPrincipal(
+                        f.provider,
+                        self.federated_providers[f.provider].host,
+                        self.federated_providers[f.provider].audiences,
+                        f.subjects,
+                    )
+                    for f in self.federated
+                    if f.provider in self.federated_providers
                 )
-                for f in self.federated
-                if f.provider in self.federated_providers
-            ) + tuple(AccountRolePrincipal(a, r) for a, r in self.trusted_roles) + tuple(
-                ExternalAccountPrincipal(i, x) for i, x in self.external_accounts
+                + tuple(AccountRolePrincipal(a, r) for a, r in self.trusted_roles)
+                + tuple(ExternalAccountPrincipal(i, x) for i, x in self.external_accounts)
             )
         standing = tuple(UserPrincipal(u) for u in self.members)
         return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)
 
     def arn(self, account: Account) -> str:
-        return role_arn(account.id, self.path, self.name)
+        return role_arn(account.id, self.path, self.name, account.partition)
 
 
 @dataclass(frozen=True)
@@ -282,6 +290,12 @@ class Catalog:
 
     # ------------------------------------------------------------------ lookups
     @property
+    def partition(self) -> str:
+        """The catalog's partition (mixing partitions is C068): the identity account's."""
+        accounts = [a for a in self.accounts if a.identity] or list(self.accounts)
+        return accounts[0].partition if accounts else "aws"
+
+    @property
     def identity_account(self) -> Account:
         return next(a for a in self.accounts if a.identity)
 
@@ -312,4 +326,6 @@ class Catalog:
         return pin.path if pin is not None else "/"
 
     def policy_arn(self, kind: str, name: str, account: Account) -> str:
-        return policy_arn(account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name))
+        return policy_arn(
+            account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name), account.partition
+        )

@@ -66,4 +66,6 @@ class ExternalAccountPrincipal:
     kind: Literal["external"] = "external"
 
 
-Principal = UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal
+Principal = (
+    UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal
+)

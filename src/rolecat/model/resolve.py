@@ -108,6 +108,17 @@ def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Accoun
             )
         )
     accounts.sort(key=lambda a: a.name)
+    partitions: dict[str, list[str]] = {}
+    for a in accounts:
+        partitions.setdefault(a.partition, []).append(a.name)
+    if len(partitions) > 1:
+        found = "; ".join(f"{p}: {', '.join(names)}" for p, names in sorted(partitions.items()))
+        r.err(
+            "C068",
+            f"the accounts' regions are in different partitions ({found})",
+            doc.locate(("accounts",), key=True),
+            "a catalog deploys to one partition (aws, aws-us-gov or aws-cn); keep one catalog per partition",
+        )
     identities = [a for a in accounts if a.identity]
     if len(identities) != 1:
         found = ", ".join(a.name for a in identities) or "none"

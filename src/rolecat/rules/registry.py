@@ -536,6 +536,24 @@ RULES: tuple[Rule, ...] = (
         "Correct the role or account name, or deploy that role to the account.",
     ),
     Rule(
+        "C068",
+        ERROR,
+        "model",
+        "The accounts' regions are in different partitions (aws, aws-us-gov, aws-cn).",
+        "ARNs, AWS managed policy ARNs and trust across accounts do not cross partitions: an identity "
+        "account in one cannot hand out roles in another.",
+        "Keep one catalog per partition.",
+    ),
+    Rule(
+        "C069",
+        ERROR,
+        "checks",
+        "An ARN in a policy file is in another partition than the account it is rendered for.",
+        "IAM matches an arn:aws:... resource against the account's own partition (arn:aws-us-gov:..., "
+        "arn:aws-cn:...) and never matches: the statement grants or denies nothing.",
+        "Write arn:{{ partition }}:... so the ARN follows the account's region.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",

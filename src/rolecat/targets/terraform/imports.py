@@ -35,7 +35,11 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         yield Resource("aws_iam_policy", p.label, catalog.policy_arn(p.kind, p.source, acct))
     for o in view.oidc_providers:
         host = str(o["url"]).removeprefix("https://").rstrip("/")
-        yield Resource("aws_iam_openid_connect_provider", str(o["label"]), oidc_provider_arn(acct.id, host))
+        yield Resource(
+            "aws_iam_openid_connect_provider",
+            str(o["label"]),
+            oidc_provider_arn(acct.id, host, acct.partition),
+        )
     for rv in view.roles:
         role = rv.role.name
         yield Resource("aws_iam_role", rv.label, role)
@@ -60,7 +64,7 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         # one per account; the provider imports it by this fixed word
         yield Resource("aws_iam_account_password_policy", "this", "iam-account-password-policy")
     for p in view.identity_policies:
-        arn = policy_arn(acct.id, p.name, p.path)
+        arn = policy_arn(acct.id, p.name, p.path, acct.partition)
         yield Resource("aws_iam_policy", p.label, arn)
         yield Resource("aws_iam_group_policy_attachment", f"humans__{p.label}", f"{view.group}/{arn}")
 

@@ -55,7 +55,7 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
                 "trust_policy": rv.trust,
                 "boundary": _policy_entry(catalog, rv.boundary) if rv.boundary else None,
                 "policies": [_policy_entry(catalog, p) for p in rv.policies],
-                "managed_policy_arns": list(r.managed_policy_arns),
+                "managed_policy_arns": list(rv.managed_policy_arns),
                 "delegated_role_creation": rv.inline,
             }
         entry: dict[str, Any] = {

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy.arns import PARTITION
 from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
 from rolecat.model import Account, Catalog, PasswordPolicy, Role
 from rolecat.targets.terraform import hcl
@@ -172,7 +171,12 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 tags=dict(sorted(tags.items())),
                 instance_profile=dr.instance_profile,
                 depends_on=tuple(
-                    sorted({f"aws_iam_openid_connect_provider.oidc_{hcl.label(f.provider)}" for f in role.federated})
+                    sorted(
+                        {
+                            f"aws_iam_openid_connect_provider.oidc_{hcl.label(f.provider)}"
+                            for f in role.federated
+                        }
+                    )
                 ),
             )
         )
@@ -303,7 +307,7 @@ class TerraformRenderer:
             "account": account,
             "view": view,
             "terraform": catalog.terraform,
-            "partition": PARTITION,
+            "partition": account.partition,
         }
         names = ["versions.tf", "providers.tf"]
         if catalog.terraform.backend is not None:
