@@ -13,7 +13,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: help install compile validate test lint format type golden corpus iam-cases docs bench plan check clean
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
+	  {gsub(/[$$][(]CATALOG[)]/, catalog, $$2); gsub(/[$$][(]OUT[)]/, out, $$2); printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

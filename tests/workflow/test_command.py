@@ -143,10 +143,10 @@ def test_codeowners_from_a_subfolder_and_custom_output(app, runner, loaded, tmp_
     (tmp_path / ".git").mkdir()
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
-    result = runner.invoke(app, ["codeowners", "../catalog", "--output", "../tf"])
+    result = runner.invoke(app, ["codeowners", "../catalog", "--out", "../tf"])
     assert result.exit_code == 0, result.output
     assert "/catalog/catalog.yaml" in result.stdout and "/tf/" in result.stdout
-    assert "rolecat codeowners catalog --output tf" in result.stdout
+    assert "rolecat codeowners catalog --out tf" in result.stdout
 
 
 def test_codeowners_without_git(app, runner, loaded):

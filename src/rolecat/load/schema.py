@@ -166,6 +166,22 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         expected = err.validator_value
         exp = expected if isinstance(expected, str) else " or ".join(expected)
         plain = doc.plain_scalars.get(path)
+        if exp == "string" and plain is not None and path and path[-1] == "until":
+            from ..model.timeutil import suggest_instant
+
+            better = suggest_instant(plain)
+            return [
+                error(
+                    "S004",
+                    f"{where}: YAML read the unquoted value {plain} as {_describe_type(err.instance)}, "
+                    "not a date",
+                    loc,
+                    f"write the date as YYYY-MM-DD: until: {better}"
+                    if better
+                    else "write a date as YYYY-MM-DD (e.g. until: 2026-12-05) or a datetime with Z "
+                    "(e.g. until: 2026-12-05T18:00:00Z)",
+                )
+            ]
         if exp == "string" and plain is not None:
             return [
                 error(
@@ -179,12 +195,15 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         return [error("S001", f"{where}: expected {exp}, got {_describe_type(err.instance)}", loc)]
     hint: str | None = None
     if kw == "pattern":
-        if path and path[-1] == "id" and "accounts" in path:
-            hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
+        from .hints import pattern_hint
+
         pattern = str(err.validator_value)
         if pattern.endswith("\\Z"):  # show the schema's own (ECMA-262) spelling
             pattern = pattern[:-2] + "$"
-        return [error("S005", f"{where}: {err.instance!r} does not match {pattern}", loc, hint)]
+        words, hint = pattern_hint(pattern, err.instance)
+        if path and path[-1] == "id" and "accounts" in path:
+            hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
+        return [error("S005", f"{where}: {err.instance!r} is not valid: {words}", loc, hint)]
     if kw == "propertyNames":
         bad = err.instance
         return [error("S005", f"{where}: name {bad!r} is not allowed ({err.message})", loc)]

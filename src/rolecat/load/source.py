@@ -198,10 +198,26 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
         diags.append(error("L008", "YAML document is nested too deeply", Location(display, 1, 1)))
         return None, diags
     except yaml.MarkedYAMLError as exc:
+        from .hints import YAML_RULES, yaml_error
+
         mark = exc.problem_mark or exc.context_mark
-        loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         problem = exc.problem or exc.context or "invalid YAML"
-        diags.append(error("L002", f"YAML syntax error: {problem}", loc))
+        if mark is None:
+            diags.append(error("L002", f"YAML syntax error: {problem}", Location(display), YAML_RULES))
+            return None, diags
+        context = exc.context_mark if exc.problem_mark is not None else None
+        explained = yaml_error(
+            text,
+            problem,
+            mark.line,
+            mark.column,
+            exc.context if context is not None else None,
+            context.line if context is not None else None,
+            context.column if context is not None else None,
+        )
+        diags.append(
+            error("L002", explained.message, Location(display, explained.line, explained.col), explained.hint)
+        )
         return None, diags
     except yaml.YAMLError as exc:
         diags.append(error("L002", f"YAML syntax error: {exc}", Location(display)))

@@ -19,6 +19,24 @@ class TimeError(ValueError):
     """A date or datetime that does not follow the catalog's Time rules."""
 
 
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[Tt](\d{2})(\d{2})(\d{2})?(?P<zone>[Zz])?)?\Z")
+_SLASHED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})\Z")
+
+
+def suggest_instant(text: str) -> str | None:
+    """The catalog spelling of a date written another common way (20261205, 2026/12/05,
+    20261205T180000Z), or None.  Day-first forms (05.12.2026) are ambiguous: no guess."""
+    s = text.strip()
+    if m := _COMPACT.match(s):
+        date = f"{m[1]}-{m[2]}-{m[3]}"
+        if m[4] is None:
+            return date
+        return f"{date}T{m[4]}:{m[5]}:{m[6] or '00'}Z"
+    if m := _SLASHED.match(s):
+        return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return None
+
+
 def parse_instant(text: str) -> dt.datetime:
     """Parse a catalog date or datetime into an aware UTC datetime."""
     s = text.strip()
@@ -30,7 +48,11 @@ def parse_instant(text: str) -> dt.datetime:
             raise TimeError(f"{text!r} is not a valid date: {exc}") from None
     m = _DATETIME.match(s)
     if not m:
-        raise TimeError(f"{text!r} is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ)")
+        better = suggest_instant(s)
+        write = f"; write {better}" if better else ""
+        raise TimeError(
+            f"{text!r} is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ){write}"
+        )
     if m["frac"]:
         raise TimeError(f"{text!r}: fractions of a second are not supported")
     zone = m["zone"]

@@ -1,43 +1,99 @@
-"""SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, with file and line."""
+"""SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, with file and line.
+
+Every rule carries its words (``ruletext``): a one-line ``shortDescription``, a
+``fullDescription``, ``help`` (text and Markdown) and an absolute ``helpUri``.  Findings
+that are security problems (privilege escalation and its kin) carry GitHub's
+``security-severity`` and the ``security`` tag, so code scanning files them as security
+alerts.  Artifact URIs are relative to the repository (the git work tree holding the file,
+else the current folder), percent-encoded, never absolute paths.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from rolecat.diagnostics import Diagnostic, Severity
+from rolecat.report.ruletext import REPOSITORY_URL, plain, rule_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
+# GitHub reads `security-severity` (0.0-10.0: >= 9 critical, >= 7 high, >= 4 medium) on a
+# rule and files its results as security alerts.  Only findings that widen who can do what
+# in AWS are security findings; style and syntax problems are not.
+SECURITY_SEVERITY: dict[str, str] = {
+    "I001": "8.8",  # the role can escalate its own privileges
+    "I002": "8.1",  # effectively administrator without admin: true
+    "I003": "7.5",  # the boundary does not protect itself: its holder can lift it
+    "I006": "7.0",  # MFA condition that an access key without MFA satisfies
+    "I005": "4.3",  # many permanent members of an admin role
+    "E102": "4.0",  # an escalation longer than the catalog allows
+}
 
-def _rules(diags: Sequence[Diagnostic]) -> list[dict[str, Any]]:
-    """A reportingDescriptor per code that occurs, from the rule registry."""
+
+def _pascal(summary: str) -> str:
+    """SARIF's rule ``name``: an identifier made of the summary's words (PrivilegeEscalation)."""
+    words = re.findall(r"[A-Za-z0-9]+", summary)
+    return "".join(w[:1].upper() + w[1:] for w in words[:8])
+
+
+def _rule(code: str) -> dict[str, Any]:
+    text = rule_text(code)
+    full = plain(text.description)
+    help_text = full + (f" Fix: {plain(text.fix)}" if text.fix else "") + f" See {text.url}"
+    help_md = text.description + (f"\n\n**Fix.** {text.fix}" if text.fix else "")
+    help_md += f"\n\n[Documentation]({text.url})"
+    rule: dict[str, Any] = {
+        "id": code,
+        "name": _pascal(text.summary) or code,
+        "shortDescription": {"text": text.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_md},
+        "helpUri": text.url,
+    }
     from rolecat.rules.registry import BY_CODE
 
-    out = []
-    for code in sorted({d.code for d in diags}):
-        rule = BY_CODE.get(code)
-        descriptor: dict[str, Any] = {
-            "id": code,
-            "shortDescription": {"text": rule.summary if rule else code},
-            "helpUri": f"docs/checks.md#{code.lower()}",
-        }
-        if rule is not None:
-            if rule.rationale:
-                descriptor["fullDescription"] = {"text": rule.rationale}
-            if rule.fix_text:
-                descriptor["help"] = {"text": rule.fix_text}
-            descriptor["defaultConfiguration"] = {"level": _LEVEL[rule.severity]}
-            descriptor["properties"] = {"stage": rule.stage, "acceptable": rule.acceptable}
-        out.append(descriptor)
-    return out
+    registered = BY_CODE.get(code)
+    properties: dict[str, Any] = {}
+    if registered is not None:
+        rule["defaultConfiguration"] = {"level": _LEVEL[registered.severity]}
+        properties.update(stage=registered.stage, acceptable=registered.acceptable)
+    if code in SECURITY_SEVERITY:
+        properties.update(tags=["security", "iam"], precision="high")
+        properties["security-severity"] = SECURITY_SEVERITY[code]
+    if properties:
+        rule["properties"] = properties
+    return rule
+
+
+@cache
+def _repo_root(folder: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def artifact_uri(path: str, cwd: Path | None = None) -> str:
+    """``path`` as a relative URI reference: from the repository root when the file is in
+    a git work tree, else from ``cwd``; never absolute, always percent-encoded."""
+    here = (cwd or Path.cwd()).resolve()
+    absolute = (here / path).resolve()
+    root = _repo_root(absolute.parent) or here
+    relative = Path(os.path.relpath(absolute, root)).as_posix()
+    return quote(relative, safe="/-._~!$&'()*+,;=:@")
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
     from rolecat import __version__
 
-    rules = _rules(diags)
+    rules = [_rule(code) for code in sorted({d.code for d in diags})]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
     for d in diags:
@@ -50,7 +106,12 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
         if d.location is not None:
             region = {"startLine": max(d.location.line, 1), "startColumn": max(d.location.col, 1)}
             result["locations"] = [
-                {"physicalLocation": {"artifactLocation": {"uri": d.location.path}, "region": region}}
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(d.location.path)},
+                        "region": region,
+                    }
+                }
             ]
         if d.accepted_reason is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": d.accepted_reason}]
@@ -64,7 +125,7 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
                     "driver": {
                         "name": "rolecat",
                         "version": __version__,
-                        "informationUri": "https://github.com/rolecat/rolecat",
+                        "informationUri": REPOSITORY_URL,
                         "rules": rules,
                     }
                 },

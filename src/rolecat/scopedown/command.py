@@ -107,7 +107,12 @@ def scopedown_command(
         ),
     ] = None,
     catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
-    role: Annotated[str | None, typer.Option("--role", help="Role name in the catalog.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role", metavar="NAME", help="Role name in the catalog. [required, except with --opted-in]"
+        ),
+    ] = None,
     account: Annotated[
         str | None, typer.Option("--account", help="Account name; required when the role is in several.")
     ] = None,

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from typer._click import Context as ClickContext
+
     from ..diagnostics import Diagnostic
     from ..model import Catalog
 
@@ -48,7 +51,7 @@ NowOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path,
-    typer.Option("--output", "--out", "-o", help="Folder of the generated Terraform (as for compile)."),
+    typer.Option("--out", "-o", help="Folder of the generated Terraform (as for compile)."),
 ]
 
 
@@ -140,7 +143,15 @@ def escalations(
         raise typer.Exit(EXIT_FINDINGS)
     items = esc.escalations(loaded, instant)
     shown = esc.ending_within(items, within, instant) if within is not None else items
-    typer.echo(esc.to_json(shown) if output_format is Format.json else esc.to_text(shown), nl=False)
+    if within is None:
+        empty = "no temporary members"
+    else:
+        active = sum(e.status == "active" for e in items)
+        empty = f"no escalation ends within {within} day{'s' if within != 1 else ''}" + (
+            f" ({active} active: `rolecat escalations` lists them)" if active else ""
+        )
+    text = esc.to_json(shown) if output_format is Format.json else esc.to_text(shown, empty)
+    typer.echo(text, nl=False)
     if has_errors(diags):
         raise typer.Exit(EXIT_FINDINGS)
     expired = [e for e in items if e.status == "expired"]
@@ -195,7 +206,7 @@ def codeowners(
 
     command = f"rolecat codeowners {catalog_prefix or '.'}"
     if output != DEFAULT_OUTPUT and output_prefix is not None:
-        command += f" --output {output_prefix}"
+        command += f" --out {output_prefix}"
     text = co.render(
         loaded, catalog_prefix=catalog_prefix, output_prefix=output_prefix, command=command, notes=notes
     )
@@ -239,9 +250,18 @@ def profiles(
             help="Cap duration_seconds (default: each role's max_session_duration).",
         ),
     ] = None,
+    write: Annotated[
+        str | None,
+        typer.Option(
+            "--write",
+            metavar="[FILE]",
+            help="Replace rolecat's marked block in FILE (default: the AWS CLI config file, "
+            "$AWS_CONFIG_FILE or ~/.aws/config) instead of printing; the rest of FILE is kept as it is.",
+        ),
+    ] = None,
     now: NowOpt = None,
 ) -> None:
-    """Print ~/.aws/config profiles for every role USER may assume now."""
+    """Print ~/.aws/config profiles for every role USER may assume now, or --write them."""
     import re
 
     from . import profiles as prof
@@ -258,7 +278,78 @@ def profiles(
     except prof.UnknownUserError as exc:
         _fail(f"error: {exc}", EXIT_FINDINGS)
     command = f"rolecat profiles --user {user}"
-    typer.echo(prof.render(loaded, user, found, instant, command), nl=False)
+    text = prof.render(loaded, user, found, instant, command)
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    _write_profiles(Path(write) if write else aws_config_file(), text, [p.name for p in found])
+
+
+def aws_config_file() -> Path:
+    """The AWS CLI's config file: $AWS_CONFIG_FILE (with ~ expanded), else ~/.aws/config."""
+    import os
+
+    configured = os.environ.get("AWS_CONFIG_FILE")
+    return Path(configured).expanduser() if configured else Path.home() / ".aws" / "config"
+
+
+def _write_profiles(path: Path, text: str, names: list[str]) -> None:
+    import re
+
+    from . import managedblock as mb
+
+    try:
+        old = path.read_bytes().decode("utf-8") if path.exists() else ""  # CRLF kept as it is
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"error: cannot read {path}: {exc}", EXIT_USAGE)
+    try:
+        kept = mb.lines_outside(old)
+        spliced = mb.splice(old, text)
+    except mb.BlockError as exc:
+        _fail(f"error: {path}: {exc}; nothing written", EXIT_FINDINGS)
+    header = re.compile(r"\s*\[\s*profile\s+(.+?)\s*\]\s*")
+    ours = set(names)
+    clashes = [
+        f"{path}:{number}: [profile {match.group(1)}]"
+        for number, line in kept
+        if (match := header.fullmatch(line)) and match.group(1) in ours
+    ]
+    if clashes:
+        _fail(
+            "error: these profiles are already defined outside rolecat's block, and a profile "
+            "defined twice breaks the file (botocore's ConfigParseError); remove them, then run "
+            "this again; nothing written:\n  " + "\n  ".join(clashes),
+            EXIT_FINDINGS,
+        )
+    try:
+        written = mb.write_if_changed(path, spliced.text)
+    except OSError as exc:
+        _fail(f"error: cannot write {path}: {exc}", EXIT_USAGE)
+    if not written:
+        typer.echo(f"{path} is up to date", err=True)
+    else:
+        verb = "replaced rolecat's block in" if spliced.replaced else "added rolecat's block to"
+        typer.echo(f"{verb} {path} ({len(names)} profile{'s' if len(names) != 1 else ''})", err=True)
+
+
+class _OptionalValueCommand(TyperCommand):
+    """``--write`` with or without FILE: a bare ``--write`` (last, or before another
+    option) means the default file.  Typer's options take no optional values."""
+
+    optional_value_options = ("--write",)
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        fixed: list[str] = []
+        for index, arg in enumerate(args):
+            fixed.append(arg)
+            if arg == "--":
+                fixed.extend(args[index + 1 :])
+                break
+            if arg in self.optional_value_options:
+                following = args[index + 1] if index + 1 < len(args) else None
+                if following is None or (following.startswith("-") and following != "-"):
+                    fixed.append("")  # the default file
+        return super().parse_args(ctx, fixed)
 
 
 def plan(
@@ -308,5 +399,5 @@ def register(app: typer.Typer) -> None:
     """Add escalations, codeowners, profiles and plan to ``app``."""
     app.command("escalations")(escalations)
     app.command("codeowners")(codeowners)
-    app.command("profiles")(profiles)
+    app.command("profiles", cls=_OptionalValueCommand)(profiles)
     app.command("plan")(plan)

@@ -102,10 +102,10 @@ def to_json(items: Sequence[Escalation]) -> str:
     return json.dumps([e.to_dict() for e in items], indent=2, ensure_ascii=False) + "\n"
 
 
-def to_text(items: Sequence[Escalation]) -> str:
-    """An aligned table, one escalation a line; a sentence when there is none."""
+def to_text(items: Sequence[Escalation], empty: str = "no temporary members") -> str:
+    """An aligned table, one escalation a line; the sentence ``empty`` when there is none."""
     if not items:
-        return "no temporary members\n"
+        return f"{empty}\n"
     header = ("UNTIL", "DAYS LEFT", "STATUS", "ROLE", "USER", "ACCOUNTS", "REASON")
     rows = [header] + [
         (

@@ -1,0 +1,281 @@
+"""Hints a person can act on, for the load and schema stages' most common mistakes.
+
+- ``yaml_error``: a YAML syntax error (L002) explained from the text around it: where the
+  indentation broke and what the lines around it use, a tab, a quote never closed, a value
+  holding ``: `` that needs quotes.
+- ``pattern_hint``: a value that does not match its schema pattern (S005) described in words
+  with a valid example, and the characters that broke it, instead of the regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+YAML_RULES = (
+    "YAML: one `key: value` per line; a nested block is indented with spaces, deeper than its key, "
+    "and its keys (or its `- ` items) line up in one column; quote a value that holds `: ` or starts "
+    "with one of [ ] { } & * ! | > % @ `"
+)
+
+
+@dataclass(frozen=True)
+class YamlHint:
+    message: str
+    hint: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _meaningful(lines: list[str], before: int) -> int | None:
+    """Index of the nearest line before ``before`` that holds YAML (not blank, not a comment)."""
+    for index in range(min(before, len(lines)) - 1, -1, -1):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index
+    return None
+
+
+def _columns_in_use(lines: list[str], upto: int) -> list[int]:
+    seen: set[int] = set()
+    for line in lines[:upto]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            seen.add(_indent(line))
+    return sorted(seen)
+
+
+def _key_column(line: str) -> int:
+    """Column of the key on ``line``: past its indentation and any ``- `` item markers."""
+    column = _indent(line)
+    rest = line[column:]
+    while rest.startswith("- "):
+        stripped = rest[1:].lstrip(" ")
+        column += len(rest) - len(stripped)
+        rest = stripped
+    return column
+
+
+def _spaces(n: int) -> str:
+    return f"{n} space{'s' if n != 1 else ''}"
+
+
+def yaml_error(
+    text: str,
+    problem: str,
+    line: int,
+    col: int,
+    context: str | None,
+    context_line: int | None,
+    context_col: int | None,
+) -> YamlHint:
+    """A message and hint for PyYAML's ``problem`` at 0-based ``line``/``col``."""
+    lines = text.split("\n")
+    here = lines[line] if 0 <= line < len(lines) else ""
+    raw = f"YAML syntax error: {problem}"
+    if "'\\t'" in problem or "\t" in here[: max(col, 0) + 1]:
+        return YamlHint(
+            raw,
+            "YAML indents with spaces only; replace the tab on this line with spaces",
+            line + 1,
+            col + 1,
+        )
+    if "nesting depth" in problem:
+        return YamlHint(
+            raw,
+            "a catalog file needs a few levels of nesting only; look for brackets or indentation "
+            "that never close",
+            line + 1,
+            col + 1,
+        )
+    if problem.startswith("found unexpected end of stream") and context and "quoted scalar" in context:
+        opened = (context_line or 0) + 1
+        return YamlHint(
+            f"{raw}: the quote opened on line {opened} is never closed",
+            f"close the quote on line {opened}, column {(context_col or 0) + 1}",
+            opened,
+            (context_col or 0) + 1,
+        )
+    if problem.startswith("mapping values are not allowed"):
+        previous = _meaningful(lines, line)
+        key_col = _indent(here)
+        if previous is not None and not lines[previous].rstrip().endswith(":"):
+            above = lines[previous]
+            above_key = _key_column(above)
+            if key_col > above_key:
+                return YamlHint(
+                    f"{raw}: line {line + 1} is indented {_spaces(key_col)}, more than the key on line "
+                    f"{previous + 1} ({_spaces(above_key)}), which holds a value and opens no nested block",
+                    f"indent line {line + 1} by {_spaces(above_key)} like line {previous + 1}; {YAML_RULES}",
+                    line + 1,
+                    1,
+                )
+        return YamlHint(
+            f"{raw}: a second `: ` on line {line + 1}",
+            'a value that holds ": " must be quoted, e.g. description: "Ops: on call"',
+            line + 1,
+            col + 1,
+        )
+    if problem.startswith("expected <block end>") and context_line is not None:
+        used = [c for c in _columns_in_use(lines, line) if c != _indent(here)]
+        columns = ", ".join(str(c) for c in used) or "0"
+        return YamlHint(
+            f"{raw}: line {line + 1} is indented {_spaces(_indent(here))}, which lines up with no "
+            f"block above it (the block from line {context_line + 1} uses {_spaces(context_col or 0)})",
+            f"indent line {line + 1} like the keys it belongs with (indentation in use above: {columns} spaces); "
+            "keys of one mapping line up",
+            line + 1,
+            1,
+        )
+    if problem.startswith("did not find expected '-' indicator") and context_line is not None:
+        return YamlHint(
+            f"{raw}: line {line + 1} is indented {_spaces(_indent(here))}, which does not line up with "
+            f"the list that starts on line {context_line + 1} (items at {_spaces(context_col or 0)})",
+            f"give every `- ` item of the list {_spaces(context_col or 0)} of indentation, and indent an "
+            "item's further keys to the column just past its `- `",
+            line + 1,
+            1,
+        )
+    if problem.startswith("did not find expected key") and context_line is not None:
+        return YamlHint(
+            f"{raw}: line {line + 1} is indented {_spaces(_indent(here))}, which does not line up with "
+            f"the mapping that starts on line {context_line + 1} (keys at {_spaces(context_col or 0)})",
+            f"indent line {line + 1} like the keys it belongs with (indentation in use above: "
+            f"{', '.join(str(c) for c in _columns_in_use(lines, line))} spaces); keys of one mapping line up",
+            line + 1,
+            1,
+        )
+    if problem.startswith("could not find expected ':'") and context_line is not None:
+        return YamlHint(
+            f"{raw}: line {context_line + 1} has no `: ` after its key",
+            f"write line {context_line + 1} as `key: value` (a space after the colon), "
+            "or quote it if it is a value",
+            context_line + 1,
+            (context_col or 0) + 1,
+        )
+    if context and "flow sequence" in context and context_line is not None:
+        return YamlHint(
+            f"{raw}: the [ opened on line {context_line + 1} is not closed",
+            f"close the list with ] on line {context_line + 1}, or write it as lines of `- item`",
+            line + 1,
+            col + 1,
+        )
+    if context and "flow mapping" in context and context_line is not None:
+        return YamlHint(
+            f"{raw}: the {{ opened on line {context_line + 1} is not closed",
+            f"close the mapping with }} on line {context_line + 1}",
+            line + 1,
+            col + 1,
+        )
+    return YamlHint(raw, YAML_RULES, line + 1, col + 1)
+
+
+# --------------------------------------------------------------------------- patterns
+
+# The schemas' patterns (ECMA-262 spelling), in words, with a valid example.
+PATTERNS: dict[str, tuple[str, str]] = {
+    "^[a-z0-9-]+$": ("lowercase letters, digits and hyphens only", "prod-eu"),
+    "^[0-9]{12}$": ("exactly 12 digits, as a quoted string", '"123456789012"'),
+    "^[A-Za-z0-9_.-]+$": ("letters, digits, underscores, dots and hyphens only", "prod-engineer"),
+    "^[A-Za-z0-9_+=,.@-]{1,64}$": (
+        "an IAM name: 1 to 64 letters, digits and _+=,.@- (no spaces or slashes)",
+        "ProdEngineer",
+    ),
+    "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": (
+        "an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, "
+        "starting and ending with a letter or digit",
+        "example-terraform-state",
+    ),
+    "^[A-Za-z0-9!_.*'()/-]*$": ("letters, digits and !_.*'()/- only (S3's safe key characters)", "iam/"),
+    "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$": (
+        "an IAM role ARN",
+        "arn:aws:iam::123456789012:role/terraform-state",
+    ),
+    "^[a-z0-9-]+:[A-Za-z0-9]+$": ("service:Action, as in an IAM policy", "iam:CreateRole"),
+    "^(@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?|[^@\\s]+@[^@\\s]+)$": (
+        "a GitHub @user, an @org/team or an email address",
+        "@example/platform-leads",
+    ),
+    "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$": ("an AWS region code", "eu-west-1"),
+    "^/([A-Za-z0-9_+=,.@-]+/)*$": (
+        "an IAM path: / or /segment/.../, starting and ending with /, segments of letters, digits and _+=,.@-",
+        "/humans/",
+    ),
+    "^/([A-Za-z0-9_+=,.@-]+/)+$": (
+        "an IAM path with at least one segment: /segment/.../, starting and ending with /",
+        "/apps/",
+    ),
+    "^[A-Z][0-9]{3}$": ("a check code: a capital letter and three digits", "I001"),
+    "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$": (
+        "characters IAM accepts in a description: printable ASCII and Latin-1 letters (no emoji)",
+        "Read-only access for auditors",
+    ),
+    "^[\\w _.:/=+@-]{1,128}$": (
+        "1 to 128 letters, digits, spaces and _.:/=+@- (AWS tag keys)",
+        "cost-center",
+    ),
+    "^[\\w _.:/=+@-]*$": ("letters, digits, spaces and _.:/=+@- (AWS tag values)", "platform"),
+    "^[\\w _.:/=+@-]{1,256}$": (
+        "1 to 256 letters, digits, spaces and _.:/=+@- (AWS tag values)",
+        "Platform team",
+    ),
+    "^[a-z0-9][a-z0-9.-]*\\.amazonaws\\.com(\\.cn)?$": (
+        "a service principal ending in .amazonaws.com",
+        "lambda.amazonaws.com",
+    ),
+    "^(policies|boundaries)/[A-Za-z0-9_+=,.@-]{1,128}$": (
+        "policies/NAME or boundaries/NAME, NAME being 1 to 128 letters, digits and _+=,.@-",
+        "policies/prod-engineer",
+    ),
+    "^[A-Za-z0-9_+=,.@-]{1,128}$": (
+        "an IAM policy name: 1 to 128 letters, digits and _+=,.@-",
+        "prod-engineer",
+    ),
+    "^[A-Za-z0-9_+=,.@:/-]+$": (
+        "an IAM name, path or ARN: letters, digits and _+=,.@:/- (no spaces)",
+        "arn:aws:iam::123456789012:policy/prod-engineer",
+    ),
+    "^[\\u0020-\\u007e\\u00a1-\\u00ff]*$": (
+        "printable ASCII and Latin-1 characters only (no line breaks, tabs or emoji)",
+        "Read-only access for auditors",
+    ),
+    "^[a-z0-9-]{1,64}$": ("1 to 64 lowercase letters, digits and hyphens", "prod-eu"),
+    "^[A-Za-z0-9._+=:/-]+@[A-Za-z0-9.-]+$": (
+        "an email address of characters AWS allows in tag values",
+        "alice@example.com",
+    ),
+}
+
+_CHAR_CLASS = re.compile(r"\^\[((?:\\.|[^\]])+)\](?:\{\d+(?:,\d*)?\}|[+*])\$")
+_NAMES = {" ": "a space", "/": "a slash", "\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
+
+
+def _offending(pattern: str, value: str) -> list[str]:
+    """The characters of ``value`` a single-character-class pattern does not allow."""
+    match = _CHAR_CLASS.fullmatch(pattern)
+    if match is None:
+        return []
+    allowed = re.compile(f"[{match.group(1)}]")
+    found: list[str] = []
+    for char in value:
+        if not allowed.fullmatch(char) and char not in found:
+            found.append(char)
+    return found
+
+
+def pattern_hint(pattern: str, value: object) -> tuple[str, str]:
+    """(what the value must be, hint with an example) for a schema pattern."""
+    words, example = PATTERNS.get(pattern, (f"text matching {pattern}", ""))
+    details: list[str] = []
+    if isinstance(value, str):
+        bad = _offending(pattern, value)
+        if bad:
+            details.append("it has " + ", ".join(_NAMES.get(c, repr(c)) for c in bad[:5]))
+        elif value == "":
+            details.append("it is empty")
+    hint = "; ".join([*details, f"a valid example: {example}" if example else f"the pattern is {pattern}"])
+    return words, hint

@@ -1,0 +1,251 @@
+"""The CI examples and pre-commit hooks are linted and run.
+
+- Each workflow in examples/github-actions/ validates against SchemaStore's GitHub workflow
+  schema (Apache-2.0, vendored by the check-jsonschema package, a dev dependency).
+- Every action is pinned by a 40-character commit SHA with its release tag in a comment;
+  rolecat is installed from git at a full commit, never by package name; the jobs that
+  upload SARIF have the permissions upload-sarif needs.
+- Every `rolecat ...` step of the workflows (except plan, which needs AWS) runs on the
+  example catalog in a scratch repository and succeeds, as do the pre-commit hooks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / "examples" / "github-actions").glob("*.yml"))
+HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
+SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(?:\.\d+){0,2}\s*$")
+BIN = Path(sys.executable).parent
+
+
+def workflow_schema() -> dict[str, Any]:
+    vendor = resources.files("check_jsonschema") / "builtin_schemas" / "vendor"
+    assert (vendor / "licenses" / "LICENSE.schemastore").is_file()
+    schema: dict[str, Any] = json.loads((vendor / "github-workflows.json").read_text("utf-8"))
+    return schema
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    if True in data:  # YAML 1.1 reads the key `on` as True; GitHub reads it as "on"
+        data["on"] = data.pop(True)
+    return dict(data)
+
+
+def test_examples_exist() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"rolecat.yml", "rolecat-escalations.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_github_schema(path: Path) -> None:
+    schema = workflow_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(load(path))]
+    assert not errors, errors
+
+
+def test_schema_check_is_live() -> None:
+    schema = workflow_schema()
+    broken = load(WORKFLOWS[0])
+    broken["jobs"]["check" if "check" in broken["jobs"] else next(iter(broken["jobs"]))]["runs-onn"] = "x"
+    assert not jsonschema.validators.validator_for(schema)(schema).is_valid(broken)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_pinned_by_sha_with_tag_comment(path: Path) -> None:
+    lines = [line for line in path.read_text("utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert lines
+    for line in lines:
+        assert SHA_PIN.match(line), f"not pinned by commit SHA with a tag comment: {line.strip()}"
+    # one action, one SHA across the file
+    pins: dict[str, set[str]] = {}
+    for line in lines:
+        match = SHA_PIN.match(line)
+        assert match is not None
+        pins.setdefault(match.group(1), set()).add(match.group(2))
+    assert all(len(shas) == 1 for shas in pins.values()), pins
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_rolecat_installed_from_git_at_a_commit(path: Path) -> None:
+    data = load(path)
+    text = path.read_text("utf-8")
+    assert not re.search(r"pip install\s+\"?rolecat\s*(==|\"|$)", text, re.MULTILINE)
+    for name, job in data["jobs"].items():
+        runs = [step.get("run", "") for step in job["steps"]]
+        if not any(re.match(r"rolecat\b", r) for r in runs):
+            continue
+        install = [r for r in runs if "pip install" in r]
+        assert install, f"job {name} runs rolecat without installing it"
+        assert '"rolecat @ git+${ROLECAT_REPOSITORY}@${ROLECAT_COMMIT}"' in install[0]
+        assert "^[0-9a-f]{40}$" in install[0]  # refuses a branch or tag
+    assert data["env"]["ROLECAT_REPOSITORY"].startswith("https://")
+
+
+def gets_aws_credentials(data: dict[Any, Any], job: dict[str, Any]) -> bool:
+    perms = job.get("permissions", data.get("permissions", {}))
+    return perms.get("id-token") == "write"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_permissions(path: Path) -> None:
+    data = load(path)
+    top = data["permissions"]
+    assert top.get("contents") == "read"
+    assert set(top.values()) <= {"read", "none"} | ({"write"} if top.get("id-token") == "write" else set())
+    assert [k for k, v in top.items() if v == "write"] in ([], ["id-token"]), (
+        "write permissions belong to jobs"
+    )
+    for job in data["jobs"].values():
+        uses = [step.get("uses", "") for step in job["steps"]]
+        runs = " ".join(step.get("run", "") for step in job["steps"])
+        perms = job.get("permissions", top)
+        if any(u.startswith("github/codeql-action/upload-sarif@") for u in uses):
+            assert perms.get("security-events") == "write"
+            assert perms.get("actions") == "read"
+        if gets_aws_credentials(data, job):
+            # the OIDC token is used for AWS and nothing else
+            assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses) or (
+                "assume-role-with-web-identity" in runs
+            )
+            assert "security-events" not in perms
+
+
+# --------------------------------------------------------------------------- run them
+
+
+def run(
+    cmd: list[str] | str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
+    return subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        shell=isinstance(cmd, str),
+        executable="/bin/bash" if isinstance(cmd, str) else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalog repository as docs/getting-started.md sets it up: CODEOWNERS and OUT committed."""
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(ROOT / "catalog", root / "catalog")
+    assert run(["git", "init", "-q"], root).returncode == 0
+    (root / ".github").mkdir()
+    steps = [
+        ["rolecat", "codeowners", "catalog", "--write", ".github/CODEOWNERS"],
+        ["rolecat", "compile", "catalog", "-o", "build/terraform"],
+    ]
+    for step in steps:
+        proc = run(step, root)
+        assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def rolecat_steps() -> list[tuple[str, str, str]]:
+    found = []
+    for path in WORKFLOWS:
+        data = load(path)
+        for name, job in data["jobs"].items():
+            for step in job["steps"]:
+                command = step.get("run", "")
+                # jobs that get AWS credentials work on what AWS returns: not here
+                if re.match(r"rolecat\b", command) and not gets_aws_credentials(data, job):
+                    found.append((path.name, name, command))
+    return found
+
+
+@pytest.mark.parametrize(("workflow", "job", "command"), rolecat_steps())
+def test_workflow_step_runs(repo: Path, workflow: str, job: str, command: str) -> None:
+    env = {k: str(v) for k, v in load(ROOT / "examples" / "github-actions" / workflow).get("env", {}).items()}
+    proc = run(command, repo, env)
+    assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_there_are_steps_to_run() -> None:
+    commands = " ".join(c for _, _, c in rolecat_steps())
+    for part in ("validate", "--format sarif", "codeowners", "compile", "--within 3", "--fail-on-expired"):
+        assert part in commands
+
+
+# --------------------------------------------------------------------------- pre-commit
+
+
+def hooks() -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = yaml.safe_load(HOOKS_FILE.read_text("utf-8"))
+    return data
+
+
+def test_hooks_file_structure() -> None:
+    schema = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(hooks())
+    assert {h["id"] for h in hooks()} >= {"rolecat-validate", "rolecat-codeowners", "rolecat-compile-check"}
+
+
+@pytest.mark.parametrize("hook", hooks(), ids=lambda h: h["id"])
+def test_hook_runs_and_matches_catalog_files(repo: Path, hook: dict[str, Any]) -> None:
+    proc = run(hook["entry"].split() + hook.get("args", []), repo)  # pass_filenames: false
+    assert hook["pass_filenames"] is False
+    assert proc.returncode == 0, proc.stderr
+    files = re.compile(hook["files"])
+    tracked = [
+        p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file() and ".git/" not in p.as_posix()
+    ]
+    assert any(files.search(f) for f in tracked if f.startswith("catalog/roles/"))
+    if "compile" in hook["entry"]:
+        assert any(files.search(f) for f in tracked if f.startswith("build/terraform/"))
+
+
+def test_compile_check_hook_fails_on_a_hand_edit(repo: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "repo"
+    shutil.copytree(repo, copy)
+    tf = next((copy / "build" / "terraform").rglob("*.tf"))
+    tf.write_text(tf.read_text("utf-8") + "# edited by hand\n", encoding="utf-8")
+    (hook,) = [h for h in hooks() if h["id"] == "rolecat-compile-check"]
+    assert run(hook["entry"].split(), copy).returncode == 1
+
+
+def doc_configs() -> list[dict[str, Any]]:
+    text = (ROOT / "docs" / "ci.md").read_text("utf-8")
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "repos:" in b]
+
+
+def test_docs_pre_commit_config_pins_a_commit_and_names_known_hooks() -> None:
+    remote = [r for c in doc_configs() for r in c["repos"] if r["repo"] != "local"]
+    assert remote
+    known = {h["id"] for h in hooks()}
+    for entry in remote:
+        rev = str(entry["rev"])
+        assert not re.fullmatch(r"v?\d+(\.\d+)*", rev), "rolecat has no release tags: pin a commit"
+        assert re.fullmatch(r"[0-9a-f]{40}", rev) or rev == "ROLECAT_COMMIT"
+        assert {h["id"] for h in entry["hooks"]} <= known
+
+
+def test_docs_local_hooks_run(repo: Path) -> None:
+    local = [h for c in doc_configs() for r in c["repos"] if r["repo"] == "local" for h in r["hooks"]]
+    assert local
+    shipped = {h["id"]: h for h in hooks()}
+    for hook in local:
+        assert hook["entry"] == shipped[hook["id"]]["entry"]
+        assert hook["files"] == shipped[hook["id"]]["files"]
+        proc = run(hook["entry"].split(), repo)
+        assert proc.returncode == 0, proc.stderr

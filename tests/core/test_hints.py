@@ -1,0 +1,136 @@
+"""Hints a person can act on: YAML syntax errors (L002) say where the indentation broke,
+naming errors (S005) say the rule in words with a valid example, and a compact date in
+`until` gets the right spelling, not a quote that fails next."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rolecat.load.hints import PATTERNS, pattern_hint
+from rolecat.load.source import load_yaml_text
+from rolecat.model.timeutil import TimeError, parse_instant, suggest_instant
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "src" / "rolecat" / "schemas"
+
+
+def l002(text: str) -> tuple[str, str, int]:
+    _, diags = load_yaml_text(text, "f.yaml")
+    (diag,) = diags
+    assert diag.code == "L002" and diag.location is not None and diag.hint
+    return diag.message, diag.hint, diag.location.line
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message", "hint"),
+    [
+        (
+            "name: Bad\nkind: human\n  accounts: [prod]\n",
+            3,
+            "indented 2 spaces, more than the key on line 2",
+            "by 0 spaces",
+        ),
+        ("m:\n  - user: a\n     until: b\n", 3, "more than the key on line 2 (4 spaces)", "by 4 spaces"),
+        ("d:\n  a: 1\n b: 2\n", 3, "indented 1 space", "indentation in use above: 0, 2 spaces"),
+        ("m:\n  - user: a\n    until: b\n   - user: c\n", 4, "list that starts on line 2", "2 spaces"),
+        ("description: Ops: on call\n", 1, "a second `: ` on line 1", 'description: "Ops: on call"'),
+        ("name: x\n\tkind: human\n", 2, "tab", "spaces only"),
+        ('name: "abc\nkind: human\n', 1, "quote opened on line 1 is never closed", "column 7"),
+        ("accounts: [prod, nonprod\nkind: human\n", 2, "[ opened on line 1 is not closed", "]"),
+        ("name: x\nkind human\naccounts: [a]\n", 2, "line 2 has no `: `", "key: value"),
+    ],
+)
+def test_yaml_syntax_errors_say_where_and_what(text: str, line: int, message: str, hint: str) -> None:
+    got_message, got_hint, got_line = l002(text)
+    assert got_message.startswith("YAML syntax error: ")
+    assert message in got_message
+    assert hint in got_hint
+    assert got_line == line
+
+
+def test_every_schema_pattern_has_words_and_a_valid_example() -> None:
+    patterns = set(
+        re.findall(
+            r'"pattern":\s*"((?:[^"\\]|\\.)*)"', "".join(p.read_text() for p in SCHEMAS.glob("*.json"))
+        )
+    )
+    import json
+
+    patterns = {json.loads(f'"{p}"') for p in patterns}
+    assert patterns <= set(PATTERNS), sorted(patterns - set(PATTERNS))
+    for pattern, (_, example) in PATTERNS.items():
+        value = json.loads(example) if example.startswith('"') else example
+        assert re.fullmatch(pattern.strip("^$"), value), (pattern, example)
+
+
+def test_pattern_hint_names_the_offending_characters() -> None:
+    words, hint = pattern_hint("^[A-Za-z0-9_+=,.@-]{1,64}$", "Prod Engineer/x")
+    assert "IAM name" in words
+    assert hint == "it has a space, a slash; a valid example: ProdEngineer"
+
+
+@pytest.mark.parametrize(
+    ("written", "better"),
+    [
+        ("20261205", "2026-12-05"),
+        ("2026/12/5", "2026-12-05"),
+        ("20261205T180000Z", "2026-12-05T18:00:00Z"),
+        ("05.12.2026", None),
+    ],
+)
+def test_suggest_instant(written: str, better: str | None) -> None:
+    assert suggest_instant(written) == better
+    if better is not None:
+        parse_instant(better)  # the suggestion is itself valid
+        with pytest.raises(TimeError, match=re.escape(f"write {better}")):
+            parse_instant(written)
+
+
+def validate(tmp_path: Path, edit: tuple[str, str, str]) -> subprocess.CompletedProcess[str]:
+    catalog = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", catalog)
+    relative, pattern, replacement = edit
+    path = catalog / relative
+    path.write_text(
+        re.sub(pattern, replacement, path.read_text("utf-8"), count=1, flags=re.M), encoding="utf-8"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "rolecat", "validate", "catalog"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_compact_until_suggests_the_date_not_quotes(tmp_path: Path) -> None:
+    proc = validate(tmp_path, ("roles/prod/OnCall.yaml", r"until: \S+", "until: 20261205"))
+    assert proc.returncode == 1
+    assert "catalog/roles/prod/OnCall.yaml:17:12: error S004:" in proc.stderr
+    assert "hint: write the date as YYYY-MM-DD: until: 2026-12-05" in proc.stderr
+    assert "quote it" not in proc.stderr
+
+
+def test_role_name_with_a_space(tmp_path: Path) -> None:
+    proc = validate(tmp_path, ("roles/prod/OnCall.yaml", r"^name: .*$", "name: On Call"))
+    assert proc.returncode == 1
+    assert (
+        "catalog/roles/prod/OnCall.yaml:6:7: error S005: name: 'On Call' is not valid: an IAM name"
+        in proc.stderr
+    )
+    assert "hint: it has a space; a valid example: ProdEngineer" in proc.stderr
+    assert "{1,64}" not in proc.stderr
+
+
+def test_broken_users_yaml_reports_no_c012_cascade(tmp_path: Path) -> None:
+    # docs/catalog.md: a users.yaml that fails its schema gives no C012 for the members
+    proc = validate(tmp_path, ("users.yaml", r"^users:", "userz:"))
+    assert proc.returncode == 1
+    assert "users.yaml:7:1: error S003: missing required key 'users'" in proc.stderr
+    assert "C012" not in proc.stderr

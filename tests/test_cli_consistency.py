@@ -1,0 +1,69 @@
+"""One command line: the same option names for the same things, help that tells the truth."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rolecat(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rolecat", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def command_names() -> list[str]:
+    text = rolecat("--help").stdout
+    section = text.split("Commands:", 1)[1]
+    return re.findall(r"^  ([a-z][a-z-]*)\s", section, re.MULTILINE)
+
+
+def test_commands_are_listed() -> None:
+    assert {"validate", "compile", "codeowners", "profiles", "plan", "escalations", "scopedown"} <= set(
+        command_names()
+    )
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_help_shows_no_type_on_flags_and_out_is_one_option(command: str) -> None:
+    text = rolecat(command, "--help").stdout
+    assert "<bool>" not in text
+    assert "--output" not in text, "output folders are -o/--out everywhere"
+    if "--out" in text:
+        assert re.search(r"-o, --out\b", text), text
+
+
+def test_scopedown_role_is_marked_required_and_enforced() -> None:
+    text = rolecat("scopedown", "--help").stdout
+    flat = " ".join(text.split())
+    assert "--role NAME Role name in the catalog. [required, except with --opted-in]" in flat, text
+    proc = rolecat("scopedown", "--emit-athena-sql")
+    assert proc.returncode == 2 and "--role is required" in proc.stderr
+
+
+def test_make_help_expands_variables() -> None:
+    out = subprocess.run(
+        ["make", "-s", "help", "CATALOG=iam/catalog", "OUT=iam/tf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "$(" not in out
+    assert "Compile iam/catalog/ into iam/tf/" in out
+
+
+def test_escalations_within_says_what_it_left_out() -> None:
+    proc = rolecat("escalations", "--within", "3", "--now", "2099-11-01")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "no escalation ends within 3 days (2 active: `rolecat escalations` lists them)\n"
+    soon = rolecat("escalations", "--within", "3", "--now", "2099-12-03")
+    assert soon.stdout.startswith("UNTIL") and soon.stdout.count("active") == 2
+    none = rolecat("escalations", "--within", "1", "--now", "2099-12-10")
+    assert none.stdout == "no escalation ends within 1 day\n"
