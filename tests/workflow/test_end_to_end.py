@@ -115,7 +115,7 @@ def test_fail_on_expired_exit_codes(app, runner, tmp_path, monkeypatch):
 
 
 def test_plan_real_compile_fake_terraform(app, runner, repo, fake_terraform):
-    # The Jinja templates are package data of rolecat.templates (src/rolecat/templates/).
+    # The Jinja templates are package data of rolecat.templates (templates/ at the top of the repository).
     pytest.importorskip("rolecat.templates", reason="rolecat is not installed: no rolecat.templates")
     result = runner.invoke(app, ["plan", "catalog", "-o", "out"])
     assert result.exit_code == 0, result.output

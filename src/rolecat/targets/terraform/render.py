@@ -1,7 +1,7 @@
 """Render stage: ``Catalog`` -> Terraform files, as text, writing nothing.
 
 Python prepares plain view objects (labels, names, documents) in sorted order; the
-Jinja templates under ``src/rolecat/templates/`` lay them out; ``hcl.align`` applies hclfmt's
+Jinja templates under ``templates/`` (package ``rolecat.templates``) lay them out; ``hcl.align`` applies hclfmt's
 alignment; the result is byte-identical to what ``hclfmt`` prints.
 """
 
