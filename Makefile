@@ -10,7 +10,7 @@ ACCOUNT ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile validate test lint format type golden corpus iam-cases docs bench plan check clean
+.PHONY: help install compile validate test lint format type golden corpus iam-cases docs bench plan apply check clean
 
 help: ## Show this help
 	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
@@ -66,6 +66,9 @@ bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. par
 
 plan: $(STAMP) ## Compile, then terraform init + plan per account (identity first); ACCOUNT=prod for one
 	$(BIN)/rolecat plan $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))
+
+apply: $(STAMP) ## Apply the plans saved by make plan, identity account first; stops at the first failure
+	$(BIN)/rolecat apply $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))
 
 check: lint test ## Everything CI runs
 

@@ -202,11 +202,11 @@ def test_plan_identity_first_exact_arguments(app, runner, compiled, fake_terrafo
     out = (tmp_path / "build" / "terraform").resolve()
     assert read_calls(fake_terraform) == [
         (str(out / "security"), "init", "-input=false"),
-        (str(out / "security"), "plan", "-input=false"),
+        (str(out / "security"), "plan", "-input=false", "-out=rolecat.tfplan"),
         (str(out / "nonprod"), "init", "-input=false"),
-        (str(out / "nonprod"), "plan", "-input=false"),
+        (str(out / "nonprod"), "plan", "-input=false", "-out=rolecat.tfplan"),
         (str(out / "prod"), "init", "-input=false"),
-        (str(out / "prod"), "plan", "-input=false"),
+        (str(out / "prod"), "plan", "-input=false", "-out=rolecat.tfplan"),
     ]
 
 
@@ -214,7 +214,25 @@ def test_plan_one_account(app, runner, compiled, fake_terraform, tmp_path):
     result = runner.invoke(app, ["plan", "catalog", "--account", "prod", "-o", "tf"])
     assert result.exit_code == 0, result.output
     prod = str((tmp_path / "tf" / "prod").resolve())
-    assert read_calls(fake_terraform) == [(prod, "init", "-input=false"), (prod, "plan", "-input=false")]
+    assert read_calls(fake_terraform) == [
+        (prod, "init", "-input=false"),
+        (prod, "plan", "-input=false", "-out=rolecat.tfplan"),
+    ]
+
+
+def test_plan_uses_a_committed_lock_file_readonly(app, runner, compiled, fake_terraform, tmp_path):
+    prod = tmp_path / "tf" / "prod"
+    prod.mkdir(parents=True)
+    (prod / ".terraform.lock.hcl").write_text("# committed\n")
+    result = runner.invoke(app, ["plan", "catalog", "--account", "prod", "-o", "tf"])
+    assert result.exit_code == 0, result.output
+    assert read_calls(fake_terraform)[0] == (
+        str(prod.resolve()),
+        "init",
+        "-input=false",
+        "-lockfile=readonly",
+    )
+    assert (prod / ".terraform.lock.hcl").read_text() == "# committed\n"
 
 
 def test_plan_unknown_account(app, runner, compiled, fake_terraform):

@@ -122,5 +122,8 @@ def test_plan_real_compile_fake_terraform(app, runner, repo, fake_terraform):
     calls = read_calls(fake_terraform)
     folders = [Path(c[0]).name for c in calls]
     assert folders == ["security", "security", "nonprod", "nonprod", "prod", "prod"]
-    assert [c[1:] for c in calls[:2]] == [("init", "-input=false"), ("plan", "-input=false")]
+    assert [c[1:] for c in calls[:2]] == [
+        ("init", "-input=false"),
+        ("plan", "-input=false", "-out=rolecat.tfplan"),
+    ]
     assert (repo / "out" / "security").is_dir()

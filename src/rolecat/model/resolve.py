@@ -131,8 +131,23 @@ def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Accoun
     return tuple(accounts)
 
 
-def resolve_terraform(data: Mapping[str, Any], region: str) -> TerraformSettings:
-    tf = data.get("terraform", {})
+def resolve_terraform(doc: SourceDoc, region: str, r: Resolution) -> TerraformSettings:
+    from ..targets.terraform.constraints import (
+        DEFAULT_AWS_PROVIDER_VERSION,
+        DEFAULT_REQUIRED_VERSION,
+        problem,
+    )
+
+    tf = doc.data.get("terraform", {})
+    for key in ("required_version", "aws_provider_version"):
+        why = problem(tf[key]) if key in tf else None
+        if why:
+            r.err(
+                "C026",
+                f"terraform.{key} is not a Terraform version constraint: {why}",
+                doc.locate(("terraform", key)),
+                'write e.g. ">= 1.10.0" or ">= 5.70, < 6.0"',
+            )
     backend = None
     if "backend" in tf:
         b = tf["backend"]
@@ -143,8 +158,8 @@ def resolve_terraform(data: Mapping[str, Any], region: str) -> TerraformSettings
             role_arn=b.get("role_arn"),
         )
     return TerraformSettings(
-        required_version=tf.get("required_version", ">= 1.10.0"),
-        aws_provider_version=tf.get("aws_provider_version", ">= 5.70"),
+        required_version=tf.get("required_version", DEFAULT_REQUIRED_VERSION),
+        aws_provider_version=tf.get("aws_provider_version", DEFAULT_AWS_PROVIDER_VERSION),
         deploy_role=tf.get("deploy_role"),
         backend=backend,
     )
@@ -193,7 +208,7 @@ def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
         owners=tuple(data["owners"]),
         defaults=defaults,
         accounts=resolve_accounts(doc, defaults.region, r),
-        terraform=resolve_terraform(data, defaults.region),
+        terraform=resolve_terraform(doc, defaults.region, r),
         quotas=Quotas(**data.get("quotas", {})),
         known_actions=tuple(sorted(data.get("known_actions", ()))),
         identity_providers=resolve_identity_providers(doc, r),

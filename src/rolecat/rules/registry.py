@@ -382,6 +382,17 @@ RULES: tuple[Rule, ...] = (
         acceptable=True,
     ),
     Rule(
+        "C026",
+        ERROR,
+        "model",
+        "`terraform.required_version` or `terraform.aws_provider_version` is not a Terraform version constraint.",
+        "Terraform would refuse it at `terraform init`, after the pull request was merged. Each comma-separated "
+        "part is an optional operator (`=`, `!=`, `>`, `>=`, `<`, `<=`, `~>`) and a version of one to three "
+        "numbers; a pre-release (`1.11.0-beta1`) only with `=`.",
+        'Write a constraint such as ">= 1.10.0" or ">= 5.70, < 6.0".',
+        acceptable=False,
+    ),
+    Rule(
         "C030",
         WARNING,
         "load",

@@ -1,4 +1,4 @@
-"""Command line of the pull-request workflow: escalations, codeowners, profiles, plan.
+"""Command line of the pull-request workflow: escalations, codeowners, profiles, plan, apply.
 
 ``register(app)`` adds the commands to the main Typer app.  Only typer and the standard
 library are imported at module level; the catalog machinery is imported inside each
@@ -389,6 +389,52 @@ def plan(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def apply(
+    catalog: CatalogArg = DEFAULT_CATALOG,
+    output: OutputOpt = DEFAULT_OUTPUT,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", metavar="NAME", help="Apply only this account (make apply ACCOUNT=NAME)."),
+    ] = None,
+    now: NowOpt = None,
+) -> None:
+    """Apply the plans rolecat plan saved, account by account, identity account first.
+
+    Stops at the first failure and reports which accounts were applied and which not.
+    Refuses when OUTPUT is no longer what CATALOG compiles to (run rolecat plan again)."""
+    import shutil
+
+    from . import apply as tfapply
+    from . import plan as tfplan
+
+    when = _parse_now(now)
+    _check_catalog_arg(catalog)
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
+    from ..diagnostics import has_errors
+    from ..pipeline import render_catalog
+    from ..targets.terraform.write import diff_output
+
+    loaded, diags, files = render_catalog(catalog, when)
+    if loaded is None or has_errors(diags):
+        _print_diagnostics(diags)
+        _fail("error: the catalog has errors; nothing applied", 1)
+    try:
+        order = tfplan.account_order(loaded, account)
+    except tfplan.UnknownAccountError as exc:
+        _fail(f"error: {exc}", 2)
+    if diff_output(files, output):
+        _fail(
+            f"error: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied", 1
+        )
+    outcome = tfapply.apply(order, output, terraform, say=lambda line: typer.echo(line, err=True))
+    for line in outcome.report():
+        typer.echo(line, err=True)
+    if not outcome.ok:
+        raise typer.Exit(1)
+
+
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
     """The catalog for account names; its diagnostics are left to compile, which prints them."""
     catalog, _ = _load(path, now)
@@ -401,3 +447,4 @@ def register(app: typer.Typer) -> None:
     app.command("codeowners")(codeowners)
     app.command("profiles", cls=_OptionalValueCommand)(profiles)
     app.command("plan")(plan)
+    app.command("apply")(apply)

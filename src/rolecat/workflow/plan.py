@@ -1,5 +1,10 @@
 """``make plan``: terraform init and plan in every account folder, identity account first.
 
+Each plan is saved in its account folder (``rolecat.tfplan``) for ``rolecat apply``. When
+the folder holds a ``.terraform.lock.hcl`` (committed by the team, see docs/workflow.md),
+``init`` runs with ``-lockfile=readonly``: the provider must match the recorded checksums
+and the lock file is never rewritten.
+
 The identity account goes first because the other accounts' trust policies name its
 users, and AWS rejects a trust policy whose principal does not exist yet; a plan is
 read-only, but keeping the apply order makes the plans read in the order they apply.
@@ -19,8 +24,11 @@ from ..diagnostics import did_you_mean
 if TYPE_CHECKING:
     from ..model import Catalog
 
+PLAN_FILE = "rolecat.tfplan"
+LOCK_FILE = ".terraform.lock.hcl"
 INIT_ARGS = ("init", "-input=false")
-PLAN_ARGS = ("plan", "-input=false")
+PLAN_ARGS = ("plan", "-input=false", f"-out={PLAN_FILE}")
+READONLY_LOCK = "-lockfile=readonly"
 
 TERRAFORM_MISSING = (
     "terraform is not on PATH: install Terraform (https://developer.hashicorp.com/terraform/install) "
@@ -80,8 +88,11 @@ def run(
         if not step.folder.is_dir():
             say(f"error: {step.folder} does not exist: did compile write account {step.account!r}?")
             return 1
-        say(f"==> {step.account}: terraform {' '.join(step.args)}  ({step.folder})")
-        code = runner([terraform, *step.args], step.folder)
+        args = step.args
+        if args[0] == "init" and (step.folder / LOCK_FILE).is_file():
+            args = (*args, READONLY_LOCK)
+        say(f"==> {step.account}: terraform {' '.join(args)}  ({step.folder})")
+        code = runner([terraform, *args], step.folder)
         if code != 0:
             say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
             return code if code > 0 else 1

@@ -19,6 +19,13 @@ resource "aws_iam_policy" "boundary_base" {
       },
     ]
   })
+
+  # A role switching to another boundary must be updated before the old boundary is
+  # deleted (AWS refuses to delete a policy in use as a boundary); Terraform orders a
+  # destroy after its dependents' updates only for create_before_destroy resources.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_policy" "policy_reader" {

@@ -1,0 +1,80 @@
+"""``rolecat apply`` (``make apply``): apply the plans ``rolecat plan`` saved, account by account.
+
+Identity account first, as ``plan`` ran: other accounts' trust policies name its users, and
+AWS refuses a trust policy whose principal does not exist. Only saved plans are applied, so
+what is applied is exactly what was reviewed; an account without a saved plan, or whose
+plan is older than its compiled files, stops the run before anything of it is applied.
+The first failure stops the run, and the report says which accounts were applied, which
+failed and which were not applied. A saved plan is removed once applied (Terraform would
+refuse it a second time as stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .plan import LOCK_FILE, PLAN_FILE, Runner, subprocess_runner
+
+APPLY_ARGS = ("apply", "-input=false", PLAN_FILE)
+
+
+@dataclass
+class Outcome:
+    applied: list[str] = field(default_factory=list)
+    failed: str | None = None
+    reason: str = ""
+    not_applied: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+    def report(self) -> list[str]:
+        lines = [f"applied:     {', '.join(self.applied) or '(none)'}"]
+        if self.failed is not None:
+            lines.append(f"failed:      {self.failed}: {self.reason}")
+        lines.append(f"not applied: {', '.join(self.not_applied) or '(none)'}")
+        return lines
+
+
+def _stale(folder: Path) -> str | None:
+    """Why the saved plan of ``folder`` must not be applied, or None."""
+    plan = folder / PLAN_FILE
+    if not plan.is_file():
+        return f"no saved plan ({plan} is missing): run rolecat plan first"
+    made = plan.stat().st_mtime
+    newer = sorted(
+        p.name for p in [*folder.glob("*.tf"), folder / LOCK_FILE] if p.is_file() and p.stat().st_mtime > made
+    )
+    if newer:
+        return f"the saved plan is older than {', '.join(newer)}: run rolecat plan again"
+    return None
+
+
+def apply(
+    accounts: Sequence[str],
+    out: Path,
+    terraform: str,
+    *,
+    runner: Runner = subprocess_runner,
+    say: Callable[[str], None] = print,
+) -> Outcome:
+    """Apply each account's saved plan in ``accounts`` order; stop at the first failure."""
+    outcome = Outcome()
+    for i, account in enumerate(accounts):
+        folder = out / account
+        problem = _stale(folder) if folder.is_dir() else f"{folder} does not exist: run rolecat plan first"
+        if problem is None:
+            say(f"==> {account}: terraform {' '.join(APPLY_ARGS)}  ({folder})")
+            code = runner([terraform, *APPLY_ARGS], folder)
+            if code == 0:
+                (folder / PLAN_FILE).unlink(missing_ok=True)
+                outcome.applied.append(account)
+                continue
+            problem = f"terraform apply exited {code} (see its output above)"
+        outcome.failed, outcome.reason = account, problem
+        outcome.not_applied = list(accounts[i + 1 :])
+        break
+    return outcome
