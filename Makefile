@@ -10,7 +10,7 @@ ACCOUNT ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile validate test lint format type golden corpus iam-cases docs bench plan apply check clean
+.PHONY: help install compile validate test lint format type golden corpus iam-cases docs validators bench plan apply check clean
 
 help: ## Show this help
 	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
@@ -56,6 +56,9 @@ iam-cases: $(STAMP) ## Regenerate the exact findings of the IAM check cases (rev
 
 docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the diff!)
 	$(BIN)/python scripts/gen-checks-doc.py
+
+validators: $(STAMP) ## Regenerate the schema validators (src/rolecat/load/validators) after a schema change
+	$(BIN)/python scripts/gen-validators.py
 
 bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'

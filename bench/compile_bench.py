@@ -1,23 +1,44 @@
-"""`make bench`: compile time of a large catalog vs. merely parsing its files, and start-up.
+"""`make bench`: compile and validate against the parse floor, start-up, peak memory.
 
-Prints: wall time of `rolecat compile` (fresh process), wall time of a fresh process that
-only parses the same YAML (libyaml) and JSON files, their ratio (target <= 3), and the
-median start-up time of `rolecat --help` (target < 0.3 s).
+Every figure is a ratio to a floor measured in the same run, in paired runs: run i times
+the floor and then each rolecat command, one after the other, and the ratio of run i is
+command_i / floor_i; the figure printed is the median of the N ratios (and, beside it,
+the median time).  A pair shares the machine's load of the moment, so the ratio is much
+steadier than either time on a shared machine.
+
+Floors:
+
+* catalog commands: a fresh ``python`` process that parses the same catalog's YAML
+  files with PyYAML's C loader (``yaml.CSafeLoader``) and its JSON files with ``json``;
+* ``rolecat --help`` and ``validate`` of the example catalog: a fresh ``python -c pass``
+  (the interpreter's own start-up); their targets are absolute times, printed too.
+
+Peak memory is the child's ``ru_maxrss`` (``os.wait4``) of a fresh compile; the figure
+per role is the growth between the 1,000- and 10,000-role catalogs divided by 9,000.
+
+    python bench/compile_bench.py [--runs 5] [--sizes 100,1000,10000]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_catalog import generate
 
+REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+ROLECAT = str(BIN / "rolecat")
+NOW = "2026-01-01"
 PARSE_ONLY = r"""
 import json, sys, yaml
 from pathlib import Path
@@ -32,50 +53,122 @@ print(n)
 """
 
 
-def timed(cmd: list[str], runs: int = 3) -> float:
-    best = float("inf")
-    for _ in range(runs):
+@dataclass
+class Run:
+    seconds: float
+    maxrss_kib: int
+    cpu: float  # user + system seconds of the process
+
+
+def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
+    """Wall time and peak resident memory of one fresh process."""
+    with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in ok:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
+    return Run(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+
+
+def ratio(times: list[float], floors: list[float]) -> float:
+    return statistics.median(t / f for t, f in zip(times, floors, strict=True))
+
+
+def line(label: str, runs: list[Run], floors: list[Run], target: float | None) -> str:
+    r = ratio([x.seconds for x in runs], [f.seconds for f in floors])
+    cpu = ratio([x.cpu for x in runs], [f.cpu for f in floors])
+    verdict = (
+        "" if target is None else (f"  (target <= {target:g}: " + ("met)" if r <= target else "NOT met)"))
+    )
+    return (
+        f"  {label:<26} {r:6.2f}x floor   median {statistics.median(x.seconds for x in runs):6.2f} s"
+        f"   CPU {cpu:5.2f}x{verdict}"
+    )
+
+
+def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int]:
+    root = generate(tmp / f"catalog{roles}", roles=roles)
+    files = sum(1 for p in root.rglob("*") if p.is_file())
+    floor: list[Run] = []
+    fresh: list[Run] = []
+    uptodate: list[Run] = []
+    validate: list[Run] = []
+    kept = tmp / f"out{roles}"
+    run([ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW])  # OUT for the up-to-date runs
+    for i in range(runs):
+        floor.append(run([sys.executable, "-c", PARSE_ONLY, str(root)]))
+        out = tmp / f"fresh{roles}-{i}"
+        fresh.append(run([ROLECAT, "compile", str(root), "-o", str(out), "--now", NOW]))
+        shutil.rmtree(out)
+        uptodate.append(run([ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW]))
+        validate.append(run([ROLECAT, "validate", str(root), "--now", NOW]))
+    size = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
+    up_vs_fresh = ratio([u.seconds for u in uptodate], [f.seconds for f in fresh])
+    out_lines = [
+        f"{roles:,} roles ({files:,} files, output {size / 1e6:.1f} MB); "
+        f"floor median {statistics.median(f.seconds for f in floor):.2f} s",
+        line("compile, fresh OUT", fresh, floor, 3 if roles >= 1000 else None),
+        line("compile, OUT up to date", uptodate, floor, 3 if roles >= 1000 else None),
+        line("validate", validate, floor, 2 if roles >= 1000 else None),
+        f"  {'up to date / fresh':<26} {up_vs_fresh:6.2f}x         (target <= 1)",
+    ]
+    shutil.rmtree(root)
+    shutil.rmtree(kept)
+    return out_lines, int(statistics.median(r.maxrss_kib for r in fresh))
+
+
+def bench_startup(runs: int) -> list[str]:
+    example = REPO / "catalog"
+    bare, helps, example_validate = [], [], []
+    for _ in range(runs):
+        bare.append(run([sys.executable, "-c", "pass"]).seconds)
+        helps.append(run([ROLECAT, "--help"]).seconds)
+        example_validate.append(run([ROLECAT, "validate", str(example), "--now", NOW], ok=(0, 1)).seconds)
+    out = ["start-up (floor: a fresh `python -c pass`)"]
+    for label, times, target in (
+        ("rolecat --help", helps, 0.12),
+        ("validate of catalog/", example_validate, 0.3),
+    ):
+        med = statistics.median(times)
+        verdict = "met" if med <= target else "NOT met"
+        out.append(
+            f"  {label:<26} {ratio(times, bare):6.2f}x floor   median {med:6.3f} s"
+            f"  (target <= {target:g} s: {verdict})"
+        )
+    return out
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100,1000,10000"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    print(
+        f"methodology: median of {args.runs} paired runs, each command a fresh process timed right "
+        "after its floor; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
+        "and JSON; start-up floor = python -c pass; the ratio is of wall time (CPU: of user+system time, "
+        "steadier on a shared machine)"
+    )
+    rss: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = generate(Path(tmp) / "catalog")
-        files = sum(1 for p in root.rglob("*") if p.is_file())
-        out = Path(tmp) / "out"
-        rolecat = str(BIN / "rolecat")
-        # first compile writes everything; later ones compare and rewrite nothing
-        compile_s = timed([rolecat, "compile", str(root), "-o", str(out), "--now", "2026-01-01"], runs=1)
-        fresh = [
-            rolecat,
-            "compile",
-            str(root),
-            "-o",
-            str(Path(tmp) / "out2"),
-            "--force",
-            "--now",
-            "2026-01-01",
-        ]
-        validate_s = timed([rolecat, "validate", str(root), "--now", "2026-01-01"])
-        parse_s = timed([sys.executable, "-c", PARSE_ONLY, str(root)])
-        tf = sum(1 for _ in out.rglob("*.tf"))
-        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        help_runs = []
-        for _ in range(7):
-            start = time.perf_counter()
-            subprocess.run([rolecat, "--help"], check=True, capture_output=True)
-            help_runs.append(time.perf_counter() - start)
-        del fresh
-    print(f"catalog: {files} files (6 accounts, 1,000 roles x 3 accounts, 1,200 users)")
-    print(f"output: {tf} .tf files, {size / 1e6:.1f} MB")
-    print(f"rolecat compile (fresh process):  {compile_s:6.2f} s")
-    print(f"rolecat validate (fresh process): {validate_s:6.2f} s")
-    print(f"parse only, libyaml + json:       {parse_s:6.2f} s")
-    print(f"ratio compile / parse:            {compile_s / parse_s:6.2f}  (target <= 3)")
-    print(f"rolecat --help start-up (median of 7): {statistics.median(help_runs):.3f} s  (target < 0.3 s)")
+        for roles in sizes:
+            lines, rss[roles] = bench_size(roles, args.runs, Path(tmp))
+            print("\n".join(lines), flush=True)
+    print("\n".join(bench_startup(max(args.runs, 7))))
+    if 1000 in rss and 10000 in rss:
+        per_role = (rss[10000] - rss[1000]) / 9000
+        verdict = "met" if per_role < 30 else "NOT met"
+        print(
+            f"peak memory of a fresh compile: {rss[1000] / 1024:.0f} MiB at 1k roles, "
+            f"{rss[10000] / 1024:.0f} MiB at 10k: {per_role:.1f} KiB per role (target < 30: {verdict})"
+        )
 
 
 if __name__ == "__main__":

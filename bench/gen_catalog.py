@@ -30,7 +30,11 @@ ACTIONS = [
 ]
 
 
-def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int = 6) -> Path:
+def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int | None = None) -> Path:
+    """Each role goes to 3 accounts; above 1,000 roles there are more accounts (at most
+    2,500 roles each) and the catalog raises its roles-per-account quota to AWS's 5,000."""
+    if accounts is None:
+        accounts = max(6, -(-roles * 3 // 2500))
     rng = random.Random(42)
     root.mkdir(parents=True, exist_ok=True)
     names = ["identity"] + [f"workload-{i}" for i in range(1, accounts)]
@@ -38,7 +42,7 @@ def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int = 6
         "organization: bench",
         'owners: ["@bench/security"]',
         "defaults: {region: us-east-1}",
-        "quotas: {trust_policy_size: 4096}",
+        "quotas: {trust_policy_size: 4096" + (", roles_per_account: 5000}" if roles > 1000 else "}"),
         "accounts:",
     ]
     for i, n in enumerate(names):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -143,15 +146,17 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from rolecat.targets.terraform.write import diff_output
+            from rolecat.targets.terraform.write import check_output
 
             _, diags, files = render_catalog(catalog, when)
-            _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
+                _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)
-            diff = diff_output(files, out)
+            diff, problems = check_output(files, out)
+            _emit([*diags, *problems], Format.text, to_stdout=False)
             if diff:
                 sys.stdout.write(diff)
+            if diff or has_errors(problems):
                 typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)
                 raise typer.Exit(EXIT_FINDINGS)
             typer.echo(f"{out} is up to date", err=True)
@@ -198,12 +203,38 @@ def _register_plugins() -> None:
 
 
 def main() -> None:
-    """Console entry point: no tracebacks for users, exit 2 on internal errors."""
+    """Console entry point: no tracebacks for users, exit 2 on internal errors.
+
+    Two per-process costs are skipped.  The cyclic garbage collector is off: a run's
+    objects are almost all acyclic and live until the end, so the collector would only
+    re-scan them (a third of a large validate).  And the exit does not free every object
+    one by one (half a second at 10,000 roles): once the run is over, output is flushed,
+    ``atexit`` handlers run, and the process ends with its exit code.
+    """
+    gc.disable()
+    try:
+        _main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            _exit_now(exc.code or 0)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown, if output can be flushed."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # e.g. a closed pipe: the normal exit reports it as Python always does
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
+def _main() -> None:
     _register_plugins()
     debug = "--debug" in sys.argv[1:]
     if debug:
-        import os
-
         os.environ["ROLECAT_DEBUG"] = "1"  # the rule runner re-raises a crashing rule's exception
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our codes

@@ -58,13 +58,19 @@ class Diagnostic:
         return (loc.path, loc.line, loc.col, self.code, self.message)
 
     def format_text(self) -> str:
-        where = f"{self.location}: " if self.location else ""
+        """``path:line:col: severity CODE: message`` and an indented hint line.
+
+        Every part is escaped (``escape.printable``), so a value from the catalog can
+        neither start a line of its own nor reach the terminal as a control sequence."""
+        from rolecat.report.escape import printable
+
+        where = f"{printable(str(self.location))}: " if self.location else ""
         sev = "accepted" if self.accepted_reason is not None else str(self.severity)
-        text = f"{where}{sev} {self.code}: {self.message}"
+        text = f"{where}{sev} {printable(self.code)}: {printable(self.message)}"
         if self.accepted_reason is not None:
-            text += f" (accepted: {self.accepted_reason})"
+            text += f" (accepted: {printable(self.accepted_reason)})"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
     def to_dict(self) -> dict[str, object]:

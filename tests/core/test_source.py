@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 
+from rolecat.diagnostics import Location
 from rolecat.load.source import ALIAS_NODE_BUDGET, load_json_text, load_yaml_text
 
 
@@ -40,10 +41,12 @@ def test_yaml_alias_bomb_refused_quickly() -> None:
 
 
 def test_yaml_unquoted_scalars_are_remembered_for_quote_hints() -> None:
-    doc, _ = load_yaml_text("id: 012345670123\nname: no\nq: '123'\n", "c.yaml")
+    doc, diags = load_yaml_text("id: 012345670123\nname: no\nq: '123'\n", "c.yaml")
     assert doc is not None
-    assert doc.data["id"] == 0o12345670123  # YAML 1.1 octal
-    assert doc.plain_scalars[("id",)] == "012345670123"
+    # YAML 1.1 octal: refused, not silently read as 0o12345670123
+    assert doc.data["id"] is None and ("id",) in doc.refused
+    assert [(d.code, d.location) for d in diags] == [("L014", Location("c.yaml", 1, 5))]
+    assert 'quote it: "012345670123"' in (diags[0].hint or "")
     assert doc.plain_scalars[("name",)] == "no"
     assert ("q",) not in doc.plain_scalars
 

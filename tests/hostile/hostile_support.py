@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -79,17 +80,26 @@ def copy_minimal(dest: Path) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file and folder under ``folder`` (hidden ones included) with a content hash."""
-    if not folder.exists():
+    """Every entry under ``folder`` (hidden ones included), never following a symlink or
+    opening a FIFO: files by content hash, symlinks by target, folders and others by kind."""
+    if not folder.exists() and not folder.is_symlink():
         return {}
     out: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_dir():
-            out[rel + "/"] = "dir"
-        else:
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        base = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            path = base / name
+            rel = path.relative_to(folder).as_posix()
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = f"symlink -> {path.readlink()}"
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel + "/"] = "dir"
+            elif stat.S_ISREG(st.st_mode):
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                out[rel] = f"special {stat.S_IFMT(st.st_mode):o}"
+    return dict(sorted(out.items()))
 
 
 def siblings(folder: Path) -> set[str]:

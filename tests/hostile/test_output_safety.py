@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hostile_support import cli, cli_subprocess, copy_minimal, siblings, snapshot
 
-from rolecat.targets.terraform import write
+from rolecat.targets.outdir.safefs import SafeDir
 
 NOT_GENERATED = {
     ".terraform/providers/registry.terraform.io/hashicorp/aws/bin": b"\x7fELF provider binary",
@@ -48,7 +48,9 @@ def generated(snap: dict[str, str]) -> dict[str, str]:
     """A snapshot without the files of NOT_GENERATED and the folders holding them."""
     keep = {}
     for rel, digest in snap.items():
-        if rel in NOT_GENERATED or any(rel.startswith(p) for p in (".terraform/", "prod/.terraform/")):
+        if rel in NOT_GENERATED or any(
+            rel.startswith(p) for p in (".terraform/", "prod/.terraform/", ".rolecat/")
+        ):
             continue
         if digest == "dir":
             continue
@@ -115,8 +117,8 @@ def test_killed_compile_leaves_old_output_or_is_completed(
     out = tmp_path / "out"
     shutil.copytree(root / "ref1", out)
     add_not_generated(out)
-    staging = out.parent / f".{out.name}.rolecat-staging"
-    journal = out.parent / f".{out.name}.rolecat-journal.json"
+    staging = out / ".rolecat" / "staging"
+    journal = out / ".rolecat" / "journal.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "rolecat", "compile", str(root / "v2"), "-o", str(out)],
         cwd=tmp_path,
@@ -166,28 +168,30 @@ def test_crash_after_journal_commit_is_completed_by_next_run(
     assert cli(["compile", "v2", "-o", "ref"], tmp_path).exit_code == 0
     before = snapshot(tmp_path / "out")
 
-    real_replace = os.replace
+    real_replace = SafeDir.replace
     moves = {"n": 0}
 
     class Killed(BaseException):
         pass
 
-    def dying_replace(src: object, dst: object) -> None:
-        if "rolecat-staging" in str(src):
+    def dying_replace(self: SafeDir, src: str, dst: str, *, create_parents: bool = True) -> None:
+        if src.startswith(".rolecat/staging/"):
             moves["n"] += 1
             if moves["n"] > 2:
                 raise Killed
-        real_replace(src, dst)  # type: ignore[arg-type]
+        real_replace(self, src, dst, create_parents=create_parents)
 
-    monkeypatch.setattr(write.os, "replace", dying_replace)
+    monkeypatch.setattr(SafeDir, "replace", dying_replace)
     with pytest.raises(Killed):
         cli(["compile", "v2", "-o", "out"], tmp_path)
     monkeypatch.undo()
 
-    journal = tmp_path / ".out.rolecat-journal.json"
+    journal = tmp_path / "out" / ".rolecat" / "journal.json"
     assert journal.exists(), "the moves start only after the journal is durable"
     assert snapshot(tmp_path / "out") != before  # two files already moved
-    assert cli(["compile", "v2", "-o", "out"], tmp_path).exit_code == 0
+    run = cli(["compile", "v2", "-o", "out"], tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert "W009" in run.stderr and "finished a compile interrupted" in run.stderr
     assert snapshot(tmp_path / "out") == snapshot(tmp_path / "ref")
     assert siblings(tmp_path / "out") == {"out", "ref", "v1", "v2"}
 
@@ -197,27 +201,30 @@ def test_crash_while_staging_leaves_output_intact(tmp_path: Path, monkeypatch: p
     big_catalog(tmp_path / "v2", accounts=3, roles=3, variant=2)
     assert cli(["compile", "v1", "-o", "out"], tmp_path).exit_code == 0
     before = snapshot(tmp_path / "out")
-    real = write._write_durable
+    real = SafeDir.write
     calls = {"n": 0}
 
     class Killed(BaseException):
         pass
 
-    def dying(path: Path, data: bytes) -> None:
+    def dying(self: SafeDir, rel: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] > 3:
             raise Killed
-        real(path, data)
+        real(self, rel, data)
 
-    monkeypatch.setattr(write, "_write_durable", dying)
+    monkeypatch.setattr(SafeDir, "write", dying)
     with pytest.raises(Killed):
         cli(["compile", "v2", "-o", "out"], tmp_path)
     monkeypatch.undo()
+    assert generated(snapshot(tmp_path / "out")) == generated(before)
+    # --check reports the leftovers of the interrupted compile; the next compile cleans them.
+    run = cli(["compile", "v1", "-o", "out", "--check"], tmp_path)
+    assert run.exit_code == 1 and "W007" in run.stderr and "half-committed" in run.stderr
+    run = cli(["compile", "v1", "-o", "out"], tmp_path)
+    assert run.exit_code == 0, run.stderr
     assert snapshot(tmp_path / "out") == before
-    # validate and --check do not depend on the leftovers; the next compile cleans them.
     assert cli(["compile", "v1", "-o", "out", "--check"], tmp_path).exit_code == 0
-    assert cli(["compile", "v1", "-o", "out"], tmp_path).exit_code == 0
-    assert snapshot(tmp_path / "out") == before
     assert siblings(tmp_path / "out") == {"out", "v1", "v2"}
 
 
@@ -358,10 +365,17 @@ def test_check_reports_a_stale_output_with_a_diff(tmp_path: Path, baseline_outpu
     (out / "prod" / "users-extra.tf").write_text("# not generated\n")
     (out / "security" / "users.tf").unlink()
     run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert run.exit_code == 1
     assert "+++ b/security/users.tf" in run.stdout
     assert "users-extra.tf" not in run.stdout
+    assert "error W008" in run.stderr and "prod/users-extra.tf" in run.stderr
 
-    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
+    assert run.exit_code == 0
+    assert "warning W011" in run.stderr, "compile leaves it alone, but says so"
+    assert (out / "prod" / "users-extra.tf").exists()
+    assert cli(["compile", "catalog", "-o", "out", "--check"], tmp_path).exit_code == 1
+    (out / "prod" / "users-extra.tf").unlink()
     assert cli(["compile", "catalog", "-o", "out", "--check"], tmp_path).exit_code == 0
 
 
@@ -417,7 +431,7 @@ def test_recompiling_changes_nothing(tmp_path: Path) -> None:
     assert first == second, "unchanged files are not rewritten"
 
 
-@pytest.mark.parametrize("leftover", [".out.rolecat-staging/prod/roles.tf", ".out.rolecat-journal.tmp"])
+@pytest.mark.parametrize("leftover", ["out/.rolecat/staging/prod/roles.tf", "out/.rolecat/journal.json.tmp"])
 def test_leftovers_of_a_crash_before_commit_are_cleaned(
     leftover: str, tmp_path: Path, baseline_output: Path
 ) -> None:
@@ -425,9 +439,9 @@ def test_leftovers_of_a_crash_before_commit_are_cleaned(
     copy_minimal(tmp_path / "catalog")
     out = tmp_path / "out"
     shutil.copytree(baseline_output, out)
+    before = snapshot(out)
     (tmp_path / leftover).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / leftover).write_text('{"replace": ["prod/roles.tf"], "delete": ["prod/versions.tf"]}')
-    before = snapshot(out)
     role = tmp_path / "catalog" / "roles" / "prod" / "Reader.yaml"
     role.write_text(role.read_text().replace("Read logs in prod", "Read logs"))
     assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
@@ -435,3 +449,5 @@ def test_leftovers_of_a_crash_before_commit_are_cleaned(
     assert after.keys() == before.keys()
     assert [k for k in after if after[k] != before[k]] == ["manifest.json", "prod/roles.tf"]
     assert siblings(out) == {"catalog", "out"}
+    assert not (out / ".rolecat" / "staging").exists()
+    assert not (out / ".rolecat" / "journal.json.tmp").exists()

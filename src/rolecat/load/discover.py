@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from rolecat.diagnostics import Diagnostic, Location, error, warning
-from rolecat.load.source import SourceDoc, load_yaml, read_text
+from rolecat.diagnostics import Diagnostic, Location, error
+from rolecat.load import files as cf
+from rolecat.load.source import SourceDoc, decode_text, load_yaml_bytes
 from rolecat.model.catalog import PolicyFile
 
 
@@ -29,49 +31,50 @@ class Sources:
     roles_unloaded: int = 0  # role files that exist but could not be loaded
 
 
-def _display(root: Path, display_root: str, path: Path) -> str:
-    rel = path.relative_to(root).as_posix()
-    return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel
-
-
 def discover(root: Path, display_root: str) -> Sources:
-    """Find and load the catalog's files.  The caller checked that ``root`` is a folder."""
-    src = Sources(root, display_root)
+    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
 
-    def disp(p: Path) -> str:
-        return _display(root, display_root, p)
+    Nothing is skipped silently and nothing is read unchecked (``load.files``)."""
+    src = Sources(root, display_root)
+    walker = cf.Walker(root, display_root)
 
     for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
         path = root / name
-        if not path.is_file():
+        if not os.path.lexists(path):
             alt = path.with_suffix(".yml")
-            hint = f"rename {alt.name} to {name}" if alt.is_file() else "see docs/catalog.md"
-            src.diagnostics.append(error("C000", f"missing {name}", Location(disp(path)), hint))
+            hint = f"rename {alt.name} to {name}" if os.path.lexists(alt) else "see docs/catalog.md"
+            src.diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
             continue
-        doc, diags = load_yaml(path, disp(path))
+        raw = cf.read_bytes(walker, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
+        if raw is None:
+            continue
+        doc, diags = load_yaml_bytes(raw, walker.display(path))
         src.diagnostics.extend(diags)
         setattr(src, attr, doc)
 
     imports = root / "imports.yaml"
-    if imports.is_file():
-        doc, diags = load_yaml(imports, disp(imports))
-        src.diagnostics.extend(diags)
-        src.imports = doc
+    if os.path.lexists(imports):
+        raw = cf.read_bytes(walker, imports, walker.display(imports), cf.MAX_SETTINGS_BYTES)
+        if raw is not None:
+            doc, diags = load_yaml_bytes(raw, walker.display(imports))
+            src.diagnostics.extend(diags)
+            src.imports = doc
 
     roles_dir = root / "roles"
-    if roles_dir.is_dir():
-        files = sorted(p for p in roles_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        for path in files:
-            doc, diags = load_yaml(path, disp(path))
-            src.diagnostics.extend(diags)
-            if doc is not None:
-                src.roles.append(doc)
-            else:
-                src.roles_unloaded += 1
-        for path in sorted(roles_dir.rglob("*.json")):
-            src.diagnostics.append(
-                warning("C030", "role files are YAML; this file is ignored", Location(disp(path)))
-            )
+    if os.path.lexists(roles_dir):
+        if walker.kind(roles_dir) == "dir":
+            for found in walker.roles(roles_dir):
+                raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_ROLE_BYTES)
+                doc = None
+                if raw is not None:
+                    doc, diags = load_yaml_bytes(raw, found.display)
+                    src.diagnostics.extend(diags)
+                if doc is not None:
+                    src.roles.append(doc)
+                else:
+                    src.roles_unloaded += 1
+        elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
+            walker.err("L012", "roles must be a folder", roles_dir)
 
     kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
         ("policies", "policy", src.policies),
@@ -79,22 +82,24 @@ def discover(root: Path, display_root: str) -> Sources:
     )
     for folder, kind, table in kinds:
         directory = root / folder
-        if not directory.is_dir():
+        if not os.path.lexists(directory):
             continue
-        for path in sorted(directory.iterdir()):
-            if path.is_dir() or path.name.startswith("."):
-                continue
-            if path.suffix != ".json":
-                src.diagnostics.append(
-                    warning(
-                        "C031", f"{folder}/ holds JSON documents; this file is ignored", Location(disp(path))
-                    )
-                )
-                continue
-            text, diags = read_text(path, disp(path))
-            src.diagnostics.extend(diags)
+        if walker.kind(directory) != "dir":
+            if not walker.diags or walker.diags[-1].location != Location(walker.display(directory)):
+                walker.err("L012", f"{folder} must be a folder", directory)
+            continue
+        for found in walker.documents(directory, folder):
+            stem = found.path.name[: -len(".json")]
+            raw = cf.read_bytes(walker, found.path, found.display, cf.MAX_POLICY_BYTES)
+            text = None
+            if raw is not None:
+                text, diags = decode_text(raw, found.display)
+                src.diagnostics.extend(diags)
             if text is None:
-                src.unreadable.add((kind, path.stem))
+                src.unreadable.add((kind, stem))
             else:
-                table[path.stem] = PolicyFile(path.stem, kind, disp(path), text)
+                table[stem] = PolicyFile(stem, kind, found.display, text)
+    src.diagnostics.extend(walker.diags)
+    if walker.diags:
+        src.roles_unloaded += 1  # something in the folders could not be accounted for
     return src

@@ -181,6 +181,25 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "^[a-z0-9-]+$": ("lowercase letters, digits and hyphens only", "prod-eu"),
     "^[0-9]{12}$": ("exactly 12 digits, as a quoted string", '"123456789012"'),
     "^[A-Za-z0-9_.-]+$": ("letters, digits, underscores, dots and hyphens only", "prod-engineer"),
+    "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff\\ufff9-\\ufffb]*$": (
+        "one line of plain text: no control or invisible formatting characters (newline, tab, escape, "
+        "bidirectional override)",
+        "INC-1234",
+    ),
+    "^(@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9_.-]{1,100})?|[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+    "(\\.[A-Za-z0-9-]{1,63})+)$": (
+        "a GitHub @user, an @org/team, or an e-mail address user@example.com (no spaces, no #)",
+        "@example/platform",
+    ),
+    "^ *((=|!=|>=|<=|>|<|~>) *)?v?[0-9]{1,9}(\\.[0-9]{1,9}){0,2}(-[0-9A-Za-z.-]{1,40})? *"
+    "(, *((=|!=|>=|<=|>|<|~>) *)?v?[0-9]{1,9}(\\.[0-9]{1,9}){0,2}(-[0-9A-Za-z.-]{1,40})? *)*$": (
+        "a Terraform version constraint: comma-separated [=|!=|>|>=|<|<=|~>] VERSION",
+        ">= 5.70, < 6.0",
+    ),
+    "^[A-Za-z0-9_+=,.@/:-]{1,2048}$": (
+        "an AWS managed policy name, path/name or ARN (letters, digits and _+=,.@/:-; no ${ or quotes)",
+        "job-function/ViewOnlyAccess",
+    ),
     "^[A-Za-z0-9_+=,.@-]{1,64}$": (
         "an IAM name: 1 to 64 letters, digits and _+=,.@- (no spaces or slashes)",
         "ProdEngineer",

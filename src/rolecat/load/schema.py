@@ -7,6 +7,8 @@ prints, so editors (yaml-language-server) and rolecat agree on the format.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -105,15 +107,37 @@ def _where(path: KeyPath) -> str:
     return ".".join(parts) if path else "the document"
 
 
+def draft7_schema(name: SchemaName) -> dict[str, Any]:
+    """The schema as the draft-07 one fastjsonschema compiles (Python regex patterns)."""
+    draft7 = dict(_python_patterns(schema(name)))
+    draft7["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return draft7
+
+
+def schema_digest(draft7: dict[str, Any]) -> str:
+    """Names the schema a generated validator was made from."""
+    return hashlib.sha256(json.dumps(draft7, sort_keys=True).encode()).hexdigest()
+
+
 @functools.cache
 def _fast_validator(name: SchemaName) -> Any:
     """A compiled validator for the common case (a valid document): about 50x faster than
     jsonschema's.  Our schemas use only keywords that mean the same in draft-07, so the
-    compiled one answers "valid?" identically; jsonschema then explains any failure."""
+    compiled one answers "valid?" identically; jsonschema then explains any failure.
+
+    The validator's code is generated ahead of time (``scripts/gen-validators.py`` writes
+    ``rolecat/load/validators/<name>.py``, so Python caches its byte code); one that was
+    generated from another schema than the one shipped is not used, the schema is then
+    compiled here, as it always was."""
+    draft7 = draft7_schema(name)
+    try:
+        module = importlib.import_module(f"rolecat.load.validators.{name}")
+    except ImportError:
+        module = None
+    if module is not None and getattr(module, "SCHEMA_DIGEST", None) == schema_digest(draft7):
+        return module.validate
     import fastjsonschema
 
-    draft7 = dict(_python_patterns(schema(name)))
-    draft7["$schema"] = "http://json-schema.org/draft-07/schema#"
     return fastjsonschema.compile(draft7)
 
 
@@ -129,6 +153,8 @@ def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     validator = _validator(name)
     out: list[Diagnostic] = []
     for err in validator.iter_errors(doc.data):
+        if tuple(err.absolute_path) in doc.refused:
+            continue  # the loader already reported this value (L014) and left None in its place
         out.extend(_convert(err, doc, name))
     return out
 
@@ -200,6 +226,18 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
         pattern = str(err.validator_value)
         if pattern.endswith("\\Z"):  # show the schema's own (ECMA-262) spelling
             pattern = pattern[:-2] + "$"
+        if pattern.startswith("^[^\\u0000-\\u001f"):  # free text: no control characters
+            from rolecat.report.escape import printable
+
+            return [
+                error(
+                    "S005",
+                    f"{where}: '{printable(str(err.instance))}' contains a control or invisible formatting "
+                    "character (a newline, tab, escape, bidirectional override, ...)",
+                    loc,
+                    "write it on one line in plain text; it is printed into reports, INI files and terminals",
+                )
+            ]
         words, hint = pattern_hint(pattern, err.instance)
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'
@@ -236,22 +274,24 @@ class Validated:
 def validate_sources(src: Sources) -> Validated:
     """The schema stage: every loaded document against its schema."""
     out = Validated()
+    # A document with a value the loader refused (L014, L004: reported, None in its place)
+    # is not valid even when nothing else is wrong with it.
     if src.catalog is not None:
         found = validate(src.catalog, "catalog")
         out.diagnostics.extend(found)
-        out.catalog = src.catalog if not found else None
+        out.catalog = src.catalog if not found and not src.catalog.refused else None
     if src.users is not None:
         found = validate(src.users, "users")
         out.diagnostics.extend(found)
-        out.users = src.users if not found else None
+        out.users = src.users if not found and not src.users.refused else None
     if src.imports is not None:
         found = validate(src.imports, "imports")
         out.diagnostics.extend(found)
-        out.imports = src.imports if not found else None
+        out.imports = src.imports if not found and not src.imports.refused else None
     for doc in src.roles:
         found = validate(doc, "role")
         out.diagnostics.extend(found)
-        if not found:
+        if not found and not doc.refused:
             out.roles.append(doc)
     out.all_roles_valid = len(out.roles) == len(src.roles) and not src.roles_unloaded
     return out

@@ -15,6 +15,7 @@ duplicate keys.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,38 @@ _STD_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+# Numbers as JSON writes them: what jsonencode, HCL and AWS all read the same way.
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+# Integers beyond this lose precision in JSON parsers that use doubles (JavaScript, jq).
+MAX_SAFE_INTEGER = 2**53 - 1
+_NUMBER_HINT = "write numbers in plain decimal within +/-(2^53-1); if you meant text, quote it"
+
+
+def yaml_number_problem(text: str, is_int: bool) -> str | None:
+    """Why a YAML 1.1 number as written is refused, or None (1:00:00, 0x1F, 0o17, 1_000, .inf)."""
+    if ":" in text:
+        return "sexagesimal (base 60) number"
+    if is_int and not _DECIMAL_INT.fullmatch(text):
+        return "integer not written in plain decimal"
+    if not is_int and not _DECIMAL_FLOAT.fullmatch(text):
+        return "number that is not a finite decimal"
+    if len(text) > 40:
+        return "number with too many digits"
+    return None
+
+
+def number_problem(value: int | float) -> str | None:
+    """Why a parsed number is refused: not finite, or outside JSON's safe integer range."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "number that is not finite"
+    if abs(value) > MAX_SAFE_INTEGER:
+        return "integer beyond JSON's safe range (2^53 - 1)"
+    return None
+
+
 try:  # libyaml when present: the composer is the hot path of every compile
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -58,6 +91,8 @@ class SourceDoc:
     # Where a YAML 1.1 scalar was resolved to a non-string from plain (unquoted) text:
     # path -> the text as written, so the schema stage can say "quote it".
     plain_scalars: dict[KeyPath, str] = field(default_factory=dict)
+    # Values the loader refused (reported, None in their place): the schema stage skips them.
+    refused: set[KeyPath] = field(default_factory=set)
     # JSON parsed on the fast path: positions are computed from this text on first use.
     pending_text: str | None = None
 
@@ -110,6 +145,7 @@ class _YamlBuilder:
                     "catalog files may use only plain YAML values; remove the tag",
                 )
             )
+            self.doc.refused.add(path)
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -126,7 +162,20 @@ class _YamlBuilder:
             # Keep dates as written; the model parses them with our own, stricter rules.
             self.doc.plain_scalars[path] = node.value
             return node.value
+        if tag in (_INT, _FLOAT):
+            problem = yaml_number_problem(node.value, tag == _INT)
+            if problem is not None:
+                hint = f'{_NUMBER_HINT}: "{node.value}"' if not node.style else _NUMBER_HINT
+                self.diags.append(error("L014", f"{problem}: {node.value!r}", self.loc(node), hint))
+                self.doc.refused.add(path)
+                return None
         value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            problem = number_problem(value)
+            if problem is not None:
+                self.diags.append(error("L014", f"{problem}: {node.value!r}", self.loc(node), _NUMBER_HINT))
+                self.doc.refused.add(path)
+                return None
         # Plain (unquoted) style is None with the pure-Python composer and '' with libyaml.
         if not node.style and tag != "tag:yaml.org,2002:null":
             self.doc.plain_scalars[path] = node.value
@@ -148,6 +197,16 @@ class _YamlBuilder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.diags.append(error("L006", "mapping keys must be plain strings", self.loc(key_node)))
+                continue
+            if key_node.tag not in _STD_TAGS:
+                self.diags.append(
+                    error(
+                        "L004",
+                        f"YAML tag {key_node.tag!r} is not allowed (on a key)",
+                        self.loc(key_node),
+                        "catalog files may use only plain YAML values; remove the tag",
+                    )
+                )
                 continue
             key = key_node.value
             if key_node.tag != "tag:yaml.org,2002:str" and not key_node.style:
@@ -246,11 +305,15 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
 
 
 def load_yaml(path: Path, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
-    diags: list[Diagnostic] = []
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    return load_yaml_bytes(raw, display)
+
+
+def load_yaml_bytes(raw: bytes, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
     text = _decode(raw, display, diags)
     if text is None:
         return None, diags
@@ -317,9 +380,22 @@ class _JsonParser:
                 return val
         m = _NUMBER.match(self.text, self.pos)
         if m:
+            start = self.pos
             self.pos = m.end()
             s = m.group()
-            return float(s) if any(c in s for c in ".eE") else int(s)
+            value: int | float | None = None
+            problem = "number with too many digits" if len(s) > 40 else None
+            if problem is None:
+                value = float(s) if any(c in s for c in ".eE") else int(s)
+                problem = number_problem(value)
+            if problem is not None:
+                line, col = self.linecol(start)
+                self.diags.append(
+                    error("L014", f"{problem}: {s}", Location(self.doc.path, line, col), _NUMBER_HINT)
+                )
+                self.doc.refused.add(path)
+                return None
+            return value
         if not ch:
             raise JsonSyntaxError("unexpected end of file", self.pos)
         raise JsonSyntaxError(f"unexpected character {ch!r}", self.pos)
@@ -414,11 +490,33 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _checked_float(text: str) -> float:
+    value = float(text)
+    if len(text) > 40 or number_problem(value) is not None:
+        raise ValueError(text)  # the position-tracking parser reports it
+    return value
+
+
+def _checked_int(text: str) -> int:
+    if len(text) > 40:
+        raise ValueError(text)
+    value = int(text)
+    if number_problem(value) is not None:
+        raise ValueError(text)
+    return value
+
+
 def load_json_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
     """Parse JSON.  The common case (valid, no duplicate keys) takes the C parser and
     computes positions only when a later stage asks for one."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=_checked_float,
+            parse_int=_checked_int,
+        )
     except (ValueError, _Duplicate, RecursionError):
         pass
     else:
@@ -441,4 +539,9 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [error("L000", f"cannot read file: {exc.strerror}", Location(display))]
+    return _decode(raw, display, diags), diags
+
+
+def decode_text(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
     return _decode(raw, display, diags), diags

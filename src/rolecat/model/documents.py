@@ -40,7 +40,7 @@ def _parse(
 
     doc, found = load_json_text(text, file.source)
     diags.extend(found)
-    if doc is None:
+    if doc is None or doc.refused:  # refused values (L014) are reported already
         return None
     diags.extend(grammar.check_policy_document(doc, file.kind, db, known_actions))
     if not isinstance(doc.data, dict):

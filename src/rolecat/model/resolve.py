@@ -320,6 +320,26 @@ def _unknown_user(doc: SourceDoc, r: Resolution, user: str, path: tuple[str | in
         )
 
 
+def _tag_keys(doc: SourceDoc, r: Resolution) -> None:
+    """Tag keys IAM refuses (``aws:``, any case) or that clash with rolecat's own or each other."""
+    seen: dict[str, str] = {}
+    for key in doc.data.get("tags", {}):
+        lower = key.lower()
+        where = doc.locate(("tags", key), key=True)
+        if lower.startswith("aws:"):
+            r.err("C028", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
+        elif lower.startswith("rolecat:"):
+            r.err("C028", f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use", where)
+        elif lower in seen:
+            r.err(
+                "C028",
+                f"tag key {key!r} differs from {seen[lower]!r} only in case",
+                where,
+                "IAM compares tag keys case-insensitively; keep one",
+            )
+        seen.setdefault(lower, key)
+
+
 def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple[TemporaryMember, ...]]:
     """The people who may assume a human role: standing members and time-boxed ones."""
     data, loc = doc.data, doc.locate
@@ -564,6 +584,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     accounts_ok = _role_accounts(doc, r)
     documents_ok = _role_documents(doc, r)
     arns = _role_managed_policies(doc, r)
+    _tag_keys(doc, r)
     members, temps = _role_members(doc, r)
     teams = _role_teams(doc, r)
     federated = _role_federated(doc, r)

@@ -9,10 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
 _DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?P<frac>\.\d+)?\s*(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?\Z"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?P<frac>\.\d+)?\s*(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?\Z",
+    re.ASCII,
 )
+# Catalog instants are escalation end dates: anything outside these years is a typo, and
+# years 1 and 9999 would overflow when converted to UTC.
+MIN_YEAR, MAX_YEAR = 2000, 2999
+MAX_OFFSET = dt.timedelta(hours=18)  # ISO 8601's widest; real zones stay within +14:00/-12:00
 
 
 class TimeError(ValueError):
@@ -39,9 +44,10 @@ def suggest_instant(text: str) -> str | None:
 
 def parse_instant(text: str) -> dt.datetime:
     """Parse a catalog date or datetime into an aware UTC datetime."""
-    s = text.strip()
+    s = text.strip(" ")
     m = _DATE.match(s)
     if m:
+        _check_year(text, int(m[1]))
         try:
             return dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=dt.UTC)
         except ValueError as exc:
@@ -62,13 +68,23 @@ def parse_instant(text: str) -> dt.datetime:
         tz = dt.UTC
     else:
         digits = zone[1:].replace(":", "")
+        if int(digits[2:]) >= 60:
+            raise TimeError(f"{text!r}: the offset's minutes must be below 60")
         offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset > MAX_OFFSET:
+            raise TimeError(f"{text!r}: a UTC offset is at most 18:00")
         tz = dt.timezone(offset if zone[0] == "+" else -offset)
+    _check_year(text, int(m[1]))
     try:
         local = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), tzinfo=tz)
     except ValueError as exc:
         raise TimeError(f"{text!r} is not a valid datetime: {exc}") from None
     return local.astimezone(dt.UTC)
+
+
+def _check_year(text: str, year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise TimeError(f"{text!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
 
 
 def utcnow() -> dt.datetime:

@@ -83,11 +83,15 @@ def _repo_root(folder: Path) -> Path | None:
 def artifact_uri(path: str, cwd: Path | None = None) -> str:
     """``path`` as a relative URI reference: from the repository root when the file is in
     a git work tree, else from ``cwd``; never absolute, always percent-encoded."""
-    here = (cwd or Path.cwd()).resolve()
-    absolute = (here / path).resolve()
-    root = _repo_root(absolute.parent) or here
-    relative = Path(os.path.relpath(absolute, root)).as_posix()
-    return quote(relative, safe="/-._~!$&'()*+,;=:@")
+    try:
+        here = (cwd or Path.cwd()).resolve()
+        absolute = (here / path).resolve()
+        root = _repo_root(absolute.parent) or here
+        relative = Path(os.path.relpath(absolute, root)).as_posix()
+    except (OSError, ValueError):  # a hostile name (NUL): keep it as written, relative
+        relative = path.lstrip("/")
+    # surrogateescape: the bytes of a non-UTF-8 file name are percent-encoded as they are
+    return quote(relative, safe="/-._~!$&'()*+,;=:@", errors="surrogateescape")
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:

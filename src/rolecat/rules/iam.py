@@ -70,6 +70,11 @@ class Context:
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     _methods: list[tuple[Method, int]] = field(default_factory=list)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
+    # per effective set (keyed by id, the set kept alive beside its answer): roles share few
+    _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
+    _escalation_memo: dict[tuple[int, str, str | None], tuple[EffectiveSet, list[str]]] = field(
+        default_factory=dict
+    )
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
@@ -210,29 +215,40 @@ def _available(view: RoleView, method: Method, boundaries: frozenset[str]) -> tu
     return not conditional, conditional
 
 
+def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
+    """The I001 details of a role in one account; they depend only on the effective set,
+    the account and the delegated path, so equal inputs are answered once."""
+    delegated = view.role.delegated_role_creation
+    key = (id(view.effective), view.account.name, delegated.path if delegated else None)
+    memo = ctx._escalation_memo.get(key)
+    if memo is not None:
+        return memo[1]
+    details: list[str] = []
+    if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
+        boundaries = _boundary_arns(ctx, view.account)
+        found: dict[Method, list[str]] = {}
+        for method, needed in ctx.method_masks():
+            if needed & view.effective.candidates != needed:
+                continue  # some action is not even a candidate: cut off
+            result = _available(view, method, boundaries)
+            if result is not None:
+                found[method] = result[1]
+        for method, conditional in found.items():
+            if any(other.actions < method.actions for other in found):
+                continue  # a smaller method already says it
+            detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
+            if conditional:
+                detail += f" (under conditions for {', '.join(conditional)})"
+            details.append(detail)
+    ctx._escalation_memo[key] = (view.effective, details)
+    return details
+
+
 def check_escalation(ctx: Context) -> Iterator[Finding]:
     for role in ctx.catalog.roles:
         if role.admin:
             continue
-        pairs: list[tuple[str, str]] = []
-        for view in ctx.views(role):
-            if _admin_detail(ctx, view) is not None:
-                continue  # I002 reports it: an administrator needs no escalation path
-            boundaries = _boundary_arns(ctx, view.account)
-            found: dict[Method, list[str]] = {}
-            for method, needed in ctx.method_masks():
-                if needed & view.effective.candidates != needed:
-                    continue  # some action is not even a candidate: cut off
-                result = _available(view, method, boundaries)
-                if result is not None:
-                    found[method] = result[1]
-            for method, conditional in found.items():
-                if any(other.actions < method.actions for other in found):
-                    continue  # a smaller method already says it
-                detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
-                if conditional:
-                    detail += f" (under conditions for {', '.join(conditional)})"
-                pairs.append((view.account.name, detail))
+        pairs = [(view.account.name, d) for view in ctx.views(role) for d in _escalation_details(ctx, view)]
         for detail, accounts in _grouped(pairs):
             yield Finding(
                 f"role {role.name} can escalate its privileges in {_accounts_text(accounts)}: {detail}",
@@ -246,6 +262,13 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
 # ---------------------------------------------------------------------- I002 full admin
 def _admin_detail(ctx: Context, view: RoleView) -> str | None:
     """How a role is effectively an administrator in one account, or None."""
+    memo = ctx._admin_memo.get(id(view.effective))
+    if memo is None:
+        memo = ctx._admin_memo[id(view.effective)] = (view.effective, _admin_share(ctx, view))
+    return memo[1]
+
+
+def _admin_share(ctx: Context, view: RoleView) -> str | None:
     writes = ctx.db.level_mask(*WRITE_LEVELS)
     total = writes.bit_count()
     es = view.effective

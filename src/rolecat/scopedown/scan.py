@@ -30,8 +30,8 @@ from .arns import (
     record_candidates,
     resource_filter,
 )
-from .logs import FileStats, LogError, records_of
 from .mapping import S3_VERSIONED, EventMapper
+from .reader import read_logs
 
 COPY_EVENTS = frozenset({"CopyObject", "UploadPartCopy"})
 
@@ -131,16 +131,14 @@ class Scanner:
     # ------------------------------------------------------------------ files
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
-        needles = self.needles
-        for path in paths:
+        for path, stats, records, problem in read_logs(
+            paths, self.needles, "issuer_ends_with", "/" + self.role_name
+        ):
             res.files += 1
-            stats = FileStats()
-            try:
-                for batch in records_of(path, needles, stats):
-                    self.feed(batch)
-            except LogError as exc:
-                res.problems.append(FileProblem(str(path), str(exc), fatal=True))
+            if problem is not None:
+                res.problems.append(FileProblem(str(path), problem, fatal=True))
             else:
+                self.feed(records)
                 if stats.bad_lines:
                     res.problems.append(
                         FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)

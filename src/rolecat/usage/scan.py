@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rolecat.scopedown.logs import FileStats, LogError, records_of
+from rolecat.scopedown.reader import read_logs
 from rolecat.scopedown.scan import FileProblem
 
 NEEDLES = (b'"AssumeRole"', b'\\"AssumeRole\\"')
@@ -109,15 +109,12 @@ class UsageScanner:
 
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
-        for path in paths:
+        for path, stats, records, problem in read_logs(paths, NEEDLES, "assume_role"):
             res.files += 1
-            stats = FileStats()
-            try:
-                for batch in records_of(path, NEEDLES, stats):
-                    self.feed(batch)
-            except LogError as exc:
-                res.problems.append(FileProblem(str(path), str(exc), fatal=True))
+            if problem is not None:
+                res.problems.append(FileProblem(str(path), problem, fatal=True))
             else:
+                self.feed(records)
                 if stats.bad_lines:
                     res.problems.append(
                         FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)

@@ -381,9 +381,11 @@ def plan(
         _fail(f"error: {exc}", EXIT_USAGE)
 
     ok, diags = compile_catalog(catalog, output, when)
+    if ok and loaded is not None:
+        diags = [*diags, *_ready_for_terraform(output, [s.account for s in planned])]
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
-        _fail("error: compile failed; nothing planned", EXIT_FINDINGS)
+        _fail("error: compile failed or OUT is not safe to plan; nothing planned", EXIT_FINDINGS)
     code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
     if code:
         raise typer.Exit(EXIT_FINDINGS)
@@ -433,6 +435,13 @@ def apply(
         typer.echo(line, err=True)
     if not outcome.ok:
         raise typer.Exit(1)
+
+
+def _ready_for_terraform(output: Path, accounts: list[str]) -> list[Diagnostic]:
+    """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
+    from rolecat.targets.terraform.write import ready_for_terraform
+
+    return ready_for_terraform(output, sorted(set(accounts)))
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from rolecat.report.escape import printable
+
 from ..diagnostics import Diagnostic, error, warning
 from .clock import iso_z
 
@@ -119,6 +121,7 @@ def to_text(items: Sequence[Escalation], empty: str = "no temporary members") ->
         )
         for e in items
     ]
+    rows = [(*(printable(cell) for cell in row),) for row in rows]  # type: ignore[misc]  # one line each
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = []
     for row in rows:

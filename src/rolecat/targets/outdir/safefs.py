@@ -1,0 +1,292 @@
+"""File operations confined to one folder: no symlink followed, no path leaves it.
+
+``SafeDir`` holds a file descriptor of the root folder (opened without following a
+symlink) and resolves every relative path one component at a time with ``O_NOFOLLOW``
+relative to its parent's descriptor, so a symlink planted anywhere on the way, or
+swapped in while rolecat runs, makes the operation fail instead of leaving the folder.
+Paths are validated first (``check_rel``): relative, normalised, a safe character set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_REL_LENGTH = 1024
+MAX_DEPTH = 16
+_COMPONENT = re.compile(r"[A-Za-z0-9_.+=,@-]{1,255}")
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class UnsafePath(Exception):
+    """A path that is malformed, leaves the folder, or meets a symlink or a non-folder on the way."""
+
+    def __init__(self, rel: str, reason: str) -> None:
+        super().__init__(f"{rel}: {reason}")
+        self.rel = rel
+        self.reason = reason
+
+
+def check_rel(rel: object) -> str | None:
+    """Why ``rel`` is not an acceptable relative path inside the folder, or None."""
+    if not isinstance(rel, str):
+        return f"not a string ({type(rel).__name__})"
+    if not rel:
+        return "empty"
+    if len(rel) > MAX_REL_LENGTH:
+        return "too long"
+    if rel.startswith("/"):
+        return "absolute"
+    parts = rel.split("/")
+    if len(parts) > MAX_DEPTH:
+        return "nested too deeply"
+    for part in parts:
+        if part in ("", ".", ".."):
+            return "not normalised (empty, '.' or '..' component)"
+        if not _COMPONENT.fullmatch(part):
+            return "characters outside A-Z a-z 0-9 _ . + = , @ -"
+    return None
+
+
+def safe_rel(rel: object) -> str:
+    reason = check_rel(rel)
+    if reason is not None:
+        raise UnsafePath(repr(rel), reason)
+    assert isinstance(rel, str)
+    return rel
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directory entry, not followed: kind is file, dir, symlink or other."""
+
+    rel: str
+    kind: str
+    size: int
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "other"
+
+
+def describe(kind: str) -> str:
+    return {"file": "a file", "dir": "a folder", "symlink": "a symlink", "other": "not a regular file"}[kind]
+
+
+class SafeDir:
+    """A folder opened without following symlinks; operations take validated relative paths."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.fd = os.open(path, _DIR_FLAGS)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise UnsafePath(str(path), "is a symlink or not a folder") from None
+            raise
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> SafeDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ walking
+    def _open_dir(self, parts: list[str], rel: str, *, create: bool) -> int:
+        fd = os.dup(self.fd)
+        try:
+            for i, part in enumerate(parts):
+                try:
+                    nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except FileNotFoundError:
+                    if not create:
+                        raise
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o755, dir_fd=fd)
+                    nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                        where = "/".join(parts[: i + 1])
+                        raise UnsafePath(rel, f"{where} is a symlink or not a folder") from None
+                    raise
+                os.close(fd)
+                fd = nxt
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    @contextlib.contextmanager
+    def parent(self, rel: str, *, create: bool = False) -> Iterator[tuple[int, str]]:
+        """(descriptor of the folder holding ``rel``, last component)."""
+        parts = safe_rel(rel).split("/")
+        fd = self._open_dir(parts[:-1], rel, create=create)
+        try:
+            yield fd, parts[-1]
+        finally:
+            os.close(fd)
+
+    def lstat(self, rel: str) -> os.stat_result | None:
+        """The entry itself (not followed), or None when it or a folder on the way is missing."""
+        try:
+            with self.parent(rel) as (fd, name):
+                return os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def kind(self, rel: str) -> str | None:
+        st = self.lstat(rel)
+        return None if st is None else _kind(st.st_mode)
+
+    def read(self, rel: str, limit: int) -> bytes | None:
+        """A regular file's bytes; None when missing.  UnsafePath for anything else or too large."""
+        try:
+            with self.parent(rel) as (dfd, name):
+                try:
+                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dfd)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise UnsafePath(rel, "is a symlink") from None
+                    raise
+        except FileNotFoundError:
+            return None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise UnsafePath(rel, f"is {describe(_kind(st.st_mode))}")
+        with os.fdopen(fd, "rb") as fh:
+            if st.st_size > limit:
+                raise UnsafePath(rel, f"is larger than {limit:,} bytes")
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise UnsafePath(rel, f"is larger than {limit:,} bytes")
+        return data
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Create or truncate a regular file (never through a symlink), durably."""
+        with self.parent(rel, create=True) as (dfd, name):
+            try:
+                os.unlink(name, dir_fd=dfd)
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:
+                raise UnsafePath(rel, "is a folder") from None
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(name, flags, 0o644, dir_fd=dfd)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def replace(self, src: str, dst: str, *, create_parents: bool = True) -> None:
+        """Rename ``src`` over ``dst`` (the entry itself is replaced; nothing is followed)."""
+        with self.parent(src) as (sfd, sname), self.parent(dst, create=create_parents) as (dfd, dname):
+            os.replace(sname, dname, src_dir_fd=sfd, dst_dir_fd=dfd)
+
+    def unlink(self, rel: str) -> bool:
+        """Remove a file or symlink (not followed); False when it was not there."""
+        try:
+            with self.parent(rel) as (fd, name):
+                os.unlink(name, dir_fd=fd)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def rmdir(self, rel: str) -> bool:
+        """Remove an empty folder; False when missing or not empty."""
+        try:
+            with self.parent(rel) as (fd, name):
+                os.rmdir(name, dir_fd=fd)
+        except (FileNotFoundError, OSError):
+            return False
+        return True
+
+    def rmtree(self, rel: str) -> None:
+        """Remove a folder and everything in it, never following a symlink."""
+        try:
+            with self.parent(rel) as (pfd, name):
+                st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+                if not stat.S_ISDIR(st.st_mode):
+                    os.unlink(name, dir_fd=pfd)
+                    return
+                _rmtree_at(pfd, name)
+        except FileNotFoundError:
+            return
+
+    def fsync_dir(self, rel: str | None = None) -> None:
+        with contextlib.suppress(OSError):
+            if rel is None:
+                os.fsync(self.fd)
+                return
+            fd = self._open_dir(safe_rel(rel).split("/"), rel, create=False)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def walk(self, rel: str | None = None, *, skip: frozenset[str] = frozenset()) -> Iterator[Entry]:
+        """Every entry below ``rel`` (or the root), sorted, symlinks reported and never entered.
+
+        Folders whose relative path is in ``skip`` are reported but not entered."""
+        fd = self.fd if rel is None else self._open_dir(safe_rel(rel).split("/"), rel, create=False)
+        try:
+            yield from _walk_fd(fd, rel or "", skip)
+        finally:
+            if rel is not None:
+                os.close(fd)
+
+
+def _walk_fd(fd: int, prefix: str, skip: frozenset[str]) -> Iterator[Entry]:
+    names = sorted(os.listdir(fd))
+    for name in names:
+        rel = f"{prefix}/{name}" if prefix else name
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        kind = _kind(st.st_mode)
+        yield Entry(rel, kind, st.st_size)
+        if kind == "dir" and rel not in skip:
+            try:
+                sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:
+                yield Entry(rel, "unreadable", 0)
+                continue
+            try:
+                yield from _walk_fd(sub, rel, skip)
+            except PermissionError:
+                yield Entry(rel, "unreadable", 0)
+            finally:
+                os.close(sub)
+
+
+def _rmtree_at(parent_fd: int, name: str) -> None:
+    fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    try:
+        for child in os.listdir(fd):  # noqa: PTH208 - a descriptor, not a path
+            st = os.stat(child, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                _rmtree_at(fd, child)
+            else:
+                os.unlink(child, dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)

@@ -1,0 +1,210 @@
+"""Unit tests of the OUT machinery: path validation, SafeDir, the journal, the lock."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import posixpath
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rolecat.targets.outdir import journal, layout
+from rolecat.targets.outdir.lock import LockTimeout, OutLock
+from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "",
+        "/etc/passwd",
+        "../x",
+        "a/../b",
+        "a//b",
+        "./a",
+        "a/.",
+        "a/",
+        "a\nb",
+        "a b",
+        "a\\b",
+        "\x00",
+        "é",
+        1,
+        None,
+    ],
+)
+def test_check_rel_refuses(rel: object) -> None:
+    assert check_rel(rel) is not None
+
+
+@pytest.mark.parametrize("rel", ["manifest.json", "prod/roles.tf", ".rolecat/lock", "a-b/c_d.e+f=g,h@i"])
+def test_check_rel_accepts(rel: str) -> None:
+    assert check_rel(rel) is None
+
+
+@given(st.text(max_size=30))
+def test_accepted_paths_stay_inside(rel: str) -> None:
+    if check_rel(rel) is None:
+        norm = posixpath.normpath(rel)
+        assert norm == rel and not norm.startswith(("/", "..")) and "\n" not in rel
+
+
+def test_safedir_never_follows_a_symlink_on_the_way(tmp_path: Path) -> None:
+    out, victim = tmp_path / "out", tmp_path / "victim"
+    out.mkdir()
+    victim.mkdir()
+    (victim / "f").write_text("keep")
+    (out / "acct").symlink_to(victim)
+    with SafeDir(out) as root:
+        for op in (
+            lambda: root.read("acct/f", 100),
+            lambda: root.write("acct/f", b"x"),
+            lambda: root.write("acct/new", b"x"),
+            lambda: root.unlink("acct/f"),
+            lambda: root.rmtree("acct/f"),
+            lambda: list(root.walk("acct")),
+        ):
+            with pytest.raises(UnsafePath):
+                op()
+        assert root.kind("acct") == "symlink"
+        root.rmtree("acct")  # removes the link itself, never what it points at
+    assert (victim / "f").read_text() == "keep"
+    assert not (out / "acct").is_symlink()
+
+
+def test_safedir_read_refuses_symlinks_fifos_and_large_files(tmp_path: Path) -> None:
+    (tmp_path / "big").write_bytes(b"x" * 11)
+    (tmp_path / "link").symlink_to(tmp_path / "big")
+    os.mkfifo(tmp_path / "fifo")
+    with SafeDir(tmp_path) as root:
+        assert root.read("missing", 10) is None
+        for rel in ("big", "link", "fifo"):
+            with pytest.raises(UnsafePath):
+                root.read(rel, 10)
+        assert root.read("big", 11) == b"x" * 11
+
+
+def test_safedir_root_that_is_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(UnsafePath):
+        SafeDir(tmp_path / "link")
+
+
+def _journal(**lists: list[object]) -> bytes:
+    body: dict[str, object] = {"version": 1, "replace": [], "delete": [], "rmdirs": []}
+    body.update(lists)
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\xff",
+        b"[]",
+        b'{"version": 2, "replace": [], "delete": [], "rmdirs": []}',
+        b'{"version": 1, "replace": []}',
+        _journal(replace=["../x"]),
+        _journal(delete=["/etc/passwd"]),
+        _journal(delete=[1]),
+        _journal(replace=[".rolecat/lock"]),
+        _journal(delete=["prod/.terraform.lock.hcl"]),
+        _journal(replace=["a"], delete=["a"]),
+        _journal(extra=[]),
+    ],
+)
+def test_corrupt_journals_are_refused(raw: bytes) -> None:
+    with pytest.raises(journal.CorruptJournal):
+        journal.parse_journal(raw)
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and layout.WORKDIR not in p.parts
+    }
+
+
+def test_commit_then_nothing_pending(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "old.tf").write_text("old")
+    (tmp_path / "a" / "keep.tf").write_text("v1")
+    with SafeDir(tmp_path) as root:
+        journal.commit(root, [("a/keep.tf", b"v2"), ("b/new.tf", b"new")], ["a/old.tf"], [])
+        assert journal.pending(root) == []
+    assert _tree(tmp_path) == {"a/keep.tf": "v2", "b/new.tf": "new"}
+
+
+@pytest.mark.parametrize("moves_before_crash", [0, 1, 2, 3])  # the commit makes 4 moves
+def test_recover_finishes_a_commit_killed_at_any_move(tmp_path: Path, moves_before_crash: int) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "old.tf").write_text("old")
+    (tmp_path / "a" / "keep.tf").write_text("v1")
+    real = SafeDir.replace
+    count = {"n": 0}
+
+    class Killed(BaseException):
+        pass
+
+    def dying(self: SafeDir, src: str, dst: str, *, create_parents: bool = True) -> None:
+        if not src.endswith(layout.JOURNAL_TMP):
+            count["n"] += 1
+            if count["n"] > moves_before_crash:
+                raise Killed
+        real(self, src, dst, create_parents=create_parents)
+
+    with SafeDir(tmp_path) as root:
+        SafeDir.replace = dying  # type: ignore[method-assign]
+        try:
+            with pytest.raises(Killed):
+                journal.commit(root, [("a/keep.tf", b"v2"), ("b/new.tf", b"new")], ["a/old.tf"], [])
+        finally:
+            SafeDir.replace = real  # type: ignore[method-assign]
+        assert journal.pending(root)
+        assert journal.recover(root) is not None
+        assert journal.pending(root) == []
+    assert _tree(tmp_path) == {"a/keep.tf": "v2", "b/new.tf": "new"}
+
+
+def test_recover_rolls_back_what_cannot_be_finished(tmp_path: Path) -> None:
+    """The journal names a file whose place is now taken by a folder: undo every move."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.tf").write_text("v1")
+    with SafeDir(tmp_path) as root:
+        root.write(".rolecat/staging/a/keep.tf", b"v2")
+        root.write(".rolecat/staging/c/new.tf", b"new")
+        (tmp_path / "c" / "new.tf").mkdir(parents=True)
+        root.write(".rolecat/journal.json", _journal(replace=["a/keep.tf", "c/new.tf"]))
+        note = journal.recover(root)
+        assert note is not None and "rolled back" in note
+        assert journal.pending(root) == []
+    assert (tmp_path / "a" / "keep.tf").read_text() == "v1"
+    assert (tmp_path / "c" / "new.tf").is_dir(), "what rolecat did not write is never moved away"
+
+
+def test_lock_times_out_while_held(tmp_path: Path) -> None:
+    with SafeDir(tmp_path) as root, OutLock(root, timeout=0):
+        fd = os.open(tmp_path / ".rolecat" / "lock", os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+        with SafeDir(tmp_path) as other, pytest.raises(LockTimeout), OutLock(other, timeout=0.05):
+            pass
+    with SafeDir(tmp_path) as root, OutLock(root, timeout=0):
+        pass  # released
+
+
+def test_lock_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".rolecat").mkdir()
+    (tmp_path / ".rolecat" / "lock").symlink_to(tmp_path / "elsewhere")
+    with SafeDir(tmp_path) as root, pytest.raises(UnsafePath), OutLock(root, timeout=0):
+        pass
+    assert not (tmp_path / "elsewhere").exists()

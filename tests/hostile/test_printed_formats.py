@@ -1,0 +1,158 @@
+"""Every printed format is escaped: no catalog value can start a line, a section, an
+annotation or a terminal control sequence in what rolecat prints.
+
+The loader refuses control characters in free-text fields (see the corpus); these tests
+go one step further and hand the printers hostile values directly (bypassing validate),
+as a later change to a schema might, and check that the output still holds.  The
+escape helpers are checked as properties over arbitrary text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from workflow_factory import at, catalog, role, temp
+
+from rolecat.diagnostics import Diagnostic, Location, Severity
+from rolecat.report.escape import has_unsafe, markdown, printable, workflow_command, workflow_property
+from rolecat.report.printer import to_json, to_sarif
+from rolecat.workflow import codeowners, escalations, profiles
+
+HOSTILE = [
+    "INC-1\n[profile evil]\ncredential_process = sh -c id",
+    "x\r\n::error file=catalog.yaml,line=1::forged",
+    "\x1b[2J\x1b[31mred\x1b[0m",
+    "tab\there",
+    "nul\x00byte",
+    "del\x7f c1\x85 next-line",
+    "line\u2028separator\u2029paragraph",
+    "rtl \u202eevil\u202c override",
+    "zero\u200bwidth",
+    "bom\ufeff",
+    "surrogate \udcff byte",
+]
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def no_forged_lines(text: str, allowed_prefixes: tuple[str, ...]) -> None:
+    for line in text.split("\n"):
+        assert not CONTROL.search(line), repr(line)
+        assert not line.startswith(("::", "[profile evil")), line
+        if allowed_prefixes:
+            assert line == "" or line.startswith(allowed_prefixes), line
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_printable_is_one_line_without_controls(text: str) -> None:
+    out = printable(text)
+    assert "\n" not in out and "\r" not in out
+    assert not has_unsafe(out)
+    assert all(unicodedata.category(ch) not in ("Cc", "Zl", "Zp", "Cs") for ch in out)
+    if not has_unsafe(text):
+        assert out == text  # ordinary text is left alone
+
+
+@given(st.text())
+def test_workflow_command_data_stays_on_its_line(text: str) -> None:
+    out = workflow_command(text)
+    assert "\n" not in out and "\r" not in out
+    assert out.replace("%25", "").count("%") == out.count("%0A") + out.count("%0D")
+    prop = workflow_property(text)
+    assert ":" not in prop and "," not in prop and "\n" not in prop
+
+
+@given(st.text())
+def test_markdown_is_inert(text: str) -> None:
+    out = markdown(text)
+    assert "\n" not in out and "<" not in out and ">" not in out
+    assert not re.search(r"(?<!\\)[`*_\[\]|#]", out)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_diagnostics_cannot_forge_lines(value: str) -> None:
+    d = Diagnostic(
+        "C999", Severity.ERROR, f"bad {value}", Location(f"catalog/{value}.yaml", 3, 4), f"hint {value}"
+    )
+    text = d.format_text()
+    lines = text.split("\n")
+    assert len(lines) == 2 and lines[1].startswith("    hint: ")
+    no_forged_lines(text, ("catalog/", "    hint: "))
+    accepted = Diagnostic("I001", Severity.WARNING, "m", None, None, accepted_reason=value)
+    assert "\n" not in accepted.format_text()
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_json_and_sarif_escape_everything(value: str) -> None:
+    d = Diagnostic("C999", Severity.ERROR, value, Location(f"catalog/{value}", 1, 1), value)
+    for text in (to_json([d]), to_sarif([d])):
+        assert not CONTROL.search(text.replace("\n", ""))  # only the layout's own newlines
+        assert any(value in found for found in _strings(json.loads(text)))  # the value, intact
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_profiles_cannot_gain_a_section_or_a_key(value: str) -> None:
+    r = role("Reader", members=(), temporary=[temp("alice", "2099-01-01", value)])
+    cat = catalog([r])
+    now = at("2026-06-01")
+    found = profiles.profiles_for(cat, "alice", now)
+    text = profiles.render(cat, "alice", found, now, "rolecat profiles --user alice")
+    sections = [line for line in text.splitlines() if line.startswith("[")]
+    assert sections == ["[profile prod-Reader]"]
+    keys = [line.split(" =")[0] for line in text.splitlines() if line and not line.startswith((";", "["))]
+    assert "credential_process" not in keys
+    no_forged_lines(
+        text,
+        (
+            ";",
+            "[profile prod-Reader]",
+            "role_arn",
+            "source_profile",
+            "mfa_serial",
+            "role_session_name",
+            "duration_seconds",
+            "region",
+        ),
+    )
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_escalations_table_keeps_one_line_per_escalation(value: str) -> None:
+    r = role("Reader", temporary=[temp("alice", "2099-01-01", value)])
+    items = escalations.escalations(catalog([r]), at("2026-06-01"))
+    text = escalations.to_text(items)
+    assert len(text.splitlines()) == 2
+    assert not any(CONTROL.search(line) for line in text.splitlines())
+    assert json.loads(escalations.to_json(items))[0]["reason"] == value  # JSON keeps it, escaped
+
+
+@pytest.mark.parametrize("value", ["catalog\n* @evil", "catalog\t@evil", "cat alog", "#catalog", "c*t"])
+def test_codeowners_lines_cannot_be_forged(value: str) -> None:
+    r = role("Reader", owners=("@acme/platform",), source=f"{value}/roles/Reader.yaml")
+    text = codeowners.render(
+        catalog([r], root=value),
+        catalog_prefix=value,
+        output_prefix="build/terraform",
+        command="rolecat codeowners",
+    )
+    for line in text.splitlines():
+        assert not CONTROL.search(line)
+        if line and not line.startswith("#"):
+            pattern, _, owners = line.partition("  ")
+            assert "@evil" not in owners
+            assert not pattern.startswith("#")
