@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role
 
-from . import arns, policies
+from . import arns, cicd, policies
 
 PolicyKind = Literal["policy", "boundary"]
 EC2_SERVICE = "ec2.amazonaws.com"
@@ -219,6 +219,13 @@ def build_deployment(catalog: Catalog) -> Deployment:
         deployed: dict[str, DeployedRole] = {}
         for role in roles:
             inline = None
+            ci_mode = (
+                catalog.deploy_roles.mode_of(role, catalog.catalog_file) if catalog.deploy_roles else None
+            )
+            trust_role = role
+            if ci_mode is not None and catalog.deploy_roles is not None:
+                inline = cicd.policy_document(catalog, role, account, ci_mode)
+                trust_role = cicd.role_in(catalog.deploy_roles, role, ci_mode, account)
             if role.delegated_role_creation is not None:
                 inline = {
                     "Version": policies.VERSION,
@@ -229,7 +236,9 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 account=account,
                 arn=role.arn(account),
                 # a role trusting OIDC providers names the account's provider ARNs
-                trust=policies.trust_policy(catalog, role, account) if role.federated else trusts[id(role)],
+                trust=policies.trust_policy(catalog, trust_role, account)
+                if role.federated
+                else trusts[id(role)],
                 policies=tuple(made[("policy", p)] for p in role.policies),
                 managed_policy_arns=tuple(
                     arns.in_partition(a, account.partition) for a in role.managed_policy_arns

@@ -15,6 +15,7 @@ from rolecat.load.schema import Validated, validate_sources
 
 from . import adoption
 from .catalog import Catalog
+from .cicd import ci_roles, resolve_deploy_roles
 from .documents import render_documents
 from .resolve import (
     Resolution,
@@ -51,6 +52,13 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
             roles.append(role)
         else:
             all_roles_built = False
+    ci = resolve_deploy_roles(valid.catalog, r.accounts, r.providers, r)
+    if ci is not None:
+        roles.extend(
+            ci_roles(
+                ci, valid.catalog.path, settings.accounts, r.providers, settings.owners, settings.defaults
+            )
+        )
     roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     docs = {d.path: d for d in (src.catalog, src.users, valid.imports, *src.roles) if d is not None}
     unique_names(roles, docs, r)
@@ -97,6 +105,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         imports_file=valid.imports.path if valid.imports is not None else None,
         password_policy=resolve_password_policy(valid.catalog.data),
         identity_providers=settings.identity_providers,
+        deploy_roles=ci,
     )
     return catalog, diags
 

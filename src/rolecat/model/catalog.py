@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
 from rolecat.diagnostics import Location
@@ -25,6 +25,9 @@ from .principals import (
     ServicePrincipal,
     UserPrincipal,
 )
+
+if TYPE_CHECKING:
+    from .cicd import DeployRoles
 
 RoleKind = Literal["human", "service"]
 
@@ -287,6 +290,7 @@ class Catalog:
     imports_file: str | None = None
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    deploy_roles: DeployRoles | None = None  # catalog.yaml deploy_roles (model/cicd.py)
 
     # ------------------------------------------------------------------ lookups
     @property

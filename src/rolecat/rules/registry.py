@@ -619,6 +619,27 @@ RULES: tuple[Rule, ...] = (
         "Write arn:{{ partition }}:... so the ARN follows the account's region.",
     ),
     Rule(
+        "C085",
+        ERROR,
+        "model",
+        "A deploy_roles subject admits more than it should: a deploy role beyond the main branch or "
+        "one environment, a plan role any workload.",
+        "The deploy role writes IAM in every account; a pull request, a feature branch or a tag that "
+        "could assume it would apply unreviewed changes. Pull requests get the plan role only.",
+        "Admit repo:<owner>/<repo>:ref:refs/heads/main or repo:<owner>/<repo>:environment:<name> for "
+        "deploy, repo:<owner>/<repo>:pull_request for plan.",
+    ),
+    Rule(
+        "C086",
+        ERROR,
+        "model",
+        "deploy_roles conflicts with terraform.deploy_role or terraform.backend.role_arn, or names both "
+        "roles alike.",
+        "With deploy_roles each run chooses the plan or the deploy role; a fixed provider or backend role "
+        "would give pull requests the same credentials as the main branch.",
+        "Remove terraform.deploy_role and terraform.backend.role_arn; give the two roles different names.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",

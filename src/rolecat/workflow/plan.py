@@ -60,12 +60,23 @@ def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
     return [identity, *sorted(n for n in names if n != identity)]
 
 
-def steps(catalog: Catalog, out: Path, only: str | None = None) -> list[Step]:
+MODES = ("plan", "apply", "bootstrap")
+
+
+def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "plan") -> list[Step]:
+    """init and plan per account.  With catalog.yaml ``deploy_roles`` the plan names the
+    role its providers assume (``-var=rolecat_mode``, saved in the plan for apply): the plan
+    role unless ``mode`` is apply (the deploy role) or bootstrap (the caller's credentials)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    args: tuple[str, ...] = PLAN_ARGS
+    if catalog.deploy_roles is not None:
+        args = (*PLAN_ARGS, f"-var=rolecat_mode={mode}")
     found: list[Step] = []
     for name in account_order(catalog, only):
         folder = out / name
         found.append(Step(name, folder, INIT_ARGS))
-        found.append(Step(name, folder, PLAN_ARGS))
+        found.append(Step(name, folder, args))
     return found
 
 

@@ -86,6 +86,7 @@ class AccountView:
     extra: Mapping[str, Any] = field(default_factory=dict)
     password_policy: PasswordPolicy | None = None
     oidc_providers: tuple[Mapping[str, Any], ...] = ()  # label, url, audiences, thumbprints
+    ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
 
 
 def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
@@ -180,6 +181,12 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 ),
             )
         )
+    ci = catalog.deploy_roles
+    ci_views = tuple(
+        rv for rv in role_views if ci is not None and ci.mode_of(rv.role, catalog.catalog_file) is not None
+    )
+    ci_labels = {rv.label for rv in ci_views}
+    role_views = [rv for rv in role_views if rv.label not in ci_labels]
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
     oidc = tuple(
         {
@@ -192,7 +199,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         for d in deployed.oidc_providers
     )
     if not deployed.groups:
-        return AccountView(account, tuple(role_views), ordered, oidc_providers=oidc)
+        return AccountView(account, tuple(role_views), ordered, oidc_providers=oidc, ci_roles=ci_views)
     user_labels = _unique_labels(u.name for u in deployed.users)
     users = tuple({"label": user_labels[u.name], "name": u.name, "tags": u.tags} for u in deployed.users)
     (group,) = deployed.groups
@@ -227,6 +234,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         group=group.name,
         password_policy=deployed.password_policy,
         oidc_providers=oidc,
+        ci_roles=ci_views,
     )
 
 
@@ -313,6 +321,8 @@ class TerraformRenderer:
         if catalog.terraform.backend is not None:
             names.append("backend.tf")
         names.append("roles.tf")
+        if view.ci_roles:
+            names.append("deploy.tf")
         if account.identity:
             names.append("users.tf")
         files = [
