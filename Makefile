@@ -60,12 +60,14 @@ docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the d
 validators: $(STAMP) ## Regenerate the schema validators (src/rolecat/load/validators) after a schema change
 	$(BIN)/python scripts/gen-validators.py
 
-bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput
+bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput, access review, access request vs. validate
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/checks_bench.py
 	$(BIN)/python bench/scopedown_bench.py
 	$(BIN)/python bench/usage_bench.py
+	$(BIN)/python bench/access_bench.py
+	$(BIN)/python bench/request_bench.py
 
 plan: $(STAMP) ## Compile, then terraform init + plan per account (identity first); ACCOUNT=prod for one
 	$(BIN)/rolecat plan $(CATALOG) -o $(OUT) $(if $(ACCOUNT),--account $(ACCOUNT))

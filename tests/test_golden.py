@@ -84,7 +84,7 @@ def test_roles_use_no_deprecated_arguments_and_non_admins_have_boundaries() -> N
 
     manifest = json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8"))
     seen = 0
-    for path in GOLDEN.rglob("roles.tf"):
+    for path in GOLDEN.rglob("role.*.tf"):
         account = path.parent.name
         with path.open(encoding="utf-8") as fh:
             parsed = hcl2.load(fh)

@@ -36,7 +36,7 @@ def test_wheel_builds_without_warnings_and_ships_data(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "rolecat/py.typed",
-        "rolecat/templates/roles.tf.j2",
+        "rolecat/templates/role.tf.j2",
         "rolecat/schemas/role.schema.json",
         "rolecat/iam/data/managed_policies_index.json",
     ):

@@ -148,7 +148,12 @@ def compile_(
         if check:
             from rolecat.targets.terraform.write import check_output
 
-            _, diags, files = render_catalog(catalog, when)
+            loaded, diags, files = render_catalog(catalog, when)
+            if loaded is not None and files:
+                from .pipeline import replacement_warnings
+
+                diags = [*diags, *replacement_warnings(loaded, out)]
+            _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
                 _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)
@@ -191,6 +196,7 @@ def schema(
 
 
 def _register_plugins() -> None:
+    from .access.command import register as register_access
     from .adopt.command import register as register_adopt
     from .scopedown.command import register as register_scopedown
     from .usage.command import register as register_usage
@@ -198,6 +204,7 @@ def _register_plugins() -> None:
 
     register_workflow(app)
     register_scopedown(app)
+    register_access(app)
     register_adopt(app)
     register_usage(app)
 

@@ -18,7 +18,10 @@ from rolecat.model.timeutil import utcnow
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 
-if TYPE_CHECKING:  # render pulls in Jinja: imported only when a command renders
+if TYPE_CHECKING:
+    from rolecat.access.model import (
+        AccessModel,  # render pulls in Jinja: imported only when a command renders
+    )
     from rolecat.deploy.deployment import Deployment
     from rolecat.targets.terraform.render import RenderedFile
 
@@ -45,8 +48,11 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
-def load(path: Path, now: dt.datetime | None = None) -> Loaded:
-    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder."""
+def load(path: Path, now: dt.datetime | None = None, *, display: str | None = None) -> Loaded:
+    """Load, validate and check a catalog folder.  Raises UsageError if it is not a folder.
+
+    ``display`` names the folder in diagnostics (default: ``path`` relative to the working
+    directory); the access commands validate an edited copy under the original's name."""
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
     from rolecat.load.schema import validate_sources
@@ -58,7 +64,7 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
-    sources = discover(path, display_path(path))  # load
+    sources = discover(path, display if display is not None else display_path(path))  # load
     valid = validate_sources(sources)  # schema
     catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
     deployment = None
@@ -69,30 +75,43 @@ def load(path: Path, now: dt.datetime | None = None) -> Loaded:
     return Loaded(catalog, deployment, sort_diagnostics(diags))
 
 
-def load_catalog(path: Path, now: dt.datetime | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+def load_catalog(
+    path: Path, now: dt.datetime | None = None, *, display: str | None = None
+) -> tuple[Catalog | None, list[Diagnostic]]:
     """``load`` for commands that need the model only."""
-    loaded = load(path, now)
+    loaded = load(path, now, display=display)
     return loaded.catalog, loaded.diagnostics
 
 
-def run_checks(catalog: Catalog, now: dt.datetime, deployment: Deployment | None = None) -> list[Diagnostic]:
-    """The checks stage: every rule over the model and its deployment, through the rule runner."""
+def run_checks(
+    catalog: Catalog,
+    now: dt.datetime,
+    deployment: Deployment | None = None,
+    access: AccessModel | None = None,
+) -> list[Diagnostic]:
+    """The checks stage: every rule over the model and its deployment, through the rule runner.
+
+    ``access``: an access model of the catalog (``rolecat diff``), whose effective sets the
+    IAM checks and the guardrails then share."""
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
-    from rolecat.rules import conditionkeys, partition, quotas
+    from rolecat.rules import conditionkeys, names, partition, quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
+    from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
     runs: list[RuleRun] = [
         ("accept", lambda: acceptance_problems(catalog)),
-        *check_runs(catalog, now, deployment=deployed),
+        *check_runs(catalog, now, deployment=deployed, shared=access.context if access else None),
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
         ("condition-keys", lambda: conditionkeys.check(catalog)),
         ("partition", lambda: partition.check(catalog)),
+        ("guardrails", lambda: check_guardrails(catalog, now, access, deployed)),
+        ("names", lambda: names.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),
     ]
     return run_rules(catalog, runs)
@@ -119,11 +138,33 @@ def compile_catalog(
     prune_accounts: bool = False,
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
+    from rolecat.targets.terraform import accounts
     from rolecat.targets.terraform.write import write_output
 
-    _, diags, files = render_catalog(catalog_path, now)
-    if has_errors(diags) or not files:
+    catalog, diags, files = render_catalog(catalog_path, now)
+    if catalog is None or has_errors(diags) or not files:
         return False, diags
-    problems = write_output(files, out, force=force, prune_accounts=prune_accounts)
+    diags = [*diags, *replacement_warnings(catalog, out)]
+    problems = write_output(
+        files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=accounts.renamed(catalog)
+    )
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
+
+
+def replacement_warnings(catalog: Catalog, out: Path) -> list[Diagnostic]:
+    """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
+    ``F002`` for every user whose MFA device name would change."""
+    from rolecat.targets.terraform import replacements
+    from rolecat.targets.terraform.write import previous_manifest
+
+    previous = previous_manifest(out)
+    if previous is None:
+        return []  # no previous compile (or one the write stage reports as unreadable)
+    try:
+        base = replacements.from_manifest(previous)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+    head = replacements.from_catalog(catalog)
+    found = replacements.compare(base, head)
+    return replacements.diagnostics(found, catalog.root, replacements.mfa_device_changes(base, head))

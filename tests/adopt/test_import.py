@@ -165,7 +165,7 @@ def test_live_names_that_do_not_follow_rolecat_naming_are_pinned(
     )
     out = tmp_path / "out"
     assert _rolecat("compile", str(root), "-o", str(out)).returncode == 0
-    roles_tf = (out / "prod/roles.tf").read_text()
+    roles_tf = "".join(p.read_text() for p in sorted((out / "prod").glob("boundary.*.tf")))
     assert 'name        = "ReadOnlyBoundary"' in roles_tf
     assert 'path        = "/boundaries/"' in roles_tf
     assert 'description = "Hand-made in 2019"' in roles_tf

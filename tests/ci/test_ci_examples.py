@@ -158,6 +158,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for step in steps:
         proc = run(step, root)
         assert proc.returncode == 0, proc.stderr
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    assert run([*git, "add", "-A"], root).returncode == 0
+    assert run([*git, "commit", "-qm", "catalog"], root).returncode == 0  # the base of rolecat diff --base
     return root
 
 
@@ -183,7 +186,15 @@ def test_workflow_step_runs(repo: Path, workflow: str, job: str, command: str) -
 
 def test_there_are_steps_to_run() -> None:
     commands = " ".join(c for _, _, c in rolecat_steps())
-    for part in ("validate", "--format sarif", "codeowners", "compile", "--within 3", "--fail-on-expired"):
+    for part in (
+        "validate",
+        "--format sarif",
+        "codeowners",
+        "compile",
+        "--within 3",
+        "--fail-on-expired",
+        "diff --base",
+    ):
         assert part in commands
 
 

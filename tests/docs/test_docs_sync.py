@@ -31,6 +31,7 @@ CORE_FILES = (
     "model/*.py",
     "deploy/*.py",
     "rules/quotas.py",
+    "rules/names.py",
     "rules/runner.py",
     "targets/terraform/*.py",
     "report/*.py",
@@ -158,23 +159,43 @@ def _manifest() -> dict[str, Any]:
 
 
 def manifest_keys(data: dict[str, Any]) -> set[str]:
-    """Field names of manifest.json; names of accounts, roles, users, groups and policy
-    documents are data, not fields."""
+    """Field names of manifest.json; names of accounts, roles, users, groups, policies
+    and document keys are data, not fields."""
     keys = set(data)
-    keys |= {k for f in data["files"] for k in f}
     for account in data["accounts"].values():
         keys |= set(account)
+        keys |= set(account["released"])
         for role in account["roles"].values():
             keys |= set(role)
             keys |= {k for t in role["temporary_members"] for k in t}
-            for entry in [role["boundary"], *role["policies"]]:
-                if entry:
-                    keys |= set(entry)
+        for policy in account["policies"].values():
+            keys |= set(policy)
         for user in account.get("users", {}).values():
             keys |= set(user)
         for group in account.get("groups", {}).values():
             keys |= set(group)
     return keys
+
+
+def test_manifest_matches_its_schema() -> None:
+    import jsonschema
+
+    schema = json.loads(_text(SRC / "targets" / "terraform" / "manifest.schema.json"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = _manifest()
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+    assert not errors
+    # every document a role or policy refers to is stated, and each exactly once
+    refs = set()
+    for account in data["accounts"].values():
+        refs |= {p["document"] for p in account["policies"].values()}
+        for role in account["roles"].values():
+            refs.add(role["trust_policy"])
+            if role["delegated_role_creation"]:
+                refs.add(role["delegated_role_creation"])
+            assert all(p in account["policies"] for p in role["policies"])
+            assert role["boundary"] is None or role["boundary"] in account["policies"]
+    assert refs == set(data["documents"])
 
 
 def test_manifest_schema_keys_are_documented() -> None:

@@ -20,8 +20,10 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_harness import OVERRIDE, Deployment, Emulator, Run, Terraform, compile_catalog, override_tf
+from e2e_harness import Deployment, Emulator, Run, Terraform, compile_catalog
 from e2e_scenarios import check_readback
+
+from rolecat.workflow.plan import plan_file
 
 PUNCTUATED = ["ann.lee", "bo+ops", "cy=admin", "di,ana", "ed@corp", "fay-x", "gus_y", "Hal9"]
 DESCRIPTIONS = [
@@ -73,10 +75,9 @@ def generate(root: Path, seed: int) -> dict[str, Any]:
         "owners": ["@gen/security"],
         "defaults": {"region": "us-east-1", "role_path": "/people/", "service_role_path": "/svc/deep/"},
         "accounts": accounts,
-        "terraform": {
-            "deploy_role": "Deployer",
-            "backend": {"bucket": "gen-state", "region": "us-east-1", "key_prefix": "gen/"},
-        },
+        # No backend: state stays local in each account folder, and rolecat plan/apply run on
+        # OUT exactly as compiled (no override file: OUT must hold nothing rolecat did not write).
+        "terraform": {"deploy_role": "Deployer"},
     }
     root.mkdir(parents=True)
     (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
@@ -147,9 +148,10 @@ def test_generated_catalog_with_rolecat_plan_and_apply(
     catalog, out = tmp_path / "catalog", tmp_path / "out"
     summary = generate(catalog, seed)
     compile_catalog(catalog, out)
-    for account in ("hub", "work-1"):
-        (out / account / OVERRIDE).write_text(override_tf(emulator.endpoint))
-    env = dict(tf.env)
+    # The provider's IAM and STS calls go to the emulator through the AWS SDK's standard
+    # AWS_ENDPOINT_URL, so the compiled folders stay as rolecat wrote them.
+    env = {**tf.env, "AWS_ENDPOINT_URL": emulator.endpoint}
+    tf = Terraform(tf.binary, env, tf.runs)
 
     planned = rolecat_cmd(env, "plan", str(catalog), "-o", str(out))
     assert planned.returncode == 0, planned.stderr + planned.stdout
@@ -157,25 +159,25 @@ def test_generated_catalog_with_rolecat_plan_and_apply(
         "==> work-1: terraform plan"
     )
     count_runs(tf, planned.stderr)
-    assert all((out / a / "rolecat.tfplan").is_file() for a in ("hub", "work-1"))
+    assert all(plan_file(out, a).is_file() for a in ("hub", "work-1"))
     d = Deployment(tf, out, out, emulator.endpoint)
     for account in ("hub", "work-1"):
         d.validate(account)
 
     # A plan missing for the identity account stops apply before anything is applied.
-    (out / "hub" / "rolecat.tfplan").rename(tmp_path / "hub.tfplan")
+    plan_file(out, "hub").rename(tmp_path / "hub.tfplan")
     refused = rolecat_cmd(env, "apply", str(catalog), "-o", str(out))
     assert refused.returncode == 1
     assert "applied:     (none)" in refused.stderr
     assert "failed:      hub: no saved plan" in refused.stderr
     assert "not applied: work-1" in refused.stderr
-    (tmp_path / "hub.tfplan").rename(out / "hub" / "rolecat.tfplan")
+    (tmp_path / "hub.tfplan").rename(plan_file(out, "hub"))
 
     applied = rolecat_cmd(env, "apply", str(catalog), "-o", str(out))
     assert applied.returncode == 0, applied.stderr + applied.stdout
     count_runs(tf, applied.stderr)
     assert "applied:     hub, work-1" in applied.stderr
-    assert not any((out / a / "rolecat.tfplan").exists() for a in ("hub", "work-1"))
+    assert not any(plan_file(out, a).exists() for a in ("hub", "work-1"))
 
     for account in ("hub", "work-1"):
         d.assert_converged(account)

@@ -39,9 +39,9 @@ JUNK_PATHS = st.sampled_from(
         "../../victim/s",
         "/etc/hostname",
         "prod/../../victim/s",
-        "prod//roles.tf",
+        "prod//role.Reader.tf",
         "./manifest.json",
-        "prod/roles.tf",
+        "prod/role.Reader.tf",
         "prod/new.tf",
         ".rolecat/lock",
         "prod/.terraform.lock.hcl",
@@ -172,9 +172,9 @@ def _damage_out(out: Path, victim: Path, draw: Any) -> str:
                 (work / "staging").symlink_to(victim)
             else:
                 staged.mkdir(parents=True, exist_ok=True)
-                (staged / "roles.tf").write_text("# planted\n")
+                (staged / "role.Reader.tf").write_text("# planted\n")
                 (work / "journal.json").write_text(
-                    json.dumps({"version": 1, "replace": ["prod/roles.tf"], "delete": [], "rmdirs": []})
+                    json.dumps({"version": 1, "replace": ["prod/role.Reader.tf"], "delete": [], "rmdirs": []})
                 )
         else:
             shutil.rmtree(work)

@@ -36,7 +36,7 @@ def site(tmp_path: Path, baseline_output: Path) -> Path:
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "s").write_text(VICTIM_TEXT)
-    (victim / "roles.tf").write_text(VICTIM_TEXT)
+    (victim / "role.Reader.tf").write_text(VICTIM_TEXT)
     return tmp_path
 
 
@@ -77,7 +77,16 @@ def generated(out: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "entry",
-    ["../victim/s", "../../victim/s", "/etc/hostname", "prod/../../victim/s", "./prod/roles.tf", "", 1, None],
+    [
+        "../victim/s",
+        "../../victim/s",
+        "/etc/hostname",
+        "prod/../../victim/s",
+        "./prod/role.Reader.tf",
+        "",
+        1,
+        None,
+    ],
 )
 def test_planted_journal_never_reaches_outside(site: Path, entry: object) -> None:
     out = site / "out"
@@ -113,9 +122,11 @@ def test_planted_valid_journal_stays_inside_out(site: Path) -> None:
     staging = out / ".rolecat" / "staging" / "prod"
     staging.mkdir(parents=True)
     (staging / "evil.tf").write_text('data "external" "x" { program = ["sh"] }\n')
-    (staging / "roles.tf").write_text("# replaced\n")
+    (staging / "role.Reader.tf").write_text("# replaced\n")
     (out / ".rolecat" / "journal.json").write_text(
-        json.dumps({"version": 1, "replace": ["prod/evil.tf", "prod/roles.tf"], "delete": [], "rmdirs": []})
+        json.dumps(
+            {"version": 1, "replace": ["prod/evil.tf", "prod/role.Reader.tf"], "delete": [], "rmdirs": []}
+        )
     )
     before = outside(site)
     code, _, err = compile_(site)
@@ -170,10 +181,10 @@ def test_staging_through_a_symlink_writes_nothing_outside(site: Path) -> None:
 @pytest.mark.parametrize("what", ["symlink-to-victim", "symlink-to-dir", "dangling", "fifo", "directory"])
 def test_odd_entry_at_a_generated_path_is_refused(site: Path, what: str) -> None:
     out = site / "out"
-    target = out / "prod" / "roles.tf"
+    target = out / "prod" / "role.Reader.tf"
     target.unlink()
     if what == "symlink-to-victim":
-        target.symlink_to(site / "victim" / "roles.tf")
+        target.symlink_to(site / "victim" / "role.Reader.tf")
     elif what == "symlink-to-dir":
         target.symlink_to(site / "victim")
     elif what == "dangling":
@@ -185,10 +196,10 @@ def test_odd_entry_at_a_generated_path_is_refused(site: Path, what: str) -> None
         (target / "inner.tf").write_text("# hidden\n")
     before, outer = snapshot(out), outside(site)
     code, _, err = compile_(site)
-    assert code == 1 and "W004" in err and "prod/roles.tf" in err
+    assert code == 1 and "W004" in err and "prod/role.Reader.tf" in err
     assert snapshot(out) == before
     assert outside(site) == outer
-    assert (site / "victim" / "roles.tf").read_text() == VICTIM_TEXT
+    assert (site / "victim" / "role.Reader.tf").read_text() == VICTIM_TEXT
     code, _, err = check(site)
     assert code == 1
 
@@ -286,13 +297,13 @@ def test_hostile_names_in_out_are_listed_escaped(site: Path) -> None:
     [
         b'{"files": [{"path": 1}], "accounts": {}}',
         b'{"files": [{"path": null}], "accounts": {}}',
-        b'{"files": "prod/roles.tf", "accounts": {}}',
+        b'{"files": "prod/role.Reader.tf", "accounts": {}}',
         b'{"files": [], "accounts": []}',
         b'{"files": [], "accounts": {"prod": {"folder": "../victim"}}}',
         b'{"files": [], "accounts": {"prod": {"folder": "prod/sub"}}}',
         b'{"files": [{"path": ".rolecat/lock"}], "accounts": {}}',
         b'{"files": [{"path": "prod/.terraform.lock.hcl"}], "accounts": {}}',
-        b'{"files": [{"path": "prod//roles.tf"}], "accounts": {}}',
+        b'{"files": [{"path": "prod//role.Reader.tf"}], "accounts": {}}',
         b'{"files": [{"path": "prod/\\u0000"}], "accounts": {}}',
         b"[1, 2]",
         b"\xff\xfe",
@@ -343,6 +354,8 @@ def test_failure_during_commit_is_rolled_back(site: Path, monkeypatch: pytest.Mo
     before = snapshot(out)
     role = site / "catalog" / "roles" / "prod" / "Reader.yaml"
     role.write_text(role.read_text().replace("Read logs in prod", "Read logs"))
+    policy = site / "catalog" / "policies" / "reader.json"
+    policy.write_text(policy.read_text().replace("logs:", "LOGS:"))  # a second file changes
     real = SafeDir.replace
     calls = {"n": 0}
 
@@ -369,6 +382,8 @@ def test_failure_during_commit_and_rollback_is_finished_by_the_next_compile(
     out = site / "out"
     role = site / "catalog" / "roles" / "prod" / "Reader.yaml"
     role.write_text(role.read_text().replace("Read logs in prod", "Read logs"))
+    policy = site / "catalog" / "policies" / "reader.json"
+    policy.write_text(policy.read_text().replace("logs:", "LOGS:"))  # a second file changes
     real = SafeDir.replace
     state = {"moves": 0}
 

@@ -245,7 +245,7 @@ def test_files_rolecat_did_not_generate_survive(tmp_path: Path, baseline_output:
     assert run.exit_code == 0, run.stderr
     assert not (out / "prod" / "backend.tf").exists()
     assert not (out / "security" / "backend.tf").exists()
-    assert "Exporter" not in (out / "prod" / "roles.tf").read_text()
+    assert not (out / "prod" / "role.Exporter.tf").exists()
     assert_not_generated_intact(out)
 
 
@@ -269,9 +269,9 @@ def test_removed_account_is_refused_then_pruned(tmp_path: Path, baseline_output:
 
     run = cli(["compile", "catalog", "-o", "out", "--prune-accounts"], tmp_path)
     assert run.exit_code == 0, run.stderr
-    for name in ("roles.tf", "providers.tf", "versions.tf", "backend.tf"):
+    for name in ("role.Reader.tf", "providers.tf", "versions.tf", "backend.tf"):
         assert not (out / "prod" / name).exists(), name
-    assert (out / "production" / "roles.tf").exists()
+    assert (out / "production" / "role.Reader.tf").exists()
     assert_not_generated_intact(out)  # prod/.terraform, plan and notes stay with the folder
     run = cli(["compile", "catalog", "-o", "out"], tmp_path)
     assert run.exit_code == 0, "a pruned account is not reported again"
@@ -357,7 +357,7 @@ def test_check_reports_a_stale_output_with_a_diff(tmp_path: Path, baseline_outpu
     role.write_text(role.read_text().replace("Read logs in prod", "Read logs in prod, and more"))
     run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
     assert run.exit_code == 1
-    assert "--- a/prod/roles.tf\n+++ b/prod/roles.tf\n" in run.stdout
+    assert "--- a/prod/role.Reader.tf\n+++ b/prod/role.Reader.tf\n" in run.stdout
     assert '+  description          = "Read logs in prod, and more"' in run.stdout
     assert "out of date" in run.stderr
     assert snapshot(out) == before
@@ -431,7 +431,9 @@ def test_recompiling_changes_nothing(tmp_path: Path) -> None:
     assert first == second, "unchanged files are not rewritten"
 
 
-@pytest.mark.parametrize("leftover", ["out/.rolecat/staging/prod/roles.tf", "out/.rolecat/journal.json.tmp"])
+@pytest.mark.parametrize(
+    "leftover", ["out/.rolecat/staging/prod/role.Reader.tf", "out/.rolecat/journal.json.tmp"]
+)
 def test_leftovers_of_a_crash_before_commit_are_cleaned(
     leftover: str, tmp_path: Path, baseline_output: Path
 ) -> None:
@@ -441,13 +443,14 @@ def test_leftovers_of_a_crash_before_commit_are_cleaned(
     shutil.copytree(baseline_output, out)
     before = snapshot(out)
     (tmp_path / leftover).parent.mkdir(parents=True, exist_ok=True)
-    (tmp_path / leftover).write_text('{"replace": ["prod/roles.tf"], "delete": ["prod/versions.tf"]}')
+    (tmp_path / leftover).write_text('{"replace": ["prod/role.Reader.tf"], "delete": ["prod/versions.tf"]}')
     role = tmp_path / "catalog" / "roles" / "prod" / "Reader.yaml"
     role.write_text(role.read_text().replace("Read logs in prod", "Read logs"))
     assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
     after = snapshot(out)
     assert after.keys() == before.keys()
-    assert [k for k in after if after[k] != before[k]] == ["manifest.json", "prod/roles.tf"]
+    # no hash in the manifest: a role edit changes that role's file alone
+    assert [k for k in after if after[k] != before[k]] == ["prod/role.Reader.tf"]
     assert siblings(out) == {"catalog", "out"}
     assert not (out / ".rolecat" / "staging").exists()
     assert not (out / ".rolecat" / "journal.json.tmp").exists()

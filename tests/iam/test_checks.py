@@ -305,3 +305,85 @@ def test_checks_are_fast_on_a_large_catalog(roles: int) -> None:
     start = time.perf_counter()
     run_checks(c, NOW)
     assert time.perf_counter() - start < 1.0
+
+
+# ---------------------------------------------------------------------- issue 12 fixes
+def test_conditional_deny_on_one_bucket_keeps_an_admin_an_admin() -> None:
+    # Allow * under a boundary Allow * whose only Deny is conditional and on one bucket:
+    # the deny applies only to requests on that bucket, so every other resource is reached
+    # without condition.  The role is effectively an administrator (I002), and I002 alone
+    # says it (no I001 list of "conditional" methods).
+    bound = policy(
+        allow("*"), deny("*", "arn:aws:s3:::audit*", Condition={"Bool": {"aws:SecureTransport": "false"}})
+    )
+    c = catalog([role("Wide", policies=("open",), boundary="b")], {"open": OPEN}, {"b": bound})
+    diags = run_checks(c, NOW)
+    assert [d.message.split()[1] for d in codes(diags, "I002")] == ["Wide"]
+    assert codes(diags, "I001") == []
+
+
+def test_iam_star_on_role_paths_is_not_a_policy_version_escalation() -> None:
+    # iam:CreatePolicyVersion and iam:SetDefaultPolicyVersion act on policy ARNs only, so
+    # iam:* on role/apps/* cannot grant them: rhino-1 and rhino-2 are not reported.
+    # PutRolePolicy on role/apps/* is (rhino-12).
+    c = catalog(
+        [role("Dev", policies=("dev",), boundary="b")],
+        {"dev": policy(allow("iam:*", "arn:aws:iam::222222222222:role/apps/*"))},
+        {"b": SAFE_BOUNDARY},
+    )
+    text = " ".join(d.message for d in codes(run_checks(c, NOW), "I001"))
+    assert "rhino-12" in text
+    assert "rhino-1 " not in text and "rhino-2 " not in text
+
+
+def test_update_assume_role_policy_alone_escalates_when_the_boundary_permits_assume() -> None:
+    # The trust policy the role rewrites names the role's ARN; a same-account grant in a
+    # resource-based policy needs no identity-side Allow, but a boundary's implicit deny
+    # still applies to a grant naming the role's ARN (IAM User Guide, permissions
+    # boundaries, "Resource-based policies").  So UpdateAssumeRolePolicy alone is enough
+    # when the boundary permits sts:AssumeRole, and is cut off when it does not.
+    dev = {"dev": policy(allow("iam:UpdateAssumeRolePolicy", "arn:aws:iam::*:role/*"))}
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], dev, {"b": SAFE_BOUNDARY})
+    (finding,) = codes(run_checks(c, NOW), "I001")
+    assert "rhino-14" in finding.message
+    no_assume = policy(allow("iam:*"), deny("sts:*"), *SAFE_BOUNDARY["Statement"][1:])
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], dev, {"b": no_assume})
+    assert codes(run_checks(c, NOW), "I001") == []
+
+
+def test_put_role_permissions_boundary_pinned_to_a_broader_boundary_escalates() -> None:
+    # Pinned to a catalog boundary no broader than its own, the role can only narrow
+    # itself; pinned to a broader one ("wide" allows iam:*, its own boundary does not), it
+    # can put that boundary on itself and lift its limit.
+    pin = {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::222222222222:policy/boundary-wide"}}
+    own = policy(allow(["s3:*", "iam:PutRolePermissionsBoundary"]))
+    wide = policy(allow(["s3:*", "iam:*"]))
+    dev = {"dev": policy(allow("iam:PutRolePermissionsBoundary", "arn:aws:iam::*:role/*", Condition=pin))}
+    c = catalog([role("Dev", policies=("dev",), boundary="own")], dev, {"own": own, "wide": wide})
+    (finding,) = codes(run_checks(c, NOW), "I001")
+    assert "path-boundary-put" in finding.message
+    narrow_pin = {
+        "StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::222222222222:policy/boundary-narrow"}
+    }
+    dev = {
+        "dev": policy(allow("iam:PutRolePermissionsBoundary", "arn:aws:iam::*:role/*", Condition=narrow_pin))
+    }
+    narrow = policy(allow("s3:GetObject"))
+    c = catalog([role("Dev", policies=("dev",), boundary="own")], dev, {"own": own, "narrow": narrow})
+    assert codes(run_checks(c, NOW), "I001") == []
+
+
+def test_trailing_wildcard_role_arn_is_no_policy_resource() -> None:
+    # arn:aws:iam::1:role/* can name roles only: the account field never holds ':', so the
+    # star cannot reach a policy ARN.  I004 says so for iam:CreatePolicyVersion.
+    c = catalog(
+        [role("Dev", policies=("dev",), boundary="b")],
+        {
+            "dev": policy(
+                allow(["iam:CreatePolicyVersion", "iam:PassRole"], "arn:aws:iam::222222222222:role/*")
+            )
+        },
+        {"b": SAFE_BOUNDARY},
+    )
+    (finding,) = codes(run_checks(c, NOW), "I004")
+    assert finding.message.startswith("iam:CreatePolicyVersion applies to none")

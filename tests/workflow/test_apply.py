@@ -10,7 +10,7 @@ import pytest
 from workflow_factory import read_calls
 
 from rolecat.workflow import apply as tfapply
-from rolecat.workflow.plan import PLAN_FILE
+from rolecat.workflow.plan import plan_file
 
 ORDER = ["security", "nonprod", "prod"]
 
@@ -22,7 +22,8 @@ def planned(out: Path, *accounts: str) -> None:
         (folder / "roles.tf").write_text("# roles\n")
         past = time.time() - 60
         os.utime(folder / "roles.tf", (past, past))
-        (folder / PLAN_FILE).write_bytes(b"plan")
+        plan_file(out, a).parent.mkdir(parents=True, exist_ok=True)
+        plan_file(out, a).write_bytes(b"plan")
 
 
 def run(out: Path, said: list[str]) -> tfapply.Outcome:
@@ -35,10 +36,12 @@ def test_applies_saved_plans_in_order_and_removes_them(tmp_path, fake_terraform)
     said: list[str] = []
     outcome = run(out, said)
     assert outcome.ok and outcome.applied == ORDER and outcome.not_applied == []
-    assert read_calls(fake_terraform) == [
-        (str((out / a).resolve()), "apply", "-input=false", PLAN_FILE) for a in ORDER
-    ]
-    assert not any((out / a / PLAN_FILE).exists() for a in ORDER)
+    calls = []
+    for a in ORDER:
+        calls.append((str((out / a).resolve()), "init", "-input=false"))
+        calls.append((str((out / a).resolve()), "apply", "-input=false", str(plan_file(out, a))))
+    assert read_calls(fake_terraform) == calls
+    assert not any(plan_file(out, a).exists() for a in ORDER)
     assert outcome.report() == ["applied:     security, nonprod, prod", "not applied: (none)"]
 
 
@@ -50,8 +53,8 @@ def test_stops_at_first_failing_apply(tmp_path, fake_terraform, monkeypatch):
     assert not outcome.ok
     assert (outcome.applied, outcome.failed, outcome.not_applied) == (["security"], "nonprod", ["prod"])
     assert "terraform apply exited 3" in outcome.reason
-    assert [Path(c[0]).name for c in read_calls(fake_terraform)] == ["security", "nonprod"]
-    assert (out / "nonprod" / PLAN_FILE).exists()  # kept: nothing of it was applied
+    assert [Path(c[0]).name for c in read_calls(fake_terraform)] == ["security"] * 2 + ["nonprod"] * 2
+    assert plan_file(out, "nonprod").exists()  # kept: nothing of it was applied
 
 
 def test_missing_plan_stops_before_anything_of_that_account(tmp_path, fake_terraform):
@@ -69,7 +72,7 @@ def test_plan_older_than_the_files_is_refused(tmp_path, fake_terraform, newer):
     out = tmp_path / "out"
     planned(out, *ORDER)
     past = time.time() - 30
-    os.utime(out / "security" / PLAN_FILE, (past, past))
+    os.utime(plan_file(out, "security"), (past, past))
     (out / "security" / newer).write_text("# changed after the plan\n")
     outcome = run(out, [])
     assert outcome.failed == "security" and outcome.applied == []

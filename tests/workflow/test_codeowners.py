@@ -140,3 +140,24 @@ def test_write_atomic_and_diff(tmp_path: Path):
     diff = co.unified_diff("a\n", "b\n", "CODEOWNERS")
     assert diff.startswith("--- CODEOWNERS (on disk)\n+++ CODEOWNERS (from the catalog)\n")
     assert "-a\n+b\n" in diff
+
+
+def test_generated_terraform_follows_the_role_and_policy_owners():
+    text = render()
+    m = owners_map(text)
+    accounts = sample().roles[0].accounts
+    for acct in accounts:
+        assert m[f"/build/terraform/{acct}/role.ProdEngineer.tf"] == LEADS
+        assert m[f"/build/terraform/{acct}/role.Unowned.tf"] == SEC
+        assert m[f"/build/terraform/{acct}/policy.prod-engineer.tf"] == LEADS
+        assert m[f"/build/terraform/{acct}/boundary.prod.tf"] == SEC  # shared by different owners
+        assert m[f"/build/terraform/{acct}/boundary.delegated.tf"] == DATA
+    # the folder's catch-all (providers, backend, users.tf, manifest) stays with the catalog owners,
+    # and comes before the specific lines (GitHub applies the last match)
+    lines = [line.split()[0] for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines.index("/build/terraform/") < lines.index(
+        f"/build/terraform/{accounts[0]}/role.ProdEngineer.tf"
+    )
+    assert m["/build/terraform/"] == SEC
+    # without an output folder there is nothing generated to route
+    assert not any("role." in p for p in owners_map(render(output=None)))

@@ -13,6 +13,7 @@ from workflow_factory import at, catalog, read_calls, role, temp
 
 import rolecat.pipeline
 from rolecat.diagnostics import error
+from rolecat.workflow.plan import plan_file
 
 NOW = "2025-03-10T12:00:00Z"
 
@@ -218,11 +219,11 @@ def test_plan_identity_first_exact_arguments(app, runner, compiled, fake_terrafo
     out = (tmp_path / "build" / "terraform").resolve()
     assert read_calls(fake_terraform) == [
         (str(out / "security"), "init", "-input=false"),
-        (str(out / "security"), "plan", "-input=false", "-out=rolecat.tfplan"),
+        (str(out / "security"), "plan", "-input=false", f"-out={plan_file(out, 'security')}"),
         (str(out / "nonprod"), "init", "-input=false"),
-        (str(out / "nonprod"), "plan", "-input=false", "-out=rolecat.tfplan"),
+        (str(out / "nonprod"), "plan", "-input=false", f"-out={plan_file(out, 'nonprod')}"),
         (str(out / "prod"), "init", "-input=false"),
-        (str(out / "prod"), "plan", "-input=false", "-out=rolecat.tfplan"),
+        (str(out / "prod"), "plan", "-input=false", f"-out={plan_file(out, 'prod')}"),
     ]
 
 
@@ -232,7 +233,7 @@ def test_plan_one_account(app, runner, compiled, fake_terraform, tmp_path):
     prod = str((tmp_path / "tf" / "prod").resolve())
     assert read_calls(fake_terraform) == [
         (prod, "init", "-input=false"),
-        (prod, "plan", "-input=false", "-out=rolecat.tfplan"),
+        (prod, "plan", "-input=false", f"-out={plan_file(tmp_path / 'tf', 'prod')}"),
     ]
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from workflow_factory import REPO, read_calls
 
+from rolecat.workflow.plan import plan_file
+
 pytest.importorskip("rolecat.rules.iam", reason="the IAM checks are not in this tree yet")
 
 EXAMPLE = REPO / "catalog"
@@ -124,6 +126,6 @@ def test_plan_real_compile_fake_terraform(app, runner, repo, fake_terraform):
     assert folders == ["security", "security", "nonprod", "nonprod", "prod", "prod"]
     assert [c[1:] for c in calls[:2]] == [
         ("init", "-input=false"),
-        ("plan", "-input=false", "-out=rolecat.tfplan"),
+        ("plan", "-input=false", f"-out={plan_file(Path('out'), 'security')}"),
     ]
     assert (repo / "out" / "security").is_dir()

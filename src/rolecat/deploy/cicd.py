@@ -94,7 +94,7 @@ def state_keys(catalog: Catalog) -> list[str]:
     """The state object key of every account (``backend.tf``'s ``key``)."""
     backend = catalog.terraform.backend
     assert backend is not None
-    return [f"{backend.key_prefix}{a.name}.tfstate" for a in catalog.accounts]
+    return [f"{backend.key_prefix}{a.id}.tfstate" for a in catalog.accounts]
 
 
 def _s3(account: Account, bucket: str, key: str | None = None) -> str:

@@ -50,6 +50,7 @@ class DeployedRole:
     managed_policy_arns: tuple[str, ...]  # attached AWS managed policies
     inline: Mapping[str, Any] | None  # the delegated_role_creation policy, when the role has one
     boundary: DeployedPolicy | None
+    revoke: Mapping[str, Any] | None = None  # revoke_sessions: the deny on older sessions (inline too)
 
     @property
     def name(self) -> str:
@@ -57,9 +58,14 @@ class DeployedRole:
 
     @property
     def instance_profile(self) -> str | None:
-        """The instance profile EC2 needs to pass the role to an instance, named after the role;
-        None unless the role trusts ec2.amazonaws.com."""
-        return self.role.name if EC2_SERVICE in self.role.trusted_services else None
+        """The instance profile EC2 needs to pass the role to an instance (see below)."""
+        return instance_profile_name(self.role)
+
+
+def instance_profile_name(role: Role) -> str | None:
+    """The IAM name of the instance profile EC2 needs to pass ``role`` to an instance: the
+    role's own name; None unless the role trusts ec2.amazonaws.com."""
+    return role.name if EC2_SERVICE in role.trusted_services else None
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,8 @@ def _identity(
         DeployedUser(
             u.name,
             arns.user_arn(account.id, u.name, account.partition),
-            arns.mfa_arn(account.id, u.name, account.partition),
+            # a renamed user keeps the device's name
+            arns.mfa_arn(account.id, u.mfa_device, account.partition),
             dict(sorted(u.attributes.items())),
         )
         for u in catalog.users
@@ -185,7 +192,9 @@ def _identity(
         tuple(u.name for u in users),
         (
             GroupPolicy(
-                "self-service", f"{catalog.organization}-self-service", policies.self_service_policy(account)
+                "self-service",
+                f"{catalog.organization}-self-service",
+                policies.self_service_policy(account, catalog.users),
             ),
             GroupPolicy(
                 "assume-roles", f"{catalog.organization}-assume-roles", policies.assume_roles_policy(catalog)
@@ -198,6 +207,7 @@ def _identity(
 def build_deployment(catalog: Catalog) -> Deployment:
     """The deployment of a built catalog (also of one with errors: what could be built)."""
     from .delegation import delegated_role_creation_statements
+    from .revocation import revoke_older_sessions_policy
 
     # Without exactly one identity account (C001, already reported) human trust policies
     # have no principals to name.
@@ -245,6 +255,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 ),
                 inline=inline,
                 boundary=made[("boundary", role.boundary)] if role.boundary else None,
+                revoke=revoke_older_sessions_policy(role),
             )
             deployed.setdefault(role.name, dr)
             by_arn.setdefault(dr.arn, dr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rolecat.deploy import arns
@@ -20,6 +20,7 @@ from rolecat.model import (
     FederatedPrincipal,
     Role,
     ServicePrincipal,
+    User,
     UserPrincipal,
 )
 
@@ -207,7 +208,7 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     return {"Version": VERSION, "Statement": statements}
 
 
-def self_service_policy(identity: Account) -> Document:
+def self_service_policy(identity: Account, users: Iterable[User] = ()) -> Document:
     """Every user manages their own password, access keys and MFA device, nothing else.
 
     Follows AWS's documented "manage own credentials, MFA required" example: until the
@@ -218,6 +219,24 @@ def self_service_policy(identity: Account) -> Document:
     acct = identity.id
     me = arns.user_arn(acct, "${aws:username}", identity.partition)
     my_mfa = arns.mfa_arn(acct, "${aws:username}", identity.partition)
+    doc = _self_service(me, my_mfa)
+    # A renamed user keeps the device enrolled under a former name (``mfa_device``):
+    # one statement per such user names it, so they can still retry or replace it.
+    for n, user in enumerate(u for u in sorted(users, key=lambda u: u.name) if u.mfa_device != u.name):
+        doc["Statement"].insert(
+            3 + n,
+            {
+                "Sid": f"OwnMFADeviceUnderFormerName{n + 1}",
+                "Effect": "Allow",
+                "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
+                "Resource": arns.mfa_arn(acct, user.mfa_device, identity.partition),
+                "Condition": {"StringEquals": {"aws:username": user.name}},
+            },
+        )
+    return doc
+
+
+def _self_service(me: str, my_mfa: str) -> Document:
     return {
         "Version": VERSION,
         "Statement": [

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
-from .globs import compile_glob, has_wildcard, widen
+from .globs import arn_format_pattern, compile_glob, has_wildcard, overlaps_format, widen
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 INDEX_FORMAT = 1  # of the cached index (rolecat.cache); bump when ActionInfo changes
@@ -91,6 +91,7 @@ class ActionDB:
         self._level_cache: dict[tuple[str, ...], int] = {}
         self._resource_cache: dict[str, dict[str, tuple[str, ...]]] = {}
         self._views: dict[frozenset[str], ActionDB] = {}
+        self._universe_cache: dict[str, tuple[str, ...] | None] = {}
         self.all_mask = (1 << len(self._order)) - 1
 
     # ------------------------------------------------------------------ loading
@@ -311,6 +312,42 @@ class ActionDB:
             ResourceType(service, name, formats.get(name.lower(), ()), required)
             for name, required in info.resource_type_names
         )
+
+    def resource_universe(self, action: str) -> tuple[str, ...] | None:
+        """The resources a request for ``action`` can name, as typed patterns.
+
+        ``()`` when the action has no resource-level permissions (the request's resource
+        is ``*``, so only statements whose Resource matches ``*`` apply); None when the
+        database cannot say (unknown action, known_actions, a type without ARN format).
+        """
+        low = action.lower()
+        if low in self._universe_cache:
+            return self._universe_cache[low]
+        types = self.resource_types(action)
+        out: tuple[str, ...] | None
+        if types is None:
+            out = None
+        else:
+            patterns: list[str] = []
+            for t in types:
+                if not t.arn_formats:
+                    patterns = []
+                    out = None
+                    break
+                patterns += [arn_format_pattern(f) for f in t.arn_formats if f]
+            else:
+                out = tuple(dict.fromkeys(patterns))
+        self._universe_cache[low] = out
+        return out
+
+    def applies(self, action: str, resource: str) -> bool | None:
+        """Whether the policy pattern ``resource`` can name a resource of ``action``."""
+        universe = self.resource_universe(action)
+        if universe is None:
+            return None
+        if not universe:
+            return compile_glob(resource).fullmatch("*") is not None
+        return any(overlaps_format(resource, u) for u in universe)
 
     def _resource_formats(self, service: str) -> Mapping[str, tuple[str, ...]]:
         cached = self._resource_cache.get(service)

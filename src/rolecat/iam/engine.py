@@ -11,9 +11,14 @@ Evaluation follows IAM's rules for one principal without resource policies or SC
   resource;
 * an explicit Deny in any document, identity or boundary, wins.  A Deny without
   condition that covers every resource of a grant removes the grant; a Deny with a
-  condition makes the grant conditional (it holds only when the deny's condition is
-  false); a Deny on some resources only excludes those;
-* a grant under a Condition is conditional, never unconditional.
+  condition makes the grant conditional where its Resource matches (all of the
+  grant when it covers all of its resources, else only those resources); a Deny on
+  some resources only excludes those;
+* a grant under a Condition is conditional, never unconditional;
+* a statement applies to an action only where its resources can name a resource of
+  that action (the action database's resource types): an action without
+  resource-level permissions is requested on ``*``, so only statements whose Resource
+  matches ``*`` apply to it; ``NotResource: "*"`` matches nothing.
 
 Action sets are bitsets over the database (see ``ActionDB.mask``), so whole-policy
 set algebra is cheap; resource and condition detail is computed per action on
@@ -25,11 +30,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .actions import ActionDB
-from .globs import covers, overlaps, widen
+from .globs import FIELD_STAR, compile_glob, covers, overlaps, overlaps_format, widen
 
 
 class Access(enum.IntEnum):
@@ -72,15 +77,24 @@ class ResourceSpec:
     def everything(self) -> bool:
         return not self.negated and "*" in self.patterns
 
+    @property
+    def empty(self) -> bool:
+        """``NotResource`` of a pattern matching every string (``"*"``): names nothing."""
+        return self.negated and any(p and set(p) == {"*"} for p in self.patterns)
+
     def applies_to(self, resource: str) -> bool:
         """Whether this spec covers some of the resources ``resource`` (a pattern) names."""
+        if self.empty:
+            return False
         if self.negated:
             return not any(covers(p, resource) for p in self.patterns)
         return any(overlaps(p, resource) for p in self.patterns)
 
     def overlaps(self, other: ResourceSpec) -> bool:
+        if self.empty or other.empty:
+            return False
         if self.negated and other.negated:
-            return True
+            return True  # the complements of two finite pattern sets always meet
         if self.negated:
             return other.overlaps(self)
         if other.negated:
@@ -89,13 +103,41 @@ class ResourceSpec:
 
     def covers(self, other: ResourceSpec) -> bool:
         """Whether every resource ``other`` names is also named here (sound, not complete)."""
-        if self.everything:
+        if self.everything or other.empty:
             return True
         if other.negated:
-            return False
+            # complement(other) within complement(self): what self excludes, other excludes too
+            return self.negated and all(any(covers(q, p) for q in other.patterns) for p in self.patterns)
         if self.negated:
             return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
+
+    def within(self, universe: tuple[str, ...] | None) -> ResourceSpec | None:
+        """This spec as it applies to an action whose requests name ``universe``
+        (``ActionDB.resource_universe``): patterns that cannot name such a resource
+        dropped; None when nothing is left."""
+        if self.empty:
+            return None
+        if universe is None:
+            return self
+        if not universe:
+            # The request's resource is always the string "*": the statement applies to all
+            # of the action's requests or to none of them.
+            hit = any(compile_glob(p).fullmatch("*") for p in self.patterns)
+            return EVERYTHING if hit != self.negated else None
+        if self.negated:
+            # NotResource applies unless it excludes every resource the action can name.
+            left = [u for u in universe if not any(_covers_format(n, u) for n in self.patterns)]
+            return self if left else None
+        kept = tuple(p for p in self.patterns if any(overlaps_format(p, u) for u in universe))
+        if not kept:
+            return None
+        return self if len(kept) == len(self.patterns) else ResourceSpec(kept)
+
+
+def _covers_format(outer: str, typed: str) -> bool:
+    """Whether the policy pattern ``outer`` matches every ARN of a typed format."""
+    return covers(outer, typed.replace(FIELD_STAR, "*"))
 
 
 EVERYTHING = ResourceSpec(("*",))
@@ -128,8 +170,9 @@ class Grant:
 
     identity: Statement
     boundary: Statement | None  # None when the role has no boundary
-    conditional_denies: tuple[Statement, ...] = ()
+    conditional_denies: tuple[Statement, ...] = ()  # conditional denies on some or all resources
     excluded: tuple[ResourceSpec, ...] = ()  # unconditional denies on some resources
+    denied_when: bool = False  # some conditional deny covers all of the grant's resources
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
@@ -140,7 +183,9 @@ class Grant:
 
     @property
     def conditional(self) -> bool:
-        return bool(self.conditions or self.conditional_denies)
+        """Conditional on every resource it grants (a deny on some resources only makes
+        just those conditional; see ``EffectiveSet.access`` with a resource)."""
+        return bool(self.conditions) or self.denied_when
 
     @property
     def access(self) -> Access:
@@ -148,10 +193,10 @@ class Grant:
 
     @property
     def on_everything(self) -> bool:
-        return (
-            self.identity.resources.everything
-            and (self.boundary is None or self.boundary.resources.everything)
-            and not self.excluded
+        """Both statements name every resource ("*"); denies on some resources (with or
+        without condition) may still take those out: see ``excluded``."""
+        return self.identity.resources.everything and (
+            self.boundary is None or self.boundary.resources.everything
         )
 
     def applies_to(self, resource: str) -> bool:
@@ -258,10 +303,14 @@ class EffectiveSet:
 
     def __post_init__(self) -> None:
         all_mask = self.db.all_mask
-        allows = [s for s in self.identity if s.effect == "Allow"]
+        allows = [s for s in self.identity if s.effect == "Allow" and not s.resources.empty]
         self._allows = allows
-        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow"]
-        self._denies = [s for s in (*self.identity, *(self.boundary or ())) if s.effect == "Deny"]
+        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
+        self._denies = [
+            s
+            for s in (*self.identity, *(self.boundary or ()))
+            if s.effect == "Deny" and not s.resources.empty
+        ]
         allow_any = _union(s.mask for s in allows)
         bound_any = all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
         deny_any = _union(s.mask for s in self._denies)
@@ -276,6 +325,21 @@ class EffectiveSet:
         # Granted unconditionally on every resource, without looking at a single action.
         self.plain = plain_allow & plain_bound & ~deny_any
 
+    # ------------------------------------------------------------------ statements
+    @property
+    def allows(self) -> list[Statement]:
+        """The identity Allow statements that can grant anything."""
+        return self._allows
+
+    @property
+    def boundary_allows(self) -> list[Statement]:
+        return self._bound_allows
+
+    @property
+    def denies(self) -> list[Statement]:
+        """Every Deny, identity and boundary."""
+        return self._denies
+
     # ------------------------------------------------------------------ per action
     def grants(self, action: str) -> tuple[Grant, ...]:
         """Every way ``action`` is allowed, after boundary and denies; () if it is not."""
@@ -284,19 +348,32 @@ class EffectiveSet:
             return ()
         cached = self._grants.get(bit)
         if cached is None:
-            cached = self._compute(bit)
+            cached = self._compute(action, bit)
             self._grants[bit] = cached
         return cached
 
-    def _compute(self, bit: int) -> tuple[Grant, ...]:
-        bounds: list[Statement | None] = (
-            [None] if self.boundary is None else [b for b in self._bound_allows if b.mask & bit]
-        )
-        denies = [d for d in self._denies if d.mask & bit]
-        out: list[Grant] = []
-        for ident in self._allows:
-            if not ident.mask & bit:
+    def _within(
+        self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None
+    ) -> list[Statement]:
+        """The statements that apply to the action, resources narrowed to what it acts on."""
+        out: list[Statement] = []
+        for s in stmts:
+            if not s.mask & bit:
                 continue
+            spec = s.resources.within(universe)
+            if spec is None:
+                continue
+            out.append(s if spec is s.resources else replace(s, resources=spec))
+        return out
+
+    def _compute(self, action: str, bit: int) -> tuple[Grant, ...]:
+        universe = self.db.resource_universe(action)
+        bounds: list[Statement | None] = (
+            [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
+        )
+        denies = self._within(self._denies, bit, universe)
+        out: list[Grant] = []
+        for ident in self._within(self._allows, bit, universe):
             for bound in bounds:
                 if bound is not None and not ident.resources.overlaps(bound.resources):
                     continue
@@ -309,17 +386,20 @@ class EffectiveSet:
     def _narrow(grant: Grant, denies: Sequence[Statement]) -> Grant | None:
         conditional: list[Statement] = []
         excluded: list[ResourceSpec] = []
+        denied_when = False
         for deny in denies:
             specs = [grant.identity.resources] + ([grant.boundary.resources] if grant.boundary else [])
             if not all(deny.resources.overlaps(spec) for spec in specs):
                 continue
+            whole = any(deny.resources.covers(spec) for spec in specs)
             if deny.condition is not None:
                 conditional.append(deny)
-            elif any(deny.resources.covers(spec) for spec in specs):
+                denied_when = denied_when or whole
+            elif whole:
                 return None
             else:
                 excluded.append(deny.resources)
-        return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded))
+        return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded), denied_when)
 
     def access(self, action: str, resource: str | None = None) -> Access:
         """The best access any grant gives ``action`` (on ``resource``, a pattern, if given)."""
@@ -338,6 +418,26 @@ class EffectiveSet:
             best = max(best, cond)
             if best is Access.UNCONDITIONAL:
                 break
+        return best
+
+    def boundary_permits(self, action: str) -> Access:
+        """What the boundary alone (and the denies) leave of ``action``, for grants that
+        need no identity-side Allow (a trust policy naming the role's ARN)."""
+        bit = self.db.bit(action)
+        if not bit:
+            return Access.NONE
+        universe = self.db.resource_universe(action)
+        bounds: list[Statement | None] = (
+            [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
+        )
+        denies = self._within(self._denies, bit, universe)
+        best = Access.NONE
+        for bound in bounds:
+            spec = bound.resources if bound is not None else EVERYTHING
+            stand_in = Statement("Allow", bit, spec, None, "trust policy", 0)
+            grant = self._narrow(Grant(stand_in, bound), denies)
+            if grant is not None:
+                best = max(best, grant.access)
         return best
 
     # ------------------------------------------------------------------ whole set
@@ -386,3 +486,71 @@ def effective(
     )
     bound = norm.statements(boundary, boundary_label) if boundary is not None else None
     return EffectiveSet(db, ident, bound)
+
+
+# ---------------------------------------------------------------------- one request
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    CONDITIONAL = "conditional"  # allowed only when the conditions listed hold (or do not)
+    DENIED = "denied"  # an explicit Deny without condition applies
+    NOT_ALLOWED = "not allowed"  # implicit deny: no Allow, or the boundary does not allow it
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to one request (action on one concrete resource) with every statement
+    that made it: the identity Allows, the boundary Allows and the Denies that apply."""
+
+    action: str
+    resource: str
+    verdict: Verdict
+    allows: tuple[Statement, ...]
+    boundary_allows: tuple[Statement, ...] | None  # None: the role has no boundary
+    denies: tuple[Statement, ...]
+    reason: str
+
+
+def spec_matches(spec: ResourceSpec, resource: str) -> bool:
+    """Whether a Resource/NotResource element matches the request's concrete resource
+    (wildcards in ``resource`` are plain characters, as AWS would see them)."""
+    hit = any(compile_glob(p).fullmatch(resource) is not None for p in spec.patterns)
+    return not hit if spec.negated else hit
+
+
+def decide(es: EffectiveSet, action: str, resource: str = "*") -> Decision:
+    """IAM's evaluation of one request by this role: explicit deny, then an identity
+    Allow and (when there is a boundary) a boundary Allow that match action and resource.
+
+    A statement with a Condition matches only when the condition holds: such a statement
+    makes an Allow conditional, and a Deny a condition under which the request fails."""
+    bit = es.db.bit(action)
+    name = es.db.canonical(action) or action
+
+    def hits(stmts: Iterable[Statement]) -> tuple[Statement, ...]:
+        return tuple(s for s in stmts if s.mask & bit and spec_matches(s.resources, resource))
+
+    allows = hits(es._allows)
+    bounds = hits(es._bound_allows) if es.boundary is not None else None
+    denies = hits(es._denies)
+    hard = [d for d in denies if d.unconditional]
+    if not bit:
+        verdict, reason = Verdict.NOT_ALLOWED, f"{action} is not in the action database"
+    elif hard:
+        verdict, reason = Verdict.DENIED, f"explicitly denied by {hard[0].describe()}"
+    elif not allows:
+        verdict, reason = Verdict.NOT_ALLOWED, "no identity policy statement allows it (implicit deny)"
+    elif bounds is not None and not bounds:
+        verdict, reason = Verdict.NOT_ALLOWED, "the permissions boundary does not allow it (implicit deny)"
+    else:
+        plain = any(a.unconditional for a in allows) and (
+            bounds is None or any(b.unconditional for b in bounds)
+        )
+        if plain and not denies:
+            verdict, reason = Verdict.ALLOWED, "allowed"
+        else:
+            verdict = Verdict.CONDITIONAL
+            parts = [f"{d.describe()} denies it when {d.condition}" for d in denies]
+            if not plain:
+                parts.insert(0, "every matching Allow has a condition")
+            reason = "; ".join(parts)
+    return Decision(name, resource, verdict, allows, bounds, denies, reason)

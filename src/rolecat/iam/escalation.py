@@ -18,10 +18,14 @@ class Method:
     id: str
     actions: frozenset[str]
     how: str
+    # Actions the boundary alone must permit: a resource-based policy (here the trust
+    # policy the principal rewrites) grants them without an identity-side Allow, but an
+    # implicit deny in a permissions boundary still limits a grant to the role's ARN.
+    boundary_actions: frozenset[str] = frozenset()
 
 
-def _m(id: str, actions: str, how: str) -> Method:
-    return Method(id, frozenset(actions.split()), how)
+def _m(id: str, actions: str, how: str, boundary_actions: str = "") -> Method:
+    return Method(id, frozenset(actions.split()), how, frozenset(boundary_actions.split()))
 
 
 PASS = "iam:PassRole"
@@ -42,8 +46,10 @@ METHODS: tuple[Method, ...] = (
     _m("rhino-13", "iam:AddUserToGroup", "join a more privileged group"),
     _m(
         "rhino-14",
-        "iam:UpdateAssumeRolePolicy sts:AssumeRole",
-        "trust oneself in a privileged role and assume it",
+        "iam:UpdateAssumeRolePolicy",
+        "trust oneself in a privileged role and assume it (a trust policy naming the role needs no "
+        "identity-side sts:AssumeRole)",
+        "sts:AssumeRole",
     ),
     _m("rhino-15", f"{PASS} lambda:CreateFunction lambda:InvokeFunction", "run code as a privileged role"),
     _m(

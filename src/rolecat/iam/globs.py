@@ -106,3 +106,64 @@ def covers(outer: str, inner: str) -> bool:
         return result
 
     return go(0, 0)
+
+
+# A star that never matches ':' (an ARN field such as the account or region).
+FIELD_STAR = "\x00"
+_FIELD_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def arn_format_pattern(arn_format: str) -> str:
+    """An ARN format of the service authorization reference as a typed pattern.
+
+    ``arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}``: a variable in
+    one of the first five fields (partition, service, region, account) matches no
+    ``:``, so it becomes ``FIELD_STAR``; a variable in the resource part may hold
+    anything and becomes ``*``.  ``overlaps_format`` compares a policy pattern with
+    such a pattern.
+    """
+    parts = arn_format.split(":", 5)
+    head = [_FIELD_VARIABLE.sub(FIELD_STAR, p) for p in parts[:5]]
+    tail = [_FIELD_VARIABLE.sub("*", p) for p in parts[5:]]
+    return ":".join(head + tail)
+
+
+@cache
+def overlaps_format(pattern: str, typed: str) -> bool:
+    """Whether some string matches both the policy ``pattern`` (IAM wildcards, a
+    ``*`` matches anything) and the ``typed`` pattern of ``arn_format_pattern``.
+
+    Unlike widening every variable to ``*``, ``arn:aws:iam::1:role/*`` then does not
+    overlap the policy format ``arn:*:iam::*:policy/*``.
+    """
+    a, b = pattern, typed
+    stars = ("*", FIELD_STAR)
+
+    def accepts(star: str, ch: str) -> bool:  # can ``star`` produce the character ``ch``?
+        return star == "*" or ch != ":"
+
+    seen: dict[tuple[int, int], bool] = {}
+
+    def go(i: int, j: int) -> bool:
+        key = (i, j)
+        if key in seen:
+            return seen[key]
+        seen[key] = False  # cycles never lead to a match
+        if i == len(a) and j == len(b):
+            result = True
+        else:
+            result = False
+            ai = a[i] if i < len(a) else None
+            bj = b[j] if j < len(b) else None
+            if (ai == "*" and go(i + 1, j)) or (bj in stars and go(i, j + 1)):
+                result = True
+            elif ai == "*" and bj is not None and bj not in stars and go(i, j + 1):
+                result = True  # a's star produces b's literal (or '?')
+            elif bj in stars and ai is not None and ai != "*" and (ai == "?" or accepts(bj, ai)):
+                result = go(i + 1, j)  # b's star produces a's literal
+            elif ai is not None and bj is not None and ai != "*" and bj not in stars:
+                result = (ai in (bj, "?") or bj == "?") and go(i + 1, j + 1)
+        seen[key] = result
+        return result
+
+    return go(0, 0)

@@ -215,6 +215,14 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "arn:aws:iam::123456789012:role/terraform-state",
     ),
     "^[a-z0-9-]+:[A-Za-z0-9]+$": ("service:Action, as in an IAM policy", "iam:CreateRole"),
+    "^(\\*|[a-zA-Z0-9-]+:[A-Za-z0-9*?]+)$": (
+        "service:Action with optional * and ? wildcards, or *",
+        "iam:Create*",
+    ),
+    "^[^\\u0000-\\u001f]*$": (
+        "text without control characters (no line breaks or tabs)",
+        "arn:aws:s3:::audit-*",
+    ),
     "^(@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?|[^@\\s]+@[^@\\s]+)$": (
         "a GitHub @user, an @org/team or an email address",
         "@example/platform-leads",

@@ -45,10 +45,13 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     r.providers = settings.identity_providers
     r.users = {u.name: u for u in users}
     roles = []
+    released_roles = []  # release: true: left to Terraform removed blocks
     all_roles_built = valid.all_roles_valid
     for doc in valid.roles:
         role = resolve_role(doc, r, settings.defaults)
-        if role is not None:
+        if role is not None and doc.data.get("release", False):
+            released_roles.append(role)
+        elif role is not None:
             roles.append(role)
         else:
             all_roles_built = False
@@ -60,11 +63,12 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
             )
         )
     roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
+    released_roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     docs = {d.path: d for d in (src.catalog, src.users, valid.imports, *src.roles) if d is not None}
-    unique_names(roles, docs, r)
+    unique_names(sorted([*roles, *released_roles], key=lambda x: (x.name.lower(), x.name, x.source)), docs, r)
     check_trusted_roles(roles, docs, r)
     rendered, found = render_documents(
-        roles,
+        [*roles, *released_roles],
         r.accounts,
         settings.organization,
         src.policies,
@@ -100,6 +104,8 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         docs=docs,
         catalog_file=valid.catalog.path,
         users_file=src.users.path,
+        released_users=tuple(sorted(r.released_users, key=lambda u: u.name)),
+        released_roles=tuple(released_roles),
         pinned=pinned,
         imports=imports,
         imports_file=valid.imports.path if valid.imports is not None else None,

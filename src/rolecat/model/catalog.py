@@ -39,6 +39,7 @@ class Account:
     identity: bool
     environment: str | None
     region: str
+    renamed_from: tuple[str, ...] = ()  # former names (same id)
 
     @property
     def partition(self) -> str:
@@ -50,6 +51,28 @@ class Account:
 class User:
     name: str
     attributes: Mapping[str, str]  # email, team, ... (all optional, passed to tags)
+    renamed_from: tuple[str, ...] = ()  # former IAM names, oldest first
+    mfa_device_name: str | None = None  # as written; see mfa_device
+
+    @property
+    def mfa_device(self) -> str:
+        """Name of the virtual MFA device: it keeps the name it was enrolled under."""
+        if self.mfa_device_name:
+            return self.mfa_device_name
+        return self.renamed_from[0] if self.renamed_from else self.name
+
+
+@dataclass(frozen=True)
+class RevokeSessions:
+    """``revoke_sessions``: a deny on the role's sessions issued before an instant."""
+
+    issued_before: dt.datetime  # timezone-aware UTC
+    reason: str | None
+
+    @property
+    def issued_before_iso(self) -> str:
+        """As ``aws:TokenIssueTime`` is compared: ISO 8601 UTC with Z."""
+        return self.issued_before.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -138,6 +161,8 @@ class Role:
     delegated_role_creation: DelegatedRoleCreation | None = None
     accept: tuple[Acceptance, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    revoke_sessions: RevokeSessions | None = None
+    renamed_from: tuple[str, ...] = ()  # former names: a rename replaces the role
     # team (users.yaml team:) -> its people, for the teams the role names (teams:)
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     federated: tuple[FederatedTrust, ...] = ()
@@ -291,6 +316,9 @@ class Catalog:
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
     deploy_roles: DeployRoles | None = None  # catalog.yaml deploy_roles (model/cicd.py)
+    # Entities that leave management without being deleted (``release: true``).
+    released_users: tuple[User, ...] = ()
+    released_roles: tuple[Role, ...] = ()
 
     # ------------------------------------------------------------------ lookups
     @property

@@ -28,6 +28,7 @@ from .catalog import (
     PasswordPolicy,
     PolicyFile,
     Quotas,
+    RevokeSessions,
     Role,
     TemporaryMember,
     TerraformSettings,
@@ -52,6 +53,7 @@ class Resolution:
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
     providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # catalog identity_providers
     diags: list[Diagnostic] = field(default_factory=list)
+    released_users: list[User] = field(default_factory=list)  # release: true
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
         self.diags.append(error(code, message, loc, hint))
@@ -105,6 +107,7 @@ def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Accoun
                 identity=bool(a.get("identity", False)),
                 environment=a.get("environment"),
                 region=a.get("region", region),
+                renamed_from=tuple(a.get("renamed_from", ())),
             )
         )
     accounts.sort(key=lambda a: a.name)
@@ -226,12 +229,21 @@ def resolve_users(doc: SourceDoc, r: Resolution) -> tuple[User, ...]:
         if lower in seen:
             r.err(
                 "C003",
-                f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive",
+                f"user {name!r} differs from {seen[lower]!r} only in case; IAM names are case-insensitive "
+                f"(also at {doc.locate(('users', seen[lower]), key=True)})",
                 doc.locate(("users", name), key=True),
             )
             continue
         seen[lower] = name
-        out.append(User(name, dict(attrs or {})))
+        tags = dict(attrs or {})
+        renamed = tuple(tags.pop("renamed_from", ()))
+        device = tags.pop("mfa_device", None)
+        release = tags.pop("release", False)
+        user = User(name, tags, renamed, device)
+        if release:
+            r.released_users.append(user)
+        else:
+            out.append(user)
     return tuple(sorted(out, key=lambda u: u.name))
 
 
@@ -578,6 +590,19 @@ def _role_delegation(doc: SourceDoc, r: Resolution) -> tuple[DelegatedRoleCreati
     return DelegatedRoleCreation(dele["boundary"], dele["path"]), ok
 
 
+def _role_revoke_sessions(doc: SourceDoc, r: Resolution) -> RevokeSessions | None:
+    """``revoke_sessions``: the deny on older sessions (written by revoke/offboard --revoke-sessions)."""
+    spec = doc.data.get("revoke_sessions")
+    if spec is None:
+        return None
+    try:
+        before = parse_instant(spec["issued_before"])
+    except TimeError as exc:
+        r.err("C020", f"revoke_sessions: {exc}", doc.locate(("revoke_sessions", "issued_before")))
+        return None
+    return RevokeSessions(before, spec.get("reason"))
+
+
 def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | None:
     """A role file -> ``Role``; None (with diagnostics) when a reference cannot be resolved."""
     data: Mapping[str, Any] = doc.data
@@ -593,6 +618,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
     delegated, delegation_ok = _role_delegation(doc, r)
+    revoke = _role_revoke_sessions(doc, r)
     if not (accounts_ok and documents_ok and arns is not None and delegation_ok):
         return None
     return Role(
@@ -618,6 +644,8 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         delegated_role_creation=delegated,
         accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
         tags=dict(data.get("tags", {})),
+        revoke_sessions=revoke,
+        renamed_from=tuple(data.get("renamed_from", ())),
         teams=teams,
         federated=federated,
         federated_providers={f.provider: r.providers[f.provider] for f in federated},
@@ -635,7 +663,8 @@ def unique_names(roles: Iterable[Role], docs: Mapping[str, SourceDoc], r: Resolu
                 first = seen[k]
                 r.err(
                     "C015",
-                    f"role {role.name!r} is defined twice in account {acct!r} (also in {first.source})",
+                    f"role {role.name!r} is defined twice in account {acct!r} "
+                    f"(also at {docs[first.source].locate(('name',))})",
                     docs[role.source].locate(("name",)),
                     "IAM role names are unique per account, case-insensitively",
                 )

@@ -25,7 +25,7 @@ from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, EffectiveSet, Grant, Normalizer, effective
 from rolecat.iam.escalation import METHODS, Method
-from rolecat.iam.globs import covers, overlaps, widen
+from rolecat.iam.globs import covers, widen
 from rolecat.model import Account, Catalog, Role
 from rolecat.rules.registry import BY_CODE, Rule
 
@@ -70,10 +70,12 @@ class Context:
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     _methods: list[tuple[Method, int]] = field(default_factory=list)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
+    narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
     # per effective set (keyed by id, the set kept alive beside its answer): roles share few
     _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
-    _escalation_memo: dict[tuple[int, str, str | None], tuple[EffectiveSet, list[str]]] = field(
-        default_factory=dict
+    _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
+        field(default_factory=dict)
     )
 
     def views(self, role: Role) -> list[RoleView]:
@@ -182,7 +184,13 @@ def _grouped(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
 
 # ---------------------------------------------------------------------- I001 escalation
 def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
-    return frozenset(ctx.catalog.policy_arn("boundary", name, account) for name in ctx.catalog.boundaries)
+    cached = ctx.boundary_arns.get(account.id)
+    if cached is None:
+        cached = frozenset(
+            ctx.catalog.policy_arn("boundary", name, account) for name in ctx.catalog.boundaries
+        )
+        ctx.boundary_arns[account.id] = cached
+    return cached
 
 
 def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
@@ -202,14 +210,24 @@ def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     return all(any(covers(p, r) for p in paths) for r in spec.patterns)
 
 
-def _available(view: RoleView, method: Method, boundaries: frozenset[str]) -> tuple[bool, list[str]] | None:
+def _available(
+    ctx: Context, view: RoleView, method: Method, boundaries: frozenset[str]
+) -> tuple[bool, list[str]] | None:
     """None if the method is cut off; else (all unconditional, the conditional actions)."""
     es = view.effective
     delegated = view.role.delegated_role_creation
     paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
     conditional: list[str] = []
+    for action in sorted(method.boundary_actions):
+        access = es.boundary_permits(action)
+        if access is Access.NONE:
+            return None
+        if access is Access.CONDITIONAL:
+            conditional.append(action)
     for action in sorted(method.actions):
         grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
+        if action == "iam:PutRolePermissionsBoundary":
+            grants += _own_boundary_grants(ctx, view, boundaries)
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths)]
         if not grants:
@@ -223,7 +241,13 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     """The I001 details of a role in one account; they depend only on the effective set,
     the account and the delegated path, so equal inputs are answered once."""
     delegated = view.role.delegated_role_creation
-    key = (id(view.effective), view.account.name, delegated.path if delegated else None)
+    key = (
+        id(view.effective),
+        view.account.name,
+        delegated.path if delegated else None,
+        view.role.boundary,
+        _lifts_own_boundary(ctx, view),
+    )
     memo = ctx._escalation_memo.get(key)
     if memo is not None:
         return memo[1]
@@ -234,7 +258,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
         for method, needed in ctx.method_masks():
             if needed & view.effective.candidates != needed:
                 continue  # some action is not even a candidate: cut off
-            result = _available(view, method, boundaries)
+            result = _available(ctx, view, method, boundaries)
             if result is not None:
                 found[method] = result[1]
         for method, conditional in found.items():
@@ -261,6 +285,51 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
                 "narrow the policies or deny these actions in the boundary; "
                 "if this role is meant to administer the account, set admin: true",
             )
+
+
+def _own_boundary_grants(ctx: Context, view: RoleView, boundaries: frozenset[str]) -> list[Grant]:
+    """iam:PutRolePermissionsBoundary grants pinned to a catalog boundary broader than the
+    role's own that reach the role itself: with them the role lifts its own boundary."""
+    narrower, own_arn = narrower_boundaries(ctx, view), view.role.arn(view.account)
+    return [
+        g
+        for g in view.effective.grants("iam:PutRolePermissionsBoundary")
+        if _pinned(g, boundaries) and not _pinned(g, narrower) and g.applies_to(own_arn)
+    ]
+
+
+def _lifts_own_boundary(ctx: Context, view: RoleView) -> bool:
+    return bool(_own_boundary_grants(ctx, view, _boundary_arns(ctx, view.account)))
+
+
+def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
+    """ARNs of the catalog boundaries a role may safely be pinned to by
+    iam:PutRolePermissionsBoundary: those no broader than its own boundary (every
+    boundary when it has none, since a boundary can only narrow it).  A boundary is no
+    broader when each action it allows, its own boundary allows unconditionally on every
+    resource (sound: it may call a narrower boundary broader, never the reverse)."""
+    key = ("narrower", view.role.boundary or "", view.account.name)
+    cached = ctx.narrower_cache.get(key)
+    if cached is not None:
+        return cached
+    arns = _boundary_arns(ctx, view.account)
+    if view.role.boundary is not None:
+        own = ctx.catalog.rendered.get(("boundary", view.role.boundary, view.account.name))
+        if own is None:
+            return frozenset()
+        own_set = effective([own.document], None, ctx.db, normalizer=ctx.normalizer)
+        everywhere = own_set.everywhere_mask(ctx.db.all_mask)
+        keep = set()
+        for name in ctx.catalog.boundaries:
+            rendered = ctx.catalog.rendered.get(("boundary", name, view.account.name))
+            if rendered is None:
+                continue
+            other = effective([rendered.document], None, ctx.db, normalizer=ctx.normalizer)
+            if name == view.role.boundary or other.mask() & ~everywhere == 0:
+                keep.add(ctx.catalog.policy_arn("boundary", name, view.account))
+        arns = frozenset(keep)
+    ctx.narrower_cache[key] = arns
+    return arns
 
 
 # ---------------------------------------------------------------------- I002 full admin
@@ -390,11 +459,10 @@ def _applies(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | No
 
 
 def _applies_uncached(ctx: Context, action: str, resources: tuple[str, ...]) -> bool | None:
-    types = ctx.db.resource_types(action)
-    if types is None:
+    verdicts = [ctx.db.applies(action, r) for r in resources]
+    if any(v is None for v in verdicts):
         return None  # unknown to the database: cannot say
-    patterns = [p for t in types for p in t.arn_patterns if p]
-    return any(overlaps(r, p) for r in resources for p in patterns)
+    return any(verdicts)
 
 
 def check_action_resources(ctx: Context) -> Iterator[Finding]:
@@ -495,10 +563,16 @@ CHECKS: tuple[Check, ...] = (
 
 
 def check_runs(
-    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
+    catalog: Catalog,
+    now: dt.datetime,
+    db: ActionDB | None = None,
+    deployment: Deployment | None = None,
+    *,
+    shared: Context | None = None,
 ) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
-    """Each IAM check as (code, run) for the rule runner; the context is shared and built lazily."""
-    made: list[Context] = []
+    """Each IAM check as (code, run) for the rule runner; the context is shared and built lazily
+    (or given: the access review shares its effective sets)."""
+    made: list[Context] = [] if shared is None else [shared]
 
     def context() -> Context:
         if not made:

@@ -64,9 +64,10 @@ def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagno
                 )
             )
         for placed in placements:
-            if placed.inline is None:
+            inline = [doc for doc in (placed.inline, placed.revoke) if doc is not None]
+            if not inline:
                 continue
-            size = policies.policy_size(placed.inline)
+            size = sum(policies.policy_size(doc) for doc in inline)  # the role's inline policies together
             if size > INLINE_ROLE_POLICIES_MAX:
                 out.append(
                     error(

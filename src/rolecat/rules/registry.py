@@ -310,6 +310,46 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "C004",
+        ERROR,
+        "checks",
+        "Two customer managed policies of one account have IAM names that differ only in case, "
+        "counting rolecat's own `<organization>-self-service` and `-assume-roles`.",
+        "IAM names are unique per account ignoring case; AWS refuses the second policy half-way through "
+        "the apply.",
+        "Rename one of the two files (the message names both).",
+        acceptable=False,
+    ),
+    Rule(
+        "C005",
+        ERROR,
+        "checks",
+        "A role attaches the same AWS managed policy twice (for example by name and by ARN).",
+        "Two attachment resources for one attachment fight over it in Terraform.",
+        "Remove one of the two entries (the message names both).",
+        acceptable=False,
+    ),
+    Rule(
+        "C006",
+        ERROR,
+        "checks",
+        "A `renamed_from` name is in use: a current user, role or account, or another user's former name.",
+        "A rename moves state from the former name's address; that address must not belong to anyone else.",
+        "Remove the wrong `renamed_from` entry.",
+        acceptable=False,
+    ),
+    Rule(
+        "C007",
+        ERROR,
+        "checks",
+        "Two `identity_providers` entries have the same issuer URL (ignoring case).",
+        "IAM holds one OIDC provider per issuer URL in an account: the provider's ARN is "
+        "`oidc-provider/<host and path>`. The second would fail at apply, or two catalog names would "
+        "silently stand for one provider.",
+        "Keep one entry per issuer and list all its audiences there.",
+        acceptable=False,
+    ),
+    Rule(
         "C010",
         ERROR,
         "model",
@@ -403,7 +443,7 @@ RULES: tuple[Rule, ...] = (
         "C020",
         ERROR,
         "model",
-        "An `until` does not follow the [Time](#time) rules.",
+        "An `until` (or `revoke_sessions.issued_before`) does not follow the [Time](#time) rules.",
         "",
         "Write until as a date (YYYY-MM-DD) or a datetime with Z or an offset.",
         acceptable=False,
@@ -805,7 +845,7 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "checks",
         "privilege escalation",
-        "A role that can grant itself (or a role it can use) more permissions has those permissions in effect. Each method is a set of actions known to lead to escalation (Rhino Security Labs, pathfinding.cloud); it is reported only when every action survives the boundary and explicit denies. Grants pinned by iam:PermissionsBoundary to a catalog boundary, and iam:PassRole limited to a delegated_role_creation path, are safe.",
+        "A role that can grant itself (or a role it can use) more permissions has those permissions in effect. Each method is a set of actions known to lead to escalation (Rhino Security Labs, pathfinding.cloud); it is reported only when every action survives the boundary and explicit denies. Grants pinned by iam:PermissionsBoundary to a catalog boundary (for iam:PutRolePermissionsBoundary on the role itself: to one no broader than its own), and iam:PassRole limited to a delegated_role_creation path, are safe. iam:UpdateAssumeRolePolicy alone escalates when the boundary permits sts:AssumeRole: the rewritten trust policy needs no identity-side grant.",
         "Remove the actions, deny them in the boundary, or use delegated_role_creation; set admin: true for roles that are meant to administer the account.",
         acceptable=True,
     ),
@@ -864,6 +904,24 @@ RULES: tuple[Rule, ...] = (
         acceptable=True,
     ),
     Rule(
+        "G001",
+        ERROR,
+        "checks",
+        "guardrail violated",
+        "A guardrail in catalog.yaml states access that must never exist; the IAM engine found a role (after its boundary and denies) that has it. The message names the role, account, actions, the statement granting them and who reaches the role.",
+        "Remove the access, deny it in the role's boundary, or list the role in the guardrail's except_roles; a guardrail is changed in catalog.yaml, never accepted per role.",
+        acceptable=False,
+    ),
+    Rule(
+        "G002",
+        ERROR,
+        "checks",
+        "guardrail names an unknown action, account, environment or role",
+        "A guardrail that names nothing real protects nothing.",
+        "Correct the name; actions must match the action database or known_actions.",
+        acceptable=False,
+    ),
+    Rule(
         "E101",
         WARNING,
         "checks",
@@ -880,6 +938,15 @@ RULES: tuple[Rule, ...] = (
         "",
         "Shorten it, or make the user a permanent member if the access is meant to last.",
         acceptable=False,
+    ),
+    Rule(
+        "E103",
+        WARNING,
+        "checks",
+        "A role's `revoke_sessions` deny has done its work: `issued_before` + the role's `max_session_duration` <= now.",
+        "Every session it denies has expired, so the deny is harmless and only clutters the role.",
+        "Delete revoke_sessions from the role file.",
+        acceptable=True,
     ),
     Rule(
         "Q001",
@@ -951,6 +1018,27 @@ RULES: tuple[Rule, ...] = (
         "The identity account's `<organization>-assume-roles` policy is longer than 6,144 characters.",
         "Use fewer distinct human role paths.",
         "Use fewer distinct human role paths.",
+        acceptable=False,
+    ),
+    Rule(
+        "F001",
+        WARNING,
+        "write",
+        "Applying the catalog replaces an object instead of updating it (a role's name or path, a "
+        "policy's name, path or description, a renamed boundary).",
+        "A replaced role gets a new RoleId: its open sessions end and resource policies elsewhere that "
+        "name it stop matching; a replaced policy gets a new ARN.",
+        "Make sure the replacement is intended; update resource policies that name the role.",
+        acceptable=False,
+    ),
+    Rule(
+        "F002",
+        WARNING,
+        "write",
+        "A user's MFA device name would change compared with the previous compile.",
+        "A virtual MFA device keeps the name it was enrolled under; profiles and the self-service policy "
+        "would name a device the user does not have.",
+        "Keep `renamed_from`, or set `mfa_device` to the former name.",
         acceptable=False,
     ),
     Rule(

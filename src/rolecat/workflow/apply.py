@@ -1,6 +1,9 @@
 """``rolecat apply`` (``make apply``): apply the plans ``rolecat plan`` saved, account by account.
 
-Identity account first, as ``plan`` ran: other accounts' trust policies name its users, and
+Plans are read from OUT's working folder (``.rolecat/plans/<account>.tfplan``), and each
+account's ``.terraform/`` was deleted by the OUT check that runs first, so every account is
+initialised afresh (with ``-lockfile=readonly`` when a lock file is committed) before its
+plan is applied.  Identity account first, as ``plan`` ran: other accounts' trust policies name its users, and
 AWS refuses a trust policy whose principal does not exist. Only saved plans are applied, so
 what is applied is exactly what was reviewed; an account without a saved plan, or whose
 plan is older than its compiled files, stops the run before anything of it is applied.
@@ -15,9 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .plan import LOCK_FILE, PLAN_FILE, Runner, subprocess_runner
+from .plan import INIT_ARGS, LOCK_FILE, READONLY_LOCK, Runner, plan_file, subprocess_runner
 
-APPLY_ARGS = ("apply", "-input=false", PLAN_FILE)
+APPLY_ARGS = ("apply", "-input=false")
 
 
 @dataclass
@@ -39,11 +42,11 @@ class Outcome:
         return lines
 
 
-def _stale(folder: Path) -> str | None:
-    """Why the saved plan of ``folder`` must not be applied, or None."""
-    plan = folder / PLAN_FILE
-    if not plan.is_file():
-        return f"no saved plan ({plan} is missing): run rolecat plan first"
+def _stale(folder: Path, plan: Path, shown: Path) -> str | None:
+    """Why the saved plan of ``folder`` must not be applied, or None (``shown``: its path as
+    the user named OUT)."""
+    if plan.is_symlink() or not plan.is_file():
+        return f"no saved plan ({shown} is missing): run rolecat plan first"
     made = plan.stat().st_mtime
     newer = sorted(
         p.name for p in [*folder.glob("*.tf"), folder / LOCK_FILE] if p.is_file() and p.stat().st_mtime > made
@@ -65,12 +68,25 @@ def apply(
     outcome = Outcome()
     for i, account in enumerate(accounts):
         folder = out / account
-        problem = _stale(folder) if folder.is_dir() else f"{folder} does not exist: run rolecat plan first"
+        plan = plan_file(out, account)
+        shown = out / plan.relative_to(out.absolute())
+        problem = (
+            _stale(folder, plan, shown)
+            if folder.is_dir()
+            else f"{folder} does not exist: run rolecat plan first"
+        )
         if problem is None:
-            say(f"==> {account}: terraform {' '.join(APPLY_ARGS)}  ({folder})")
-            code = runner([terraform, *APPLY_ARGS], folder)
+            init = (*INIT_ARGS, READONLY_LOCK) if (folder / LOCK_FILE).is_file() else INIT_ARGS
+            say(f"==> {account}: terraform {' '.join(init)}  ({folder})")
+            code = runner([terraform, *init], folder)
+            if code != 0:
+                problem = f"terraform init exited {code} (see its output above)"
+        if problem is None:
+            args = (*APPLY_ARGS, str(plan))
+            say(f"==> {account}: terraform {' '.join(args)}  ({folder})")
+            code = runner([terraform, *args], folder)
             if code == 0:
-                (folder / PLAN_FILE).unlink(missing_ok=True)
+                plan.unlink(missing_ok=True)
                 outcome.applied.append(account)
                 continue
             problem = f"terraform apply exited {code} (see its output above)"

@@ -157,6 +157,42 @@ def entries(catalog: Catalog, *, catalog_prefix: str, output_prefix: str | None)
         else:
             comments.append(f"{item.kind} {item.name}: used by " + ", ".join(item.used_by))
         out.append(Entry(repo_path(item.source), item.owners, tuple(comments)))
+    if output_prefix is not None:
+        out.extend(_generated_entries(catalog, output_prefix, policies))
+    return out
+
+
+def _generated_entries(catalog: Catalog, output_prefix: str, policies: list[PolicyOwnership]) -> list[Entry]:
+    """Each role's generated file goes to the role's owners, each policy's to its owners.
+
+    The compiler writes one file per role and per policy in every account folder
+    (``<account>/role.<Name>.tf``, ``<account>/policy.<name>.tf``,
+    ``<account>/boundary.<name>.tf``), so these lines route a pull request's generated
+    Terraform to the same people as the catalog file it came from.
+    """
+    from rolecat.targets.terraform.render import policy_file, role_file
+
+    prefix = "/" + output_prefix.strip("/")
+    lines: list[tuple[str, tuple[str, ...]]] = []
+    for role in catalog.roles:
+        for acct in role.accounts:
+            lines.append((role_file(acct, role.name), role_owners(catalog, role)))
+    by_key = {(p.kind, p.name): p.owners for p in policies}
+    for role in catalog.roles:
+        used = [("policy", p) for p in role.policies]
+        used += [("boundary", b) for b in (role.boundary,) if b]
+        if role.delegated_role_creation is not None:
+            used.append(("boundary", role.delegated_role_creation.boundary))
+        for acct in role.accounts:
+            lines.extend((policy_file(acct, k, n), by_key[(k, n)]) for k, n in used if (k, n) in by_key)
+    out: list[Entry] = []
+    for i, (path, owners) in enumerate(sorted(set(lines))):
+        comment = (
+            ("Generated Terraform: each role's and each policy's file, the same owners as its catalog file.",)
+            if i == 0
+            else ()
+        )
+        out.append(Entry(escape_pattern(f"{prefix}/{path}"), owners, comment))
     return out
 
 

@@ -415,6 +415,13 @@ def plan(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _ready_for_terraform(output: Path, accounts: list[str]) -> list[Diagnostic]:
+    """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
+    from rolecat.targets.terraform.write import ready_for_terraform
+
+    return ready_for_terraform(output, sorted(set(accounts)))
+
+
 def apply(
     catalog: CatalogArg = DEFAULT_CATALOG,
     output: OutputOpt = DEFAULT_OUTPUT,
@@ -437,7 +444,7 @@ def apply(
     _check_catalog_arg(catalog)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"error: {tfplan.TERRAFORM_MISSING}", 2)
+        _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
     from ..diagnostics import has_errors
     from ..pipeline import render_catalog
     from ..targets.terraform.write import diff_output
@@ -445,27 +452,25 @@ def apply(
     loaded, diags, files = render_catalog(catalog, when)
     if loaded is None or has_errors(diags):
         _print_diagnostics(diags)
-        _fail("error: the catalog has errors; nothing applied", 1)
+        _fail("error: the catalog has errors; nothing applied", EXIT_FINDINGS)
     try:
         order = tfplan.account_order(loaded, account)
     except tfplan.UnknownAccountError as exc:
-        _fail(f"error: {exc}", 2)
+        _fail(f"error: {exc}", EXIT_USAGE)
     if diff_output(files, output):
         _fail(
-            f"error: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied", 1
+            f"error: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied",
+            EXIT_FINDINGS,
         )
+    unsafe = _ready_for_terraform(output, order)
+    if unsafe:
+        _print_diagnostics(unsafe)
+        _fail(f"error: {output} is not safe to apply; nothing applied", EXIT_FINDINGS)
     outcome = tfapply.apply(order, output, terraform, say=lambda line: typer.echo(line, err=True))
     for line in outcome.report():
         typer.echo(line, err=True)
     if not outcome.ok:
-        raise typer.Exit(1)
-
-
-def _ready_for_terraform(output: Path, accounts: list[str]) -> list[Diagnostic]:
-    """What --check would reject stops plan and apply; each account's .terraform/ is deleted."""
-    from rolecat.targets.terraform.write import ready_for_terraform
-
-    return ready_for_terraform(output, sorted(set(accounts)))
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
@@ -475,9 +480,12 @@ def _load_or_exit_quiet(path: Path, now: dt.datetime | None) -> Catalog | None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add escalations, codeowners, profiles and plan to ``app``."""
+    """Add escalations, codeowners, profiles, plan and the access commands to ``app``."""
+    from .access_command import register as register_access
+
     app.command("escalations")(escalations)
     app.command("codeowners")(codeowners)
     app.command("profiles", cls=_OptionalValueCommand)(profiles)
     app.command("plan")(plan)
     app.command("apply")(apply)
+    register_access(app)

@@ -9,6 +9,8 @@ validation.  Codes (table in docs/workflow.md):
 
 - E101 warning: the escalation has expired; remove the entry.
 - E102 error: the escalation ends further from now than ``defaults.max_escalation_days``.
+- E103 warning: a role's ``revoke_sessions`` deny has done its work (every session issued
+  before it has expired, ``issued_before + max_session_duration <= now``); remove it.
 
 (A temporary member who is also a permanent member is the model stage's C022.)
 """
@@ -38,6 +40,7 @@ DAY = dt.timedelta(days=1)
 CODES: tuple[tuple[str, str, str], ...] = (
     ("E101", "warning", "temporary membership has expired; remove the entry"),
     ("E102", "error", "temporary membership ends further from now than defaults.max_escalation_days"),
+    ("E103", "warning", "revoke_sessions has done its work: every session it denies has expired; remove it"),
 )
 
 
@@ -134,10 +137,24 @@ def to_text(items: Sequence[Escalation], empty: str = "no temporary members") ->
 
 
 def check_escalations(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
-    """E101 expired (warning), E102 longer than max_escalation_days (error)."""
+    """E101 expired (warning), E102 longer than max_escalation_days (error), E103 stale revocation."""
     diags: list[Diagnostic] = []
     max_days = catalog.defaults.max_escalation_days
     for role in catalog.roles:
+        revoke = role.revoke_sessions
+        if revoke is not None:
+            harmless = revoke.issued_before + dt.timedelta(seconds=role.max_session_duration)
+            if now >= harmless:
+                diags.append(
+                    warning(
+                        "E103",
+                        f"revoke_sessions of {role.name} denies sessions issued before "
+                        f"{revoke.issued_before_iso}; the last of them expired by {iso_z(harmless)} "
+                        f"(max_session_duration {role.max_session_duration} s)",
+                        catalog.locate(role.source, ("revoke_sessions",), key=True),
+                        "the deny is harmless now; remove revoke_sessions from the role file",
+                    )
+                )
         for member in role.temporary_members:
             until = iso_z(member.until)
             reason = f" ({member.reason})" if member.reason else ""

@@ -1,6 +1,7 @@
 """``make plan``: terraform init and plan in every account folder, identity account first.
 
-Each plan is saved in its account folder (``rolecat.tfplan``) for ``rolecat apply``. When
+Each plan is saved in OUT's working folder (``.rolecat/plans/<account>.tfplan``, never
+committed, see docs/output.md) for ``rolecat apply``. When
 the folder holds a ``.terraform.lock.hcl`` (committed by the team, see docs/workflow.md),
 ``init`` runs with ``-lockfile=readonly``: the provider must match the recorded checksums
 and the lock file is never rewritten.
@@ -24,10 +25,8 @@ from ..diagnostics import did_you_mean
 if TYPE_CHECKING:
     from ..model import Catalog
 
-PLAN_FILE = "rolecat.tfplan"
 LOCK_FILE = ".terraform.lock.hcl"
 INIT_ARGS = ("init", "-input=false")
-PLAN_ARGS = ("plan", "-input=false", f"-out={PLAN_FILE}")
 READONLY_LOCK = "-lockfile=readonly"
 
 TERRAFORM_MISSING = (
@@ -63,20 +62,28 @@ def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
 MODES = ("plan", "apply", "bootstrap")
 
 
+def plan_file(out: Path, account: str) -> Path:
+    """Where ``rolecat plan`` saves an account's plan: OUT's working folder, never a folder a
+    pull request commits Terraform into (a planted plan file must never reach ``apply``)."""
+    from ..targets.outdir.layout import PLANS, WORKDIR
+
+    return out.absolute() / WORKDIR / PLANS / f"{account}.tfplan"
+
+
 def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "plan") -> list[Step]:
     """init and plan per account.  With catalog.yaml ``deploy_roles`` the plan names the
     role its providers assume (``-var=rolecat_mode``, saved in the plan for apply): the plan
     role unless ``mode`` is apply (the deploy role) or bootstrap (the caller's credentials)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    args: tuple[str, ...] = PLAN_ARGS
+    extra: tuple[str, ...] = ()
     if catalog.deploy_roles is not None:
-        args = (*PLAN_ARGS, f"-var=rolecat_mode={mode}")
+        extra = (f"-var=rolecat_mode={mode}",)
     found: list[Step] = []
     for name in account_order(catalog, only):
         folder = out / name
         found.append(Step(name, folder, INIT_ARGS))
-        found.append(Step(name, folder, args))
+        found.append(Step(name, folder, ("plan", "-input=false", f"-out={plan_file(out, name)}", *extra)))
     return found
 
 
@@ -102,6 +109,10 @@ def run(
         args = step.args
         if args[0] == "init" and (step.folder / LOCK_FILE).is_file():
             args = (*args, READONLY_LOCK)
+        if args[0] == "plan":
+            saved = Path(args[-1].removeprefix("-out="))
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.unlink(missing_ok=True)  # a plan of an earlier run must never be applied
         say(f"==> {step.account}: terraform {' '.join(args)}  ({step.folder})")
         code = runner([terraform, *args], step.folder)
         if code != 0:

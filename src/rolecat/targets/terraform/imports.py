@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rolecat.deploy.arns import oidc_provider_arn, policy_arn
+from rolecat.deploy.arns import policy_arn
 from rolecat.model import Catalog
 from rolecat.targets.terraform import hcl
 from rolecat.targets.terraform.render import AccountView
@@ -34,20 +34,15 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
     for p in view.policies:
         yield Resource("aws_iam_policy", p.label, catalog.policy_arn(p.kind, p.source, acct))
     for o in view.oidc_providers:
-        host = str(o["url"]).removeprefix("https://").rstrip("/")
-        yield Resource(
-            "aws_iam_openid_connect_provider",
-            str(o["label"]),
-            oidc_provider_arn(acct.id, host, acct.partition),
-        )
+        yield Resource("aws_iam_openid_connect_provider", o.label, o.arn)
     for rv in view.roles:
         role = rv.role.name
         yield Resource("aws_iam_role", rv.label, role)
         for a in rv.attachments:
             arn = a.policy_arn
             yield Resource("aws_iam_role_policy_attachment", a.label, f"{role}/{arn}")
-        if rv.instance_profile:
-            yield Resource("aws_iam_instance_profile", rv.label, rv.instance_profile)
+        if rv.instance_profile is not None:
+            yield Resource("aws_iam_instance_profile", rv.instance_profile.label, rv.instance_profile.name)
         if rv.delegated:
             yield Resource(
                 "aws_iam_role_policy",
@@ -62,7 +57,9 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
     yield Resource("aws_iam_group", "humans", view.group)
     if view.password_policy is not None:
         # one per account; the provider imports it by this fixed word
-        yield Resource("aws_iam_account_password_policy", "this", "iam-account-password-policy")
+        yield Resource(
+            "aws_iam_account_password_policy", view.password_policy_label, "iam-account-password-policy"
+        )
     for p in view.identity_policies:
         arn = policy_arn(acct.id, p.name, p.path, acct.partition)
         yield Resource("aws_iam_policy", p.label, arn)

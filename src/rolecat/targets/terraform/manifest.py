@@ -1,50 +1,125 @@
-"""``manifest.json``: what a compile wrote and what it deployed, for machines.
+"""``manifest.json``: the inventory of a compile, designed to merge.
 
-Built from the deployment and the rendered files; its shape is the JSON Schema
-``schemas/manifest.schema.json`` (printed by ``rolecat schema manifest``), which
-``write.py`` checks the previous manifest against before trusting it.
+Format version 2 (docs/manifest.md; its JSON Schema is ``manifest.schema.json`` beside
+this module, printed by ``rolecat schema manifest``, which ``write.py`` checks the
+previous manifest against before trusting it):
+
+- no aggregate or per-file hash: two pull requests that change different roles change
+  different lines, never the same one;
+- every document is stated once, under ``documents``, keyed by what it belongs to
+  (``trust/<role>``, ``policy/<name>``, ``boundary/<name>``, with ``@<account>`` when
+  the document differs between accounts, ``delegated/<role>@<account>``,
+  ``identity/<policy name>``); roles and policies refer to it by key.  A key names an
+  entity, not a content hash, so an edit changes one entry in place;
+- labels, files and former names (``renamed_from``) are recorded, so a later compile
+  or ``rolecat diff`` can tell a rename from a replacement.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy.deployment import DeployedPolicy, Deployment
+from rolecat.deploy import policies
 from rolecat.model import Catalog
 
-from .render import RenderedFile, relative_source
+from .render import (
+    PASSWORD_POLICY_FILE,
+    AccountView,
+    Layout,
+    PolicyView,
+    RenderedFile,
+    RoleView,
+    relative_source,
+)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
-def _policy_entry(catalog: Catalog, p: DeployedPolicy) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "policy_name": p.iam_name,
-        "file": relative_source(catalog, p.source),
-        "document": p.document,
-    }
+def _doc(d: Layout | Mapping[str, Any]) -> Mapping[str, Any]:
+    return d.document if isinstance(d, Layout) else d
 
 
-def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[RenderedFile]) -> dict[str, Any]:
+def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str]:
+    """(kind, name, account) -> document key: one key when every account has the same text."""
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    for view in views:
+        for p in view.policies:
+            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(_doc(p.document))
+    out = {}
+    for (kind, name), by_account in texts.items():
+        same = len(set(by_account.values())) == 1
+        for acct in by_account:
+            out[(kind, name, acct)] = f"{kind}/{name}" if same else f"{kind}/{name}@{acct}"
+    return out
+
+
+def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
+    """(role, account) -> key of its trust policy: ``trust/<role>`` when every account has the
+    same one, ``trust/<role>@<account>`` when not (a federated trust names each account's
+    provider ARN)."""
+    texts: dict[str, dict[str, str]] = {}
+    for view in views:
+        for rv in view.roles:
+            texts.setdefault(rv.role.name, {})[view.account.name] = policies.aws_json(_doc(rv.trust))
+    out = {}
+    for role, by_account in texts.items():
+        same = len(set(by_account.values())) == 1
+        for acct in by_account:
+            out[(role, acct)] = f"trust/{role}" if same else f"trust/{role}@{acct}"
+    return out
+
+
+def manifest_data(
+    catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]
+) -> dict[str, Any]:
+    """The manifest as data."""
     from rolecat import __version__
 
+    documents: dict[str, Mapping[str, Any]] = {}
+    keys = _policy_keys(views)
+    trust_keys = _trust_keys(views)
     accounts: dict[str, Any] = {}
-    for deployed in deployment.accounts.values():
-        acct = deployed.account
+    backend = catalog.terraform.backend
+
+    def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
+        key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
+        documents[key] = _doc(p.document)
+        return {
+            "kind": p.kind,
+            "name": p.source,
+            "label": p.label,
+            "file": p.file or None,
+            "path": "/",
+            "description": p.description,
+            "document": key,
+        }
+
+    for view in views:
+        acct = view.account
+        pols = {p.name: policy_entry(acct.name, p) for p in (*view.policies, *view.identity_policies)}
         roles = {}
-        for rv in deployed.roles.values():
+        for rv in (*view.roles, *view.ci_roles):
             r = rv.role
+            trust_key = trust_keys[(r.name, acct.name)]
+            documents[trust_key] = _doc(rv.trust)
+            delegated = None
+            if rv.delegated is not None:
+                delegated = f"delegated/{r.name}@{acct.name}"
+                documents[delegated] = _doc(rv.delegated)
             roles[r.name] = {
                 "arn": rv.arn,
+                "label": rv.label,
+                "file": rv.file,
                 "kind": r.kind,
                 "path": r.path,
                 "admin": r.admin,
                 "source": relative_source(catalog, r.source),
+                "owners": list(r.owners or catalog.owners),
+                "renamed_from": list(r.renamed_from),
                 "max_session_duration": r.max_session_duration,
                 "members": sorted(r.members),
                 "temporary_members": [
@@ -52,30 +127,71 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
                     for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
                 ],
                 "trusted_services": list(r.trusted_services),
-                "trust_policy": rv.trust,
-                "boundary": _policy_entry(catalog, rv.boundary) if rv.boundary else None,
-                "policies": [_policy_entry(catalog, p) for p in rv.policies],
+                "trust_policy": trust_key,
+                "boundary": rv.boundary.name if rv.boundary else None,
+                "policies": [p.name for p in rv.policies],
                 "managed_policy_arns": list(rv.managed_policy_arns),
-                "delegated_role_creation": rv.inline,
+                "delegated_role_creation": delegated,
             }
+            if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
+                key = f"revoke/{r.name}@{acct.name}"
+                documents[key] = _doc(rv.revoke)
+                roles[r.name]["revoke_older_sessions"] = key
+            roles[r.name].update(_principals(rv))
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,
             "environment": acct.environment,
             "region": acct.region,
             "folder": acct.name,
-            "state_key": f"{catalog.terraform.backend.key_prefix}{acct.name}.tfstate"
-            if catalog.terraform.backend
-            else None,
+            "renamed_from": list(acct.renamed_from),
+            "state_key": f"{backend.key_prefix}{acct.id}.tfstate" if backend else None,
+            "policies": dict(sorted(pols.items())),
             "roles": roles,
+            "released": {
+                "roles": [r.name for r in catalog.released_roles if acct.name in r.accounts],
+                "users": [u.name for u in catalog.released_users] if acct.identity else [],
+            },
         }
+        if view.oidc_providers:  # only when present, as below
+            entry["oidc_providers"] = {
+                o.name: {
+                    "arn": o.arn,
+                    "label": o.label,
+                    "file": o.file,
+                    "url": o.url,
+                    "audiences": sorted(o.audiences),
+                    "thumbprints": list(o.thumbprints),
+                }
+                for o in view.oidc_providers
+            }
+        if view.password_policy is not None:
+            pp = view.password_policy
+            entry["password_policy"] = {
+                "label": view.password_policy_label,
+                "file": f"{acct.name}/{PASSWORD_POLICY_FILE}",
+                "minimum_length": pp.minimum_length,
+                "max_age_days": pp.max_age_days,
+                "hard_expiry": pp.hard_expiry,
+                "reuse_prevention": pp.reuse_prevention,
+            }
         if acct.identity:
+            by_name = {u.name: u for u in catalog.users}
             entry["users"] = {
-                u.name: {"arn": u.arn, "mfa_serial": u.mfa_serial, "tags": u.tags} for u in deployed.users
+                u["name"]: {
+                    "arn": policies.user_arn(acct, u["name"]),
+                    "label": u["label"],
+                    "renamed_from": list(by_name[u["name"]].renamed_from),
+                    "mfa_serial": policies.mfa_arn(acct, by_name[u["name"]].mfa_device),
+                    "tags": u["tags"],
+                }
+                for u in view.users
             }
             entry["groups"] = {
-                g.name: {"members": list(g.members), "policies": {p.iam_name: p.document for p in g.policies}}
-                for g in deployed.groups
+                view.group: {
+                    "members": [u["name"] for u in view.users],
+                    "policies": [p.name for p in view.identity_policies],
+                }
             }
         accounts[acct.name] = entry
     return {
@@ -83,15 +199,34 @@ def manifest_data(catalog: Catalog, deployment: Deployment, files: Sequence[Rend
         "generator": f"rolecat {__version__}",
         "organization": catalog.organization,
         "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
-        "files": [{"path": f.path, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
+        "files": sorted(f.path for f in files),
         "accounts": accounts,
+        "documents": dict(sorted(documents.items())),
     }
 
 
-def manifest_text(catalog: Catalog, deployment: Deployment, files: Sequence[RenderedFile]) -> str:
+def _principals(rv: RoleView) -> dict[str, Any]:
+    """The role's federated, cross-account, external and team principals and its instance
+    profile; each key only when the role has any, so other roles' entries stay as they were."""
+    r = rv.role
+    out: dict[str, Any] = {}
+    if r.teams:
+        out["teams"] = {t: sorted(people) for t, people in sorted(r.teams.items())}
+    if r.federated:
+        out["federated"] = [{"provider": f.provider, "subjects": list(f.subjects)} for f in r.federated]
+    if r.trusted_roles:
+        out["trusted_roles"] = [{"account": a, "role": n} for a, n in r.trusted_roles]
+    if r.external_accounts:
+        out["external_accounts"] = [{"id": i, "external_id": x} for i, x in r.external_accounts]
+    if rv.instance_profile is not None:
+        out["instance_profile"] = {"name": rv.instance_profile.name, "label": rv.instance_profile.label}
+    return out
+
+
+def manifest_text(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> str:
     import orjson
 
-    data = manifest_data(catalog, deployment, files)
+    data = manifest_data(catalog, views, files)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
@@ -112,9 +247,20 @@ def _validator() -> Any:
 
 
 def schema_problem(data: Any) -> str | None:
-    """Why ``data`` is not a manifest this rolecat writes; None when it is."""
+    """Why ``data`` is not a manifest this rolecat writes; None when it is.
+
+    A version 1 manifest (rolecat before the stable identities) is accepted as long as
+    it has the file list the write stage needs: upgrading must not need ``--force``.
+    """
     import fastjsonschema
 
+    if isinstance(data, dict) and data.get("manifest_version") == 1:
+        files = data.get("files")
+        if isinstance(files, list) and all(
+            isinstance(f, dict) and isinstance(f.get("path"), str) for f in files
+        ):
+            return None
+        return "a version 1 manifest needs files: [{path, sha256}]"
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:

@@ -11,13 +11,14 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
+from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment, instance_profile_name
 from rolecat.model import Account, Catalog, PasswordPolicy, Role
-from rolecat.targets.terraform import hcl
+from rolecat.targets.terraform import hcl, labels
+from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
 # Characters AWS accepts in tag values; a file name may hold others.
 _TAG_BAD = re.compile(r"[^\w .:/=+@-]")
@@ -50,6 +51,7 @@ class PolicyView:
     file: str  # path relative to the catalog root
     description: str | None
     document: Layout
+    moves: tuple[Move, ...] = ()
     path: str = "/"
 
 
@@ -58,6 +60,28 @@ class AttachmentView:
     label: str
     policy_arn_expr: str  # an HCL expression
     policy_arn: str  # the ARN it evaluates to
+
+
+@dataclass(frozen=True)
+class InstanceProfileView:
+    """The instance profile EC2 needs to pass a role to an instance (a role EC2 assumes)."""
+
+    label: str
+    name: str  # IAM name: the role's
+
+
+@dataclass(frozen=True)
+class OidcProviderView:
+    """An OIDC identity provider in one account, in its own file."""
+
+    label: str
+    name: str  # catalog name (identity_providers key)
+    url: str
+    host: str  # the ARN suffix: issuer host and path
+    arn: str
+    audiences: tuple[str, ...]
+    thumbprints: tuple[str, ...]  # lower case
+    file: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +95,11 @@ class RoleView:
     attachments: tuple[AttachmentView, ...]
     delegated: Layout | None
     tags: Mapping[str, str]
-    instance_profile: str | None = None  # name, for a role EC2 assumes
+    revoke: Layout | None = None  # revoke_sessions: the deny on older sessions
+    moves: tuple[Move, ...] = ()
+    file: str = ""
+    managed_policy_arns: tuple[str, ...] = ()  # in the account's partition
+    instance_profile: InstanceProfileView | None = None
     depends_on: tuple[str, ...] = ()  # addresses: the OIDC providers its trust names
 
 
@@ -84,24 +112,11 @@ class AccountView:
     identity_policies: tuple[PolicyView, ...] = ()
     group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
-    password_policy: PasswordPolicy | None = None
-    oidc_providers: tuple[Mapping[str, Any], ...] = ()  # label, url, audiences, thumbprints
+    released: tuple[Removal, ...] = ()
+    password_policy: PasswordPolicy | None = None  # the identity account's
+    oidc_providers: tuple[OidcProviderView, ...] = ()
+    password_policy_label: str = labels.PASSWORD_POLICY
     ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
-
-
-def _unique_labels(names: Iterable[str], prefix: str = "") -> dict[str, str]:
-    """Terraform labels for IAM names; names that sanitise alike get a stable suffix."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted(names):
-        base = prefix + hcl.label(name)
-        lbl = base
-        if lbl.lower() in used:
-            digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-            lbl = f"{base}_{digest}"
-        used.add(lbl.lower())
-        out[name] = lbl
-    return out
 
 
 def relative_source(catalog: Catalog, source: str) -> str:
@@ -113,16 +128,25 @@ def relative_source(catalog: Catalog, source: str) -> str:
 
 
 def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> AccountView:
-    """The Terraform view of one account's deployment: labels and descriptions added."""
+    """The Terraform view of one account's deployment: labels, moves and descriptions added.
+
+    Labels are a pure function of each entity (``labels.py``); ``moved`` blocks bring
+    state kept under the earlier scheme's labels, or under a renamed user's former
+    label, to them (``migrations.py``).
+    """
     catalog, account = renderer.catalog, deployed.account
 
     def layout(doc: Mapping[str, Any]) -> Layout:
         return Layout(doc, renderer)
 
-    labels = {
-        "boundary": _unique_labels((p.name for p in deployed.policies if p.kind == "boundary"), "boundary_"),
-        "policy": _unique_labels((p.name for p in deployed.policies if p.kind == "policy"), "policy_"),
+    roles = tuple(dr.role for dr in deployed.roles.values())
+    names = {k: [p.name for p in deployed.policies if p.kind == k] for k in ("boundary", "policy")}
+    legacy = {
+        "boundary": labels.legacy_labels(names["boundary"], labels.BOUNDARY_PREFIX),
+        "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX),
     }
+    hosts = [d.provider.host for d in deployed.oidc_providers]
+    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"], hosts))
     views: dict[tuple[str, str], PolicyView] = {}
     for dp in deployed.policies:
         if dp.document is None:
@@ -130,33 +154,51 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 f"{dp.kind} {dp.name!r} has no document in {account.name}; render needs a valid catalog"
             )
         file = relative_source(catalog, dp.source)
-        desc: str | None = (
-            f"rolecat {'permission boundary' if dp.kind == 'boundary' else 'policy'} from {file}"
-        )
+        lbl = labels.policy(dp.kind, dp.name)
+        desc: str | None = policy_description(dp.kind, dp.name)
         pin = catalog.pinned.get((dp.kind, dp.name))
         if pin is not None:
             desc = pin.description  # adopted: the live description (ForceNew in the provider)
         views[(dp.kind, dp.name)] = PolicyView(
-            labels[dp.kind][dp.name], dp.iam_name, dp.kind, dp.name, file, desc, layout(dp.document), dp.path
+            lbl,
+            dp.iam_name,
+            dp.kind,
+            dp.name,
+            file,
+            desc,
+            layout(dp.document),
+            moves=chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl),
+            path=dp.path,
         )
 
-    role_labels = _unique_labels(deployed.roles)
+    role_legacy = labels.legacy_labels(deployed.roles)
     role_views = []
     for dr in deployed.roles.values():
         role = dr.role
-        lbl = role_labels[role.name]
-        attachments = [
-            AttachmentView(
-                f"{lbl}__{views[('policy', p.name)].label}",
-                f"aws_iam_policy.{views[('policy', p.name)].label}.arn",
-                p.arn,
-            )
-            for p in dr.policies
-        ]
+        lbl = labels.role(role.name)
+        old = role_legacy[role.name]
+        moves = list(chains.chain("aws_iam_role", [old], lbl))
+        attachments = []
+        for p in dr.policies:
+            pv = views[("policy", p.name)]
+            a_lbl = labels.attachment(role.name, pv.label)
+            moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p.name]}"], a_lbl))
+            attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn", p.arn))
         for arn in dr.managed_policy_arns:
+            a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
             tail = arn.split(":policy/", 1)[1]
-            attachments.append(AttachmentView(f"{lbl}__aws_{hcl.label(tail)}", hcl.quote(arn), arn))
+            moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
+            attachments.append(AttachmentView(a_lbl, hcl.quote(arn), arn))
+        if dr.inline is not None:
+            moves.extend(
+                chains.chain(
+                    "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
+                )
+            )
         tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
+        profile = None
+        if dr.instance_profile is not None:
+            profile = InstanceProfileView(labels.instance_profile(dr.instance_profile), dr.instance_profile)
         if dr.trust is None:
             raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
         role_views.append(
@@ -170,12 +212,17 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 attachments=tuple(sorted(attachments, key=lambda a: a.label)),
                 delegated=layout(dr.inline) if dr.inline is not None else None,
                 tags=dict(sorted(tags.items())),
-                instance_profile=dr.instance_profile,
+                revoke=layout(dr.revoke) if dr.revoke is not None else None,
+                moves=tuple(moves),
+                file=role_file(account.name, role.name),
+                managed_policy_arns=dr.managed_policy_arns,
+                instance_profile=profile,
                 depends_on=tuple(
                     sorted(
                         {
-                            f"aws_iam_openid_connect_provider.oidc_{hcl.label(f.provider)}"
+                            f"{OIDC_PROVIDER}.{labels.oidc_provider(role.federated_providers[f.provider].host)}"
                             for f in role.federated
+                            if f.provider in role.federated_providers
                         }
                     )
                 ),
@@ -183,35 +230,57 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         )
     ci = catalog.deploy_roles
     ci_views = tuple(
-        rv for rv in role_views if ci is not None and ci.mode_of(rv.role, catalog.catalog_file) is not None
+        replace(rv, file=f"{account.name}/{DEPLOY_FILE}")
+        for rv in role_views
+        if ci is not None and ci.mode_of(rv.role, catalog.catalog_file) is not None
     )
     ci_labels = {rv.label for rv in ci_views}
     role_views = [rv for rv in role_views if rv.label not in ci_labels]
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
     oidc = tuple(
-        {
-            "label": "oidc_" + hcl.label(d.name),
-            "name": d.name,
-            "url": d.provider.url,
-            "audiences": list(d.provider.audiences),
-            "thumbprints": [t.lower() for t in d.provider.thumbprints],
-        }
+        OidcProviderView(
+            labels.oidc_provider(d.provider.host),
+            d.name,
+            d.provider.url,
+            d.provider.host,
+            d.arn,
+            tuple(d.provider.audiences),
+            tuple(t.lower() for t in d.provider.thumbprints),
+            oidc_provider_file(account.name, d.name),
+        )
         for d in deployed.oidc_providers
     )
+    # a removed block may not name an address the configuration declares
+    released = tuple(
+        x
+        for x in _released(catalog, account, names["boundary"], names["policy"])
+        if (x.type, x.label) not in chains.declared
+    )
     if not deployed.groups:
-        return AccountView(account, tuple(role_views), ordered, oidc_providers=oidc, ci_roles=ci_views)
-    user_labels = _unique_labels(u.name for u in deployed.users)
-    users = tuple({"label": user_labels[u.name], "name": u.name, "tags": u.tags} for u in deployed.users)
+        return AccountView(
+            account, tuple(role_views), ordered, released=released, oidc_providers=oidc, ci_roles=ci_views
+        )
+    by_name = {u.name: u for u in catalog.users}
+    user_legacy = labels.legacy_labels(u.name for u in deployed.users)
+    users = []
+    for u in deployed.users:
+        lbl = labels.user(u.name)
+        former = by_name[u.name].renamed_from if u.name in by_name else ()
+        sources = [a for o in former for a in (labels.legacy_label(o), labels.user(o))]
+        sources.append(user_legacy[u.name])
+        users.append(
+            {
+                "label": lbl,
+                "name": u.name,
+                "tags": u.tags,
+                "moves": chains.chain("aws_iam_user", sources, lbl),
+                "membership_moves": chains.chain("aws_iam_user_group_membership", sources, lbl),
+            }
+        )
     (group,) = deployed.groups
     descriptions = {
-        "self-service": (
-            "self_service",
-            "rolecat: users manage their own password, access keys and MFA device",
-        ),
-        "assume-roles": (
-            "assume_roles",
-            "rolecat: assume human roles with MFA; each role's trust policy decides who",
-        ),
+        "self-service": ("self_service", SELF_SERVICE_DESCRIPTION),
+        "assume-roles": ("assume_roles", ASSUME_ROLES_DESCRIPTION),
     }
     identity_policies = tuple(
         PolicyView(
@@ -229,13 +298,115 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         account,
         tuple(role_views),
         ordered,
-        users=users,
+        users=tuple(users),
         identity_policies=identity_policies,
         group=group.name,
+        released=released,
         password_policy=deployed.password_policy,
         oidc_providers=oidc,
         ci_roles=ci_views,
     )
+
+
+ATTACHMENT = "aws_iam_role_policy_attachment"
+INSTANCE_PROFILE = "aws_iam_instance_profile"
+OIDC_PROVIDER = "aws_iam_openid_connect_provider"
+PASSWORD_POLICY = "aws_iam_account_password_policy"
+# Texts in ForceNew attributes: changing one replaces the policy in every account.
+# tests/identity/test_frozen_texts.py fails if they change.
+SELF_SERVICE_DESCRIPTION = "rolecat: users manage their own password, access keys and MFA device"
+ASSUME_ROLES_DESCRIPTION = "rolecat: assume human roles with MFA; each role's trust policy decides who"
+
+
+def policy_description(kind: str, name: str) -> str:
+    """The ``description`` of a catalog policy (ForceNew: frozen, see above)."""
+    if kind == "boundary":
+        return f"rolecat permission boundary from boundaries/{name}.json"
+    return f"rolecat policy from policies/{name}.json"
+
+
+def role_file(account: str, role: str) -> str:
+    """The file holding a role's Terraform: one per role, so CODEOWNERS can route it."""
+    return f"{account}/role.{role}.tf"
+
+
+def policy_file(account: str, kind: str, name: str) -> str:
+    return f"{account}/{kind}.{name}.tf"
+
+
+def oidc_provider_file(account: str, name: str) -> str:
+    """The file of an OIDC provider, by its catalog name (``identity_providers`` key)."""
+    return f"{account}/oidc.{name}.tf"
+
+
+PASSWORD_POLICY_FILE = "password_policy.tf"
+DEPLOY_FILE = "deploy.tf"  # the CI's plan and deploy roles (catalog.yaml deploy_roles)
+
+
+def _declared(
+    catalog: Catalog,
+    account: Account,
+    roles: Iterable[Role],
+    boundaries: Iterable[str],
+    pols: Iterable[str],
+    oidc_hosts: Iterable[str] = (),
+) -> set[tuple[str, str]]:
+    """Every (resource type, label) the account's configuration declares."""
+    out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
+    out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
+    out |= {(OIDC_PROVIDER, labels.oidc_provider(h)) for h in oidc_hosts}
+    for r in roles:
+        out.add(("aws_iam_role", labels.role(r.name)))
+        if instance_profile_name(r) is not None:
+            out.add((INSTANCE_PROFILE, labels.instance_profile(r.name)))
+        for p in r.policies:
+            out.add((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+        for arn in r.managed_policy_arns:
+            out.add((ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
+        if r.delegated_role_creation is not None:
+            out.add(("aws_iam_role_policy", labels.delegated(r.name)))
+    if account.identity:
+        out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
+        out |= {("aws_iam_user_group_membership", labels.user(u.name)) for u in catalog.users}
+        out |= {("aws_iam_policy", "self_service"), ("aws_iam_policy", "assume_roles")}
+        out.add((PASSWORD_POLICY, labels.PASSWORD_POLICY))
+    return out
+
+
+def _released(
+    catalog: Catalog, account: Account, boundaries: Iterable[str], pols: Iterable[str]
+) -> tuple[Removal, ...]:
+    """``removed`` blocks (destroy = false) for what leaves management in this account."""
+    out: list[Removal] = []
+    kept_b, kept_p = set(boundaries), set(pols)
+    gone_b: set[str] = set()
+    gone_p: set[str] = set()
+    for r in catalog.released_roles:
+        if account.name not in r.accounts:
+            continue
+        for name in {labels.role(r.name), labels.legacy_label(r.name)}:
+            out.append(Removal("aws_iam_role", name))
+        if instance_profile_name(r) is not None:  # the profile stays with the role
+            out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
+        for p in r.policies:
+            out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+            if p not in kept_p:
+                gone_p.add(p)
+        for arn in r.managed_policy_arns:
+            out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
+        if r.delegated_role_creation is not None:
+            out.append(Removal("aws_iam_role_policy", labels.delegated(r.name)))
+            if r.delegated_role_creation.boundary not in kept_b:
+                gone_b.add(r.delegated_role_creation.boundary)
+        if r.boundary and r.boundary not in kept_b:
+            gone_b.add(r.boundary)
+    out.extend(Removal("aws_iam_policy", labels.policy("boundary", n)) for n in gone_b)
+    out.extend(Removal("aws_iam_policy", labels.policy("policy", n)) for n in gone_p)
+    if account.identity:
+        for u in catalog.released_users:
+            for name in {labels.user(u.name), labels.legacy_label(u.name)}:
+                out.append(Removal("aws_iam_user", name))
+    return tuple(sorted(set(out), key=lambda r: (r.type, r.label)))
 
 
 # --------------------------------------------------------------------------- Jinja
@@ -308,42 +479,60 @@ class TerraformRenderer:
         return hit[1]
 
     def render_account(self, view: AccountView) -> list[RenderedFile]:
+        """An account's root module: one file per role and per policy, so that two pull
+        requests changing different roles never touch the same generated file, and
+        CODEOWNERS can route each file to the owners of what it holds."""
         catalog, account = self.catalog, view.account
         env = environment()
-        ctx = {
+        ctx: dict[str, Any] = {
             "catalog": catalog,
             "account": account,
             "view": view,
             "terraform": catalog.terraform,
             "partition": account.partition,
         }
-        names = ["versions.tf", "providers.tf"]
-        if catalog.terraform.backend is not None:
-            names.append("backend.tf")
-        names.append("roles.tf")
-        if view.ci_roles:
-            names.append("deploy.tf")
-        if account.identity:
-            names.append("users.tf")
-        files = [
-            RenderedFile(f"{account.name}/{n}", _finish(env.get_template(f"{n}.j2").render(ctx)))
-            for n in names
+
+        def one(path: str, template: str, **extra: Any) -> RenderedFile:
+            return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
+
+        out = [
+            one(f"{account.name}/versions.tf", "versions.tf.j2"),
+            one(f"{account.name}/providers.tf", "providers.tf.j2"),
         ]
+        if catalog.terraform.backend is not None:
+            out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
+        for p in view.policies:
+            out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
+        for rv in view.roles:
+            out.append(one(rv.file, "role.tf.j2", rv=rv))
+        for o in view.oidc_providers:
+            out.append(one(o.file, "oidc_provider.tf.j2", o=o))
+        if view.password_policy is not None:
+            out.append(one(f"{account.name}/{PASSWORD_POLICY_FILE}", "password_policy.tf.j2"))
+        if view.released:
+            out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
+        if account.identity:
+            out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
+        if view.ci_roles:
+            out.append(one(f"{account.name}/{DEPLOY_FILE}", "deploy.tf.j2"))
         from .imports import import_blocks
 
         imports = import_blocks(catalog, view)
         if imports is not None:
-            files.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
-        return sorted(files, key=lambda f: f.path)
+            out.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
+        return sorted(out, key=lambda f: f.path)
 
     def render(self) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic."""
         from .manifest import manifest_text
 
         files: list[RenderedFile] = []
+        views = []
         for deployed in self.deployment.accounts.values():
-            files.extend(self.render_account(account_view(self, deployed)))
-        files.append(RenderedFile("manifest.json", manifest_text(self.catalog, self.deployment, files)))
+            view = account_view(self, deployed)
+            views.append(view)
+            files.extend(self.render_account(view))
+        files.append(RenderedFile("manifest.json", manifest_text(self.catalog, views, files)))
         return files
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,11 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
         raise ValueError("'files' must be a list and 'accounts' an object")
     paths: list[object] = []
     for f in files:
-        if not isinstance(f, dict) or "path" not in f:
-            raise ValueError("every entry of 'files' must be an object with a 'path'")
+        if isinstance(f, str):  # manifest version 2: the path itself
+            paths.append(f)
+            continue
+        if not isinstance(f, dict) or "path" not in f:  # version 1: {"path", "sha256"}
+            raise ValueError("every entry of 'files' must be a path or an object with a 'path'")
         paths.append(f["path"])
     folders: list[object] = []
     for a in accounts.values():
@@ -74,6 +77,18 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
             raise ValueError("every account must be an object with a 'folder'")
         folders.append(a["folder"])
     return paths, folders
+
+
+def previous_manifest(out: Path) -> Any:
+    """The parsed previous manifest of OUT, read as hostile input (no symlink, FIFO or device
+    is opened, size-capped); None when there is none or it cannot be read.  Only for
+    advisory uses: the write stage validates it (``read_previous``) before trusting it."""
+    try:
+        with SafeDir(out) as root:
+            raw = root.read(MANIFEST, MAX_OUT_FILE)
+        return None if raw is None else _loads(raw)
+    except (UnsafePath, OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
 
 
 def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Diagnostic]]:
@@ -272,6 +287,7 @@ def _refusals(
     *,
     force: bool,
     prune: bool,
+    renamed: frozenset[str] = frozenset(),
 ) -> tuple[Inventory | None, list[str], list[Diagnostic]]:
     inv = take_inventory(root, files, prev)
     if prev is None and not force:
@@ -295,7 +311,7 @@ def _refusals(
     for acct in sorted((prev.accounts if prev else frozenset()) - new_accounts):
         if root.kind(acct) is None:
             continue
-        if prune:
+        if prune or acct in renamed:  # a renamed account's folder moves (renamed_from)
             rmdirs.append(acct)
         else:
             problems.append(
@@ -321,8 +337,16 @@ def _refusals(
 
 
 def write_output(
-    files: Sequence[RenderedFile], out: Path, *, force: bool = False, prune_accounts: bool = False
+    files: Sequence[RenderedFile],
+    out: Path,
+    *,
+    force: bool = False,
+    prune_accounts: bool = False,
+    renamed_accounts: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
+    """Write ``files`` into OUT atomically.  ``renamed_accounts`` maps a former account folder
+    to its new name: after the commit, what Terraform keeps there (lock file, ``.terraform/``,
+    a local state) moves to the new folder, never following a symlink."""
     display = str(out)
     for f in files:
         if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
@@ -333,7 +357,9 @@ def write_output(
     try:
         out.mkdir(parents=True, exist_ok=True)
         with SafeDir(out) as root:
-            return _write_locked(root, display, files, force=force, prune=prune_accounts)
+            return _write_locked(
+                root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts or {}
+            )
     except UnsafePath as exc:
         return [
             error(
@@ -363,15 +389,24 @@ def write_output(
 
 
 def _write_locked(
-    root: SafeDir, display: str, files: Sequence[RenderedFile], *, force: bool, prune: bool
+    root: SafeDir,
+    display: str,
+    files: Sequence[RenderedFile],
+    *,
+    force: bool,
+    prune: bool,
+    renamed: Mapping[str, str],
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
+    old_folders = frozenset(renamed)
     if not journal.pending(root):
         # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
         prev, diags = read_previous(root, display)
         if diags and not force:
             return diags
-        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        inv, rmdirs, problems = _refusals(
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders
+        )
         if problems or inv is None:
             return problems
         if not inv.changed and not inv.stale and not rmdirs:
@@ -396,7 +431,9 @@ def _write_locked(
         prev, diags = read_previous(root, display)
         if diags and not force:
             return notes + diags
-        inv, rmdirs, problems = _refusals(root, display, files, prev, force=force, prune=prune)
+        inv, rmdirs, problems = _refusals(
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders
+        )
         if problems or inv is None:
             return notes + problems
         notes.extend(foreign_diagnostic(display, inv, as_error=False))
@@ -425,7 +462,26 @@ def _write_locked(
                     "OUT is half-committed; the next compile finishes or rolls it back once the cause is fixed",
                 ),
             ]
+        _carry_renamed(root, renamed, prev.files if prev is not None else frozenset())
     return notes
+
+
+def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: frozenset[str]) -> None:
+    """Move what rolecat did not generate from each former account folder to its new one.
+
+    Nothing already in the new folder is overwritten; symlinks are moved as entries, never
+    followed; a former folder that is a symlink or not a folder is left alone (the OUT check
+    reports it).  The former folder is removed once empty."""
+    for old, new in sorted(renamed.items()):
+        if root.kind(old) != "dir" or root.kind(new) not in ("dir", None):
+            continue
+        for entry in list(root.walk(old)):
+            if entry.rel.count("/") != 1 or entry.rel in generated_before:
+                continue
+            target = f"{new}/{entry.rel.split('/', 1)[1]}"
+            if root.lstat(target) is None:
+                root.replace(entry.rel, target)
+        root.rmdir(old)
 
 
 # --------------------------------------------------------------------------- --check

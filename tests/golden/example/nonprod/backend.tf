@@ -2,8 +2,9 @@
 
 terraform {
   backend "s3" {
-    bucket       = "example-iam-state"
-    key          = "iam/nonprod.tfstate"
+    bucket = "example-iam-state"
+    # Keyed by account id, not name: renaming the account keeps its state.
+    key          = "iam/222222222222.tfstate"
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true

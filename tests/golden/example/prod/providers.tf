@@ -11,9 +11,8 @@ provider "aws" {
 
   default_tags {
     tags = {
-      ManagedBy      = "rolecat"
-      Organization   = "example"
-      RolecatAccount = "prod"
+      ManagedBy    = "rolecat"
+      Organization = "example"
     }
   }
 }

@@ -6,9 +6,8 @@ provider "aws" {
 
   default_tags {
     tags = {
-      ManagedBy      = "rolecat"
-      Organization   = "acme-co"
-      RolecatAccount = "ident"
+      ManagedBy    = "rolecat"
+      Organization = "acme-co"
     }
   }
 }

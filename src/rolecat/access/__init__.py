@@ -1,0 +1,1 @@
+"""Access review: who-can, explain, diff and guardrails over the IAM engine (issue 12)."""

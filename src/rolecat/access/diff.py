@@ -1,0 +1,507 @@
+"""``rolecat diff BASE HEAD`` / ``diff --base GITREF [CATALOG]``: who gains or loses what.
+
+Both catalogs go through load, model and checks; the base may carry errors of newer
+checks (``base_errors``) and is compared as far as it loads.  Sections:
+
+* ``access``: (user, principal, role, account, until) reached through trust and chains;
+* ``permissions``: per role and account, each action with the narrowest resource pattern
+  the evaluation yields and whether it holds only under a condition, after boundary and
+  denies.  Only role-account pairs whose statements changed are evaluated; a service
+  (or everything) granted whole on one pattern is written ``service:*`` (``*``);
+* ``trust``: trust-related role fields by catalog key;
+* ``replacements``: resources Terraform will replace (``replacements.py``);
+* ``findings``: check findings (I, E, Q, G codes) by code, role, account and message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rolecat.diagnostics import Diagnostic, Severity
+from rolecat.iam.actions import ActionDB
+from rolecat.iam.engine import EffectiveSet, Statement
+from rolecat.model import Catalog, Role
+
+from .model import AccessModel, RoleView
+
+FINDING_PREFIXES = ("I", "E", "Q", "G")
+TRUST_FIELDS = (
+    "members",
+    "temporary_members",
+    "trusted_services",
+    "mfa_max_age",
+    "max_session_duration",
+    "session_tags",
+    "source_identity",
+)
+FOLD = 10  # markdown tables longer than this are folded in <details>
+
+
+class DiffError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Snapshot:
+    catalog: Catalog | None
+    diags: list[Diagnostic]
+    model: AccessModel | None
+
+
+@dataclass
+class DiffResult:
+    access_added: list[dict[str, Any]] = field(default_factory=list)
+    access_removed: list[dict[str, Any]] = field(default_factory=list)
+    permissions_added: list[dict[str, Any]] = field(default_factory=list)
+    permissions_removed: list[dict[str, Any]] = field(default_factory=list)
+    trust: list[dict[str, Any]] = field(default_factory=list)
+    replacements: list[dict[str, Any]] = field(default_factory=list)
+    findings_added: list[dict[str, Any]] = field(default_factory=list)
+    findings_removed: list[dict[str, Any]] = field(default_factory=list)
+    base_errors: list[dict[str, Any]] = field(default_factory=list)
+    head_errors: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def access_grows(self) -> bool:
+        """The check-no-new-access question: does anyone reach more, or any role do more?"""
+        return bool(self.access_added or self.permissions_added)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "access": {"added": self.access_added, "removed": self.access_removed},
+            "permissions": {"added": self.permissions_added, "removed": self.permissions_removed},
+            "trust": self.trust,
+            "replacements": self.replacements,
+            "findings": {"added": self.findings_added, "removed": self.findings_removed},
+            "base_errors": self.base_errors,
+        }
+
+
+# ---------------------------------------------------------------------- loading
+def _load(path: Path, display: str, now: dt.datetime, db: ActionDB) -> Snapshot:
+    """``pipeline.load`` (the same stages and checks), the checks sharing the access
+    model's effective sets."""
+    from rolecat.deploy.deployment import build_deployment
+    from rolecat.diagnostics import sort_diagnostics
+    from rolecat.load.discover import discover
+    from rolecat.load.schema import validate_sources
+    from rolecat.model import build
+    from rolecat.pipeline import run_checks
+    from rolecat.rules.runner import apply_accept
+
+    sources = discover(path, display)
+    catalog, diags = build.build_model(sources, validate_sources(sources), now)
+    model = None
+    if catalog is not None:
+        deployed = build_deployment(catalog)
+        model = AccessModel(catalog, now, db, deployment=deployed)
+        diags.extend(run_checks(catalog, now, deployed, model))
+        diags = apply_accept(catalog, diags)
+    return Snapshot(catalog, sort_diagnostics(diags), model)
+
+
+def diff_catalogs(base: Path, head: Path, now: dt.datetime) -> DiffResult:
+    from rolecat.pipeline import display_path
+
+    for p in (base, head):
+        if not p.is_dir():
+            raise DiffError(f"catalog folder {p} does not exist or is not a folder")
+    db = ActionDB.load()
+    return compare(_load(base, display_path(base), now, db), _load(head, display_path(head), now, db))
+
+
+def _git(args: Sequence[str], cwd: Path, data: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
+    except OSError as exc:
+        raise DiffError(f"cannot run git: {exc}") from None
+    if done.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
+
+
+def _export(ref: str, catalog: Path, into: Path) -> None:
+    """The files of ``catalog`` (a folder inside a git work tree) at revision ``ref``,
+    written under ``into``: regular blobs only, paths checked to stay inside."""
+    if ref.startswith("-"):
+        raise DiffError(f"not a git revision: {ref!r}")
+    top = Path(_git(["rev-parse", "--show-toplevel"], catalog).decode().strip())
+    rel = catalog.resolve().relative_to(top.resolve()).as_posix()
+    prefix = "" if rel == "." else rel + "/"
+    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", ref, "--", prefix or "."], top)
+    blobs: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw = entry.partition(b"\t")
+        mode, kind, sha = meta.decode().split()
+        name = raw.decode("utf-8", "surrogateescape")
+        if kind != "blob" or mode not in ("100644", "100755") or not name.startswith(prefix):
+            continue  # symlinks and submodules are not catalog files
+        inner = name[len(prefix) :]
+        if any(part in ("", ".", "..") for part in inner.split("/")):
+            continue
+        blobs.append((inner, sha))
+    if not blobs:
+        raise DiffError(f"{rel} holds no files at {ref}", 1)
+    out = _git(["cat-file", "--batch"], top, "".join(f"{sha}\n" for _, sha in blobs).encode())
+    pos = 0
+    for inner, _sha in blobs:
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        body = out[header_end + 1 : header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        target = into.joinpath(*inner.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+
+
+def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
+    from rolecat.pipeline import display_path
+
+    if not catalog.is_dir():
+        raise DiffError(f"catalog folder {catalog} does not exist or is not a folder")
+    db = ActionDB.load()
+    with tempfile.TemporaryDirectory(prefix="rolecat-base-") as tmp:
+        root = Path(tmp) / "catalog"
+        root.mkdir()
+        _export(ref, catalog, root)
+        base = _load(root, f"{ref}:{display_path(catalog)}", now, db)
+    return compare(base, _load(catalog, display_path(catalog), now, db))
+
+
+# ---------------------------------------------------------------------- comparing
+def compare(base: Snapshot, head: Snapshot) -> DiffResult:
+    result = DiffResult()
+    result.base_errors = [
+        {"code": d.code, "location": str(d.location) if d.location else None, "message": d.message}
+        for d in base.diags
+        if d.is_error
+    ]
+    result.head_errors = [d for d in head.diags if d.is_error]
+    a_base, a_head = _access(base.model), _access(head.model)
+    result.access_added = [_access_json(e) for e in sorted(a_head - a_base, key=_key)]
+    result.access_removed = [_access_json(e) for e in sorted(a_base - a_head, key=_key)]
+    result.permissions_added, result.permissions_removed = _permissions(base.model, head.model)
+    if base.catalog is not None and head.catalog is not None:
+        from .replacements import replacements
+
+        result.trust = _trust(base.catalog, head.catalog)
+        result.replacements = replacements(base.catalog, head.catalog)
+    f_base, f_head = _findings(base), _findings(head)
+    result.findings_added = [_finding_json(f) for f in sorted(f_head - f_base, key=_key)]
+    result.findings_removed = [_finding_json(f) for f in sorted(f_base - f_head, key=_key)]
+    return result
+
+
+def _key(entry: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in entry)
+
+
+AccessEntry = tuple[str | None, str, str, str, str | None]
+
+
+def _access(model: AccessModel | None) -> set[AccessEntry]:
+    out: set[AccessEntry] = set()
+    if model is None:
+        return out
+    for view in model.views:
+        for r in model.reach(view):
+            out.add((r.principal.user, r.principal.principal, view.role.name, view.account.name, r.until_iso))
+    return out
+
+
+def _access_json(e: AccessEntry) -> dict[str, Any]:
+    return {"user": e[0], "principal": e[1], "role": e[2], "account": e[3], "until": e[4]}
+
+
+def _fingerprint(model: AccessModel, es: EffectiveSet) -> tuple[Any, ...]:
+    """What decides a view's permissions: its statements, sources named relative to the
+    catalog folder (the two catalogs live in different folders)."""
+    root = model.catalog.root.rstrip("/") + "/"
+    memo = model.memo.setdefault("fingerprint", {})
+
+    def norm(stmts: Sequence[Statement]) -> tuple[Any, ...]:
+        out = []
+        for s in stmts:
+            key = memo.get(id(s))
+            if key is None:
+                origin = s.origin.removeprefix(root)
+                key = memo[id(s)] = (s.effect, s.mask, s.resources, s.condition, origin, s.index, s.sid)
+            out.append(key)
+        return tuple(out)
+
+    return (norm(es.identity), None if es.boundary is None else norm(es.boundary))
+
+
+def permission_entries(db: ActionDB, es: EffectiveSet) -> set[tuple[str, str, bool]]:
+    """(action, resource pattern, conditional) for everything the set grants."""
+    best: dict[tuple[str, str], bool] = {}
+    for name in db.names(es.plain):
+        best[(name, "*")] = False
+    for name in db.names(es.candidates & ~es.plain):
+        for grant in es.grants(name):
+            for resource in grant.resources():
+                key = (name, resource)
+                best[key] = best.get(key, True) and grant.conditional
+    return {(a, r, c) for (a, r), c in best.items()}
+
+
+def _compress(db: ActionDB, entries: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Whole services (or every action) granted on one pattern as ``service:*`` (``*``)."""
+    groups: dict[tuple[str, bool], set[str]] = {}
+    for action, resource, cond in entries:
+        groups.setdefault((resource, cond), set()).add(action)
+    out: list[tuple[str, str, bool]] = []
+    for (resource, cond), actions in groups.items():
+        if len(actions) == len(db):
+            out.append(("*", resource, cond))
+            continue
+        by_service: dict[str, set[str]] = {}
+        for a in actions:
+            by_service.setdefault(a.split(":", 1)[0], set()).add(a)
+        for service, names in by_service.items():
+            if len(names) == len(db.actions_of(service)):
+                out.append((f"{service}:*", resource, cond))
+            else:
+                out.extend((a, resource, cond) for a in names)
+    return out
+
+
+def _permissions(
+    base: AccessModel | None, head: AccessModel | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    before = {v.key: v for v in (base.views if base else ())}
+    after = {v.key: v for v in (head.views if head else ())}
+    cache: dict[int, set[tuple[str, str, bool]]] = {}
+
+    def entries(model: AccessModel, view: RoleView) -> set[tuple[str, str, bool]]:
+        es = view.effective
+        hit = cache.get(id(es))
+        if hit is None:
+            hit = cache[id(es)] = permission_entries(model.db, es)
+        return hit
+
+    added: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    for key in sorted(before.keys() | after.keys()):
+        b, h = before.get(key), after.get(key)
+        if (
+            b is not None
+            and h is not None
+            and base is not None
+            and head is not None
+            and _fingerprint(base, b.effective) == _fingerprint(head, h.effective)
+        ):
+            continue
+        old = entries(base, b) if b is not None and base is not None else set()
+        new = entries(head, h) if h is not None and head is not None else set()
+        db = (head or base).db  # type: ignore[union-attr]
+        role, account = key
+        for target, diff in ((added, new - old), (removed, old - new)):
+            for action, resource, cond in sorted(_compress(db, diff)):
+                target.append(
+                    {
+                        "role": role,
+                        "account": account,
+                        "action": action,
+                        "resource": resource,
+                        "conditional": cond,
+                    }
+                )
+    return added, removed
+
+
+def _trust_value(role: Role, name: str) -> Any:
+    value = getattr(role, name)
+    if name == "temporary_members":
+        return [
+            {"user": t.user, "until": t.until_iso} for t in sorted(value, key=lambda t: (t.user, t.until))
+        ]
+    if isinstance(value, tuple):
+        return sorted(value)
+    return value
+
+
+def _trust(base: Catalog, head: Catalog) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    before = {r.name: r for r in base.roles}
+    for role in head.roles:
+        old = before.get(role.name)
+        if old is None:
+            continue
+        for account in sorted(set(role.accounts) & set(old.accounts)):
+            for name in TRUST_FIELDS:
+                was, now = _trust_value(old, name), _trust_value(role, name)
+                if was != now:
+                    out.append(
+                        {"role": role.name, "account": account, "field": name, "before": was, "after": now}
+                    )
+    return out
+
+
+FindingEntry = tuple[str, str | None, str | None, str]
+_ACCOUNTS = re.compile(r" in accounts? ([A-Za-z0-9_, -]+?)(?::|$| through| with)")
+
+
+def _findings(snap: Snapshot) -> set[FindingEntry]:
+    out: set[FindingEntry] = set()
+    if snap.catalog is None:
+        return out
+    by_source = {r.source: r.name for r in snap.catalog.roles}
+    for d in snap.diags:
+        if not d.code.startswith(FINDING_PREFIXES) or d.severity < Severity.WARNING:
+            continue
+        role = by_source.get(d.location.path) if d.location is not None else None
+        message = d.message + (f" (accepted: {d.accepted_reason})" if d.accepted_reason else "")
+        match = _ACCOUNTS.search(d.message)
+        accounts = [a.strip() for a in match.group(1).split(",")] if match else [None]
+        for account in accounts:
+            out.add((d.code, role, account, message))
+    return out
+
+
+def _finding_json(f: FindingEntry) -> dict[str, Any]:
+    return {"code": f[0], "role": f[1], "account": f[2], "message": f[3]}
+
+
+# ---------------------------------------------------------------------- output
+def render_json(result: DiffResult) -> str:
+    return json.dumps(result.as_json(), indent=2) + "\n"
+
+
+def _counts(result: DiffResult) -> str:
+    return (
+        f"access +{len(result.access_added)} -{len(result.access_removed)}, "
+        f"permissions +{len(result.permissions_added)} -{len(result.permissions_removed)}, "
+        f"trust changes {len(result.trust)}, replacements {len(result.replacements)}, "
+        f"findings +{len(result.findings_added)} -{len(result.findings_removed)}"
+        + (f", base errors {len(result.base_errors)}" if result.base_errors else "")
+    )
+
+
+def _who(e: dict[str, Any]) -> str:
+    return str(e["user"] if e["user"] is not None else e["principal"])
+
+
+def render_text(result: DiffResult) -> str:
+    lines = [("access grows: " if result.access_grows else "no new access: ") + _counts(result)]
+
+    def section(title: str, rows: list[str]) -> None:
+        if rows:
+            lines.append("")
+            lines.append(title)
+            lines.extend(rows)
+
+    def until(e: dict[str, Any]) -> str:
+        return f" until {e['until']}" if e["until"] else ""
+
+    section(
+        "access:",
+        [f"  + {_who(e)} -> {e['role']} in {e['account']}{until(e)}" for e in result.access_added]
+        + [f"  - {_who(e)} -> {e['role']} in {e['account']}{until(e)}" for e in result.access_removed],
+    )
+
+    def cond(e: dict[str, Any]) -> str:
+        return " (conditional)" if e["conditional"] else ""
+
+    section(
+        "permissions:",
+        [
+            f"  + {e['role']} in {e['account']}: {e['action']} on {e['resource']}{cond(e)}"
+            for e in result.permissions_added
+        ]
+        + [
+            f"  - {e['role']} in {e['account']}: {e['action']} on {e['resource']}{cond(e)}"
+            for e in result.permissions_removed
+        ],
+    )
+    section(
+        "trust:",
+        [
+            f"  ~ {e['role']} in {e['account']}: {e['field']} {json.dumps(e['before'])} -> {json.dumps(e['after'])}"
+            for e in result.trust
+        ],
+    )
+    section(
+        "replacements:",
+        [f"  ! {e['address']} in {e['account']}: {e['reason']}; {e['cost']}" for e in result.replacements],
+    )
+    section(
+        "findings:",
+        [f"  + {e['code']} {e['message']}" for e in result.findings_added]
+        + [f"  - {e['code']} {e['message']}" for e in result.findings_removed],
+    )
+    section("base errors:", [f"  {e['location']}: {e['code']}: {e['message']}" for e in result.base_errors])
+    return "\n".join(lines) + "\n"
+
+
+def md(value: Any) -> str:
+    """A value for a Markdown table cell: HTML-escaped, pipes escaped, one line."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = json.dumps(value)
+    text = value.replace("\\", "\\\\")
+    for ch in "*_[]#~!|":  # no emphasis, links, images, headings or cell breaks from catalog text
+        text = text.replace(ch, "\\" + ch)
+    text = html.escape(text, quote=False).replace("`", "&#96;")
+    return re.sub(r"[\r\n\u2028\u2029]+", " ", text)
+
+
+def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    if not rows:
+        return []
+    body = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    body += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    if len(rows) > FOLD:
+        return [
+            f"<details><summary>{html.escape(title)} ({len(rows)})</summary>",
+            "",
+            *body,
+            "",
+            "</details>",
+            "",
+        ]
+    return [f"**{html.escape(title)}** ({len(rows)})", "", *body, ""]
+
+
+def render_markdown(result: DiffResult) -> str:
+    head = "Access grows" if result.access_grows else "No new access"
+    lines = [f"### rolecat diff: {head}", "", _counts(result), ""]
+    a = [("+", e["user"], e["principal"], e["role"], e["account"], e["until"]) for e in result.access_added]
+    a += [
+        ("-", e["user"], e["principal"], e["role"], e["account"], e["until"]) for e in result.access_removed
+    ]
+    lines += _table("Access", ("", "user", "principal", "role", "account", "until"), a)
+    p = [
+        ("+", e["role"], e["account"], e["action"], e["resource"], "yes" if e["conditional"] else "")
+        for e in result.permissions_added
+    ]
+    p += [
+        ("-", e["role"], e["account"], e["action"], e["resource"], "yes" if e["conditional"] else "")
+        for e in result.permissions_removed
+    ]
+    lines += _table("Permissions", ("", "role", "account", "action", "resource", "conditional"), p)
+    t = [(e["role"], e["account"], e["field"], e["before"], e["after"]) for e in result.trust]
+    lines += _table("Trust", ("role", "account", "field", "before", "after"), t)
+    r = [(e["address"], e["account"], e["reason"], e["cost"]) for e in result.replacements]
+    lines += _table("Replacements", ("resource", "account", "reason", "cost"), r)
+    f = [("+", e["code"], e["role"], e["account"], e["message"]) for e in result.findings_added]
+    f += [("-", e["code"], e["role"], e["account"], e["message"]) for e in result.findings_removed]
+    lines += _table("Findings", ("", "code", "role", "account", "message"), f)
+    b = [(e["code"], e["location"], e["message"]) for e in result.base_errors]
+    lines += _table("Base errors (base no longer validates)", ("code", "location", "message"), b)
+    return "\n".join(lines).rstrip("\n") + "\n"

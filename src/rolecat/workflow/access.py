@@ -1,0 +1,392 @@
+"""Access requests as edits of the catalog: request, grant, revoke, offboard, user add.
+
+Each operation reads the loaded ``Catalog`` (to find files, users and what is already
+granted) and returns a ``Plan``: the edited text of every file it changes, a sentence
+per effect, and the who/what/until/why of a commit message.  Nothing here writes; the
+command validates the edited catalog with the whole pipeline, then writes atomically
+(``edits.py``).  The edits themselves are ``yamledit`` splices, so the files keep the
+form their authors gave them.
+
+An operation that finds the access already in place returns a plan without changes
+(``Plan.changed`` is False): running the same request twice changes nothing the second
+time.  Mistakes a person can fix (an unknown user or role, a duration beyond the
+catalog's maximum) raise ``AccessError`` with a did-you-mean where one helps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import did_you_mean
+from ..model import Catalog, Role, TemporaryMember
+from .clock import iso_z
+from .codeowners import catalog_relative
+from .yamledit import Document, EditError
+
+HOUR = dt.timedelta(hours=1)
+_DURATION = re.compile(r"(?:(\d+)([wdhm]))+")
+_DURATION_PART = re.compile(r"(\d+)([wdhm])")
+_UNITS = {"w": dt.timedelta(weeks=1), "d": dt.timedelta(days=1), "h": HOUR, "m": dt.timedelta(minutes=1)}
+REASON_MAX = 256  # the role schema's maxLength of temporary_members[].reason
+
+
+class AccessError(Exception):
+    """A request that cannot be carried out as asked (exit 1); the message says why."""
+
+
+@dataclass
+class Plan:
+    """What an operation would change, file by file, and what to say about it."""
+
+    verb: str
+    catalog_dir: Path
+    documents: dict[Path, Document] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)  # one sentence per effect, or why nothing changes
+    who: str = ""
+    what: str = ""
+    until: str | None = None
+    why: str | None = None
+    subject: str = ""
+
+    def document(self, path: Path) -> Document:
+        if path not in self.documents:
+            if path.is_symlink():
+                raise EditError(f"{path} is a symbolic link; edit the file it points to by hand")
+            with path.open(encoding="utf-8", newline="") as handle:  # keep CRLF as written
+                text = handle.read()
+            self.documents[path] = Document(text, str(path))
+        return self.documents[path]
+
+    @property
+    def edits(self) -> dict[Path, tuple[str, str]]:
+        """path -> (before, after), only the files whose text changes."""
+        return {
+            p: (d.original, d.result) for p, d in sorted(self.documents.items()) if d.result != d.original
+        }
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    def commit_message(self) -> str:
+        lines = [self.subject, "", f"Who: {self.who}", f"What: {self.what}"]
+        lines.append(f"Until: {self.until or 'permanent'}")
+        lines.append(f"Why: {self.why or '(no reason given)'}")
+        lines.append("")
+        lines.append("Edited by `rolecat " + self.verb + "`: " + ", ".join(str(p) for p in self.edits))
+        return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- time
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``4h``, ``3d``, ``1w``, ``90m`` or combinations such as ``1d12h``."""
+    if not _DURATION.fullmatch(text.strip()):
+        raise AccessError(f"{text!r} is not a duration: use a number and a unit, e.g. 4h, 3d, 1w or 1d12h")
+    total = sum((int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)), dt.timedelta())
+    if total <= dt.timedelta(0):
+        raise AccessError(f"{text!r} is no time at all")
+    return total
+
+
+def until_text(moment: dt.datetime) -> str:
+    """How an end is written into the catalog: a date at midnight UTC, else ISO 8601 with Z."""
+    moment = moment.astimezone(dt.UTC)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.strftime("%Y-%m-%d")
+    return iso_z(moment)
+
+
+def end_of(now: dt.datetime, duration: dt.timedelta, max_days: int | None) -> dt.datetime:
+    """``now + duration`` rounded up to the next full hour (UTC).
+
+    When the rounding would pass ``defaults.max_escalation_days``, the end is that limit
+    rounded down to the minute instead; a duration longer than the limit is refused.
+    """
+    limit = now + dt.timedelta(days=max_days) if max_days is not None else None
+    end = now + duration
+    if limit is not None and end > limit:
+        raise AccessError(
+            f"{_human(duration)} is longer than the catalog allows: defaults.max_escalation_days is {max_days}"
+        )
+    rounded = end.replace(minute=0, second=0, microsecond=0)
+    if rounded < end:
+        rounded += HOUR
+    if limit is not None and rounded > limit:
+        rounded = limit.replace(second=0, microsecond=0)
+    return rounded
+
+
+def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> dt.datetime:
+    if until <= now:
+        raise AccessError(f"{iso_z(until)} is not in the future (now is {iso_z(now)})")
+    if max_days is not None and until - now > dt.timedelta(days=max_days):
+        raise AccessError(
+            f"{iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
+        )
+    return until.replace(microsecond=0)
+
+
+def _human(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 24 else f"{hours:g} hours"
+
+
+def check_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    reason = reason.strip()
+    if not reason:
+        raise AccessError("--reason is empty: say why (a ticket, an incident)")
+    if not reason.isprintable():
+        raise AccessError("--reason must be one line of printable text")
+    if len(reason) > REASON_MAX:
+        raise AccessError(f"--reason is {len(reason)} characters; at most {REASON_MAX}")
+    return reason
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def find_user(catalog: Catalog, name: str) -> str:
+    names = [u.name for u in catalog.users]
+    if name in names:
+        return name
+    guess = did_you_mean(name, names)
+    hint = f"did you mean {guess!r}?" if guess else f"add the person first: rolecat user add {name}"
+    raise AccessError(f"unknown user {name!r} (not in {catalog.users_file}); {hint}")
+
+
+def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
+    if account is not None and account not in {a.name for a in catalog.accounts}:
+        guess = did_you_mean(account, [a.name for a in catalog.accounts])
+        hint = (
+            f"did you mean {guess!r}?"
+            if guess
+            else "accounts: " + ", ".join(a.name for a in catalog.accounts)
+        )
+        raise AccessError(f"unknown account {account!r}; {hint}")
+    found = [r for r in catalog.roles if r.name == name and (account is None or account in r.accounts)]
+    if not found:
+        others = [r for r in catalog.roles if r.name == name]
+        if others:
+            where = ", ".join(a for r in others for a in r.accounts)
+            raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}")
+        guess = did_you_mean(name, sorted({r.name for r in catalog.roles if r.is_human}))
+        raise AccessError(f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""))
+    if len(found) > 1:
+        files = ", ".join(f"{r.source} ({','.join(r.accounts)})" for r in found)
+        raise AccessError(f"several roles are named {name!r}: {files}; choose one with --account")
+    role = found[0]
+    if not role.is_human:
+        raise AccessError(f"{name} is a service role: AWS services assume it, people cannot be members")
+    return role
+
+
+def role_path(catalog: Catalog, catalog_dir: Path, source: str) -> Path:
+    return catalog_dir / catalog_relative(catalog, source)
+
+
+def _where(role: Role) -> str:
+    return f"{role.name} ({', '.join(role.accounts)})"
+
+
+def _temps(role: Role, user: str) -> list[TemporaryMember]:
+    return [t for t in role.temporary_members if t.user == user]
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def request(
+    catalog: Catalog,
+    catalog_dir: Path,
+    role_name: str,
+    account: str | None,
+    user: str,
+    until: dt.datetime,
+    reason: str | None,
+    now: dt.datetime,
+) -> Plan:
+    """A temporary membership of ``user`` in the role until ``until`` (exclusive)."""
+    role = find_role(catalog, role_name, account)
+    user = find_user(catalog, user)
+    end = until_text(until)
+    plan = Plan("request", catalog_dir, who=user, until=iso_z(until), why=reason)
+    plan.what = f"temporary membership of {_where(role)}"
+    plan.subject = f"Request {role.name} for {user} until {iso_z(until)}"
+    if user in role.members:
+        plan.said.append(f"{user} is already a permanent member of {_where(role)}: nothing to request")
+        return plan
+    temps = _temps(role, user)
+    active = [t for t in temps if t.is_active(now)]
+    if active and max(t.until for t in active) >= until:
+        best = max(active, key=lambda t: t.until)
+        because = f" ({best.reason})" if best.reason else ""
+        plan.said.append(
+            f"{user} already has {_where(role)} until {iso_z(best.until)}{because}: nothing to change"
+        )
+        return plan
+    doc = plan.document(role_path(catalog, catalog_dir, role.source))
+    if temps:  # extend the (latest) existing entry rather than adding a second one
+        entry = max(temps, key=lambda t: t.until)
+        doc.set_scalar(("temporary_members", entry.index, "until"), end)
+        if reason is not None:
+            if "reason" in doc.data["temporary_members"][entry.index]:
+                doc.set_scalar(("temporary_members", entry.index, "reason"), reason)
+            else:
+                doc.add_key(("temporary_members", entry.index), "reason", reason)
+        plan.said.append(f"{user}: {_where(role)} now until {iso_z(until)} (was {iso_z(entry.until)})")
+    else:
+        item: dict[str, str] = {"user": user, "until": end}
+        if reason is not None:
+            item["reason"] = reason
+        doc.add_to_list(("temporary_members",), item)
+        plan.said.append(f"{user} may assume {_where(role)} until {iso_z(until)}")
+    return plan
+
+
+def grant(
+    catalog: Catalog, catalog_dir: Path, role_name: str, account: str | None, user: str, reason: str | None
+) -> Plan:
+    """A permanent membership; it replaces a temporary one."""
+    role = find_role(catalog, role_name, account)
+    user = find_user(catalog, user)
+    plan = Plan("grant", catalog_dir, who=user, why=reason, what=f"permanent membership of {_where(role)}")
+    plan.subject = f"Grant {role.name} to {user}"
+    if user in role.members:
+        plan.said.append(f"{user} is already a member of {_where(role)}: nothing to change")
+        return plan
+    doc = plan.document(role_path(catalog, catalog_dir, role.source))
+    _remove_temporary(doc, role, user, plan)
+    doc.add_to_list(("members",), user, before_key="temporary_members")
+    plan.said.append(f"{user} is now a member of {_where(role)}")
+    return plan
+
+
+def _remove_temporary(doc: Document, role: Role, user: str, plan: Plan) -> bool:
+    temps = _temps(role, user)
+    for entry in sorted(temps, key=lambda t: t.index, reverse=True):
+        if len(doc.data["temporary_members"]) == 1:
+            doc.remove_key((), "temporary_members")
+        else:
+            doc.remove_from_list(("temporary_members",), entry.index)
+        plan.said.append(f"{user}: temporary membership of {_where(role)} until {iso_z(entry.until)} removed")
+    return bool(temps)
+
+
+def _revoke_sessions(doc: Document, role: Role, now: dt.datetime, reason: str, plan: Plan) -> None:
+    """Deny sessions of the role issued before ``now`` (one record per role; a later one wins)."""
+    stamp = iso_z(now)
+    current = doc.data.get("revoke_sessions")
+    if current is None:
+        doc.add_key((), "revoke_sessions", {"issued_before": stamp, "reason": reason})
+    else:
+        doc.set_scalar(("revoke_sessions", "issued_before"), stamp)
+        if "reason" in current:
+            doc.set_scalar(("revoke_sessions", "reason"), reason)
+        else:
+            doc.add_key(("revoke_sessions",), "reason", reason)
+    plan.said.append(
+        f"{_where(role)}: sessions issued before {stamp} are denied (everyone's, not only this person's)"
+    )
+
+
+def revoke(
+    catalog: Catalog,
+    catalog_dir: Path,
+    role_name: str,
+    account: str | None,
+    user: str,
+    reason: str | None,
+    now: dt.datetime,
+    *,
+    sessions: bool,
+) -> Plan:
+    """End ``user``'s membership of the role, permanent and temporary."""
+    role = find_role(catalog, role_name, account)
+    user = find_user(catalog, user)
+    plan = Plan("revoke", catalog_dir, who=user, why=reason, what=f"no more access to {_where(role)}")
+    plan.subject = f"Revoke {role.name} from {user}"
+    temps = _temps(role, user)
+    if user not in role.members and not temps:
+        plan.said.append(f"{user} has no access to {_where(role)}: nothing to revoke")
+        return plan
+    doc = plan.document(role_path(catalog, catalog_dir, role.source))
+    live = user in role.members or any(t.is_active(now) for t in temps)
+    if user in role.members:
+        doc.remove_from_list(("members",), list(doc.data["members"]).index(user))
+        plan.said.append(f"{user} is no longer a member of {_where(role)}")
+    _remove_temporary(doc, role, user, plan)
+    if sessions and live:
+        _revoke_sessions(doc, role, now, reason or f"access of {user} revoked", plan)
+        plan.what += ", live sessions revoked"
+    return plan
+
+
+def offboard(
+    catalog: Catalog, catalog_dir: Path, user: str, reason: str | None, now: dt.datetime, *, sessions: bool
+) -> Plan:
+    """Remove a person from users.yaml and from every role, permanent and temporary."""
+    plan = Plan("offboard", catalog_dir, who=user, why=reason, what="removed from users.yaml and every role")
+    plan.subject = f"Offboard {user}"
+    known = any(u.name == user for u in catalog.users)
+    roles = [r for r in catalog.roles if user in r.members or _temps(r, user)]
+    if not known and not roles:
+        guess = did_you_mean(user, [u.name for u in catalog.users])
+        if guess is not None:
+            raise AccessError(f"unknown user {user!r}; did you mean {guess!r}?")
+        plan.said.append(f"{user} is not in the catalog: nothing to offboard")
+        return plan
+    for role in roles:
+        doc = plan.document(role_path(catalog, catalog_dir, role.source))
+        live = user in role.members or any(t.is_active(now) for t in _temps(role, user))
+        if user in role.members:
+            doc.remove_from_list(("members",), list(doc.data["members"]).index(user))
+            plan.said.append(f"{user} is no longer a member of {_where(role)}")
+        _remove_temporary(doc, role, user, plan)
+        if sessions and live:
+            _revoke_sessions(doc, role, now, reason or f"{user} offboarded", plan)
+    if known:
+        doc = plan.document(role_path(catalog, catalog_dir, catalog.users_file))
+        doc.remove_key(("users",), user)
+        plan.said.append(
+            f"{user} removed from {catalog.users_file} (the IAM user is deleted at the next apply)"
+        )
+    if sessions:
+        plan.what += ", live sessions revoked"
+    return plan
+
+
+def user_add(
+    catalog: Catalog, catalog_dir: Path, name: str, attributes: dict[str, str], reason: str | None
+) -> Plan:
+    """Add a person to users.yaml (sorted when the file is sorted, else last)."""
+    plan = Plan("user add", catalog_dir, who=name, why=reason, what="new IAM user in the identity account")
+    plan.subject = f"Add user {name}"
+    existing = next((u for u in catalog.users if u.name.lower() == name.lower()), None)
+    if existing is not None:
+        if existing.name != name:
+            raise AccessError(f"{existing.name!r} already exists; IAM user names are case-insensitive")
+        differs = {k: v for k, v in attributes.items() if existing.attributes.get(k) != v}
+        if differs:
+            now_is = ", ".join(f"{k}={existing.attributes.get(k)!r}" for k in differs)
+            raise AccessError(f"{name} already exists with {now_is}; change {catalog.users_file} by hand")
+        plan.said.append(f"{name} is already in {catalog.users_file}: nothing to change")
+        return plan
+    doc = plan.document(role_path(catalog, catalog_dir, catalog.users_file))
+    users = doc.data.get("users")
+    if not isinstance(users, dict):
+        raise EditError(f"{catalog.users_file}: users is not a mapping")
+    doc.add_key(("users",), name, dict(attributes), before_key="<sorted>")
+    plan.said.append(f"{name} added to {catalog.users_file}")
+    return plan
+
+
+def summary(plans: Iterable[Plan]) -> list[str]:
+    return [line for p in plans for line in p.said]

@@ -1,0 +1,422 @@
+"""Command line of access requests: request, grant, revoke, offboard, user add.
+
+Each command loads the catalog (it must be free of errors), plans the edit
+(``access.py``), validates the edited catalog with the whole pipeline (``edits.py``) and
+only then writes, atomically, or with ``--branch`` commits on a new git branch
+(``gitbranch.py``).  Sentences about what changed go to stderr; data (``--dry-run``'s
+diff) goes to stdout.
+
+Exit codes: 0 done, or nothing to do (the access is already as asked); 1 the request
+cannot be carried out (unknown user or role, beyond the maximum escalation, the edited
+catalog would be invalid, a catalog that already has errors); 2 usage errors (bad
+flags, no catalog folder, git refusing ``--branch``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ..model import Catalog
+    from .access import Plan
+
+
+CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", help="Catalog folder.")]
+UserOpt = Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account", metavar="NAME", help="Pick the role of this account when several share the name."
+    ),
+]
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", metavar="TEXT", help="Why: a ticket or a sentence (one line).")
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now", metavar="WHEN", help="Use this instant instead of the clock (same rules as until)."
+    ),
+]
+BranchOpt = Annotated[
+    bool,
+    typer.Option("--branch", help="Commit the change on a new git branch (nothing is pushed)."),
+]
+BranchNameOpt = Annotated[
+    str | None,
+    typer.Option("--branch-name", metavar="NAME", help="Name of the --branch branch (default access/...)."),
+]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Generated Terraform: with --branch, recompiled and committed too when git tracks its manifest.json.",
+    ),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")]
+SessionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--revoke-sessions",
+        help="Also deny the role's sessions issued before now (ends everyone's older sessions of the role).",
+    ),
+]
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _instant(text: str | None) -> dt.datetime:
+    from ..model.timeutil import TimeError, parse_instant
+    from .clock import utc_now
+
+    if text is None:
+        return utc_now()
+    try:
+        return parse_instant(text)
+    except TimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--now'") from None
+
+
+def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, set[str]]:
+    """The catalog, which must have no errors; and its diagnostics as text (to show only new ones)."""
+    from ..diagnostics import has_errors
+    from ..pipeline import UsageError, load_catalog
+
+    try:
+        loaded, diags = load_catalog(catalog, now)
+    except UsageError as exc:
+        _fail(f"error: {exc}", EXIT_USAGE)
+    if loaded is None or has_errors(diags):
+        from ..report.printer import emit
+
+        emit([d for d in diags if d.is_error])
+        _fail(f"error: {catalog} has errors; fix them before editing it with rolecat", EXIT_FINDINGS)
+    return loaded, {d.format_text() for d in diags}
+
+
+def _run(
+    catalog: Path,
+    now: str | None,
+    make: Callable[[Catalog, dt.datetime], Plan],
+    *,
+    branch: bool,
+    branch_name: str | None,
+    dry_run: bool,
+    name_parts: Callable[[dt.datetime], tuple[str, ...]],
+    out: Path = Path("build/terraform"),
+) -> None:
+    from ..diagnostics import has_errors
+    from . import edits as edits_mod
+    from . import gitbranch
+    from .access import AccessError
+    from .yamledit import EditError
+
+    if branch and dry_run:
+        raise typer.BadParameter("use either --branch or --dry-run", param_hint="'--branch'")
+    if branch_name is not None and not branch:
+        raise typer.BadParameter("--branch-name needs --branch", param_hint="'--branch-name'")
+    instant = _instant(now)
+    loaded, before = _load(catalog, instant)
+    try:
+        plan = make(loaded, instant)
+    except AccessError as exc:
+        _fail(f"error: {exc}", EXIT_FINDINGS)
+    except EditError as exc:
+        _fail(f"error: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
+    for line in plan.said:
+        typer.echo(line, err=True)
+    if not plan.changed:
+        return
+    edits = {path: after for path, (_, after) in plan.edits.items()}
+    diags = edits_mod.validate_edits(catalog, edits, instant)
+    new = [d for d in diags if d.format_text() not in before and d.accepted_reason is None]
+    if new:  # what the edit brings: its errors, or warnings a reviewer will see
+        from ..report.printer import emit
+
+        emit(new)
+    if has_errors(diags):
+        _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
+    if dry_run:
+        from .codeowners import unified_diff
+
+        for path, (old, after) in plan.edits.items():
+            typer.echo(unified_diff(old, after, str(path)), nl=False)
+        typer.echo("dry run: nothing was written", err=True)
+        return
+    if not branch:
+        _write(plan.edits)
+        for path in edits:
+            typer.echo(f"edited {path}", err=True)
+        return
+    name = branch_name or gitbranch.branch_name(*name_parts(instant))
+    paths = list(edits)
+    try:
+        # A repository that commits its generated Terraform gets it recompiled in the same
+        # commit, so that CI's `compile --check` agrees with the pull request.
+        compile_too = gitbranch.tracked(gitbranch.repository_root(catalog), out / "manifest.json")
+        if compile_too:
+            paths.append(out)
+        root, base = gitbranch.prepare(catalog, name, paths)
+        gitbranch.switch(root, name)
+    except gitbranch.GitError as exc:
+        _fail(f"error: {exc}; nothing was written", EXIT_USAGE)
+    _write(plan.edits)
+    if compile_too:
+        from ..pipeline import compile_catalog
+
+        ok, problems = compile_catalog(catalog, out, instant)
+        if not ok:
+            from ..report.printer import emit
+
+            emit([d for d in problems if d.is_error])
+            _fail(
+                f"error: compiling into {out} failed; the files are edited on branch {name}, not committed",
+                EXIT_FINDINGS,
+            )
+        typer.echo(f"compiled {catalog} -> {out}", err=True)
+    try:
+        done = gitbranch.commit(root, name, base, paths, plan.commit_message())
+    except gitbranch.GitError as exc:
+        _fail(f"error: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
+    typer.echo(
+        f"committed {done.commit[:12]} on branch {done.branch} (from {done.base[:12]}); nothing pushed",
+        err=True,
+    )
+    typer.echo(f"next: git push -u origin {done.branch}, then open a pull request", err=True)
+    _print_access_diff(done.base, catalog, instant)
+
+
+def _print_access_diff(base: str, catalog: Path, instant: dt.datetime) -> None:
+    """The pull request's body: the access diff of the commit against its base (Markdown, stdout)."""
+    from ..access.diff import DiffError, diff_git, render_markdown
+
+    try:
+        result = diff_git(base, catalog, instant)
+    except DiffError as exc:
+        typer.echo(f"warning: no access diff for the pull request body: {exc}", err=True)
+        return
+    typer.echo(render_markdown(result), nl=False)
+
+
+def _write(edits: dict[Path, tuple[str, str]]) -> None:
+    from .edits import ChangedMeanwhile, write_edits
+
+    try:
+        write_edits(edits)
+    except ChangedMeanwhile as exc:
+        _fail(f"error: {exc}; nothing was written", EXIT_FINDINGS)
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%MZ")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def request(
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="Role name.")],
+    user: UserOpt,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why: a ticket or a sentence (one line).")
+    ],
+    duration: Annotated[
+        str | None,
+        typer.Option(
+            "--for", metavar="DURATION", help="How long: 4h, 3d, 1w, 1d12h (end rounded up to the hour)."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", metavar="WHEN", help="Exclusive end: a date (00:00Z) or a datetime with Z or offset."
+        ),
+    ] = None,
+    account: AccountOpt = None,
+    catalog: CatalogOpt = Path("catalog"),
+    now: NowOpt = None,
+    branch: BranchOpt = False,
+    branch_name: BranchNameOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
+) -> None:
+    """Add a time-boxed membership (temporary_members) of USER in ROLE."""
+    from ..model.timeutil import TimeError, parse_instant
+    from . import access
+
+    if (duration is None) == (until is None):
+        raise typer.BadParameter("give exactly one of --for DURATION and --until WHEN", param_hint="'--for'")
+
+    def make(loaded: Catalog, instant: dt.datetime) -> Plan:
+        why = access.check_reason(reason)
+        max_days = loaded.defaults.max_escalation_days
+        if duration is not None:
+            end = access.end_of(instant, access.parse_duration(duration), max_days)
+        else:
+            assert until is not None
+            try:
+                end = access.check_until(instant, parse_instant(until), max_days)
+            except TimeError as exc:
+                raise access.AccessError(f"--until: {exc}") from None
+        return access.request(loaded, catalog, role, account, user, end, why, instant)
+
+    _run(
+        catalog,
+        now,
+        make,
+        branch=branch,
+        branch_name=branch_name,
+        dry_run=dry_run,
+        name_parts=lambda t: (("request", user, role, _stamp(t))),
+        out=out,
+    )
+
+
+def grant(
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="Role name.")],
+    user: UserOpt,
+    reason: ReasonOpt = None,
+    account: AccountOpt = None,
+    catalog: CatalogOpt = Path("catalog"),
+    now: NowOpt = None,
+    branch: BranchOpt = False,
+    branch_name: BranchNameOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
+) -> None:
+    """Make USER a permanent member of ROLE (replaces a temporary membership)."""
+    from . import access
+
+    def make(loaded: Catalog, instant: dt.datetime) -> Plan:
+        return access.grant(loaded, catalog, role, account, user, access.check_reason(reason))
+
+    _run(
+        catalog,
+        now,
+        make,
+        branch=branch,
+        branch_name=branch_name,
+        dry_run=dry_run,
+        name_parts=lambda t: (("grant", user, role, _stamp(t))),
+        out=out,
+    )
+
+
+def revoke(
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="Role name.")],
+    user: UserOpt,
+    revoke_sessions: SessionsOpt = False,
+    reason: ReasonOpt = None,
+    account: AccountOpt = None,
+    catalog: CatalogOpt = Path("catalog"),
+    now: NowOpt = None,
+    branch: BranchOpt = False,
+    branch_name: BranchNameOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
+) -> None:
+    """Remove USER from ROLE: permanent and temporary membership."""
+    from . import access
+
+    def make(loaded: Catalog, instant: dt.datetime) -> Plan:
+        why = access.check_reason(reason)
+        return access.revoke(loaded, catalog, role, account, user, why, instant, sessions=revoke_sessions)
+
+    _run(
+        catalog,
+        now,
+        make,
+        branch=branch,
+        branch_name=branch_name,
+        dry_run=dry_run,
+        name_parts=lambda t: (("revoke", user, role, _stamp(t))),
+        out=out,
+    )
+
+
+def offboard(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="IAM user name.")],
+    revoke_sessions: SessionsOpt = False,
+    reason: ReasonOpt = None,
+    catalog: CatalogOpt = Path("catalog"),
+    now: NowOpt = None,
+    branch: BranchOpt = False,
+    branch_name: BranchNameOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
+) -> None:
+    """Remove NAME from users.yaml and from every role, permanent and temporary."""
+    from . import access
+
+    def make(loaded: Catalog, instant: dt.datetime) -> Plan:
+        why = access.check_reason(reason)
+        return access.offboard(loaded, catalog, name, why, instant, sessions=revoke_sessions)
+
+    _run(
+        catalog,
+        now,
+        make,
+        branch=branch,
+        branch_name=branch_name,
+        dry_run=dry_run,
+        name_parts=lambda t: (("offboard", name, _stamp(t))),
+        out=out,
+    )
+
+
+user_app = typer.Typer(name="user", help="People in users.yaml.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="IAM user name.")],
+    email: Annotated[
+        str | None, typer.Option("--email", metavar="E", help="Contact address (a tag).")
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="T", help="Team (a tag).")] = None,
+    reason: ReasonOpt = None,
+    catalog: CatalogOpt = Path("catalog"),
+    now: NowOpt = None,
+    branch: BranchOpt = False,
+    branch_name: BranchNameOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = Path("build/terraform"),
+) -> None:
+    """Add a person to users.yaml (an IAM user in the identity account)."""
+    from . import access
+
+    attributes = {k: v for k, v in (("email", email), ("team", team)) if v is not None}
+
+    def make(loaded: Catalog, instant: dt.datetime) -> Plan:
+        return access.user_add(loaded, catalog, name, attributes, access.check_reason(reason))
+
+    _run(
+        catalog,
+        now,
+        make,
+        branch=branch,
+        branch_name=branch_name,
+        dry_run=dry_run,
+        name_parts=lambda t: (("user-add", name, _stamp(t))),
+        out=out,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add request, grant, revoke, offboard and user add to ``app``."""
+    app.command("request")(request)
+    app.command("grant")(grant)
+    app.command("revoke")(revoke)
+    app.command("offboard")(offboard)
+    app.add_typer(user_app)

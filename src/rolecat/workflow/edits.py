@@ -1,0 +1,62 @@
+"""Validate an edited catalog with the whole pipeline, then write it atomically.
+
+The edited files are laid over a private copy of the catalog folder, which is loaded
+and checked exactly as ``rolecat validate`` would (same ``now``), under the original
+folder's name so that diagnostics point at the real files.  Only when that copy has no
+error are the files written, each through a temporary file renamed over the original.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+from ..pipeline import display_path, load_catalog
+
+
+def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetime) -> list[Diagnostic]:
+    """Diagnostics of the catalog as it would be after ``edits`` (path -> new text)."""
+    with tempfile.TemporaryDirectory(prefix="rolecat-edit-") as tmp:
+        copy = Path(tmp) / "catalog"
+        shutil.copytree(catalog_dir, copy, symlinks=True)
+        for path, text in edits.items():
+            target = copy / path.relative_to(catalog_dir)
+            target.unlink(missing_ok=True)  # never write through a link into the real catalog
+            target.write_text(text, encoding="utf-8", newline="")
+        _, diags = load_catalog(copy, now, display=display_path(catalog_dir))
+    return diags
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` through a temporary file beside ``path``, keeping its mode."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class ChangedMeanwhile(Exception):
+    """A file changed on disk between reading it and writing the edit (exit 1, nothing written)."""
+
+
+def write_edits(edits: Mapping[Path, tuple[str, str]]) -> None:
+    """Write path -> (before, after); refuse all of it if any file no longer holds ``before``."""
+    for path, (before, _) in sorted(edits.items()):
+        with path.open(encoding="utf-8", newline="") as handle:
+            if handle.read() != before:
+                raise ChangedMeanwhile(f"{path} changed while rolecat was editing it; run the command again")
+    for path, (_, after) in sorted(edits.items()):
+        write_atomic(path, after)

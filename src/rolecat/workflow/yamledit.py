@@ -1,0 +1,502 @@
+"""Surgical edits of catalog YAML: change the lines that must change, keep every other byte.
+
+A person's file keeps its comments, key order, quoting, blank lines and indentation.  Each
+edit composes the text with PyYAML (nodes carry start and end marks), splices new text at
+those positions, and follows the style already in the file: a flow list ``[a, b]`` stays
+flow, a block list stays block with its dash indentation, quoted siblings get a quoted
+new item, a sorted list or mapping stays sorted (otherwise new entries go last).
+
+Every edit is checked: the edited text is loaded with rolecat's own loader and must give
+exactly the data the edit meant (``expect``); anything else raises ``EditError`` and the
+caller writes nothing.  Layouts this module does not handle (aliases, multi-document
+files, a value on a line shared with another key) raise ``EditError`` too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import yaml
+
+from ..load.source import load_yaml_text
+
+Path_ = tuple[str | int, ...]
+_N = TypeVar("_N", bound=yaml.Node)
+Value = Any  # str, int, bool, None, or lists and str-keyed mappings of them
+
+# Plain scalars are tried only for text that starts like a word; the read-back check decides.
+_PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9_./+=(][^\x00-\x1f\x7f]*(?<! )")
+Styles = Mapping[str, str | None]
+
+
+class EditError(Exception):
+    """The file cannot be edited safely; nothing is written."""
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def _loads(text: str) -> Any:
+    doc, diags = load_yaml_text(text, "<edit>")
+    if doc is None or any(d.is_error for d in diags):
+        raise EditError("; ".join(d.message for d in diags) or "not YAML")
+    return doc.data
+
+
+def scalar(value: str | int | bool, style: str | None = None, *, flow: bool = False) -> str:
+    """``value`` as a YAML scalar that reads back as exactly ``value``.
+
+    ``style`` is the sibling's style (None plain, ``'`` or ``"``); it is followed when it
+    can carry the value.  Plain is used only when it reads back as the same string in
+    the context it lands in (``flow``: inside ``[...]`` or ``{...}``), so ``yes``,
+    ``null``, ``1e3``, ``a: b`` or ``x # y`` come out quoted.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    candidates: list[str] = []
+    printable = value.isprintable()
+    if style == "'" and printable:
+        candidates.append("'" + value.replace("'", "''") + "'")
+    if style is None and _PLAIN_CANDIDATE.fullmatch(value):
+        candidates.append(value)
+    if style != '"' and printable and "'" not in value:
+        candidates.append("'" + value + "'")
+    candidates.append(json.dumps(value, ensure_ascii=not printable))
+    for text in candidates:
+        probe = f"k: [{text}]\n" if flow else f"k: {text}\n"
+        try:
+            if _loads(probe) == {"k": [value] if flow else value}:
+                return text
+        except EditError:
+            continue
+    raise EditError(f"cannot write {value!r} as YAML")
+
+
+# --------------------------------------------------------------------------- the document
+
+
+class Document:
+    """One YAML file being edited; ``text`` is the current text, ``data`` what it means."""
+
+    def __init__(self, text: str, name: str = "<file>") -> None:
+        self.name = name
+        self.original = text
+        # Edits work on "\n" text; a file written with CRLF throughout gets CRLF back (``result``).
+        self.crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
+        self.text = text.replace("\r\n", "\n") if self.crlf else text
+        self.data: Any = _loads(text) if text.strip() else None
+        self._compose()
+
+    @property
+    def result(self) -> str:
+        """The edited text, with the file's own line endings."""
+        return self.text.replace("\n", "\r\n") if self.crlf else self.text
+
+    # ------------------------------------------------------------------ parsing
+    def _compose(self) -> None:
+        try:
+            nodes = list(yaml.compose_all(self.text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise EditError(f"{self.name}: not YAML: {exc}") from None
+        if len(nodes) != 1:
+            raise EditError(f"{self.name}: expected one YAML document, found {len(nodes)}")
+        self.root = nodes[0]
+        seen: set[int] = set()
+
+        def walk(node: yaml.Node) -> None:
+            if id(node) in seen:
+                raise EditError(f"{self.name}: uses YAML aliases; edit it by hand")
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    walk(k)
+                    walk(v)
+            elif isinstance(node, yaml.SequenceNode):
+                for v in node.value:
+                    walk(v)
+
+        walk(self.root)
+
+    def node(self, path: Path_) -> yaml.Node | None:
+        cur: yaml.Node = self.root
+        for part in path:
+            if isinstance(cur, yaml.MappingNode) and isinstance(part, str):
+                found = _pair(cur, part)
+                if found is None:
+                    return None
+                cur = found[1]
+            elif isinstance(cur, yaml.SequenceNode) and isinstance(part, int) and part < len(cur.value):
+                cur = cur.value[part]
+            else:
+                return None
+        return cur
+
+    def _need(self, path: Path_, kind: type[_N]) -> _N:
+        node = self.node(path)
+        if not isinstance(node, kind):
+            what = (
+                "mapping" if kind is yaml.MappingNode else "list" if kind is yaml.SequenceNode else "scalar"
+            )
+            raise EditError(f"{self.name}: {'.'.join(map(str, path)) or 'the document'} is not a {what}")
+        return node
+
+    # ------------------------------------------------------------------ text helpers
+    def _line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def _line_end(self, index: int) -> int:
+        """Index just after the newline ending the line that holds ``index - 1``."""
+        if index > 0 and self.text[index - 1] == "\n":
+            return index
+        nl = self.text.find("\n", index)
+        return len(self.text) if nl < 0 else nl + 1
+
+    def _content_end(self, node: yaml.Node) -> int:
+        """End of the last character that belongs to ``node`` (block collections end early)."""
+        if not isinstance(node, yaml.CollectionNode) or node.flow_style:
+            return int(node.end_mark.index)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                children += [k, v]
+        else:
+            children = list(node.value)
+        if not children:
+            return int(node.start_mark.index)
+        return max(self._content_end(c) for c in children)
+
+    def _splice(self, start: int, end: int, new: str) -> None:
+        self.text = self.text[:start] + new + self.text[end:]
+        self._compose()
+
+    def _block_lines(self, first: int, last: int) -> tuple[int, int]:
+        """Whole lines from the one holding ``first`` through the one holding ``last - 1``."""
+        return self._line_start(first), self._line_end(last)
+
+    def _only_thing_on_line(self, start: int, end: int) -> bool:
+        ls = self._line_start(start)
+        before = self.text[ls:start]
+        return before.strip() in ("", "-")
+
+    def _indent_unit(self) -> tuple[int, int]:
+        """(dash offset, key offset) of block sequence items under a key, as the file writes them."""
+        for _, value in self.root.value if isinstance(self.root, yaml.MappingNode) else []:
+            if isinstance(value, yaml.SequenceNode) and not value.flow_style and value.value:
+                item = value.value[0]
+                dash = self._dash_column(item)
+                key_col = self._key_column_of(value)
+                return max(dash - key_col, 0), item.start_mark.column - dash
+        return 2, 2
+
+    def _key_column_of(self, value: yaml.Node) -> int:
+        for k, v in self.root.value:
+            if v is value:
+                return int(k.start_mark.column)
+        return 0
+
+    def _dash_column(self, item: yaml.Node) -> int:
+        i = item.start_mark.index - 1
+        while i >= 0 and self.text[i] == " ":
+            i -= 1
+        if i < 0 or self.text[i] != "-":
+            raise EditError(
+                f"{self.name}: unexpected block sequence layout at line {item.start_mark.line + 1}"
+            )
+        return i - self._line_start(i)
+
+    # ------------------------------------------------------------------ emitting
+    def _flow(self, value: Value, styles: Styles, style: str | None = None, *, flow: bool = True) -> str:
+        """``value`` on one line: a scalar (in flow or block context) or a flow collection."""
+        if isinstance(value, Mapping):
+            inner = ", ".join(
+                f"{scalar(k, flow=True)}: {self._flow(v, styles, styles.get(k))}" for k, v in value.items()
+            )
+            return "{" + inner + "}"
+        if isinstance(value, list | tuple):
+            return "[" + ", ".join(self._flow(v, styles, style) for v in value) + "]"
+        assert value is not None
+        return scalar(value, style, flow=flow)
+
+    def _block_item(
+        self, value: Value, dash_col: int, key_off: int, styles: Styles, style: str | None
+    ) -> str:
+        """A block sequence item: ``- a`` or ``- k: v`` with continuation lines."""
+        pad = " " * dash_col + "-" + " " * (key_off - 1)
+        if isinstance(value, Mapping):
+            lines = []
+            for i, (k, v) in enumerate(value.items()):
+                lead = pad if i == 0 else " " * (dash_col + key_off)
+                lines.append(f"{lead}{scalar(k)}: {self._flow(v, styles, styles.get(k), flow=False)}\n")
+            return "".join(lines)
+        return f"{pad}{self._flow(value, styles, style, flow=False)}\n"
+
+    # ------------------------------------------------------------------ edits
+    def add_to_list(
+        self,
+        path: Path_,
+        value: Value,
+        *,
+        keep_sorted: bool = True,
+        before_key: str | None = None,
+    ) -> None:
+        """Add ``value`` to the list at ``path``; create the key (last in its mapping, or
+        before ``before_key``) when missing.  A sorted list of strings stays sorted."""
+        expect = copy.deepcopy(self.data)
+        seq = self.node(path)
+        if seq is None:
+            self.add_key(path[:-1], str(path[-1]), [value], before_key=before_key)
+            return
+        if not isinstance(seq, yaml.SequenceNode):
+            raise EditError(f"{self.name}: {'.'.join(map(str, path))} is not a list")
+        target = _get(expect, path)
+        items = seq.value
+        position = len(items)
+        strings = bool(target) and all(isinstance(t, str) for t in target)
+        if keep_sorted and isinstance(value, str) and strings and list(target) == sorted(target):
+            position = next((i for i, t in enumerate(target) if t > value), len(items))
+        target.insert(position, copy.deepcopy(value))
+        style = items[0].style if items and isinstance(items[0], yaml.ScalarNode) else None
+        styles: dict[str, str | None] = {}
+        for item in items:
+            if isinstance(item, yaml.MappingNode):
+                for k, v in item.value:
+                    if isinstance(v, yaml.ScalarNode):
+                        styles.setdefault(k.value, v.style)
+        if seq.flow_style:
+            self._flow_insert(seq, position, self._flow(value, styles, style))
+        elif not items:  # pragma: no cover - an empty block sequence is not YAML
+            raise EditError(f"{self.name}: empty block list")
+        else:
+            dash = self._dash_column(items[0])
+            key_off = items[0].start_mark.column - dash
+            text = self._block_item(value, dash, key_off, styles, style)
+            if isinstance(items[0], yaml.MappingNode) and items[0].flow_style:  # - {user: a, ...}
+                text = " " * dash + "-" + " " * (key_off - 1) + self._flow(value, styles) + "\n"
+            if position < len(items):
+                at = self._line_start(self._dash_index(items[position]))
+            else:
+                at = self._line_end(self._content_end(items[-1]))
+                if at == len(self.text) and not self.text.endswith("\n"):
+                    text = "\n" + text
+            self._splice(at, at, text)
+        self._check(expect)
+
+    def _dash_index(self, item: yaml.Node) -> int:
+        return self._line_start(item.start_mark.index) + self._dash_column(item)
+
+    def _flow_insert(self, seq: yaml.Node, position: int, text: str) -> None:
+        items = seq.value
+        open_, close = seq.start_mark.index, seq.end_mark.index - 1
+        if not items:
+            self._splice(open_ + 1, close, text)
+            return
+        multiline = items[-1].start_mark.line != seq.start_mark.line
+        sep = ",\n" + " " * items[-1].start_mark.column if multiline else ", "
+        if len(items) >= 2:  # the separator the file already uses, e.g. "," or " , "
+            between = self.text[items[-2].end_mark.index : items[-1].start_mark.index]
+            if between.count(",") == 1 and "#" not in between:
+                sep = between
+        if position < len(items):
+            at = items[position].start_mark.index
+            self._splice(at, at, text + sep)
+        else:
+            at = items[-1].end_mark.index
+            self._splice(at, at, sep + text)
+
+    def remove_from_list(self, path: Path_, index: int) -> None:
+        """Remove item ``index`` of the list at ``path``; an emptied list becomes ``[]``."""
+        expect = copy.deepcopy(self.data)
+        del _get(expect, path)[index]
+        seq = self._need(path, yaml.SequenceNode)
+        items = seq.value
+        item = items[index]
+        if seq.flow_style:
+            if len(items) == 1:
+                self._splice(seq.start_mark.index + 1, seq.end_mark.index - 1, "")
+            elif index < len(items) - 1:
+                self._splice(item.start_mark.index, items[index + 1].start_mark.index, "")
+            else:
+                self._splice(items[index - 1].end_mark.index, self._content_end(item), "")
+        else:
+            start, end = self._block_lines(self._dash_index(item), self._content_end(item))
+            if not self._only_thing_on_line(self._dash_index(item), end):
+                raise EditError(f"{self.name}: line {item.start_mark.line + 1} holds more than one item")
+            if len(items) == 1:
+                colon = self._colon_after_key(path)
+                self.text = self.text[:start] + self.text[end:]
+                self._splice(colon + 1, colon + 1, " []")
+            else:
+                self._splice(start, end, "")
+        self._check(expect)
+
+    def _colon_after_key(self, path: Path_) -> int:
+        parent = self._need(path[:-1], yaml.MappingNode)
+        found = _pair(parent, str(path[-1]))
+        assert found is not None
+        key = found[0]
+        colon = self.text.find(":", key.end_mark.index)
+        if colon < 0:  # pragma: no cover - a block mapping key is followed by ':'
+            raise EditError(f"{self.name}: no ':' after {path[-1]}")
+        return colon
+
+    def add_key(self, path: Path_, key: str, value: Value, *, before_key: str | None = None) -> None:
+        """Add ``key: value`` to the mapping at ``path`` (last, or before ``before_key``)."""
+        expect = copy.deepcopy(self.data)
+        target = _get(expect, path)
+        if key in target:
+            raise EditError(f"{self.name}: {key} already exists")
+        mapping = self._need(path, yaml.MappingNode)
+        items = list(target.items())
+        keys = [k for k, _ in items]
+        position = len(items)
+        if before_key is not None and before_key in keys:
+            position = keys.index(before_key)
+        elif before_key == "<sorted>" and keys == sorted(keys):
+            position = next((i for i, k in enumerate(keys) if k > key), len(keys))
+        items.insert(position, (key, copy.deepcopy(value)))
+        target.clear()
+        target.update(items)
+        if mapping.flow_style:
+            text = f"{scalar(key, flow=True)}: {self._flow(value, {})}"
+            pairs = mapping.value
+            if not pairs:
+                self._splice(mapping.start_mark.index + 1, mapping.end_mark.index - 1, text)
+            elif position < len(pairs):
+                at = pairs[position][0].start_mark.index
+                self._splice(at, at, text + ", ")
+            else:
+                at = pairs[-1][1].end_mark.index
+                self._splice(at, at, ", " + text)
+            self._check(expect)
+            return
+        pairs = mapping.value
+        if not pairs:  # pragma: no cover - an empty block mapping is not YAML
+            raise EditError(f"{self.name}: empty mapping")
+        col = pairs[0][0].start_mark.column
+        text = self._emit_pair(key, value, col, pairs)
+        if text.endswith(":\n") and value == {}:
+            target[key] = None  # written as its siblings are: `name:` with nothing after it
+        if position < len(pairs):
+            at = self._line_start(pairs[position][0].start_mark.index)
+            if not self._only_thing_on_line(pairs[position][0].start_mark.index, at):
+                # the first key of a sequence item shares its line with the dash
+                raise EditError(f"{self.name}: cannot insert before {pairs[position][0].value}")
+        else:
+            at = self._line_end(self._content_end(pairs[-1][1]))
+            if at == len(self.text) and not self.text.endswith("\n"):
+                text = "\n" + text
+        self._splice(at, at, text)
+        self._check(expect)
+
+    def _emit_pair(
+        self, key: str, value: Value, col: int, siblings: list[tuple[yaml.Node, yaml.Node]]
+    ) -> str:
+        pad = " " * col
+        if isinstance(value, list) and value and isinstance(value[0], Mapping):
+            dash_off, key_off = self._indent_unit()
+            body = "".join(self._block_item(v, col + dash_off, key_off, {}, None) for v in value)
+            return f"{pad}{scalar(key)}:\n{body}"
+        if isinstance(value, list):
+            block = any(
+                isinstance(v, yaml.SequenceNode) and not v.flow_style and v.value for _, v in siblings
+            ) and not any(isinstance(v, yaml.SequenceNode) and v.flow_style for _, v in siblings)
+            if block and value:
+                dash_off, key_off = self._indent_unit()
+                body = "".join(self._block_item(v, col + dash_off, key_off, {}, None) for v in value)
+                return f"{pad}{scalar(key)}:\n{body}"
+            return f"{pad}{scalar(key)}: {self._flow(value, {})}\n"
+        if isinstance(value, Mapping):
+            sibling = next((v for _, v in siblings if isinstance(v, yaml.MappingNode)), None)
+            if sibling is not None and not sibling.flow_style and sibling.value and value:
+                inner = sibling.value[0][0].start_mark.column
+                body = "".join(
+                    f"{' ' * inner}{scalar(k)}: {self._flow(v, {}, flow=False)}\n" for k, v in value.items()
+                )
+                return f"{pad}{scalar(key)}:\n{body}"
+            if (
+                not value
+                and sibling is None
+                and any(isinstance(v, yaml.ScalarNode) and v.tag.endswith(":null") for _, v in siblings)
+            ):
+                return f"{pad}{scalar(key)}:\n"
+            return f"{pad}{scalar(key)}: {self._flow(value, {})}\n"
+        if value is None:
+            return f"{pad}{scalar(key)}:\n"
+        return f"{pad}{scalar(key)}: {scalar(value)}\n"
+
+    def remove_key(self, path: Path_, key: str) -> None:
+        """Remove ``key`` and its value from the mapping at ``path``; an emptied mapping is ``{}``."""
+        expect = copy.deepcopy(self.data)
+        del _get(expect, path)[key]
+        mapping = self._need(path, yaml.MappingNode)
+        pairs = mapping.value
+        index = next(i for i, (k, _) in enumerate(pairs) if k.value == key)
+        k, v = pairs[index]
+        if mapping.flow_style:
+            if len(pairs) == 1:
+                self._splice(mapping.start_mark.index + 1, mapping.end_mark.index - 1, "")
+            elif index < len(pairs) - 1:
+                self._splice(k.start_mark.index, pairs[index + 1][0].start_mark.index, "")
+            else:
+                self._splice(pairs[index - 1][1].end_mark.index, self._content_end(v), "")
+        else:
+            if not self._only_thing_on_line(k.start_mark.index, 0) or k.start_mark.index == self._dash_after(
+                k
+            ):
+                raise EditError(f"{self.name}: cannot remove {key} (shares its line)")
+            start, end = self._block_lines(k.start_mark.index, self._content_end(v))
+            if len(pairs) == 1:
+                colon = self._colon_after_key(path)
+                self.text = self.text[:start] + self.text[end:]
+                self._splice(colon + 1, colon + 1, " {}")
+            else:
+                self._splice(start, end, "")
+        self._check(expect)
+
+    def _dash_after(self, key: yaml.Node) -> int:
+        before = self.text[self._line_start(key.start_mark.index) : key.start_mark.index]
+        return key.start_mark.index if before.strip() == "-" else -1
+
+    def set_scalar(self, path: Path_, value: str | int | bool) -> None:
+        """Replace the scalar at ``path``, keeping its quoting style when it can carry the value."""
+        expect = copy.deepcopy(self.data)
+        parent = _get(expect, path[:-1])
+        parent[path[-1]] = value
+        node = self._need(path, yaml.ScalarNode)
+        if node.style in ("|", ">"):
+            raise EditError(f"{self.name}: {'.'.join(map(str, path))} is a block scalar; edit it by hand")
+        self._splice(
+            node.start_mark.index, node.end_mark.index, scalar(value, node.style, flow=self._in_flow(path))
+        )
+        self._check(expect)
+
+    def _in_flow(self, path: Path_) -> bool:
+        return any(
+            isinstance(n, yaml.SequenceNode | yaml.MappingNode) and n.flow_style
+            for n in (self.node(path[:i]) for i in range(len(path)))
+        )
+
+    def _check(self, expect: Any) -> None:
+        got = _loads(self.text)
+        if got != expect:  # pragma: no cover - a bug in this module, caught before writing
+            raise EditError(f"{self.name}: the edit did not give the intended content; nothing written")
+        self.data = got
+
+
+def _pair(mapping: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    for k, v in mapping.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return k, v
+    return None
+
+
+def _get(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data

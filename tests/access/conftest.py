@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rolecat.access.command import register
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "iam"))  # the IAM tests' catalog factory
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    application = typer.Typer(add_completion=False)
+
+    @application.callback()
+    def _root() -> None:  # a group, as in rolecat.cli
+        pass
+
+    register(application)
+    return application
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,418 @@
+"""who-can, explain and diff through the command line, on copies of the example catalog."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rolecat.access.diff import md
+
+NOW = ["--now", "2026-12-01"]
+
+
+def run(runner: CliRunner, app: typer.Typer, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------------- who-can
+def test_who_can_json_shape_and_temporary_member(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    code, out, _ = run(
+        runner, app, "who-can", "ec2:DescribeInstances", "-c", str(example_catalog), "-f", "json", *NOW
+    )
+    assert code == 0
+    answers = json.loads(out)
+    assert all(set(a) == {"user", "principal", "role", "account", "via", "until", "access"} for a in answers)
+    erin = [a for a in answers if a["user"] == "erin"]
+    assert erin == [
+        {
+            "user": "erin",
+            "principal": "arn:aws:iam::111111111111:user/erin",
+            "role": "ProdEngineer",
+            "account": "prod",
+            "via": ["ProdEngineer"],
+            "until": "2099-12-05T00:00:00Z",
+            "access": "allowed",
+        }
+    ]
+    # after the grant ends, erin is gone
+    code, out, _ = run(
+        runner,
+        app,
+        "who-can",
+        "ec2:DescribeInstances",
+        "-c",
+        str(example_catalog),
+        "-f",
+        "json",
+        "--now",
+        "2099-12-05",
+    )
+    assert code == 0 and not [a for a in json.loads(out) if a["user"] == "erin"]
+
+
+def test_who_can_respects_boundary_and_account(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    # prod-admin's boundary denies IAM changes: in prod only Admin can create users.
+    args = [
+        "who-can",
+        "iam:CreateUser",
+        "*",
+        "-c",
+        str(example_catalog),
+        "--account",
+        "prod",
+        "-f",
+        "json",
+        *NOW,
+    ]
+    code, out, _ = run(runner, app, *args)
+    assert code == 0
+    assert {(a["user"], a["role"]) for a in json.loads(out)} == {("alice", "Admin")}
+
+
+def test_who_can_queries_one_line_per_query_in_order(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"action": "iam:CreateUser", "account": "prod"}\n'
+        "\n"
+        '{"action": "transfer:CreateUser", "resource": "*"}\n'
+        '{"action": "s3:ListAllMyBuckets", "resource": "*", "account": "nonprod"}\n'
+    )
+    code, out, _ = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog), *NOW)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 3
+    first, second, third = (json.loads(line) for line in lines)
+    assert {a["role"] for a in first} == {"Admin"}
+    assert {a["role"] for a in second} >= {"CustomerSuccess"}
+    assert all(a["account"] == "nonprod" for a in third)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["who-can", "s3:GetObjekt"], "did you mean s3:GetObject"),
+        (["who-can", "s3:GetObject", "--account", "nope"], "unknown account"),
+        (["who-can"], "needs an ACTION"),
+    ],
+)
+def test_who_can_usage_errors_exit_2(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, args: list[str], message: str
+) -> None:
+    code, _, err = run(runner, app, *args, "-c", str(example_catalog), *NOW)
+    assert code == 2 and message in err
+
+
+def test_who_can_bad_query_line_exit_2(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"action": "iam:CreateUser"}\n{"actoin": "x"}\n')
+    code, _, err = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog))
+    assert code == 2 and "line 2" in err
+
+
+def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
+    role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
+    role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))
+    code, _, err = run(runner, app, "who-can", "iam:CreateUser", "-c", str(example_catalog), *NOW)
+    assert code == 1 and "ProdEngineer.yaml:" in err and "zed" in err
+
+
+# ---------------------------------------------------------------------- explain
+def test_explain_decision_lists_the_statements(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    args = ["explain", "role", "ProdAdmin", "--account", "prod", "--action", "iam:CreateUser", "-f", "json"]
+    code, out, _ = run(runner, app, *args, "-c", str(example_catalog), *NOW)
+    assert code == 0
+    data = json.loads(out)
+    assert data["decision"] == "denied" and data["resource"] == "*"
+    kinds = {(s["kind"], s["source"].rsplit("/", 1)[-1], s["sid"]) for s in data["statements"]}
+    assert ("deny", "prod-admin.json", "NoIAMChanges") in kinds
+    assert ("identity", "AdministratorAccess", None) in kinds
+    # an action the policies allow and the boundary lets through
+    args = ["explain", "role", "ProdEngineer", "--account", "prod", "--action", "logs:FilterLogEvents"]
+    code, out, _ = run(
+        runner,
+        app,
+        *args,
+        "--resource",
+        "arn:aws:logs:us-east-1:333333333333:log-group:x",
+        "-c",
+        str(example_catalog),
+        *NOW,
+    )
+    assert code == 0 and ": allowed" in out.splitlines()[0]
+
+
+def test_explain_user_and_role(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
+    code, out, _ = run(runner, app, "explain", "user", "erin", "-c", str(example_catalog), "-f", "json", *NOW)
+    assert code == 0
+    data = json.loads(out)
+    (only,) = data["roles"]
+    assert only["role"] == "ProdEngineer" and only["until"] == "2099-12-05T00:00:00Z"
+    assert only["mfa_max_age"] == 3600 and "logs" in only["permissions"]["services"]
+    (own,) = data["own_user"]  # the identity account's group policies
+    assert own["account"] == "security" and "iam" in own["permissions"]["services"]
+    code, out, _ = run(
+        runner, app, "explain", "role", "ProdEngineer", "-c", str(example_catalog), "-f", "json", *NOW
+    )
+    (view,) = json.loads(out)["accounts"]
+    # ViewOnlyAccess holds more than the read-only boundary lets through
+    assert view["removed_by_boundary"]["services"]
+    assert {m["user"] for m in view["members"]} == {"bob", "carol", "dave", "erin"}
+    code, _, err = run(runner, app, "explain", "user", "nobody", "-c", str(example_catalog), *NOW)
+    assert code == 2 and "unknown user" in err
+
+
+# ---------------------------------------------------------------------- diff
+SECTIONS = {"access", "permissions", "trust", "replacements", "findings", "base_errors"}
+
+
+def _diff(runner: CliRunner, app: typer.Typer, base: Path, head: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code, out, _ = run(runner, app, "diff", str(base), str(head), "-f", "json", *extra, *NOW)
+    return code, json.loads(out)
+
+
+def test_diff_of_a_catalog_with_itself_is_empty(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    code, data = _diff(runner, app, example_catalog, example_catalog, "--exit-code")
+    assert code == 0
+    assert set(data) == SECTIONS
+    assert data == {
+        "access": {"added": [], "removed": []},
+        "permissions": {"added": [], "removed": []},
+        "trust": [],
+        "replacements": [],
+        "findings": {"added": [], "removed": []},
+        "base_errors": [],
+    }
+
+
+def test_diff_membership_until_and_trust(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cs = head / "roles" / "prod" / "CustomerSuccess.yaml"
+    cs.write_text(cs.read_text().replace("members: [frank]", "members: [frank, dave]\nmfa_max_age: 7200"))
+    pe = head / "roles" / "prod" / "ProdEngineer.yaml"
+    pe.write_text(pe.read_text().replace("until: 2099-12-05", "until: 2099-12-06"))
+    code, data = _diff(runner, app, example_catalog, head, "--exit-code")
+    assert code == 3  # access grows
+    assert data["access"]["added"] == [
+        {
+            "user": "dave",
+            "principal": "arn:aws:iam::111111111111:user/dave",
+            "role": "CustomerSuccess",
+            "account": "prod",
+            "until": None,
+        },
+        {
+            "user": "erin",
+            "principal": "arn:aws:iam::111111111111:user/erin",
+            "role": "ProdEngineer",
+            "account": "prod",
+            "until": "2099-12-06T00:00:00Z",
+        },
+    ]
+    # a changed until is one removal and one addition
+    assert data["access"]["removed"] == [
+        {
+            "user": "erin",
+            "principal": "arn:aws:iam::111111111111:user/erin",
+            "role": "ProdEngineer",
+            "account": "prod",
+            "until": "2099-12-05T00:00:00Z",
+        },
+    ]
+    fields = {(t["role"], t["field"], json.dumps(t["before"]), json.dumps(t["after"])) for t in data["trust"]}
+    assert ("CustomerSuccess", "mfa_max_age", "3600", "7200") in fields
+    assert ("CustomerSuccess", "members", '["frank"]', '["dave", "frank"]') in fields
+    assert data["permissions"] == {"added": [], "removed": []}
+
+
+def test_diff_permissions_after_boundary(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    # ProdEngineer's boundary is read-only: adding s3:PutObject to its policy adds nothing.
+    pol = head / "policies" / "prod-engineer.json"
+    doc = json.loads(pol.read_text())
+    doc["Statement"].append(
+        {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::logs/*"}
+    )
+    pol.write_text(json.dumps(doc, indent=2))
+    code, data = _diff(runner, app, example_catalog, head, "--exit-code")
+    assert code == 0 and data["permissions"] == {"added": [], "removed": []}
+    # CustomerSuccess gains sqs:SendMessage on one queue, which its boundary allows? It does not:
+    # the boundary decides; an action both allow appears with the narrowest resource.
+    cs = head / "policies" / "customer-success.json"
+    doc = json.loads(cs.read_text())
+    doc["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": ["transfer:DescribeServer"],
+            "Resource": "arn:aws:transfer:us-east-1:333333333333:server/s-1",
+        }
+    )
+    doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != "ManageSftpUsers"]
+    cs.write_text(json.dumps(doc, indent=2))
+    code, data = _diff(runner, app, example_catalog, head, "--exit-code")
+    added = {(p["action"], p["resource"]) for p in data["permissions"]["added"]}
+    removed = {(p["action"], p["resource"]) for p in data["permissions"]["removed"]}
+    assert ("transfer:DescribeServer", "arn:aws:transfer:us-east-1:333333333333:server/s-1") in added
+    assert ("transfer:DescribeServer", "*") in removed
+    assert code == 3
+
+
+def test_diff_base_errors_and_markdown(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    base = tmp_path / "base"
+    shutil.copytree(example_catalog, base)
+    pe = base / "roles" / "prod" / "ProdEngineer.yaml"
+    pe.write_text(pe.read_text().replace("members: [bob, carol, dave]", "members: [bob, carol, dave, zed]"))
+    code, data = _diff(runner, app, base, example_catalog)
+    assert code == 0
+    assert [e["code"] for e in data["base_errors"]] and "zed" in data["base_errors"][0]["message"]
+    code, out, _ = run(runner, app, "diff", str(base), str(example_catalog), "-f", "markdown", *NOW)
+    assert code == 0 and out.startswith("### rolecat diff: ")
+    assert "**Base errors" in out or "<details>" in out
+
+
+def test_markdown_cells_are_escaped() -> None:
+    assert md("a|b") == "a\\|b"
+    assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert md("line\nbreak") == "line break"
+    assert md("[link](http://x) **bold** `code`") == "\\[link\\](http://x) \\*\\*bold\\*\\* &#96;code&#96;"
+
+
+def test_diff_against_git_base(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    repo = example_catalog.parent
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "catalog")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    pe = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
+    pe.write_text(pe.read_text().replace("members: [bob, carol, dave]", "members: [bob, carol]"))
+    code, out, _ = run(
+        runner, app, "diff", "--base", "HEAD", str(example_catalog), "-f", "json", "--exit-code", *NOW
+    )
+    assert code == 0, _  # access shrinks
+    data = json.loads(out)
+    assert [(a["user"], a["role"]) for a in data["access"]["removed"]] == [("dave", "ProdEngineer")]
+    code, _, err = run(runner, app, "diff", "--base", "no-such-ref", str(example_catalog), *NOW)
+    assert code == 2 and "no-such-ref" in err
+
+
+def test_diff_loads_with_the_same_diagnostics_as_validate(example_catalog: Path) -> None:
+    # diff shares the access model's effective sets with the checks; the findings must be
+    # exactly those of the pipeline.
+    from rolecat.access.diff import _load
+    from rolecat.iam.actions import ActionDB
+    from rolecat.model.timeutil import parse_instant
+    from rolecat.pipeline import display_path, load_catalog
+
+    now = parse_instant("2026-12-01")
+    cat = example_catalog / "catalog.yaml"
+    cat.write_text(cat.read_text() + "\nguardrails:\n  - name: g\n    actions: [s3:DeleteBucket]\n")
+    _, expected = load_catalog(example_catalog, now)
+    snap = _load(example_catalog, display_path(example_catalog), now, ActionDB.load())
+    from rolecat.diagnostics import sort_diagnostics
+
+    assert sort_diagnostics(snap.diags) == expected
+    assert any(d.code == "G001" for d in expected) and any(d.code == "I001" for d in expected)
+
+
+def test_diff_reports_a_role_replacement(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    # An IAM role's path cannot change in place (ForceNew): Terraform replaces the role.
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cs = head / "roles" / "prod" / "CustomerSuccess.yaml"
+    cs.write_text(cs.read_text() + "path: /support/\n")
+    code, data = _diff(runner, app, example_catalog, head)
+    assert code == 0
+    (only,) = data["replacements"]
+    assert only["account"] == "prod" and only["kind"] == "role" and only["name"] == "CustomerSuccess"
+    assert "path" in only["reason"] and only["cost"]
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), *NOW)
+    assert (
+        code == 0
+        and "  ! aws_iam_role.CustomerSuccess in prod: role CustomerSuccess: path /humans/ -> /support/;"
+        in out
+    )
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), "-f", "markdown", *NOW)
+    assert code == 0 and "| aws\\_iam\\_role.CustomerSuccess | prod |" in out
+
+
+def test_git_base_export_skips_symlinks(example_catalog: Path, tmp_path: Path) -> None:
+    # A committed symlink in the catalog (to a file outside it) is not a catalog file:
+    # the base is read from git blobs, and links are neither followed nor written.
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    from rolecat.access.diff import _export
+
+    repo = example_catalog.parent
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    (example_catalog / "policies" / "leak.json").symlink_to(secret)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "catalog")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    into = tmp_path / "export"
+    into.mkdir()
+    _export("HEAD", example_catalog, into)
+    assert (into / "catalog.yaml").read_text() == (example_catalog / "catalog.yaml").read_text()
+    assert not (into / "policies" / "leak.json").exists()
+    assert {p.name for p in (into / "roles" / "prod").iterdir()} == {
+        p.name for p in (example_catalog / "roles" / "prod").iterdir()
+    }
+
+
+def test_who_can_includes_people_acting_with_their_own_user(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    # The identity account's group policies let every person change their own password
+    # (self-service) and call sts:AssumeRole on the human role paths only with MFA
+    # (assume-roles: a condition in a permission policy, so "conditional").
+    args = ["who-can", "iam:ChangePassword", "-c", str(example_catalog), "-f", "json", *NOW]
+    code, out, _ = run(runner, app, *args)
+    own = [a for a in json.loads(out) if a["role"] is None]
+    assert {a["user"] for a in own} == {"alice", "bob", "carol", "dave", "erin", "frank"}
+    assert all(a["via"] == [] and a["account"] == "security" and a["access"] == "allowed" for a in own)
+    target = "arn:aws:iam::333333333333:role/humans/ProdEngineer"
+    code, out, _ = run(
+        runner, app, "who-can", "sts:AssumeRole", target, "-c", str(example_catalog), "-f", "json", *NOW
+    )
+    assert code == 0
+    own = [a for a in json.loads(out) if a["role"] is None]
+    assert own and all(a["access"] == "conditional" for a in own)

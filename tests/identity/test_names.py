@@ -1,0 +1,102 @@
+"""Case-insensitive uniqueness of IAM names per account (issue 10, item 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rolecat.diagnostics import Diagnostic
+from rolecat.pipeline import load_catalog
+
+from .support import DOC, NOW, catalog
+
+
+def errors(root: Path, code: str) -> list[Diagnostic]:
+    _, diags = load_catalog(root, NOW)
+    return [d for d in diags if d.code == code and d.is_error]
+
+
+def test_policy_files_differing_in_case_clash_in_an_account(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        policies__Reader=None,
+        **{
+            "policies/Reader.json": DOC,
+            "policies/reader.json": DOC,
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\npolicies: [Reader, reader]\n",
+        },
+    )
+    found = errors(root, "C004")
+    assert len(found) == 1
+    d = found[0]
+    assert d.location is not None and d.location.path.endswith("policies/reader.json")
+    assert "policy-Reader" in d.message and "policies/Reader.json:1:1" in d.message
+    assert "'prod'" in d.message
+
+
+def test_policy_files_in_different_accounts_do_not_clash(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{
+            "policies/Reader.json": DOC,
+            "policies/reader.json": DOC,
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\npolicies: [Reader]\n",
+            "roles/S.yaml": "name: S\naccounts: [sec]\nboundary: b\nmembers: [alice]\npolicies: [reader]\n",
+        },
+    )
+    assert errors(root, "C004") == []
+
+
+def test_a_catalog_policy_named_like_rolecats_own(tmp_path: Path) -> None:
+    # organization "policy": rolecat's group policy "policy-self-service" is the
+    # IAM name of policies/self-service.json in the identity account
+    root = catalog(
+        tmp_path,
+        **{
+            "catalog.yaml": 'organization: policy\nowners: ["@a/b"]\naccounts:\n'
+            '  sec: {id: "111111111111", identity: true}\n',
+            "policies/self-service.json": DOC,
+            "roles/R.yaml": "name: R\naccounts: [sec]\nboundary: b\nmembers: [alice]\npolicies: [self-service]\n",
+        },
+    )
+    found = errors(root, "C004")
+    assert len(found) == 1
+    assert "policy-self-service" in found[0].message
+    assert "catalog.yaml:1:15" in found[0].message or "catalog.yaml:1:15" in str(found[0].location)
+
+
+def test_managed_policy_attached_by_name_and_by_arn(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"
+            "managed_policies:\n  - ReadOnlyAccess\n  - arn:aws:iam::aws:policy/ReadOnlyAccess\n",
+        },
+    )
+    found = errors(root, "C005")
+    assert len(found) == 1
+    assert found[0].location is not None and (found[0].location.line, found[0].location.col) == (7, 5)
+    assert "R.yaml:6:5" in found[0].message
+
+
+def test_role_names_differing_in_case_report_both_places(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{"roles/r2.yaml": "name: r\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"},
+    )
+    found = errors(root, "C015")
+    assert len(found) == 1
+    assert "R.yaml:2:7" in found[0].message or "r2.yaml:1:7" in found[0].message
+
+
+def test_users_differing_in_case_report_both_places(tmp_path: Path) -> None:
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {}\n  Bob: {}\n"})
+    found = errors(root, "C003")
+    assert len(found) == 1
+    assert "users.yaml:3:3" in found[0].message
+
+
+def test_a_former_name_in_use_is_an_error(tmp_path: Path) -> None:
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {renamed_from: [Alice]}\n"})
+    found = errors(root, "C006")
+    assert len(found) == 1 and "users.yaml:2:3" in found[0].message
+    assert found[0].location is not None and found[0].location.line == 3

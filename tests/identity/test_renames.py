@@ -1,0 +1,280 @@
+"""Renames keep the entity, releases keep it in AWS, replacements are reported (issue 10, items 3 and 4)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rolecat.cli import app
+from rolecat.pipeline import load_catalog, render_catalog
+from rolecat.targets.terraform import replacements
+from rolecat.workflow import profiles
+
+from .support import NOW, catalog, write
+
+
+def files(root: Path) -> dict[str, str]:
+    _, diags, out = render_catalog(root, NOW)
+    assert not [d for d in diags if d.is_error], [d.format_text() for d in diags]
+    return {f.path: f.text for f in out}
+
+
+def moves(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"moved \{\n  from = (\S+)\n  to   = (\S+)\n\}", text)
+
+
+def test_user_rename_is_a_move_and_keeps_the_mfa_device(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{
+            "users.yaml": "users:\n  alice: {}\n  bob: {}\n  david: {renamed_from: [dave]}\n",
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice, david]\n",
+        },
+    )
+    out = files(root)
+    assert moves(out["sec/users.tf"]) == [
+        ("aws_iam_user.dave", "aws_iam_user.david"),
+        ("aws_iam_user_group_membership.dave", "aws_iam_user_group_membership.david"),
+    ]
+    assert 'resource "aws_iam_user" "david"' in out["sec/users.tf"]
+    # the self-service policy names the device enrolled as dave, for david only
+    assert '"arn:aws:iam::111111111111:mfa/dave"' in out["sec/users.tf"]
+    assert '"aws:username" = "david"' in out["sec/users.tf"]
+    manifest = json.loads(out["manifest.json"])
+    david = manifest["accounts"]["sec"]["users"]["david"]
+    assert david["mfa_serial"] == "arn:aws:iam::111111111111:mfa/dave"
+    assert david["renamed_from"] == ["dave"]
+    loaded, _ = load_catalog(root, NOW)
+    assert loaded is not None
+    found = profiles.profiles_for(loaded, "david", NOW)
+    assert found and all(p.mfa_serial == "arn:aws:iam::111111111111:mfa/dave" for p in found)
+
+
+def test_mfa_device_overrides_the_former_name(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {renamed_from: [b], mfa_device: bob}\n"}
+    )
+    out = files(root)
+    assert "mfa/b" not in out["sec/users.tf"]
+    assert json.loads(out["manifest.json"])["accounts"]["sec"]["users"]["bob"]["mfa_serial"].endswith(
+        ":mfa/bob"
+    )
+
+
+def test_punctuation_newcomer_never_takes_an_existing_address(tmp_path: Path) -> None:
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina_x: {}\n"})
+    before = files(root)["sec/users.tf"]
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina_x: {}\n  gina.x: {}\n"})
+    after = files(root)["sec/users.tf"]
+    assert 'resource "aws_iam_user" "gina_x" {\n  name = "gina_x"' in before
+    assert 'resource "aws_iam_user" "gina_x" {\n  name = "gina_x"' in after
+    assert 'resource "aws_iam_user" "gina_0x" {\n  name = "gina.x"' in after
+    # no move may hand gina_x's state to the newcomer
+    assert all(src != "aws_iam_user.gina_x" for src, _ in moves(after))
+
+
+def test_old_labels_move_to_the_new_ones(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{
+            "users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina.x: {}\n",
+            "roles/R.yaml": "name: a.b\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"
+            "managed_policies: [job-function/ViewOnlyAccess]\n",
+        },
+    )
+    out = files(root)
+    assert moves(out["sec/users.tf"]) == [
+        ("aws_iam_user.gina_x", "aws_iam_user.gina_0x"),
+        ("aws_iam_user_group_membership.gina_x", "aws_iam_user_group_membership.gina_0x"),
+    ]
+    assert moves(out["prod/role.a.b.tf"]) == [
+        ("aws_iam_role.a_b", "aws_iam_role.a_0b"),
+        (
+            "aws_iam_role_policy_attachment.a_b__aws_job-function_ViewOnlyAccess",
+            "aws_iam_role_policy_attachment.a_0b__aws_job-function_5ViewOnlyAccess",
+        ),
+    ]
+
+
+def test_released_entities_become_removed_blocks(tmp_path: Path) -> None:
+    root = catalog(
+        tmp_path,
+        **{
+            "users.yaml": "users:\n  alice: {}\n  bob: {release: true}\n",
+            "roles/Old.yaml": "name: Old\naccounts: [prod]\nboundary: gone\nmembers: [alice]\nrelease: true\n",
+            "boundaries/gone.json": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            },
+        },
+    )
+    out = files(root)
+    released = out["prod/released.tf"]
+    assert "removed {\n  from = aws_iam_role.Old\n\n  lifecycle {\n    destroy = false\n  }\n}" in released
+    assert "from = aws_iam_policy.boundary_gone" in released
+    assert "prod/role.Old.tf" not in out
+    assert "from = aws_iam_user.bob" in out["sec/released.tf"]
+    assert 'resource "aws_iam_user" "bob"' not in out["sec/users.tf"]
+    manifest = json.loads(out["manifest.json"])
+    assert manifest["accounts"]["prod"]["released"]["roles"] == ["Old"]
+    assert manifest["accounts"]["sec"]["released"]["users"] == ["bob"]
+
+
+def test_account_name_reaches_no_state_key_and_no_tag(tmp_path: Path) -> None:
+    cat = 'organization: acme\nowners: ["@acme/sec"]\naccounts:\n  sec: {id: "111111111111", identity: true}\n  {name}: {id: "333333333333"{extra}}\nterraform:\n  backend: {bucket: acme-state, key_prefix: "iam/"}\n'
+    root = catalog(tmp_path, **{"catalog.yaml": cat.replace("{name}", "prod").replace("{extra}", "")})
+    before = {p.split("/", 1)[1]: t for p, t in files(root).items() if p.startswith("prod/")}
+    write(
+        root,
+        {
+            "catalog.yaml": cat.replace("{name}", "production").replace("{extra}", ", renamed_from: [prod]"),
+            "roles/R.yaml": "name: R\naccounts: [production]\nboundary: b\nmembers: [alice]\n",
+        },
+    )
+    after = {p.split("/", 1)[1]: t for p, t in files(root).items() if p.startswith("production/")}
+    assert before == after
+    assert 'key          = "iam/333333333333.tfstate"' in after["backend.tf"]
+
+
+def test_replacements_between_catalogs(tmp_path: Path) -> None:
+    base_root = catalog(tmp_path / "base")
+    head_root = catalog(
+        tmp_path / "head",
+        **{
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b2\nmembers: [alice]\npath: /people/\n",
+            "roles/S.yaml": "name: S\naccounts: [prod]\nboundary: b2\nmembers: [alice]\nrenamed_from: [Old]\n",
+            "boundaries/b.json": None,
+            "boundaries/b2.json": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            },
+        },
+    )
+    write(base_root, {"roles/Old.yaml": "name: Old\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"})
+    base, _ = load_catalog(base_root, NOW)
+    head, _ = load_catalog(head_root, NOW)
+    assert base is not None and head is not None
+    found = replacements.between_catalogs(base, head)
+    reasons = {(r.address, r.reason) for r in found}
+    assert ("aws_iam_role.R", "role R: path /humans/ -> /people/") in reasons
+    assert ("aws_iam_role.S", "role Old renamed to S: IAM cannot rename a role") in reasons
+    assert ("aws_iam_policy.boundary_b2", "role R: boundary b renamed to b2") in reasons
+    assert all("RoleId" in r.cost for r in found if r.kind == "role")
+
+
+def test_compile_reports_a_role_path_change_against_the_previous_manifest(tmp_path: Path) -> None:
+    root = catalog(tmp_path)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+    assert run.exit_code == 0, run.output
+    write(root, {"catalog.yaml": (root / "catalog.yaml").read_text() + "defaults: {role_path: /people/}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert run.exit_code == 1
+    assert (
+        "warning F001: prod: aws_iam_role.R will be replaced (role R: path /humans/ -> /people/)"
+        in run.output
+    )
+    assert "RoleId" in run.output
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+    assert run.exit_code == 0 and "F001" in run.output
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+    assert "F001" not in run.output  # reported once, against what was compiled before
+
+
+def test_renamed_account_carries_its_folder(tmp_path: Path) -> None:
+    root = catalog(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    (out / "prod" / ".terraform.lock.hcl").write_text("# lock\n")
+    (out / "prod" / ".terraform").mkdir()
+    cat = (
+        (root / "catalog.yaml")
+        .read_text()
+        .replace(
+            'prod: {id: "333333333333", environment: prod}',
+            'production: {id: "333333333333", environment: prod, renamed_from: [prod]}',
+        )
+    )
+    write(
+        root,
+        {
+            "catalog.yaml": cat,
+            "roles/R.yaml": "name: R\naccounts: [production]\nboundary: b\nmembers: [alice]\n",
+        },
+    )
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+    assert run.exit_code == 0, run.output
+    assert "W002" not in run.output
+    assert (out / "production" / ".terraform.lock.hcl").read_text() == "# lock\n"
+    assert (out / "production" / ".terraform").is_dir()
+    assert not (out / "prod").exists()
+
+
+def test_dropping_renamed_from_warns_that_the_mfa_device_would_change(tmp_path: Path) -> None:
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {renamed_from: [b]}\n"})
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert "warning F002: user 'bob': MFA device changes from mfa/b to mfa/bob" in run.output
+    assert "set mfa_device: b" in run.output
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {mfa_device: b}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert "F002" not in run.output
+
+
+def test_a_version_1_manifest_is_read_for_replacements(tmp_path: Path) -> None:
+    """What rolecat before manifest version 2 wrote: per-role documents, hashed files."""
+    root = catalog(tmp_path)
+    loaded, _ = load_catalog(root, NOW)
+    assert loaded is not None
+    boundary = {"name": "b", "policy_name": "boundary-b", "file": "boundaries/b.json", "document": {}}
+    v1 = {
+        "manifest_version": 1,
+        "organization": "acme",
+        "files": [{"path": "prod/roles.tf", "sha256": "0" * 64}],
+        "accounts": {
+            "prod": {
+                "id": "333333333333",
+                "identity": False,
+                "roles": {
+                    "R": {"path": "/people/", "boundary": boundary, "policies": [], "source": "roles/R.yaml"}
+                },
+            },
+            "sec": {"id": "111111111111", "identity": True, "roles": {}, "users": {}},
+        },
+    }
+    found = replacements.compare(replacements.from_manifest(v1), replacements.from_catalog(loaded))
+    assert [(r.address, r.reason) for r in found] == [("aws_iam_role.R", "role R: path /people/ -> /humans/")]
+
+
+def test_a_release_never_names_an_address_in_use(tmp_path: Path) -> None:
+    # gina.x's old label was gina_x, which is gina_x's label now
+    root = catalog(
+        tmp_path, **{"users.yaml": "users:\n  alice: {}\n  gina_x: {}\n  gina.x: {release: true}\n"}
+    )
+    released = files(root)["sec/released.tf"]
+    assert "from = aws_iam_user.gina_0x" in released
+    assert "aws_iam_user.gina_x\n" not in released
+
+
+def test_compile_reports_a_boundary_rename_against_the_previous_manifest(tmp_path: Path) -> None:
+    root = catalog(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    (root / "boundaries" / "b.json").rename(root / "boundaries" / "b2.json")
+    write(root, {"roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b2\nmembers: [alice]\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", "--now", "2026-11-28"])
+    assert (
+        "F001: prod: aws_iam_policy.boundary_b2 will be replaced (role R: boundary b renamed to b2)"
+        in run.output
+    )

@@ -1,0 +1,624 @@
+"""rolecat request / grant / revoke / offboard / user add on a copy of the example catalog.
+
+Every test compares whole files before and after, and checks that files the command
+had no business touching are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rolecat.pipeline import load_catalog
+from rolecat.workflow import access
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-12-03T18:40:00Z"
+
+
+@pytest.fixture
+def cat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    dest = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", dest)
+    monkeypatch.chdir(tmp_path)
+    return dest
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def changed(before: dict[str, str], folder: Path) -> dict[str, str]:
+    after = snapshot(folder)
+    assert set(after) == set(before)
+    return {k: after[k] for k in after if after[k] != before[k]}
+
+
+def run(app, runner, *args: str):
+    return runner.invoke(app, [*args, "--catalog", "catalog", "--now", NOW])
+
+
+PROD_ENGINEER = (ROOT / "catalog/roles/prod/ProdEngineer.yaml").read_text()
+
+
+# --------------------------------------------------------------------------- request
+
+
+def test_request_adds_a_temporary_member_and_the_second_run_changes_nothing(app, runner, cat):
+    before = snapshot(cat)
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "3d", "--reason", "INC-9, logs"
+    )
+    assert result.exit_code == 0, result.output
+    assert changed(before, cat) == {
+        "roles/prod/ProdEngineer.yaml": PROD_ENGINEER
+        + "  - user: frank\n    until: 2026-12-06T19:00:00Z\n    reason: INC-9, logs\n"
+    }
+    assert "frank may assume ProdEngineer (prod) until 2026-12-06T19:00:00Z" in result.stderr
+    once = snapshot(cat)
+    again = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "3d", "--reason", "INC-9, logs"
+    )
+    assert again.exit_code == 0, again.output
+    assert "already has ProdEngineer (prod) until 2026-12-06T19:00:00Z" in again.stderr
+    assert snapshot(cat) == once
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
+def test_request_until_a_date_writes_a_date(app, runner, cat):
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--until", "2026-12-10", "--reason", "x"
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        (cat / "roles/prod/ProdEngineer.yaml")
+        .read_text()
+        .endswith("  - user: frank\n    until: 2026-12-10\n    reason: x\n")
+    )
+
+
+def test_request_refused_beyond_max_escalation_days(app, runner, cat):
+    catalog_yaml = cat / "catalog.yaml"
+    catalog_yaml.write_text(
+        catalog_yaml.read_text().replace("# max_escalation_days: 14 ", "max_escalation_days: 14")
+    )
+    for role in ("OnCall", "ProdEngineer"):  # the example's escalations end in 2099
+        path = cat / f"roles/prod/{role}.yaml"
+        path.write_text(path.read_text().replace("2099-12-05", "2026-12-05"))
+    before = snapshot(cat)
+    result = run(app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "15d", "--reason", "x")
+    assert result.exit_code == 1
+    assert "longer than the catalog allows: defaults.max_escalation_days is 14" in result.stderr
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--until", "2026-12-18", "--reason", "x"
+    )
+    assert result.exit_code == 1 and "more than 14 days away" in result.stderr
+    assert changed(before, cat) == {}
+    # Exactly the maximum: rounding up would pass it, so the end is the limit itself.
+    result = run(app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "14d", "--reason", "x")
+    assert result.exit_code == 0, result.output
+    assert "until 2026-12-17T18:40:00Z" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["request", "ProdEnginer", "--user", "frank"],
+            "unknown role 'ProdEnginer'; did you mean 'ProdEngineer'?",
+        ),
+        (
+            ["request", "ProdEngineer", "--user", "frnk"],
+            "unknown user 'frnk' (not in catalog/users.yaml); did you mean 'frank'?",
+        ),
+        (
+            ["request", "ProdEngineer", "--user", "frank", "--account", "nonprod"],
+            "is not in account 'nonprod'",
+        ),
+        (
+            ["request", "ProdEngineer", "--user", "frank", "--account", "prd"],
+            "unknown account 'prd'; did you mean 'prod'?",
+        ),
+        (["request", "AppDeployer", "--user", "frank"], "AppDeployer is a service role"),
+        (["grant", "Admn", "--user", "frank"], "did you mean 'Admin'?"),
+        (["revoke", "Admin", "--user", "alcie"], "did you mean 'alice'?"),
+    ],
+)
+def test_unknown_names_get_did_you_mean(app, runner, cat, args, message):
+    extra = ["--for", "4h", "--reason", "x"] if args[0] == "request" else []
+    before = snapshot(cat)
+    result = run(app, runner, *args, *extra)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert changed(before, cat) == {}
+
+
+def test_request_rounding_and_bad_durations():
+    now = dt.datetime(2026, 12, 3, 18, 40, 12, tzinfo=dt.UTC)
+    assert access.end_of(now, access.parse_duration("4h"), None) == dt.datetime(
+        2026, 12, 3, 23, tzinfo=dt.UTC
+    )
+    assert access.end_of(now, access.parse_duration("1d12h"), None) == dt.datetime(
+        2026, 12, 5, 7, tzinfo=dt.UTC
+    )
+    on_the_hour = now.replace(minute=0, second=0)
+    assert access.end_of(on_the_hour, access.parse_duration("2h"), None) == on_the_hour + dt.timedelta(
+        hours=2
+    )
+    for bad in ("", "4", "h", "4x", "0h", "-1d", "4 h"):
+        with pytest.raises(access.AccessError):
+            access.parse_duration(bad)
+    assert access.until_text(dt.datetime(2026, 12, 7, tzinfo=dt.UTC)) == "2026-12-07"
+
+
+def test_request_for_a_member_or_a_longer_escalation_says_so(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "request", "ProdEngineer", "--user", "bob", "--for", "4h", "--reason", "x")
+    assert result.exit_code == 0
+    assert "bob is already a permanent member of ProdEngineer (prod)" in result.stderr
+    result = run(app, runner, "request", "ProdEngineer", "--user", "erin", "--for", "4h", "--reason", "x")
+    assert result.exit_code == 0
+    assert "erin already has ProdEngineer (prod) until 2099-12-05T00:00:00Z" in result.stderr
+    assert changed(before, cat) == {}
+
+
+def test_request_extends_an_existing_entry_in_place(app, runner, cat):
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "erin", "--until", "2100-01-01", "--reason", "INC-5"
+    )
+    assert result.exit_code == 0, result.output
+    assert (cat / "roles/prod/ProdEngineer.yaml").read_text() == PROD_ENGINEER.replace(
+        "until: 2099-12-05\n    reason: INC-4211 data pipeline investigation",
+        "until: 2100-01-01\n    reason: INC-5",
+    )
+
+
+def test_request_refuses_hostile_reason(app, runner, cat):
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "4h", "--reason", "a\nb: c"
+    )
+    assert result.exit_code == 1 and "one line of printable text" in result.stderr
+
+
+def test_request_needs_exactly_one_end(app, runner, cat):
+    assert run(app, runner, "request", "ProdEngineer", "--user", "frank", "--reason", "x").exit_code == 2
+    result = run(
+        app,
+        runner,
+        "request",
+        "ProdEngineer",
+        "--user",
+        "frank",
+        "--for",
+        "1h",
+        "--until",
+        "2027-01-01",
+        "--reason",
+        "x",
+    )
+    assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- grant, revoke
+
+
+def test_grant_replaces_a_temporary_membership(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "erin")
+    assert result.exit_code == 0, result.output
+    expected = PROD_ENGINEER.replace(
+        "members: [bob, carol, dave]", "members: [bob, carol, dave, erin]"
+    ).split("temporary_members:")[0]
+    assert changed(before, cat) == {"roles/prod/ProdEngineer.yaml": expected}
+    again = run(app, runner, "grant", "ProdEngineer", "--user", "erin")
+    assert again.exit_code == 0 and "already a member" in again.stderr
+
+
+def test_revoke_member_and_nothing_to_revoke(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "revoke", "ProdEngineer", "--user", "carol")
+    assert result.exit_code == 0, result.output
+    assert changed(before, cat) == {
+        "roles/prod/ProdEngineer.yaml": PROD_ENGINEER.replace("[bob, carol, dave]", "[bob, dave]")
+    }
+    again = run(app, runner, "revoke", "ProdEngineer", "--user", "carol")
+    assert (
+        again.exit_code == 0
+        and "carol has no access to ProdEngineer (prod): nothing to revoke" in again.stderr
+    )
+
+
+def test_revoke_that_would_leave_a_role_empty_writes_nothing(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "frank")
+    assert result.exit_code == 1
+    assert "catalog/roles/prod/CustomerSuccess.yaml:" in result.stderr
+    assert "error C019: human role 'CustomerSuccess' has no members" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert changed(before, cat) == {}
+
+
+def test_revoke_with_sessions_records_the_deny(app, runner, cat):
+    oncall = (cat / "roles/prod/OnCall.yaml").read_text()
+    result = run(
+        app, runner, "revoke", "OnCall", "--user", "carol", "--revoke-sessions", "--reason", "rotation over"
+    )
+    assert result.exit_code == 0, result.output
+    expected = oncall.split("temporary_members:")[0] + (
+        "revoke_sessions: {issued_before: 2026-12-03T18:40:00Z, reason: rotation over}\n"
+    )
+    assert (cat / "roles/prod/OnCall.yaml").read_text() == expected
+    assert "sessions issued before 2026-12-03T18:40:00Z are denied (everyone's" in result.stderr
+    # A later revocation moves the same record forward.
+    later = runner.invoke(
+        app,
+        [
+            "revoke",
+            "OnCall",
+            "--user",
+            "bob",
+            "--revoke-sessions",
+            "--catalog",
+            "catalog",
+            "--now",
+            "2026-12-04T09:00:00Z",
+        ],
+    )
+    assert later.exit_code == 1  # bob is the last member: C019, nothing written
+    assert (cat / "roles/prod/OnCall.yaml").read_text() == expected
+
+
+# --------------------------------------------------------------------------- offboard, user add
+
+
+def test_offboard_removes_the_person_everywhere(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "carol", "--revoke-sessions", "--reason", "left the company")
+    assert result.exit_code == 0, result.output
+    diff = changed(before, cat)
+    assert sorted(diff) == [
+        "roles/nonprod/Engineer.yaml",
+        "roles/prod/OnCall.yaml",
+        "roles/prod/ProdEngineer.yaml",
+        "users.yaml",
+    ]
+    assert diff["users.yaml"] == before["users.yaml"].replace(
+        "  carol: {email: carol@example.com, team: backend}\n", ""
+    )
+    deny = "revoke_sessions: {issued_before: 2026-12-03T18:40:00Z, reason: left the company}\n"
+    assert (
+        diff["roles/nonprod/Engineer.yaml"]
+        == before["roles/nonprod/Engineer.yaml"].replace("[alice, bob, carol]", "[alice, bob]") + deny
+    )
+    assert (
+        diff["roles/prod/ProdEngineer.yaml"]
+        == PROD_ENGINEER.replace("[bob, carol, dave]", "[bob, dave]") + deny
+    )
+    assert (
+        diff["roles/prod/OnCall.yaml"]
+        == before["roles/prod/OnCall.yaml"].split("temporary_members:")[0] + deny
+    )
+    once = snapshot(cat)
+    again = run(app, runner, "offboard", "carol")
+    assert again.exit_code == 0 and "carol is not in the catalog: nothing to offboard" in again.stderr
+    assert snapshot(cat) == once
+    typo = run(app, runner, "offboard", "alcie")
+    assert typo.exit_code == 1 and "did you mean 'alice'?" in typo.stderr
+
+
+def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "frank")
+    assert result.exit_code == 1
+    assert "C019" in result.stderr and "CustomerSuccess" in result.stderr
+    assert changed(before, cat) == {}
+
+
+def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "user", "add", "bea", "--email", "bea@example.com", "--team", "data")
+    assert result.exit_code == 0, result.output
+    assert changed(before, cat) == {
+        "users.yaml": before["users.yaml"].replace(
+            "  bob:", "  bea: {email: bea@example.com, team: data}\n  bob:"
+        )
+    }
+    once = snapshot(cat)
+    assert run(app, runner, "user", "add", "bea", "--email", "bea@example.com").exit_code == 0
+    assert snapshot(cat) == once
+    other = run(app, runner, "user", "add", "bea", "--email", "other@example.com")
+    assert other.exit_code == 1 and "already exists with email='bea@example.com'" in other.stderr
+    case = run(app, runner, "user", "add", "Alice")
+    assert case.exit_code == 1 and "case-insensitive" in case.stderr
+    bad = run(app, runner, "user", "add", "zed", "--email", "not an email")
+    assert bad.exit_code == 1
+    assert "catalog/users.yaml:" in bad.stderr and "nothing was written" in bad.stderr
+    assert snapshot(cat) == once
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(app, runner, cat):
+    before = snapshot(cat)
+    result = run(app, runner, "grant", "Admin", "--user", "bob", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "-members: [alice]\n+members: [alice, bob]\n" in result.stdout
+    assert changed(before, cat) == {}
+
+
+def test_a_catalog_with_errors_is_not_edited(app, runner, cat):
+    (cat / "roles/prod/Admin2.yaml").write_text("name: Admin2\naccounts: [nowhere]\nmembers: [alice]\n")
+    before = snapshot(cat)
+    result = run(app, runner, "grant", "Admin", "--user", "bob")
+    assert result.exit_code == 1
+    assert "has errors; fix them before editing it" in result.stderr
+    assert changed(before, cat) == {}
+
+
+# --------------------------------------------------------------------------- --branch
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(cat: Path) -> Path:
+    root = cat.parent
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "lead@example.com")
+    git(root, "config", "user.name", "Lead")
+    git(root, "config", "commit.gpgsign", "false")
+    git(root, "add", "catalog")
+    git(root, "commit", "-q", "-m", "catalog")
+    return root
+
+
+def test_branch_commits_the_change_with_who_what_until_why(app, runner, repo):
+    (repo / "notes.txt").write_text("unrelated work in progress\n")
+    git(repo, "add", "notes.txt")
+    result = run(
+        app,
+        runner,
+        "request",
+        "ProdEngineer",
+        "--user",
+        "frank",
+        "--for",
+        "4h",
+        "--reason",
+        "INC-77",
+        "--branch",
+    )
+    assert result.exit_code == 0, result.output
+    branch = "access/request-frank-ProdEngineer-20261203T1840Z"
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == branch
+    message = git(repo, "log", "-1", "--format=%B")
+    assert message.startswith("Request ProdEngineer for frank until 2026-12-03T23:00:00Z\n\n")
+    for line in (
+        "Who: frank",
+        "What: temporary membership of ProdEngineer (prod)",
+        "Until: 2026-12-03T23:00:00Z",
+        "Why: INC-77",
+    ):
+        assert line in message
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [
+        "catalog/roles/prod/ProdEngineer.yaml"
+    ]
+    assert git(repo, "status", "--porcelain").splitlines() == ["A  notes.txt"]  # left alone, still staged
+    assert git(repo, "log", "--format=%an", "-1").strip() == "Lead"
+    # The pull request's body: the access diff of the commit against its base.
+    assert "### rolecat diff: Access grows" in result.stdout
+    assert "frank" in result.stdout and "ProdEngineer" in result.stdout
+
+
+def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
+    role = repo / "catalog/roles/prod/ProdEngineer.yaml"
+    role.write_text(role.read_text() + "# local edit\n")
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
+    assert (
+        result.exit_code == 2
+        and "uncommitted changes in catalog/roles/prod/ProdEngineer.yaml" in result.stderr
+    )
+    git(repo, "checkout", "--", "catalog")
+    git(repo, "branch", "taken")
+    result = run(
+        app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "taken"
+    )
+    assert result.exit_code == 2 and "branch taken already exists" in result.stderr
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_branch_outside_git_is_a_usage_error(app, runner, cat):
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
+    assert result.exit_code == 2 and "not inside a git repository" in result.stderr
+
+
+# --------------------------------------------------------------------------- revoke_sessions in the output
+
+
+DENY_HCL = """
+# Revoke older sessions: deny everything to sessions issued before the instant (revoke_sessions)
+resource "aws_iam_role_policy" "OnCall__revoke_older_sessions" {
+  name = "rolecat-revoke-older-sessions"
+  role = aws_iam_role.OnCall.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "RevokeOlderSessions"
+        Effect   = "Deny"
+        Action   = "*"
+        Resource = "*"
+        Condition = {
+          DateLessThan = {
+            "aws:TokenIssueTime" = "2026-12-03T18:40:00Z"
+          }
+        }
+      },
+    ]
+  })
+}
+"""
+
+
+def test_revoke_sessions_is_rendered_and_validate_says_when_it_can_go(app, runner, cat, tmp_path):
+    from rolecat.pipeline import render_catalog
+
+    result = run(app, runner, "revoke", "OnCall", "--user", "carol", "--revoke-sessions")
+    assert result.exit_code == 0, result.output
+    issued = dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC)
+    # The output depends on the catalog alone: the same text whatever the clock says.
+    texts = []
+    for now in (issued, issued + dt.timedelta(days=30)):
+        _, diags, files = render_catalog(cat, now)
+        assert not [d for d in diags if d.is_error]
+        roles_tf = next(f.text for f in files if f.path == "prod/role.OnCall.tf")
+        assert DENY_HCL in roles_tf
+        texts.append(roles_tf)
+    assert texts[0] == texts[1]
+    manifest = next(f.text for f in files if f.path == "manifest.json")
+    assert '"revoke_older_sessions"' in manifest
+    # OnCall's max_session_duration is 14400 s: the deny is useful until 22:40:00Z, then E103.
+    almost = run_validate(cat, issued + dt.timedelta(seconds=14399))
+    assert "E103" not in almost
+    done = run_validate(cat, issued + dt.timedelta(seconds=14400))
+    assert (
+        "catalog/roles/prod/OnCall.yaml:15:1: warning E103: revoke_sessions of OnCall denies sessions issued "
+        "before 2026-12-03T18:40:00Z; the last of them expired by 2026-12-03T22:40:00Z" in done
+    )
+
+
+def run_validate(cat: Path, now: dt.datetime) -> str:
+    _, diags = load_catalog(cat, now)
+    return "\n".join(d.format_text() for d in diags)
+
+
+def test_revoke_sessions_output_is_what_hclfmt_prints(app, runner, cat, tmp_path, hclfmt):
+    from rolecat.pipeline import render_catalog
+
+    assert run(app, runner, "offboard", "carol", "--revoke-sessions").exit_code == 0
+    _, _, files = render_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    for f in files:
+        if "/role." in f.path:
+            target = tmp_path / f.path.replace("/", "_")
+            target.write_text(f.text)
+            formatted = subprocess.run(
+                [hclfmt, str(target)], capture_output=True, text=True, check=True
+            ).stdout
+            assert formatted == f.text
+
+
+def test_revoke_sessions_bad_time_is_c020(cat):
+    role = cat / "roles/prod/OnCall.yaml"
+    role.write_text(role.read_text() + "revoke_sessions: {issued_before: 2026-12-03T18:40:00}\n")
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, tzinfo=dt.UTC))
+    assert [d.format_text().splitlines()[0] for d in diags if d.is_error] == [
+        "catalog/roles/prod/OnCall.yaml:19:34: error C020: revoke_sessions: '2026-12-03T18:40:00' has no time "
+        "zone; add Z (UTC) or an offset such as +02:00"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("x,y", "'x,y'"),
+        ("yes", "'yes'"),
+        ("null", "'null'"),
+        ("+1", "'+1'"),
+        ("1_000", "'1_000'"),
+        ("=", "'='"),
+        ("a@b.c", "a@b.c"),
+    ],
+)
+def test_hostile_user_names_are_quoted_where_yaml_needs_it(app, runner, cat, name, written):
+    assert run(app, runner, "user", "add", name).exit_code == 0
+    result = run(app, runner, "grant", "Admin", "--user", name)
+    assert result.exit_code == 0, result.output
+    items = ", ".join(written if n == name else n for n in sorted(["alice", name]))  # the list stays sorted
+    assert f"members: [{items}]\n" in (cat / "roles/admin/Admin.yaml").read_text()
+    assert run(app, runner, "revoke", "Admin", "--user", name).exit_code == 0
+    assert "members: [alice]\n" in (cat / "roles/admin/Admin.yaml").read_text()
+    assert run(app, runner, "offboard", name).exit_code == 0
+    assert (cat / "users.yaml").read_text() == (ROOT / "catalog/users.yaml").read_text()
+
+
+REQUEST_CAROL = ("request", "OnCall", "--user", "carol", "--for", "4h", "--reason", "INC-8")
+
+
+def test_request_renews_an_expired_entry_in_place(app, runner, cat):
+    oncall = (cat / "roles/prod/OnCall.yaml").read_text()
+    result = runner.invoke(
+        app,
+        [*REQUEST_CAROL, "--catalog", "catalog", "--now", "2100-01-01T10:15:00Z"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "carol: OnCall (prod) now until 2100-01-01T15:00:00Z (was 2099-12-05T00:00:00Z)" in result.stderr
+    assert (cat / "roles/prod/OnCall.yaml").read_text() == oncall.replace(
+        "until: 2099-12-05", "until: 2100-01-01T15:00:00Z"
+    ).replace("reason: on-call rotation, example of a time-boxed escalation", "reason: INC-8")
+
+
+def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runner, cat):
+    role = cat / "roles/prod/Break.yaml"
+    role.write_text(
+        "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\n"
+        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n\n# end of file\n"
+    )
+    result = run(app, runner, "grant", "Break", "--user", "dave")
+    assert result.exit_code == 0, result.output
+    assert (
+        role.read_text()
+        == "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\nmembers: [dave]\n\n# end of file\n"
+    )
+
+
+def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
+    (cat / "shared").mkdir()  # inside the catalog: a link leading outside it is L011
+    real = cat / "shared/Admin.yaml"
+    role = cat / "roles/admin/Admin.yaml"
+    real.write_text(role.read_text())
+    role.unlink()
+    role.symlink_to(real)
+    before = real.read_text()
+    result = run(app, runner, "grant", "Admin", "--user", "bob")
+    assert result.exit_code == 1 and "is a symbolic link" in result.stderr
+    assert role.is_symlink() and real.read_text() == before
+
+
+def test_a_file_changed_meanwhile_stops_every_write(tmp_path):
+    from rolecat.workflow.edits import ChangedMeanwhile, write_edits
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("x: 1\n")
+    b.write_text("y: 2\n")
+    with pytest.raises(ChangedMeanwhile, match=r"b\.yaml changed"):
+        write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 1\n", "y: 3\n")})
+    assert a.read_text() == "x: 1\n" and b.read_text() == "y: 2\n"
+    write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 2\n", "y: 3\n")})
+    assert a.read_text() == "x: 3\n" and b.read_text() == "y: 3\n"
+
+
+def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, repo):
+    from rolecat.pipeline import compile_catalog, render_catalog
+    from rolecat.targets.terraform.write import diff_output
+
+    instant = dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC)
+    ok, _ = compile_catalog(repo / "catalog", repo / "build/terraform", instant)
+    assert ok
+    git(repo, "add", "build")
+    git(repo, "commit", "-q", "-m", "terraform")
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [
+        "build/terraform/manifest.json",
+        "build/terraform/prod/role.ProdEngineer.tf",
+        "catalog/roles/prod/ProdEngineer.yaml",
+    ]
+    assert git(repo, "status", "--porcelain") == ""
+    _, _, files = render_catalog(repo / "catalog", instant)
+    assert diff_output(files, repo / "build/terraform") == ""  # what CI's compile --check sees

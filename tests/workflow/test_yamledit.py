@@ -1,0 +1,336 @@
+"""Surgical YAML edits: whole files compared before and after, in the styles people write."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rolecat.load.source import load_yaml_text
+from rolecat.workflow.yamledit import Document, EditError, scalar
+
+
+def edited(text: str, edit) -> str:
+    doc = Document(text)
+    edit(doc)
+    return doc.result
+
+
+# --------------------------------------------------------------------------- lists of names
+
+
+def test_flow_list_sorted_insert_keeps_comment_and_rest():
+    before = "name: R   # the role\n\naccounts: [prod]\nmembers: [alice, carol]    # people\nboundary: b\n"
+    after = (
+        "name: R   # the role\n\naccounts: [prod]\nmembers: [alice, bob, carol]    # people\nboundary: b\n"
+    )
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
+
+
+def test_flow_list_unsorted_appends():
+    before = "members: [zoe, alice]\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == "members: [zoe, alice, bob]\n"
+
+
+def test_flow_list_quoted_siblings_give_quoted_item():
+    before = 'members: ["alice", "carol"]\n'
+    after = 'members: ["alice", "bob", "carol"]\n'
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
+    before = "members: ['alice']\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == "members: ['alice', 'bob']\n"
+
+
+def test_empty_flow_list():
+    assert edited("members: []  # nobody yet\n", lambda d: d.add_to_list(("members",), "bob")) == (
+        "members: [bob]  # nobody yet\n"
+    )
+
+
+def test_multiline_flow_list_with_trailing_comma():
+    before = "members: [\n    alice,\n    carol,\n]\nx: 1\n"
+    after = "members: [\n    alice,\n    carol,\n    dave,\n]\nx: 1\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "dave")) == after
+    removed = "members: [\n    alice,\n    dave,\n]\nx: 1\n"
+    assert edited(after, lambda d: d.remove_from_list(("members",), 1)) == removed
+
+
+def test_block_list_with_comments_and_blank_lines():
+    before = "# top\nmembers:\n    - alice     # lead\n\n    # backend people\n    - carol\nowners: [x]\n"
+    after = (
+        "# top\n"
+        "members:\n"
+        "    - alice     # lead\n"
+        "\n"
+        "    # backend people\n"
+        "    - bob\n"
+        "    - carol\n"
+        "owners: [x]\n"
+    )
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
+    assert edited(after, lambda d: d.remove_from_list(("members",), 1)) == before
+
+
+def test_block_list_indentless_append_at_end_of_file_without_newline():
+    before = "accounts:\n- prod\nmembers:\n- alice\n- bob"
+    after = "accounts:\n- prod\nmembers:\n- alice\n- bob\n- carol\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "carol")) == after
+
+
+def test_remove_from_flow_list_first_middle_last_only():
+    text = "members: [a, b, c]  # x\n"
+    assert edited(text, lambda d: d.remove_from_list(("members",), 0)) == "members: [b, c]  # x\n"
+    assert edited(text, lambda d: d.remove_from_list(("members",), 1)) == "members: [a, c]  # x\n"
+    assert edited(text, lambda d: d.remove_from_list(("members",), 2)) == "members: [a, b]  # x\n"
+    assert edited("members: [a]\n", lambda d: d.remove_from_list(("members",), 0)) == "members: []\n"
+
+
+def test_remove_only_block_item_leaves_empty_flow_list_and_key_comment():
+    before = "members:   # who\n  - alice   # the only one\nboundary: b\n"
+    assert (
+        edited(before, lambda d: d.remove_from_list(("members",), 0)) == "members: []   # who\nboundary: b\n"
+    )
+
+
+def test_missing_key_goes_before_the_anchor_or_last():
+    before = "name: R\naccounts: [prod]\ntemporary_members:\n  - user: a\n    until: 2099-01-01\n"
+    after = (
+        "name: R\naccounts: [prod]\nmembers: [bob]\ntemporary_members:\n  - user: a\n    until: 2099-01-01\n"
+    )
+    assert (
+        edited(before, lambda d: d.add_to_list(("members",), "bob", before_key="temporary_members")) == after
+    )
+    before = "name: R\naccounts:\n  - prod\n# trailing comment\n"
+    after = "name: R\naccounts:\n  - prod\nmembers:\n  - bob\n# trailing comment\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "bob")) == after
+
+
+# --------------------------------------------------------------------------- temporary members
+
+
+def test_temporary_member_appended_in_the_file_indentation():
+    before = (
+        "members: [bob]\n"
+        "temporary_members:\n"
+        "    -   user: carol\n"
+        '        until: "2099-12-05"     # exclusive\n'
+        "        reason: INC-1\n"
+        "\n"
+        "# the end\n"
+    )
+    after = (
+        "members: [bob]\n"
+        "temporary_members:\n"
+        "    -   user: carol\n"
+        '        until: "2099-12-05"     # exclusive\n'
+        "        reason: INC-1\n"
+        "    -   user: erin\n"
+        '        until: "2026-12-06T19:00:00Z"\n'
+        "        reason: 'INC-2, look # here'\n"
+        "\n"
+        "# the end\n"
+    )
+    item = {"user": "erin", "until": "2026-12-06T19:00:00Z", "reason": "INC-2, look # here"}
+    assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
+    assert edited(after, lambda d: d.remove_from_list(("temporary_members",), 1)) == before
+
+
+def test_temporary_members_created_when_missing_follow_other_block_lists():
+    before = "name: R\naccept:\n- check: I001\n  reason: ok\n"
+    after = (
+        "name: R\naccept:\n- check: I001\n  reason: ok\ntemporary_members:\n- user: a\n  until: 2099-01-01\n"
+    )
+    item = {"user": "a", "until": "2099-01-01"}
+    assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
+
+
+def test_flow_temporary_members_stay_flow():
+    before = "temporary_members: [{user: a, until: 2099-01-01}]\n"
+    after = "temporary_members: [{user: a, until: 2099-01-01}, {user: b, until: 2099-02-01, reason: x}]\n"
+    item = {"user": "b", "until": "2099-02-01", "reason": "x"}
+    assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
+
+
+def test_set_scalar_keeps_quoting_and_comment():
+    before = "temporary_members:\n  - user: a\n    until: '2099-01-01'   # end\n"
+    after = "temporary_members:\n  - user: a\n    until: '2099-02-01T10:00:00Z'   # end\n"
+    assert (
+        edited(before, lambda d: d.set_scalar(("temporary_members", 0, "until"), "2099-02-01T10:00:00Z"))
+        == after
+    )
+
+
+def test_add_key_to_a_sequence_item_mapping():
+    before = "temporary_members:\n  - user: a\n    until: 2099-01-01\nx: 1\n"
+    after = "temporary_members:\n  - user: a\n    until: 2099-01-01\n    reason: why\nx: 1\n"
+    assert edited(before, lambda d: d.add_key(("temporary_members", 0), "reason", "why")) == after
+
+
+# --------------------------------------------------------------------------- users.yaml
+
+
+USERS_FLOW = "users:\n  alice: {email: a@x.io, team: platform}   # lead\n  carol: {team: backend}\n"
+
+
+def test_user_sorted_insert_flow_values():
+    after = (
+        "users:\n  alice: {email: a@x.io, team: platform}   # lead\n"
+        "  bob: {email: b@x.io}\n  carol: {team: backend}\n"
+    )
+    assert (
+        edited(USERS_FLOW, lambda d: d.add_key(("users",), "bob", {"email": "b@x.io"}, before_key="<sorted>"))
+        == after
+    )
+    assert edited(after, lambda d: d.remove_key(("users",), "bob")) == USERS_FLOW
+
+
+def test_user_block_values_unsorted_file_appends():
+    before = "users:\n  zoe:\n    email: z@x.io\n  alice:\n    team: t\n"
+    after = "users:\n  zoe:\n    email: z@x.io\n  alice:\n    team: t\n  bob:\n    email: b@x.io\n    team: data\n"
+    attrs = {"email": "b@x.io", "team": "data"}
+    assert edited(before, lambda d: d.add_key(("users",), "bob", attrs, before_key="<sorted>")) == after
+    assert (
+        edited(after, lambda d: d.remove_key(("users",), "zoe"))
+        == "users:\n  alice:\n    team: t\n  bob:\n    email: b@x.io\n    team: data\n"
+    )
+
+
+def test_user_without_attributes_and_last_user_removed():
+    assert edited(
+        "users:\n  alice:\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")
+    ) == ("users:\n  alice:\n  bob:\n")
+    assert edited("users:\n  alice: {}\n", lambda d: d.remove_key(("users",), "alice")) == "users: {}\n"
+    assert edited(
+        "users: {alice: {}}\n", lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")
+    ) == ("users: {alice: {}, bob: {}}\n")
+
+
+def test_crlf_files_keep_crlf():
+    before = "members:\r\n  - alice\r\n"
+    assert (
+        edited(before, lambda d: d.add_to_list(("members",), "bob")) == "members:\r\n  - alice\r\n  - bob\r\n"
+    )
+
+
+# --------------------------------------------------------------------------- refusals and scalars
+
+
+def test_aliases_and_several_documents_are_refused():
+    with pytest.raises(EditError, match="aliases"):
+        Document("a: &x [bob]\nmembers: *x\n")
+    with pytest.raises(EditError, match="another document"):
+        Document("a: 1\n---\nb: 2\n")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yes",
+        "null",
+        "1e3",
+        "0x10",
+        "a: b",
+        "x # y",
+        "'q",
+        '"q',
+        " lead",
+        "trail ",
+        "-dash",
+        "[x]",
+        "{x}",
+        "ü-ok",
+        "tab\there",
+        "2026-12-06T19:00:00Z",
+        "2026-12-06",
+        "~",
+        "@at",
+        "%pct",
+        "a,b",
+    ],
+)
+def test_scalar_reads_back_exactly_in_block_and_flow(value):
+    for flow in (False, True):
+        text = scalar(value, flow=flow)
+        probe = f"k: [{text}]\n" if flow else f"k: {text}\n"
+        doc, diags = load_yaml_text(probe, "t")
+        assert doc is not None and not diags
+        assert doc.data == {"k": [value] if flow else value}
+
+
+def test_scalar_is_plain_when_safe():
+    assert scalar("INC-4211 data pipeline") == "INC-4211 data pipeline"
+    assert scalar("on-call, rotation") == "on-call, rotation"
+    assert scalar("on-call, rotation", flow=True) == "'on-call, rotation'"
+    assert scalar("yes") == "'yes'"
+
+
+# --------------------------------------------------------------------------- property
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True).filter(
+    lambda s: s not in {"yes", "no", "on", "off", "null", "true", "false", "y", "n"}
+)
+
+
+@st.composite
+def role_files(draw):
+    members = draw(st.lists(NAMES, unique=True, max_size=5))
+    flow = draw(st.booleans())
+    quote = draw(st.sampled_from(["", "'", '"']))
+    indent = draw(st.sampled_from([0, 2, 4]))
+    comment = draw(st.booleans())
+    blank = draw(st.booleans())
+    lines = ["# a role", "name: R", "accounts: [prod]"]
+    if blank:
+        lines.append("")
+    if members or flow:
+        items = [f"{quote}{m}{quote}" for m in members]
+        if flow:
+            lines.append("members: [" + ", ".join(items) + "]" + ("   # people" if comment else ""))
+        else:
+            lines.append("members:" + ("   # people" if comment else ""))
+            for i, item in enumerate(items):
+                lines.append(" " * indent + "- " + item + (f"  # n{i}" if comment else ""))
+    lines.append("boundary: b   # keep")
+    return "\n".join(lines) + "\n", members
+
+
+@settings(max_examples=150, deadline=None)
+@given(role_files(), NAMES, st.data())
+def test_edits_touch_only_the_lines_they_change(file, name, data):
+    text, members = file
+    doc = Document(text)
+    if name in members:
+        index = data.draw(st.integers(0, len(members) - 1))
+        doc.remove_from_list(("members",), index)
+        expected = members[:index] + members[index + 1 :]
+    else:
+        doc.add_to_list(("members",), name)
+        expected = sorted([*members, name]) if members == sorted(members) else [*members, name]
+    loaded, _ = load_yaml_text(doc.result, "t")
+    assert loaded is not None
+    assert loaded.data["members"] == expected
+    assert loaded.data["boundary"] == "b" and loaded.data["name"] == "R"
+    old, new = text.splitlines(), doc.result.splitlines()
+    changed = [line for line in difflib.ndiff(old, new) if line[:1] in "+-"]
+    assert len(changed) <= 3  # one line in, one out, or one replaced (+ the key line of an emptied list)
+    assert all("# a role" not in line and "boundary" not in line for line in changed)
+
+
+def test_flow_separators_and_flow_items_follow_the_file():
+    assert edited("members: [a,b]\n", lambda d: d.add_to_list(("members",), "c")) == "members: [a,b,c]\n"
+    assert (
+        edited("members: [b , c]\n", lambda d: d.add_to_list(("members",), "a")) == "members: [a , b , c]\n"
+    )
+    before = "temporary_members:\n  - {user: a, until: 2026-01-01}\n"
+    after = before + "  - {user: u, until: 2026-02-01}\n"
+    item = {"user": "u", "until": "2026-02-01"}
+    assert edited(before, lambda d: d.add_to_list(("temporary_members",), item)) == after
+
+
+def test_block_scalars_are_left_to_people():
+    with pytest.raises(EditError, match="block scalar"):
+        edited(
+            "t:\n  - until: >-\n      2026-01-01\n", lambda d: d.set_scalar(("t", 0, "until"), "2027-01-01")
+        )
