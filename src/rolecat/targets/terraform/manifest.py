@@ -63,7 +63,7 @@ def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
     provider ARN)."""
     texts: dict[str, dict[str, str]] = {}
     for view in views:
-        for rv in view.roles:
+        for rv in (*view.roles, *view.ci_roles):
             texts.setdefault(rv.role.name, {})[view.account.name] = policies.aws_json(_doc(rv.trust))
     out = {}
     for role, by_account in texts.items():

@@ -2,8 +2,9 @@
 
 terraform {
   backend "s3" {
-    bucket       = "acme-iam-state"
-    key          = "iam/prod.tfstate"
+    bucket = "acme-iam-state"
+    # Keyed by account id, not name: renaming the account keeps its state.
+    key          = "iam/333333333333.tfstate"
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true

@@ -47,7 +47,7 @@ resource "aws_iam_role" "RolecatDeploy" {
     "rolecat:source" = "catalog.yaml"
   }
   # IAM checks that a trust policy's provider exists
-  depends_on = [aws_iam_openid_connect_provider.oidc_github]
+  depends_on = [aws_iam_openid_connect_provider.token_0actions_0githubusercontent_0com]
 }
 
 resource "aws_iam_role_policy" "RolecatDeploy__ci" {
@@ -178,7 +178,7 @@ resource "aws_iam_role" "RolecatPlan" {
     "rolecat:source" = "catalog.yaml"
   }
   # IAM checks that a trust policy's provider exists
-  depends_on = [aws_iam_openid_connect_provider.oidc_github]
+  depends_on = [aws_iam_openid_connect_provider.token_0actions_0githubusercontent_0com]
 }
 
 resource "aws_iam_role_policy" "RolecatPlan__ci" {

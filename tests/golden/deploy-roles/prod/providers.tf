@@ -16,9 +16,8 @@ provider "aws" {
 
   default_tags {
     tags = {
-      ManagedBy      = "rolecat"
-      Organization   = "acme"
-      RolecatAccount = "prod"
+      ManagedBy    = "rolecat"
+      Organization = "acme"
     }
   }
 }

@@ -2,8 +2,9 @@
 
 terraform {
   backend "s3" {
-    bucket       = "acme-iam-state"
-    key          = "iam/security.tfstate"
+    bucket = "acme-iam-state"
+    # Keyed by account id, not name: renaming the account keeps its state.
+    key          = "iam/111111111111.tfstate"
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true

@@ -47,7 +47,7 @@ resource "aws_iam_role" "RolecatDeploy" {
     "rolecat:source" = "catalog.yaml"
   }
   # IAM checks that a trust policy's provider exists
-  depends_on = [aws_iam_openid_connect_provider.oidc_github]
+  depends_on = [aws_iam_openid_connect_provider.token_0actions_0githubusercontent_0com]
 }
 
 resource "aws_iam_role_policy" "RolecatDeploy__ci" {
@@ -205,10 +205,10 @@ resource "aws_iam_role_policy" "RolecatDeploy__ci" {
           "s3:PutObject",
         ]
         Resource = [
-          "arn:aws:s3:::acme-iam-state/iam/prod.tfstate",
-          "arn:aws:s3:::acme-iam-state/iam/prod.tfstate.tflock",
-          "arn:aws:s3:::acme-iam-state/iam/security.tfstate",
-          "arn:aws:s3:::acme-iam-state/iam/security.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/111111111111.tfstate",
+          "arn:aws:s3:::acme-iam-state/iam/111111111111.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/333333333333.tfstate",
+          "arn:aws:s3:::acme-iam-state/iam/333333333333.tfstate.tflock",
         ]
       },
     ]
@@ -245,7 +245,7 @@ resource "aws_iam_role" "RolecatPlan" {
     "rolecat:source" = "catalog.yaml"
   }
   # IAM checks that a trust policy's provider exists
-  depends_on = [aws_iam_openid_connect_provider.oidc_github]
+  depends_on = [aws_iam_openid_connect_provider.token_0actions_0githubusercontent_0com]
 }
 
 resource "aws_iam_role_policy" "RolecatPlan__ci" {
@@ -281,10 +281,10 @@ resource "aws_iam_role_policy" "RolecatPlan__ci" {
         Effect = "Allow"
         Action = "s3:GetObject"
         Resource = [
-          "arn:aws:s3:::acme-iam-state/iam/prod.tfstate",
-          "arn:aws:s3:::acme-iam-state/iam/security.tfstate",
-          "arn:aws:s3:::acme-iam-state/iam/prod.tfstate.tflock",
-          "arn:aws:s3:::acme-iam-state/iam/security.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/333333333333.tfstate",
+          "arn:aws:s3:::acme-iam-state/iam/111111111111.tfstate",
+          "arn:aws:s3:::acme-iam-state/iam/333333333333.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/111111111111.tfstate.tflock",
         ]
       },
       {
@@ -295,8 +295,8 @@ resource "aws_iam_role_policy" "RolecatPlan__ci" {
           "s3:PutObject",
         ]
         Resource = [
-          "arn:aws:s3:::acme-iam-state/iam/prod.tfstate.tflock",
-          "arn:aws:s3:::acme-iam-state/iam/security.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/333333333333.tfstate.tflock",
+          "arn:aws:s3:::acme-iam-state/iam/111111111111.tfstate.tflock",
         ]
       },
     ]

@@ -65,18 +65,6 @@ removed {
   }
 }
 
-# One password policy per account: this replaces whatever policy the account had.
-resource "aws_iam_account_password_policy" "this" {
-  minimum_password_length        = 14
-  require_lowercase_characters   = true
-  require_uppercase_characters   = true
-  require_numbers                = true
-  require_symbols                = true
-  password_reuse_prevention      = 24
-  allow_users_to_change_password = true
-  hard_expiry                    = false
-}
-
 resource "aws_iam_policy" "self_service" {
   name        = "acme-self-service"
   path        = "/"
@@ -154,6 +142,14 @@ resource "aws_iam_policy" "self_service" {
       },
     ]
   })
+
+  # name, path and description are ForceNew. A role switching to another boundary must
+  # be updated before the old one is deleted (AWS refuses to delete a policy in use);
+  # Terraform orders a destroy after its dependents' updates only for
+  # create_before_destroy resources.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__self_service" {
@@ -183,6 +179,14 @@ resource "aws_iam_policy" "assume_roles" {
       },
     ]
   })
+
+  # name, path and description are ForceNew. A role switching to another boundary must
+  # be updated before the old one is deleted (AWS refuses to delete a policy in use);
+  # Terraform orders a destroy after its dependents' updates only for
+  # create_before_destroy resources.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "humans__assume_roles" {
