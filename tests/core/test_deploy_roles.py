@@ -145,3 +145,20 @@ def test_plan_passes_the_mode_only_with_deploy_roles(tmp_path: Path) -> None:
     assert all(not any(x.startswith("-var") for x in s.args) for s in steps(plain, tmp_path))
     with pytest.raises(ValueError, match="unknown mode"):
         steps(loaded.catalog, tmp_path, mode="admin")
+
+
+def test_existing_deploy_role_is_imported_not_recreated(tmp_path: Path) -> None:
+    import shutil
+
+    from rolecat.targets.terraform.imports import inventory
+    from rolecat.targets.terraform.render import account_views
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG, catalog)
+    loaded = load(catalog, NOW)
+    assert loaded.catalog is not None
+    prod = account_views(loaded.catalog)["prod"]
+    found = {(r.type, r.label): r.import_id for r in inventory(loaded.catalog, prod)}
+    assert found[("aws_iam_role", "RolecatDeploy")] == "RolecatDeploy"
+    assert found[("aws_iam_role_policy", "RolecatDeploy__ci")] == "RolecatDeploy:rolecat-ci-deploy"
+    assert found[("aws_iam_role_policy", "RolecatPlan__ci")] == "RolecatPlan:rolecat-ci-plan"

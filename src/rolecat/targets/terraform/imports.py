@@ -49,6 +49,10 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
                 f"{rv.label}__delegated_role_creation",
                 f"{role}:rolecat-delegated-role-creation",
             )
+    for rv in view.ci_roles:  # catalog.yaml deploy_roles (deploy.tf)
+        yield Resource("aws_iam_role", rv.label, rv.role.name)
+        mode = rv.role.tags.get("rolecat:ci", "")
+        yield Resource("aws_iam_role_policy", f"{rv.label}__ci", f"{rv.role.name}:rolecat-ci-{mode}")
     if not acct.identity:
         return
     for u in view.users:
