@@ -171,7 +171,9 @@ class AccessModel:
                 es = effective(docs, None, self.db, normalizer=self.context.normalizer, labels=labels)
                 users = tuple((u, arn_of[u]) for u in sorted(group.members) if u in arn_of)
                 self.user_sets.append(UserSet(group.name, identity.account, es, users))
-        self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
+        self._user_prefix = arns.iam_arn(
+            catalog.identity_account.id, "user/", catalog.identity_account.partition
+        )
         self._user_names = frozenset(u.name for u in catalog.users)
         self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}
         self.memo: dict[str, dict[int, Any]] = {}  # callers' caches, keyed by id() of model objects
