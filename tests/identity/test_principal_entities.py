@@ -208,3 +208,16 @@ def test_compile_warns_when_a_renamed_ec2_role_replaces_its_profile(tmp_path: Pa
         "(instance profile of role WebHost: name Web.Host -> WebHost)" in output
     )
     assert "lose the role's credentials" in output
+
+
+def test_a_provider_only_released_roles_trust_is_released_too(tmp_path: Path) -> None:
+    # the released role stays in AWS trusting the provider: deleting it would lock CI out
+    root = with_providers(catalog(tmp_path, **{"roles/Ci.yaml": CI_ROLE + "release: true\n"}))
+    out = files(root)
+    assert "prod/oidc.github.tf" not in out
+    assert f"from = aws_iam_openid_connect_provider.{labels.oidc_provider(GITHUB)}" in out["prod/released.tf"]
+    # while a managed role still trusts it, it stays managed
+    write(root, {"roles/Ci2.yaml": CI_ROLE.replace("name: Ci", "name: Ci2")})
+    out = files(root)
+    assert "prod/oidc.github.tf" in out
+    assert "aws_iam_openid_connect_provider" not in out["prod/released.tf"]
