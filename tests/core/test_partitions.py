@@ -58,3 +58,30 @@ def test_every_arn_of_the_output_is_in_the_partition(tmp_path: Path, region: str
     assert f'role_arn     = "arn:{partition}:iam::333333333333:role/Deployer"' in text  # provider
     manifest = json.loads(next(f.text for f in files if f.path == "manifest.json"))
     assert "arn:aws:" not in json.dumps(manifest)
+
+
+def test_workflow_and_scopedown_arns_follow_the_partition(tmp_path: Path) -> None:
+    from rolecat.access.model import AccessModel
+    from rolecat.scopedown.arns import copy_source_arn, record_candidates
+    from rolecat.workflow.profiles import mfa_serial
+
+    root = tmp_path / "catalog"
+    shutil.copytree(MINIMAL, root)
+    cat = root / "catalog.yaml"
+    cat.write_text(cat.read_text().replace("region: us-east-1", "region: us-gov-west-1"))
+    catalog, diags, _ = render_catalog(root, NOW)
+    assert catalog is not None, [str(d) for d in diags]
+    # the MFA serial of ~/.aws/config profiles (rolecat profiles)
+    assert mfa_serial(catalog, "alice") == "arn:aws-us-gov:iam::111111111111:mfa/alice"
+    # who-can maps the trust's user ARNs back to people
+    model = AccessModel(catalog, NOW)
+    users = {r.principal.user for v in model.views for r in model.reach(v)}
+    assert "alice" in users
+    # scopedown: ARNs built from a CloudTrail record of a GovCloud region
+    record = {
+        "awsRegion": "us-gov-west-1",
+        "recipientAccountId": "333333333333",
+        "requestParameters": {"bucketName": "b", "x-amz-copy-source": "src/k"},
+    }
+    assert "arn:aws-us-gov:s3:::b" in set(record_candidates(record))
+    assert copy_source_arn(record) == "arn:aws-us-gov:s3:::src/k"

@@ -419,7 +419,7 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                 role,
                 f"add to boundaries/{role.boundary}.json a Deny of iam:DeleteRolePermissionsBoundary and "
                 "iam:PutRolePermissionsBoundary on the role, and of policy version changes on "
-                f"{arns.policy_arn('<account-id>', ctx.catalog.policy_iam_name('boundary', role.boundary), ctx.catalog.policy_iam_path('boundary', role.boundary))}",
+                f"{arns.policy_arn('<account-id>', ctx.catalog.policy_iam_name('boundary', role.boundary), ctx.catalog.policy_iam_path('boundary', role.boundary), ctx.catalog.partition)}",
             )
 
 

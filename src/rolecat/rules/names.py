@@ -157,17 +157,21 @@ def check_renames(catalog: Catalog) -> list[Diagnostic]:
 def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
     """``C007``: an issuer URL declared twice (case-insensitively)."""
     diags = []
-    seen: dict[str, str] = {}
-    for name, provider in catalog.identity_providers.items():
-        key = provider.host.lower()
-        first = seen.setdefault(key, name)
+    seen: dict[str, tuple[str, Location]] = {}
+    where = {
+        n: catalog.locate(catalog.catalog_file, ("identity_providers", n), key=True)
+        for n in catalog.identity_providers
+    }
+    # in file order: the later entry is the one reported
+    for name in sorted(where, key=lambda n: (where[n].line, where[n].col, n)):
+        provider = catalog.identity_providers[name]
+        first, other = seen.setdefault(provider.host.lower(), (name, where[name]))
         if first != name:
-            other = catalog.locate(catalog.catalog_file, ("identity_providers", first), key=True)
             diags.append(
                 error(
                     "C007",
                     f"identity provider {name!r} has the issuer {provider.url} of {first!r} (at {other})",
-                    catalog.locate(catalog.catalog_file, ("identity_providers", name), key=True),
+                    where[name],
                     "IAM holds one OIDC provider per issuer URL in an account; keep one entry and list "
                     "every audience there",
                 )

@@ -253,7 +253,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     # a removed block may not name an address the configuration declares
     released = tuple(
         x
-        for x in _released(catalog, account, names["boundary"], names["policy"])
+        for x in _released(catalog, account, names["boundary"], names["policy"], hosts)
         if (x.type, x.label) not in chains.declared
     )
     if not deployed.groups:
@@ -374,10 +374,17 @@ def _declared(
 
 
 def _released(
-    catalog: Catalog, account: Account, boundaries: Iterable[str], pols: Iterable[str]
+    catalog: Catalog,
+    account: Account,
+    boundaries: Iterable[str],
+    pols: Iterable[str],
+    oidc_hosts: Iterable[str] = (),
 ) -> tuple[Removal, ...]:
-    """``removed`` blocks (destroy = false) for what leaves management in this account."""
+    """``removed`` blocks (destroy = false) for what leaves management in this account:
+    released roles with their attachments and instance profiles, and the policies, boundaries
+    and OIDC providers only released roles used (a released role keeps trusting them)."""
     out: list[Removal] = []
+    kept_hosts = set(oidc_hosts)
     kept_b, kept_p = set(boundaries), set(pols)
     gone_b: set[str] = set()
     gone_p: set[str] = set()
@@ -388,6 +395,10 @@ def _released(
             out.append(Removal("aws_iam_role", name))
         if instance_profile_name(r) is not None:  # the profile stays with the role
             out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
+        for f in r.federated:
+            provider = r.federated_providers.get(f.provider)
+            if provider is not None and provider.host not in kept_hosts:
+                out.append(Removal(OIDC_PROVIDER, labels.oidc_provider(provider.host)))
         for p in r.policies:
             out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
             if p not in kept_p:
