@@ -162,3 +162,18 @@ def test_existing_deploy_role_is_imported_not_recreated(tmp_path: Path) -> None:
     assert found[("aws_iam_role", "RolecatDeploy")] == "RolecatDeploy"
     assert found[("aws_iam_role_policy", "RolecatDeploy__ci")] == "RolecatDeploy:rolecat-ci-deploy"
     assert found[("aws_iam_role_policy", "RolecatPlan__ci")] == "RolecatPlan:rolecat-ci-plan"
+
+
+def test_codeowners_routes_no_role_file_for_the_ci_roles() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "rolecat", "codeowners", str(CATALOG)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "role.Exporter.tf" in proc.stdout  # catalog roles' generated files are routed
+    assert "Rolecat" not in proc.stdout  # the CI roles live in catalog.yaml and deploy.tf
