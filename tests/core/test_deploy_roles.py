@@ -177,3 +177,15 @@ def test_codeowners_routes_no_role_file_for_the_ci_roles() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "role.Exporter.tf" in proc.stdout  # catalog roles' generated files are routed
     assert "Rolecat" not in proc.stdout  # the CI roles live in catalog.yaml and deploy.tf
+
+
+def test_plan_role_lists_only_the_state_and_workspace_prefixes() -> None:
+    loaded = _loaded()
+    placed = loaded.deployment.role("RolecatPlan", "security")
+    assert placed is not None and placed.inline is not None
+    (listing,) = [s for s in placed.inline["Statement"] if s["Sid"] == "StateList"]
+    assert listing["Resource"] == "arn:aws:s3:::acme-iam-state"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["env:/*", "iam/*"]}}
+    assert (
+        _decide("RolecatPlan", "prod", "s3:ListBucket", "arn:aws:s3:::acme-iam-state") is Verdict.NOT_ALLOWED
+    )

@@ -115,7 +115,8 @@ def _state_statements(catalog: Catalog, account: Account, mode: Mode) -> list[Do
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": _s3(account, bucket),
-            "Condition": {"StringLike": {"s3:prefix": [f"{backend.key_prefix}*"]}},
+            # the state keys, and the workspaces' prefix the backend lists (workspace_key_prefix)
+            "Condition": {"StringLike": {"s3:prefix": sorted({f"{backend.key_prefix}*", "env:/*"})}},
         }
     ]
     locks = [_s3(account, bucket, k + ".tflock") for k in keys]

@@ -191,6 +191,7 @@ resource "aws_iam_role_policy" "RolecatDeploy__ci" {
         Condition = {
           StringLike = {
             "s3:prefix" = [
+              "env:/*",
               "iam/*",
             ]
           }
@@ -271,6 +272,7 @@ resource "aws_iam_role_policy" "RolecatPlan__ci" {
         Condition = {
           StringLike = {
             "s3:prefix" = [
+              "env:/*",
               "iam/*",
             ]
           }
