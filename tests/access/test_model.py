@@ -239,3 +239,18 @@ def test_batch_who_can_equals_decide(
             expected |= {(r.principal.user, view.role.name, got) for r in model.reach(view)}
     who = WhoCan(model)
     assert {(a.user, a.role, a.access) for a in who.ask(action, resource) if a.role} == expected
+
+
+def test_an_account_outside_the_catalog_is_a_principal() -> None:
+    # external_accounts: the trust names the root of an account rolecat does not know;
+    # who-can lists that account (what it delegates is decided there), not nothing
+    vendor = "arn:aws:iam::999999999999:root"
+    roles = [role("Vendor", policies=("ro",), members=())]
+    model = AccessModel(
+        catalog(roles, {"ro": policy(allow("s3:Get*"))}), NOW, trust_of=chained_trust({"Vendor": [vendor]})
+    )
+    target = model.view("Vendor", "nonprod")
+    assert target is not None
+    assert [(r.principal.principal, r.principal.user, r.via) for r in model.reach(target)] == [
+        (vendor, None, ("Vendor",))
+    ]
