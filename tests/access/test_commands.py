@@ -221,6 +221,7 @@ def test_diff_membership_until_and_trust(
             "role": "CustomerSuccess",
             "account": "prod",
             "until": None,
+            "teams": [],
         },
         {
             "user": "erin",
@@ -228,6 +229,7 @@ def test_diff_membership_until_and_trust(
             "role": "ProdEngineer",
             "account": "prod",
             "until": "2099-12-06T00:00:00Z",
+            "teams": [],
         },
     ]
     # a changed until is one removal and one addition
@@ -238,6 +240,7 @@ def test_diff_membership_until_and_trust(
             "role": "ProdEngineer",
             "account": "prod",
             "until": "2099-12-05T00:00:00Z",
+            "teams": [],
         },
     ]
     fields = {(t["role"], t["field"], json.dumps(t["before"]), json.dumps(t["after"])) for t in data["trust"]}
@@ -416,3 +419,32 @@ def test_who_can_includes_people_acting_with_their_own_user(
     assert code == 0
     own = [a for a in json.loads(out) if a["role"] is None]
     assert own and all(a["access"] == "conditional" for a in own)
+
+
+def test_team_members_show_their_team_in_diff_and_explain(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    """Issue 14: a role that names a team lists the people, and says through which team."""
+    import yaml
+
+    users = yaml.safe_load((example_catalog / "users.yaml").read_text())["users"]
+    team = "backend"
+    members = sorted(name for name, attrs in users.items() if (attrs or {}).get("team") == team)
+    assert members == ["carol", "dave"]
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cs = head / "roles" / "prod" / "CustomerSuccess.yaml"
+    cs.write_text(cs.read_text().replace("members: [frank]", f"members: [frank]\nteams: [{team}]"))
+    code, data = _diff(runner, app, example_catalog, head)
+    assert code == 0
+    added = {e["user"]: e["teams"] for e in data["access"]["added"] if e["role"] == "CustomerSuccess"}
+    assert added == {m: [team] for m in members if m != "frank"} or added == {m: [team] for m in members}
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), *NOW)
+    assert f"(team {team})" in out
+    code, out, _ = run(
+        runner, app, "explain", "role", "CustomerSuccess", "--catalog", str(head), "-f", "json", *NOW
+    )
+    assert code == 0, out
+    (view,) = json.loads(out)["accounts"]
+    by_user = {m["user"]: m["teams"] for m in view["members"]}
+    assert all(by_user[m] == [team] for m in members)

@@ -192,8 +192,12 @@ def compare(base: Snapshot, head: Snapshot) -> DiffResult:
     ]
     result.head_errors = [d for d in head.diags if d.is_error]
     a_base, a_head = _access(base.model), _access(head.model)
-    result.access_added = [_access_json(e) for e in sorted(a_head - a_base, key=_key)]
-    result.access_removed = [_access_json(e) for e in sorted(a_base - a_head, key=_key)]
+    result.access_added = [
+        _access_json(e, a_head[e]) for e in sorted(a_head.keys() - a_base.keys(), key=_key)
+    ]
+    result.access_removed = [
+        _access_json(e, a_base[e]) for e in sorted(a_base.keys() - a_head.keys(), key=_key)
+    ]
     result.permissions_added, result.permissions_removed = _permissions(base.model, head.model)
     if base.catalog is not None and head.catalog is not None:
         from .replacements import replacements
@@ -213,18 +217,28 @@ def _key(entry: tuple[Any, ...]) -> tuple[str, ...]:
 AccessEntry = tuple[str | None, str, str, str, str | None]
 
 
-def _access(model: AccessModel | None) -> set[AccessEntry]:
-    out: set[AccessEntry] = set()
+def _access(model: AccessModel | None) -> dict[AccessEntry, tuple[str, ...]]:
+    """Who reaches which role, with the teams a person is a member through (shown, not
+    compared: moving a person between a role's teams changes nobody's access)."""
+    out: dict[AccessEntry, tuple[str, ...]] = {}
     if model is None:
         return out
     for view in model.views:
         for r in model.reach(view):
-            out.add((r.principal.user, r.principal.principal, view.role.name, view.account.name, r.until_iso))
+            key = (r.principal.user, r.principal.principal, view.role.name, view.account.name, r.until_iso)
+            out[key] = tuple(sorted({*out.get(key, ()), *r.teams}))
     return out
 
 
-def _access_json(e: AccessEntry) -> dict[str, Any]:
-    return {"user": e[0], "principal": e[1], "role": e[2], "account": e[3], "until": e[4]}
+def _access_json(e: AccessEntry, teams: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "user": e[0],
+        "principal": e[1],
+        "role": e[2],
+        "account": e[3],
+        "until": e[4],
+        "teams": list(teams),
+    }
 
 
 def _fingerprint(model: AccessModel, es: EffectiveSet) -> tuple[Any, ...]:
@@ -406,7 +420,8 @@ def render_text(result: DiffResult) -> str:
             lines.extend(rows)
 
     def until(e: dict[str, Any]) -> str:
-        return f" until {e['until']}" if e["until"] else ""
+        team = f" (team {', '.join(e['teams'])})" if e.get("teams") else ""
+        return team + (f" until {e['until']}" if e["until"] else "")
 
     section(
         "access:",
@@ -481,11 +496,12 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 def render_markdown(result: DiffResult) -> str:
     head = "Access grows" if result.access_grows else "No new access"
     lines = [f"### rolecat diff: {head}", "", _counts(result), ""]
-    a = [("+", e["user"], e["principal"], e["role"], e["account"], e["until"]) for e in result.access_added]
-    a += [
-        ("-", e["user"], e["principal"], e["role"], e["account"], e["until"]) for e in result.access_removed
+    a = [
+        (sign, e["user"], ", ".join(e.get("teams", ())), e["principal"], e["role"], e["account"], e["until"])
+        for sign, entries in (("+", result.access_added), ("-", result.access_removed))
+        for e in entries
     ]
-    lines += _table("Access", ("", "user", "principal", "role", "account", "until"), a)
+    lines += _table("Access", ("", "user", "team", "principal", "role", "account", "until"), a)
     p = [
         ("+", e["role"], e["account"], e["action"], e["resource"], "yes" if e["conditional"] else "")
         for e in result.permissions_added

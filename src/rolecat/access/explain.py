@@ -76,6 +76,7 @@ def _reach_json(r: Reach) -> dict[str, Any]:
         "via": list(r.via),
         "until": iso(r.until),
         "conditional": r.conditional,
+        "teams": list(r.teams),
     }
 
 
@@ -92,6 +93,7 @@ def explain_user(model: AccessModel, name: str) -> dict[str, Any]:
                     "role": view.role.name,
                     "account": view.account.name,
                     "via": list(reach.via),
+                    "teams": list(reach.teams),
                     "until": iso(reach.until),
                     "mfa_max_age": view.role.mfa_max_age,
                     "max_session_duration": view.role.max_session_duration,
@@ -204,8 +206,9 @@ def user_text(data: dict[str, Any]) -> str:
     for r in data["roles"]:
         chain = " -> ".join(r["via"])
         until = f", until {r['until']}" if r["until"] else ", permanent"
+        team = f" as a member of team {', '.join(r['teams'])}" if r["teams"] else ""
         lines.append(
-            f"  {r['role']} in {r['account']} (via {chain}{until}; MFA within {r['mfa_max_age']} s, "
+            f"  {r['role']} in {r['account']} (via {chain}{team}{until}; MFA within {r['mfa_max_age']} s, "
             f"sessions up to {r['max_session_duration']} s{', admin' if r['admin'] else ''})"
         )
         lines += _summary_text(r["permissions"])
@@ -223,7 +226,8 @@ def role_text(data: dict[str, Any]) -> str:
             who = m["user"] or m["principal"]
             until = f" until {m['until']}" if m["until"] else ""
             via = f" via {' -> '.join(m['via'])}" if len(m["via"]) > 1 else ""
-            lines.append(f"    {who}{via}{until}")
+            team = f" (team {', '.join(m['teams'])})" if m["teams"] else ""
+            lines.append(f"    {who}{team}{via}{until}")
         lines.append("  effective permissions:")
         lines += _summary_text(v["permissions"])
         if v["boundary"] is not None:

@@ -52,6 +52,9 @@ class Reach:
     via: tuple[str, ...]  # role names assumed in order, the last one is the role reached
     until: dt.datetime | None  # end of a temporary grant (the earliest along a chain)
     conditional: bool  # some chain step's sts:AssumeRole holds only under a condition
+    # teams (users.yaml team:) through which the person is a standing member of the first
+    # role of the chain (role teams:); empty when listed by name only, or temporary
+    teams: tuple[str, ...] = ()
 
     @property
     def until_iso(self) -> str | None:
@@ -274,7 +277,10 @@ class AccessModel:
                 done = shared.get(key)
                 if done is None:
                     via = (view.role.name,)
-                    plain = {(p, u): Reach(p, via, u, False) for p, u in direct.get(view.key, ())}
+                    plain = {
+                        (p, u): Reach(p, via, u, False, _teams(view, p, u))
+                        for p, u in direct.get(view.key, ())
+                    }
                     done = shared[key] = tuple(sorted(plain.values(), key=_reach_order))
                 out[view.key] = done
                 continue
@@ -298,7 +304,7 @@ class AccessModel:
         """Principals reaching ``target`` through the chain ``via``, which starts at ``view``."""
         for principal, p_until in direct.get(view.key, ()):
             end = _earliest(until, p_until)
-            reach = Reach(principal, via, end, conditional)
+            reach = Reach(principal, via, end, conditional, _teams(view, principal, p_until))
             key = (principal, via, end)
             if key not in found or (found[key].conditional and not conditional):
                 found[key] = reach
@@ -318,6 +324,13 @@ class AccessModel:
                 found,
                 seen | {source.key},
             )
+
+
+def _teams(view: RoleView, principal: Principal, until: dt.datetime | None) -> tuple[str, ...]:
+    """Teams through which ``principal`` is a standing member of ``view``'s role."""
+    if principal.user is None or until is not None or not view.role.teams:
+        return ()
+    return view.role.teams_of(principal.user)
 
 
 def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
