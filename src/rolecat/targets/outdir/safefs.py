@@ -92,12 +92,36 @@ class SafeDir:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._dirs: dict[tuple[str, ...], int] | None = None  # see ``cached_dirs``
         try:
             self.fd = os.open(path, _DIR_FLAGS)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise UnsafePath(str(path), "is a symlink or not a folder") from None
             raise
+
+    @contextlib.contextmanager
+    def cached_dirs(self) -> Iterator[None]:
+        """Within the block, keep the descriptors of the folders walked to, so a batch of
+        operations on thousands of files opens each folder once.  A descriptor is taken
+        the same way (component by component, ``O_NOFOLLOW``); a rename or removal through
+        this object drops the descriptors at and below the path it touched."""
+        if self._dirs is not None:
+            yield
+            return
+        self._dirs = {}
+        try:
+            yield
+        finally:
+            dirs, self._dirs = self._dirs, None
+            for fd in dirs.values():
+                os.close(fd)
+
+    def _forget(self, rel: str) -> None:
+        if self._dirs:
+            parts = tuple(rel.split("/"))
+            for key in [k for k in self._dirs if k[: len(parts)] == parts]:
+                os.close(self._dirs.pop(key))
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -112,6 +136,17 @@ class SafeDir:
 
     # ------------------------------------------------------------------ walking
     def _open_dir(self, parts: list[str], rel: str, *, create: bool) -> int:
+        dirs = self._dirs
+        if dirs is not None:
+            key = tuple(parts)
+            cached = dirs.get(key)
+            if cached is None:
+                cached = self._walk_dir(parts, rel, create=create)
+                dirs[key] = cached
+            return os.dup(cached)
+        return self._walk_dir(parts, rel, create=create)
+
+    def _walk_dir(self, parts: list[str], rel: str, *, create: bool) -> int:
         fd = os.dup(self.fd)
         try:
             for i, part in enumerate(parts):
@@ -219,6 +254,8 @@ class SafeDir:
         """Rename ``src`` over ``dst`` (the entry itself is replaced; nothing is followed)."""
         with self.parent(src) as (sfd, sname), self.parent(dst, create=create_parents) as (dfd, dname):
             os.replace(sname, dname, src_dir_fd=sfd, dst_dir_fd=dfd)
+        self._forget(src)
+        self._forget(dst)
 
     def unlink(self, rel: str) -> bool:
         """Remove a file or symlink (not followed); False when it was not there."""
@@ -231,6 +268,7 @@ class SafeDir:
 
     def rmdir(self, rel: str) -> bool:
         """Remove an empty folder; False when missing or not empty."""
+        self._forget(rel)
         try:
             with self.parent(rel) as (fd, name):
                 os.rmdir(name, dir_fd=fd)
@@ -240,6 +278,7 @@ class SafeDir:
 
     def rmtree(self, rel: str) -> None:
         """Remove a folder and everything in it, never following a symlink."""
+        self._forget(rel)
         try:
             with self.parent(rel) as (pfd, name):
                 st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
