@@ -95,7 +95,7 @@ def run_checks(
     IAM checks and the guardrails then share."""
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
-    from rolecat.rules import names, quotas
+    from rolecat.rules import conditionkeys, names, partition, quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
 
@@ -108,6 +108,8 @@ def run_checks(
         *check_runs(catalog, now, deployment=deployed, shared=access.context if access else None),
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
+        ("condition-keys", lambda: conditionkeys.check(catalog)),
+        ("partition", lambda: partition.check(catalog)),
         ("guardrails", lambda: check_guardrails(catalog, now, access, deployed)),
         ("names", lambda: names.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),

@@ -130,6 +130,7 @@ def test_who_can_agrees_with_decide_and_access_on_every_view() -> None:
         role("Reader", policies=("read",), boundary="b", members=("alice",)),
         role("Writer", policies=("write",), boundary="b", members=("bob",)),
         role("Open", policies=("open",), members=("carol",)),
+        role("Guarded", policies=("guarded",), members=("dave",)),
     ]
     pols = {
         "read": policy(allow("s3:GetObject", "arn:aws:s3:::a/*"), allow("s3:ListAllMyBuckets")),
@@ -138,6 +139,10 @@ def test_who_can_agrees_with_decide_and_access_on_every_view() -> None:
             allow("*"), {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::a/*", "Condition": mfa}
         ),
     }
+    # everywhere, but a conditional deny covers every resource: conditional, not allowed
+    pols["guarded"] = policy(
+        allow("s3:*"), {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*", "Condition": mfa}
+    )
     bounds = {
         "b": policy(
             allow("s3:*"), {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::a/x"}
@@ -165,7 +170,14 @@ def test_who_can_agrees_with_decide_and_access_on_every_view() -> None:
 
 
 _ACTIONS = ["s3:GetObject", "s3:ListAllMyBuckets", "iam:PassRole", "s3:*", "*"]
-_RESOURCES = ["*", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*", "arn:aws:iam::*:role/*"]
+_RESOURCES = [
+    "*",
+    "arn:aws:s3:::a/*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:iam::*:role/*",
+    "arn:aws:s3:::a/k",
+    "arn:aws:s3:::?/k*",
+]
 _statement = st.fixed_dictionaries(
     {
         "Effect": st.sampled_from(["Allow", "Deny"]),
@@ -195,13 +207,17 @@ def _iam(s: dict[str, Any]) -> dict[str, Any]:
             ("s3:GetObject", "arn:aws:s3:::b/k"),
             ("s3:ListAllMyBuckets", "*"),
             ("iam:PassRole", "arn:aws:iam::222222222222:role/x"),
+            ("s3:GetObject", None),
+            ("iam:PassRole", None),
         ]
     ),
 )
 def test_batch_who_can_equals_decide(
-    policies: list[list[dict[str, Any]]], boundary: list[dict[str, Any]] | None, request: tuple[str, str]
+    policies: list[list[dict[str, Any]]],
+    boundary: list[dict[str, Any]] | None,
+    request: tuple[str, str | None],
 ) -> None:
-    from rolecat.iam.engine import Verdict, decide
+    from rolecat.iam.engine import Access, Verdict, decide
 
     roles = [
         role("R0", policies=("p0",), boundary="b" if boundary else None, members=("alice",)),
@@ -214,8 +230,27 @@ def test_batch_who_can_equals_decide(
     level = {Verdict.ALLOWED: "allowed", Verdict.CONDITIONAL: "conditional"}
     expected = set()
     for view in model.views:
-        got = level.get(decide(view.effective, action, resource).verdict)
+        if resource is None:  # on at least one resource
+            access = view.effective.access(action)
+            got = {Access.UNCONDITIONAL: "allowed", Access.CONDITIONAL: "conditional"}.get(access)
+        else:
+            got = level.get(decide(view.effective, action, resource).verdict)
         if got is not None:
             expected |= {(r.principal.user, view.role.name, got) for r in model.reach(view)}
     who = WhoCan(model)
     assert {(a.user, a.role, a.access) for a in who.ask(action, resource) if a.role} == expected
+
+
+def test_an_account_outside_the_catalog_is_a_principal() -> None:
+    # external_accounts: the trust names the root of an account rolecat does not know;
+    # who-can lists that account (what it delegates is decided there), not nothing
+    vendor = "arn:aws:iam::999999999999:root"
+    roles = [role("Vendor", policies=("ro",), members=())]
+    model = AccessModel(
+        catalog(roles, {"ro": policy(allow("s3:Get*"))}), NOW, trust_of=chained_trust({"Vendor": [vendor]})
+    )
+    target = model.view("Vendor", "nonprod")
+    assert target is not None
+    assert [(r.principal.principal, r.principal.user, r.via) for r in model.reach(target)] == [
+        (vendor, None, ("Vendor",))
+    ]

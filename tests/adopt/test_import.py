@@ -300,3 +300,33 @@ def test_now_is_irrelevant_to_the_written_files(tmp_path: Path, exports: dict[st
     a = plan_import(cat, root, parsed, NOW).files
     b = plan_import(cat, root, parsed, NOW + dt.timedelta(days=400)).files
     assert a == b
+
+
+def test_instance_profile_of_a_role_ec2_assumes_is_recorded(tmp_path: Path, exports: dict[str, Any]) -> None:
+    """Issue 14: rolecat writes an instance profile for a role trusting ec2.amazonaws.com; a live one
+    listed with the role in the export is recorded, so the first apply adopts it."""
+    live = copy.deepcopy(exports)
+    account = next(a for a, e in live.items() if any(_services(r) for r in e["RoleDetailList"]))
+    template = next(r for r in live[account]["RoleDetailList"] if _services(r))
+    role = copy.deepcopy(template)
+    role["RoleName"] = "WebHost"
+    role["RoleId"] = "AROAWEBHOST"
+    role["Arn"] = role["Arn"].rsplit("/", 1)[0] + "/WebHost"
+    trust = role["AssumeRolePolicyDocument"]
+    for s in trust["Statement"]:
+        if "Service" in s.get("Principal", {}):
+            s["Principal"] = {"Service": "ec2.amazonaws.com"}
+    role["InstanceProfileList"] = [{"InstanceProfileName": "WebHost", "Path": role["Path"]}]
+    live[account]["RoleDetailList"].append(role)
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, live))
+    assert done.returncode == 0, done.stderr
+    record = __import__("yaml").safe_load((root / "imports.yaml").read_text())["accounts"]
+    assert record[account]["aws_iam_instance_profile"] == ["WebHost"]
+    assert "WebHost" in record[account]["aws_iam_role"]
+
+
+def _services(role: dict[str, Any]) -> bool:
+    doc = role["AssumeRolePolicyDocument"]
+    statements = doc["Statement"] if isinstance(doc, dict) else []
+    return any("Service" in s.get("Principal", {}) for s in statements)

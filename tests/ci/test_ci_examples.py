@@ -260,3 +260,32 @@ def test_docs_local_hooks_run(repo: Path) -> None:
         assert hook["files"] == shipped[hook["id"]]["files"]
         proc = run(hook["entry"].split(), repo)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_plan_apply_split() -> None:
+    """Pull requests plan with the plan role; only a push to main plans --apply and applies."""
+    jobs = load(ROOT / "examples" / "github-actions" / "rolecat.yml")["jobs"]
+    plan, apply = jobs["plan"], jobs["apply"]
+    assert plan["if"] == "github.event_name == 'pull_request'"
+    assert apply["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    for job in (plan, apply):
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    runs = {
+        name: [s.get("run", "") for s in job["steps"]] for name, job in (("plan", plan), ("apply", apply))
+    }
+    creds = {
+        name: next(
+            s["with"]["role-to-assume"]
+            for s in job["steps"]
+            if "configure-aws-credentials" in s.get("uses", "")
+        )
+        for name, job in (("plan", plan), ("apply", apply))
+    }
+    assert creds == {
+        "plan": "${{ vars.ROLECAT_PLAN_ROLE_ARN }}",
+        "apply": "${{ vars.ROLECAT_DEPLOY_ROLE_ARN }}",
+    }
+    plan_cmds = [r for r in runs["plan"] if r.startswith("rolecat")]
+    assert plan_cmds and not any("--apply" in r or "rolecat apply" in r for r in plan_cmds)
+    assert [r.split(" ")[1] for r in runs["apply"] if r.startswith("rolecat")] == ["plan", "apply"]
+    assert any("--apply" in r for r in runs["apply"] if r.startswith("rolecat plan"))

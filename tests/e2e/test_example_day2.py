@@ -250,12 +250,6 @@ def test_boundary_renamed_and_role_deleted(world: World) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 (stable identities): a user whose name differs from an existing one only by "
-    "punctuation takes over its Terraform label, so the existing user is replaced",
-)
 def test_user_differing_only_by_punctuation_leaves_existing_users_alone(world: World) -> None:
     # grace_hopper joined above; grace.hopper sorts before her and sanitises to the same label.
     world.edit("users.yaml", lambda u: u["users"].update({"grace.hopper": {"email": "gh@example.com"}}))

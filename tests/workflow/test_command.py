@@ -302,3 +302,14 @@ def test_help_imports_nothing_heavy():
 def test_profiles_bad_source_profile(app, runner, loaded):
     result = runner.invoke(app, ["profiles", "catalog", "--user", "bob", "--source-profile", "my profile"])
     assert result.exit_code == 2
+
+
+def test_plan_apply_and_bootstrap_need_deploy_roles(app, runner, compiled, fake_terraform):
+    # sample() has no deploy_roles: there is no role to switch to, so the flag is a usage error
+    for flag in ("--apply", "--bootstrap"):
+        result = runner.invoke(app, ["plan", "catalog", flag])
+        assert result.exit_code == 2, result.output
+        assert "deploy_roles" in result.output
+    result = runner.invoke(app, ["plan", "catalog", "--apply", "--bootstrap"])
+    assert result.exit_code == 2 and "exclude each other" in result.output
+    assert not fake_terraform.exists() or read_calls(fake_terraform) == []

@@ -133,6 +133,15 @@ def who_can(
     except QueryError as exc:
         _fail(str(exc))
     out = sys.stdout
+    raw = getattr(out, "buffer", None)  # the answers are ASCII bytes: no text layer
+    if queries is not None and raw is not None:
+        out.flush()
+        for a, r, acct in asks:
+            raw.write(b"[")
+            raw.write(engine.ask_items(a, r, acct))
+            raw.write(b"]\n")
+        raw.flush()
+        return
     for a, r, acct in asks:
         if queries is not None:
             out.write(engine.ask_json(a, r, acct) + "\n")

@@ -171,7 +171,9 @@ class AccessModel:
                 es = effective(docs, None, self.db, normalizer=self.context.normalizer, labels=labels)
                 users = tuple((u, arn_of[u]) for u in sorted(group.members) if u in arn_of)
                 self.user_sets.append(UserSet(group.name, identity.account, es, users))
-        self._user_prefix = arns.iam_arn(catalog.identity_account.id, "user/")
+        self._user_prefix = arns.iam_arn(
+            catalog.identity_account.id, "user/", catalog.identity_account.partition
+        )
         self._user_names = frozenset(u.name for u in catalog.users)
         self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}
         self.memo: dict[str, dict[int, Any]] = {}  # callers' caches, keyed by id() of model objects
@@ -242,13 +244,15 @@ class AccessModel:
         account_id = value if value.isdigit() else None
         if value.endswith(":root") and value.count(":") == 5:
             account_id = value.split(":")[4]
-        if account_id is not None:
+        if account_id is not None and any(a.id == account_id for a in self.catalog.accounts):
             # The account's root in a trust delegates to the account's own policies:
             # every catalog role there whose policy allows sts:AssumeRole on the target.
             for v in self.views:
                 if v.account.id == account_id and v is not target:
                     yield v, until
             return
+        # an account outside the catalog (external_accounts): the account itself is the
+        # principal, whoever it lets assume the role is decided there
         yield Principal(value, self.user_of(value)), until
 
     def _compute_reach(self) -> dict[tuple[str, str], tuple[Reach, ...]]:

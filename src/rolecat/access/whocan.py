@@ -4,8 +4,9 @@ A query without a resource asks "on at least one resource" (``EffectiveSet.acces
 with one, the resource is the request's resource as AWS sees it (decided as
 ``engine.decide`` does: a ``*`` is the literal resource of an action without
 resource-level permissions).  The answer lists, per role whose permissions allow it,
-every principal that reaches that role (``AccessModel.reach``).  Views that share one
-effective set are evaluated once.
+every principal that reaches that role (``AccessModel.reach``).  ``WhoCan`` decides a
+query for every view at once over numbered statements (see its docstring), which gives
+what the engine gives view by view (tests/access/test_batch.py, test_model.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
-from rolecat.iam.engine import Access, EffectiveSet, Statement, Verdict, decide
+from rolecat.iam.engine import Access, Statement, Verdict, decide
 from rolecat.iam.globs import compile_glob
 
 from .model import AccessModel, RoleView
@@ -48,85 +50,79 @@ class QueryError(ValueError):
     """A query that names no known action or account (exit 2)."""
 
 
-@dataclass
-class _Group:
-    """Views sharing one effective set, with its statements as bits of ``WhoCan._stmts``."""
-
-    es: EffectiveSet
-    views: list[int]  # indices into WhoCan.views
-    allows: int
-    bounds: int | None  # None: no boundary
-    denies: int
-
-
 class WhoCan:
     """Answers many queries over one catalog.
 
     Views are kept in answer order (account, role), each with its answers serialised
-    once per access level, so an answer is a join of precomputed text.  A query with a
-    resource is decided like ``engine.decide`` but over numbered statements: each
-    distinct statement is matched once per query, then each effective set is three
-    bitset tests.  Answers are memoised per (action, resource).
+    once per access level, so an answer is a join of precomputed text.  Each distinct
+    statement of the views' effective sets is numbered, and kept with the bitset of the
+    views holding it (as an identity Allow, a boundary Allow, a Deny).  A query is then
+    decided for every view at once, by OR-ing the bitsets of the statements that apply:
+
+    * with a resource, like ``engine.decide`` (explicit deny, identity Allow, boundary
+      Allow), each distinct statement's patterns matched once per query;
+    * without one, ``EffectiveSet.candidates`` and ``EffectiveSet.plain`` for the action
+      come from the statements whose actions include it; only the views left between
+      the two (granted on some resources, or under a condition) ask their effective set.
+
+    Decisions are memoised per query, answer lines per query without a resource.
     """
 
     def __init__(self, model: AccessModel) -> None:
         self.model = model
         self.views = sorted(model.views, key=lambda v: (v.account.name, v.role.name))
+        n = len(self.views)
         self._stmt_index: dict[int, int] = {}
         self._stmts: list[Statement] = []
-        groups: dict[int, _Group] = {}
+        # statement -> views holding it (as an identity Allow, a boundary Allow, a Deny)
+        holders: list[list[list[int]]] = [[], [], []]
+        unbounded: list[int] = []
+        numbered: dict[int, tuple[list[int], list[int] | None, list[int]]] = {}
         for i, view in enumerate(self.views):
             es = view.effective
-            group = groups.get(id(es))
-            if group is None:
-                bounds = None if es.boundary is None else self._bits(es.boundary_allows)
-                group = groups[id(es)] = _Group(es, [], self._bits(es.allows), bounds, self._bits(es.denies))
-            group.views.append(i)
-        self._groups = list(groups.values())
-        # statement -> groups holding it, as bitsets over the groups
-        self._g_allow: list[int] = [0] * len(self._stmts)
-        self._g_bound: list[int] = [0] * len(self._stmts)
-        self._g_deny: list[int] = [0] * len(self._stmts)
-        self._g_unbounded = 0
-        for gi, g in enumerate(self._groups):
-            for table, bits in (
-                (self._g_allow, g.allows),
-                (self._g_bound, g.bounds or 0),
-                (self._g_deny, g.denies),
-            ):
-                for j in _indices(bits):
-                    table[j] |= 1 << gi
-            if g.bounds is None:
-                self._g_unbounded |= 1 << gi
-        self._answers: list[dict[Access, list[Answer]]] = [{} for _ in self.views]
-        self._frags: list[list[str | None]] = [[None, None] for _ in self.views]  # [conditional, allowed]
-        self._memo: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
-        self._by_action: dict[str, tuple[tuple[int, ...], list[_Test]]] = {}
-        self._group_of = [0] * len(self.views)
-        for gi, g in enumerate(self._groups):
-            for i in g.views:
-                self._group_of[i] = gi
+            found = numbered.get(id(es))
+            if found is None:
+                bounds = None if es.boundary is None else self._number(es.boundary_allows, holders)
+                found = numbered[id(es)] = (
+                    self._number(es.allows, holders),
+                    bounds,
+                    self._number(es.denies, holders),
+                )
+            allows, bounds, denies = found
+            for kind, stmts in ((0, allows), (1, bounds or ()), (2, denies)):
+                table = holders[kind]
+                for j in stmts:
+                    table[j].append(i)
+            if bounds is None:
+                unbounded.append(i)
+        self._v_allow = [_bitset(found) for found in holders[0]]
+        self._v_bound = [_bitset(found) for found in holders[1]]
+        self._v_deny = [_bitset(found) for found in holders[2]]
+        self._v_unbounded = _bitset(unbounded)
+        self._all = (1 << n) - 1
         self._ranges: dict[str, tuple[int, int]] = {}
-        self._account_groups: dict[str, list[int]] = {}
-        for i, view in enumerate(self.views):
-            groups_here = self._account_groups.setdefault(view.account.name, [])
-            if not groups_here or groups_here[-1] != self._group_of[i]:
-                groups_here.append(self._group_of[i])
-        for name, found in self._account_groups.items():
-            self._account_groups[name] = sorted(set(found))
         for i, view in enumerate(self.views):
             first, _ = self._ranges.get(view.account.name, (i, i))
             self._ranges[view.account.name] = (first, i + 1)
-        self._lines: dict[tuple[str, str | None, str | None], str] = {}
+        self._masks = {
+            name: ((1 << (last - first)) - 1) << first for name, (first, last) in self._ranges.items()
+        }
+        self._answers: list[dict[Access, list[Answer]]] = [{} for _ in self.views]
+        self._frags: tuple[list[bytes | None], list[bytes | None]] = ([None] * n, [None] * n)  # cond, allowed
+        self._memo: dict[tuple[str, str | None, str | None], tuple[int, int]] = {}
+        self._by_action: dict[str, _ByAction] = {}
+        self._lines: dict[tuple[str, str | None, str | None], bytes] = {}
 
-    def _bits(self, stmts: Iterable[Statement]) -> int:
-        out = 0
+    def _number(self, stmts: Iterable[Statement], holders: list[list[list[int]]]) -> list[int]:
+        out = []
         for st in stmts:
             index = self._stmt_index.get(id(st))
             if index is None:
                 index = self._stmt_index[id(st)] = len(self._stmts)
                 self._stmts.append(st)
-            out |= 1 << index
+                for table in holders:
+                    table.append([])
+            out.append(index)
         return out
 
     def check(self, action: str, account: str | None) -> str:
@@ -140,92 +136,86 @@ class WhoCan:
         return canonical
 
     # ------------------------------------------------------------------ deciding
-    def _group_access(self, action: str, resource: str | None, account: str | None) -> tuple[str, str]:
-        """Which groups (indexed like ``_groups``) can, and which of those without a
-        condition: two strings of "0"/"1", memoised per query (groups outside
-        ``account`` may be left "0")."""
-        key = (action, resource, account if resource is None else None)
+    def _access(self, action: str, resource: str | None, account: str | None) -> tuple[int, int]:
+        """Which views of ``account`` (or all) can, and which of those without a
+        condition: two bitsets over ``views``, memoised per query."""
+        key = (action, resource, account)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        bit = self.model.db.bit(action)
-        n = len(self._groups)
+        scope = self._all if account is None else self._masks.get(account, 0)
+        ba = self._statements_of(action)
+        unbounded = self._v_unbounded
         if resource is None:
-            can_c, plain_c = ["0"] * n, ["0"] * n
-            chosen = range(n) if account is None else self._account_groups.get(account, ())
-            for gi in chosen:
-                g = self._groups[gi]
-                if bit & g.es.candidates:
-                    access = g.es.access(action)
-                    if access is not Access.NONE:
-                        can_c[gi] = "1"
-                        if access is Access.UNCONDITIONAL:
-                            plain_c[gi] = "1"
-            result = ("".join(can_c), "".join(plain_c))
+            # EffectiveSet.candidates and .plain of every view, for this action
+            candidates = ba.any_allow & (ba.any_bound | unbounded) & ~ba.deny_plain & scope
+            plain = ba.allow_plain & (ba.bound_plain | unbounded) & ~ba.any_deny & candidates
+            can = plain
+            for i in _indices(candidates & ~plain):
+                access = self.views[i].effective.candidate_access(action)
+                if access is not Access.NONE:
+                    can |= 1 << i
+                    if access is Access.UNCONDITIONAL:
+                        plain |= 1 << i
+            result = (can, plain)
         else:
-            # engine.decide for every group at once: explicit deny, identity Allow, boundary Allow
-            fixed, specific = self._statements_of(action, bit)
-            allow, allow_plain, bound, bound_plain, deny, deny_plain = fixed
-            for j, negated, tests in specific:
-                matched = any(
-                    resource.startswith(prefix) and regex.fullmatch(resource) is not None
-                    for prefix, regex in tests
-                )
-                if matched == negated:
-                    continue
-                allow |= self._g_allow[j]
-                bound |= self._g_bound[j]
-                deny |= self._g_deny[j]
+            # engine.decide for every view at once: explicit deny, identity Allow, boundary Allow
+            allow, allow_plain = ba.allow, ba.allow_plain
+            bound, bound_plain = ba.bound, ba.bound_plain
+            deny, deny_plain = ba.deny, ba.deny_plain
+            for j in ba.index.matching(resource):
+                allow |= self._v_allow[j]
+                bound |= self._v_bound[j]
+                deny |= self._v_deny[j]
                 if self._stmts[j].condition is None:
-                    allow_plain |= self._g_allow[j]
-                    bound_plain |= self._g_bound[j]
-                    deny_plain |= self._g_deny[j]
-            unbounded = self._g_unbounded
-            can = allow & (bound | unbounded) & ~deny_plain
+                    allow_plain |= self._v_allow[j]
+                    bound_plain |= self._v_bound[j]
+                    deny_plain |= self._v_deny[j]
+            can = allow & (bound | unbounded) & ~deny_plain & scope
             plain = can & allow_plain & (bound_plain | unbounded) & ~deny
-            result = (_bits_text(can, n), _bits_text(plain, n))
+            result = (can, plain)
         self._memo[key] = result
         return result
 
-    def _statements_of(self, action: str, bit: int) -> tuple[tuple[int, ...], list[_Test]]:
-        """For the statements whose actions include ``action``: the group bitsets of those
-        on every resource ("*", so they match any request), OR-ed once (allow, allow
-        without condition, boundary, boundary without condition, deny, deny without
-        condition); and a matcher for each of the others (literal prefix, then regex)."""
+    def _statements_of(self, action: str) -> _ByAction:
+        """The view bitsets of the statements whose actions include ``action``, OR-ed once."""
         hit = self._by_action.get(action)
         if hit is None:
-            fixed = [0] * 6
-            specific: list[_Test] = []
+            bit = self.model.db.bit(action)
+            hit = self._by_action[action] = _ByAction()
             for j, st in enumerate(self._stmts):
                 if not st.mask & bit:
                     continue
-                if st.resources.everything:
-                    plain = st.condition is None
-                    for k, table in enumerate((self._g_allow, self._g_bound, self._g_deny)):
-                        fixed[2 * k] |= table[j]
-                        if plain:
-                            fixed[2 * k + 1] |= table[j]
+                a, b, d = self._v_allow[j], self._v_bound[j], self._v_deny[j]
+                hit.any_allow |= a
+                hit.any_bound |= b
+                hit.any_deny |= d
+                if not st.resources.everything:
+                    hit.index.add(j, st.resources.negated, st.resources.patterns)
                     continue
-                tests = tuple((_prefix(p), compile_glob(p)) for p in st.resources.patterns)
-                specific.append((j, st.resources.negated, tests))
-            hit = self._by_action[action] = (tuple(fixed), specific)
+                hit.allow |= a
+                hit.bound |= b
+                hit.deny |= d
+                if st.condition is None:
+                    hit.allow_plain |= a
+                    hit.bound_plain |= b
+                    hit.deny_plain |= d
         return hit
 
-    def _chosen(self, action: str, resource: str | None, account: str | None) -> Iterator[tuple[int, Access]]:
-        """(view index, access) of every view of ``account`` (or all) that can, in answer order."""
-        can, plain = self._group_access(action, resource, account)
-        first, last = self._ranges.get(account, (0, 0)) if account is not None else (0, len(self.views))
-        group_of = self._group_of
-        for i in range(first, last):
-            gi = group_of[i]
-            if can[gi] == "1":
-                yield i, Access.UNCONDITIONAL if plain[gi] == "1" else Access.CONDITIONAL
+    def _chosen(self, action: str, resource: str | None, account: str | None) -> list[tuple[int, bool]]:
+        """(view index, unconditional) of every view of ``account`` (or all) that can, in
+        answer order."""
+        can, plain = self._access(action, resource, account)
+        unconditional = _selector(plain)
+        size = len(unconditional)
+        return [(i, i < size and unconditional[i] == 1) for i in _indices(can)]
 
     # ------------------------------------------------------------------ answers
     def ask(self, action: str, resource: str | None = None, account: str | None = None) -> list[Answer]:
         action = self.check(action, account)
         out: list[Answer] = []
-        for i, access in self._chosen(action, resource, account):
+        for i, unconditional in self._chosen(action, resource, account):
+            access = Access.UNCONDITIONAL if unconditional else Access.CONDITIONAL
             out.extend(self._view_answers(i, self.views[i], access))
         out.extend(self._user_answers(action, resource, account))
         return out
@@ -252,30 +242,69 @@ class WhoCan:
 
     def ask_json(self, action: str, resource: str | None = None, account: str | None = None) -> str:
         """``ask`` as one compact JSON line (the --queries output), from cached fragments."""
+        return "[" + self.ask_items(action, resource, account).decode("ascii") + "]"
+
+    def ask_items(self, action: str, resource: str | None = None, account: str | None = None) -> bytes:
+        """``ask_json`` as ASCII bytes (``json.dumps`` escapes the rest) without its
+        brackets (the caller writes them, sparing a copy of a large answer): one join of the views' answer fragments, serialised once per view and
+        access level.  Lines are memoised per query, bar those with a resource (a
+        reviewer's batch rarely repeats one, and the lines are large)."""
         action = self.check(action, account)
         key = (action, resource, account)
         done = self._lines.get(key)
         if done is not None:
             return done
-        can, plain = self._group_access(action, resource, account)
-        first, last = self._ranges.get(account, (0, 0)) if account is not None else (0, len(self.views))
-        group_of, frags = self._group_of, self._frags
-        chosen = [(i, plain[group_of[i]] == "1") for i in range(first, last) if can[group_of[i]] == "1"]
-        parts: list[str] = []
-        for i, unconditional in chosen:
-            text = frags[i][unconditional]
-            if text is None:
-                access = Access.UNCONDITIONAL if unconditional else Access.CONDITIONAL
-                answers = self._view_answers(i, self.views[i], access)
-                text = frags[i][unconditional] = ",".join(
-                    json.dumps(a.as_json(), separators=(",", ":")) for a in answers
-                )
-            if text:
-                parts.append(text)
-        users = self._user_answers(action, resource, account)
-        parts.extend(json.dumps(a.as_json(), separators=(",", ":")) for a in users)
-        line = self._lines[key] = "[" + ",".join(parts) + "]"
+        can, plain = self._access(action, resource, account)
+        conditional = can & ~plain
+        if conditional:
+            chosen = [(i, False) for i in _indices(conditional)] + [(i, True) for i in _indices(plain)]
+            chosen.sort()
+            parts: list[bytes | None] = [self._fragment(i, unconditional) for i, unconditional in chosen]
+        else:  # the common case: every view unconditional, its fragments picked in C
+            frags = self._frags[True]
+            selector = _selector(can)
+            parts = list(compress(frags, selector))
+            if None in parts:
+                for i in compress(range(len(selector)), selector):
+                    self._fragment(i, True)
+                parts = list(compress(frags, selector))
+        found = list(filter(None, parts))
+        found.extend(_encode(a.as_json()) for a in self._user_answers(action, resource, account))
+        line = b",".join(found)
+        if resource is None:
+            self._lines[key] = line
         return line
+
+    def _fragment(self, i: int, unconditional: bool) -> bytes:
+        """View ``i``'s answers as JSON objects joined by commas (b"" without any)."""
+        frags = self._frags[unconditional]
+        text = frags[i]
+        if text is None:
+            # Answer.as_json as json.dumps(..., separators=(",", ":")) prints it, from
+            # the JSON text of each string (memoised: names repeat across views)
+            view = self.views[i]
+            head = b'{"user":'
+            middle = b',"role":' + _string(view.role.name) + b',"account":' + _string(view.account.name)
+            level = b'"allowed"}' if unconditional else b'"conditional"}'
+            text = frags[i] = b",".join(
+                b"".join(
+                    (
+                        head,
+                        _string(reach.principal.user),
+                        b',"principal":',
+                        _string(reach.principal.principal),
+                        middle,
+                        b',"via":[',
+                        b",".join(map(_string, reach.via)),
+                        b'],"until":',
+                        _string(reach.until_iso),
+                        b',"access":',
+                        b'"conditional"}' if reach.conditional else level,
+                    )
+                )
+                for reach in self.model.reach(view)
+            )
+        return text
 
     def _view_answers(self, i: int, view: RoleView, access: Access) -> list[Answer]:
         cached = self._answers[i].get(access)
@@ -295,13 +324,113 @@ class WhoCan:
         return cached
 
 
-_Test = tuple[int, bool, tuple[tuple[str, re.Pattern[str]], ...]]  # statement, negated, (prefix, regex)
+class _ByAction:
+    """For one action: the view bitsets of the statements including it, OR-ed (any
+    resources; on every resource; on every resource without condition), and an index of
+    the resource patterns of the others."""
+
+    def __init__(self) -> None:
+        self.any_allow = self.any_bound = self.any_deny = 0
+        self.allow = self.bound = self.deny = 0
+        self.allow_plain = self.bound_plain = self.deny_plain = 0
+        self.index = _Index()
+
+
+class _Index:
+    """The resource patterns of numbered statements, found by their literal prefix.
+
+    A statement applies to a request's resource when one of its patterns matches it
+    (``Resource``) or none does (``NotResource``).  A pattern can only match a resource
+    that starts with its literal text before the first wildcard, so a query looks up the
+    resource's prefixes of each length some pattern has, and runs only the regexes of
+    the patterns found there; a pattern without wildcard is one dictionary lookup, and
+    one whose wildcards are all trailing ``*`` matches every resource its prefix finds
+    (``*`` matches any run of characters)."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, list[int]] = {}
+        self._by_prefix: dict[str, list[tuple[int, re.Pattern[str] | None]]] = {}
+        self._lengths: list[int] = []
+        self._negated: list[int] = []  # NotResource statements, in statement order
+
+    def add(self, j: int, negated: bool, patterns: Iterable[str]) -> None:
+        if negated:
+            self._negated.append(j)
+        for pattern in patterns:
+            prefix = _prefix(pattern)
+            if prefix == pattern:
+                self._exact.setdefault(pattern, []).append(j)
+                continue
+            entries = self._by_prefix.get(prefix)
+            if entries is None:
+                entries = self._by_prefix[prefix] = []
+                if len(prefix) not in self._lengths:
+                    self._lengths.append(len(prefix))
+                    self._lengths.sort()
+            tail = pattern[len(prefix) :]
+            entries.append((j, None if tail.strip("*") == "" else compile_glob(pattern)))
+
+    def matching(self, resource: str) -> list[int]:
+        """The statements that apply to ``resource`` (any order, each once)."""
+        matched = set(self._exact.get(resource, ()))
+        by_prefix = self._by_prefix
+        size = len(resource)
+        for n in self._lengths:
+            if n > size:
+                break
+            entries = by_prefix.get(resource[:n])
+            if entries is None:
+                continue
+            for j, regex in entries:
+                if j not in matched and (regex is None or regex.fullmatch(resource) is not None):
+                    matched.add(j)
+        if not self._negated:
+            return list(matched)
+        negated = set(self._negated)
+        out = [j for j in matched if j not in negated]
+        out.extend(j for j in self._negated if j not in matched)
+        return out
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _encode(value: dict[str, Any]) -> bytes:
+    """``json.dumps(value, separators=(",", ":"))``, as ASCII bytes."""
+    return _ENCODER.encode(value).encode("ascii")
+
+
+_STRINGS: dict[str | None, bytes] = {None: b"null"}
+
+
+def _string(value: str | None) -> bytes:
+    """A string (or None) as ``json.dumps`` prints it, as ASCII bytes; memoised."""
+    done = _STRINGS.get(value)
+    if done is None:
+        done = _STRINGS[value] = _ENCODER.encode(value).encode("ascii")
+    return done
 
 
 def _prefix(pattern: str) -> str:
     """The literal text before a pattern's first wildcard."""
     cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
     return pattern[:cut]
+
+
+_ZERO_ONE = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _selector(bits: int) -> bytes:
+    """A bitset as bytes 0/1, bit i at position i (up to the highest set bit)."""
+    return bin(bits)[:1:-1].encode("ascii").translate(_ZERO_ONE)
+
+
+def _bitset(indices: Iterable[int]) -> int:
+    """The bitset with the given bits set."""
+    out = 0
+    for i in indices:
+        out |= 1 << i
+    return out
 
 
 def _indices(bits: int) -> Iterator[int]:
@@ -311,11 +440,6 @@ def _indices(bits: int) -> Iterator[int]:
     while i >= 0:
         yield i
         i = text.find("1", i + 1)
-
-
-def _bits_text(bits: int, n: int) -> str:
-    """A bitset as n characters "0"/"1", bit i at position i."""
-    return bin(bits)[:1:-1].ljust(n, "0") if bits else "0" * n
 
 
 def parse_query(line: str, number: int) -> tuple[str, str | None, str | None]:

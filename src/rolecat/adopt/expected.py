@@ -26,7 +26,7 @@ class ExpectedPolicy:
     source: str  # catalog name ("prod-engineer") or generated ("self-service")
 
     def arn(self, account: Account) -> str:
-        return policy_arn(account.id, self.name, self.path)
+        return policy_arn(account.id, self.name, self.path, account.partition)
 
 
 @dataclass(frozen=True)

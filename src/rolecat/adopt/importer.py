@@ -806,6 +806,8 @@ def _live_ids(catalog: Catalog, acct: str, live: AccountExport) -> set[tuple[str
             ids.add(("aws_iam_role_policy_attachment", f"{r.name}/{a.arn}"))
         for n in r.inline:
             ids.add(("aws_iam_role_policy", f"{r.name}:{n}"))
+        for profile in r.instance_profiles:  # a role EC2 assumes: its profile exists too
+            ids.add(("aws_iam_instance_profile", profile))
     return ids
 
 

@@ -9,8 +9,25 @@ A policy file and a boundary file may share a name (``policies/prod.json`` and
 
 from __future__ import annotations
 
-PARTITION = "aws"
+PARTITION = "aws"  # the commercial partition; GovCloud and China regions have their own
 AWS_MANAGED_POLICY_PREFIX = f"arn:{PARTITION}:iam::aws:policy/"
+PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region: ``us-gov-west-1`` -> ``aws-us-gov``, ``cn-north-1`` -> ``aws-cn``."""
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
+def in_partition(arn: str, partition: str) -> str:
+    """An ``arn:aws:...`` ARN (an AWS managed policy, resolved in the commercial partition)
+    as it is spelled in ``partition``."""
+    head = f"arn:{PARTITION}:"
+    return f"arn:{partition}:" + arn[len(head) :] if arn.startswith(head) else arn
 
 
 def boundary_policy_name(name: str) -> str:
@@ -23,31 +40,31 @@ def policy_policy_name(name: str) -> str:
     return f"policy-{name}"
 
 
-def iam_arn(account_id: str, resource: str) -> str:
-    """``arn:aws:iam::<account>:<resource>``, e.g. ``resource="user/alice"``."""
-    return f"arn:{PARTITION}:iam::{account_id}:{resource}"
+def iam_arn(account_id: str, resource: str, partition: str = PARTITION) -> str:
+    """``arn:<partition>:iam::<account>:<resource>``, e.g. ``resource="user/alice"``."""
+    return f"arn:{partition}:iam::{account_id}:{resource}"
 
 
-def role_arn(account_id: str, path: str, name: str) -> str:
-    return iam_arn(account_id, f"role{path}{name}")
+def role_arn(account_id: str, path: str, name: str, partition: str = PARTITION) -> str:
+    return iam_arn(account_id, f"role{path}{name}", partition)
 
 
-def role_path_pattern(account_id: str, path: str) -> str:
+def role_path_pattern(account_id: str, path: str, partition: str = PARTITION) -> str:
     """Every role on ``path`` in an account: ``arn:aws:iam::<id>:role<path>*``."""
-    return iam_arn(account_id, f"role{path}*")
+    return iam_arn(account_id, f"role{path}*", partition)
 
 
-def user_arn(account_id: str, user: str) -> str:
-    return iam_arn(account_id, f"user/{user}")
+def user_arn(account_id: str, user: str, partition: str = PARTITION) -> str:
+    return iam_arn(account_id, f"user/{user}", partition)
 
 
-def mfa_arn(account_id: str, user: str) -> str:
+def mfa_arn(account_id: str, user: str, partition: str = PARTITION) -> str:
     """A user's virtual MFA device, named after the user (the serial the trust policies expect)."""
-    return iam_arn(account_id, f"mfa/{user}")
+    return iam_arn(account_id, f"mfa/{user}", partition)
 
 
-def policy_arn(account_id: str, policy_name: str, path: str = "/") -> str:
-    return iam_arn(account_id, f"policy{path}{policy_name}")
+def policy_arn(account_id: str, policy_name: str, path: str = "/", partition: str = PARTITION) -> str:
+    return iam_arn(account_id, f"policy{path}{policy_name}", partition)
 
 
 def boundary_policy_arn(account_id: str, name: str, path: str = "/") -> str:
@@ -58,3 +75,8 @@ def boundary_policy_arn(account_id: str, name: str, path: str = "/") -> str:
 def aws_managed_policy_arn(path_and_name: str) -> str:
     """``job-function/ViewOnlyAccess`` -> ``arn:aws:iam::aws:policy/job-function/ViewOnlyAccess``."""
     return AWS_MANAGED_POLICY_PREFIX + path_and_name
+
+
+def oidc_provider_arn(account_id: str, host: str, partition: str = PARTITION) -> str:
+    """``arn:aws:iam::<account>:oidc-provider/<issuer host and path>``."""
+    return iam_arn(account_id, f"oidc-provider/{host}", partition)

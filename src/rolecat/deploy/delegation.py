@@ -45,7 +45,7 @@ BOUNDARY_EDITS = (
 
 
 def delegated_path_pattern(account: Account, path: str) -> str:
-    return role_path_pattern(account.id, path)
+    return role_path_pattern(account.id, path, account.partition)
 
 
 def delegated_role_creation_statements(

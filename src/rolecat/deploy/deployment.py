@@ -17,11 +17,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.model import Account, Catalog, Role
+from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role
 
-from . import arns, policies
+from . import arns, cicd, policies
 
 PolicyKind = Literal["policy", "boundary"]
+EC2_SERVICE = "ec2.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ class DeployedRole:
     def name(self) -> str:
         return self.role.name
 
+    @property
+    def instance_profile(self) -> str | None:
+        """The instance profile EC2 needs to pass the role to an instance (see below)."""
+        return instance_profile_name(self.role)
+
+
+def instance_profile_name(role: Role) -> str | None:
+    """The IAM name of the instance profile EC2 needs to pass ``role`` to an instance: the
+    role's own name; None unless the role trusts ec2.amazonaws.com."""
+    return role.name if EC2_SERVICE in role.trusted_services else None
+
 
 @dataclass(frozen=True)
 class DeployedUser:
@@ -79,12 +91,26 @@ class DeployedGroup:
 
 
 @dataclass(frozen=True)
+class DeployedOidcProvider:
+    """An OIDC identity provider in one account (an account with a role that trusts it)."""
+
+    provider: OidcProvider
+    arn: str
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+
+@dataclass(frozen=True)
 class AccountDeployment:
     account: Account
     roles: Mapping[str, DeployedRole]  # by role name, in the catalog's order
     policies: tuple[DeployedPolicy, ...]  # boundaries by name, then customer policies by name
     users: tuple[DeployedUser, ...] = ()
     groups: tuple[DeployedGroup, ...] = ()
+    password_policy: PasswordPolicy | None = None  # the identity account's
+    oidc_providers: tuple[DeployedOidcProvider, ...] = ()  # by name
 
     @property
     def name(self) -> str:
@@ -154,8 +180,9 @@ def _identity(
     users = tuple(
         DeployedUser(
             u.name,
-            arns.user_arn(account.id, u.name),
-            arns.mfa_arn(account.id, u.mfa_device),  # a renamed user keeps the device's name
+            arns.user_arn(account.id, u.name, account.partition),
+            # a renamed user keeps the device's name
+            arns.mfa_arn(account.id, u.mfa_device, account.partition),
             dict(sorted(u.attributes.items())),
         )
         for u in catalog.users
@@ -188,6 +215,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
     trusts = {
         id(role): policies.trust_policy(catalog, role) if has_identity or not role.is_human else None
         for role in catalog.roles
+        if not role.federated
     }
     accounts: dict[str, AccountDeployment] = {}
     by_arn: dict[str, DeployedRole] = {}
@@ -201,6 +229,13 @@ def build_deployment(catalog: Catalog) -> Deployment:
         deployed: dict[str, DeployedRole] = {}
         for role in roles:
             inline = None
+            ci_mode = (
+                catalog.deploy_roles.mode_of(role, catalog.catalog_file) if catalog.deploy_roles else None
+            )
+            trust_role = role
+            if ci_mode is not None and catalog.deploy_roles is not None:
+                inline = cicd.policy_document(catalog, role, account, ci_mode)
+                trust_role = cicd.role_in(catalog.deploy_roles, role, ci_mode, account)
             if role.delegated_role_creation is not None:
                 inline = {
                     "Version": policies.VERSION,
@@ -210,9 +245,14 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 role=role,
                 account=account,
                 arn=role.arn(account),
-                trust=trusts[id(role)],
+                # a role trusting OIDC providers names the account's provider ARNs
+                trust=policies.trust_policy(catalog, trust_role, account)
+                if role.federated
+                else trusts[id(role)],
                 policies=tuple(made[("policy", p)] for p in role.policies),
-                managed_policy_arns=tuple(role.managed_policy_arns),
+                managed_policy_arns=tuple(
+                    arns.in_partition(a, account.partition) for a in role.managed_policy_arns
+                ),
                 inline=inline,
                 boundary=made[("boundary", role.boundary)] if role.boundary else None,
                 revoke=revoke_older_sessions_policy(role),
@@ -221,7 +261,15 @@ def build_deployment(catalog: Catalog) -> Deployment:
             by_arn.setdefault(dr.arn, dr)
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
-        accounts[account.name] = AccountDeployment(account, deployed, tuple(made.values()), users, groups)
+        password = catalog.password_policy if account.identity and has_identity else None
+        oidc = tuple(
+            DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
+            for name, p in catalog.identity_providers.items()
+            if any(f.provider == name for r in roles for f in r.federated)
+        )
+        accounts[account.name] = AccountDeployment(
+            account, deployed, tuple(made.values()), users, groups, password, oidc
+        )
     placements = {
         (role.name, role.source): tuple(
             placed[(role.name, role.source)][a]

@@ -12,18 +12,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rolecat.deploy import arns
-from rolecat.model import Account, Catalog, Role, ServicePrincipal, User, UserPrincipal
+from rolecat.model import (
+    Account,
+    AccountRolePrincipal,
+    Catalog,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Role,
+    ServicePrincipal,
+    User,
+    UserPrincipal,
+)
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
 
 
 def user_arn(identity: Account, user: str) -> str:
-    return arns.user_arn(identity.id, user)
+    return arns.user_arn(identity.id, user, identity.partition)
 
 
 def mfa_arn(identity: Account, user: str) -> str:
-    return arns.mfa_arn(identity.id, user)
+    return arns.mfa_arn(identity.id, user, identity.partition)
 
 
 def trust_actions(role: Role) -> str | list[str]:
@@ -62,7 +72,9 @@ def _service_statement(services: list[str]) -> Document:
 def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) -> list[Document]:
     """Standing members in one statement; temporary members one statement per distinct until."""
     statements: list[Document] = []
-    standing = sorted(arns.user_arn(identity.id, p.user) for p in users if p.until_iso is None)
+    standing = sorted(
+        arns.user_arn(identity.id, p.user, identity.partition) for p in users if p.until_iso is None
+    )
     if standing:
         statements.append(
             {
@@ -86,7 +98,9 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
                 "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {
-                    "AWS": _principals(sorted(arns.user_arn(identity.id, u) for u in by_until[until]))
+                    "AWS": _principals(
+                        sorted(arns.user_arn(identity.id, u, identity.partition) for u in by_until[until])
+                    )
                 },
                 "Action": trust_actions(role),
                 "Condition": cond,
@@ -95,8 +109,75 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
     return statements
 
 
-def trust_policy(catalog: Catalog, role: Role) -> Document:
-    """The role's assume-role policy, identical in every account it is deployed to.
+def _federated_statement(account: Account, p: FederatedPrincipal, subjects: list[str], sid: str) -> Document:
+    """Web identity from one OIDC provider: aud one of the audiences, sub one of ``subjects``
+    (``StringEquals`` for exact subjects, ``StringLike`` for patterns)."""
+    like = any("*" in x or "?" in x for x in subjects)
+    cond: dict[str, dict[str, str | list[str]]] = {
+        "StringEquals": {f"{p.host}:aud": _principals(sorted(p.audiences))}
+    }
+    cond.setdefault("StringLike" if like else "StringEquals", {})[f"{p.host}:sub"] = _principals(
+        sorted(subjects)
+    )
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Federated": arns.oidc_provider_arn(account.id, p.host, account.partition)},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": cond,
+    }
+
+
+def _federated_statements(account: Account, p: FederatedPrincipal) -> list[Document]:
+    """Exact subjects and patterns in separate statements (one statement would need both)."""
+    sid = "WebIdentity" + "".join(w.capitalize() for w in p.provider.split("-"))
+    exact = [x for x in p.subjects if "*" not in x and "?" not in x]
+    like = [x for x in p.subjects if "*" in x or "?" in x]
+    out = []
+    if exact:
+        out.append(_federated_statement(account, p, exact, sid))
+    if like:
+        out.append(_federated_statement(account, p, like, sid + ("Patterns" if exact else "")))
+    return out
+
+
+def _cross_account_statements(catalog: Catalog, principals: list[AccountRolePrincipal]) -> list[Document]:
+    """Roles of other catalog accounts, by ARN (path included), in one statement."""
+    by_name = {r.name: r for r in catalog.roles}
+    found = sorted(
+        by_name[p.role].arn(catalog.account(p.account))
+        for p in principals
+        if p.role in by_name and any(a.name == p.account for a in catalog.accounts)
+    )
+    if not found:
+        return []
+    return [
+        {
+            "Sid": "TrustedRoles",
+            "Effect": "Allow",
+            "Principal": {"AWS": _principals(found)},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+
+
+def _external_statements(catalog: Catalog, principals: list[ExternalAccountPrincipal]) -> list[Document]:
+    """One statement per external account: its root, and the ExternalId it must pass."""
+    return [
+        {
+            "Sid": f"External{p.account_id}",
+            "Effect": "Allow",
+            "Principal": {"AWS": arns.iam_arn(p.account_id, "root", catalog.partition)},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": p.external_id}},
+        }
+        for p in sorted(principals, key=lambda p: (p.account_id, p.external_id))
+    ]
+
+
+def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -> Document:
+    """The role's assume-role policy, identical in every account it is deployed to unless it
+    trusts OIDC providers (their ARN names the account; ``account`` is then required).
 
     Built from the role's principals, one statement shape per kind.  People: by user ARN
     with MFA (``Bool``, never ``BoolIfExists``), MFA age and the session name pinned to
@@ -109,6 +190,18 @@ def trust_policy(catalog: Catalog, role: Role) -> Document:
     services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
     if services:
         statements.append(_service_statement(services))
+    federated = [p for p in principals if isinstance(p, FederatedPrincipal)]
+    if federated and account is None:
+        raise ValueError(f"role {role.name!r} trusts OIDC providers: its trust policy is per account")
+    for p in federated:
+        assert account is not None
+        statements.extend(_federated_statements(account, p))
+    statements.extend(
+        _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
+    )
+    statements.extend(
+        _external_statements(catalog, [p for p in principals if isinstance(p, ExternalAccountPrincipal)])
+    )
     users = [p for p in principals if isinstance(p, UserPrincipal)]
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
@@ -124,8 +217,8 @@ def self_service_policy(identity: Account, users: Iterable[User] = ()) -> Docume
     ``arn:aws:iam::<id>:mfa/<user>`` every user's MFA serial.
     """
     acct = identity.id
-    me = arns.user_arn(acct, "${aws:username}")
-    my_mfa = arns.mfa_arn(acct, "${aws:username}")
+    me = arns.user_arn(acct, "${aws:username}", identity.partition)
+    my_mfa = arns.mfa_arn(acct, "${aws:username}", identity.partition)
     doc = _self_service(me, my_mfa)
     # A renamed user keeps the device enrolled under a former name (``mfa_device``):
     # one statement per such user names it, so they can still retry or replace it.
@@ -136,7 +229,7 @@ def self_service_policy(identity: Account, users: Iterable[User] = ()) -> Docume
                 "Sid": f"OwnMFADeviceUnderFormerName{n + 1}",
                 "Effect": "Allow",
                 "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
-                "Resource": arns.mfa_arn(acct, user.mfa_device),
+                "Resource": arns.mfa_arn(acct, user.mfa_device, identity.partition),
                 "Condition": {"StringEquals": {"aws:username": user.name}},
             },
         )
@@ -225,7 +318,7 @@ def assume_roles_policy(catalog: Catalog) -> Document:
             continue
         for name in role.accounts:
             acct = catalog.account(name)
-            resources.add(arns.role_path_pattern(acct.id, role.path))
+            resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
             if role.source_identity:
                 extra["sts:SetSourceIdentity"].add(role.arn(acct))
             if role.session_tags:

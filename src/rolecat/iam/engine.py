@@ -29,6 +29,7 @@ the lifetime of one run.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -302,7 +303,6 @@ class EffectiveSet:
     _grants: dict[int, tuple[Grant, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        all_mask = self.db.all_mask
         allows = [s for s in self.identity if s.effect == "Allow" and not s.resources.empty]
         self._allows = allows
         self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
@@ -311,19 +311,28 @@ class EffectiveSet:
             for s in (*self.identity, *(self.boundary or ()))
             if s.effect == "Deny" and not s.resources.empty
         ]
-        allow_any = _union(s.mask for s in allows)
-        bound_any = all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
-        deny_any = _union(s.mask for s in self._denies)
+
+    # The two action bitsets below are unions over every statement: computed on first
+    # use (a caller that decides over the statements, as who-can does, may never need them).
+    @functools.cached_property
+    def candidates(self) -> int:
+        """Actions some grant may allow: allowed, within the boundary, not denied outright."""
+        allow_any = _union(s.mask for s in self._allows)
+        bound_any = self.db.all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
         deny_total = _union(s.mask for s in self._denies if s.unconditional and s.resources.everything)
-        self.candidates = allow_any & bound_any & ~deny_total
-        plain_allow = _union(s.mask for s in allows if s.unconditional and s.resources.everything)
+        return allow_any & bound_any & ~deny_total
+
+    @functools.cached_property
+    def plain(self) -> int:
+        """Granted unconditionally on every resource, without looking at a single action."""
+        plain_allow = _union(s.mask for s in self._allows if s.unconditional and s.resources.everything)
         plain_bound = (
-            all_mask
+            self.db.all_mask
             if self.boundary is None
             else _union(s.mask for s in self._bound_allows if s.unconditional and s.resources.everything)
         )
-        # Granted unconditionally on every resource, without looking at a single action.
-        self.plain = plain_allow & plain_bound & ~deny_any
+        deny_any = _union(s.mask for s in self._denies)
+        return plain_allow & plain_bound & ~deny_any
 
     # ------------------------------------------------------------------ statements
     @property
@@ -346,11 +355,25 @@ class EffectiveSet:
         bit = self.db.bit(action)
         if not bit & self.candidates:
             return ()
+        return self._grants_of(action, bit)
+
+    def _grants_of(self, action: str, bit: int) -> tuple[Grant, ...]:
         cached = self._grants.get(bit)
         if cached is None:
             cached = self._compute(action, bit)
             self._grants[bit] = cached
         return cached
+
+    def candidate_access(self, action: str) -> Access:
+        """``access(action)`` for a caller that knows ``action`` is among ``candidates``
+        and not in ``plain`` (who-can derives both from the statements of many sets at
+        once): the best access of its grants, without computing those two bitsets."""
+        best = Access.NONE
+        for grant in self._grants_of(action, self.db.bit(action)):
+            best = max(best, grant.access)
+            if best is Access.UNCONDITIONAL:
+                break
+        return best
 
     def _within(
         self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None

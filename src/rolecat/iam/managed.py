@@ -146,7 +146,13 @@ def _attachable(policy: ManagedPolicy) -> tuple[str | None, str | None]:
 
 
 def document(arn: str) -> Mapping[str, Any] | None:
-    """The snapshot's default-version document of an AWS managed policy; None if unknown."""
+    """The snapshot's default-version document of an AWS managed policy; None if unknown.
+
+    The snapshot is of the commercial partition; a GovCloud or China ARN of the same policy
+    (``arn:aws-us-gov:iam::aws:policy/...``) finds the same document."""
+    for other in ("arn:aws-us-gov:", "arn:aws-cn:"):
+        if arn.startswith(other):
+            arn = "arn:aws:" + arn[len(other) :]
     policy = snapshot().by_arn.get(arn)
     if policy is None or not policy.has_document:
         return None

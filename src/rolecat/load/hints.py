@@ -275,6 +275,24 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "an email address of characters AWS allows in tag values",
         "alice@example.com",
     ),
+    # issue 14: identity providers, federated subjects, external ids
+    "^[0-9a-fA-F]{40}$": (
+        "a SHA-1 thumbprint: exactly 40 hexadecimal digits",
+        "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+    ),
+    "^[A-Za-z0-9+=,.@:/-]{2,1224}$": (
+        "2 to 1224 letters, digits and +=,.@:/- (an sts:ExternalId)",
+        "acme-reporting",
+    ),
+    "^[A-Za-z0-9._:/@*?=+-]{1,255}$": (
+        "a sub claim: letters, digits and ._:/@=+- with * and ? as wildcards",
+        "repo:acme/app:ref:refs/heads/main",
+    ),
+    "^[A-Za-z0-9._:/@+=-]{1,255}$": ("an OIDC audience: letters, digits and ._:/@+=-", "sts.amazonaws.com"),
+    "^https://[a-z0-9.-]+(/[A-Za-z0-9._~-]+)*$": (
+        "an https:// issuer URL: lowercase host, optional path, no port or query",
+        "https://token.actions.githubusercontent.com",
+    ),
 }
 
 _CHAR_CLASS = re.compile(r"\^\[((?:\\.|[^\]])+)\](?:\{\d+(?:,\d*)?\}|[+*])\$")

@@ -13,6 +13,9 @@ from .catalog import (
     Catalog,
     Defaults,
     DelegatedRoleCreation,
+    FederatedTrust,
+    OidcProvider,
+    PasswordPolicy,
     PinnedPolicy,
     PolicyFile,
     Quotas,
@@ -24,15 +27,28 @@ from .catalog import (
     TerraformSettings,
     User,
 )
-from .principals import Principal, ServicePrincipal, UserPrincipal
+from .principals import (
+    AccountRolePrincipal,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Principal,
+    ServicePrincipal,
+    UserPrincipal,
+)
 
 __all__ = [
     "Acceptance",
     "Account",
+    "AccountRolePrincipal",
     "Backend",
     "Catalog",
     "Defaults",
     "DelegatedRoleCreation",
+    "ExternalAccountPrincipal",
+    "FederatedPrincipal",
+    "FederatedTrust",
+    "OidcProvider",
+    "PasswordPolicy",
     "PinnedPolicy",
     "PolicyFile",
     "Principal",

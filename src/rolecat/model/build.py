@@ -15,8 +15,17 @@ from rolecat.load.schema import Validated, validate_sources
 
 from . import adoption
 from .catalog import Catalog
+from .cicd import ci_roles, resolve_deploy_roles
 from .documents import render_documents
-from .resolve import Resolution, resolve_role, resolve_settings, resolve_users, unique_names
+from .resolve import (
+    Resolution,
+    check_trusted_roles,
+    resolve_password_policy,
+    resolve_role,
+    resolve_settings,
+    resolve_users,
+    unique_names,
+)
 
 
 def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catalog | None, list[Diagnostic]]:
@@ -33,6 +42,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     users = resolve_users(valid.users, r) if valid.users is not None else ()
     r.users_known = valid.users is not None
     r.accounts = {a.name: a for a in settings.accounts}
+    r.providers = settings.identity_providers
     r.users = {u.name: u for u in users}
     roles = []
     released_roles = []  # release: true: left to Terraform removed blocks
@@ -45,10 +55,18 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
             roles.append(role)
         else:
             all_roles_built = False
+    ci = resolve_deploy_roles(valid.catalog, r.accounts, r.providers, r)
+    if ci is not None:
+        roles.extend(
+            ci_roles(
+                ci, valid.catalog.path, settings.accounts, r.providers, settings.owners, settings.defaults
+            )
+        )
     roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     released_roles.sort(key=lambda x: (x.name.lower(), x.name, x.source))
     docs = {d.path: d for d in (src.catalog, src.users, valid.imports, *src.roles) if d is not None}
     unique_names(sorted([*roles, *released_roles], key=lambda x: (x.name.lower(), x.name, x.source)), docs, r)
+    check_trusted_roles(roles, docs, r)
     rendered, found = render_documents(
         [*roles, *released_roles],
         r.accounts,
@@ -91,6 +109,9 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
         pinned=pinned,
         imports=imports,
         imports_file=valid.imports.path if valid.imports is not None else None,
+        password_policy=resolve_password_policy(valid.catalog.data),
+        identity_providers=settings.identity_providers,
+        deploy_roles=ci,
     )
     return catalog, diags
 

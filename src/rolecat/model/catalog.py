@@ -11,13 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from rolecat.deploy.arns import boundary_policy_name, policy_arn, policy_policy_name, role_arn
+from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
 from rolecat.diagnostics import Location
 from rolecat.load.source import KeyPath, SourceDoc
 
-from .principals import Principal, ServicePrincipal, UserPrincipal
+from .principals import (
+    AccountRolePrincipal,
+    ExternalAccountPrincipal,
+    FederatedPrincipal,
+    Principal,
+    ServicePrincipal,
+    UserPrincipal,
+)
+
+if TYPE_CHECKING:
+    from .cicd import DeployRoles
 
 RoleKind = Literal["human", "service"]
 
@@ -30,6 +40,11 @@ class Account:
     environment: str | None
     region: str
     renamed_from: tuple[str, ...] = ()  # former names (same id)
+
+    @property
+    def partition(self) -> str:
+        """``aws``, ``aws-us-gov`` or ``aws-cn``, from the account's region."""
+        return partition_of(self.region)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,39 @@ class DelegatedRoleCreation:
     path: str
 
 
+OidcKind = Literal["github", "gitlab", "oidc"]
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """An OIDC identity provider declared in catalog.yaml ``identity_providers``."""
+
+    name: str
+    kind: OidcKind
+    url: str  # https://host[/path]
+    audiences: tuple[str, ...]
+    thumbprints: tuple[str, ...] = ()
+
+    @property
+    def host(self) -> str:
+        """The issuer without the scheme: the provider's ARN suffix and its claim keys' prefix."""
+        return self.url.removeprefix("https://").rstrip("/")
+
+    @property
+    def claim_keys(self) -> tuple[str, ...]:
+        """Condition keys IAM offers for this provider's tokens."""
+        return tuple(f"{self.host}:{c}" for c in ("aud", "sub", "amr", "azp", "oaud", "email"))
+
+
+@dataclass(frozen=True)
+class FederatedTrust:
+    """A role's ``federated:`` entry: the provider and the subjects it admits."""
+
+    provider: str
+    subjects: tuple[str, ...]
+    index: int  # position in the role file's federated list
+
+
 @dataclass(frozen=True)
 class Acceptance:
     check: str
@@ -105,7 +153,7 @@ class Role:
     path: str
     max_session_duration: int
     mfa_max_age: int
-    members: tuple[str, ...]
+    members: tuple[str, ...]  # standing people: listed ones, then those of the teams
     temporary_members: tuple[TemporaryMember, ...]
     trusted_services: tuple[str, ...]
     session_tags: bool = False
@@ -115,6 +163,17 @@ class Role:
     tags: Mapping[str, str] = field(default_factory=dict)
     revoke_sessions: RevokeSessions | None = None
     renamed_from: tuple[str, ...] = ()  # former names: a rename replaces the role
+    # team (users.yaml team:) -> its people, for the teams the role names (teams:)
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    federated: tuple[FederatedTrust, ...] = ()
+    # the providers the federated entries name (resolved, so principals need no catalog)
+    federated_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    trusted_roles: tuple[tuple[str, str], ...] = ()  # (account, role) of catalog roles
+    external_accounts: tuple[tuple[str, str], ...] = ()  # (account id, external id)
+
+    def teams_of(self, user: str) -> tuple[str, ...]:
+        """The role's teams ``user`` is a member through (empty when listed only by name)."""
+        return tuple(t for t, people in self.teams.items() if user in people)
 
     @property
     def is_human(self) -> bool:
@@ -124,12 +183,27 @@ class Role:
     def principals(self) -> tuple[Principal, ...]:
         """Who may assume the role, by kind: people for a human role, services for a service role."""
         if not self.is_human:
-            return tuple(ServicePrincipal(s) for s in self.trusted_services)
+            services: tuple[Principal, ...] = tuple(ServicePrincipal(s) for s in self.trusted_services)
+            return (
+                services
+                + tuple(
+                    FederatedPrincipal(
+                        f.provider,
+                        self.federated_providers[f.provider].host,
+                        self.federated_providers[f.provider].audiences,
+                        f.subjects,
+                    )
+                    for f in self.federated
+                    if f.provider in self.federated_providers
+                )
+                + tuple(AccountRolePrincipal(a, r) for a, r in self.trusted_roles)
+                + tuple(ExternalAccountPrincipal(i, x) for i, x in self.external_accounts)
+            )
         standing = tuple(UserPrincipal(u) for u in self.members)
         return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)
 
     def arn(self, account: Account) -> str:
-        return role_arn(account.id, self.path, self.name)
+        return role_arn(account.id, self.path, self.name, account.partition)
 
 
 @dataclass(frozen=True)
@@ -192,6 +266,21 @@ class Quotas:
 
 
 @dataclass(frozen=True)
+class PasswordPolicy:
+    """The identity account's password policy: safe defaults that catalog.yaml may tighten."""
+
+    minimum_length: int = 14
+    max_age_days: int | None = None  # no forced rotation (NIST SP 800-63B)
+    hard_expiry: bool = False
+    reuse_prevention: int = 24  # AWS's maximum
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    allow_users_to_change: bool = True  # the self-service policy relies on it
+
+
+@dataclass(frozen=True)
 class PinnedPolicy:
     """A customer managed policy adopted with its live IAM name, path and description."""
 
@@ -224,11 +313,20 @@ class Catalog:
     # account -> Terraform resource type -> import ids of objects that exist (imports.yaml)
     imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     imports_file: str | None = None
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    deploy_roles: DeployRoles | None = None  # catalog.yaml deploy_roles (model/cicd.py)
     # Entities that leave management without being deleted (``release: true``).
     released_users: tuple[User, ...] = ()
     released_roles: tuple[Role, ...] = ()
 
     # ------------------------------------------------------------------ lookups
+    @property
+    def partition(self) -> str:
+        """The catalog's partition (mixing partitions is C068): the identity account's."""
+        accounts = [a for a in self.accounts if a.identity] or list(self.accounts)
+        return accounts[0].partition if accounts else "aws"
+
     @property
     def identity_account(self) -> Account:
         return next(a for a in self.accounts if a.identity)
@@ -260,4 +358,6 @@ class Catalog:
         return pin.path if pin is not None else "/"
 
     def policy_arn(self, kind: str, name: str, account: Account) -> str:
-        return policy_arn(account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name))
+        return policy_arn(
+            account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name), account.partition
+        )

@@ -19,7 +19,7 @@ from typing import Any
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.model import Account, PolicyFile
 
-PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organization", "region")
+PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organization", "region", "partition")
 _ALLOWED = re.compile(r"\{\{\s*(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\s*\}\}")
 # A whole construct ("{% for x in y %}") is one finding; a stray delimiter is one too.
 _ANY_TEMPLATE = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}|\{\{|\{%|\{#|%\}|#\}", re.DOTALL)
@@ -60,7 +60,7 @@ def scan(file: PolicyFile) -> Scan:
                 f"template syntax other than the catalog placeholders: {snippet!r}",
                 Location(file.source, line, col),
                 "policy files may use only {{ account.id }}, {{ account.name }}, {{ account.environment }},"
-                " {{ organization }} and {{ region }}",
+                " {{ organization }}, {{ region }} and {{ partition }}",
             )
         )
     template = None
@@ -103,6 +103,7 @@ def render(
         "account": {"id": account.id, "name": account.name, "environment": account.environment},
         "organization": organization,
         "region": account.region,
+        "partition": account.partition,
     }
     from jinja2 import TemplateError
 

@@ -32,4 +32,40 @@ class ServicePrincipal:
     kind: Literal["service"] = "service"
 
 
-Principal = UserPrincipal | ServicePrincipal
+@dataclass(frozen=True)
+class FederatedPrincipal:
+    """Workloads of an OIDC provider (CI jobs): ``sts:AssumeRoleWithWebIdentity`` with claims.
+
+    ``host`` is the issuer without ``https://`` (the prefix of its claim keys, e.g.
+    ``token.actions.githubusercontent.com``); the trust requires ``<host>:aud`` to be one
+    of ``audiences`` and ``<host>:sub`` to match one of ``subjects``.
+    """
+
+    provider: str
+    host: str
+    audiences: tuple[str, ...]
+    subjects: tuple[str, ...]
+    kind: Literal["federated"] = "federated"
+
+
+@dataclass(frozen=True)
+class AccountRolePrincipal:
+    """A role of a catalog account (cross-account trust); its ARN comes from the catalog."""
+
+    account: str
+    role: str
+    kind: Literal["role"] = "role"
+
+
+@dataclass(frozen=True)
+class ExternalAccountPrincipal:
+    """An account outside the catalog, admitted only with its ``sts:ExternalId``."""
+
+    account_id: str
+    external_id: str
+    kind: Literal["external"] = "external"
+
+
+Principal = (
+    UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal
+)

@@ -23,6 +23,9 @@ from .catalog import (
     Backend,
     Defaults,
     DelegatedRoleCreation,
+    FederatedTrust,
+    OidcProvider,
+    PasswordPolicy,
     PolicyFile,
     Quotas,
     RevokeSessions,
@@ -48,6 +51,7 @@ class Resolution:
     policies: Mapping[str, PolicyFile] = field(default_factory=dict)
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
+    providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # catalog identity_providers
     diags: list[Diagnostic] = field(default_factory=list)
     released_users: list[User] = field(default_factory=list)  # release: true
 
@@ -69,6 +73,7 @@ class Settings:
     terraform: TerraformSettings
     quotas: Quotas
     known_actions: tuple[str, ...]
+    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- catalog.yaml
@@ -106,6 +111,17 @@ def resolve_accounts(doc: SourceDoc, region: str, r: Resolution) -> tuple[Accoun
             )
         )
     accounts.sort(key=lambda a: a.name)
+    partitions: dict[str, list[str]] = {}
+    for a in accounts:
+        partitions.setdefault(a.partition, []).append(a.name)
+    if len(partitions) > 1:
+        found = "; ".join(f"{p}: {', '.join(names)}" for p, names in sorted(partitions.items()))
+        r.err(
+            "C068",
+            f"the accounts' regions are in different partitions ({found})",
+            doc.locate(("accounts",), key=True),
+            "a catalog deploys to one partition (aws, aws-us-gov or aws-cn); keep one catalog per partition",
+        )
     identities = [a for a in accounts if a.identity]
     if len(identities) != 1:
         found = ", ".join(a.name for a in identities) or "none"
@@ -152,6 +168,41 @@ def resolve_terraform(doc: SourceDoc, region: str, r: Resolution) -> TerraformSe
     )
 
 
+def resolve_password_policy(data: Mapping[str, Any]) -> PasswordPolicy:
+    """catalog.yaml ``password_policy:`` over the safe defaults (the schema lets it only tighten)."""
+    p = data.get("password_policy", {})
+    return PasswordPolicy(
+        minimum_length=p.get("minimum_length", 14),
+        max_age_days=p.get("max_age_days"),
+        hard_expiry=bool(p.get("hard_expiry", False)),
+    )
+
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+
+
+def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, OidcProvider]:
+    """catalog.yaml ``identity_providers``: GitHub and GitLab with their well-known issuer."""
+    out: dict[str, OidcProvider] = {}
+    for name, p in doc.data.get("identity_providers", {}).items():
+        kind = p["type"]
+        url = p.get("url", GITHUB_ISSUER if kind == "github" else GITLAB_ISSUER if kind == "gitlab" else None)
+        default_aud = ["sts.amazonaws.com"] if kind == "github" else [url] if kind == "gitlab" else None
+        audiences = p.get("audiences", default_aud)
+        if url is None or audiences is None:
+            missing = " and ".join(k for k, v in (("url", url), ("audiences", audiences)) if v is None)
+            r.err(
+                "C064",
+                f"identity provider {name!r} of type oidc needs {missing}",
+                doc.locate(("identity_providers", name), key=True),
+                "the issuer URL (the iss claim) and the client ids its tokens carry as aud",
+            )
+            continue
+        out[name] = OidcProvider(name, kind, url, tuple(audiences), tuple(p.get("thumbprints", ())))
+    return dict(sorted(out.items()))
+
+
 def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
     data: Mapping[str, Any] = doc.data
     defaults = resolve_defaults(data)
@@ -163,6 +214,7 @@ def resolve_settings(doc: SourceDoc, r: Resolution) -> Settings:
         terraform=resolve_terraform(doc, defaults.region, r),
         quotas=Quotas(**data.get("quotas", {})),
         known_actions=tuple(sorted(data.get("known_actions", ()))),
+        identity_providers=resolve_identity_providers(doc, r),
     )
 
 
@@ -327,6 +379,142 @@ def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple
     return members, tuple(temps)
 
 
+def _role_teams(doc: SourceDoc, r: Resolution) -> dict[str, tuple[str, ...]]:
+    """Teams a human role names (``teams:``) -> their people, from users.yaml ``team:``."""
+    people: dict[str, list[str]] = {}
+    for user in r.users.values():
+        team = user.attributes.get("team")
+        if team:
+            people.setdefault(team, []).append(user.name)
+    out: dict[str, tuple[str, ...]] = {}
+    for i, team in enumerate(doc.data.get("teams", ())):
+        if team not in people:
+            if r.users_known:
+                guess = did_you_mean(team, people)
+                r.err(
+                    "C060",
+                    f"unknown team {team!r}: no user in users.yaml has team: {team}",
+                    doc.locate(("teams", i)),
+                    f"did you mean {guess!r}?" if guess else f"teams: {', '.join(sorted(people)) or 'none'}",
+                )
+            continue
+        out[team] = tuple(sorted(people[team]))
+    return out
+
+
+def _with_teams(members: tuple[str, ...], teams: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The listed members, then each team's people not listed yet."""
+    out = list(members)
+    for people in teams.values():
+        out.extend(u for u in people if u not in out)
+    return tuple(out)
+
+
+def _org_wide(provider: OidcProvider, subject: str) -> bool:
+    """Whether a sub pattern admits every repository (project) of an owner, or anything."""
+    if subject.startswith(("*", "?")):
+        return True
+    head = {"github": "repo:", "gitlab": "project_path:"}.get(provider.kind)
+    if head is None or not subject.startswith(head):
+        return False
+    repo = subject[len(head) :].split(":", 1)[0]
+    return "*" in repo or "?" in repo or "/" not in repo
+
+
+def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]:
+    """``federated:``: OIDC workloads that may assume the role, with the sub claims admitted."""
+    data, loc = doc.data, doc.locate
+    out = []
+    for i, f in enumerate(data.get("federated", ())):
+        provider = r.providers.get(f["provider"])
+        if provider is None:
+            guess = did_you_mean(f["provider"], r.providers)
+            r.err(
+                "C061",
+                f"unknown identity provider {f['provider']!r}",
+                loc(("federated", i, "provider")),
+                f"did you mean {guess!r}?"
+                if guess
+                else "declare it under identity_providers: in catalog.yaml",
+            )
+            continue
+        subjects = tuple(f.get("subjects", ()))
+        if not subjects:
+            r.err(
+                "C062",
+                f"web-identity trust of {provider.name!r} without a sub condition admits every workload of "
+                f"{provider.host}",
+                loc(("federated", i), key=True),
+                "list subjects:, e.g. repo:<owner>/<repo>:ref:refs/heads/main or repo:<owner>/<repo>:environment:prod"
+                if provider.kind == "github"
+                else "list the sub claims the trust admits under subjects:",
+            )
+            continue
+        for j, subject in enumerate(subjects):
+            if _org_wide(provider, subject):
+                r.warn(
+                    "C063",
+                    f"subject {subject!r} admits any repository of the organisation (or anything) through "
+                    f"{provider.name!r}",
+                    loc(("federated", i, "subjects", j)),
+                    "name the repository and the branch or environment: "
+                    "repo:<owner>/<repo>:ref:refs/heads/main",
+                )
+        out.append(FederatedTrust(provider.name, subjects, i))
+    return tuple(out)
+
+
+def _role_cross_account(
+    doc: SourceDoc, r: Resolution
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """``trusted_roles`` (accounts checked here, roles once every role is built) and
+    ``external_accounts``."""
+    data, loc = doc.data, doc.locate
+    roles = []
+    for i, t in enumerate(data.get("trusted_roles", ())):
+        if t["account"] not in r.accounts:
+            guess = did_you_mean(t["account"], r.accounts)
+            r.err(
+                "C010",
+                f"unknown account {t['account']!r}",
+                loc(("trusted_roles", i, "account")),
+                f"did you mean {guess!r}?" if guess else f"accounts: {', '.join(sorted(r.accounts))}",
+            )
+            continue
+        roles.append((t["account"], t["role"]))
+    ids = {a.id: a.name for a in r.accounts.values()}
+    external = []
+    for i, e in enumerate(data.get("external_accounts", ())):
+        if e["id"] in ids:
+            r.err(
+                "C066",
+                f"account {e['id']} is the catalog's account {ids[e['id']]!r}, not an external one",
+                loc(("external_accounts", i, "id")),
+                "name the catalog role that needs access under trusted_roles",
+            )
+            continue
+        external.append((e["id"], e["external_id"]))
+    return tuple(roles), tuple(external)
+
+
+def check_trusted_roles(roles: Iterable[Role], docs: Mapping[str, SourceDoc], r: Resolution) -> None:
+    """Each trusted_roles entry names a catalog role deployed in that account."""
+    placed = {(a, role.name) for role in roles for a in role.accounts}
+    names_in: dict[str, list[str]] = {}
+    for a, n in placed:
+        names_in.setdefault(a, []).append(n)
+    for role in roles:
+        for i, (account, name) in enumerate(role.trusted_roles):
+            if (account, name) not in placed:
+                guess = did_you_mean(name, names_in.get(account, []))
+                r.err(
+                    "C067",
+                    f"trusted role {name!r} is not a catalog role of account {account!r}",
+                    docs[role.source].locate(("trusted_roles", i, "role")),
+                    f"did you mean {guess!r}?" if guess else "trusted_roles name roles rolecat creates",
+                )
+
+
 def _role_kind_rules(
     doc: SourceDoc, r: Resolution, members: tuple[str, ...], temps: tuple[TemporaryMember, ...]
 ) -> tuple[str, ...]:
@@ -334,6 +522,14 @@ def _role_kind_rules(
     data, loc = doc.data, doc.locate
     services = tuple(sorted(data.get("trusted_services", ())))
     if data.get("kind", "human") == "human":
+        for k in ("federated", "trusted_roles", "external_accounts"):
+            if k in data:
+                r.err(
+                    "C065",
+                    f"a human role cannot have {k}",
+                    loc((k,), key=True),
+                    "set kind: service on a role that workloads assume",
+                )
         if services:
             r.err(
                 "C017",
@@ -349,7 +545,7 @@ def _role_kind_rules(
                 "add members, or remove the role",
             )
     else:
-        for k in ("members", "temporary_members", "mfa_max_age", "session_tags", "source_identity"):
+        for k in ("members", "teams", "temporary_members", "mfa_max_age", "session_tags", "source_identity"):
             if k in data:
                 r.err(
                     "C018",
@@ -357,8 +553,12 @@ def _role_kind_rules(
                     loc((k,), key=True),
                     "service roles are assumed by AWS services (trusted_services), not by people",
                 )
-        if not services:
-            r.err("C018", "a service role needs trusted_services", loc(("name",)))
+        if not services and not any(k in data for k in ("federated", "trusted_roles", "external_accounts")):
+            r.err(
+                "C018",
+                "a service role needs trusted_services, federated, trusted_roles or external_accounts",
+                loc(("name",)),
+            )
     return services
 
 
@@ -411,6 +611,10 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     arns = _role_managed_policies(doc, r)
     _tag_keys(doc, r)
     members, temps = _role_members(doc, r)
+    teams = _role_teams(doc, r)
+    federated = _role_federated(doc, r)
+    trusted_roles, external = _role_cross_account(doc, r)
+    members = _with_teams(members, teams)
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)
     delegated, delegation_ok = _role_delegation(doc, r)
@@ -442,6 +646,11 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         tags=dict(data.get("tags", {})),
         revoke_sessions=revoke,
         renamed_from=tuple(data.get("renamed_from", ())),
+        teams=teams,
+        federated=federated,
+        federated_providers={f.provider: r.providers[f.provider] for f in federated},
+        trusted_roles=trusted_roles,
+        external_accounts=external,
     )
 
 

@@ -108,7 +108,7 @@ class Context:
         if es is None:
             if inline:
                 docs.append(inline)
-                labels.append("delegated_role_creation")
+                labels.append("delegated_role_creation" if placed.role.delegated_role_creation else "inline")
             es = effective(
                 docs,
                 boundary,
@@ -131,6 +131,10 @@ class Context:
         return self._methods
 
     def role_location(self, role: Role, *keys: str) -> Location:
+        ci = self.catalog.deploy_roles
+        mode = ci.mode_of(role, self.catalog.catalog_file) if ci is not None else None
+        if mode is not None:  # a generated CI role: its section of catalog.yaml deploy_roles
+            return self.catalog.locate(role.source, ("deploy_roles", mode), key=True)
         doc = self.catalog.docs.get(role.source)
         for key in keys:
             if doc is not None and (key,) in doc.key_spans:
@@ -415,7 +419,7 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                 role,
                 f"add to boundaries/{role.boundary}.json a Deny of iam:DeleteRolePermissionsBoundary and "
                 "iam:PutRolePermissionsBoundary on the role, and of policy version changes on "
-                f"{arns.policy_arn('<account-id>', ctx.catalog.policy_iam_name('boundary', role.boundary), ctx.catalog.policy_iam_path('boundary', role.boundary))}",
+                f"{arns.policy_arn('<account-id>', ctx.catalog.policy_iam_name('boundary', role.boundary), ctx.catalog.policy_iam_path('boundary', role.boundary), ctx.catalog.partition)}",
             )
 
 

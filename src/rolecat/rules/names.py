@@ -8,10 +8,13 @@ clash in the catalog and point at both places:
   (``policy-<name>``, ``boundary-<name>``) or rolecat's own
   (``<organization>-self-service``, ``<organization>-assume-roles``);
 - ``C005``: one AWS managed policy attached twice to a role (by name and by ARN, say);
-- ``C006``: a ``renamed_from`` name that is another entity's current or former name.
+- ``C006``: a ``renamed_from`` name that is another entity's current or former name;
+- ``C007``: two OIDC identity providers with one issuer URL (IAM's name for a provider).
 
 Users (``C003``) and roles (``C015``) are checked where they are built; the one group,
-``<organization>-humans``, has no catalog name to clash with.
+``<organization>-humans``, has no catalog name to clash with.  An instance profile is
+named after its role (``deploy.deployment.instance_profile_name``), so ``C015``, which
+counts released roles too, keeps instance profile names unique per account as well.
 """
 
 from __future__ import annotations
@@ -151,9 +154,34 @@ def check_renames(catalog: Catalog) -> list[Diagnostic]:
     return diags
 
 
+def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
+    """``C007``: an issuer URL declared twice (case-insensitively)."""
+    diags = []
+    seen: dict[str, tuple[str, Location]] = {}
+    where = {
+        n: catalog.locate(catalog.catalog_file, ("identity_providers", n), key=True)
+        for n in catalog.identity_providers
+    }
+    # in file order: the later entry is the one reported
+    for name in sorted(where, key=lambda n: (where[n].line, where[n].col, n)):
+        provider = catalog.identity_providers[name]
+        first, other = seen.setdefault(provider.host.lower(), (name, where[name]))
+        if first != name:
+            diags.append(
+                error(
+                    "C007",
+                    f"identity provider {name!r} has the issuer {provider.url} of {first!r} (at {other})",
+                    where[name],
+                    "IAM holds one OIDC provider per issuer URL in an account; keep one entry and list "
+                    "every audience there",
+                )
+            )
+    return diags
+
+
 def check(catalog: Catalog) -> list[Diagnostic]:
     """Every name-uniqueness check that needs the whole catalog."""
-    diags = check_policy_names(catalog)
+    diags = check_policy_names(catalog) + check_identity_providers(catalog)
     for role in (*catalog.roles, *catalog.released_roles):
         diags.extend(_managed_duplicates(catalog, role))
     diags.extend(check_renames(catalog))

@@ -39,7 +39,12 @@ def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagno
                     f"trust policy of role {role.name!r} ({', '.join(role.accounts)}) is {size:,} characters; "
                     f"the quota is {q.trust_policy_size:,}",
                     at_role(role.source),
-                    f"{statements} statements: give temporary members a common until (one statement each date), "
+                    (
+                        f"its teams ({', '.join(role.teams)}) expand to {len(role.members)} people; "
+                        if role.teams
+                        else ""
+                    )
+                    + f"{statements} statements: give temporary members a common until (one statement each date), "
                     "split the role, or raise quotas.trust_policy_size in catalog.yaml after raising the "
                     "Service Quotas value L-C07B4B0D (AWS maximum 8,192)",
                 )

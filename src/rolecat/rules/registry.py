@@ -339,6 +339,17 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "C007",
+        ERROR,
+        "checks",
+        "Two `identity_providers` entries have the same issuer URL (ignoring case).",
+        "IAM holds one OIDC provider per issuer URL in an account: the provider's ARN is "
+        "`oidc-provider/<host and path>`. The second would fail at apply, or two catalog names would "
+        "silently stand for one provider.",
+        "Keep one entry per issuer and list all its audiences there.",
+        acceptable=False,
+    ),
+    Rule(
         "C010",
         ERROR,
         "model",
@@ -525,6 +536,148 @@ RULES: tuple[Rule, ...] = (
         "An imports.yaml entry names nothing the compiled output contains, so nothing imports it.",
         "The object stays in AWS, unmanaged; the first apply neither adopts nor deletes it.",
         "Run rolecat import again, or remove the entry.",
+    ),
+    # -- issue 14: condition keys, teams, account plumbing
+    Rule(
+        "K001",
+        ERROR,
+        "checks",
+        "An unknown condition key.",
+        "A condition on a key the request never carries never matches: an Allow with it grants nothing, a "
+        "Deny with it denies nothing (aws:MultiFactorAuthPresnt passes every request). Keys are checked "
+        "against AWS's global condition keys (a dated list shipped with rolecat), the service keys of the "
+        "action database and the claim keys of the catalog's federated providers.",
+        "Correct the key (the hint suggests the closest); a global key newer than rolecat's list is added "
+        "to src/rolecat/iam/data/global_condition_keys.txt.",
+    ),
+    Rule(
+        "K002",
+        WARNING,
+        "checks",
+        "No action of the statement supports the service condition key.",
+        "The service authorization reference lists the keys each action supports; a key no action of "
+        "the statement supports is absent from its requests, so the condition never matches.",
+        "Move the condition to a statement whose actions support the key, or use a key they support.",
+        acceptable=True,
+    ),
+    Rule(
+        "K003",
+        WARNING,
+        "checks",
+        "A policy variable that never resolves for a role session, such as ${aws:username}.",
+        "Role sessions have no aws:username; a policy variable naming it resolves to nothing, so the "
+        "statement silently matches nothing.",
+        "Use aws:userid (role id and session name) or a principal tag instead.",
+        acceptable=True,
+    ),
+    Rule(
+        "C060",
+        ERROR,
+        "model",
+        "A role names a team no user in users.yaml belongs to.",
+        "Teams are the users.yaml team: values; a team nobody belongs to is a typo or a team that left, "
+        "and would silently admit nobody.",
+        "Correct the team name (the hint suggests the closest), or set team: on the people in users.yaml.",
+    ),
+    Rule(
+        "C061",
+        ERROR,
+        "model",
+        "A role's federated: names an identity provider catalog.yaml does not declare.",
+        "The trust would name a provider that does not exist in the account.",
+        "Declare the provider under identity_providers: in catalog.yaml, or correct the name.",
+    ),
+    Rule(
+        "C062",
+        ERROR,
+        "model",
+        "A web-identity trust without a sub condition.",
+        "Without a sub condition every workload the issuer signs a token for (every repository on "
+        "GitHub, every project on gitlab.com) may assume the role.",
+        "List the admitted subjects, e.g. repo:<owner>/<repo>:ref:refs/heads/main.",
+    ),
+    Rule(
+        "C063",
+        WARNING,
+        "model",
+        "A web-identity subject admits any repository of the organisation, or anything.",
+        "A wildcard in the repository part of the sub claim lets every repository of the owner (and any "
+        "new one) assume the role, including forks' workflows inside the organisation.",
+        "Name the repository and the branch or environment (repo:<owner>/<repo>:environment:prod).",
+        acceptable=True,
+    ),
+    Rule(
+        "C064",
+        ERROR,
+        "model",
+        "An identity provider of type oidc without url or audiences.",
+        "Only GitHub and GitLab have well-known issuers and audiences; any other issuer must say both.",
+        "Add url: (the iss claim) and audiences: (the aud claims) to the provider.",
+    ),
+    Rule(
+        "C065",
+        ERROR,
+        "model",
+        "A human role has federated:.",
+        "Human roles are assumed by people with MFA; workloads with web identity get service roles.",
+        "Set kind: service on the role that CI jobs assume.",
+    ),
+    Rule(
+        "C066",
+        ERROR,
+        "model",
+        "external_accounts names an account of the catalog.",
+        "An external account is admitted as a whole (its root) with an ExternalId; a catalog account's "
+        "roles are named precisely with trusted_roles instead.",
+        "Move the entry to trusted_roles, naming the role that needs access.",
+    ),
+    Rule(
+        "C067",
+        ERROR,
+        "model",
+        "trusted_roles names a role that is not a catalog role of that account.",
+        "The trust would name a role rolecat does not create there; IAM refuses a trust policy naming a "
+        "role that does not exist.",
+        "Correct the role or account name, or deploy that role to the account.",
+    ),
+    Rule(
+        "C068",
+        ERROR,
+        "model",
+        "The accounts' regions are in different partitions (aws, aws-us-gov, aws-cn).",
+        "ARNs, AWS managed policy ARNs and trust across accounts do not cross partitions: an identity "
+        "account in one cannot hand out roles in another.",
+        "Keep one catalog per partition.",
+    ),
+    Rule(
+        "C069",
+        ERROR,
+        "checks",
+        "An ARN in a policy file is in another partition than the account it is rendered for.",
+        "IAM matches an arn:aws:... resource against the account's own partition (arn:aws-us-gov:..., "
+        "arn:aws-cn:...) and never matches: the statement grants or denies nothing.",
+        "Write arn:{{ partition }}:... so the ARN follows the account's region.",
+    ),
+    Rule(
+        "C085",
+        ERROR,
+        "model",
+        "A deploy_roles subject admits more than it should: a deploy role beyond the main branch or "
+        "one environment, a plan role any workload.",
+        "The deploy role writes IAM in every account; a pull request, a feature branch or a tag that "
+        "could assume it would apply unreviewed changes. Pull requests get the plan role only.",
+        "Admit repo:<owner>/<repo>:ref:refs/heads/main or repo:<owner>/<repo>:environment:<name> for "
+        "deploy, repo:<owner>/<repo>:pull_request for plan.",
+    ),
+    Rule(
+        "C086",
+        ERROR,
+        "model",
+        "deploy_roles conflicts with terraform.deploy_role or terraform.backend.role_arn, or names both "
+        "roles alike.",
+        "With deploy_roles each run chooses the plan or the deploy role; a fixed provider or backend role "
+        "would give pull requests the same credentials as the main branch.",
+        "Remove terraform.deploy_role and terraform.backend.role_arn; give the two roles different names.",
     ),
     Rule(
         "X001",

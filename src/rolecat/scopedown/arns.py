@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from rolecat.deploy.arns import PARTITION
+from rolecat.deploy.arns import partition_of
 from rolecat.iam.globs import compile_glob, covers
 
 EXACT_LIMIT = 5  # distinct ARNs per group listed as they are
@@ -58,8 +58,8 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
     for value in params.values():
         if isinstance(value, str) and value.startswith("arn:"):
             yield value
-    partition = PARTITION
     region = record.get("awsRegion") or "*"
+    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
     account = record.get("recipientAccountId") or "*"
     bucket = params.get("bucketName")
     if isinstance(bucket, str) and bucket:
@@ -86,7 +86,8 @@ def copy_source_arn(record: Mapping[str, Any]) -> str | None:
     params = record.get("requestParameters")
     source = params.get("x-amz-copy-source") if isinstance(params, dict) else None
     if isinstance(source, str) and "/" in source.lstrip("/"):
-        return f"arn:{PARTITION}:s3:::{source.split('?', 1)[0].lstrip('/')}"
+        partition = partition_of(str(record.get("awsRegion") or ""))
+        return f"arn:{partition}:s3:::{source.split('?', 1)[0].lstrip('/')}"
     return None
 
 

@@ -39,13 +39,33 @@ def _issuer_ends_with(records: list[Any], suffix: str) -> list[Any]:
     return out
 
 
+# Every top-level field of a record that ``usage`` reads (``rolecat.usage.scan``: the
+# ``feed`` loop and ``_who``); the others (responseElements, resources, userAgent, ...)
+# are a record's bulk, dropped before the records cross the pipe and are parsed again.
+ASSUME_ROLE_FIELDS = (
+    "eventName",
+    "eventSource",
+    "requestParameters",
+    "eventTime",
+    "@timestamp",
+    "sharedEventID",
+    "requestID",
+    "eventID",
+    "recipientAccountId",
+    "userIdentity",
+    "errorCode",
+    "sourceIPAddress",
+)
+
+
 def _assume_role(records: list[Any], _: str) -> list[Any]:
-    """``sts:AssumeRole`` records."""
+    """``sts:AssumeRole`` records, with only the fields ``usage`` reads."""
     out = []
+    fields = ASSUME_ROLE_FIELDS
     for rec in records:
         try:
             if rec["eventName"] == "AssumeRole" and rec["eventSource"] == "sts.amazonaws.com":
-                out.append(rec)
+                out.append({k: rec[k] for k in fields if k in rec})
         except (KeyError, TypeError, IndexError):
             continue
     return out

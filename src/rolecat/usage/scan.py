@@ -48,6 +48,9 @@ class Use:
     last: str
 
 
+_Entry = tuple[RoleKey, dict[str, Use]]  # a role's key and its members' uses
+
+
 @dataclass
 class UsageScan:
     identity_account_id: str
@@ -90,22 +93,27 @@ class UsageScanner:
         self.result = UsageScan(identity_account_id, now)
         self.identity = identity_account_id
         self.now = now
-        self._by_arn: dict[Any, RoleKey | None] = dict(roles)
+        # role ARN -> the role's key and its members' uses (so the hot loop never hashes a
+        # RoleKey: a use is entered in ``result.uses`` once, then updated in place)
+        entries: dict[RoleKey, _Entry] = {}
+        for key in roles.values():
+            entries.setdefault(key, (key, {}))
+        self._by_arn: dict[Any, _Entry | None] = {arn: entries[key] for arn, key in roles.items()}
         self._by_name = {
-            (arn.split(":")[4], arn.rsplit("/", 1)[-1].lower()): key for arn, key in roles.items()
+            (arn.split(":")[4], arn.rsplit("/", 1)[-1].lower()): entries[key] for arn, key in roles.items()
         }
         self._seen: set[int] = set()
 
-    def _lookup(self, arn: Any) -> RoleKey | None:
+    def _lookup(self, arn: Any) -> _Entry | None:
         """An ARN not written exactly as the catalog's (no path, other case): by account and name."""
-        key = None
+        entry = None
         if isinstance(arn, str) and arn.startswith("arn:") and ":role/" in arn:
             parts = arn.split(":")
             if len(parts) >= 6:
-                key = self._by_name.get((parts[4], arn.rsplit("/", 1)[-1].lower()))
+                entry = self._by_name.get((parts[4], arn.rsplit("/", 1)[-1].lower()))
         if len(self._by_arn) < 100_000:
-            self._by_arn[arn] = key
-        return key
+            self._by_arn[arn] = entry
+        return entry
 
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
@@ -138,16 +146,18 @@ class UsageScanner:
             try:  # most records are other calls: one subscript and out
                 if rec["eventName"] != "AssumeRole" or rec["eventSource"] != "sts.amazonaws.com":
                     continue
-                arn = rec["requestParameters"]["roleArn"]
+                params = rec["requestParameters"]
+                arn = params["roleArn"]
             except (KeyError, TypeError, IndexError):
                 continue
             try:
-                key = by_arn[arn]
+                entry = by_arn[arn]
             except (KeyError, TypeError):
-                key = self._lookup(arn)
-            if key is None:
+                entry = self._lookup(arn)
+            if entry is None:
                 continue
-            when = rec.get("eventTime") or rec.get("@timestamp")
+            get = rec.get
+            when = get("eventTime") or get("@timestamp")
             if type(when) is not str:
                 continue
             if len(when) != 20:
@@ -160,17 +170,17 @@ class UsageScanner:
                 first_event = when
             if last_event is None or when > last_event:
                 last_event = when
-            eid = rec.get("sharedEventID") or rec.get("requestID") or rec.get("eventID")
+            eid = get("sharedEventID") or get("requestID") or get("eventID")
             if eid is not None:
                 h = hash(eid)
                 if h in seen:
                     duplicates += 1
                     continue
                 seen.add(h)
-            recipient = rec.get("recipientAccountId")
+            recipient = get("recipientAccountId")
             if type(recipient) is str:
                 accounts_seen.add(recipient)
-            ui = rec.get("userIdentity")
+            ui = get("userIdentity")
             if type(ui) is not dict:
                 continue
             member: Any = None
@@ -179,21 +189,24 @@ class UsageScanner:
                 if kind == "IAMUser":
                     member = ui.get("userName")
                 elif kind == "AWSAccount":  # the target account's copy: the trust pins the session name
-                    member = rec["requestParameters"].get("roleSessionName")
+                    member = params.get("roleSessionName")
                     via_session += 1
+            key, members = entry
             if type(member) is not str or not member:
                 res.other[(key, _who(ui, rec))] += 1
                 continue
-            if rec.get("errorCode"):
+            if get("errorCode"):
                 res.failed[(key, member)] += 1
                 continue
-            use = uses.get((key, member))
+            use = members.get(member)
             if use is None:
-                uses[(key, member)] = Use(1, when, when)
+                members[member] = uses[(key, member)] = Use(1, when, when)
             else:
                 use.count += 1
-                use.first = min(use.first, when)
-                use.last = max(use.last, when)
+                if when < use.first:
+                    use.first = when
+                elif when > use.last:
+                    use.last = when
         res.first_event, res.last_event = first_event, last_event
         res.assume_role += assume_role
         res.duplicates += duplicates

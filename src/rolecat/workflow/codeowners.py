@@ -135,7 +135,10 @@ def entries(catalog: Catalog, *, catalog_prefix: str, output_prefix: str | None)
         comment = ("Catalog settings, users, generated Terraform and this file: the catalog owners.",)
         out.append(Entry(pattern, admins, comment if i == 0 else ()))
 
-    roles = sorted(catalog.roles, key=lambda r: repo_path(r.source))
+    # the CI roles of deploy_roles come from catalog.yaml (its owners above; deploy.tf: OUT's)
+    roles = sorted(
+        (r for r in catalog.roles if r.source != catalog.catalog_file), key=lambda r: repo_path(r.source)
+    )
     for i, role in enumerate(roles):
         comment = ("Role files: the role's owners (time-boxed escalations are approved here).",)
         out.append(Entry(repo_path(role.source), role_owners(catalog, role), comment if i == 0 else ()))
@@ -175,6 +178,8 @@ def _generated_entries(catalog: Catalog, output_prefix: str, policies: list[Poli
     prefix = "/" + output_prefix.strip("/")
     lines: list[tuple[str, tuple[str, ...]]] = []
     for role in catalog.roles:
+        if role.source == catalog.catalog_file:
+            continue  # deploy_roles: in <account>/deploy.tf, owned as OUT is
         for acct in role.accounts:
             lines.append((role_file(acct, role.name), role_owners(catalog, role)))
     by_key = {(p.kind, p.name): p.owners for p in policies}

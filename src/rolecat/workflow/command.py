@@ -360,6 +360,22 @@ def plan(
         typer.Option("--account", metavar="NAME", help="Plan only this account (make plan ACCOUNT=NAME)."),
     ] = None,
     now: NowOpt = None,
+    for_apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="With deploy_roles: plan with the deploy role (the main branch's job; rolecat apply "
+            "applies this plan). Without: the plan role, which cannot write.",
+        ),
+    ] = False,
+    bootstrap: Annotated[
+        bool,
+        typer.Option(
+            "--bootstrap",
+            help="With deploy_roles: plan with the caller's own credentials (an administrator's "
+            "first apply, before the deploy roles exist; docs/deploy-roles.md).",
+        ),
+    ] = False,
 ) -> None:
     """Compile, then terraform init and plan in every account folder, identity account first."""
     import shutil
@@ -374,9 +390,17 @@ def plan(
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
+    if for_apply and bootstrap:
+        _fail("error: --apply and --bootstrap exclude each other", EXIT_USAGE)
+    mode = "apply" if for_apply else "bootstrap" if bootstrap else "plan"
     loaded = _load_or_exit_quiet(catalog, when)
+    if (for_apply or bootstrap) and loaded is not None and loaded.deploy_roles is None:
+        _fail(
+            f"error: --{mode} chooses between the roles of catalog.yaml deploy_roles, and {catalog} has none",
+            EXIT_USAGE,
+        )
     try:
-        planned = tfplan.steps(loaded, output, account) if loaded is not None else []
+        planned = tfplan.steps(loaded, output, account, mode) if loaded is not None else []
     except tfplan.UnknownAccountError as exc:
         _fail(f"error: {exc}", EXIT_USAGE)
 

@@ -59,6 +59,9 @@ def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
     return [identity, *sorted(n for n in names if n != identity)]
 
 
+MODES = ("plan", "apply", "bootstrap")
+
+
 def plan_file(out: Path, account: str) -> Path:
     """Where ``rolecat plan`` saves an account's plan: OUT's working folder, never a folder a
     pull request commits Terraform into (a planted plan file must never reach ``apply``)."""
@@ -67,12 +70,20 @@ def plan_file(out: Path, account: str) -> Path:
     return out.absolute() / WORKDIR / PLANS / f"{account}.tfplan"
 
 
-def steps(catalog: Catalog, out: Path, only: str | None = None) -> list[Step]:
+def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "plan") -> list[Step]:
+    """init and plan per account.  With catalog.yaml ``deploy_roles`` the plan names the
+    role its providers assume (``-var=rolecat_mode``, saved in the plan for apply): the plan
+    role unless ``mode`` is apply (the deploy role) or bootstrap (the caller's credentials)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    extra: tuple[str, ...] = ()
+    if catalog.deploy_roles is not None:
+        extra = (f"-var=rolecat_mode={mode}",)
     found: list[Step] = []
     for name in account_order(catalog, only):
         folder = out / name
         found.append(Step(name, folder, INIT_ARGS))
-        found.append(Step(name, folder, ("plan", "-input=false", f"-out={plan_file(out, name)}")))
+        found.append(Step(name, folder, ("plan", "-input=false", f"-out={plan_file(out, name)}", *extra)))
     return found
 
 

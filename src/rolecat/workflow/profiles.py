@@ -63,7 +63,7 @@ def mfa_serial(catalog: Catalog, user: str) -> str:
     """The user's MFA device: named after the user, or as ``mfa_device`` says (a renamed
     user keeps the device enrolled under the former name)."""
     device = next((u.mfa_device for u in catalog.users if u.name == user), user)
-    return mfa_arn(catalog.identity_account.id, device)
+    return mfa_arn(catalog.identity_account.id, device, catalog.identity_account.partition)
 
 
 def _grant(role: Role, user: str, now: dt.datetime) -> tuple[bool, dt.datetime | None, str | None]:

@@ -33,26 +33,39 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
     acct = view.account
     for p in view.policies:
         yield Resource("aws_iam_policy", p.label, catalog.policy_arn(p.kind, p.source, acct))
+    for o in view.oidc_providers:
+        yield Resource("aws_iam_openid_connect_provider", o.label, o.arn)
     for rv in view.roles:
         role = rv.role.name
         yield Resource("aws_iam_role", rv.label, role)
         for a in rv.attachments:
             arn = a.policy_arn
             yield Resource("aws_iam_role_policy_attachment", a.label, f"{role}/{arn}")
+        if rv.instance_profile is not None:
+            yield Resource("aws_iam_instance_profile", rv.instance_profile.label, rv.instance_profile.name)
         if rv.delegated:
             yield Resource(
                 "aws_iam_role_policy",
                 f"{rv.label}__delegated_role_creation",
                 f"{role}:rolecat-delegated-role-creation",
             )
+    for rv in view.ci_roles:  # catalog.yaml deploy_roles (deploy.tf)
+        yield Resource("aws_iam_role", rv.label, rv.role.name)
+        mode = rv.role.tags.get("rolecat:ci", "")
+        yield Resource("aws_iam_role_policy", f"{rv.label}__ci", f"{rv.role.name}:rolecat-ci-{mode}")
     if not acct.identity:
         return
     for u in view.users:
         yield Resource("aws_iam_user", str(u["label"]), str(u["name"]))
         yield Resource("aws_iam_user_group_membership", str(u["label"]), f"{u['name']}/{view.group}")
     yield Resource("aws_iam_group", "humans", view.group)
+    if view.password_policy is not None:
+        # one per account; the provider imports it by this fixed word
+        yield Resource(
+            "aws_iam_account_password_policy", view.password_policy_label, "iam-account-password-policy"
+        )
     for p in view.identity_policies:
-        arn = policy_arn(acct.id, p.name, p.path)
+        arn = policy_arn(acct.id, p.name, p.path, acct.partition)
         yield Resource("aws_iam_policy", p.label, arn)
         yield Resource("aws_iam_group_policy_attachment", f"humans__{p.label}", f"{view.group}/{arn}")
 

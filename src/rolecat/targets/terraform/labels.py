@@ -131,6 +131,25 @@ def delegated(role_name: str) -> str:
     return role(role_name) + SEPARATOR + "delegated_role_creation"
 
 
+def instance_profile(name: str) -> str:
+    """Label of ``aws_iam_instance_profile`` for instance profile ``name`` (a role's name)."""
+    return encode(name)
+
+
+def oidc_provider(host: str) -> str:
+    """Label of ``aws_iam_openid_connect_provider`` for the provider of issuer ``host``.
+
+    ``host`` is the issuer's host and path, the part of the provider's ARN after
+    ``oidc-provider/``: IAM's name for it, unique per account.  Renaming the catalog's
+    key for a provider keeps its label (and its state).
+    """
+    return encode(host)
+
+
+# The one ``aws_iam_account_password_policy`` of an account (it has no name).
+PASSWORD_POLICY = "this"
+
+
 # --------------------------------------------------------------------------- legacy
 
 

@@ -26,7 +26,15 @@ from typing import Any
 from rolecat.deploy import policies
 from rolecat.model import Catalog
 
-from .render import AccountView, Layout, PolicyView, RenderedFile, relative_source
+from .render import (
+    PASSWORD_POLICY_FILE,
+    AccountView,
+    Layout,
+    PolicyView,
+    RenderedFile,
+    RoleView,
+    relative_source,
+)
 
 MANIFEST_VERSION = 2
 
@@ -49,6 +57,22 @@ def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str
     return out
 
 
+def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
+    """(role, account) -> key of its trust policy: ``trust/<role>`` when every account has the
+    same one, ``trust/<role>@<account>`` when not (a federated trust names each account's
+    provider ARN)."""
+    texts: dict[str, dict[str, str]] = {}
+    for view in views:
+        for rv in (*view.roles, *view.ci_roles):
+            texts.setdefault(rv.role.name, {})[view.account.name] = policies.aws_json(_doc(rv.trust))
+    out = {}
+    for role, by_account in texts.items():
+        same = len(set(by_account.values())) == 1
+        for acct in by_account:
+            out[(role, acct)] = f"trust/{role}" if same else f"trust/{role}@{acct}"
+    return out
+
+
 def manifest_data(
     catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]
 ) -> dict[str, Any]:
@@ -57,6 +81,7 @@ def manifest_data(
 
     documents: dict[str, Mapping[str, Any]] = {}
     keys = _policy_keys(views)
+    trust_keys = _trust_keys(views)
     accounts: dict[str, Any] = {}
     backend = catalog.terraform.backend
 
@@ -77,9 +102,10 @@ def manifest_data(
         acct = view.account
         pols = {p.name: policy_entry(acct.name, p) for p in (*view.policies, *view.identity_policies)}
         roles = {}
-        for rv in view.roles:
+        for rv in (*view.roles, *view.ci_roles):
             r = rv.role
-            documents[f"trust/{r.name}"] = _doc(rv.trust)
+            trust_key = trust_keys[(r.name, acct.name)]
+            documents[trust_key] = _doc(rv.trust)
             delegated = None
             if rv.delegated is not None:
                 delegated = f"delegated/{r.name}@{acct.name}"
@@ -101,16 +127,17 @@ def manifest_data(
                     for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
                 ],
                 "trusted_services": list(r.trusted_services),
-                "trust_policy": f"trust/{r.name}",
+                "trust_policy": trust_key,
                 "boundary": rv.boundary.name if rv.boundary else None,
                 "policies": [p.name for p in rv.policies],
-                "managed_policy_arns": list(r.managed_policy_arns),
+                "managed_policy_arns": list(rv.managed_policy_arns),
                 "delegated_role_creation": delegated,
             }
             if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
                 key = f"revoke/{r.name}@{acct.name}"
                 documents[key] = _doc(rv.revoke)
                 roles[r.name]["revoke_older_sessions"] = key
+            roles[r.name].update(_principals(rv))
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,
@@ -126,6 +153,28 @@ def manifest_data(
                 "users": [u.name for u in catalog.released_users] if acct.identity else [],
             },
         }
+        if view.oidc_providers:  # only when present, as below
+            entry["oidc_providers"] = {
+                o.name: {
+                    "arn": o.arn,
+                    "label": o.label,
+                    "file": o.file,
+                    "url": o.url,
+                    "audiences": sorted(o.audiences),
+                    "thumbprints": list(o.thumbprints),
+                }
+                for o in view.oidc_providers
+            }
+        if view.password_policy is not None:
+            pp = view.password_policy
+            entry["password_policy"] = {
+                "label": view.password_policy_label,
+                "file": f"{acct.name}/{PASSWORD_POLICY_FILE}",
+                "minimum_length": pp.minimum_length,
+                "max_age_days": pp.max_age_days,
+                "hard_expiry": pp.hard_expiry,
+                "reuse_prevention": pp.reuse_prevention,
+            }
         if acct.identity:
             by_name = {u.name: u for u in catalog.users}
             entry["users"] = {
@@ -154,6 +203,24 @@ def manifest_data(
         "accounts": accounts,
         "documents": dict(sorted(documents.items())),
     }
+
+
+def _principals(rv: RoleView) -> dict[str, Any]:
+    """The role's federated, cross-account, external and team principals and its instance
+    profile; each key only when the role has any, so other roles' entries stay as they were."""
+    r = rv.role
+    out: dict[str, Any] = {}
+    if r.teams:
+        out["teams"] = {t: sorted(people) for t, people in sorted(r.teams.items())}
+    if r.federated:
+        out["federated"] = [{"provider": f.provider, "subjects": list(f.subjects)} for f in r.federated]
+    if r.trusted_roles:
+        out["trusted_roles"] = [{"account": a, "role": n} for a, n in r.trusted_roles]
+    if r.external_accounts:
+        out["external_accounts"] = [{"id": i, "external_id": x} for i, x in r.external_accounts]
+    if rv.instance_profile is not None:
+        out["instance_profile"] = {"name": rv.instance_profile.name, "label": rv.instance_profile.label}
+    return out
 
 
 def manifest_text(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> str:

@@ -11,13 +11,12 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
-from rolecat.deploy.arns import PARTITION
-from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment
-from rolecat.model import Account, Catalog, Role
+from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment, instance_profile_name
+from rolecat.model import Account, Catalog, PasswordPolicy, Role
 from rolecat.targets.terraform import hcl, labels
 from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
@@ -64,6 +63,28 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class InstanceProfileView:
+    """The instance profile EC2 needs to pass a role to an instance (a role EC2 assumes)."""
+
+    label: str
+    name: str  # IAM name: the role's
+
+
+@dataclass(frozen=True)
+class OidcProviderView:
+    """An OIDC identity provider in one account, in its own file."""
+
+    label: str
+    name: str  # catalog name (identity_providers key)
+    url: str
+    host: str  # the ARN suffix: issuer host and path
+    arn: str
+    audiences: tuple[str, ...]
+    thumbprints: tuple[str, ...]  # lower case
+    file: str
+
+
+@dataclass(frozen=True)
 class RoleView:
     role: Role
     label: str
@@ -77,6 +98,9 @@ class RoleView:
     revoke: Layout | None = None  # revoke_sessions: the deny on older sessions
     moves: tuple[Move, ...] = ()
     file: str = ""
+    managed_policy_arns: tuple[str, ...] = ()  # in the account's partition
+    instance_profile: InstanceProfileView | None = None
+    depends_on: tuple[str, ...] = ()  # addresses: the OIDC providers its trust names
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,10 @@ class AccountView:
     group: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     released: tuple[Removal, ...] = ()
+    password_policy: PasswordPolicy | None = None  # the identity account's
+    oidc_providers: tuple[OidcProviderView, ...] = ()
+    password_policy_label: str = labels.PASSWORD_POLICY
+    ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
 
 
 def relative_source(catalog: Catalog, source: str) -> str:
@@ -117,7 +145,8 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         "boundary": labels.legacy_labels(names["boundary"], labels.BOUNDARY_PREFIX),
         "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX),
     }
-    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"]))
+    hosts = [d.provider.host for d in deployed.oidc_providers]
+    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"], hosts))
     views: dict[tuple[str, str], PolicyView] = {}
     for dp in deployed.policies:
         if dp.document is None:
@@ -167,6 +196,9 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 )
             )
         tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
+        profile = None
+        if dr.instance_profile is not None:
+            profile = InstanceProfileView(labels.instance_profile(dr.instance_profile), dr.instance_profile)
         if dr.trust is None:
             raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
         role_views.append(
@@ -183,17 +215,51 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 revoke=layout(dr.revoke) if dr.revoke is not None else None,
                 moves=tuple(moves),
                 file=role_file(account.name, role.name),
+                managed_policy_arns=dr.managed_policy_arns,
+                instance_profile=profile,
+                depends_on=tuple(
+                    sorted(
+                        {
+                            f"{OIDC_PROVIDER}.{labels.oidc_provider(role.federated_providers[f.provider].host)}"
+                            for f in role.federated
+                            if f.provider in role.federated_providers
+                        }
+                    )
+                ),
             )
         )
+    ci = catalog.deploy_roles
+    ci_views = tuple(
+        replace(rv, file=f"{account.name}/{DEPLOY_FILE}")
+        for rv in role_views
+        if ci is not None and ci.mode_of(rv.role, catalog.catalog_file) is not None
+    )
+    ci_labels = {rv.label for rv in ci_views}
+    role_views = [rv for rv in role_views if rv.label not in ci_labels]
     ordered = tuple(views[(p.kind, p.name)] for p in deployed.policies)
+    oidc = tuple(
+        OidcProviderView(
+            labels.oidc_provider(d.provider.host),
+            d.name,
+            d.provider.url,
+            d.provider.host,
+            d.arn,
+            tuple(d.provider.audiences),
+            tuple(t.lower() for t in d.provider.thumbprints),
+            oidc_provider_file(account.name, d.name),
+        )
+        for d in deployed.oidc_providers
+    )
     # a removed block may not name an address the configuration declares
     released = tuple(
         x
-        for x in _released(catalog, account, names["boundary"], names["policy"])
+        for x in _released(catalog, account, names["boundary"], names["policy"], hosts)
         if (x.type, x.label) not in chains.declared
     )
     if not deployed.groups:
-        return AccountView(account, tuple(role_views), ordered, released=released)
+        return AccountView(
+            account, tuple(role_views), ordered, released=released, oidc_providers=oidc, ci_roles=ci_views
+        )
     by_name = {u.name: u for u in catalog.users}
     user_legacy = labels.legacy_labels(u.name for u in deployed.users)
     users = []
@@ -236,10 +302,16 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         identity_policies=identity_policies,
         group=group.name,
         released=released,
+        password_policy=deployed.password_policy,
+        oidc_providers=oidc,
+        ci_roles=ci_views,
     )
 
 
 ATTACHMENT = "aws_iam_role_policy_attachment"
+INSTANCE_PROFILE = "aws_iam_instance_profile"
+OIDC_PROVIDER = "aws_iam_openid_connect_provider"
+PASSWORD_POLICY = "aws_iam_account_password_policy"
 # Texts in ForceNew attributes: changing one replaces the policy in every account.
 # tests/identity/test_frozen_texts.py fails if they change.
 SELF_SERVICE_DESCRIPTION = "rolecat: users manage their own password, access keys and MFA device"
@@ -262,14 +334,31 @@ def policy_file(account: str, kind: str, name: str) -> str:
     return f"{account}/{kind}.{name}.tf"
 
 
+def oidc_provider_file(account: str, name: str) -> str:
+    """The file of an OIDC provider, by its catalog name (``identity_providers`` key)."""
+    return f"{account}/oidc.{name}.tf"
+
+
+PASSWORD_POLICY_FILE = "password_policy.tf"
+DEPLOY_FILE = "deploy.tf"  # the CI's plan and deploy roles (catalog.yaml deploy_roles)
+
+
 def _declared(
-    catalog: Catalog, account: Account, roles: Iterable[Role], boundaries: Iterable[str], pols: Iterable[str]
+    catalog: Catalog,
+    account: Account,
+    roles: Iterable[Role],
+    boundaries: Iterable[str],
+    pols: Iterable[str],
+    oidc_hosts: Iterable[str] = (),
 ) -> set[tuple[str, str]]:
     """Every (resource type, label) the account's configuration declares."""
     out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
     out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
+    out |= {(OIDC_PROVIDER, labels.oidc_provider(h)) for h in oidc_hosts}
     for r in roles:
         out.add(("aws_iam_role", labels.role(r.name)))
+        if instance_profile_name(r) is not None:
+            out.add((INSTANCE_PROFILE, labels.instance_profile(r.name)))
         for p in r.policies:
             out.add((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
         for arn in r.managed_policy_arns:
@@ -280,14 +369,22 @@ def _declared(
         out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_user_group_membership", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_policy", "self_service"), ("aws_iam_policy", "assume_roles")}
+        out.add((PASSWORD_POLICY, labels.PASSWORD_POLICY))
     return out
 
 
 def _released(
-    catalog: Catalog, account: Account, boundaries: Iterable[str], pols: Iterable[str]
+    catalog: Catalog,
+    account: Account,
+    boundaries: Iterable[str],
+    pols: Iterable[str],
+    oidc_hosts: Iterable[str] = (),
 ) -> tuple[Removal, ...]:
-    """``removed`` blocks (destroy = false) for what leaves management in this account."""
+    """``removed`` blocks (destroy = false) for what leaves management in this account:
+    released roles with their attachments and instance profiles, and the policies, boundaries
+    and OIDC providers only released roles used (a released role keeps trusting them)."""
     out: list[Removal] = []
+    kept_hosts = set(oidc_hosts)
     kept_b, kept_p = set(boundaries), set(pols)
     gone_b: set[str] = set()
     gone_p: set[str] = set()
@@ -296,6 +393,12 @@ def _released(
             continue
         for name in {labels.role(r.name), labels.legacy_label(r.name)}:
             out.append(Removal("aws_iam_role", name))
+        if instance_profile_name(r) is not None:  # the profile stays with the role
+            out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
+        for f in r.federated:
+            provider = r.federated_providers.get(f.provider)
+            if provider is not None and provider.host not in kept_hosts:
+                out.append(Removal(OIDC_PROVIDER, labels.oidc_provider(provider.host)))
         for p in r.policies:
             out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
             if p not in kept_p:
@@ -397,7 +500,7 @@ class TerraformRenderer:
             "account": account,
             "view": view,
             "terraform": catalog.terraform,
-            "partition": PARTITION,
+            "partition": account.partition,
         }
 
         def one(path: str, template: str, **extra: Any) -> RenderedFile:
@@ -413,10 +516,16 @@ class TerraformRenderer:
             out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
         for rv in view.roles:
             out.append(one(rv.file, "role.tf.j2", rv=rv))
+        for o in view.oidc_providers:
+            out.append(one(o.file, "oidc_provider.tf.j2", o=o))
+        if view.password_policy is not None:
+            out.append(one(f"{account.name}/{PASSWORD_POLICY_FILE}", "password_policy.tf.j2"))
         if view.released:
             out.append(one(f"{account.name}/released.tf", "released.tf.j2"))
         if account.identity:
             out.append(one(f"{account.name}/users.tf", "users.tf.j2"))
+        if view.ci_roles:
+            out.append(one(f"{account.name}/{DEPLOY_FILE}", "deploy.tf.j2"))
         from .imports import import_blocks
 
         imports = import_blocks(catalog, view)

@@ -10,7 +10,11 @@ IAM cannot change some attributes in place; the AWS provider marks them ForceNew
   its attachments are replaced with it;
 - a boundary renamed (its file renamed): roles move to the new boundary policy, which
   is created first (``create_before_destroy``), and the old one is deleted last;
-  conditions elsewhere naming the old ARN (``iam:PermissionsBoundary``) stop matching.
+  conditions elsewhere naming the old ARN (``iam:PermissionsBoundary``) stop matching;
+- an instance profile's ``name`` or ``path`` (the role's): instances associated with the
+  old profile lose the role's credentials;
+- an OIDC provider's ``url``: a new provider ARN, which the trust policies of the roles
+  trusting it then name.
 
 ``compile`` reports them against the previous ``manifest.json`` in OUT; the access diff
 (``rolecat diff --base``) calls ``between_catalogs`` with the base and head catalogs.
@@ -34,6 +38,14 @@ ROLE_COST = (
     "until they are updated"
 )
 POLICY_COST = "a replaced policy gets a new ARN; its attachments are replaced with it"
+PROFILE_COST = (
+    "a replaced instance profile gets a new ARN: running instances associated with the old one "
+    "lose the role's credentials until they are associated with the new one"
+)
+OIDC_COST = (
+    "the old provider is deleted and a new one created; the trust policies of the roles that "
+    "trust it change to the new ARN, and tokens of the old issuer no longer assume them"
+)
 BOUNDARY_COST = (
     "the new boundary policy is created and every role moved onto it before the old one is "
     "deleted; conditions naming the old ARN (iam:PermissionsBoundary) stop matching"
@@ -47,6 +59,7 @@ class RoleFacts:
     boundary: str | None  # catalog name of the boundary
     renamed_from: tuple[str, ...] = ()
     source: str = ""  # role file, relative to the catalog folder
+    instance_profile: str | None = None  # its name, for a role EC2 assumes
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class AccountFacts:
     roles: Mapping[str, RoleFacts] = field(default_factory=dict)  # by lower-case IAM name
     policies: Mapping[tuple[str, str], PolicyFacts] = field(default_factory=dict)  # (kind, name)
     mfa_devices: Mapping[str, str] = field(default_factory=dict)  # user -> MFA device name
+    oidc_providers: Mapping[str, str] = field(default_factory=dict)  # catalog name -> issuer url
+    catalog_file: str = "catalog.yaml"  # relative to the catalog folder
 
 
 Inventory = Mapping[str, AccountFacts]  # by account id
@@ -74,7 +89,7 @@ Inventory = Mapping[str, AccountFacts]  # by account id
 class Replacement:
     account: str  # account name in the head catalog
     address: str  # Terraform address, e.g. aws_iam_role.ProdEngineer
-    kind: str  # "role", "policy" or "boundary"
+    kind: str  # "role", "policy", "boundary", "instance_profile" or "oidc_provider"
     name: str  # IAM name after the change
     reason: str
     cost: str
@@ -95,6 +110,7 @@ class Replacement:
 
 
 def from_catalog(catalog: Catalog) -> Inventory:
+    from rolecat.deploy.deployment import instance_profile_name
     from rolecat.targets.terraform.render import (
         ASSUME_ROLES_DESCRIPTION,
         SELF_SERVICE_DESCRIPTION,
@@ -106,7 +122,12 @@ def from_catalog(catalog: Catalog) -> Inventory:
         roles = catalog.roles_in(acct.name)
         role_facts = {
             r.name.lower(): RoleFacts(
-                r.name, r.path, r.boundary, r.renamed_from, _relative(catalog, r.source)
+                r.name,
+                r.path,
+                r.boundary,
+                r.renamed_from,
+                _relative(catalog, r.source),
+                instance_profile_name(r),
             )
             for r in roles
         }
@@ -130,7 +151,11 @@ def from_catalog(catalog: Catalog) -> Inventory:
                     "identity", short, f"{catalog.organization}-{short}", "/", desc
                 )
         devices = {u.name: u.mfa_device for u in catalog.users} if acct.identity else {}
-        out[acct.id] = AccountFacts(acct.name, role_facts, pols, devices)
+        used = {f.provider for r in roles for f in r.federated}
+        oidc = {n: p.url for n, p in catalog.identity_providers.items() if n in used}
+        out[acct.id] = AccountFacts(
+            acct.name, role_facts, pols, devices, oidc, _relative(catalog, catalog.catalog_file)
+        )
     return out
 
 
@@ -162,8 +187,14 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
                 boundary = boundary.get("name")
             elif boundary is not None:  # version 2: the IAM name, an entry of the account's policies
                 boundary = acct.get("policies", {}).get(boundary, {}).get("name", boundary)
+            profile = r.get("instance_profile")
             roles[rname.lower()] = RoleFacts(
-                rname, r["path"], boundary, tuple(r.get("renamed_from", ())), r.get("source", "")
+                rname,
+                r["path"],
+                boundary,
+                tuple(r.get("renamed_from", ())),
+                r.get("source", ""),
+                profile.get("name") if isinstance(profile, dict) else None,
             )
             if version == 1:
                 for p in [*(r.get("policies") or []), *([r["boundary"]] if r.get("boundary") else [])]:
@@ -193,7 +224,8 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
             u: str(entry.get("mfa_serial", "")).rsplit(":mfa/", 1)[-1]
             for u, entry in acct.get("users", {}).items()
         }
-        out[acct["id"]] = AccountFacts(name, roles, pols, devices)
+        oidc = {n: str(o.get("url", "")) for n, o in acct.get("oidc_providers", {}).items()}
+        out[acct["id"]] = AccountFacts(name, roles, pols, devices, oidc)
     return out
 
 
@@ -254,6 +286,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                             role.source,
                         )
                     )
+            found.extend(_profile_replacement(h.name, b, role, before))
             if (
                 before is not None
                 and before.boundary
@@ -297,7 +330,57 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         pol.file,
                     )
                 )
+        for pname, url in h.oidc_providers.items():
+            old_url = b.oidc_providers.get(pname)
+            if old_url is not None and old_url != url:
+                host = url.removeprefix("https://").rstrip("/")
+                found.append(
+                    Replacement(
+                        h.name,
+                        f"aws_iam_openid_connect_provider.{labels.oidc_provider(host)}",
+                        "oidc_provider",
+                        host,
+                        f"OIDC provider {pname}: url {old_url} -> {url}",
+                        OIDC_COST,
+                        h.catalog_file,
+                    )
+                )
     return sorted(set(found), key=lambda r: (r.account, r.address, r.reason))
+
+
+def _profile_replacement(
+    account: str, base: AccountFacts, role: RoleFacts, before: RoleFacts | None
+) -> list[Replacement]:
+    """The role's instance profile, when its name (a renamed role) or path changes."""
+    from rolecat.targets.terraform import labels
+
+    if role.instance_profile is None:
+        return []
+    if before is None:
+        before = next((base.roles[o.lower()] for o in role.renamed_from if o.lower() in base.roles), None)
+    if before is None or before.instance_profile is None:
+        return []
+    changed = [
+        f"{attr} {old} -> {new}"
+        for attr, old, new in (
+            ("name", before.instance_profile, role.instance_profile),
+            ("path", before.path, role.path),
+        )
+        if old != new
+    ]
+    if not changed:
+        return []
+    return [
+        Replacement(
+            account,
+            f"aws_iam_instance_profile.{labels.instance_profile(role.instance_profile)}",
+            "instance_profile",
+            role.instance_profile,
+            f"instance profile of role {role.name}: " + ", ".join(changed),
+            PROFILE_COST,
+            role.source,
+        )
+    ]
 
 
 def mfa_device_changes(base: Inventory, head: Inventory) -> list[tuple[str, str, str]]:

@@ -14,7 +14,10 @@ resource "aws_iam_role" "Dev_Ops" {
         Sid    = "Members"
         Effect = "Allow"
         Principal = {
-          AWS = "arn:aws:iam::111111111111:user/zed"
+          AWS = [
+            "arn:aws:iam::111111111111:user/a.b",
+            "arn:aws:iam::111111111111:user/zed",
+          ]
         }
         Action = "sts:AssumeRole"
         Condition = {

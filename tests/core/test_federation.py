@@ -1,0 +1,69 @@
+"""Federated principals: OIDC providers in the accounts that need them, trust with aud and sub."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rolecat.deploy import arns
+from rolecat.model import FederatedPrincipal
+from rolecat.pipeline import load
+from rolecat.targets.terraform.imports import inventory
+from rolecat.targets.terraform.render import account_views
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "inputs" / "labels-and-escapes"
+NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+GITHUB = "token.actions.githubusercontent.com"
+
+
+def test_web_identity_trust_names_the_accounts_provider_with_aud_and_sub() -> None:
+    loaded = load(GOLDEN, NOW)
+    assert loaded.catalog is not None and loaded.deployment is not None
+    role = next(r for r in loaded.catalog.roles if r.name == "CiDeploy")
+    kinds = {type(p) for p in role.principals}
+    assert kinds == {FederatedPrincipal}
+    for account in ("dev-eu", "dev-two"):
+        placed = loaded.deployment.role("CiDeploy", account)
+        assert placed is not None and placed.trust is not None
+        acct_id = placed.account.id
+        statements = {s["Sid"]: s for s in placed.trust["Statement"]}
+        exact = statements["WebIdentityGithub"]
+        assert exact["Principal"] == {"Federated": arns.oidc_provider_arn(acct_id, GITHUB)}
+        assert exact["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert exact["Condition"]["StringEquals"][f"{GITHUB}:aud"] == "sts.amazonaws.com"
+        assert exact["Condition"]["StringEquals"][f"{GITHUB}:sub"] == [
+            "repo:acme-co/app:environment:prod",
+            "repo:acme-co/app:ref:refs/heads/main",
+        ]
+        # a pattern needs StringLike, and may not share a statement with exact subjects
+        pattern = statements["WebIdentityGithubPatterns"]
+        assert pattern["Condition"]["StringLike"] == {f"{GITHUB}:sub": "repo:acme-co/app:ref:refs/tags/v*"}
+        assert pattern["Condition"]["StringEquals"] == {f"{GITHUB}:aud": "sts.amazonaws.com"}
+        corp = statements["WebIdentityCorpCi"]
+        assert corp["Condition"]["StringEquals"] == {
+            "ci.example.com/oidc:aud": "aws",
+            "ci.example.com/oidc:sub": "pipeline:app/deploy",
+        }
+    providers = {a: [p.name for p in d.oidc_providers] for a, d in loaded.deployment.accounts.items()}
+    assert providers == {"ident": [], "dev-eu": ["corp-ci", "github"], "dev-two": ["corp-ci", "github"]}
+
+
+def test_every_new_resource_is_in_the_import_inventory() -> None:
+    loaded = load(GOLDEN, NOW)
+    assert loaded.catalog is not None
+    views = account_views(loaded.catalog, loaded.deployment)
+    dev = {(r.type, r.import_id) for r in inventory(loaded.catalog, views["dev-eu"])}
+    assert ("aws_iam_openid_connect_provider", arns.oidc_provider_arn("222222222222", GITHUB)) in dev
+    assert ("aws_iam_instance_profile", "Web.Host") in dev
+    ident = {(r.type, r.import_id) for r in inventory(loaded.catalog, views["ident"])}
+    assert ("aws_iam_account_password_policy", "iam-account-password-policy") in ident
+    two = {r.type for r in inventory(loaded.catalog, views["dev-two"])}
+    assert "aws_iam_instance_profile" not in two  # Web.Host is only in dev-eu
+
+
+def test_claim_keys_of_declared_providers_are_known_condition_keys() -> None:
+    loaded = load(GOLDEN, NOW)
+    assert loaded.catalog is not None
+    keys = {k for p in loaded.catalog.identity_providers.values() for k in p.claim_keys}
+    assert f"{GITHUB}:sub" in keys and "ci.example.com/oidc:aud" in keys
