@@ -204,8 +204,10 @@ def commit(
     try:
         _clean(root)
         root.write(f"{W}/{layout.GITIGNORE}", layout.GITIGNORE_TEXT.encode())
-        for rel, data in writes:
-            root.write(f"{STAGING}/{rel}", data)
+        staged = [f"{STAGING}/{rel}" for rel, _ in writes]
+        for path, (_, data) in zip(staged, writes, strict=True):
+            root.write(path, data, durable=False)
+        root.sync(staged)  # every staged file durable before the journal commits them
         j = Journal(tuple(rel for rel, _ in writes), tuple(delete), tuple(rmdirs))
         root.write(JOURNAL_TMP, j.to_json())
         root.replace(JOURNAL_TMP, JOURNAL)

@@ -79,20 +79,36 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
     return paths, folders
 
 
-def previous_manifest(out: Path) -> Any:
-    """The parsed previous manifest of OUT, read as hostile input (no symlink, FIFO or device
-    is opened, size-capped); None when there is none or it cannot be read.  Only for
-    advisory uses: the write stage validates it (``read_previous``) before trusting it."""
+def previous_manifest_bytes(out: Path) -> bytes | None:
+    """The previous manifest of OUT as bytes, read as hostile input (no symlink, FIFO or
+    device is opened, size-capped); None when there is none or it cannot be read."""
     try:
         with SafeDir(out) as root:
-            raw = root.read(MANIFEST, MAX_OUT_FILE)
-        return None if raw is None else _loads(raw)
-    except (UnsafePath, OSError, UnicodeDecodeError, ValueError, RecursionError):
+            return root.read(MANIFEST, MAX_OUT_FILE)
+    except (UnsafePath, OSError):
         return None
 
 
-def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Diagnostic]]:
-    """What the last compile generated in OUT, from its manifest (validated, never trusted)."""
+def previous_manifest(out: Path, raw: bytes | None = None) -> Any:
+    """The parsed previous manifest of OUT (``raw``: its bytes, already read); None when
+    there is none or it cannot be read.  Only for advisory uses: the write stage validates
+    it (``read_previous``) before trusting it."""
+    if raw is None:
+        raw = previous_manifest_bytes(out)
+    try:
+        return None if raw is None else _loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def read_previous(
+    root: SafeDir, display: str, rendered: bytes | None = None
+) -> tuple[Previous | None, list[Diagnostic]]:
+    """What the last compile generated in OUT, from its manifest (validated, never trusted).
+
+    ``rendered``: the manifest this compile writes.  A previous manifest with exactly these
+    bytes is one this rolecat writes, so its schema check is skipped (its paths are still
+    checked)."""
     where = f"{display}/{MANIFEST}"
     hint = "restore it from version control, or pass --force to regenerate the folder"
     try:
@@ -123,7 +139,7 @@ def read_previous(root: SafeDir, display: str) -> tuple[Previous | None, list[Di
             return None, [error("W003", message, Location(where), hint)]
     from rolecat.targets.terraform.manifest import schema_problem
 
-    problem = schema_problem(data)
+    problem = None if raw == rendered else schema_problem(data)
     if problem is not None:
         message = f"the previous manifest does not match its schema (rolecat schema manifest): {problem}"
         return None, [error("W003", message, Location(where), hint)]
@@ -161,6 +177,7 @@ def take_inventory(
     owned = set(prev.files) if prev else set()
     skip = frozenset({layout.WORKDIR, *(f"{a}/{layout.ACCOUNT_TF_DIR}" for a in accounts)})
     seen: set[str] = set()
+    sizes: dict[str, int] = {}  # of the generated files found, as walked
     for entry in root.walk(skip=skip):
         rel, kind = entry.rel, entry.kind
         if kind == "unreadable":
@@ -180,6 +197,8 @@ def take_inventory(
         if rel in expected:
             if kind != "file":
                 inv.blocked.append(f"{rel}: {describe(kind)} where rolecat writes a file")
+            else:
+                sizes[rel] = entry.size
             continue
         if rel in parents:
             if kind != "dir":
@@ -210,6 +229,11 @@ def take_inventory(
     for rel, f in sorted(expected.items()) if compare else ():
         if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
             continue
+        text = f.text.encode("utf-8")
+        size = sizes.get(rel)
+        if size is None or (size != len(text) and size <= MAX_OUT_FILE):
+            inv.changed.append(f)  # missing, or of another size: no need to read it
+            continue
         try:
             current = root.read(rel, MAX_OUT_FILE)
         except UnsafePath as exc:
@@ -218,7 +242,7 @@ def take_inventory(
         except OSError as exc:
             inv.blocked.append(f"{rel}: cannot be read ({exc.strerror})")
             continue
-        if current != f.text.encode("utf-8"):
+        if current != text:
             inv.changed.append(f)
     inv.stale.sort()
     return inv
@@ -356,7 +380,7 @@ def write_output(
         return problems
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with SafeDir(out) as root:
+        with SafeDir(out) as root, root.cached_dirs():
             return _write_locked(
                 root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts or {}
             )
@@ -399,9 +423,10 @@ def _write_locked(
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     old_folders = frozenset(renamed)
+    rendered = next((f.text.encode("utf-8") for f in files if f.path == MANIFEST), None)
     if not journal.pending(root):
         # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
-        prev, diags = read_previous(root, display)
+        prev, diags = read_previous(root, display, rendered)
         if diags and not force:
             return diags
         inv, rmdirs, problems = _refusals(
@@ -428,7 +453,7 @@ def _write_locked(
             ]
         if note is not None:
             notes.append(warning("W009", note, _loc(display)))
-        prev, diags = read_previous(root, display)
+        prev, diags = read_previous(root, display, rendered)
         if diags and not force:
             return notes + diags
         inv, rmdirs, problems = _refusals(
@@ -495,9 +520,10 @@ def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Di
         return "", problems
     if not out.exists():
         return _diff(files, {}, []), []
+    rendered = next((f.text.encode("utf-8") for f in files if f.path == MANIFEST), None)
     try:
-        with SafeDir(out) as root:
-            prev, diags = read_previous(root, display)
+        with SafeDir(out) as root, root.cached_dirs():
+            prev, diags = read_previous(root, display, rendered)
             if diags:
                 return "", diags
             inv = take_inventory(root, files, prev)
