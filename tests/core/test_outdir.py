@@ -208,3 +208,51 @@ def test_lock_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
     with SafeDir(tmp_path) as root, pytest.raises(UnsafePath), OutLock(root, timeout=0):
         pass
     assert not (tmp_path / "elsewhere").exists()
+
+
+# --------------------------------------------------------------------------- folder cache
+
+
+def test_cached_dirs_forget_a_folder_this_object_removes(tmp_path: Path) -> None:
+    """Within ``cached_dirs``, a folder removed (and re-created) through the same SafeDir is
+    walked afresh: writes land in the new folder, not in the unlinked one held open."""
+    (tmp_path / "out").mkdir()
+    with SafeDir(tmp_path / "out") as root, root.cached_dirs():
+        root.write("prod/a.tf", b"a\n")
+        root.rmtree("prod")
+        root.write("prod/b.tf", b"b\n")
+        assert root._dirs is not None  # the cache is live inside the block
+    assert sorted(p.name for p in (tmp_path / "out" / "prod").iterdir()) == ["b.tf"]
+
+
+def test_cached_dirs_forget_renamed_folders(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with SafeDir(tmp_path / "out") as root, root.cached_dirs():
+        root.write("old/x.tf", b"x\n")
+        root.replace("old", "new")
+        root.write("old/y.tf", b"y\n")  # a fresh folder named old, not the renamed one
+    assert (tmp_path / "out" / "new" / "x.tf").read_bytes() == b"x\n"
+    assert sorted(p.name for p in (tmp_path / "out" / "old").iterdir()) == ["y.tf"]
+
+
+def test_cached_dirs_never_follow_a_symlink_planted_before_the_walk(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "out" / "prod").symlink_to(tmp_path / "victim")
+    with SafeDir(tmp_path / "out") as root, root.cached_dirs():
+        with pytest.raises(UnsafePath):
+            root.write("prod/evil.tf", b"x\n")
+        with pytest.raises(UnsafePath):  # a refused walk is not cached as a folder
+            root.write("prod/evil.tf", b"x\n")
+    assert list((tmp_path / "victim").iterdir()) == []
+
+
+def test_cached_dirs_close_every_descriptor(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    with SafeDir(tmp_path / "out") as root:
+        with root.cached_dirs():
+            for i in range(20):
+                root.write(f"d{i}/f.tf", b"x\n")
+        assert root._dirs is None
+    assert len(list(Path("/proc/self/fd").iterdir())) == before
