@@ -200,10 +200,11 @@ def compare(base: Snapshot, head: Snapshot) -> DiffResult:
     ]
     result.permissions_added, result.permissions_removed = _permissions(base.model, head.model)
     if base.catalog is not None and head.catalog is not None:
-        from .replacements import replacements
+        from rolecat.targets.terraform.replacements import between_catalogs
 
         result.trust = _trust(base.catalog, head.catalog)
-        result.replacements = replacements(base.catalog, head.catalog)
+        # the analysis that makes compile warn F001, against the base catalog
+        result.replacements = [r.as_json() for r in between_catalogs(base.catalog, head.catalog)]
     f_base, f_head = _findings(base), _findings(head)
     result.findings_added = [_finding_json(f) for f in sorted(f_head - f_base, key=_key)]
     result.findings_removed = [_finding_json(f) for f in sorted(f_base - f_head, key=_key)]
