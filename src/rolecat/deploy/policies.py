@@ -143,7 +143,9 @@ def _federated_statements(account: Account, p: FederatedPrincipal) -> list[Docum
 
 def _cross_account_statements(catalog: Catalog, principals: list[AccountRolePrincipal]) -> list[Document]:
     """Roles of other catalog accounts, by ARN (path included), in one statement."""
-    by_name = {r.name: r for r in catalog.roles}
+    if not principals:
+        return []
+    by_name = catalog.roles_by_name
     found = sorted(
         by_name[p.role].arn(catalog.account(p.account))
         for p in principals

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
@@ -333,6 +334,11 @@ class Catalog:
 
     def account(self, name: str) -> Account:
         return next(a for a in self.accounts if a.name == name)
+
+    @cached_property
+    def roles_by_name(self) -> Mapping[str, Role]:
+        """Role name -> role (computed once: lookups by name are per role and per principal)."""
+        return {r.name: r for r in self.roles}
 
     def roles_in(self, account: str) -> tuple[Role, ...]:
         return tuple(r for r in self.roles if account in r.accounts)

@@ -54,6 +54,18 @@ class Resolution:
     providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # catalog identity_providers
     diags: list[Diagnostic] = field(default_factory=list)
     released_users: list[User] = field(default_factory=list)  # release: true
+    _teams: dict[str, tuple[str, ...]] | None = None  # team -> its people, built on first use
+
+    def team_people(self) -> Mapping[str, tuple[str, ...]]:
+        """users.yaml ``team:`` -> the team's people (sorted); built once, users are resolved first."""
+        if self._teams is None:
+            people: dict[str, list[str]] = {}
+            for user in self.users.values():
+                team = user.attributes.get("team")
+                if team:
+                    people.setdefault(team, []).append(user.name)
+            self._teams = {team: tuple(sorted(names)) for team, names in people.items()}
+        return self._teams
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None) -> None:
         self.diags.append(error(code, message, loc, hint))
@@ -381,11 +393,7 @@ def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple
 
 def _role_teams(doc: SourceDoc, r: Resolution) -> dict[str, tuple[str, ...]]:
     """Teams a human role names (``teams:``) -> their people, from users.yaml ``team:``."""
-    people: dict[str, list[str]] = {}
-    for user in r.users.values():
-        team = user.attributes.get("team")
-        if team:
-            people.setdefault(team, []).append(user.name)
+    people = r.team_people()
     out: dict[str, tuple[str, ...]] = {}
     for i, team in enumerate(doc.data.get("teams", ())):
         if team not in people:
@@ -398,7 +406,7 @@ def _role_teams(doc: SourceDoc, r: Resolution) -> dict[str, tuple[str, ...]]:
                     f"did you mean {guess!r}?" if guess else f"teams: {', '.join(sorted(people)) or 'none'}",
                 )
             continue
-        out[team] = tuple(sorted(people[team]))
+        out[team] = people[team]
     return out
 
 
