@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Bytecode, as a wheel install has: an editable install under PYTHONDONTWRITEBYTECODE never writes it.
+	$(BIN)/python -m compileall -q src/rolecat
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install rolecat with its dev tools

@@ -51,6 +51,18 @@ for p in sorted(root.rglob("*")):
         json.loads(p.read_text()); n += 1
 print(n)
 """
+# The parse floor, plus creating the files a fresh compile creates, with the same bytes.
+PARSE_AND_WRITE = (
+    PARSE_ONLY
+    + r"""
+import os
+src, dst = Path(sys.argv[2]), Path(sys.argv[3])
+files = [(p.relative_to(src), p.read_bytes()) for p in sorted(src.rglob("*")) if p.is_file()]
+for rel, data in files:
+    (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+    (dst / rel).write_bytes(data)
+"""
+)
 
 
 @dataclass
@@ -94,6 +106,7 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int]:
     root = generate(tmp / f"catalog{roles}", roles=roles)
     files = sum(1 for p in root.rglob("*") if p.is_file())
     floor: list[Run] = []
+    write_floor: list[Run] = []
     fresh: list[Run] = []
     uptodate: list[Run] = []
     validate: list[Run] = []
@@ -104,6 +117,9 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int]:
         out = tmp / f"fresh{roles}-{i}"
         fresh.append(run([ROLECAT, "compile", str(root), "-o", str(out), "--now", NOW]))
         shutil.rmtree(out)
+        copy = tmp / f"copy{roles}-{i}"
+        write_floor.append(run([sys.executable, "-c", PARSE_AND_WRITE, str(root), str(kept), str(copy)]))
+        shutil.rmtree(copy)
         uptodate.append(run([ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW]))
         validate.append(run([ROLECAT, "validate", str(root), "--now", NOW]))
     size = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
@@ -112,6 +128,7 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int]:
         f"{roles:,} roles ({files:,} files, output {size / 1e6:.1f} MB); "
         f"floor median {statistics.median(f.seconds for f in floor):.2f} s",
         line("compile, fresh OUT", fresh, floor, 3 if roles >= 1000 else None),
+        line("  the same, to parse+write", fresh, write_floor, None),
         line("compile, OUT up to date", uptodate, floor, 3 if roles >= 1000 else None),
         line("validate", validate, floor, 2 if roles >= 1000 else None),
         f"  {'up to date / fresh':<26} {up_vs_fresh:6.2f}x         (target <= 1)",
@@ -149,11 +166,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100,1000,10000"))
     args = parser.parse_args()
+    # A wheel install compiles the package's bytecode; an editable one under
+    # PYTHONDONTWRITEBYTECODE never does, and would pay for compiling it on every run.
+    import rolecat
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(rolecat.__file__).parent)], check=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(
         f"methodology: median of {args.runs} paired runs, each command a fresh process timed right "
         "after its floor; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
-        "and JSON; start-up floor = python -c pass; the ratio is of wall time (CPU: of user+system time, "
+        "and JSON (parse+write floor: the same, then creating OUT's files with the same bytes); rolecat's "
+        "bytecode compiled first, as a wheel install does; start-up floor = python -c pass; the ratio is "
+        "of wall time (CPU: of user+system time, "
         "steadier on a shared machine)"
     )
     rss: dict[int, int] = {}

@@ -1,20 +1,21 @@
 """Policy and boundary files: placeholder rendering per account, in a sandbox.
 
-The files come from pull requests, so nothing in them may run.  Before Jinja sees a
-file, every template sequence in it is checked against the spec's short list of
-placeholders; anything else (``{% ... %}``, filters, attribute walks such as
-``{{ cycler.__init__.__globals__ }}``) is an error and the file is not rendered.  The
-allowed placeholders are then rendered in Jinja's immutable sandbox with
-StrictUndefined, so a placeholder without a value is an error, never an empty string.
-AWS policy variables (``${aws:username}``) are not Jinja syntax and pass through.
+The files come from pull requests, so nothing in them may run.  Every template sequence
+in a file is checked against the spec's short list of placeholders; anything else
+(``{% ... %}``, filters, attribute walks such as ``{{ cycler.__init__.__globals__ }}``)
+is an error and the file is not rendered.  The allowed placeholders are then replaced
+by plain substitution (the spec's "or by plain substitution"): no template engine runs
+on a catalog file at all.  The result is exactly what Jinja would print for the same
+file (its newlines normalised to ``\n``, the final one kept), which a property test
+checks against Jinja's immutable sandbox; a placeholder without a value is an error,
+never an empty string.  AWS policy variables (``${aws:username}``) are not template
+syntax and pass through.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.model import Account, PolicyFile
@@ -23,6 +24,7 @@ PLACEHOLDERS = ("account.id", "account.name", "account.environment", "organizati
 _ALLOWED = re.compile(r"\{\{\s*(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\s*\}\}")
 # A whole construct ("{% for x in y %}") is one finding; a stray delimiter is one too.
 _ANY_TEMPLATE = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}|\{\{|\{%|\{#|%\}|#\}", re.DOTALL)
+_NEWLINES = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,6 @@ class Scan:
 
     used: frozenset[str]
     problems: tuple[Diagnostic, ...]
-    template: Any = None  # the compiled sandboxed template, when the file has placeholders
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -63,20 +64,7 @@ def scan(file: PolicyFile) -> Scan:
                 " {{ organization }}, {{ region }} and {{ partition }}",
             )
         )
-    template = None
-    if used and not problems:
-        template = _environment().from_string(text)
-    return Scan(frozenset(used), tuple(problems), template)
-
-
-@functools.cache
-def _environment() -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    return ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, cache_size=0
-    )
+    return Scan(frozenset(used), tuple(problems))
 
 
 def render(
@@ -99,16 +87,13 @@ def render(
                 f"set environment: on account {account.name} in catalog.yaml, or do not use this file there",
             )
         ]
-    context = {
-        "account": {"id": account.id, "name": account.name, "environment": account.environment},
+    values = {
+        "account.id": account.id,
+        "account.name": account.name,
+        "account.environment": account.environment or "",
         "organization": organization,
         "region": account.region,
         "partition": account.partition,
     }
-    from jinja2 import TemplateError
-
-    try:
-        text: str = found.template.render(context)
-    except TemplateError as exc:  # pragma: no cover - the scan admits only plain placeholders
-        return None, [error("T003", f"cannot render: {exc}", Location(file.source))]
-    return text, []
+    text = _ALLOWED.sub(lambda m: values[m.group(1)], file.text)
+    return _NEWLINES.sub("\n", text), []

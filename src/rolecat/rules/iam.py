@@ -290,11 +290,12 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
 def _own_boundary_grants(ctx: Context, view: RoleView, boundaries: frozenset[str]) -> list[Grant]:
     """iam:PutRolePermissionsBoundary grants pinned to a catalog boundary broader than the
     role's own that reach the role itself: with them the role lifts its own boundary."""
+    grants = view.effective.grants("iam:PutRolePermissionsBoundary")
+    if not grants:
+        return []  # the common case, answered without the boundary comparison
     narrower, own_arn = narrower_boundaries(ctx, view), view.role.arn(view.account)
     return [
-        g
-        for g in view.effective.grants("iam:PutRolePermissionsBoundary")
-        if _pinned(g, boundaries) and not _pinned(g, narrower) and g.applies_to(own_arn)
+        g for g in grants if _pinned(g, boundaries) and not _pinned(g, narrower) and g.applies_to(own_arn)
     ]
 
 

@@ -729,15 +729,6 @@ RULES: tuple[Rule, ...] = (
         "Give the account an environment in catalog.yaml, or do not use the placeholder in its files.",
         acceptable=False,
     ),
-    Rule(
-        "T003",
-        ERROR,
-        "documents",
-        "A file could not be rendered.",
-        "The scan admits only plain placeholders, so this indicates a bug in rolecat.",
-        "Report it to rolecat's maintainers with the file.",
-        acceptable=False,
-    ),
     Rule("P001", ERROR, "documents", "The document is not a JSON object.", "", "", acceptable=False),
     Rule("P002", ERROR, "documents", "Unknown top-level element.", "", "", acceptable=False),
     Rule(
