@@ -341,7 +341,16 @@ class Catalog:
         return {r.name: r for r in self.roles}
 
     def roles_in(self, account: str) -> tuple[Role, ...]:
-        return tuple(r for r in self.roles if account in r.accounts)
+        return self._roles_by_account.get(account, ())
+
+    @cached_property
+    def _roles_by_account(self) -> Mapping[str, tuple[Role, ...]]:
+        """Account name -> its roles, in catalog order (one pass over the roles)."""
+        out: dict[str, list[Role]] = {}
+        for r in self.roles:
+            for account in dict.fromkeys(r.accounts):
+                out.setdefault(account, []).append(r)
+        return {account: tuple(roles) for account, roles in out.items()}
 
     def locate(self, source: str, path: KeyPath = (), *, key: bool = False) -> Location:
         doc = self.docs.get(source)

@@ -68,7 +68,9 @@ class Context:
     deployment: Deployment
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
-    _methods: list[tuple[Method, int]] = field(default_factory=list)
+    _methods: list[tuple[Method, int]] = field(default_factory=list)  # (method, its bits in the small int)
+    _method_positions: tuple[int, ...] = ()
+    _method_union: int = 0
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
@@ -121,14 +123,33 @@ class Context:
                 self._sets[key] = es
         return RoleView(placed.role, placed.account, es)
 
-    def method_masks(self) -> list[tuple[Method, int]]:
+    def candidate_methods(self, candidates: int) -> list[Method]:
+        """The escalation methods whose every action is among ``candidates`` (an effective
+        set's candidate bits), in ``METHODS`` order.
+
+        One AND over the actions any method needs, then per method a test on a small int
+        (bit i: the i-th of those actions), instead of one AND over the whole action
+        database per method and per effective set."""
         if not self._methods:
+            positions: dict[int, int] = {}  # action bit position -> its index in the small int
             for method in METHODS:
-                needed = 0
-                for action in method.actions:
-                    needed |= self.db.bit(action)
-                self._methods.append((method, needed))
-        return self._methods
+                small = 0
+                for action in sorted(method.actions):
+                    bit = self.db.bit(action)
+                    if bit:  # an action the database lacks cuts nothing off (as before)
+                        small |= 1 << positions.setdefault(bit.bit_length() - 1, len(positions))
+                self._methods.append((method, small))
+            self._method_positions = tuple(positions)
+            self._method_union = sum(1 << pos for pos in positions)
+        present = candidates & self._method_union
+        if not present:
+            return [method for method, small in self._methods if not small]
+        raw = present.to_bytes((present.bit_length() + 7) // 8, "little")
+        have = 0
+        for i, pos in enumerate(self._method_positions):
+            if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
+                have |= 1 << i
+        return [method for method, small in self._methods if small & have == small]
 
     def role_location(self, role: Role, *keys: str) -> Location:
         ci = self.catalog.deploy_roles
@@ -255,9 +276,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
         boundaries = _boundary_arns(ctx, view.account)
         found: dict[Method, list[str]] = {}
-        for method, needed in ctx.method_masks():
-            if needed & view.effective.candidates != needed:
-                continue  # some action is not even a candidate: cut off
+        for method in ctx.candidate_methods(view.effective.candidates):
             result = _available(ctx, view, method, boundaries)
             if result is not None:
                 found[method] = result[1]
