@@ -25,17 +25,39 @@ import orjson
 
 from .logs import FileStats, LogError, records_of
 
+# Every top-level field of a record that ``scopedown`` reads (``rolecat.scopedown.scan``:
+# ``feed``; ``arns.record_candidates`` and ``copy_source_arn``).  Of ``userIdentity`` it reads
+# only the session issuer's ARN; the rest (userAgent, tlsDetails, responseElements, ...) is
+# dropped before the records cross the pipe and are parsed again.
+SCOPEDOWN_FIELDS = (
+    "eventTime",
+    "@timestamp",
+    "eventID",
+    "eventType",
+    "eventName",
+    "eventSource",
+    "errorCode",
+    "requestParameters",
+    "resources",
+    "awsRegion",
+    "recipientAccountId",
+)
+
 
 def _issuer_ends_with(records: list[Any], suffix: str) -> list[Any]:
-    """Records of a role session whose issuer ARN ends with ``suffix`` (``/RoleName``)."""
+    """Records of a role session whose issuer ARN ends with ``suffix`` (``/RoleName``),
+    with only the fields ``scopedown`` reads."""
     out = []
+    fields = SCOPEDOWN_FIELDS
     for rec in records:
         try:
             issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
         except (KeyError, TypeError, IndexError):
             continue
         if type(issuer) is str and issuer.endswith(suffix):
-            out.append(rec)
+            kept = {k: rec[k] for k in fields if k in rec}
+            kept["userIdentity"] = {"sessionContext": {"sessionIssuer": {"arn": issuer}}}
+            out.append(kept)
     return out
 
 
