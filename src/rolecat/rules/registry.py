@@ -452,7 +452,7 @@ RULES: tuple[Rule, ...] = (
         "C022",
         WARNING,
         "model",
-        "A user is both a member and a temporary member of the same role.",
+        "A user is both a member (listed, or through one of the role's teams) and a temporary member of the same role.",
         "",
         "Remove the standing membership or the temporary one.",
         acceptable=True,
