@@ -88,7 +88,9 @@ def test_escalations_show_the_team_next_to_the_person_in_every_format(tmp_path: 
         "  - {user: dave, until: '2026-12-01', reason: INC-7}\n"
         "  - {user: bob, until: '2026-12-02'}\n"
     )
-    users = "users:\n  alice: {team: platform}\n  dave: {team: platform}\n  bob: {team: backend}\n  carol: {}\n"
+    users = (
+        "users:\n  alice: {team: platform}\n  dave: {team: platform}\n  bob: {team: backend}\n  carol: {}\n"
+    )
     root = _catalog(tmp_path, users, role)
     loaded = load(root, NOW)
     assert loaded.catalog is not None

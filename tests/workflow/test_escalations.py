@@ -52,7 +52,8 @@ def test_json_shape_exact():
     assert data[1]["reason"] is None
     assert data[3]["until"] == "2025-04-30T06:00:00Z"  # offsets are converted to UTC
     assert all(
-        list(d) == ["user", "teams", "role", "accounts", "until", "reason", "status", "days_left"] for d in data
+        list(d) == ["user", "teams", "role", "accounts", "until", "reason", "status", "days_left"]
+        for d in data
     )
 
 
