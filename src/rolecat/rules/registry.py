@@ -712,6 +712,14 @@ RULES: tuple[Rule, ...] = (
         "Name each export by the catalog account whose id it has.",
     ),
     Rule(
+        "X005",
+        ERROR,
+        "adopt",
+        "A --password-policy file is not aws iam get-account-password-policy output, or holds values IAM does not allow.",
+        "The file comes from outside the repository; its values become catalog settings, so each one is checked against the API's types and ranges.",
+        "Give the output of aws iam get-account-password-policy --output json for the identity account, unedited.",
+    ),
+    Rule(
         "T001",
         ERROR,
         "documents",
