@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -330,3 +331,179 @@ def _services(role: dict[str, Any]) -> bool:
     doc = role["AssumeRolePolicyDocument"]
     statements = doc["Statement"] if isinstance(doc, dict) else []
     return any("Service" in s.get("Principal", {}) for s in statements)
+
+
+# --------------------------------------------------------------------------- password policy
+
+LIVE_POLICY = {
+    "PasswordPolicy": {
+        "MinimumPasswordLength": 16,
+        "RequireSymbols": True,
+        "RequireNumbers": True,
+        "RequireUppercaseCharacters": True,
+        "RequireLowercaseCharacters": True,
+        "AllowUsersToChangePassword": True,
+        "ExpirePasswords": True,
+        "MaxPasswordAge": 90,
+        "PasswordReusePrevention": 24,
+        "HardExpiry": False,
+    }
+}
+
+
+def _policy_file(tmp_path: Path, data: Any, name: str = "policy.json") -> Path:
+    f = tmp_path / name
+    f.write_text(data if isinstance(data, str) else json.dumps(data))
+    return f
+
+
+def test_live_password_policy_is_adopted_into_the_catalog_and_recorded(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    policy = _policy_file(tmp_path, LIVE_POLICY)
+    args = [
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, exports),
+        "--password-policy",
+        f"security={policy}",
+        "--format",
+        "json",
+    ]
+    first = _rolecat(*args)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert "catalog.yaml" in report["written"]
+    written = __import__("yaml").safe_load((root / "catalog.yaml").read_text())
+    assert written["password_policy"] == {"minimum_length": 16, "max_age_days": 90}
+    record = __import__("yaml").safe_load((root / "imports.yaml").read_text())["accounts"]
+    assert record["security"]["aws_iam_account_password_policy"] == ["iam-account-password-policy"]
+    assert "aws_iam_account_password_policy" not in record.get("prod", {})
+    # The catalog now says what is live: the first plan changes nothing of the policy.
+    assert not [line for line in report["first_plan"] if "password" in line]
+    # Idempotent.
+    before = _snapshot(root)
+    again = _rolecat(*args)
+    assert again.returncode == 0 and json.loads(again.stdout)["written"] == []
+    assert _snapshot(root) == before
+    # compile turns the record into an import block at the address the catalog's policy uses
+    out = tmp_path / "out"
+    done = _rolecat("compile", str(root), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    imports_tf = (out / "security" / "imports.tf").read_text()
+    assert "aws_iam_account_password_policy.this" in imports_tf
+    assert '"iam-account-password-policy"' in imports_tf
+    pp = (out / "security" / "password_policy.tf").read_text()
+    assert re.search(r"minimum_password_length\s+= 16\n", pp) and re.search(r"max_password_age\s+= 90\n", pp)
+
+
+def test_a_live_policy_weaker_than_the_floor_is_tightened_by_the_first_plan(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    weak = copy.deepcopy(LIVE_POLICY)
+    weak["PasswordPolicy"].update(
+        MinimumPasswordLength=8, RequireSymbols=False, PasswordReusePrevention=5, HardExpiry=True
+    )
+    weak["PasswordPolicy"].pop("MaxPasswordAge")
+    root = _empty_catalog(tmp_path)
+    args = [
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, exports),
+        "--password-policy",
+        f"security={_policy_file(tmp_path, weak)}",
+        "--format",
+        "json",
+    ]
+    done = _rolecat(*args)
+    assert done.returncode == 0, done.stderr
+    written = __import__("yaml").safe_load((root / "catalog.yaml").read_text())
+    assert written["password_policy"] == {"hard_expiry": True}  # 8 is below the floor: not kept
+    lines = [line for line in json.loads(done.stdout)["first_plan"] if "password" in line]
+    assert any("minimum_password_length is 8, the catalog says 14" in line for line in lines), lines
+    assert any("require_symbols is false, the catalog says true" in line for line in lines), lines
+    assert any("password_reuse_prevention is 5, the catalog says 24" in line for line in lines), lines
+    assert not any("hard_expiry" in line or "max_password_age" in line for line in lines), lines
+
+
+def test_a_catalog_policy_that_differs_is_kept_and_reported(tmp_path: Path, exports: dict[str, Any]) -> None:
+    root = _empty_catalog(tmp_path)
+    text = (root / "catalog.yaml").read_text() + "password_policy:\n  minimum_length: 20\n"
+    (root / "catalog.yaml").write_text(text)
+    args = ["import", "--catalog", str(root), *_write_exports(tmp_path, exports)]
+    args += ["--password-policy", f"security={_policy_file(tmp_path, LIVE_POLICY)}", "--format", "json"]
+    done = _rolecat(*args)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    kept = __import__("yaml").safe_load((root / "catalog.yaml").read_text())
+    assert kept["password_policy"] == {"minimum_length": 20}  # what a person wrote stays
+    item = next(i for i in report["items"] if i["kind"] == "password-policy")
+    assert item["account"] == "security" and "minimum_length: 20" in item["reason"]
+    assert any("minimum_password_length is 16, the catalog says 20" in line for line in report["first_plan"])
+
+
+def test_password_policy_of_a_non_identity_account_is_refused(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    args = ["import", "--catalog", str(root), *_write_exports(tmp_path, exports)]
+    before = _snapshot(root)
+    done = _rolecat(*args, "--password-policy", f"prod={_policy_file(tmp_path, LIVE_POLICY)}")
+    assert done.returncode == 2
+    assert "identity account (security) only" in done.stderr and "prod" in done.stderr
+    assert _snapshot(root) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ("not json", "not JSON"),
+        ({"Policy": {}}, "no PasswordPolicy object"),
+        ({"PasswordPolicy": []}, "no PasswordPolicy object"),
+        ({"PasswordPolicy": {"MinimumPasswordLength": "16"}}, "MinimumPasswordLength must be an integer"),
+        ({"PasswordPolicy": {"MinimumPasswordLength": True}}, "MinimumPasswordLength must be an integer"),
+        ({"PasswordPolicy": {"MinimumPasswordLength": 5}}, "from 6 to 128"),
+        ({"PasswordPolicy": {"MaxPasswordAge": 1096}}, "from 1 to 1095"),
+        ({"PasswordPolicy": {"MaxPasswordAge": 1e400}}, "MaxPasswordAge must be an integer"),
+        ({"PasswordPolicy": {"PasswordReusePrevention": 0}}, "from 1 to 24"),
+        ({"PasswordPolicy": {"HardExpiry": "true\nx: 1"}}, "HardExpiry must be true or false"),
+        ({"PasswordPolicy": {"RequireSymbols": 1}}, "RequireSymbols must be true or false"),
+    ],
+)
+def test_hostile_password_policy_files_are_refused_with_x005(
+    tmp_path: Path, exports: dict[str, Any], data: Any, why: str
+) -> None:
+    root = _empty_catalog(tmp_path)
+    before = _snapshot(root)
+    bad = _policy_file(tmp_path, data if not isinstance(data, dict) else json.dumps(data))
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, exports),
+        "--password-policy",
+        f"security={bad}",
+    )
+    assert done.returncode == 1, done.stderr
+    assert "X005" in done.stderr and why in done.stderr, done.stderr
+    assert _snapshot(root) == before
+
+
+def test_drift_compares_the_password_policy(tmp_path: Path, exports: dict[str, Any]) -> None:
+    from rolecat.adopt.export import AccountExport, parse_password_policy
+
+    cat, _ = load_catalog(CATALOG, NOW)
+    assert cat is not None
+    parsed: dict[str, AccountExport] = {n: parse_export(d, n) for n, d in exports.items()}
+    live = parse_password_policy(LIVE_POLICY)
+    parsed["security"] = AccountExport(**{**parsed["security"].__dict__, "password_policy": live})
+    items, _ = drift(cat, parsed, NOW)
+    assert cat.password_policy.minimum_length == 14 and cat.password_policy.max_age_days is None
+    found = {(d.field, d.expected, d.actual) for d in items if d.kind == "password-policy"}
+    assert found == {("minimum_password_length", 14, 16), ("max_password_age", None, 90)}
+    # without --password-policy the policy is unknown, not reported
+    bare = {n: parse_export(d, n) for n, d in exports.items()}
+    assert not [d for d in drift(cat, bare, NOW)[0] if d.kind == "password-policy"]

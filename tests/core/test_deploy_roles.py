@@ -189,3 +189,55 @@ def test_plan_role_lists_only_the_state_and_workspace_prefixes() -> None:
     assert (
         _decide("RolecatPlan", "prod", "s3:ListBucket", "arn:aws:s3:::acme-iam-state") is Verdict.NOT_ALLOWED
     )
+
+
+def test_manifest_names_the_ci_policy_as_such_and_reads_older_manifests(tmp_path: Path) -> None:
+    """The CI roles' inline rolecat-ci-<mode> policy is ``ci_policy`` / ``ci/<role>@<account>``
+    in the manifest, never ``delegated_role_creation``; a manifest written before (the CI
+    policy under ``delegated_role_creation``) is still accepted by the next compile."""
+    import json
+    import shutil
+
+    from rolecat.pipeline import compile_catalog
+    from rolecat.targets.terraform.manifest import schema_problem
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG, catalog)
+    out = tmp_path / "out"
+    ok, diags = compile_catalog(catalog, out, NOW)
+    assert ok, [d.message for d in diags]
+    data = json.loads((out / "manifest.json").read_text("utf-8"))
+    loaded = _loaded()
+    for acct in ("prod", "security"):
+        for name, mode in (("RolecatPlan", "plan"), ("RolecatDeploy", "deploy")):
+            entry = data["accounts"][acct]["roles"][name]
+            assert entry["delegated_role_creation"] is None
+            assert entry["ci_policy"] == f"ci/{name}@{acct}"
+            placed = loaded.deployment.role(name, acct)
+            assert data["documents"][entry["ci_policy"]] == placed.inline
+            tf = (out / acct / "deploy.tf").read_text("utf-8")
+            assert f'name = "rolecat-ci-{mode}"' in tf
+    assert not any(k.startswith("delegated/") for k in data["documents"])
+    assert all(
+        "ci_policy" not in r
+        for a in data["accounts"].values()
+        for n, r in a["roles"].items()
+        if not n.startswith("Rolecat")
+    )
+    assert schema_problem(data) is None
+
+    # a manifest of the previous rolecat: CI policies under delegated_role_creation
+    old = json.loads(json.dumps(data))
+    for acct in old["accounts"].values():
+        for entry in acct["roles"].values():
+            key = entry.pop("ci_policy", None)
+            if key is not None:
+                legacy = "delegated/" + key.removeprefix("ci/")
+                old["documents"][legacy] = old["documents"].pop(key)
+                entry["delegated_role_creation"] = legacy
+    assert schema_problem(old) is None
+    (out / "manifest.json").write_text(json.dumps(old, indent=2) + "\n", "utf-8")
+    ok, diags = compile_catalog(catalog, out, NOW)
+    assert ok, [d.message for d in diags]
+    assert not [d for d in diags if d.code.startswith("F") or d.code.startswith("W")], [d.code for d in diags]
+    assert json.loads((out / "manifest.json").read_text("utf-8")) == data

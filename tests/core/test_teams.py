@@ -66,3 +66,58 @@ def test_a_service_role_cannot_name_teams(tmp_path: Path) -> None:
     loaded = load(_catalog(tmp_path, "users:\n  alice: {team: platform}\n  carol: {}\n", role), NOW)
     c018 = [d for d in loaded.diagnostics if d.code == "C018"]
     assert c018 and "teams" in c018[0].message
+
+
+def test_escalations_show_the_team_next_to_the_person_in_every_format(tmp_path: Path) -> None:
+    """A temporary member who is also a standing member through a role's team: the team is
+    shown next to the person (text and JSON), from ``Role.teams_of``, and C022 warns."""
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from rolecat.workflow import escalations as esc
+    from rolecat.workflow.command import register
+
+    app = typer.Typer(add_completion=False)
+    app.callback()(lambda: None)  # a group, as in rolecat.cli
+    register(app)
+
+    role = READER + (
+        "temporary_members:\n"
+        "  - {user: dave, until: '2026-12-01', reason: INC-7}\n"
+        "  - {user: bob, until: '2026-12-02'}\n"
+    )
+    users = (
+        "users:\n  alice: {team: platform}\n  dave: {team: platform}\n  bob: {team: backend}\n  carol: {}\n"
+    )
+    root = _catalog(tmp_path, users, role)
+    loaded = load(root, NOW)
+    assert loaded.catalog is not None
+    c022 = [d for d in loaded.diagnostics if d.code == "C022"]
+    assert len(c022) == 1 and "'dave'" in c022[0].message and "team platform" in c022[0].message
+    items = esc.escalations(loaded.catalog, NOW)
+    assert [(e.user, e.teams) for e in items] == [("dave", ("platform",)), ("bob", ())]
+
+    runner = CliRunner()
+    text = runner.invoke(app, ["escalations", str(root), "--now", "2026-11-28"])
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert "dave (team platform)" in lines[1] and "INC-7" in lines[1]
+    assert " bob " in lines[2] and "team" not in lines[2]  # bob's team is not one of Reader's
+
+    out = runner.invoke(app, ["escalations", str(root), "--now", "2026-11-28", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert [(d["user"], d["teams"]) for d in data] == [("dave", ["platform"]), ("bob", [])]
+
+
+def test_escalation_team_names_are_escaped_in_text(tmp_path: Path) -> None:
+    """A team name is user text: the table prints it on one line, control characters escaped."""
+    from rolecat.workflow import escalations as esc
+
+    e = esc.Escalation(
+        "dave", "Reader", ("prod",), NOW, None, "active", 3, "r.yaml", teams=("evil\nteam\x1b[31m",)
+    )
+    text = esc.to_text([e])
+    assert len(text.splitlines()) == 2 and "\x1b" not in text and "\nteam" not in text

@@ -1,6 +1,10 @@
 """Adoption proven against the emulator: seed live accounts by hand (boto3), export them as AWS
 does (get_account_authorization_details), `rolecat import`, compile, and let Terraform judge.
 
+The identity account has a password policy made by hand (tighter than rolecat's defaults):
+`import --password-policy` writes it into catalog.yaml and records its import, so the first
+plan imports it unchanged instead of creating one.
+
 The first plan must create nothing that exists and destroy nothing; the apply adopts; the
 second plan is empty; `rolecat drift` then reports nothing (once the one reported item that
 does not fit, an inline user policy, is dealt with as the report says). Five out-of-band
@@ -70,6 +74,21 @@ READ_REPORTS = {
 }
 
 
+# Made by hand: longer than rolecat's 14 characters and with a 90-day expiry, otherwise
+# rolecat's defaults (all four classes, 24 remembered, users change their own).
+LIVE_PASSWORD_POLICY = {
+    "MinimumPasswordLength": 16,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "AllowUsersToChangePassword": True,
+    "MaxPasswordAge": 90,
+    "PasswordReusePrevention": 24,
+    "HardExpiry": False,
+}
+
+
 def _catalog_yaml() -> str:
     return (
         "organization: example\n"
@@ -95,6 +114,7 @@ def seed(emulator: Emulator) -> dict[str, Any]:
             UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
         )
     sec.create_login_profile(UserName="alice", Password="Correct-Horse-1")
+    sec.update_account_password_policy(**LIVE_PASSWORD_POLICY)
     sec.put_user_policy(
         UserName="bob",
         PolicyName="legacy",
@@ -165,11 +185,17 @@ class World:
         export(self.clients["security"], self.exports / "security.json")
         export(self.clients["prod"], self.exports / "prod.json")
         get_roles(self.clients["prod"], ["Reader", "ReportJob"], self.exports / "prod-roles.json")
+        policy = self.clients["security"].get_account_password_policy()
+        (self.exports / "security-password-policy.json").write_text(
+            json.dumps({"PasswordPolicy": policy["PasswordPolicy"]}, default=str), encoding="utf-8"
+        )
         return [
             f"security={self.exports / 'security.json'}",
             f"prod={self.exports / 'prod.json'}",
             "--get-role",
             f"prod={self.exports / 'prod-roles.json'}",
+            "--password-policy",
+            f"security={self.exports / 'security-password-policy.json'}",
         ]
 
     def drift(self) -> dict[str, Any]:
@@ -221,6 +247,9 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
     reader = (world.catalog / "roles/prod/Reader.yaml").read_text()
     assert "members: [alice, bob]" in reader and "mfa_max_age: 1800" in reader
     assert "max_session_duration: 7200" in reader and 'description: "Reads reports"' in reader
+    settings = __import__("yaml").safe_load((world.catalog / "catalog.yaml").read_text())
+    assert settings["password_policy"] == {"minimum_length": 16, "max_age_days": 90}
+    assert not [line for line in report["first_plan"] if "password" in line], report["first_plan"]
     # Running it again changes nothing.
     again = rolecat("import", "--catalog", str(world.catalog), *args, "--format", "json")
     assert again.returncode == 0 and json.loads(again.stdout)["written"] == []
@@ -232,9 +261,11 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
         world.d.init(account)
         world.d.validate(account)
         plan = world.plan_json(account)
-        imported, created, deleted, replaced = set(), [], [], []
+        imported, created, deleted, replaced, updated = set(), [], [], [], []
         for rc in plan["resource_changes"]:
             actions = tuple(rc["change"]["actions"])
+            if actions == ("update",):
+                updated.append(rc["address"])
             if rc["change"].get("importing"):
                 imported.add(rc["address"])
             if actions == ("create",):
@@ -246,13 +277,13 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
         assert deleted == [] and replaced == [], (deleted, replaced)
         assert len(imported) == sum(len(v) for v in record[account].values())
         # Creates are only what did not exist: rolecat's own identity-account policies and
-        # their attachments to the group, and the account password policy (this world's
-        # identity account has none; an existing one is imported like everything else).
+        # their attachments to the group. The live password policy is imported, unchanged.
         if account == "prod":
             assert created == []
         else:
+            assert "aws_iam_account_password_policy.this" in imported
+            assert "aws_iam_account_password_policy.this" not in updated, updated
             assert sorted(created) == [
-                "aws_iam_account_password_policy.this",
                 "aws_iam_group_policy_attachment.humans__assume_roles",
                 "aws_iam_group_policy_attachment.humans__self_service",
                 "aws_iam_policy.assume_roles",
@@ -260,6 +291,10 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
             ]
         world.d.apply_saved(account)
         world.d.assert_converged(account)
+    # The live password policy as it was, now managed.
+    live = world.clients["security"].get_account_password_policy()["PasswordPolicy"]
+    assert live["MinimumPasswordLength"] == 16 and live["MaxPasswordAge"] == 90
+    assert live["PasswordReusePrevention"] == 24 and live["RequireSymbols"] is True
     # Same user and role ids as before: adopted, not recreated.
     assert world.clients["prod"].get_role(RoleName="Reader")["Role"]["MaxSessionDuration"] == 7200
     assert world.clients["security"].list_mfa_devices(UserName="alice")["MFADevices"]

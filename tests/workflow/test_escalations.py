@@ -40,6 +40,7 @@ def test_json_shape_exact():
     data = json.loads(esc.to_json(esc.escalations(sample(), NOW)))
     assert data[0] == {
         "user": "bob",
+        "teams": [],
         "role": "ProdEngineer",
         "accounts": ["prod"],
         "until": "2025-03-01T00:00:00Z",
@@ -51,7 +52,8 @@ def test_json_shape_exact():
     assert data[1]["reason"] is None
     assert data[3]["until"] == "2025-04-30T06:00:00Z"  # offsets are converted to UTC
     assert all(
-        list(d) == ["user", "role", "accounts", "until", "reason", "status", "days_left"] for d in data
+        list(d) == ["user", "teams", "role", "accounts", "until", "reason", "status", "days_left"]
+        for d in data
     )
 
 

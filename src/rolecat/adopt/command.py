@@ -69,6 +69,15 @@ CredentialOpt = Annotated[
         help="Credential report CSV of account NAME: passwords, MFA devices and access keys.",
     ),
 ]
+PasswordPolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--password-policy",
+        metavar="NAME=FILE",
+        help="`aws iam get-account-password-policy` output of the identity account NAME: import adopts "
+        "it (catalog.yaml password_policy and its import), drift compares it.",
+    ),
+]
 NowOpt = Annotated[str | None, typer.Option("--now", metavar="WHEN", help="Instant to compare dates with.")]
 
 
@@ -78,12 +87,13 @@ def _load_inputs(
     get_role: list[str] | None,
     credential_report: list[str] | None,
     now: str | None,
+    password_policy: list[str] | None = None,
 ) -> tuple[Catalog, dict[str, AccountExport], dt.datetime]:
     """The valid catalog and the exports, or exit 1 (diagnostics printed) or 2 (usage)."""
     from ..diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
     from ..model.timeutil import TimeError, parse_instant, utcnow
     from ..pipeline import UsageError, display_path, load_catalog
-    from .export import read_credential_report, read_export, read_get_role
+    from .export import read_credential_report, read_export, read_get_role, read_password_policy
 
     try:
         when = parse_instant(now) if now else utcnow()
@@ -131,7 +141,21 @@ def _load_inputs(
         for p in sort_diagnostics(problems):
             typer.echo(plain(p.format_text()), err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    for opt, reader in ((get_role or [], read_get_role), (credential_report or [], read_credential_report)):
+    identity = cat.identity_account.name
+    for name, _ in _pairs(list(password_policy or []), "the option"):
+        if name != identity:
+            # rolecat writes aws_iam_account_password_policy in the identity account only
+            typer.echo(
+                f"rolecat: --password-policy {name}: rolecat manages the password policy of the identity "
+                f"account ({identity}) only; {name}'s policy stays as it is, outside the catalog",
+                err=True,
+            )
+            raise typer.Exit(EXIT_USAGE)
+    for opt, reader in (
+        (get_role or [], read_get_role),
+        (credential_report or [], read_credential_report),
+        (password_policy or [], read_password_policy),
+    ):
         for name, path in _pairs(list(opt), "the option"):
             if name not in loaded:
                 typer.echo(f"rolecat: no export given for account {name}", err=True)
@@ -154,6 +178,7 @@ def drift(
     ] = False,
     get_role: GetRoleOpt = None,
     credential_report: CredentialOpt = None,
+    password_policy: PasswordPolicyOpt = None,
     key_age_days: Annotated[
         int, typer.Option("--key-age-days", min=1, help="Access keys older than this are reported.")
     ] = 90,
@@ -162,7 +187,7 @@ def drift(
     """Differences between live accounts (their exports) and the catalog."""
     from .drift import drift as compute
 
-    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now)
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
     items, hyg = compute(cat, loaded, when, key_age_days=key_age_days)
     if format is Format.json:
         doc = {"drift": [i.to_dict() for i in items], "hygiene": [h.to_dict() for h in hyg]}
@@ -186,6 +211,7 @@ def import_(
     format: FormatOpt = Format.text,
     get_role: GetRoleOpt = None,
     credential_report: CredentialOpt = None,
+    password_policy: PasswordPolicyOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be written; write nothing.")
     ] = False,
@@ -194,7 +220,7 @@ def import_(
     """Adopt existing users, roles and policies: write catalog files and the import record."""
     from .importer import plan_import, write_files
 
-    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now)
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
     res = plan_import(cat, catalog, loaded, when)
     if res.diagnostics:
         for d in res.diagnostics:

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..model import Catalog
+from ..model import Catalog, PasswordPolicy
 from . import policydoc
 from .expected import ExpectedAccount, ExpectedRole, expected_accounts
-from .export import AccountExport, LiveRole
+from .export import AccountExport, LivePasswordPolicy, LiveRole
 
 
 @dataclass(frozen=True)
@@ -399,6 +399,46 @@ def account_drift(
     return out
 
 
+def password_policy_fields(p: PasswordPolicy | LivePasswordPolicy) -> dict[str, Any]:
+    """A password policy by the attributes of ``aws_iam_account_password_policy``."""
+    return {
+        "minimum_password_length": p.minimum_length,
+        "require_lowercase_characters": p.require_lowercase,
+        "require_uppercase_characters": p.require_uppercase,
+        "require_numbers": p.require_numbers,
+        "require_symbols": p.require_symbols,
+        "password_reuse_prevention": p.reuse_prevention,
+        "allow_users_to_change_password": p.allow_users_to_change,
+        "max_password_age": p.max_age_days,
+        "hard_expiry": p.hard_expiry,
+    }
+
+
+def password_policy_drift(acct: str, expected: PasswordPolicy, live: LivePasswordPolicy) -> list[DriftItem]:
+    """The identity account's live password policy against the one the catalog writes."""
+    want, have = password_policy_fields(expected), password_policy_fields(live)
+    return [
+        DriftItem(
+            acct,
+            "password-policy",
+            "account password policy",
+            "changed",
+            key,
+            f"{key} is {_shown(have[key])}, the catalog says {_shown(want[key])}",
+            want[key],
+            have[key],
+        )
+        for key in want
+        if want[key] != have[key]
+    ]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def hygiene(acct: str, live: AccountExport, now: dt.datetime, key_age_days: int) -> list[HygieneItem]:
     out: list[HygieneItem] = []
     if not live.credentials:
@@ -448,6 +488,8 @@ def drift(
     hyg: list[HygieneItem] = []
     for acct, live in exports.items():
         items.extend(account_drift(catalog, expected[acct], live, ignore_roles=ignore))
+        if live.password_policy is not None and catalog.account(acct).identity:
+            items.extend(password_policy_drift(acct, catalog.password_policy, live.password_policy))
         hyg.extend(hygiene(acct, live, now, key_age_days))
     items.sort(key=lambda d: (d.account, d.kind, d.name, d.change, d.field or "", d.message))
     return items, hyg

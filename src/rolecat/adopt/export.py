@@ -7,8 +7,9 @@ decode them), JSON text, or URL-encoded JSON text (the raw API, RFC 3986).  All 
 become plain dicts here.
 
 Optional inputs fill what the export lacks: ``aws iam get-role`` output (a role's
-description and maximum session duration) and the credential report CSV (passwords,
-MFA, access keys).
+description and maximum session duration), the credential report CSV (passwords,
+MFA, access keys) and ``aws iam get-account-password-policy`` output (the account's
+password policy, which the export does not carry).
 """
 
 from __future__ import annotations
@@ -133,6 +134,22 @@ class AccountExport:
     policies: Mapping[str, ManagedPolicy]  # customer managed, by name
     aws_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # by ARN
     credentials: Mapping[str, CredentialReportRow] | None = None
+    password_policy: LivePasswordPolicy | None = None  # None: not given (not "has none")
+
+
+@dataclass(frozen=True)
+class LivePasswordPolicy:
+    """``aws iam get-account-password-policy`` output, checked against the API's ranges."""
+
+    minimum_length: int | None  # None: the output omits it
+    require_lowercase: bool
+    require_uppercase: bool
+    require_numbers: bool
+    require_symbols: bool
+    allow_users_to_change: bool
+    max_age_days: int | None  # None: passwords do not expire
+    reuse_prevention: int | None  # None: reuse is not prevented
+    hard_expiry: bool
 
 
 class ExportError(Exception):
@@ -446,3 +463,68 @@ def read_credential_report(
             access_keys=tuple(keys),
         )
     return AccountExport(**{**export.__dict__, "credentials": rows}), []
+
+
+# The PasswordPolicy data type of IAM's API (GetAccountPasswordPolicy's response): every
+# member optional; MinimumPasswordLength 6..128, MaxPasswordAge 1..1095 days,
+# PasswordReusePrevention 1..24. https://docs.aws.amazon.com/IAM/latest/APIReference/API_PasswordPolicy.html
+_PASSWORD_INTS = {
+    "MinimumPasswordLength": (6, 128),
+    "MaxPasswordAge": (1, 1095),
+    "PasswordReusePrevention": (1, 24),
+}
+_PASSWORD_BOOLS = (
+    "RequireLowercaseCharacters",
+    "RequireUppercaseCharacters",
+    "RequireNumbers",
+    "RequireSymbols",
+    "AllowUsersToChangePassword",
+    "ExpirePasswords",
+    "HardExpiry",
+)
+
+
+def parse_password_policy(data: Any) -> LivePasswordPolicy:
+    """``{"PasswordPolicy": {...}}`` -> ``LivePasswordPolicy``; ``ExportError`` when it is not that."""
+    if not isinstance(data, dict) or not isinstance(data.get("PasswordPolicy"), dict):
+        raise ExportError("not get-account-password-policy output (no PasswordPolicy object)")
+    p = data["PasswordPolicy"]
+    ints: dict[str, int | None] = {}
+    for key, (low, high) in _PASSWORD_INTS.items():
+        v = p.get(key)
+        # bool is an int in Python; JSON true is not a length
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high):
+            raise ExportError(f"PasswordPolicy.{key} must be an integer from {low} to {high}")
+        ints[key] = v
+    bools: dict[str, bool] = {}
+    for key in _PASSWORD_BOOLS:
+        v = p.get(key, False)
+        if not isinstance(v, bool):
+            raise ExportError(f"PasswordPolicy.{key} must be true or false")
+        bools[key] = v
+    return LivePasswordPolicy(
+        minimum_length=ints["MinimumPasswordLength"],
+        require_lowercase=bools["RequireLowercaseCharacters"],
+        require_uppercase=bools["RequireUppercaseCharacters"],
+        require_numbers=bools["RequireNumbers"],
+        require_symbols=bools["RequireSymbols"],
+        allow_users_to_change=bools["AllowUsersToChangePassword"],
+        max_age_days=ints["MaxPasswordAge"],
+        reuse_prevention=ints["PasswordReusePrevention"],
+        hard_expiry=bools["HardExpiry"],
+    )
+
+
+def read_password_policy(
+    path: Path, export: AccountExport, display: str | None = None
+) -> tuple[AccountExport, list[Diagnostic]]:
+    """Merge ``aws iam get-account-password-policy`` output into an export (X005 when it is not)."""
+    display = display or str(path)
+    data, diags = _read_json(path, display, "X005")
+    if diags:
+        return export, diags
+    try:
+        live = parse_password_policy(data)
+    except ExportError as exc:
+        return export, [error("X005", f"{display}: {exc}", Location(display))]
+    return AccountExport(**{**export.__dict__, "password_policy": live}), []

@@ -33,10 +33,10 @@ from typing import Any
 
 from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
 from rolecat.diagnostics import Diagnostic
-from rolecat.model import Catalog
+from rolecat.model import Catalog, PasswordPolicy
 from rolecat.model.adoption import IMPORTS_FILE
 
-from .export import AccountExport, LiveRole, ManagedPolicy
+from .export import AccountExport, LivePasswordPolicy, LiveRole, ManagedPolicy
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -253,9 +253,33 @@ class _Planner:
         self.pins: dict[str, dict[str, str]] = {}
         self.written_roles: dict[str, tuple[dict[str, Any], list[str]]] = {}
         self.policy_kinds: dict[tuple[str, str], str] = {}  # (account, live ARN) -> kind
+        self.password_block: dict[str, Any] | None = None  # catalog.yaml password_policy to write
 
     def item(self, account: str, kind: str, name: str, reason: str, action: str) -> None:
         self.result.items.append(Item(account, kind, name, reason, action))
+
+    # ---------------------------------------------------------------- password policy
+    def password_policy(self, acct: str, live: LivePasswordPolicy) -> None:
+        """Adopt the identity account's live password policy into catalog.yaml ``password_policy``.
+
+        The catalog keeps what it can express (a longer minimum, an expiry, hard expiry); a
+        setting below rolecat's floor (shorter than 14, a character class not required,
+        fewer than 24 remembered passwords) is tightened by the first apply, which the
+        import reports through drift as a first-plan change."""
+        adopted = adopted_password_policy(live)
+        existing = self.catalog.docs[self.catalog.catalog_file].data.get("password_policy")
+        if existing is None:
+            if adopted:
+                self.password_block = adopted
+        elif dict(existing) != adopted:
+            self.item(
+                acct,
+                "password-policy",
+                "account password policy",
+                "catalog.yaml already sets password_policy "
+                f"({_flow_map(existing)}); the live policy would be ({_flow_map(adopted)})",
+                "keep the catalog's (the first apply sets it) or edit password_policy to match",
+            )
 
     # ---------------------------------------------------------------- users
     def users(self, acct: str, live: AccountExport) -> None:
@@ -713,15 +737,42 @@ class _Planner:
     def catalog_text(self) -> str | None:
         existing = dict(self.catalog.docs[self.catalog.catalog_file].data.get("pinned_policies") or {})
         merged = {**existing, **self.pins}
-        if merged == existing:
+        if merged == existing and self.password_block is None:
             return None
         text = (self.root / "catalog.yaml").read_text(encoding="utf-8")
-        block = "pinned_policies:  # adopted policies keep their live IAM name, path and description\n"
-        for key in sorted(merged):
-            spec = merged[key]
-            fields = ", ".join(f"{k}: {_q(spec[k])}" for k in ("name", "path", "description") if k in spec)
-            block += f"  {key}: {{{fields}}}\n"
-        return _replace_top_level(text, "pinned_policies", block)
+        if merged != existing:
+            block = "pinned_policies:  # adopted policies keep their live IAM name, path and description\n"
+            for key in sorted(merged):
+                spec = merged[key]
+                fields = ", ".join(
+                    f"{k}: {_q(spec[k])}" for k in ("name", "path", "description") if k in spec
+                )
+                block += f"  {key}: {{{fields}}}\n"
+            text = _replace_top_level(text, "pinned_policies", block)
+        if self.password_block is not None:
+            block = "password_policy:  # adopted from the live policy (rolecat import --password-policy)\n"
+            block += "".join(f"  {k}: {_q(v)}\n" for k, v in self.password_block.items())
+            text = _replace_top_level(text, "password_policy", block)
+        return text
+
+
+def adopted_password_policy(live: LivePasswordPolicy) -> dict[str, Any]:
+    """catalog.yaml ``password_policy`` keys for a live policy: only what differs from the safe
+    defaults, and never below them (the catalog schema only lets it tighten)."""
+    floor = PasswordPolicy()
+    out: dict[str, Any] = {}
+    length = max(live.minimum_length or 0, floor.minimum_length)
+    if length != floor.minimum_length:
+        out["minimum_length"] = length
+    if live.max_age_days is not None:
+        out["max_age_days"] = live.max_age_days
+    if live.hard_expiry:
+        out["hard_expiry"] = True
+    return out
+
+
+def _flow_map(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}: {_q(v)}" for k, v in values.items()) or "the defaults"
 
 
 def _plain_message(text: str) -> str:
@@ -808,6 +859,10 @@ def _live_ids(catalog: Catalog, acct: str, live: AccountExport) -> set[tuple[str
             ids.add(("aws_iam_role_policy", f"{r.name}:{n}"))
         for profile in r.instance_profiles:  # a role EC2 assumes: its profile exists too
             ids.add(("aws_iam_instance_profile", profile))
+    if live.password_policy is not None:
+        from rolecat.targets.terraform.imports import PASSWORD_POLICY_IMPORT_ID
+
+        ids.add(("aws_iam_account_password_policy", PASSWORD_POLICY_IMPORT_ID))
     return ids
 
 
@@ -840,6 +895,8 @@ def plan_import(
     identity = catalog.identity_account.name
     if identity in exports:
         p.users(identity, exports[identity])
+        if (live_policy := exports[identity].password_policy) is not None:
+            p.password_policy(identity, live_policy)
     for acct in sorted(exports):
         p.roles(acct, exports[acct])
     p.role_files()

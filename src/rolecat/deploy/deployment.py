@@ -48,7 +48,8 @@ class DeployedRole:
     trust: Mapping[str, Any] | None  # None for a human role without an identity account
     policies: tuple[DeployedPolicy, ...]  # attached customer managed policies, in the role's order
     managed_policy_arns: tuple[str, ...]  # attached AWS managed policies
-    inline: Mapping[str, Any] | None  # the delegated_role_creation policy, when the role has one
+    # the inline policy: delegated_role_creation's, or a deploy_roles CI role's rolecat-ci-<mode>
+    inline: Mapping[str, Any] | None
     boundary: DeployedPolicy | None
     revoke: Mapping[str, Any] | None = None  # revoke_sessions: the deny on older sessions (inline too)
 

@@ -410,6 +410,26 @@ def _role_teams(doc: SourceDoc, r: Resolution) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _temporary_in_teams(
+    doc: SourceDoc,
+    r: Resolution,
+    members: tuple[str, ...],
+    temps: tuple[TemporaryMember, ...],
+    teams: Mapping[str, tuple[str, ...]],
+) -> None:
+    """C022 also when the standing membership comes through one of the role's teams."""
+    for t in temps:
+        through = [team for team, people in teams.items() if t.user in people]
+        if through and t.user not in members:
+            r.warn(
+                "C022",
+                f"{t.user!r} is a temporary member of {doc.data['name']!r} and a member through "
+                f"team {', '.join(through)}",
+                doc.locate(("temporary_members", t.index, "user")),
+                "the team membership makes the time box meaningless; remove one",
+            )
+
+
 def _with_teams(members: tuple[str, ...], teams: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The listed members, then each team's people not listed yet."""
     out = list(members)
@@ -622,6 +642,7 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
     teams = _role_teams(doc, r)
     federated = _role_federated(doc, r)
     trusted_roles, external = _role_cross_account(doc, r)
+    _temporary_in_teams(doc, r, members, temps, teams)
     members = _with_teams(members, teams)
     services = _role_kind_rules(doc, r, members, temps)
     path = _role_path(doc, r, defaults)

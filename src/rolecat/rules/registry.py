@@ -452,7 +452,7 @@ RULES: tuple[Rule, ...] = (
         "C022",
         WARNING,
         "model",
-        "A user is both a member and a temporary member of the same role.",
+        "A user is both a member (listed, or through one of the role's teams) and a temporary member of the same role.",
         "",
         "Remove the standing membership or the temporary one.",
         acceptable=True,
@@ -710,6 +710,14 @@ RULES: tuple[Rule, ...] = (
         "An export belongs to another account than the catalog account it is given for.",
         "Comparing an account with another one's export would report everything as drift.",
         "Name each export by the catalog account whose id it has.",
+    ),
+    Rule(
+        "X005",
+        ERROR,
+        "adopt",
+        "A --password-policy file is not aws iam get-account-password-policy output, or holds values IAM does not allow.",
+        "The file comes from outside the repository; its values become catalog settings, so each one is checked against the API's types and ranges.",
+        "Give the output of aws iam get-account-password-policy --output json for the identity account, unedited.",
     ),
     Rule(
         "T001",

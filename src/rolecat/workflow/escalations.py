@@ -56,6 +56,9 @@ class Escalation:
     status: Status
     days_left: int  # whole days from now to until, rounded down (negative once expired)
     source: str  # the role file
+    # the role's teams (role teams:, users.yaml team:) the person is also a standing member
+    # through (``Role.teams_of``): such a time box grants nothing the team does not
+    teams: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[dt.datetime, str, str, tuple[str, ...], str]:
         return (self.until, self.role, self.user, self.accounts, self.source)
@@ -63,6 +66,7 @@ class Escalation:
     def to_dict(self) -> dict[str, object]:
         return {
             "user": self.user,
+            "teams": list(self.teams),
             "role": self.role,
             "accounts": list(self.accounts),
             "until": iso_z(self.until),
@@ -92,6 +96,7 @@ def escalations(catalog: Catalog, now: dt.datetime) -> list[Escalation]:
                     status="active" if member.is_active(now) else "expired",
                     days_left=days_left(member.until, now),
                     source=role.source,
+                    teams=role.teams_of(member.user),
                 )
             )
     return sorted(found, key=Escalation.sort_key)
@@ -108,7 +113,10 @@ def to_json(items: Sequence[Escalation]) -> str:
 
 
 def to_text(items: Sequence[Escalation], empty: str = "no temporary members") -> str:
-    """An aligned table, one escalation a line; the sentence ``empty`` when there is none."""
+    """An aligned table, one escalation a line; the sentence ``empty`` when there is none.
+
+    A person who is also a standing member through one of the role's teams is shown as
+    ``alice (team platform)``, as ``explain`` and the access diff show team members."""
     if not items:
         return f"{empty}\n"
     header = ("UNTIL", "DAYS LEFT", "STATUS", "ROLE", "USER", "ACCOUNTS", "REASON")
@@ -118,7 +126,7 @@ def to_text(items: Sequence[Escalation], empty: str = "no temporary members") ->
             str(e.days_left),
             e.status,
             e.role,
-            e.user,
+            e.user + (f" (team {', '.join(e.teams)})" if e.teams else ""),
             ",".join(e.accounts),
             e.reason or "-",
         )

@@ -16,6 +16,9 @@ from rolecat.model import Catalog
 from rolecat.targets.terraform import hcl
 from rolecat.targets.terraform.render import AccountView
 
+# The import id of aws_iam_account_password_policy: one per account, imported by a fixed word.
+PASSWORD_POLICY_IMPORT_ID = "iam-account-password-policy"
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -60,9 +63,8 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         yield Resource("aws_iam_user_group_membership", str(u["label"]), f"{u['name']}/{view.group}")
     yield Resource("aws_iam_group", "humans", view.group)
     if view.password_policy is not None:
-        # one per account; the provider imports it by this fixed word
         yield Resource(
-            "aws_iam_account_password_policy", view.password_policy_label, "iam-account-password-policy"
+            "aws_iam_account_password_policy", view.password_policy_label, PASSWORD_POLICY_IMPORT_ID
         )
     for p in view.identity_policies:
         arn = policy_arn(acct.id, p.name, p.path, acct.partition)

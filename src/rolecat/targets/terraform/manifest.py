@@ -9,6 +9,7 @@ previous manifest against before trusting it):
 - every document is stated once, under ``documents``, keyed by what it belongs to
   (``trust/<role>``, ``policy/<name>``, ``boundary/<name>``, with ``@<account>`` when
   the document differs between accounts, ``delegated/<role>@<account>``,
+  ``ci/<role>@<account>`` (the inline policy of a ``deploy_roles`` CI role),
   ``identity/<policy name>``); roles and policies refer to it by key.  A key names an
   entity, not a content hash, so an edit changes one entry in place;
 - labels, files and former names (``renamed_from``) are recorded, so a later compile
@@ -133,6 +134,10 @@ def manifest_data(
                 "managed_policy_arns": list(rv.managed_policy_arns),
                 "delegated_role_creation": delegated,
             }
+            if rv.ci_policy is not None:  # only on the CI roles (deploy_roles)
+                key = f"ci/{r.name}@{acct.name}"
+                documents[key] = _doc(rv.ci_policy)
+                roles[r.name]["ci_policy"] = key
             if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
                 key = f"revoke/{r.name}@{acct.name}"
                 documents[key] = _doc(rv.revoke)

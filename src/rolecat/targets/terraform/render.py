@@ -93,7 +93,7 @@ class RoleView:
     boundary: PolicyView | None
     policies: tuple[PolicyView, ...]
     attachments: tuple[AttachmentView, ...]
-    delegated: Layout | None
+    delegated: Layout | None  # the inline rolecat-delegated-role-creation policy
     tags: Mapping[str, str]
     revoke: Layout | None = None  # revoke_sessions: the deny on older sessions
     moves: tuple[Move, ...] = ()
@@ -101,6 +101,8 @@ class RoleView:
     managed_policy_arns: tuple[str, ...] = ()  # in the account's partition
     instance_profile: InstanceProfileView | None = None
     depends_on: tuple[str, ...] = ()  # addresses: the OIDC providers its trust names
+    # deploy_roles: the CI plan or deploy role's inline rolecat-ci-<mode> policy (deploy.tf)
+    ci_policy: Layout | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             tail = arn.split(":policy/", 1)[1]
             moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
             attachments.append(AttachmentView(a_lbl, hcl.quote(arn), arn))
-        if dr.inline is not None:
+        if role.delegated_role_creation is not None and dr.inline is not None:
             moves.extend(
                 chains.chain(
                     "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
@@ -230,7 +232,8 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         )
     ci = catalog.deploy_roles
     ci_views = tuple(
-        replace(rv, file=f"{account.name}/{DEPLOY_FILE}")
+        # a CI role's inline document is its rolecat-ci-<mode> policy, not delegated role creation
+        replace(rv, file=f"{account.name}/{DEPLOY_FILE}", delegated=None, ci_policy=rv.delegated)
         for rv in role_views
         if ci is not None and ci.mode_of(rv.role, catalog.catalog_file) is not None
     )
