@@ -49,6 +49,22 @@ class FederatedPrincipal:
 
 
 @dataclass(frozen=True)
+class SamlPrincipal:
+    """People signed in at a SAML 2.0 IdP: ``sts:AssumeRoleWithSAML``.
+
+    ``iam_name`` names the provider in each account (``saml-provider/<iam_name>``); the
+    trust requires ``SAML:aud`` to be the partition's sign-in endpoint and each of
+    ``claims`` (key -> admitted values) to hold.  Authentication, MFA included, is the
+    IdP's: IAM sees no MFA context for a SAML session.
+    """
+
+    provider: str
+    iam_name: str
+    claims: tuple[tuple[str, tuple[str, ...]], ...]
+    kind: Literal["saml"] = "saml"
+
+
+@dataclass(frozen=True)
 class AccountRolePrincipal:
     """A role of a catalog account (cross-account trust); its ARN comes from the catalog."""
 
@@ -67,5 +83,10 @@ class ExternalAccountPrincipal:
 
 
 Principal = (
-    UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal
+    UserPrincipal
+    | ServicePrincipal
+    | FederatedPrincipal
+    | SamlPrincipal
+    | AccountRolePrincipal
+    | ExternalAccountPrincipal
 )
