@@ -2,8 +2,8 @@
 
 A role's trust policy is built from its principals, one statement shape per kind
 (``deploy/policies.trust_policy``).  Today there are people (IAM users of the identity
-account, standing or until a time) and AWS services; federated providers, roles of
-other accounts and teams are new kinds here, each with its resolution in
+account, standing or until a time) and AWS services; federated providers (OIDC and
+SAML), roles of other accounts and teams are new kinds here, each with its resolution in
 ``model/resolve.py`` and its trust statement in ``deploy/policies.py``.
 """
 
@@ -55,7 +55,7 @@ class SamlPrincipal:
     ``iam_name`` names the provider in each account (``saml-provider/<iam_name>``); the
     trust requires ``SAML:aud`` to be the partition's sign-in endpoint and each of
     ``claims`` (key -> admitted values) to hold.  Authentication, MFA included, is the
-    IdP's: IAM sees no MFA context for a SAML session.
+    IdP's: the trust has no MFA condition (docs/catalog.md, SAML providers).
     """
 
     provider: str
