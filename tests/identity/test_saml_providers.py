@@ -6,7 +6,6 @@ release, replacement when its IAM name changes)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import orjson
@@ -81,7 +80,9 @@ def test_saml_trust_names_the_accounts_provider_with_aud_and_claims(tmp_path: Pa
     role = next(r for r in loaded.catalog.roles if r.name == "Sso")
     assert role.principals == (
         SamlPrincipal(
-            "corp-sso", "Corp.SSO", (("SAML:sub", ("alice@acme.example",)), ("SAML:edupersonaffiliation", ("staff",)))
+            "corp-sso",
+            "Corp.SSO",
+            (("SAML:sub", ("alice@acme.example",)), ("SAML:edupersonaffiliation", ("staff",))),
         ),
     )
     placed = loaded.deployment.role("Sso", "prod")
@@ -93,7 +94,10 @@ def test_saml_trust_names_the_accounts_provider_with_aud_and_claims(tmp_path: Pa
         "Principal": {"Federated": "arn:aws:iam::333333333333:saml-provider/Corp.SSO"},
         "Action": "sts:AssumeRoleWithSAML",
         "Condition": {
-            "StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml", "SAML:sub": "alice@acme.example"},
+            "StringEquals": {
+                "SAML:aud": "https://signin.aws.amazon.com/saml",
+                "SAML:sub": "alice@acme.example",
+            },
             # a list-valued key: the assertion carries one of the values
             "ForAnyValue:StringEquals": {"SAML:edupersonaffiliation": "staff"},
         },
@@ -112,7 +116,9 @@ def test_saml_trust_names_the_accounts_provider_with_aud_and_claims(tmp_path: Pa
 def test_saml_trust_follows_the_partition(tmp_path: Path, region: str, partition: str, endpoint: str) -> None:
     root = saml_catalog(tmp_path)
     text = (root / "catalog.yaml").read_text("utf-8")
-    write(root, {"catalog.yaml": text.replace("accounts:\n", f"defaults: {{region: {region}}}\naccounts:\n", 1)})
+    write(
+        root, {"catalog.yaml": text.replace("accounts:\n", f"defaults: {{region: {region}}}\naccounts:\n", 1)}
+    )
     loaded = load(root, NOW)
     assert loaded.deployment is not None, [d.format_text() for d in loaded.diagnostics]
     placed = loaded.deployment.role("Sso", "prod")
@@ -148,7 +154,9 @@ def test_unknown_claim_key_is_k001_with_did_you_mean(tmp_path: Path) -> None:
 
 def test_a_provider_key_that_does_not_fit_its_type_is_c075(tmp_path: Path) -> None:
     role = SSO_ROLE + '  - {provider: corp-sso, subjects: ["x"]}\n'
-    role += '  - {provider: github, subjects: ["repo:acme/app:ref:refs/heads/main"], claims: {"SAML:sub": x}}\n'
+    role += (
+        '  - {provider: github, subjects: ["repo:acme/app:ref:refs/heads/main"], claims: {"SAML:sub": x}}\n'
+    )
     role += '  - {provider: corp-sso, claims: {"saml:aud": "https://evil.example/saml"}}\n'
     role += '  - {provider: corp-sso, claims: {"SAML:sub": a, "saml:sub": b}}\n'
     found = [m for c, m in codes(saml_catalog(tmp_path, role=role)) if c == "C075"]
@@ -245,7 +253,7 @@ def test_metadata_path_must_stay_in_the_catalog(tmp_path: Path) -> None:
     # a symlinked file leading out
     root = saml_catalog(tmp_path / "a")
     (root / "saml" / "idp.xml").unlink()
-    os.symlink(outside, root / "saml" / "idp.xml")
+    (root / "saml" / "idp.xml").symlink_to(outside)
     assert any(c == "C074" and "outside the catalog" in m for c, m in codes(root))
     # a symlinked folder leading out
     root = saml_catalog(tmp_path / "b")
@@ -254,7 +262,7 @@ def test_metadata_path_must_stay_in_the_catalog(tmp_path: Path) -> None:
     (root / "saml").rmdir()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "idp.xml").write_text(METADATA, "utf-8")
-    os.symlink(tmp_path / "elsewhere", root / "saml")
+    (root / "saml").symlink_to(tmp_path / "elsewhere")
     assert any(c == "C074" and "outside the catalog" in m for c, m in codes(root))
     # missing, a folder, not UTF-8
     root = saml_catalog(tmp_path / "c")
@@ -272,7 +280,7 @@ def test_read_metadata_refuses_escapes_the_schema_would_also_refuse(tmp_path: Pa
 
     (tmp_path / "idp.xml").write_text(METADATA, "utf-8")
     for rel in ("../idp.xml", "/etc/passwd", "a/../../idp.xml", "a\\..\\idp.xml"):
-        text, diags, problem = read_metadata(tmp_path / "cat", "cat", rel)
+        text, _, problem = read_metadata(tmp_path / "cat", "cat", rel)
         assert text is None and problem is not None and "leaves the catalog" in problem, rel
 
 
@@ -296,7 +304,10 @@ def test_provider_file_label_manifest_and_import_inventory(tmp_path: Path) -> No
     assert entry["arn"] == "arn:aws:iam::333333333333:saml-provider/Corp.SSO"
     assert (entry["label"], entry["file"], entry["name"]) == (label, "prod/saml.corp-sso.tf", "Corp.SSO")
     assert manifest["accounts"]["prod"]["roles"]["Sso"]["federated"] == [
-        {"provider": "corp-sso", "claims": {"SAML:sub": ["alice@acme.example"], "SAML:edupersonaffiliation": ["staff"]}}
+        {
+            "provider": "corp-sso",
+            "claims": {"SAML:sub": ["alice@acme.example"], "SAML:edupersonaffiliation": ["staff"]},
+        }
     ]
     loaded = load(root, NOW)
     assert loaded.catalog is not None
@@ -320,7 +331,9 @@ def test_renaming_the_entry_keeps_the_address_renaming_the_iam_name_replaces(tmp
     # compile against the previous manifest warns (F001)
     out = tmp_path / "out"
     compile_(base_root, out)
-    write(base_root, {"catalog.yaml": (base_root / "catalog.yaml").read_text().replace("Corp.SSO", "CorpSSO")})
+    write(
+        base_root, {"catalog.yaml": (base_root / "catalog.yaml").read_text().replace("Corp.SSO", "CorpSSO")}
+    )
     output = compile_(base_root, out, "--check")
     assert "F001: prod: aws_iam_saml_provider.CorpSSO will be replaced" in output
     assert "Role attribute" in output
