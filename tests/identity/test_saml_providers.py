@@ -194,6 +194,13 @@ def test_schema_keeps_oidc_and_saml_keys_apart(tmp_path: Path) -> None:
     assert any(c.startswith("S") for c, _ in codes(saml_catalog(tmp_path / "d", providers=escape)))
 
 
+@pytest.mark.parametrize("value", ["a\u202eb", "line\\nbreak", ""])
+def test_schema_refuses_claim_values_that_are_not_one_line_of_plain_text(tmp_path: Path, value: str) -> None:
+    role = SSO_ROLE.replace("SAML:edupersonaffiliation\": staff", f'SAML:edupersonaffiliation": "{value}"')
+    assert value in role or value == ""
+    assert any(c.startswith("S") for c, _ in codes(saml_catalog(tmp_path, role=role)))
+
+
 def test_duplicate_saml_name_is_c007(tmp_path: Path) -> None:
     providers = SAML + "  other: {type: saml, metadata: saml/idp.xml, name: corp.sso}\n"
     providers = providers.replace("identity_providers:\n", "identity_providers:\n", 1)
