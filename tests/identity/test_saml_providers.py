@@ -196,7 +196,7 @@ def test_schema_keeps_oidc_and_saml_keys_apart(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["a\u202eb", "line\\nbreak", ""])
 def test_schema_refuses_claim_values_that_are_not_one_line_of_plain_text(tmp_path: Path, value: str) -> None:
-    role = SSO_ROLE.replace("SAML:edupersonaffiliation\": staff", f'SAML:edupersonaffiliation": "{value}"')
+    role = SSO_ROLE.replace('SAML:edupersonaffiliation": staff', f'SAML:edupersonaffiliation": "{value}"')
     assert value in role or value == ""
     assert any(c.startswith("S") for c, _ in codes(saml_catalog(tmp_path, role=role)))
 
