@@ -354,3 +354,34 @@ def test_a_provider_only_released_roles_trust_is_released_too(tmp_path: Path) ->
     write(root, {"roles/Ci.yaml": CI_ROLE})  # an OIDC role does not keep the SAML provider
     out = files(root)
     assert "prod/saml.corp-sso.tf" not in out
+
+
+def test_the_deploy_role_may_write_the_catalogs_saml_providers_only(tmp_path: Path) -> None:
+    import shutil
+
+    from rolecat.iam.actions import ActionDB
+    from rolecat.iam.engine import Verdict, decide, effective
+
+    root = tmp_path / "cat"
+    shutil.copytree(ROOT / "tests" / "golden" / "inputs" / "deploy-roles", root)
+    text = (root / "catalog.yaml").read_text("utf-8")
+    text = text.replace(
+        "  github: {type: github}\n",
+        "  github: {type: github}\n  corp-sso: {type: saml, metadata: idp.xml}\n",
+    )
+    write(root, {"catalog.yaml": text, "idp.xml": METADATA})
+    loaded = load(root, NOW)
+    assert loaded.deployment is not None, [d.format_text() for d in loaded.diagnostics]
+    placed = loaded.deployment.role("RolecatDeploy", "prod")
+    assert placed is not None and placed.inline is not None
+    rights = effective([placed.inline], None, ActionDB.load())
+    own = "arn:aws:iam::333333333333:saml-provider/corp-sso"
+    for action in ("iam:CreateSAMLProvider", "iam:UpdateSAMLProvider", "iam:DeleteSAMLProvider"):
+        assert decide(rights, action, own).verdict is Verdict.ALLOWED
+        other = "arn:aws:iam::333333333333:saml-provider/Other"
+        assert decide(rights, action, other).verdict is not Verdict.ALLOWED
+    plan = loaded.deployment.role("RolecatPlan", "prod")
+    assert plan is not None and plan.inline is not None
+    assert decide(
+        effective([plan.inline], None, ActionDB.load()), "iam:CreateSAMLProvider", own
+    ).verdict is not (Verdict.ALLOWED)
