@@ -55,6 +55,8 @@ class Resolution:
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
     providers: Mapping[str, IdentityProvider] = field(default_factory=dict)  # catalog identity_providers
+    # identity_providers entries declared but not built (reported): naming one is no news
+    refused_providers: set[str] = field(default_factory=set)
     root: Path | None = None  # the catalog folder (files catalog.yaml names, e.g. SAML metadata)
     display_root: str = ""
     diags: list[Diagnostic] = field(default_factory=list)
@@ -232,6 +234,8 @@ def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, Ident
             saml = _saml_provider(doc, name, p, r)
             if saml is not None:
                 out[name] = saml
+            else:
+                r.refused_providers.add(name)
             continue
         url = p.get("url", GITHUB_ISSUER if kind == "github" else GITLAB_ISSUER if kind == "gitlab" else None)
         default_aud = ["sts.amazonaws.com"] if kind == "github" else [url] if kind == "gitlab" else None
@@ -509,6 +513,8 @@ def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]
     out = []
     for i, f in enumerate(data.get("federated", ())):
         provider = r.providers.get(f["provider"])
+        if provider is None and f["provider"] in r.refused_providers:
+            continue  # its own error is reported at catalog.yaml
         if provider is None:
             guess = did_you_mean(f["provider"], r.providers)
             r.err(
