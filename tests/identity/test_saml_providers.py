@@ -22,7 +22,7 @@ from rolecat.targets.terraform.imports import inventory
 from rolecat.targets.terraform.manifest import schema_problem
 from rolecat.targets.terraform.render import account_views
 
-from .support import NOW, catalog, write
+from .support import DOC, NOW, catalog, write
 from .test_principal_entities import CI_ROLE, compile_, files, with_providers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -385,3 +385,41 @@ def test_the_deploy_role_may_write_the_catalogs_saml_providers_only(tmp_path: Pa
     assert decide(
         effective([plan.inline], None, ActionDB.load()), "iam:CreateSAMLProvider", own
     ).verdict is not (Verdict.ALLOWED)
+
+
+def test_the_saml_principal_in_who_can_explain_and_the_access_diff(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from rolecat.access.command import register
+
+    app = typer.Typer(add_completion=False)
+
+    @app.callback()
+    def _root() -> None:  # a group, as in rolecat.cli
+        pass
+
+    register(app)
+    head = saml_catalog(tmp_path / "head", role=SSO_ROLE + "policies: [p]\n")
+    write(head, {"policies/p.json": DOC})
+    base = saml_catalog(tmp_path / "base")
+    write(base, {"roles/Sso.yaml": None, "policies/p.json": DOC})
+    arn = "arn:aws:iam::333333333333:saml-provider/Corp.SSO"
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--now", "2026-11-28"])
+        assert result.exit_code in (0, 1, 3), result.output
+        return result.output
+
+    who = json.loads(run("who-can", "s3:GetObject", "-c", str(head), "-f", "json"))
+    assert arn in json.dumps(who)
+    assert arn in run("explain", "role", "Sso", "-c", str(head))
+    text = run("diff", str(base), str(head))
+    assert f"+ {arn} -> Sso in prod" in text
+    diff = json.loads(run("diff", str(base), str(head), "-f", "json"))
+    assert any(g.get("principal") == arn and g.get("role") == "Sso" for g in diff["access"]["added"])
+    # Markdown escapes the ARN's punctuation; the provider and role are on one row
+    markdown = run("diff", str(base), str(head), "-f", "markdown")
+    row = next(line for line in markdown.splitlines() if "saml-provider" in line)
+    assert "Corp" in row and "SSO" in row and "Sso" in row and row.startswith("| +")
