@@ -155,12 +155,12 @@ def _saml_statement(account: Account, p: SamlPrincipal) -> Document:
         "StringEquals": {"SAML:aud": arns.saml_signin_endpoint(account.partition)}
     }
     for key, values in p.claims:
-        spelled = _SAML_SPELLING.get(key.lower(), key)
-        spelled = "SAML:" + spelled.split(":", 1)[1] if spelled.lower().startswith("saml:") else spelled
+        known = _SAML_SPELLING.get(key.lower())  # as the action database spells it (K001 otherwise)
+        name = "SAML:" + known.split(":", 1)[1] if known else key  # SAML:sub, as AWS's examples
         op = "StringLike" if any("*" in v or "?" in v for v in values) else "StringEquals"
-        if SAML_CLAIM_KEYS.get(_SAML_SPELLING.get(key.lower(), ""), False):
+        if known and SAML_CLAIM_KEYS[known]:
             op = "ForAnyValue:" + op
-        cond.setdefault(op, {})[spelled] = _principals(sorted(values))
+        cond.setdefault(op, {})[name] = _principals(sorted(values))
     return {
         "Sid": "Saml" + "".join(w.capitalize() for w in p.provider.split("-")),
         "Effect": "Allow",
