@@ -423,3 +423,12 @@ def test_the_saml_principal_in_who_can_explain_and_the_access_diff(tmp_path: Pat
     markdown = run("diff", str(base), str(head), "-f", "markdown")
     row = next(line for line in markdown.splitlines() if "saml-provider" in line)
     assert "Corp" in row and "SSO" in row and "Sso" in row and row.startswith("| +")
+
+
+def test_an_existing_provider_is_adopted_through_imports_yaml(tmp_path: Path) -> None:
+    root = saml_catalog(tmp_path)
+    arn = "arn:aws:iam::333333333333:saml-provider/Corp.SSO"
+    write(root, {"imports.yaml": f'accounts:\n  prod:\n    aws_iam_saml_provider: ["{arn}"]\n'})
+    text = files(root)["prod/imports.tf"]
+    assert f"to = aws_iam_saml_provider.{labels.saml_provider('Corp.SSO')}" in text
+    assert f'id = "{arn}"' in text
