@@ -629,7 +629,7 @@ def _role_kind_rules(
                     "C065",
                     f"a human role cannot have {k}",
                     loc((k,), key=True),
-                    "set kind: service on a role that workloads assume",
+                    "set kind: service on a role that workloads (or the people of a SAML IdP) assume",
                 )
         if services:
             r.err(
