@@ -36,6 +36,9 @@ Gaps and what AWS does instead:
    (RFC 3986), as moto already does for role trust and inline policies. The AWS provider
    URL-decodes it, so with moto a ``+`` in a policy (``role/Job+x``) came back as a space
    and the second plan was never empty.
+9. ``CreateSAMLProvider`` drops the request's ``Tags`` and ``GetSAMLProvider`` answers
+   none. AWS keeps the tags given at creation and returns them with the provider (the
+   AWS provider reads them there), so the provider's default tags were planned again.
 """
 
 from __future__ import annotations
@@ -191,6 +194,17 @@ def patch() -> None:
         delete_user(self, user_name)
 
     backend.delete_user = du  # type: ignore[method-assign]
+
+    # 9. CreateSAMLProvider keeps its tags; GetSAMLProvider returns them.
+    create_saml = responses.IamResponse.create_saml_provider
+
+    def create_saml_provider(self: Any) -> Any:
+        result = create_saml(self)
+        provider = self.backend.saml_providers[self._get_param("Name")]
+        provider.tags = [{"Key": t["Key"], "Value": t["Value"]} for t in self._get_param("Tags", [])]
+        return result
+
+    responses.IamResponse.create_saml_provider = create_saml_provider  # type: ignore[method-assign]
 
 
 def main() -> int:

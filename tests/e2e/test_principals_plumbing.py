@@ -1,7 +1,7 @@
-"""Issue 14's resource kinds deployed in the emulator: OIDC providers and web-identity trust,
-instance profiles, the identity account's password policy, cross-account and external trust,
-teams. Each applies, converges (a second plan is empty), and IAM read back holds what the
-catalog says, trust conditions included."""
+"""Issue 14's resource kinds deployed in the emulator: OIDC and SAML providers with web-identity
+and SAML trust, instance profiles, the identity account's password policy, cross-account and
+external trust, teams. Each applies, converges (a second plan is empty), and IAM read back
+holds what the catalog says, trust conditions included."""
 
 from __future__ import annotations
 
@@ -73,6 +73,24 @@ def test_new_principal_kinds_apply_converge_and_read_back(
         }
     ident = emulator.iam(IDS["ident"], "Deployer")
     assert ident.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+
+    # SAML provider: only in dev-eu (the account of the role that trusts it), its metadata
+    # as the catalog's file holds it; the SAML trust read back carries SAML:aud and the claims
+    metadata = (catalog / "saml" / "corp-sso.xml").read_text("utf-8")
+    saml_arn = f"arn:aws:iam::{IDS['dev-eu']}:saml-provider/Corp.SSO@acme"
+    dev_iam = emulator.iam(IDS["dev-eu"], "Deployer")
+    assert [p["Arn"] for p in dev_iam.list_saml_providers()["SAMLProviderList"]] == [saml_arn]
+    assert dev_iam.get_saml_provider(SAMLProviderArn=saml_arn)["SAMLMetadataDocument"] == metadata
+    for account in ("ident", "dev-two"):
+        assert emulator.iam(IDS[account], "Deployer").list_saml_providers()["SAMLProviderList"] == []
+    saml = _statements(dev_iam.get_role(RoleName="Sso.Reader")["Role"])["SamlCorpSso"]
+    assert saml["Action"] == "sts:AssumeRoleWithSAML"
+    assert saml["Principal"] == {"Federated": saml_arn}
+    assert saml["Condition"] == {
+        "StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml", "SAML:sub_type": "persistent"},
+        "ForAnyValue:StringEquals": {"SAML:edupersonaffiliation": ["faculty", "staff"]},
+        "StringLike": {"SAML:sub": ["*@acme.example", 'ops"${x}@acme.example']},
+    }
 
     # instance profile of the role EC2 assumes
     dev = emulator.iam(IDS["dev-eu"], "Deployer")

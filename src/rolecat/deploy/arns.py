@@ -80,3 +80,28 @@ def aws_managed_policy_arn(path_and_name: str) -> str:
 def oidc_provider_arn(account_id: str, host: str, partition: str = PARTITION) -> str:
     """``arn:aws:iam::<account>:oidc-provider/<issuer host and path>``."""
     return iam_arn(account_id, f"oidc-provider/{host}", partition)
+
+
+def saml_provider_arn(account_id: str, name: str, partition: str = PARTITION) -> str:
+    """``arn:aws:iam::<account>:saml-provider/<IAM name>``."""
+    return iam_arn(account_id, f"saml-provider/{name}", partition)
+
+
+# The sign-in endpoint that receives SAML responses in each partition: the value of
+# ``SAML:aud`` (the assertion's Recipient) a SAML trust requires.  aws: IAM User Guide,
+# id_roles_providers_create_saml_assertions.html ("the global sign-in endpoint
+# https://signin.aws.amazon.com/saml"); aws-cn: docs.amazonaws.cn IAM User Guide,
+# id_roles_providers_create_saml_relying-party.html (https://signin.amazonaws.cn/saml);
+# aws-us-gov: the GovCloud console is signin.amazonaws-us-gov.com (AWS GovCloud (US) User
+# Guide, govcloud-iam), and its SAML endpoint https://signin.amazonaws-us-gov.com/saml is
+# the one AWS CDK's SamlConsolePrincipal documents per partition.
+SAML_SIGNIN = {
+    "aws": "https://signin.aws.amazon.com/saml",
+    "aws-us-gov": "https://signin.amazonaws-us-gov.com/saml",
+    "aws-cn": "https://signin.amazonaws.cn/saml",
+}
+
+
+def saml_signin_endpoint(partition: str = PARTITION) -> str:
+    """The ``SAML:aud`` every SAML trust in ``partition`` requires."""
+    return SAML_SIGNIN[partition]

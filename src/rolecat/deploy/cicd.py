@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rolecat.model import Account, Catalog, Role
+from rolecat.model import Account, Catalog, OidcProvider, Role, SamlProvider
 from rolecat.model.catalog import FederatedTrust
 from rolecat.model.cicd import DeployRoles, Mode
 
@@ -59,6 +59,13 @@ PROFILE_WRITES = [
     "iam:RemoveRoleFromInstanceProfile",
     "iam:TagInstanceProfile",
     "iam:UntagInstanceProfile",
+]
+SAML_WRITES = [
+    "iam:CreateSAMLProvider",
+    "iam:DeleteSAMLProvider",
+    "iam:TagSAMLProvider",
+    "iam:UntagSAMLProvider",
+    "iam:UpdateSAMLProvider",
 ]
 OIDC_WRITES = [
     "iam:AddClientIDToOpenIDConnectProvider",
@@ -192,11 +199,22 @@ def _deploy_statements(catalog: Catalog, account: Account) -> list[Document]:
             "Effect": "Allow",
             "Action": OIDC_WRITES,
             "Resource": sorted(
-                arns.oidc_provider_arn(aid, prov.host, p) for prov in catalog.identity_providers.values()
+                arns.oidc_provider_arn(aid, prov.host, p)
+                for prov in catalog.identity_providers.values()
+                if isinstance(prov, OidcProvider)
             )
             or arns.oidc_provider_arn(aid, "*", p),
         },
     ]
+    saml = sorted(
+        arns.saml_provider_arn(aid, prov.iam_name, p)
+        for prov in catalog.identity_providers.values()
+        if isinstance(prov, SamlProvider)
+    )
+    if saml:  # only the catalog's SAML providers, and only when it declares one
+        statements.append(
+            {"Sid": "SamlProviders", "Effect": "Allow", "Action": SAML_WRITES, "Resource": saml}
+        )
     if account.identity:
         statements += [
             {

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role
+from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role, SamlProvider
 
 from . import arns, cicd, policies
 
@@ -104,6 +104,18 @@ class DeployedOidcProvider:
 
 
 @dataclass(frozen=True)
+class DeployedSamlProvider:
+    """A SAML identity provider in one account (an account with a role that trusts it)."""
+
+    provider: SamlProvider
+    arn: str
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+
+@dataclass(frozen=True)
 class AccountDeployment:
     account: Account
     roles: Mapping[str, DeployedRole]  # by role name, in the catalog's order
@@ -112,6 +124,7 @@ class AccountDeployment:
     groups: tuple[DeployedGroup, ...] = ()
     password_policy: PasswordPolicy | None = None  # the identity account's
     oidc_providers: tuple[DeployedOidcProvider, ...] = ()  # by name
+    saml_providers: tuple[DeployedSamlProvider, ...] = ()  # by name
 
     @property
     def name(self) -> str:
@@ -246,7 +259,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 role=role,
                 account=account,
                 arn=role.arn(account),
-                # a role trusting OIDC providers names the account's provider ARNs
+                # a role trusting identity providers names the account's provider ARNs
                 trust=policies.trust_policy(catalog, trust_role, account)
                 if role.federated
                 else trusts[id(role)],
@@ -263,13 +276,19 @@ def build_deployment(catalog: Catalog) -> Deployment:
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
         password = catalog.password_policy if account.identity and has_identity else None
+        trusted = {f.provider for r in roles for f in r.federated}
         oidc = tuple(
             DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
             for name, p in catalog.identity_providers.items()
-            if any(f.provider == name for r in roles for f in r.federated)
+            if name in trusted and isinstance(p, OidcProvider)
+        )
+        saml = tuple(
+            DeployedSamlProvider(p, arns.saml_provider_arn(account.id, p.iam_name, account.partition))
+            for name, p in catalog.identity_providers.items()
+            if name in trusted and isinstance(p, SamlProvider)
         )
         accounts[account.name] = AccountDeployment(
-            account, deployed, tuple(made.values()), users, groups, password, oidc
+            account, deployed, tuple(made.values()), users, groups, password, oidc, saml
         )
     placements = {
         (role.name, role.source): tuple(

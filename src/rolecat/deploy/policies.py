@@ -19,10 +19,12 @@ from rolecat.model import (
     ExternalAccountPrincipal,
     FederatedPrincipal,
     Role,
+    SamlPrincipal,
     ServicePrincipal,
     User,
     UserPrincipal,
 )
+from rolecat.model.catalog import SAML_CLAIM_KEYS
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
@@ -141,6 +143,33 @@ def _federated_statements(account: Account, p: FederatedPrincipal) -> list[Docum
     return out
 
 
+_SAML_SPELLING = {k.lower(): k for k in SAML_CLAIM_KEYS}
+
+
+def _saml_statement(account: Account, p: SamlPrincipal) -> Document:
+    """People of a SAML IdP: the account's provider, ``SAML:aud`` the partition's sign-in
+    endpoint, and each claim one of its values (``StringLike`` when a value has a wildcard;
+    ``ForAnyValue:`` for a key whose value may be a list, such as SAML:edupersonaffiliation:
+    the assertion must carry one of the values)."""
+    cond: dict[str, dict[str, str | list[str]]] = {
+        "StringEquals": {"SAML:aud": arns.saml_signin_endpoint(account.partition)}
+    }
+    for key, values in p.claims:
+        known = _SAML_SPELLING.get(key.lower())  # as the action database spells it (K001 otherwise)
+        name = "SAML:" + known.split(":", 1)[1] if known else key  # SAML:sub, as AWS's examples
+        op = "StringLike" if any("*" in v or "?" in v for v in values) else "StringEquals"
+        if known and SAML_CLAIM_KEYS[known]:
+            op = "ForAnyValue:" + op
+        cond.setdefault(op, {})[name] = _principals(sorted(values))
+    return {
+        "Sid": "Saml" + "".join(w.capitalize() for w in p.provider.split("-")),
+        "Effect": "Allow",
+        "Principal": {"Federated": arns.saml_provider_arn(account.id, p.iam_name, account.partition)},
+        "Action": "sts:AssumeRoleWithSAML",
+        "Condition": cond,
+    }
+
+
 def _cross_account_statements(catalog: Catalog, principals: list[AccountRolePrincipal]) -> list[Document]:
     """Roles of other catalog accounts, by ARN (path included), in one statement."""
     if not principals:
@@ -179,7 +208,8 @@ def _external_statements(catalog: Catalog, principals: list[ExternalAccountPrinc
 
 def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -> Document:
     """The role's assume-role policy, identical in every account it is deployed to unless it
-    trusts OIDC providers (their ARN names the account; ``account`` is then required).
+    trusts identity providers, OIDC or SAML (their ARN names the account; ``account`` is then
+    required).
 
     Built from the role's principals, one statement shape per kind.  People: by user ARN
     with MFA (``Bool``, never ``BoolIfExists``), MFA age and the session name pinned to
@@ -192,12 +222,15 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
     if services:
         statements.append(_service_statement(services))
-    federated = [p for p in principals if isinstance(p, FederatedPrincipal)]
+    federated = [p for p in principals if isinstance(p, FederatedPrincipal | SamlPrincipal)]
     if federated and account is None:
-        raise ValueError(f"role {role.name!r} trusts OIDC providers: its trust policy is per account")
+        raise ValueError(f"role {role.name!r} trusts identity providers: its trust policy is per account")
     for p in federated:
         assert account is not None
-        statements.extend(_federated_statements(account, p))
+        if isinstance(p, SamlPrincipal):
+            statements.append(_saml_statement(account, p))
+        else:
+            statements.extend(_federated_statements(account, p))
     statements.extend(
         _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
     )

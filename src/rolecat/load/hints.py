@@ -289,6 +289,15 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "repo:acme/app:ref:refs/heads/main",
     ),
     "^[A-Za-z0-9._:/@+=-]{1,255}$": ("an OIDC audience: letters, digits and ._:/@+=-", "sts.amazonaws.com"),
+    "^[A-Za-z0-9_][A-Za-z0-9_.+=,@-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9_.+=,@-]{0,127}){0,7}$": (
+        "a file path relative to the catalog folder: names of letters, digits and _.+=,@- separated by /, "
+        "no leading / and no .. (at most 8 levels)",
+        "saml/corp-sso.xml",
+    ),
+    "^[A-Za-z][A-Za-z0-9_]{0,15}:[A-Za-z0-9_]{1,64}$": (
+        "a condition key prefix:name, such as SAML:sub or SAML:edupersonaffiliation (quote it in YAML)",
+        "SAML:sub",
+    ),
     "^https://[a-z0-9.-]+(/[A-Za-z0-9._~-]+)*$": (
         "an https:// issuer URL: lowercase host, optional path, no port or query",
         "https://token.actions.githubusercontent.com",

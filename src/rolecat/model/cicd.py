@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 from rolecat.diagnostics import Location, did_you_mean
 from rolecat.load.source import SourceDoc
 
-from .catalog import Acceptance, Account, Defaults, FederatedTrust, OidcProvider, Role
+from .catalog import Acceptance, Account, Defaults, FederatedTrust, IdentityProvider, OidcProvider, Role
 
 Mode = Literal["plan", "deploy"]
 DEFAULT_NAMES: Mapping[Mode, str] = {"plan": "RolecatPlan", "deploy": "RolecatDeploy"}
@@ -82,7 +82,7 @@ class Reporter(Protocol):
 def resolve_deploy_roles(
     doc: SourceDoc,
     accounts: Mapping[str, Account],
-    providers: Mapping[str, OidcProvider],
+    providers: Mapping[str, IdentityProvider],
     report: Reporter,
 ) -> DeployRoles | None:
     """``deploy_roles`` resolved and checked; None when absent or unusable (reported)."""
@@ -91,14 +91,23 @@ def resolve_deploy_roles(
         return None
     loc = doc.locate
     ok = True
-    provider = providers.get(data["provider"])
-    if provider is None:
+    declared = providers.get(data["provider"])
+    provider = declared if isinstance(declared, OidcProvider) else None
+    if declared is None:
         guess = did_you_mean(data["provider"], providers)
         report.err(
             "C061",
             f"unknown identity provider {data['provider']!r}",
             loc(("deploy_roles", "provider")),
             f"did you mean {guess!r}?" if guess else "declare it under identity_providers: in catalog.yaml",
+        )
+        ok = False
+    elif provider is None:
+        report.err(
+            "C075",
+            f"deploy_roles needs the CI's OIDC provider; {data['provider']!r} is a SAML provider",
+            loc(("deploy_roles", "provider")),
+            "name the identity_providers entry of the CI's OIDC issuer (github, gitlab or oidc)",
         )
         ok = False
     state = data.get("state_account")
@@ -196,7 +205,7 @@ def ci_roles(
     spec: DeployRoles,
     catalog_file: str,
     accounts: tuple[Account, ...],
-    providers: Mapping[str, OidcProvider],
+    providers: Mapping[str, IdentityProvider],
     owners: tuple[str, ...],
     defaults: Defaults,
 ) -> tuple[Role, ...]:

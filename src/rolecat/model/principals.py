@@ -2,8 +2,8 @@
 
 A role's trust policy is built from its principals, one statement shape per kind
 (``deploy/policies.trust_policy``).  Today there are people (IAM users of the identity
-account, standing or until a time) and AWS services; federated providers, roles of
-other accounts and teams are new kinds here, each with its resolution in
+account, standing or until a time) and AWS services; federated providers (OIDC and
+SAML), roles of other accounts and teams are new kinds here, each with its resolution in
 ``model/resolve.py`` and its trust statement in ``deploy/policies.py``.
 """
 
@@ -49,6 +49,22 @@ class FederatedPrincipal:
 
 
 @dataclass(frozen=True)
+class SamlPrincipal:
+    """People signed in at a SAML 2.0 IdP: ``sts:AssumeRoleWithSAML``.
+
+    ``iam_name`` names the provider in each account (``saml-provider/<iam_name>``); the
+    trust requires ``SAML:aud`` to be the partition's sign-in endpoint and each of
+    ``claims`` (key -> admitted values) to hold.  Authentication, MFA included, is the
+    IdP's: the trust has no MFA condition (docs/catalog.md, SAML providers).
+    """
+
+    provider: str
+    iam_name: str
+    claims: tuple[tuple[str, tuple[str, ...]], ...]
+    kind: Literal["saml"] = "saml"
+
+
+@dataclass(frozen=True)
 class AccountRolePrincipal:
     """A role of a catalog account (cross-account trust); its ARN comes from the catalog."""
 
@@ -67,5 +83,10 @@ class ExternalAccountPrincipal:
 
 
 Principal = (
-    UserPrincipal | ServicePrincipal | FederatedPrincipal | AccountRolePrincipal | ExternalAccountPrincipal
+    UserPrincipal
+    | ServicePrincipal
+    | FederatedPrincipal
+    | SamlPrincipal
+    | AccountRolePrincipal
+    | ExternalAccountPrincipal
 )

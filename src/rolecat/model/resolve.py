@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rolecat.deploy.arns import aws_managed_policy_arn
@@ -24,12 +25,14 @@ from .catalog import (
     Defaults,
     DelegatedRoleCreation,
     FederatedTrust,
+    IdentityProvider,
     OidcProvider,
     PasswordPolicy,
     PolicyFile,
     Quotas,
     RevokeSessions,
     Role,
+    SamlProvider,
     TemporaryMember,
     TerraformSettings,
     User,
@@ -51,7 +54,11 @@ class Resolution:
     policies: Mapping[str, PolicyFile] = field(default_factory=dict)
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
-    providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # catalog identity_providers
+    providers: Mapping[str, IdentityProvider] = field(default_factory=dict)  # catalog identity_providers
+    # identity_providers entries declared but not built (reported): naming one is no news
+    refused_providers: set[str] = field(default_factory=set)
+    root: Path | None = None  # the catalog folder (files catalog.yaml names, e.g. SAML metadata)
+    display_root: str = ""
     diags: list[Diagnostic] = field(default_factory=list)
     released_users: list[User] = field(default_factory=list)  # release: true
     _teams: dict[str, tuple[str, ...]] | None = None  # team -> its people, built on first use
@@ -85,7 +92,7 @@ class Settings:
     terraform: TerraformSettings
     quotas: Quotas
     known_actions: tuple[str, ...]
-    identity_providers: Mapping[str, OidcProvider] = field(default_factory=dict)
+    identity_providers: Mapping[str, IdentityProvider] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- catalog.yaml
@@ -194,11 +201,42 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITLAB_ISSUER = "https://gitlab.com"
 
 
-def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, OidcProvider]:
-    """catalog.yaml ``identity_providers``: GitHub and GitLab with their well-known issuer."""
-    out: dict[str, OidcProvider] = {}
+def _saml_provider(doc: SourceDoc, name: str, p: Mapping[str, Any], r: Resolution) -> SamlProvider | None:
+    """A ``type: saml`` entry, its metadata file read and checked (``load/samlmetadata.py``)."""
+    from rolecat.load.samlmetadata import read_metadata
+
+    rel = p["metadata"]
+    loc = doc.locate(("identity_providers", name, "metadata"))
+    if r.root is None:  # resolution without a catalog folder (tests of single documents)
+        r.err("C074", "SAML metadata cannot be read: no catalog folder", loc)
+        return None
+    text, diags, problem = read_metadata(r.root, r.display_root, rel)
+    r.diags.extend(diags)
+    if problem is not None:
+        r.err(
+            "C074",
+            f"SAML metadata of identity provider {name!r} refused: {problem}",
+            loc,
+            "export the IdP's metadata XML (EntityDescriptor) into a file of the catalog folder",
+        )
+    if text is None:
+        return None
+    return SamlProvider(name, p.get("name", name), rel, text)
+
+
+def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, IdentityProvider]:
+    """catalog.yaml ``identity_providers``: GitHub and GitLab with their well-known issuer,
+    other OIDC issuers, SAML IdPs with their metadata file."""
+    out: dict[str, IdentityProvider] = {}
     for name, p in doc.data.get("identity_providers", {}).items():
         kind = p["type"]
+        if kind == "saml":
+            saml = _saml_provider(doc, name, p, r)
+            if saml is not None:
+                out[name] = saml
+            else:
+                r.refused_providers.add(name)
+            continue
         url = p.get("url", GITHUB_ISSUER if kind == "github" else GITLAB_ISSUER if kind == "gitlab" else None)
         default_aud = ["sts.amazonaws.com"] if kind == "github" else [url] if kind == "gitlab" else None
         audiences = p.get("audiences", default_aud)
@@ -449,12 +487,54 @@ def _org_wide(provider: OidcProvider, subject: str) -> bool:
     return "*" in repo or "?" in repo or "/" not in repo
 
 
+def _saml_trust(doc: SourceDoc, r: Resolution, i: int, provider: SamlProvider) -> FederatedTrust | None:
+    """A ``federated:`` entry naming a SAML provider: claims, no subjects.  The claim keys
+    themselves are checked with every other condition key (K001, rules/conditionkeys.py)."""
+    f, loc = doc.data["federated"][i], doc.locate
+    ok = True
+    if "subjects" in f:
+        r.err(
+            "C075",
+            f"subjects: is for OIDC providers; {provider.name!r} is a SAML provider",
+            loc(("federated", i, "subjects"), key=True),
+            'name the SAML user under claims:, e.g. claims: {"SAML:sub": [...]}',
+        )
+        ok = False
+    claims: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for key, values in f.get("claims", {}).items():
+        if key.lower() in seen:
+            r.err(
+                "C075",
+                f"claim {key!r} is given twice (condition keys ignore case)",
+                loc(("federated", i, "claims", key), key=True),
+                "list every admitted value under one key",
+            )
+            ok = False
+            continue
+        seen.add(key.lower())
+        if key.lower() == "saml:aud":
+            r.err(
+                "C075",
+                "SAML:aud is the trust's own condition (the partition's sign-in endpoint)",
+                loc(("federated", i, "claims", key), key=True),
+                "remove it; rolecat writes it in every SAML trust",
+            )
+            ok = False
+            continue
+        claims.append((key, tuple([values] if isinstance(values, str) else values)))
+    return FederatedTrust(provider.name, (), i, tuple(claims)) if ok else None
+
+
 def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]:
-    """``federated:``: OIDC workloads that may assume the role, with the sub claims admitted."""
+    """``federated:``: OIDC workloads that may assume the role, with the sub claims admitted;
+    people of a SAML IdP, with the claims their assertion must carry."""
     data, loc = doc.data, doc.locate
     out = []
     for i, f in enumerate(data.get("federated", ())):
         provider = r.providers.get(f["provider"])
+        if provider is None and f["provider"] in r.refused_providers:
+            continue  # its own error is reported at catalog.yaml
         if provider is None:
             guess = did_you_mean(f["provider"], r.providers)
             r.err(
@@ -464,6 +544,19 @@ def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]
                 f"did you mean {guess!r}?"
                 if guess
                 else "declare it under identity_providers: in catalog.yaml",
+            )
+            continue
+        if isinstance(provider, SamlProvider):
+            saml = _saml_trust(doc, r, i, provider)
+            if saml is not None:
+                out.append(saml)
+            continue
+        if "claims" in f:
+            r.err(
+                "C075",
+                f"claims: is for SAML providers; {provider.name!r} is an OIDC provider",
+                loc(("federated", i, "claims"), key=True),
+                "list the sub claims the trust admits under subjects:",
             )
             continue
         subjects = tuple(f.get("subjects", ()))
@@ -556,7 +649,7 @@ def _role_kind_rules(
                     "C065",
                     f"a human role cannot have {k}",
                     loc((k,), key=True),
-                    "set kind: service on a role that workloads assume",
+                    "set kind: service on a role that workloads (or the people of a SAML IdP) assume",
                 )
         if services:
             r.err(

@@ -2,6 +2,8 @@
 
 - K001 (error): a condition key that is neither a global key, nor a key of the service
   its prefix names, nor a claim key of a declared federated provider; with did-you-mean.
+  Also the claim keys a role's SAML trust tests (``federated: [{claims: ...}]``), against
+  that provider's claim keys.
 - K002 (warning): a service key that none of the statement's actions supports: the
   condition never matches (or, under ...IfExists, never applies).
 - K003 (warning): a policy variable that cannot resolve for a role session, such as
@@ -116,10 +118,33 @@ def _check_file(
                     )
 
 
+def _check_trust_claims(catalog: Catalog, keys: ConditionKeyDB) -> Iterator[Diagnostic]:
+    """K001 for the claim keys of a role's SAML trust (``federated: [{provider, claims}]``):
+    each must be a claim key of that provider (the SAML keys sts:AssumeRoleWithSAML offers)."""
+    for role in (*catalog.roles, *catalog.released_roles):
+        for f in role.federated:
+            provider = role.federated_providers.get(f.provider)
+            if provider is None or not f.claims:
+                continue
+            own = KeySet.of(provider.claim_keys)
+            for key, _values in f.claims:
+                if key in own:
+                    continue
+                guess = keys.suggest(key, own)
+                yield error(
+                    "K001",
+                    f"unknown condition key {key!r} for identity provider {f.provider!r}",
+                    catalog.locate(role.source, ("federated", f.index, "claims", key), key=True),
+                    f"did you mean {guess!r}?"
+                    if guess
+                    else f"a SAML trust tests the assertion's keys: {', '.join(provider.claim_keys[:4])}, ...",
+                )
+
+
 def check(catalog: Catalog) -> list[Diagnostic]:
     keys = ConditionKeyDB.load()
     actions = ActionDB.load().with_known_actions(catalog.known_actions)
-    # claim keys of the declared OIDC providers (<issuer host>:sub, ...)
+    # claim keys of the declared identity providers (<issuer host>:sub, ..., SAML:sub, ...)
     claim_set = KeySet.of(k for p in catalog.identity_providers.values() for k in p.claim_keys)
     seen: set[tuple[str, str, object]] = set()
     out: list[Diagnostic] = []
@@ -129,4 +154,5 @@ def check(catalog: Catalog) -> list[Diagnostic]:
             if mark not in seen:
                 seen.add(mark)
                 out.append(d)
+    out.extend(_check_trust_claims(catalog, keys))
     return out

@@ -9,7 +9,8 @@ clash in the catalog and point at both places:
   (``<organization>-self-service``, ``<organization>-assume-roles``);
 - ``C005``: one AWS managed policy attached twice to a role (by name and by ARN, say);
 - ``C006``: a ``renamed_from`` name that is another entity's current or former name;
-- ``C007``: two OIDC identity providers with one issuer URL (IAM's name for a provider).
+- ``C007``: two OIDC identity providers with one issuer URL (IAM's name for a provider), or
+  two SAML providers with one IAM name.
 
 Users (``C003``) and roles (``C015``) are checked where they are built; the one group,
 ``<organization>-humans``, has no catalog name to clash with.  An instance profile is
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 
 from ..deploy.arns import boundary_policy_name, policy_policy_name
 from ..diagnostics import Diagnostic, Location, error
-from ..model import Catalog, Role
+from ..model import Catalog, Role, SamlProvider
 
 
 def _where(loc: Location) -> str:
@@ -155,7 +156,7 @@ def check_renames(catalog: Catalog) -> list[Diagnostic]:
 
 
 def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
-    """``C007``: an issuer URL declared twice (case-insensitively)."""
+    """``C007``: an issuer URL, or a SAML provider name, declared twice (case-insensitively)."""
     diags = []
     seen: dict[str, tuple[str, Location]] = {}
     where = {
@@ -165,6 +166,19 @@ def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
     # in file order: the later entry is the one reported
     for name in sorted(where, key=lambda n: (where[n].line, where[n].col, n)):
         provider = catalog.identity_providers[name]
+        if isinstance(provider, SamlProvider):
+            first, other = seen.setdefault("saml-provider/" + provider.iam_name.lower(), (name, where[name]))
+            if first != name:
+                diags.append(
+                    error(
+                        "C007",
+                        f"identity provider {name!r} has the SAML provider name {provider.iam_name} of "
+                        f"{first!r} (at {other})",
+                        where[name],
+                        "IAM names a SAML provider once per account; give each entry its own name:",
+                    )
+                )
+            continue
         first, other = seen.setdefault(provider.host.lower(), (name, where[name]))
         if first != name:
             diags.append(

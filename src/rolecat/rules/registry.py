@@ -342,11 +342,12 @@ RULES: tuple[Rule, ...] = (
         "C007",
         ERROR,
         "checks",
-        "Two `identity_providers` entries have the same issuer URL (ignoring case).",
+        "Two `identity_providers` entries have the same issuer URL, or the same SAML provider name "
+        "(ignoring case).",
         "IAM holds one OIDC provider per issuer URL in an account: the provider's ARN is "
-        "`oidc-provider/<host and path>`. The second would fail at apply, or two catalog names would "
-        "silently stand for one provider.",
-        "Keep one entry per issuer and list all its audiences there.",
+        "`oidc-provider/<host and path>`; a SAML provider's is `saml-provider/<name>`. The second would "
+        "fail at apply, or two catalog names would silently stand for one provider.",
+        "Keep one entry per issuer (list all its audiences there); give each SAML provider its own `name`.",
         acceptable=False,
     ),
     Rule(
@@ -619,7 +620,9 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "model",
         "A human role has federated:.",
-        "Human roles are assumed by people with MFA; workloads with web identity get service roles.",
+        "Human roles are assumed by IAM users of the identity account with MFA, which their trust "
+        "checks; workloads with web identity, and people signing in through a SAML IdP (whose "
+        "authentication, MFA included, is the IdP's), get service roles.",
         "Set kind: service on the role that CI jobs assume.",
     ),
     Rule(
@@ -657,6 +660,29 @@ RULES: tuple[Rule, ...] = (
         "IAM matches an arn:aws:... resource against the account's own partition (arn:aws-us-gov:..., "
         "arn:aws-cn:...) and never matches: the statement grants or denies nothing.",
         "Write arn:{{ partition }}:... so the ARN follows the account's region.",
+    ),
+    Rule(
+        "C074",
+        ERROR,
+        "model",
+        "A SAML identity provider's metadata file is refused.",
+        "The metadata XML goes to IAM as written, and a pull request controls the catalog folder: the "
+        "file must be inside the catalog (no absolute path, no `..`, no symlink out of it), UTF-8, and "
+        "an XML document whose root is a SAML 2.0 metadata `EntityDescriptor`. A DOCTYPE is refused "
+        "outright, so no entity is ever declared, expanded or fetched.",
+        "Export the IdP's metadata (the EntityDescriptor document) into a file of the catalog folder "
+        "and name it, relative to the catalog, under `metadata:`.",
+    ),
+    Rule(
+        "C075",
+        ERROR,
+        "model",
+        "A `federated` entry or `deploy_roles` does not fit its identity provider's type.",
+        "An OIDC trust admits `subjects` (the `sub` claim); a SAML trust admits `claims` (SAML "
+        "condition keys and their values) and always requires `SAML:aud`, which rolecat writes itself. "
+        "The CI's deploy roles need an OIDC provider: CI jobs present tokens, not SAML assertions.",
+        "Use `subjects:` with OIDC providers and `claims:` with SAML providers; list each claim key once; "
+        "point `deploy_roles.provider` at the CI's OIDC provider.",
     ),
     Rule(
         "C085",

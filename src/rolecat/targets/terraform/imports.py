@@ -38,6 +38,8 @@ def inventory(catalog: Catalog, view: AccountView) -> Iterator[Resource]:
         yield Resource("aws_iam_policy", p.label, catalog.policy_arn(p.kind, p.source, acct))
     for o in view.oidc_providers:
         yield Resource("aws_iam_openid_connect_provider", o.label, o.arn)
+    for sp in view.saml_providers:
+        yield Resource("aws_iam_saml_provider", sp.label, sp.arn)
     for rv in view.roles:
         role = rv.role.name
         yield Resource("aws_iam_role", rv.label, role)

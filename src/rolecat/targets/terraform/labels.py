@@ -146,6 +146,16 @@ def oidc_provider(host: str) -> str:
     return encode(host)
 
 
+def saml_provider(iam_name: str) -> str:
+    """Label of ``aws_iam_saml_provider`` for the provider IAM names ``iam_name``.
+
+    ``iam_name`` is the part of the provider's ARN after ``saml-provider/``, unique per
+    account.  Renaming the catalog's key for a provider while keeping its ``name:``
+    keeps its label (and its state).
+    """
+    return encode(iam_name)
+
+
 # The one ``aws_iam_account_password_policy`` of an account (it has no name).
 PASSWORD_POLICY = "this"
 

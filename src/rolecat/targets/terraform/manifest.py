@@ -19,13 +19,14 @@ previous manifest against before trusting it):
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from rolecat.deploy import policies
-from rolecat.model import Catalog
+from rolecat.model import Catalog, SamlProvider
 
 from .render import (
     PASSWORD_POLICY_FILE,
@@ -170,6 +171,18 @@ def manifest_data(
                 }
                 for o in view.oidc_providers
             }
+        if view.saml_providers:  # only when present, as oidc_providers
+            entry["saml_providers"] = {
+                sp.name: {
+                    "arn": sp.arn,
+                    "label": sp.label,
+                    "file": sp.file,
+                    "name": sp.iam_name,
+                    "metadata_file": sp.metadata_file,
+                    "metadata_sha256": hashlib.sha256(sp.metadata.encode("utf-8")).hexdigest(),
+                }
+                for sp in view.saml_providers
+            }
         if view.password_policy is not None:
             pp = view.password_policy
             entry["password_policy"] = {
@@ -218,7 +231,12 @@ def _principals(rv: RoleView) -> dict[str, Any]:
     if r.teams:
         out["teams"] = {t: sorted(people) for t, people in sorted(r.teams.items())}
     if r.federated:
-        out["federated"] = [{"provider": f.provider, "subjects": list(f.subjects)} for f in r.federated]
+        out["federated"] = [
+            {"provider": f.provider, "claims": {k: list(v) for k, v in f.claims}}
+            if isinstance(r.federated_providers.get(f.provider), SamlProvider)
+            else {"provider": f.provider, "subjects": list(f.subjects)}
+            for f in r.federated
+        ]
     if r.trusted_roles:
         out["trusted_roles"] = [{"account": a, "role": n} for a, n in r.trusted_roles]
     if r.external_accounts:

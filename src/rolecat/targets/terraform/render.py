@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment, instance_profile_name
-from rolecat.model import Account, Catalog, PasswordPolicy, Role
+from rolecat.model import Account, Catalog, IdentityProvider, PasswordPolicy, Role, SamlProvider
 from rolecat.targets.terraform import hcl, labels
 from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
@@ -85,6 +85,19 @@ class OidcProviderView:
 
 
 @dataclass(frozen=True)
+class SamlProviderView:
+    """A SAML identity provider in one account, in its own file."""
+
+    label: str
+    name: str  # catalog name (identity_providers key)
+    iam_name: str  # the ARN suffix (saml-provider/<iam_name>)
+    arn: str
+    metadata: str  # the IdP's metadata XML, as read
+    metadata_file: str  # relative to the catalog folder
+    file: str
+
+
+@dataclass(frozen=True)
 class RoleView:
     role: Role
     label: str
@@ -100,7 +113,7 @@ class RoleView:
     file: str = ""
     managed_policy_arns: tuple[str, ...] = ()  # in the account's partition
     instance_profile: InstanceProfileView | None = None
-    depends_on: tuple[str, ...] = ()  # addresses: the OIDC providers its trust names
+    depends_on: tuple[str, ...] = ()  # addresses: the identity providers its trust names
     # deploy_roles: the CI plan or deploy role's inline rolecat-ci-<mode> policy (deploy.tf)
     ci_policy: Layout | None = None
 
@@ -117,6 +130,7 @@ class AccountView:
     released: tuple[Removal, ...] = ()
     password_policy: PasswordPolicy | None = None  # the identity account's
     oidc_providers: tuple[OidcProviderView, ...] = ()
+    saml_providers: tuple[SamlProviderView, ...] = ()
     password_policy_label: str = labels.PASSWORD_POLICY
     ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
 
@@ -148,7 +162,8 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX),
     }
     hosts = [d.provider.host for d in deployed.oidc_providers]
-    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"], hosts))
+    saml_names = [d.provider.iam_name for d in deployed.saml_providers]
+    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"], hosts, saml_names))
     views: dict[tuple[str, str], PolicyView] = {}
     for dp in deployed.policies:
         if dp.document is None:
@@ -221,11 +236,9 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 instance_profile=profile,
                 depends_on=tuple(
                     sorted(
-                        {
-                            f"{OIDC_PROVIDER}.{labels.oidc_provider(role.federated_providers[f.provider].host)}"
-                            for f in role.federated
-                            if f.provider in role.federated_providers
-                        }
+                        provider_address(role.federated_providers[f.provider])
+                        for f in role.federated
+                        if f.provider in role.federated_providers
                     )
                 ),
             )
@@ -253,15 +266,33 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         )
         for d in deployed.oidc_providers
     )
+    saml = tuple(
+        SamlProviderView(
+            labels.saml_provider(d.provider.iam_name),
+            d.name,
+            d.provider.iam_name,
+            d.arn,
+            d.provider.metadata,
+            d.provider.metadata_file,
+            saml_provider_file(account.name, d.name),
+        )
+        for d in deployed.saml_providers
+    )
     # a removed block may not name an address the configuration declares
     released = tuple(
         x
-        for x in _released(catalog, account, names["boundary"], names["policy"], hosts)
+        for x in _released(catalog, account, names["boundary"], names["policy"], hosts, saml_names)
         if (x.type, x.label) not in chains.declared
     )
     if not deployed.groups:
         return AccountView(
-            account, tuple(role_views), ordered, released=released, oidc_providers=oidc, ci_roles=ci_views
+            account,
+            tuple(role_views),
+            ordered,
+            released=released,
+            oidc_providers=oidc,
+            saml_providers=saml,
+            ci_roles=ci_views,
         )
     by_name = {u.name: u for u in catalog.users}
     user_legacy = labels.legacy_labels(u.name for u in deployed.users)
@@ -307,6 +338,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         released=released,
         password_policy=deployed.password_policy,
         oidc_providers=oidc,
+        saml_providers=saml,
         ci_roles=ci_views,
     )
 
@@ -314,6 +346,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
 ATTACHMENT = "aws_iam_role_policy_attachment"
 INSTANCE_PROFILE = "aws_iam_instance_profile"
 OIDC_PROVIDER = "aws_iam_openid_connect_provider"
+SAML_PROVIDER = "aws_iam_saml_provider"
 PASSWORD_POLICY = "aws_iam_account_password_policy"
 # Texts in ForceNew attributes: changing one replaces the policy in every account.
 # tests/identity/test_frozen_texts.py fails if they change.
@@ -342,6 +375,24 @@ def oidc_provider_file(account: str, name: str) -> str:
     return f"{account}/oidc.{name}.tf"
 
 
+def saml_provider_file(account: str, name: str) -> str:
+    """The file of a SAML provider, by its catalog name (``identity_providers`` key)."""
+    return f"{account}/saml.{name}.tf"
+
+
+def provider_address_of(kind: str, iam_name: str) -> str:
+    """``<resource type>.<label>`` of an identity provider by its IAM name (issuer host for OIDC)."""
+    label = labels.saml_provider(iam_name) if kind == SAML_PROVIDER else labels.oidc_provider(iam_name)
+    return f"{kind}.{label}"
+
+
+def provider_address(provider: IdentityProvider) -> str:
+    """The Terraform address of an identity provider (its label: IAM's name for it)."""
+    if isinstance(provider, SamlProvider):
+        return provider_address_of(SAML_PROVIDER, provider.iam_name)
+    return provider_address_of(OIDC_PROVIDER, provider.host)
+
+
 PASSWORD_POLICY_FILE = "password_policy.tf"
 DEPLOY_FILE = "deploy.tf"  # the CI's plan and deploy roles (catalog.yaml deploy_roles)
 
@@ -353,11 +404,13 @@ def _declared(
     boundaries: Iterable[str],
     pols: Iterable[str],
     oidc_hosts: Iterable[str] = (),
+    saml_names: Iterable[str] = (),
 ) -> set[tuple[str, str]]:
     """Every (resource type, label) the account's configuration declares."""
     out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
     out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
     out |= {(OIDC_PROVIDER, labels.oidc_provider(h)) for h in oidc_hosts}
+    out |= {(SAML_PROVIDER, labels.saml_provider(n)) for n in saml_names}
     for r in roles:
         out.add(("aws_iam_role", labels.role(r.name)))
         if instance_profile_name(r) is not None:
@@ -382,12 +435,14 @@ def _released(
     boundaries: Iterable[str],
     pols: Iterable[str],
     oidc_hosts: Iterable[str] = (),
+    saml_names: Iterable[str] = (),
 ) -> tuple[Removal, ...]:
     """``removed`` blocks (destroy = false) for what leaves management in this account:
     released roles with their attachments and instance profiles, and the policies, boundaries
-    and OIDC providers only released roles used (a released role keeps trusting them)."""
+    and identity providers only released roles used (a released role keeps trusting them)."""
     out: list[Removal] = []
-    kept_hosts = set(oidc_hosts)
+    kept = {provider_address_of(OIDC_PROVIDER, h) for h in oidc_hosts}
+    kept |= {provider_address_of(SAML_PROVIDER, n) for n in saml_names}
     kept_b, kept_p = set(boundaries), set(pols)
     gone_b: set[str] = set()
     gone_p: set[str] = set()
@@ -400,8 +455,9 @@ def _released(
             out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
         for f in r.federated:
             provider = r.federated_providers.get(f.provider)
-            if provider is not None and provider.host not in kept_hosts:
-                out.append(Removal(OIDC_PROVIDER, labels.oidc_provider(provider.host)))
+            if provider is not None and provider_address(provider) not in kept:
+                kind, _, label = provider_address(provider).partition(".")
+                out.append(Removal(kind, label))
         for p in r.policies:
             out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
             if p not in kept_p:
@@ -521,6 +577,8 @@ class TerraformRenderer:
             out.append(one(rv.file, "role.tf.j2", rv=rv))
         for o in view.oidc_providers:
             out.append(one(o.file, "oidc_provider.tf.j2", o=o))
+        for sp in view.saml_providers:
+            out.append(one(sp.file, "saml_provider.tf.j2", s=sp))
         if view.password_policy is not None:
             out.append(one(f"{account.name}/{PASSWORD_POLICY_FILE}", "password_policy.tf.j2"))
         if view.released:

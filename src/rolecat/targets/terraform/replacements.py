@@ -14,7 +14,8 @@ IAM cannot change some attributes in place; the AWS provider marks them ForceNew
 - an instance profile's ``name`` or ``path`` (the role's): instances associated with the
   old profile lose the role's credentials;
 - an OIDC provider's ``url``: a new provider ARN, which the trust policies of the roles
-  trusting it then name.
+  trusting it then name;
+- a SAML provider's ``name`` (ForceNew): the same, and the IdP must send the new ARN.
 
 ``compile`` reports them against the previous ``manifest.json`` in OUT; the access diff
 (``rolecat diff --base``) calls ``between_catalogs`` with the base and head catalogs.
@@ -30,7 +31,7 @@ from typing import Any
 
 from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
 from rolecat.diagnostics import Diagnostic, Location, warning
-from rolecat.model import Catalog
+from rolecat.model import Catalog, OidcProvider, SamlProvider
 
 ROLE_COST = (
     "a replaced role gets a new RoleId: its open sessions end, and resource policies elsewhere "
@@ -45,6 +46,11 @@ PROFILE_COST = (
 OIDC_COST = (
     "the old provider is deleted and a new one created; the trust policies of the roles that "
     "trust it change to the new ARN, and tokens of the old issuer no longer assume them"
+)
+SAML_COST = (
+    "the old provider is deleted and a new one created under the new name; the trust policies of "
+    "the roles that trust it change to the new ARN, and the IdP must send the new provider ARN in "
+    "its Role attribute before its users can sign in again"
 )
 BOUNDARY_COST = (
     "the new boundary policy is created and every role moved onto it before the old one is "
@@ -80,6 +86,7 @@ class AccountFacts:
     mfa_devices: Mapping[str, str] = field(default_factory=dict)  # user -> MFA device name
     oidc_providers: Mapping[str, str] = field(default_factory=dict)  # catalog name -> issuer url
     catalog_file: str = "catalog.yaml"  # relative to the catalog folder
+    saml_providers: Mapping[str, str] = field(default_factory=dict)  # catalog name -> IAM name
 
 
 Inventory = Mapping[str, AccountFacts]  # by account id
@@ -89,7 +96,7 @@ Inventory = Mapping[str, AccountFacts]  # by account id
 class Replacement:
     account: str  # account name in the head catalog
     address: str  # Terraform address, e.g. aws_iam_role.ProdEngineer
-    kind: str  # "role", "policy", "boundary", "instance_profile" or "oidc_provider"
+    kind: str  # "role", "policy", "boundary", "instance_profile", "oidc_provider" or "saml_provider"
     name: str  # IAM name after the change
     reason: str
     cost: str
@@ -152,9 +159,18 @@ def from_catalog(catalog: Catalog) -> Inventory:
                 )
         devices = {u.name: u.mfa_device for u in catalog.users} if acct.identity else {}
         used = {f.provider for r in roles for f in r.federated}
-        oidc = {n: p.url for n, p in catalog.identity_providers.items() if n in used}
+        oidc = {
+            n: p.url
+            for n, p in catalog.identity_providers.items()
+            if n in used and isinstance(p, OidcProvider)
+        }
+        saml = {
+            n: p.iam_name
+            for n, p in catalog.identity_providers.items()
+            if n in used and isinstance(p, SamlProvider)
+        }
         out[acct.id] = AccountFacts(
-            acct.name, role_facts, pols, devices, oidc, _relative(catalog, catalog.catalog_file)
+            acct.name, role_facts, pols, devices, oidc, _relative(catalog, catalog.catalog_file), saml
         )
     return out
 
@@ -225,7 +241,8 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
             for u, entry in acct.get("users", {}).items()
         }
         oidc = {n: str(o.get("url", "")) for n, o in acct.get("oidc_providers", {}).items()}
-        out[acct["id"]] = AccountFacts(name, roles, pols, devices, oidc)
+        saml = {n: str(o.get("name", "")) for n, o in acct.get("saml_providers", {}).items()}
+        out[acct["id"]] = AccountFacts(name, roles, pols, devices, oidc, saml_providers=saml)
     return out
 
 
@@ -342,6 +359,20 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         host,
                         f"OIDC provider {pname}: url {old_url} -> {url}",
                         OIDC_COST,
+                        h.catalog_file,
+                    )
+                )
+        for pname, iam_name in h.saml_providers.items():
+            old_name = b.saml_providers.get(pname)
+            if old_name and old_name != iam_name:  # name is ForceNew
+                found.append(
+                    Replacement(
+                        h.name,
+                        f"aws_iam_saml_provider.{labels.saml_provider(iam_name)}",
+                        "saml_provider",
+                        iam_name,
+                        f"SAML provider {pname}: name {old_name} -> {iam_name}",
+                        SAML_COST,
                         h.catalog_file,
                     )
                 )
