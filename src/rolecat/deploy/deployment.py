@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from rolecat.model import Account, Catalog, OidcProvider, PasswordPolicy, Role, SamlProvider
 
@@ -91,23 +91,14 @@ class DeployedGroup:
     policies: tuple[GroupPolicy, ...]
 
 
-@dataclass(frozen=True)
-class DeployedOidcProvider:
-    """An OIDC identity provider in one account (an account with a role that trusts it)."""
-
-    provider: OidcProvider
-    arn: str
-
-    @property
-    def name(self) -> str:
-        return self.provider.name
+ProviderT = TypeVar("ProviderT", OidcProvider, SamlProvider)
 
 
 @dataclass(frozen=True)
-class DeployedSamlProvider:
-    """A SAML identity provider in one account (an account with a role that trusts it)."""
+class DeployedProvider(Generic[ProviderT]):
+    """An identity provider, OIDC or SAML, in one account (an account with a role that trusts it)."""
 
-    provider: SamlProvider
+    provider: ProviderT
     arn: str
 
     @property
@@ -123,8 +114,8 @@ class AccountDeployment:
     users: tuple[DeployedUser, ...] = ()
     groups: tuple[DeployedGroup, ...] = ()
     password_policy: PasswordPolicy | None = None  # the identity account's
-    oidc_providers: tuple[DeployedOidcProvider, ...] = ()  # by name
-    saml_providers: tuple[DeployedSamlProvider, ...] = ()  # by name
+    oidc_providers: tuple[DeployedProvider[OidcProvider], ...] = ()  # by name
+    saml_providers: tuple[DeployedProvider[SamlProvider], ...] = ()  # by name
 
     @property
     def name(self) -> str:
@@ -278,12 +269,12 @@ def build_deployment(catalog: Catalog) -> Deployment:
         password = catalog.password_policy if account.identity and has_identity else None
         trusted = {f.provider for r in roles for f in r.federated}
         oidc = tuple(
-            DeployedOidcProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
+            DeployedProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
             for name, p in catalog.identity_providers.items()
             if name in trusted and isinstance(p, OidcProvider)
         )
         saml = tuple(
-            DeployedSamlProvider(p, arns.saml_provider_arn(account.id, p.iam_name, account.partition))
+            DeployedProvider(p, arns.saml_provider_arn(account.id, p.iam_name, account.partition))
             for name, p in catalog.identity_providers.items()
             if name in trusted and isinstance(p, SamlProvider)
         )
