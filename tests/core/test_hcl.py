@@ -92,25 +92,28 @@ def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # 
 
 
 def test_jsonencode_anywhere_in_an_attribute_aligns_like_hclfmt(hclfmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """No stand-ins: a document laid out mid-expression or single-line still aligns as hclfmt does."""
+    """No stand-ins: a document laid out mid-expression or single-line still aligns as hclfmt
+    does inside a run the templates align with ``{% filter aligned %}``."""
     import subprocess
 
-    from rolecat.targets.terraform.render import _finish, environment
+    from rolecat.targets.terraform.render import environment
 
     template = environment().from_string(
         'resource "aws_iam_policy" "p" {\n'
+        "{% filter aligned %}\n"
         "  name = {{ 'p' | q }}\n"
         "  policy = length({{ doc | jsonencode(1) }})\n"
         "  description = {{ 'd' | q }}\n"
         "  tags = {{ {} | hcl(1) }}\n"
         "  x = {{ empty | jsonencode(1) }}\n"
+        "{% endfilter %}\n"
         "}\n"
     )
     doc = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
-    text = _finish(template.render(doc=doc, empty={}))
+    text = template.render(doc=doc, empty={})
     path = tmp_path / "main.tf"
     path.write_text(text, encoding="utf-8")
     result = subprocess.run(

@@ -4,9 +4,11 @@ Every user string that reaches the generated Terraform passes through ``quote``:
 one place that knows HCL's escapes.  ``${`` and ``%{`` start template sequences in
 HCL strings, so they are doubled (``$${``, ``%%{``) and reach AWS as written.
 
-``align`` reproduces the one layout rule of ``hclfmt``/``terraform fmt`` that our
-templates cannot express directly: in a run of consecutive single-line attributes
-(no blank line, comment or multi-line value in between) the ``=`` signs line up.
+``align`` reproduces the one layout rule of ``hclfmt``/``terraform fmt`` that values
+and templates must follow: in a run of consecutive single-line attributes (no blank
+line, comment or multi-line value in between) the ``=`` signs line up.  ``value`` lays
+out objects that way itself; the templates align fixed runs in their text and pass a run
+whose members depend on the data through ``align`` (the ``aligned`` filter).
 """
 
 from __future__ import annotations
