@@ -505,9 +505,20 @@ def environment() -> Any:
     spaces, one blank line between blocks, none at the end; the goldens are checked with
     ``hclfmt`` (tests/test_golden.py), and so are the hostile catalogs' outputs.
     """
+    from collections.abc import MutableMapping
+
     from jinja2 import Environment, FunctionLoader, StrictUndefined
 
-    env = Environment(
+    class _Environment(Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            """A template's globals as a plain dict, not Jinja's ChainMap over the
+            environment's: Jinja iterates them for every render (new context, macro
+            imports), and a ChainMap makes that the dearest step of a small template.
+            Jinja asks not to change globals once a template is loaded; ours are set
+            here, before any is."""
+            return {**self.globals, **(d or {})}
+
+    env = _Environment(
         loader=FunctionLoader(_load_template),
         undefined=StrictUndefined,
         autoescape=False,
