@@ -65,6 +65,7 @@ validators: $(STAMP) ## Regenerate the schema validators (src/rolecat/load/valid
 bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput, access review, access request vs. validate
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compile_bench.py
+	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/checks_bench.py
 	$(BIN)/python bench/scopedown_bench.py
 	$(BIN)/python bench/usage_bench.py

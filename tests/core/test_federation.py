@@ -67,3 +67,38 @@ def test_claim_keys_of_declared_providers_are_known_condition_keys() -> None:
     assert loaded.catalog is not None
     keys = {k for p in loaded.catalog.identity_providers.values() for k in p.claim_keys}
     assert f"{GITHUB}:sub" in keys and "ci.example.com/oidc:aud" in keys
+
+
+def test_long_provider_lists_are_laid_out_as_hclfmt_prints_them(hclfmt: str, tmp_path: Path) -> None:
+    """Two thumbprints (or long audiences) do not fit on one line: one per line, indented
+    inside the resource block, as hclfmt lays them out."""
+    import shutil
+    import subprocess
+
+    from rolecat.targets.terraform.render import render
+
+    root = tmp_path / "catalog"
+    shutil.copytree(GOLDEN, root)
+    catalog_yaml = root / "catalog.yaml"
+    text = catalog_yaml.read_text("utf-8")
+    one = "thumbprints: [9E99A48A9960B14926BB7F3B02E22DA2B0AB7280]"
+    assert one in text
+    catalog_yaml.write_text(
+        text.replace(
+            "audiences: [aws]", "audiences: [aws, sts.amazonaws.com, ci-audience-with-a-long-name]"
+        ).replace(
+            one,
+            "thumbprints: [9E99A48A9960B14926BB7F3B02E22DA2B0AB7280, 1c58a3a8518e8759bf075b76b750d4f2df264fcd]",
+        ),
+        "utf-8",
+    )
+    loaded = load(root, NOW)
+    assert loaded.catalog is not None and loaded.deployment is not None
+    (oidc,) = [f for f in render(loaded.catalog, loaded.deployment) if f.path == "dev-eu/oidc.corp-ci.tf"]
+    assert '    "1c58a3a8518e8759bf075b76b750d4f2df264fcd",\n  ]\n' in oidc.text
+    out = tmp_path / "oidc.tf"
+    out.write_text(oidc.text, "utf-8")
+    result = subprocess.run(
+        [hclfmt, "-check", "-require-no-change", str(out)], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, oidc.text + result.stderr

@@ -92,25 +92,28 @@ def test_generated_value_is_hclfmt_canonical(hclfmt: str, tmp_path) -> None:  # 
 
 
 def test_jsonencode_anywhere_in_an_attribute_aligns_like_hclfmt(hclfmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """No stand-ins: a document laid out mid-expression or single-line still aligns as hclfmt does."""
+    """No stand-ins: a document laid out mid-expression or single-line still aligns as hclfmt
+    does inside a run the templates align with ``{% filter aligned %}``."""
     import subprocess
 
-    from rolecat.targets.terraform.render import _finish, environment
+    from rolecat.targets.terraform.render import environment
 
     template = environment().from_string(
         'resource "aws_iam_policy" "p" {\n'
+        "{% filter aligned %}\n"
         "  name = {{ 'p' | q }}\n"
         "  policy = length({{ doc | jsonencode(1) }})\n"
         "  description = {{ 'd' | q }}\n"
         "  tags = {{ {} | hcl(1) }}\n"
         "  x = {{ empty | jsonencode(1) }}\n"
+        "{% endfilter %}\n"
         "}\n"
     )
     doc = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
-    text = _finish(template.render(doc=doc, empty={}))
+    text = template.render(doc=doc, empty={})
     path = tmp_path / "main.tf"
     path.write_text(text, encoding="utf-8")
     result = subprocess.run(
@@ -118,3 +121,45 @@ def test_jsonencode_anywhere_in_an_attribute_aligns_like_hclfmt(hclfmt: str, tmp
     )
     assert result.returncode == 0, text + result.stderr
     assert "  description = " in text and "  x           = jsonencode({})" in text
+
+
+def test_plain_and_general_containers_lay_out_alike() -> None:
+    """``value`` takes a short way for plain dict, list and str; a read-only mapping, a
+    tuple or a str subclass (the general cases) must print the very same text."""
+    from types import MappingProxyType
+
+    class Name(str):
+        pass
+
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "A",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:${x}"],
+                "Condition": {"Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"n": 3, "f": 1.5}},
+                "Resource": "*",
+                "Empty": {},
+                "None": None,
+            }
+        ],
+    }
+
+    def general(v: object) -> object:
+        if isinstance(v, dict):
+            return MappingProxyType({Name(k): general(x) for k, x in v.items()})
+        if isinstance(v, list):
+            return tuple(general(x) for x in v)
+        if isinstance(v, str):
+            return Name(v)
+        return v
+
+    for level in (0, 1, 3):
+        assert hcl.value(general(doc), level) == hcl.value(doc, level)
+    assert hcl.value(general(doc), 1).splitlines()[4:8] == [
+        '        Sid    = "A"',
+        '        Effect = "Allow"',
+        "        Action = [",
+        '          "s3:GetObject",',
+    ]

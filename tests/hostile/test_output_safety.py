@@ -431,6 +431,30 @@ def test_recompiling_changes_nothing(tmp_path: Path) -> None:
     assert first == second, "unchanged files are not rewritten"
 
 
+def test_the_manifest_this_compile_writes_is_known_without_parsing_it(tmp_path: Path) -> None:
+    """An up-to-date OUT holds the very manifest being written: read_previous takes its file
+    list and folders from the rendered files instead of parsing it, and gets exactly what
+    parsing gives; a manifest differing by one byte is parsed (and checked) again."""
+    from rolecat.pipeline import render_catalog
+    from rolecat.targets.terraform.write import MANIFEST, read_previous
+
+    copy_minimal(tmp_path / "catalog")
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    _, _, files = render_catalog(tmp_path / "catalog")
+    with SafeDir(tmp_path / "out") as root:
+        known, diags = read_previous(root, "out", files)
+        parsed, parse_diags = read_previous(root, "out")
+    assert not diags and not parse_diags and known is not None
+    assert known == parsed and len(known.files) > 3 and known.accounts == {"prod", "security"}
+    manifest = tmp_path / "out" / MANIFEST
+    data = json.loads(manifest.read_text("utf-8"))
+    data["files"].append("prod/role.Gone.tf")
+    manifest.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    with SafeDir(tmp_path / "out") as root:
+        changed, diags = read_previous(root, "out", files)
+    assert not diags and changed is not None and changed.files == known.files | {"prod/role.Gone.tf"}
+
+
 @pytest.mark.parametrize(
     "leftover", ["out/.rolecat/staging/prod/role.Reader.tf", "out/.rolecat/journal.json.tmp"]
 )

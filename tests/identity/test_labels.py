@@ -36,6 +36,13 @@ def test_total_on_any_string(name: str) -> None:
     assert labels.decode(out) == name
 
 
+@given(st.one_of(iam_names, any_names, st.text(alphabet="aZ09-_\u00e9\u0661", max_size=6)))
+def test_the_short_way_to_a_simple_name_agrees_with_the_rule(name: str) -> None:
+    """``encode`` tells most simple names (ASCII letters, digits and "-" after a letter)
+    without its regex; that short way agrees with the full rule."""
+    assert labels._simple(name) == bool(labels._SIMPLE.match(name))
+
+
 @settings(max_examples=300)
 @given(st.lists(iam_names, min_size=2, max_size=8, unique=True))
 def test_injective_over_case_variants_and_punctuation(names: list[str]) -> None:

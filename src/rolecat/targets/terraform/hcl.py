@@ -4,13 +4,16 @@ Every user string that reaches the generated Terraform passes through ``quote``:
 one place that knows HCL's escapes.  ``${`` and ``%{`` start template sequences in
 HCL strings, so they are doubled (``$${``, ``%%{``) and reach AWS as written.
 
-``align`` reproduces the one layout rule of ``hclfmt``/``terraform fmt`` that our
-templates cannot express directly: in a run of consecutive single-line attributes
-(no blank line, comment or multi-line value in between) the ``=`` signs line up.
+``align`` reproduces the one layout rule of ``hclfmt``/``terraform fmt`` that values
+and templates must follow: in a run of consecutive single-line attributes (no blank
+line, comment or multi-line value in between) the ``=`` signs line up.  ``value`` lays
+out objects that way itself; the templates align fixed runs in their text and pass a run
+whose members depend on the data through ``align`` (the ``aligned`` filter).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -24,8 +27,11 @@ _KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]|[$%]\{')
 
 
+@functools.lru_cache(maxsize=16384)
 def quote(text: str) -> str:
-    """``text`` as an HCL quoted string literal, template sequences escaped."""
+    """``text`` as an HCL quoted string literal, template sequences escaped.
+
+    Cached (a pure function): documents repeat the same actions and ARNs many times."""
     if _NEEDS_ESCAPE.search(text) is None:
         return f'"{text}"'
     out = ['"']
@@ -58,8 +64,12 @@ def quote(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def key(name: str) -> str:
-    """An object key: bare when it is a plain identifier, quoted otherwise."""
+    """An object key: bare when it is a plain identifier, quoted otherwise.
+
+    Cached: documents repeat a few keys (``Effect``, ``Action``, condition keys) thousands
+    of times."""
     if _IDENT.match(name) and name not in _KEYWORDS:
         return name
     return quote(name)
@@ -68,8 +78,17 @@ def key(name: str) -> str:
 def value(v: Any, level: int = 0) -> str:
     """A JSON-like value as an HCL expression; multi-line objects and lists.
 
-    ``level`` is the indentation level of the line the expression starts on.
+    ``level`` is the indentation level of the line the expression starts on.  Plain
+    ``str``, ``dict`` and ``list`` (what documents are made of) take the short way;
+    anything else goes through the general cases below, with the same result.
     """
+    t = type(v)
+    if t is str:
+        return quote(v)
+    if t is dict:
+        return _object(v, level) if v else "{}"
+    if t is list:
+        return _array(v, level) if v else "[]"
     if v is None:
         return "null"
     if v is True:
@@ -82,41 +101,48 @@ def value(v: Any, level: int = 0) -> str:
         return json.dumps(v)
     if isinstance(v, str):
         return quote(v)
-    pad = INDENT * (level + 1)
-    end = INDENT * level
     if isinstance(v, Mapping):
-        if not v:
-            return "{}"
-        entries = [(key(str(k)), value(item, level + 1)) for k, item in v.items()]
-        return "{\n" + "\n".join(_aligned(entries, pad)) + f"\n{end}}}"
+        return _object(v, level) if v else "{}"
     if isinstance(v, Sequence):
-        if not v:
-            return "[]"
-        lines = [f"{pad}{value(item, level + 1)}," for item in v]
-        return "[\n" + "\n".join(lines) + f"\n{end}]"
+        return _array(v, level) if v else "[]"
     raise TypeError(f"cannot render {type(v).__name__} as HCL")
 
 
-def _aligned(entries: list[tuple[str, str]], pad: str) -> list[str]:
-    """Object entries with ``=`` aligned across runs of single-line values (hclfmt's rule)."""
+def _object(v: Mapping[Any, Any], level: int) -> str:
+    """A non-empty object, one entry per line, ``=`` aligned across runs of single-line
+    values (hclfmt's rule: a multi-line value ends the run)."""
+    pad = INDENT * (level + 1)
     lines: list[str] = []
     run: list[tuple[str, str]] = []
-
-    def flush() -> None:
-        width = max(len(k) for k, _ in run)
-        lines.extend(f"{pad}{k}{' ' * (width - len(k))} = {v}" for k, v in run)
-        run.clear()
-
-    for k, v in entries:
-        if "\n" in v:
-            if run:
-                flush()
-            lines.append(f"{pad}{k} = {v}")
-        else:
-            run.append((k, v))
+    for k, item in v.items():
+        name = key(k if type(k) is str else str(k))
+        text = quote(item) if type(item) is str else value(item, level + 1)
+        if "\n" not in text:
+            run.append((name, text))
+            continue
+        if run:
+            _flush(run, pad, lines)
+            run = []
+        lines.append(f"{pad}{name} = {text}")
     if run:
-        flush()
-    return lines
+        _flush(run, pad, lines)
+    return "{\n" + "\n".join(lines) + "\n" + INDENT * level + "}"
+
+
+def _flush(run: list[tuple[str, str]], pad: str, lines: list[str]) -> None:
+    if len(run) == 1:
+        name, text = run[0]
+        lines.append(f"{pad}{name} = {text}")
+        return
+    width = max(len(name) for name, _ in run)
+    lines.extend([f"{pad}{name.ljust(width)} = {text}" for name, text in run])
+
+
+def _array(v: Sequence[Any], level: int) -> str:
+    """A non-empty list, one item per line, each followed by a comma."""
+    pad = INDENT * (level + 1)
+    lines = [f"{pad}{quote(x) if type(x) is str else value(x, level + 1)}," for x in v]
+    return "[\n" + "\n".join(lines) + "\n" + INDENT * level + "]"
 
 
 def jsonencode(doc: Mapping[str, Any], level: int = 0) -> str:

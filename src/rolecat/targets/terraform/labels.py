@@ -51,9 +51,17 @@ POLICY_PREFIX = "policy_"
 AWS_PREFIX = "aws_"
 
 
+def _simple(name: str) -> bool:
+    """``_SIMPLE.match(name)``; ASCII letters, digits and "-" after a first letter (most
+    names) without the regex."""
+    if name.isascii() and name[:1].isalpha() and name.replace("-", "").isalnum():
+        return True
+    return _SIMPLE.match(name) is not None
+
+
 def encode(name: str) -> str:
     """``name`` as a Terraform identifier; distinct names give distinct identifiers."""
-    if _SIMPLE.match(name):
+    if _simple(name):
         return name
     out: list[str] = []
     n = len(name)

@@ -45,15 +45,24 @@ def _doc(d: Layout | Mapping[str, Any]) -> Mapping[str, Any]:
     return d.document if isinstance(d, Layout) else d
 
 
+def _same(docs: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every document has the same text (``aws_json``).  An object shared by
+    every account (most are) is the same without encoding anything."""
+    first = docs[0]
+    if all(d is first for d in docs):
+        return True
+    return len({policies.aws_json(d) for d in docs}) == 1
+
+
 def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str]:
     """(kind, name, account) -> document key: one key when every account has the same text."""
-    texts: dict[tuple[str, str], dict[str, str]] = {}
+    docs: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
     for view in views:
         for p in view.policies:
-            texts.setdefault((p.kind, p.source), {})[view.account.name] = policies.aws_json(_doc(p.document))
+            docs.setdefault((p.kind, p.source), {})[view.account.name] = _doc(p.document)
     out = {}
-    for (kind, name), by_account in texts.items():
-        same = len(set(by_account.values())) == 1
+    for (kind, name), by_account in docs.items():
+        same = _same(list(by_account.values()))
         for acct in by_account:
             out[(kind, name, acct)] = f"{kind}/{name}" if same else f"{kind}/{name}@{acct}"
     return out
@@ -63,13 +72,13 @@ def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
     """(role, account) -> key of its trust policy: ``trust/<role>`` when every account has the
     same one, ``trust/<role>@<account>`` when not (a federated trust names each account's
     provider ARN)."""
-    texts: dict[str, dict[str, str]] = {}
+    docs: dict[str, dict[str, Mapping[str, Any]]] = {}
     for view in views:
         for rv in (*view.roles, *view.ci_roles):
-            texts.setdefault(rv.role.name, {})[view.account.name] = policies.aws_json(_doc(rv.trust))
+            docs.setdefault(rv.role.name, {})[view.account.name] = _doc(rv.trust)
     out = {}
-    for role, by_account in texts.items():
-        same = len(set(by_account.values())) == 1
+    for role, by_account in docs.items():
+        same = _same(list(by_account.values()))
         for acct in by_account:
             out[(role, acct)] = f"trust/{role}" if same else f"trust/{role}@{acct}"
     return out

@@ -1,8 +1,9 @@
 """Render stage: ``Catalog`` -> Terraform files, as text, writing nothing.
 
 Python prepares plain view objects (labels, names, documents) in sorted order; the
-Jinja templates under ``templates/`` (package ``rolecat.templates``) lay them out; ``hcl.align`` applies hclfmt's
-alignment; the result is byte-identical to what ``hclfmt`` prints.
+Jinja templates under ``templates/`` (package ``rolecat.templates``) lay them out, hclfmt's
+alignment included (see ``environment``); the result is byte-identical to what ``hclfmt``
+prints.
 """
 
 from __future__ import annotations
@@ -494,37 +495,46 @@ def _jsonencode(doc: Layout | Mapping[str, Any], level: int = 0) -> str:
 
 @functools.cache
 def environment() -> Any:
-    """The Jinja environment (stateless: per-run state lives in the ``TerraformRenderer``)."""
+    """The Jinja environment (stateless: per-run state lives in the ``TerraformRenderer``).
+
+    The templates print hclfmt's layout themselves: attributes whose run is fixed are
+    aligned in the template text, a run whose members depend on the data is wrapped in
+    ``{% filter aligned %}`` (``hcl.align`` over those few lines), and laid-out values
+    (``hcl``, ``jsonencode``) come aligned from ``hcl``.  Nothing passes over a whole
+    file a second time.  A template must therefore print exactly hclfmt's text: no trailing
+    spaces, one blank line between blocks, none at the end; the goldens are checked with
+    ``hclfmt`` (tests/test_golden.py), and so are the hostile catalogs' outputs.
+    """
+    from collections.abc import MutableMapping
+
     from jinja2 import Environment, FunctionLoader, StrictUndefined
 
-    env = Environment(
+    class _Environment(Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            """A template's globals as a plain dict, not Jinja's ChainMap over the
+            environment's: Jinja iterates them for every render (new context, macro
+            imports), and a ChainMap makes that the dearest step of a small template.
+            Jinja asks not to change globals once a template is loaded; ours are set
+            here, before any is."""
+            return {**self.globals, **(d or {})}
+
+    env = _Environment(
         loader=FunctionLoader(_load_template),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates are package data: load each once
     )
     env.filters["q"] = hcl.quote
     env.filters["hcl"] = hcl.value
     env.filters["jsonencode"] = _jsonencode
     env.filters["strlist"] = hcl.string_list
     env.filters["label"] = hcl.label
+    env.filters["aligned"] = hcl.align
+    env.globals["header"] = _load_template("_header.j2").rstrip("\n")
     return env
-
-
-def _finish(text: str) -> str:
-    """hclfmt layout: aligned attributes, no trailing spaces, one final newline."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    # collapse runs of blank lines the templates' conditionals may leave
-    out: list[str] = []
-    for line in lines:
-        if line == "" and (not out or out[-1] == ""):
-            continue
-        out.append(line)
-    while out and out[-1] == "":
-        out.pop()
-    return hcl.align("\n".join(out)) + "\n"
 
 
 class TerraformRenderer:
@@ -532,8 +542,7 @@ class TerraformRenderer:
 
     Policy documents are the bulk of the output; the same document object (a trust
     policy shared by a role's accounts, a policy file without placeholders) is laid out
-    once per renderer.  ``hcl.align`` leaves the laid-out documents as they are (their
-    runs are already aligned), so they go into the templates' output as they are.
+    once per renderer, already aligned, and goes into the templates' output as it is.
     """
 
     def __init__(self, catalog: Catalog, deployment: Deployment) -> None:
@@ -563,7 +572,7 @@ class TerraformRenderer:
         }
 
         def one(path: str, template: str, **extra: Any) -> RenderedFile:
-            return RenderedFile(path, _finish(env.get_template(template).render({**ctx, **extra})))
+            return RenderedFile(path, env.get_template(template).render({**ctx, **extra}))
 
         out = [
             one(f"{account.name}/versions.tf", "versions.tf.j2"),
@@ -591,7 +600,7 @@ class TerraformRenderer:
 
         imports = import_blocks(catalog, view)
         if imports is not None:
-            out.append(RenderedFile(f"{account.name}/imports.tf", _finish(imports)))
+            out.append(RenderedFile(f"{account.name}/imports.tf", imports))
         return sorted(out, key=lambda f: f.path)
 
     def render(self) -> list[RenderedFile]:
