@@ -144,7 +144,7 @@ def compile_catalog(
     catalog, diags, files = render_catalog(catalog_path, now)
     if catalog is None or has_errors(diags) or not files:
         return False, diags
-    manifest = next((f.text for f in files if f.path == "manifest.json"), None)
+    manifest = next((f.data for f in files if f.path == "manifest.json"), None)
     diags = [*diags, *replacement_warnings(catalog, out, manifest)]
     problems = write_output(
         files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=accounts.renamed(catalog)
@@ -153,7 +153,7 @@ def compile_catalog(
     return not has_errors(diags), diags
 
 
-def replacement_warnings(catalog: Catalog, out: Path, rendered: str | None = None) -> list[Diagnostic]:
+def replacement_warnings(catalog: Catalog, out: Path, rendered: bytes | None = None) -> list[Diagnostic]:
     """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
     ``F002`` for every user whose MFA device name would change.
 
@@ -163,7 +163,7 @@ def replacement_warnings(catalog: Catalog, out: Path, rendered: str | None = Non
     from rolecat.targets.terraform.write import previous_manifest, previous_manifest_bytes
 
     raw = previous_manifest_bytes(out)
-    if raw is not None and rendered is not None and raw == rendered.encode("utf-8"):
+    if raw is not None and rendered is not None and raw == rendered:
         return []
     previous = previous_manifest(out, raw)
     if previous is None:

@@ -81,3 +81,41 @@ def test_json_duplicate_keys_and_syntax_errors() -> None:
     assert diags[0].code == "L009" and diags[0].location is not None and diags[0].location.line == 4
     _, diags = load_json_text('{"a": NaN}', "p.json")
     assert diags[0].code == "L009"
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*path, i))
+    return out
+
+
+def test_yaml_positions_computed_on_demand_equal_the_eager_ones() -> None:
+    """YAML is loaded without positions and they are computed on the first ``locate``;
+    for every node and key of every catalog YAML file in the repository, the lazy answer
+    is the one the loader gives when it records positions while building."""
+    from pathlib import Path
+
+    import yaml
+
+    from rolecat.load.source import SourceDoc, _Loader, _YamlBuilder
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted({*root.glob("catalog/**/*.yaml"), *root.glob("tests/golden/inputs/**/*.yaml")})
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text("utf-8")
+        lazy, _ = load_yaml_text(text, str(path))
+        assert lazy is not None and lazy.pending_yaml is not None and not lazy.spans, path
+        eager = SourceDoc(str(path), None)
+        _YamlBuilder(eager, [], positions=True).build(yaml.compose(text, Loader=_Loader), ())
+        for p in _paths(lazy.data):
+            assert lazy.locate(p) == eager.locate(p), (path, p)
+            if p:
+                assert lazy.locate(p, key=True) == eager.locate(p, key=True), (path, p)
+                assert lazy.has_key(p) == (p in eager.key_spans)
+        assert lazy.pending_yaml is None and lazy.spans == eager.spans

@@ -4,7 +4,9 @@
 None) so that the schema stage sees plain types.  ``SourceDoc.spans`` maps a key path
 such as ``("accounts", "prod", "id")`` to the 1-based position of that value, and
 ``key_spans`` to the position of its mapping key, so any later stage can point at
-file:line:column for any node (ints and bools included).
+file:line:column for any node (ints and bools included).  Both tables are filled on the
+first ``locate`` of a file, from its text (``pending_yaml``, ``pending_text``): most files
+never need a position, and a catalog of 10,000 roles would otherwise keep ~60 MB of them.
 
 The YAML loader refuses what would surprise a reviewer: duplicate keys, non-standard
 tags (``!!python/...``), alias bombs, non-UTF-8 text.  The JSON loader is a small
@@ -95,12 +97,30 @@ class SourceDoc:
     refused: set[KeyPath] = field(default_factory=set)
     # JSON parsed on the fast path: positions are computed from this text on first use.
     pending_text: str | None = None
+    # YAML loaded without positions (most files never need one): they are computed from
+    # this text on first use, by composing it again (it composed once, so it does again).
+    pending_yaml: str | None = None
 
-    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
-        """Position of the node at ``path``; falls back to the nearest ancestor."""
+    def has_key(self, path: KeyPath) -> bool:
+        """Whether the mapping key at ``path`` was written in the file."""
+        self._positions()
+        return tuple(path) in self.key_spans
+
+    def _positions(self) -> None:
         if self.pending_text is not None:
             text, self.pending_text = self.pending_text, None
             _JsonParser(text, self, []).parse()
+        if self.pending_yaml is not None:
+            text, self.pending_yaml = self.pending_yaml, None
+            scratch = SourceDoc(self.path, None)
+            node = yaml.compose(text, Loader=_Loader)
+            assert node is not None  # it composed to a document the first time
+            _YamlBuilder(scratch, [], positions=True).build(node, ())
+            self.spans, self.key_spans = scratch.spans, scratch.key_spans
+
+    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
+        """Position of the node at ``path``; falls back to the nearest ancestor."""
+        self._positions()
         table = self.key_spans if key else self.spans
         p = tuple(path)
         while True:
@@ -122,9 +142,10 @@ class _AliasBudgetExceeded(Exception):
 class _YamlBuilder:
     """Turns a composed node tree into plain values, recording positions."""
 
-    def __init__(self, doc: SourceDoc, diags: list[Diagnostic]) -> None:
+    def __init__(self, doc: SourceDoc, diags: list[Diagnostic], *, positions: bool) -> None:
         self.doc = doc
         self.diags = diags
+        self.positions = positions  # record spans and key_spans (else SourceDoc.pending_yaml)
         self.constructor = yaml.constructor.SafeConstructor()
         self.budget = ALIAS_NODE_BUDGET
 
@@ -135,7 +156,8 @@ class _YamlBuilder:
         self.budget -= 1
         if self.budget < 0:
             raise _AliasBudgetExceeded
-        self.doc.spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if self.positions:
+            self.doc.spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _STD_TAGS:
             self.diags.append(
                 error(
@@ -224,7 +246,8 @@ class _YamlBuilder:
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             child = (*path, key)
-            self.doc.key_spans[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if self.positions:
+                self.doc.key_spans[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, child)
         return out
 
@@ -287,7 +310,8 @@ def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
         )
         return None, diags
     try:
-        doc.data = _YamlBuilder(doc, diags).build(node, ())
+        doc.data = _YamlBuilder(doc, diags, positions=False).build(node, ())
+        doc.pending_yaml = text
     except _AliasBudgetExceeded:
         diags.append(
             error(

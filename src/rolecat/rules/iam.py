@@ -158,7 +158,7 @@ class Context:
             return self.catalog.locate(role.source, ("deploy_roles", mode), key=True)
         doc = self.catalog.docs.get(role.source)
         for key in keys:
-            if doc is not None and (key,) in doc.key_spans:
+            if doc is not None and doc.has_key((key,)):
                 return self.catalog.locate(role.source, (key,), key=True)
         return self.catalog.locate(role.source, ())
 

@@ -255,11 +255,13 @@ def _principals(rv: RoleView) -> dict[str, Any]:
     return out
 
 
-def manifest_text(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> str:
+def manifest_bytes(catalog: Catalog, views: Sequence[AccountView], files: Sequence[RenderedFile]) -> bytes:
+    """manifest.json as written: JSON indented by two spaces, UTF-8, a final newline."""
     import orjson
 
-    data = manifest_data(catalog, views, files)
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    return orjson.dumps(
+        manifest_data(catalog, views, files), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    )
 
 
 SCHEMA_FILE = "manifest.schema.json"

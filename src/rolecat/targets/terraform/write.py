@@ -122,7 +122,7 @@ def read_previous(
         ]
     if raw is None:
         return None, []
-    mine = next((f.text.encode("utf-8") for f in rendered if f.path == MANIFEST), None)
+    mine = next((f.data for f in rendered if f.path == MANIFEST), None)
     if raw == mine:  # the renderer's own paths: write_output refuses an unsafe one, SafeDir any
         mine_paths = frozenset(f.path for f in rendered if f.path != MANIFEST)
         return Previous(mine_paths, frozenset(p.split("/", 1)[0] for p in mine_paths if "/" in p)), []
@@ -234,7 +234,7 @@ def take_inventory(
     for rel, f in sorted(expected.items()) if compare else ():
         if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
             continue
-        text = f.text.encode("utf-8")
+        text = f.data
         size = sizes.get(rel)
         if size is None or (size != len(text) and size <= MAX_OUT_FILE):
             inv.changed.append(f)  # missing, or of another size: no need to read it
@@ -468,7 +468,7 @@ def _write_locked(
         notes.extend(foreign_diagnostic(display, inv, as_error=False))
         if not inv.changed and not inv.stale and not rmdirs:
             return notes
-        writes = [(f.path, f.text.encode("utf-8")) for f in inv.changed]
+        writes = [(f.path, f.data) for f in inv.changed]
         try:
             journal.commit(root, writes, inv.stale, rmdirs)
         except journal.CommitError as exc:
@@ -615,7 +615,7 @@ def ready_for_terraform(out: Path, accounts: Sequence[str]) -> list[Diagnostic]:
                         "run rolecat compile first",
                     )
                 ]
-            generated = [RenderedFile(rel, "") for rel in sorted(prev.files | {MANIFEST})]
+            generated = [RenderedFile(rel, b"") for rel in sorted(prev.files | {MANIFEST})]
             inv = take_inventory(root, generated, prev, compare=False)
             problems = [*pending_diagnostic(display, inv), *foreign_diagnostic(display, inv, as_error=True)]
             if inv.blocked:
