@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from rolecat.deploy import arns
+from rolecat.diagnostics import Severity
 from rolecat.model import FederatedPrincipal
 from rolecat.pipeline import load
 from rolecat.targets.terraform.imports import inventory
@@ -102,3 +103,21 @@ def test_long_provider_lists_are_laid_out_as_hclfmt_prints_them(hclfmt: str, tmp
         [hclfmt, "-check", "-require-no-change", str(out)], check=False, capture_output=True, text=True
     )
     assert result.returncode == 0, oidc.text + result.stderr
+
+
+def test_oidc_provider_without_audiences_is_one_error_not_two(tmp_path: Path) -> None:
+    """A generic OIDC provider needs url and audiences (C064, at catalog.yaml); a role that
+    names the refused provider gets no second "unknown identity provider" error (C061)."""
+    import shutil
+
+    root = tmp_path / "catalog"
+    shutil.copytree(GOLDEN, root)
+    catalog_yaml = root / "catalog.yaml"
+    text = catalog_yaml.read_text("utf-8")
+    assert "    audiences: [aws]\n" in text
+    catalog_yaml.write_text(text.replace("    audiences: [aws]\n", "", 1), "utf-8")
+    loaded = load(root, NOW)
+    errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
+    assert [d.code for d in errors] == ["C064"], errors
+    assert errors[0].location is not None and errors[0].location.path.endswith("catalog.yaml")
+    assert "needs audiences" in errors[0].message

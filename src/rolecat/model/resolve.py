@@ -248,6 +248,7 @@ def resolve_identity_providers(doc: SourceDoc, r: Resolution) -> dict[str, Ident
                 doc.locate(("identity_providers", name), key=True),
                 "the issuer URL (the iss claim) and the client ids its tokens carry as aud",
             )
+            r.refused_providers.add(name)  # roles naming it get no second error (C061)
             continue
         out[name] = OidcProvider(name, kind, url, tuple(audiences), tuple(p.get("thumbprints", ())))
     return dict(sorted(out.items()))
