@@ -1,4 +1,4 @@
-"""Policy and boundary files: placeholder rendering per account, in a sandbox.
+"""Policy and boundary files: placeholders replaced per account, by plain substitution.
 
 The files come from pull requests, so nothing in them may run.  Every template sequence
 in a file is checked against the spec's short list of placeholders; anything else

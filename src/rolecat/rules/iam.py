@@ -12,6 +12,7 @@ Run ``python -m rolecat.rules.iam --markdown`` to print docs/checks.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,9 +69,6 @@ class Context:
     deployment: Deployment
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
-    _methods: list[tuple[Method, int]] = field(default_factory=list)  # (method, its bits in the small int)
-    _method_positions: tuple[int, ...] = ()
-    _method_union: int = 0
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
@@ -123,33 +121,37 @@ class Context:
                 self._sets[key] = es
         return RoleView(placed.role, placed.account, es)
 
+    @functools.cached_property
+    def _method_index(self) -> tuple[tuple[tuple[Method, int], ...], tuple[int, ...], int]:
+        """The escalation methods with their actions as bits of a small int (bit i: the i-th
+        action any method needs), those actions' bit positions in the database, and the
+        database mask of all of them."""
+        positions: dict[int, int] = {}  # action bit position -> its index in the small int
+        methods = []
+        for method in METHODS:
+            small = 0
+            for action in sorted(method.actions):
+                bit = self.db.bit(action)
+                if bit:  # an action the database lacks cuts nothing off
+                    small |= 1 << positions.setdefault(bit.bit_length() - 1, len(positions))
+            methods.append((method, small))
+        return tuple(methods), tuple(positions), sum(1 << pos for pos in positions)
+
     def candidate_methods(self, candidates: int) -> list[Method]:
         """The escalation methods whose every action is among ``candidates`` (an effective
         set's candidate bits), in ``METHODS`` order.
 
-        One AND over the actions any method needs, then per method a test on a small int
-        (bit i: the i-th of those actions), instead of one AND over the whole action
-        database per method and per effective set."""
-        if not self._methods:
-            positions: dict[int, int] = {}  # action bit position -> its index in the small int
-            for method in METHODS:
-                small = 0
-                for action in sorted(method.actions):
-                    bit = self.db.bit(action)
-                    if bit:  # an action the database lacks cuts nothing off (as before)
-                        small |= 1 << positions.setdefault(bit.bit_length() - 1, len(positions))
-                self._methods.append((method, small))
-            self._method_positions = tuple(positions)
-            self._method_union = sum(1 << pos for pos in positions)
-        present = candidates & self._method_union
-        if not present:
-            return [method for method, small in self._methods if not small]
-        raw = present.to_bytes((present.bit_length() + 7) // 8, "little")
+        One AND over the actions any method needs, then per method a test on a small int,
+        instead of one AND over the whole action database per method and per effective set."""
+        methods, positions, union = self._method_index
+        present = candidates & union
         have = 0
-        for i, pos in enumerate(self._method_positions):
-            if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
-                have |= 1 << i
-        return [method for method, small in self._methods if small & have == small]
+        if present:
+            raw = present.to_bytes((present.bit_length() + 7) // 8, "little")
+            for i, pos in enumerate(positions):
+                if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
+                    have |= 1 << i
+        return [method for method, small in methods if small & have == small]
 
     def role_location(self, role: Role, *keys: str) -> Location:
         ci = self.catalog.deploy_roles

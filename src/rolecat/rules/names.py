@@ -175,7 +175,7 @@ def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
                         f"identity provider {name!r} has the SAML provider name {provider.iam_name} of "
                         f"{first!r} (at {other})",
                         where[name],
-                        "IAM names a SAML provider once per account; give each entry its own name:",
+                        "IAM names a SAML provider once per account; give each entry its own name (its name: key)",
                     )
                 )
             continue

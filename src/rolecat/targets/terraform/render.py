@@ -392,17 +392,23 @@ def saml_provider_file(account: str, name: str) -> str:
     return f"{account}/saml.{name}.tf"
 
 
-def provider_address_of(kind: str, iam_name: str) -> str:
-    """``<resource type>.<label>`` of an identity provider by its IAM name (issuer host for OIDC)."""
-    label = labels.saml_provider(iam_name) if kind == SAML_PROVIDER else labels.oidc_provider(iam_name)
-    return f"{kind}.{label}"
+def provider_resource(provider: IdentityProvider) -> tuple[str, str]:
+    """(resource type, label) of an identity provider; its label is IAM's name for it."""
+    if isinstance(provider, SamlProvider):
+        return SAML_PROVIDER, labels.saml_provider(provider.iam_name)
+    return OIDC_PROVIDER, labels.oidc_provider(provider.host)
 
 
 def provider_address(provider: IdentityProvider) -> str:
-    """The Terraform address of an identity provider (its label: IAM's name for it)."""
-    if isinstance(provider, SamlProvider):
-        return provider_address_of(SAML_PROVIDER, provider.iam_name)
-    return provider_address_of(OIDC_PROVIDER, provider.host)
+    """The Terraform address of an identity provider."""
+    kind, label = provider_resource(provider)
+    return f"{kind}.{label}"
+
+
+def _provider_resources(oidc_hosts: Iterable[str], saml_names: Iterable[str]) -> set[tuple[str, str]]:
+    """(resource type, label) of the identity providers an account declares."""
+    out = {(OIDC_PROVIDER, labels.oidc_provider(h)) for h in oidc_hosts}
+    return out | {(SAML_PROVIDER, labels.saml_provider(n)) for n in saml_names}
 
 
 PASSWORD_POLICY_FILE = "password_policy.tf"
@@ -421,8 +427,7 @@ def _declared(
     """Every (resource type, label) the account's configuration declares."""
     out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
     out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
-    out |= {(OIDC_PROVIDER, labels.oidc_provider(h)) for h in oidc_hosts}
-    out |= {(SAML_PROVIDER, labels.saml_provider(n)) for n in saml_names}
+    out |= _provider_resources(oidc_hosts, saml_names)
     for r in roles:
         out.add(("aws_iam_role", labels.role(r.name)))
         if instance_profile_name(r) is not None:
@@ -453,8 +458,7 @@ def _released(
     released roles with their attachments and instance profiles, and the policies, boundaries
     and identity providers only released roles used (a released role keeps trusting them)."""
     out: list[Removal] = []
-    kept = {provider_address_of(OIDC_PROVIDER, h) for h in oidc_hosts}
-    kept |= {provider_address_of(SAML_PROVIDER, n) for n in saml_names}
+    kept = _provider_resources(oidc_hosts, saml_names)
     kept_b, kept_p = set(boundaries), set(pols)
     gone_b: set[str] = set()
     gone_p: set[str] = set()
@@ -467,9 +471,8 @@ def _released(
             out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
         for f in r.federated:
             provider = r.federated_providers.get(f.provider)
-            if provider is not None and provider_address(provider) not in kept:
-                kind, _, label = provider_address(provider).partition(".")
-                out.append(Removal(kind, label))
+            if provider is not None and provider_resource(provider) not in kept:
+                out.append(Removal(*provider_resource(provider)))
         for p in r.policies:
             out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
             if p not in kept_p:
