@@ -106,6 +106,8 @@ def _damage_out(out: Path, victim: Path, draw: Any) -> str:
     elif op == "extra":
         folder = draw(st.sampled_from(["", "prod", "security", "stray", ".rolecat"]))
         path = out / folder / draw(NAMES)
+        if path.parent.is_symlink() if not path.parent.exists() else not path.parent.is_dir():
+            return op  # a file or dangling link planted there by an earlier step: leave it
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             path.write_text('data "external" "x" { program = ["id"] }\n')
