@@ -53,11 +53,41 @@ def load(path: Path, now: dt.datetime | None = None, *, display: str | None = No
 
     ``display`` names the folder in diagnostics (default: ``path`` relative to the working
     directory); the access commands validate an edited copy under the original's name."""
+    return _prepare(path, now, display).loaded()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A catalog through load, schema, model and deployment, before the checks."""
+
+    catalog: Catalog | None
+    deployment: Deployment | None
+    diagnostics: list[Diagnostic]
+    now: dt.datetime
+
+    def loaded(self) -> Loaded:
+        """The checks run here, then ``checked``."""
+        return self.checked(self.check() if self.catalog is not None else [])
+
+    def check(self) -> list[Diagnostic]:
+        assert self.catalog is not None and self.deployment is not None
+        return run_checks(self.catalog, self.now, self.deployment)
+
+    def checked(self, checks: list[Diagnostic]) -> Loaded:
+        """The run's result: every stage's findings, ``accept:`` applied, sorted."""
+        from rolecat.rules.runner import apply_accept
+
+        diags = [*self.diagnostics, *checks]
+        if self.catalog is not None:
+            diags = apply_accept(self.catalog, diags)  # every stage's findings, the model's included
+        return Loaded(self.catalog, self.deployment, sort_diagnostics(diags))
+
+
+def _prepare(path: Path, now: dt.datetime | None, display: str | None) -> _Prepared:
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
     from rolecat.load.schema import validate_sources
     from rolecat.model import build
-    from rolecat.rules.runner import apply_accept
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
@@ -67,12 +97,8 @@ def load(path: Path, now: dt.datetime | None = None, *, display: str | None = No
     sources = discover(path, display if display is not None else display_path(path))  # load
     valid = validate_sources(sources)  # schema
     catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
-    deployment = None
-    if catalog is not None:
-        deployment = build_deployment(catalog)
-        diags.extend(run_checks(catalog, now, deployment))
-        diags = apply_accept(catalog, diags)  # every stage's findings, the model's included
-    return Loaded(catalog, deployment, sort_diagnostics(diags))
+    deployment = build_deployment(catalog) if catalog is not None else None
+    return _Prepared(catalog, deployment, diags, now)
 
 
 def load_catalog(
@@ -120,13 +146,36 @@ def run_checks(
 def render_catalog(
     path: Path, now: dt.datetime | None = None
 ) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
+    """``load``, then the Terraform files when nothing is in error.
+
+    The checks and the render only read the catalog and its deployment, so when the model
+    is clean they run at the same time: the checks on the second core
+    (``rolecat.background``), the render here.  Files rendered for a catalog the checks
+    then find in error are dropped, as is a render that failed on such a catalog."""
+    from rolecat import background
     from rolecat.targets.terraform.render import TerraformRenderer
 
-    loaded = load(path, now)
-    catalog, diags = loaded.catalog, loaded.diagnostics
-    if catalog is None or loaded.deployment is None or has_errors(diags):
-        return catalog, diags, []
-    return catalog, diags, TerraformRenderer(catalog, loaded.deployment).render()
+    prepared = _prepare(path, now, None)
+    catalog, deployment = prepared.catalog, prepared.deployment
+    if catalog is None or deployment is None or has_errors(prepared.diagnostics):
+        loaded = prepared.loaded()
+        return loaded.catalog, loaded.diagnostics, []
+    checks = background.start(prepared.check)
+    files: list[RenderedFile] = []
+    failure: Exception | None = None
+    try:
+        files = TerraformRenderer(catalog, deployment).render()
+    except Exception as exc:
+        failure = exc
+    except BaseException:
+        checks.cancel()
+        raise
+    loaded = prepared.checked(checks.result())
+    if has_errors(loaded.diagnostics):
+        return loaded.catalog, loaded.diagnostics, []
+    if failure is not None:
+        raise failure
+    return loaded.catalog, loaded.diagnostics, files
 
 
 def compile_catalog(

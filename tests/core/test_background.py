@@ -1,0 +1,151 @@
+"""rolecat.background: work on a forked child gives the same value, raises the same way,
+survives a dead child, and never forks when it must not; the compile pipeline's result
+is the same with the checks in the background as with everything in one process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from rolecat import background
+from rolecat.pipeline import render_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+
+
+@pytest.fixture(autouse=True)
+def _jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROLECAT_JOBS", raising=False)
+
+
+def _pid_pair() -> tuple[int, int]:
+    return os.getpid(), os.getppid()
+
+
+@linux_only
+def test_value_is_computed_in_a_child() -> None:
+    pending = background.start(_pid_pair)
+    assert pending.forked
+    pid, parent = pending.result()
+    assert parent == os.getpid() and pid != os.getpid()
+    assert pending.result() == (pid, parent)  # collected once, kept
+
+
+def test_jobs_1_runs_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    pending = background.start(_pid_pair)
+    assert not pending.forked
+    assert pending.result()[0] == os.getpid()
+
+
+@linux_only
+def test_no_fork_while_other_threads_run() -> None:
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert not background.fork_allowed()
+        assert background.start(_pid_pair).result()[0] == os.getpid()
+    finally:
+        stop.set()
+        worker.join()
+
+
+class Refused(ValueError):
+    pass
+
+
+def _raises() -> None:
+    raise Refused("no")
+
+
+class Unpicklable(Exception):
+    def __init__(self, text: str, handle: object) -> None:
+        super().__init__(text)
+        self.handle = handle
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("does not pickle")
+
+
+def _raises_unpicklable() -> None:
+    raise Unpicklable("held a lock", threading.Lock())
+
+
+@linux_only
+def test_exceptions_come_back() -> None:
+    with pytest.raises(Refused, match="no"):
+        background.start(_raises).result()
+    with pytest.raises(RuntimeError, match="Unpicklable: held a lock"):
+        background.start(_raises_unpicklable).result()
+
+
+@linux_only
+def test_a_child_that_dies_is_replaced_by_the_work_done_here() -> None:
+    me = os.getpid()
+
+    def dies_in_child() -> int:
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return 42
+
+    pending = background.start(dies_in_child)
+    assert pending.forked
+    assert pending.result() == 42
+
+
+@linux_only
+def test_cancel_reaps_the_child() -> None:
+    gate_r, gate_w = os.pipe()
+
+    def waits() -> bytes:
+        return os.read(gate_r, 1)  # blocks until cancelled
+
+    pending = background.start(waits)
+    pid = pending._pid
+    assert pid is not None
+    pending.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped
+    os.close(gate_r)
+    os.close(gate_w)
+
+
+def _render(
+    path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str | None
+) -> tuple[list[str], dict[str, bytes]]:
+    if jobs is None:
+        monkeypatch.delenv("ROLECAT_JOBS", raising=False)
+    else:
+        monkeypatch.setenv("ROLECAT_JOBS", jobs)
+    import datetime as dt
+
+    _, diags, files = render_catalog(path, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    return [repr(d) for d in diags], {f.path: f.data for f in files}
+
+
+@linux_only
+def test_compile_result_does_not_depend_on_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean = tmp_path / "clean"
+    shutil.copytree(ROOT / "catalog", clean)
+    serial = _render(clean, monkeypatch, "1")
+    assert serial[1] and any("I001" in d for d in serial[0])  # accepted findings, files rendered
+    assert _render(clean, monkeypatch, None) == serial
+
+    # a check error found by the child: no files, the same diagnostics
+    broken = tmp_path / "broken"
+    shutil.copytree(ROOT / "catalog", broken)
+    role = broken / "roles" / "services" / "AppDeployer.yaml"
+    role.write_text(role.read_text().split("accept:")[0])  # the escalation (I001) is an error now
+    serial = _render(broken, monkeypatch, "1")
+    assert not serial[1] and serial[0]
+    assert _render(broken, monkeypatch, None) == serial
