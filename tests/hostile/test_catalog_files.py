@@ -249,3 +249,45 @@ def test_unreadable_file_or_folder_is_an_error(target: str, tmp_path: Path) -> N
     assert "internal error" not in proc.stderr
     assert proc.returncode == 1, proc.stderr
     assert "L000" in proc.stderr and f"catalog/{target}" in proc.stderr
+
+
+def test_role_files_read_on_two_cores_report_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``PARALLEL_ROLES`` role files on, a forked child reads and parses the second
+    half: every role case above, planted in one catalog across both halves, gives the
+    same documents and the same diagnostics, in the same order, as one process."""
+    from rolecat.load import discover as d
+
+    cat = copy_minimal(tmp_path / "catalog")
+    reader = (cat / "roles" / "prod" / "Reader.yaml").read_text()
+    for i in range(12):
+        (cat / "roles" / "prod" / f"Copy{i:02d}.yaml").write_text(reader.replace("Reader", f"Copy{i:02d}"))
+    role_cases = [
+        n for n in sorted(CASES) if n.startswith("role-") and "folder" not in n and "upper" not in n
+    ]
+    for name in role_cases:  # many cases move Reader.yaml away: each gets one of its own
+        (cat / "roles" / "prod" / "Reader.yaml").write_text(reader)
+        CASES[name][0](cat)
+    _big("roles/prod/Copy11.yaml", 300_000)(cat)
+    (cat / "roles" / "prod" / "Zbroken.yaml").write_text("name: [unclosed\n")
+    (cat / "roles" / "prod" / "Zdup.yaml").write_text("name: A\nname: B\n")
+    (cat / "roles" / "prod" / "Zlatin1.yaml").write_bytes(b"name: caf\xe9\n")
+
+    def run(jobs: str) -> list[object]:
+        monkeypatch.setenv("ROLECAT_JOBS", jobs)
+        src = d.discover(cat, "catalog")
+        return [
+            [(doc.path, doc.data) for doc in src.roles],
+            src.roles_unloaded,
+            [repr(x) for x in src.diagnostics],
+        ]
+
+    serial = run("1")
+    monkeypatch.setattr(d, "PARALLEL_ROLES", 2)
+    monkeypatch.setattr(d.background, "fork_allowed", lambda: True)
+    forked = run("2")
+    assert forked == serial
+    codes = {c for c in ("L010", "L011", "L012", "L013", "L002") if c in repr(serial[2])}
+    assert {"L010", "L011", "L012", "L013"} <= codes, serial[2]
+    assert len(serial[0]) > 10

@@ -16,6 +16,7 @@ nothing is read before it has been checked:
 
 from __future__ import annotations
 
+import copy
 import errno
 import os
 import re
@@ -68,6 +69,12 @@ class Walker:
         except (OSError, RuntimeError):
             self.real_root = root.absolute()
         self.diags: list[Diagnostic] = []
+
+    def with_own_diagnostics(self) -> Walker:
+        """A walker over the same catalog whose reports go to a list of its own."""
+        other = copy.copy(self)
+        other.diags = []
+        return other
 
     def display(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
