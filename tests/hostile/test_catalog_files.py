@@ -254,15 +254,22 @@ def test_unreadable_file_or_folder_is_an_error(target: str, tmp_path: Path) -> N
 def test_role_files_read_on_two_cores_report_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From ``PARALLEL_ROLES`` role files on, a forked child reads and parses the second
-    half: every role case above, planted in one catalog across both halves, gives the
-    same documents and the same diagnostics, in the same order, as one process."""
+    """From ``PARALLEL_ROLES`` role files on, a forked child reads, parses and checks
+    against the schema the second half: every role case above, planted in one catalog
+    across both halves, gives the same documents and the same diagnostics, in the same
+    order, as one process."""
+    import datetime as dt
+
     from rolecat.load import discover as d
+    from rolecat.load import schema
+    from rolecat.pipeline import load
 
     cat = copy_minimal(tmp_path / "catalog")
     reader = (cat / "roles" / "prod" / "Reader.yaml").read_text()
     for i in range(12):
         (cat / "roles" / "prod" / f"Copy{i:02d}.yaml").write_text(reader.replace("Reader", f"Copy{i:02d}"))
+    for name in ("Copy03", "Zschema"):  # schema errors in both halves
+        (cat / "roles" / "prod" / f"{name}.yaml").write_text(reader.replace("name:", "nmae:"))
     role_cases = [
         n for n in sorted(CASES) if n.startswith("role-") and "folder" not in n and "upper" not in n
     ]
@@ -277,17 +284,22 @@ def test_role_files_read_on_two_cores_report_the_same(
     def run(jobs: str) -> list[object]:
         monkeypatch.setenv("ROLECAT_JOBS", jobs)
         src = d.discover(cat, "catalog")
+        checked = load(cat, dt.datetime(2026, 6, 1, tzinfo=dt.UTC), display="catalog").diagnostics
         return [
             [(doc.path, doc.data) for doc in src.roles],
             src.roles_unloaded,
             [repr(x) for x in src.diagnostics],
+            [repr(x) for x in checked],
         ]
 
     serial = run("1")
     monkeypatch.setattr(d, "PARALLEL_ROLES", 2)
+    monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
     monkeypatch.setattr(d.background, "fork_allowed", lambda: True)
     forked = run("2")
     assert forked == serial
     codes = {c for c in ("L010", "L011", "L012", "L013", "L002") if c in repr(serial[2])}
     assert {"L010", "L011", "L012", "L013"} <= codes, serial[2]
-    assert len(serial[0]) > 10
+    assert (
+        sum("code='S002'" in x for x in serial[3]) == 2 and len(serial[0]) > 10
+    )  # the schema stage ran on both halves

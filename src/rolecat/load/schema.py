@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
+from rolecat import background
 from rolecat.diagnostics import Diagnostic, did_you_mean, error
+from rolecat.load.discover import PARALLEL_ROLES
 from rolecat.load.source import KeyPath, SourceDoc
 
 if TYPE_CHECKING:
@@ -271,6 +273,20 @@ class Validated:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def _validate_each(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
+    return [validate(doc, "role") for doc in docs]
+
+
+def _validate_roles(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
+    """Each role's schema findings, in order: from ``PARALLEL_ROLES`` roles on, a forked
+    child checks the second half (``rolecat.background``), as the load stage parses it."""
+    if len(docs) < PARALLEL_ROLES:
+        return _validate_each(docs)
+    half = len(docs) // 2
+    second = background.start(lambda: _validate_each(docs[half:]))
+    return _validate_each(docs[:half]) + second.result()
+
+
 def validate_sources(src: Sources) -> Validated:
     """The schema stage: every loaded document against its schema."""
     out = Validated()
@@ -288,8 +304,7 @@ def validate_sources(src: Sources) -> Validated:
         found = validate(src.imports, "imports")
         out.diagnostics.extend(found)
         out.imports = src.imports if not found and not src.imports.refused else None
-    for doc in src.roles:
-        found = validate(doc, "role")
+    for doc, found in zip(src.roles, _validate_roles(src.roles), strict=True):
         out.diagnostics.extend(found)
         if not found and not doc.refused:
             out.roles.append(doc)
