@@ -17,9 +17,25 @@ def _fresh() -> ActionDB:
 
 def _same(a: ActionDB, b: ActionDB) -> None:
     assert a.version == b.version
-    assert a._infos == b._infos
+    assert a.infos() == b.infos()
     assert a._order == b._order
     assert a._services == b._services
+
+
+def _index(**columns: object) -> dict[str, object]:
+    """A one-action index in the cached format, with ``columns`` replaced."""
+    base: dict[str, object] = {
+        "version": "v",
+        "names": ["s3:GetObject"],
+        "levels": ["Read"],
+        "resource_types": ['[["object",true]]'],
+    }
+    return {**base, **columns}
+
+
+def test_the_index_format_is_read_back() -> None:
+    db = ActionDB._from_index(_index())
+    assert db.info("S3:getobject") == ("s3:GetObject", "Read", (("object", True),))
 
 
 @pytest.fixture
@@ -66,12 +82,19 @@ def test_a_corrupted_entry_is_rebuilt(cache_dir: Path, scanned: ActionDB, damage
 @pytest.mark.parametrize(
     "payload",
     [
-        {"version": "v", "actions": [["s3:GetObject", "Read", [["object", "yes"]]]]},
-        {"version": "v", "actions": [["nocolon", "Read", []]]},
-        {"version": "v", "actions": [[1, "Read", []]]},
-        {"version": "v", "actions": [["s3:A", "Read"]]},
-        {"version": "v", "actions": []},
-        {"version": 3, "actions": [["s3:A", "Read", []]]},
+        _index(resource_types=['[["object","yes"]]']),  # required must be a bool
+        _index(resource_types=['[["object",true]'], names=["s3:GetObject"]),  # not JSON
+        _index(resource_types=["[[1,true]]"]),
+        _index(resource_types=['[["object",true,1]]']),
+        _index(names=["nocolon"]),
+        _index(names=[1]),
+        _index(names=["s3:B", "s3:A"], levels=["Read", "Read"], resource_types=["[]", "[]"]),  # not sorted
+        _index(names=["s3:A", "S3:a"], levels=["Read", "Read"], resource_types=["[]", "[]"]),  # twice
+        _index(levels=["Reading"]),
+        _index(levels=[]),  # columns of different lengths
+        {"version": "v", "names": [], "levels": [], "resource_types": []},
+        {"version": "v", "actions": [["s3:A", "Read", []]]},  # the format before this one
+        {**_index(), "version": 3},
         ["not", "a", "dict"],
     ],
 )

