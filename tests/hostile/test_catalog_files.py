@@ -303,3 +303,28 @@ def test_role_files_read_on_two_cores_report_the_same(
     assert (
         sum("code='S002'" in x for x in serial[3]) == 2 and len(serial[0]) > 10
     )  # the schema stage ran on both halves
+
+
+@pytest.mark.parametrize("size", [100, 300_000])
+def test_a_file_larger_than_fstat_said_is_read_whole_or_refused(
+    size: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads ask for the size fstat reported plus one byte, then for the rest up to the
+    limit: a file that grew in between is read whole, or refused when over the limit."""
+    from rolecat.load import files as cf
+
+    path = tmp_path / "Grew.yaml"
+    path.write_bytes(b"#" * size)
+    real_fstat = os.fstat
+
+    def understated(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, *st[1:6], 1, *st[7:]))  # st_size = 1
+
+    monkeypatch.setattr(cf.os, "fstat", understated)
+    walker = cf.Walker(tmp_path, "catalog")
+    data = cf.read_bytes(walker, path, "catalog/Grew.yaml", cf.MAX_ROLE_BYTES)
+    if size <= cf.MAX_ROLE_BYTES:
+        assert data == b"#" * size and not walker.diags
+    else:
+        assert data is None and [d.code for d in walker.diags] == ["L010"]

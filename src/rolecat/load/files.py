@@ -239,7 +239,11 @@ def read_bytes(walker: Walker, path: Path, display: str, limit: int) -> bytes | 
             )
             return None
         try:
-            data = fh.read(limit + 1)
+            # the size fstat gave, and one byte more to see a file that grew since: asking
+            # for ``limit + 1`` would allocate that much for every small file
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += fh.read(limit + 1 - len(data))
         except OSError as exc:
             walker.diags.append(error("L000", f"cannot read file: {exc.strerror}", loc))
             return None
