@@ -66,12 +66,12 @@ class _Prepared:
     now: dt.datetime
 
     def loaded(self) -> Loaded:
-        """The checks run here, then ``checked``."""
-        return self.checked(self.check() if self.catalog is not None else [])
+        """The checks run here (on both cores), then ``checked``."""
+        return self.checked(self.check(both_cores=True) if self.catalog is not None else [])
 
-    def check(self) -> list[Diagnostic]:
+    def check(self, *, both_cores: bool = False) -> list[Diagnostic]:
         assert self.catalog is not None and self.deployment is not None
-        return run_checks(self.catalog, self.now, self.deployment)
+        return run_checks(self.catalog, self.now, self.deployment, both_cores=both_cores)
 
     def checked(self, checks: list[Diagnostic]) -> Loaded:
         """The run's result: every stage's findings, ``accept:`` applied, sorted."""
@@ -114,24 +114,32 @@ def run_checks(
     now: dt.datetime,
     deployment: Deployment | None = None,
     access: AccessModel | None = None,
+    *,
+    both_cores: bool = False,
 ) -> list[Diagnostic]:
     """The checks stage: every rule over the model and its deployment, through the rule runner.
 
     ``access``: an access model of the catalog (``rolecat diff``), whose effective sets the
-    IAM checks and the guardrails then share."""
+    IAM checks and the guardrails then share.  ``both_cores``: the rules after the IAM
+    checks run in a forked child (``rolecat.background``) while this process runs the IAM
+    checks, which share one context of effective sets; the findings are the same, in the
+    same order."""
+    from rolecat import background
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
     from rolecat.rules import conditionkeys, names, partition, quotas
     from rolecat.rules.iam import check_runs
-    from rolecat.rules.runner import RuleRun, acceptance_problems, run_rules
+    from rolecat.rules.runner import RuleRun, acceptance_problems, apply_accept, run_isolated, run_rules
 
     from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
-    runs: list[RuleRun] = [
+    iam_runs: list[RuleRun] = [
         ("accept", lambda: acceptance_problems(catalog)),
         *check_runs(catalog, now, deployment=deployed, shared=access.context if access else None),
+    ]
+    other_runs: list[RuleRun] = [
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
         ("condition-keys", lambda: conditionkeys.check(catalog)),
@@ -140,7 +148,15 @@ def run_checks(
         ("names", lambda: names.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),
     ]
-    return run_rules(catalog, runs)
+    if not both_cores:
+        return run_rules(catalog, [*iam_runs, *other_runs])
+    others = background.start(lambda: run_isolated(other_runs))
+    try:
+        found = run_isolated(iam_runs)
+    except BaseException:
+        others.cancel()
+        raise
+    return apply_accept(catalog, [*found, *others.result()])
 
 
 def render_catalog(

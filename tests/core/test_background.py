@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rolecat import background
-from rolecat.pipeline import render_catalog
+from rolecat.pipeline import load, render_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
@@ -127,8 +127,10 @@ def _render(
         monkeypatch.setenv("ROLECAT_JOBS", jobs)
     import datetime as dt
 
-    _, diags, files = render_catalog(path, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
-    return [repr(d) for d in diags], {f.path: f.data for f in files}
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    _, diags, files = render_catalog(path, now)
+    validated = load(path, now).diagnostics  # the rules after the IAM checks in a child
+    return [repr(d) for d in diags], {f.path: f.data for f in files}, [repr(d) for d in validated]
 
 
 @linux_only
@@ -139,6 +141,7 @@ def test_compile_result_does_not_depend_on_the_background(
     shutil.copytree(ROOT / "catalog", clean)
     serial = _render(clean, monkeypatch, "1")
     assert serial[1] and any("I001" in d for d in serial[0])  # accepted findings, files rendered
+    assert serial[2] == serial[0]
     assert _render(clean, monkeypatch, None) == serial
 
     # a check error found by the child: no files, the same diagnostics
@@ -146,6 +149,10 @@ def test_compile_result_does_not_depend_on_the_background(
     shutil.copytree(ROOT / "catalog", broken)
     role = broken / "roles" / "services" / "AppDeployer.yaml"
     role.write_text(role.read_text().split("accept:")[0])  # the escalation (I001) is an error now
+    oncall = broken / "roles" / "prod" / "OnCall.yaml"
+    oncall.write_text(oncall.read_text().replace("2099-12-05", "2026-05-01", 1))  # expired: E101
     serial = _render(broken, monkeypatch, "1")
-    assert not serial[1] and serial[0]
+    assert not serial[1]
+    assert {"I001", "E101"} <= {d.split("'")[1] for d in serial[2]}  # an IAM and a later rule
+    assert serial[2] == serial[0]
     assert _render(broken, monkeypatch, None) == serial
