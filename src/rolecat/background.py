@@ -27,10 +27,11 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+X = TypeVar("X")
 
 
 def fork_allowed() -> bool:
@@ -111,6 +112,19 @@ def start(fn: Callable[[], T]) -> Pending[T]:
             os._exit(code)
     os.close(write_fd)
     return Pending(fn, pid, read_fd)
+
+
+def halves(work: Callable[[Sequence[X]], T], items: Sequence[X]) -> tuple[T, T]:
+    """``work`` over the first half of ``items`` here and over the second half in a
+    child (``start``), as ``(first, second)``; a failure here stops the child."""
+    half = len(items) // 2
+    second = start(lambda: work(items[half:]))
+    try:
+        first = work(items[:half])
+    except BaseException:
+        second.cancel()
+        raise
+    return first, second.result()
 
 
 def _pickled_failure(exc: BaseException) -> bytes:

@@ -156,3 +156,37 @@ def test_compile_result_does_not_depend_on_the_background(
     assert {"I001", "E101"} <= {d.split("'")[1] for d in serial[2]}  # an IAM and a later rule
     assert serial[2] == serial[0]
     assert _render(broken, monkeypatch, None) == serial
+
+
+def _pids_of(part: object) -> list[tuple[int, object]]:
+    return [(os.getpid(), x) for x in part]  # type: ignore[attr-defined]
+
+
+@linux_only
+def test_halves_keep_the_order_and_use_a_child() -> None:
+    first, second = background.halves(_pids_of, list(range(7)))
+    assert [x for _, x in first + second] == list(range(7))
+    assert {p for p, _ in first} == {os.getpid()} and {p for p, _ in second} != {os.getpid()}
+
+
+@linux_only
+def test_halves_stop_the_child_when_this_half_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    me = os.getpid()
+    children: list[int] = []
+    real_start = background.start
+
+    def recording_start(fn):  # type: ignore[no-untyped-def]
+        pending = real_start(fn)
+        children.append(pending._pid)  # type: ignore[arg-type]
+        return pending
+
+    def work(part: object) -> None:
+        if os.getpid() == me:
+            raise Refused("first half")
+        threading.Event().wait(60)  # the child would hang
+
+    monkeypatch.setattr(background, "start", recording_start)
+    with pytest.raises(Refused):
+        background.halves(work, [1, 2])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)  # killed and reaped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -38,7 +39,7 @@ PARALLEL_ROLES = 200
 Loaded = tuple[SourceDoc | None, list[Diagnostic]]
 
 
-def _load_each(walker: cf.Walker, found: list[cf.Found]) -> tuple[list[Loaded], list[Diagnostic]]:
+def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loaded], list[Diagnostic]]:
     """Each file's document and diagnostics, and what reading them reported (left out of
     ``walker``, whose copy in a child would never come back)."""
     scratch = walker.with_own_diagnostics()
@@ -58,13 +59,11 @@ def _load_roles(walker: cf.Walker, found: list[cf.Found]) -> list[Loaded]:
     pickled, which costs a fraction of parsing them).  The result, diagnostics and their
     order included, is the same either way."""
     if len(found) < PARALLEL_ROLES:
-        halves = [_load_each(walker, found)]
+        parts = [_load_each(walker, found)]
     else:
-        half = len(found) // 2
-        second = background.start(lambda: _load_each(walker, found[half:]))
-        halves = [_load_each(walker, found[:half]), second.result()]
+        parts = list(background.halves(lambda part: _load_each(walker, part), found))
     out: list[Loaded] = []
-    for loaded, read_problems in halves:
+    for loaded, read_problems in parts:
         walker.diags.extend(read_problems)
         out.extend(loaded)
     return out

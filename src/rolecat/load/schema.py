@@ -10,6 +10,7 @@ import functools
 import hashlib
 import importlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
@@ -273,7 +274,7 @@ class Validated:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _validate_each(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
+def _validate_each(docs: Sequence[SourceDoc]) -> list[list[Diagnostic]]:
     return [validate(doc, "role") for doc in docs]
 
 
@@ -282,9 +283,8 @@ def _validate_roles(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
     child checks the second half (``rolecat.background``), as the load stage parses it."""
     if len(docs) < PARALLEL_ROLES:
         return _validate_each(docs)
-    half = len(docs) // 2
-    second = background.start(lambda: _validate_each(docs[half:]))
-    return _validate_each(docs[:half]) + second.result()
+    first, second = background.halves(_validate_each, docs)
+    return first + second
 
 
 def validate_sources(src: Sources) -> Validated:
