@@ -15,6 +15,8 @@ Floors:
 
 Peak memory is the child's ``ru_maxrss`` (``os.wait4``) of a fresh compile; the figure
 per role is the growth between the 1,000- and 10,000-role catalogs divided by 9,000.
+rolecat forks helpers that share its pages copy-on-write (``rolecat.background``); Linux
+reports the largest of the processes' peaks, so pages a helper copies are not added.
 
     python bench/compile_bench.py [--runs 5] [--sizes 100,1000,10000]
 """
@@ -177,8 +179,8 @@ def main() -> None:
         "after its floor; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
         "and JSON (parse+write floor: the same, then creating OUT's files with the same bytes); rolecat's "
         "bytecode compiled first, as a wheel install does; start-up floor = python -c pass; the ratio is "
-        "of wall time (CPU: of user+system time, "
-        "steadier on a shared machine)"
+        "of wall time (CPU: of user+system time, rolecat's forked children included, "
+        "steadier on a shared machine; rolecat uses a second core, the floor one)"
     )
     rss: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
