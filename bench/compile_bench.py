@@ -97,10 +97,9 @@ def _tree(pid: int) -> list[int]:
     """``pid`` and its descendants (Linux ``/proc``)."""
     out = [pid]
     try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in f.read().split():
-                    out += _tree(int(child))
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                out += _tree(int(child))
     except OSError:
         pass
     return out
@@ -108,10 +107,9 @@ def _tree(pid: int) -> list[int]:
 
 def _pss_kib(pid: int) -> int:
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for text in f:
-                if text.startswith("Pss:"):
-                    return int(text.split()[1])
+        for text in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if text.startswith("Pss:"):
+                return int(text.split()[1])
     except OSError:
         pass
     return 0
@@ -121,7 +119,7 @@ def pss_peak(cmd: list[str]) -> int | None:
     """The largest sum of PSS over the command's processes, sampled every 5 ms (KiB); None
     where ``/proc/<pid>/smaps_rollup`` does not exist.  A page shared copy-on-write by a
     forked helper counts once; a sample can miss a peak shorter than 5 ms."""
-    if not os.path.exists(f"/proc/{os.getpid()}/smaps_rollup"):
+    if not Path(f"/proc/{os.getpid()}/smaps_rollup").exists():
         return None
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
@@ -246,6 +244,7 @@ def main() -> None:
                 f"  all of rolecat's processes (sum of PSS, sampled every 5 ms): {low / 1024:.0f} MiB, "
                 f"{high / 1024:.0f} MiB: {per_role:.1f} KiB per role (target < 30: {verdict})"
             )
+
 
 if __name__ == "__main__":
     main()
