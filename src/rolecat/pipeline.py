@@ -120,13 +120,14 @@ def run_checks(
     """The checks stage: every rule over the model and its deployment, through the rule runner.
 
     ``access``: an access model of the catalog (``rolecat diff``), whose effective sets the
-    IAM checks and the guardrails then share.  ``both_cores``: the rules after the IAM
-    checks run in a forked child (``rolecat.background``) while this process runs the IAM
-    checks, which share one context of effective sets; the findings are the same, in the
-    same order."""
+    IAM checks and the guardrails then share.  ``both_cores``: from ``PARALLEL_ROLES``
+    roles on, a forked child (``rolecat.background``) runs the IAM checks of the second
+    half of the roles and the rules after the IAM checks while this process runs the rest;
+    the findings are the same, in the same order."""
     from rolecat import background
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
+    from rolecat.load.discover import PARALLEL_ROLES
     from rolecat.rules import conditionkeys, names, partition, quotas
     from rolecat.rules.iam import check_runs
     from rolecat.rules.runner import RuleRun, acceptance_problems, apply_accept, run_isolated, run_rules
@@ -135,10 +136,7 @@ def run_checks(
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
-    iam_runs: list[RuleRun] = [
-        ("accept", lambda: acceptance_problems(catalog)),
-        *check_runs(catalog, now, deployment=deployed, shared=access.context if access else None),
-    ]
+    shared = access.context if access else None
     other_runs: list[RuleRun] = [
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
@@ -148,15 +146,34 @@ def run_checks(
         ("names", lambda: names.check(catalog)),
         ("imports", lambda: check_import_record(catalog)),
     ]
-    if not both_cores:
-        return run_rules(catalog, [*iam_runs, *other_runs])
-    others = background.start(lambda: run_isolated(other_runs))
+    accept: RuleRun = ("accept", lambda: acceptance_problems(catalog))
+    if not both_cores or shared is not None or len(catalog.roles) < PARALLEL_ROLES:
+        runs = [accept, *check_runs(catalog, now, deployment=deployed, shared=shared), *other_runs]
+        return run_rules(catalog, runs)
+    # The IAM checks of the first half of the roles (and of the catalog's documents) here;
+    # those of the second half and the other rules in a child.  Findings are put back in
+    # the order of one process: rule by rule, the first half's before the second's.
+    half = len(catalog.roles) // 2
+    here = [accept, *check_runs(catalog, now, deployment=deployed, roles=catalog.roles[:half])]
+    there = [
+        *check_runs(catalog, now, deployment=deployed, roles=catalog.roles[half:], documents=False),
+        *other_runs,
+    ]
+    pending = background.start(lambda: [(name, run_isolated([(name, run)])) for name, run in there])
     try:
-        found = run_isolated(iam_runs)
+        found_here = [(name, run_isolated([(name, run)])) for name, run in here]
     except BaseException:
-        others.cancel()
+        pending.cancel()
         raise
-    return apply_accept(catalog, [*found, *others.result()])
+    found_there = dict(pending.result())
+    found: list[Diagnostic] = []
+    for name, diags in found_here:
+        both = [*diags, *found_there.pop(name, [])]
+        crash = next((d for d in both if d.code == "R001"), None)
+        found += both if crash is None else [crash]  # a rule that crashes has no findings
+    for name, _ in there:
+        found += found_there.pop(name, [])
+    return apply_accept(catalog, found)
 
 
 def render_catalog(

@@ -190,3 +190,81 @@ def test_halves_stop_the_child_when_this_half_fails(monkeypatch: pytest.MonkeyPa
         background.halves(work, [1, 2])
     with pytest.raises(ChildProcessError):
         os.waitpid(children[0], os.WNOHANG)  # killed and reaped
+
+
+@linux_only
+def test_checks_split_across_two_processes_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From PARALLEL_ROLES roles on, validate checks the second half of the roles (and runs
+    the later rules) in a child: findings of both halves, of an IAM check and of a later
+    rule, come back in the order one process gives."""
+    import datetime as dt
+
+    from rolecat.load import discover, schema
+
+    cat = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", cat)
+    deployer = cat / "roles" / "services" / "AppDeployer.yaml"
+    deployer.write_text(deployer.read_text().split("accept:")[0])  # I001, first half
+    exporter = cat / "roles" / "services" / "ReportExporter.yaml"
+    exporter.write_text(
+        exporter.read_text()
+        .replace("AWSLambdaBasicExecutionRole]", "AWSLambdaBasicExecutionRole, IAMFullAccess]")
+        .replace("boundary: app\n", "boundary: app-deployer\n")
+    )  # I001, second half
+    oncall = cat / "roles" / "prod" / "OnCall.yaml"
+    oncall.write_text(oncall.read_text().replace("2099-12-05", "2026-05-01", 1))  # E101
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    serial = [repr(d) for d in load(cat, now).diagnostics]
+    sources = [d.split("path='")[1].split("'")[0] for d in serial if "code='I001'" in d]
+    assert any("AppDeployer" in s for s in sources) and any("ReportExporter" in s for s in sources)
+    assert any("code='E101'" in d for d in serial)
+
+    monkeypatch.delenv("ROLECAT_JOBS")
+    monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
+    monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
+    started: list[bool] = []
+    real_start = background.start
+
+    def counting_start(fn):  # type: ignore[no-untyped-def]
+        pending = real_start(fn)
+        started.append(pending.forked)
+        return pending
+
+    monkeypatch.setattr(background, "start", counting_start)
+    assert [repr(d) for d in load(cat, now).diagnostics] == serial
+    assert len(started) == 3 and all(started)  # load, schema and checks each used a child
+
+
+@linux_only
+def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from rolecat.load import discover
+    from rolecat.rules import iam
+
+    cat = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", cat)
+    real = iam.CHECKS[0]
+    assert real.code == "I001"
+
+    def crashes_on_the_exporter(ctx: iam.Context):  # type: ignore[no-untyped-def]
+        for role in ctx.roles:
+            if role.name == "ReportExporter":
+                raise KeyError("boom")
+        yield from real.run(ctx)
+
+    monkeypatch.setattr(
+        iam, "CHECKS", (dataclasses.replace(real, run=crashes_on_the_exporter), *iam.CHECKS[1:])
+    )
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    serial = [repr(d) for d in load(cat, now).diagnostics]
+    assert sum("code='R001'" in d for d in serial) == 1 and not any("code='I001'" in d for d in serial)
+    monkeypatch.delenv("ROLECAT_JOBS")
+    monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
+    assert [repr(d) for d in load(cat, now).diagnostics] == serial

@@ -67,6 +67,8 @@ class Context:
     db: ActionDB
     normalizer: Normalizer
     deployment: Deployment
+    # the roles the per-role checks look at (None: all); see check_runs
+    roles_checked: Sequence[Role] | None = None
     _views: dict[str, list[RoleView]] = field(default_factory=dict)
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
@@ -77,6 +79,10 @@ class Context:
     _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
         field(default_factory=dict)
     )
+
+    @property
+    def roles(self) -> Sequence[Role]:
+        return self.catalog.roles if self.roles_checked is None else self.roles_checked
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
@@ -171,6 +177,7 @@ class Check:
 
     code: str
     run: Callable[[Context], Iterator[Finding]]
+    per_role: bool = True  # looks at ctx.roles, one role at a time (else: the catalog's documents)
 
     @property
     def rule(self) -> Rule:
@@ -294,7 +301,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
 
 
 def check_escalation(ctx: Context) -> Iterator[Finding]:
-    for role in ctx.catalog.roles:
+    for role in ctx.roles:
         if role.admin:
             continue
         pairs = [(view.account.name, d) for view in ctx.views(role) for d in _escalation_details(ctx, view)]
@@ -379,7 +386,7 @@ def _admin_share(ctx: Context, view: RoleView) -> str | None:
 
 
 def check_full_admin(ctx: Context) -> Iterator[Finding]:
-    for role in ctx.catalog.roles:
+    for role in ctx.roles:
         if role.admin:
             continue
         pairs: list[tuple[str, str]] = []
@@ -411,7 +418,7 @@ def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
 
 
 def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
-    for role in ctx.catalog.roles:
+    for role in ctx.roles:
         if role.boundary is None:
             continue
         pairs: list[tuple[str, str]] = []
@@ -524,7 +531,7 @@ def _resource_hint(ctx: Context, action: str) -> str:
 # ---------------------------------------------------------------------- I005 admin members
 def check_admin_members(ctx: Context) -> Iterator[Finding]:
     limit = ctx.catalog.defaults.admin_member_limit
-    for role in ctx.catalog.roles:
+    for role in ctx.roles:
         if not role.admin:
             continue
         people = set(role.members) | {t.user for t in role.temporary_members if t.is_active(ctx.now)}
@@ -561,7 +568,7 @@ def check_mfa_if_exists(ctx: Context) -> Iterator[Finding]:
 # ---------------------------------------------------------------------- I007 unknown managed
 def check_unknown_managed(ctx: Context) -> Iterator[Finding]:
     snap = managed.snapshot()
-    for role in ctx.catalog.roles:
+    for role in ctx.roles:
         for i, arn in enumerate(role.managed_policy_arns):
             if managed.document(arn) is None:
                 yield Finding(
@@ -577,9 +584,9 @@ CHECKS: tuple[Check, ...] = (
     Check("I001", check_escalation),
     Check("I002", check_full_admin),
     Check("I003", check_boundary_self_protection),
-    Check("I004", check_action_resources),
+    Check("I004", check_action_resources, per_role=False),
     Check("I005", check_admin_members),
-    Check("I006", check_mfa_if_exists),
+    Check("I006", check_mfa_if_exists, per_role=False),
     Check("I007", check_unknown_managed),
 )
 
@@ -591,18 +598,23 @@ def check_runs(
     deployment: Deployment | None = None,
     *,
     shared: Context | None = None,
+    roles: Sequence[Role] | None = None,
+    documents: bool = True,
 ) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
     """Each IAM check as (code, run) for the rule runner; the context is shared and built lazily
-    (or given: the access review shares its effective sets)."""
+    (or given: the access review shares its effective sets).
+
+    ``roles``: the per-role checks look at these roles only (default: all), so that two
+    processes can each check a part of the catalog; ``documents``: whether the checks of
+    the catalog's policy documents are among the runs (they belong to one part only)."""
     made: list[Context] = [] if shared is None else [shared]
 
     def context() -> Context:
         if not made:
             base = db or ActionDB.load()
             view = base.with_known_actions(catalog.known_actions)
-            made.append(
-                Context(catalog, now, view, Normalizer(view), deployment or build_deployment(catalog))
-            )
+            deployed = deployment or build_deployment(catalog)
+            made.append(Context(catalog, now, view, Normalizer(view), deployed, roles_checked=roles))
         return made[0]
 
     def runner(check: Check) -> Callable[[], list[Diagnostic]]:
@@ -614,7 +626,7 @@ def check_runs(
 
         return run
 
-    return [(check.code, runner(check)) for check in CHECKS]
+    return [(check.code, runner(check)) for check in CHECKS if check.per_role or documents]
 
 
 def run_checks(
