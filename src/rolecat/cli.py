@@ -153,7 +153,6 @@ def compile_(
                 from .pipeline import replacement_warnings
 
                 diags = [*diags, *replacement_warnings(loaded, out)]
-            _emit(diags, Format.text, to_stdout=False)
             if has_errors(diags):
                 _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)

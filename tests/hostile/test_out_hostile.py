@@ -429,6 +429,40 @@ def test_lock_held_by_another_writer_is_a_clear_diagnostic(
     assert compile_(site)[0] == 0
 
 
+def test_check_waits_for_a_writer_and_creates_nothing(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``compile --check`` takes OUT's lock shared: a commit in progress (the lock held
+    exclusively) makes it wait, then W005, never a half-committed diff; and it creates no
+    lock file where no compile made one."""
+    out = site / "out"
+    monkeypatch.setenv("ROLECAT_LOCK_TIMEOUT", "0.3")
+    before = snapshot(out)
+    fd = os.open(out / ".rolecat" / "lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        started = time.perf_counter()
+        code, _, err = check(site)
+        assert 0.25 < time.perf_counter() - started < 10
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_SH)  # another reader: no wait
+        assert check(site)[0] == 0
+    finally:
+        os.close(fd)
+    assert code == 1 and "W005" in err
+    assert snapshot(out) == before
+    (out / ".rolecat" / "lock").unlink()
+    assert check(site)[0] == 0
+    assert not (out / ".rolecat" / "lock").exists()
+
+
+def test_check_prints_each_finding_once(site: Path) -> None:
+    role = site / "catalog" / "roles" / "prod" / "Reader.yaml"
+    role.write_text(role.read_text() + "members: [nobody-by-this-name]\n")
+    code, _, err = check(site)
+    assert code == 1
+    lines = [line for line in err.splitlines() if ": error " in line or ": warning " in line]
+    assert lines and len(lines) == len(set(lines)), err
+
+
 def test_concurrent_compiles_into_one_out_serialise(tmp_path: Path) -> None:
     """Several compiles of two different catalogs race into one OUT: each either finishes
     or is refused (W005); OUT always ends as exactly one of the two outputs."""

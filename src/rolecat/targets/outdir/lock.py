@@ -3,6 +3,8 @@
 A second compile into the same OUT waits up to ``timeout`` seconds (default 10, or
 ``ROLECAT_LOCK_TIMEOUT``), then gives up with a W005 diagnostic.  The lock is released
 by the kernel when the process dies, so a killed compile never leaves OUT locked.
+Readers (``compile --check``) take the lock shared, so they never see a commit half done;
+a reader creates nothing: where no compile ever made the lock file, it reads unlocked.
 """
 
 from __future__ import annotations
@@ -32,18 +34,24 @@ def timeout_from_env() -> float:
 class OutLock:
     """``with OutLock(root):`` holds the lock of the folder ``root`` for the block."""
 
-    def __init__(self, root: SafeDir, timeout: float | None = None) -> None:
+    def __init__(self, root: SafeDir, timeout: float | None = None, *, shared: bool = False) -> None:
         self.root = root
         self.timeout = timeout_from_env() if timeout is None else timeout
+        self.shared = shared  # a reader's lock: never creates the lock file or its folder
         self.fd = -1
 
     def __enter__(self) -> OutLock:
         rel = f"{layout.WORKDIR}/{layout.LOCK}"
-        with self.root.parent(rel, create=True) as (dfd, name):
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        if self.shared and self.root.kind(rel) is None:
+            return self  # no compile ever locked OUT: nothing to wait for
+        flags = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        flags |= os.O_RDONLY if self.shared else os.O_RDWR | os.O_CREAT
+        with self.root.parent(rel, create=not self.shared) as (dfd, name):
             try:
                 fd = os.open(name, flags, 0o644, dir_fd=dfd)
             except OSError as exc:
+                if self.shared and exc.errno == errno.ENOENT:
+                    return self  # removed since: as if no compile ever locked OUT
                 if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
                     raise UnsafePath(rel, "is not a regular file") from None
                 raise
@@ -52,9 +60,10 @@ class OutLock:
             raise UnsafePath(rel, "is not a regular file")
         deadline = time.monotonic() + self.timeout
         delay = 0.02
+        mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:

@@ -365,6 +365,16 @@ def _refusals(
     return inv, rmdirs, problems
 
 
+def _lock_timeout(display: str) -> Diagnostic:
+    return error(
+        "W005",
+        "another rolecat is writing OUT (its lock .rolecat/lock is held)",
+        _loc(display),
+        "wait for the other compile or plan to finish, then run again; set ROLECAT_LOCK_TIMEOUT "
+        "(seconds) to wait longer",
+    )
+
+
 def write_output(
     files: Sequence[RenderedFile],
     out: Path,
@@ -396,15 +406,7 @@ def write_output(
             )
         ]
     except LockTimeout:
-        return [
-            error(
-                "W005",
-                "another rolecat is writing OUT (its lock .rolecat/lock is held)",
-                _loc(display),
-                "wait for the other compile or plan to finish, then run again; set ROLECAT_LOCK_TIMEOUT "
-                "(seconds) to wait longer",
-            )
-        ]
+        return [_lock_timeout(display)]
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         return [
@@ -525,7 +527,7 @@ def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Di
     if not out.exists():
         return _diff(files, {}, []), []
     try:
-        with SafeDir(out) as root, root.cached_dirs():
+        with SafeDir(out) as root, OutLock(root, shared=True), root.cached_dirs():
             prev, diags = read_previous(root, display, files)
             if diags:
                 return "", diags
@@ -536,6 +538,8 @@ def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Di
             stale = {rel: _read_text(root, rel) or "" for rel in inv.stale}
     except UnsafePath as exc:
         return "", [error("W004", f"refused to follow {exc}", _loc(display), None)]
+    except LockTimeout:
+        return "", [_lock_timeout(display)]
     except OSError as exc:
         return "", [error("W004", f"cannot read OUT: {exc.strerror}", _loc(display), None)]
     problems = [
