@@ -94,8 +94,9 @@ def start(fn: Callable[[], T]) -> Pending[T]:
     if not fork_allowed():
         return Pending(fn, None, None)
     read_fd, write_fd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # so that nothing buffered could be written twice
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_fd)
@@ -129,6 +130,8 @@ def halves(work: Callable[[Sequence[X]], T], items: Sequence[X]) -> tuple[T, T]:
 
 def _pickled_failure(exc: BaseException) -> bytes:
     try:
-        return pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # an exception that does not pickle: its type and text
+        data = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # some exceptions pickle but cannot be made again from their args
+        return data
+    except Exception:  # one that does not travel: its type and text
         return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))

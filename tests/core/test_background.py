@@ -79,12 +79,24 @@ def _raises_unpicklable() -> None:
     raise Unpicklable("held a lock", threading.Lock())
 
 
+class NeedsTwo(Exception):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)  # args == (message,): pickles, but cannot be unpickled
+        self.pos = pos
+
+
+def _raises_needs_two() -> None:
+    raise NeedsTwo("bad byte", 3)
+
+
 @linux_only
 def test_exceptions_come_back() -> None:
     with pytest.raises(Refused, match="no"):
         background.start(_raises).result()
     with pytest.raises(RuntimeError, match="Unpicklable: held a lock"):
         background.start(_raises_unpicklable).result()
+    with pytest.raises(RuntimeError, match="NeedsTwo: bad byte"):
+        background.start(_raises_needs_two).result()
 
 
 @linux_only
