@@ -248,6 +248,7 @@ class Normalizer:
     def __init__(self, db: ActionDB) -> None:
         self.db = db
         self._docs: dict[int, tuple[Mapping[str, Any], tuple[Statement, ...]]] = {}
+        self._parts: dict[int, tuple[Mapping[str, Any], Part]] = {}
         self._masks: dict[tuple[tuple[str, ...], bool], int] = {}
 
     def statements(self, doc: Mapping[str, Any], origin: str) -> tuple[Statement, ...]:
@@ -258,6 +259,16 @@ class Normalizer:
         result = tuple(s for s in out if s is not None)
         self._docs[id(doc)] = (doc, result)
         return result
+
+    def part(self, doc: Mapping[str, Any], origin: str) -> Part:
+        """``Part.of(self.statements(doc, origin))``, once per distinct document object: the
+        effective sets of many roles combine the same few documents."""
+        hit = self._parts.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        part = Part.of(self.statements(doc, origin))
+        self._parts[id(doc)] = (doc, part)
+        return part
 
     def action_mask(self, patterns: tuple[str, ...], negated: bool) -> int:
         key = (patterns, negated)
@@ -293,6 +304,34 @@ class Normalizer:
         )
 
 
+@dataclass(frozen=True)
+class Part:
+    """Statements (one document's, or several's) sorted for evaluation, with the action
+    unions the effective set's two bitsets are made of.  An effective set combines the
+    parts of its documents, so these unions are computed once per document, not once
+    per set of documents."""
+
+    allows: tuple[Statement, ...]  # the Allow statements that can grant anything
+    denies: tuple[Statement, ...]  # the Deny statements that can deny anything
+    allow_any: int  # actions of any Allow
+    allow_plain: int  # actions of the unconditional Allows on every resource
+    deny_total: int  # actions of the unconditional Denies on every resource
+    deny_any: int  # actions of any Deny
+
+    @classmethod
+    def of(cls, statements: Sequence[Statement]) -> Part:
+        allows = tuple(s for s in statements if s.effect == "Allow" and not s.resources.empty)
+        denies = tuple(s for s in statements if s.effect == "Deny" and not s.resources.empty)
+        return cls(
+            allows,
+            denies,
+            _union(s.mask for s in allows),
+            _union(s.mask for s in allows if s.unconditional and s.resources.everything),
+            _union(s.mask for s in denies if s.unconditional and s.resources.everything),
+            _union(s.mask for s in denies),
+        )
+
+
 @dataclass
 class EffectiveSet:
     """What one role can do in one account."""
@@ -301,37 +340,43 @@ class EffectiveSet:
     identity: tuple[Statement, ...]
     boundary: tuple[Statement, ...] | None
     _grants: dict[int, tuple[Grant, ...]] = field(default_factory=dict, repr=False)
+    # ``identity`` as the parts of its documents, in order, and ``boundary`` as one part
+    # (None: made here from the statements; ``effective`` passes its documents' cached parts)
+    parts: tuple[tuple[Part, ...], Part | None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        allows = [s for s in self.identity if s.effect == "Allow" and not s.resources.empty]
-        self._allows = allows
-        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
-        self._denies = [
-            s
-            for s in (*self.identity, *(self.boundary or ()))
-            if s.effect == "Deny" and not s.resources.empty
-        ]
+        if self.parts is None:
+            self.parts = (
+                (Part.of(self.identity),),
+                None if self.boundary is None else Part.of(self.boundary),
+            )
+        idents, bound = self.parts
+        self._allows = [s for part in idents for s in part.allows]
+        self._bound_allows = list(bound.allows) if bound is not None else []
+        # identity denies first, then the boundary's
+        self._denies = [s for part in (*idents, *(() if bound is None else (bound,))) for s in part.denies]
 
-    # The two action bitsets below are unions over every statement: computed on first
-    # use (a caller that decides over the statements, as who-can does, may never need them).
+    # The two action bitsets below are unions over every statement (from the parts):
+    # computed on first use (a caller that decides over the statements, as who-can does,
+    # may never need them).
     @functools.cached_property
     def candidates(self) -> int:
         """Actions some grant may allow: allowed, within the boundary, not denied outright."""
-        allow_any = _union(s.mask for s in self._allows)
-        bound_any = self.db.all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
-        deny_total = _union(s.mask for s in self._denies if s.unconditional and s.resources.everything)
+        assert self.parts is not None
+        idents, bound = self.parts
+        allow_any = _union(p.allow_any for p in idents)
+        bound_any = self.db.all_mask if bound is None else bound.allow_any
+        deny_total = _union(p.deny_total for p in idents) | (0 if bound is None else bound.deny_total)
         return allow_any & bound_any & ~deny_total
 
     @functools.cached_property
     def plain(self) -> int:
         """Granted unconditionally on every resource, without looking at a single action."""
-        plain_allow = _union(s.mask for s in self._allows if s.unconditional and s.resources.everything)
-        plain_bound = (
-            self.db.all_mask
-            if self.boundary is None
-            else _union(s.mask for s in self._bound_allows if s.unconditional and s.resources.everything)
-        )
-        deny_any = _union(s.mask for s in self._denies)
+        assert self.parts is not None
+        idents, bound = self.parts
+        plain_allow = _union(p.allow_plain for p in idents)
+        plain_bound = self.db.all_mask if bound is None else bound.allow_plain
+        deny_any = _union(p.deny_any for p in idents) | (0 if bound is None else bound.deny_any)
         return plain_allow & plain_bound & ~deny_any
 
     # ------------------------------------------------------------------ statements
@@ -507,8 +552,11 @@ def effective(
     ident = tuple(
         s for doc, label in zip(identity_docs, names, strict=True) for s in norm.statements(doc, label)
     )
-    bound = norm.statements(boundary, boundary_label) if boundary is not None else None
-    return EffectiveSet(db, ident, bound)
+    parts = tuple(norm.part(doc, label) for doc, label in zip(identity_docs, names, strict=True))
+    if boundary is None:
+        return EffectiveSet(db, ident, None, parts=(parts, None))
+    bound = norm.statements(boundary, boundary_label)
+    return EffectiveSet(db, ident, bound, parts=(parts, norm.part(boundary, boundary_label)))
 
 
 # ---------------------------------------------------------------------- one request

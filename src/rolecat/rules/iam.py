@@ -77,6 +77,7 @@ class Context:
     _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
         field(default_factory=dict)
     )
+    _methods_memo: dict[int, tuple[Method, ...]] = field(default_factory=dict)  # see candidate_methods
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
@@ -142,7 +143,9 @@ class Context:
         set's candidate bits), in ``METHODS`` order.
 
         One AND over the actions any method needs, then per method a test on a small int,
-        instead of one AND over the whole action database per method and per effective set."""
+        instead of one AND over the whole action database per method and per effective set.
+        The answer depends only on that small int, and few distinct ones occur (most sets
+        hold none of the actions): each is answered once."""
         methods, positions, union = self._method_index
         present = candidates & union
         have = 0
@@ -151,7 +154,23 @@ class Context:
             for i, pos in enumerate(positions):
                 if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
                     have |= 1 << i
-        return [method for method, small in methods if small & have == small]
+        found = self._methods_memo.get(have)
+        if found is None:
+            found = self._methods_memo[have] = tuple(
+                method for method, small in methods if small & have == small
+            )
+        return list(found)
+
+    @functools.cached_property
+    def write_mask(self) -> tuple[int, int]:
+        """The database's write actions (``WRITE_LEVELS``) as a bitset, and how many they are."""
+        writes = self.db.level_mask(*WRITE_LEVELS)
+        return writes, writes.bit_count()
+
+    @functools.cached_property
+    def iam_write_mask(self) -> int:
+        """The IAM actions of access level Write or Permissions management."""
+        return self.db.mask("iam:*") & self.db.level_mask("Write", "Permissions management")
 
     def role_location(self, role: Role, *keys: str) -> Location:
         ci = self.catalog.deploy_roles
@@ -364,8 +383,7 @@ def _admin_detail(ctx: Context, view: RoleView) -> str | None:
 
 
 def _admin_share(ctx: Context, view: RoleView) -> str | None:
-    writes = ctx.db.level_mask(*WRITE_LEVELS)
-    total = writes.bit_count()
+    writes, total = ctx.write_mask
     es = view.effective
     if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
         return None  # cannot reach the share even if every candidate counted
@@ -406,7 +424,9 @@ BOUNDARY_EDITS = (
 
 
 def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
-    mask = ctx.db.mask("iam:*") & ctx.db.level_mask("Write", "Permissions management") & es.candidates
+    mask = ctx.iam_write_mask & es.candidates
+    if not mask:
+        return []
     return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
 
 
