@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from rolecat.deploy import arns
 from rolecat.model import (
     Account,
@@ -217,12 +219,26 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     escalations ending together cost one statement), bounded by ``DateLessThan
     aws:CurrentTime``.  Services: one statement naming them all.
     """
-    principals = role.principals
+    # the principals by kind, in one pass (a trust policy is built per role)
+    services: list[str] = []
+    federated: list[FederatedPrincipal | SamlPrincipal] = []
+    cross: list[AccountRolePrincipal] = []
+    external: list[ExternalAccountPrincipal] = []
+    users: list[UserPrincipal] = []
+    for p in role.principals:
+        if isinstance(p, UserPrincipal):
+            users.append(p)
+        elif isinstance(p, ServicePrincipal):
+            services.append(p.service)
+        elif isinstance(p, FederatedPrincipal | SamlPrincipal):
+            federated.append(p)
+        elif isinstance(p, AccountRolePrincipal):
+            cross.append(p)
+        elif isinstance(p, ExternalAccountPrincipal):
+            external.append(p)
     statements: list[Document] = []
-    services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
     if services:
         statements.append(_service_statement(services))
-    federated = [p for p in principals if isinstance(p, FederatedPrincipal | SamlPrincipal)]
     if federated and account is None:
         raise ValueError(f"role {role.name!r} trusts identity providers: its trust policy is per account")
     for p in federated:
@@ -231,13 +247,8 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
             statements.append(_saml_statement(account, p))
         else:
             statements.extend(_federated_statements(account, p))
-    statements.extend(
-        _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
-    )
-    statements.extend(
-        _external_statements(catalog, [p for p in principals if isinstance(p, ExternalAccountPrincipal)])
-    )
-    users = [p for p in principals if isinstance(p, UserPrincipal)]
+    statements.extend(_cross_account_statements(catalog, cross))
+    statements.extend(_external_statements(catalog, external))
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
     return {"Version": VERSION, "Statement": statements}
@@ -388,11 +399,19 @@ def assume_roles_policy(catalog: Catalog) -> Document:
     return {"Version": VERSION, "Statement": statements}
 
 
+# Characters aws_json writes as a \uXXXX escape: 6 characters for 1.
+_ESCAPED = ("<", ">", "&", "\u2028", "\u2029")
+
+
+def _compact_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def aws_json(doc: Mapping[str, Any]) -> str:
     """The JSON AWS receives from Terraform's ``jsonencode``: sorted keys, no spaces, <>& escaped."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return (
-        text.replace("<", "\\u003c")
+        _compact_json(doc)
+        .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
@@ -400,7 +419,29 @@ def aws_json(doc: Mapping[str, Any]) -> str:
     )
 
 
+def _size(compact: str) -> int:
+    """``len(aws_json(doc))`` less whitespace, from ``_compact_json(doc)``: each character
+    aws_json escapes counts 6, and the escapes hold no whitespace."""
+    escaped = sum(compact.count(c) for c in _ESCAPED)
+    return len(compact) + 5 * escaped - sum(compact.count(c) for c in " \t\r\n")
+
+
 def policy_size(doc: Mapping[str, Any]) -> int:
     """Characters IAM counts against its size quotas: the JSON without whitespace."""
-    text = aws_json(doc)
-    return len(text) - sum(text.count(c) for c in " \t\r\n")
+    return _size(_compact_json(doc))
+
+
+def trust_policy_size(doc: Mapping[str, Any]) -> int:
+    """``policy_size`` of a document rolecat builds itself (a trust policy), through orjson.
+
+    Such a document holds only objects with string keys, lists and strings, and for those
+    orjson's compact JSON with sorted keys is ``_compact_json``'s text character for
+    character (tests/test_quotas.py checks every code point); it differs on floats, which
+    these documents never hold.  A catalog has a trust policy per role: json.dumps of
+    10,000 of them was most of the quota check.  What orjson refuses (a lone surrogate
+    in a string) is measured through json."""
+    try:
+        compact = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return policy_size(doc)
+    return _size(compact)
