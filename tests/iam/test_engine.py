@@ -435,3 +435,28 @@ def test_parts_of_documents_agree_with_the_statements_together(
         )
         for action, resource in REQUESTS:
             assert es.access(action, resource) is whole.access(action, resource)
+
+
+def test_bitsets_are_shared_only_between_equal_unions(db: ActionDB) -> None:
+    norm = Normalizer(db)
+    bound = doc(allow("s3:*"), deny("s3:DeleteObject"))
+
+    def scoped(bucket: str) -> dict[str, Any]:
+        return doc(
+            allow(["s3:GetObject", "s3:DeleteObject"], f"arn:aws:s3:::{bucket}/*"), allow("s3:ListBucket")
+        )
+
+    a = effective([scoped("a")], bound, db, normalizer=norm)
+    b = effective([scoped("b")], doc(allow("s3:*"), deny("s3:DeleteObject")), db, normalizer=norm)
+    assert a.bitsets is b.bitsets  # resources differ, the unions do not
+    assert a.access("s3:GetObject", "arn:aws:s3:::a/k") is Access.UNCONDITIONAL
+    assert b.access("s3:GetObject", "arn:aws:s3:::a/k") is Access.NONE
+    everywhere = effective(
+        [doc(allow(["s3:GetObject", "s3:DeleteObject"]), allow("s3:ListBucket"))], bound, db, normalizer=norm
+    )
+    assert everywhere.bitsets is not a.bitsets
+    assert everywhere.candidates == a.candidates and everywhere.plain != a.plain
+    assert a.candidates == db.bit("s3:GetObject") | db.bit("s3:ListBucket")
+    unbounded = effective([scoped("a")], None, db, normalizer=norm)
+    assert unbounded.bitsets is not a.bitsets
+    assert unbounded.candidates == a.candidates | db.bit("s3:DeleteObject")

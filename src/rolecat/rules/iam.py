@@ -24,7 +24,7 @@ from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, EffectiveSet, Grant, Normalizer, effective
+from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, effective
 from rolecat.iam.escalation import METHODS, Method
 from rolecat.iam.globs import covers, widen
 from rolecat.model import Account, Catalog, Role
@@ -60,6 +60,17 @@ class RoleView:
     effective: EffectiveSet
 
 
+@dataclass(frozen=True)
+class Screen:
+    """What an effective set's candidate actions alone decide, before any resource is looked
+    at; equal for the sets that share their bitsets (a role in each of its accounts)."""
+
+    methods: tuple[Method, ...]  # the escalation methods whose every action is a candidate
+    lifts_boundary: bool  # iam:PutRolePermissionsBoundary is a candidate
+    near_admin: bool  # enough write actions are candidates to reach NEAR_ADMIN_SHARE
+    iam_writes: int  # the candidate IAM write actions (I003)
+
+
 @dataclass
 class Context:
     catalog: Catalog
@@ -67,7 +78,7 @@ class Context:
     db: ActionDB
     normalizer: Normalizer
     deployment: Deployment
-    _views: dict[str, list[RoleView]] = field(default_factory=dict)
+    _views: dict[tuple[str, str], list[RoleView]] = field(default_factory=dict)  # by role name and file
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
@@ -78,13 +89,15 @@ class Context:
         field(default_factory=dict)
     )
     _methods_memo: dict[int, tuple[Method, ...]] = field(default_factory=dict)  # see candidate_methods
+    # by id of the bitsets (kept alive beside the answer)
+    _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
-        cached = self._views.get(role.name + "\0" + role.source)
+        key = (role.name, role.source)
+        cached = self._views.get(key)
         if cached is None:
-            cached = [self._view(placed) for placed in self.deployment.placements(role)]
-            self._views[role.name + "\0" + role.source] = cached
+            cached = self._views[key] = [self._view(placed) for placed in self.deployment.placements(role)]
         return cached
 
     def _view(self, placed: DeployedRole) -> RoleView:
@@ -160,6 +173,28 @@ class Context:
                 method for method, small in methods if small & have == small
             )
         return list(found)
+
+    def screen(self, es: EffectiveSet) -> Screen:
+        """``Screen`` of an effective set, once per bitsets."""
+        bitsets = es.bitsets
+        hit = self._screens.get(id(bitsets))
+        if hit is not None and hit[0] is bitsets:
+            return hit[1]
+        candidates = es.candidates
+        writes, total = self.write_mask
+        screen = Screen(
+            tuple(self.candidate_methods(candidates)),
+            bool(candidates & self.boundary_lift_bit),
+            (candidates & writes).bit_count() >= NEAR_ADMIN_SHARE * total,
+            candidates & self.iam_write_mask,
+        )
+        assert bitsets is not None
+        self._screens[id(bitsets)] = (bitsets, screen)
+        return screen
+
+    @functools.cached_property
+    def boundary_lift_bit(self) -> int:
+        return self.db.bit("iam:PutRolePermissionsBoundary")
 
     @functools.cached_property
     def write_mask(self) -> tuple[int, int]:
@@ -297,7 +332,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
         boundaries = _boundary_arns(ctx, view.account)
         found: dict[Method, list[str]] = {}
-        for method in ctx.candidate_methods(view.effective.candidates):
+        for method in ctx.screen(view.effective).methods:
             result = _available(ctx, view, method, boundaries)
             if result is not None:
                 found[method] = result[1]
@@ -330,6 +365,8 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
 def _own_boundary_grants(ctx: Context, view: RoleView, boundaries: frozenset[str]) -> list[Grant]:
     """iam:PutRolePermissionsBoundary grants pinned to a catalog boundary broader than the
     role's own that reach the role itself: with them the role lifts its own boundary."""
+    if not ctx.screen(view.effective).lifts_boundary:
+        return []
     grants = view.effective.grants("iam:PutRolePermissionsBoundary")
     if not grants:
         return []  # the common case, answered without the boundary comparison
@@ -385,7 +422,7 @@ def _admin_detail(ctx: Context, view: RoleView) -> str | None:
 def _admin_share(ctx: Context, view: RoleView) -> str | None:
     writes, total = ctx.write_mask
     es = view.effective
-    if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
+    if not ctx.screen(es).near_admin:
         return None  # cannot reach the share even if every candidate counted
     granted = es.everywhere_mask(writes)
     share = granted.bit_count() / total
@@ -424,7 +461,7 @@ BOUNDARY_EDITS = (
 
 
 def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
-    mask = ctx.iam_write_mask & es.candidates
+    mask = ctx.screen(es).iam_writes
     if not mask:
         return []
     return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
