@@ -171,23 +171,24 @@ def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> 
     )
 
 
-def _names_in(roles: tuple[Role, ...]) -> tuple[set[str], set[str], set[str]]:
-    """In one pass over an account's roles: the boundaries the account needs (the roles'
-    own, and those a role may hand out through delegated_role_creation: its statements
-    name that boundary's ARN), the customer policies they attach, and the identity
-    providers they trust."""
-    boundaries: set[str] = set()
-    attached: set[str] = set()
-    trusted: set[str] = set()
-    for r in roles:
-        if r.boundary:
-            boundaries.add(r.boundary)
-        if r.delegated_role_creation:
-            boundaries.add(r.delegated_role_creation.boundary)
-        attached.update(r.policies)
-        if r.federated:
-            trusted.update(f.provider for f in r.federated)
-    return boundaries, attached, trusted
+class _AccountPolicies:
+    """The customer managed policies an account needs, made as its roles name them: their
+    boundaries, those a role may hand out through delegated_role_creation (its statements
+    name that boundary's ARN), and the policies they attach."""
+
+    def __init__(self, catalog: Catalog, account: Account) -> None:
+        self._catalog, self._account = catalog, account
+        self._made: dict[PolicyKind, dict[str, DeployedPolicy]] = {"boundary": {}, "policy": {}}
+
+    def get(self, kind: PolicyKind, name: str) -> DeployedPolicy:
+        found = self._made[kind].get(name)
+        if found is None:
+            found = self._made[kind][name] = _policy(self._catalog, self._account, kind, name)
+        return found
+
+    def all(self) -> tuple[DeployedPolicy, ...]:
+        """Boundaries by name, then policies by name."""
+        return tuple(made[name] for made in self._made.values() for name in sorted(made))
 
 
 def _identity(
@@ -237,14 +238,15 @@ def build_deployment(catalog: Catalog) -> Deployment:
     by_arn: dict[str, DeployedRole] = {}
     placed: dict[tuple[str, str], dict[str, DeployedRole]] = {}
     deploy_roles, catalog_file = catalog.deploy_roles, catalog.catalog_file
+    federated = [r for r in catalog.roles if r.federated]  # the roles that trust identity providers
     for account in catalog.accounts:
         roles = catalog.roles_in(account.name)
         partition = account.partition
-        boundary_names, policy_names, trusted = _names_in(roles)
-        made = {("boundary", n): _policy(catalog, account, "boundary", n) for n in sorted(boundary_names)}
-        made |= {("policy", n): _policy(catalog, account, "policy", n) for n in sorted(policy_names)}
+        made = _AccountPolicies(catalog, account)
         deployed: dict[str, DeployedRole] = {}
         for role in roles:
+            if role.delegated_role_creation:
+                made.get("boundary", role.delegated_role_creation.boundary)
             inline = None
             ci_mode = deploy_roles.mode_of(role, catalog_file) if deploy_roles else None
             trust_role = role
@@ -264,19 +266,20 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 trust=policies.trust_policy(catalog, trust_role, account)
                 if role.federated
                 else trusts[id(role)],
-                policies=tuple([made[("policy", p)] for p in role.policies]),
+                policies=tuple([made.get("policy", p) for p in role.policies]),
                 managed_policy_arns=tuple(arns.in_partition(a, partition) for a in role.managed_policy_arns)
                 if role.managed_policy_arns
                 else (),
                 inline=inline,
-                boundary=made[("boundary", role.boundary)] if role.boundary else None,
-                revoke=revoke_older_sessions_policy(role),
+                boundary=made.get("boundary", role.boundary) if role.boundary else None,
+                revoke=revoke_older_sessions_policy(role) if role.revoke_sessions is not None else None,
             )
             deployed.setdefault(role.name, dr)
             by_arn.setdefault(dr.arn, dr)
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
         password = catalog.password_policy if account.identity and has_identity else None
+        trusted = {f.provider for r in federated if account.name in r.accounts for f in r.federated}
         oidc = tuple(
             DeployedProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
             for name, p in catalog.identity_providers.items()
@@ -288,7 +291,7 @@ def build_deployment(catalog: Catalog) -> Deployment:
             if name in trusted and isinstance(p, SamlProvider)
         )
         accounts[account.name] = AccountDeployment(
-            account, deployed, tuple(made.values()), users, groups, password, oidc, saml
+            account, deployed, made.all(), users, groups, password, oidc, saml
         )
     placements: dict[tuple[str, str], tuple[DeployedRole, ...]] = {}
     for role in catalog.roles:
