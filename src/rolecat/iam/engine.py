@@ -32,6 +32,7 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from .actions import ActionDB
@@ -634,7 +635,9 @@ def effective(
     names = labels if labels is not None else [f"policy {i + 1}" for i in range(len(identity_docs))]
     numbered = [norm.part(doc, label) for doc, label in zip(identity_docs, names, strict=True)]
     parts = tuple([p for p, _ in numbered])
-    ident = parts[0].statements if len(parts) == 1 else tuple(s for p in parts for s in p.statements)
+    ident = (
+        parts[0].statements if len(parts) == 1 else tuple(chain.from_iterable([p.statements for p in parts]))
+    )
     bound = None if boundary is None else norm.part(boundary, boundary_label)
     return EffectiveSet(
         db,

@@ -317,6 +317,8 @@ def _available(
 def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     """The I001 details of a role in one account; they depend only on the effective set,
     the account and the delegated path, so equal inputs are answered once."""
+    if not ctx.screen(view.effective).methods:
+        return []  # no method has every action it needs among the candidates: most sets
     delegated = view.role.delegated_role_creation
     key = (
         id(view.effective),
@@ -413,6 +415,8 @@ def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
 # ---------------------------------------------------------------------- I002 full admin
 def _admin_detail(ctx: Context, view: RoleView) -> str | None:
     """How a role is effectively an administrator in one account, or None."""
+    if not ctx.screen(view.effective).near_admin:
+        return None  # not even every candidate would reach the share: most sets
     memo = ctx._admin_memo.get(id(view.effective))
     if memo is None:
         memo = ctx._admin_memo[id(view.effective)] = (view.effective, _admin_share(ctx, view))
