@@ -171,24 +171,23 @@ def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> 
     )
 
 
-class _AccountPolicies:
-    """The customer managed policies an account needs, made as its roles name them: their
-    boundaries, those a role may hand out through delegated_role_creation (its statements
-    name that boundary's ARN), and the policies they attach."""
+class _Made(dict[str, DeployedPolicy]):
+    """An account's customer managed policies of one kind by name, each made on its first
+    lookup: the account needs those its roles name (their boundaries, those a role may
+    hand out through delegated_role_creation, whose statements name that boundary's ARN,
+    and the policies they attach).  A dict, so that the lookups of the roles that follow,
+    one per policy of each role in each account, stay plain dict lookups."""
 
-    def __init__(self, catalog: Catalog, account: Account) -> None:
-        self._catalog, self._account = catalog, account
-        self._made: dict[PolicyKind, dict[str, DeployedPolicy]] = {"boundary": {}, "policy": {}}
+    def __init__(self, catalog: Catalog, account: Account, kind: PolicyKind) -> None:
+        super().__init__()
+        self._catalog, self._account, self._kind = catalog, account, kind
 
-    def get(self, kind: PolicyKind, name: str) -> DeployedPolicy:
-        found = self._made[kind].get(name)
-        if found is None:
-            found = self._made[kind][name] = _policy(self._catalog, self._account, kind, name)
-        return found
+    def __missing__(self, name: str) -> DeployedPolicy:
+        made = self[name] = _policy(self._catalog, self._account, self._kind, name)
+        return made
 
-    def all(self) -> tuple[DeployedPolicy, ...]:
-        """Boundaries by name, then policies by name."""
-        return tuple(made[name] for made in self._made.values() for name in sorted(made))
+    def by_name(self) -> tuple[DeployedPolicy, ...]:
+        return tuple(self[name] for name in sorted(self))
 
 
 def _identity(
@@ -242,11 +241,12 @@ def build_deployment(catalog: Catalog) -> Deployment:
     for account in catalog.accounts:
         roles = catalog.roles_in(account.name)
         partition = account.partition
-        made = _AccountPolicies(catalog, account)
+        made_boundaries = _Made(catalog, account, "boundary")
+        made_policies = _Made(catalog, account, "policy")
         deployed: dict[str, DeployedRole] = {}
         for role in roles:
             if role.delegated_role_creation:
-                made.get("boundary", role.delegated_role_creation.boundary)
+                made_boundaries[role.delegated_role_creation.boundary]  # the account needs it: see _Made
             inline = None
             ci_mode = deploy_roles.mode_of(role, catalog_file) if deploy_roles else None
             trust_role = role
@@ -266,12 +266,12 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 trust=policies.trust_policy(catalog, trust_role, account)
                 if role.federated
                 else trusts[id(role)],
-                policies=tuple([made.get("policy", p) for p in role.policies]),
+                policies=tuple([made_policies[p] for p in role.policies]),
                 managed_policy_arns=tuple(arns.in_partition(a, partition) for a in role.managed_policy_arns)
                 if role.managed_policy_arns
                 else (),
                 inline=inline,
-                boundary=made.get("boundary", role.boundary) if role.boundary else None,
+                boundary=made_boundaries[role.boundary] if role.boundary else None,
                 revoke=revoke_older_sessions_policy(role) if role.revoke_sessions is not None else None,
             )
             deployed.setdefault(role.name, dr)
@@ -291,7 +291,14 @@ def build_deployment(catalog: Catalog) -> Deployment:
             if name in trusted and isinstance(p, SamlProvider)
         )
         accounts[account.name] = AccountDeployment(
-            account, deployed, made.all(), users, groups, password, oidc, saml
+            account,
+            deployed,
+            made_boundaries.by_name() + made_policies.by_name(),  # boundaries, then policies
+            users,
+            groups,
+            password,
+            oidc,
+            saml,
         )
     placements: dict[tuple[str, str], tuple[DeployedRole, ...]] = {}
     for role in catalog.roles:

@@ -363,13 +363,16 @@ def assume_roles_policy(catalog: Catalog) -> Document:
     opens the door, so adding a member never touches the identity account's policies.
     """
     resources: set[str] = set()
+    paths: set[tuple[str, str]] = set()  # (account, path) done: few, and every role names one
     extra: dict[str, set[str]] = defaultdict(set)
     for role in catalog.roles:
         if not role.is_human:
             continue
         for name in role.accounts:
             acct = catalog.account(name)
-            resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
+            if (name, role.path) not in paths:
+                paths.add((name, role.path))
+                resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
             if role.source_identity:
                 extra["sts:SetSourceIdentity"].add(role.arn(acct))
             if role.session_tags:
