@@ -64,3 +64,30 @@ def test_scopedown_sees_the_delegated_role_statements_rolecat_writes() -> None:
     assert ctx.inline == {"delegated_role_creation": placed.inline}
     assert ctx.arn == placed.arn
     assert "iam:PassRole" in granted_actions(ctx, load_action_db())
+
+
+def test_trust_policies_read_people_as_the_principals_name_them() -> None:
+    """``policies.people`` reads a role's people without making their principals: the same
+    (user, until) pairs in the same order, and a human role has no other principal."""
+    from rolecat.deploy import arns
+    from rolecat.deploy.policies import people
+
+    roots = [
+        ROOT / "catalog",
+        *sorted(p for p in (ROOT / "tests" / "golden" / "inputs").iterdir() if p.is_dir()),
+    ]
+    seen_temporary = False
+    for root in roots:
+        catalog = load(root, NOW).catalog
+        assert catalog is not None
+        for role in catalog.roles:
+            principals = role.principals
+            users = [(p.user, p.until_iso) for p in principals if isinstance(p, UserPrincipal)]
+            assert people(role) == users, role.name
+            if role.is_human:
+                assert len(users) == len(principals), role.name
+            seen_temporary = seen_temporary or any(until for _, until in users)
+    assert seen_temporary
+    assert arns.user_arn("123456789012", "", "aws-cn") + "a.b" == arns.user_arn(
+        "123456789012", "a.b", "aws-cn"
+    )

@@ -403,3 +403,60 @@ def test_not_resource_deny_on_an_action_requested_on_star(db: ActionDB) -> None:
         db,
     )
     assert es.access("s3:GetObject") is Access.NONE
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(rich_statement, max_size=3), min_size=1, max_size=3),
+    st.none() | st.lists(rich_statement, max_size=3),
+)
+def test_parts_of_documents_agree_with_the_statements_together(
+    docs: list[list[dict[str, Any]]], bstmts: list[dict[str, Any]] | None
+) -> None:
+    """``effective`` combines each document's cached ``Part``; an ``EffectiveSet`` given only the
+    statements makes one part of them all: the same set either way."""
+    from rolecat.iam.engine import EffectiveSet
+
+    db = ActionDB.load()
+    norm = Normalizer(db)
+    identity = [doc(*map(_as_iam, d)) for d in docs]
+    boundary = doc(*map(_as_iam, bstmts)) if bstmts is not None else None
+    by_parts = effective(identity, boundary, db, normalizer=norm)
+    effective(identity[::-1], boundary, db, normalizer=norm)  # the parts cached, used again below
+    again = effective(identity, boundary, db, normalizer=norm)
+    whole = EffectiveSet(db, by_parts.identity, by_parts.boundary)
+    assert by_parts.parts is not None and len(by_parts.parts[0]) == len(identity)
+    for es in (by_parts, again):
+        assert (es.candidates, es.plain) == (whole.candidates, whole.plain)
+        assert (es.allows, es.boundary_allows, es.denies) == (
+            whole.allows,
+            whole.boundary_allows,
+            whole.denies,
+        )
+        for action, resource in REQUESTS:
+            assert es.access(action, resource) is whole.access(action, resource)
+
+
+def test_bitsets_are_shared_only_between_equal_unions(db: ActionDB) -> None:
+    norm = Normalizer(db)
+    bound = doc(allow("s3:*"), deny("s3:DeleteObject"))
+
+    def scoped(bucket: str) -> dict[str, Any]:
+        return doc(
+            allow(["s3:GetObject", "s3:DeleteObject"], f"arn:aws:s3:::{bucket}/*"), allow("s3:ListBucket")
+        )
+
+    a = effective([scoped("a")], bound, db, normalizer=norm)
+    b = effective([scoped("b")], doc(allow("s3:*"), deny("s3:DeleteObject")), db, normalizer=norm)
+    assert a.bitsets is b.bitsets  # resources differ, the unions do not
+    assert a.access("s3:GetObject", "arn:aws:s3:::a/k") is Access.UNCONDITIONAL
+    assert b.access("s3:GetObject", "arn:aws:s3:::a/k") is Access.NONE
+    everywhere = effective(
+        [doc(allow(["s3:GetObject", "s3:DeleteObject"]), allow("s3:ListBucket"))], bound, db, normalizer=norm
+    )
+    assert everywhere.bitsets is not a.bitsets
+    assert everywhere.candidates == a.candidates and everywhere.plain != a.plain
+    assert a.candidates == db.bit("s3:GetObject") | db.bit("s3:ListBucket")
+    unbounded = effective([scoped("a")], None, db, normalizer=norm)
+    assert unbounded.bitsets is not a.bitsets
+    assert unbounded.candidates == a.candidates | db.bit("s3:DeleteObject")

@@ -171,12 +171,23 @@ def _policy(catalog: Catalog, account: Account, kind: PolicyKind, name: str) -> 
     )
 
 
-def _boundaries_in(roles: tuple[Role, ...]) -> set[str]:
-    """Boundaries an account needs: the roles' own, and those a role may hand out
-    through delegated_role_creation (its statements name that boundary's ARN)."""
-    names = {r.boundary for r in roles if r.boundary}
-    names |= {r.delegated_role_creation.boundary for r in roles if r.delegated_role_creation}
-    return names
+class _Made(dict[str, DeployedPolicy]):
+    """An account's customer managed policies of one kind by name, each made on its first
+    lookup: the account needs those its roles name (their boundaries, those a role may
+    hand out through delegated_role_creation, whose statements name that boundary's ARN,
+    and the policies they attach).  A dict, so that the lookups of the roles that follow,
+    one per policy of each role in each account, stay plain dict lookups."""
+
+    def __init__(self, catalog: Catalog, account: Account, kind: PolicyKind) -> None:
+        super().__init__()
+        self._catalog, self._account, self._kind = catalog, account, kind
+
+    def __missing__(self, name: str) -> DeployedPolicy:
+        made = self[name] = _policy(self._catalog, self._account, self._kind, name)
+        return made
+
+    def by_name(self) -> tuple[DeployedPolicy, ...]:
+        return tuple(self[name] for name in sorted(self))
 
 
 def _identity(
@@ -225,22 +236,23 @@ def build_deployment(catalog: Catalog) -> Deployment:
     accounts: dict[str, AccountDeployment] = {}
     by_arn: dict[str, DeployedRole] = {}
     placed: dict[tuple[str, str], dict[str, DeployedRole]] = {}
+    deploy_roles, catalog_file = catalog.deploy_roles, catalog.catalog_file
+    federated = [r for r in catalog.roles if r.federated]  # the roles that trust identity providers
     for account in catalog.accounts:
         roles = catalog.roles_in(account.name)
-        boundary_names = sorted(_boundaries_in(roles))
-        policy_names = sorted({p for r in roles for p in r.policies})
-        made = {("boundary", n): _policy(catalog, account, "boundary", n) for n in boundary_names}
-        made |= {("policy", n): _policy(catalog, account, "policy", n) for n in policy_names}
+        partition = account.partition
+        made_boundaries = _Made(catalog, account, "boundary")
+        made_policies = _Made(catalog, account, "policy")
         deployed: dict[str, DeployedRole] = {}
         for role in roles:
+            if role.delegated_role_creation:
+                made_boundaries[role.delegated_role_creation.boundary]  # the account needs it: see _Made
             inline = None
-            ci_mode = (
-                catalog.deploy_roles.mode_of(role, catalog.catalog_file) if catalog.deploy_roles else None
-            )
+            ci_mode = deploy_roles.mode_of(role, catalog_file) if deploy_roles else None
             trust_role = role
-            if ci_mode is not None and catalog.deploy_roles is not None:
+            if ci_mode is not None and deploy_roles is not None:
                 inline = cicd.policy_document(catalog, role, account, ci_mode)
-                trust_role = cicd.role_in(catalog.deploy_roles, role, ci_mode, account)
+                trust_role = cicd.role_in(deploy_roles, role, ci_mode, account)
             if role.delegated_role_creation is not None:
                 inline = {
                     "Version": policies.VERSION,
@@ -254,20 +266,20 @@ def build_deployment(catalog: Catalog) -> Deployment:
                 trust=policies.trust_policy(catalog, trust_role, account)
                 if role.federated
                 else trusts[id(role)],
-                policies=tuple(made[("policy", p)] for p in role.policies),
-                managed_policy_arns=tuple(
-                    arns.in_partition(a, account.partition) for a in role.managed_policy_arns
-                ),
+                policies=tuple([made_policies[p] for p in role.policies]),
+                managed_policy_arns=tuple(arns.in_partition(a, partition) for a in role.managed_policy_arns)
+                if role.managed_policy_arns
+                else (),
                 inline=inline,
-                boundary=made[("boundary", role.boundary)] if role.boundary else None,
-                revoke=revoke_older_sessions_policy(role),
+                boundary=made_boundaries[role.boundary] if role.boundary else None,
+                revoke=revoke_older_sessions_policy(role) if role.revoke_sessions is not None else None,
             )
             deployed.setdefault(role.name, dr)
             by_arn.setdefault(dr.arn, dr)
             placed.setdefault((role.name, role.source), {})[account.name] = dr
         users, groups = _identity(catalog, account) if account.identity and has_identity else ((), ())
         password = catalog.password_policy if account.identity and has_identity else None
-        trusted = {f.provider for r in roles for f in r.federated}
+        trusted = {f.provider for r in federated if account.name in r.accounts for f in r.federated}
         oidc = tuple(
             DeployedProvider(p, arns.oidc_provider_arn(account.id, p.host, account.partition))
             for name, p in catalog.identity_providers.items()
@@ -279,14 +291,18 @@ def build_deployment(catalog: Catalog) -> Deployment:
             if name in trusted and isinstance(p, SamlProvider)
         )
         accounts[account.name] = AccountDeployment(
-            account, deployed, tuple(made.values()), users, groups, password, oidc, saml
+            account,
+            deployed,
+            made_boundaries.by_name() + made_policies.by_name(),  # boundaries, then policies
+            users,
+            groups,
+            password,
+            oidc,
+            saml,
         )
-    placements = {
-        (role.name, role.source): tuple(
-            placed[(role.name, role.source)][a]
-            for a in role.accounts
-            if a in placed.get((role.name, role.source), {})
-        )
-        for role in catalog.roles
-    }
+    placements: dict[tuple[str, str], tuple[DeployedRole, ...]] = {}
+    for role in catalog.roles:
+        key = (role.name, role.source)
+        where = placed.get(key, {})
+        placements[key] = tuple([where[a] for a in role.accounts if a in where])
     return Deployment(accounts, by_arn, placements)

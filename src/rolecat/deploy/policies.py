@@ -7,9 +7,12 @@ the same documents, so what is measured is exactly what is written.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from rolecat.deploy import arns
 from rolecat.model import (
@@ -71,12 +74,21 @@ def _service_statement(services: list[str]) -> Document:
     }
 
 
-def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) -> list[Document]:
+def people(role: Role) -> list[tuple[str, str | None]]:
+    """The ``UserPrincipal``s of ``role.principals`` as (user, until_iso): a human role's
+    members, then its temporary members, read from the role without a principal object each
+    (a trust policy per role: 10,000 roles with 6 people each)."""
+    if not role.is_human:
+        return [(p.user, p.until_iso) for p in role.principals if isinstance(p, UserPrincipal)]
+    return [(u, None) for u in role.members] + [(t.user, t.until_iso) for t in role.temporary_members]
+
+
+def _user_statements(identity: Account, role: Role, users: list[tuple[str, str | None]]) -> list[Document]:
     """Standing members in one statement; temporary members one statement per distinct until."""
     statements: list[Document] = []
-    standing = sorted(
-        arns.user_arn(identity.id, p.user, identity.partition) for p in users if p.until_iso is None
-    )
+    # every user ARN is this prefix and the name (arns.user_arn), made once per role
+    prefix = arns.user_arn(identity.id, "", identity.partition)
+    standing = sorted([prefix + user for user, until in users if until is None])
     if standing:
         statements.append(
             {
@@ -88,9 +100,9 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
             }
         )
     by_until: dict[str, set[str]] = defaultdict(set)
-    for p in users:
-        if p.until_iso is not None:
-            by_until[p.until_iso].add(p.user)
+    for user, until in users:
+        if until is not None:
+            by_until[until].add(user)
     for until in sorted(by_until):
         cond = _human_conditions(role)
         cond["DateLessThan"] = {"aws:CurrentTime": until}
@@ -99,11 +111,7 @@ def _user_statements(identity: Account, role: Role, users: list[UserPrincipal]) 
             {
                 "Sid": sid,
                 "Effect": "Allow",
-                "Principal": {
-                    "AWS": _principals(
-                        sorted(arns.user_arn(identity.id, u, identity.partition) for u in by_until[until])
-                    )
-                },
+                "Principal": {"AWS": _principals(sorted([prefix + u for u in by_until[until]]))},
                 "Action": trust_actions(role),
                 "Condition": cond,
             }
@@ -217,12 +225,25 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
     escalations ending together cost one statement), bounded by ``DateLessThan
     aws:CurrentTime``.  Services: one statement naming them all.
     """
-    principals = role.principals
+    # the principals by kind, in one pass (a trust policy is built per role); people are
+    # the role's alone (see ``people``)
+    users = people(role)
+    services: list[str] = []
+    federated: list[FederatedPrincipal | SamlPrincipal] = []
+    cross: list[AccountRolePrincipal] = []
+    external: list[ExternalAccountPrincipal] = []
+    for p in () if role.is_human else role.principals:
+        if isinstance(p, ServicePrincipal):
+            services.append(p.service)
+        elif isinstance(p, FederatedPrincipal | SamlPrincipal):
+            federated.append(p)
+        elif isinstance(p, AccountRolePrincipal):
+            cross.append(p)
+        elif isinstance(p, ExternalAccountPrincipal):
+            external.append(p)
     statements: list[Document] = []
-    services = [p.service for p in principals if isinstance(p, ServicePrincipal)]
     if services:
         statements.append(_service_statement(services))
-    federated = [p for p in principals if isinstance(p, FederatedPrincipal | SamlPrincipal)]
     if federated and account is None:
         raise ValueError(f"role {role.name!r} trusts identity providers: its trust policy is per account")
     for p in federated:
@@ -231,13 +252,8 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
             statements.append(_saml_statement(account, p))
         else:
             statements.extend(_federated_statements(account, p))
-    statements.extend(
-        _cross_account_statements(catalog, [p for p in principals if isinstance(p, AccountRolePrincipal)])
-    )
-    statements.extend(
-        _external_statements(catalog, [p for p in principals if isinstance(p, ExternalAccountPrincipal)])
-    )
-    users = [p for p in principals if isinstance(p, UserPrincipal)]
+    statements.extend(_cross_account_statements(catalog, cross))
+    statements.extend(_external_statements(catalog, external))
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
     return {"Version": VERSION, "Statement": statements}
@@ -347,13 +363,16 @@ def assume_roles_policy(catalog: Catalog) -> Document:
     opens the door, so adding a member never touches the identity account's policies.
     """
     resources: set[str] = set()
+    paths: set[tuple[str, str]] = set()  # (account, path) done: few, and every role names one
     extra: dict[str, set[str]] = defaultdict(set)
     for role in catalog.roles:
         if not role.is_human:
             continue
         for name in role.accounts:
             acct = catalog.account(name)
-            resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
+            if (name, role.path) not in paths:
+                paths.add((name, role.path))
+                resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
             if role.source_identity:
                 extra["sts:SetSourceIdentity"].add(role.arn(acct))
             if role.session_tags:
@@ -388,11 +407,19 @@ def assume_roles_policy(catalog: Catalog) -> Document:
     return {"Version": VERSION, "Statement": statements}
 
 
+# Characters aws_json writes as a \uXXXX escape: 6 characters for 1.
+_ESCAPED = ("<", ">", "&", "\u2028", "\u2029")
+
+
+def _compact_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def aws_json(doc: Mapping[str, Any]) -> str:
     """The JSON AWS receives from Terraform's ``jsonencode``: sorted keys, no spaces, <>& escaped."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return (
-        text.replace("<", "\\u003c")
+        _compact_json(doc)
+        .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
@@ -400,7 +427,38 @@ def aws_json(doc: Mapping[str, Any]) -> str:
     )
 
 
+# What makes a document's size differ from its compact JSON's length (see _size)
+_SIZE_CHANGERS = re.compile("[<>&\u2028\u2029 \t\r\n]")
+_SIZE_CHANGERS_ASCII = re.compile(b"[<>& \t\r\n]")
+
+
+def _size(compact: str) -> int:
+    """``len(aws_json(doc))`` less whitespace, from ``_compact_json(doc)``: each character
+    aws_json escapes counts 6, and the escapes hold no whitespace."""
+    if _SIZE_CHANGERS.search(compact) is None:
+        return len(compact)  # most documents: one scan instead of nine counts
+    escaped = sum(compact.count(c) for c in _ESCAPED)
+    return len(compact) + 5 * escaped - sum(compact.count(c) for c in " \t\r\n")
+
+
 def policy_size(doc: Mapping[str, Any]) -> int:
     """Characters IAM counts against its size quotas: the JSON without whitespace."""
-    text = aws_json(doc)
-    return len(text) - sum(text.count(c) for c in " \t\r\n")
+    return _size(_compact_json(doc))
+
+
+def trust_policy_size(doc: Mapping[str, Any]) -> int:
+    """``policy_size`` of a document rolecat builds itself (a trust policy), through orjson.
+
+    Such a document holds only objects with string keys, lists and strings, and for those
+    orjson's compact JSON with sorted keys is ``_compact_json``'s text character for
+    character (tests/test_quotas.py checks every code point); it differs on floats, which
+    these documents never hold.  A catalog has a trust policy per role: json.dumps of
+    10,000 of them was most of the quota check.  What orjson refuses (a lone surrogate
+    in a string) is measured through json."""
+    try:
+        raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return policy_size(doc)
+    if raw.isascii() and _SIZE_CHANGERS_ASCII.search(raw) is None:
+        return len(raw)  # one byte per character, nothing escaped or left out
+    return _size(raw.decode())

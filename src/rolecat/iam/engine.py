@@ -32,6 +32,7 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from .actions import ActionDB
@@ -248,6 +249,11 @@ class Normalizer:
     def __init__(self, db: ActionDB) -> None:
         self.db = db
         self._docs: dict[int, tuple[Mapping[str, Any], tuple[Statement, ...]]] = {}
+        # id(document) -> (document, its part, the number of the part's unions)
+        self._parts: dict[int, tuple[Mapping[str, Any], Part, int]] = {}
+        self._unions: dict[tuple[int, int, int, int], int] = {}  # a part's unions -> their number
+        # the numbers of identity parts' unions and the boundary part's -> their bitsets
+        self._bitsets: dict[tuple[tuple[int, ...], int | None], Bitsets] = {}
         self._masks: dict[tuple[tuple[str, ...], bool], int] = {}
 
     def statements(self, doc: Mapping[str, Any], origin: str) -> tuple[Statement, ...]:
@@ -258,6 +264,31 @@ class Normalizer:
         result = tuple(s for s in out if s is not None)
         self._docs[id(doc)] = (doc, result)
         return result
+
+    def part(self, doc: Mapping[str, Any], origin: str) -> tuple[Part, int]:
+        """``Part.of(self.statements(doc, origin))``, once per distinct document object (the
+        effective sets of many roles combine the same few documents), and the number of
+        its unions: equal for documents whose statements have the same actions, effects and
+        conditions and name every resource alike (one policy file rendered for two accounts)."""
+        hit = self._parts.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1], hit[2]
+        part = Part.of(self.statements(doc, origin))
+        unions = (part.allow_any, part.allow_plain, part.deny_total, part.deny_any)
+        number = self._unions.setdefault(unions, len(self._unions))
+        self._parts[id(doc)] = (doc, part, number)
+        return part, number
+
+    def bitsets(self, idents: Sequence[tuple[Part, int]], bound: tuple[Part, int] | None) -> Bitsets:
+        """The bitsets of these parts (numbered by ``part``), shared with every earlier set
+        whose parts had the same unions."""
+        key = (tuple([n for _, n in idents]), None if bound is None else bound[1])
+        found = self._bitsets.get(key)
+        if found is None:
+            found = self._bitsets[key] = Bitsets(
+                tuple([p for p, _ in idents]), None if bound is None else bound[0]
+            )
+        return found
 
     def action_mask(self, patterns: tuple[str, ...], negated: bool) -> int:
         key = (patterns, negated)
@@ -293,6 +324,84 @@ class Normalizer:
         )
 
 
+@dataclass(frozen=True)
+class Part:
+    """Statements (one document's, or several's) sorted for evaluation, with the action
+    unions the effective set's two bitsets are made of.  An effective set combines the
+    parts of its documents, so these unions are computed once per document, not once
+    per set of documents."""
+
+    statements: tuple[Statement, ...]
+    allows: tuple[Statement, ...]  # the Allow statements that can grant anything
+    denies: tuple[Statement, ...]  # the Deny statements that can deny anything
+    allow_any: int  # actions of any Allow
+    allow_plain: int  # actions of the unconditional Allows on every resource
+    deny_total: int  # actions of the unconditional Denies on every resource
+    deny_any: int  # actions of any Deny
+
+    @classmethod
+    def of(cls, statements: tuple[Statement, ...]) -> Part:
+        allows = tuple(s for s in statements if s.effect == "Allow" and not s.resources.empty)
+        denies = tuple(s for s in statements if s.effect == "Deny" and not s.resources.empty)
+        return cls(
+            statements,
+            allows,
+            denies,
+            _union(s.mask for s in allows),
+            _union(s.mask for s in allows if s.unconditional and s.resources.everything),
+            _union(s.mask for s in denies if s.unconditional and s.resources.everything),
+            _union(s.mask for s in denies),
+        )
+
+
+class Bitsets:
+    """The two action bitsets of an effective set, from its parts' unions; computed on
+    first use (a caller that decides over the statements, as who-can does, may never need
+    them).  The normaliser shares one between the sets whose parts have the same unions:
+    a role's documents rendered for each of its accounts usually differ in resources
+    only, so these are computed once per role rather than once per account.
+
+    ``a & ~b`` is written ``_minus(a, b)``: the complement of a bitset over every action is
+    a negative int as long as the database, and most sets' denies miss their allows."""
+
+    __slots__ = ("_bound", "_candidates", "_idents", "_plain")
+
+    def __init__(self, idents: tuple[Part, ...], bound: Part | None) -> None:
+        self._idents, self._bound = idents, bound
+        # Plain attributes, not functools.cached_property: in Python 3.11 that takes a lock
+        # on each first use, and there is one first use per effective set.
+        self._candidates: int | None = None
+        self._plain: int | None = None
+
+    @property
+    def candidates(self) -> int:
+        """Actions some grant may allow: allowed, within the boundary, not denied outright."""
+        if self._candidates is None:
+            allow_any = deny_total = 0
+            for p in self._idents:
+                allow_any |= p.allow_any
+                deny_total |= p.deny_total
+            if self._bound is not None:
+                allow_any &= self._bound.allow_any
+                deny_total |= self._bound.deny_total
+            self._candidates = _minus(allow_any, deny_total)
+        return self._candidates
+
+    @property
+    def plain(self) -> int:
+        """Granted unconditionally on every resource, without looking at a single action."""
+        if self._plain is None:
+            plain_allow = deny_any = 0
+            for p in self._idents:
+                plain_allow |= p.allow_plain
+                deny_any |= p.deny_any
+            if self._bound is not None:
+                plain_allow &= self._bound.allow_plain
+                deny_any |= self._bound.deny_any
+            self._plain = _minus(plain_allow, deny_any)
+        return self._plain
+
+
 @dataclass
 class EffectiveSet:
     """What one role can do in one account."""
@@ -301,40 +410,55 @@ class EffectiveSet:
     identity: tuple[Statement, ...]
     boundary: tuple[Statement, ...] | None
     _grants: dict[int, tuple[Grant, ...]] = field(default_factory=dict, repr=False)
+    # ``identity`` as the parts of its documents, in order, and ``boundary`` as one part
+    # (None: made here from the statements; ``effective`` passes its documents' cached parts)
+    parts: tuple[tuple[Part, ...], Part | None] | None = field(default=None, repr=False, compare=False)
+    # ``candidates`` and ``plain``, shared between sets of equal unions (None: made here)
+    bitsets: Bitsets | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        allows = [s for s in self.identity if s.effect == "Allow" and not s.resources.empty]
-        self._allows = allows
-        self._bound_allows = [s for s in self.boundary or () if s.effect == "Allow" and not s.resources.empty]
-        self._denies = [
-            s
-            for s in (*self.identity, *(self.boundary or ()))
-            if s.effect == "Deny" and not s.resources.empty
-        ]
+        if self.parts is None:
+            self.parts = (
+                (Part.of(self.identity),),
+                None if self.boundary is None else Part.of(self.boundary),
+            )
+        if self.bitsets is None:
+            self.bitsets = Bitsets(*self.parts)
 
-    # The two action bitsets below are unions over every statement: computed on first
-    # use (a caller that decides over the statements, as who-can does, may never need them).
-    @functools.cached_property
+    @property
     def candidates(self) -> int:
         """Actions some grant may allow: allowed, within the boundary, not denied outright."""
-        allow_any = _union(s.mask for s in self._allows)
-        bound_any = self.db.all_mask if self.boundary is None else _union(s.mask for s in self._bound_allows)
-        deny_total = _union(s.mask for s in self._denies if s.unconditional and s.resources.everything)
-        return allow_any & bound_any & ~deny_total
+        assert self.bitsets is not None  # set by __post_init__
+        return self.bitsets.candidates
 
-    @functools.cached_property
+    @property
     def plain(self) -> int:
         """Granted unconditionally on every resource, without looking at a single action."""
-        plain_allow = _union(s.mask for s in self._allows if s.unconditional and s.resources.everything)
-        plain_bound = (
-            self.db.all_mask
-            if self.boundary is None
-            else _union(s.mask for s in self._bound_allows if s.unconditional and s.resources.everything)
-        )
-        deny_any = _union(s.mask for s in self._denies)
-        return plain_allow & plain_bound & ~deny_any
+        assert self.bitsets is not None  # set by __post_init__
+        return self.bitsets.plain
+
+    @property
+    def _split(self) -> tuple[tuple[Part, ...], Part | None]:
+        assert self.parts is not None  # set by __post_init__
+        return self.parts
 
     # ------------------------------------------------------------------ statements
+    # Made on first use: the checks decide most sets on the bitsets alone.
+    @functools.cached_property
+    def _allows(self) -> list[Statement]:
+        return [s for part in self._split[0] for s in part.allows]
+
+    @functools.cached_property
+    def _bound_allows(self) -> list[Statement]:
+        bound = self._split[1]
+        return list(bound.allows) if bound is not None else []
+
+    @functools.cached_property
+    def _denies(self) -> list[Statement]:
+        idents, bound = self._split
+        # identity denies first, then the boundary's
+        return [s for part in (*idents, *(() if bound is None else (bound,))) for s in part.denies]
+
     @property
     def allows(self) -> list[Statement]:
         """The identity Allow statements that can grant anything."""
@@ -492,6 +616,11 @@ def _union(masks: Iterable[int]) -> int:
     return out
 
 
+def _minus(a: int, b: int) -> int:
+    """``a & ~b`` for non-negative bitsets, without making the (negative, database-long) ``~b``."""
+    return a ^ (a & b)
+
+
 def effective(
     identity_docs: Sequence[Mapping[str, Any]],
     boundary: Mapping[str, Any] | None,
@@ -503,12 +632,20 @@ def effective(
 ) -> EffectiveSet:
     """The effective permissions of identity documents under an optional boundary."""
     norm = normalizer or Normalizer(db)
-    names = list(labels) if labels is not None else [f"policy {i + 1}" for i in range(len(identity_docs))]
-    ident = tuple(
-        s for doc, label in zip(identity_docs, names, strict=True) for s in norm.statements(doc, label)
+    names = labels if labels is not None else [f"policy {i + 1}" for i in range(len(identity_docs))]
+    numbered = [norm.part(doc, label) for doc, label in zip(identity_docs, names, strict=True)]
+    parts = tuple([p for p, _ in numbered])
+    ident = (
+        parts[0].statements if len(parts) == 1 else tuple(chain.from_iterable([p.statements for p in parts]))
     )
-    bound = norm.statements(boundary, boundary_label) if boundary is not None else None
-    return EffectiveSet(db, ident, bound)
+    bound = None if boundary is None else norm.part(boundary, boundary_label)
+    return EffectiveSet(
+        db,
+        ident,
+        None if bound is None else bound[0].statements,
+        parts=(parts, None if bound is None else bound[0]),
+        bitsets=norm.bitsets(numbered, bound),
+    )
 
 
 # ---------------------------------------------------------------------- one request

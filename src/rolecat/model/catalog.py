@@ -43,9 +43,10 @@ class Account:
     region: str
     renamed_from: tuple[str, ...] = ()  # former names (same id)
 
-    @property
+    @cached_property
     def partition(self) -> str:
-        """``aws``, ``aws-us-gov`` or ``aws-cn``, from the account's region."""
+        """``aws``, ``aws-us-gov`` or ``aws-cn``, from the account's region (once: every ARN
+        of the account asks)."""
         return partition_of(self.region)
 
 
@@ -392,7 +393,7 @@ class Catalog:
     released_roles: tuple[Role, ...] = ()
 
     # ------------------------------------------------------------------ lookups
-    @property
+    @cached_property
     def partition(self) -> str:
         """The catalog's partition (mixing partitions is C068): the identity account's."""
         accounts = [a for a in self.accounts if a.identity] or list(self.accounts)
@@ -403,7 +404,19 @@ class Catalog:
         return next(a for a in self.accounts if a.identity)
 
     def account(self, name: str) -> Account:
-        return next(a for a in self.accounts if a.name == name)
+        """The first account named ``name`` (StopIteration if none)."""
+        found = self._accounts_by_name.get(name)
+        if found is None:
+            raise StopIteration(name)
+        return found
+
+    @cached_property
+    def _accounts_by_name(self) -> Mapping[str, Account]:
+        """Account name -> the first account of that name (names are unique once valid)."""
+        out: dict[str, Account] = {}
+        for a in self.accounts:
+            out.setdefault(a.name, a)
+        return out
 
     @cached_property
     def roles_by_name(self) -> Mapping[str, Role]:

@@ -24,7 +24,7 @@ from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, EffectiveSet, Grant, Normalizer, effective
+from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, effective
 from rolecat.iam.escalation import METHODS, Method
 from rolecat.iam.globs import covers, widen
 from rolecat.model import Account, Catalog, Role
@@ -60,6 +60,17 @@ class RoleView:
     effective: EffectiveSet
 
 
+@dataclass(frozen=True)
+class Screen:
+    """What an effective set's candidate actions alone decide, before any resource is looked
+    at; equal for the sets that share their bitsets (a role in each of its accounts)."""
+
+    methods: tuple[Method, ...]  # the escalation methods whose every action is a candidate
+    lifts_boundary: bool  # iam:PutRolePermissionsBoundary is a candidate
+    near_admin: bool  # enough write actions are candidates to reach NEAR_ADMIN_SHARE
+    iam_writes: int  # the candidate IAM write actions (I003)
+
+
 @dataclass
 class Context:
     catalog: Catalog
@@ -69,7 +80,7 @@ class Context:
     deployment: Deployment
     # the roles the per-role checks look at (None: all); see check_runs
     roles_checked: Sequence[Role] | None = None
-    _views: dict[str, list[RoleView]] = field(default_factory=dict)
+    _views: dict[tuple[str, str], list[RoleView]] = field(default_factory=dict)  # by role name and file
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
@@ -79,6 +90,9 @@ class Context:
     _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
         field(default_factory=dict)
     )
+    _methods_memo: dict[int, tuple[Method, ...]] = field(default_factory=dict)  # see candidate_methods
+    # by id of the bitsets (kept alive beside the answer)
+    _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
 
     @property
     def roles(self) -> Sequence[Role]:
@@ -86,10 +100,10 @@ class Context:
 
     def views(self, role: Role) -> list[RoleView]:
         """The role in each of its accounts (effective sets shared between equal inputs)."""
-        cached = self._views.get(role.name + "\0" + role.source)
+        key = (role.name, role.source)
+        cached = self._views.get(key)
         if cached is None:
-            cached = [self._view(placed) for placed in self.deployment.placements(role)]
-            self._views[role.name + "\0" + role.source] = cached
+            cached = self._views[key] = [self._view(placed) for placed in self.deployment.placements(role)]
         return cached
 
     def _view(self, placed: DeployedRole) -> RoleView:
@@ -148,7 +162,9 @@ class Context:
         set's candidate bits), in ``METHODS`` order.
 
         One AND over the actions any method needs, then per method a test on a small int,
-        instead of one AND over the whole action database per method and per effective set."""
+        instead of one AND over the whole action database per method and per effective set.
+        The answer depends only on that small int, and few distinct ones occur (most sets
+        hold none of the actions): each is answered once."""
         methods, positions, union = self._method_index
         present = candidates & union
         have = 0
@@ -157,7 +173,45 @@ class Context:
             for i, pos in enumerate(positions):
                 if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
                     have |= 1 << i
-        return [method for method, small in methods if small & have == small]
+        found = self._methods_memo.get(have)
+        if found is None:
+            found = self._methods_memo[have] = tuple(
+                method for method, small in methods if small & have == small
+            )
+        return list(found)
+
+    def screen(self, es: EffectiveSet) -> Screen:
+        """``Screen`` of an effective set, once per bitsets."""
+        bitsets = es.bitsets
+        hit = self._screens.get(id(bitsets))
+        if hit is not None and hit[0] is bitsets:
+            return hit[1]
+        candidates = es.candidates
+        writes, total = self.write_mask
+        screen = Screen(
+            tuple(self.candidate_methods(candidates)),
+            bool(candidates & self.boundary_lift_bit),
+            (candidates & writes).bit_count() >= NEAR_ADMIN_SHARE * total,
+            candidates & self.iam_write_mask,
+        )
+        assert bitsets is not None
+        self._screens[id(bitsets)] = (bitsets, screen)
+        return screen
+
+    @functools.cached_property
+    def boundary_lift_bit(self) -> int:
+        return self.db.bit("iam:PutRolePermissionsBoundary")
+
+    @functools.cached_property
+    def write_mask(self) -> tuple[int, int]:
+        """The database's write actions (``WRITE_LEVELS``) as a bitset, and how many they are."""
+        writes = self.db.level_mask(*WRITE_LEVELS)
+        return writes, writes.bit_count()
+
+    @functools.cached_property
+    def iam_write_mask(self) -> int:
+        """The IAM actions of access level Write or Permissions management."""
+        return self.db.mask("iam:*") & self.db.level_mask("Write", "Permissions management")
 
     def role_location(self, role: Role, *keys: str) -> Location:
         ci = self.catalog.deploy_roles
@@ -270,6 +324,8 @@ def _available(
 def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     """The I001 details of a role in one account; they depend only on the effective set,
     the account and the delegated path, so equal inputs are answered once."""
+    if not ctx.screen(view.effective).methods:
+        return []  # no method has every action it needs among the candidates: most sets
     delegated = view.role.delegated_role_creation
     key = (
         id(view.effective),
@@ -285,7 +341,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
         boundaries = _boundary_arns(ctx, view.account)
         found: dict[Method, list[str]] = {}
-        for method in ctx.candidate_methods(view.effective.candidates):
+        for method in ctx.screen(view.effective).methods:
             result = _available(ctx, view, method, boundaries)
             if result is not None:
                 found[method] = result[1]
@@ -318,6 +374,8 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
 def _own_boundary_grants(ctx: Context, view: RoleView, boundaries: frozenset[str]) -> list[Grant]:
     """iam:PutRolePermissionsBoundary grants pinned to a catalog boundary broader than the
     role's own that reach the role itself: with them the role lifts its own boundary."""
+    if not ctx.screen(view.effective).lifts_boundary:
+        return []
     grants = view.effective.grants("iam:PutRolePermissionsBoundary")
     if not grants:
         return []  # the common case, answered without the boundary comparison
@@ -364,6 +422,8 @@ def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
 # ---------------------------------------------------------------------- I002 full admin
 def _admin_detail(ctx: Context, view: RoleView) -> str | None:
     """How a role is effectively an administrator in one account, or None."""
+    if not ctx.screen(view.effective).near_admin:
+        return None  # not even every candidate would reach the share: most sets
     memo = ctx._admin_memo.get(id(view.effective))
     if memo is None:
         memo = ctx._admin_memo[id(view.effective)] = (view.effective, _admin_share(ctx, view))
@@ -371,10 +431,9 @@ def _admin_detail(ctx: Context, view: RoleView) -> str | None:
 
 
 def _admin_share(ctx: Context, view: RoleView) -> str | None:
-    writes = ctx.db.level_mask(*WRITE_LEVELS)
-    total = writes.bit_count()
+    writes, total = ctx.write_mask
     es = view.effective
-    if (es.candidates & writes).bit_count() < NEAR_ADMIN_SHARE * total:
+    if not ctx.screen(es).near_admin:
         return None  # cannot reach the share even if every candidate counted
     granted = es.everywhere_mask(writes)
     share = granted.bit_count() / total
@@ -413,7 +472,9 @@ BOUNDARY_EDITS = (
 
 
 def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
-    mask = ctx.db.mask("iam:*") & ctx.db.level_mask("Write", "Permissions management") & es.candidates
+    mask = ctx.screen(es).iam_writes
+    if not mask:
+        return []
     return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
 
 

@@ -30,7 +30,7 @@ def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagno
         # Without exactly one identity account (C001, already reported) human trust policies
         # have no principals to name; their size is measured once that is fixed.
         trust = placements[0].trust if placements else None
-        size = policies.policy_size(trust) if trust is not None else 0
+        size = policies.trust_policy_size(trust) if trust is not None else 0
         if trust is not None and size > q.trust_policy_size:
             statements = len(trust["Statement"])
             out.append(
