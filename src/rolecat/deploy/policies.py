@@ -252,8 +252,10 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
             statements.append(_saml_statement(account, p))
         else:
             statements.extend(_federated_statements(account, p))
-    statements.extend(_cross_account_statements(catalog, cross))
-    statements.extend(_external_statements(catalog, external))
+    if cross:
+        statements.extend(_cross_account_statements(catalog, cross))
+    if external:
+        statements.extend(_external_statements(catalog, external))
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
     return {"Version": VERSION, "Statement": statements}

@@ -400,8 +400,9 @@ class Catalog:
         accounts = [a for a in self.accounts if a.identity] or list(self.accounts)
         return accounts[0].partition if accounts else "aws"
 
-    @property
+    @cached_property
     def identity_account(self) -> Account:
+        """The first identity account (StopIteration if none; C001 reports it)."""
         return next(a for a in self.accounts if a.identity)
 
     def account(self, name: str) -> Account:
