@@ -107,3 +107,17 @@ def test_small_database_without_package_data() -> None:
     assert small.expand("x:*") == {"x:A", "x:B"}
     assert small.names(small.level_mask("Write")) == {"x:B"}
     assert small.resource_types("x:A") == ()
+
+
+def test_level_masks_are_the_actions_of_those_levels(db: ActionDB) -> None:
+    levels = sorted({info.access_level for info in (db.info(a) for a in db.expand("*")) if info is not None})
+    assert len(levels) >= 5
+    for wanted in [(level,) for level in levels] + [
+        ("Write", "Permissions management", "Tagging"),
+        (),
+        ("Nope",),
+    ]:
+        expected = {
+            a for a in db.expand("*") if (info := db.info(a)) is not None and info.access_level in wanted
+        }
+        assert db.names(db.level_mask(*wanted)) == {db.canonical(a) for a in expected}, wanted

@@ -252,8 +252,10 @@ def trust_policy(catalog: Catalog, role: Role, account: Account | None = None) -
             statements.append(_saml_statement(account, p))
         else:
             statements.extend(_federated_statements(account, p))
-    statements.extend(_cross_account_statements(catalog, cross))
-    statements.extend(_external_statements(catalog, external))
+    if cross:
+        statements.extend(_cross_account_statements(catalog, cross))
+    if external:
+        statements.extend(_external_statements(catalog, external))
     if users:
         statements.extend(_user_statements(catalog.identity_account, role, users))
     return {"Version": VERSION, "Statement": statements}
@@ -369,14 +371,14 @@ def assume_roles_policy(catalog: Catalog) -> Document:
         if not role.is_human:
             continue
         for name in role.accounts:
-            acct = catalog.account(name)
             if (name, role.path) not in paths:
                 paths.add((name, role.path))
+                acct = catalog.account(name)
                 resources.add(arns.role_path_pattern(acct.id, role.path, acct.partition))
             if role.source_identity:
-                extra["sts:SetSourceIdentity"].add(role.arn(acct))
+                extra["sts:SetSourceIdentity"].add(role.arn(catalog.account(name)))
             if role.session_tags:
-                extra["sts:TagSession"].add(role.arn(acct))
+                extra["sts:TagSession"].add(role.arn(catalog.account(name)))
     mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     statements: list[Document] = []
     if resources:

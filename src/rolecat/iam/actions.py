@@ -123,6 +123,7 @@ class ActionDB:
         self._expand_cache: dict[str, frozenset[str]] = {}
         self._mask_cache: dict[str, int] = {}
         self._level_cache: dict[tuple[str, ...], int] = {}
+        self._level_code_cache: tuple[str, dict[str, str]] | None = None  # see _level_codes
         self._resource_cache: dict[str, dict[str, tuple[str, ...]]] = {}
         self._views: dict[frozenset[str], ActionDB] = {}
         self._universe_cache: dict[str, tuple[str, ...] | None] = {}
@@ -316,11 +317,24 @@ class ActionDB:
         key = tuple(sorted(levels))
         cached = self._level_cache.get(key)
         if cached is None:
-            wanted = set(levels)
-            bits = "".join("1" if level in wanted else "0" for level in reversed(self._levels))
+            codes, code_of = self._level_codes()
+            wanted = {code_of[level] for level in levels if level in code_of}
+            # each action's code -> its bit: one translate, not a pass over every action per call
+            bits = codes.translate({ord(c): "1" if c in wanted else "0" for c in code_of.values()})
             cached = int(bits or "0", 2)
             self._level_cache[key] = cached
         return cached
+
+    def _level_codes(self) -> tuple[str, dict[str, str]]:
+        """Every action's access level as one character, most significant bit first (so that
+        ``level_mask`` makes a bitset of them with one ``str.translate``), and each level's
+        character; made once."""
+        if self._level_code_cache is None:
+            levels = sorted(set(self._levels))
+            code_of = {level: chr(0x100 + i) for i, level in enumerate(levels)}  # never "0" or "1"
+            codes = "".join([code_of[level] for level in reversed(self._levels)])
+            self._level_code_cache = (codes, code_of)
+        return self._level_code_cache
 
     # ------------------------------------------------------------------ did-you-mean
     def suggest(self, action: str) -> str | None:

@@ -86,9 +86,10 @@ class TemporaryMember:
     reason: str | None
     index: int  # position in the role file's temporary_members list
 
-    @property
+    @cached_property
     def until_iso(self) -> str:
-        """``until`` as AWS's aws:CurrentTime comparison wants it: ISO 8601 UTC with Z."""
+        """``until`` as AWS's aws:CurrentTime comparison wants it: ISO 8601 UTC with Z (once:
+        strftime is slow, and every trust policy and principal of the role asks)."""
         return self.until.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def is_active(self, now: dt.datetime) -> bool:
@@ -399,8 +400,9 @@ class Catalog:
         accounts = [a for a in self.accounts if a.identity] or list(self.accounts)
         return accounts[0].partition if accounts else "aws"
 
-    @property
+    @cached_property
     def identity_account(self) -> Account:
+        """The first identity account (StopIteration if none; C001 reports it)."""
         return next(a for a in self.accounts if a.identity)
 
     def account(self, name: str) -> Account:
