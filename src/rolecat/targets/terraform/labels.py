@@ -36,6 +36,7 @@ after it starts with a kind prefix (``policy_``, ``aws_``), so pairs are injecti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -59,6 +60,7 @@ def _simple(name: str) -> bool:
     return _SIMPLE.match(name) is not None
 
 
+@functools.lru_cache(maxsize=65536)
 def encode(name: str) -> str:
     """``name`` as a Terraform identifier; distinct names give distinct identifiers."""
     if _simple(name):
