@@ -183,9 +183,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     """
     catalog, account = renderer.catalog, deployed.account
 
-    def layout(doc: Mapping[str, Any]) -> Layout:
-        return Layout(doc, renderer)
-
+    layout = renderer.layout
     roles = tuple(dr.role for dr in deployed.roles.values())
     names = {k: [p.name for p in deployed.policies if p.kind == k] for k in ("boundary", "policy")}
     legacy = {
@@ -604,6 +602,15 @@ class TerraformRenderer:
         self._layouts: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
         self._values: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
         self._roles: dict[int, RoleParts] = {}
+        self._wrapped: dict[int, Layout] = {}
+
+    def layout(self, doc: Mapping[str, Any]) -> Layout:
+        """``doc`` wrapped for the templates; one wrapper per document object (a trust policy
+        is the same object in each of the role's accounts)."""
+        hit = self._wrapped.get(id(doc))
+        if hit is None or hit.document is not doc:
+            hit = self._wrapped[id(doc)] = Layout(doc, self)
+        return hit
 
     def role_parts(self, role: Role) -> RoleParts:
         """The parts of a role's view that are the same in each of its accounts, built once."""
@@ -663,10 +670,15 @@ class TerraformRenderer:
         ]
         if catalog.terraform.backend is not None:
             out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
+        # one template for many files: looked up once (each render copies the variables)
+        policy_tf = env.get_template("policy.tf.j2")
         for p in view.policies:
-            out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
+            out.append(
+                RenderedFile.of(policy_file(account.name, p.kind, p.source), policy_tf.render(ctx, p=p))
+            )
+        role_tf = env.get_template("role.tf.j2")
         for rv in view.roles:
-            out.append(one(rv.file, "role.tf.j2", rv=rv))
+            out.append(RenderedFile.of(rv.file, role_tf.render(ctx, rv=rv)))
         for o in view.oidc_providers:
             out.append(one(o.file, "oidc_provider.tf.j2", o=o))
         for sp in view.saml_providers:
