@@ -173,9 +173,15 @@ PASSWORD_POLICY = "this"
 # --------------------------------------------------------------------------- legacy
 
 
+_LEGACY_BAD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@functools.lru_cache(maxsize=65536)
 def legacy_label(name: str) -> str:
-    """The label rolecat before the stable scheme gave a name when nothing collided."""
-    out = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    """The label rolecat before the stable scheme gave a name when nothing collided.
+
+    Cached, as ``encode``: a role's name is looked up in each of its accounts."""
+    out = _LEGACY_BAD.sub("_", name)
     if not out or not (out[0].isalpha() or out[0] == "_"):
         out = "_" + out
     return out
