@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from rolecat.deploy.deployment import Deployment
     from rolecat.targets.terraform.render import RenderedFile
+    from rolecat.targets.terraform.write import PreviousManifest
 
 
 class UsageError(Exception):
@@ -221,33 +222,44 @@ def compile_catalog(
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
     from rolecat.targets.terraform import accounts
-    from rolecat.targets.terraform.write import write_output
+    from rolecat.targets.terraform.write import PreviousManifest, previous_manifest_bytes, write_output
 
     catalog, diags, files = render_catalog(catalog_path, now)
     if catalog is None or has_errors(diags) or not files:
         return False, diags
     manifest = next((f.data for f in files if f.path == "manifest.json"), None)
-    diags = [*diags, *replacement_warnings(catalog, out, manifest)]
+    # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
+    raw = previous_manifest_bytes(out)
+    previous = PreviousManifest(raw) if raw is not None else None
+    diags = [*diags, *replacement_warnings(catalog, out, manifest, previous)]
     problems = write_output(
-        files, out, force=force, prune_accounts=prune_accounts, renamed_accounts=accounts.renamed(catalog)
+        files,
+        out,
+        force=force,
+        prune_accounts=prune_accounts,
+        renamed_accounts=accounts.renamed(catalog),
+        previous=previous,
     )
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
 
 
-def replacement_warnings(catalog: Catalog, out: Path, rendered: bytes | None = None) -> list[Diagnostic]:
+def replacement_warnings(
+    catalog: Catalog, out: Path, rendered: bytes | None = None, known: PreviousManifest | None = None
+) -> list[Diagnostic]:
     """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
     ``F002`` for every user whose MFA device name would change.
 
     ``rendered``: the manifest this compile writes; when OUT's last manifest is the same
-    text, the last compile was of the same catalog and nothing is replaced."""
+    text, the last compile was of the same catalog and nothing is replaced.  ``known``:
+    OUT's manifest as the caller already read it (None: read it here)."""
     from rolecat.targets.terraform import replacements
     from rolecat.targets.terraform.write import previous_manifest, previous_manifest_bytes
 
-    raw = previous_manifest_bytes(out)
+    raw = known.raw if known is not None else previous_manifest_bytes(out)
     if raw is not None and rendered is not None and raw == rendered:
         return []
-    previous = previous_manifest(out, raw)
+    previous = previous_manifest(out, known if known is not None else raw)
     if previous is None:
         return []  # no previous compile (or one the write stage reports as unreadable)
     try:

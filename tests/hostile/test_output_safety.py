@@ -455,6 +455,57 @@ def test_the_manifest_this_compile_writes_is_known_without_parsing_it(tmp_path: 
     assert not diags and changed is not None and changed.files == known.files | {"prod/role.Gone.tf"}
 
 
+def test_a_compile_parses_the_previous_manifest_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compile over an OUT whose manifest differs (here: lists one more file, a stale one)
+    parses it once: the replacement warnings, the check before the lock and the check under
+    it share the parse (the file is read again under the lock, and its bytes compared)."""
+    from rolecat.targets.terraform import write
+
+    copy_minimal(tmp_path / "catalog")
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    manifest = tmp_path / "out" / write.MANIFEST
+    data = json.loads(manifest.read_text("utf-8"))
+    data["files"].append("prod/role.Gone.tf")
+    manifest.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    (tmp_path / "out" / "prod" / "role.Gone.tf").write_text("# stale\n", "utf-8")
+    parsed: list[int] = []
+    loads = write._loads
+
+    def counting(raw: bytes) -> object:
+        parsed.append(len(raw))
+        return loads(raw)
+
+    monkeypatch.setattr(write, "_loads", counting)
+    assert cli(["compile", "catalog", "-o", "out"], tmp_path).exit_code == 0
+    assert not (tmp_path / "out" / "prod" / "role.Gone.tf").exists(), "the stale file is deleted"
+    assert len(parsed) == 1
+    assert "prod/role.Gone.tf" not in json.loads(manifest.read_text("utf-8"))["files"]
+
+
+def test_a_file_that_grows_after_its_size_is_taken_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SafeDir.read reads the size fstat gives and one byte more; a file longer than that by
+    then (it grew) is read on to the limit, and refused when it passes it."""
+    from rolecat.targets.outdir import safefs
+
+    (tmp_path / "f.tf").write_bytes(b"x" * 100)
+    real = os.fstat
+
+    def shrunk(fd: int) -> os.stat_result:
+        st = real(fd)
+        fields = list(st)
+        fields[6] = 10  # st_size: as if the file had 10 bytes when it was opened
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(safefs.os, "fstat", shrunk)
+    with SafeDir(tmp_path) as root:
+        assert root.read("f.tf", 1000) == b"x" * 100
+        assert root.read("f.tf", 100) == b"x" * 100
+        with pytest.raises(safefs.UnsafePath, match="larger than 99 bytes"):
+            root.read("f.tf", 99)
+
+
 @pytest.mark.parametrize(
     "leftover", ["out/.rolecat/staging/prod/role.Reader.tf", "out/.rolecat/journal.json.tmp"]
 )

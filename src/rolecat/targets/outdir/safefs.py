@@ -211,8 +211,8 @@ class SafeDir:
         with os.fdopen(fd, "rb") as fh:
             if st.st_size > limit:
                 raise UnsafePath(rel, f"is larger than {limit:,} bytes")
-            # the size fstat gave, and one byte more to see a file that grew since: asking
-            # for ``limit + 1`` would allocate that much for every small file
+            # The size fstat gave, and one byte more to see a file that grew since: a read
+            # of ``limit + 1`` bytes would allocate that much (256 MiB) for every file.
             data = fh.read(st.st_size + 1)
             if len(data) > st.st_size:
                 data += fh.read(limit + 1 - len(data))

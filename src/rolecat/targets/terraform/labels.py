@@ -36,6 +36,7 @@ after it starts with a kind prefix (``policy_``, ``aws_``), so pairs are injecti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -59,6 +60,7 @@ def _simple(name: str) -> bool:
     return _SIMPLE.match(name) is not None
 
 
+@functools.lru_cache(maxsize=65536)
 def encode(name: str) -> str:
     """``name`` as a Terraform identifier; distinct names give distinct identifiers."""
     if _simple(name):
@@ -171,9 +173,15 @@ PASSWORD_POLICY = "this"
 # --------------------------------------------------------------------------- legacy
 
 
+_LEGACY_BAD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@functools.lru_cache(maxsize=65536)
 def legacy_label(name: str) -> str:
-    """The label rolecat before the stable scheme gave a name when nothing collided."""
-    out = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    """The label rolecat before the stable scheme gave a name when nothing collided.
+
+    Cached, as ``encode``: a role's name is looked up in each of its accounts."""
+    out = _LEGACY_BAD.sub("_", name)
     if not out or not (out[0].isalpha() or out[0] == "_"):
         out = "_" + out
     return out

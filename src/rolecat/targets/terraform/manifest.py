@@ -23,10 +23,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from rolecat.deploy import policies
-from rolecat.model import Catalog, SamlProvider
+from rolecat.model import Catalog, Role, SamlProvider
 
 from .render import (
     PASSWORD_POLICY_FILE,
@@ -34,7 +34,6 @@ from .render import (
     Layout,
     PolicyView,
     RenderedFile,
-    RoleView,
     relative_source,
 )
 
@@ -95,6 +94,9 @@ def manifest_data(
     trust_keys = _trust_keys(views)
     accounts: dict[str, Any] = {}
     backend = catalog.terraform.backend
+    # a role's entries in its accounts share what comes from the role alone (the lists too:
+    # the data is only serialized)
+    role_parts: dict[int, tuple[Role, _RoleParts]] = {}
 
     def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
         key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
@@ -115,29 +117,30 @@ def manifest_data(
         roles = {}
         for rv in (*view.roles, *view.ci_roles):
             r = rv.role
+            shared = role_parts.get(id(r))
+            if shared is None or shared[0] is not r:
+                shared = role_parts[id(r)] = (r, _role_parts(catalog, r))
+            st = shared[1]
             trust_key = trust_keys[(r.name, acct.name)]
             documents[trust_key] = _doc(rv.trust)
             delegated = None
             if rv.delegated is not None:
                 delegated = f"delegated/{r.name}@{acct.name}"
                 documents[delegated] = _doc(rv.delegated)
-            roles[r.name] = {
+            role: dict[str, Any] = {
                 "arn": rv.arn,
                 "label": rv.label,
                 "file": rv.file,
                 "kind": r.kind,
                 "path": r.path,
                 "admin": r.admin,
-                "source": relative_source(catalog, r.source),
-                "owners": list(r.owners or catalog.owners),
-                "renamed_from": list(r.renamed_from),
+                "source": st.source,
+                "owners": st.owners,
+                "renamed_from": st.renamed_from,
                 "max_session_duration": r.max_session_duration,
-                "members": sorted(r.members),
-                "temporary_members": [
-                    {"user": t.user, "until": t.until_iso, "reason": t.reason}
-                    for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
-                ],
-                "trusted_services": list(r.trusted_services),
+                "members": st.members,
+                "temporary_members": st.temporary_members,
+                "trusted_services": st.trusted_services,
                 "trust_policy": trust_key,
                 "boundary": rv.boundary.name if rv.boundary else None,
                 "policies": [p.name for p in rv.policies],
@@ -147,12 +150,19 @@ def manifest_data(
             if rv.ci_policy is not None:  # only on the CI roles (deploy_roles)
                 key = f"ci/{r.name}@{acct.name}"
                 documents[key] = _doc(rv.ci_policy)
-                roles[r.name]["ci_policy"] = key
+                role["ci_policy"] = key
             if rv.revoke is not None:  # only when set: manifests of other catalogs stay as they were
                 key = f"revoke/{r.name}@{acct.name}"
                 documents[key] = _doc(rv.revoke)
-                roles[r.name]["revoke_older_sessions"] = key
-            roles[r.name].update(_principals(rv))
+                role["revoke_older_sessions"] = key
+            if st.principals:
+                role.update(st.principals)
+            if rv.instance_profile is not None:
+                role["instance_profile"] = {
+                    "name": rv.instance_profile.name,
+                    "label": rv.instance_profile.label,
+                }
+            roles[r.name] = role
         entry: dict[str, Any] = {
             "id": acct.id,
             "identity": acct.identity,
@@ -232,10 +242,37 @@ def manifest_data(
     }
 
 
-def _principals(rv: RoleView) -> dict[str, Any]:
-    """The role's federated, cross-account, external and team principals and its instance
-    profile; each key only when the role has any, so other roles' entries stay as they were."""
-    r = rv.role
+class _RoleParts(NamedTuple):
+    """A role's manifest fields that are the same in each of its accounts."""
+
+    source: str
+    owners: list[str]
+    renamed_from: list[str]
+    members: list[str]
+    temporary_members: list[dict[str, Any]]
+    trusted_services: list[str]
+    principals: dict[str, Any]
+
+
+def _role_parts(catalog: Catalog, r: Role) -> _RoleParts:
+    return _RoleParts(
+        relative_source(catalog, r.source),
+        list(r.owners or catalog.owners),
+        list(r.renamed_from),
+        sorted(r.members),
+        [
+            {"user": t.user, "until": t.until_iso, "reason": t.reason}
+            for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
+        ],
+        list(r.trusted_services),
+        _principals(r),
+    )
+
+
+def _principals(r: Role) -> dict[str, Any]:
+    """The role's federated, cross-account, external and team principals; each key only
+    when the role has any, so other roles' entries stay as they were (the instance
+    profile, when the role has one, follows them)."""
     out: dict[str, Any] = {}
     if r.teams:
         out["teams"] = {t: sorted(people) for t, people in sorted(r.teams.items())}
@@ -250,8 +287,6 @@ def _principals(rv: RoleView) -> dict[str, Any]:
         out["trusted_roles"] = [{"account": a, "role": n} for a, n in r.trusted_roles]
     if r.external_accounts:
         out["external_accounts"] = [{"id": i, "external_id": x} for i, x in r.external_accounts]
-    if rv.instance_profile is not None:
-        out["instance_profile"] = {"name": rv.instance_profile.name, "label": rv.instance_profile.label}
     return out
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment, instance_profile_name
 from rolecat.model import Account, Catalog, IdentityProvider, PasswordPolicy, Role, SamlProvider
@@ -48,7 +49,8 @@ class RenderedFile:
 
 @dataclass(frozen=True)
 class Layout:
-    """A policy document in a view; the ``jsonencode`` filter lays it out once per renderer."""
+    """A policy document (or a role's tags) in a view; the ``jsonencode`` (``hcl``) filter lays
+    it out once per renderer, however many accounts' views hold the same object."""
 
     document: Mapping[str, Any]
     renderer: TerraformRenderer = field(repr=False, compare=False)
@@ -128,6 +130,8 @@ class RoleView:
     depends_on: tuple[str, ...] = ()  # addresses: the identity providers its trust names
     # deploy_roles: the CI plan or deploy role's inline rolecat-ci-<mode> policy (deploy.tf)
     ci_policy: Layout | None = None
+    # ``tags`` for the ``hcl`` filter: laid out once per role, not once per account
+    tag_layout: Layout | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,21 @@ class AccountView:
     ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
 
 
+class RoleParts(NamedTuple):
+    """What a role's views share in every account it is in (``TerraformRenderer.role_parts``)."""
+
+    role: Role
+    label: str
+    source: str  # relative_source of the role's file
+    tags: Mapping[str, str]  # sorted, rolecat:source included
+    tag_layout: Layout
+    depends_on: tuple[str, ...]  # addresses: the identity providers its trust names
+    declared: tuple[tuple[str, str], ...]  # role_declared
+
+
+_label_of = operator.attrgetter("label")
+
+
 def relative_source(catalog: Catalog, source: str) -> str:
     """A display path relative to the catalog root."""
     root = catalog.root.rstrip("/")
@@ -164,9 +183,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     """
     catalog, account = renderer.catalog, deployed.account
 
-    def layout(doc: Mapping[str, Any]) -> Layout:
-        return Layout(doc, renderer)
-
+    layout = renderer.layout
     roles = tuple(dr.role for dr in deployed.roles.values())
     names = {k: [p.name for p in deployed.policies if p.kind == k] for k in ("boundary", "policy")}
     legacy = {
@@ -175,7 +192,9 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     }
     hosts = [d.provider.host for d in deployed.oidc_providers]
     saml_names = [d.provider.iam_name for d in deployed.saml_providers]
-    chains = Chains(_declared(catalog, account, roles, names["boundary"], names["policy"], hosts, saml_names))
+    chains = Chains(
+        _declared(catalog, account, roles, names["boundary"], names["policy"], hosts, saml_names, renderer)
+    )
     views: dict[tuple[str, str], PolicyView] = {}
     for dp in deployed.policies:
         if dp.document is None:
@@ -201,17 +220,25 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         )
 
     role_legacy = labels.legacy_labels(deployed.roles)
+    policy_views = {name: pv for (kind, name), pv in views.items() if kind == "policy"}
+    legacy_policy = legacy["policy"]
     role_views = []
+    # A chain from a source equal to its target is empty (Chains.chain skips such a source
+    # without recording it), so the common case, where the earlier scheme gave the same
+    # label, costs no call.
     for dr in deployed.roles.values():
         role = dr.role
-        lbl = labels.role(role.name)
+        parts = renderer.role_parts(role)
+        lbl = parts.label
         old = role_legacy[role.name]
-        moves = list(chains.chain("aws_iam_role", [old], lbl))
+        moves = list(chains.chain("aws_iam_role", [old], lbl)) if old != lbl else []
         attachments = []
-        for p in dr.policies:
-            pv = views[("policy", p.name)]
+        pvs = tuple(policy_views[p.name] for p in dr.policies)
+        for p, pv in zip(dr.policies, pvs, strict=True):
             a_lbl = labels.attachment(role.name, pv.label)
-            moves.extend(chains.chain(ATTACHMENT, [f"{old}__{legacy['policy'][p.name]}"], a_lbl))
+            src = f"{old}__{legacy_policy[p.name]}"
+            if src != a_lbl:
+                moves.extend(chains.chain(ATTACHMENT, [src], a_lbl))
             attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn", p.arn))
         for arn in dr.managed_policy_arns:
             a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
@@ -224,12 +251,13 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                     "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
                 )
             )
-        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", relative_source(catalog, role.source))[:256]}
         profile = None
         if dr.instance_profile is not None:
             profile = InstanceProfileView(labels.instance_profile(dr.instance_profile), dr.instance_profile)
         if dr.trust is None:
             raise ValueError(f"role {role.name!r} has no trust policy; render needs a valid catalog")
+        if len(attachments) > 1:
+            attachments.sort(key=_label_of)
         role_views.append(
             RoleView(
                 role=role,
@@ -237,22 +265,17 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 arn=dr.arn,
                 trust=layout(dr.trust),
                 boundary=views[("boundary", dr.boundary.name)] if dr.boundary else None,
-                policies=tuple(views[("policy", p.name)] for p in dr.policies),
-                attachments=tuple(sorted(attachments, key=lambda a: a.label)),
+                policies=pvs,
+                attachments=tuple(attachments),
                 delegated=layout(dr.inline) if dr.inline is not None else None,
-                tags=dict(sorted(tags.items())),
+                tags=parts.tags,
                 revoke=layout(dr.revoke) if dr.revoke is not None else None,
                 moves=tuple(moves),
                 file=role_file(account.name, role.name),
                 managed_policy_arns=dr.managed_policy_arns,
                 instance_profile=profile,
-                depends_on=tuple(
-                    sorted(
-                        provider_address(role.federated_providers[f.provider])
-                        for f in role.federated
-                        if f.provider in role.federated_providers
-                    )
-                ),
+                depends_on=parts.depends_on,
+                tag_layout=parts.tag_layout,
             )
         )
     ci = catalog.deploy_roles
@@ -423,27 +446,35 @@ def _declared(
     pols: Iterable[str],
     oidc_hosts: Iterable[str] = (),
     saml_names: Iterable[str] = (),
+    renderer: TerraformRenderer | None = None,
 ) -> set[tuple[str, str]]:
-    """Every (resource type, label) the account's configuration declares."""
+    """Every (resource type, label) the account's configuration declares; a role's part
+    comes from ``renderer``'s cache when given (a role is in several accounts)."""
     out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
     out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
     out |= _provider_resources(oidc_hosts, saml_names)
     for r in roles:
-        out.add(("aws_iam_role", labels.role(r.name)))
-        if instance_profile_name(r) is not None:
-            out.add((INSTANCE_PROFILE, labels.instance_profile(r.name)))
-        for p in r.policies:
-            out.add((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
-        for arn in r.managed_policy_arns:
-            out.add((ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
-        if r.delegated_role_creation is not None:
-            out.add(("aws_iam_role_policy", labels.delegated(r.name)))
+        out.update(renderer.role_parts(r).declared if renderer is not None else role_declared(r))
     if account.identity:
         out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_user_group_membership", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_policy", "self_service"), ("aws_iam_policy", "assume_roles")}
         out.add((PASSWORD_POLICY, labels.PASSWORD_POLICY))
     return out
+
+
+def role_declared(r: Role) -> tuple[tuple[str, str], ...]:
+    """Every (resource type, label) a role declares in each of its accounts."""
+    out = [("aws_iam_role", labels.role(r.name))]
+    if instance_profile_name(r) is not None:
+        out.append((INSTANCE_PROFILE, labels.instance_profile(r.name)))
+    for p in r.policies:
+        out.append((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+    for arn in r.managed_policy_arns:
+        out.append((ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
+    if r.delegated_role_creation is not None:
+        out.append(("aws_iam_role_policy", labels.delegated(r.name)))
+    return tuple(out)
 
 
 def _released(
@@ -501,6 +532,12 @@ def _load_template(name: str) -> str:
     return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
 
 
+def _value(v: Any, level: int = 0) -> str:
+    if isinstance(v, Layout):
+        return v.renderer.value(v.document, level)
+    return hcl.value(v, level)
+
+
 def _jsonencode(doc: Layout | Mapping[str, Any], level: int = 0) -> str:
     if isinstance(doc, Layout):
         return doc.renderer.jsonencode(doc.document, level)
@@ -542,7 +579,7 @@ def environment() -> Any:
         auto_reload=False,  # the templates are package data: load each once
     )
     env.filters["q"] = hcl.quote
-    env.filters["hcl"] = hcl.value
+    env.filters["hcl"] = _value
     env.filters["jsonencode"] = _jsonencode
     env.filters["strlist"] = hcl.string_list
     env.filters["label"] = hcl.label
@@ -563,6 +600,45 @@ class TerraformRenderer:
         self.catalog = catalog
         self.deployment = deployment
         self._layouts: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
+        self._values: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
+        self._roles: dict[int, RoleParts] = {}
+        self._wrapped: dict[int, Layout] = {}
+
+    def layout(self, doc: Mapping[str, Any]) -> Layout:
+        """``doc`` wrapped for the templates; one wrapper per document object (a trust policy
+        is the same object in each of the role's accounts)."""
+        hit = self._wrapped.get(id(doc))
+        if hit is None or hit.document is not doc:
+            hit = self._wrapped[id(doc)] = Layout(doc, self)
+        return hit
+
+    def role_parts(self, role: Role) -> RoleParts:
+        """The parts of a role's view that are the same in each of its accounts, built once."""
+        hit = self._roles.get(id(role))
+        if hit is not None and hit.role is role:
+            return hit
+        source = relative_source(self.catalog, role.source)
+        tags = {**role.tags, "rolecat:source": _TAG_BAD.sub("_", source)[:256]}
+        tags = dict(sorted(tags.items()))
+        depends_on = tuple(
+            sorted(
+                provider_address(role.federated_providers[f.provider])
+                for f in role.federated
+                if f.provider in role.federated_providers
+            )
+        )
+        hit = self._roles[id(role)] = RoleParts(
+            role, labels.role(role.name), source, tags, Layout(tags, self), depends_on, role_declared(role)
+        )
+        return hit
+
+    def value(self, v: Mapping[str, Any], level: int = 0) -> str:
+        """``hcl.value`` of an object a view holds, laid out once per renderer."""
+        key = (id(v), level)
+        hit = self._values.get(key)
+        if hit is None or hit[0] is not v:
+            hit = self._values[key] = (v, hcl.value(v, level))
+        return hit[1]
 
     def jsonencode(self, doc: Mapping[str, Any], level: int = 0) -> str:
         key = (id(doc), level)
@@ -594,10 +670,15 @@ class TerraformRenderer:
         ]
         if catalog.terraform.backend is not None:
             out.append(one(f"{account.name}/backend.tf", "backend.tf.j2"))
+        # one template for many files: looked up once (each render copies the variables)
+        policy_tf = env.get_template("policy.tf.j2")
         for p in view.policies:
-            out.append(one(policy_file(account.name, p.kind, p.source), "policy.tf.j2", p=p))
+            out.append(
+                RenderedFile.of(policy_file(account.name, p.kind, p.source), policy_tf.render(ctx, p=p))
+            )
+        role_tf = env.get_template("role.tf.j2")
         for rv in view.roles:
-            out.append(one(rv.file, "role.tf.j2", rv=rv))
+            out.append(RenderedFile.of(rv.file, role_tf.render(ctx, rv=rv)))
         for o in view.oidc_providers:
             out.append(one(o.file, "oidc_provider.tf.j2", o=o))
         for sp in view.saml_providers:

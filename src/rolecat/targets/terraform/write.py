@@ -51,6 +51,33 @@ def _loads(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8"))
 
 
+class PreviousManifest:
+    """OUT's ``manifest.json`` as a compile read it: the bytes, parsed at most once.
+
+    A compile reads the previous manifest once, before writing (``previous_manifest_bytes``):
+    the replacement warnings and the write stage's check before it takes the lock share these
+    bytes and their parse.  Under the lock the write stage reads the file again (it may have
+    changed meanwhile) and reuses the parse only when the bytes are the same."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._data: Any = None
+        self._error: UnicodeDecodeError | ValueError | RecursionError | None = None
+        self._parsed = False
+
+    def data(self) -> Any:
+        """``_loads`` of the bytes; raises what it raises (each call, the same error)."""
+        if not self._parsed:
+            try:
+                self._data = _loads(self.raw)
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                self._error = exc
+            self._parsed = True
+        if self._error is not None:
+            raise self._error
+        return self._data
+
+
 def _loc(display: str, rel: str | None = None) -> Location:
     return Location(display if rel is None else f"{display}/{rel}")
 
@@ -89,45 +116,60 @@ def previous_manifest_bytes(out: Path) -> bytes | None:
         return None
 
 
-def previous_manifest(out: Path, raw: bytes | None = None) -> Any:
+def previous_manifest(out: Path, raw: bytes | PreviousManifest | None = None) -> Any:
     """The parsed previous manifest of OUT (``raw``: its bytes, already read); None when
     there is none or it cannot be read.  Only for advisory uses: the write stage validates
     it (``read_previous``) before trusting it."""
     if raw is None:
         raw = previous_manifest_bytes(out)
     try:
+        if isinstance(raw, PreviousManifest):
+            return raw.data()
         return None if raw is None else _loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 
 
 def read_previous(
-    root: SafeDir, display: str, rendered: Sequence[RenderedFile] = ()
+    root: SafeDir,
+    display: str,
+    rendered: Sequence[RenderedFile] = (),
+    known: PreviousManifest | None = None,
+    *,
+    reread: bool = True,
 ) -> tuple[Previous | None, list[Diagnostic]]:
     """What the last compile generated in OUT, from its manifest (validated, never trusted).
 
     ``rendered``: the files this compile writes.  A previous manifest with exactly the bytes
     of the one among them is the manifest this compile writes, so it is not parsed at all
     (4.7 MB at 1,000 roles): it lists the other rendered files (``files``), and their top
-    folders are its accounts' folders (every account has files)."""
+    folders are its accounts' folders (every account has files).
+
+    ``known``: the manifest as this compile already read it.  With ``reread`` False its bytes
+    are taken as they are (the check before the lock); otherwise the file is read again and
+    ``known``'s parse is reused when the bytes are the same."""
     where = f"{display}/{MANIFEST}"
     hint = "restore it from version control, or pass --force to regenerate the folder"
-    try:
-        raw = root.read(MANIFEST, MAX_OUT_FILE)
-    except UnsafePath as exc:
-        return None, [error("W003", f"the previous manifest {exc.reason}", Location(where), hint)]
-    except OSError as exc:
-        return None, [
-            error("W003", f"cannot read the previous manifest: {exc.strerror}", Location(where), hint)
-        ]
+    if known is not None and not reread:
+        raw: bytes | None = known.raw
+    else:
+        try:
+            raw = root.read(MANIFEST, MAX_OUT_FILE)
+        except UnsafePath as exc:
+            return None, [error("W003", f"the previous manifest {exc.reason}", Location(where), hint)]
+        except OSError as exc:
+            return None, [
+                error("W003", f"cannot read the previous manifest: {exc.strerror}", Location(where), hint)
+            ]
     if raw is None:
         return None, []
     mine = next((f.data for f in rendered if f.path == MANIFEST), None)
     if raw == mine:  # the renderer's own paths: write_output refuses an unsafe one, SafeDir any
         mine_paths = frozenset(f.path for f in rendered if f.path != MANIFEST)
         return Previous(mine_paths, frozenset(p.split("/", 1)[0] for p in mine_paths if "/" in p)), []
+    manifest = known if known is not None and known.raw == raw else PreviousManifest(raw)
     try:
-        data = _loads(raw)
+        data = manifest.data()
         paths, folders = _manifest_entries(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
@@ -382,10 +424,12 @@ def write_output(
     force: bool = False,
     prune_accounts: bool = False,
     renamed_accounts: Mapping[str, str] | None = None,
+    previous: PreviousManifest | None = None,
 ) -> list[Diagnostic]:
     """Write ``files`` into OUT atomically.  ``renamed_accounts`` maps a former account folder
     to its new name: after the commit, what Terraform keeps there (lock file, ``.terraform/``,
-    a local state) moves to the new folder, never following a symlink."""
+    a local state) moves to the new folder, never following a symlink.  ``previous``: OUT's
+    manifest as this compile already read it (``read_previous``)."""
     display = str(out)
     for f in files:
         if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
@@ -397,7 +441,13 @@ def write_output(
         out.mkdir(parents=True, exist_ok=True)
         with SafeDir(out) as root, root.cached_dirs():
             return _write_locked(
-                root, display, files, force=force, prune=prune_accounts, renamed=renamed_accounts or {}
+                root,
+                display,
+                files,
+                force=force,
+                prune=prune_accounts,
+                renamed=renamed_accounts or {},
+                previous=previous,
             )
     except UnsafePath as exc:
         return [
@@ -427,12 +477,13 @@ def _write_locked(
     force: bool,
     prune: bool,
     renamed: Mapping[str, str],
+    previous: PreviousManifest | None = None,
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     old_folders = frozenset(renamed)
     if not journal.pending(root):
         # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
-        prev, diags = read_previous(root, display, files)
+        prev, diags = read_previous(root, display, files, previous, reread=False)
         if diags and not force:
             return diags
         inv, rmdirs, problems = _refusals(
@@ -459,7 +510,7 @@ def _write_locked(
             ]
         if note is not None:
             notes.append(warning("W009", note, _loc(display)))
-        prev, diags = read_previous(root, display, files)
+        prev, diags = read_previous(root, display, files, previous)
         if diags and not force:
             return notes + diags
         inv, rmdirs, problems = _refusals(
@@ -665,6 +716,7 @@ __all__ = [
     "MANIFEST",
     "Inventory",
     "Previous",
+    "PreviousManifest",
     "check_output",
     "diff_output",
     "read_previous",
