@@ -24,7 +24,8 @@ from rolecat.usage.scan import RoleKey, UsageScanner
 OTHER = "arn:aws:iam::123456789012:role/other/Worker"  # same name, another path
 
 
-def _logs(folder: Path) -> list[Path]:
+def _logs(folder: Path, compact: bool = False) -> list[Path]:
+    dumps = orjson.dumps if compact else (lambda doc: json.dumps(doc).encode())
     files = []
     for n in range(9):
         records = [
@@ -48,12 +49,12 @@ def _logs(folder: Path) -> list[Path]:
         )
         path = folder / f"f{n}.json.gz"
         if n == 4:
-            path.write_bytes(gzip.compress(json.dumps({"Records": records}).encode())[:-9])  # truncated
+            path.write_bytes(gzip.compress(dumps({"Records": records}))[:-9])  # truncated
         elif n == 6:
             path = folder / f"f{n}.jsonl"
             path.write_text("\n".join(json.dumps(r) for r in records) + "\nnot json\n")
         else:
-            path.write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+            path.write_bytes(gzip.compress(dumps({"Records": records})))
         files.append(path)
     return files
 
@@ -80,13 +81,18 @@ def test_scopedown_scan_is_the_same_on_several_cores(
 
 def test_usage_scan_is_the_same_on_several_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = _logs(tmp_path)
+    (tmp_path / "compact").mkdir()
+    compact = _logs(tmp_path / "compact", compact=True)  # read in slices
+    monkeypatch.setattr(logs, "SLICE_BYTES", 500)
     results = []
-    for setting in ("1", "2"):
+    for setting, paths in (("1", files), ("2", files), ("1", compact), ("2", compact)):
         monkeypatch.setenv("ROLECAT_JOBS", setting)
         scanner = UsageScanner({ROLE_ARN: RoleKey("Worker", "prod")}, "111111111111")
-        scanner.scan_files(files)
+        scanner.scan_files(paths)
+        for problem in scanner.result.problems:
+            problem.path = Path(problem.path).name
         results.append(scanner.result)
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2] == results[3]
     assert results[0].assume_role == 8 and results[0].duplicates == 4
 
 

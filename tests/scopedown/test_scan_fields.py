@@ -125,7 +125,7 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
     cases = [(arn, _sample_records()) for arn in (OTRF_ROLE, REPLAY_ROLE, TRAILSCRAPER_ROLE)]
     cases.append((ROLE_ARN, _constructed()))
     for arn, records in cases:
-        digest = Scanner(arn, db).records.keep((records,))
+        digest = Scanner(arn, db).role_records.keep((records,))
         assert digest.rows and _compact(digest.rows) and all(type(k) is str for k in digest.same_name)
         whole, split = _scan(arn, records, db, SerialScanner), _scan(arn, records, db)
         assert whole.attributed, arn

@@ -289,7 +289,7 @@ class Scanner:
         self.role_name = role_arn.rsplit("/", 1)[-1]
         self.since = since
         self.until = until
-        self.records = RoleRecords(
+        self.role_records = RoleRecords(
             role_arn, db, since, until, resource_types or getattr(db, "resource_types", None)
         )
         self._seen: set[int] = set()
@@ -309,7 +309,7 @@ class Scanner:
     # ------------------------------------------------------------------ files
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
-        for path, stats, digest, problem in read_logs(paths, self.needles, self.records):
+        for path, stats, digest, problem in read_logs(paths, self.needles, self.role_records):
             res.files += 1
             if digest is None:
                 res.problems.append(FileProblem(str(path), problem or "", fatal=True))
@@ -327,7 +327,7 @@ class Scanner:
     # ------------------------------------------------------------------ records
     def feed(self, records: list[Any]) -> None:
         """Scan a list of records (both halves in this process)."""
-        self.merge(self.records.keep((records,)))
+        self.merge(self.role_records.keep((records,)))
 
     def merge(self, digest: Digest) -> None:
         """Add one file's digest: deduplication against every earlier record, and the counts."""
