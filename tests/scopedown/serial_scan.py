@@ -4,18 +4,14 @@ the split scan must equal (``test_split_scan.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from rolecat.deploy.arns import partition_of
+from rolecat.iam.globs import compile_glob
 from rolecat.scopedown.actiondb import ActionCatalog
-from rolecat.scopedown.arns import (
-    ResourceFilter,
-    ResourceTypeLike,
-    copy_source_arn,
-    record_candidates,
-    resource_filter,
-)
+from rolecat.scopedown.arns import ResourceFilter, ResourceTypeLike, copy_source_arn, resource_filter
 from rolecat.scopedown.logs import FileStats, LogError, records_of
 from rolecat.scopedown.mapping import S3_VERSIONED, EventMapper
 from rolecat.scopedown.scan import COPY_EVENTS, ActionUse, FileProblem, Scanner
@@ -144,8 +140,63 @@ class SerialScanner(Scanner):
         else:
             candidates = record_candidates(rec)
         for cand in candidates:
-            if filt.applies(cand):
+            if applies(filt, cand):
                 use.resources.add(cand)
                 found = True
         if not found:
             use.resources = None
+
+
+# arns.record_candidates and ResourceFilter.applies as they were
+def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
+    """ARNs (or ``prefix*`` patterns) a record names, in no particular order."""
+    res = record.get("resources")
+    if isinstance(res, list):
+        for item in res:
+            if isinstance(item, dict):
+                arn = item.get("ARN")
+                if isinstance(arn, str):
+                    yield arn
+                prefix = item.get("ARNPrefix")
+                if isinstance(prefix, str):
+                    yield prefix + "*"
+    params = record.get("requestParameters")
+    if not isinstance(params, dict):
+        return
+    for value in params.values():
+        if isinstance(value, str) and value.startswith("arn:"):
+            yield value
+    region = record.get("awsRegion") or "*"
+    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
+    account = record.get("recipientAccountId") or "*"
+    bucket = params.get("bucketName")
+    if isinstance(bucket, str) and bucket:
+        yield f"arn:{partition}:s3:::{bucket}"
+        key = params.get("key")
+        if isinstance(key, str) and key:
+            yield f"arn:{partition}:s3:::{bucket}/{key}"
+    function = params.get("functionName")
+    if isinstance(function, str) and function and not function.startswith("arn:"):
+        yield f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+    table = params.get("tableName")
+    if isinstance(table, str) and table and not table.startswith("arn:"):
+        yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+    queue = params.get("queueUrl")
+    if isinstance(queue, str) and queue.count("/") >= 4:
+        # https://sqs.<region>.amazonaws.com/<account>/<name>
+        _, _, host, q_account, name = queue.split("/", 4)
+        q_region = host.split(".")[1] if host.count(".") >= 2 else region
+        yield f"arn:{partition}:sqs:{q_region}:{q_account}:{name}"
+
+
+def applies(self: ResourceFilter, arn: str) -> bool:
+    if self.s3_kind is not None:
+        # arn:<partition>:s3:::<bucket>[/<key>]
+        head, sep, resource = arn.partition(":s3:::")
+        if not sep or not head.startswith("arn:") or ":" in head[4:]:
+            return False
+        if self.s3_kind == "object":
+            return "/" in resource
+        return "/" not in resource and not resource.endswith("*")
+    probe = arn.rstrip("*")
+    return any(compile_glob(p).fullmatch(probe) or compile_glob(p).fullmatch(arn) for p in self.patterns)
