@@ -6,7 +6,10 @@ CloudTrail's S3 delivery (2,000 records a file), then times, in this one process
 * raw: ``gzip.decompress`` + ``orjson.loads`` of every file (the floor any reader pays);
 * scopedown: ``Scanner.scan_files`` for one role (attribution, window, eventID dedup,
   mapping, resources), i.e. the whole core without the report, reading the files on
-  every core (``rolecat.scopedown.reader``).
+  every core (``rolecat.scopedown.reader``);
+* the same on one worker (``ROLECAT_JOBS=1``), printed beside: how much of the ratio is
+  the reader's own (delivery files parsed a slice of records at a time,
+  ``rolecat.scopedown.logs.read_records``) rather than the second core's.
 
 A quarter of the records belong to the role and every file holds some, so the needle
 pre-filter that skips files without the role never fires: this is the worst case.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import os
 import random
 import resource
 import statistics
@@ -148,6 +152,18 @@ def core(files: list[Path]) -> int:
     return scanner.result.records
 
 
+def core_one_worker(files: list[Path]) -> int:
+    before = os.environ.get("ROLECAT_JOBS")
+    os.environ["ROLECAT_JOBS"] = "1"
+    try:
+        return core(files)
+    finally:
+        if before is None:
+            del os.environ["ROLECAT_JOBS"]
+        else:
+            os.environ["ROLECAT_JOBS"] = before
+
+
 def timed(fn: object, files: list[Path]) -> tuple[float, int]:
     t0 = time.perf_counter()
     count = fn(files)  # type: ignore[operator]
@@ -178,7 +194,7 @@ def main() -> int:
             f"generated {args.records:,} records in {len(files)} files ({size / 1e6:.1f} MB gz) "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        raw_ts, core_ts, raw_cpu, core_cpu = [], [], [], []
+        raw_ts, core_ts, raw_cpu, core_cpu, one_ts = [], [], [], [], []
         for _ in range(args.repeat):
             c0 = time.process_time()
             raw_t, raw_n = timed(raw_limit, files)
@@ -191,6 +207,9 @@ def main() -> int:
             assert raw_n == core_n == args.records, (raw_n, core_n)
             raw_ts.append(raw_t)
             core_ts.append(core_t)
+            one_t, one_n = timed(core_one_worker, files)
+            assert one_n == args.records, one_n
+            one_ts.append(one_t)
     ratio = statistics.median(r / c for r, c in zip(raw_ts, core_ts, strict=True))
     print(
         f"methodology: median of {args.repeat} paired runs in one process, GC off; floor = gzip.decompress + "
@@ -198,6 +217,11 @@ def main() -> int:
     )
     print(f"floor (gzip + orjson, 1 core): median {statistics.median(raw_ts):.2f} s")
     print(f"rolecat scopedown core:        median {statistics.median(core_ts):.2f} s")
+    one = statistics.median(r / c for r, c in zip(raw_ts, one_ts, strict=True))
+    print(
+        f"same core on one worker:       median {statistics.median(one_ts):.2f} s, {one:.2f}x the floor "
+        "(the reader's own share of the ratio)"
+    )
     bound = statistics.median(r / c for r, c in zip(raw_cpu, core_cpu, strict=True))
     print(
         f"CPU-time bound on two idle cores (floor CPU / max(main CPU, all CPU / 2)): {bound:.2f}x "

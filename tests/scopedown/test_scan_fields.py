@@ -1,8 +1,9 @@
-"""The reader hands ``scopedown`` records with only the fields it reads
-(``scopedown.reader.SCOPEDOWN_FIELDS``, the issuer ARN of ``userIdentity``): the scan of
-those equals the scan of the whole records, on the real samples and on constructed
-records that exercise every field the scanner reads (resources, request parameters,
-copy sources, errors, windows, duplicates, non-API events, other roles of the same name)."""
+"""What crosses the pipe for ``scopedown`` is a compact digest per file
+(``scan.RoleRecords``: strings, numbers and tuples, no record): merging the digests equals
+the old single loop over whole records (``serial_scan.SerialScanner``), on the real
+samples and on constructed records that exercise every field the scanner reads
+(resources, request parameters, copy sources, versions, errors, windows, duplicates,
+non-API events, other roles of the same name, odd values)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import dataclasses
 from typing import Any
 
 from scopedown_records import DATA, ROLE_ARN, record
+from serial_scan import SerialScanner
 from test_samples import OTRF_ROLE, REPLAY_ROLE, TRAILSCRAPER_ROLE
 
 from rolecat.iam.actions import ActionDB
 from rolecat.scopedown.logs import FileStats, discover, records_of
-from rolecat.scopedown.reader import KEEP
 from rolecat.scopedown.scan import Scanner, ScanResult
 
 
@@ -66,6 +67,27 @@ def _constructed() -> list[Any]:
         record("signin.amazonaws.com", "ConsoleLogin", eventType="AwsConsoleSignIn"),
         record("nosuch.amazonaws.com", "DoThing"),
         record("s3.amazonaws.com", "ListBuckets", issuer=other),
+        record("sts.amazonaws.com", "GetCallerIdentity"),
+        record(
+            "s3.amazonaws.com",
+            "DeleteObject",
+            requestParameters={"bucketName": "b", "key": "k", "versionId": 3},
+        ),
+        record(
+            "s3.amazonaws.com", "PutObject", errorCode="", requestParameters={"bucketName": "b", "key": "p"}
+        ),
+        record("kms.amazonaws.com", "ReEncrypt", errorCode=7, eventID=None),
+        record("ec2.amazonaws.com", "DescribeInstances", eventType=5, eventName=["odd"]),
+        record(
+            "lambda.amazonaws.com",
+            "ListFunctions20150331",
+            eventTime=None,
+            **{"@timestamp": "2026-10-02T00:00:00.000Z"},
+        ),
+        # the action's resource is "*" already: the odd region is never read
+        record("dynamodb.amazonaws.com", "Query"),
+        record("dynamodb.amazonaws.com", "Query", awsRegion=5, requestParameters={"tableName": "t"}),
+        record("s3.amazonaws.com", "ListBuckets", issuer=ROLE_ARN.replace("/services/", "/other/")),
         {"eventName": "no identity"},
         ["not", "a", "record"],
     ]
@@ -75,30 +97,40 @@ def _constructed() -> list[Any]:
     return recs
 
 
-def _scan(arn: str, records: list[Any], db: ActionDB) -> ScanResult:
-    scanner = Scanner(arn, db, since="2026-01-01T00:00:00Z" if arn == ROLE_ARN else None)
-    scanner.feed(records)
-    return scanner.result
+def _scan(arn: str, records: list[Any], db: ActionDB, scanner: type[Scanner] = Scanner) -> ScanResult:
+    scan = scanner(arn, db, since="2026-01-01T00:00:00Z" if arn == ROLE_ARN else None)
+    for start in range(0, len(records), 7):  # several digests: duplicates across them
+        scan.feed(records[start : start + 7])
+    return scan.result
 
 
-def _plain(result: ScanResult) -> dict[str, Any]:
-    """The result as plain values (a PatternSet by its patterns)."""
+def plain(result: ScanResult) -> dict[str, Any]:
+    """The result as plain values (a PatternSet by its patterns), dict orders included."""
     out = dataclasses.asdict(result)
     for table in ("used", "denied"):
         for action, use in getattr(result, table).items():
             out[table][action]["resources"] = None if use.resources is None else use.resources.patterns()
-    return out
+    orders = {name: list(getattr(result, name)) for name in ("used", "denied", "not_api_calls", "dropped")}
+    orders |= {name: list(getattr(result, name)) for name in ("unknown", "same_name")}
+    return out | {"orders": orders}
 
 
-def test_kept_fields_scan_like_whole_records(db: ActionDB) -> None:
+def _compact(value: Any) -> bool:
+    if isinstance(value, tuple | list):
+        return all(_compact(v) for v in value)
+    return value is None or isinstance(value, str | int | Exception)  # an exception: see RoleRecords
+
+
+def test_digests_scan_like_whole_records(db: ActionDB) -> None:
     cases = [(arn, _sample_records()) for arn in (OTRF_ROLE, REPLAY_ROLE, TRAILSCRAPER_ROLE)]
     cases.append((ROLE_ARN, _constructed()))
     for arn, records in cases:
-        kept = KEEP["issuer_ends_with"](records, "/" + arn.rsplit("/", 1)[-1])
-        assert kept and all("userAgent" not in rec and "responseElements" not in rec for rec in kept)
-        whole, projected = _scan(arn, records, db), _scan(arn, kept, db)
+        digest = Scanner(arn, db).role_records.keep((records,))
+        assert digest.rows and _compact(digest.rows) and all(type(k) is str for k in digest.same_name)
+        whole, split = _scan(arn, records, db, SerialScanner), _scan(arn, records, db)
         assert whole.attributed, arn
-        assert _plain(projected) == _plain(whole), arn
+        assert plain(split) == plain(whole), arn
     constructed = _scan(ROLE_ARN, _constructed(), db)
     assert constructed.duplicates and constructed.outside_window and constructed.not_api_calls
-    assert constructed.denied and constructed.unknown and constructed.same_name
+    assert constructed.denied and constructed.unknown and constructed.same_name and constructed.dropped
+    assert "s3:GetObjectVersion" in constructed.used

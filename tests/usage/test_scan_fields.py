@@ -11,7 +11,7 @@ from typing import Any
 
 from assumerole_records import IDENTITY, NONPROD, PROD, assume_role, service_assume_role
 
-from rolecat.scopedown.reader import KEEP
+from rolecat.scopedown.reader import assume_role_records
 from rolecat.usage.scan import RoleKey, UsageScan, UsageScanner
 
 ROLES = {
@@ -68,7 +68,7 @@ def _scan(records: list[Any]) -> UsageScan:
 def test_kept_fields_scan_like_whole_records() -> None:
     for seed in range(5):
         records = _records(seed, 400)
-        kept = KEEP["assume_role"](records, "")
+        kept = assume_role_records(records)
         assert kept and all("responseElements" not in rec for rec in kept)  # the bulk is gone
         whole, projected = _scan(records), _scan(kept)
         assert projected.uses == whole.uses and whole.uses

@@ -15,7 +15,7 @@ at most ``EXACT_LIMIT`` per resource group, then one prefix pattern per group.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,45 +40,53 @@ def _split(arn: str) -> list[str] | None:
     return parts if len(parts) == 6 and parts[0] == "arn" else None
 
 
-def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
-    """ARNs (or ``prefix*`` patterns) a record names, in no particular order."""
+def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> list[str]:
+    """ARNs (or ``prefix*`` patterns) a record names, in no particular order.
+
+    ``s3_only``: leave out the Lambda, DynamoDB and SQS ARNs built from names, which never
+    are S3 ARNs (the scan asks so for the S3 actions).
+    """
+    out: list[str] = []
     res = record.get("resources")
     if isinstance(res, list):
         for item in res:
             if isinstance(item, dict):
                 arn = item.get("ARN")
                 if isinstance(arn, str):
-                    yield arn
+                    out.append(arn)
                 prefix = item.get("ARNPrefix")
                 if isinstance(prefix, str):
-                    yield prefix + "*"
+                    out.append(prefix + "*")
     params = record.get("requestParameters")
     if not isinstance(params, dict):
-        return
+        return out
     for value in params.values():
         if isinstance(value, str) and value.startswith("arn:"):
-            yield value
+            out.append(value)
     region = record.get("awsRegion") or "*"
     partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
-    account = record.get("recipientAccountId") or "*"
     bucket = params.get("bucketName")
     if isinstance(bucket, str) and bucket:
-        yield f"arn:{partition}:s3:::{bucket}"
+        out.append(f"arn:{partition}:s3:::{bucket}")
         key = params.get("key")
         if isinstance(key, str) and key:
-            yield f"arn:{partition}:s3:::{bucket}/{key}"
+            out.append(f"arn:{partition}:s3:::{bucket}/{key}")
+    if s3_only:
+        return out
+    account = record.get("recipientAccountId") or "*"
     function = params.get("functionName")
     if isinstance(function, str) and function and not function.startswith("arn:"):
-        yield f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+        out.append(f"arn:{partition}:lambda:{region}:{account}:function:{function}")
     table = params.get("tableName")
     if isinstance(table, str) and table and not table.startswith("arn:"):
-        yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+        out.append(f"arn:{partition}:dynamodb:{region}:{account}:table/{table}")
     queue = params.get("queueUrl")
     if isinstance(queue, str) and queue.count("/") >= 4:
         # https://sqs.<region>.amazonaws.com/<account>/<name>
         _, _, host, q_account, name = queue.split("/", 4)
         q_region = host.split(".")[1] if host.count(".") >= 2 else region
-        yield f"arn:{partition}:sqs:{q_region}:{q_account}:{name}"
+        out.append(f"arn:{partition}:sqs:{q_region}:{q_account}:{name}")
+    return out
 
 
 def copy_source_arn(record: Mapping[str, Any]) -> str | None:
@@ -110,7 +118,10 @@ class ResourceFilter:
                 return "/" in resource
             return "/" not in resource and not resource.endswith("*")
         probe = arn.rstrip("*")
-        return any(compile_glob(p).fullmatch(probe) or compile_glob(p).fullmatch(arn) for p in self.patterns)
+        return any(glob.fullmatch(probe) or glob.fullmatch(arn) for glob in self._globs)
+
+    def __post_init__(self) -> None:
+        self._globs = tuple(compile_glob(p) for p in self.patterns)
 
 
 def resource_filter(action: str, types: tuple[ResourceTypeLike, ...] | None) -> ResourceFilter:

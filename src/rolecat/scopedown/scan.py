@@ -8,6 +8,16 @@ role* (other records are never added), about 60 bytes each in CPython: 10 millio
 records cost ~600 MB.  A collision between two distinct 64-bit hashes would drop one
 record; at 10 million records its probability is about 3e-6.
 
+The work is split in two (``rolecat.scopedown.reader`` runs the first on every core):
+
+* ``RoleRecords`` (per file, in a worker): attribution, the time window, and for each
+  record of the role in the window a compact row: its ``eventID``, its time, and what it
+  adds to the aggregates (a counter, or per IAM action the error code and the resource
+  candidates that apply).  None of it depends on other records.
+* ``Scanner.merge`` (in the calling process, files in order): the ``eventID``
+  deduplication against every earlier record, and the aggregates.  ``Scanner.feed`` is the
+  two in one process.
+
 Times are compared as strings: CloudTrail writes ``eventTime`` as
 ``YYYY-MM-DDTHH:MM:SSZ``, which sorts like the instant it names.  Exports that only carry
 a Logstash ``@timestamp`` (``...:SS.000Z``) are cut back to that form.
@@ -19,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .actiondb import ActionCatalog
 from .arns import (
@@ -31,7 +41,7 @@ from .arns import (
     resource_filter,
 )
 from .mapping import S3_VERSIONED, EventMapper
-from .reader import read_logs
+from .reader import Keeper, read_logs
 
 COPY_EVENTS = frozenset({"CopyObject", "UploadPartCopy"})
 
@@ -94,6 +104,174 @@ def normalise_time(text: str) -> str:
     return text if len(text) == 20 else text[:19] + "Z"
 
 
+# What a record adds once it is counted (not a duplicate): ``(kind, payload)``.
+NOT_API = 0  # payload: the eventType -> ``not_api_calls``
+DROPPED = 1  # payload: the reason -> ``dropped``
+UNKNOWN = 2  # payload: the candidate action -> ``unknown``
+ACTIONS = 3  # payload: ``(action, error code or None, resources)`` per IAM action
+
+
+class Digest(NamedTuple):
+    """What ``RoleRecords`` keeps of one file."""
+
+    same_name: dict[str, int]  # issuer ARN -> records, in the order first seen
+    outside_window: int
+    rows: list[tuple[Any, str, tuple[int, Any]]]  # (eventID, time, effect), in file order
+
+
+class RoleRecords(Keeper[Digest]):
+    """The per-record half of the scan: one file's records to a ``Digest``.
+
+    A row's effect for an action carries the candidate ARNs that apply to the action, in
+    the order ``merge`` adds them to its ``PatternSet`` (an empty tuple: the action's
+    resource becomes ``*``); a candidate equal to the one before it is left out, adding an
+    ARN again right after itself changes nothing.  Computing them cannot depend on earlier
+    records; should it fail on a record's odd values, the row carries the exception,
+    raised by ``merge`` only if the action still collects resources (where the serial
+    scan would have raised it).
+
+    What a record does depends mostly on (eventType, eventSource, eventName, errorCode),
+    the same for millions of records: per such key a ``_Plan`` is made once, the effect
+    itself when nothing else in the record matters.
+    """
+
+    def __init__(
+        self,
+        role_arn: str,
+        db: ActionCatalog,
+        since: str | None,
+        until: str | None,
+        resource_types: Callable[[str], tuple[ResourceTypeLike, ...] | None] | None,
+    ) -> None:
+        self.role_arn = role_arn
+        self.suffix = "/" + role_arn.rsplit("/", 1)[-1]
+        self.since = since
+        self.until = until
+        self.mapper = EventMapper(db)
+        self._resource_types = resource_types
+        self._filters: dict[str, ResourceFilter] = {}
+        self._plans: dict[tuple[str | None, ...], _Plan] = {}
+
+    def keep(self, batches: Iterable[list[Any]]) -> Digest:
+        arn, suffix = self.role_arn, self.suffix
+        since, until = self.since, self.until
+        effect = self._effect
+        same_name: dict[str, int] = {}
+        outside = 0
+        rows: list[tuple[Any, str, tuple[int, Any]]] = []
+        append = rows.append
+        for records in batches:
+            for rec in records:
+                try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
+                    issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
+                except (KeyError, TypeError, IndexError):
+                    continue
+                if issuer != arn:
+                    if type(issuer) is str and issuer.endswith(suffix):
+                        same_name[issuer] = same_name.get(issuer, 0) + 1
+                    continue
+                when = rec.get("eventTime") or rec.get("@timestamp")
+                if type(when) is not str:
+                    continue
+                if len(when) != 20:
+                    when = when[:19] + "Z"
+                if (since is not None and when < since) or (until is not None and when >= until):
+                    outside += 1
+                    continue
+                append((rec.get("eventID"), when, effect(rec)))
+        return Digest(same_name, outside, rows)
+
+    def _effect(self, rec: Any) -> tuple[int, Any]:
+        key = (rec.get("eventType"), rec.get("eventSource", ""), rec.get("eventName"), rec.get("errorCode"))
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            plan = self._plan(*key)
+            # only keys of strings (and nulls): 1, 1.0 and True are one dict key, not one string
+            if all(v is None or type(v) is str for v in key):
+                self._plans[key] = plan
+        except TypeError:  # a list or an object where a string belongs
+            plan = self._plan(*key)
+        if plan.effect is not None:
+            return plan.effect
+        out = []
+        code = plan.code
+        for step in plan.steps:
+            action, filt, versioned, versioned_filt, copy_source = step
+            if versioned is not None:
+                params = rec.get("requestParameters")
+                if type(params) is dict and params.get("versionId"):
+                    action, filt, copy_source = versioned, versioned_filt, False
+            resources: tuple[str, ...] | Exception = ()
+            if filt is not None:
+                try:
+                    resources = _resources(filt, rec, copy_source)
+                except Exception as exc:  # raised by merge where the serial scan raises
+                    resources = exc
+            out.append((action, code, resources))
+        return ACTIONS, tuple(out)
+
+    def _plan(self, etype: Any, source: Any, name: Any, error: Any) -> _Plan:
+        if etype is not None and etype != "AwsApiCall":
+            return _Plan((NOT_API, str(etype)))
+        mapped = self.mapper(str(source), str(name))
+        if not mapped.actions:
+            if mapped.dropped is not None:
+                return _Plan((DROPPED, mapped.dropped))
+            return _Plan((UNKNOWN, mapped.unknown or str(name)))
+        code = str(error) if error else None
+        try:
+            copy = name in COPY_EVENTS
+        except TypeError:  # unhashable: never a copy event
+            copy = False
+        steps = []
+        for action in mapped.actions:
+            versioned = S3_VERSIONED.get(action)
+            steps.append(
+                (
+                    action,
+                    self._filter(action),
+                    versioned,
+                    None if versioned is None else self._filter(versioned),
+                    copy and action == "s3:GetObject",
+                )
+            )
+        if all(filt is None and versioned is None for _, filt, versioned, _, _ in steps):
+            return _Plan((ACTIONS, tuple((action, code, ()) for action, *_ in steps)))
+        return _Plan(None, code, tuple(steps))
+
+    def _filter(self, action: str) -> ResourceFilter | None:
+        """The action's resource filter; None if it only takes ``*``."""
+        filt = self._filters.get(action)
+        if filt is None:
+            types = self._resource_types(action) if self._resource_types is not None else None
+            filt = self._filters[action] = resource_filter(action, types)
+        return filt if filt.scopeable else None
+
+
+class _Plan(NamedTuple):
+    effect: tuple[int, Any] | None  # the row's effect, if nothing else in the record matters
+    code: str | None = None  # the error code
+    # per IAM action: (action, its filter, the versioned action, its filter, read the copy source)
+    steps: tuple[tuple[str, ResourceFilter | None, str | None, ResourceFilter | None, bool], ...] = ()
+
+
+def _resources(filt: ResourceFilter, rec: Any, copy_source: bool) -> tuple[str, ...]:
+    """The candidate ARNs of a record that apply, each one not equal to the one before it."""
+    if copy_source:
+        source = copy_source_arn(rec)
+        candidates: Iterable[str] = (source,) if source is not None else ()
+    else:  # the Lambda, DynamoDB and SQS ARNs left out for S3 never apply to it
+        candidates = record_candidates(rec, s3_only=filt.s3_kind is not None)
+    out: list[str] = []
+    last = None
+    for cand in candidates:
+        if cand != last and filt.applies(cand):
+            out.append(cand)
+            last = cand
+    return tuple(out)
+
+
 class Scanner:
     """Feeds record lists through attribution, window, dedup, mapping and counting."""
 
@@ -111,9 +289,9 @@ class Scanner:
         self.role_name = role_arn.rsplit("/", 1)[-1]
         self.since = since
         self.until = until
-        self.mapper = EventMapper(db)
-        self._resource_types = resource_types or getattr(db, "resource_types", None)
-        self._filters: dict[str, ResourceFilter] = {}
+        self.role_records = RoleRecords(
+            role_arn, db, since, until, resource_types or getattr(db, "resource_types", None)
+        )
         self._seen: set[int] = set()
 
     @property
@@ -131,14 +309,12 @@ class Scanner:
     # ------------------------------------------------------------------ files
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
-        for path, stats, records, problem in read_logs(
-            paths, self.needles, "issuer_ends_with", "/" + self.role_name
-        ):
+        for path, stats, digest, problem in read_logs(paths, self.needles, self.role_records):
             res.files += 1
-            if problem is not None:
-                res.problems.append(FileProblem(str(path), problem, fatal=True))
+            if digest is None:
+                res.problems.append(FileProblem(str(path), problem or "", fatal=True))
             else:
-                self.feed(records)
+                self.merge(digest)
                 if stats.bad_lines:
                     res.problems.append(
                         FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)
@@ -150,30 +326,18 @@ class Scanner:
 
     # ------------------------------------------------------------------ records
     def feed(self, records: list[Any]) -> None:
+        """Scan a list of records (both halves in this process)."""
+        self.merge(self.role_records.keep((records,)))
+
+    def merge(self, digest: Digest) -> None:
+        """Add one file's digest: deduplication against every earlier record, and the counts."""
         res = self.result
-        arn = self.role_arn
-        since, until = self.since, self.until
+        for issuer, n in digest.same_name.items():
+            res.same_name[issuer] += n
+        res.outside_window += digest.outside_window
         seen = self._seen
-        mapper = self.mapper
-        suffix = "/" + self.role_name
-        for rec in records:
-            try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
-                issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
-            except (KeyError, TypeError, IndexError):
-                continue
-            if issuer != arn:
-                if type(issuer) is str and issuer.endswith(suffix):
-                    res.same_name[issuer] += 1
-                continue
-            when = rec.get("eventTime") or rec.get("@timestamp")
-            if type(when) is not str:
-                continue
-            if len(when) != 20:
-                when = when[:19] + "Z"
-            if (since is not None and when < since) or (until is not None and when >= until):
-                res.outside_window += 1
-                continue
-            eid = rec.get("eventID")
+        used, denied = res.used, res.denied
+        for eid, when, (kind, payload) in digest.rows:
             if eid is not None:
                 h = hash(eid)
                 if h in seen:
@@ -185,57 +349,31 @@ class Scanner:
                 res.first_event = when
             if res.last_event is None or when > res.last_event:
                 res.last_event = when
-            etype = rec.get("eventType")
-            if etype is not None and etype != "AwsApiCall":
-                res.not_api_calls[str(etype)] += 1
-                continue
-            name = rec.get("eventName")
-            mapped = mapper(str(rec.get("eventSource", "")), str(name))
-            if not mapped.actions:
-                if mapped.dropped is not None:
-                    res.dropped[mapped.dropped] += 1
-                else:
-                    res.unknown[mapped.unknown or str(name)] += 1
-                continue
-            error = rec.get("errorCode")
-            for mapped_action in mapped.actions:
-                action = mapped_action
-                if action in S3_VERSIONED:
-                    params = rec.get("requestParameters")
-                    if type(params) is dict and params.get("versionId"):
-                        action = S3_VERSIONED[action]
-                if error:
-                    self._count(res.denied, action, when, rec, name).errors[str(error)] += 1
-                else:
-                    self._count(res.used, action, when, rec, name)
-
-    def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, name: Any) -> ActionUse:
-        use = table.get(action)
-        if use is None:
-            use = table[action] = ActionUse(0, when, when)
-        use.touch(when)
-        if use.resources is not None:
-            self._add_resources(use, action, rec, name in COPY_EVENTS and action == "s3:GetObject")
-        return use
-
-    def _add_resources(self, use: ActionUse, action: str, rec: Any, copy_source: bool) -> None:
-        filt = self._filters.get(action)
-        if filt is None:
-            types = self._resource_types(action) if self._resource_types is not None else None
-            filt = self._filters[action] = resource_filter(action, types)
-        if not filt.scopeable:
-            use.resources = None
-            return
-        found = False
-        assert use.resources is not None
-        if copy_source:
-            source = copy_source_arn(rec)
-            candidates: Iterable[str] = (source,) if source is not None else ()
-        else:
-            candidates = record_candidates(rec)
-        for cand in candidates:
-            if filt.applies(cand):
-                use.resources.add(cand)
-                found = True
-        if not found:
-            use.resources = None
+            if kind == ACTIONS:
+                for action, error, resources in payload:
+                    table = used if error is None else denied
+                    use = table.get(action)
+                    if use is None:
+                        use = table[action] = ActionUse(0, when, when)
+                    use.count += 1  # use.touch(when)
+                    if when < use.first_seen:
+                        use.first_seen = when
+                    elif when > use.last_seen:
+                        use.last_seen = when
+                    patterns = use.resources
+                    if patterns is not None:
+                        if type(resources) is not tuple:
+                            raise resources
+                        if resources:
+                            for arn in resources:
+                                patterns.add(arn)
+                        else:
+                            use.resources = None
+                    if error is not None:
+                        use.errors[error] += 1
+            elif kind == NOT_API:
+                res.not_api_calls[payload] += 1
+            elif kind == DROPPED:
+                res.dropped[payload] += 1
+            else:
+                res.unknown[payload] += 1

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rolecat.scopedown.reader import read_logs
+from rolecat.scopedown.reader import AssumeRoleKeeper, read_logs
 from rolecat.scopedown.scan import FileProblem
 
 NEEDLES = (b'"AssumeRole"', b'\\"AssumeRole\\"')
@@ -117,10 +117,10 @@ class UsageScanner:
 
     def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
         res = self.result
-        for path, stats, records, problem in read_logs(paths, NEEDLES, "assume_role"):
+        for path, stats, records, problem in read_logs(paths, NEEDLES, AssumeRoleKeeper()):
             res.files += 1
-            if problem is not None:
-                res.problems.append(FileProblem(str(path), problem, fatal=True))
+            if records is None:
+                res.problems.append(FileProblem(str(path), problem or "", fatal=True))
             else:
                 self.feed(records)
                 if stats.bad_lines:

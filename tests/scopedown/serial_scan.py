@@ -1,0 +1,202 @@
+"""The scan as it was before it was split in two (``RoleRecords`` in the workers,
+``Scanner.merge`` in order): one loop over whole records, kept verbatim as the reference
+the split scan must equal (``test_split_scan.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from rolecat.deploy.arns import partition_of
+from rolecat.iam.globs import compile_glob
+from rolecat.scopedown.actiondb import ActionCatalog
+from rolecat.scopedown.arns import ResourceFilter, ResourceTypeLike, copy_source_arn, resource_filter
+from rolecat.scopedown.logs import FileStats, LogError, records_of
+from rolecat.scopedown.mapping import S3_VERSIONED, EventMapper
+from rolecat.scopedown.scan import COPY_EVENTS, ActionUse, FileProblem, Scanner
+
+
+class SerialScanner(Scanner):
+    """``Scanner`` with the old single loop over whole records, file after file, in this process."""
+
+    def __init__(
+        self,
+        role_arn: str,
+        db: ActionCatalog,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        resource_types: Callable[[str], tuple[ResourceTypeLike, ...] | None] | None = None,
+    ) -> None:
+        super().__init__(role_arn, db, since=since, until=until, resource_types=resource_types)
+        self.mapper = EventMapper(db)
+        self._resource_types = resource_types or getattr(db, "resource_types", None)
+        self._filters: dict[str, ResourceFilter] = {}
+
+    def scan_files(self, paths: Iterable[Path], progress: Callable[[Path, int], None] | None = None) -> None:
+        res = self.result
+        for path in paths:
+            stats = FileStats()
+            res.files += 1
+            try:
+                batches = list(records_of(path, self.needles, stats))
+            except LogError as exc:
+                res.problems.append(FileProblem(str(path), str(exc), fatal=True))
+            else:
+                for batch in batches:
+                    self.feed(batch)
+                if stats.bad_lines:
+                    res.problems.append(
+                        FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)
+                    )
+            res.files_parsed += stats.parsed
+            res.records += stats.records
+            if progress is not None:
+                progress(path, stats.records)
+
+    def feed(self, records: list[Any]) -> None:
+        res = self.result
+        arn = self.role_arn
+        since, until = self.since, self.until
+        seen = self._seen
+        mapper = self.mapper
+        suffix = "/" + self.role_name
+        for rec in records:
+            try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
+                issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
+            except (KeyError, TypeError, IndexError):
+                continue
+            if issuer != arn:
+                if type(issuer) is str and issuer.endswith(suffix):
+                    res.same_name[issuer] += 1
+                continue
+            when = rec.get("eventTime") or rec.get("@timestamp")
+            if type(when) is not str:
+                continue
+            if len(when) != 20:
+                when = when[:19] + "Z"
+            if (since is not None and when < since) or (until is not None and when >= until):
+                res.outside_window += 1
+                continue
+            eid = rec.get("eventID")
+            if eid is not None:
+                h = hash(eid)
+                if h in seen:
+                    res.duplicates += 1
+                    continue
+                seen.add(h)
+            res.attributed += 1
+            if res.first_event is None or when < res.first_event:
+                res.first_event = when
+            if res.last_event is None or when > res.last_event:
+                res.last_event = when
+            etype = rec.get("eventType")
+            if etype is not None and etype != "AwsApiCall":
+                res.not_api_calls[str(etype)] += 1
+                continue
+            name = rec.get("eventName")
+            mapped = mapper(str(rec.get("eventSource", "")), str(name))
+            if not mapped.actions:
+                if mapped.dropped is not None:
+                    res.dropped[mapped.dropped] += 1
+                else:
+                    res.unknown[mapped.unknown or str(name)] += 1
+                continue
+            error = rec.get("errorCode")
+            for mapped_action in mapped.actions:
+                action = mapped_action
+                if action in S3_VERSIONED:
+                    params = rec.get("requestParameters")
+                    if type(params) is dict and params.get("versionId"):
+                        action = S3_VERSIONED[action]
+                if error:
+                    self._count(res.denied, action, when, rec, name).errors[str(error)] += 1
+                else:
+                    self._count(res.used, action, when, rec, name)
+
+    def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, name: Any) -> ActionUse:
+        use = table.get(action)
+        if use is None:
+            use = table[action] = ActionUse(0, when, when)
+        use.touch(when)
+        if use.resources is not None:
+            self._add_resources(use, action, rec, name in COPY_EVENTS and action == "s3:GetObject")
+        return use
+
+    def _add_resources(self, use: ActionUse, action: str, rec: Any, copy_source: bool) -> None:
+        filt = self._filters.get(action)
+        if filt is None:
+            types = self._resource_types(action) if self._resource_types is not None else None
+            filt = self._filters[action] = resource_filter(action, types)
+        if not filt.scopeable:
+            use.resources = None
+            return
+        found = False
+        assert use.resources is not None
+        if copy_source:
+            source = copy_source_arn(rec)
+            candidates: Iterable[str] = (source,) if source is not None else ()
+        else:
+            candidates = record_candidates(rec)
+        for cand in candidates:
+            if applies(filt, cand):
+                use.resources.add(cand)
+                found = True
+        if not found:
+            use.resources = None
+
+
+# arns.record_candidates and ResourceFilter.applies as they were
+def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
+    """ARNs (or ``prefix*`` patterns) a record names, in no particular order."""
+    res = record.get("resources")
+    if isinstance(res, list):
+        for item in res:
+            if isinstance(item, dict):
+                arn = item.get("ARN")
+                if isinstance(arn, str):
+                    yield arn
+                prefix = item.get("ARNPrefix")
+                if isinstance(prefix, str):
+                    yield prefix + "*"
+    params = record.get("requestParameters")
+    if not isinstance(params, dict):
+        return
+    for value in params.values():
+        if isinstance(value, str) and value.startswith("arn:"):
+            yield value
+    region = record.get("awsRegion") or "*"
+    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
+    account = record.get("recipientAccountId") or "*"
+    bucket = params.get("bucketName")
+    if isinstance(bucket, str) and bucket:
+        yield f"arn:{partition}:s3:::{bucket}"
+        key = params.get("key")
+        if isinstance(key, str) and key:
+            yield f"arn:{partition}:s3:::{bucket}/{key}"
+    function = params.get("functionName")
+    if isinstance(function, str) and function and not function.startswith("arn:"):
+        yield f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+    table = params.get("tableName")
+    if isinstance(table, str) and table and not table.startswith("arn:"):
+        yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+    queue = params.get("queueUrl")
+    if isinstance(queue, str) and queue.count("/") >= 4:
+        # https://sqs.<region>.amazonaws.com/<account>/<name>
+        _, _, host, q_account, name = queue.split("/", 4)
+        q_region = host.split(".")[1] if host.count(".") >= 2 else region
+        yield f"arn:{partition}:sqs:{q_region}:{q_account}:{name}"
+
+
+def applies(self: ResourceFilter, arn: str) -> bool:
+    if self.s3_kind is not None:
+        # arn:<partition>:s3:::<bucket>[/<key>]
+        head, sep, resource = arn.partition(":s3:::")
+        if not sep or not head.startswith("arn:") or ":" in head[4:]:
+            return False
+        if self.s3_kind == "object":
+            return "/" in resource
+        return "/" not in resource and not resource.endswith("*")
+    probe = arn.rstrip("*")
+    return any(compile_glob(p).fullmatch(probe) or compile_glob(p).fullmatch(arn) for p in self.patterns)
