@@ -146,17 +146,18 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from rolecat.targets.terraform.write import check_output
+            from rolecat.targets.terraform.write import PreviousManifest, check_output
+
+            from .pipeline import replacement_warnings
 
             loaded, diags, files = render_catalog(catalog, when)
+            previous = PreviousManifest.read(out)
             if loaded is not None and files:
-                from .pipeline import replacement_warnings
-
-                diags = [*diags, *replacement_warnings(loaded, out)]
+                diags = [*diags, *replacement_warnings(loaded, previous)]
             if has_errors(diags):
                 _emit(diags, Format.text, to_stdout=False)
                 raise typer.Exit(EXIT_FINDINGS)
-            diff, problems = check_output(files, out)
+            diff, problems = check_output(files, out, previous)
             _emit([*diags, *problems], Format.text, to_stdout=False)
             if diff:
                 sys.stdout.write(diff)

@@ -222,16 +222,15 @@ def compile_catalog(
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
     from rolecat.targets.terraform import accounts
-    from rolecat.targets.terraform.write import PreviousManifest, previous_manifest_bytes, write_output
+    from rolecat.targets.terraform.write import PreviousManifest, write_output
 
     catalog, diags, files = render_catalog(catalog_path, now)
     if catalog is None or has_errors(diags) or not files:
         return False, diags
     manifest = next((f.data for f in files if f.path == "manifest.json"), None)
     # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
-    raw = previous_manifest_bytes(out)
-    previous = PreviousManifest(raw) if raw is not None else None
-    diags = [*diags, *replacement_warnings(catalog, out, manifest, previous)]
+    previous = PreviousManifest.read(out)
+    diags = [*diags, *replacement_warnings(catalog, previous, manifest)]
     problems = write_output(
         files,
         out,
@@ -245,21 +244,19 @@ def compile_catalog(
 
 
 def replacement_warnings(
-    catalog: Catalog, out: Path, rendered: bytes | None = None, known: PreviousManifest | None = None
+    catalog: Catalog, known: PreviousManifest | None, rendered: bytes | None = None
 ) -> list[Diagnostic]:
-    """``F001`` for every resource that applying this catalog over OUT's last compile replaces,
-    ``F002`` for every user whose MFA device name would change.
+    """``F001`` for every resource that applying this catalog over OUT's last compile
+    (``known``: its manifest, ``PreviousManifest.read``) replaces, ``F002`` for every user
+    whose MFA device name would change.
 
     ``rendered``: the manifest this compile writes; when OUT's last manifest is the same
-    text, the last compile was of the same catalog and nothing is replaced.  ``known``:
-    OUT's manifest as the caller already read it (None: read it here)."""
+    text, the last compile was of the same catalog and nothing is replaced."""
     from rolecat.targets.terraform import replacements
-    from rolecat.targets.terraform.write import previous_manifest, previous_manifest_bytes
 
-    raw = known.raw if known is not None else previous_manifest_bytes(out)
-    if raw is not None and rendered is not None and raw == rendered:
+    if known is None or (rendered is not None and known.raw == rendered):
         return []
-    previous = previous_manifest(out, known if known is not None else raw)
+    previous = known.parsed()
     if previous is None:
         return []  # no previous compile (or one the write stage reports as unreadable)
     try:

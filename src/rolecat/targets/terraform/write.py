@@ -54,7 +54,7 @@ def _loads(raw: bytes) -> Any:
 class PreviousManifest:
     """OUT's ``manifest.json`` as a compile read it: the bytes, parsed at most once.
 
-    A compile reads the previous manifest once, before writing (``previous_manifest_bytes``):
+    A compile reads the previous manifest once, before writing (``PreviousManifest.read``):
     the replacement warnings and the write stage's check before it takes the lock share these
     bytes and their parse.  Under the lock the write stage reads the file again (it may have
     changed meanwhile) and reuses the parse only when the bytes are the same."""
@@ -64,6 +64,26 @@ class PreviousManifest:
         self._data: Any = None
         self._error: UnicodeDecodeError | ValueError | RecursionError | None = None
         self._parsed = False
+
+    @classmethod
+    def read(cls, out: Path) -> PreviousManifest | None:
+        """OUT's manifest, read as hostile input (no symlink, FIFO or device is opened,
+        size-capped); None when there is none or it cannot be read (the write stage, which
+        reads it again, reports why)."""
+        try:
+            with SafeDir(out) as root:
+                raw = root.read(MANIFEST, MAX_OUT_FILE)
+        except (UnsafePath, OSError):
+            return None
+        return None if raw is None else cls(raw)
+
+    def parsed(self) -> Any:
+        """``data()``, or None when the bytes do not parse.  Only for advisory uses: the
+        write stage validates the manifest (``read_previous``) before trusting it."""
+        try:
+            return self.data()
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None
 
     def data(self) -> Any:
         """``_loads`` of the bytes; raises what it raises (each call, the same error)."""
@@ -104,30 +124,6 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
             raise ValueError("every account must be an object with a 'folder'")
         folders.append(a["folder"])
     return paths, folders
-
-
-def previous_manifest_bytes(out: Path) -> bytes | None:
-    """The previous manifest of OUT as bytes, read as hostile input (no symlink, FIFO or
-    device is opened, size-capped); None when there is none or it cannot be read."""
-    try:
-        with SafeDir(out) as root:
-            return root.read(MANIFEST, MAX_OUT_FILE)
-    except (UnsafePath, OSError):
-        return None
-
-
-def previous_manifest(out: Path, raw: bytes | PreviousManifest | None = None) -> Any:
-    """The parsed previous manifest of OUT (``raw``: its bytes, already read); None when
-    there is none or it cannot be read.  Only for advisory uses: the write stage validates
-    it (``read_previous``) before trusting it."""
-    if raw is None:
-        raw = previous_manifest_bytes(out)
-    try:
-        if isinstance(raw, PreviousManifest):
-            return raw.data()
-        return None if raw is None else _loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
 
 
 def read_previous(
@@ -569,8 +565,11 @@ def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: 
 # --------------------------------------------------------------------------- --check
 
 
-def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Diagnostic]]:
-    """(unified diff from OUT to what compile would write, problems).  Empty and [] when current."""
+def check_output(
+    files: Sequence[RenderedFile], out: Path, previous: PreviousManifest | None = None
+) -> tuple[str, list[Diagnostic]]:
+    """(unified diff from OUT to what compile would write, problems).  Empty and [] when current.
+    ``previous``: OUT's manifest as the caller already read it (its parse is reused)."""
     display = str(out)
     problems = _check_out_path(out, display)
     if problems:
@@ -579,7 +578,7 @@ def check_output(files: Sequence[RenderedFile], out: Path) -> tuple[str, list[Di
         return _diff(files, {}, []), []
     try:
         with SafeDir(out) as root, OutLock(root, shared=True), root.cached_dirs():
-            prev, diags = read_previous(root, display, files)
+            prev, diags = read_previous(root, display, files, previous)
             if diags:
                 return "", diags
             inv = take_inventory(root, files, prev)
