@@ -90,7 +90,6 @@ class Context:
     _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
         field(default_factory=dict)
     )
-    _methods_memo: dict[int, tuple[Method, ...]] = field(default_factory=dict)  # see candidate_methods
     # by id of the bitsets (kept alive beside the answer)
     _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
 
@@ -157,14 +156,12 @@ class Context:
             methods.append((method, small))
         return tuple(methods), tuple(positions), sum(1 << pos for pos in positions)
 
-    def candidate_methods(self, candidates: int) -> list[Method]:
+    def candidate_methods(self, candidates: int) -> tuple[Method, ...]:
         """The escalation methods whose every action is among ``candidates`` (an effective
-        set's candidate bits), in ``METHODS`` order.
+        set's candidate bits), in ``METHODS`` order; ``screen`` asks once per bitsets.
 
         One AND over the actions any method needs, then per method a test on a small int,
-        instead of one AND over the whole action database per method and per effective set.
-        The answer depends only on that small int, and few distinct ones occur (most sets
-        hold none of the actions): each is answered once."""
+        instead of one AND over the whole action database per method and per effective set."""
         methods, positions, union = self._method_index
         present = candidates & union
         have = 0
@@ -173,12 +170,7 @@ class Context:
             for i, pos in enumerate(positions):
                 if pos >> 3 < len(raw) and raw[pos >> 3] >> (pos & 7) & 1:
                     have |= 1 << i
-        found = self._methods_memo.get(have)
-        if found is None:
-            found = self._methods_memo[have] = tuple(
-                method for method, small in methods if small & have == small
-            )
-        return list(found)
+        return tuple(method for method, small in methods if small & have == small)
 
     def screen(self, es: EffectiveSet) -> Screen:
         """``Screen`` of an effective set, once per bitsets."""
@@ -189,7 +181,7 @@ class Context:
         candidates = es.candidates
         writes, total = self.write_mask
         screen = Screen(
-            tuple(self.candidate_methods(candidates)),
+            self.candidate_methods(candidates),
             bool(candidates & self.boundary_lift_bit),
             (candidates & writes).bit_count() >= NEAR_ADMIN_SHARE * total,
             candidates & self.iam_write_mask,
@@ -433,8 +425,6 @@ def _admin_detail(ctx: Context, view: RoleView) -> str | None:
 def _admin_share(ctx: Context, view: RoleView) -> str | None:
     writes, total = ctx.write_mask
     es = view.effective
-    if not ctx.screen(es).near_admin:
-        return None  # cannot reach the share even if every candidate counted
     granted = es.everywhere_mask(writes)
     share = granted.bit_count() / total
     if granted == writes and es.everywhere_mask(ctx.db.all_mask) == ctx.db.all_mask:

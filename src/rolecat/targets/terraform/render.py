@@ -193,7 +193,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     hosts = [d.provider.host for d in deployed.oidc_providers]
     saml_names = [d.provider.iam_name for d in deployed.saml_providers]
     chains = Chains(
-        _declared(catalog, account, roles, names["boundary"], names["policy"], hosts, saml_names, renderer)
+        _declared(renderer, account, roles, names["boundary"], names["policy"], hosts, saml_names)
     )
     views: dict[tuple[str, str], PolicyView] = {}
     for dp in deployed.policies:
@@ -439,22 +439,22 @@ DEPLOY_FILE = "deploy.tf"  # the CI's plan and deploy roles (catalog.yaml deploy
 
 
 def _declared(
-    catalog: Catalog,
+    renderer: TerraformRenderer,
     account: Account,
     roles: Iterable[Role],
     boundaries: Iterable[str],
     pols: Iterable[str],
-    oidc_hosts: Iterable[str] = (),
-    saml_names: Iterable[str] = (),
-    renderer: TerraformRenderer | None = None,
+    oidc_hosts: Iterable[str],
+    saml_names: Iterable[str],
 ) -> set[tuple[str, str]]:
     """Every (resource type, label) the account's configuration declares; a role's part
-    comes from ``renderer``'s cache when given (a role is in several accounts)."""
+    comes from ``renderer``'s cache (a role is in several accounts)."""
+    catalog = renderer.catalog
     out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
     out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
     out |= _provider_resources(oidc_hosts, saml_names)
     for r in roles:
-        out.update(renderer.role_parts(r).declared if renderer is not None else role_declared(r))
+        out.update(renderer.role_parts(r).declared)
     if account.identity:
         out |= {("aws_iam_user", labels.user(u.name)) for u in catalog.users}
         out |= {("aws_iam_user_group_membership", labels.user(u.name)) for u in catalog.users}
