@@ -74,19 +74,20 @@ class Pending(Generic[T]):
     def _collect(self) -> T:
         if self._pid is None or self._fd is None:
             return self._fn()
-        chunks = []
+        answer: tuple[bool, object] | None = None
         with os.fdopen(self._fd, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
+            # Unpickled as it arrives (our own child's bytes, through our own pipe): a
+            # result of many megabytes is never held twice, as bytes and as objects.
+            with contextlib.suppress(Exception):  # a stream cut short: the child died
+                answer = pickle.load(pipe)
         _, status = os.waitpid(self._pid, 0)
         self._pid = self._fd = None
-        data = b"".join(chunks)
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data):
+        if answer is None or not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
             return self._fn()  # the child died: the answer is computed here
-        ok, value = pickle.loads(data)  # our own child's bytes, through our own pipe
+        ok, value = answer
         if ok:
-            return value  # type: ignore[no-any-return]
-        raise value
+            return value  # type: ignore[return-value]
+        raise value  # type: ignore[misc]
 
 
 def start(fn: Callable[[], T]) -> Pending[T]:
@@ -102,12 +103,15 @@ def start(fn: Callable[[], T]) -> Pending[T]:
         os.close(read_fd)
         code = 1
         try:
-            try:
-                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:  # every failure goes back to the parent
-                payload = _pickled_failure(exc)
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
+                try:
+                    value = fn()
+                except BaseException as exc:  # every failure goes back to the parent
+                    pipe.write(_pickled_failure(exc))
+                else:
+                    # Streamed, not pickled whole first; a value that does not pickle
+                    # leaves a cut stream and exit code 1: the parent computes it itself.
+                    pickle.dump((True, value), pipe, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)

@@ -99,6 +99,23 @@ def test_exceptions_come_back() -> None:
         background.start(_raises_needs_two).result()
 
 
+def _lock_in_child() -> object:
+    return threading.Lock()  # does not pickle: the child's stream is cut short
+
+
+@linux_only
+def test_a_value_that_does_not_pickle_is_computed_here() -> None:
+    pending = background.start(_lock_in_child)
+    assert pending.forked
+    assert isinstance(pending.result(), type(threading.Lock()))
+
+
+@linux_only
+def test_a_large_value_comes_back_whole() -> None:
+    big = [bytes([i]) * 1_000_003 for i in range(40)]  # 40 MB, more than any pipe buffer
+    assert background.start(lambda: big).result() == big
+
+
 @linux_only
 def test_a_child_that_dies_is_replaced_by_the_work_done_here() -> None:
     me = os.getpid()
@@ -280,3 +297,4 @@ def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: p
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
+

@@ -282,3 +282,32 @@ def test_manifest_matches_its_written_schema() -> None:
     assert schema_problem(data) is not None
     del data["files"]
     assert "files" in (schema_problem(data) or "")
+
+
+def test_a_role_file_is_rendered_once_for_accounts_that_read_the_same() -> None:
+    """role.tf.j2 reads only the role's RoleFile (its view minus what differs by account):
+    a role's file is rendered once for the accounts that give equal ones, and again where
+    they differ (AppDeployer's delegated role creation names each account).  Every account
+    rendered by a renderer of its own, with nothing to reuse, gives the same bytes."""
+    from jinja2 import meta
+
+    from rolecat.deploy.deployment import build_deployment
+    from rolecat.targets.terraform.render import TerraformRenderer, account_view, environment
+
+    root = Path(__file__).resolve().parents[2] / "catalog"
+    catalog, _ = load_catalog(root, NOW)
+    assert catalog is not None
+    deployment = build_deployment(catalog)
+    files = {f.path: f.data for f in TerraformRenderer(catalog, deployment).render()}
+    alone: dict[str, bytes] = {}
+    for deployed in deployment.accounts.values():
+        renderer = TerraformRenderer(catalog, deployment)
+        alone.update((f.path, f.data) for f in renderer.render_account(account_view(renderer, deployed)))
+    assert alone == {p: d for p, d in files.items() if p != "manifest.json"}
+    assert files["prod/role.Admin.tf"] is files["nonprod/role.Admin.tf"] is files["security/role.Admin.tf"]
+    assert files["prod/role.AppDeployer.tf"] != files["nonprod/role.AppDeployer.tf"]
+
+    env = environment()
+    source = env.loader.get_source(env, "role.tf.j2")[0]
+    # rv, the header global, and the moves macro it imports (inside an if: meta lists it)
+    assert meta.find_undeclared_variables(env.parse(source)) <= {"rv", "header", "moves"}

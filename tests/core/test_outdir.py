@@ -88,6 +88,41 @@ def test_safedir_read_refuses_symlinks_fifos_and_large_files(tmp_path: Path) -> 
         assert root.read("big", 11) == b"x" * 11
 
 
+def test_read_each_reads_as_read_does(tmp_path: Path) -> None:
+    """The batch read gives, path by path and in order, what ``read`` returns or raises:
+    bytes, None when missing, UnsafePath for a symlink (file or folder on the way), a
+    FIFO or a file over the limit, the OSError of an unreadable file."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "f").write_text("secret")
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "one").write_bytes(b"1")
+    (out / "a" / "big").write_bytes(b"x" * 11)
+    (out / "a" / "link").symlink_to(out / "a" / "one")
+    os.mkfifo(out / "a" / "fifo")
+    (out / "top").write_bytes(b"")
+    (out / "away").symlink_to(victim)
+    (out / "a" / "locked").write_bytes(b"no")
+    (out / "a" / "locked").chmod(0)
+    rels = ["a/one", "a/missing", "nothere/x", "a/big", "a/link", "a/fifo", "top", "away/f", "a/one", "a/locked"]
+    with SafeDir(out) as root:
+        got = list(root.read_each(rels, 10))
+        assert [rel for rel, _ in got] == rels
+        for rel, value in got:
+            try:
+                want: object = root.read(rel, 10)
+            except (UnsafePath, OSError) as exc:
+                assert type(value) is type(exc) and str(value) == str(exc), rel
+            else:
+                assert value == want, rel
+    by = dict(got)
+    assert by["a/one"] == b"1" and by["top"] == b"" and by["a/missing"] is None and by["nothere/x"] is None
+    assert {rel for rel, v in got if isinstance(v, UnsafePath)} == {"a/big", "a/link", "a/fifo", "away/f"}
+    if os.geteuid() != 0:  # root reads a file whatever its mode
+        assert isinstance(by["a/locked"], PermissionError)
+
+
 def test_safedir_root_that_is_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")

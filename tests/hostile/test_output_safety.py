@@ -502,6 +502,8 @@ def test_a_file_that_grows_after_its_size_is_taken_is_read_whole(
     with SafeDir(tmp_path) as root:
         assert root.read("f.tf", 1000) == b"x" * 100
         assert root.read("f.tf", 100) == b"x" * 100
+        assert dict(root.read_each(["f.tf"], 100)) == {"f.tf": b"x" * 100}
+        assert isinstance(dict(root.read_each(["f.tf"], 99))["f.tf"], safefs.UnsafePath)
         with pytest.raises(safefs.UnsafePath, match="larger than 99 bytes"):
             root.read("f.tf", 99)
 

@@ -151,6 +151,25 @@ class AccountView:
     ci_roles: tuple[RoleView, ...] = ()  # deploy_roles: the CI's plan and deploy roles (deploy.tf)
 
 
+class RoleFile(NamedTuple):
+    """All that ``role.tf.j2`` reads of a role's view.  The template is rendered with this
+    alone (a name it reads from anywhere else is an error: ``StrictUndefined``), so a role's
+    file is a function of it, and a role whose accounts give equal ones, as a job
+    function's role usually does, is rendered once (``TerraformRenderer.role_file``)."""
+
+    role: Role
+    label: str
+    trust: Layout
+    boundary_label: str | None
+    tag_layout: Layout | None
+    depends_on: tuple[str, ...]
+    attachments: tuple[tuple[str, str], ...]  # (label, policy ARN as an HCL expression)
+    instance_profile: InstanceProfileView | None
+    delegated: Layout | None
+    revoke: Layout | None
+    moves: tuple[Move, ...]
+
+
 class RoleParts(NamedTuple):
     """What a role's views share in every account it is in (``TerraformRenderer.role_parts``)."""
 
@@ -603,6 +622,7 @@ class TerraformRenderer:
         self._values: dict[tuple[int, int], tuple[Mapping[str, Any], str]] = {}
         self._roles: dict[int, RoleParts] = {}
         self._wrapped: dict[int, Layout] = {}
+        self._role_files: dict[int, tuple[RoleFile, bytes]] = {}
 
     def layout(self, doc: Mapping[str, Any]) -> Layout:
         """``doc`` wrapped for the templates; one wrapper per document object (a trust policy
@@ -631,6 +651,27 @@ class TerraformRenderer:
             role, labels.role(role.name), source, tags, Layout(tags, self), depends_on, role_declared(role)
         )
         return hit
+
+    def role_file(self, rv: RoleView, template: Any) -> bytes:
+        """The text of ``rv``'s file (``template``: role.tf.j2), rendered again only when
+        what the template reads differs from the role's last account."""
+        key = RoleFile(
+            rv.role,
+            rv.label,
+            rv.trust,
+            rv.boundary.label if rv.boundary else None,
+            rv.tag_layout,
+            rv.depends_on,
+            tuple((a.label, a.policy_arn_expr) for a in rv.attachments),
+            rv.instance_profile,
+            rv.delegated,
+            rv.revoke,
+            rv.moves,
+        )
+        hit = self._role_files.get(id(rv.role))
+        if hit is None or hit[0] != key:
+            hit = self._role_files[id(rv.role)] = (key, template.render(rv=key).encode("utf-8"))
+        return hit[1]
 
     def value(self, v: Mapping[str, Any], level: int = 0) -> str:
         """``hcl.value`` of an object a view holds, laid out once per renderer."""
@@ -678,7 +719,7 @@ class TerraformRenderer:
             )
         role_tf = env.get_template("role.tf.j2")
         for rv in view.roles:
-            out.append(RenderedFile.of(rv.file, role_tf.render(ctx, rv=rv)))
+            out.append(RenderedFile(rv.file, self.role_file(rv, role_tf)))
         for o in view.oidc_providers:
             out.append(one(o.file, "oidc_provider.tf.j2", o=o))
         for sp in view.saml_providers:

@@ -269,24 +269,25 @@ def take_inventory(
             elif rel.split("/")[1] not in layout.WORKDIR_PENDING:
                 inv.foreign.append(f"{rel}: {describe(kind)} rolecat did not write")
     blocked = {b.split(":", 1)[0] for b in inv.blocked}
+    same_size: list[RenderedFile] = []
     for rel, f in sorted(expected.items()) if compare else ():
         if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
             continue
-        text = f.data
         size = sizes.get(rel)
-        if size is None or (size != len(text) and size <= MAX_OUT_FILE):
+        if size is None or (size != len(f.data) and size <= MAX_OUT_FILE):
             inv.changed.append(f)  # missing, or of another size: no need to read it
-            continue
-        try:
-            current = root.read(rel, MAX_OUT_FILE)
-        except UnsafePath as exc:
-            inv.blocked.append(f"{rel}: {exc.reason}")
-            continue
-        except OSError as exc:
-            inv.blocked.append(f"{rel}: cannot be read ({exc.strerror})")
-            continue
-        if current != text:
+        else:
+            same_size.append(f)
+    for f, (rel, current) in zip(
+        same_size, root.read_each([f.path for f in same_size], MAX_OUT_FILE), strict=True
+    ):
+        if isinstance(current, UnsafePath):
+            inv.blocked.append(f"{rel}: {current.reason}")
+        elif isinstance(current, OSError):
+            inv.blocked.append(f"{rel}: cannot be read ({current.strerror})")
+        elif current != f.data:
             inv.changed.append(f)
+    inv.changed.sort(key=lambda f: f.path)
     inv.stale.sort()
     return inv
 
