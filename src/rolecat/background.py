@@ -75,11 +75,11 @@ class Pending(Generic[T]):
         if self._pid is None or self._fd is None:
             return self._fn()
         answer: tuple[bool, object] | None = None
-        with os.fdopen(self._fd, "rb") as pipe:
-            # Unpickled as it arrives (our own child's bytes, through our own pipe): a
-            # result of many megabytes is never held twice, as bytes and as objects.
-            with contextlib.suppress(Exception):  # a stream cut short: the child died
-                answer = pickle.load(pipe)
+        # Unpickled as it arrives (our own child's bytes, through our own pipe): a result
+        # of many megabytes is never held twice, as bytes and as objects.  A stream cut
+        # short raises: the child died.
+        with os.fdopen(self._fd, "rb") as pipe, contextlib.suppress(Exception):
+            answer = pickle.load(pipe)
         _, status = os.waitpid(self._pid, 0)
         self._pid = self._fd = None
         if answer is None or not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
