@@ -297,4 +297,3 @@ def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: p
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
-

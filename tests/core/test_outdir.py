@@ -105,7 +105,18 @@ def test_read_each_reads_as_read_does(tmp_path: Path) -> None:
     (out / "away").symlink_to(victim)
     (out / "a" / "locked").write_bytes(b"no")
     (out / "a" / "locked").chmod(0)
-    rels = ["a/one", "a/missing", "nothere/x", "a/big", "a/link", "a/fifo", "top", "away/f", "a/one", "a/locked"]
+    rels = [
+        "a/one",
+        "a/missing",
+        "nothere/x",
+        "a/big",
+        "a/link",
+        "a/fifo",
+        "top",
+        "away/f",
+        "a/one",
+        "a/locked",
+    ]
     with SafeDir(out) as root:
         got = list(root.read_each(rels, 10))
         assert [rel for rel, _ in got] == rels
