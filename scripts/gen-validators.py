@@ -31,13 +31,21 @@ def generated(name: str) -> str:
     )
 
 
+def _write(path: Path, text: str) -> None:
+    """Only when the text changes: a rewrite would leave the byte code compiled at install
+    stale, and with PYTHONDONTWRITEBYTECODE every run would compile the module again."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
 def main() -> None:
     FOLDER.mkdir(exist_ok=True)
-    (FOLDER / "__init__.py").write_text(
-        '"""Validators generated from the catalog schemas (scripts/gen-validators.py)."""\n'
+    _write(
+        FOLDER / "__init__.py",
+        '"""Validators generated from the catalog schemas (scripts/gen-validators.py)."""\n',
     )
     for name in SCHEMA_NAMES:
-        (FOLDER / f"{name}.py").write_text(generated(name))
+        _write(FOLDER / f"{name}.py", generated(name))
 
 
 if __name__ == "__main__":

@@ -146,18 +146,23 @@ def compile_(
     when = parse_now(now)
     try:
         if check:
-            from rolecat.targets.terraform.write import PreviousManifest, check_output
+            from rolecat.targets.terraform.write import PreviousManifest, check_output, read_ahead
 
             from .pipeline import replacement_warnings
 
-            loaded, diags, files = render_catalog(catalog, when)
-            previous = PreviousManifest.read(out)
-            if loaded is not None and files:
-                diags = [*diags, *replacement_warnings(loaded, previous)]
-            if has_errors(diags):
-                _emit(diags, Format.text, to_stdout=False)
-                raise typer.Exit(EXIT_FINDINGS)
-            diff, problems = check_output(files, out, previous)
+            ahead = read_ahead(out)  # OUT's files, read on the second core meanwhile
+            try:
+                loaded, diags, files = render_catalog(catalog, when)
+                previous = PreviousManifest.read(out)
+                if loaded is not None and files:
+                    diags = [*diags, *replacement_warnings(loaded, previous)]
+                if has_errors(diags):
+                    _emit(diags, Format.text, to_stdout=False)
+                    raise typer.Exit(EXIT_FINDINGS)
+                diff, problems = check_output(files, out, previous, ahead.result() if ahead else None)
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
             _emit([*diags, *problems], Format.text, to_stdout=False)
             if diff:
                 sys.stdout.write(diff)

@@ -222,23 +222,29 @@ def compile_catalog(
 ) -> tuple[bool, list[Diagnostic]]:
     """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
     from rolecat.targets.terraform import accounts
-    from rolecat.targets.terraform.write import PreviousManifest, write_output
+    from rolecat.targets.terraform.write import PreviousManifest, read_ahead, write_output
 
-    catalog, diags, files = render_catalog(catalog_path, now)
-    if catalog is None or has_errors(diags) or not files:
-        return False, diags
-    manifest = next((f.data for f in files if f.path == "manifest.json"), None)
-    # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
-    previous = PreviousManifest.read(out)
-    diags = [*diags, *replacement_warnings(catalog, previous, manifest)]
-    problems = write_output(
-        files,
-        out,
-        force=force,
-        prune_accounts=prune_accounts,
-        renamed_accounts=accounts.renamed(catalog),
-        previous=previous,
-    )
+    ahead = read_ahead(out)  # OUT's files, read on the second core meanwhile
+    try:
+        catalog, diags, files = render_catalog(catalog_path, now)
+        if catalog is None or has_errors(diags) or not files:
+            return False, diags
+        manifest = next((f.data for f in files if f.path == "manifest.json"), None)
+        # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
+        previous = PreviousManifest.read(out)
+        diags = [*diags, *replacement_warnings(catalog, previous, manifest)]
+        problems = write_output(
+            files,
+            out,
+            force=force,
+            prune_accounts=prune_accounts,
+            renamed_accounts=accounts.renamed(catalog),
+            previous=previous,
+            ahead=ahead.result() if ahead is not None else None,
+        )
+    finally:
+        if ahead is not None:
+            ahead.cancel()  # when not collected: the catalog was in error
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
 

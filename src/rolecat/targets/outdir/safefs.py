@@ -71,6 +71,8 @@ class Entry:
     rel: str
     kind: str
     size: int
+    # (st_dev, st_ino, st_size, st_ctime_ns): the same while the entry is not written to
+    stamp: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _kind(mode: int) -> str:
@@ -307,13 +309,16 @@ class SafeDir:
             finally:
                 os.close(fd)
 
-    def walk(self, rel: str | None = None, *, skip: frozenset[str] = frozenset()) -> Iterator[Entry]:
+    def walk(
+        self, rel: str | None = None, *, skip: frozenset[str] = frozenset(), deep: bool = True
+    ) -> Iterator[Entry]:
         """Every entry below ``rel`` (or the root), sorted, symlinks reported and never entered.
 
-        Folders whose relative path is in ``skip`` are reported but not entered."""
+        Folders whose relative path is in ``skip`` are reported but not entered; with
+        ``deep`` False, none is."""
         fd = self.fd if rel is None else self._open_dir(safe_rel(rel).split("/"), rel, create=False)
         try:
-            yield from _walk_fd(fd, rel or "", skip)
+            yield from _walk_fd(fd, rel or "", skip, deep)
         finally:
             if rel is not None:
                 os.close(fd)
@@ -367,7 +372,7 @@ def _syncfs(fd: int) -> bool:
         return False
 
 
-def _walk_fd(fd: int, prefix: str, skip: frozenset[str]) -> Iterator[Entry]:
+def _walk_fd(fd: int, prefix: str, skip: frozenset[str], deep: bool) -> Iterator[Entry]:
     names = sorted(os.listdir(fd))
     for name in names:
         rel = f"{prefix}/{name}" if prefix else name
@@ -376,15 +381,15 @@ def _walk_fd(fd: int, prefix: str, skip: frozenset[str]) -> Iterator[Entry]:
         except FileNotFoundError:
             continue
         kind = _kind(st.st_mode)
-        yield Entry(rel, kind, st.st_size)
-        if kind == "dir" and rel not in skip:
+        yield Entry(rel, kind, st.st_size, (st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns))
+        if deep and kind == "dir" and rel not in skip:
             try:
                 sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
             except OSError:
                 yield Entry(rel, "unreadable", 0)
                 continue
             try:
-                yield from _walk_fd(sub, rel, skip)
+                yield from _walk_fd(sub, rel, skip, deep)
             except PermissionError:
                 yield Entry(rel, "unreadable", 0)
             finally:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,7 +28,11 @@ from rolecat.diagnostics import Diagnostic, Location, error, warning
 from rolecat.targets.outdir import journal, layout
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
 from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel, describe
+from rolecat.targets.outdir.snapshot import Snapshot, Stamp
 from rolecat.targets.terraform.render import RenderedFile
+
+if TYPE_CHECKING:
+    from rolecat.background import Pending
 
 MANIFEST = "manifest.json"
 # Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
@@ -189,6 +194,23 @@ def read_previous(
     return Previous(frozenset(str(p) for p in paths), frozenset(str(f) for f in folders)), []
 
 
+def read_ahead(out: Path) -> Pending[Snapshot] | None:
+    """OUT's files read in a forked child (``outdir.snapshot``) while the caller loads and
+    renders the catalog; None when that would save nothing: OUT holds no earlier compile,
+    or no child may be forked (the write stage then reads OUT itself, as it would)."""
+    from rolecat import background
+    from rolecat.targets.outdir import snapshot
+
+    if not background.fork_allowed() or not (out / MANIFEST).is_file():
+        return None
+
+    def take() -> snapshot.Snapshot:
+        os.nice(19)  # the second core's idle time only: loading the catalog uses both first
+        return snapshot.take(out, MAX_OUT_FILE)
+
+    return background.start(take)
+
+
 # --------------------------------------------------------------------------- inventory
 
 
@@ -209,10 +231,17 @@ def _account_folders(files: Sequence[RenderedFile], prev: Previous | None) -> se
 
 
 def take_inventory(
-    root: SafeDir, files: Sequence[RenderedFile], prev: Previous | None, *, compare: bool = True
+    root: SafeDir,
+    files: Sequence[RenderedFile],
+    prev: Previous | None,
+    *,
+    compare: bool = True,
+    ahead: Snapshot | None = None,
 ) -> Inventory:
     """OUT against ``files`` (what compile writes) and the previous manifest.  With ``compare``
-    False, contents are not compared: only what is there, and what it is."""
+    False, contents are not compared: only what is there, and what it is.  ``ahead``: what
+    OUT's files held when read ahead (``outdir.snapshot``); a file it still knows is not
+    read again."""
     inv = Inventory()
     expected = {f.path: f for f in files}
     parents = {"/".join(p.split("/")[:i]) for p in expected for i in range(1, p.count("/") + 1)}
@@ -220,7 +249,7 @@ def take_inventory(
     owned = set(prev.files) if prev else set()
     skip = frozenset({layout.WORKDIR, *(f"{a}/{layout.ACCOUNT_TF_DIR}" for a in accounts)})
     seen: set[str] = set()
-    sizes: dict[str, int] = {}  # of the generated files found, as walked
+    stamps: dict[str, Stamp] = {}  # of the generated files found, as walked
     for entry in root.walk(skip=skip):
         rel, kind = entry.rel, entry.kind
         if kind == "unreadable":
@@ -241,7 +270,7 @@ def take_inventory(
             if kind != "file":
                 inv.blocked.append(f"{rel}: {describe(kind)} where rolecat writes a file")
             else:
-                sizes[rel] = entry.size
+                stamps[rel] = entry.stamp
             continue
         if rel in parents:
             if kind != "dir":
@@ -271,12 +300,12 @@ def take_inventory(
     blocked = {b.split(":", 1)[0] for b in inv.blocked}
     same_size: list[RenderedFile] = []
     for rel, f in sorted(expected.items()) if compare else ():
-        if rel in blocked or any(rel.startswith(b + "/") for b in blocked):
+        if blocked and (rel in blocked or any(rel.startswith(b + "/") for b in blocked)):
             continue
-        size = sizes.get(rel)
-        if size is None or (size != len(f.data) and size <= MAX_OUT_FILE):
+        stamp = stamps.get(rel)
+        if stamp is None or (stamp[2] != len(f.data) and stamp[2] <= MAX_OUT_FILE):
             inv.changed.append(f)  # missing, or of another size: no need to read it
-        else:
+        elif ahead is None or not ahead.holds(rel, stamp, f.data):
             same_size.append(f)
     for f, (rel, current) in zip(
         same_size, root.read_each([f.path for f in same_size], MAX_OUT_FILE), strict=True
@@ -356,8 +385,9 @@ def _refusals(
     force: bool,
     prune: bool,
     renamed: frozenset[str] = frozenset(),
+    ahead: Snapshot | None = None,
 ) -> tuple[Inventory | None, list[str], list[Diagnostic]]:
-    inv = take_inventory(root, files, prev)
+    inv = take_inventory(root, files, prev, ahead=ahead)
     if prev is None and not force:
         others = [e for e in root.walk(skip=frozenset({layout.WORKDIR})) if e.rel != layout.WORKDIR]
         if others:
@@ -422,11 +452,13 @@ def write_output(
     prune_accounts: bool = False,
     renamed_accounts: Mapping[str, str] | None = None,
     previous: PreviousManifest | None = None,
+    ahead: Snapshot | None = None,
 ) -> list[Diagnostic]:
     """Write ``files`` into OUT atomically.  ``renamed_accounts`` maps a former account folder
     to its new name: after the commit, what Terraform keeps there (lock file, ``.terraform/``,
     a local state) moves to the new folder, never following a symlink.  ``previous``: OUT's
-    manifest as this compile already read it (``read_previous``)."""
+    manifest as this compile already read it (``read_previous``); ``ahead``: OUT's files as
+    read ahead (``outdir.snapshot``)."""
     display = str(out)
     for f in files:
         if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
@@ -445,6 +477,7 @@ def write_output(
                 prune=prune_accounts,
                 renamed=renamed_accounts or {},
                 previous=previous,
+                ahead=ahead,
             )
     except UnsafePath as exc:
         return [
@@ -475,6 +508,7 @@ def _write_locked(
     prune: bool,
     renamed: Mapping[str, str],
     previous: PreviousManifest | None = None,
+    ahead: Snapshot | None = None,
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     old_folders = frozenset(renamed)
@@ -484,7 +518,7 @@ def _write_locked(
         if diags and not force:
             return diags
         inv, rmdirs, problems = _refusals(
-            root, display, files, prev, force=force, prune=prune, renamed=old_folders
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders, ahead=ahead
         )
         if problems or inv is None:
             return problems
@@ -511,7 +545,7 @@ def _write_locked(
         if diags and not force:
             return notes + diags
         inv, rmdirs, problems = _refusals(
-            root, display, files, prev, force=force, prune=prune, renamed=old_folders
+            root, display, files, prev, force=force, prune=prune, renamed=old_folders, ahead=ahead
         )
         if problems or inv is None:
             return notes + problems
@@ -567,10 +601,14 @@ def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: 
 
 
 def check_output(
-    files: Sequence[RenderedFile], out: Path, previous: PreviousManifest | None = None
+    files: Sequence[RenderedFile],
+    out: Path,
+    previous: PreviousManifest | None = None,
+    ahead: Snapshot | None = None,
 ) -> tuple[str, list[Diagnostic]]:
     """(unified diff from OUT to what compile would write, problems).  Empty and [] when current.
-    ``previous``: OUT's manifest as the caller already read it (its parse is reused)."""
+    ``previous``: OUT's manifest as the caller already read it (its parse is reused);
+    ``ahead``: OUT's files as read ahead (``outdir.snapshot``)."""
     display = str(out)
     problems = _check_out_path(out, display)
     if problems:
@@ -582,7 +620,7 @@ def check_output(
             prev, diags = read_previous(root, display, files, previous)
             if diags:
                 return "", diags
-            inv = take_inventory(root, files, prev)
+            inv = take_inventory(root, files, prev, ahead=ahead)
             old: dict[str, str | None] = {}
             for f in inv.changed:
                 old[f.path] = _read_text(root, f.path)
