@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 # Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
 MAX_OUT_FILE = 256 * 1024 * 1024
+# Largest file read ahead (``read_ahead``): generated files are far smaller; a larger one,
+# generated or planted, is left to the inventory, which reads only files it expects.
+AHEAD_MAX_FILE = 1024 * 1024
 # How many unexpected entries a diagnostic lists by name.
 LIST_LIMIT = 20
 
@@ -206,7 +209,7 @@ def read_ahead(out: Path) -> Pending[Snapshot] | None:
 
     def take() -> snapshot.Snapshot:
         os.nice(19)  # the second core's idle time only: loading the catalog uses both first
-        return snapshot.take(out, MAX_OUT_FILE)
+        return snapshot.take(out, AHEAD_MAX_FILE)
 
     return background.start(take)
 
