@@ -16,6 +16,8 @@ import pytest
 from rolecat import background
 from rolecat.pipeline import load, render_catalog
 
+from .conftest import Started
+
 ROOT = Path(__file__).resolve().parents[2]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
 
@@ -199,31 +201,24 @@ def test_halves_keep_the_order_and_use_a_child() -> None:
 
 
 @linux_only
-def test_halves_stop_the_child_when_this_half_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_halves_stop_the_child_when_this_half_fails(starts: list[Started]) -> None:
     me = os.getpid()
-    children: list[int] = []
-    real_start = background.start
-
-    def recording_start(fn):  # type: ignore[no-untyped-def]
-        pending = real_start(fn)
-        children.append(pending._pid)  # type: ignore[arg-type]
-        return pending
 
     def work(part: object) -> None:
         if os.getpid() == me:
             raise Refused("first half")
         threading.Event().wait(60)  # the child would hang
 
-    monkeypatch.setattr(background, "start", recording_start)
     with pytest.raises(Refused):
         background.halves(work, [1, 2])
+    assert starts[0].pid is not None
     with pytest.raises(ChildProcessError):
-        os.waitpid(children[0], os.WNOHANG)  # killed and reaped
+        os.waitpid(starts[0].pid, os.WNOHANG)  # killed and reaped
 
 
 @linux_only
 def test_checks_split_across_two_processes_give_the_same_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
     """From PARALLEL_ROLES roles on, validate checks the second half of the roles (and runs
     the later rules) in a child: findings of both halves, of an IAM check and of a later
@@ -255,17 +250,8 @@ def test_checks_split_across_two_processes_give_the_same_findings(
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
     monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
-    started: list[bool] = []
-    real_start = background.start
-
-    def counting_start(fn):  # type: ignore[no-untyped-def]
-        pending = real_start(fn)
-        started.append(pending.forked)
-        return pending
-
-    monkeypatch.setattr(background, "start", counting_start)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
-    assert len(started) == 3 and all(started)  # load, schema and checks each used a child
+    assert len(starts) == 3 and all(s.forked for s in starts)  # load, schema, checks: a child each
 
 
 @linux_only

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rolecat import background
 from rolecat.pipeline import compile_catalog, render_catalog
 from rolecat.targets.outdir import snapshot
 from rolecat.targets.outdir.safefs import SafeDir
 from rolecat.targets.terraform import write
+
+from .conftest import Started
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -118,24 +119,16 @@ def test_an_edit_after_the_snapshot_is_seen_even_at_the_same_size(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
 def test_compile_reads_out_ahead_in_a_child(
-    tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
     monkeypatch.delenv("ROLECAT_JOBS", raising=False)
     catalog, out = _compiled(tmp_path)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (out / "prod" / "role.Admin.tf").write_bytes(b"# hand edit\n")
-    started: list[bool] = []
-    real_start = background.start
-
-    def recording(fn):  # type: ignore[no-untyped-def]
-        pending = real_start(fn)
-        started.append(pending.forked)
-        return pending
-
-    monkeypatch.setattr(background, "start", recording)
+    starts.clear()
     reads = _reads(monkeypatch)
     ok, diags = compile_catalog(catalog, out, NOW)
     assert ok, diags
-    assert started and started[0]  # the read-ahead, before anything else
+    assert starts and starts[0].forked  # the read-ahead, before anything else
     assert reads == []  # every file known ahead; the edited one differs in size
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
