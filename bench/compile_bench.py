@@ -6,6 +6,10 @@ command_i / floor_i; the figure printed is the median of the N ratios (and, besi
 the median time).  A pair shares the machine's load of the moment, so the ratio is much
 steadier than either time on a shared machine.
 
+Before each timed process the file systems are synced (``os.sync``, not timed): a
+fresh compile leaves tens of megabytes of dirty pages, and the kernel's write-back would
+otherwise land on whichever command runs next.
+
 Floors:
 
 * catalog commands: a fresh ``python`` process that parses the same catalog's YAML
@@ -76,7 +80,10 @@ class Run:
 
 
 def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
-    """Wall time and peak resident memory of one fresh process."""
+    """Wall time and peak resident memory of one fresh process.  Dirty pages of the runs
+    before (a fresh compile writes 31,000 files) are flushed first, untimed, so that no
+    command is charged for the write-back of another."""
+    os.sync()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
@@ -215,7 +222,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(
         f"methodology: median of {args.runs} paired runs, each command a fresh process timed right "
-        "after its floor; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
+        "after its floor, file systems synced (untimed) before each; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
         "and JSON (parse+write floor: the same, then creating OUT's files with the same bytes); rolecat's "
         "bytecode compiled first, as a wheel install does; start-up floor = python -c pass; the ratio is "
         "of wall time (CPU: of user+system time, rolecat's forked children included, "

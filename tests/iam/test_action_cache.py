@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rolecat import cache
 from rolecat.iam.actions import ActionDB
@@ -154,3 +156,34 @@ def test_entries_of_other_keys_coexist_until_stale(cache_dir: Path) -> None:
     assert sorted(cache_dir.glob("demo-*.json")) == [
         cache_dir / f"demo-{cache._digest(b'three')[:16].decode()}.json"
     ]
+
+
+@given(st.lists(st.tuples(st.text(), st.booleans()), max_size=4))
+def test_every_resource_type_list_orjson_writes_is_accepted(pairs: list[tuple[str, bool]]) -> None:
+    from rolecat.iam.actions import _RESOURCE_TYPES_JSON
+
+    assert _RESOURCE_TYPES_JSON.fullmatch(orjson.dumps(pairs).decode())
+
+
+def _pairs(text: str) -> bool:
+    """Whether ``text`` is JSON for a list of [string, boolean] pairs."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], bool)
+        for p in value
+    )
+
+
+@given(st.text(alphabet=st.sampled_from(list('aé"\\/u0Ffnbt,[]\n\x00 ')), max_size=16))
+def test_the_shape_check_is_exactly_json_pairs(body: str) -> None:
+    """The index's resource-type check (a regex, for speed) accepts exactly the JSON lists of
+    [string, boolean] pairs: ``body`` is put raw inside a name, escapes and quotes and all."""
+    from rolecat.iam.actions import _RESOURCE_TYPES_JSON
+
+    text = f'[["{body}",true]]'
+    assert bool(_RESOURCE_TYPES_JSON.fullmatch(text)) == _pairs(text)

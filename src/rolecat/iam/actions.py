@@ -51,7 +51,9 @@ class ResourceType:
 
 # One action's resource types as the cached index writes them (orjson, no spaces): a JSON
 # list of [name, required] pairs.  Checked when the index is read, decoded on first use.
-_JSON_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+# A JSON string as an "unrolled loop": runs of plain characters between escapes, matched in
+# one step each (half the time of one alternative per character, for 22,000 entries).
+_JSON_STRING = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _PAIR = rf"\[{_JSON_STRING},(?:true|false)\]"
 _RESOURCE_TYPES_JSON = re.compile(rf"\[(?:{_PAIR}(?:,{_PAIR})*)?\]")
 
