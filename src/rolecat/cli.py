@@ -159,7 +159,9 @@ def compile_(
                 if has_errors(diags):
                     _emit(diags, Format.text, to_stdout=False)
                     raise typer.Exit(EXIT_FINDINGS)
-                diff, problems = check_output(files, out, previous, ahead.result() if ahead else None)
+                diff, problems = check_output(
+                    files, out, previous, ahead.result() if ahead is not None else None
+                )
             finally:
                 if ahead is not None:
                     ahead.cancel()

@@ -132,3 +132,29 @@ def test_compile_reads_out_ahead_in_a_child(
     assert starts and starts[0].forked  # the read-ahead, before anything else
     assert reads == []  # every file known ahead; the edited one differs in size
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_a_dead_read_ahead_is_redone_here_at_our_own_priority(
+    tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child reads at the lowest priority; when it dies, ``result`` reads OUT in this
+    process, which must not lower this process's own priority."""
+    import signal
+
+    monkeypatch.delenv("ROLECAT_JOBS", raising=False)
+    _, out = _compiled(tmp_path)
+    real_take = snapshot.take
+
+    def dies_in_child(path: Path, limit: int) -> snapshot.Snapshot:
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_take(path, limit)
+
+    me = os.getpid()
+    monkeypatch.setattr(snapshot, "take", dies_in_child)
+    before = os.nice(0)
+    pending = write.read_ahead(out)
+    assert pending is not None and pending.forked
+    assert "prod/role.Admin.tf" in pending.result().files
+    assert os.nice(0) == before

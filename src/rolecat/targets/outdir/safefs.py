@@ -64,6 +64,10 @@ def safe_rel(rel: object) -> str:
     return rel
 
 
+# (st_dev, st_ino, st_size, st_ctime_ns): the same while the entry is not written to
+Stamp = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Entry:
     """One directory entry, not followed: kind is file, dir, symlink or other."""
@@ -71,8 +75,7 @@ class Entry:
     rel: str
     kind: str
     size: int
-    # (st_dev, st_ino, st_size, st_ctime_ns): the same while the entry is not written to
-    stamp: tuple[int, int, int, int] = (0, 0, 0, 0)
+    stamp: Stamp = (0, 0, 0, 0)
 
 
 def _kind(mode: int) -> str:

@@ -25,11 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rolecat.targets.outdir import layout
-from rolecat.targets.outdir.safefs import SafeDir, UnsafePath
+from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath
 
 RACY_SECONDS = 3
-
-Stamp = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)

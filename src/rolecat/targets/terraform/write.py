@@ -27,8 +27,8 @@ import orjson
 from rolecat.diagnostics import Diagnostic, Location, error, warning
 from rolecat.targets.outdir import journal, layout
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
-from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel, describe
-from rolecat.targets.outdir.snapshot import Snapshot, Stamp
+from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, check_rel, describe
+from rolecat.targets.outdir.snapshot import Snapshot
 from rolecat.targets.terraform.render import RenderedFile
 
 if TYPE_CHECKING:
@@ -207,8 +207,11 @@ def read_ahead(out: Path) -> Pending[Snapshot] | None:
     if not background.fork_allowed() or not (out / MANIFEST).is_file():
         return None
 
+    caller = os.getpid()
+
     def take() -> snapshot.Snapshot:
-        os.nice(19)  # the second core's idle time only: loading the catalog uses both first
+        if os.getpid() != caller:  # in the child (``result`` redoes a dead child's work here)
+            os.nice(19)  # the second core's idle time only: loading the catalog uses both first
         return snapshot.take(out, AHEAD_MAX_FILE)
 
     return background.start(take)
