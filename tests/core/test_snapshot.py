@@ -17,6 +17,7 @@ from rolecat.pipeline import compile_catalog, render_catalog
 from rolecat.targets.outdir import snapshot
 from rolecat.targets.outdir.safefs import SafeDir
 from rolecat.targets.terraform import write
+from rolecat.targets.terraform.render import RenderedFile
 
 from .conftest import Started
 
@@ -87,12 +88,17 @@ def test_files_changed_just_before_are_left_out(tmp_path: Path) -> None:
     assert snapshot.take(tmp_path, 10).files == {}  # written now: within RACY_SECONDS
 
 
+def _read_ahead(tmp_path: Path) -> tuple[Path, list[RenderedFile], snapshot.Snapshot]:
+    """OUT compiled from the example, what a compile renders, and OUT read ahead."""
+    catalog, out = _compiled(tmp_path)
+    _, _, files = render_catalog(catalog, NOW)
+    return out, files, snapshot.take(out, write.MAX_OUT_FILE)
+
+
 def test_an_up_to_date_compile_reads_nothing_the_snapshot_holds(
     tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog, out = _compiled(tmp_path)
-    _, _, files = render_catalog(catalog, NOW)
-    ahead = snapshot.take(out, write.MAX_OUT_FILE)
+    out, files, ahead = _read_ahead(tmp_path)
     assert {f.path for f in files if "/" in f.path} == set(ahead.files)
     reads = _reads(monkeypatch)
     assert write.write_output(files, out, ahead=ahead) == []
@@ -102,9 +108,7 @@ def test_an_up_to_date_compile_reads_nothing_the_snapshot_holds(
 def test_an_edit_after_the_snapshot_is_seen_even_at_the_same_size(
     tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog, out = _compiled(tmp_path)
-    _, _, files = render_catalog(catalog, NOW)
-    ahead = snapshot.take(out, write.MAX_OUT_FILE)
+    out, files, ahead = _read_ahead(tmp_path)
     role = out / "prod" / "role.Admin.tf"
     good = role.read_bytes()
     role.write_bytes(good.replace(b"Admin", b"Xdmin", 1))  # same size, other bytes
