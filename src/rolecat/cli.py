@@ -150,8 +150,7 @@ def compile_(
 
             from .pipeline import replacement_warnings
 
-            ahead = read_ahead(out)  # OUT's files, read on the second core meanwhile
-            try:
+            with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
                 loaded, diags, files = render_catalog(catalog, when)
                 previous = PreviousManifest.read(out)
                 if loaded is not None and files:
@@ -159,12 +158,7 @@ def compile_(
                 if has_errors(diags):
                     _emit(diags, Format.text, to_stdout=False)
                     raise typer.Exit(EXIT_FINDINGS)
-                diff, problems = check_output(
-                    files, out, previous, ahead.result() if ahead is not None else None
-                )
-            finally:
-                if ahead is not None:
-                    ahead.cancel()
+                diff, problems = check_output(files, out, previous, ahead())
             _emit([*diags, *problems], Format.text, to_stdout=False)
             if diff:
                 sys.stdout.write(diff)

@@ -224,8 +224,7 @@ def compile_catalog(
     from rolecat.targets.terraform import accounts
     from rolecat.targets.terraform.write import PreviousManifest, read_ahead, write_output
 
-    ahead = read_ahead(out)  # OUT's files, read on the second core meanwhile
-    try:
+    with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
         catalog, diags, files = render_catalog(catalog_path, now)
         if catalog is None or has_errors(diags) or not files:
             return False, diags
@@ -240,11 +239,8 @@ def compile_catalog(
             prune_accounts=prune_accounts,
             renamed_accounts=accounts.renamed(catalog),
             previous=previous,
-            ahead=ahead.result() if ahead is not None else None,
+            ahead=ahead(),
         )
-    finally:
-        if ahead is not None:
-            ahead.cancel()  # when not collected: the catalog was in error
     diags = sort_diagnostics([*diags, *problems])
     return not has_errors(diags), diags
 

@@ -140,7 +140,7 @@ def test_compile_reads_out_ahead_in_a_child(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
 def test_a_dead_read_ahead_is_redone_here_at_our_own_priority(
-    tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, trusting: None, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
     """The child reads at the lowest priority; when it dies, ``result`` reads OUT in this
     process, which must not lower this process's own priority."""
@@ -158,7 +158,9 @@ def test_a_dead_read_ahead_is_redone_here_at_our_own_priority(
     me = os.getpid()
     monkeypatch.setattr(snapshot, "take", dies_in_child)
     before = os.nice(0)
-    pending = write.read_ahead(out)
-    assert pending is not None and pending.forked
-    assert "prod/role.Admin.tf" in pending.result().files
+    starts.clear()
+    with write.read_ahead(out) as ahead:
+        assert len(starts) == 1 and starts[0].forked
+        snap = ahead()
+        assert snap is not None and "prod/role.Admin.tf" in snap.files
     assert os.nice(0) == before

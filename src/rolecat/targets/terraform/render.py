@@ -12,7 +12,7 @@ import functools
 import hashlib
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, NamedTuple
@@ -675,18 +675,11 @@ class TerraformRenderer:
 
     def value(self, v: Mapping[str, Any], level: int = 0) -> str:
         """``hcl.value`` of an object a view holds, laid out once per renderer."""
-        key = (id(v), level)
-        hit = self._values.get(key)
-        if hit is None or hit[0] is not v:
-            hit = self._values[key] = (v, hcl.value(v, level))
-        return hit[1]
+        return _laid_out(self._values, hcl.value, v, level)
 
     def jsonencode(self, doc: Mapping[str, Any], level: int = 0) -> str:
-        key = (id(doc), level)
-        hit = self._layouts.get(key)
-        if hit is None or hit[0] is not doc:
-            hit = self._layouts[key] = (doc, hcl.jsonencode(doc, level))
-        return hit[1]
+        """``hcl.jsonencode`` of a document a view holds, laid out once per renderer."""
+        return _laid_out(self._layouts, hcl.jsonencode, doc, level)
 
     def render_account(self, view: AccountView) -> list[RenderedFile]:
         """An account's root module: one file per role and per policy, so that two pull
@@ -751,6 +744,21 @@ class TerraformRenderer:
             files.extend(self.render_account(view))
         files.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, files)))
         return files
+
+
+def _laid_out(
+    cache: dict[tuple[int, int], tuple[Mapping[str, Any], str]],
+    lay_out: Callable[[Mapping[str, Any], int], str],
+    obj: Mapping[str, Any],
+    level: int,
+) -> str:
+    """``lay_out(obj, level)``, once per object and level (keyed by identity; the entry holds
+    the object, so its id cannot be reused while cached)."""
+    key = (id(obj), level)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not obj:
+        hit = cache[key] = (obj, lay_out(obj, level))
+    return hit[1]
 
 
 def account_views(catalog: Catalog, deployment: Deployment | None = None) -> dict[str, AccountView]:

@@ -14,13 +14,14 @@ reported (``W008``): a warning for compile, which leaves it alone, an error for
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -30,9 +31,6 @@ from rolecat.targets.outdir.lock import LockTimeout, OutLock
 from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, check_rel, describe
 from rolecat.targets.outdir.snapshot import Snapshot
 from rolecat.targets.terraform.render import RenderedFile
-
-if TYPE_CHECKING:
-    from rolecat.background import Pending
 
 MANIFEST = "manifest.json"
 # Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
@@ -197,16 +195,19 @@ def read_previous(
     return Previous(frozenset(str(p) for p in paths), frozenset(str(f) for f in folders)), []
 
 
-def read_ahead(out: Path) -> Pending[Snapshot] | None:
-    """OUT's files read in a forked child (``outdir.snapshot``) while the caller loads and
-    renders the catalog; None when that would save nothing: OUT holds no earlier compile,
-    or no child may be forked (the write stage then reads OUT itself, as it would)."""
+@contextlib.contextmanager
+def read_ahead(out: Path) -> Iterator[Callable[[], Snapshot | None]]:
+    """OUT's files read in a forked child (``outdir.snapshot``) while the block loads and
+    renders the catalog; the block calls what it is given for the snapshot, which is None
+    when reading ahead would save nothing: OUT holds no earlier compile, or no child may
+    be forked (the write stage then reads OUT itself, as it would).  A child whose
+    snapshot was not asked for is stopped at the end of the block."""
     from rolecat import background
     from rolecat.targets.outdir import snapshot
 
     if not background.fork_allowed() or not (out / MANIFEST).is_file():
-        return None
-
+        yield lambda: None
+        return
     caller = os.getpid()
 
     def take() -> snapshot.Snapshot:
@@ -214,7 +215,11 @@ def read_ahead(out: Path) -> Pending[Snapshot] | None:
             os.nice(19)  # the second core's idle time only: loading the catalog uses both first
         return snapshot.take(out, AHEAD_MAX_FILE)
 
-    return background.start(take)
+    pending = background.start(take)
+    try:
+        yield pending.result
+    finally:
+        pending.cancel()  # nothing to do once collected
 
 
 # --------------------------------------------------------------------------- inventory
