@@ -79,14 +79,16 @@ class Run:
     cpu: float  # user + system seconds of the process
 
 
-def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
+def run(cmd: list[str], ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None) -> Run:
     """Wall time and peak resident memory of one fresh process.  Dirty pages of the runs
     before (a fresh compile writes 31,000 files) are flushed first, untimed, so that no
     command is charged for the write-back of another."""
     os.sync()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=err, env=None if env is None else {**os.environ, **env}
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -155,6 +157,7 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int, int | 
     write_floor: list[Run] = []
     fresh: list[Run] = []
     uptodate: list[Run] = []
+    uptodate_cold: list[Run] = []
     validate: list[Run] = []
     kept = tmp / f"out{roles}"
     run([ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW])  # OUT for the up-to-date runs
@@ -167,6 +170,17 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int, int | 
         write_floor.append(run([sys.executable, "-c", PARSE_AND_WRITE, str(root), str(kept), str(copy)]))
         shutil.rmtree(copy)
         uptodate.append(run([ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW]))
+        # The same without the entry the compile before remembered (removed, untimed; the
+        # action index stays, as on any machine that ran rolecat before).
+        cold_cache = Path(os.environ["ROLECAT_CACHE_DIR"] + "-cold")
+        shutil.copytree(os.environ["ROLECAT_CACHE_DIR"], cold_cache, dirs_exist_ok=True)
+        for entry in cold_cache.glob("compiled-*"):
+            entry.unlink()
+        cold = run(
+            [ROLECAT, "compile", str(root), "-o", str(kept), "--now", NOW],
+            env={"ROLECAT_CACHE_DIR": str(cold_cache)},
+        )
+        uptodate_cold.append(cold)
         validate.append(run([ROLECAT, "validate", str(root), "--now", NOW]))
     size = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
     pss = pss_peak([ROLECAT, "compile", str(root), "-o", str(tmp / f"pss{roles}"), "--now", NOW])
@@ -178,6 +192,7 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int, int | 
         line("compile, fresh OUT", fresh, floor, 3 if roles >= 1000 else None),
         line("  the same, to parse+write", fresh, write_floor, None),
         line("compile, OUT up to date", uptodate, floor, 3 if roles >= 1000 else None),
+        line("  the same, not recalled", uptodate_cold, floor, None),
         line("validate", validate, floor, 2 if roles >= 1000 else None),
         f"  {'up to date / fresh':<26} {up_vs_fresh:6.2f}x         (target <= 1)",
     ]
@@ -224,13 +239,18 @@ def main() -> None:
         f"methodology: median of {args.runs} paired runs, each command a fresh process timed right "
         "after its floor, file systems synced (untimed) before each; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
         "and JSON (parse+write floor: the same, then creating OUT's files with the same bytes); rolecat's "
-        "bytecode compiled first, as a wheel install does; start-up floor = python -c pass; the ratio is "
+        "bytecode compiled first, as a wheel install does; rolecat's per-user cache in a folder of the bench's "
+        "own: 'OUT up to date' recalls what the compile before rendered (targets.terraform.recall), "
+        "'not recalled' runs without that entry and renders; start-up floor = python -c pass; the ratio is "
         "of wall time (CPU: of user+system time, rolecat's forked children included, "
         "steadier on a shared machine; rolecat uses a second core, the floor one)"
     )
     rss: dict[int, int] = {}
     pss: dict[int, int | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        # Its own per-user cache: the action index is built once (by the first compile),
+        # and the up-to-date compiles recall what the compile before them rendered.
+        os.environ["ROLECAT_CACHE_DIR"] = str(Path(tmp) / "cache")
         for roles in sizes:
             lines, rss[roles], pss[roles] = bench_size(roles, args.runs, Path(tmp))
             print("\n".join(lines), flush=True)

@@ -2,12 +2,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "catalog"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's own per-user cache (``rolecat.cache``), shared by every test and every
+    rolecat it runs, and removed at the end: tests neither read a developer's entries nor
+    leave theirs behind (compile remembers each catalog folder it compiles)."""
+    if "ROLECAT_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="rolecat-test-cache-")
+        os.environ["ROLECAT_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

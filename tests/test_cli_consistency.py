@@ -67,3 +67,32 @@ def test_escalations_within_says_what_it_left_out() -> None:
     assert soon.stdout.startswith("UNTIL") and soon.stdout.count("active") == 2
     none = rolecat("escalations", "--within", "1", "--now", "2099-12-10")
     assert none.stdout == "no escalation ends within 1 day\n"
+
+
+def test_a_core_command_runs_without_the_other_commands_loaded() -> None:
+    """validate, compile and schema leave the other packages' commands out (a third of
+    their start-up); every other command line, --help and typos included, sees them all."""
+    probe = (
+        "import sys\n"
+        "from rolecat.cli import main\n"
+        "import atexit\n"
+        "atexit.register(lambda: print('loaded:', sorted(m for m in sys.modules if m.startswith(("
+        "'rolecat.workflow.command', 'rolecat.scopedown.command', 'rolecat.adopt.command', "
+        "'rolecat.usage.command', 'rolecat.access.command'"
+        "))), file=sys.stderr))\n"
+        "main()\n"
+    )
+
+    def loaded(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return proc.stderr.rsplit("loaded:", 1)[1].strip()
+
+    assert loaded("validate", "catalog", "--now", "2026-11-28") == "[]"
+    assert loaded("--debug", "schema", "role") == "[]"
+    assert loaded("compile", "--help") == "[]"
+    assert "rolecat.workflow.command" in loaded("--help")
+    assert "rolecat.scopedown.command" in loaded("escalations", "catalog", "--now", "2026-11-28")
+    typo = rolecat("escalation")
+    assert typo.returncode == 2 and "escalations" in typo.stderr  # click suggests the command

@@ -73,29 +73,59 @@ def cached(
     into the value and raises ``ValueError`` (or ``TypeError``/``KeyError``) for one it
     refuses.  Whatever happens to the cache, the value is the one ``build`` gives.
     """
-    folder = cache_dir()
-    usable = folder is not None and _usable(folder)
-    key_digest = _digest(key.encode())
-    path = folder / f"{name}-{key_digest[:16].decode()}.json" if folder is not None else None
-    if usable and path is not None:
-        value = _read(path, key_digest, decode)
-        if value is not None:
-            return value[0]
+    found = lookup(name, key, decode)
+    if found is not None:
+        return found[0]
     payload = build()
-    value_built = decode(payload)
-    if usable and path is not None:
-        _write(path, key_digest, orjson.dumps(payload))
+    value = decode(payload)
+    store(name, key, payload)
+    return value
+
+
+def _entry(name: str, key: str) -> tuple[Path, bytes] | None:
+    """The entry's file and the key's digest; None when the cache is off or unusable."""
+    folder = cache_dir()
+    if folder is None or not _usable(folder):
+        return None
+    key_digest = _digest(key.encode())
+    return folder / f"{name}-{key_digest[:16].decode()}.json", key_digest
+
+
+def lookup(name: str, key: str, decode: Callable[[Any], T]) -> tuple[T] | None:
+    """``(decode(payload),)`` of the entry ``name`` for ``key``; None when there is none
+    (or it is damaged, refused by ``decode``, or the cache is off)."""
+    entry = _entry(name, key)
+    return None if entry is None else _read(*entry, decode)
+
+
+def store(name: str, key: str, payload: Any, *, family: str | None = None) -> None:
+    """Write the entry ``name`` for ``key``.
+
+    ``family``: ``name`` is one slot of a family of names (``<family>-*``, e.g. one per
+    catalog folder): the entries of ``name`` for other keys are removed now, and those of
+    the family's other names once unused for ``STALE_DAYS`` days (a folder compiled once,
+    a temporary checkout).  Otherwise entries of other keys go once stale."""
+    entry = _entry(name, key)
+    if entry is None:
+        return
+    path, key_digest = entry
+    _write(path, key_digest, orjson.dumps(payload))
+    if family is None:
         _prune(path, name)
-    return value_built
+        return
+    _prune(path, name, cutoff=time.time() + 1)
+    _prune(path, family)
 
 
-def _prune(kept: Path, name: str) -> None:
-    """Remove the other entries of ``name`` (other keys) not read for ``STALE_DAYS`` days."""
-    cutoff = time.time() - STALE_DAYS * 86400
+def _prune(kept: Path, name: str, cutoff: float | None = None) -> None:
+    """Remove the other entries of ``name`` (other keys) not read since ``cutoff`` (default:
+    for ``STALE_DAYS`` days)."""
+    cutoff = time.time() - STALE_DAYS * 86400 if cutoff is None else cutoff
     try:
         (kept.parent / f"{name}.json").unlink(missing_ok=True)  # the one-entry layout before keys
         for entry in kept.parent.glob(f"{name}-*.json"):
-            if entry != kept and entry.lstat().st_atime < cutoff and entry.lstat().st_mtime < cutoff:
+            st = entry.lstat()
+            if entry != kept and st.st_atime < cutoff and st.st_mtime < cutoff:
                 entry.unlink()
     except OSError:
         return  # pruning is housekeeping: a failure costs disk space only

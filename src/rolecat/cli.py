@@ -141,28 +141,18 @@ def compile_(
 ) -> None:
     """Compile a catalog into one Terraform root module per account."""
     from .diagnostics import has_errors
-    from .pipeline import UsageError, compile_catalog, render_catalog
+    from .pipeline import UsageError, check_compiled, compile_catalog
 
     when = parse_now(now)
     try:
         if check:
-            from rolecat.targets.terraform.write import PreviousManifest, check_output, read_ahead
-
-            from .pipeline import replacement_warnings
-
-            with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
-                loaded, diags, files = render_catalog(catalog, when)
-                previous = PreviousManifest.read(out)
-                if loaded is not None and files:
-                    diags = [*diags, *replacement_warnings(loaded, previous)]
-                if has_errors(diags):
-                    _emit(diags, Format.text, to_stdout=False)
-                    raise typer.Exit(EXIT_FINDINGS)
-                diff, problems = check_output(files, out, previous, ahead())
-            _emit([*diags, *problems], Format.text, to_stdout=False)
+            diags, diff = check_compiled(catalog, out, when)
+            _emit(diags, Format.text, to_stdout=False)
+            if diff is None:  # the catalog is in error
+                raise typer.Exit(EXIT_FINDINGS)
             if diff:
                 sys.stdout.write(diff)
-            if diff or has_errors(problems):
+            if diff or has_errors(diags):
                 typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)
                 raise typer.Exit(EXIT_FINDINGS)
             typer.echo(f"{out} is up to date", err=True)
@@ -196,7 +186,23 @@ def schema(
             sys.stdout.write(schema_text(known))
 
 
+# Commands defined in this module; a run of one of them leaves the other commands out.
+CORE_COMMANDS = frozenset({"validate", "compile", "schema"})
+
+
+def _invoked(argv: list[str]) -> str | None:
+    """The command a command line names: its first word that is not an option (the global
+    options are flags, so none takes a value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def _register_plugins() -> None:
+    """Add the commands of the other packages.  Importing them is a third of the start-up of
+    ``validate`` and ``compile`` (they pull in the access model, scopedown, adoption and the
+    workflow), so a run of a core command skips it; ``--help``, a typo (which click answers
+    with the commands it knows) and every other command get them all."""
+    if _invoked(sys.argv[1:]) in CORE_COMMANDS:
+        return
     from .access.command import register as register_access
     from .adopt.command import register as register_adopt
     from .scopedown.command import register as register_scopedown

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
         AccessModel,  # render pulls in Jinja: imported only when a command renders
     )
     from rolecat.deploy.deployment import Deployment
+    from rolecat.targets.outdir.snapshot import Snapshot
+    from rolecat.targets.terraform.recall import KnownFile
     from rolecat.targets.terraform.render import RenderedFile
     from rolecat.targets.terraform.write import PreviousManifest
 
@@ -180,20 +182,31 @@ def run_checks(
 def render_catalog(
     path: Path, now: dt.datetime | None = None
 ) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
-    """``load``, then the Terraform files when nothing is in error.
+    """``load``, then the Terraform files when nothing is in error."""
+    return _render(_prepare(path, now, None))
+
+
+def _render(
+    prepared: _Prepared, checked: Loaded | None = None
+) -> tuple[Catalog | None, list[Diagnostic], list[RenderedFile]]:
+    """The Terraform files of a prepared catalog, when nothing is in error.
 
     The checks and the render only read the catalog and its deployment, so when the model
     is clean they run at the same time: the checks on the second core
     (``rolecat.background``), the render here.  Files rendered for a catalog the checks
-    then find in error are dropped, as is a render that failed on such a catalog."""
+    then find in error are dropped, as is a render that failed on such a catalog.
+    ``checked``: the checks' result, when they already ran."""
     from rolecat import background
     from rolecat.targets.terraform.render import TerraformRenderer
 
-    prepared = _prepare(path, now, None)
     catalog, deployment = prepared.catalog, prepared.deployment
     if catalog is None or deployment is None or has_errors(prepared.diagnostics):
         loaded = prepared.loaded()
         return loaded.catalog, loaded.diagnostics, []
+    if checked is not None:
+        if has_errors(checked.diagnostics):
+            return checked.catalog, checked.diagnostics, []
+        return checked.catalog, checked.diagnostics, TerraformRenderer(catalog, deployment).render()
     checks = background.start(prepared.check)
     files: list[RenderedFile] = []
     failure: Exception | None = None
@@ -212,6 +225,96 @@ def render_catalog(
     return loaded.catalog, loaded.diagnostics, files
 
 
+@dataclass(frozen=True)
+class _Recalled:
+    """A clean catalog's inputs (``recall.inputs``) and, when a compile remembered them
+    and OUT's manifest is the one remembered, the files it compiles to."""
+
+    inputs: bytes | None
+    known: tuple[KnownFile, ...] | None = None
+
+
+def _recall(
+    prepared: _Prepared, catalog_path: Path, previous: PreviousManifest | None, *, lookup: bool = True
+) -> _Recalled:
+    """What ``prepared`` is remembered to compile to, worth comparing with OUT only when
+    OUT's manifest (``previous``) is the remembered one: otherwise something is to be
+    written anyway, and the checks run beside the render as ever.  ``lookup`` False:
+    the inputs only (a compile that must render, to remember what it rendered)."""
+    from rolecat.targets.terraform import recall
+    from rolecat.targets.terraform.write import holds_manifest
+
+    if prepared.catalog is None or has_errors(prepared.diagnostics):
+        return _Recalled(None)
+    inputs = recall.inputs(prepared.catalog)
+    if not lookup or inputs is None or previous is None:
+        return _Recalled(inputs)
+    known = recall.recall(catalog_path, inputs)
+    if known is None or not holds_manifest(known, previous):
+        return _Recalled(inputs)
+    return _Recalled(inputs, known)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What compile and ``--check`` share: the catalog loaded and checked, and either OUT
+    found to hold what it is remembered to compile to (``current``), or the files rendered
+    (none when anything is in error), with the replacement warnings."""
+
+    catalog: Catalog | None
+    diagnostics: list[Diagnostic]
+    files: list[RenderedFile]
+    previous: PreviousManifest | None  # OUT's manifest as read before the render
+    recalled: _Recalled
+    current: bool = False
+
+    def remember(self, catalog_path: Path) -> None:
+        """Remember what was rendered (once OUT holds it)."""
+        from rolecat.targets.terraform import recall
+
+        if self.recalled.inputs is not None and self.files:
+            recall.remember(catalog_path, self.recalled.inputs, self.files)
+
+
+def _compile(
+    catalog_path: Path,
+    out: Path,
+    now: dt.datetime | None,
+    ahead: Snapshot | None,
+    *,
+    lookup: bool,
+    check: bool,
+) -> _Compiled:
+    """Load the catalog; when OUT's manifest is the one remembered for it (``_recall``),
+    run the checks on the second core while OUT is compared with what is remembered
+    (``write.up_to_date``; ``check``: under the shared lock), and stop there when it holds
+    exactly that.  Otherwise render (beside the checks, unless they already ran)."""
+    from rolecat import background
+    from rolecat.targets.terraform.write import PreviousManifest, up_to_date
+
+    prepared = _prepare(catalog_path, now, None)
+    # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
+    previous = PreviousManifest.read(out)
+    recalled = _recall(prepared, catalog_path, previous, lookup=lookup)
+    checked: Loaded | None = None
+    if recalled.known is not None:
+        checks = background.start(prepared.check)
+        try:
+            same = up_to_date(recalled.known, out, previous, ahead, shared_lock=check)
+        except BaseException:
+            checks.cancel()
+            raise
+        checked = prepared.checked(checks.result())
+        if same or has_errors(checked.diagnostics):
+            current = same and not has_errors(checked.diagnostics)
+            return _Compiled(checked.catalog, checked.diagnostics, [], previous, recalled, current)
+    catalog, diags, files = _render(prepared, checked)
+    if catalog is not None and files and not has_errors(diags):
+        manifest = next((f.data for f in files if f.path == "manifest.json"), None)
+        diags = [*diags, *replacement_warnings(catalog, previous, manifest)]
+    return _Compiled(catalog, diags, files, previous, recalled)
+
+
 def compile_catalog(
     catalog_path: Path,
     out: Path,
@@ -220,29 +323,54 @@ def compile_catalog(
     force: bool = False,
     prune_accounts: bool = False,
 ) -> tuple[bool, list[Diagnostic]]:
-    """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error."""
+    """Compile CATALOG into OUT.  False (and OUT untouched) when anything is in error.
+
+    When a compile of the same catalog, by the same rolecat, remembered the files it
+    compiles to (``targets.terraform.recall``) and OUT holds exactly those, nothing is
+    rendered: the checks run, and nothing is written.  ``force`` always renders."""
     from rolecat.targets.terraform import accounts
-    from rolecat.targets.terraform.write import PreviousManifest, read_ahead, write_output
+    from rolecat.targets.terraform.write import read_ahead, write_output
 
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
-        catalog, diags, files = render_catalog(catalog_path, now)
-        if catalog is None or has_errors(diags) or not files:
-            return False, diags
-        manifest = next((f.data for f in files if f.path == "manifest.json"), None)
-        # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
-        previous = PreviousManifest.read(out)
-        diags = [*diags, *replacement_warnings(catalog, previous, manifest)]
+        done = _compile(catalog_path, out, now, ahead(), lookup=not force, check=False)
+        if done.current:
+            return True, done.diagnostics
+        if done.catalog is None or has_errors(done.diagnostics) or not done.files:
+            return False, done.diagnostics
         problems = write_output(
-            files,
+            done.files,
             out,
             force=force,
             prune_accounts=prune_accounts,
-            renamed_accounts=accounts.renamed(catalog),
-            previous=previous,
+            renamed_accounts=accounts.renamed(done.catalog),
+            previous=done.previous,
             ahead=ahead(),
         )
-    diags = sort_diagnostics([*diags, *problems])
+    if not has_errors(problems):
+        done.remember(catalog_path)
+    diags = sort_diagnostics([*done.diagnostics, *problems])
     return not has_errors(diags), diags
+
+
+def check_compiled(
+    catalog_path: Path, out: Path, now: dt.datetime | None = None
+) -> tuple[list[Diagnostic], str | None]:
+    """``compile --check``: (diagnostics, the unified diff from OUT to what compile would
+    write, "" when OUT is up to date).  The diff is None when the catalog is in error.
+
+    As in ``compile_catalog``, a catalog whose remembered files OUT holds is not rendered."""
+    from rolecat.targets.terraform.write import check_output, read_ahead
+
+    with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
+        done = _compile(catalog_path, out, now, ahead(), lookup=True, check=True)
+        if done.current:
+            return done.diagnostics, ""
+        if done.catalog is None or has_errors(done.diagnostics) or not done.files:
+            return done.diagnostics, None
+        diff, problems = check_output(done.files, out, done.previous, ahead())
+    if not diff and not has_errors(problems):
+        done.remember(catalog_path)
+    return [*done.diagnostics, *problems], diff
 
 
 def replacement_warnings(

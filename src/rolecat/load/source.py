@@ -16,6 +16,7 @@ duplicate keys.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -100,6 +101,9 @@ class SourceDoc:
     # YAML loaded without positions (most files never need one): they are computed from
     # this text on first use, by composing it again (it composed once, so it does again).
     pending_yaml: str | None = None
+    # SHA-256 of the file's bytes, for loaded files: what a compile remembers it compiled
+    # (``targets.terraform.recall``).
+    digest: bytes | None = None
 
     def has_key(self, path: KeyPath) -> bool:
         """Whether the mapping key at ``path`` was written in the file."""
@@ -341,7 +345,10 @@ def load_yaml_bytes(raw: bytes, display: str) -> tuple[SourceDoc | None, list[Di
     text = _decode(raw, display, diags)
     if text is None:
         return None, diags
-    return load_yaml_text(text, display)
+    doc, diags = load_yaml_text(text, display)
+    if doc is not None:
+        doc.digest = hashlib.sha256(raw).digest()
+    return doc, diags
 
 
 # --------------------------------------------------------------------------- JSON

@@ -36,11 +36,11 @@ class Snapshot:
 
     files: dict[str, tuple[Stamp, bytes]]
 
-    def holds(self, rel: str, stamp: Stamp, data: bytes) -> bool:
-        """Whether the file at ``rel``, stamped ``stamp`` now, holds ``data`` (False when
-        the snapshot does not know)."""
+    def holds(self, rel: str, stamp: Stamp, digest: bytes) -> bool:
+        """Whether the file at ``rel``, stamped ``stamp`` now, holds the bytes whose SHA-256
+        is ``digest`` (False when the snapshot does not know)."""
         seen = self.files.get(rel)
-        return seen is not None and seen[0] == stamp and seen[1] == hashlib.sha256(data).digest()
+        return seen is not None and seen[0] == stamp and seen[1] == digest
 
 
 def take(out: Path, limit: int) -> Snapshot:

@@ -44,7 +44,20 @@ class RenderedFile:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.digest.hex()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """SHA-256 of the bytes."""
+        return hashlib.sha256(self.data).digest()
+
+    def same(self, data: bytes) -> bool:
+        """Whether ``data`` are this file's bytes."""
+        return data == self.data
 
 
 @dataclass(frozen=True)

