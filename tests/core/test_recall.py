@@ -271,12 +271,14 @@ def test_the_code_is_in_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     lib = tmp_path / "lib" / "fakelib"
     lib.mkdir(parents=True)
     (lib / "__init__.py").write_text("x = 1\n")
-    (lib / "templates").mkdir()
+    (tmp_path / "templates").mkdir()  # as in a checkout: the package's templates/ is a symlink
+    (lib / "templates").symlink_to(tmp_path / "templates")
     (lib / "templates" / "t.j2").write_text("{{ x }}\n")
+    (lib / "templates" / "loop").symlink_to(lib)  # a link back up is walked once
     monkeypatch.syspath_prepend(str(tmp_path / "lib"))
     monkeypatch.setattr(recall, "_LIBRARIES", {"fakelib": ("**",)})
     stamps = []
-    for change in (None, "touch", "grow", "add"):
+    for change in (None, "touch", "grow", "add", "same size and mtime"):
         recall.code_stamp.cache_clear()
         if change == "touch":
             later = time.time() + 10
@@ -285,9 +287,15 @@ def test_the_code_is_in_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             (lib / "__init__.py").write_text("x = 12\n")
         elif change == "add":
             (lib / "more.py").write_text("")
+        elif change == "same size and mtime":  # as a packager with fixed timestamps leaves it
+            st = (lib / "__init__.py").stat()
+            time.sleep(0.05)  # past the kernel's coarse clock tick, which stamps ctime
+            (lib / "__init__.py").write_text("x = 21\n")
+            os.utime(lib / "__init__.py", ns=(st.st_atime_ns, st.st_mtime_ns))
+            assert (lib / "__init__.py").stat().st_mtime_ns == st.st_mtime_ns
         stamps.append(recall.code_stamp())
     recall.code_stamp.cache_clear()
-    assert len(set(stamps)) == 4
+    assert len(set(stamps)) == 5
 
 
 def test_check_recalls_too(tmp_path: Path, renders: list[int]) -> None:
