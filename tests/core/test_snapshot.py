@@ -26,6 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every compile here renders and compares as it would with nothing remembered
+    (tests/core/test_recall.py covers the compile that recalls its output)."""
+    monkeypatch.setenv("ROLECAT_CACHE_DIR", "off")
+
+
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the test a moment ago count as old enough to trust."""

@@ -190,9 +190,9 @@ def read_previous(
     if raw is None:
         return None, []
     mine = next((f for f in rendered if f.path == MANIFEST), None)
-    if mine is not None and mine.same(
-        raw
-    ):  # the renderer's own paths: write_output refuses an unsafe one, SafeDir any
+    # The rendered (or remembered) files' own paths: write_output refuses an unsafe one,
+    # recall a remembered one, SafeDir any.
+    if mine is not None and mine.same(raw):
         mine_paths = frozenset(f.path for f in rendered if f.path != MANIFEST)
         return Previous(mine_paths, frozenset(p.split("/", 1)[0] for p in mine_paths if "/" in p)), []
     manifest = known if known is not None and known.raw == raw else PreviousManifest(raw)
