@@ -19,6 +19,8 @@ from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .model import Catalog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rolecat.access.model import (
         AccessModel,  # render pulls in Jinja: imported only when a command renders
     )
@@ -280,7 +282,7 @@ def _compile(
     catalog_path: Path,
     out: Path,
     now: dt.datetime | None,
-    ahead: Snapshot | None,
+    ahead: Callable[[], Snapshot | None],
     *,
     lookup: bool,
     check: bool,
@@ -298,13 +300,15 @@ def _compile(
     recalled = _recall(prepared, catalog_path, previous, lookup=lookup)
     checked: Loaded | None = None
     if recalled.known is not None:
-        checks = background.start(prepared.check)
+        known = recalled.known
+        snapshot = ahead()  # OUT read ahead: waited for only now, after the catalog is loaded
+        comparison = background.start(lambda: up_to_date(known, out, previous, snapshot, shared_lock=check))
         try:
-            same = up_to_date(recalled.known, out, previous, ahead, shared_lock=check)
+            checked = prepared.loaded()  # on both cores, as validate
         except BaseException:
-            checks.cancel()
+            comparison.cancel()
             raise
-        checked = prepared.checked(checks.result())
+        same = comparison.result()
         if same or has_errors(checked.diagnostics):
             current = same and not has_errors(checked.diagnostics)
             return _Compiled(checked.catalog, checked.diagnostics, [], previous, recalled, current)
@@ -332,7 +336,7 @@ def compile_catalog(
     from rolecat.targets.terraform.write import read_ahead, write_output
 
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
-        done = _compile(catalog_path, out, now, ahead(), lookup=not force, check=False)
+        done = _compile(catalog_path, out, now, ahead, lookup=not force, check=False)
         if done.current:
             return True, done.diagnostics
         if done.catalog is None or has_errors(done.diagnostics) or not done.files:
@@ -362,7 +366,7 @@ def check_compiled(
     from rolecat.targets.terraform.write import check_output, read_ahead
 
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
-        done = _compile(catalog_path, out, now, ahead(), lookup=True, check=True)
+        done = _compile(catalog_path, out, now, ahead, lookup=True, check=True)
         if done.current:
             return done.diagnostics, ""
         if done.catalog is None or has_errors(done.diagnostics) or not done.files:

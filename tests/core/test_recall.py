@@ -275,6 +275,7 @@ def test_the_code_is_in_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     (lib / "templates").symlink_to(tmp_path / "templates")
     (lib / "templates" / "t.j2").write_text("{{ x }}\n")
     (lib / "templates" / "loop").symlink_to(lib)  # a link back up is walked once
+    (lib / "dangling").symlink_to(tmp_path / "nowhere")  # stamped as unreadable, no crash
     monkeypatch.syspath_prepend(str(tmp_path / "lib"))
     monkeypatch.setattr(recall, "_LIBRARIES", {"fakelib": ("**",)})
     stamps = []
@@ -353,3 +354,46 @@ def test_a_data_package_is_stamped_by_its_version_file(
     missing = stamp()
     recall.code_stamp.cache_clear()
     assert missing != first
+
+
+@pytest.mark.parametrize("remembered", [True, False])
+def test_out_read_ahead_is_awaited_only_after_the_catalog_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remembered: bool
+) -> None:
+    """OUT is read on the second core while the catalog loads: asking for that read
+    before loading would wait for it (half a second at 10,000 roles)."""
+    import contextlib
+
+    from rolecat import pipeline
+    from rolecat.targets.terraform import write
+
+    catalog = _copy(tmp_path)
+    out = tmp_path / "out"
+    assert compile_catalog(catalog, out, NOW)[0]
+    if not remembered:
+        monkeypatch.setenv("ROLECAT_CACHE_DIR", "off")
+    events: list[str] = []
+    real_ahead, real_prepare = write.read_ahead, pipeline._prepare
+
+    @contextlib.contextmanager
+    def recording_ahead(where: Path):  # type: ignore[no-untyped-def]
+        with real_ahead(where) as ahead:
+
+            def asked():  # type: ignore[no-untyped-def]
+                events.append("snapshot asked")
+                return ahead()
+
+            yield asked
+
+    def recording_prepare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("catalog loaded")
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(write, "read_ahead", recording_ahead)
+    monkeypatch.setattr(pipeline, "_prepare", recording_prepare)
+    assert compile_catalog(catalog, out, NOW)[0]
+    assert check_compiled(catalog, out, NOW)[1] == ""
+    assert events[0] == "catalog loaded" and "snapshot asked" in events
+    assert events.index("snapshot asked") > 0
+    second = events.index("catalog loaded", 1)
+    assert "snapshot asked" in events[second:] and events[second + 1] == "snapshot asked"

@@ -102,7 +102,11 @@ def _stamp(path: Path, h: Any) -> None:
     time, which every write or reinstall moves and nobody can set back (unlike the
     modification time, which packagers fix: Nix stores every file with mtime 1, and
     reproducible builds with SOURCE_DATE_EPOCH)."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError as exc:  # a dangling link, a file gone meanwhile: stamped as such
+        h.update(f"{path} unreadable {exc.errno}\n".encode())
+        return
     h.update(f"{path} {st.st_size} {st.st_dev} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}\n".encode())
 
 
@@ -113,7 +117,10 @@ def _stamp_package(top: Path, extra: tuple[str, ...], h: Any) -> None:
     # Symlinked folders are followed: in a checkout, rolecat/templates is a symlink to the
     # repository's templates/ (a template is code as much as a module is).
     for folder, dirs, files in os.walk(top, followlinks=True):
-        st = Path(folder).stat()
+        try:
+            st = Path(folder).stat()
+        except OSError:
+            continue  # gone meanwhile
         if (st.st_dev, st.st_ino) in seen:  # a link back up: walked already
             dirs[:] = []
             continue
