@@ -288,9 +288,12 @@ def _compile(
     check: bool,
 ) -> _Compiled:
     """Load the catalog; when OUT's manifest is the one remembered for it (``_recall``),
-    run the checks on the second core while OUT is compared with what is remembered
-    (``write.up_to_date``; ``check``: under the shared lock), and stop there when it holds
-    exactly that.  Otherwise render (beside the checks, unless they already ran)."""
+    compare OUT with what is remembered in a child (``write.up_to_date``; ``check``: under
+    the shared lock) while the checks run on both cores, and stop there when OUT holds
+    exactly that.  Otherwise render (beside the checks, unless they already ran).
+
+    ``ahead`` gives OUT as read ahead; it is asked for only once the catalog is loaded,
+    since asking waits for the read."""
     from rolecat import background
     from rolecat.targets.terraform.write import PreviousManifest, up_to_date
 
