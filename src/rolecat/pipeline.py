@@ -197,7 +197,7 @@ def _render(
     is clean they run at the same time: the checks on the second core
     (``rolecat.background``), the render here.  Files rendered for a catalog the checks
     then find in error are dropped, as is a render that failed on such a catalog.
-    ``checked``: the checks' result, when they already ran."""
+    ``checked``: the checks' result, when they already ran and found no error."""
     from rolecat import background
     from rolecat.targets.terraform.render import TerraformRenderer
 
@@ -205,9 +205,7 @@ def _render(
     if catalog is None or deployment is None or has_errors(prepared.diagnostics):
         loaded = prepared.loaded()
         return loaded.catalog, loaded.diagnostics, []
-    if checked is not None:
-        if has_errors(checked.diagnostics):
-            return checked.catalog, checked.diagnostics, []
+    if checked is not None:  # the checks ran, and found no error
         return checked.catalog, checked.diagnostics, TerraformRenderer(catalog, deployment).render()
     checks = background.start(prepared.check)
     files: list[RenderedFile] = []

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolecat import cache
-from rolecat.model import Catalog
+from rolecat.model import Catalog, SamlProvider
 from rolecat.targets.outdir import layout
 from rolecat.targets.outdir.safefs import check_rel
 
@@ -91,9 +91,9 @@ def inputs(catalog: Catalog) -> bytes | None:
             text = hashlib.sha256(pf.text.encode()).hexdigest()
             h.update(f"{pf.kind} {name} {pf.source} {text}\n".encode())
     for name in sorted(catalog.identity_providers):
-        metadata = getattr(catalog.identity_providers[name], "metadata", None)
-        if metadata is not None:
-            h.update(f"saml {name} {hashlib.sha256(metadata.encode()).hexdigest()}\n".encode())
+        provider = catalog.identity_providers[name]
+        if isinstance(provider, SamlProvider):  # the one provider read from a file of its own
+            h.update(f"saml {name} {hashlib.sha256(provider.metadata.encode()).hexdigest()}\n".encode())
     return h.digest()
 
 

@@ -43,10 +43,6 @@ class RenderedFile:
         return self.data.decode("utf-8")
 
     @property
-    def sha256(self) -> str:
-        return self.digest.hex()
-
-    @property
     def size(self) -> int:
         return len(self.data)
 

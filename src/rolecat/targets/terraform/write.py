@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -83,7 +84,6 @@ class PreviousManifest:
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
-        self._digest: bytes | None = None
         self._data: Any = None
         self._error: UnicodeDecodeError | ValueError | RecursionError | None = None
         self._parsed = False
@@ -100,12 +100,10 @@ class PreviousManifest:
             return None
         return None if raw is None else cls(raw)
 
-    @property
+    @functools.cached_property
     def digest(self) -> bytes:
         """SHA-256 of the bytes (40 MB at 10,000 roles: hashed once)."""
-        if self._digest is None:
-            self._digest = hashlib.sha256(self.raw).digest()
-        return self._digest
+        return hashlib.sha256(self.raw).digest()
 
     def parsed(self) -> Any:
         """``data()``, or None when the bytes do not parse.  Only for advisory uses: the
