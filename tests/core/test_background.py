@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecat import background
+from rolecat import background, pipeline
 from rolecat.pipeline import load, render_catalog
 
 from .conftest import Started
@@ -220,9 +220,9 @@ def test_halves_stop_the_child_when_this_half_fails(starts: list[Started]) -> No
 def test_checks_split_across_two_processes_give_the_same_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
-    """From PARALLEL_ROLES roles on, validate checks the second half of the roles (and runs
-    the later rules) in a child: findings of both halves, of an IAM check and of a later
-    rule, come back in the order one process gives."""
+    """From PARALLEL_ROLES roles on, validate checks the last CHILD_SHARE of the roles (and
+    runs the later rules) in a child: findings of both parts, of an IAM check and of a
+    later rule, come back in the order one process gives."""
     import datetime as dt
 
     from rolecat.load import discover, schema
@@ -246,6 +246,9 @@ def test_checks_split_across_two_processes_give_the_same_findings(
     sources = [d.split("path='")[1].split("'")[0] for d in serial if "code='I001'" in d]
     assert any("AppDeployer" in s for s in sources) and any("ReportExporter" in s for s in sources)
     assert any("code='E101'" in d for d in serial)
+    names = [r.name for r in load(cat, now).catalog.roles]  # type: ignore[union-attr]
+    cut = len(names) - int(len(names) * pipeline.CHILD_SHARE)
+    assert names.index("AppDeployer") < cut <= names.index("ReportExporter")  # one in each part
 
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
