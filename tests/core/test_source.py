@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rolecat.diagnostics import Location
 from rolecat.load.source import ALIAS_NODE_BUDGET, load_json_text, load_yaml_text
 
@@ -119,3 +123,56 @@ def test_yaml_positions_computed_on_demand_equal_the_eager_ones() -> None:
                 assert lazy.locate(p, key=True) == eager.locate(p, key=True), (path, p)
                 assert lazy.has_key(p) == (p in eager.key_spans)
         assert lazy.pending_yaml is None and lazy.spans == eager.spans
+
+
+_SCALARS = [
+    "yes", "No", "on", "OFF", "~", "null", "", "0x1F", "0o17", "017", "1_000", "1e3", ".inf", "-.NaN",
+    "2026-12-05", "2026-12-05T10:00:00Z", "20261205", "=", "<<", "12:30:00", "+1", "-0", "1.5",
+    "true", "Admin", "s3:GetObject", "arn:aws:iam::111111111111:role/x", "'quoted'", '"2026-01-01"',
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_SCALARS), st.text(max_size=12)), min_size=1, max_size=6))
+def test_the_loader_tags_every_scalar_as_pyyamls_safe_loader_does(words: list[str]) -> None:
+    """``source._Loader`` skips the path-resolver bookkeeping and remembers plain scalars'
+    tags: the node tree (tags, values, styles, positions) is that of the stock safe loader
+    it extends (libyaml's), the first time a text is seen and every time after."""
+    import json
+
+    import yaml
+
+    from rolecat.load import source
+
+    text = (
+        "".join(f"k{i}: {w}\n" for i, w in enumerate(words)) + "l:\n" + "".join(f"  - {w}\n" for w in words)
+    )
+    text += "q: " + json.dumps(words[0]) + "\n"
+
+    def tree(node: yaml.Node) -> object:
+        where = (node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.ScalarNode):
+            return (node.tag, node.value, node.style or None, where)
+        if isinstance(node, yaml.MappingNode):
+            return (node.tag, where, [(tree(k), tree(v)) for k, v in node.value])
+        return (node.tag, where, [tree(item) for item in node.value])
+
+    try:
+        expected = tree(yaml.compose(text, Loader=source._Base))
+    except yaml.YAMLError:
+        with pytest.raises(yaml.YAMLError):
+            yaml.compose(text, Loader=source._Loader)
+        return
+    assert tree(yaml.compose(text, Loader=source._Loader)) == expected
+    assert tree(yaml.compose(text, Loader=source._Loader)) == expected  # with the tags remembered
+
+
+def test_remembered_tags_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of many distinct or long plain scalars cannot grow the remembered tags."""
+    from rolecat.load import source
+
+    monkeypatch.setattr(source, "_PLAIN_TAGS", {})
+    monkeypatch.setattr(source, "_PLAIN_TAG_ENTRIES", 50)
+    doc, _ = load_yaml_text("".join(f"- v{i}\n" for i in range(200)) + f"- {'x' * 500}\n", "f.yaml")
+    assert doc is not None and len(doc.data) == 201
+    assert len(source._PLAIN_TAGS) == 50 and "x" * 500 not in source._PLAIN_TAGS
