@@ -171,6 +171,29 @@ def test_nothing_is_dropped_silently(name: str, tmp_path: Path) -> None:
     assert snapshot(tmp_path / "out") == before
 
 
+_OPENING = sorted(n for n in CASES if "symlink" in n or "fifo" in n or "dangling" in n or "folder" in n)
+
+
+@pytest.mark.parametrize("name", _OPENING)
+def test_without_o_nofollow_files_are_checked_the_same(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file is opened with O_NOFOLLOW, and a symlink found so is checked before its
+    target is opened; where the platform has no O_NOFOLLOW, ``lstat`` comes first.  Both
+    report the same."""
+    from rolecat.load import files
+
+    cat = copy_minimal(tmp_path / "catalog")
+    CASES[name][0](cat)
+    args = ["validate", "catalog", "--format", "json", "--now", NOW]
+    assert files._NOFOLLOW
+    with_flag = cli(args, tmp_path)
+    monkeypatch.setattr(files, "_NOFOLLOW", 0)
+    without = cli(args, tmp_path)
+    assert (without.exit_code, without.diagnostics()) == (with_flag.exit_code, with_flag.diagnostics())
+    assert with_flag.exit_code == 1
+
+
 @pytest.mark.parametrize("extra", ["README.md", ".gitkeep"])
 @pytest.mark.parametrize("folder", ["roles", "roles/prod", "policies", "boundaries"])
 def test_documented_extras_are_allowed(extra: str, folder: str, tmp_path: Path) -> None:
