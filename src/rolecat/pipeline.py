@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     )
     from rolecat.deploy.deployment import Deployment
     from rolecat.targets.outdir.snapshot import Snapshot
-    from rolecat.targets.terraform.recall import KnownFile
+    from rolecat.targets.terraform.recall import Record
     from rolecat.targets.terraform.render import RenderedFile
     from rolecat.targets.terraform.write import PreviousManifest
 
@@ -235,10 +235,10 @@ def _render(
 @dataclass(frozen=True)
 class _Recalled:
     """A clean catalog's inputs (``recall.inputs``) and, when a compile remembered them
-    and OUT's manifest is the one remembered, the files it compiles to."""
+    and OUT's manifest is the one remembered, the record of the files it compiles to."""
 
     inputs: bytes | None
-    known: tuple[KnownFile, ...] | None = None
+    known: Record | None = None
 
 
 def _recall(
@@ -257,9 +257,27 @@ def _recall(
     if not lookup or inputs is None or previous is None:
         return _Recalled(inputs)
     known = recall.recall(catalog_path, inputs)
-    if known is None or not holds_manifest(known, previous):
+    try:
+        manifest = known.manifest() if known is not None else None
+    except ValueError:  # a damaged record: render
+        manifest = None
+    if manifest is None or not holds_manifest([manifest], previous):
         return _Recalled(inputs)
     return _Recalled(inputs, known)
+
+
+def _holds(
+    known: Record, out: Path, previous: PreviousManifest | None, snapshot: Snapshot | None, *, check: bool
+) -> bool:
+    """``write.up_to_date`` of OUT against the record's files, checked here (in the child
+    that compares); a damaged or hostile record is never up to date: the compile renders."""
+    from rolecat.targets.terraform.write import up_to_date
+
+    try:
+        files = known.files()
+    except ValueError:
+        return False
+    return up_to_date(files, out, previous, snapshot, shared_lock=check)
 
 
 @dataclass(frozen=True)
@@ -300,7 +318,7 @@ def _compile(
     ``ahead`` gives OUT as read ahead; it is asked for only once the catalog is loaded,
     since asking waits for the read."""
     from rolecat import background
-    from rolecat.targets.terraform.write import PreviousManifest, up_to_date
+    from rolecat.targets.terraform.write import PreviousManifest
 
     prepared = _prepare(catalog_path, now, None)
     # OUT's manifest, read (and parsed, when it must be) once for the warnings and the write
@@ -310,7 +328,7 @@ def _compile(
     if recalled.known is not None:
         known = recalled.known
         snapshot = ahead()  # OUT read ahead: waited for only now, after the catalog is loaded
-        comparison = background.start(lambda: up_to_date(known, out, previous, snapshot, shared_lock=check))
+        comparison = background.start(lambda: _holds(known, out, previous, snapshot, check=check))
         try:
             checked = prepared.loaded()  # on both cores, as validate
         except BaseException:

@@ -204,12 +204,15 @@ def _entry(own_cache: Path) -> Path:
     return entry
 
 
-@pytest.mark.parametrize("hostile", ["digest", "unsafe-path", "reserved-path", "shape", "header"])
+@pytest.mark.parametrize(
+    "hostile", ["digest", "unsafe-path", "reserved-path", "shape", "header", "twice", "manifest", "no-manifest"]
+)
 def test_a_damaged_or_hostile_entry_is_never_used(
     tmp_path: Path, renders: list[int], own_cache: Path, hostile: str
 ) -> None:
-    """An entry is checked (header, payload digest, shape, safe relative paths) before use;
-    one that fails is ignored, and the compile renders."""
+    """An entry is checked (header, payload digest, shape, safe relative paths, each path
+    once) before use; one that fails is ignored, and the compile renders.  The manifest's
+    entry is checked before OUT is compared, the others in the child that compares."""
     catalog = _copy(tmp_path)
     out = tmp_path / "out"
     assert compile_catalog(catalog, out, NOW)[0]
@@ -224,6 +227,14 @@ def test_a_damaged_or_hostile_entry_is_never_used(
         payload["files"][0][0] = ".rolecat/journal.json"
     elif hostile == "shape":
         payload["files"][0] = ["x.tf", -1, "ab"]
+    elif hostile == "twice":
+        payload["files"].append(payload["files"][0])
+    elif hostile in ("manifest", "no-manifest"):
+        (at,) = [i for i, f in enumerate(payload["files"]) if f[0] == "manifest.json"]
+        if hostile == "manifest":
+            payload["files"][at][0] = "../manifest.json"
+        else:
+            del payload["files"][at]
     new_body = json.dumps(payload).encode()
     if hostile == "header":
         entry.write_bytes(header + b"\n" + body + b" ")  # the payload no longer matches its digest

@@ -41,6 +41,7 @@ from rolecat import cache
 from rolecat.model import Catalog, SamlProvider
 from rolecat.targets.outdir import layout
 from rolecat.targets.outdir.safefs import check_rel
+from rolecat.targets.terraform.write import MANIFEST
 
 if TYPE_CHECKING:
     from rolecat.targets.terraform.render import RenderedFile
@@ -169,27 +170,51 @@ def _key(inputs_digest: bytes) -> str:
     return f"compiled {FORMAT} code {code_stamp().hex()} catalog {inputs_digest.hex()}"
 
 
-def _decode(payload: Any) -> tuple[KnownFile, ...]:
+def _known(entry: Any) -> KnownFile:
+    """One remembered file, checked: a safe, unreserved relative path, a size, a SHA-256."""
+    path, size, digest = entry
+    if not isinstance(path, str) or not isinstance(size, int) or size < 0:
+        raise ValueError("bad entry")
+    if check_rel(path) is not None or layout.is_reserved(path):
+        raise ValueError("unsafe path")
+    if not isinstance(digest, str) or not _HEX.fullmatch(digest):
+        raise ValueError("bad digest")
+    return KnownFile(path, size, bytes.fromhex(digest))
+
+
+@dataclass(frozen=True)
+class Record:
+    """A compile's entry as read from the cache, its header and digest checked.  Its files
+    are checked (``_known``) where they are used: the manifest's here, before OUT is
+    compared with it; the rest by ``files`` in the child that compares (checking 30,000
+    entries takes a tenth of a second, which the compile would otherwise wait for)."""
+
+    entries: tuple[Any, ...]
+
+    def manifest(self) -> KnownFile | None:
+        """The remembered manifest (None when absent); raises ValueError when it is damaged."""
+        found = [e for e in self.entries if isinstance(e, list) and e[:1] == [MANIFEST]]
+        return _known(found[0]) if len(found) == 1 else None
+
+    def files(self) -> tuple[KnownFile, ...]:
+        """Every remembered file, checked; raises ValueError at the first that is damaged."""
+        known = tuple(_known(e) for e in self.entries)
+        if len({k.path for k in known}) != len(known):
+            raise ValueError("a path twice")
+        return known
+
+
+def _decode(payload: Any) -> Record:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError("not a compile record of this format")
     files = payload["files"]
     if not isinstance(files, list) or not files:
         raise ValueError("no files")
-    known: list[KnownFile] = []
-    for entry in files:
-        path, size, digest = entry
-        if not isinstance(path, str) or not isinstance(size, int) or size < 0:
-            raise ValueError("bad entry")
-        if check_rel(path) is not None or layout.is_reserved(path):
-            raise ValueError("unsafe path")
-        if not isinstance(digest, str) or not _HEX.fullmatch(digest):
-            raise ValueError("bad digest")
-        known.append(KnownFile(path, size, bytes.fromhex(digest)))
-    return tuple(known)
+    return Record(tuple(files))
 
 
-def recall(catalog_path: Path, inputs_digest: bytes) -> tuple[KnownFile, ...] | None:
-    """The files the catalog with these inputs compiled to, if a compile remembered them."""
+def recall(catalog_path: Path, inputs_digest: bytes) -> Record | None:
+    """What the catalog with these inputs compiled to, if a compile remembered it."""
     found = cache.lookup(_slot(catalog_path), _key(inputs_digest), _decode)
     return None if found is None else found[0]
 
