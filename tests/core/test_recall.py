@@ -205,7 +205,8 @@ def _entry(own_cache: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "hostile", ["digest", "unsafe-path", "reserved-path", "shape", "header", "twice", "manifest", "no-manifest"]
+    "hostile",
+    ["digest", "unsafe-path", "reserved-path", "shape", "header", "twice", "manifest", "no-manifest"],
 )
 def test_a_damaged_or_hostile_entry_is_never_used(
     tmp_path: Path, renders: list[int], own_cache: Path, hostile: str
