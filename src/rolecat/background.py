@@ -90,8 +90,11 @@ class Pending(Generic[T]):
         raise value  # type: ignore[misc]
 
 
-def start(fn: Callable[[], T]) -> Pending[T]:
-    """``fn`` started in a forked child when ``fork_allowed()``, else deferred to ``result()``."""
+def start(fn: Callable[[], T], *, instead: Callable[[], T] | None = None) -> Pending[T]:
+    """``fn`` started in a forked child when ``fork_allowed()``, else deferred to ``result()``.
+
+    ``instead``: what ``result()`` computes here when a forked child gives no answer
+    (default: ``fn``), for work that the child shares with this process as it goes."""
     if not fork_allowed():
         return Pending(fn, None, None)
     read_fd, write_fd = os.pipe()
@@ -116,20 +119,62 @@ def start(fn: Callable[[], T]) -> Pending[T]:
         finally:
             os._exit(code)
     os.close(write_fd)
-    return Pending(fn, pid, read_fd)
+    return Pending(fn if instead is None else instead, pid, read_fd)
 
 
-def halves(work: Callable[[Sequence[X]], T], items: Sequence[X]) -> tuple[T, T]:
-    """``work`` over the first half of ``items`` here and over the second half in a
-    child (``start``), as ``(first, second)``; a failure here stops the child."""
-    half = len(items) // 2
-    second = start(lambda: work(items[half:]))
+# How many parts ``from_both_ends`` cuts its items into (at most): small enough parts that
+# the two processes finish close together, few enough that taking one costs nothing.
+PARTS = 256
+
+
+def from_both_ends(
+    work: Callable[[Sequence[X]], T],
+    items: Sequence[X],
+    *,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[T]:
+    """``work`` over ``items`` cut into up to ``PARTS`` parts, shared between this process
+    and a forked child as they go: this process takes parts from the front, the child from
+    the back, each taking the next from a pipe that holds one byte per part (a one-byte
+    read is atomic, so every part is taken exactly once).  Both stay busy to the end,
+    whatever the machine's load or the other work this process does first
+    (``meanwhile``: run here once the child is started).
+
+    The result is ``work``'s value for each part, in the order of ``items``: the same as
+    from one process, which does it all when ``fork_allowed()`` is false.  A failure here
+    stops the child; a child that dies without an answer leaves its parts to this process."""
+    size = max(1, -(-len(items) // PARTS))
+    parts = [items[i : i + size] for i in range(0, len(items), size)]
+    if len(parts) < 2 or not fork_allowed():
+        if meanwhile is not None:
+            meanwhile()
+        return [work(part) for part in parts]
+    tokens, fill = os.pipe()
     try:
-        first = work(items[:half])
-    except BaseException:
-        second.cancel()
-        raise
-    return first, second.result()
+        os.write(fill, bytes(len(parts)))  # at most PARTS bytes: within any pipe's buffer
+    finally:
+        os.close(fill)  # so that reading the last token is followed by end of file
+    front: list[T] = []
+
+    def back() -> list[T]:  # in the child
+        done: list[T] = []
+        while os.read(tokens, 1):
+            done.append(work(parts[len(parts) - 1 - len(done)]))
+        return done[::-1]
+
+    try:
+        pending = start(back, instead=lambda: [work(part) for part in parts[len(front) :]])
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            while os.read(tokens, 1):
+                front.append(work(parts[len(front)]))
+        except BaseException:
+            pending.cancel()
+            raise
+    finally:
+        os.close(tokens)
+    return front + pending.result()
 
 
 def _pickled_failure(exc: BaseException) -> bytes:

@@ -22,8 +22,8 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[Started]:
     seen: list[Started] = []
     real = background.start
 
-    def recording(fn):  # type: ignore[no-untyped-def]
-        pending = real(fn)
+    def recording(fn, **kwargs):  # type: ignore[no-untyped-def]
+        pending = real(fn, **kwargs)
         seen.append(Started(pending.forked, pending._pid))
         return pending
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -194,23 +197,76 @@ def _pids_of(part: object) -> list[tuple[int, object]]:
 
 
 @linux_only
-def test_halves_keep_the_order_and_use_a_child() -> None:
-    first, second = background.halves(_pids_of, list(range(7)))
-    assert [x for _, x in first + second] == list(range(7))
-    assert {p for p, _ in first} == {os.getpid()} and {p for p, _ in second} != {os.getpid()}
+@pytest.mark.parametrize("n", [2, 7, 256, 257, 1000])
+def test_both_ends_keep_the_order_and_use_a_child(n: int) -> None:
+    """Every item once, in order, one value per part; the parts from the front here and
+    from the back in the child."""
+    parts = background.from_both_ends(_pids_of, list(range(n)))
+    assert [x for part in parts for _, x in part] == list(range(n))
+    assert len(parts) <= background.PARTS and all(parts)
+    pids = [{p for p, _ in part} for part in parts]
+    assert all(len(p) == 1 for p in pids)
+    mine = [p == {os.getpid()} for p in pids]
+    assert mine == sorted(mine, reverse=True)  # this process's parts, then the child's
 
 
 @linux_only
-def test_halves_stop_the_child_when_this_half_fails(starts: list[Started]) -> None:
+def test_both_ends_share_the_work_by_who_is_free() -> None:
+    """Work this process does first (``meanwhile``) leaves the child more parts: the split
+    follows what each process has time for, not a fixed half."""
+    ran: list[int] = []
+
+    def busy() -> None:
+        ran.append(os.getpid())
+        time.sleep(1.0)
+
+    def slow(part: Sequence[int]) -> list[tuple[int, object]]:
+        time.sleep(0.01)
+        return _pids_of(part)
+
+    parts = background.from_both_ends(slow, range(40), meanwhile=busy)
+    assert ran == [os.getpid()]
+    assert [x for part in parts for _, x in part] == list(range(40))
+    assert sum(1 for part in parts if part[0][0] == os.getpid()) < 20  # the child took most
+
+
+def test_both_ends_without_a_fork_do_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    ran: list[int] = []
+    parts = background.from_both_ends(_pids_of, list(range(300)), meanwhile=lambda: ran.append(1))
+    assert ran == [1]
+    assert [x for part in parts for _, x in part] == list(range(300))
+    assert {p for part in parts for p, _ in part} == {os.getpid()}
+
+
+@linux_only
+def test_both_ends_redo_the_parts_of_a_child_that_dies() -> None:
+    """A child killed after taking parts gives no answer: this process does every part
+    after its own, and the result is the same."""
+    me = os.getpid()
+
+    def work(part: object) -> list[tuple[int, object]]:
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.002)
+        return _pids_of(part)
+
+    parts = background.from_both_ends(work, list(range(50)))
+    assert [x for part in parts for _, x in part] == list(range(50))
+    assert {p for part in parts for p, _ in part} == {me}
+
+
+@linux_only
+def test_both_ends_stop_the_child_when_this_process_fails(starts: list[Started]) -> None:
     me = os.getpid()
 
     def work(part: object) -> None:
         if os.getpid() == me:
-            raise Refused("first half")
+            raise Refused("this process")
         threading.Event().wait(60)  # the child would hang
 
     with pytest.raises(Refused):
-        background.halves(work, [1, 2])
+        background.from_both_ends(work, [1, 2])
     assert starts[0].pid is not None
     with pytest.raises(ChildProcessError):
         os.waitpid(starts[0].pid, os.WNOHANG)  # killed and reaped
@@ -286,3 +342,37 @@ def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: p
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
+
+
+@linux_only
+def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
+    """``pipeline._load_later_stages`` runs while a child parses role files: once loading
+    is over, validating the example catalog imports no other module of rolecat and finds
+    the action database loaded (a fresh interpreter, so nothing is imported beforehand)."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rolecat import pipeline\n"
+        "from rolecat.iam.actions import ActionDB\n"
+        "from rolecat.load import discover as d\n"
+        "d.PARALLEL_ROLES = 2\n"
+        "real, seen = d.discover, {}\n"
+        "def probe(*args, **kwargs):\n"
+        "    found = real(*args, **kwargs)\n"
+        "    seen['modules'] = {m for m in sys.modules if m.startswith('rolecat')}\n"
+        "    seen['db'] = ActionDB._loaded is not None\n"
+        "    return found\n"
+        "d.discover = probe\n"
+        "pipeline.load(Path(sys.argv[1]))\n"
+        "print(sorted({m for m in sys.modules if m.startswith('rolecat')} - seen['modules']), seen['db'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ROLECAT_JOBS"}
+    run = subprocess.run(
+        [sys.executable, str(script), str(ROOT / "catalog")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert run.stdout.strip() == "[] True", run.stdout + run.stderr

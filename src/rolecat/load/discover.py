@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -50,18 +50,21 @@ def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loade
     return loaded, scratch.diags
 
 
-def _load_roles(walker: cf.Walker, found: list[cf.Found]) -> list[Loaded]:
+def _load_roles(
+    walker: cf.Walker, found: list[cf.Found], meanwhile: Callable[[], object] | None = None
+) -> list[Loaded]:
     """Each role file's document and diagnostics, in the order found.
 
     Reading and parsing YAML is most of loading, and files are independent: from
-    ``PARALLEL_ROLES`` files on, a forked child reads and parses the second half while
-    this process does the first (``rolecat.background``; the documents come back
-    pickled, which costs a fraction of parsing them).  The result, diagnostics and their
-    order included, is the same either way."""
+    ``PARALLEL_ROLES`` files on, this process and a forked child share them as they go,
+    this one from the front and the child from the back (``background.from_both_ends``;
+    the child's documents come back pickled, which costs a fraction of parsing them).
+    The result, diagnostics and their order included, is the same either way.
+    ``meanwhile`` runs here once the child is started (see ``discover``)."""
     if len(found) < PARALLEL_ROLES:
         parts = [_load_each(walker, found)]
     else:
-        parts = list(background.halves(lambda part: _load_each(walker, part), found))
+        parts = background.from_both_ends(lambda part: _load_each(walker, part), found, meanwhile=meanwhile)
     out: list[Loaded] = []
     for loaded, read_problems in parts:
         walker.diags.extend(read_problems)
@@ -69,10 +72,16 @@ def _load_roles(walker: cf.Walker, found: list[cf.Found]) -> list[Loaded]:
     return out
 
 
-def discover(root: Path, display_root: str) -> Sources:
+def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] | None = None) -> Sources:
     """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
 
-    Nothing is skipped silently and nothing is read unchecked (``load.files``)."""
+    Nothing is skipped silently and nothing is read unchecked (``load.files``).
+
+    ``meanwhile``: work the caller will need done anyway (loading what its later stages
+    use), which this process then runs while a child parses role files (and takes fewer
+    of them), instead of after.  It runs at most once, and not at all for fewer than
+    ``PARALLEL_ROLES`` role files: the stages then load what they need on first use, as
+    they would without it."""
     src = Sources(root, display_root)
     walker = cf.Walker(root, display_root)
 
@@ -101,7 +110,7 @@ def discover(root: Path, display_root: str) -> Sources:
     roles_dir = root / "roles"
     if os.path.lexists(roles_dir):
         if walker.kind(roles_dir) == "dir":
-            for doc, diags in _load_roles(walker, walker.roles(roles_dir)):
+            for doc, diags in _load_roles(walker, walker.roles(roles_dir), meanwhile):
                 src.diagnostics.extend(diags)
                 if doc is not None:
                     src.roles.append(doc)

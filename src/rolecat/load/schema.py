@@ -279,12 +279,12 @@ def _validate_each(docs: Sequence[SourceDoc]) -> list[list[Diagnostic]]:
 
 
 def _validate_roles(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
-    """Each role's schema findings, in order: from ``PARALLEL_ROLES`` roles on, a forked
-    child checks the second half (``rolecat.background``), as the load stage parses it."""
+    """Each role's schema findings, in order: from ``PARALLEL_ROLES`` roles on, shared
+    with a forked child as they go (``background.from_both_ends``), as the load stage
+    parses them."""
     if len(docs) < PARALLEL_ROLES:
         return _validate_each(docs)
-    first, second = background.halves(_validate_each, docs)
-    return first + second
+    return [found for part in background.from_both_ends(_validate_each, docs) for found in part]
 
 
 def validate_sources(src: Sources) -> Validated:
