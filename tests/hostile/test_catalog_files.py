@@ -277,10 +277,10 @@ def test_unreadable_file_or_folder_is_an_error(target: str, tmp_path: Path) -> N
 def test_role_files_read_on_two_cores_report_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From ``PARALLEL_ROLES`` role files on, a forked child reads, parses and checks
-    against the schema the second half: every role case above, planted in one catalog
-    across both halves, gives the same documents and the same diagnostics, in the same
-    order, as one process."""
+    """From ``PARALLEL_ROLES`` role files on, this process and a forked child share reading,
+    parsing and checking the files against the schema (``background.from_both_ends``):
+    every role case above, planted in one catalog, gives the same documents and the same
+    diagnostics, in the same order, as one process."""
     import datetime as dt
 
     from rolecat.load import discover as d
@@ -291,7 +291,7 @@ def test_role_files_read_on_two_cores_report_the_same(
     reader = (cat / "roles" / "prod" / "Reader.yaml").read_text()
     for i in range(12):
         (cat / "roles" / "prod" / f"Copy{i:02d}.yaml").write_text(reader.replace("Reader", f"Copy{i:02d}"))
-    for name in ("Copy03", "Zschema"):  # schema errors in both halves
+    for name in ("Copy03", "Zschema"):  # schema errors at both ends
         (cat / "roles" / "prod" / f"{name}.yaml").write_text(reader.replace("name:", "nmae:"))
     role_cases = [
         n for n in sorted(CASES) if n.startswith("role-") and "folder" not in n and "upper" not in n
@@ -325,7 +325,7 @@ def test_role_files_read_on_two_cores_report_the_same(
     assert {"L010", "L011", "L012", "L013"} <= codes, serial[2]
     assert (
         sum("code='S002'" in x for x in serial[3]) == 2 and len(serial[0]) > 10
-    )  # the schema stage ran on both halves
+    )  # the schema stage found both
 
 
 @pytest.mark.parametrize("size", [100, 300_000])

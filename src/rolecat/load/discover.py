@@ -33,7 +33,7 @@ class Sources:
     roles_unloaded: int = 0  # role files that exist but could not be loaded
 
 
-# From this many role files on, the second half is read and parsed on the second core.
+# From this many role files on, they are read and parsed on two cores (``_load_roles``).
 PARALLEL_ROLES = 200
 
 Loaded = tuple[SourceDoc | None, list[Diagnostic]]
