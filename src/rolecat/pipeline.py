@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rolecat.model.timeutil import utcnow
 
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
-from .model import Catalog
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
         AccessModel,  # render pulls in Jinja: imported only when a command renders
     )
     from rolecat.deploy.deployment import Deployment
+    from rolecat.model import Catalog
     from rolecat.targets.outdir.snapshot import Snapshot
     from rolecat.targets.terraform.recall import Record
     from rolecat.targets.terraform.render import RenderedFile
@@ -128,10 +128,7 @@ def _load_later_stages() -> None:
 
 
 def _prepare(path: Path, now: dt.datetime | None, display: str | None) -> _Prepared:
-    from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import discover
-    from rolecat.load.schema import validate_sources
-    from rolecat.model import build
 
     if not path.exists():
         raise UsageError(f"catalog folder {path} does not exist")
@@ -140,6 +137,11 @@ def _prepare(path: Path, now: dt.datetime | None, display: str | None) -> _Prepa
     now = now or utcnow()
     shown = display if display is not None else display_path(path)
     sources = discover(path, shown, meanwhile=_load_later_stages)  # load
+    # imported once loading has started a child (see _load_later_stages)
+    from rolecat.deploy.deployment import build_deployment
+    from rolecat.load.schema import validate_sources
+    from rolecat.model import build
+
     valid = validate_sources(sources)  # schema
     catalog, diags = build.build_model(sources, valid, now)  # model: resolution, then documents
     deployment = build_deployment(catalog) if catalog is not None else None

@@ -346,9 +346,11 @@ def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: p
 
 @linux_only
 def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
-    """``pipeline._load_later_stages`` runs while a child parses role files: once loading
-    is over, validating the example catalog imports no other module of rolecat and finds
-    the action database loaded (a fresh interpreter, so nothing is imported beforehand)."""
+    """``pipeline._load_later_stages`` runs while a child parses role files: the catalog's
+    classes are not built before it (``rolecat.model`` loads them on first use); once
+    loading is over, validating the example catalog imports no other module of rolecat
+    and finds the action database loaded (a fresh interpreter, so nothing is imported
+    beforehand)."""
     script = tmp_path / "probe.py"
     script.write_text(
         "import sys\n"
@@ -364,8 +366,13 @@ def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
         "    seen['db'] = ActionDB._loaded is not None\n"
         "    return found\n"
         "d.discover = probe\n"
+        "later = pipeline._load_later_stages\n"
+        "def first():\n"
+        "    seen['early'] = 'rolecat.model.catalog' in sys.modules\n"
+        "    later()\n"
+        "pipeline._load_later_stages = first\n"
         "pipeline.load(Path(sys.argv[1]))\n"
-        "print(sorted({m for m in sys.modules if m.startswith('rolecat')} - seen['modules']), seen['db'])\n"
+        "print(sorted({m for m in sys.modules if m.startswith('rolecat')} - seen['modules']), seen['db'], seen['early'])\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "ROLECAT_JOBS"}
     run = subprocess.run(
@@ -375,4 +382,4 @@ def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
         env=env,
         check=True,
     )
-    assert run.stdout.strip() == "[] True", run.stdout + run.stderr
+    assert run.stdout.strip() == "[] True False", run.stdout + run.stderr

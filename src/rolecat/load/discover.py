@@ -6,13 +6,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rolecat import background
 from rolecat.diagnostics import Diagnostic, Location, error
 from rolecat.load import files as cf
 from rolecat.load.source import SourceDoc, decode_text, load_yaml_bytes
-from rolecat.model.catalog import PolicyFile
+
+if TYPE_CHECKING:
+    from rolecat.model.catalog import PolicyFile
 
 
 @dataclass
@@ -118,6 +120,8 @@ def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] |
                     src.roles_unloaded += 1
         elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
             walker.err("L012", "roles must be a folder", roles_dir)
+
+    from rolecat.model.catalog import PolicyFile  # once a child parses role files (``meanwhile``)
 
     kinds: tuple[tuple[str, Literal["policy", "boundary"], dict[str, PolicyFile]], ...] = (
         ("policies", "policy", src.policies),

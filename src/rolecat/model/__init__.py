@@ -4,39 +4,72 @@
 goes there), ``principals.py`` says who may assume a role, ``documents.py`` renders and
 checks the policy files, ``build.py`` runs them in order.  The catalog's types are
 re-exported here: ``from rolecat.model import Catalog, Role``.
+
+They are imported on first use (PEP 562 ``__getattr__``), so that importing a module of
+the package (``rolecat.model.timeutil``) does not build the catalog's classes: a
+``validate`` starts the child that parses role files first and imports them meanwhile
+(``pipeline._load_later_stages``).
 """
 
-from .catalog import (
-    Acceptance,
-    Account,
-    Backend,
-    Catalog,
-    Defaults,
-    DelegatedRoleCreation,
-    FederatedTrust,
-    IdentityProvider,
-    OidcProvider,
-    PasswordPolicy,
-    PinnedPolicy,
-    PolicyFile,
-    Quotas,
-    RenderedPolicy,
-    RevokeSessions,
-    Role,
-    RoleKind,
-    SamlProvider,
-    TemporaryMember,
-    TerraformSettings,
-    User,
-)
-from .principals import (
-    AccountRolePrincipal,
-    ExternalAccountPrincipal,
-    FederatedPrincipal,
-    Principal,
-    SamlPrincipal,
-    ServicePrincipal,
-    UserPrincipal,
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .catalog import (
+        Acceptance,
+        Account,
+        Backend,
+        Catalog,
+        Defaults,
+        DelegatedRoleCreation,
+        FederatedTrust,
+        IdentityProvider,
+        OidcProvider,
+        PasswordPolicy,
+        PinnedPolicy,
+        PolicyFile,
+        Quotas,
+        RenderedPolicy,
+        RevokeSessions,
+        Role,
+        RoleKind,
+        SamlProvider,
+        TemporaryMember,
+        TerraformSettings,
+        User,
+    )
+    from .principals import (
+        AccountRolePrincipal,
+        ExternalAccountPrincipal,
+        FederatedPrincipal,
+        Principal,
+        SamlPrincipal,
+        ServicePrincipal,
+        UserPrincipal,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = ".principals" if name in _PRINCIPALS else ".catalog" if name in __all__ else None
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+_PRINCIPALS = frozenset(
+    {
+        "AccountRolePrincipal",
+        "ExternalAccountPrincipal",
+        "FederatedPrincipal",
+        "Principal",
+        "SamlPrincipal",
+        "ServicePrincipal",
+        "UserPrincipal",
+    }
 )
 
 __all__ = [
