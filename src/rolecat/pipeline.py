@@ -117,14 +117,18 @@ def _load_later_stages() -> None:
     """What the stages after loading use, loaded while a child parses role files
     (``discover``'s ``meanwhile``): their modules and the IAM action database (memoised
     per process, so the checks' child inherits it), 0.06-0.1 s that was otherwise spent
-    with the second core idle."""
+    with the second core idle.  It changes nothing else: should any of it fail (a broken
+    install), the stage that needs it fails the same way where it always did."""
     import importlib
 
-    from rolecat.iam.actions import ActionDB
+    try:
+        for name in _LATER_STAGES:
+            importlib.import_module(name)
+        from rolecat.iam.actions import ActionDB
 
-    for name in _LATER_STAGES:
-        importlib.import_module(name)
-    ActionDB.load()
+        ActionDB.load()
+    except Exception:  # only what a later stage does again, and reports
+        pass
 
 
 def _prepare(path: Path, now: dt.datetime | None, display: str | None) -> _Prepared:

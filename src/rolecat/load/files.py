@@ -137,7 +137,7 @@ class Walker:
         )
         return None
 
-    def entries(self, folder: Path) -> list[tuple[str, Path, str | None]]:
+    def entries(self, folder: Path) -> list[tuple[str, Path, str]]:
         """The folder's entries by name as (name, path, kind), with ``kind`` as ``kind``
         gives it and every entry that is not a valid name, or whose kind could not be
         told, reported and left out.  The types come from the folder listing itself
@@ -148,7 +148,7 @@ class Walker:
         except OSError as exc:
             self.err("L000", f"cannot read folder: {exc.strerror}", folder, "make it readable")
             return []
-        out: list[tuple[str, Path, str | None]] = []
+        out: list[tuple[str, Path, str]] = []
         for entry in listed:
             name, path = entry.name, folder / entry.name
             problem = _name_problem(name)
