@@ -201,7 +201,7 @@ class _YamlBuilder:
             raise _AliasBudgetExceeded
         if self.positions:
             self.doc.spans[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if node.tag == _STR and node.__class__ is yaml.ScalarNode:  # most nodes: a string
+        if node.tag == _STR and isinstance(node, yaml.ScalarNode):  # most nodes: a string
             return node.value
         if node.tag not in _STD_TAGS:
             self.diags.append(
@@ -222,9 +222,7 @@ class _YamlBuilder:
         return self._scalar(node, path)
 
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            return node.value
+        tag = node.tag  # not a string: ``build`` returned those
         if tag == "tag:yaml.org,2002:timestamp":
             # Keep dates as written; the model parses them with our own, stricter rules.
             self.doc.plain_scalars[path] = node.value

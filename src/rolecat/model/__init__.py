@@ -52,25 +52,14 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = ".principals" if name in _PRINCIPALS else ".catalog" if name in __all__ else None
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for module in (".catalog", ".principals"):
+            value = getattr(importlib.import_module(module, __name__), name, None)
+            if value is not None:
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-_PRINCIPALS = frozenset(
-    {
-        "AccountRolePrincipal",
-        "ExternalAccountPrincipal",
-        "FederatedPrincipal",
-        "Principal",
-        "SamlPrincipal",
-        "ServicePrincipal",
-        "UserPrincipal",
-    }
-)
 
 __all__ = [
     "Acceptance",
