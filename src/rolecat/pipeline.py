@@ -18,13 +18,13 @@ from rolecat.model.timeutil import utcnow
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from rolecat.access.model import (
         AccessModel,  # render pulls in Jinja: imported only when a command renders
     )
     from rolecat.deploy.deployment import Deployment
-    from rolecat.model import Catalog
+    from rolecat.model import Catalog, Role
     from rolecat.targets.outdir.snapshot import Snapshot
     from rolecat.targets.terraform.recall import Record
     from rolecat.targets.terraform.render import RenderedFile
@@ -160,13 +160,6 @@ def load_catalog(
     return loaded.catalog, loaded.diagnostics
 
 
-# The share of the roles whose IAM checks the child of ``run_checks`` runs, with every rule
-# after the IAM checks (quotas, names, condition keys...; 0.2-0.5 of the IAM checks' time):
-# a third keeps both cores busy to the end (measured at 1,000 and 10,000 roles, where
-# halves left this process waiting 20-40 % of the stage).
-CHILD_SHARE = 0.3
-
-
 def run_checks(
     catalog: Catalog,
     now: dt.datetime,
@@ -179,22 +172,22 @@ def run_checks(
 
     ``access``: an access model of the catalog (``rolecat diff``), whose effective sets the
     IAM checks and the guardrails then share.  ``both_cores``: from ``PARALLEL_ROLES``
-    roles on, a forked child (``rolecat.background``) runs the IAM checks of the last
-    ``CHILD_SHARE`` of the roles and the rules after the IAM checks while this process
-    runs the rest; the findings are the same, in the same order."""
+    roles on, the per-role IAM checks run over parts of the roles shared with a forked
+    child as they go (``background.from_both_ends``), while this process first runs every
+    other rule; the findings are the same, in the same order."""
     from rolecat import background
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import PARALLEL_ROLES
     from rolecat.rules import conditionkeys, names, partition, quotas
-    from rolecat.rules.iam import check_runs
+    from rolecat.rules.iam import Checker
     from rolecat.rules.runner import RuleRun, acceptance_problems, apply_accept, run_isolated, run_rules
 
     from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
-    shared = access.context if access else None
+    iam = Checker(catalog, now, deployment=deployed, shared=access.context if access else None)
     other_runs: list[RuleRun] = [
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),
@@ -205,32 +198,31 @@ def run_checks(
         ("imports", lambda: check_import_record(catalog)),
     ]
     accept: RuleRun = ("accept", lambda: acceptance_problems(catalog))
-    if not both_cores or shared is not None or len(catalog.roles) < PARALLEL_ROLES:
-        runs = [accept, *check_runs(catalog, now, deployment=deployed, shared=shared), *other_runs]
-        return run_rules(catalog, runs)
-    # The IAM checks of the first part of the roles (and of the catalog's documents) here;
-    # those of the rest and the other rules in a child.  Findings are put back in the
-    # order of one process: rule by rule, the first part's before the second's.
-    cut = len(catalog.roles) - int(len(catalog.roles) * CHILD_SHARE)
-    here = [accept, *check_runs(catalog, now, deployment=deployed, roles=catalog.roles[:cut])]
-    there = [
-        *check_runs(catalog, now, deployment=deployed, roles=catalog.roles[cut:], documents=False),
-        *other_runs,
-    ]
-    pending = background.start(lambda: [(name, run_isolated([(name, run)])) for name, run in there])
-    try:
-        found_here = [(name, run_isolated([(name, run)])) for name, run in here]
-    except BaseException:
-        pending.cancel()
-        raise
-    found_there = dict(pending.result())
+    if not both_cores or access is not None or len(catalog.roles) < PARALLEL_ROLES:
+        return run_rules(catalog, [accept, *iam.runs(), *other_runs])
+    # The per-role IAM checks in parts, from both ends; every other rule here first (so
+    # the child starts on the roles at once).  The IAM checks' context (effective sets,
+    # caches) is made once per process and shared by its parts.  Findings are put back in
+    # the order of one process: rule by rule, part by part.
+    first: list[tuple[str, list[Diagnostic]]] = []
+
+    def other_rules() -> None:
+        for name, run in [accept, *iam.runs(per_role=False), *other_runs]:
+            first.append((name, run_isolated([(name, run)])))
+
+    def part(roles: Sequence[Role]) -> list[tuple[str, list[Diagnostic]]]:
+        return [(name, run_isolated([(name, run)])) for name, run in iam.runs(roles, documents=False)]
+
+    parts = background.from_both_ends(part, catalog.roles, meanwhile=other_rules)
+    by_rule: dict[str, list[Diagnostic]] = {}
+    for name, diags in [*first, *(found for done in parts for found in done)]:
+        by_rule.setdefault(name, []).extend(diags)
+    order = ["accept", *(name for name, _ in iam.runs()), *(name for name, _ in other_runs)]
     found: list[Diagnostic] = []
-    for name, diags in found_here:
-        both = [*diags, *found_there.pop(name, [])]
-        crash = next((d for d in both if d.code == "R001"), None)
-        found += both if crash is None else [crash]  # a rule that crashes has no findings
-    for name, _ in there:
-        found += found_there.pop(name, [])
+    for name in order:
+        diags = by_rule.pop(name, [])
+        crash = next((d for d in diags if d.code == "R001"), None)
+        found += diags if crash is None else [crash]  # a rule that crashes has no findings
     return apply_accept(catalog, found)
 
 

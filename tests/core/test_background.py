@@ -273,44 +273,106 @@ def test_both_ends_stop_the_child_when_this_process_fails(starts: list[Started])
 
 
 @linux_only
-def test_checks_split_across_two_processes_give_the_same_findings(
+def test_settings_are_parsed_while_the_child_parses_role_files(
+    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
+) -> None:
+    """catalog.yaml, users.yaml and imports.yaml are parsed here once the child that parses
+    role files is started (users.yaml is a thousand-odd nodes at 1,000 users), and before
+    the caller's ``meanwhile``; with fewer role files than PARALLEL_ROLES, first, with no
+    child.  Either way the sources are the same."""
+    from rolecat.load import discover
+
+    real = discover._load_settings
+    order: list[str] = []
+
+    def recording(src, walker):  # type: ignore[no-untyped-def]
+        order.append(f"settings with {len(starts)} child")
+        real(src, walker)
+
+    monkeypatch.setattr(discover, "_load_settings", recording)
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    alone = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: order.append("meanwhile"))
+    assert order == ["settings with 0 child"]  # 8 role files: no child, no meanwhile
+
+    order.clear()
+    monkeypatch.delenv("ROLECAT_JOBS")
+    monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
+    shared = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: order.append("meanwhile"))
+    assert order == ["settings with 1 child", "meanwhile"] and starts[0].forked
+    assert repr(shared) == repr(alone)
+    assert shared.catalog is not None and shared.users is not None
+
+
+@linux_only
+def test_checks_shared_with_a_child_give_the_same_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
-    """From PARALLEL_ROLES roles on, validate checks the last CHILD_SHARE of the roles (and
-    runs the later rules) in a child: findings of both parts, of an IAM check and of a
-    later rule, come back in the order one process gives."""
+    """From PARALLEL_ROLES roles on, validate shares the per-role IAM checks with a child,
+    part by part from both ends, while it runs every other rule: the findings, of an IAM
+    check on roles at either end and of a later rule, come back in the order one process
+    gives, and both processes checked roles (each role once)."""
     import datetime as dt
 
     from rolecat.load import discover, schema
+    from rolecat.rules import iam
 
     cat = tmp_path / "catalog"
     shutil.copytree(ROOT / "catalog", cat)
     deployer = cat / "roles" / "services" / "AppDeployer.yaml"
-    deployer.write_text(deployer.read_text().split("accept:")[0])  # I001, first half
+    deployer.write_text(deployer.read_text().split("accept:")[0])  # I001, near the front
     exporter = cat / "roles" / "services" / "ReportExporter.yaml"
     exporter.write_text(
         exporter.read_text()
         .replace("AWSLambdaBasicExecutionRole]", "AWSLambdaBasicExecutionRole, IAMFullAccess]")
         .replace("boundary: app\n", "boundary: app-deployer\n")
-    )  # I001, second half
+    )  # I001, near the back
     oncall = cat / "roles" / "prod" / "OnCall.yaml"
     oncall.write_text(oncall.read_text().replace("2099-12-05", "2026-05-01", 1))  # E101
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
     monkeypatch.setenv("ROLECAT_JOBS", "1")
     serial = [repr(d) for d in load(cat, now).diagnostics]
-    sources = [d.split("path='")[1].split("'")[0] for d in serial if "code='I001'" in d]
+    prepared = pipeline._prepare(cat, now, None)
+    assert prepared.catalog is not None
+    checks = [repr(d) for d in prepared.check()]  # one process, in the runner's order
+    sources = [d.split("path='")[1].split("'")[0] for d in checks if "code='I001'" in d]
     assert any("AppDeployer" in s for s in sources) and any("ReportExporter" in s for s in sources)
-    assert any("code='E101'" in d for d in serial)
-    names = [r.name for r in load(cat, now).catalog.roles]  # type: ignore[union-attr]
-    cut = len(names) - int(len(names) * pipeline.CHILD_SHARE)
-    assert names.index("AppDeployer") < cut <= names.index("ReportExporter")  # one in each part
+    assert any("code='E101'" in d for d in checks)
+    roles = [r.name for r in prepared.catalog.roles]
+    assert roles.index("AppDeployer") < len(roles) // 2 <= roles.index("ReportExporter")
 
+    # Each part's I001 run takes 50 ms and says which process ran it: the child takes
+    # parts from the back at once, this process from the front once the other rules ran.
+    log = tmp_path / "parts.log"
+    runs = iam.Checker.runs
+
+    def logged(self: iam.Checker, part: Sequence[iam.Role] | None = None, **kwargs: bool):  # type: ignore[no-untyped-def]
+        def slow(run):  # type: ignore[no-untyped-def]
+            def go():  # type: ignore[no-untyped-def]
+                time.sleep(0.05)
+                with log.open("a") as fh:
+                    fh.write(f"{os.getpid()} {' '.join(r.name for r in part or ())}\n")
+                return run()
+
+            return go
+
+        found = runs(self, part, **kwargs)
+        return found if part is None else [(n, slow(r) if n == "I001" else r) for n, r in found]
+
+    monkeypatch.setattr(iam.Checker, "runs", logged)
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
     monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
     assert len(starts) == 3 and all(s.forked for s in starts)  # load, schema, checks: a child each
+    log.unlink()
+    assert [repr(d) for d in prepared.check(both_cores=True)] == checks  # the same order, unsorted
+    checked: dict[int, list[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, *names = line.split()
+        checked.setdefault(int(pid), []).extend(names)
+    assert os.getpid() in checked and len(checked) == 2  # this process and the child
+    assert sorted(n for names in checked.values() for n in names) == sorted(roles)
 
 
 @linux_only

@@ -52,9 +52,7 @@ def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loade
     return loaded, scratch.diags
 
 
-def _load_roles(
-    walker: cf.Walker, found: list[cf.Found], meanwhile: Callable[[], object] | None = None
-) -> list[Loaded]:
+def _load_roles(walker: cf.Walker, found: list[cf.Found], meanwhile: Callable[[], object]) -> list[Loaded]:
     """Each role file's document and diagnostics, in the order found.
 
     Reading and parsing YAML is most of loading, and files are independent: from
@@ -62,8 +60,9 @@ def _load_roles(
     this one from the front and the child from the back (``background.from_both_ends``;
     the child's documents come back pickled, which costs a fraction of parsing them).
     The result, diagnostics and their order included, is the same either way.
-    ``meanwhile`` runs here once the child is started (see ``discover``)."""
+    ``meanwhile`` runs here once, first (beside the child, when there is one)."""
     if len(found) < PARALLEL_ROLES:
+        meanwhile()
         parts = [_load_each(walker, found)]
     else:
         parts = background.from_both_ends(lambda part: _load_each(walker, part), found, meanwhile=meanwhile)
@@ -74,19 +73,9 @@ def _load_roles(
     return out
 
 
-def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] | None = None) -> Sources:
-    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
-
-    Nothing is skipped silently and nothing is read unchecked (``load.files``).
-
-    ``meanwhile``: work the caller will need done anyway (loading what its later stages
-    use), which this process then runs while a child parses role files (and takes fewer
-    of them), instead of after.  It runs at most once, and not at all for fewer than
-    ``PARALLEL_ROLES`` role files: the stages then load what they need on first use, as
-    they would without it."""
-    src = Sources(root, display_root)
-    walker = cf.Walker(root, display_root)
-
+def _load_settings(src: Sources, walker: cf.Walker) -> None:
+    """catalog.yaml, users.yaml and imports.yaml (optional) into ``src``."""
+    root = src.root
     for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
         path = root / name
         if not os.path.lexists(path):
@@ -109,17 +98,39 @@ def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] |
             src.diagnostics.extend(diags)
             src.imports = doc
 
+
+def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] | None = None) -> Sources:
+    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
+
+    Nothing is skipped silently and nothing is read unchecked (``load.files``).
+
+    ``meanwhile``: work the caller will need done anyway (loading what its later stages
+    use), which this process then runs while a child parses role files (and takes fewer
+    of them), instead of after.  It runs at most once, and not at all for fewer than
+    ``PARALLEL_ROLES`` role files: the stages then load what they need on first use, as
+    they would without it."""
+    src = Sources(root, display_root)
+    walker = cf.Walker(root, display_root)
     roles_dir = root / "roles"
+    role_files: list[cf.Found] = []
     if os.path.lexists(roles_dir):
         if walker.kind(roles_dir) == "dir":
-            for doc, diags in _load_roles(walker, walker.roles(roles_dir), meanwhile):
-                src.diagnostics.extend(diags)
-                if doc is not None:
-                    src.roles.append(doc)
-                else:
-                    src.roles_unloaded += 1
+            role_files = walker.roles(roles_dir)
         elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
             walker.err("L012", "roles must be a folder", roles_dir)
+
+    def settings() -> None:
+        # once the child parses role files: users.yaml alone is a thousand-odd nodes
+        _load_settings(src, walker)
+        if meanwhile is not None and len(role_files) >= PARALLEL_ROLES:
+            meanwhile()
+
+    for doc, diags in _load_roles(walker, role_files, settings):
+        src.diagnostics.extend(diags)
+        if doc is not None:
+            src.roles.append(doc)
+        else:
+            src.roles_unloaded += 1
 
     from rolecat.model.catalog import PolicyFile  # once a child parses role files (``meanwhile``)
 

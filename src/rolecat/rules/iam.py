@@ -78,7 +78,7 @@ class Context:
     db: ActionDB
     normalizer: Normalizer
     deployment: Deployment
-    # the roles the per-role checks look at (None: all); see check_runs
+    # the roles the per-role checks look at (None: all); see Checker.runs
     roles_checked: Sequence[Role] | None = None
     _views: dict[tuple[str, str], list[RoleView]] = field(default_factory=dict)  # by role name and file
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
@@ -642,6 +642,58 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+class Checker:
+    """The IAM checks over one context, made on first use and kept: every run of this
+    checker shares its effective sets and caches (``runs`` may be asked for many parts of
+    the roles in turn).  A forked process makes its own on first use."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        now: dt.datetime,
+        db: ActionDB | None = None,
+        deployment: Deployment | None = None,
+        *,
+        shared: Context | None = None,
+    ) -> None:
+        self._catalog, self._now, self._db, self._deployment = catalog, now, db, deployment
+        self._made = shared
+
+    def context(self) -> Context:
+        if self._made is None:
+            view = (self._db or ActionDB.load()).with_known_actions(self._catalog.known_actions)
+            deployed = self._deployment or build_deployment(self._catalog)
+            self._made = Context(self._catalog, self._now, view, Normalizer(view), deployed)
+        return self._made
+
+    def runs(
+        self, roles: Sequence[Role] | None = None, *, per_role: bool = True, documents: bool = True
+    ) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
+        """Each IAM check as (code, run) for the rule runner, in ``CHECKS`` order.
+
+        ``roles``: the per-role checks look at these roles only (default: all), so that
+        parts of the catalog can be checked apart; ``per_role``/``documents``: whether the
+        per-role checks, and the checks of the catalog's policy documents (which belong to
+        one part only), are among the runs."""
+
+        def runner(check: Check) -> Callable[[], list[Diagnostic]]:
+            def run() -> list[Diagnostic]:
+                ctx = self.context()
+                before, ctx.roles_checked = ctx.roles_checked, roles
+                try:
+                    return [
+                        Diagnostic(check.code, check.severity, f.message, f.location, f.hint)
+                        for f in check.run(ctx)
+                    ]
+                finally:
+                    ctx.roles_checked = before
+
+            return run
+
+        wanted = [c for c in CHECKS if (per_role if c.per_role else documents)]
+        return [(check.code, runner(check)) for check in wanted]
+
+
 def check_runs(
     catalog: Catalog,
     now: dt.datetime,
@@ -649,35 +701,10 @@ def check_runs(
     deployment: Deployment | None = None,
     *,
     shared: Context | None = None,
-    roles: Sequence[Role] | None = None,
-    documents: bool = True,
 ) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
-    """Each IAM check as (code, run) for the rule runner; the context is shared and built lazily
-    (or given: the access review shares its effective sets).
-
-    ``roles``: the per-role checks look at these roles only (default: all), so that two
-    processes can each check a part of the catalog; ``documents``: whether the checks of
-    the catalog's policy documents are among the runs (they belong to one part only)."""
-    made: list[Context] = [] if shared is None else [shared]
-
-    def context() -> Context:
-        if not made:
-            base = db or ActionDB.load()
-            view = base.with_known_actions(catalog.known_actions)
-            deployed = deployment or build_deployment(catalog)
-            made.append(Context(catalog, now, view, Normalizer(view), deployed, roles_checked=roles))
-        return made[0]
-
-    def runner(check: Check) -> Callable[[], list[Diagnostic]]:
-        def run() -> list[Diagnostic]:
-            return [
-                Diagnostic(check.code, check.severity, f.message, f.location, f.hint)
-                for f in check.run(context())
-            ]
-
-        return run
-
-    return [(check.code, runner(check)) for check in CHECKS if check.per_role or documents]
+    """Each IAM check over every role as (code, run) for the rule runner; the context is
+    shared and built lazily (or given: the access review shares its effective sets)."""
+    return Checker(catalog, now, db, deployment, shared=shared).runs()
 
 
 def run_checks(
