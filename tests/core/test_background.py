@@ -341,7 +341,7 @@ def test_checks_shared_with_a_child_give_the_same_findings(
     roles = [r.name for r in prepared.catalog.roles]
     assert roles.index("AppDeployer") < len(roles) // 2 <= roles.index("ReportExporter")
 
-    # Each part's I001 run takes 50 ms and says which process ran it: the child takes
+    # Each part's I001 run takes 0.1 s and says which process ran it: the child takes
     # parts from the back at once, this process from the front once the other rules ran.
     log = tmp_path / "parts.log"
     runs = iam.Checker.runs
@@ -349,7 +349,7 @@ def test_checks_shared_with_a_child_give_the_same_findings(
     def logged(self: iam.Checker, part: Sequence[iam.Role] | None = None, **kwargs: bool):  # type: ignore[no-untyped-def]
         def slow(run):  # type: ignore[no-untyped-def]
             def go():  # type: ignore[no-untyped-def]
-                time.sleep(0.05)
+                time.sleep(0.1)
                 with log.open("a") as fh:
                     fh.write(f"{os.getpid()} {' '.join(r.name for r in part or ())}\n")
                 return run()
@@ -376,7 +376,7 @@ def test_checks_shared_with_a_child_give_the_same_findings(
 
 
 @linux_only
-def test_a_check_crashing_in_one_half_is_one_r001(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_crashing_in_one_part_is_one_r001(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
     import datetime as dt
 
