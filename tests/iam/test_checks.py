@@ -17,7 +17,7 @@ from rolecat.iam.escalation import METHODS
 from rolecat.load.source import load_json_text
 from rolecat.model import TemporaryMember
 from rolecat.rules.grammar import check_policy_document
-from rolecat.rules.iam import CHECKS, render_markdown, run_checks
+from rolecat.rules.iam import CHECKS, Checker, render_markdown, run_checks
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 OPEN = policy(allow("*"))
@@ -305,6 +305,40 @@ def test_checks_are_fast_on_a_large_catalog(roles: int) -> None:
     start = time.perf_counter()
     run_checks(c, NOW)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_checker_over_parts_of_the_roles_finds_what_it_finds_over_all() -> None:
+    """``Checker.runs`` over parts of the roles (as two processes share them) gives, rule by
+    rule and part after part, the findings of one run over every role, with one context
+    (its effective sets shared by the parts) and the documents' checks asked for once."""
+    c = catalog(
+        [role(f"R{i}", policies=("escalates" if i % 3 == 0 else "reads",), boundary="b") for i in range(10)]
+        + [
+            role(
+                "Star",
+                managed_policies=("AdministratorAccess",),
+                managed_policy_arns=("arn:aws:iam::aws:policy/AdministratorAccess",),
+                boundary="b",
+            )
+        ],
+        {
+            "escalates": policy(allow(["iam:PassRole", "ec2:RunInstances"])),
+            "reads": policy(allow(["s3:GetObject", "s3:ListBucket"], "arn:aws:s3:::bucket")),  # I004
+        },
+        {"b": SAFE_BOUNDARY},
+    )
+    whole = {code: run() for code, run in Checker(c, NOW).runs()}
+    assert whole["I001"] and whole["I002"] and whole["I004"]  # per-role and document findings
+    checker = Checker(c, NOW)
+    parts = [c.roles[i : i + 3] for i in range(0, len(c.roles), 3)]
+    found: dict[str, list[Diagnostic]] = {code: run() for code, run in checker.runs(per_role=False)}
+    assert set(found) == {check.code for check in CHECKS if not check.per_role}
+    for part in parts:
+        for code, run in checker.runs(part, documents=False):
+            found.setdefault(code, []).extend(run())
+    assert {code: found.get(code, []) for code in whole} == whole
+    ctx = checker.context()
+    assert ctx.roles_checked is None and len(ctx._views) == len(c.roles)  # one context, every role
 
 
 # ---------------------------------------------------------------------- issue 12 fixes

@@ -643,9 +643,10 @@ CHECKS: tuple[Check, ...] = (
 
 
 class Checker:
-    """The IAM checks over one context, made on first use and kept: every run of this
-    checker shares its effective sets and caches (``runs`` may be asked for many parts of
-    the roles in turn).  A forked process makes its own on first use."""
+    """The IAM checks as runs for the rule runner, over one context made on first use (or
+    given: the access review shares its effective sets) and kept: every run of this
+    checker shares its effective sets and caches, so ``runs`` may be asked for many parts
+    of the roles in turn.  A forked process makes its own context on first use."""
 
     def __init__(
         self,
@@ -694,26 +695,13 @@ class Checker:
         return [(check.code, runner(check)) for check in wanted]
 
 
-def check_runs(
-    catalog: Catalog,
-    now: dt.datetime,
-    db: ActionDB | None = None,
-    deployment: Deployment | None = None,
-    *,
-    shared: Context | None = None,
-) -> list[tuple[str, Callable[[], list[Diagnostic]]]]:
-    """Each IAM check over every role as (code, run) for the rule runner; the context is
-    shared and built lazily (or given: the access review shares its effective sets)."""
-    return Checker(catalog, now, db, deployment, shared=shared).runs()
-
-
 def run_checks(
     catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
 ) -> list[Diagnostic]:
     """Every finding of every IAM check, accepted ones marked with the role's reason."""
     from .runner import run_rules
 
-    return run_rules(catalog, check_runs(catalog, now, db, deployment))
+    return run_rules(catalog, Checker(catalog, now, db, deployment).runs())
 
 
 def render_markdown() -> str:
