@@ -180,14 +180,14 @@ def run_checks(
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import PARALLEL_ROLES
     from rolecat.rules import conditionkeys, names, partition, quotas
-    from rolecat.rules.iam import Checker
+    from rolecat.rules.iam import Checker, Context
     from rolecat.rules.runner import RuleRun, acceptance_problems, apply_accept, run_isolated, run_rules
 
     from .access.guardrails import check_guardrails
     from .workflow.escalations import check_escalations
 
     deployed = deployment or build_deployment(catalog)
-    iam = Checker(catalog, now, deployment=deployed, shared=access.context if access else None)
+    iam = Checker(lambda: access.context if access else Context.of(catalog, now, deployment=deployed))
     other_runs: list[RuleRun] = [
         ("escalations", lambda: check_escalations(catalog, now)),
         ("quotas", lambda: quotas.check(catalog, deployed)),

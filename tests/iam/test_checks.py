@@ -17,7 +17,7 @@ from rolecat.iam.escalation import METHODS
 from rolecat.load.source import load_json_text
 from rolecat.model import TemporaryMember
 from rolecat.rules.grammar import check_policy_document
-from rolecat.rules.iam import CHECKS, Checker, render_markdown, run_checks
+from rolecat.rules.iam import CHECKS, Checker, Context, render_markdown, run_checks
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 OPEN = policy(allow("*"))
@@ -327,9 +327,9 @@ def test_a_checker_over_parts_of_the_roles_finds_what_it_finds_over_all() -> Non
         },
         {"b": SAFE_BOUNDARY},
     )
-    whole = {code: run() for code, run in Checker(c, NOW).runs()}
+    whole = {code: run() for code, run in Checker(lambda: Context.of(c, NOW)).runs()}
     assert whole["I001"] and whole["I002"] and whole["I004"]  # per-role and document findings
-    checker = Checker(c, NOW)
+    checker = Checker(lambda: Context.of(c, NOW))
     parts = [c.roles[i : i + 3] for i in range(0, len(c.roles), 3)]
     found: dict[str, list[Diagnostic]] = {code: run() for code, run in checker.runs(per_role=False)}
     assert set(found) == {check.code for check in CHECKS if not check.per_role}

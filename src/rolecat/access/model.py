@@ -139,16 +139,13 @@ class AccessModel:
         deployment: Deployment | None = None,
         trust_of: TrustOf | None = None,
     ) -> None:
-        from rolecat.deploy.deployment import build_deployment
-        from rolecat.iam.engine import Normalizer
         from rolecat.rules.iam import Context
 
-        base = db or ActionDB.load()
-        self.db = base.with_known_actions(catalog.known_actions)
+        self.context = Context.of(catalog, now, db, deployment)
+        self.db = self.context.db  # with the catalog's known_actions
         self.catalog = catalog
         self.now = now
-        self.deployment = deployment or build_deployment(catalog)
-        self.context = Context(catalog, now, self.db, Normalizer(self.db), self.deployment)
+        self.deployment = self.context.deployment
         self.views: list[RoleView] = []
         self.by_arn: dict[str, RoleView] = {}
         for role in catalog.roles:

@@ -93,6 +93,19 @@ class Context:
     # by id of the bitsets (kept alive beside the answer)
     _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        catalog: Catalog,
+        now: dt.datetime,
+        db: ActionDB | None = None,
+        deployment: Deployment | None = None,
+    ) -> Context:
+        """A fresh context: the action database with the catalog's ``known_actions``, and
+        the catalog's deployment (built when not given)."""
+        view = (db or ActionDB.load()).with_known_actions(catalog.known_actions)
+        return cls(catalog, now, view, Normalizer(view), deployment or build_deployment(catalog))
+
     @property
     def roles(self) -> Sequence[Role]:
         return self.catalog.roles if self.roles_checked is None else self.roles_checked
@@ -643,28 +656,18 @@ CHECKS: tuple[Check, ...] = (
 
 
 class Checker:
-    """The IAM checks as runs for the rule runner, over one context made on first use (or
-    given: the access review shares its effective sets) and kept: every run of this
-    checker shares its effective sets and caches, so ``runs`` may be asked for many parts
-    of the roles in turn.  A forked process makes its own context on first use."""
+    """The IAM checks as runs for the rule runner, over one context made on first use and
+    kept: every run of this checker shares its effective sets and caches, so ``runs`` may
+    be asked for many parts of the roles in turn.  A forked process makes its own context
+    on first use."""
 
-    def __init__(
-        self,
-        catalog: Catalog,
-        now: dt.datetime,
-        db: ActionDB | None = None,
-        deployment: Deployment | None = None,
-        *,
-        shared: Context | None = None,
-    ) -> None:
-        self._catalog, self._now, self._db, self._deployment = catalog, now, db, deployment
-        self._made = shared
+    def __init__(self, make: Callable[[], Context]) -> None:
+        self._make = make  # e.g. ``lambda: Context.of(catalog, now)``, or a shared context
+        self._made: Context | None = None
 
     def context(self) -> Context:
         if self._made is None:
-            view = (self._db or ActionDB.load()).with_known_actions(self._catalog.known_actions)
-            deployed = self._deployment or build_deployment(self._catalog)
-            self._made = Context(self._catalog, self._now, view, Normalizer(view), deployed)
+            self._made = self._make()
         return self._made
 
     def runs(
@@ -695,13 +698,11 @@ class Checker:
         return [(check.code, runner(check)) for check in wanted]
 
 
-def run_checks(
-    catalog: Catalog, now: dt.datetime, db: ActionDB | None = None, deployment: Deployment | None = None
-) -> list[Diagnostic]:
+def run_checks(catalog: Catalog, now: dt.datetime) -> list[Diagnostic]:
     """Every finding of every IAM check, accepted ones marked with the role's reason."""
     from .runner import run_rules
 
-    return run_rules(catalog, Checker(catalog, now, db, deployment).runs())
+    return run_rules(catalog, Checker(lambda: Context.of(catalog, now)).runs())
 
 
 def render_markdown() -> str:
