@@ -35,9 +35,9 @@ def _index(**columns: object) -> dict[str, object]:
     """A one-action index in the cached format, with ``columns`` replaced."""
     base: dict[str, object] = {
         "version": "v",
-        "names": ["s3:GetObject"],
-        "levels": ["Read"],
-        "resource_types": ['[["object",true]]'],
+        "names": "s3:GetObject",
+        "levels": "1",  # Read
+        "resource_types": '[["object",true]]',
     }
     return {**base, **columns}
 
@@ -91,18 +91,28 @@ def test_a_corrupted_entry_is_rebuilt(cache_dir: Path, scanned: ActionDB, damage
 @pytest.mark.parametrize(
     "payload",
     [
-        _index(resource_types=['[["object","yes"]]']),  # required must be a bool
-        _index(resource_types=['[["object",true]'], names=["s3:GetObject"]),  # not JSON
-        _index(resource_types=["[[1,true]]"]),
-        _index(resource_types=['[["object",true,1]]']),
-        _index(names=["nocolon"]),
-        _index(names=[1]),
-        _index(names=["s3:B", "s3:A"], levels=["Read", "Read"], resource_types=["[]", "[]"]),  # not sorted
-        _index(names=["s3:A", "S3:a"], levels=["Read", "Read"], resource_types=["[]", "[]"]),  # twice
-        _index(levels=["Reading"]),
-        _index(levels=[]),  # columns of different lengths
-        {"version": "v", "names": [], "levels": [], "resource_types": []},
-        {"version": "v", "actions": [["s3:A", "Read", []]]},  # the format before this one
+        _index(resource_types='[["object","yes"]]'),  # required must be a bool
+        _index(resource_types='[["object",true]'),  # not JSON
+        _index(resource_types="[[1,true]]"),
+        _index(resource_types='[["object",true,1]]'),
+        _index(resource_types='[["object",true]]\n[]'),  # one line more than there are actions
+        _index(resource_types='[["object",true]]\n'),
+        _index(names="nocolon"),
+        _index(names=1),
+        _index(names="s3:B\ns3:A", levels="11", resource_types="[]\n[]"),  # not sorted
+        _index(names="s3:A\nS3:a", levels="11", resource_types="[]\n[]"),  # twice
+        _index(names="s3:A\n", levels="11", resource_types="[]\n[]"),  # an empty name
+        _index(levels="9"),  # no such access level
+        _index(levels="Read"),
+        _index(levels=""),  # columns of different lengths
+        {"version": "v", "names": "", "levels": "", "resource_types": ""},
+        {
+            "version": "v",
+            "names": ["s3:A"],
+            "levels": ["Read"],
+            "resource_types": ["[]"],
+        },  # the format before
+        {"version": "v", "actions": [["s3:A", "Read", []]]},  # the one before that
         {**_index(), "version": 3},
         ["not", "a", "dict"],
     ],
@@ -163,6 +173,17 @@ def test_every_resource_type_list_orjson_writes_is_accepted(pairs: list[tuple[st
     from rolecat.iam.actions import _RESOURCE_TYPES_JSON
 
     assert _RESOURCE_TYPES_JSON.fullmatch(orjson.dumps(pairs).decode())
+
+
+@given(st.lists(st.lists(st.tuples(st.text(), st.booleans()), max_size=3), min_size=1, max_size=4))
+def test_the_index_s_resource_type_lines_are_read_back(lists: list[list[tuple[str, bool]]]) -> None:
+    """Any resource-type lists orjson writes, one per line as the index keeps them, pass the
+    index's check and split back into the same lists (orjson escapes every line break)."""
+    from rolecat.iam.actions import _RESOURCE_TYPES_LINES
+
+    joined = "\n".join(orjson.dumps(pairs).decode() for pairs in lists)
+    assert _RESOURCE_TYPES_LINES.fullmatch(joined)
+    assert [[tuple(p) for p in orjson.loads(line)] for line in joined.split("\n")] == lists
 
 
 def _pairs(text: str) -> bool:
