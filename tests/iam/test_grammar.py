@@ -109,6 +109,30 @@ def test_characters_iam_refuses() -> None:
     assert "U+2014" in next(d.message for d in diags if d.code == "P018")
 
 
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("arn:aws:s3:::b/\\u2014", True),  # an escape that makes a refused character
+        ("arn:aws:s3:::b/\\u0001", True),
+        ("arn:aws:s3:::b/\\b", True),  # backspace
+        ("arn:aws:s3:::b/\u0100", True),  # written as is
+        ("arn:aws:s3:::b/\\u00ff\\/x", False),  # escapes of accepted characters
+        ("arn:aws:s3:::b/\u00ff", False),
+    ],
+)
+def test_refused_characters_written_as_is_or_escaped(value: str, found: bool) -> None:
+    """Whatever the text's escapes, P018 is what a walk over every parsed string finds,
+    with positions computed before the check (so that no text is at hand) or not."""
+    statement = '{"Effect": "Allow", "Action": "*", "Resource": "' + value + '"}'
+    text = '{"Version": "2012-10-17", "Statement": ' + statement + "}"
+    assert ("P018" in {d.code for d in run(text)}) is found
+    doc, _ = load_json_text(text, "p.json")
+    assert doc is not None
+    doc.has_key(("Version",))  # positions computed: the JSON text is no longer kept
+    assert doc.pending_text is None
+    assert ("P018" in {d.code for d in check_policy_document(doc, "policy", ActionDB.load())}) is found
+
+
 def test_policy_variables_need_2012_version() -> None:
     text = '{"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "*",\n "Resource": "arn:aws:s3:::b/${aws:username}/*"}}'
     assert where(run(text)) == [("P019", 2, 14)]

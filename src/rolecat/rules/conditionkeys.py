@@ -148,7 +148,14 @@ def check(catalog: Catalog) -> list[Diagnostic]:
     claim_set = KeySet.of(k for p in catalog.identity_providers.values() for k in p.claim_keys)
     seen: set[tuple[str, str, object]] = set()
     out: list[Diagnostic] = []
+    # A file without per-account placeholders is one document for every account it is
+    # rendered for (``model.documents``): checked once, as its findings would all repeat.
+    checked: set[tuple[int, int]] = set()
     for rendered in catalog.rendered.values():
+        same = (id(rendered.document), id(rendered.doc))
+        if same in checked:
+            continue
+        checked.add(same)
         for d in _check_file(rendered, keys, actions, claim_set):
             mark = (d.code, d.message, d.location)
             if mark not in seen:

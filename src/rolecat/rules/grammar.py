@@ -139,7 +139,12 @@ class _Checker:
     # ------------------------------------------------------------------ document
     def run(self) -> Iterator[Diagnostic]:
         data = self.doc.data
-        yield from self.characters(data, ())
+        text = self.doc.pending_text  # the JSON text ``data`` was parsed from, if still at hand
+        # Every character of a string parsed from JSON is in its text, except through an
+        # escape: a text with neither a backslash nor a refused character has no string
+        # with one (most documents: checked once, not string by string).
+        if text is None or "\\" in text or _BAD_CHAR.search(text):
+            yield from self.characters(data, ())
         if not isinstance(data, dict):
             yield self.err("P001", "a policy document must be a JSON object", ())
             return

@@ -31,8 +31,16 @@ def _strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
 def check(catalog: Catalog) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[tuple[str, object]] = set()
+    # A file without per-account placeholders is one document for every account it is
+    # rendered for (``model.documents``): in another account of the same partition its
+    # findings would all repeat (same ARN, same position).
+    checked: set[tuple[int, int, str]] = set()
     for (_, _, account_name), rendered in sorted(catalog.rendered.items()):
         partition = catalog.account(account_name).partition
+        same = (id(rendered.document), id(rendered.doc), partition)
+        if same in checked:
+            continue
+        checked.add(same)
         for path, text in _strings(rendered.document):
             m = _ARN.match(text)
             if m is None or m.group(1) == partition or "$" in m.group(1) or "*" in m.group(1):
