@@ -32,6 +32,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 X = TypeVar("X")
+F = TypeVar("F")
 
 
 def fork_allowed() -> bool:
@@ -127,54 +128,117 @@ def start(fn: Callable[[], T], *, instead: Callable[[], T] | None = None) -> Pen
 PARTS = 256
 
 
+class BothEnds(Generic[X, T, F]):
+    """``work`` over ``items`` cut into up to ``PARTS`` parts, shared between this process
+    and a forked child as they go: this process takes parts from the front, the child from
+    the back, each taking the next from a pipe that holds one byte per part (a one-byte
+    read is atomic, so every part is taken exactly once).
+
+    Made in two steps, so that this process can do other work in between: the child
+    starts at once (it first runs ``first``, when given, then takes parts), and ``join``
+    takes parts here until none is left.  Both stay busy to the end, whatever the
+    machine's load or what this process does before ``join``.
+
+    ``join`` gives ``first``'s value and ``work``'s value for each part, in the order of
+    ``items``: the same as from one process, which does it all in ``join`` (``first``,
+    then the parts) when ``fork`` is false, ``fork_allowed()`` is false or there is
+    nothing to share (fewer than two parts and no ``first``).  ``cancel`` stops the child; a child that dies without an answer leaves
+    ``first`` and its parts to this process."""
+
+    def __init__(
+        self,
+        work: Callable[[Sequence[X]], T],
+        items: Sequence[X],
+        *,
+        first: Callable[[], F] | None = None,
+        fork: bool = True,
+    ) -> None:
+        size = max(1, -(-len(items) // PARTS))
+        self._parts = [items[i : i + size] for i in range(0, len(items), size)]
+        self._work = work
+        self._first = first
+        self._front: list[T] = []
+        self._tokens: int | None = None
+        self._pending: Pending[tuple[F | None, list[T]]] | None = None
+        if not fork or (len(self._parts) < 2 and first is None) or not fork_allowed():
+            return
+        tokens, fill = os.pipe()
+        try:
+            os.write(fill, bytes(len(self._parts)))  # at most PARTS bytes: within any pipe's buffer
+        finally:
+            os.close(fill)  # so that reading the last token is followed by end of file
+        parts = self._parts
+
+        def back() -> tuple[F | None, list[T]]:  # in the child
+            value = first() if first is not None else None
+            done: list[T] = []
+            while os.read(tokens, 1):
+                done.append(work(parts[len(parts) - 1 - len(done)]))
+            return value, done[::-1]
+
+        try:
+            self._pending = start(back, instead=self._rest)
+        except BaseException:
+            os.close(tokens)
+            raise
+        self._tokens = tokens if self._pending.forked else None
+        if self._tokens is None:
+            os.close(tokens)
+
+    @property
+    def forked(self) -> bool:
+        return self._tokens is not None
+
+    def _rest(self) -> tuple[F | None, list[T]]:
+        """What the child was to do, done here: ``first``, and the parts not taken here."""
+        value = self._first() if self._first is not None else None
+        return value, [self._work(part) for part in self._parts[len(self._front) :]]
+
+    def join(self) -> tuple[F | None, list[T]]:
+        """``first``'s value and every part's, in order (once)."""
+        if self._pending is None or self._tokens is None:
+            return self._rest()
+        try:
+            while os.read(self._tokens, 1):
+                self._front.append(self._work(self._parts[len(self._front)]))
+        except BaseException:
+            self.cancel()
+            raise
+        finally:
+            self._close()
+        value, back = self._pending.result()
+        return value, self._front + back
+
+    def cancel(self) -> None:
+        """Stop the child, whose work is no longer wanted."""
+        if self._pending is not None:
+            self._pending.cancel()
+        self._close()
+
+    def _close(self) -> None:
+        if self._tokens is not None:
+            os.close(self._tokens)
+            self._tokens = None
+
+
 def from_both_ends(
     work: Callable[[Sequence[X]], T],
     items: Sequence[X],
     *,
     meanwhile: Callable[[], object] | None = None,
 ) -> list[T]:
-    """``work`` over ``items`` cut into up to ``PARTS`` parts, shared between this process
-    and a forked child as they go: this process takes parts from the front, the child from
-    the back, each taking the next from a pipe that holds one byte per part (a one-byte
-    read is atomic, so every part is taken exactly once).  Both stay busy to the end,
-    whatever the machine's load or the other work this process does first
-    (``meanwhile``: run here once the child is started).
-
-    The result is ``work``'s value for each part, in the order of ``items``: the same as
-    from one process, which does it all when ``fork_allowed()`` is false.  A failure here
-    stops the child; a child that dies without an answer leaves its parts to this process."""
-    size = max(1, -(-len(items) // PARTS))
-    parts = [items[i : i + size] for i in range(0, len(items), size)]
-    if len(parts) < 2 or not fork_allowed():
-        if meanwhile is not None:
-            meanwhile()
-        return [work(part) for part in parts]
-    tokens, fill = os.pipe()
-    try:
-        os.write(fill, bytes(len(parts)))  # at most PARTS bytes: within any pipe's buffer
-    finally:
-        os.close(fill)  # so that reading the last token is followed by end of file
-    front: list[T] = []
-
-    def back() -> list[T]:  # in the child
-        done: list[T] = []
-        while os.read(tokens, 1):
-            done.append(work(parts[len(parts) - 1 - len(done)]))
-        return done[::-1]
-
-    try:
-        pending = start(back, instead=lambda: [work(part) for part in parts[len(front) :]])
+    """``work`` over ``items``, shared with a forked child as they go (``BothEnds``),
+    with ``meanwhile`` run here once the child is started, before this process takes
+    parts.  The result is ``work``'s value for each part, in the order of ``items``.  A
+    failure here stops the child."""
+    ends: BothEnds[X, T, None] = BothEnds(work, items)
+    if meanwhile is not None:
         try:
-            if meanwhile is not None:
-                meanwhile()
-            while os.read(tokens, 1):
-                front.append(work(parts[len(front)]))
+            meanwhile()
         except BaseException:
-            pending.cancel()
+            ends.cancel()
             raise
-    finally:
-        os.close(tokens)
-    return front + pending.result()
+    return ends.join()[1]
 
 
 def _pickled_failure(exc: BaseException) -> bytes:

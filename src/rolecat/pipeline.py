@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rolecat.load.files import display_path
 from rolecat.model.timeutil import utcnow
 
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
@@ -33,15 +34,6 @@ if TYPE_CHECKING:
 
 class UsageError(Exception):
     """A command-line mistake (exit 2): a CATALOG that does not exist, bad flags."""
-
-
-def display_path(path: Path) -> str:
-    """How diagnostics name files: relative to the working directory when inside it."""
-    try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return str(path)
-    return rel.as_posix() or "."
 
 
 @dataclass(frozen=True)

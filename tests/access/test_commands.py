@@ -336,8 +336,9 @@ def test_diff_loads_with_the_same_diagnostics_as_validate(example_catalog: Path)
     # exactly those of the pipeline.
     from rolecat.access.diff import _load
     from rolecat.iam.actions import ActionDB
+    from rolecat.load.files import display_path
     from rolecat.model.timeutil import parse_instant
-    from rolecat.pipeline import display_path, load_catalog
+    from rolecat.pipeline import load_catalog
 
     now = parse_instant("2026-12-01")
     cat = example_catalog / "catalog.yaml"

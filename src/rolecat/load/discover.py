@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from rolecat import background
 from rolecat.diagnostics import Diagnostic, Location, error
@@ -35,15 +36,27 @@ class Sources:
     roles_unloaded: int = 0  # role files that exist but could not be loaded
 
 
-# From this many role files on, they are read and parsed on two cores (``_load_roles``).
+# From this many role files on, they are read and parsed on two cores (``start``).
 PARALLEL_ROLES = 200
 
 Loaded = tuple[SourceDoc | None, list[Diagnostic]]
 
 
+class Settings(NamedTuple):
+    """catalog.yaml, users.yaml and imports.yaml, loaded, with what loading them reported
+    (``walker_diags``: what reading them reported, left out of the walker, whose copy in a
+    child would never come back)."""
+
+    catalog: SourceDoc | None
+    users: SourceDoc | None
+    imports: SourceDoc | None
+    diagnostics: list[Diagnostic]
+    walker_diags: list[Diagnostic]
+
+
 def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loaded], list[Diagnostic]]:
     """Each file's document and diagnostics, and what reading them reported (left out of
-    ``walker``, whose copy in a child would never come back)."""
+    ``walker``, as in ``Settings``)."""
     scratch = walker.with_own_diagnostics()
     loaded: list[Loaded] = []
     for f in found:
@@ -52,64 +65,53 @@ def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loade
     return loaded, scratch.diags
 
 
-def _load_roles(walker: cf.Walker, found: list[cf.Found], meanwhile: Callable[[], object]) -> list[Loaded]:
-    """Each role file's document and diagnostics, in the order found.
-
-    Reading and parsing YAML is most of loading, and files are independent: from
-    ``PARALLEL_ROLES`` files on, this process and a forked child share them as they go,
-    this one from the front and the child from the back (``background.from_both_ends``;
-    the child's documents come back pickled, which costs a fraction of parsing them).
-    The result, diagnostics and their order included, is the same either way.
-    ``meanwhile`` runs here once, first (beside the child, when there is one)."""
-    if len(found) < PARALLEL_ROLES:
-        meanwhile()
-        parts = [_load_each(walker, found)]
-    else:
-        parts = background.from_both_ends(lambda part: _load_each(walker, part), found, meanwhile=meanwhile)
-    out: list[Loaded] = []
-    for loaded, read_problems in parts:
-        walker.diags.extend(read_problems)
-        out.extend(loaded)
-    return out
-
-
-def _load_settings(src: Sources, walker: cf.Walker) -> None:
-    """catalog.yaml, users.yaml and imports.yaml (optional) into ``src``."""
-    root = src.root
+def _load_settings(walker: cf.Walker) -> Settings:
+    """catalog.yaml, users.yaml and imports.yaml (optional)."""
+    scratch = walker.with_own_diagnostics()
+    root = walker.root
+    docs: dict[str, SourceDoc | None] = {"catalog": None, "users": None, "imports": None}
+    diagnostics: list[Diagnostic] = []
     for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
         path = root / name
         if not os.path.lexists(path):
             alt = path.with_suffix(".yml")
             hint = f"rename {alt.name} to {name}" if os.path.lexists(alt) else "see docs/catalog.md"
-            src.diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
+            diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
             continue
-        raw = cf.read_bytes(walker, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
+        raw = cf.read_bytes(scratch, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
         if raw is None:
             continue
-        doc, diags = load_yaml_bytes(raw, walker.display(path))
-        src.diagnostics.extend(diags)
-        setattr(src, attr, doc)
+        docs[attr], diags = load_yaml_bytes(raw, walker.display(path))
+        diagnostics.extend(diags)
 
     imports = root / "imports.yaml"
     if os.path.lexists(imports):
-        raw = cf.read_bytes(walker, imports, walker.display(imports), cf.MAX_SETTINGS_BYTES)
+        raw = cf.read_bytes(scratch, imports, walker.display(imports), cf.MAX_SETTINGS_BYTES)
         if raw is not None:
-            doc, diags = load_yaml_bytes(raw, walker.display(imports))
-            src.diagnostics.extend(diags)
-            src.imports = doc
+            docs["imports"], diags = load_yaml_bytes(raw, walker.display(imports))
+            diagnostics.extend(diags)
+    return Settings(docs["catalog"], docs["users"], docs["imports"], diagnostics, scratch.diags)
 
 
-def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] | None = None) -> Sources:
-    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
+@dataclass
+class Loading:
+    """A catalog folder's role files, listed, and their loading started (``start``)."""
 
-    Nothing is skipped silently and nothing is read unchecked (``load.files``).
+    root: Path
+    display_root: str
+    walker: cf.Walker
+    ends: background.BothEnds[cf.Found, tuple[list[Loaded], list[Diagnostic]], Settings]
 
-    ``meanwhile``: work the caller will need done anyway (loading what its later stages
-    use), which this process then runs while a child parses role files (and takes fewer
-    of them), instead of after.  It runs at most once, and not at all for fewer than
-    ``PARALLEL_ROLES`` role files: the stages then load what they need on first use, as
-    they would without it."""
-    src = Sources(root, display_root)
+
+def start(root: Path, display_root: str, *, share: bool = False) -> Loading:
+    """List the role files of the folder ``root`` and start loading them with the settings.
+
+    Reading and parsing YAML is most of loading, and files are independent: from
+    ``PARALLEL_ROLES`` role files on, or with ``share``, a forked child loads the
+    settings and then takes role files from the back while this process goes on
+    (``background.BothEnds``; its documents come back pickled, which costs a fraction of
+    parsing them), and ``discover`` takes role files from the front.  The result,
+    diagnostics and their order included, is the same either way."""
     walker = cf.Walker(root, display_root)
     roles_dir = root / "roles"
     role_files: list[cf.Found] = []
@@ -118,19 +120,82 @@ def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] |
             role_files = walker.roles(roles_dir)
         elif not walker.diags or walker.diags[-1].location != Location(walker.display(roles_dir)):
             walker.err("L012", "roles must be a folder", roles_dir)
+    ends = background.BothEnds(
+        lambda part: _load_each(walker, part),
+        role_files,
+        first=lambda: _load_settings(walker),
+        fork=share or len(role_files) >= PARALLEL_ROLES,
+    )
+    return Loading(root, display_root, walker, ends)
 
-    def settings() -> None:
-        # once the child parses role files: users.yaml alone is a thousand-odd nodes
-        _load_settings(src, walker)
-        if meanwhile is not None and len(role_files) >= PARALLEL_ROLES:
+
+# The load the entry point started before the command line was parsed (``start_early``):
+# at most one, taken over by ``discover`` or stopped.
+_early: list[Loading] = []
+
+
+def start_early(root: Path) -> None:
+    """Start loading the catalog folder a command line names, before the command line is
+    parsed (``rolecat.entry``): the child then loads while this process imports the
+    command-line layer and the later stages.  ``discover`` takes it over when asked for
+    the same folder, shown the same way; otherwise the child is stopped (at the latest
+    when the process exits).  Nothing happens where no child can be forked or ``root``
+    is not a folder: the command reports that as ever."""
+    if _early or not background.fork_allowed() or not root.is_dir():
+        return
+    atexit.register(drop_early)
+    _early.append(start(root, cf.display_path(root), share=True))
+
+
+def drop_early() -> None:
+    """Stop the early load, if one was started and not taken over."""
+    while _early:
+        _early.pop().ends.cancel()
+
+
+def _claim(root: Path, display_root: str) -> Loading | None:
+    """The early load, when it is of ``root`` shown as ``display_root``; any other is stopped."""
+    if not _early:
+        return None
+    early = _early.pop()
+    if early.root == root and early.display_root == display_root:
+        return early
+    early.ends.cancel()
+    return None
+
+
+def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] | None = None) -> Sources:
+    """Find and load the catalog's files.  The caller checked that ``root`` is a folder.
+
+    Nothing is skipped silently and nothing is read unchecked (``load.files``).
+
+    ``meanwhile``: work the caller will need done anyway (loading what its later stages
+    use), which this process then runs while a child loads the settings and role files
+    (and takes fewer of them), instead of after.  It runs at most once, and only when
+    there is such a child (``start``): otherwise the stages load what they need on first
+    use, as they would without it."""
+    loading = _claim(root, display_root) or start(root, display_root)
+    src = Sources(root, display_root)
+    walker = loading.walker
+    if meanwhile is not None and loading.ends.forked:
+        try:
             meanwhile()
-
-    for doc, diags in _load_roles(walker, role_files, settings):
-        src.diagnostics.extend(diags)
-        if doc is not None:
-            src.roles.append(doc)
-        else:
-            src.roles_unloaded += 1
+        except BaseException:
+            loading.ends.cancel()
+            raise
+    settings, parts = loading.ends.join()
+    assert settings is not None
+    src.catalog, src.users, src.imports = settings.catalog, settings.users, settings.imports
+    src.diagnostics.extend(settings.diagnostics)
+    walker.diags.extend(settings.walker_diags)
+    for loaded, read_problems in parts:
+        walker.diags.extend(read_problems)
+        for doc, diags in loaded:
+            src.diagnostics.extend(diags)
+            if doc is not None:
+                src.roles.append(doc)
+            else:
+                src.roles_unloaded += 1
 
     from rolecat.model.catalog import PolicyFile  # once a child parses role files (``meanwhile``)
 

@@ -41,6 +41,16 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+=,@-]{0,127}")
 MAX_DEPTH = 8
 
 
+def display_path(path: Path) -> str:
+    """How diagnostics name a catalog's files: relative to the working directory when
+    inside it."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(path)
+    return rel.as_posix() or "."
+
+
 @dataclass(frozen=True)
 class Found:
     path: Path

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
-from ..pipeline import display_path, load_catalog
+from ..load.files import display_path
+from ..pipeline import load_catalog
 
 
 def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetime) -> list[Diagnostic]:
