@@ -231,3 +231,25 @@ def test_every_emitted_code_is_documented(db: ActionDB) -> None:
     for text in texts:
         for d in run(text, db=db):
             assert d.code in CODES
+
+
+def test_what_is_known_of_actions_is_shared_and_each_finding_is_where_written() -> None:
+    """The caller's table of action problems, shared by two documents: the second finds
+    the same problems at its own positions, from the table."""
+    db = ActionDB.load()
+    first = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow",\n "Action": ["s3:GetObjekt", "s3:GetObject"], "Resource": "*"}}'
+    second = '{"Version": "2012-10-17",\n\n "Statement": {"Effect": "Allow", "Action": ["nope:Get", "s3:GetObjekt"], "Resource": "*"}}'
+    table: dict[str, tuple[str, str, str] | None] = {}
+    docs = [load_json_text(text, name)[0] for text, name in ((first, "a.json"), (second, "b.json"))]
+    shared = [check_policy_document(doc, "policy", db, actions=table) for doc in docs if doc is not None]
+    alone = [check_policy_document(doc, "policy", db) for doc in docs if doc is not None]
+    assert [[repr(d) for d in found] for found in shared] == [[repr(d) for d in found] for found in alone]
+    assert [(d.code, d.location.path, d.location.line) for d in shared[1] if d.location] == [
+        ("A002", "b.json", 3),
+        ("A001", "b.json", 3),
+    ]
+    assert (
+        table["s3:GetObject"] is None
+        and table["s3:GetObjekt"] is not None
+        and table["s3:GetObjekt"][0] == "A001"
+    )

@@ -8,13 +8,16 @@ before the checks; its result is ``Catalog.rendered``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecat.diagnostics import Diagnostic, Location, warning
 from rolecat.load.source import load_json_text
 
 from . import policyfile
 from .catalog import Account, PolicyFile, RenderedPolicy, Role
+
+if TYPE_CHECKING:
+    from rolecat.rules import grammar
 
 Rendered = dict[tuple[str, str, str], RenderedPolicy]
 
@@ -34,7 +37,13 @@ def wanted_documents(roles: Iterable[Role]) -> set[tuple[str, str, str]]:
 
 
 def _parse(
-    file: PolicyFile, acct: str, text: str, db: Any, known_actions: frozenset[str], diags: list[Diagnostic]
+    file: PolicyFile,
+    acct: str,
+    text: str,
+    db: Any,
+    known_actions: frozenset[str],
+    diags: list[Diagnostic],
+    actions: grammar.ActionProblems,
 ) -> RenderedPolicy | None:
     from rolecat.rules import grammar
 
@@ -42,7 +51,7 @@ def _parse(
     diags.extend(found)
     if doc is None or doc.refused:  # refused values (L014) are reported already
         return None
-    diags.extend(grammar.check_policy_document(doc, file.kind, db, known_actions))
+    diags.extend(grammar.check_policy_document(doc, file.kind, db, known_actions, actions=actions))
     if not isinstance(doc.data, dict):
         return None
     return RenderedPolicy(file, acct, doc.data, doc)
@@ -70,6 +79,7 @@ def render_documents(
     # Files without account-specific placeholders render to the same text everywhere:
     # parsed and checked once, the document shared (and so laid out once).
     parsed: dict[tuple[str, str, str], RenderedPolicy | None] = {}
+    actions: grammar.ActionProblems = {}  # what each action named so far is (same db, same known)
     for kind, name, acct in sorted(wanted):
         file = (policies if kind == "policy" else boundaries)[name]
         found = scans.get((kind, name))
@@ -81,7 +91,7 @@ def render_documents(
             continue
         key = (kind, name, text)
         if key not in parsed:
-            parsed[key] = _parse(file, acct, text, db, known_actions, diags)
+            parsed[key] = _parse(file, acct, text, db, known_actions, diags, actions)
         first = parsed[key]
         if first is not None:
             out[(kind, name, acct)] = RenderedPolicy(file, acct, first.document, first.doc)

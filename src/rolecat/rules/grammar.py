@@ -78,14 +78,25 @@ _ACTION = re.compile(r"[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+")
 _OPERATORS_LOWER = {op.lower(): op for op in BASE_OPERATORS}
 
 
+# What is wrong with an action as written (code, message, hint), or None: the same for
+# every document checked against the same database and known actions.
+ActionProblems = dict[str, tuple[str, str, str] | None]
+
+
 def check_policy_document(
     doc: SourceDoc,
     kind: DocKind,
     db: ActionDB | None,
     known_actions: frozenset[str] = frozenset(),
+    *,
+    actions: ActionProblems | None = None,
 ) -> list[Diagnostic]:
-    """Every grammar and action problem of one policy, boundary or trust document."""
-    return list(_Checker(doc, kind, db, known_actions).run())
+    """Every grammar and action problem of one policy, boundary or trust document.
+
+    ``actions``: what is known of each action so far, shared by the caller across the
+    documents it checks with the same ``db`` and ``known_actions`` (a thousand policies
+    name a few hundred actions), filled as they are checked."""
+    return list(_Checker(doc, kind, db, known_actions, actions).run())
 
 
 def condition_operator_problem(operator: str) -> str | None:
@@ -106,8 +117,16 @@ def condition_operator_problem(operator: str) -> str | None:
 
 
 class _Checker:
-    def __init__(self, doc: SourceDoc, kind: DocKind, db: ActionDB | None, known: frozenset[str]) -> None:
+    def __init__(
+        self,
+        doc: SourceDoc,
+        kind: DocKind,
+        db: ActionDB | None,
+        known: frozenset[str],
+        problems: ActionProblems | None = None,
+    ) -> None:
         self.doc = doc
+        self.problems: ActionProblems = {} if problems is None else problems
         self.kind = kind
         self.db = db.with_known_actions(known) if db is not None else None
         self.known_lower = frozenset(a.lower() for a in known)
@@ -341,35 +360,40 @@ class _Checker:
     def action(self, action: str, path: KeyPath) -> Iterator[Diagnostic]:
         if action == "*":
             return
+        try:
+            problem = self.problems[action]
+        except KeyError:
+            problem = self.problems[action] = self.action_problem(action)
+        if problem is not None:
+            code, text, hint = problem
+            yield self.err(code, text, path, hint)
+
+    def action_problem(self, action: str) -> tuple[str, str, str] | None:
         if not _ACTION.fullmatch(action):
-            yield self.err(
+            return (
                 "A004",
                 f"action {action!r} is not written service:Action",
-                path,
                 "for example s3:GetObject or s3:Get*",
             )
-            return
         db = self.db
         if db is None or action.lower() in self.known_lower:
-            return
+            return None
         prefix = action.split(":", 1)[0]
         known_prefix = db.is_known_service(prefix) or prefix.lower() in self.known_prefixes
         if not has_wildcard(prefix) and not known_prefix:
             suggestion = db.suggest(action)
             close = suggestion.split(":", 1)[0] if suggestion else None
             text = f"unknown service prefix {prefix}" + (f"; did you mean {close}?" if close else "")
-            yield self.err("A002", text, path, _known_hint(action))
-            return
+            return "A002", text, _known_hint(action)
         if has_wildcard(action):
             if not db.expand(action):
-                yield self.err(
-                    "A003", f"action pattern {action} matches no known action", path, _known_hint(action)
-                )
-            return
+                return "A003", f"action pattern {action} matches no known action", _known_hint(action)
+            return None
         if db.canonical(action) is None:
             suggestion = db.suggest(action)
             text = f"unknown action {action}" + (f"; did you mean {suggestion}?" if suggestion else "")
-            yield self.err("A001", text, path, _known_hint(action))
+            return "A001", text, _known_hint(action)
+        return None
 
     def resources(self, stmt: dict[str, Any], path: KeyPath) -> Iterator[Diagnostic]:
         present = [k for k in ("Resource", "NotResource") if k in stmt]
