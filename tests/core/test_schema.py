@@ -92,3 +92,28 @@ def test_fast_and_full_validators_agree(
 def test_schemas_are_draft_2020_12() -> None:
     for name in SCHEMA_NAMES:
         assert schema(name)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_role_files_are_checked_as_loaded_and_again_when_replaced(tmp_path: Any) -> None:
+    """``discover`` checks each role file against the role schema as it loads it; the schema
+    stage uses that, and checks again a document that is not the one loaded."""
+    import copy
+    import shutil
+    from pathlib import Path
+
+    from rolecat.load import discover
+    from rolecat.load.schema import validate_sources
+
+    cat = tmp_path / "catalog"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "catalog", cat)
+    bad = cat / "roles" / "prod" / "OnCall.yaml"
+    bad.write_text(bad.read_text().replace("name:", "nmae:", 1))
+    src = discover.discover(cat, "catalog")
+    assert [d.code for doc in src.roles for d in src.role_schema[id(doc)]] == ["S002", "S003"]
+    loaded = [repr(d) for d in validate_sources(src).diagnostics]
+    assert sum("code='S002'" in d for d in loaded) == 1
+
+    src.role_schema = {id(doc): [] for doc in src.roles}  # what was checked says nothing is wrong
+    assert not [d for d in validate_sources(src).diagnostics if d.code.startswith("S")]
+    src.roles = [copy.deepcopy(doc) for doc in src.roles]  # other documents: checked again
+    assert [repr(d) for d in validate_sources(src).diagnostics] == loaded

@@ -310,6 +310,7 @@ def test_role_files_read_on_two_cores_report_the_same(
         checked = load(cat, dt.datetime(2026, 6, 1, tzinfo=dt.UTC), display="catalog").diagnostics
         return [
             [(doc.path, doc.data) for doc in src.roles],
+            [[repr(x) for x in src.role_schema[id(doc)]] for doc in src.roles],  # checked as loaded
             src.roles_unloaded,
             [repr(x) for x in src.diagnostics],
             [repr(x) for x in checked],
@@ -321,11 +322,12 @@ def test_role_files_read_on_two_cores_report_the_same(
     monkeypatch.setattr(d.background, "fork_allowed", lambda: True)
     forked = run("2")
     assert forked == serial
-    codes = {c for c in ("L010", "L011", "L012", "L013", "L002") if c in repr(serial[2])}
-    assert {"L010", "L011", "L012", "L013"} <= codes, serial[2]
+    codes = {c for c in ("L010", "L011", "L012", "L013", "L002") if c in repr(serial[3])}
+    assert {"L010", "L011", "L012", "L013"} <= codes, serial[3]
     assert (
-        sum("code='S002'" in x for x in serial[3]) == 2 and len(serial[0]) > 10
+        sum("code='S002'" in x for x in serial[4]) == 2 and len(serial[0]) > 10
     )  # the schema stage found both
+    assert sum("code='S002'" in x for found in serial[1] for x in found) == 2  # checked as they were loaded
 
 
 @pytest.mark.parametrize("size", [100, 300_000])

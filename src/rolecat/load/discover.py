@@ -34,12 +34,18 @@ class Sources:
     # policies/ and boundaries/ files that exist but could not be read (already reported)
     unreadable: set[tuple[str, str]] = field(default_factory=set)
     roles_unloaded: int = 0  # role files that exist but could not be loaded
+    # Each role file's schema findings, checked as it was loaded (``_load_each``), by
+    # ``id`` of its document in ``roles``: the schema stage uses them instead of checking
+    # the document again.
+    role_schema: dict[int, list[Diagnostic]] = field(default_factory=dict, repr=False, compare=False)
 
 
 # From this many role files on, they are read and parsed on two cores (``start``).
 PARALLEL_ROLES = 200
 
-Loaded = tuple[SourceDoc | None, list[Diagnostic]]
+# A role file: its document (None when it could not be loaded), what loading it found, and
+# what checking the document against the role schema found.
+Loaded = tuple[SourceDoc | None, list[Diagnostic], list[Diagnostic]]
 
 
 class Settings(NamedTuple):
@@ -55,13 +61,21 @@ class Settings(NamedTuple):
 
 
 def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loaded], list[Diagnostic]]:
-    """Each file's document and diagnostics, and what reading them reported (left out of
-    ``walker``, as in ``Settings``)."""
+    """Each role file loaded and checked against the role schema, and what reading them
+    reported (left out of ``walker``, as in ``Settings``).  The schema check is the schema
+    stage's (``load.schema.validate``), done here so that it shares the cores the way
+    loading does, in the same pass."""
+    from rolecat.load.schema import validate  # which imports this module
+
     scratch = walker.with_own_diagnostics()
     loaded: list[Loaded] = []
     for f in found:
         raw = cf.read_bytes(scratch, f.path, f.display, cf.MAX_ROLE_BYTES)
-        loaded.append(load_yaml_bytes(raw, f.display) if raw is not None else (None, []))
+        if raw is None:
+            loaded.append((None, [], []))
+            continue
+        doc, diags = load_yaml_bytes(raw, f.display)
+        loaded.append((doc, diags, validate(doc, "role") if doc is not None else []))
     return loaded, scratch.diags
 
 
@@ -190,10 +204,11 @@ def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] |
     walker.diags.extend(settings.walker_diags)
     for loaded, read_problems in parts:
         walker.diags.extend(read_problems)
-        for doc, diags in loaded:
+        for doc, diags, schema in loaded:
             src.diagnostics.extend(diags)
             if doc is not None:
                 src.roles.append(doc)
+                src.role_schema[id(doc)] = schema
             else:
                 src.roles_unloaded += 1
 

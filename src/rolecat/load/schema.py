@@ -304,7 +304,13 @@ def validate_sources(src: Sources) -> Validated:
         found = validate(src.imports, "imports")
         out.diagnostics.extend(found)
         out.imports = src.imports if not found and not src.imports.refused else None
-    for doc, found in zip(src.roles, _validate_roles(src.roles), strict=True):
+    # Checked as they were loaded (``discover``), unless a document is not the one loaded.
+    checked = src.role_schema
+    if all(id(doc) in checked for doc in src.roles):
+        role_findings = [checked[id(doc)] for doc in src.roles]
+    else:
+        role_findings = _validate_roles(src.roles)
+    for doc, found in zip(src.roles, role_findings, strict=True):
         out.diagnostics.extend(found)
         if not found and not doc.refused:
             out.roles.append(doc)
