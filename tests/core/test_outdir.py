@@ -187,7 +187,7 @@ def test_commit_then_nothing_pending(tmp_path: Path) -> None:
     assert _tree(tmp_path) == {"a/keep.tf": "v2", "b/new.tf": "new"}
 
 
-@pytest.mark.parametrize("moves_before_crash", [0, 1, 2, 3])  # the commit makes 4 moves
+@pytest.mark.parametrize("moves_before_crash", [0, 1, 2, 3])  # the commit makes 4 moves (folder b is one)
 def test_recover_finishes_a_commit_killed_at_any_move(tmp_path: Path, moves_before_crash: int) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "old.tf").write_text("old")
@@ -209,13 +209,72 @@ def test_recover_finishes_a_commit_killed_at_any_move(tmp_path: Path, moves_befo
         SafeDir.replace = dying  # type: ignore[method-assign]
         try:
             with pytest.raises(Killed):
-                journal.commit(root, [("a/keep.tf", b"v2"), ("b/new.tf", b"new")], ["a/old.tf"], [])
+                journal.commit(
+                    root,
+                    [("a/keep.tf", b"v2"), ("b/new.tf", b"new"), ("b/more.tf", b"more")],
+                    ["a/old.tf"],
+                    [],
+                )
         finally:
             SafeDir.replace = real  # type: ignore[method-assign]
         assert journal.pending(root)
         assert journal.recover(root) is not None
         assert journal.pending(root) == []
-    assert _tree(tmp_path) == {"a/keep.tf": "v2", "b/new.tf": "new"}
+    assert _tree(tmp_path) == {"a/keep.tf": "v2", "b/more.tf": "more", "b/new.tf": "new"}
+
+
+def _moves(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every ``SafeDir.replace`` from here on but the journal's own."""
+    seen: list[tuple[str, str]] = []
+    real = SafeDir.replace
+
+    def recording(self: SafeDir, src: str, dst: str, *, create_parents: bool = True) -> None:
+        if not src.endswith(layout.JOURNAL_TMP):
+            seen.append((src, dst))
+        real(self, src, dst, create_parents=create_parents)
+
+    monkeypatch.setattr(SafeDir, "replace", recording)
+    return seen
+
+
+def test_a_folder_out_lacks_is_moved_in_one_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new account (a fresh OUT: every account) is one move, whatever its number of files;
+    a folder OUT has gets its files moved one by one, as ever."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.tf").write_text("v1")
+    moves = _moves(monkeypatch)
+    writes = [("a/keep.tf", b"v2"), ("b/one.tf", b"1"), ("b/two.tf", b"2"), ("c/three.tf", b"3")]
+    with SafeDir(tmp_path) as root:
+        journal.commit(root, [*writes, ("manifest.json", b"{}")], [], [])
+        assert journal.pending(root) == []
+    assert _tree(tmp_path) == {
+        "a/keep.tf": "v2",
+        "b/one.tf": "1",
+        "b/two.tf": "2",
+        "c/three.tf": "3",
+        "manifest.json": "{}",
+    }
+    staging = ".rolecat/staging"
+    assert moves == [
+        (f"{staging}/b", "b"),  # new folders first, one move each
+        (f"{staging}/c", "c"),
+        ("a/keep.tf", ".rolecat/backup/a/keep.tf"),
+        (f"{staging}/a/keep.tf", "a/keep.tf"),
+        (f"{staging}/manifest.json", "manifest.json"),
+    ]
+
+
+def test_a_folder_made_in_the_way_leaves_its_files_to_their_own_moves(tmp_path: Path) -> None:
+    """Something where a new folder goes (here a file) is not replaced by the folder: the
+    files' own moves meet it, and the commit is rolled back."""
+    with SafeDir(tmp_path) as root:
+        root.write(".rolecat/staging/b/one.tf", b"1")
+        (tmp_path / "b").write_text("not a folder")
+        root.write(".rolecat/journal.json", _journal(replace=["b/one.tf"]))
+        note = journal.recover(root)
+        assert note is not None and "rolled back" in note
+        assert journal.pending(root) == []
+    assert (tmp_path / "b").read_text() == "not a folder"
 
 
 def test_recover_rolls_back_what_cannot_be_finished(tmp_path: Path) -> None:
@@ -302,3 +361,15 @@ def test_cached_dirs_close_every_descriptor(tmp_path: Path) -> None:
                 root.write(f"d{i}/f.tf", b"x\n")
         assert root._dirs is None
     assert len(list(Path("/proc/self/fd").iterdir())) == before
+
+
+def test_a_new_file_is_never_written_over(tmp_path: Path) -> None:
+    """``write(new=True)`` (staging, just emptied) makes no unlink first: a file already
+    there is an error, and stays as it was."""
+    (tmp_path / "a.tf").write_text("there")
+    with SafeDir(tmp_path) as root:
+        with pytest.raises(FileExistsError):
+            root.write("a.tf", b"new", new=True)
+        root.write("b/c.tf", b"fresh", new=True)
+    assert (tmp_path / "a.tf").read_text() == "there"
+    assert (tmp_path / "b" / "c.tf").read_text() == "fresh"

@@ -207,11 +207,11 @@ def test_crash_while_staging_leaves_output_intact(tmp_path: Path, monkeypatch: p
     class Killed(BaseException):
         pass
 
-    def dying(self: SafeDir, rel: str, data: bytes, *, durable: bool = True) -> None:
+    def dying(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
         calls["n"] += 1
         if calls["n"] > 3:
             raise Killed
-        real(self, rel, data, durable=durable)
+        real(self, rel, data, durable=durable, new=new)
 
     monkeypatch.setattr(SafeDir, "write", dying)
     with pytest.raises(Killed):

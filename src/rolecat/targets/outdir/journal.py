@@ -117,8 +117,27 @@ def _clean(root: SafeDir) -> None:
     root.unlink(JOURNAL_TMP)
 
 
+def _move_new_folders(root: SafeDir, replace: Sequence[str]) -> set[str]:
+    """Each top-level folder of ``replace`` that OUT does not have, moved from staging in
+    one rename (a fresh OUT, a new account: thousands of files, one move); the folders
+    moved.  Staging holds exactly the files the journal lists (``commit`` stages only
+    those), and no file of a folder OUT lacks has been moved yet (its first move would
+    have made the folder), so the folder moved holds what its files' moves would have
+    made.  Anything else in the way (a file, a symlink, a folder made meanwhile) leaves
+    the folder to the moves of its files, which report it."""
+    moved: set[str] = set()
+    for top in dict.fromkeys(rel.split("/", 1)[0] for rel in replace if "/" in rel):
+        if root.lstat(top) is None and root.kind(f"{STAGING}/{top}") == "dir":
+            root.replace(f"{STAGING}/{top}", top)
+            moved.add(top)
+    return moved
+
+
 def _forward(root: SafeDir, j: Journal) -> None:
+    moved = _move_new_folders(root, j.replace)
     for rel in j.replace:
+        if "/" in rel and rel.split("/", 1)[0] in moved:
+            continue
         staged = f"{STAGING}/{rel}"
         if root.lstat(staged) is None:
             continue  # already moved into place
@@ -206,7 +225,7 @@ def commit(
         root.write(f"{W}/{layout.GITIGNORE}", layout.GITIGNORE_TEXT.encode())
         staged = [f"{STAGING}/{rel}" for rel, _ in writes]
         for path, (_, data) in zip(staged, writes, strict=True):
-            root.write(path, data, durable=False)
+            root.write(path, data, durable=False, new=True)  # staging was just removed
         root.sync(staged)  # every staged file durable before the journal commits them
         j = Journal(tuple(rel for rel, _ in writes), tuple(delete), tuple(rmdirs))
         root.write(JOURNAL_TMP, j.to_json())

@@ -228,12 +228,15 @@ class SafeDir:
             for dfd in dirs.values():
                 os.close(dfd)
 
-    def write(self, rel: str, data: bytes, *, durable: bool = True) -> None:
+    def write(self, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
         """Create or truncate a regular file (never through a symlink), durably unless
-        ``durable`` is False (then the caller makes a batch durable with ``sync``)."""
+        ``durable`` is False (then the caller makes a batch durable with ``sync``).
+        ``new``: the file cannot be there yet (a folder just emptied): one system call
+        less, and ``FileExistsError`` if it is."""
         with self.parent(rel, create=True) as (dfd, name):
             try:
-                os.unlink(name, dir_fd=dfd)
+                if not new:
+                    os.unlink(name, dir_fd=dfd)
             except FileNotFoundError:
                 pass
             except IsADirectoryError:
