@@ -6,6 +6,8 @@ import fcntl
 import json
 import os
 import posixpath
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -373,3 +375,55 @@ def test_a_new_file_is_never_written_over(tmp_path: Path) -> None:
         root.write("b/c.tf", b"fresh", new=True)
     assert (tmp_path / "a.tf").read_text() == "there"
     assert (tmp_path / "b" / "c.tf").read_text() == "fresh"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_many_files_are_staged_on_two_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_FILES files on, this process and a forked child stage them, each file
+    once; what OUT then holds is the same."""
+    monkeypatch.delenv("ROLECAT_JOBS", raising=False)
+    log = tmp_path / "log"
+    real = SafeDir.write
+
+    def logged(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
+        if rel.startswith(".rolecat/staging/"):
+            with log.open("a") as f:
+                f.write(f"{os.getpid()} {rel}\n")
+            time.sleep(0.001)
+        real(self, rel, data, durable=durable, new=new)
+
+    monkeypatch.setattr(SafeDir, "write", logged)
+    writes = [(f"acct{i % 3}/role.R{i:03d}.tf", f"# {i}\n".encode()) for i in range(journal.PARALLEL_FILES)]
+    out = tmp_path / "out"
+    out.mkdir()
+    with SafeDir(out) as root:
+        journal.commit(root, writes, [], [])
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(rel for _, rel in lines) == sorted(f".rolecat/staging/{rel}" for rel, _ in writes)
+    assert len({pid for pid, _ in lines}) == 2 and str(os.getpid()) in {pid for pid, _ in lines}
+    assert _tree(out) == {rel: data.decode() for rel, data in writes}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_a_file_the_child_cannot_stage_fails_the_commit_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROLECAT_JOBS", raising=False)
+    me = os.getpid()
+    real = SafeDir.write
+
+    def refusing(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
+        if os.getpid() != me and rel.endswith("R199.tf"):  # the last file: the child's first
+            raise UnsafePath(rel, "is a symlink or not a folder")
+        real(self, rel, data, durable=durable, new=new)
+
+    monkeypatch.setattr(SafeDir, "write", refusing)
+    (tmp_path / "acct0").mkdir()
+    (tmp_path / "acct0" / "keep.tf").write_text("kept")
+    writes = [(f"acct{i % 3}/role.R{i:03d}.tf", b"x") for i in range(journal.PARALLEL_FILES)]
+    with SafeDir(tmp_path) as root:
+        with pytest.raises(journal.CommitError) as raised:
+            journal.commit(root, writes, ["acct0/keep.tf"], [])
+        assert raised.value.rolled_back and "R199.tf: is a symlink" in raised.value.reason
+        assert journal.pending(root) == []
+    assert _tree(tmp_path) == {"acct0/keep.tf": "kept"}

@@ -18,11 +18,13 @@ back when it cannot be finished, and only when neither works raises ``RecoveryEr
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rolecat import background
 from rolecat.targets.outdir import layout
 from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel
 
@@ -214,6 +216,15 @@ def discard(root: SafeDir) -> None:
     _clean(root)
 
 
+# From this many files on, a commit stages them on two cores.
+PARALLEL_FILES = 200
+
+
+def _stage(root: SafeDir, files: Sequence[tuple[str, bytes]]) -> None:
+    for path, data in files:
+        root.write(path, data, durable=False, new=True)  # staging was just removed
+
+
 def commit(
     root: SafeDir, writes: Sequence[tuple[str, bytes]], delete: Sequence[str], rmdirs: Sequence[str]
 ) -> None:
@@ -223,10 +234,12 @@ def commit(
     try:
         _clean(root)
         root.write(f"{W}/{layout.GITIGNORE}", layout.GITIGNORE_TEXT.encode())
-        staged = [f"{STAGING}/{rel}" for rel, _ in writes]
-        for path, (_, data) in zip(staged, writes, strict=True):
-            root.write(path, data, durable=False, new=True)  # staging was just removed
-        root.sync(staged)  # every staged file durable before the journal commits them
+        staged = [(f"{STAGING}/{rel}", data) for rel, data in writes]
+        if len(staged) < PARALLEL_FILES:
+            _stage(root, staged)
+        else:  # creating files is system calls: shared with a forked child, from both ends
+            background.from_both_ends(functools.partial(_stage, root), staged)
+        root.sync([path for path, _ in staged])  # every staged file durable before the journal commits them
         j = Journal(tuple(rel for rel, _ in writes), tuple(delete), tuple(rmdirs))
         root.write(JOURNAL_TMP, j.to_json())
         root.replace(JOURNAL_TMP, JOURNAL)

@@ -34,6 +34,9 @@ class UnsafePath(Exception):
         self.rel = rel
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[UnsafePath], tuple[str, str]]:
+        return UnsafePath, (self.rel, self.reason)  # made again as it was (from a child's pipe)
+
 
 def check_rel(rel: object) -> str | None:
     """Why ``rel`` is not an acceptable relative path inside the folder, or None."""
