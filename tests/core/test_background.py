@@ -34,6 +34,12 @@ def _pid_pair() -> tuple[int, int]:
     return os.getpid(), os.getppid()
 
 
+def _die_unless(me: int) -> None:
+    """Killed at once, without a word, when this is not process ``me`` (a forked child)."""
+    if os.getpid() != me:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 @linux_only
 def test_value_is_computed_in_a_child() -> None:
     pending = background.start(_pid_pair)
@@ -126,8 +132,7 @@ def test_a_child_that_dies_is_replaced_by_the_work_done_here() -> None:
     me = os.getpid()
 
     def dies_in_child() -> int:
-        if os.getpid() != me:
-            os.kill(os.getpid(), signal.SIGKILL)
+        _die_unless(me)
         return 42
 
     pending = background.start(dies_in_child)
@@ -246,8 +251,7 @@ def test_both_ends_redo_the_parts_of_a_child_that_dies() -> None:
     me = os.getpid()
 
     def work(part: object) -> list[tuple[int, object]]:
-        if os.getpid() != me:
-            os.kill(os.getpid(), signal.SIGKILL)
+        _die_unless(me)
         time.sleep(0.002)
         return _pids_of(part)
 
@@ -531,8 +535,7 @@ def test_both_ends_redo_first_when_the_child_dies() -> None:
     me = os.getpid()
 
     def first() -> int:
-        if os.getpid() != me:
-            os.kill(os.getpid(), signal.SIGKILL)
+        _die_unless(me)
         return os.getpid()
 
     first_value, parts = background.BothEnds(_pids_of, list(range(5)), first=first).join()
