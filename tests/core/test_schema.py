@@ -109,11 +109,14 @@ def test_role_files_are_checked_as_loaded_and_again_when_replaced(tmp_path: Any)
     bad = cat / "roles" / "prod" / "OnCall.yaml"
     bad.write_text(bad.read_text().replace("name:", "nmae:", 1))
     src = discover.discover(cat, "catalog")
-    assert [d.code for doc in src.roles for d in src.role_schema[id(doc)]] == ["S002", "S003"]
+    assert [d.code for doc in src.roles for d in src.schema_found(doc) or []] == ["S002", "S003"]
     loaded = [repr(d) for d in validate_sources(src).diagnostics]
     assert sum("code='S002'" in d for d in loaded) == 1
 
-    src.role_schema = {id(doc): [] for doc in src.roles}  # what was checked says nothing is wrong
+    src.role_schema = {id(doc): (doc, []) for doc in src.roles}  # what was checked says nothing is wrong
     assert not [d for d in validate_sources(src).diagnostics if d.code.startswith("S")]
     src.roles = [copy.deepcopy(doc) for doc in src.roles]  # other documents: checked again
     assert [repr(d) for d in validate_sources(src).diagnostics] == loaded
+    stranger = src.roles[0]
+    src.role_schema[id(stranger)] = (copy.deepcopy(stranger), [])  # its id, another document
+    assert src.schema_found(stranger) is None

@@ -35,9 +35,17 @@ class Sources:
     unreadable: set[tuple[str, str]] = field(default_factory=set)
     roles_unloaded: int = 0  # role files that exist but could not be loaded
     # Each role file's schema findings, checked as it was loaded (``_load_each``), by
-    # ``id`` of its document in ``roles``: the schema stage uses them instead of checking
-    # the document again.
-    role_schema: dict[int, list[Diagnostic]] = field(default_factory=dict, repr=False, compare=False)
+    # ``id`` of its document in ``roles`` (the entry holds the document, so that its id
+    # cannot be reused meanwhile): the schema stage uses them instead of checking again.
+    role_schema: dict[int, tuple[SourceDoc, list[Diagnostic]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def schema_found(self, doc: SourceDoc) -> list[Diagnostic] | None:
+        """What checking ``doc`` against the role schema found as it was loaded; None when
+        it is not a document loaded here."""
+        entry = self.role_schema.get(id(doc))
+        return entry[1] if entry is not None and entry[0] is doc else None
 
 
 # From this many role files on, they are read and parsed on two cores (``start``).
@@ -208,7 +216,7 @@ def discover(root: Path, display_root: str, *, meanwhile: Callable[[], object] |
             src.diagnostics.extend(diags)
             if doc is not None:
                 src.roles.append(doc)
-                src.role_schema[id(doc)] = schema
+                src.role_schema[id(doc)] = (doc, schema)
             else:
                 src.roles_unloaded += 1
 

@@ -305,10 +305,9 @@ def validate_sources(src: Sources) -> Validated:
         out.diagnostics.extend(found)
         out.imports = src.imports if not found and not src.imports.refused else None
     # Checked as they were loaded (``discover``), unless a document is not the one loaded.
-    checked = src.role_schema
-    if all(id(doc) in checked for doc in src.roles):
-        role_findings = [checked[id(doc)] for doc in src.roles]
-    else:
+    found_as_loaded = [src.schema_found(doc) for doc in src.roles]
+    role_findings = [f for f in found_as_loaded if f is not None]
+    if len(role_findings) != len(src.roles):
         role_findings = _validate_roles(src.roles)
     for doc, found in zip(src.roles, role_findings, strict=True):
         out.diagnostics.extend(found)
