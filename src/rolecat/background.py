@@ -142,8 +142,9 @@ class BothEnds(Generic[X, T, F]):
     ``join`` gives ``first``'s value and ``work``'s value for each part, in the order of
     ``items``: the same as from one process, which does it all in ``join`` (``first``,
     then the parts) when ``fork`` is false, ``fork_allowed()`` is false or there is
-    nothing to share (fewer than two parts and no ``first``).  ``cancel`` stops the child; a child that dies without an answer leaves
-    ``first`` and its parts to this process."""
+    nothing to share (fewer than two parts and no ``first``).  ``cancel`` stops the
+    child; a child that dies without an answer leaves ``first`` and its parts to this
+    process."""
 
     def __init__(
         self,

@@ -44,25 +44,20 @@ def catalog_argument(argv: Sequence[str]) -> Path | None:
         return None
     values, flags = VALUE_OPTIONS[argv[i]], FLAGS[argv[i]]
     catalog: str | None = None
-    rest = list(argv[i + 1 :])
-    j = 0
-    while j < len(rest):
-        arg = rest[j]
+    args = iter(argv[i + 1 :])
+    for arg in args:
         if arg in values:
-            j += 1  # its value is the next argument
+            next(args, None)  # its value is the next argument
         elif arg.startswith("--") and arg.partition("=")[0] in values:
             pass  # --now=2026-01-01
         elif not arg.startswith("--") and arg[:2] in values and len(arg) > 2:
             pass  # -fjson
         elif arg in flags:
             pass
-        elif arg.startswith("-"):
-            return None
-        elif catalog is None:
-            catalog = arg
+        elif arg.startswith("-") or catalog is not None:
+            return None  # an option this does not know, or a second argument
         else:
-            return None
-        j += 1
+            catalog = arg
     return Path(DEFAULT_CATALOG if catalog is None else catalog)
 
 
