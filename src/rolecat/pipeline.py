@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rolecat import background
 from rolecat.load.files import display_path
 from rolecat.model.timeutil import utcnow
 
@@ -167,7 +168,6 @@ def run_checks(
     roles on, the per-role IAM checks run over parts of the roles shared with a forked
     child as they go (``background.from_both_ends``), while this process first runs every
     other rule; the findings are the same, in the same order."""
-    from rolecat import background
     from rolecat.adopt.checks import check_import_record
     from rolecat.deploy.deployment import build_deployment
     from rolecat.load.discover import PARALLEL_ROLES
@@ -235,7 +235,6 @@ def _render(
     (``rolecat.background``), the render here.  Files rendered for a catalog the checks
     then find in error are dropped, as is a render that failed on such a catalog.
     ``checked``: the checks' result, when they already ran and found no error."""
-    from rolecat import background
     from rolecat.targets.terraform.render import TerraformRenderer
 
     catalog, deployment = prepared.catalog, prepared.deployment
@@ -323,12 +322,26 @@ class _Compiled:
     recalled: _Recalled
     current: bool = False
 
-    def remember(self, catalog_path: Path) -> None:
-        """Remember what was rendered (once OUT holds it)."""
+    def record(self) -> background.Pending[list[list[Any]]] | None:
+        """What ``remember`` keeps of the files rendered (``recall.entries``: the SHA-256
+        of all of them, 90 MB at 10,000 roles), started on the second core, from
+        ``PARALLEL_FILES`` files on, while the caller writes them.  None when nothing is
+        to be remembered or the files are few (``remember`` then makes it)."""
+        from rolecat.targets.outdir.journal import PARALLEL_FILES
+        from rolecat.targets.terraform import recall
+
+        if self.recalled.inputs is None or len(self.files) < PARALLEL_FILES:
+            return None
+        files = self.files
+        return background.start(lambda: recall.entries(files))
+
+    def remember(self, catalog_path: Path, record: background.Pending[list[list[Any]]] | None = None) -> None:
+        """Remember what was rendered (once OUT holds it); ``record``: ``record()``'s."""
         from rolecat.targets.terraform import recall
 
         if self.recalled.inputs is not None and self.files:
-            recall.remember(catalog_path, self.recalled.inputs, self.files)
+            entries = record.result() if record is not None else recall.entries(self.files)
+            recall.remember(catalog_path, self.recalled.inputs, entries)
 
 
 def _compile(
@@ -347,7 +360,6 @@ def _compile(
 
     ``ahead`` gives OUT as read ahead; it is asked for only once the catalog is loaded,
     since asking waits for the read."""
-    from rolecat import background
     from rolecat.targets.terraform.write import PreviousManifest
 
     prepared = _prepare(catalog_path, now, None)
@@ -397,17 +409,25 @@ def compile_catalog(
             return True, done.diagnostics
         if done.catalog is None or has_errors(done.diagnostics) or not done.files:
             return False, done.diagnostics
-        problems = write_output(
-            done.files,
-            out,
-            force=force,
-            prune_accounts=prune_accounts,
-            renamed_accounts=accounts.renamed(done.catalog),
-            previous=done.previous,
-            ahead=ahead(),
-        )
+        record = done.record()  # hashed on the second core while OUT is inventoried
+        try:
+            problems = write_output(
+                done.files,
+                out,
+                force=force,
+                prune_accounts=prune_accounts,
+                renamed_accounts=accounts.renamed(done.catalog),
+                previous=done.previous,
+                ahead=ahead(),
+            )
+        except BaseException:
+            if record is not None:
+                record.cancel()
+            raise
+        if record is not None and has_errors(problems):
+            record.cancel()
     if not has_errors(problems):
-        done.remember(catalog_path)
+        done.remember(catalog_path, record)
     diags = sort_diagnostics([*done.diagnostics, *problems])
     return not has_errors(diags), diags
 

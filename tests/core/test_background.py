@@ -552,3 +552,53 @@ def test_both_ends_cancelled_before_join_reap_the_child(starts: list[Started]) -
     assert starts[0].pid is not None
     with pytest.raises(ChildProcessError):
         os.waitpid(starts[0].pid, os.WNOHANG)  # killed and reaped
+
+
+@linux_only
+def test_render_shared_with_a_child_gives_the_same_files(
+    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
+) -> None:
+    """From PARALLEL_VIEWS role views on, the render's child makes the manifest's body and
+    roles' files from the back while this process renders the rest: the files are the
+    bytes one process gives, in its order; both processes rendered role files, each role
+    in all its accounts in one of them, and a role file the same in its accounts is still
+    one object (rendered once)."""
+    import datetime as dt
+
+    from rolecat.targets.terraform import render
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    prepared = pipeline._prepare(ROOT / "catalog", now, None)
+    assert prepared.catalog is not None and prepared.deployment is not None
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    serial = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
+
+    # (pid, role) of each role file rendered, from either process, through a pipe
+    read, write = os.pipe()
+    real = render.TerraformRenderer.role_files
+
+    def logged(
+        self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
+    ) -> list[tuple[str, bytes]]:
+        time.sleep(0.05)  # so that both processes get parts
+        for views in groups:
+            for rv in views:
+                os.write(write, f"{os.getpid()} {rv.role.name}\n".encode())
+        return real(self, groups)
+
+    monkeypatch.setattr(render.TerraformRenderer, "role_files", logged)
+    monkeypatch.setattr(render, "PARALLEL_VIEWS", 1)
+    monkeypatch.delenv("ROLECAT_JOBS")
+    shared = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
+    os.close(write)
+    with os.fdopen(read) as fh:
+        who = [(int(pid), name) for pid, name in (line.split() for line in fh)]
+    assert [(f.path, f.data) for f in shared] == [(f.path, f.data) for f in serial]
+    assert len(starts) == 1 and starts[0].forked
+    assert {pid for pid, _ in who} == {os.getpid(), starts[0].pid}
+    by_role: dict[str, set[int]] = {}
+    for pid, name in who:
+        by_role.setdefault(name, set()).add(pid)
+    assert all(len(pids) == 1 for pids in by_role.values())
+    files = {f.path: f.data for f in shared}
+    assert files["prod/role.Admin.tf"] is files["nonprod/role.Admin.tf"] is files["security/role.Admin.tf"]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolecat.targets.outdir import journal, layout
+from rolecat.targets.outdir import journal, layout, safefs
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
 from rolecat.targets.outdir.safefs import SafeDir, UnsafePath, check_rel
 
@@ -46,6 +46,36 @@ def test_check_rel_refuses(rel: object) -> None:
 @pytest.mark.parametrize("rel", ["manifest.json", "prod/roles.tf", ".rolecat/lock", "a-b/c_d.e+f=g,h@i"])
 def test_check_rel_accepts(rel: str) -> None:
     assert check_rel(rel) is None
+
+
+# Paths near every rule's edge: dots, slashes, characters allowed and not, long components.
+_EDGY = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["/", ".", "..", "a", "-", "@", " ", "é", "\n", "\\", "\x00", "Z9", "c" * 255, "d" * 256]
+        ),
+        st.text(alphabet="ab.", min_size=250, max_size=260),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(_EDGY)
+def test_check_rel_gives_the_reason_of_the_checks_one_at_a_time(rel: str) -> None:
+    """The one-match fast path accepts exactly what the checks one at a time accept (and a
+    refused path gets their reason); it fails when the match lets a '.' component, a
+    character or a long component through."""
+    assert check_rel(rel) == safefs._why_unsafe(rel)
+
+
+@pytest.mark.parametrize("depth", [safefs.MAX_DEPTH - 1, safefs.MAX_DEPTH, safefs.MAX_DEPTH + 1])
+def test_check_rel_depth_and_length_limits_hold_on_the_fast_path(depth: int) -> None:
+    rel = "/".join(["a"] * depth)
+    assert (check_rel(rel) is None) == (depth <= safefs.MAX_DEPTH)
+    long = "/".join(["b" * 255] * 5)  # over MAX_REL_LENGTH, every component allowed
+    assert len(long) > safefs.MAX_REL_LENGTH and check_rel(long) == "too long"
+    for first, last in ((255, 255), (256, 1), (1, 256)):  # a component of 256 characters
+        assert (check_rel(f"{'e' * first}/{'f' * last}") is None) == (max(first, last) <= 255)
 
 
 @given(st.text(max_size=30))

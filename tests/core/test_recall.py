@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -21,9 +22,12 @@ from typer.testing import CliRunner
 
 from rolecat import cache
 from rolecat.cli import app
+from rolecat.diagnostics import has_errors
 from rolecat.pipeline import _prepare, check_compiled, compile_catalog, render_catalog
 from rolecat.targets.terraform import recall
 from rolecat.targets.terraform.render import TerraformRenderer
+
+from .conftest import Started
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = {
@@ -409,3 +413,56 @@ def test_out_read_ahead_is_awaited_only_after_the_catalog_is_loaded(
     assert events.index("snapshot asked") > 0
     second = events.index("catalog loaded", 1)
     assert "snapshot asked" in events[second:] and events[second + 1] == "snapshot asked"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+@pytest.mark.parametrize("write_fails", [False, True])
+def test_the_record_is_made_in_a_child_while_out_is_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    own_cache: Path,
+    renders: list[int],
+    starts: list[Started],
+    write_fails: bool,
+) -> None:
+    """From PARALLEL_FILES files on, the files' SHA-256 are taken in a child while OUT is
+    inventoried and written.  What is remembered is what one process remembers (the next
+    compile is not rendered); a compile whose write fails remembers nothing, and the
+    child is reaped either way."""
+    from rolecat.targets.outdir import journal
+
+    catalog = _copy(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(journal, "PARALLEL_FILES", 1)
+    if write_fails:
+        (out / "prod").mkdir(parents=True)
+        (out / "prod" / "role.Admin.tf").symlink_to(tmp_path / "elsewhere")  # refused
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    ok_alone, _ = compile_catalog(catalog, tmp_path / "alone", NOW, force=True)
+    monkeypatch.delenv("ROLECAT_JOBS")
+    assert ok_alone
+    alone = _entry(own_cache).read_bytes().split(b"\n", 1)[1]
+    _entry(own_cache).unlink()
+
+    where = tmp_path / "record-pid"
+    real = recall.entries
+
+    def noted(files):  # type: ignore[no-untyped-def]
+        where.write_text(str(os.getpid()))
+        return real(files)
+
+    monkeypatch.setattr(recall, "entries", noted)
+    ok, diags = compile_catalog(catalog, out, NOW)
+    assert ok is not write_fails
+    children = [s.pid for s in starts if s.forked and s.pid is not None]
+    assert children
+    for pid in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped
+    if write_fails:  # refused before the lock: the record's child stopped, nothing remembered
+        assert not list(own_cache.glob(f"{recall.FAMILY}-*.json"))
+        assert has_errors(diags)
+        return
+    assert int(where.read_text()) in children
+    assert _entry(own_cache).read_bytes().split(b"\n", 1)[1] == alone
+    assert compile_catalog(catalog, out, NOW)[0] and renders == [1, 1]  # the second: recalled

@@ -38,8 +38,27 @@ class UnsafePath(Exception):
         return UnsafePath, (self.rel, self.reason)  # made again as it was (from a child's pipe)
 
 
+# A path every check below accepts, in one match (most paths checked are): components of
+# _COMPONENT's characters, none of them "." or "..".
+_ACCEPTED = re.compile(
+    r"(?!\.\.?(?:/|\Z))[A-Za-z0-9_.+=,@-]{1,255}(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9_.+=,@-]{1,255})*"
+)
+
+
 def check_rel(rel: object) -> str | None:
     """Why ``rel`` is not an acceptable relative path inside the folder, or None."""
+    if (
+        type(rel) is str
+        and len(rel) <= MAX_REL_LENGTH
+        and rel.count("/") < MAX_DEPTH
+        and _ACCEPTED.fullmatch(rel)
+    ):
+        return None
+    return _why_unsafe(rel)
+
+
+def _why_unsafe(rel: object) -> str | None:
+    """``check_rel``, one check at a time (the reason given for a path refused)."""
     if not isinstance(rel, str):
         return f"not a string ({type(rel).__name__})"
     if not rel:
@@ -236,7 +255,10 @@ class SafeDir:
         ``durable`` is False (then the caller makes a batch durable with ``sync``).
         ``new``: the file cannot be there yet (a folder just emptied): one system call
         less, and ``FileExistsError`` if it is."""
-        with self.parent(rel, create=True) as (dfd, name):
+        parts = safe_rel(rel).split("/")
+        name = parts.pop()
+        dfd, owned = self._folder(parts, rel)
+        try:
             try:
                 if not new:
                     os.unlink(name, dir_fd=dfd)
@@ -246,11 +268,30 @@ class SafeDir:
                 raise UnsafePath(rel, "is a folder") from None
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
             fd = os.open(name, flags, 0o644, dir_fd=dfd)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
+            try:
+                view = memoryview(data)
+                while view:  # os.write may write less than asked
+                    view = view[os.write(fd, view) :]
                 if durable:
-                    os.fsync(fh.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            if owned:
+                os.close(dfd)
+
+    def _folder(self, parts: list[str], rel: str) -> tuple[int, bool]:
+        """(descriptor of the folder ``parts``, made when missing; whether the caller owns
+        it): within ``cached_dirs`` the cached descriptor itself, used before any other
+        call on this object could close it, with no ``dup`` and ``close`` per file."""
+        dirs = self._dirs
+        if dirs is None:
+            return self._walk_dir(parts, rel, create=True), True
+        key = tuple(parts)
+        cached = dirs.get(key)
+        if cached is None:
+            cached = dirs[key] = self._walk_dir(parts, rel, create=True)
+        return cached, False
 
     def sync(self, rels: Sequence[str]) -> None:
         """Make the files ``rels`` (written with ``durable=False``) durable.

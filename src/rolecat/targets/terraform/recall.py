@@ -219,9 +219,14 @@ def recall(catalog_path: Path, inputs_digest: bytes) -> Record | None:
     return None if found is None else found[0]
 
 
-def remember(catalog_path: Path, inputs_digest: bytes, files: Sequence[RenderedFile]) -> None:
-    """Remember that the catalog with these inputs compiles to ``files``."""
-    entries = [[f.path, f.size, f.digest.hex()] for f in files]
-    if entries:
-        payload = {"format": FORMAT, "files": entries}
+def entries(files: Sequence[RenderedFile]) -> list[list[Any]]:
+    """What ``remember`` keeps of ``files``: each one's path, size and SHA-256."""
+    return [[f.path, f.size, f.digest.hex()] for f in files]
+
+
+def remember(catalog_path: Path, inputs_digest: bytes, record: list[list[Any]]) -> None:
+    """Remember that the catalog with these inputs compiles to the files whose ``entries``
+    ``record`` holds."""
+    if record:
+        payload = {"format": FORMAT, "files": record}
         cache.store(_slot(catalog_path), _key(inputs_digest), payload, family=FAMILY)

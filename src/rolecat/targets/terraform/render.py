@@ -12,7 +12,7 @@ import functools
 import hashlib
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, NamedTuple
@@ -192,6 +192,7 @@ class RoleParts(NamedTuple):
 
 
 _label_of = operator.attrgetter("label")
+_path_of = operator.attrgetter("path")
 
 
 def relative_source(catalog: Catalog, source: str) -> str:
@@ -406,6 +407,8 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     )
 
 
+# From this many role views on, ``TerraformRenderer.render`` shares its work with a child.
+PARALLEL_VIEWS = 200
 ATTACHMENT = "aws_iam_role_policy_attachment"
 INSTANCE_PROFILE = "aws_iam_instance_profile"
 OIDC_PROVIDER = "aws_iam_openid_connect_provider"
@@ -694,6 +697,18 @@ class TerraformRenderer:
         """An account's root module: one file per role and per policy, so that two pull
         requests changing different roles never touch the same generated file, and
         CODEOWNERS can route each file to the owners of what it holds."""
+        role_tf = environment().get_template("role.tf.j2")
+        roles = [RenderedFile(rv.file, self.role_file(rv, role_tf)) for rv in view.roles]
+        return self._account_files(view, roles)
+
+    def role_files(self, groups: Sequence[Sequence[RoleView]]) -> list[tuple[str, bytes]]:
+        """(path, text) of the role files of ``groups`` (each: one role's views, in all its
+        accounts, so that the role's file is rendered once where they read the same)."""
+        role_tf = environment().get_template("role.tf.j2")
+        return [(rv.file, self.role_file(rv, role_tf)) for views in groups for rv in views]
+
+    def _account_files(self, view: AccountView, roles: list[RenderedFile]) -> list[RenderedFile]:
+        """The account's files: ``roles`` (its role files, rendered) and all the others."""
         catalog, account = self.catalog, view.account
         env = environment()
         ctx: dict[str, Any] = {
@@ -719,9 +734,7 @@ class TerraformRenderer:
             out.append(
                 RenderedFile.of(policy_file(account.name, p.kind, p.source), policy_tf.render(ctx, p=p))
             )
-        role_tf = env.get_template("role.tf.j2")
-        for rv in view.roles:
-            out.append(RenderedFile(rv.file, self.role_file(rv, role_tf)))
+        out.extend(roles)
         for o in view.oidc_providers:
             out.append(one(o.file, "oidc_provider.tf.j2", o=o))
         for sp in view.saml_providers:
@@ -739,19 +752,47 @@ class TerraformRenderer:
         imports = import_blocks(catalog, view)
         if imports is not None:
             out.append(RenderedFile.of(f"{account.name}/imports.tf", imports))
-        return sorted(out, key=lambda f: f.path)
+        return sorted(out, key=_path_of)
 
     def render(self) -> list[RenderedFile]:
-        """Every generated file, manifest.json last; deterministic."""
-        from .manifest import manifest_bytes
+        """Every generated file, manifest.json last; deterministic.
 
+        From ``PARALLEL_VIEWS`` role views on, the work after the views is shared with a
+        forked child (``background.BothEnds``): the child makes the manifest's body (all of
+        it but the file list, ``manifest.body_bytes``: at 10,000 roles nearly half the
+        render), then takes roles' files from the back while this process renders the
+        other files, then roles' files from the front.  A role's files in all its
+        accounts are one item, rendered by one process (once where they read the same).
+        The bytes are the same either way."""
+        from rolecat import background
+
+        from .manifest import body_bytes, manifest_bytes
+
+        views = [account_view(self, deployed) for deployed in self.deployment.accounts.values()]
+        groups: dict[int, list[RoleView]] = {}
+        for view in views:
+            for rv in view.roles:
+                groups.setdefault(id(rv.role), []).append(rv)
+        environment().get_template("role.tf.j2")  # compiled once, before a fork
+        fork = sum(len(v) for v in groups.values()) >= PARALLEL_VIEWS
+        ends = background.BothEnds(
+            self.role_files,
+            list(groups.values()),
+            first=functools.partial(body_bytes, self.catalog, views) if fork else None,
+            fork=fork,
+        )
+        try:
+            others = [(view, self._account_files(view, [])) for view in views]
+            body, parts = ends.join()
+        except BaseException:
+            ends.cancel()
+            raise
+        rendered = dict(file for part in parts for file in part)
         files: list[RenderedFile] = []
-        views = []
-        for deployed in self.deployment.accounts.values():
-            view = account_view(self, deployed)
-            views.append(view)
-            files.extend(self.render_account(view))
-        files.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, files)))
+        for view, other in others:
+            roles = [RenderedFile(rv.file, rendered[rv.file]) for rv in view.roles]
+            files.extend(sorted([*other, *roles], key=_path_of))
+        files.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, files, body)))
         return files
 
 

@@ -282,7 +282,12 @@ def take_inventory(
     read again."""
     inv: Inventory[F] = Inventory()
     expected = {f.path: f for f in files}
-    parents = {"/".join(p.split("/")[:i]) for p in expected for i in range(1, p.count("/") + 1)}
+    parents: set[str] = set()  # every folder on the way to a file
+    for path in expected:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in parents:  # a folder's own are in once it is
+            parents.add(folder)
+            folder = folder.rpartition("/")[0]
     accounts = _account_folders(files, prev)
     owned = set(prev.files) if prev else set()
     skip = frozenset({layout.WORKDIR, *(f"{a}/{layout.ACCOUNT_TF_DIR}" for a in accounts)})
