@@ -558,8 +558,8 @@ def test_both_ends_cancelled_before_join_reap_the_child(starts: list[Started]) -
 def test_render_shared_with_a_child_gives_the_same_files(
     monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
-    """From PARALLEL_VIEWS role views on, the render's child makes the manifest's body and
-    roles' files from the back while this process renders the rest: the files are the
+    """From PARALLEL_RENDER files on, the render's child makes the manifest, then roles'
+    files from the back while this process takes them from the front: the files are the
     bytes one process gives, in its order; both processes rendered role files, each role
     in all its accounts in one of them, and a role file the same in its accounts is still
     one object (rendered once)."""
@@ -587,7 +587,7 @@ def test_render_shared_with_a_child_gives_the_same_files(
         return real(self, groups)
 
     monkeypatch.setattr(render.TerraformRenderer, "role_files", logged)
-    monkeypatch.setattr(render, "PARALLEL_VIEWS", 1)
+    monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
     monkeypatch.delenv("ROLECAT_JOBS")
     shared = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
     os.close(write)

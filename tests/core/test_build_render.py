@@ -313,35 +313,18 @@ def test_a_role_file_is_rendered_once_for_accounts_that_read_the_same() -> None:
     assert meta.find_undeclared_variables(env.parse(source)) <= {"rv", "header", "moves"}
 
 
-def test_manifest_joined_from_its_two_parts_is_the_whole_dumped() -> None:
-    """The render makes the manifest's body (accounts, documents) apart from its head (the
-    file list): joined, the text is the one JSON dump of the whole, key order included,
-    whether the body was made beforehand or not."""
-    import orjson
+@pytest.mark.parametrize(
+    "catalog", ["catalog", "tests/golden/inputs/deploy-roles", "tests/golden/inputs/labels-and-escapes"]
+)
+def test_the_manifest_lists_every_file_rendered(catalog: str) -> None:
+    """The render makes the manifest from the files' paths before the roles' files are
+    rendered (``TerraformRenderer.render``): it lists exactly the files the render gives,
+    but itself."""
+    from rolecat.targets.terraform.render import render
 
-    from rolecat.deploy.deployment import build_deployment
-    from rolecat.targets.terraform import manifest
-    from rolecat.targets.terraform.render import TerraformRenderer, account_views
-
-    root = Path(__file__).resolve().parents[2] / "catalog"
-    catalog, _ = load_catalog(root, NOW)
-    assert catalog is not None
-    deployment = build_deployment(catalog)
-    files = TerraformRenderer(catalog, deployment).render()
-    views = list(account_views(catalog, deployment).values())
-    whole = {**manifest._head(catalog, files[:-1]), **manifest._body(catalog, views)}
-    assert list(whole) == [
-        "manifest_version",
-        "generator",
-        "organization",
-        "apply_order",
-        "files",
-        "accounts",
-        "documents",
-    ]
-    text = orjson.dumps(whole, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-    assert files[-1].path == "manifest.json" and files[-1].data == text
-    body = manifest.body_bytes(catalog, views)
-    assert manifest.manifest_bytes(catalog, views, files[:-1], body) == text
-    assert manifest.manifest_bytes(catalog, views, files[:-1]) == text
-    assert json.loads(text)["files"] == sorted(f.path for f in files[:-1])
+    loaded, _ = load_catalog(Path(__file__).resolve().parents[2] / catalog, NOW)
+    assert loaded is not None
+    files = render(loaded)
+    assert files[-1].path == "manifest.json"
+    assert json.loads(files[-1].data)["files"] == sorted(f.path for f in files[:-1])
+    assert len({f.path for f in files}) == len(files)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -33,7 +33,6 @@ from .render import (
     AccountView,
     Layout,
     PolicyView,
-    RenderedFile,
     relative_source,
 )
 
@@ -83,21 +82,10 @@ def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
     return out
 
 
-def _head(catalog: Catalog, files: Sequence[RenderedFile]) -> dict[str, Any]:
-    """The manifest's members before ``accounts``: what the catalog and the file list say."""
+def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterable[str]) -> dict[str, Any]:
+    """The manifest as data; ``paths``: every generated file's but the manifest's."""
     from rolecat import __version__
 
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "generator": f"rolecat {__version__}",
-        "organization": catalog.organization,
-        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
-        "files": sorted(f.path for f in files),
-    }
-
-
-def _body(catalog: Catalog, views: Sequence[AccountView]) -> dict[str, Any]:
-    """The manifest's ``accounts`` and ``documents``: what the views say (no file list)."""
     documents: dict[str, Mapping[str, Any]] = {}
     keys = _policy_keys(views)
     trust_keys = _trust_keys(views)
@@ -240,7 +228,15 @@ def _body(catalog: Catalog, views: Sequence[AccountView]) -> dict[str, Any]:
                 }
             }
         accounts[acct.name] = entry
-    return {"accounts": accounts, "documents": dict(sorted(documents.items()))}
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "generator": f"rolecat {__version__}",
+        "organization": catalog.organization,
+        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
+        "files": sorted(paths),
+        "accounts": accounts,
+        "documents": dict(sorted(documents.items())),
+    }
 
 
 class _RoleParts(NamedTuple):
@@ -291,38 +287,15 @@ def _principals(r: Role) -> dict[str, Any]:
     return out
 
 
-def _dumps(data: Mapping[str, Any]) -> bytes:
+def manifest_bytes(catalog: Catalog, views: Sequence[AccountView], paths: Iterable[str]) -> bytes:
+    """manifest.json as written: JSON indented by two spaces, UTF-8, a final newline.
+    ``paths``: every generated file's but the manifest's (known before the files are
+    rendered, so that the manifest can be made meanwhile)."""
     import orjson
 
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-
-
-def body_bytes(catalog: Catalog, views: Sequence[AccountView]) -> bytes:
-    """The text of the manifest's ``accounts`` and ``documents`` (``manifest_bytes``'s
-    ``body``): all of the manifest but what the file list says, so that it can be made
-    while the files are rendered (in another process: it is the dearest part)."""
-    return _dumps(_body(catalog, views))
-
-
-def manifest_bytes(
-    catalog: Catalog,
-    views: Sequence[AccountView],
-    files: Sequence[RenderedFile],
-    body: bytes | None = None,
-) -> bytes:
-    """manifest.json as written: JSON indented by two spaces, UTF-8, a final newline.
-
-    ``body``: ``body_bytes`` of the same catalog and views, made beforehand.  The two
-    objects' texts are joined where one's last member ends and the other's first begins:
-    both are objects of two or more members at the top level, indented alike, so the text
-    is the one ``_dumps`` gives the whole (a test holds them equal)."""
-    head = _dumps(_head(catalog, files))
-    if body is None:
-        body = body_bytes(catalog, views)
-    if not (head.endswith(b"\n}\n") and body.startswith(b"{\n  ")):  # pragma: no cover - orjson changed
-        raise ValueError("unexpected manifest text")
-    # joined from views: the body (45 MB at 10,000 roles) is copied once
-    return b",\n".join((memoryview(head)[: -len(b"\n}\n")], memoryview(body)[len(b"{\n") :]))
+    return orjson.dumps(
+        manifest_data(catalog, views, paths), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    )
 
 
 SCHEMA_FILE = "manifest.schema.json"

@@ -407,8 +407,8 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     )
 
 
-# From this many role views on, ``TerraformRenderer.render`` shares its work with a child.
-PARALLEL_VIEWS = 200
+# From this many files on, ``TerraformRenderer.render`` shares its work with a child.
+PARALLEL_RENDER = 200
 ATTACHMENT = "aws_iam_role_policy_attachment"
 INSTANCE_PROFILE = "aws_iam_instance_profile"
 OIDC_PROVIDER = "aws_iam_openid_connect_provider"
@@ -757,43 +757,39 @@ class TerraformRenderer:
     def render(self) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic.
 
-        From ``PARALLEL_VIEWS`` role views on, the work after the views is shared with a
-        forked child (``background.BothEnds``): the child makes the manifest's body (all of
-        it but the file list, ``manifest.body_bytes``: at 10,000 roles nearly half the
-        render), then takes roles' files from the back while this process renders the
-        other files, then roles' files from the front.  A role's files in all its
-        accounts are one item, rendered by one process (once where they read the same).
-        The bytes are the same either way."""
+        Every account's view is built, then every file but the roles' (users, policies,
+        providers; the checks' child still runs meanwhile), which gives every file's path.
+        From ``PARALLEL_RENDER`` files on, the rest is shared with a forked child
+        (``background.BothEnds``): the child makes the manifest (at 10,000 roles nearly
+        half the render), then takes roles' files from the back, while this process takes
+        them from the front.  A role's files in all its accounts are one item, rendered by
+        one process (once where they read the same).  The bytes are the same either way."""
         from rolecat import background
 
-        from .manifest import body_bytes, manifest_bytes
+        from .manifest import manifest_bytes
 
         views = [account_view(self, deployed) for deployed in self.deployment.accounts.values()]
+        others = [self._account_files(view, []) for view in views]
         groups: dict[int, list[RoleView]] = {}
         for view in views:
             for rv in view.roles:
                 groups.setdefault(id(rv.role), []).append(rv)
+        paths = [f.path for files in others for f in files] + [rv.file for v in views for rv in v.roles]
         environment().get_template("role.tf.j2")  # compiled once, before a fork
-        fork = sum(len(v) for v in groups.values()) >= PARALLEL_VIEWS
-        ends = background.BothEnds(
+        manifest, parts = background.BothEnds(
             self.role_files,
             list(groups.values()),
-            first=functools.partial(body_bytes, self.catalog, views) if fork else None,
-            fork=fork,
-        )
-        try:
-            others = [(view, self._account_files(view, [])) for view in views]
-            body, parts = ends.join()
-        except BaseException:
-            ends.cancel()
-            raise
+            first=functools.partial(manifest_bytes, self.catalog, views, paths),
+            fork=len(paths) >= PARALLEL_RENDER,
+        ).join()
         rendered = dict(file for part in parts for file in part)
-        files: list[RenderedFile] = []
-        for view, other in others:
+        out: list[RenderedFile] = []
+        for view, other in zip(views, others, strict=True):
             roles = [RenderedFile(rv.file, rendered[rv.file]) for rv in view.roles]
-            files.extend(sorted([*other, *roles], key=_path_of))
-        files.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, files, body)))
-        return files
+            out.extend(sorted([*other, *roles], key=_path_of))
+        assert manifest is not None  # first's value
+        out.append(RenderedFile("manifest.json", manifest))
+        return out
 
 
 def _laid_out(
