@@ -52,15 +52,23 @@ class Pending(Generic[T]):
         self._pid = pid
         self._fd = fd
         self._done: tuple[T] | None = None
+        self._failed: Exception | None = None
 
     @property
     def forked(self) -> bool:
         return self._pid is not None
 
     def result(self) -> T:
-        """The value; raises what ``fn`` raised.  Waits for the child (once)."""
+        """The value; raises what ``fn`` raised.  Waits for the child (once: a second call
+        gives the same value, or raises the same exception)."""
+        if self._failed is not None:
+            raise self._failed
         if self._done is None:
-            self._done = (self._collect(),)
+            try:
+                self._done = (self._collect(),)
+            except Exception as exc:
+                self._failed = exc
+                raise
         return self._done[0]
 
     def cancel(self) -> None:

@@ -8,6 +8,7 @@ renders nothing when any is an error.  Commands call ``load_catalog`` or
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,10 +245,15 @@ def _render(
     if checked is not None:  # the checks ran, and found no error
         return checked.catalog, checked.diagnostics, TerraformRenderer(catalog, deployment).render()
     checks = background.start(prepared.check)
+
+    def checks_done() -> None:  # so that the render's own child does not run beside this one
+        with contextlib.suppress(Exception):  # raised again below
+            checks.result()
+
     files: list[RenderedFile] = []
     failure: Exception | None = None
     try:
-        files = TerraformRenderer(catalog, deployment).render()
+        files = TerraformRenderer(catalog, deployment).render(before_sharing=checks_done)
     except Exception as exc:
         failure = exc
     except BaseException:
@@ -322,25 +328,13 @@ class _Compiled:
     recalled: _Recalled
     current: bool = False
 
-    def record(self) -> background.Pending[list[list[Any]]] | None:
-        """What ``remember`` keeps of the files rendered (``recall.entries``: the SHA-256
-        of all of them, 90 MB at 10,000 roles), started on the second core, from
-        ``PARALLEL_FILES`` files on, while the caller writes them.  None when nothing is
-        to be remembered or the files are few (``remember`` then makes it)."""
-        from rolecat.targets.outdir.journal import PARALLEL_FILES
-        from rolecat.targets.terraform import recall
-
-        if self.recalled.inputs is None or len(self.files) < PARALLEL_FILES:
-            return None
-        files = self.files
-        return background.start(lambda: recall.entries(files))
-
-    def remember(self, catalog_path: Path, record: background.Pending[list[list[Any]]] | None = None) -> None:
-        """Remember what was rendered (once OUT holds it); ``record``: ``record()``'s."""
+    def remember(self, catalog_path: Path, record: list[list[Any]] | None = None) -> None:
+        """Remember what was rendered (once OUT holds it); ``record``: its ``recall.entries``,
+        when made already."""
         from rolecat.targets.terraform import recall
 
         if self.recalled.inputs is not None and self.files:
-            entries = record.result() if record is not None else recall.entries(self.files)
+            entries = record if record is not None else recall.entries(self.files)
             recall.remember(catalog_path, self.recalled.inputs, entries)
 
 
@@ -400,7 +394,7 @@ def compile_catalog(
     When a compile of the same catalog, by the same rolecat, remembered the files it
     compiles to (``targets.terraform.recall``) and OUT holds exactly those, nothing is
     rendered: the checks run, and nothing is written.  ``force`` always renders."""
-    from rolecat.targets.terraform import accounts
+    from rolecat.targets.terraform import accounts, recall
     from rolecat.targets.terraform.write import read_ahead, write_output
 
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
@@ -409,25 +403,19 @@ def compile_catalog(
             return True, done.diagnostics
         if done.catalog is None or has_errors(done.diagnostics) or not done.files:
             return False, done.diagnostics
-        record = done.record()  # hashed on the second core while OUT is inventoried
-        try:
-            problems = write_output(
-                done.files,
-                out,
-                force=force,
-                prune_accounts=prune_accounts,
-                renamed_accounts=accounts.renamed(done.catalog),
-                previous=done.previous,
-                ahead=ahead(),
-            )
-        except BaseException:
-            if record is not None:
-                record.cancel()
-            raise
-        if record is not None and has_errors(problems):
-            record.cancel()
+        made: list[list[list[Any]]] = []  # the files' record, hashed while OUT's disk is flushed
+        problems = write_output(
+            done.files,
+            out,
+            force=force,
+            prune_accounts=prune_accounts,
+            renamed_accounts=accounts.renamed(done.catalog),
+            previous=done.previous,
+            ahead=ahead(),
+            meanwhile=(lambda: made.append(recall.entries(done.files))) if done.recalled.inputs else None,
+        )
     if not has_errors(problems):
-        done.remember(catalog_path, record)
+        done.remember(catalog_path, made[0] if made else None)
     diags = sort_diagnostics([*done.diagnostics, *problems])
     return not has_errors(diags), diags
 

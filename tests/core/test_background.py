@@ -602,3 +602,69 @@ def test_render_shared_with_a_child_gives_the_same_files(
     assert all(len(pids) == 1 for pids in by_role.values())
     files = {f.path: f.data for f in shared}
     assert files["prod/role.Admin.tf"] is files["nonprod/role.Admin.tf"] is files["security/role.Admin.tf"]
+
+
+@linux_only
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_failure_is_raised_again_not_recomputed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """``result`` a second time raises what the first raised, without running ``fn``
+    again (here, once a forked child's failure came back)."""
+    if not fork:
+        monkeypatch.setenv("ROLECAT_JOBS", "1")
+    runs = tmp_path / "runs"
+
+    def fails() -> int:
+        with runs.open("a") as fh:
+            fh.write("run\n")
+        raise KeyError("once")
+
+    pending = background.start(fails)
+    with pytest.raises(KeyError) as first:
+        pending.result()
+    with pytest.raises(KeyError) as second:
+        pending.result()
+    assert second.value is first.value
+    assert runs.read_text() == "run\n"
+
+
+@linux_only
+def test_the_renders_child_is_forked_once_the_checks_child_is_done(
+    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
+) -> None:
+    """A compile runs the checks in a child beside the render; the render shares the
+    roles' files with a child of its own only once the checks' child is done (two such
+    children would each copy the pages they write to): when the render's child starts,
+    the checks' child is reaped.  The files are the same."""
+    import datetime as dt
+
+    from rolecat.targets.terraform import render
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    serial = render_catalog(ROOT / "catalog", now)
+    monkeypatch.delenv("ROLECAT_JOBS")
+    reaped_then: list[bool] = []
+    real = render.TerraformRenderer.role_files
+    me = os.getpid()
+
+    def noting(
+        self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
+    ) -> list[tuple[str, bytes]]:
+        if not reaped_then and os.getpid() == me:  # the first part taken here: the render's child exists
+            checks = [s.pid for s in starts[:-1] if s.forked][-1]  # the start before the render's
+            assert checks is not None and starts[-1].forked
+            try:
+                os.waitpid(checks, os.WNOHANG)
+                reaped_then.append(False)
+            except ChildProcessError:
+                reaped_then.append(True)
+        return real(self, groups)
+
+    monkeypatch.setattr(render.TerraformRenderer, "role_files", noting)
+    monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
+    shared = render_catalog(ROOT / "catalog", now)
+    assert reaped_then == [True]
+    assert [repr(d) for d in shared[1]] == [repr(d) for d in serial[1]]
+    assert [(f.path, f.data) for f in shared[2]] == [(f.path, f.data) for f in serial[2]]

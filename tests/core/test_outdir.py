@@ -457,3 +457,33 @@ def test_a_file_the_child_cannot_stage_fails_the_commit_and_changes_nothing(
         assert raised.value.rolled_back and "R199.tf: is a symlink" in raised.value.reason
         assert journal.pending(root) == []
     assert _tree(tmp_path) == {"acct0/keep.tf": "kept"}
+
+
+def test_commit_runs_the_callers_work_while_it_syncs_and_raises_its_failure_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``meanwhile`` runs on a thread during the sync of the staged files (the sync waits
+    for it here, so it fails if the work ran before or after); what it raises comes once
+    the commit is done: OUT holds the new files, nothing is pending."""
+    import threading
+
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "old.tf").write_text("v1")
+    started = threading.Event()
+    real_sync = SafeDir.sync
+
+    def sync(self: SafeDir, rels: list[str]) -> None:
+        assert started.wait(2), "the caller's work did not run during the sync"
+        real_sync(self, rels)
+
+    def work() -> None:
+        started.set()
+        raise LookupError("the caller's own failure")
+
+    monkeypatch.setattr(SafeDir, "sync", sync)
+    with SafeDir(out) as root, pytest.raises(LookupError, match="caller's own failure"):
+        journal.commit(root, [("a/new.tf", b"v2")], ["a/old.tf"], [], meanwhile=work)
+    assert (out / "a" / "new.tf").read_bytes() == b"v2" and not (out / "a" / "old.tf").exists()
+    with SafeDir(out) as root:
+        assert not journal.pending(root) and threading.active_count() == 1

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import shutil
-import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,8 +26,6 @@ from rolecat.diagnostics import has_errors
 from rolecat.pipeline import _prepare, check_compiled, compile_catalog, render_catalog
 from rolecat.targets.terraform import recall
 from rolecat.targets.terraform.render import TerraformRenderer
-
-from .conftest import Started
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = {
@@ -51,9 +49,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     real = TerraformRenderer.render
 
-    def counting(self: TerraformRenderer):  # type: ignore[no-untyped-def]
+    def counting(self: TerraformRenderer, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(1)
-        return real(self)
+        return real(self, **kwargs)
 
     monkeypatch.setattr(TerraformRenderer, "render", counting)
     return seen
@@ -415,54 +413,53 @@ def test_out_read_ahead_is_awaited_only_after_the_catalog_is_loaded(
     assert "snapshot asked" in events[second:] and events[second + 1] == "snapshot asked"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
 @pytest.mark.parametrize("write_fails", [False, True])
-def test_the_record_is_made_in_a_child_while_out_is_written(
+def test_the_record_is_made_while_out_is_flushed(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     own_cache: Path,
     renders: list[int],
-    starts: list[Started],
     write_fails: bool,
 ) -> None:
-    """From PARALLEL_FILES files on, the files' SHA-256 are taken in a child while OUT is
-    inventoried and written.  What is remembered is what one process remembers (the next
-    compile is not rendered); a compile whose write fails remembers nothing, and the
-    child is reaped either way."""
-    from rolecat.targets.outdir import journal
+    """The files' SHA-256 are taken on a thread while the files written to OUT are made
+    durable (the process only waits on the disk then).  What is remembered is what the
+    compile remembers without that (the next compile is not rendered); a compile whose
+    write fails remembers nothing."""
+    from rolecat.targets.outdir.safefs import SafeDir
 
     catalog = _copy(tmp_path)
     out = tmp_path / "out"
-    monkeypatch.setattr(journal, "PARALLEL_FILES", 1)
     if write_fails:
         (out / "prod").mkdir(parents=True)
         (out / "prod" / "role.Admin.tf").symlink_to(tmp_path / "elsewhere")  # refused
-    monkeypatch.setenv("ROLECAT_JOBS", "1")
-    ok_alone, _ = compile_catalog(catalog, tmp_path / "alone", NOW, force=True)
-    monkeypatch.delenv("ROLECAT_JOBS")
-    assert ok_alone
+    assert compile_catalog(catalog, tmp_path / "first", NOW, force=True)[
+        0
+    ]  # a commit, no record made during it
     alone = _entry(own_cache).read_bytes().split(b"\n", 1)[1]
     _entry(own_cache).unlink()
 
-    where = tmp_path / "record-pid"
-    real = recall.entries
+    syncing = threading.Event()
+    seen: list[tuple[str, bool]] = []  # (thread, whether OUT's files were being synced)
+    real_sync, real_entries = SafeDir.sync, recall.entries
 
-    def noted(files):  # type: ignore[no-untyped-def]
-        where.write_text(str(os.getpid()))
-        return real(files)
+    def sync(self: SafeDir, rels: list[str]) -> None:
+        syncing.set()
+        time.sleep(0.2)  # long enough for the record to be made meanwhile
+        real_sync(self, rels)
+        syncing.clear()
 
-    monkeypatch.setattr(recall, "entries", noted)
+    def entries(files):  # type: ignore[no-untyped-def]
+        seen.append((threading.current_thread().name, syncing.wait(2)))  # the sync starts meanwhile
+        return real_entries(files)
+
+    monkeypatch.setattr(SafeDir, "sync", sync)
+    monkeypatch.setattr(recall, "entries", entries)
     ok, diags = compile_catalog(catalog, out, NOW)
     assert ok is not write_fails
-    children = [s.pid for s in starts if s.forked and s.pid is not None]
-    assert children
-    for pid in children:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # reaped
-    if write_fails:  # refused before the lock: the record's child stopped, nothing remembered
-        assert not list(own_cache.glob(f"{recall.FAMILY}-*.json"))
+    if write_fails:  # refused before anything was written: nothing remembered, no record made
+        assert not list(own_cache.glob(f"{recall.FAMILY}-*.json")) and not seen
         assert has_errors(diags)
         return
-    assert int(where.read_text()) in children
+    assert seen == [("rolecat-meanwhile", True)]
     assert _entry(own_cache).read_bytes().split(b"\n", 1)[1] == alone
-    assert compile_catalog(catalog, out, NOW)[0] and renders == [1, 1]  # the second: recalled
+    assert compile_catalog(catalog, out, NOW)[0] and renders == [1, 1]  # the third: recalled, not rendered

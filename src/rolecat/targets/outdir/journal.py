@@ -21,7 +21,8 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rolecat import background
@@ -226,11 +227,21 @@ def _stage(root: SafeDir, files: Sequence[tuple[str, bytes]]) -> None:
 
 
 def commit(
-    root: SafeDir, writes: Sequence[tuple[str, bytes]], delete: Sequence[str], rmdirs: Sequence[str]
+    root: SafeDir,
+    writes: Sequence[tuple[str, bytes]],
+    delete: Sequence[str],
+    rmdirs: Sequence[str],
+    *,
+    meanwhile: Callable[[], object] | None = None,
 ) -> None:
     """Write ``writes``, delete ``delete``, remove empty ``rmdirs``: all or nothing.
 
+    ``meanwhile``: the caller's work, run on a thread while the staged files are made
+    durable (this process only waits on the disk then); it must neither fork nor touch
+    OUT.  What it raises is raised once the commit is done.
+
     Raises CommitError; with ``rolled_back`` False the journal stays for ``recover``."""
+    failed: list[BaseException] = []
     try:
         _clean(root)
         root.write(f"{W}/{layout.GITIGNORE}", layout.GITIGNORE_TEXT.encode())
@@ -239,7 +250,10 @@ def commit(
             _stage(root, staged)
         else:  # creating files is system calls: shared with a forked child, from both ends
             background.from_both_ends(functools.partial(_stage, root), staged)
-        root.sync([path for path, _ in staged])  # every staged file durable before the journal commits them
+        with _beside(meanwhile, failed):
+            root.sync(
+                [path for path, _ in staged]
+            )  # every staged file durable before the journal commits them
         j = Journal(tuple(rel for rel, _ in writes), tuple(delete), tuple(rmdirs))
         root.write(JOURNAL_TMP, j.to_json())
         root.replace(JOURNAL_TMP, JOURNAL)
@@ -261,6 +275,30 @@ def commit(
         raise CommitError(reason, rolled_back=True) from None
     _finish(root)
     root.fsync_dir()
+    if failed:
+        raise failed[0]
+
+
+@contextlib.contextmanager
+def _beside(work: Callable[[], object] | None, failed: list[BaseException]) -> Iterator[None]:
+    """``work`` on a thread for the length of the block (joined at its end, whatever
+    happens); what it raises is put in ``failed``."""
+    if work is None:
+        yield
+        return
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="rolecat-meanwhile", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def _reason(exc: BaseException) -> str:

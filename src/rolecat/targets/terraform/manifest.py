@@ -289,8 +289,7 @@ def _principals(r: Role) -> dict[str, Any]:
 
 def manifest_bytes(catalog: Catalog, views: Sequence[AccountView], paths: Iterable[str]) -> bytes:
     """manifest.json as written: JSON indented by two spaces, UTF-8, a final newline.
-    ``paths``: every generated file's but the manifest's (known before the files are
-    rendered, so that the manifest can be made meanwhile)."""
+    ``paths``: every generated file's but the manifest's."""
     import orjson
 
     return orjson.dumps(

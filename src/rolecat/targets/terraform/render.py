@@ -407,7 +407,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     )
 
 
-# From this many files on, ``TerraformRenderer.render`` shares its work with a child.
+# From this many role views on, ``TerraformRenderer.render`` shares the roles' files with a child.
 PARALLEL_RENDER = 200
 ATTACHMENT = "aws_iam_role_policy_attachment"
 INSTANCE_PROFILE = "aws_iam_instance_profile"
@@ -754,41 +754,44 @@ class TerraformRenderer:
             out.append(RenderedFile.of(f"{account.name}/imports.tf", imports))
         return sorted(out, key=_path_of)
 
-    def render(self) -> list[RenderedFile]:
+    def render(self, *, before_sharing: Callable[[], object] | None = None) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic.
 
         Every account's view is built, then every file but the roles' (users, policies,
-        providers; the checks' child still runs meanwhile), which gives every file's path.
-        From ``PARALLEL_RENDER`` files on, the rest is shared with a forked child
-        (``background.BothEnds``): the child makes the manifest (at 10,000 roles nearly
-        half the render), then takes roles' files from the back, while this process takes
-        them from the front.  A role's files in all its accounts are one item, rendered by
-        one process (once where they read the same).  The bytes are the same either way."""
+        providers).  From ``PARALLEL_RENDER`` role views on, the roles' files are then
+        shared with a forked child (``background.BothEnds``) that takes them from the back
+        while this process takes them from the front.  A role's files in all its accounts
+        are one item, rendered by one process (once where they read the same).  The bytes
+        are the same either way.
+
+        A forked child copies every page it writes to (reference counts included): the
+        roles' files cost it about as much memory as this process has.  So the child is
+        forked only after ``before_sharing`` (the compile waits there for the checks'
+        child to end), and the manifest is made here once it is done: no two such
+        copies, and not the manifest, take memory at the same time."""
         from rolecat import background
 
         from .manifest import manifest_bytes
 
         views = [account_view(self, deployed) for deployed in self.deployment.accounts.values()]
-        others = [self._account_files(view, []) for view in views]
         groups: dict[int, list[RoleView]] = {}
         for view in views:
             for rv in view.roles:
                 groups.setdefault(id(rv.role), []).append(rv)
-        paths = [f.path for files in others for f in files] + [rv.file for v in views for rv in v.roles]
+        others = [self._account_files(view, []) for view in views]
+        share = sum(len(v.roles) for v in views) >= PARALLEL_RENDER
+        if share and before_sharing is not None:
+            before_sharing()
         environment().get_template("role.tf.j2")  # compiled once, before a fork
-        manifest, parts = background.BothEnds(
-            self.role_files,
-            list(groups.values()),
-            first=functools.partial(manifest_bytes, self.catalog, views, paths),
-            fork=len(paths) >= PARALLEL_RENDER,
-        ).join()
-        rendered = dict(file for part in parts for file in part)
+        ends: background.BothEnds[list[RoleView], list[tuple[str, bytes]], None] = background.BothEnds(
+            self.role_files, list(groups.values()), fork=share
+        )
+        rendered = dict(file for part in ends.join()[1] for file in part)
         out: list[RenderedFile] = []
         for view, other in zip(views, others, strict=True):
             roles = [RenderedFile(rv.file, rendered[rv.file]) for rv in view.roles]
             out.extend(sorted([*other, *roles], key=_path_of))
-        assert manifest is not None  # first's value
-        out.append(RenderedFile("manifest.json", manifest))
+        out.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, [f.path for f in out])))
         return out
 
 

@@ -496,12 +496,14 @@ def write_output(
     renamed_accounts: Mapping[str, str] | None = None,
     previous: PreviousManifest | None = None,
     ahead: Snapshot | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Diagnostic]:
     """Write ``files`` into OUT atomically.  ``renamed_accounts`` maps a former account folder
     to its new name: after the commit, what Terraform keeps there (lock file, ``.terraform/``,
     a local state) moves to the new folder, never following a symlink.  ``previous``: OUT's
     manifest as this compile already read it (``read_previous``); ``ahead``: OUT's files as
-    read ahead (``outdir.snapshot``)."""
+    read ahead (``outdir.snapshot``); ``meanwhile``: the caller's work, run while the
+    files written are made durable, when any are (``journal.commit``)."""
     display = str(out)
     for f in files:
         if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
@@ -521,6 +523,7 @@ def write_output(
                 renamed=renamed_accounts or {},
                 previous=previous,
                 ahead=ahead,
+                meanwhile=meanwhile,
             )
     except UnsafePath as exc:
         return [
@@ -552,6 +555,7 @@ def _write_locked(
     renamed: Mapping[str, str],
     previous: PreviousManifest | None = None,
     ahead: Snapshot | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     old_folders = frozenset(renamed)
@@ -597,7 +601,7 @@ def _write_locked(
             return notes
         writes = [(f.path, f.data) for f in inv.changed]
         try:
-            journal.commit(root, writes, inv.stale, rmdirs)
+            journal.commit(root, writes, inv.stale, rmdirs, meanwhile=meanwhile)
         except journal.CommitError as exc:
             if exc.rolled_back:
                 return [
