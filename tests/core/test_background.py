@@ -629,14 +629,22 @@ def test_a_failure_is_raised_again_not_recomputed(
     assert runs.read_text() == "run\n"
 
 
+def _exited_unreaped(pid: int) -> bool | None:
+    """Whether child ``pid`` has exited but is not reaped yet (None: it is reaped); never
+    reaps it (``WNOWAIT``)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return None
+
+
 @linux_only
-def test_the_renders_child_is_forked_once_the_checks_child_is_done(
-    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
-) -> None:
+def test_the_renders_child_is_forked_once_the_checks_child_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
     """A compile runs the checks in a child beside the render; the render shares the
     roles' files with a child of its own only once the checks' child is done (two such
-    children would each copy the pages they write to): when the render's child starts,
-    the checks' child is reaped.  The files are the same."""
+    children would each copy the pages they write to): when the render's child is
+    forked, the checks' child is reaped.  The diagnostics and files are the same as
+    without children."""
     import datetime as dt
 
     from rolecat.targets.terraform import render
@@ -645,26 +653,21 @@ def test_the_renders_child_is_forked_once_the_checks_child_is_done(
     monkeypatch.setenv("ROLECAT_JOBS", "1")
     serial = render_catalog(ROOT / "catalog", now)
     monkeypatch.delenv("ROLECAT_JOBS")
-    reaped_then: list[bool] = []
-    real = render.TerraformRenderer.role_files
-    me = os.getpid()
+    forked: list[int] = []
+    before_each: list[list[bool | None]] = []  # at each start: the state of every child forked before
+    real = background.start
 
-    def noting(
-        self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
-    ) -> list[tuple[str, bytes]]:
-        if not reaped_then and os.getpid() == me:  # the first part taken here: the render's child exists
-            checks = [s.pid for s in starts[:-1] if s.forked][-1]  # the start before the render's
-            assert checks is not None and starts[-1].forked
-            try:
-                os.waitpid(checks, os.WNOHANG)
-                reaped_then.append(False)
-            except ChildProcessError:
-                reaped_then.append(True)
-        return real(self, groups)
+    def recording(fn, **kwargs):  # type: ignore[no-untyped-def]
+        before_each.append([_exited_unreaped(pid) for pid in forked])
+        pending = real(fn, **kwargs)
+        if pending.forked:
+            forked.append(pending._pid)
+        return pending
 
-    monkeypatch.setattr(render.TerraformRenderer, "role_files", noting)
+    monkeypatch.setattr(background, "start", recording)
     monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
     shared = render_catalog(ROOT / "catalog", now)
-    assert reaped_then == [True]
+    assert len(forked) == len(before_each) == 2  # the checks' child, then the render's
+    assert before_each[-1] == [None]  # the checks' child reaped when the render's is forked
     assert [repr(d) for d in shared[1]] == [repr(d) for d in serial[1]]
     assert [(f.path, f.data) for f in shared[2]] == [(f.path, f.data) for f in serial[2]]

@@ -250,10 +250,8 @@ def commit(
             _stage(root, staged)
         else:  # creating files is system calls: shared with a forked child, from both ends
             background.from_both_ends(functools.partial(_stage, root), staged)
-        with _beside(meanwhile, failed):
-            root.sync(
-                [path for path, _ in staged]
-            )  # every staged file durable before the journal commits them
+        with _beside(meanwhile, failed):  # every staged file durable before the journal commits them
+            root.sync([path for path, _ in staged])
         j = Journal(tuple(rel for rel, _ in writes), tuple(delete), tuple(rmdirs))
         root.write(JOURNAL_TMP, j.to_json())
         root.replace(JOURNAL_TMP, JOURNAL)

@@ -767,8 +767,8 @@ class TerraformRenderer:
         A forked child copies every page it writes to (reference counts included): the
         roles' files cost it about as much memory as this process has.  So the child is
         forked only after ``before_sharing`` (the compile waits there for the checks'
-        child to end), and the manifest is made here once it is done: no two such
-        copies, and not the manifest, take memory at the same time."""
+        child to end), and the manifest is made here once it is done, so that neither
+        two children's copies nor a child's copies and the manifest are held at once."""
         from rolecat import background
 
         from .manifest import manifest_bytes
