@@ -5,6 +5,7 @@ is the same with the checks in the background as with everything in one process.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -558,11 +559,11 @@ def test_both_ends_cancelled_before_join_reap_the_child(starts: list[Started]) -
 def test_render_shared_with_a_child_gives_the_same_files(
     monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
-    """From PARALLEL_RENDER files on, the render's child makes the manifest, then roles'
-    files from the back while this process takes them from the front: the files are the
-    bytes one process gives, in its order; both processes rendered role files, each role
-    in all its accounts in one of them, and a role file the same in its accounts is still
-    one object (rendered once)."""
+    """From PARALLEL_RENDER role views on, the render's child takes roles' files from the
+    back while this process takes them from the front: the files are the bytes one
+    process gives, in its order; both processes rendered role files, each role in all its
+    accounts in one of them, and a role file the same in its accounts is still one object
+    (rendered once)."""
     import datetime as dt
 
     from rolecat.targets.terraform import render
@@ -573,14 +574,23 @@ def test_render_shared_with_a_child_gives_the_same_files(
     monkeypatch.setenv("ROLECAT_JOBS", "1")
     serial = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
 
-    # (pid, role) of each role file rendered, from either process, through a pipe
+    # (pid, role) of each role file rendered, from either process, through a pipe.  Each
+    # process's first part says so, then waits (5 s at most) until the other has taken one
+    # too, so that both get parts however the machine schedules them.
     read, write = os.pipe()
+    here_took, child_took = os.pipe(), os.pipe()
+    me = os.getpid()
+    first: list[int] = []
     real = render.TerraformRenderer.role_files
 
     def logged(
         self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
     ) -> list[tuple[str, bytes]]:
-        time.sleep(0.05)  # so that both processes get parts
+        if not first:
+            first.append(1)
+            mine, theirs = (here_took, child_took) if os.getpid() == me else (child_took, here_took)
+            os.write(mine[1], b"x")
+            select.select([theirs[0]], [], [], 5)
         for views in groups:
             for rv in views:
                 os.write(write, f"{os.getpid()} {rv.role.name}\n".encode())
@@ -591,6 +601,8 @@ def test_render_shared_with_a_child_gives_the_same_files(
     monkeypatch.delenv("ROLECAT_JOBS")
     shared = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
     os.close(write)
+    for fd in (*here_took, *child_took):
+        os.close(fd)
     with os.fdopen(read) as fh:
         who = [(int(pid), name) for pid, name in (line.split() for line in fh)]
     assert [(f.path, f.data) for f in shared] == [(f.path, f.data) for f in serial]
