@@ -765,7 +765,7 @@ class TerraformRenderer:
         are the same either way.
 
         A forked child copies every page it writes to (reference counts included): the
-        roles' files cost it about as much memory as this process has.  So the child is
+        roles' files cost it two fifths of this process's memory.  So the child is
         forked only after ``before_sharing`` (the compile waits there for the checks'
         child to end), and the manifest is made here once it is done, so that neither
         two children's copies nor a child's copies and the manifest are held at once."""
