@@ -334,7 +334,7 @@ def test_checks_shared_with_a_child_give_the_same_findings(
     gives, and both processes checked roles (each role once)."""
     import datetime as dt
 
-    from rolecat.load import discover, schema
+    from rolecat.load import discover
     from rolecat.rules import iam
 
     cat = tmp_path / "catalog"
@@ -383,7 +383,6 @@ def test_checks_shared_with_a_child_give_the_same_findings(
     monkeypatch.setattr(iam.Checker, "runs", logged)
     monkeypatch.delenv("ROLECAT_JOBS")
     monkeypatch.setattr(discover, "PARALLEL_ROLES", 2)
-    monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
     assert [repr(d) for d in load(cat, now).diagnostics] == serial
     assert len(starts) == 2 and all(s.forked for s in starts)  # load (and role schema), checks: a child each
     log.unlink()

@@ -284,7 +284,6 @@ def test_role_files_read_on_two_cores_report_the_same(
     import datetime as dt
 
     from rolecat.load import discover as d
-    from rolecat.load import schema
     from rolecat.pipeline import load
 
     cat = copy_minimal(tmp_path / "catalog")
@@ -318,7 +317,6 @@ def test_role_files_read_on_two_cores_report_the_same(
 
     serial = run("1")
     monkeypatch.setattr(d, "PARALLEL_ROLES", 2)
-    monkeypatch.setattr(schema, "PARALLEL_ROLES", 2)
     monkeypatch.setattr(d.background, "fork_allowed", lambda: True)
     forked = run("2")
     assert forked == serial

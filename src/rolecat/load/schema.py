@@ -10,14 +10,11 @@ import functools
 import hashlib
 import importlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-from rolecat import background
 from rolecat.diagnostics import Diagnostic, did_you_mean, error
-from rolecat.load.discover import PARALLEL_ROLES
 from rolecat.load.source import KeyPath, SourceDoc
 
 if TYPE_CHECKING:
@@ -274,19 +271,6 @@ class Validated:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _validate_each(docs: Sequence[SourceDoc]) -> list[list[Diagnostic]]:
-    return [validate(doc, "role") for doc in docs]
-
-
-def _validate_roles(docs: list[SourceDoc]) -> list[list[Diagnostic]]:
-    """Each role's schema findings, in order: from ``PARALLEL_ROLES`` roles on, shared
-    with a forked child as they go (``background.from_both_ends``), as the load stage
-    parses them."""
-    if len(docs) < PARALLEL_ROLES:
-        return _validate_each(docs)
-    return [found for part in background.from_both_ends(_validate_each, docs) for found in part]
-
-
 def validate_sources(src: Sources) -> Validated:
     """The schema stage: every loaded document against its schema."""
     out = Validated()
@@ -304,12 +288,10 @@ def validate_sources(src: Sources) -> Validated:
         found = validate(src.imports, "imports")
         out.diagnostics.extend(found)
         out.imports = src.imports if not found and not src.imports.refused else None
-    # Checked as they were loaded (``discover``), unless a document is not the one loaded.
-    found_as_loaded = [src.schema_found(doc) for doc in src.roles]
-    role_findings = [f for f in found_as_loaded if f is not None]
-    if len(role_findings) != len(src.roles):
-        role_findings = _validate_roles(src.roles)
-    for doc, found in zip(src.roles, role_findings, strict=True):
+    for doc in src.roles:
+        # checked as it was loaded (``discover``, on both cores), unless it is not that document
+        as_loaded = src.schema_found(doc)
+        found = as_loaded if as_loaded is not None else validate(doc, "role")
         out.diagnostics.extend(found)
         if not found and not doc.refused:
             out.roles.append(doc)

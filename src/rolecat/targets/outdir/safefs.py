@@ -163,15 +163,21 @@ class SafeDir:
 
     # ------------------------------------------------------------------ walking
     def _open_dir(self, parts: list[str], rel: str, *, create: bool) -> int:
+        fd, owned = self._folder(parts, rel, create=create)
+        return fd if owned else os.dup(fd)
+
+    def _folder(self, parts: list[str], rel: str, *, create: bool) -> tuple[int, bool]:
+        """(descriptor of the folder ``parts``; whether the caller owns it): within
+        ``cached_dirs`` the cached descriptor itself, which the caller uses before any
+        other call on this object could close it (no ``dup`` and ``close`` per file)."""
         dirs = self._dirs
-        if dirs is not None:
-            key = tuple(parts)
-            cached = dirs.get(key)
-            if cached is None:
-                cached = self._walk_dir(parts, rel, create=create)
-                dirs[key] = cached
-            return os.dup(cached)
-        return self._walk_dir(parts, rel, create=create)
+        if dirs is None:
+            return self._walk_dir(parts, rel, create=create), True
+        key = tuple(parts)
+        cached = dirs.get(key)
+        if cached is None:
+            cached = dirs[key] = self._walk_dir(parts, rel, create=create)
+        return cached, False
 
     def _walk_dir(self, parts: list[str], rel: str, *, create: bool) -> int:
         fd = os.dup(self.fd)
@@ -257,7 +263,7 @@ class SafeDir:
         less, and ``FileExistsError`` if it is."""
         parts = safe_rel(rel).split("/")
         name = parts.pop()
-        dfd, owned = self._folder(parts, rel)
+        dfd, owned = self._folder(parts, rel, create=True)
         try:
             try:
                 if not new:
@@ -279,19 +285,6 @@ class SafeDir:
         finally:
             if owned:
                 os.close(dfd)
-
-    def _folder(self, parts: list[str], rel: str) -> tuple[int, bool]:
-        """(descriptor of the folder ``parts``, made when missing; whether the caller owns
-        it): within ``cached_dirs`` the cached descriptor itself, used before any other
-        call on this object could close it, with no ``dup`` and ``close`` per file."""
-        dirs = self._dirs
-        if dirs is None:
-            return self._walk_dir(parts, rel, create=True), True
-        key = tuple(parts)
-        cached = dirs.get(key)
-        if cached is None:
-            cached = dirs[key] = self._walk_dir(parts, rel, create=True)
-        return cached, False
 
     def sync(self, rels: Sequence[str]) -> None:
         """Make the files ``rels`` (written with ``durable=False``) durable.
