@@ -78,6 +78,53 @@ def test_check_rel_depth_and_length_limits_hold_on_the_fast_path(depth: int) -> 
         assert (check_rel(f"{'e' * first}/{'f' * last}") is None) == (max(first, last) <= 255)
 
 
+@given(
+    st.lists(st.one_of(_EDGY, st.sampled_from(["a/b.tf", "prod/role.X.tf", "c", "..", "a\nb"])), max_size=6)
+)
+def test_all_acceptable_is_check_rel_of_each(rels: list[str]) -> None:
+    """One match over many paths (a line each) accepts exactly when ``check_rel`` accepts
+    every one; it fails when a line break inside a path splits it into two acceptable lines,
+    or a '.' component before a line break gets through."""
+    assert safefs.all_acceptable(rels) == all(check_rel(rel) is None for rel in rels)
+
+
+@pytest.mark.parametrize(
+    "rels",
+    [
+        [],
+        ["a", "b/c"],
+        ["a", "b\nc"],
+        ["a/..", "b"],
+        ["b", "..\nc"],
+        ["/".join(["a"] * safefs.MAX_DEPTH)],
+        ["/".join(["a"] * (safefs.MAX_DEPTH + 1))],
+        ["/".join(["b" * 255] * 5)],
+        ["a", 1],
+    ],
+)
+def test_all_acceptable_limits(rels: list[object]) -> None:
+    assert safefs.all_acceptable(rels) == all(check_rel(rel) is None for rel in rels)
+
+
+def test_every_reserved_name_starts_with_a_dot() -> None:
+    """``layout.is_reserved`` answers False at once for a path with no component starting
+    with a dot: that holds only while every reserved name starts with one."""
+    assert all(name.startswith(".") for name in (layout.WORKDIR, *layout.ACCOUNT_EXTRAS))
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", ".rolecat", ".terraform", ".terraform.lock.hcl", ".x", "b.tf"]),
+        min_size=1,
+        max_size=4,
+    ).map("/".join)
+)
+def test_is_reserved(rel: str) -> None:
+    parts = rel.split("/")
+    expected = parts[0] == layout.WORKDIR or any(p in layout.ACCOUNT_EXTRAS for p in parts)
+    assert layout.is_reserved(rel) == expected
+
+
 @given(st.text(max_size=30))
 def test_accepted_paths_stay_inside(rel: str) -> None:
     if check_rel(rel) is None:
@@ -488,3 +535,37 @@ def test_commit_runs_the_callers_work_while_it_syncs_and_raises_its_failure_afte
     with SafeDir(out) as root:
         assert not journal.pending(root)
     assert not any(t.name == "rolecat-meanwhile" for t in threading.enumerate())  # joined
+
+
+def test_an_empty_out_is_inventoried_once_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh OUT can be neither refused nor up to date, so the write goes straight to the
+    lock (one inventory); an OUT holding anything is first inventoried without the lock
+    (refusals and no-op compiles leave it untouched), then again under it."""
+    from rolecat.targets.terraform import write
+    from rolecat.targets.terraform.render import RenderedFile
+
+    calls: list[bool] = []
+    real = write.take_inventory
+
+    def counting(root: SafeDir, *args: object, **kwargs: object) -> object:
+        calls.append((Path(root.path) / layout.WORKDIR / layout.LOCK).exists())
+        return real(root, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write, "take_inventory", counting)
+    files = [RenderedFile.of("acct/a.tf", "a\n"), RenderedFile.of("manifest.json", '{"files": []}\n')]
+    for out in (tmp_path / "new", tmp_path / "empty"):
+        if out.name == "empty":
+            out.mkdir()
+        calls.clear()
+        assert write.write_output(files, out) == []
+        assert (out / "acct" / "a.tf").read_text() == "a\n"
+        assert calls == [True], out.name
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("mine")
+    calls.clear()
+    problems = write.write_output(files, stray)
+    assert [p.code for p in problems] == ["W001"] and calls == [False]  # refused before the lock
+    assert sorted(p.name for p in stray.iterdir()) == ["notes.txt"]

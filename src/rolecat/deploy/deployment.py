@@ -38,7 +38,7 @@ class DeployedPolicy:
     path: str = "/"  # IAM path: "/" unless pinned (catalog.yaml pinned_policies)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeployedRole:
     """One role in one account."""
 

@@ -64,7 +64,8 @@ class Journal:
 
     def to_json(self) -> bytes:
         data = {"version": VERSION, "replace": self.replace, "delete": self.delete, "rmdirs": self.rmdirs}
-        return json.dumps(data, indent=1).encode("utf-8")
+        # one line: the C encoder (indenting takes the pure-Python one, 31,000 paths at 10,000 roles)
+        return json.dumps(data).encode("utf-8")
 
 
 def parse_journal(raw: bytes) -> Journal:

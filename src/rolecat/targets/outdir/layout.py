@@ -34,5 +34,7 @@ ACCOUNT_EXTRAS = {ACCOUNT_LOCK_FILE: "file", ACCOUNT_TF_DIR: "dir"}
 
 def is_reserved(rel: str) -> bool:
     """Paths a manifest or journal may never claim as generated files."""
+    if rel[:1] != "." and "/." not in rel:  # every reserved name starts with a dot
+        return False
     parts = rel.split("/")
     return parts[0] == WORKDIR or any(p in ACCOUNT_EXTRAS for p in parts)

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 MAX_REL_LENGTH = 1024
 MAX_DEPTH = 16
@@ -55,6 +56,28 @@ def check_rel(rel: object) -> str | None:
     ):
         return None
     return _why_unsafe(rel)
+
+
+# ``_ACCEPTED`` for many paths at once, one per line (no component holds a line break).
+_ONE = r"(?!\.\.?(?:[/\n]|\Z))[A-Za-z0-9_.+=,@-]{1,255}"
+_LINE = rf"{_ONE}(?:/{_ONE}){{0,{MAX_DEPTH - 1}}}"
+_ACCEPTED_LINES = re.compile(rf"{_LINE}(?:\n{_LINE})*")
+
+
+def all_acceptable(rels: Sequence[object]) -> bool:
+    """Whether ``check_rel`` accepts every one of ``rels``: one match over them all (a
+    compile checks every path it writes, 31,000 at 10,000 roles)."""
+    if not rels:
+        return True
+    if not all(type(rel) is str for rel in rels):
+        return False
+    strs = cast("Sequence[str]", rels)
+    text = "\n".join(strs)
+    return (
+        max(map(len, strs)) <= MAX_REL_LENGTH
+        and text.count("\n") == len(strs) - 1  # no line break within a path
+        and _ACCEPTED_LINES.fullmatch(text) is not None
+    )
 
 
 def _why_unsafe(rel: object) -> str | None:

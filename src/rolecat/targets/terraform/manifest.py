@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 from rolecat.deploy import policies
 from rolecat.model import Catalog, Role, SamlProvider
@@ -66,19 +66,22 @@ def _policy_keys(views: Sequence[AccountView]) -> dict[tuple[str, str, str], str
     return out
 
 
-def _trust_keys(views: Sequence[AccountView]) -> dict[tuple[str, str], str]:
-    """(role, account) -> key of its trust policy: ``trust/<role>`` when every account has the
-    same one, ``trust/<role>@<account>`` when not (a federated trust names each account's
-    provider ARN)."""
-    docs: dict[str, dict[str, Mapping[str, Any]]] = {}
+def _trust_keys(views: Sequence[AccountView]) -> dict[str, str | None]:
+    """role -> key of its trust policy: ``trust/<role>`` when every account has the same
+    one, None when not (then each account's is ``trust/<role>@<account>``: a federated
+    trust names each account's provider ARN)."""
+    first: dict[str, Layout | Mapping[str, Any]] = {}
+    differ: dict[str, list[Mapping[str, Any]]] = {}
     for view in views:
         for rv in (*view.roles, *view.ci_roles):
-            docs.setdefault(rv.role.name, {})[view.account.name] = _doc(rv.trust)
-    out = {}
-    for role, by_account in docs.items():
-        same = _same(list(by_account.values()))
-        for acct in by_account:
-            out[(role, acct)] = f"trust/{role}" if same else f"trust/{role}@{acct}"
+            name, trust = rv.role.name, rv.trust
+            seen = first.setdefault(name, trust)
+            if seen is not trust:  # another object: the same text or not (``_same``)
+                differ.setdefault(name, [_doc(seen)]).append(_doc(trust))
+    out: dict[str, str | None] = dict.fromkeys(first)
+    for name in first:
+        docs = differ.get(name)
+        out[name] = f"trust/{name}" if docs is None or _same(docs) else None
     return out
 
 
@@ -91,9 +94,9 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
     trust_keys = _trust_keys(views)
     accounts: dict[str, Any] = {}
     backend = catalog.terraform.backend
-    # a role's entries in its accounts share what comes from the role alone (the lists too:
-    # the data is only serialized)
-    role_parts: dict[int, tuple[Role, _RoleParts]] = {}
+    # a role's entries in its accounts share what comes from the role alone, as one dict
+    # spliced into each (the lists too: the data is only serialized)
+    role_parts: dict[int, tuple[Role, dict[str, Any], dict[str, Any]]] = {}
 
     def policy_entry(acct: str, p: PolicyView) -> dict[str, Any]:
         key = keys[(p.kind, p.source, acct)] if p.kind != "identity" else f"identity/{p.name}"
@@ -116,9 +119,8 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
             r = rv.role
             shared = role_parts.get(id(r))
             if shared is None or shared[0] is not r:
-                shared = role_parts[id(r)] = (r, _role_parts(catalog, r))
-            st = shared[1]
-            trust_key = trust_keys[(r.name, acct.name)]
+                shared = role_parts[id(r)] = (r, _role_fields(catalog, r), _principals(r))
+            trust_key = trust_keys[r.name] or f"trust/{r.name}@{acct.name}"
             documents[trust_key] = _doc(rv.trust)
             delegated = None
             if rv.delegated is not None:
@@ -128,16 +130,7 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
                 "arn": rv.arn,
                 "label": rv.label,
                 "file": rv.file,
-                "kind": r.kind,
-                "path": r.path,
-                "admin": r.admin,
-                "source": st.source,
-                "owners": st.owners,
-                "renamed_from": st.renamed_from,
-                "max_session_duration": r.max_session_duration,
-                "members": st.members,
-                "temporary_members": st.temporary_members,
-                "trusted_services": st.trusted_services,
+                **shared[1],
                 "trust_policy": trust_key,
                 "boundary": rv.boundary.name if rv.boundary else None,
                 "policies": [p.name for p in rv.policies],
@@ -152,8 +145,8 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
                 key = f"revoke/{r.name}@{acct.name}"
                 documents[key] = _doc(rv.revoke)
                 role["revoke_older_sessions"] = key
-            if st.principals:
-                role.update(st.principals)
+            if shared[2]:
+                role.update(shared[2])
             if rv.instance_profile is not None:
                 role["instance_profile"] = {
                     "name": rv.instance_profile.name,
@@ -239,31 +232,24 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
     }
 
 
-class _RoleParts(NamedTuple):
-    """A role's manifest fields that are the same in each of its accounts."""
-
-    source: str
-    owners: list[str]
-    renamed_from: list[str]
-    members: list[str]
-    temporary_members: list[dict[str, Any]]
-    trusted_services: list[str]
-    principals: dict[str, Any]
-
-
-def _role_parts(catalog: Catalog, r: Role) -> _RoleParts:
-    return _RoleParts(
-        relative_source(catalog, r.source),
-        list(r.owners or catalog.owners),
-        list(r.renamed_from),
-        sorted(r.members),
-        [
+def _role_fields(catalog: Catalog, r: Role) -> dict[str, Any]:
+    """A role's manifest fields from ``kind`` to ``trusted_services``: the same in each of
+    its accounts, and next to each other in its entry."""
+    return {
+        "kind": r.kind,
+        "path": r.path,
+        "admin": r.admin,
+        "source": relative_source(catalog, r.source),
+        "owners": list(r.owners or catalog.owners),
+        "renamed_from": list(r.renamed_from),
+        "max_session_duration": r.max_session_duration,
+        "members": sorted(r.members),
+        "temporary_members": [
             {"user": t.user, "until": t.until_iso, "reason": t.reason}
             for t in sorted(r.temporary_members, key=lambda t: (t.until, t.user))
         ],
-        list(r.trusted_services),
-        _principals(r),
-    )
+        "trusted_services": list(r.trusted_services),
+    }
 
 
 def _principals(r: Role) -> dict[str, Any]:

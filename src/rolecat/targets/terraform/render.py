@@ -56,7 +56,7 @@ class RenderedFile:
         return data == self.data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layout:
     """A policy document (or a role's tags) in a view; the ``jsonencode`` (``hcl``) filter lays
     it out once per renderer, however many accounts' views hold the same object."""
@@ -65,7 +65,7 @@ class Layout:
     renderer: TerraformRenderer = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicyView:
     label: str
     name: str  # IAM policy name
@@ -78,7 +78,7 @@ class PolicyView:
     path: str = "/"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttachmentView:
     label: str
     policy_arn_expr: str  # an HCL expression
@@ -120,7 +120,7 @@ class SamlProviderView:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoleView:
     role: Role
     label: str

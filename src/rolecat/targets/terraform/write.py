@@ -30,7 +30,7 @@ import orjson
 from rolecat.diagnostics import Diagnostic, Location, error, warning
 from rolecat.targets.outdir import journal, layout
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
-from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, check_rel, describe
+from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, all_acceptable, check_rel, describe
 from rolecat.targets.outdir.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -200,8 +200,10 @@ def read_previous(
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
         return None, [error("W003", f"cannot read the previous manifest: {reason}", Location(where), hint)]
-    for rel in [*paths, *folders]:
-        why: str | None = check_rel(rel)
+    entries = [*paths, *folders]
+    acceptable = all_acceptable(entries)  # one match for them all; check_rel then says why not
+    for rel in entries:
+        why: str | None = None if acceptable else check_rel(rel)
         if why is None and isinstance(rel, str):
             if layout.is_reserved(rel):
                 why = "a path reserved for rolecat's and Terraform's working files"
@@ -505,9 +507,10 @@ def write_output(
     read ahead (``outdir.snapshot``); ``meanwhile``: the caller's work, run while the
     files written are made durable, when any are (``journal.commit``)."""
     display = str(out)
-    for f in files:
-        if check_rel(f.path) is not None or layout.is_reserved(f.path):  # pragma: no cover - renderer bug
-            raise ValueError(f"rendered file with an unsafe path: {f.path!r}")
+    paths = [f.path for f in files]
+    if not all_acceptable(paths) or any(map(layout.is_reserved, paths)):  # pragma: no cover - renderer bug
+        bad = next(p for p in paths if check_rel(p) is not None or layout.is_reserved(p))
+        raise ValueError(f"rendered file with an unsafe path: {bad!r}")
     problems = _check_out_path(out, display)
     if problems:
         return problems
@@ -559,7 +562,8 @@ def _write_locked(
 ) -> list[Diagnostic]:
     notes: list[Diagnostic] = []
     old_folders = frozenset(renamed)
-    if not journal.pending(root):
+    # An empty OUT (a fresh compile) can be neither refused nor up to date: straight to the lock.
+    if next(root.walk(deep=False), None) is not None and not journal.pending(root):
         # Refusals and no-op compiles need no lock and leave OUT exactly as it was.
         prev, diags = read_previous(root, display, files, previous, reread=False)
         if diags and not force:
