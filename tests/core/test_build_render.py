@@ -317,9 +317,8 @@ def test_a_role_file_is_rendered_once_for_accounts_that_read_the_same() -> None:
     "catalog", ["catalog", "tests/golden/inputs/deploy-roles", "tests/golden/inputs/labels-and-escapes"]
 )
 def test_the_manifest_lists_every_file_rendered(catalog: str) -> None:
-    """The render makes the manifest from the files' paths before the roles' files are
-    rendered (``TerraformRenderer.render``): it lists exactly the files the render gives,
-    but itself."""
+    """The render makes the manifest from the files' paths (``TerraformRenderer.render``):
+    it lists exactly the files the render gives, but itself."""
     from rolecat.targets.terraform.render import render
 
     loaded, _ = load_catalog(Path(__file__).resolve().parents[2] / catalog, NOW)

@@ -39,29 +39,20 @@ class UnsafePath(Exception):
         return UnsafePath, (self.rel, self.reason)  # made again as it was (from a child's pipe)
 
 
-# A path every check below accepts, in one match (most paths checked are): components of
-# _COMPONENT's characters, none of them "." or "..".
-_ACCEPTED = re.compile(
-    r"(?!\.\.?(?:/|\Z))[A-Za-z0-9_.+=,@-]{1,255}(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9_.+=,@-]{1,255})*"
-)
+# A path every check below accepts, in one match (most paths checked are): at most
+# MAX_DEPTH components of _COMPONENT's characters, none of them "." or ".." (followed by
+# "/", the end, or, in ``all_acceptable``'s text, a line break).
+_ONE = rf"(?!\.\.?(?:[/\n]|\Z)){_COMPONENT.pattern}"
+_LINE = rf"{_ONE}(?:/{_ONE}){{0,{MAX_DEPTH - 1}}}"
+_ACCEPTED = re.compile(_LINE)
+_ACCEPTED_LINES = re.compile(rf"{_LINE}(?:\n{_LINE})*")  # many paths, one per line
 
 
 def check_rel(rel: object) -> str | None:
     """Why ``rel`` is not an acceptable relative path inside the folder, or None."""
-    if (
-        type(rel) is str
-        and len(rel) <= MAX_REL_LENGTH
-        and rel.count("/") < MAX_DEPTH
-        and _ACCEPTED.fullmatch(rel)
-    ):
+    if type(rel) is str and len(rel) <= MAX_REL_LENGTH and _ACCEPTED.fullmatch(rel):
         return None
     return _why_unsafe(rel)
-
-
-# ``_ACCEPTED`` for many paths at once, one per line (no component holds a line break).
-_ONE = r"(?!\.\.?(?:[/\n]|\Z))[A-Za-z0-9_.+=,@-]{1,255}"
-_LINE = rf"{_ONE}(?:/{_ONE}){{0,{MAX_DEPTH - 1}}}"
-_ACCEPTED_LINES = re.compile(rf"{_LINE}(?:\n{_LINE})*")
 
 
 def all_acceptable(rels: Sequence[object]) -> bool:

@@ -697,8 +697,7 @@ class TerraformRenderer:
         """An account's root module: one file per role and per policy, so that two pull
         requests changing different roles never touch the same generated file, and
         CODEOWNERS can route each file to the owners of what it holds."""
-        role_tf = environment().get_template("role.tf.j2")
-        roles = [RenderedFile(rv.file, self.role_file(rv, role_tf)) for rv in view.roles]
+        roles = [RenderedFile(path, text) for path, text in self.role_files([view.roles])]
         return self._account_files(view, roles)
 
     def role_files(self, groups: Sequence[Sequence[RoleView]]) -> list[tuple[str, bytes]]:
