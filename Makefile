@@ -16,10 +16,20 @@ help: ## Show this help
 	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
 	  {gsub(/[$$][(]CATALOG[)]/, catalog, $$2); gsub(/[$$][(]OUT[)]/, out, $$2); printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# pip, with one line of its output dropped: a machine whose pip configuration names package
+# folders that do not exist (extra-index-url) gets that warning once per package and index.
+# Everything else pip says is shown, and its exit status kept.
+define pip
+	@echo "$(BIN)/python -m pip $(1)"
+	@$(BIN)/python -m pip $(1) 2>$(VENV)/pip.log; status=$$?; \
+	  grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory" $(VENV)/pip.log >&2; \
+	  rm -f $(VENV)/pip.log; exit $$status
+endef
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(call pip,install --quiet --upgrade pip)
+	$(call pip,install --quiet -e '.[dev]')
 	@# Bytecode, as a wheel install has: an editable install under PYTHONDONTWRITEBYTECODE never writes it.
 	$(BIN)/python -m compileall -q src/rolecat
 	@touch $(STAMP)

@@ -42,3 +42,34 @@ def test_wheel_builds_without_warnings_and_ships_data(tmp_path: Path) -> None:
     ):
         assert expected in names
     assert not any(n.startswith(("tests/", "catalog/")) for n in names)
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_make_drops_only_the_machines_pip_warning_and_keeps_pips_status(tmp_path: Path, status: int) -> None:
+    """The Makefile's ``pip`` wrapper drops the warning this machine's pip configuration
+    prints for every package, shows anything else pip says, and exits as pip did."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    fake = venv / "bin" / "python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo \"WARNING: Location 'file:///opt/pypi/simple/x/' is ignored: it is neither a file nor a directory\" >&2\n"
+        'echo "WARNING: something rolecat should hear about" >&2\n'
+        f'echo "args: $*"\nexit {status}\n'
+    )
+    fake.chmod(0o755)
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"include {ROOT / 'Makefile'}\nprobe:\n\t$(call pip,install --quiet x)\n")
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "-f", str(makefile), f"VENV={venv}", "probe"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (proc.returncode == 0) == (status == 0), proc.stderr
+    assert "is ignored" not in proc.stderr + proc.stdout
+    assert "WARNING: something rolecat should hear about" in proc.stderr
+    assert "args: -m pip install --quiet x" in proc.stdout
+    assert not (venv / "pip.log").exists()
