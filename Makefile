@@ -10,7 +10,7 @@ ACCOUNT ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile validate test lint format type golden corpus iam-cases docs validators bench plan apply check clean
+.PHONY: help install compile validate test lint format type golden corpus iam-cases docs validators templates bench plan apply check clean
 
 help: ## Show this help
 	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
@@ -71,6 +71,9 @@ docs: $(STAMP) ## Regenerate docs/checks.md from the rule registry (review the d
 
 validators: $(STAMP) ## Regenerate the schema validators (src/rolecat/load/validators) after a schema change
 	$(BIN)/python scripts/gen-validators.py
+
+templates: $(STAMP) ## Regenerate the templates' compiled code (src/rolecat/targets/terraform/compiled) after a template change
+	$(BIN)/python scripts/gen-templates.py
 
 bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput, access review, access request vs. validate
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'

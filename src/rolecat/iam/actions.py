@@ -16,7 +16,6 @@ and difference of two 22,000-action sets then cost microseconds.
 from __future__ import annotations
 
 import bisect
-import difflib
 import hashlib
 import itertools
 import re
@@ -372,6 +371,8 @@ class ActionDB:
             return None
         if wanted in names:
             return 1.0, self._names[self._index[names[wanted]]]
+        import difflib  # only for an unknown action: 4 ms to import
+
         close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
         if not close:
             return None
@@ -457,6 +458,8 @@ def _edit_distance(a: str, b: str) -> int:
 
 def _close_words(word: str, choices: Iterable[str]) -> list[str]:
     """Choices close to ``word``: a small edit distance first, then difflib's picks."""
+    import difflib  # only for a misspelling: 4 ms to import
+
     options = list(choices)
     limit = max(1, len(word) // 4)
     near = (c for c in options if abs(len(c) - len(word)) <= limit)

@@ -15,7 +15,6 @@ that prefix and a non-empty suffix.  Keys compare case-insensitively, as IAM doe
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from collections.abc import Iterable
@@ -146,5 +145,7 @@ class ConditionKeyDB:
         if extra is not None:
             pool += extra.spelled
         low = {p.lower(): p for p in pool}
+        import difflib  # only for an unknown key: 4 ms to import
+
         close = difflib.get_close_matches(key.lower(), list(low), n=1, cutoff=0.75)
         return low[close[0]] if close else None

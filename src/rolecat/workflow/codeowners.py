@@ -18,7 +18,6 @@ relative to the git repository root with a leading ``/``; the file is determinis
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -229,6 +228,8 @@ def render(
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
+    import difflib  # only for --check
+
     return "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),

@@ -586,10 +586,30 @@ def environment() -> Any:
     file a second time.  A template must therefore print exactly hclfmt's text: no trailing
     spaces, one blank line between blocks, none at the end; the goldens are checked with
     ``hclfmt`` (tests/test_golden.py), and so are the hostile catalogs' outputs.
+
+    Each template's code is imported as compiled ahead of time when it was compiled from
+    this text by this Jinja with these settings (``targets/terraform/compiled``), else
+    compiled from the text.
     """
     from collections.abc import MutableMapping
 
-    from jinja2 import Environment, FunctionLoader, StrictUndefined
+    from jinja2 import BaseLoader, Environment, StrictUndefined, Template
+
+    from rolecat.targets.terraform import compiled
+
+    class _Loader(BaseLoader):
+        def get_source(
+            self, environment: Environment, name: str
+        ) -> tuple[str, str | None, Callable[[], bool]]:
+            return _load_template(name), None, lambda: True
+
+        def load(
+            self, environment: Environment, name: str, globals: MutableMapping[str, Any] | None = None
+        ) -> Template:
+            made = compiled.load(environment, name, _load_template(name))
+            if made is None:
+                return super().load(environment, name, globals)
+            return environment.template_class.from_module_dict(environment, made, globals or {})
 
     class _Environment(Environment):
         def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
@@ -601,7 +621,7 @@ def environment() -> Any:
             return {**self.globals, **(d or {})}
 
     env = _Environment(
-        loader=FunctionLoader(_load_template),
+        loader=_Loader(),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -15,7 +15,6 @@ reported (``W008``): a warning for compile, which leaves it alone, an error for
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import hashlib
 import json
@@ -762,6 +761,8 @@ def _read_text(root: SafeDir, rel: str) -> str | None:
 def _diff(
     changed: Sequence[RenderedFile], old: dict[str, str | None], stale: Sequence[tuple[str, str]]
 ) -> str:
+    import difflib  # only for --check: 4 ms to import (its regular expressions)
+
     chunks: list[str] = []
     for f in sorted(changed, key=lambda f: f.path):
         before = old.get(f.path)
