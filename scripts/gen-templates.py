@@ -13,14 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from rolecat.targets.terraform import compiled  # noqa: E402
-from rolecat.targets.terraform.render import _load_template, environment  # noqa: E402
+from rolecat.targets.terraform.render import HEADER_TEXT, _load_template, environment  # noqa: E402
 
 FOLDER = ROOT / "src" / "rolecat" / "targets" / "terraform" / "compiled"
 TEMPLATES = ROOT / "templates"
 
 
 def templates() -> list[str]:
-    return sorted(p.name for p in TEMPLATES.glob("*.j2"))
+    return sorted(p.name for p in TEMPLATES.glob("*.j2") if p.name != HEADER_TEXT)
 
 
 def generated(template: str) -> str:

@@ -559,6 +559,10 @@ def _released(
 # --------------------------------------------------------------------------- Jinja
 
 
+# Not a template: the comment at the top of every generated file, a global of the templates.
+HEADER_TEXT = "_header.j2"
+
+
 def _load_template(name: str) -> str:
     return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
 
@@ -635,7 +639,7 @@ def environment() -> Any:
     env.filters["strlist"] = hcl.string_list
     env.filters["label"] = hcl.label
     env.filters["aligned"] = hcl.align
-    env.globals["header"] = _load_template("_header.j2").rstrip("\n")
+    env.globals["header"] = _load_template(HEADER_TEXT).rstrip("\n")
     return env
 
 
