@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from rolecat.targets.terraform import compiled  # noqa: E402
+from rolecat.targets.terraform import precompiled  # noqa: E402
 from rolecat.targets.terraform.render import HEADER_TEXT, _load_template, environment  # noqa: E402
 
 FOLDER = ROOT / "src" / "rolecat" / "targets" / "terraform" / "compiled"
@@ -24,7 +24,7 @@ def templates() -> list[str]:
 
 
 def generated(template: str) -> str:
-    return compiled.generate(environment(), template, _load_template(template))
+    return precompiled.generate(environment(), template, _load_template(template))
 
 
 def _write(path: Path, text: str) -> None:
@@ -35,13 +35,18 @@ def _write(path: Path, text: str) -> None:
 
 
 def main() -> None:
+    FOLDER.mkdir(exist_ok=True)
+    _write(
+        FOLDER / "__init__.py",
+        '"""Each template\'s code (scripts/gen-templates.py; see ../precompiled.py)."""\n',
+    )
     names = templates()
-    wanted = {f"{compiled.module_name(t)}.py" for t in names}
+    wanted = {f"{precompiled.module_name(t)}.py" for t in names}
     for stale in FOLDER.glob("*.py"):  # a template removed or renamed: its module goes too
         if stale.name != "__init__.py" and stale.name not in wanted:
             stale.unlink()
     for template in names:
-        _write(FOLDER / f"{compiled.module_name(template)}.py", generated(template))
+        _write(FOLDER / f"{precompiled.module_name(template)}.py", generated(template))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecat.targets.terraform import compiled, render
+from rolecat.targets.terraform import precompiled, render
 
 ROOT = Path(__file__).resolve().parents[2]
 GEN = runpy.run_path(str(ROOT / "scripts" / "gen-templates.py"))
@@ -27,13 +27,13 @@ def fresh_environment() -> Iterator[None]:
 
 def test_every_template_has_a_module_and_nothing_else_does() -> None:
     modules = {p.name for p in FOLDER.glob("*.py")} - {"__init__.py"}
-    assert modules == {f"{compiled.module_name(t)}.py" for t in TEMPLATES}, "run: make templates"
+    assert modules == {f"{precompiled.module_name(t)}.py" for t in TEMPLATES}, "run: make templates"
     assert "role.tf.j2" in TEMPLATES
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_compiled_module_is_current(template: str) -> None:
-    shipped = (FOLDER / f"{compiled.module_name(template)}.py").read_text()
+    shipped = (FOLDER / f"{precompiled.module_name(template)}.py").read_text()
     assert shipped == GEN["generated"](template), "run: make templates"
 
 
@@ -42,7 +42,7 @@ def test_the_compiled_module_is_the_one_used(template: str, fresh_environment: N
     env = render.environment()
     loaded = env.get_template(template)
     namespace = loaded.root_render_func.__globals__
-    assert namespace.get("KEY") == compiled.key(env, template, render._load_template(template))
+    assert namespace.get("KEY") == precompiled.key(env, template, render._load_template(template))
     assert namespace["environment"] is env
 
 
@@ -51,25 +51,25 @@ def test_a_module_of_another_text_or_jinja_is_not_used(
 ) -> None:
     env = render.environment()
     source = render._load_template("versions.tf.j2")
-    assert compiled.load(env, "versions.tf.j2", source) is not None
-    assert compiled.load(env, "versions.tf.j2", source + "\n") is None  # the template edited
+    assert precompiled.load(env, "versions.tf.j2", source) is not None
+    assert precompiled.load(env, "versions.tf.j2", source + "\n") is None  # the template edited
     import jinja2
 
     monkeypatch.setattr(jinja2, "__version__", "0.0.0")  # another Jinja
-    assert compiled.load(env, "versions.tf.j2", source) is None
+    assert precompiled.load(env, "versions.tf.j2", source) is None
     loaded = env.get_template("versions.tf.j2")  # compiled from the text instead
     assert "KEY" not in loaded.root_render_func.__globals__
 
 
 def test_the_key_follows_the_settings_that_change_the_code(fresh_environment: None) -> None:
     env = render.environment()
-    before = compiled.key(env, "role.tf.j2", "x")
-    assert compiled.key(env, "policy.tf.j2", "x") != before
+    before = precompiled.key(env, "role.tf.j2", "x")
+    assert precompiled.key(env, "policy.tf.j2", "x") != before
     other = env.overlay(trim_blocks=False)
-    assert compiled.key(other, "role.tf.j2", "x") != before
+    assert precompiled.key(other, "role.tf.j2", "x") != before
     env.filters["new_filter"] = str
     try:
-        assert compiled.key(env, "role.tf.j2", "x") != before
+        assert precompiled.key(env, "role.tf.j2", "x") != before
     finally:
         del env.filters["new_filter"]
 
@@ -84,13 +84,13 @@ def test_rendering_is_the_same_either_way(monkeypatch: pytest.MonkeyPatch, fresh
     ahead = {f.path: f.data for f in render.render(catalog)}
     render.environment.cache_clear()
     used: list[str] = []
-    real_load = compiled.load
+    real_load = precompiled.load
 
     def refuse(environment: object, template: str, source: str) -> None:
         used.append(template)
         assert real_load(environment, template, source) is not None  # there was one to refuse
 
-    monkeypatch.setattr(compiled, "load", refuse)
+    monkeypatch.setattr(precompiled, "load", refuse)
     from_text = {f.path: f.data for f in render.render(catalog)}
     assert "role.tf.j2" in used
     assert from_text == ahead
@@ -108,6 +108,6 @@ def test_a_module_another_jinja_cannot_even_import_is_not_used(
     spec = importlib.util.spec_from_file_location("versions_tf", stale)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
     env = render.environment()
-    assert compiled.load(env, "versions.tf.j2", render._load_template("versions.tf.j2")) is None
+    assert precompiled.load(env, "versions.tf.j2", render._load_template("versions.tf.j2")) is None
     loaded = env.get_template("versions.tf.j2")
     assert "KEY" not in loaded.root_render_func.__globals__

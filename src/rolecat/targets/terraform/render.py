@@ -592,14 +592,14 @@ def environment() -> Any:
     ``hclfmt`` (tests/test_golden.py), and so are the hostile catalogs' outputs.
 
     Each template's code is imported as compiled ahead of time when it was compiled from
-    this text by this Jinja with these settings (``targets/terraform/compiled``), else
+    this text by this Jinja with these settings (``targets/terraform/precompiled``), else
     compiled from the text.
     """
     from collections.abc import MutableMapping
 
     from jinja2 import BaseLoader, Environment, StrictUndefined, Template
 
-    from rolecat.targets.terraform import compiled
+    from rolecat.targets.terraform import precompiled
 
     class _Loader(BaseLoader):
         def get_source(
@@ -610,10 +610,12 @@ def environment() -> Any:
         def load(
             self, environment: Environment, name: str, globals: MutableMapping[str, Any] | None = None
         ) -> Template:
-            made = compiled.load(environment, name, _load_template(name))
-            if made is None:
-                return super().load(environment, name, globals)
-            return environment.template_class.from_module_dict(environment, made, globals or {})
+            source = _load_template(name)
+            made = precompiled.load(environment, name, source)
+            if made is not None:
+                return environment.template_class.from_module_dict(environment, made, globals or {})
+            code = environment.compile(source, name)  # what BaseLoader.load does, the text read once
+            return environment.template_class.from_code(environment, code, globals or {})
 
     class _Environment(Environment):
         def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
