@@ -39,6 +39,15 @@ def l002(text: str) -> tuple[str, str, int]:
         ("m:\n  - user: a\n     until: b\n", 3, "more than the key on line 2 (4 spaces)", "by 4 spaces"),
         ("d:\n  a: 1\n b: 2\n", 3, "indented 1 space", "indentation in use above: 0, 2 spaces"),
         ("m:\n  - user: a\n    until: b\n   - user: c\n", 4, "list that starts on line 2", "2 spaces"),
+        # a key in the items' column: the item's next key belongs past its `- `
+        ("m:\n  - user: a\n  until: b\n", 3, "in the column of the list's `- ` items (2 spaces", "by 4 spaces"),
+        (
+            "m:\n  - user: a\n    until: b\n  - user: c\n    why: d\n  until: e\n",
+            6,
+            "does not start with `- `",
+            "item of line 4 another key, indent line 6 by 4 spaces",
+        ),
+        ("m:\n  -   user: a\n  until: b\n", 3, "from line 2", "by 6 spaces"),
         ("description: Ops: on call\n", 1, "a second `: ` on line 1", 'description: "Ops: on call"'),
         ("name: x\n\tkind: human\n", 2, "tab", "spaces only"),
         ('name: "abc\nkind: human\n', 1, "quote opened on line 1 is never closed", "column 7"),

@@ -132,6 +132,22 @@ def yaml_error(
             1,
         )
     if problem.startswith("did not find expected '-' indicator") and context_line is not None:
+        item_col = context_col or 0
+        if _indent(here) == item_col and not here.lstrip(" ").startswith("-"):
+            # a key in the items' column: meant as the item's next key, but not past its `- `
+            item = _meaningful(lines, line)
+            item_line = context_line if item is None else item
+            while item_line > context_line and _indent(lines[item_line]) > item_col:
+                item_line -= 1
+            key_col = _key_column(lines[item_line])
+            return YamlHint(
+                f"{raw}: line {line + 1} is in the column of the list's `- ` items ({_spaces(item_col)}, "
+                f"from line {context_line + 1}) but does not start with `- `",
+                f"to give the item of line {item_line + 1} another key, indent line {line + 1} by "
+                f"{_spaces(key_col)} (just past its `- `); to start a new item, begin the line with `- `",
+                line + 1,
+                1,
+            )
         return YamlHint(
             f"{raw}: line {line + 1} is indented {_spaces(_indent(here))}, which does not line up with "
             f"the list that starts on line {context_line + 1} (items at {_spaces(context_col or 0)})",
