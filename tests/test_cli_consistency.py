@@ -31,12 +31,18 @@ def test_commands_are_listed() -> None:
 
 
 @pytest.mark.parametrize("command", command_names())
-def test_help_shows_no_type_on_flags_and_out_is_one_option(command: str) -> None:
+def test_help_shows_no_type_on_flags_and_options_have_one_name_each(command: str) -> None:
     text = rolecat(command, "--help").stdout
     assert "<bool>" not in text
     assert "--output" not in text, "output folders are -o/--out everywhere"
     if "--out" in text:
         assert re.search(r"-o, --out\b", text), text
+    if "--format" in text:
+        assert re.search(r"-f, --format\b", text), text
+    if "--catalog" in text:
+        assert re.search(r"-c, --catalog FOLDER\b", text), text
+    # every value is named for what it is (WHEN, FOLDER, NAME, DAYS), never by its Python type
+    assert not re.search(r"<(str|path|int|float|int range|float range)>", text), text
 
 
 def test_scopedown_role_is_marked_required_and_enforced() -> None:
@@ -66,7 +72,7 @@ def test_escalations_within_says_what_it_left_out() -> None:
     soon = rolecat("escalations", "--within", "3", "--now", "2099-12-03")
     assert soon.stdout.startswith("UNTIL") and soon.stdout.count("active") == 2
     none = rolecat("escalations", "--within", "1", "--now", "2099-12-10")
-    assert none.stdout == "no escalation ends within 1 day\n"
+    assert none.stdout == "no escalation ends within 1 day (2 expired: `rolecat escalations` lists them)\n"
 
 
 def test_a_core_command_runs_without_the_other_commands_loaded() -> None:

@@ -47,6 +47,7 @@ NowOpt = Annotated[
     str | None,
     typer.Option(
         "--now",
+        metavar="WHEN",
         help="Compare dates with this instant instead of the clock (YYYY-MM-DD or datetime with zone).",
     ),
 ]
@@ -126,7 +127,9 @@ def validate(
 @app.command("compile")
 def compile_(
     catalog: CatalogArg = Path("catalog"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build/terraform"),
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FOLDER", help="Output folder.")] = Path(
+        "build/terraform"
+    ),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 with a diff when OUT is not up to date.")
     ] = False,

@@ -106,12 +106,22 @@ def test_escalations_catalog_errors_exit_1(app, runner, monkeypatch, tmp_path):
         ["escalations", "catalog", "--format", "yaml"],
         ["escalations", "catalog", "--within", "-1"],
         ["codeowners", "catalog", "--check", "A", "--write", "B"],
+        # --out is OUT, the generated Terraform's folder, not the CODEOWNERS file
+        ["codeowners", "catalog", "-o", ".github/CODEOWNERS"],
         ["profiles", "catalog"],  # --user is required
     ],
 )
 def test_usage_errors_exit_2(app, runner, loaded, args):
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
+
+
+def test_codeowners_out_naming_a_file_says_to_use_write(app, runner, loaded):
+    Path("OWNERS").write_text("* @someone\n")
+    result = runner.invoke(app, ["codeowners", "catalog", "-o", "OWNERS"])
+    assert result.exit_code == 2
+    assert "--write OWNERS" in result.output and "not a folder" in result.output
+    assert Path("OWNERS").read_text() == "* @someone\n"
 
 
 def test_profiles(app, runner, loaded):

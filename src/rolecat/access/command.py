@@ -36,8 +36,8 @@ class Kind(enum.StrEnum):
     role = "role"
 
 
-CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", help="Catalog folder.")]
-AccountOpt = Annotated[str | None, typer.Option("--account", help="Only this account.")]
+CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
+AccountOpt = Annotated[str | None, typer.Option("--account", metavar="NAME", help="Only this account.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 NowOpt = Annotated[
     str | None,
@@ -99,7 +99,9 @@ def who_can(
     queries: Annotated[
         Path | None,
         typer.Option(
-            "--queries", help="JSON lines {action, resource?, account?}; one answer line per query."
+            "--queries",
+            metavar="FILE",
+            help="JSON lines {action, resource?, account?}; one answer line per query.",
         ),
     ] = None,
     now: NowOpt = None,
@@ -160,9 +162,11 @@ def explain(
     name: Annotated[str, typer.Argument(help="User or role name.")],
     catalog: CatalogOpt = Path("catalog"),
     account: AccountOpt = None,
-    action: Annotated[str | None, typer.Option("--action", help="Decide one request (role only).")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", metavar="ACTION", help="Decide one request (role only).")
+    ] = None,
     resource: Annotated[
-        str | None, typer.Option("--resource", help="The request's resource (default *).")
+        str | None, typer.Option("--resource", metavar="ARN", help="The request's resource (default *).")
     ] = None,
     format: FormatOpt = Format.text,
     now: NowOpt = None,

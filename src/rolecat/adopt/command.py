@@ -50,7 +50,7 @@ ExportsArg = Annotated[
         help="One `aws iam get-account-authorization-details` export per account, named by catalog account.",
     ),
 ]
-CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog folder.")]
+CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 GetRoleOpt = Annotated[
     list[str] | None,
@@ -181,7 +181,10 @@ def drift(
     credential_report: CredentialOpt = None,
     password_policy: PasswordPolicyOpt = None,
     key_age_days: Annotated[
-        int, typer.Option("--key-age-days", min=1, help="Access keys older than this are reported.")
+        int,
+        typer.Option(
+            "--key-age-days", metavar="DAYS", min=1, help="Access keys older than this are reported."
+        ),
     ] = 90,
     now: NowOpt = None,
 ) -> None:

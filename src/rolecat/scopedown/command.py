@@ -106,7 +106,9 @@ def scopedown_command(
             help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines."
         ),
     ] = None,
-    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
+    catalog: Annotated[
+        Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")
+    ] = Path("catalog"),
     role: Annotated[
         str | None,
         typer.Option(
@@ -114,20 +116,28 @@ def scopedown_command(
         ),
     ] = None,
     account: Annotated[
-        str | None, typer.Option("--account", help="Account name; required when the role is in several.")
+        str | None,
+        typer.Option("--account", metavar="NAME", help="Account name; required when the role is in several."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only events at or after this UTC date/datetime.")
+        str | None,
+        typer.Option("--since", metavar="WHEN", help="Only events at or after this UTC date/datetime."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Only events before this UTC date/datetime.")
+        str | None, typer.Option("--until", metavar="WHEN", help="Only events before this UTC date/datetime.")
     ] = None,
     days: Annotated[
         int | None,
-        typer.Option("--days", min=1, help="Only the last N days before --now (instead of --since/--until)."),
+        typer.Option(
+            "--days",
+            metavar="DAYS",
+            min=1,
+            help="Only the last N days before --now (instead of --since/--until).",
+        ),
     ] = None,
     now: Annotated[
-        str | None, typer.Option("--now", help="The current time for --days (default: the clock).")
+        str | None,
+        typer.Option("--now", metavar="WHEN", help="The current time for --days (default: the clock)."),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
@@ -142,13 +152,16 @@ def scopedown_command(
         str | None,
         typer.Option(
             "--write-policy",
+            metavar="NAME",
             help="Write the suggestion to CATALOG/policies/NAME.json in the catalog's layout (within the quota).",
         ),
     ] = None,
     summary: Annotated[
         Path | None,
         typer.Option(
-            "--summary", help="Write a Markdown summary (removed, added, kept, window) to this file."
+            "--summary",
+            metavar="FILE",
+            help="Write a Markdown summary (removed, added, kept, window) to this file.",
         ),
     ] = None,
     opted_in: Annotated[
@@ -162,7 +175,8 @@ def scopedown_command(
         typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs."),
     ] = False,
     athena_table: Annotated[
-        str, typer.Option("--athena-table", help="CloudTrail table name for --emit-athena-sql.")
+        str,
+        typer.Option("--athena-table", metavar="TABLE", help="CloudTrail table name for --emit-athena-sql."),
     ] = "cloudtrail_logs",
 ) -> None:
     """Suggest a least-privilege policy for a service role from the CloudTrail calls it made."""

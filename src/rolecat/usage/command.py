@@ -46,17 +46,25 @@ def usage_command(
             help="CloudTrail files or folders of the identity and target accounts (AssumeRole events)."
         ),
     ] = None,
-    catalog: Annotated[Path, typer.Option("--catalog", help="Catalog folder.")] = Path("catalog"),
+    catalog: Annotated[
+        Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")
+    ] = Path("catalog"),
     days: Annotated[
-        int, typer.Option("--days", min=1, help="Members not seen in this many days are removal candidates.")
+        int,
+        typer.Option(
+            "--days", metavar="DAYS", min=1, help="Members not seen in this many days are removal candidates."
+        ),
     ] = 90,
-    now: Annotated[str | None, typer.Option("--now", help="The current time (default: the clock).")] = None,
-    role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", metavar="WHEN", help="The current time (default: the clock).")
+    ] = None,
+    role: Annotated[str | None, typer.Option("--role", metavar="NAME", help="Only this role.")] = None,
     output: Annotated[UsageFormat, typer.Option("--format", "-f", help="Output format.")] = UsageFormat.text,
     access_advisor: Annotated[
         list[str] | None,
         typer.Option(
             "--access-advisor",
+            metavar="ROLE=FILE",
             help="ROLE=FILE or ROLE@ACCOUNT=FILE: `aws iam get-service-last-accessed-details` output for that role.",
         ),
     ] = None,
@@ -68,7 +76,8 @@ def usage_command(
         typer.Option("--emit-athena-sql", help="Print the equivalent Athena query and exit; reads no logs."),
     ] = False,
     athena_table: Annotated[
-        str, typer.Option("--athena-table", help="CloudTrail table name for --emit-athena-sql.")
+        str,
+        typer.Option("--athena-table", metavar="TABLE", help="CloudTrail table name for --emit-athena-sql."),
     ] = "cloudtrail_logs",
 ) -> None:
     """Who assumed which role when: members unused for N days are candidates for removal."""

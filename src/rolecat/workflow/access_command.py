@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .access import Plan
 
 
-CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", help="Catalog folder.")]
+CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 UserOpt = Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")]
 AccountOpt = Annotated[
     str | None,
@@ -58,6 +58,7 @@ OutOpt = Annotated[
     typer.Option(
         "--out",
         "-o",
+        metavar="FOLDER",
         help="Generated Terraform: with --branch, recompiled and committed too when git tracks its manifest.json.",
     ),
 ]

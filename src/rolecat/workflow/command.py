@@ -51,7 +51,7 @@ NowOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path,
-    typer.Option("--out", "-o", help="Folder of the generated Terraform (as for compile)."),
+    typer.Option("--out", "-o", metavar="FOLDER", help="Folder of the generated Terraform (as for compile)."),
 ]
 
 
@@ -116,7 +116,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def escalations(
     catalog: CatalogArg = DEFAULT_CATALOG,
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     within: Annotated[
         int | None,
         typer.Option(
@@ -146,9 +146,13 @@ def escalations(
     if within is None:
         empty = "no temporary members"
     else:
-        active = sum(e.status == "active" for e in items)
+        counts = [
+            f"{n} {status}"
+            for status in ("active", "expired")
+            if (n := sum(e.status == status for e in items))
+        ]
         empty = f"no escalation ends within {within} day{'s' if within != 1 else ''}" + (
-            f" ({active} active: `rolecat escalations` lists them)" if active else ""
+            f" ({', '.join(counts)}: `rolecat escalations` lists them)" if counts else ""
         )
     text = esc.to_json(shown) if output_format is Format.json else esc.to_text(shown, empty)
     typer.echo(text, nl=False)
@@ -183,6 +187,14 @@ def codeowners(
 
     if check is not None and write is not None:
         raise typer.BadParameter("use either --check or --write, not both", param_hint="'--check'")
+    if output.name == "CODEOWNERS" or (output.exists() and not output.is_dir()):
+        # `-o FILE`, read as compile's output: the file would be left as it is, and the
+        # generated Terraform's owners line would name FILE instead of OUT
+        raise typer.BadParameter(
+            f"{output} is not a folder: --out names the generated Terraform's folder (as for "
+            f"compile), whose owners CODEOWNERS lists; write the CODEOWNERS file with --write {output}",
+            param_hint="'--out'",
+        )
     when = _parse_now(now)
     loaded = _load_or_exit(catalog, when)
 
@@ -232,12 +244,13 @@ def codeowners(
 
 
 def profiles(
-    user: Annotated[str, typer.Option("--user", "-u", help="IAM user name from users.yaml.")],
+    user: Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")],
     catalog: CatalogArg = DEFAULT_CATALOG,
     source_profile: Annotated[
         str | None,
         typer.Option(
             "--source-profile",
+            metavar="PROFILE",
             help="Profile holding the user's access keys (default: <organization>-identity).",
         ),
     ] = None,
