@@ -75,6 +75,22 @@ def test_escalations_within_says_what_it_left_out() -> None:
     assert none.stdout == "no escalation ends within 1 day (2 expired: `rolecat escalations` lists them)\n"
 
 
+def test_commands_about_something_else_print_no_accepted_findings() -> None:
+    """escalations, profiles and codeowners print the catalog's errors and warnings (they
+    decide the exit status), not the accepted findings validate and compile list."""
+    assert "accepted I001" in rolecat("validate", "--now", "2099-11-01").stderr
+    for args in (
+        ("escalations", "--now", "2099-11-01"),
+        ("profiles", "--user", "erin", "--now", "2099-11-01"),
+        ("codeowners", "--now", "2099-11-01"),
+    ):
+        proc = rolecat(*args)
+        assert proc.returncode == 0, proc.stderr
+        assert "accepted" not in proc.stderr, (args, proc.stderr)
+    expired = rolecat("escalations", "--now", "2099-12-10")
+    assert expired.stderr.count("warning E101") == 2 and expired.stderr.endswith("0 errors, 2 warnings\n")
+
+
 def test_a_core_command_runs_without_the_other_commands_loaded() -> None:
     """validate, compile and schema leave the other packages' commands out (a third of
     their start-up); every other command line, --help and typos included, sees them all."""

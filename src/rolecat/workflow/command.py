@@ -87,6 +87,13 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
     emit(diags)
 
 
+def _print_problems(diags: list[Diagnostic]) -> None:
+    """For commands whose output is not the catalog's findings (escalations, profiles,
+    codeowners): the errors and warnings, which decide the exit status; accepted findings
+    are validate's and compile's to list."""
+    _print_diagnostics([d for d in diags if d.accepted_reason is None])
+
+
 def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Diagnostic]]:
     _check_catalog_arg(path)
     from ..pipeline import load_catalog
@@ -95,11 +102,11 @@ def _load(path: Path, now: dt.datetime | None) -> tuple[Catalog | None, list[Dia
 
 
 def _load_or_exit(path: Path, now: dt.datetime | None) -> Catalog:
-    """The catalog, with its diagnostics printed; exit 1 when it has errors."""
+    """The catalog, with its errors and warnings printed; exit 1 when it has errors."""
     from ..diagnostics import has_errors
 
     catalog, diags = _load(path, now)
-    _print_diagnostics(diags)
+    _print_problems(diags)
     if catalog is None or has_errors(diags):
         raise typer.Exit(EXIT_FINDINGS)
     return catalog
@@ -138,7 +145,7 @@ def escalations(
     loaded, diags = _load(catalog, instant)
     if loaded is not None:
         diags = [*diags, *esc.check_escalations(loaded, instant)]
-    _print_diagnostics(diags)
+    _print_problems(diags)
     if loaded is None:
         raise typer.Exit(EXIT_FINDINGS)
     items = esc.escalations(loaded, instant)
