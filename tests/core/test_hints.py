@@ -40,7 +40,12 @@ def l002(text: str) -> tuple[str, str, int]:
         ("d:\n  a: 1\n b: 2\n", 3, "indented 1 space", "indentation in use above: 0, 2 spaces"),
         ("m:\n  - user: a\n    until: b\n   - user: c\n", 4, "list that starts on line 2", "2 spaces"),
         # a key in the items' column: the item's next key belongs past its `- `
-        ("m:\n  - user: a\n  until: b\n", 3, "in the column of the list's `- ` items (2 spaces", "by 4 spaces"),
+        (
+            "m:\n  - user: a\n  until: b\n",
+            3,
+            "in the column of the list's `- ` items (2 spaces",
+            "by 4 spaces",
+        ),
         (
             "m:\n  - user: a\n    until: b\n  - user: c\n    why: d\n  until: e\n",
             6,
