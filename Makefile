@@ -10,7 +10,7 @@ ACCOUNT ?=
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile validate test lint format type golden corpus iam-cases docs validators templates bench plan apply check clean
+.PHONY: help install compile validate test lint format type golden corpus iam-cases docs validators templates constraints bench plan apply check clean
 
 help: ## Show this help
 	@awk -v catalog='$(CATALOG)' -v out='$(OUT)' 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / \
@@ -74,6 +74,9 @@ validators: $(STAMP) ## Regenerate the schema validators (src/rolecat/load/valid
 
 templates: $(STAMP) ## Regenerate the templates' compiled code (src/rolecat/targets/terraform/compiled) after a template change
 	$(BIN)/python scripts/gen-templates.py
+
+constraints: $(STAMP) ## Pin CI installs to this environment's run-time dependency versions (constraints.txt; see docs/ci.md)
+	$(BIN)/python scripts/gen-constraints.py
 
 bench: $(STAMP) ## Benchmarks: compile vs. parsing, start-up, IAM checks vs. parliament, scopedown and usage throughput, access review, access request vs. validate
 	@$(BIN)/python -c "import parliament" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -91,9 +91,82 @@ def test_rolecat_installed_from_git_at_a_commit(path: Path) -> None:
             continue
         install = [r for r in runs if "pip install" in r]
         assert install, f"job {name} runs rolecat without installing it"
-        assert '"rolecat @ git+${ROLECAT_REPOSITORY}@${ROLECAT_COMMIT}"' in install[0]
-        assert "^[0-9a-f]{40}$" in install[0]  # refuses a branch or tag
+        assert install[0] == INSTALL, install[0]
     assert data["env"]["ROLECAT_REPOSITORY"].startswith("https://")
+
+
+INSTALL = """\
+[[ "$ROLECAT_COMMIT" =~ ^[0-9a-f]{40}$ ]] || { echo "set the repository variable ROLECAT_COMMIT to a full \
+rolecat commit SHA" >&2; exit 2; }
+git clone --quiet --no-checkout "$ROLECAT_REPOSITORY" "$RUNNER_TEMP/rolecat"
+git -C "$RUNNER_TEMP/rolecat" checkout --quiet --detach "$ROLECAT_COMMIT"
+python -m pip install -c "$RUNNER_TEMP/rolecat/constraints.txt" "$RUNNER_TEMP/rolecat"
+"""
+
+
+def test_install_step_checks_out_the_commit_and_its_constraints(tmp_path: Path) -> None:
+    """The install step run as is, on a repository holding this one's constraints.txt: it
+    refuses a branch name, and installs the commit's own checkout with that commit's
+    constraints (pip is a shell function here that records what it was asked: no package
+    index in the tests)."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    for name in ("pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, upstream / name)
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    for step in (["git", "init", "-q"], [*git, "add", "-A"], [*git, "commit", "-qm", "release"]):
+        assert run(step, upstream).returncode == 0
+    commit = run(["git", "rev-parse", "HEAD"], upstream).stdout.strip()
+    (upstream / "constraints.txt").write_text("# a later commit\n")  # not what the step installs
+    assert run([*git, "commit", "-qam", "later"], upstream).returncode == 0
+    record = tmp_path / "pip-args"
+    shim = f'python() {{ printf "%s\\n" "$@" > "{record}"; }}\n'
+    env = {"ROLECAT_REPOSITORY": str(upstream), "RUNNER_TEMP": str(tmp_path)}
+    refused = run(shim + INSTALL, tmp_path, {**env, "ROLECAT_COMMIT": "main"})
+    assert refused.returncode == 2 and "full rolecat commit SHA" in refused.stderr
+    proc = run(shim + INSTALL, tmp_path, {**env, "ROLECAT_COMMIT": commit})
+    assert proc.returncode == 0, proc.stderr
+    checkout = tmp_path / "rolecat"
+    assert record.read_text().splitlines() == [
+        "-m",
+        "pip",
+        "install",
+        "-c",
+        f"{checkout}/constraints.txt",
+        str(checkout),
+    ]
+    assert (checkout / "constraints.txt").read_bytes() == (ROOT / "constraints.txt").read_bytes()
+
+
+def test_constraints_pin_every_runtime_dependency_within_its_bounds() -> None:
+    """constraints.txt (make constraints) pins each of pyproject.toml's dependencies, exactly
+    and inside the bounds pyproject.toml sets, and only with name==version lines."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = [
+        line
+        for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    pins = {}
+    for line in lines:
+        name, sep, version = line.partition("==")
+        assert sep and re.fullmatch(r"[a-z0-9-]+", name) and re.fullmatch(r"[0-9][0-9A-Za-z.+-]*", version), (
+            line
+        )
+        pins[name] = version
+    assert list(pins) == sorted(pins)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    for text in project["dependencies"]:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{name} is not pinned: run make constraints"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"{name}=={pins[name]} is not {req.specifier}"
+        )
 
 
 def gets_aws_credentials(data: dict[Any, Any], job: dict[str, Any]) -> bool:
