@@ -41,6 +41,8 @@ def test_help_shows_no_type_on_flags_and_options_have_one_name_each(command: str
         assert re.search(r"-f, --format\b", text), text
     if "--catalog" in text:
         assert re.search(r"-c, --catalog FOLDER\b", text), text
+    usage = text.splitlines()[0]
+    assert f"rolecat {command} [OPTIONS]" in usage and "<" not in usage and "}:" not in usage, usage
     # every value is named for what it is (WHEN, FOLDER, NAME, DAYS), never by its Python type
     assert not re.search(r"<(str|path|int|float|int range|float range)>", text), text
 

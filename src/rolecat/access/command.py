@@ -158,8 +158,8 @@ def who_can(
 
 
 def explain(
-    kind: Annotated[Kind, typer.Argument(help="user or role.")],
-    name: Annotated[str, typer.Argument(help="User or role name.")],
+    kind: Annotated[Kind, typer.Argument(metavar="user|role", help="user or role.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="User or role name.")],
     catalog: CatalogOpt = Path("catalog"),
     account: AccountOpt = None,
     action: Annotated[
