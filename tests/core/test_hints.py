@@ -95,6 +95,9 @@ def test_pattern_hint_names_the_offending_characters() -> None:
         ("20261205", "2026-12-05"),
         ("2026/12/5", "2026-12-05"),
         ("20261205T180000Z", "2026-12-05T18:00:00Z"),
+        ("202712051030", "2027-12-05T10:30:00Z"),  # an unquoted number in YAML: read as UTC
+        ("20271205103015", "2027-12-05T10:30:15Z"),
+        ("2026120518", None),
         ("05.12.2026", None),
     ],
 )
@@ -129,6 +132,12 @@ def test_compact_until_suggests_the_date_not_quotes(tmp_path: Path) -> None:
     assert "catalog/roles/prod/OnCall.yaml:17:12: error S004:" in proc.stderr
     assert "hint: write the date as YYYY-MM-DD: until: 2026-12-05" in proc.stderr
     assert "quote it" not in proc.stderr
+
+
+def test_compact_until_with_a_time_suggests_the_utc_instant(tmp_path: Path) -> None:
+    proc = validate(tmp_path, ("roles/prod/OnCall.yaml", r"until: \S+", "until: 209912051030"))
+    assert proc.returncode == 1
+    assert "hint: write the instant as YYYY-MM-DDTHH:MM:SSZ (UTC): until: 2099-12-05T10:30:00Z" in proc.stderr
 
 
 def test_role_name_with_a_space(tmp_path: Path) -> None:

@@ -202,7 +202,11 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
                     f"{where}: YAML read the unquoted value {plain} as {_describe_type(err.instance)}, "
                     "not a date",
                     loc,
-                    f"write the date as YYYY-MM-DD: until: {better}"
+                    (
+                        f"write the instant as YYYY-MM-DDTHH:MM:SSZ (UTC): until: {better}"
+                        if "T" in better
+                        else f"write the date as YYYY-MM-DD: until: {better}"
+                    )
                     if better
                     else "write a date as YYYY-MM-DD (e.g. until: 2026-12-05) or a datetime with Z "
                     "(e.g. until: 2026-12-05T18:00:00Z)",

@@ -24,13 +24,14 @@ class TimeError(ValueError):
     """A date or datetime that does not follow the catalog's Time rules."""
 
 
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[Tt](\d{2})(\d{2})(\d{2})?(?P<zone>[Zz])?)?\Z")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[Tt]?(\d{2})(\d{2})(\d{2})?(?P<zone>[Zz])?)?\Z")
 _SLASHED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})\Z")
 
 
 def suggest_instant(text: str) -> str | None:
     """The catalog spelling of a date written another common way (20261205, 2026/12/05,
-    20261205T180000Z), or None.  Day-first forms (05.12.2026) are ambiguous: no guess."""
+    20261205T180000Z, 202612051800 read as UTC), or None.  Day-first forms (05.12.2026) are
+    ambiguous: no guess."""
     s = text.strip()
     if m := _COMPACT.match(s):
         date = f"{m[1]}-{m[2]}-{m[3]}"
