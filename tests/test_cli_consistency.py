@@ -93,6 +93,16 @@ def test_commands_about_something_else_print_no_accepted_findings() -> None:
     assert expired.stderr.count("warning E101") == 2 and expired.stderr.endswith("0 errors, 2 warnings\n")
 
 
+@pytest.mark.parametrize("command", ["compile", "plan", "apply"])
+def test_out_inside_the_catalog_is_a_usage_error_for_every_command_that_writes_or_reads_it(
+    command: str,
+) -> None:
+    proc = rolecat(command, "catalog", "-o", "catalog/tf")
+    assert proc.returncode == 2, proc.stderr
+    assert "rolecat: -o catalog/tf is inside the catalog folder catalog" in proc.stderr
+    assert not (ROOT / "catalog" / "tf").exists()
+
+
 def test_a_core_command_runs_without_the_other_commands_loaded() -> None:
     """validate, compile and schema leave the other packages' commands out (a third of
     their start-up); every other command line, --help and typos included, sees them all."""

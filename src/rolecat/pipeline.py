@@ -381,6 +381,26 @@ def _compile(
     return _Compiled(catalog, diags, files, previous, recalled)
 
 
+def check_out_apart(catalog_path: Path, out: Path) -> None:
+    """Raise UsageError when OUT and the catalog folder overlap (OUT is the catalog, inside
+    it, or holds it): compile would put Terraform among the catalog's files (and the next
+    validate fails on them), or an account's folder where the catalog is."""
+    try:
+        catalog_dir, out_dir = catalog_path.resolve(), out.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the write stage reports OUT's own problem
+        return
+    hint = "give -o a folder outside the catalog (the default is build/terraform)"
+    if out_dir == catalog_dir:
+        raise UsageError(f"-o {out} is the catalog folder {catalog_path}; {hint}")
+    if catalog_dir in out_dir.parents:
+        raise UsageError(f"-o {out} is inside the catalog folder {catalog_path}; {hint}")
+    if out_dir in catalog_dir.parents:
+        raise UsageError(
+            f"-o {out} holds the catalog folder {catalog_path}: compile writes a folder per account "
+            f"and manifest.json there; {hint}"
+        )
+
+
 def compile_catalog(
     catalog_path: Path,
     out: Path,
@@ -397,6 +417,7 @@ def compile_catalog(
     from rolecat.targets.terraform import accounts, recall
     from rolecat.targets.terraform.write import read_ahead, write_output
 
+    check_out_apart(catalog_path, out)
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
         done = _compile(catalog_path, out, now, ahead, lookup=not force, check=False)
         if done.current:
@@ -429,6 +450,7 @@ def check_compiled(
     As in ``compile_catalog``, a catalog whose remembered files OUT holds is not rendered."""
     from rolecat.targets.terraform.write import check_output, read_ahead
 
+    check_out_apart(catalog_path, out)
     with read_ahead(out) as ahead:  # OUT's files, read on the second core meanwhile
         done = _compile(catalog_path, out, now, ahead, lookup=True, check=True)
         if done.current:

@@ -303,10 +303,41 @@ def test_empty_folder_and_missing_folder_need_no_force(tmp_path: Path) -> None:
 def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     copy_minimal(tmp_path / "catalog")
     (tmp_path / "out").write_text("not a folder\n")
-    run = cli(["compile", "catalog", "-o", "out"], tmp_path)
-    assert run.exit_code in (1, 2)
-    assert "internal error" not in run.stderr
-    assert (tmp_path / "out").read_text() == "not a folder\n"
+    for force in ([], ["--force"]):
+        run = cli(["compile", "catalog", "-o", "out", *force], tmp_path)
+        assert run.exit_code == 1
+        assert "W001" in run.stderr and "-o names a folder" in run.stderr
+        assert "internal error" not in run.stderr
+        assert (tmp_path / "out").read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize(
+    ("out", "says"),
+    [
+        ("catalog", "is the catalog folder catalog"),
+        ("catalog/roles/tf", "is inside the catalog folder catalog"),
+        ("catalog/tf", "is inside the catalog folder catalog"),
+        (".", "holds the catalog folder catalog"),
+        ("..", "holds the catalog folder catalog"),
+        ("link-to-catalog/tf", "is inside the catalog folder catalog"),  # the same folder by another name
+    ],
+)
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_out_overlapping_the_catalog_is_refused(
+    tmp_path: Path, out: str, says: str, force: list[str]
+) -> None:
+    """OUT is the catalog, inside it or holds it: exit 2 (the -o given is wrong), and
+    nothing is written, --force or not (the next validate would fail on Terraform files
+    among the catalog's, or an account's folder would land beside the catalog)."""
+    copy_minimal(tmp_path / "catalog")
+    (tmp_path / "link-to-catalog").symlink_to("catalog")
+    before = snapshot(tmp_path)
+    for args in (["compile", "catalog", "-o", out, *force], ["compile", "catalog", "-o", out, "--check"]):
+        run = cli(args, tmp_path)
+        assert run.exit_code == 2, run.stderr
+        assert f"-o {out} {says}" in run.stderr and "give -o a folder outside the catalog" in run.stderr
+    assert snapshot(tmp_path) == before
+    assert cli(["validate", "catalog"], tmp_path).exit_code == 0
 
 
 def test_corrupt_manifest_is_refused_without_force(tmp_path: Path, baseline_output: Path) -> None:

@@ -81,6 +81,15 @@ def _check_catalog_arg(path: Path) -> None:
         _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
 
 
+def _check_out_apart(catalog: Path, output: Path) -> None:
+    from ..pipeline import UsageError, check_out_apart
+
+    try:
+        check_out_apart(catalog, output)
+    except UsageError as exc:
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
+
+
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
     from ..report.printer import emit
 
@@ -404,6 +413,7 @@ def plan(
 
     when = _parse_now(now)
     _check_catalog_arg(catalog)
+    _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
         _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
@@ -462,6 +472,7 @@ def apply(
 
     when = _parse_now(now)
     _check_catalog_arg(catalog)
+    _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
         _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)

@@ -416,7 +416,14 @@ def _check_out_path(out: Path, display: str) -> list[Diagnostic]:
                 )
             ]
     if out.exists() and not out.is_dir():
-        return [error("W001", f"{display} exists and is not a folder", _loc(display), None)]
+        return [
+            error(
+                "W001",
+                f"{display} exists and is not a folder",
+                _loc(display),
+                "-o names a folder: give a new or empty one (--force does not write over a file)",
+            )
+        ]
     return []
 
 
