@@ -156,7 +156,13 @@ def compile_(
             if diff:
                 sys.stdout.write(diff)
             if diff or has_errors(diags):
-                typer.echo(f"{out} is out of date: run rolecat compile {catalog} -o {out}", err=True)
+                errors = {d.code for d in diags if d.is_error}
+                steps = []
+                if diff or errors - {"W008"}:
+                    steps.append(f"run rolecat compile {catalog} -o {out}")
+                if "W008" in errors:  # compile leaves what it did not write alone
+                    steps.append("remove what W008 lists")
+                typer.echo(f"{out} is out of date: {', then '.join(steps)}", err=True)
                 raise typer.Exit(EXIT_FINDINGS)
             typer.echo(f"{out} is up to date", err=True)
             raise typer.Exit(EXIT_OK)
