@@ -87,6 +87,35 @@ def test_json_duplicate_keys_and_syntax_errors() -> None:
     assert diags[0].code == "L009"
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "hint"),
+    [
+        # a comma after the last item: the error is at the bracket, the hint names the comma
+        ('{"Statement": [\n  {"Effect": "Allow"},\n]}', (3, 1), "remove the comma on line 2, column 22"),
+        ('{"a": 1,\n}', (2, 1), "remove the comma on line 1, column 8"),
+        ('{"a": 1\n "b": 2}', (2, 2), "comma is missing between the value that ends on line 1, column 7"),
+        ('{"a": [1 2]}', (1, 10), "comma is missing"),
+        ('{"a": true "b": 1}', (1, 12), "comma is missing"),
+        ("{'Effect': 'Allow'}", (1, 2), "double quotes"),
+        ('{"a": 1 // why\n}', (1, 9), "JSON has no comments"),
+        ('{"a": 1, # why\n "b": 2}', (1, 10), "JSON has no comments"),
+    ],
+)
+def test_json_syntax_error_hints_name_the_likely_mistake(
+    text: str, where: tuple[int, int], hint: str
+) -> None:
+    _, diags = load_json_text(text, "p.json")
+    (diag,) = diags
+    assert diag.code == "L009" and diag.location is not None
+    assert (diag.location.line, diag.location.col) == where
+    assert diag.hint is not None and hint in diag.hint
+
+
+def test_json_syntax_error_without_a_likely_mistake_keeps_the_rule_hint() -> None:
+    _, diags = load_json_text('{"a": }', "p.json")
+    assert diags[0].code == "L009" and diags[0].hint is None  # the registry's hint is printed
+
+
 def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     out = [path]
     if isinstance(value, dict):

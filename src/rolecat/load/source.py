@@ -22,11 +22,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rolecat.diagnostics import Diagnostic, Location, error
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 KeyPath = tuple[str | int, ...]
 
@@ -597,10 +600,43 @@ def load_json_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diag
     try:
         doc.data = parser.parse()
     except JsonSyntaxError as exc:
-        line, col = parser.linecol(min(exc.pos, len(text)))
-        diags.append(error("L009", f"JSON syntax error: {exc.message}", Location(display, line, col)))
+        pos = min(exc.pos, len(text))
+        line, col = parser.linecol(pos)
+        diags.append(
+            error(
+                "L009",
+                f"JSON syntax error: {exc.message}",
+                Location(display, line, col),
+                _json_hint(text, pos, parser.linecol),
+            )
+        )
         return None, diags
     return doc, diags
+
+
+def _json_hint(text: str, pos: int, linecol: Callable[[int], tuple[int, int]]) -> str | None:
+    """What a person most likely did at ``pos`` (a comma after the last item, a comma
+    left out, single quotes, a comment), or None for the rule's own hint."""
+    here = text[pos : pos + 1]
+    before = text[:pos].rstrip()
+    previous = before[-1:]
+    if here in ("]", "}") and previous == ",":
+        line, col = linecol(len(before) - 1)
+        return f"remove the comma on line {line}, column {col}: JSON allows none after the last item"
+    if here == "'":
+        return "JSON strings take double quotes: \"s3:GetObject\", not 's3:GetObject'"
+    if text.startswith(("//", "/*", "#"), pos):
+        return "JSON has no comments: remove it (a statement's Sid can say what it is for)"
+    ends_value = (
+        previous in ('"', "]", "}") or previous.isdigit() or before.endswith(("true", "false", "null"))
+    )
+    starts_value = (
+        here in ('"', "{", "[", "-") or here.isdigit() or text.startswith(("true", "false", "null"), pos)
+    )
+    if starts_value and ends_value:
+        line, col = linecol(len(before) - 1)
+        return f"a comma is missing between the value that ends on line {line}, column {col} and this one"
+    return None
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
