@@ -103,6 +103,15 @@ def test_out_inside_the_catalog_is_a_usage_error_for_every_command_that_writes_o
     assert not (ROOT / "catalog" / "tf").exists()
 
 
+def test_a_folder_that_is_no_catalog_gets_one_finding_saying_so() -> None:
+    proc = rolecat("validate", "docs")  # exit 1: what is wrong is inside the folder (spec section 2)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        "docs/catalog.yaml: error C000: missing catalog.yaml: this folder has no catalog.yaml, users.yaml or roles/\n"
+    ), proc.stderr
+    assert "users.yaml: error" not in proc.stderr and "1 error, 0 warnings" in proc.stderr
+
+
 def test_a_core_command_runs_without_the_other_commands_loaded() -> None:
     """validate, compile and schema leave the other packages' commands out (a third of
     their start-up); every other command line, --help and typos included, sees them all."""

@@ -93,11 +93,30 @@ def _load_settings(walker: cf.Walker) -> Settings:
     root = walker.root
     docs: dict[str, SourceDoc | None] = {"catalog": None, "users": None, "imports": None}
     diagnostics: list[Diagnostic] = []
+    # a folder with none of a catalog's parts is the wrong folder: one finding says so
+    parts = ("catalog.yaml", "catalog.yml", "users.yaml", "users.yml", "roles")
+    a_catalog = any(os.path.lexists(root / part) for part in parts)
     for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
         path = root / name
         if not os.path.lexists(path):
+            if not a_catalog:
+                if attr == "catalog":
+                    diagnostics.append(
+                        error(
+                            "C000",
+                            "missing catalog.yaml: this folder has no catalog.yaml, users.yaml or roles/",
+                            Location(walker.display(path)),
+                            "give the catalog folder, the one holding catalog.yaml, users.yaml and roles/",
+                        )
+                    )
+                continue
             alt = path.with_suffix(".yml")
-            hint = f"rename {alt.name} to {name}" if os.path.lexists(alt) else "see docs/catalog.md"
+            hint = (
+                f"rename {alt.name} to {name}"
+                if os.path.lexists(alt)
+                else f"create it: `rolecat schema {attr}` prints its JSON Schema, rolecat's docs/catalog.md "
+                "describes it"
+            )
             diagnostics.append(error("C000", f"missing {name}", Location(walker.display(path)), hint))
             continue
         raw = cf.read_bytes(scratch, path, walker.display(path), cf.MAX_SETTINGS_BYTES)
