@@ -275,6 +275,20 @@ def test_plan_stops_at_first_failure(app, runner, compiled, fake_terraform, monk
     assert result.exit_code == 1
     assert [c[1] for c in read_calls(fake_terraform)] == ["init", "plan", "init"]
     assert "terraform init failed in" in result.stderr
+    assert "hint: init needs the hashicorp/aws provider" in result.stderr and "AWS_PROFILE" in result.stderr
+
+
+def test_terraform_runs_without_colour_codes_when_its_output_is_no_terminal(monkeypatch, tmp_path):
+    from rolecat.workflow import plan as tfplan
+
+    monkeypatch.setenv("TF_CLI_ARGS", "-parallelism=4")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    # under pytest stdout is no terminal: -no-color after the user's own arguments
+    check = 'test "$TF_CLI_ARGS" = "-parallelism=4 -no-color"'
+    assert tfplan.subprocess_runner(["sh", "-c", check], tmp_path) == 0
+    monkeypatch.setattr(tfplan.sys.stdout, "isatty", lambda: True)
+    assert tfplan.terraform_env({"TF_CLI_ARGS": "-x"}) == {"TF_CLI_ARGS": "-x"}  # a terminal: colours stay
+    assert tfplan.terraform_env({"NO_COLOR": "1"}) == {"NO_COLOR": "1", "TF_CLI_ARGS": "-no-color"}
 
 
 def test_plan_without_terraform(app, runner, compiled, tmp_path, monkeypatch):

@@ -14,8 +14,10 @@ The first failing terraform call stops the run.
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,8 +92,25 @@ def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "pla
 Runner = Callable[[list[str], Path], int]
 
 
+INIT_FAILED_HINT = (
+    "hint: init needs the hashicorp/aws provider (the registry, or a provider mirror in your "
+    "Terraform CLI configuration) and, with terraform.backend in catalog.yaml, AWS credentials "
+    "that can read the state bucket (AWS_PROFILE; rolecat profiles writes profiles)"
+)
+
+
+def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment Terraform runs with: colour codes off (``-no-color`` through
+    ``TF_CLI_ARGS``, after what the user set there) when its output is not a terminal or
+    NO_COLOR is set, so that logs and files read as text."""
+    env = dict(environ)
+    if env.get("NO_COLOR") or not sys.stdout.isatty():
+        env["TF_CLI_ARGS"] = f"{env.get('TF_CLI_ARGS', '')} -no-color".strip()
+    return env
+
+
 def subprocess_runner(argv: list[str], cwd: Path) -> int:
-    return subprocess.run(argv, cwd=cwd, check=False).returncode
+    return subprocess.run(argv, cwd=cwd, check=False, env=terraform_env(os.environ)).returncode
 
 
 def run(
@@ -117,5 +136,7 @@ def run(
         code = runner([terraform, *args], step.folder)
         if code != 0:
             say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
+            if step.args[0] == "init":
+                say(INIT_FAILED_HINT)
             return code if code > 0 else 1
     return 0
