@@ -53,6 +53,13 @@ def l002(text: str) -> tuple[str, str, int]:
             "item of line 4 another key, indent line 6 by 4 spaces",
         ),
         ("m:\n  -   user: a\n  until: b\n", 3, "from line 2", "by 6 spaces"),
+        # blank lines and comments inside the item are skipped on the way up to its `- `
+        (
+            "m:\n  - user: a\n\n    # why\n    reason: x\n  until: b\n",
+            6,
+            "from line 2",
+            "item of line 2 another key, indent line 6 by 4 spaces",
+        ),
         ("description: Ops: on call\n", 1, "a second `: ` on line 1", 'description: "Ops: on call"'),
         ("name: x\n\tkind: human\n", 2, "tab", "spaces only"),
         ('name: "abc\nkind: human\n', 1, "quote opened on line 1 is never closed", "column 7"),

@@ -135,10 +135,11 @@ def yaml_error(
         item_col = context_col or 0
         if _indent(here) == item_col and not here.lstrip(" ").startswith("-"):
             # a key in the items' column: meant as the item's next key, but not past its `- `
-            item = _meaningful(lines, line)
-            item_line = context_line if item is None else item
-            while item_line > context_line and _indent(lines[item_line]) > item_col:
-                item_line -= 1
+            item_line = _meaningful(lines, line)
+            while item_line is not None and item_line > context_line and _indent(lines[item_line]) > item_col:
+                item_line = _meaningful(lines, item_line)  # a deeper line of the item: go up
+            if item_line is None or item_line < context_line:
+                item_line = context_line
             key_col = _key_column(lines[item_line])
             return YamlHint(
                 f"{raw}: line {line + 1} is in the column of the list's `- ` items ({_spaces(item_col)}, "
