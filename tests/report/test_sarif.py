@@ -18,7 +18,7 @@ import pytest
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.report.printer import to_sarif
 from rolecat.report.ruletext import DOCS_URL, rule_text
-from rolecat.report.sarif import SECURITY_SEVERITY, artifact_uri, sarif_log
+from rolecat.report.sarif import SECURITY_SEVERITY, artifact_location, artifact_uri, sarif_log
 from rolecat.rules.registry import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,15 +134,46 @@ def test_artifact_uris_are_repository_relative_and_encoded(tmp_path: Path) -> No
         assert not uri.startswith("/") and ":" not in uri.split("/")[0], uri
         assert str(tmp_path) not in unquote(uri)
         assert (repo / unquote(uri)).is_file()
+    # relative to the repository root, and saying so (SARIF 2.1.0 section 3.4.4), with no path of this machine
+    run = log["runs"][0]
+    bases = {
+        loc["physicalLocation"]["artifactLocation"].get("uriBaseId")
+        for result in run["results"]
+        for loc in result.get("locations", [])
+    }
+    assert bases == {"%SRCROOT%"}
+    assert (
+        set(run["originalUriBaseIds"]) == {"%SRCROOT%"}
+        and "uri" not in run["originalUriBaseIds"]["%SRCROOT%"]
+    )
+    assert str(tmp_path) not in proc.stdout
 
 
 def test_artifact_uri_outside_any_repository_is_relative_to_the_current_folder(tmp_path: Path) -> None:
     (tmp_path / "cat").mkdir()
     assert artifact_uri("cat/users.yaml", cwd=tmp_path) == "cat/users.yaml"
     assert artifact_uri(str(tmp_path / "cat" / "a b.yaml"), cwd=tmp_path) == "cat/a%20b.yaml"
+    # no repository root to name: no base id, and the log declares none
+    assert artifact_location("cat/users.yaml", cwd=tmp_path) == {"uri": "cat/users.yaml"}
 
 
 def test_to_sarif_is_json_text() -> None:
     text = to_sarif([Diagnostic("L002", Severity.ERROR, "bad", Location("c/users.yaml", 2, 3))])
     assert text.endswith("\n")
     assert_valid(json.loads(text))
+
+
+def test_a_log_outside_any_repository_declares_no_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rolecat.diagnostics import Location, error
+
+    (tmp_path / "cat").mkdir()
+    monkeypatch.chdir(tmp_path)
+    log = sarif_log([error("C012", 'unknown user "zed"', Location("cat/users.yaml", 3, 5))])
+    assert_valid(log)
+    run = log["runs"][0]
+    assert "originalUriBaseIds" not in run
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "cat/users.yaml"
+    }

@@ -80,18 +80,31 @@ def _repo_root(folder: Path) -> Path | None:
     return None
 
 
-def artifact_uri(path: str, cwd: Path | None = None) -> str:
-    """``path`` as a relative URI reference: from the repository root when the file is in
-    a git work tree, else from ``cwd``; never absolute, always percent-encoded."""
+# The base of every URI relative to the root of the git repository holding the file.
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str, cwd: Path | None = None) -> dict[str, str]:
+    """``path`` as a SARIF artifactLocation: a relative URI reference, never absolute,
+    always percent-encoded.  From the repository root (``uriBaseId`` %SRCROOT%, the base
+    code scanning resolves against the checkout) when the file is in a git work tree, else
+    from ``cwd``."""
+    root = None
     try:
         here = (cwd or Path.cwd()).resolve()
         absolute = (here / path).resolve()
-        root = _repo_root(absolute.parent) or here
-        relative = Path(os.path.relpath(absolute, root)).as_posix()
+        root = _repo_root(absolute.parent)
+        relative = Path(os.path.relpath(absolute, root or here)).as_posix()
     except (OSError, ValueError):  # a hostile name (NUL): keep it as written, relative
         relative = path.lstrip("/")
     # surrogateescape: the bytes of a non-UTF-8 file name are percent-encoded as they are
-    return quote(relative, safe="/-._~!$&'()*+,;=:@", errors="surrogateescape")
+    uri = quote(relative, safe="/-._~!$&'()*+,;=:@", errors="surrogateescape")
+    return {"uri": uri, "uriBaseId": SRCROOT} if root is not None else {"uri": uri}
+
+
+def artifact_uri(path: str, cwd: Path | None = None) -> str:
+    """The URI of ``artifact_location``."""
+    return artifact_location(path, cwd)["uri"]
 
 
 def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
@@ -112,7 +125,7 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
             result["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": artifact_uri(d.location.path)},
+                        "artifactLocation": artifact_location(d.location.path),
                         "region": region,
                     }
                 }
@@ -134,6 +147,21 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
                     }
                 },
                 "results": results,
+                **(
+                    {
+                        "originalUriBaseIds": {
+                            SRCROOT: {
+                                "description": {"text": "The root of the git repository holding the catalog."}
+                            }
+                        }
+                    }
+                    if any(
+                        loc["physicalLocation"]["artifactLocation"].get("uriBaseId") == SRCROOT
+                        for r in results
+                        for loc in r.get("locations", [])
+                    )
+                    else {}
+                ),
             }
         ],
     }
