@@ -87,29 +87,31 @@ def _load_each(walker: cf.Walker, found: Sequence[cf.Found]) -> tuple[list[Loade
     return loaded, scratch.diags
 
 
+# What a catalog folder holds at least one of (the .yml spellings get a hint to rename them).
+_CATALOG_PARTS = ("catalog.yaml", "catalog.yml", "users.yaml", "users.yml", "roles")
+
+
 def _load_settings(walker: cf.Walker) -> Settings:
     """catalog.yaml, users.yaml and imports.yaml (optional)."""
     scratch = walker.with_own_diagnostics()
     root = walker.root
     docs: dict[str, SourceDoc | None] = {"catalog": None, "users": None, "imports": None}
     diagnostics: list[Diagnostic] = []
-    # a folder with none of a catalog's parts is the wrong folder: one finding says so
-    parts = ("catalog.yaml", "catalog.yml", "users.yaml", "users.yml", "roles")
-    a_catalog = any(os.path.lexists(root / part) for part in parts)
-    for name, attr in (("catalog.yaml", "catalog"), ("users.yaml", "users")):
+    settings: tuple[tuple[str, str], ...] = (("catalog.yaml", "catalog"), ("users.yaml", "users"))
+    if not any(os.path.lexists(root / part) for part in _CATALOG_PARTS):
+        # a folder with none of a catalog's parts is the wrong folder: one finding says so
+        diagnostics.append(
+            error(
+                "C000",
+                "missing catalog.yaml: this folder has no catalog.yaml, users.yaml or roles/",
+                Location(walker.display(root / "catalog.yaml")),
+                "give the catalog folder, the one holding catalog.yaml, users.yaml and roles/",
+            )
+        )
+        settings = ()
+    for name, attr in settings:
         path = root / name
         if not os.path.lexists(path):
-            if not a_catalog:
-                if attr == "catalog":
-                    diagnostics.append(
-                        error(
-                            "C000",
-                            "missing catalog.yaml: this folder has no catalog.yaml, users.yaml or roles/",
-                            Location(walker.display(path)),
-                            "give the catalog folder, the one holding catalog.yaml, users.yaml and roles/",
-                        )
-                    )
-                continue
             alt = path.with_suffix(".yml")
             hint = (
                 f"rename {alt.name} to {name}"

@@ -82,6 +82,7 @@ def _repo_root(folder: Path) -> Path | None:
 
 # The base of every URI relative to the root of the git repository holding the file.
 SRCROOT = "%SRCROOT%"
+SRCROOT_DESCRIPTION = "The root of the git repository holding the catalog."
 
 
 def artifact_location(path: str, cwd: Path | None = None) -> dict[str, str]:
@@ -113,6 +114,7 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
     rules = [_rule(code) for code in sorted({d.code for d in diags})]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
+    bases: set[str] = set()  # the uriBaseIds the locations use, declared in the run
     for d in diags:
         result: dict[str, Any] = {
             "ruleId": d.code,
@@ -122,14 +124,10 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
         }
         if d.location is not None:
             region = {"startLine": max(d.location.line, 1), "startColumn": max(d.location.col, 1)}
-            result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": artifact_location(d.location.path),
-                        "region": region,
-                    }
-                }
-            ]
+            where = artifact_location(d.location.path)
+            if "uriBaseId" in where:
+                bases.add(where["uriBaseId"])
+            result["locations"] = [{"physicalLocation": {"artifactLocation": where, "region": region}}]
         if d.accepted_reason is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": d.accepted_reason}]
         results.append(result)
@@ -148,18 +146,8 @@ def sarif_log(diags: Sequence[Diagnostic]) -> dict[str, Any]:
                 },
                 "results": results,
                 **(
-                    {
-                        "originalUriBaseIds": {
-                            SRCROOT: {
-                                "description": {"text": "The root of the git repository holding the catalog."}
-                            }
-                        }
-                    }
-                    if any(
-                        loc["physicalLocation"]["artifactLocation"].get("uriBaseId") == SRCROOT
-                        for r in results
-                        for loc in r.get("locations", [])
-                    )
+                    {"originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_DESCRIPTION}}}}
+                    if SRCROOT in bases
                     else {}
                 ),
             }

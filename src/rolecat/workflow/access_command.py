@@ -118,7 +118,7 @@ def _run(
     out: Path = Path("build/terraform"),
 ) -> None:
     from ..diagnostics import has_errors
-    from ..pipeline import UsageError
+    from ..pipeline import UsageError, check_out_apart
     from . import edits as edits_mod
     from . import gitbranch
     from .access import AccessError
@@ -168,8 +168,6 @@ def _run(
         # commit, so that CI's `compile --check` agrees with the pull request.
         compile_too = gitbranch.tracked(gitbranch.repository_root(catalog), out / "manifest.json")
         if compile_too:
-            from ..pipeline import check_out_apart
-
             check_out_apart(catalog, out)
             paths.append(out)
         root, base = gitbranch.prepare(catalog, name, paths)
