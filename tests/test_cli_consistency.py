@@ -148,3 +148,54 @@ def test_a_core_command_runs_without_the_other_commands_loaded() -> None:
     assert "rolecat.scopedown.command" in loaded("escalations", "catalog", "--now", "2026-11-28")
     typo = rolecat("escalation")
     assert typo.returncode == 2 and "escalations" in typo.stderr  # click suggests the command
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_usage_names_arguments_in_capitals_as_the_spec_writes_them(command: str) -> None:
+    """`rolecat validate [CATALOG]` (spec section 2): an argument's name is in capitals; a
+    choice between literal words is written with its words (`{user|role}`), a file suffix as
+    it is (`NAME=EXPORT.json`)."""
+    usage = rolecat(command, "--help").stdout.splitlines()[0]
+    arguments = usage.split("[OPTIONS]", 1)[1].split()
+    for argument in arguments:
+        word = re.sub(r"\.json$", "", argument.strip("[]{}."))  # NAME=EXPORT.json: a file's suffix
+        if word in {"COMMAND", "ARGS"} or "|" in word:
+            continue
+        assert word == word.upper(), usage
+
+
+CATALOG_ARGUMENT_COMMANDS = [
+    ("validate",),
+    ("compile", "--check", "-o", "build/no-such-out"),
+    ("escalations", "--now", "2099-11-01"),
+    ("codeowners", "--now", "2099-11-01"),
+    ("profiles", "--user", "erin", "--now", "2099-11-01"),
+]
+
+
+@pytest.mark.parametrize("args", CATALOG_ARGUMENT_COMMANDS, ids=lambda a: a[0])
+def test_commands_taking_the_catalog_as_argument_accept_dash_c_too(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Every other command names its catalog with -c; these accept it as well, with the
+    same result as the argument, and refuse two different folders."""
+    import shutil
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "cat")
+    (tmp_path / "other").mkdir()
+    as_argument = rolecat(args[0], "cat", *args[1:], cwd=tmp_path)
+    as_option = rolecat(args[0], "-c", "cat", *args[1:], cwd=tmp_path)
+    assert as_argument.returncode == as_option.returncode
+    assert (as_argument.stdout, as_argument.stderr) == (as_option.stdout, as_option.stderr)
+    same = rolecat(args[0], "cat", "--catalog", "./cat/", *args[1:], cwd=tmp_path)
+    assert same.returncode == as_argument.returncode, same.stderr
+    both = rolecat(args[0], "cat", "-c", "other", *args[1:], cwd=tmp_path)
+    assert both.returncode == 2
+    assert "the catalog is named twice, as cat and as -c other: give one" in both.stderr
+
+
+def test_plan_and_apply_accept_dash_c() -> None:
+    for command in ("plan", "apply"):
+        proc = rolecat(command, "-c", "catalog", "-o", "catalog/tf")
+        assert proc.returncode == 2, proc.stderr
+        assert "rolecat: -o catalog/tf is inside the catalog folder catalog" in proc.stderr

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from . import __version__
+from .cliargs import CatalogAlias, CatalogArg, catalog_of
 from .report.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ class FailOn(str, Enum):
     warning = "warning"
 
 
-CatalogArg = Annotated[Path, typer.Argument(help="Catalog folder.", show_default=True)]
 NowOpt = Annotated[
     str | None,
     typer.Option(
@@ -101,7 +101,8 @@ def _emit(diags: list[Diagnostic], fmt: Format, *, to_stdout: bool) -> None:
 
 @app.command()
 def validate(
-    catalog: CatalogArg = Path("catalog"),
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")
@@ -114,6 +115,7 @@ def validate(
     from .diagnostics import Severity
     from .pipeline import UsageError, load_catalog
 
+    catalog = catalog_of(catalog, catalog_opt)
     when = parse_now(now)
     try:
         _, diags = load_catalog(catalog, when)
@@ -127,7 +129,8 @@ def validate(
 
 @app.command("compile")
 def compile_(
-    catalog: CatalogArg = Path("catalog"),
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FOLDER", help="Output folder.")] = Path(
         "build/terraform"
     ),
@@ -147,6 +150,7 @@ def compile_(
     from .diagnostics import has_errors
     from .pipeline import UsageError, check_compiled, compile_catalog
 
+    catalog = catalog_of(catalog, catalog_opt)
     when = parse_now(now)
     try:
         if check:
@@ -179,7 +183,9 @@ def compile_(
 
 @app.command()
 def schema(
-    name: Annotated[str, typer.Argument(help="Which schema: catalog, users, role or manifest.")] = "catalog",
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Which schema: catalog, users, role or manifest.")
+    ] = "catalog",
 ) -> None:
     """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml, a role file or manifest.json."""
     from rolecat.load.schema import SCHEMA_NAMES, schema_text

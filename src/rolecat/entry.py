@@ -23,8 +23,8 @@ from pathlib import Path
 # a value (tests/core/test_entry.py holds this table to the commands in rolecat.cli).
 GLOBAL_FLAGS = frozenset({"--debug"})
 VALUE_OPTIONS = {
-    "validate": frozenset({"--format", "-f", "--fail-on", "--now"}),
-    "compile": frozenset({"--out", "-o", "--now"}),
+    "validate": frozenset({"--catalog", "-c", "--format", "-f", "--fail-on", "--now"}),
+    "compile": frozenset({"--catalog", "-c", "--out", "-o", "--now"}),
 }
 FLAGS = {
     "validate": frozenset[str](),
@@ -35,18 +35,25 @@ DEFAULT_CATALOG = "catalog"
 
 def catalog_argument(argv: Sequence[str]) -> Path | None:
     """The catalog folder that ``argv`` (the program's arguments) names for ``validate``
-    or ``compile``; None for any other command line and for one this does not read with
-    certainty (``--help``, ``--``, an option it does not know, a second argument)."""
+    or ``compile``, as the CATALOG argument or as ``-c/--catalog``; None for any other
+    command line and for one this does not read with certainty (``--help``, ``--``, an
+    option it does not know, a second argument, a catalog named twice)."""
     i = 0
     while i < len(argv) and argv[i] in GLOBAL_FLAGS:
         i += 1
     if i == len(argv) or argv[i] not in VALUE_OPTIONS:
         return None
     values, flags = VALUE_OPTIONS[argv[i]], FLAGS[argv[i]]
-    catalog: str | None = None
+    named: list[str] = []  # the argument and every -c, in order
     args = iter(argv[i + 1 :])
     for arg in args:
-        if arg in values:
+        if arg in ("-c", "--catalog"):
+            named.append(next(args, ""))
+        elif arg.startswith("--catalog="):
+            named.append(arg.partition("=")[2])
+        elif arg.startswith("-c") and len(arg) > 2:
+            named.append(arg[2:])  # -ccat
+        elif arg in values:
             next(args, None)  # its value is the next argument
         elif arg.startswith("--") and arg.partition("=")[0] in values:
             pass  # --now=2026-01-01
@@ -54,11 +61,13 @@ def catalog_argument(argv: Sequence[str]) -> Path | None:
             pass  # -fjson
         elif arg in flags:
             pass
-        elif arg.startswith("-") or catalog is not None:
-            return None  # an option this does not know, or a second argument
+        elif arg.startswith("-"):
+            return None  # an option this does not know
         else:
-            catalog = arg
-    return Path(DEFAULT_CATALOG if catalog is None else catalog)
+            named.append(arg)
+    if len(named) > 1 or named == [""]:
+        return None  # named twice (the command decides whether that is an error), or -c without a value
+    return Path(named[0] if named else DEFAULT_CATALOG)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rolecat import cli, entry
+from rolecat.cliargs import catalog_of
 from rolecat.load import discover
 
 from .conftest import Started
@@ -72,6 +73,12 @@ def test_the_option_tables_are_the_commands_own() -> None:
         (["validate", "-h", "cat"], None),
         (["validate", "a", "b"], None),
         (["validate", "--", "cat"], None),
+        (["validate", "-c", "cat"], "cat"),
+        (["compile", "--catalog=cat", "--check"], "cat"),
+        (["validate", "-ccat"], "cat"),
+        (["validate", "cat", "-c", "cat"], None),
+        (["validate", "a", "-c", "b"], None),
+        (["validate", "-c"], None),
         (["validate", "--bogus", "cat"], None),
         (["escalations", "cat"], None),
         (["--version"], None),
@@ -89,6 +96,8 @@ _TOKENS = {
         ["-fsarif"],
         ["--format=json"],
         ["--fail-on", "warning"],
+        ["-c", "cat"],
+        ["--catalog=d"],
     ],
     "compile": [
         ["-o", "x"],
@@ -98,13 +107,15 @@ _TOKENS = {
         ["--check"],
         ["--force"],
         ["--prune-accounts"],
+        ["--catalog", "e"],
+        ["-ca/b"],
     ],
 }
 
 
 @given(
     command=st.sampled_from(sorted(_TOKENS)),
-    picks=st.lists(st.integers(0, 6), max_size=4),
+    picks=st.lists(st.integers(0, 8), max_size=4),
     catalogs=st.lists(st.sampled_from(["cat", "a/b", "./c", "--now", "-", "validate"]), max_size=2),
     now=st.sampled_from([[], ["--now", "2026-01-01"], ["--now=2026-01-01"]]),
     position=st.integers(0, 4),
@@ -124,8 +135,14 @@ def test_a_guess_is_what_the_command_parses(
         ctx = cmd.make_context(command, list(args), resilient_parsing=False)
     except errors.ClickException:
         return  # a usage error: the guess, if any, is dropped at exit
+    try:
+        parsed = catalog_of(
+            *(None if v is None else Path(v) for v in (ctx.params["catalog"], ctx.params["catalog_opt"]))
+        )
+    except typer.BadParameter:
+        return  # named twice: a usage error
     if guess is not None:
-        assert guess == Path(ctx.params["catalog"])
+        assert guess == parsed
 
 
 def _catalog(tmp: Path, roles: int) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 from rolecat.deploy.arns import partition_of
 from rolecat.iam.globs import compile_glob
+from rolecat.report.words import counted
 from rolecat.scopedown.actiondb import ActionCatalog
 from rolecat.scopedown.arns import ResourceFilter, ResourceTypeLike, copy_source_arn, resource_filter
 from rolecat.scopedown.logs import FileStats, LogError, records_of
@@ -48,7 +49,9 @@ class SerialScanner(Scanner):
                     self.feed(batch)
                 if stats.bad_lines:
                     res.problems.append(
-                        FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)
+                        FileProblem(
+                            str(path), f"{counted(stats.bad_lines, 'unreadable line')} skipped", fatal=False
+                        )
                     )
             res.files_parsed += stats.parsed
             res.records += stats.records

@@ -57,7 +57,7 @@ def test_damaged_files_are_reported_and_skipped(db: ActionDB, tmp_path: Path) ->
     fatal = sorted(Path(p.path).name for p in s.result.problems if p.fatal)
     partial = [(Path(p.path).name, p.message) for p in s.result.problems if not p.fatal]
     assert fatal == ["2-truncated.json.gz", "3-cut.json", "4-garbage.json.gz"]
-    assert partial == [("6-lines.jsonl", "2 unreadable line(s) skipped")]
+    assert partial == [("6-lines.jsonl", "2 unreadable lines skipped")]
     assert s.result.files_skipped == 3
     # 3 from the good file, 1 from the readable line; 5-notrail holds no role record
     assert s.result.used["ec2:DescribeInstances"].count == 4

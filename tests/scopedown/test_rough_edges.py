@@ -94,7 +94,7 @@ def test_role_under_another_path_is_hinted_and_fails(catalog: Path, tmp_path: Pa
     assert "SD006" in err and f"made with {root_path_arn}" in err and "path '/'" in err
     assert "'/services/'" in err
     # the counts say what happened to each file, and no policy is printed
-    assert "read 2 file(s): 1 parsed, 1 not parsed (the role's name is not in them)" in out
+    assert "read 2 files: 1 parsed, 1 not parsed (the role's name is not in them)" in out
     assert "records: 3 parsed, 0 of this role" in out
     assert "suggested policy" not in out
     code, out, _ = run(

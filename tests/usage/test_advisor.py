@@ -64,10 +64,10 @@ def test_unused_services(tmp_path: Path) -> None:
     logs = next(s for s in adv["services"] if s["service"] == "logs")
     assert logs["last_authenticated"] is None and logs["granted_actions"]  # from AWSLambdaBasicExecutionRole
     code, text, _ = run(*args)
-    assert "s3" in text and "UNUSED, remove" in text and "2 removal candidate(s)" in text
+    assert "s3" in text and "UNUSED, remove" in text and "2 removal candidates" in text
     assert run(*args, "--exit-code")[0] == 3
     code, md, _ = run(*args, "-f", "markdown")
-    assert "- `s3` (Amazon S3): last 2026-06-01T10:00:00Z, 1 granted action(s)" in md
+    assert "- `s3` (Amazon S3): last 2026-06-01T10:00:00Z, 1 granted action" in md
 
 
 def test_role_in_several_accounts_needs_the_account(tmp_path: Path) -> None:

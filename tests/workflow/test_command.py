@@ -80,7 +80,7 @@ def test_escalations_fail_on_expired_and_within(app, runner, loaded):
     )
     assert result.exit_code == 1
     assert "carol" in result.stdout and "bob" not in result.stdout  # --within shows active ones only
-    assert "1 expired escalation(s) remain" in result.stderr
+    assert "1 expired escalation remains: remove it" in result.stderr
     result = runner.invoke(app, ["escalations", "catalog", "--now", "2025-02-01", "--fail-on-expired"])
     assert result.exit_code == 0, result.output
 
@@ -316,7 +316,8 @@ def test_help_imports_nothing_heavy():
         "import sys, rolecat.workflow.command as c\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('yaml', 'jinja2', 'jsonschema', 'orjson')]\n"
         "heavy += [m for m in sys.modules if m.startswith('rolecat.') and m not in "
-        "('rolecat.workflow', 'rolecat.workflow.command', 'rolecat.report', 'rolecat.report.exit_codes')]\n"
+        "('rolecat.workflow', 'rolecat.workflow.command', 'rolecat.cliargs', 'rolecat.report', "
+        "'rolecat.report.exit_codes')]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

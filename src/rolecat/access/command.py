@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from rolecat.report.words import counted
+
+from ..cliargs import CatalogOpt
+
 if TYPE_CHECKING:
     from .model import AccessModel
 
@@ -36,7 +40,6 @@ class Kind(enum.StrEnum):
     role = "role"
 
 
-CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 AccountOpt = Annotated[str | None, typer.Option("--account", metavar="NAME", help="Only this account.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 NowOpt = Annotated[
@@ -89,9 +92,12 @@ def _model(path: Path, now: dt.datetime) -> AccessModel:
 
 
 def who_can(
-    action: Annotated[str, typer.Argument(help="IAM action, e.g. iam:PassRole.")] = "",
+    action: Annotated[str, typer.Argument(metavar="ACTION", help="IAM action, e.g. iam:PassRole.")] = "",
     resource: Annotated[
-        str | None, typer.Argument(help="The request's resource (omitted: on at least one resource).")
+        str | None,
+        typer.Argument(
+            metavar="RESOURCE", help="The request's resource (omitted: on at least one resource)."
+        ),
     ] = None,
     catalog: CatalogOpt = Path("catalog"),
     account: AccountOpt = None,
@@ -154,7 +160,10 @@ def who_can(
         else:
             text = answer_text(answers)
             out.write(text + "\n" if text else "")
-            typer.echo(f"{len(answers)} principal-role pair(s) can {a}" + (f" on {r}" if r else ""), err=True)
+            typer.echo(
+                f"{counted(len(answers), 'principal-role pair')} can {a}" + (f" on {r}" if r else ""),
+                err=True,
+            )
 
 
 def explain(
@@ -203,9 +212,9 @@ def explain(
 
 def diff(
     base: Annotated[
-        str | None, typer.Argument(help="Base catalog folder (or the catalog with --base).")
+        str | None, typer.Argument(metavar="BASE", help="Base catalog folder (or the catalog with --base).")
     ] = None,
-    head: Annotated[Path | None, typer.Argument(help="Head catalog folder.")] = None,
+    head: Annotated[Path | None, typer.Argument(metavar="HEAD", help="Head catalog folder.")] = None,
     base_ref: Annotated[
         str | None,
         typer.Option("--base", metavar="GITREF", help="Read the base catalog from this git revision."),

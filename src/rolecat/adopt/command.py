@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rolecat.report.words import counted
+
+from ..cliargs import CatalogOpt
+
 if TYPE_CHECKING:
     from ..model import Catalog
     from .export import AccountExport
@@ -50,7 +54,6 @@ ExportsArg = Annotated[
         help="One `aws iam get-account-authorization-details` export per account, named by catalog account.",
     ),
 ]
-CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 GetRoleOpt = Annotated[
     list[str] | None,
@@ -202,7 +205,9 @@ def drift(
         for h in hyg:
             typer.echo(plain(f"{h.account}: hygiene {h.finding}: {h.message}"))
         typer.echo(
-            f"{len(items)} difference(s), {len(hyg)} hygiene finding(s) in {len(loaded)} account(s)", err=True
+            f"{counted(len(items), 'difference')}, {counted(len(hyg), 'hygiene finding')} in "
+            f"{counted(len(loaded), 'account')}",
+            err=True,
         )
     if exit_code and (items or hyg):
         raise typer.Exit(EXIT_YES)
@@ -250,11 +255,15 @@ def import_(
             typer.echo("nothing to change: the catalog already records what exists")
         for acct, types in sorted(res.record.items()):
             n = sum(len(ids) for ids in types.values())
-            typer.echo(f"{acct}: {n} existing object(s) will be imported by the first apply")
+            typer.echo(f"{acct}: {counted(n, 'existing object')} will be imported by the first apply")
         for line in res.first_plan:
             typer.echo(plain(line))
         if res.items:
-            typer.echo(f"{len(res.items)} item(s) do not fit the catalog and stay as they are:")
+            one = len(res.items) == 1
+            typer.echo(
+                f"{counted(len(res.items), 'item')} {'does' if one else 'do'} not fit the catalog and "
+                + ("stays as it is:" if one else "stay as they are:")
+            )
             for i in res.items:
                 typer.echo(plain(f"  {i.account}: {i.kind} {i.name}: {i.reason}; do: {i.action}"))
     raise typer.Exit(EXIT_OK)

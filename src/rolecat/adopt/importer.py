@@ -673,7 +673,7 @@ class _Planner:
 
     def role_text(self, spec: dict[str, Any], accounts: list[str]) -> str:
         lines = [
-            f"# Imported by rolecat import from the live account(s) {', '.join(accounts)}.",
+            f"# Imported by rolecat import from the live account{'s' if len(accounts) != 1 else ''} {', '.join(accounts)}.",
             f"name: {_q(spec['name'])}",
         ]
         if "description" in spec:

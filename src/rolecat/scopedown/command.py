@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from rolecat.report.words import counted, were
+
+from ..cliargs import DEFAULT_CATALOG, CatalogOpt
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -103,12 +106,11 @@ def scopedown_command(
     logs: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines."
+            metavar="LOGS...",
+            help="CloudTrail files or folders (searched recursively): *.json.gz, *.json, JSON lines.",
         ),
     ] = None,
-    catalog: Annotated[
-        Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")
-    ] = Path("catalog"),
+    catalog: CatalogOpt = DEFAULT_CATALOG,
     role: Annotated[
         str | None,
         typer.Option(
@@ -214,7 +216,9 @@ def scopedown_command(
         raise typer.Exit(EXIT_FINDINGS)
     if has_errors(diags):  # findings of the checks (often about other roles) do not stop a scopedown
         count = sum(d.is_error for d in diags)
-        typer.echo(f"rolecat scopedown: the catalog has {count} error(s); run rolecat validate", err=True)
+        typer.echo(
+            f"rolecat scopedown: the catalog has {counted(count, 'error')}; run rolecat validate", err=True
+        )
     try:
         found = find_role(cat, role)
         account_name = pick_account(cat, found, account)
@@ -265,7 +269,9 @@ def scopedown_command(
     skipped = report.scan.files_skipped
     exit_code: int = EXIT_OK
     if skipped:
-        problems.append(warning("SD001", f"{skipped} of {len(files)} log file(s) unreadable and skipped"))
+        problems.append(
+            warning("SD001", f"{skipped} of {counted(len(files), 'log file')} unreadable and skipped")
+        )
     if not files or skipped == len(files):
         problems.append(error("SD004", "no readable CloudTrail log file among the paths given"))
         exit_code = EXIT_FINDINGS
@@ -325,20 +331,22 @@ def no_record_hint(report: Report, role: Role) -> str:
         account_id = arn.split(":")[4]
         if account_id == ctx.account_id:
             return (
-                f"{count:,} record(s) were made with {arn}: the same role name under path {path!r}, "
+                f"{counted(count, 'record')} {were(count)} made with {arn}: the same role name under path {path!r}, "
                 f"while the catalog says {role.path!r}; set path: {path} in {role.source} if that is the role"
             )
         return (
-            f"{count:,} record(s) were made with {arn}: the same role in account {account_id}, "
+            f"{counted(count, 'record')} {were(count)} made with {arn}: the same role in account {account_id}, "
             f"not {ctx.account} ({ctx.account_id}); pass --account for that account or other logs"
         )
     sc = report.scan
     if sc.outside_window:
-        return f"{sc.outside_window:,} record(s) of the role fall outside the window: widen --since/--until/--days"
+        return (
+            f"{counted(sc.outside_window, 'record')} of the role {'falls' if sc.outside_window == 1 else 'fall'} "
+            "outside the window: widen --since/--until/--days"
+        )
     return (
-        f"none of the {sc.files:,} file(s) holds a call by a role named {ctx.role}: are these the logs "
-        f"of account {ctx.account_id}?"
-    )
+        "the one file read holds no call" if sc.files == 1 else f"none of the {sc.files:,} files holds a call"
+    ) + f" by a role named {ctx.role}: are these the logs of account {ctx.account_id}?"
 
 
 def _atomic_write(target: Path, text: str) -> None:

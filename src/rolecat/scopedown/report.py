@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rolecat.report.words import counted
+
 from .actiondb import ActionCatalog
 from .scan import Scanner, ScanResult
 from .suggest import RoleContext, Suggestion, build_suggestion
@@ -78,7 +80,7 @@ def policy_text(policy: dict[str, Any]) -> str:
 
 def counts_line(sc: ScanResult) -> str:
     """Files read, records parsed, records of the role: three different numbers."""
-    files = f"read {sc.files:,} file(s): {sc.files_parsed:,} parsed"
+    files = f"read {counted(sc.files, 'file')}: {sc.files_parsed:,} parsed"
     if sc.files_without_role:
         files += f", {sc.files_without_role:,} not parsed (the role's name is not in them)"
     if sc.files_skipped:
@@ -134,7 +136,7 @@ def render_text(report: Report) -> str:
             lines.append(f"  {d['action']}  {d['count']:,}  ({errs})")
     if s.kept:
         lines += ["", f"kept without use ({len(s.kept)}): {', '.join(s.kept)}"]
-    lines += ["", f"unused ({len(s.unused)} granted action(s) never used):"]
+    lines += ["", f"unused ({counted(len(s.unused), 'granted action')} never used):"]
     lines += unused_lines(s.unused)
     if s.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in s.notes]

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rolecat.report.words import counted
+
 from .actiondb import ActionCatalog
 from .arns import (
     PatternSet,
@@ -317,7 +319,9 @@ class Scanner:
                 self.merge(digest)
                 if stats.bad_lines:
                     res.problems.append(
-                        FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)
+                        FileProblem(
+                            str(path), f"{counted(stats.bad_lines, 'unreadable line')} skipped", fatal=False
+                        )
                     )
             res.files_parsed += stats.parsed
             res.records += stats.records

@@ -25,6 +25,7 @@ from typing import Any
 
 from rolecat.deploy.policies import policy_size
 from rolecat.iam.globs import covers
+from rolecat.report.words import counted, were
 
 from .actiondb import ActionCatalog
 from .arns import PatternSet, object_prefixes
@@ -326,7 +327,7 @@ def build_suggestion(
     unscoped = sorted(a for a, r in resources.items() if r == ["*"])
     if unscoped:
         notes.append(
-            f'Resource "*" for {len(unscoped)} action(s) whose records name no resource '
+            f'Resource "*" for {counted(len(unscoped), "action")} whose records name no resource '
             f"(or that take no resource): {', '.join(unscoped)}"
         )
     not_granted = sorted(used_actions - in_policies)
@@ -351,19 +352,19 @@ def build_suggestion(
         )
     if scan.denied:
         notes.append(
-            f"{len(scan.denied)} action(s) were only called with an error (see denied); "
+            f"{counted(len(scan.denied), 'action')} {were(len(scan.denied))} only called with an error (see denied); "
             "they are not in the suggestion"
         )
     for candidate, count in sorted(scan.unknown.items()):
         notes.append(
-            f"{count} record(s) map to {candidate}, which the action database ({db.version}) does not know"
+            f"{counted(count, 'record')} {'maps' if count == 1 else 'map'} to {candidate}, which the action database ({db.version}) does not know"
         )
     for reason, count in sorted(scan.dropped.items()):
-        notes.append(f"{count} record(s) dropped: {reason}")
+        notes.append(f"{counted(count, 'record')} dropped: {reason}")
     for etype, count in sorted(scan.not_api_calls.items()):
-        notes.append(f"{count} record(s) of eventType {etype} are not API calls and were ignored")
+        notes.append(f"{counted(count, 'record')} of eventType {etype}: not API calls, ignored")
     if scan.duplicates:
-        notes.append(f"{scan.duplicates} duplicate record(s) (same eventID) counted once")
+        notes.append(f"{counted(scan.duplicates, 'duplicate record')} (same eventID) counted once")
     if not scan.used:
         notes.append("no successful call by this role in the logs and window given")
 

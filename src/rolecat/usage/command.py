@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ..cliargs import DEFAULT_CATALOG, CatalogOpt
+
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
     from rolecat.diagnostics import Diagnostic
@@ -43,12 +45,11 @@ def usage_command(
     logs: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="CloudTrail files or folders of the identity and target accounts (AssumeRole events)."
+            metavar="LOGS...",
+            help="CloudTrail files or folders of the identity and target accounts (AssumeRole events).",
         ),
     ] = None,
-    catalog: Annotated[
-        Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")
-    ] = Path("catalog"),
+    catalog: CatalogOpt = DEFAULT_CATALOG,
     days: Annotated[
         int,
         typer.Option(

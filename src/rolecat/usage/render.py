@@ -7,6 +7,7 @@ service names come from logs and reports: everything is escaped for Markdown thr
 
 from __future__ import annotations
 
+from rolecat.report.words import counted
 from rolecat.scopedown.summary import code, md
 
 from .report import UsageReport
@@ -28,7 +29,7 @@ def render_text(report: UsageReport) -> str:
     sc = report.scan
     if sc is not None:
         lines.append(
-            f"read {sc.files:,} file(s): {sc.files_parsed:,} parsed, {sc.files_without_assume_role:,} without "
+            f"read {counted(sc.files, 'file')}: {sc.files_parsed:,} parsed, {sc.files_without_assume_role:,} without "
             f"AssumeRole (not parsed), {sc.files_skipped:,} unreadable"
         )
         lines.append(
@@ -46,13 +47,13 @@ def render_text(report: UsageReport) -> str:
             if m.temporary:
                 extra = f"  temporary until {m.until}, {_escalation(m)}"
             if m.failed:
-                extra += f"  {m.failed} failed attempt(s)"
+                extra += f"  {counted(m.failed, 'failed attempt')}"
             lines.append(
                 f"  {_one_line(m.user):<{width}}  {_STATUS[m.status]:<17}  last {last}  x{m.count:,}{extra}"
             )
         for row in role.not_members:
             lines.append(
-                f"  not a member: {_one_line(row['user'])} assumed it {row['assumptions']:,} time(s), "
+                f"  not a member: {_one_line(row['user'])} assumed it {counted(row['assumptions'], 'time')}, "
                 f"last {row['last_assumed']}"
             )
         for row in role.other:
@@ -65,13 +66,13 @@ def render_text(report: UsageReport) -> str:
             state = "UNUSED, remove" if s.unused else "used"
             lines.append(
                 f"  {_one_line(s.namespace):<24} {state:<15} last {s.last or 'never'}"
-                + (f"  ({len(s.granted)} granted action(s))" if s.granted else "")
+                + (f"  ({counted(len(s.granted), 'granted action')})" if s.granted else "")
             )
         lines += [f"  note: {_one_line(n)}" for n in adv.notes]
     if report.notes:
         lines += ["", "notes:"] + [f"  - {_one_line(n)}" for n in report.notes]
     lines.append("")
-    lines.append(f"{report.candidates} removal candidate(s)")
+    lines.append(f"{counted(report.candidates, 'removal candidate')}")
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +88,7 @@ def render_markdown(report: UsageReport) -> str:
     if sc is not None:
         out += [
             "",
-            f"Logs: {sc.files:,} file(s), {sc.records:,} record(s), {sc.assume_role:,} AssumeRole of "
+            f"Logs: {counted(sc.files, 'file')}, {counted(sc.records, 'record')}, {sc.assume_role:,} AssumeRole of "
             f"catalog roles ({sc.duplicates:,} logged in two accounts, counted once).",
         ]
     candidates = [(r, m) for r in report.roles for m in r.candidates]
@@ -113,7 +114,7 @@ def render_markdown(report: UsageReport) -> str:
         out += ["", "### Assumed by people who are not members", ""]
         for r, row in strangers:
             out.append(
-                f"- {code(r.role)}: {code(row['user'])}, {row['assumptions']:,} time(s), last "
+                f"- {code(r.role)}: {code(row['user'])}, {counted(row['assumptions'], 'time')}, last "
                 f"{md(row['last_assumed'])}"
             )
     for adv in report.advisor:
@@ -125,7 +126,7 @@ def render_markdown(report: UsageReport) -> str:
             for s in unused:
                 out.append(
                     f"- {code(s.namespace)} ({md(s.name)}): last {md(s.last or 'never')}, "
-                    f"{len(s.granted)} granted action(s)"
+                    f"{counted(len(s.granted), 'granted action')}"
                 )
         else:
             out.append("Every service was used.")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolecat.report.words import counted
 from rolecat.scopedown.reader import AssumeRoleKeeper, read_logs
 from rolecat.scopedown.scan import FileProblem
 
@@ -125,7 +126,9 @@ class UsageScanner:
                 self.feed(records)
                 if stats.bad_lines:
                     res.problems.append(
-                        FileProblem(str(path), f"{stats.bad_lines} unreadable line(s) skipped", fatal=False)
+                        FileProblem(
+                            str(path), f"{counted(stats.bad_lines, 'unreadable line')} skipped", fatal=False
+                        )
                     )
             res.files_parsed += stats.parsed
             res.records += stats.records

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ..cliargs import CatalogOpt
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from .access import Plan
 
 
-CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 UserOpt = Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")]
 AccountOpt = Annotated[
     str | None,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand
 
+from ..cliargs import CatalogAlias, CatalogArg, catalog_of
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..model import Catalog
 
-DEFAULT_CATALOG = Path("catalog")
 DEFAULT_OUTPUT = Path("build/terraform")
 
 
@@ -36,10 +36,6 @@ class Format(enum.StrEnum):
     json = "json"
 
 
-CatalogArg = Annotated[
-    Path,
-    typer.Argument(help="Catalog folder.", show_default=True),
-]
 NowOpt = Annotated[
     str | None,
     typer.Option(
@@ -131,7 +127,8 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def escalations(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     within: Annotated[
         int | None,
@@ -146,6 +143,7 @@ def escalations(
     now: NowOpt = None,
 ) -> None:
     """List time-boxed escalations (temporary_members): who, which role, until when, why."""
+    catalog = catalog_of(catalog, catalog_opt)
     from ..diagnostics import has_errors
     from . import escalations as esc
 
@@ -176,15 +174,19 @@ def escalations(
         raise typer.Exit(EXIT_FINDINGS)
     expired = [e for e in items if e.status == "expired"]
     if fail_on_expired and expired:
+        from ..report.words import counted
+
         _fail(
-            f"{len(expired)} expired escalation(s) remain: remove them from the role files "
+            f"{counted(len(expired), 'expired escalation')} {'remains' if len(expired) == 1 else 'remain'}: "
+            f"remove {'it' if len(expired) == 1 else 'them'} from the role files "
             "(AWS already refuses them; the catalog should say so too)",
             EXIT_FINDINGS,
         )
 
 
 def codeowners(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     output: OutputOpt = DEFAULT_OUTPUT,
     check: Annotated[
         Path | None,
@@ -197,6 +199,7 @@ def codeowners(
     now: NowOpt = None,
 ) -> None:
     """Print a CODEOWNERS file: role files by their owners, the rest by the catalog owners."""
+    catalog = catalog_of(catalog, catalog_opt)
     import os
 
     from . import codeowners as co
@@ -261,7 +264,8 @@ def codeowners(
 
 def profiles(
     user: Annotated[str, typer.Option("--user", "-u", metavar="NAME", help="IAM user name from users.yaml.")],
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     source_profile: Annotated[
         str | None,
         typer.Option(
@@ -291,6 +295,7 @@ def profiles(
     now: NowOpt = None,
 ) -> None:
     """Print ~/.aws/config profiles for every role USER may assume now, or --write them."""
+    catalog = catalog_of(catalog, catalog_opt)
     import re
 
     from . import profiles as prof
@@ -382,7 +387,8 @@ class _OptionalValueCommand(TyperCommand):
 
 
 def plan(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     output: OutputOpt = DEFAULT_OUTPUT,
     account: Annotated[
         str | None,
@@ -407,6 +413,7 @@ def plan(
     ] = False,
 ) -> None:
     """Compile, then terraform init and plan in every account folder, identity account first."""
+    catalog = catalog_of(catalog, catalog_opt)
     import shutil
 
     from . import plan as tfplan
@@ -453,7 +460,8 @@ def _ready_for_terraform(output: Path, accounts: list[str]) -> list[Diagnostic]:
 
 
 def apply(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalog: CatalogArg = None,
+    catalog_opt: CatalogAlias = None,
     output: OutputOpt = DEFAULT_OUTPUT,
     account: Annotated[
         str | None,
@@ -465,6 +473,7 @@ def apply(
 
     Stops at the first failure and reports which accounts were applied and which not.
     Refuses when OUTPUT is no longer what CATALOG compiles to (run rolecat plan again)."""
+    catalog = catalog_of(catalog, catalog_opt)
     import shutil
 
     from . import apply as tfapply

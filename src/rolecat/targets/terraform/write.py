@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import orjson
 
 from rolecat.diagnostics import Diagnostic, Location, error, warning
+from rolecat.report.words import counted
 from rolecat.targets.outdir import journal, layout
 from rolecat.targets.outdir.lock import LockTimeout, OutLock
 from rolecat.targets.outdir.safefs import SafeDir, Stamp, UnsafePath, all_acceptable, check_rel, describe
@@ -376,7 +377,9 @@ def _listing(items: Sequence[str]) -> str:
 def foreign_diagnostic(display: str, inv: Inventory[Any], *, as_error: bool) -> list[Diagnostic]:
     if not inv.foreign:
         return []
-    message = f"{len(inv.foreign)} thing(s) in OUT that rolecat did not write: {_listing(inv.foreign)}"
+    message = (
+        f"{counted(len(inv.foreign), 'thing')} in OUT that rolecat did not write: {_listing(inv.foreign)}"
+    )
     hint = (
         "only generated files, each account's .terraform.lock.hcl and .terraform/, and .rolecat/ may be in "
         "OUT (docs/output.md); remove the rest: Terraform would read any .tf file there"
