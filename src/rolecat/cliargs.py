@@ -18,6 +18,10 @@ import typer
 
 DEFAULT_CATALOG = Path("catalog")
 
+# A --days option is at most a century: any longer window reaches back before CloudTrail (and past
+# the dates Python can count back to from a far --now).
+MAX_DAYS = 36_500
+
 CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 """The catalog of a command whose arguments are something else (explain, scopedown...)."""
 

@@ -90,6 +90,42 @@ def test_new_user(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
     assert (item.kind, item.name, item.change) == ("user", "mallory", "unmanaged")
 
 
+def test_a_user_or_group_outside_the_identity_account_is_reported(
+    catalog: Any, exports: dict[str, dict[str, Any]]
+) -> None:
+    """The catalog keeps people only as users of the identity account; a user made by hand
+    in prod (with AdministratorAccess, say) is a door the catalog does not describe."""
+    e = _mutated(exports)
+    e["prod"]["UserDetailList"].append(
+        {
+            "Path": "/",
+            "UserName": "mallory",
+            "UserId": "AIDAMALLORY",
+            "Arn": "arn:aws:iam::333333333333:user/mallory",
+            "AttachedManagedPolicies": [
+                {
+                    "PolicyName": "AdministratorAccess",
+                    "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                }
+            ],
+        }
+    )
+    e["prod"]["GroupDetailList"].append(
+        {
+            "Path": "/",
+            "GroupName": "admins",
+            "GroupId": "AGPAADMINS",
+            "Arn": "arn:aws:iam::333333333333:group/admins",
+        }
+    )
+    items = _run(catalog, e)
+    assert sorted((i.account, i.kind, i.name, i.change) for i in items) == [
+        ("prod", "group", "admins", "unmanaged"),
+        ("prod", "user", "mallory", "unmanaged"),
+    ]
+    assert "where the catalog keeps no users" in next(i for i in items if i.kind == "user").message
+
+
 def test_policy_version_change(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
     e = _mutated(exports)
     pol = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-prod-engineer")

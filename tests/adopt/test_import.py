@@ -201,6 +201,29 @@ def test_case_twins_and_user_extras_are_reported_not_guessed(tmp_path: Path, exp
     assert "Alice" not in text
 
 
+def test_a_user_outside_the_identity_account_is_reported_not_imported(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    e = copy.deepcopy(exports)
+    e["prod"]["UserDetailList"].append(
+        {
+            "Path": "/",
+            "UserName": "mallory",
+            "UserId": "AIDAM",
+            "Arn": "arn:aws:iam::333333333333:user/mallory",
+        }
+    )
+    root = _empty_catalog(tmp_path, "users:\n  alice: {}\n")
+    done = _rolecat(
+        "import", "--catalog", str(root), *_write_exports(tmp_path, {"prod": e["prod"]}), "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    [item] = [i for i in json.loads(done.stdout)["items"] if i["name"] == "mallory"]
+    assert (item["account"], item["kind"]) == ("prod", "user")
+    assert "outside the identity account" in item["reason"]
+    assert "mallory" not in (root / "users.yaml").read_text()
+
+
 def test_import_writes_nothing_when_the_result_would_not_validate(
     tmp_path: Path, exports: dict[str, Any]
 ) -> None:
@@ -507,3 +530,22 @@ def test_drift_compares_the_password_policy(tmp_path: Path, exports: dict[str, A
     # without --password-policy the policy is unknown, not reported
     bare = {n: parse_export(d, n) for n, d in exports.items()}
     assert not [d for d in drift(cat, bare, NOW)[0] if d.kind == "password-policy"]
+
+
+def test_a_file_that_does_not_exist_is_a_usage_error_and_one_that_is_no_export_a_finding(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    root = _empty_catalog(tmp_path)
+    [prod] = _write_exports(tmp_path, {"prod": exports["prod"]})
+    for command in ("import", "drift"):
+        missing = _rolecat(command, "--catalog", str(root), f"prod={tmp_path / 'nope.json'}")
+        assert missing.returncode == 2 and "no such file" in missing.stderr, missing.stderr
+        flag = _rolecat(
+            command, "--catalog", str(root), "--get-role", f"prod={tmp_path / 'nope.json'}", prod
+        )
+        assert flag.returncode == 2 and "--get-role: no such file" in flag.stderr, flag.stderr
+    (tmp_path / "bad.json").write_text("{not json")
+    bad = _rolecat("drift", "--catalog", str(root), f"prod={tmp_path / 'bad.json'}")
+    assert bad.returncode == 1
+    [line] = [x for x in bad.stderr.splitlines() if "X001" in x]
+    assert line.count("bad.json") == 1 and ": error X001: not JSON: " in line, line

@@ -127,3 +127,114 @@ def test_counts_in_json(catalog: Path, tmp_path: Path) -> None:
     )
     assert (doc["records"], doc["records_for_role"]) == (2, 1)  # same eventID twice: one record
     assert doc["duplicates"] == 1
+
+
+def test_summary_that_is_a_folder_is_a_usage_error_and_leaves_nothing(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)])
+    folder = tmp_path / "out"
+    folder.mkdir()
+    code, _, err = run(
+        str(logs),
+        "--catalog",
+        str(catalog),
+        "--role",
+        "Worker",
+        "--account",
+        "prod",
+        "--summary",
+        str(folder),
+    )
+    assert code == 2 and "--summary" in err and "is a folder" in err
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "catalog",
+        "logs",
+        "out",
+    ]
+
+
+def test_options_that_would_be_ignored_are_refused(catalog: Path, tmp_path: Path) -> None:
+    base = ("--catalog", str(catalog), "--role", "Worker", "--account", "prod")
+    code, _, err = run(str(tmp_path), *base, "--now", "2026-01-01")
+    assert code == 2 and "--now is the end of the --days window" in err
+    code, _, err = run(str(tmp_path), *base, "--emit-athena-sql")
+    assert code == 2 and "reads no logs: leave out the log paths" in err
+    code, _, err = run(*base, "--emit-athena-sql", "--summary", "s.md")
+    assert code == 2 and "leave out --summary" in err
+    code, _, err = run(*base, "--emit-athena-sql", "--athena-table", "t; DROP TABLE x --")
+    assert code == 2 and "--athena-table" in err
+    code, out, _ = run(*base, "--emit-athena-sql", "--athena-table", "trail_db.cloudtrail_logs")
+    assert code == 0 and "FROM trail_db.cloudtrail_logs" in out
+    code, _, err = run(str(tmp_path), *base, "--days", "1000000")
+    assert code == 2 and "1<=x<=36500" in err
+    code, _, err = run("--catalog", str(catalog), "--opted-in", "--role", "Worker")
+    assert code == 2 and "leave out --role" in err
+
+
+def test_no_record_of_the_role_prints_no_policy_in_json(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer="arn:aws:iam::3:role/X")])
+    code, out, err = run(
+        str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod", "-f", "json"
+    )
+    assert code == 1 and "SD006" in err
+    assert json.loads(out)["suggested_policy"] is None
+
+
+def test_log_values_print_on_one_line_with_control_characters_escaped(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    evil = "Access\x1b[31mDenied|`\n**x**"
+    _write(
+        logs,
+        "a.json.gz",
+        [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE, errorCode=evil, event_id="e1")],
+    )
+    _write(logs, "b.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE, event_id="e2")])
+    summary = tmp_path / "s.md"
+    code, out, err = run(
+        str(logs),
+        "--catalog",
+        str(catalog),
+        "--role",
+        "Worker",
+        "--account",
+        "prod",
+        "--summary",
+        str(summary),
+    )
+    assert code == 0, err
+    assert "\x1b" not in out and "\n**x**" not in out and "Access\\x1b[31mDenied|`\\n**x**" in out
+    text = summary.read_text()
+    assert "\x1b" not in text and "\n**x**" not in text
+
+
+def test_an_arn_a_policy_cannot_hold_is_widened_so_the_written_policy_validates(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """An S3 key may hold any character; IAM refuses control characters in a policy and
+    reads ``${`` as a variable.  The suggestion cuts such an ARN at that character with a
+    ``*`` (which covers the key as named), so --write-policy never breaks the catalog."""
+    from rolecat.pipeline import load_catalog
+
+    logs = tmp_path / "logs"
+    keys = ["in/a\x1b[31mb.csv", "in/x${aws:username}.csv"]
+    recs = [
+        record(
+            "s3.amazonaws.com",
+            "GetObject",
+            issuer=PROD_ROLE,
+            event_id=f"e{i}",
+            requestParameters={"bucketName": "data", "key": key},
+            resources=[{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::data/{key}"}],
+        )
+        for i, key in enumerate(keys)
+    ]
+    _write(logs, "a.json.gz", recs)
+    args = ("--catalog", str(catalog), "--role", "Worker", "--account", "prod", "--exact-resources")
+    code, _, err = run(str(logs), *args, "--write-policy", "worker")
+    assert code == 0, err
+    written = (catalog / "policies" / "worker.json").read_text()
+    assert "arn:aws:s3:::data/in/a*" in written and "arn:aws:s3:::data/in/x*" in written
+    assert "\\u001b" not in written and "${" not in written
+    _, diags = load_catalog(catalog)
+    assert not [d for d in diags if d.is_error], diags

@@ -74,7 +74,7 @@ def test_role_in_several_accounts_needs_the_account(tmp_path: Path) -> None:
     f = tmp_path / "a.json"
     f.write_text(json.dumps(report(SERVICES)))
     code, _, err = run("--catalog", str(ROOT / "catalog"), "--access-advisor", f"ReportExporter={f}")
-    assert code == 2 and "--account" in err
+    assert code == 2 and "name one: ReportExporter@ACCOUNT=FILE" in err
 
 
 def test_not_a_report_and_truncated(tmp_path: Path) -> None:
@@ -104,3 +104,28 @@ def test_not_a_report_and_truncated(tmp_path: Path) -> None:
     notes = json.loads(out)["access_advisor"][0]["notes"]
     assert any("truncated" in n for n in notes)
     assert any("does not list" in n and "s3" in n for n in notes)
+
+
+def test_a_date_that_does_not_parse_is_refused_not_read_as_never(tmp_path: Path) -> None:
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(report([{**SERVICES[0], "LastAuthenticated": "Nov 20, 2026"}])))
+    code, out, err = run(
+        "--catalog", str(ROOT / "catalog"), "--now", NOW, "--access-advisor", f"ReportExporter@prod={f}"
+    )
+    assert code == 1
+    assert (
+        "U004" in err and "service dynamodb: LastAuthenticated 'Nov 20, 2026' is not an ISO 8601 time" in err
+    )
+    assert "UNUSED" not in out
+
+
+def test_the_same_role_and_account_twice_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps(report(SERVICES)))
+    pair = f"ReportExporter@prod={f}"
+    code, _, err = run("--catalog", str(ROOT / "catalog"), "--access-advisor", pair, "--access-advisor", pair)
+    assert code == 2 and "two reports of ReportExporter in prod" in err
+    code, _, err = run(
+        "--catalog", str(ROOT / "catalog"), "--access-advisor", "ReportExporter@nosuch=" + str(f)
+    )
+    assert code == 2 and "no account named 'nosuch' in catalog.yaml" in err

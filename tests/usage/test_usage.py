@@ -206,3 +206,38 @@ def test_logs_shorter_than_the_window_are_said(logs: Path) -> None:
     assert any("shorter window than 400 days" in n for n in doc["notes"])
     _, out90, _ = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
     assert not any("shorter window" in n for n in json.loads(out90)["notes"])
+
+
+def test_role_is_matched_as_iam_does_and_a_role_without_members_is_refused(logs: Path) -> None:
+    cat = str(ROOT / "catalog")
+    code, out, err = run(str(logs), "--catalog", cat, "--now", NOW, "--role", "prodengineer", "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [r["role"] for r in doc["roles"]] == ["ProdEngineer"]
+    assert not any("Engineer:" in n and "ProdEngineer" not in n for n in doc["notes"]), doc["notes"]
+    code, _, err = run(str(logs), "--catalog", cat, "--role", "ReportExporter")
+    assert code == 2 and "role ReportExporter has no members" in err and "rolecat scopedown" in err
+
+
+def test_records_after_now_are_said_in_text(logs: Path) -> None:
+    code, out, _ = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW)
+    assert code == 0
+    assert f"1 AssumeRole record of catalog roles at or after now ({NOW}) is left out" in out
+
+
+def test_errors_name_the_usage_command_and_days_have_a_range(logs: Path) -> None:
+    code, _, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", "tomorrow")
+    assert code == 2 and err.startswith("rolecat usage: --now: ")
+    code, _, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--days", "1000000")
+    assert code == 2 and "1<=x<=36500" in err
+
+
+def test_control_characters_from_logs_are_escaped_in_markdown(tmp_path: Path) -> None:
+    root = tmp_path / "trail"
+    rec = assume_role(
+        "bob", NONPROD_ENGINEER, "2026-11-02T10:00:00Z", copy="target", session_name="x\x1b[31mEVIL"
+    )
+    write_delivery(root, NONPROD, "2026-11-02T10:00:00Z", [rec])
+    code, md, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "markdown")
+    assert code == 0
+    assert "\x1b" not in md and "x\\\\x1b\\[31mEVIL" in md

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from workflow_factory import catalog, role
 
+from rolecat.atomicfile import write_atomic
 from rolecat.workflow import codeowners as co
 
 SEC = "@example/security"
@@ -132,9 +133,9 @@ def test_find_repo_root(tmp_path: Path):
 
 def test_write_atomic_and_diff(tmp_path: Path):
     target = tmp_path / ".github" / "CODEOWNERS"
-    co.write_atomic(target, "a\n")
+    write_atomic(target, "a\n")
     assert target.read_text() == "a\n"
-    co.write_atomic(target, "b\n")
+    write_atomic(target, "b\n")
     assert target.read_text() == "b\n"
     assert [p.name for p in target.parent.iterdir()] == ["CODEOWNERS"]  # no temporary file left
     diff = co.unified_diff("a\n", "b\n", "CODEOWNERS")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -41,7 +42,10 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
     for v in values:
         name, sep, file = v.partition("=")
         if not sep or not name or not file:
-            typer.echo(f"rolecat: {what} must be NAME=FILE, got {v!r}", err=True)
+            typer.echo(f"rolecat: {what} must be NAME=FILE, got {plain(repr(v))}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        if not os.path.lexists(file):  # a path on the command line that does not exist: usage
+            typer.echo(f"rolecat: {what}: no such file: {plain(file)}", err=True)
             raise typer.Exit(EXIT_USAGE)
         out.append((name, Path(file)))
     return out
@@ -112,7 +116,7 @@ def _load_inputs(
     if cat is None or has_errors(diags):
         for d in sort_diagnostics(diags):
             if d.is_error:
-                typer.echo(plain(d.format_text()), err=True)
+                typer.echo(d.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     names = {a.name for a in cat.accounts}
     loaded: dict[str, AccountExport] = {}
@@ -143,10 +147,10 @@ def _load_inputs(
         loaded[name] = exp
     if problems:
         for p in sort_diagnostics(problems):
-            typer.echo(plain(p.format_text()), err=True)
+            typer.echo(p.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     identity = cat.identity_account.name
-    for name, _ in _pairs(list(password_policy or []), "the option"):
+    for name, _ in _pairs(list(password_policy or []), "--password-policy"):
         if name != identity:
             # rolecat writes aws_iam_account_password_policy in the identity account only
             typer.echo(
@@ -155,12 +159,12 @@ def _load_inputs(
                 err=True,
             )
             raise typer.Exit(EXIT_USAGE)
-    for opt, reader in (
-        (get_role or [], read_get_role),
-        (credential_report or [], read_credential_report),
-        (password_policy or [], read_password_policy),
+    for flag, opt, reader in (
+        ("--get-role", get_role or [], read_get_role),
+        ("--credential-report", credential_report or [], read_credential_report),
+        ("--password-policy", password_policy or [], read_password_policy),
     ):
-        for name, path in _pairs(list(opt), "the option"):
+        for name, path in _pairs(list(opt), flag):
             if name not in loaded:
                 typer.echo(f"rolecat: no export given for account {name}", err=True)
                 raise typer.Exit(EXIT_USAGE)
@@ -168,7 +172,7 @@ def _load_inputs(
             problems.extend(more)
     if problems:
         for p in sort_diagnostics(problems):
-            typer.echo(plain(p.format_text()), err=True)
+            typer.echo(p.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     return cat, loaded, when
 
@@ -233,7 +237,7 @@ def import_(
     res = plan_import(cat, catalog, loaded, when)
     if res.diagnostics:
         for d in res.diagnostics:
-            typer.echo(plain(d.format_text()), err=True)
+            typer.echo(d.format_text(), err=True)
         typer.echo("the imported catalog would not validate: nothing was written", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     if not dry_run:

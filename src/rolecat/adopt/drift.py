@@ -243,6 +243,37 @@ def account_drift(
                 )
             )
 
+    # Users and groups outside the identity account: the catalog keeps none there, so each
+    # one is a door it does not describe (a hand-made admin user, say).
+    if not exp.account.identity:
+        for name, lu in sorted(live.users.items()):
+            out.append(
+                DriftItem(
+                    acct,
+                    "user",
+                    name,
+                    "unmanaged",
+                    None,
+                    f"user {name} exists in {acct}, where the catalog keeps no users (people are users of "
+                    "the identity account who assume roles)",
+                    None,
+                    lu.arn,
+                )
+            )
+        for name, lg in sorted(live.groups.items()):
+            out.append(
+                DriftItem(
+                    acct,
+                    "group",
+                    name,
+                    "unmanaged",
+                    None,
+                    f"group {name} exists in {acct}, where the catalog keeps no groups",
+                    None,
+                    lg.arn,
+                )
+            )
+
     # Users and the humans group (identity account)
     if exp.account.identity:
         for name, eu in exp.users.items():

@@ -353,16 +353,16 @@ def parse_export(data: Any, source: str) -> AccountExport:
 def _read_json(path: Path, display: str, code: str) -> tuple[Any, list[Diagnostic]]:
     try:
         if not path.is_file():
-            return None, [error(code, f"{display}: not a readable file", Location(display))]
+            return None, [error(code, "not a readable file", Location(display))]
         if path.stat().st_size > MAX_EXPORT_BYTES:
-            return None, [error(code, f"{display}: larger than {MAX_EXPORT_BYTES} bytes", Location(display))]
+            return None, [error(code, f"larger than {MAX_EXPORT_BYTES} bytes", Location(display))]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(code, f"{display}: cannot read: {exc}", Location(display))]
+        return None, [error(code, f"cannot read: {exc}", Location(display))]
     try:
         return json.loads(text), []
     except ValueError as exc:
-        return None, [error(code, f"{display}: not JSON: {exc}", Location(display))]
+        return None, [error(code, f"not JSON: {exc}", Location(display))]
 
 
 def read_export(path: Path, display: str | None = None) -> tuple[AccountExport | None, list[Diagnostic]]:
@@ -373,7 +373,7 @@ def read_export(path: Path, display: str | None = None) -> tuple[AccountExport |
     try:
         return parse_export(data, display), []
     except ExportError as exc:
-        return None, [error("X001", f"{display}: {exc}", Location(display))]
+        return None, [error("X001", str(exc), Location(display))]
 
 
 def read_get_role(
@@ -390,16 +390,12 @@ def read_get_role(
     for item in items:
         role = item.get("Role") if isinstance(item, dict) else None
         if not isinstance(role, dict) or not isinstance(role.get("RoleName"), str):
-            out.append(error("X002", f"{display}: not get-role output (no Role.RoleName)", Location(display)))
+            out.append(error("X002", "not get-role output (no Role.RoleName)", Location(display)))
             continue
         name = role["RoleName"]
         live = roles.get(name)
         if live is None:
-            out.append(
-                error(
-                    "X002", f"{display}: role {name} is not in the export {export.source}", Location(display)
-                )
-            )
+            out.append(error("X002", f"role {name} is not in the export {export.source}", Location(display)))
             continue
         desc = role.get("Description")
         dur = role.get("MaxSessionDuration")
@@ -431,14 +427,14 @@ def read_credential_report(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return export, [error("X003", f"{display}: cannot read: {exc}", Location(display))]
+        return export, [error("X003", f"cannot read: {exc}", Location(display))]
     reader = csv.DictReader(io.StringIO(text))
     need = {"user", "password_enabled", "mfa_active", "access_key_1_active"}
     if reader.fieldnames is None or not need <= set(reader.fieldnames):
         return export, [
             error(
                 "X003",
-                f"{display}: not a credential report (columns {', '.join(sorted(need))} missing)",
+                f"not a credential report (columns {', '.join(sorted(need))} missing)",
                 Location(display),
             )
         ]
@@ -526,5 +522,5 @@ def read_password_policy(
     try:
         live = parse_password_policy(data)
     except ExportError as exc:
-        return export, [error("X005", f"{display}: {exc}", Location(display))]
+        return export, [error("X005", str(exc), Location(display))]
     return AccountExport(**{**export.__dict__, "password_policy": live}), []

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -36,6 +35,7 @@ from rolecat.diagnostics import Diagnostic
 from rolecat.model import Catalog, PasswordPolicy
 from rolecat.model.adoption import IMPORTS_FILE
 
+from ..atomicfile import write_atomic
 from .export import AccountExport, LivePasswordPolicy, LiveRole, ManagedPolicy
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
@@ -282,6 +282,28 @@ class _Planner:
             )
 
     # ---------------------------------------------------------------- users
+    def outside_identity(self, acct: str, live: AccountExport) -> None:
+        """Users and groups of an account that is not the identity account: the catalog has
+        no place for them, so each is reported and left as it is."""
+        for name in sorted(live.users):
+            self.item(
+                acct,
+                "user",
+                name,
+                "is a user outside the identity account; rolecat keeps people as users of the "
+                "identity account who assume roles",
+                "delete it once its person has a user in users.yaml and the roles they need, or keep it "
+                "outside rolecat",
+            )
+        for name in sorted(live.groups):
+            self.item(
+                acct,
+                "group",
+                name,
+                "is a group outside the identity account; rolecat keeps no groups there",
+                "keep it outside rolecat, or delete it",
+            )
+
     def users(self, acct: str, live: AccountExport) -> None:
         known = {u.name: u for u in self.catalog.users}
         lowered = {u.lower(): u for u in known}
@@ -897,6 +919,8 @@ def plan_import(
         p.users(identity, exports[identity])
         if (live_policy := exports[identity].password_policy) is not None:
             p.password_policy(identity, live_policy)
+    for acct in sorted(set(exports) - {identity}):
+        p.outside_identity(acct, exports[acct])
     for acct in sorted(exports):
         p.roles(acct, exports[acct])
     p.role_files()
@@ -969,17 +993,6 @@ def plan_import(
 
 
 def write_files(root: Path, files: Mapping[str, str]) -> None:
-    """Each file replaced atomically (temporary file + rename in the same folder)."""
+    """Each file replaced atomically (``atomicfile.write_atomic``)."""
     for rel, text in sorted(files.items()):
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(root / rel, text)

@@ -11,10 +11,16 @@ usable ARN makes that action's resource ``*``: a narrower suggestion would break
 
 ``PatternSet`` keeps the ARNs of one action in bounded memory: exact ARNs while there are
 at most ``EXACT_LIMIT`` per resource group, then one prefix pattern per group.
+
+An ARN from a record goes into a policy, and record values are anybody's (an S3 key may
+hold any character): ``policy_safe`` cuts an ARN at the first character a policy cannot
+hold as written (a control character, one IAM refuses, or ``${``, which IAM would read as
+a policy variable) and ends it with ``*``, a wildcard that covers the ARN as named.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +31,15 @@ from rolecat.iam.globs import compile_glob, covers
 EXACT_LIMIT = 5  # distinct ARNs per group listed as they are
 MAX_GROUPS = 32  # groups per action before grouping coarsens
 _CUT = "/:-_."
+# What a suggested ARN may hold as written: printable ASCII and Latin-1, no ``${``.
+_NOT_AS_WRITTEN = re.compile(r"[^\x20-\x7e\xa0-\xff]|\$\{")
+
+
+def policy_safe(arn: str) -> str:
+    """``arn``, or, if it holds a character a policy cannot hold as written, its part before
+    that character followed by ``*``."""
+    m = _NOT_AS_WRITTEN.search(arn)
+    return arn if m is None else arn[: m.start()] + "*"
 
 
 class ResourceTypeLike(Protocol):

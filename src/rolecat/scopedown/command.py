@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from rolecat.atomicfile import write_atomic
 from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from rolecat.report.words import counted, were
 
-from ..cliargs import DEFAULT_CATALOG, CatalogOpt
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .report import Report
 
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
+# Athena (Glue) names: letters, digits and underscores; a table, or DATABASE.TABLE.
+_ATHENA_TABLE = re.compile(r"[A-Za-z0-9_]{1,255}(\.[A-Za-z0-9_]{1,255})?\Z")
 
 
 class OutputFormat(StrEnum):
@@ -53,8 +56,9 @@ def _emit(diags: list[Diagnostic]) -> None:
     emit(diags)
 
 
-def parse_utc(text: str | None, flag: str) -> str | None:
-    """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC."""
+def parse_utc(text: str | None, flag: str, *, command: str = "scopedown") -> str | None:
+    """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC.  A bad one is a
+    usage error of ``rolecat COMMAND``."""
     from rolecat.model.timeutil import TimeError, parse_instant
 
     if text is None:
@@ -67,7 +71,8 @@ def parse_utc(text: str | None, flag: str) -> str | None:
                 raise
             instant = parse_instant(text.strip() + "Z")
     except TimeError as exc:
-        _usage(f"{flag}: {exc}")
+        typer.echo(f"rolecat {command}: {flag}: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -134,6 +139,7 @@ def scopedown_command(
             "--days",
             metavar="DAYS",
             min=1,
+            max=MAX_DAYS,
             help="Only the last N days before --now (instead of --since/--until).",
         ),
     ] = None,
@@ -188,13 +194,31 @@ def scopedown_command(
     from .context import SelectionError, find_role, pick_account, role_context
 
     if opted_in:
+        if role is not None:
+            _usage("--opted-in lists every opted-in role: leave out --role")
         _list_opted_in(catalog)
     if role is None:
         _usage("--role is required")
     if write_policy is not None and not _POLICY_NAME.match(write_policy):
         _usage(f"--write-policy {write_policy!r}: a policy name uses letters, digits and +=,.@_- only")
-    if not emit_athena_sql and not logs:
+    if emit_athena_sql:
+        given = [flag for flag, value in (("--write-policy", write_policy), ("--summary", summary)) if value]
+        if logs or given:
+            _usage(
+                "--emit-athena-sql prints a query and reads no logs: leave out "
+                + " and ".join(["the log paths"] * bool(logs) + given)
+            )
+        if not _ATHENA_TABLE.match(athena_table):
+            _usage(
+                f"--athena-table {athena_table!r}: a table name, or DATABASE.TABLE, of letters, digits "
+                "and underscores"
+            )
+    elif not logs:
         _usage("give at least one log file or folder (or --emit-athena-sql)")
+    if now is not None and days is None:
+        _usage("--now is the end of the --days window: give --days too (or --since/--until alone)")
+    if summary is not None and summary.is_dir():
+        _usage(f"--summary {summary} is a folder: name the Markdown file to write")
     if days is not None and (since is not None or until is not None):
         _usage("--days and --since/--until exclude each other")
     since_s: str | None
@@ -294,7 +318,10 @@ def scopedown_command(
         others = tuple(a for a in found.accounts if a != account_name)
         stays = granted_without(ctx, db, write_policy) if write_policy else frozenset[str]()
         text = render_markdown(report, policy_path=policy_path, other_accounts=others, stays=stays)
-        _atomic_write(summary, text)
+        try:
+            write_atomic(summary, text)
+        except OSError as exc:
+            _usage(f"cannot write --summary {summary}: {exc.strerror or exc}")
     _emit(problems)
 
     if output is OutputFormat.json:
@@ -347,13 +374,6 @@ def no_record_hint(report: Report, role: Role) -> str:
     return (
         "the one file read holds no call" if sc.files == 1 else f"none of the {sc.files:,} files holds a call"
     ) + f" by a role named {ctx.role}: are these the logs of account {ctx.account_id}?"
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
 
 
 def _list_opted_in(catalog_path: Path) -> NoReturn:
@@ -411,6 +431,6 @@ def _write_policy(cat: Catalog, catalog: Path, name: str, report: Report, proble
     account = cat.account(report.ctx.account)
     text = templated(format_json(s.policy, catalog_style(catalog)), report.ctx.account_id, account.region)
     existed = target.exists()
-    _atomic_write(target, text)
+    write_atomic(target, text)
     typer.echo(f"{'updated' if existed else 'wrote'} {display} ({s.size:,} characters)", err=True)
     return EXIT_OK

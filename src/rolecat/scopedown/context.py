@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rolecat.diagnostics import did_you_mean
 from rolecat.iam import managed
 from rolecat.model import Catalog, Role
+from rolecat.report.escape import printable
 
 from .suggest import RoleContext
 
@@ -31,16 +32,26 @@ def find_role(catalog: Catalog, name: str) -> Role:
         return lowered[0]  # IAM role names are case-insensitive
     hint = did_you_mean(name, [r.name for r in catalog.roles])
     raise SelectionError(
-        f'no role named "{name}" in the catalog' + (f'; did you mean "{hint}"?' if hint else ""), usage=True
+        f'no role named "{printable(name)}" in the catalog' + (f'; did you mean "{hint}"?' if hint else ""),
+        usage=True,
     )
 
 
-def pick_account(catalog: Catalog, role: Role, account: str | None) -> str:
+def pick_account(catalog: Catalog, role: Role, account: str | None, *, choose: str = "pass --account") -> str:
+    """The account of ``role`` that ``account`` names, or its only one; ``choose`` says how
+    to name one when the role is in several."""
     if account is not None:
         if account not in role.accounts:
             names = ", ".join(role.accounts) or "none"
+            known = any(a.name == account for a in catalog.accounts)
             raise SelectionError(
-                f'role {role.name} is not deployed in "{account}" (it is in: {names})', usage=True
+                (
+                    f"role {role.name} is not deployed in {account}"
+                    if known
+                    else f"no account named {printable(account)!r} in catalog.yaml"
+                )
+                + f" (role {role.name} is in: {names})",
+                usage=True,
             )
         return account
     if len(role.accounts) == 1:
@@ -48,7 +59,7 @@ def pick_account(catalog: Catalog, role: Role, account: str | None) -> str:
     if not role.accounts:
         raise SelectionError(f"role {role.name} is deployed in no account", usage=False)
     raise SelectionError(
-        f"role {role.name} exists in several accounts ({', '.join(role.accounts)}): pass --account",
+        f"role {role.name} exists in several accounts ({', '.join(role.accounts)}): {choose}",
         usage=True,
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rolecat.report.escape import printable
 from rolecat.report.words import counted
 
 from .actiondb import ActionCatalog
@@ -39,7 +40,7 @@ class Report:
             "denied": s.denied,
             "unused": s.unused,
             "kept": s.kept,
-            "suggested_policy": s.policy,
+            "suggested_policy": s.policy if sc.attributed else None,  # SD006: no policy to suggest
             "policy_size": s.size,
             "notes": s.notes,
             "input": {
@@ -140,8 +141,10 @@ def render_text(report: Report) -> str:
     lines += unused_lines(s.unused)
     if s.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in s.notes]
+    # Action names, error codes and ARNs come from the logs: each line is printed on one
+    # line, its control characters escaped (the policy is JSON, escaped by json.dumps).
     if sc.attributed == 0:
         lines += ["", "no record of this role: no policy to suggest", ""]
-        return "\n".join(lines)
-    lines += ["", f"suggested policy ({s.size:,} characters without whitespace):", policy_text(s.policy)]
-    return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
+    lines += ["", f"suggested policy ({s.size:,} characters without whitespace):"]
+    return "\n".join([*(printable(line) for line in lines), policy_text(s.policy)])

@@ -39,6 +39,7 @@ from .arns import (
     ResourceFilter,
     ResourceTypeLike,
     copy_source_arn,
+    policy_safe,
     record_candidates,
     resource_filter,
 )
@@ -269,7 +270,7 @@ def _resources(filt: ResourceFilter, rec: Any, copy_source: bool) -> tuple[str, 
     last = None
     for cand in candidates:
         if cand != last and filt.applies(cand):
-            out.append(cand)
+            out.append(policy_safe(cand))
             last = cand
     return tuple(out)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rolecat.report.escape import printable
+
 from .report import Report
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
@@ -19,13 +21,14 @@ _PLAIN_CODE = re.compile(r"[A-Za-z0-9:*/._@=,+\- ${}]+\Z")
 
 def md(text: str) -> str:
     """Plain text for a Markdown line or table cell: inline markup, HTML, table pipes and
-    line-start markers (lists, headings, quotes) are escaped; newlines become spaces."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    line-start markers (lists, headings, quotes) are escaped; newlines become spaces and
+    other control characters visible escapes (``\\x1b``)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", printable(" ".join(str(text).split())))
     return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\\\1", escaped))
 
 
 def code(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = printable(" ".join(str(text).split()))
     if _PLAIN_CODE.match(text):
         return f"`{text}`"
     return md(text)
@@ -89,7 +92,7 @@ def render_markdown(
         "",
         *(_by_service(removed) or ["None."]),
         "",
-        f"### Added: used, not granted by the role's catalog policies ({len(added)})",
+        f"### Added: used, not granted now: outside the role's policies or its boundary ({len(added)})",
         "",
         *(_by_service(added) or ["None."]),
         "",

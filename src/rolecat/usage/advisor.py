@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolecat.report.escape import printable
+
 
 class AdvisorError(Exception):
     """A file that is not an Access Advisor report; the message says why."""
@@ -91,6 +93,14 @@ def read_report(path: Path) -> tuple[dict[str, Any], list[str]]:
         raise AdvisorError(f"not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("ServicesLastAccessed"), list):
         raise AdvisorError('no "ServicesLastAccessed" list: not get-service-last-accessed-details output')
+    for item in doc["ServicesLastAccessed"]:
+        when = item.get("LastAuthenticated") if isinstance(item, dict) else None
+        if when not in (None, "") and _instant(when) is None:
+            # read as "never used", a used service would be suggested for removal
+            raise AdvisorError(
+                f"service {printable(str(item.get('ServiceNamespace')))}: LastAuthenticated "
+                f"{printable(str(when))!r} is not an ISO 8601 time, as the AWS CLI prints it"
+            )
     notes = []
     status = doc.get("JobStatus")
     if status not in (None, "COMPLETED"):

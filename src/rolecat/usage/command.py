@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, CatalogOpt
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -53,7 +53,11 @@ def usage_command(
     days: Annotated[
         int,
         typer.Option(
-            "--days", metavar="DAYS", min=1, help="Members not seen in this many days are removal candidates."
+            "--days",
+            metavar="DAYS",
+            min=1,
+            max=MAX_DAYS,
+            help="Members not seen in this many days are removal candidates.",
         ),
     ] = 90,
     now: Annotated[
@@ -87,7 +91,11 @@ def usage_command(
     from rolecat.pipeline import UsageError, load
     from rolecat.scopedown.command import Progress, parse_utc
 
-    now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    now_s = (
+        parse_utc(now, "--now", command="usage")
+        if now is not None
+        else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     assert now_s is not None
     if not logs and not access_advisor and not emit_athena_sql:
         _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
@@ -101,8 +109,19 @@ def usage_command(
         for d in sort_diagnostics([d for d in diags if d.is_error]):
             typer.echo(d.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    if role is not None and role not in {r.name for r in cat.roles}:
-        _usage(f'no role named "{role}" in the catalog')
+    if role is not None:
+        from rolecat.scopedown.context import SelectionError, find_role
+
+        try:
+            picked = find_role(cat, role)  # IAM role names are case-insensitive, as in scopedown
+        except SelectionError as exc:
+            _usage(str(exc))
+        if not picked.members and not picked.temporary_members:
+            _usage(
+                f"role {picked.name} has no members: usage reports who assumed the roles people are "
+                f"members of ({'for a service role, rolecat scopedown suggests its policy' if picked.kind == 'service' else 'members, temporary_members'})"
+            )
+        role = picked.name
 
     from .report import UsageReport, build_report, cutoff_of, role_arns
 
@@ -153,11 +172,10 @@ def usage_command(
         if not files or sc.files_skipped == len(files):
             problems.append(error("U003", "no readable CloudTrail log file among the paths given"))
             status = EXIT_FINDINGS
-        report = build_report(cat, sc, now=now_s, days=days)
-        if role is not None:
-            report.roles = [r for r in report.roles if r.role == role]
+        report = build_report(cat, sc, now=now_s, days=days, only=role)
+    seen: set[tuple[str, str]] = set()
     for role_name, account, path in pairs:
-        adv = _advisor(cat, deployment, role_name, account, path, report.cutoff, problems)
+        adv = _advisor(cat, deployment, role_name, account, path, report.cutoff, problems, seen)
         if adv is None:
             status = EXIT_FINDINGS
         else:
@@ -201,6 +219,7 @@ def _advisor(
     path: Path,
     cutoff: str,
     problems: list[Diagnostic],
+    seen: set[tuple[str, str]],
 ) -> AdvisorReport | None:
     from rolecat.diagnostics import Location, error
     from rolecat.scopedown.actiondb import load_action_db
@@ -211,10 +230,15 @@ def _advisor(
 
     try:
         found = find_role(cat, role_name)
-        account_name = pick_account(cat, found, account)
+        account_name = pick_account(cat, found, account, choose=f"name one: {found.name}@ACCOUNT=FILE")
         ctx = role_context(deployment, found, account_name)
     except SelectionError as exc:
         _usage(f"--access-advisor {role_name}: {exc}")
+    if (found.name, account_name) in seen:
+        _usage(
+            f"--access-advisor: two reports of {found.name} in {account_name}; give each role and account once"
+        )
+    seen.add((found.name, account_name))
     try:
         doc, notes = read_report(path)
     except AdvisorError as exc:

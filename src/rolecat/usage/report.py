@@ -22,6 +22,7 @@ from typing import Any
 
 from rolecat.deploy.deployment import Deployment
 from rolecat.model import Catalog, Role, TemporaryMember
+from rolecat.report.words import counted
 
 from .advisor import AdvisorReport
 from .scan import RoleKey, UsageScan
@@ -171,7 +172,10 @@ def _member(
     )
 
 
-def build_report(catalog: Catalog, scan: UsageScan, *, now: str, days: int) -> UsageReport:
+def build_report(
+    catalog: Catalog, scan: UsageScan, *, now: str, days: int, only: str | None = None
+) -> UsageReport:
+    """Members' use of each role with members (``only``: of that role alone)."""
     cutoff = cutoff_of(now, days)
     identity = catalog.identity_account.id
     notes: list[str] = []
@@ -185,11 +189,16 @@ def build_report(catalog: Catalog, scan: UsageScan, *, now: str, days: int) -> U
             f"the logs' first AssumeRole of a catalog role is at {scan.first_event}, after the cutoff "
             f"{cutoff}: candidates are judged on a shorter window than {days} days"
         )
+    if scan.after_now:
+        notes.append(
+            f"{counted(scan.after_now, 'AssumeRole record')} of catalog roles at or after now ({now}) "
+            f"{'is' if scan.after_now == 1 else 'are'} left out"
+        )
     now_dt = dt.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     roles: list[RoleUsage] = []
     for role in catalog.roles:
         temporaries = [t for t in role.temporary_members if t.is_active(now_dt)]
-        if not role.members and not temporaries:
+        if (not role.members and not temporaries) or (only is not None and role.name != only):
             continue
         ids = {catalog.account(a).id for a in role.accounts}
         covered = identity in scan.accounts_seen or bool(ids & scan.accounts_seen)

@@ -18,8 +18,6 @@ relative to the git repository root with a leading ``/``; the file is determinis
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -238,20 +236,3 @@ def unified_diff(old: str, new: str, path: str) -> str:
             tofile=f"{path} (from the catalog)",
         )
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

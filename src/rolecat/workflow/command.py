@@ -256,7 +256,9 @@ def codeowners(
         if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
             typer.echo(f"{write} is up to date", err=True)
             return
-        co.write_atomic(write, text)
+        from ..atomicfile import write_atomic
+
+        write_atomic(write, text)
         typer.echo(f"wrote {write}", err=True)
         return
     typer.echo(text, nl=False)

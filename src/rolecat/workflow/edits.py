@@ -9,12 +9,12 @@ error are the files written, each through a temporary file renamed over the orig
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..atomicfile import write_atomic
 from ..diagnostics import Diagnostic
 from ..load.files import display_path
 from ..pipeline import load_catalog
@@ -31,22 +31,6 @@ def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetim
             target.write_text(text, encoding="utf-8", newline="")
         _, diags = load_catalog(copy, now, display=display_path(catalog_dir))
     return diags
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` through a temporary file beside ``path``, keeping its mode."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class ChangedMeanwhile(Exception):
