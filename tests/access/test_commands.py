@@ -249,6 +249,30 @@ def test_diff_membership_until_and_trust(
     assert data["permissions"] == {"added": [], "removed": []}
 
 
+def test_diff_shows_revoked_sessions(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    """revoke_sessions denies every session of the role issued before an instant: a
+    reviewer sees it, though nobody's membership or permissions change."""
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    pa = head / "roles" / "prod" / "ProdAdmin.yaml"
+    pa.write_text(
+        pa.read_text() + "revoke_sessions: {issued_before: 2026-12-05T12:00:00Z, reason: key leak}\n"
+    )
+    code, data = _diff(runner, app, example_catalog, head)
+    assert code == 0
+    assert data["trust"] == [
+        {
+            "role": "ProdAdmin",
+            "account": "prod",
+            "field": "revoke_sessions",
+            "before": None,
+            "after": {"issued_before": "2026-12-05T12:00:00Z", "reason": "key leak"},
+        }
+    ]
+
+
 def test_diff_permissions_after_boundary(
     app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
 ) -> None:
@@ -328,7 +352,28 @@ def test_diff_against_git_base(
     data = json.loads(out)
     assert [(a["user"], a["role"]) for a in data["access"]["removed"]] == [("dave", "ProdEngineer")]
     code, _, err = run(runner, app, "diff", "--base", "no-such-ref", str(example_catalog), *NOW)
-    assert code == 2 and "no-such-ref" in err
+    assert code == 2 and "'no-such-ref' is not a commit of the repository at" in err
+
+
+def test_diff_against_a_base_without_the_catalog_shows_everything_as_new(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    """The pull request that adds the catalog: every access is new, nothing is an error."""
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    repo = example_catalog.parent
+    (repo / "README").write_text("x\n")
+    for args in (("init", "-q"), ("add", "README"), ("commit", "-qm", "before the catalog")):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True
+        )
+    code, out, err = run(
+        runner, app, "diff", "--base", "HEAD", str(example_catalog), "-f", "json", "--exit-code", *NOW
+    )
+    assert code == 3, err  # access grows
+    data = json.loads(out)
+    assert ("frank", "CustomerSuccess") in [(a["user"], a["role"]) for a in data["access"]["added"]]
+    assert data["access"]["removed"] == [] and data["base_errors"] == []
 
 
 def test_diff_loads_with_the_same_diagnostics_as_validate(example_catalog: Path) -> None:
@@ -449,3 +494,16 @@ def test_team_members_show_their_team_in_diff_and_explain(
     (view,) = json.loads(out)["accounts"]
     by_user = {m["user"]: m["teams"] for m in view["members"]}
     assert all(by_user[m] == [team] for m in members)
+
+
+def test_names_that_are_not_there_get_a_did_you_mean_and_wildcards_are_explained(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    cat = ["--catalog", str(example_catalog), *NOW]
+    code, _, err = run(runner, app, "explain", "user", "bobb", *cat)
+    assert code == 2 and "unknown user 'bobb'; did you mean 'bob'?" in err
+    code, _, err = run(runner, app, "explain", "role", "ProdAdmn", *cat)
+    assert code == 2 and "did you mean 'ProdAdmin'?" in err
+    code, _, err = run(runner, app, "who-can", "s3:Get*", *cat)
+    assert code == 2 and "ACTION is one action without wildcards" in err
+    assert "(role only)" in " ".join(run(runner, app, "explain", "--help")[1].split())

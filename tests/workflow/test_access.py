@@ -133,7 +133,7 @@ def test_unknown_names_get_did_you_mean(app, runner, cat, args, message):
     extra = ["--for", "4h", "--reason", "x"] if args[0] == "request" else []
     before = snapshot(cat)
     result = run(app, runner, *args, *extra)
-    assert result.exit_code == 1
+    assert result.exit_code == (2 if "unknown account" in message else 1)  # a flag's value: usage
     assert message in result.stderr
     assert changed(before, cat) == {}
 
@@ -182,7 +182,7 @@ def test_request_refuses_hostile_reason(app, runner, cat):
     result = run(
         app, runner, "request", "ProdEngineer", "--user", "frank", "--for", "4h", "--reason", "a\nb: c"
     )
-    assert result.exit_code == 1 and "one line of printable text" in result.stderr
+    assert result.exit_code == 2 and "one line of printable text" in result.stderr
 
 
 def test_request_needs_exactly_one_end(app, runner, cat):
@@ -349,12 +349,39 @@ def test_dry_run_prints_the_diff_and_writes_nothing(app, runner, cat):
     assert changed(before, cat) == {}
 
 
-def test_a_catalog_with_errors_is_not_edited(app, runner, cat):
+def test_a_catalog_with_errors_is_edited_when_the_edit_adds_none(app, runner, cat):
+    """An unrelated mistake does not hold up a grant (or an offboarding); the note says the
+    errors are still there.  An edit that adds an error is refused as ever."""
     (cat / "roles/prod/Admin2.yaml").write_text("name: Admin2\naccounts: [nowhere]\nmembers: [alice]\n")
+    result = run(app, runner, "grant", "Admin", "--user", "bob")
+    assert result.exit_code == 0, result.output
+    assert "still has 2 errors it had before this edit" in result.stderr
+    assert "bob" in (cat / "roles/admin/Admin.yaml").read_text()
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "frank", "--reason", "left")  # empties CustomerSuccess: C019
+    assert result.exit_code == 1 and "C019" in result.stderr
+    assert changed(before, cat) == {}
+
+
+def test_an_edit_that_fixes_an_error_is_allowed(app, runner, cat):
+    """max_escalation_days: 14 makes erin's long escalation an error (E102); revoking it is the fix."""
+    cfg = cat / "catalog.yaml"
+    text = cfg.read_text()
+    assert "# max_escalation_days: 14" in text
+    cfg.write_text(text.replace("# max_escalation_days: 14", "max_escalation_days: 14"))
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert any(d.code == "E102" and d.is_error for d in diags)
+    result = run(app, runner, "revoke", "ProdEngineer", "--user", "erin")
+    assert result.exit_code == 0, result.output
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not any(d.code == "E102" and "erin" in d.message for d in diags)
+
+
+def test_a_catalog_that_does_not_load_is_not_edited(app, runner, cat):
+    (cat / "catalog.yaml").write_text("organization: [unclosed\n")
     before = snapshot(cat)
     result = run(app, runner, "grant", "Admin", "--user", "bob")
-    assert result.exit_code == 1
-    assert "has errors; fix them before editing it" in result.stderr
+    assert result.exit_code == 1 and "keep it from loading" in result.stderr
     assert changed(before, cat) == {}
 
 
@@ -622,3 +649,78 @@ def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, r
     assert git(repo, "status", "--porcelain") == ""
     _, _, files = render_catalog(repo / "catalog", instant)
     assert diff_output(files, repo / "build/terraform") == ""  # what CI's compile --check sees
+
+
+def _commit_terraform(repo: Path) -> None:
+    from rolecat.pipeline import compile_catalog
+
+    ok, _ = compile_catalog(
+        repo / "catalog", repo / "build/terraform", dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC)
+    )
+    assert ok
+    git(repo, "add", "build")
+    git(repo, "commit", "-q", "-m", "terraform")
+
+
+@pytest.mark.parametrize("other", ["edited", "untracked"])
+def test_branch_that_recompiles_refuses_any_other_uncommitted_catalog_file(app, runner, repo, other):
+    """The recompile reads the whole catalog: an uncommitted edit elsewhere in it (dave
+    added to CustomerSuccess) would reach the committed Terraform without its catalog
+    change, unreviewed.  Refused, nothing written, still on main."""
+    _commit_terraform(repo)
+    if other == "edited":
+        stray = repo / "catalog/roles/prod/CustomerSuccess.yaml"
+        stray.write_text(stray.read_text().replace("members: [frank]", "members: [frank, dave]"))
+    else:
+        stray = repo / "catalog/roles/prod/Sneaky.yaml"
+        stray.write_text(
+            (repo / "catalog/roles/prod/CustomerSuccess.yaml")
+            .read_text()
+            .replace("CustomerSuccess", "Sneaky")
+        )
+    before = snapshot(repo / "catalog")
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
+    assert result.exit_code == 2, result.output
+    assert f"uncommitted changes in catalog/roles/prod/{stray.name}: --branch recompiles" in result.stderr
+    assert "is now a permanent member" not in result.stderr and "frank" not in result.stderr.split(":")[0]
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert changed(before, repo / "catalog") == {}
+
+
+def test_branch_from_a_subfolder_recompiles_the_repository_terraform(app, runner, repo, monkeypatch):
+    _commit_terraform(repo)
+    monkeypatch.chdir(repo / "catalog/roles")
+    result = runner.invoke(
+        app,
+        ["grant", "ProdEngineer", "--user", "frank", "--branch", "--catalog", "../../catalog", "--now", NOW],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "build/terraform/prod/role.ProdEngineer.tf"
+        in git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    )
+
+
+def test_nothing_is_said_done_before_a_refusal(app, runner, cat):
+    """`offboard` of the last member of a role is refused (C019): no line says it happened."""
+    result = run(app, runner, "offboard", "frank", "--reason", "left")
+    assert result.exit_code == 1 and "C019" in result.stderr
+    assert "no longer a member" not in result.stderr and "removed from" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("duration", "message"),
+    [
+        ("1000000w", "longer than a century"),
+        ("99999999999999999999h", "longer than a century"),
+        ("1d1d", "each once and largest first"),
+        ("12h1d", "each once and largest first"),
+        ("3D", "is not a duration"),
+        ("0h", "no time at all"),
+    ],
+)
+def test_a_duration_that_is_not_one_is_a_usage_error(app, runner, cat, duration, message):
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--for", duration, "--reason", "x"
+    )
+    assert result.exit_code == 2 and message in result.stderr, result.output

@@ -189,6 +189,16 @@ def test_codeowners_write_then_check(app, runner, loaded, tmp_path):
     assert "is stale" in result.stderr
 
 
+def test_codeowners_check_does_not_depend_on_how_out_is_spelled(app, runner, loaded, tmp_path):
+    """CI passing an absolute -o and a person passing none write the same file."""
+    (tmp_path / ".git").mkdir()
+    target = tmp_path / ".github" / "CODEOWNERS"
+    assert runner.invoke(app, ["codeowners", "catalog", "--write", str(target)]).exit_code == 0
+    for spelled in (str(tmp_path / "build/terraform"), "./build/terraform", "build/terraform/"):
+        result = runner.invoke(app, ["codeowners", "catalog", "-o", spelled, "--check", str(target)])
+        assert result.exit_code == 0, (spelled, result.output)
+
+
 # --------------------------------------------------------------------------- plan
 
 

@@ -170,7 +170,9 @@ def explain(
     kind: Annotated[Kind, typer.Argument(metavar="user|role", help="user or role.")],
     name: Annotated[str, typer.Argument(metavar="NAME", help="User or role name.")],
     catalog: CatalogOpt = Path("catalog"),
-    account: AccountOpt = None,
+    account: Annotated[
+        str | None, typer.Option("--account", metavar="NAME", help="The role's account (role only).")
+    ] = None,
     action: Annotated[
         str | None, typer.Option("--action", metavar="ACTION", help="Decide one request (role only).")
     ] = None,

@@ -42,6 +42,7 @@ TRUST_FIELDS = (
     "max_session_duration",
     "session_tags",
     "source_identity",
+    "revoke_sessions",  # a deny on the sessions issued before an instant: everyone's, at once
 )
 FOLD = 10  # markdown tables longer than this are folded in <details>
 
@@ -131,15 +132,19 @@ def _git(args: Sequence[str], cwd: Path, data: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def _export(ref: str, catalog: Path, into: Path) -> None:
+def _export(ref: str, catalog: Path, into: Path) -> bool:
     """The files of ``catalog`` (a folder inside a git work tree) at revision ``ref``,
-    written under ``into``: regular blobs only, paths checked to stay inside."""
+    written under ``into``: regular blobs only, paths checked to stay inside.  False when
+    the folder holds no file at ``ref`` (the pull request that adds the catalog)."""
     if ref.startswith("-"):
         raise DiffError(f"not a git revision: {ref!r}")
     top = Path(_git(["rev-parse", "--show-toplevel"], catalog).decode().strip())
     rel = catalog.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if rel == "." else rel + "/"
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    except DiffError:
+        raise DiffError(f"{ref!r} is not a commit of the repository at {top}") from None
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", ref, "--", prefix or "."], top)
     blobs: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
@@ -155,7 +160,7 @@ def _export(ref: str, catalog: Path, into: Path) -> None:
             continue
         blobs.append((inner, sha))
     if not blobs:
-        raise DiffError(f"{rel} holds no files at {ref}", 1)
+        return False
     out = _git(["cat-file", "--batch"], top, "".join(f"{sha}\n" for _, sha in blobs).encode())
     pos = 0
     for inner, _sha in blobs:
@@ -166,6 +171,7 @@ def _export(ref: str, catalog: Path, into: Path) -> None:
         target = into.joinpath(*inner.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
+    return True
 
 
 def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
@@ -177,8 +183,10 @@ def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
     with tempfile.TemporaryDirectory(prefix="rolecat-base-") as tmp:
         root = Path(tmp) / "catalog"
         root.mkdir()
-        _export(ref, catalog, root)
-        base = _load(root, f"{ref}:{display_path(catalog)}", now, db)
+        if _export(ref, catalog, root):
+            base = _load(root, f"{ref}:{display_path(catalog)}", now, db)
+        else:  # no catalog at the base: everything the head grants is new
+            base = Snapshot(None, [], None)
     return compare(base, _load(catalog, display_path(catalog), now, db))
 
 
@@ -345,6 +353,8 @@ def _trust_value(role: Role, name: str) -> Any:
         return [
             {"user": t.user, "until": t.until_iso} for t in sorted(value, key=lambda t: (t.user, t.until))
         ]
+    if name == "revoke_sessions":
+        return None if value is None else {"issued_before": value.issued_before_iso, "reason": value.reason}
     if isinstance(value, tuple):
         return sorted(value)
     return value

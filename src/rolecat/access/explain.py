@@ -80,9 +80,17 @@ def _reach_json(r: Reach) -> dict[str, Any]:
     }
 
 
+def _unknown(kind: str, name: str, names: list[str]) -> str:
+    from rolecat.diagnostics import did_you_mean
+    from rolecat.report.escape import printable
+
+    guess = did_you_mean(name, names)
+    return f"unknown {kind} {printable(name)!r}" + (f"; did you mean {guess!r}?" if guess else "")
+
+
 def explain_user(model: AccessModel, name: str) -> dict[str, Any]:
     if not any(u.name == name for u in model.catalog.users):
-        raise QueryError(f"unknown user {name!r}")
+        raise QueryError(_unknown("user", name, [u.name for u in model.catalog.users]))
     roles = []
     for view in model.views:
         for reach in model.reach(view):
@@ -130,7 +138,7 @@ def _removed(model: AccessModel, es: EffectiveSet) -> tuple[int, int]:
 def explain_role(model: AccessModel, name: str, account: str | None) -> dict[str, Any]:
     views = [v for v in model.views_of(name) if account is None or v.account.name == account]
     if not model.views_of(name):
-        raise QueryError(f"unknown role {name!r}")
+        raise QueryError(_unknown("role", name, [r.name for r in model.catalog.roles]))
     if not views:
         raise QueryError(f"role {name} is not deployed in account {account!r}")
     out = []
@@ -167,7 +175,7 @@ def explain_decision(
 ) -> dict[str, Any]:
     views = [v for v in model.views_of(name) if account is None or v.account.name == account]
     if not model.views_of(name):
-        raise QueryError(f"unknown role {name!r}")
+        raise QueryError(_unknown("role", name, [r.name for r in model.catalog.roles]))
     if len(views) != 1:
         names = ", ".join(v.account.name for v in model.views_of(name))
         raise QueryError(f"role {name} is in several accounts ({names}): choose one with --account")

@@ -127,6 +127,11 @@ class WhoCan:
 
     def check(self, action: str, account: str | None) -> str:
         canonical = self.model.db.canonical(action)
+        if canonical is None and ("*" in action or "?" in action):
+            raise QueryError(
+                f"{action!r}: who-can decides one request, so ACTION is one action without wildcards "
+                "(e.g. s3:GetObject); ask once per action"
+            )
         if canonical is None:
             hint = self.model.db.suggest(action)
             raise QueryError(f"unknown action {action!r}" + (f" (did you mean {hint}?)" if hint else ""))

@@ -246,7 +246,7 @@ def account_drift(
     # Users and groups outside the identity account: the catalog keeps none there, so each
     # one is a door it does not describe (a hand-made admin user, say).
     if not exp.account.identity:
-        for name, lu in sorted(live.users.items()):
+        for name, stray in sorted(live.users.items()):
             out.append(
                 DriftItem(
                     acct,
@@ -257,10 +257,10 @@ def account_drift(
                     f"user {name} exists in {acct}, where the catalog keeps no users (people are users of "
                     "the identity account who assume roles)",
                     None,
-                    lu.arn,
+                    stray.arn,
                 )
             )
-        for name, lg in sorted(live.groups.items()):
+        for name, stray_group in sorted(live.groups.items()):
             out.append(
                 DriftItem(
                     acct,
@@ -270,7 +270,7 @@ def account_drift(
                     None,
                     f"group {name} exists in {acct}, where the catalog keeps no groups",
                     None,
-                    lg.arn,
+                    stray_group.arn,
                 )
             )
 

@@ -28,14 +28,21 @@ from .codeowners import catalog_relative
 from .yamledit import Document, EditError
 
 HOUR = dt.timedelta(hours=1)
-_DURATION = re.compile(r"(?:(\d+)([wdhm]))+")
+# Each unit at most once, largest first: 1d12h, not 12h1d or 1d1d.
+_DURATION = re.compile(r"(?=\d)(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?")
+MAX_DURATION = dt.timedelta(days=36_500)  # a century: longer is a typo, and past what a date can hold
 _DURATION_PART = re.compile(r"(\d+)([wdhm])")
 _UNITS = {"w": dt.timedelta(weeks=1), "d": dt.timedelta(days=1), "h": HOUR, "m": dt.timedelta(minutes=1)}
 REASON_MAX = 256  # the role schema's maxLength of temporary_members[].reason
 
 
 class AccessError(Exception):
-    """A request that cannot be carried out as asked (exit 1); the message says why."""
+    """A request that cannot be carried out as asked (exit 1), or a flag value that is not
+    one (``usage``: exit 2); the message says why."""
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass
@@ -87,10 +94,19 @@ class Plan:
 def parse_duration(text: str) -> dt.timedelta:
     """``4h``, ``3d``, ``1w``, ``90m`` or combinations such as ``1d12h``."""
     if not _DURATION.fullmatch(text.strip()):
-        raise AccessError(f"{text!r} is not a duration: use a number and a unit, e.g. 4h, 3d, 1w or 1d12h")
-    total = sum((int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)), dt.timedelta())
+        raise AccessError(
+            f"--for {text!r} is not a duration: numbers with units w, d, h, m, each once and largest "
+            "first, e.g. 4h, 3d, 1w or 1d12h",
+            usage=True,
+        )
+    try:
+        total = sum((int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)), dt.timedelta())
+    except OverflowError:
+        total = MAX_DURATION + HOUR
     if total <= dt.timedelta(0):
-        raise AccessError(f"{text!r} is no time at all")
+        raise AccessError(f"--for {text!r} is no time at all", usage=True)
+    if total > MAX_DURATION:
+        raise AccessError(f"--for {text!r} is longer than a century", usage=True)
     return total
 
 
@@ -142,23 +158,30 @@ def check_reason(reason: str | None) -> str | None:
         return None
     reason = reason.strip()
     if not reason:
-        raise AccessError("--reason is empty: say why (a ticket, an incident)")
+        raise AccessError("--reason is empty: say why (a ticket, an incident)", usage=True)
     if not reason.isprintable():
-        raise AccessError("--reason must be one line of printable text")
+        raise AccessError("--reason must be one line of printable text", usage=True)
     if len(reason) > REASON_MAX:
-        raise AccessError(f"--reason is {len(reason)} characters; at most {REASON_MAX}")
+        raise AccessError(f"--reason is {len(reason)} characters; at most {REASON_MAX}", usage=True)
     return reason
 
 
 # --------------------------------------------------------------------------- lookups
 
 
-def find_user(catalog: Catalog, name: str) -> str:
+def find_user(catalog: Catalog, name: str, *, adding: bool = True) -> str:
+    """``name`` from users.yaml; ``adding``: the command gives access (so a person not yet
+    in users.yaml is added first)."""
     names = [u.name for u in catalog.users]
     if name in names:
         return name
     guess = did_you_mean(name, names)
-    hint = f"did you mean {guess!r}?" if guess else f"add the person first: rolecat user add {name}"
+    if guess:
+        hint = f"did you mean {guess!r}?"
+    elif adding:
+        hint = f"add the person first: rolecat user add {name}"
+    else:
+        hint = "there is no access of theirs to remove"
     raise AccessError(f"unknown user {name!r} (not in {catalog.users_file}); {hint}")
 
 
@@ -170,7 +193,7 @@ def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
             if guess
             else "accounts: " + ", ".join(a.name for a in catalog.accounts)
         )
-        raise AccessError(f"unknown account {account!r}; {hint}")
+        raise AccessError(f"unknown account {account!r}; {hint}", usage=True)
     found = [r for r in catalog.roles if r.name == name and (account is None or account in r.accounts)]
     if not found:
         others = [r for r in catalog.roles if r.name == name]
@@ -181,7 +204,7 @@ def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
         raise AccessError(f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""))
     if len(found) > 1:
         files = ", ".join(f"{r.source} ({','.join(r.accounts)})" for r in found)
-        raise AccessError(f"several roles are named {name!r}: {files}; choose one with --account")
+        raise AccessError(f"several roles are named {name!r}: {files}; choose one with --account", usage=True)
     role = found[0]
     if not role.is_human:
         raise AccessError(f"{name} is a service role: AWS services assume it, people cannot be members")
@@ -310,7 +333,7 @@ def revoke(
 ) -> Plan:
     """End ``user``'s membership of the role, permanent and temporary."""
     role = find_role(catalog, role_name, account)
-    user = find_user(catalog, user)
+    user = find_user(catalog, user, adding=False)
     plan = Plan("revoke", catalog_dir, who=user, why=reason, what=f"no more access to {_where(role)}")
     plan.subject = f"Revoke {role.name} from {user}"
     temps = _temps(role, user)

@@ -25,6 +25,7 @@ from ..cliargs import CatalogOpt
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
     from ..model import Catalog
     from .access import Plan
 
@@ -54,12 +55,13 @@ BranchNameOpt = Annotated[
     typer.Option("--branch-name", metavar="NAME", help="Name of the --branch branch (default access/...)."),
 ]
 OutOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--out",
         "-o",
         metavar="FOLDER",
-        help="Generated Terraform: with --branch, recompiled and committed too when git tracks its manifest.json.",
+        help="Generated Terraform: with --branch, recompiled and committed too when git tracks its "
+        "manifest.json (default: build/terraform, here or at the repository's root).",
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")]
@@ -89,21 +91,27 @@ def _instant(text: str | None) -> dt.datetime:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
 
 
-def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, set[str]]:
-    """The catalog, which must have no errors; and its diagnostics as text (to show only new ones)."""
-    from ..diagnostics import has_errors
+def _same(d: Diagnostic) -> tuple[str, str | None, str]:
+    """A finding as itself wherever an edit moves its line: code, file and message."""
+    return d.code, d.location.path if d.location else None, d.message
+
+
+def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, list[Diagnostic]]:
+    """The catalog, which must build into a model, and its diagnostics.  A catalog with
+    errors may still be edited, as long as the edit adds none (an edit may be the fix, and
+    an offboarding should not wait for an unrelated mistake)."""
     from ..pipeline import UsageError, load_catalog
 
     try:
         loaded, diags = load_catalog(catalog, now)
     except UsageError as exc:
         _fail(f"error: {exc}", EXIT_USAGE)
-    if loaded is None or has_errors(diags):
+    if loaded is None:
         from ..report.printer import emit
 
         emit([d for d in diags if d.is_error])
-        _fail(f"error: {catalog} has errors; fix them before editing it with rolecat", EXIT_FINDINGS)
-    return loaded, {d.format_text() for d in diags}
+        _fail(f"error: {catalog} has errors that keep it from loading; fix them first", EXIT_FINDINGS)
+    return loaded, diags
 
 
 def _run(
@@ -115,7 +123,7 @@ def _run(
     branch_name: str | None,
     dry_run: bool,
     name_parts: Callable[[dt.datetime], tuple[str, ...]],
-    out: Path = Path("build/terraform"),
+    out: Path | None = None,
 ) -> None:
     from ..diagnostics import has_errors
     from ..pipeline import UsageError, check_out_apart
@@ -129,35 +137,47 @@ def _run(
     if branch_name is not None and not branch:
         raise typer.BadParameter("--branch-name needs --branch", param_hint="'--branch-name'")
     instant = _instant(now)
-    loaded, before = _load(catalog, instant)
+    loaded, before_diags = _load(catalog, instant)
+    before = {_same(d) for d in before_diags}
     try:
         plan = make(loaded, instant)
     except AccessError as exc:
-        _fail(f"error: {exc}", EXIT_FINDINGS)
+        _fail(f"error: {exc}", EXIT_USAGE if exc.usage else EXIT_FINDINGS)
     except EditError as exc:
         _fail(f"error: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
-    for line in plan.said:
-        typer.echo(line, err=True)
-    if not plan.changed:
+    if not plan.changed:  # nothing to do, and the lines say why
+        for line in plan.said:
+            typer.echo(line, err=True)
         return
     edits = {path: after for path, (_, after) in plan.edits.items()}
     diags = edits_mod.validate_edits(catalog, edits, instant)
-    new = [d for d in diags if d.format_text() not in before and d.accepted_reason is None]
+    new = [d for d in diags if _same(d) not in before and d.accepted_reason is None]
     if new:  # what the edit brings: its errors, or warnings a reviewer will see
         from ..report.printer import emit
 
         emit(new)
-    if has_errors(diags):
+    if has_errors(new):
         _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
+    if has_errors(diags):  # errors it had before, which the edit neither adds nor fixes
+        left = sum(d.is_error for d in diags)
+        typer.echo(
+            f"note: {catalog} still has {left} error{'s' if left != 1 else ''} it had before this edit "
+            "(rolecat validate lists them)",
+            err=True,
+        )
     if dry_run:
         from .codeowners import unified_diff
 
+        for line in plan.said:
+            typer.echo(line, err=True)
         for path, (old, after) in plan.edits.items():
             typer.echo(unified_diff(old, after, str(path)), nl=False)
         typer.echo("dry run: nothing was written", err=True)
         return
     if not branch:
         _write(plan.edits)
+        for line in plan.said:  # said once it is true, never before a refusal
+            typer.echo(line, err=True)
         for path in edits:
             typer.echo(f"edited {path}", err=True)
         return
@@ -166,11 +186,23 @@ def _run(
     try:
         # A repository that commits its generated Terraform gets it recompiled in the same
         # commit, so that CI's `compile --check` agrees with the pull request.
-        compile_too = gitbranch.tracked(gitbranch.repository_root(catalog), out / "manifest.json")
+        repo = gitbranch.repository_root(catalog)
+        if out is None:  # build/terraform here, else at the repository's root (a run from a subfolder)
+            here = Path("build/terraform")
+            out = here if gitbranch.tracked(repo, here / "manifest.json") else repo / "build/terraform"
+        compile_too = gitbranch.tracked(repo, out / "manifest.json")
         if compile_too:
             check_out_apart(catalog, out)
             paths.append(out)
-        root, base = gitbranch.prepare(catalog, name, paths)
+        # The recompile reads the whole catalog: every file of it must be as committed, or
+        # the commit would hold Terraform granting what no committed catalog file says.
+        root, base = gitbranch.prepare(
+            catalog,
+            name,
+            paths,
+            whole=[catalog] if compile_too else [],
+            why=f"--branch recompiles {out} from it",
+        )
         gitbranch.switch(root, name)
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; nothing was written", EXIT_USAGE)
@@ -194,6 +226,8 @@ def _run(
         done = gitbranch.commit(root, name, base, paths, plan.commit_message())
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
+    for line in plan.said:
+        typer.echo(line, err=True)
     typer.echo(
         f"committed {done.commit[:12]} on branch {done.branch} (from {done.base[:12]}); nothing pushed",
         err=True,
@@ -254,7 +288,7 @@ def request(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
-    out: OutOpt = Path("build/terraform"),
+    out: OutOpt = None,
 ) -> None:
     """Add a time-boxed membership (temporary_members) of USER in ROLE."""
     from ..model.timeutil import TimeError, parse_instant
@@ -273,7 +307,7 @@ def request(
             try:
                 end = access.check_until(instant, parse_instant(until), max_days)
             except TimeError as exc:
-                raise access.AccessError(f"--until: {exc}") from None
+                raise access.AccessError(f"--until: {exc}", usage=True) from None
         return access.request(loaded, catalog, role, account, user, end, why, instant)
 
     _run(
@@ -298,7 +332,7 @@ def grant(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
-    out: OutOpt = Path("build/terraform"),
+    out: OutOpt = None,
 ) -> None:
     """Make USER a permanent member of ROLE (replaces a temporary membership)."""
     from . import access
@@ -329,7 +363,7 @@ def revoke(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
-    out: OutOpt = Path("build/terraform"),
+    out: OutOpt = None,
 ) -> None:
     """Remove USER from ROLE: permanent and temporary membership."""
     from . import access
@@ -359,7 +393,7 @@ def offboard(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
-    out: OutOpt = Path("build/terraform"),
+    out: OutOpt = None,
 ) -> None:
     """Remove NAME from users.yaml and from every role, permanent and temporary."""
     from . import access
@@ -396,7 +430,7 @@ def user_add(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     dry_run: DryRunOpt = False,
-    out: OutOpt = Path("build/terraform"),
+    out: OutOpt = None,
 ) -> None:
     """Add a person to users.yaml (an IAM user in the identity account)."""
     from . import access

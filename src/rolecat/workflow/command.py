@@ -236,7 +236,8 @@ def codeowners(
         typer.echo(f"note: {output} is outside {root}; CODEOWNERS cannot name it", err=True)
 
     command = f"rolecat codeowners {catalog_prefix or '.'}"
-    if output != DEFAULT_OUTPUT and output_prefix is not None:
+    # the command as run from the repository's root, however -o was spelled here
+    if output_prefix is not None and output_prefix != DEFAULT_OUTPUT.as_posix():
         command += f" --out {output_prefix}"
     text = co.render(
         loaded, catalog_prefix=catalog_prefix, output_prefix=output_prefix, command=command, notes=notes

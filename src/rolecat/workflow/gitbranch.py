@@ -65,8 +65,14 @@ def tracked(root: Path, path: Path) -> bool:
     return done.returncode == 0
 
 
-def prepare(start: Path, branch: str, files: Sequence[Path]) -> tuple[Path, str]:
-    """Check that the branch can be made and the files committed; (root, HEAD)."""
+def prepare(
+    start: Path, branch: str, files: Sequence[Path], *, whole: Sequence[Path] = (), why: str = ""
+) -> tuple[Path, str]:
+    """Check that the branch can be made and the files committed; (root, HEAD).
+
+    ``files`` (the ones the command edits) may not have uncommitted changes; nor may
+    anything in the folders ``whole`` (untracked and ignored files included), which the
+    command reads in full (``why`` says so in the refusal)."""
     root = repository_root(start)
     _git(["check-ref-format", "--branch", branch], root)
     exists = subprocess.run(
@@ -82,6 +88,17 @@ def prepare(start: Path, branch: str, files: Sequence[Path]) -> tuple[Path, str]
     if dirty.strip():
         names = ", ".join(line[3:] for line in dirty.splitlines())
         raise GitError(f"uncommitted changes in {names}: commit or stash them first")
+    if whole:
+        folders = [str(f.resolve()) for f in whole]
+        dirty = _git(
+            ["status", "--porcelain", "--ignored=matching", "--untracked-files=all", "--", *folders], root
+        )
+        if dirty.strip():
+            names = ", ".join(line[3:] for line in dirty.splitlines())
+            raise GitError(
+                f"uncommitted changes in {names}: {why}, so the catalog must be as committed; "
+                "commit or stash them first"
+            )
     return root, head
 
 
