@@ -164,3 +164,10 @@ def test_broken_users_yaml_reports_no_c012_cascade(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "users.yaml:7:1: error S003: missing required key 'users'" in proc.stderr
     assert "C012" not in proc.stderr
+
+
+def test_a_person_s_name_gets_a_person_s_example(tmp_path: Path) -> None:
+    proc = validate(tmp_path, ("users.yaml", r"^  frank:", "  'frank smith':"))
+    assert proc.returncode == 1
+    assert "users: 'frank smith' is not valid: an IAM name" in proc.stderr
+    assert "hint: it has a space; a valid example: jane.doe" in proc.stderr

@@ -238,3 +238,12 @@ def test_an_arn_a_policy_cannot_hold_is_widened_so_the_written_policy_validates(
     assert "\\u001b" not in written and "${" not in written
     _, diags = load_catalog(catalog)
     assert not [d for d in diags if d.is_error], diags
+
+
+def test_one_unreadable_file_is_said_once(catalog: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "empty.json").write_text("")
+    code, _, err = run(str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod")
+    assert code == 1 and "SD004" in err
+    assert err.count("warning SD001") == 1, err

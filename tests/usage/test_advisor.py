@@ -129,3 +129,10 @@ def test_the_same_role_and_account_twice_is_refused(tmp_path: Path) -> None:
         "--catalog", str(ROOT / "catalog"), "--access-advisor", "ReportExporter@nosuch=" + str(f)
     )
     assert code == 2 and "no account named 'nosuch' in catalog.yaml" in err
+
+
+def test_a_folder_is_not_a_report(tmp_path: Path) -> None:
+    code, _, err = run(
+        "--catalog", str(ROOT / "catalog"), "--access-advisor", f"ReportExporter@prod={tmp_path}"
+    )
+    assert code == 2 and "is a folder: name the report's JSON file" in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -724,3 +725,18 @@ def test_a_duration_that_is_not_one_is_a_usage_error(app, runner, cat, duration,
         app, runner, "request", "ProdEngineer", "--user", "frank", "--for", duration, "--reason", "x"
     )
     assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_dry_run_labels_the_edit_and_a_reason_without_a_place_is_noted(app, runner, cat):
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--dry-run")
+    assert result.exit_code == 0
+    assert "+++ catalog/roles/prod/ProdEngineer.yaml (edited)" in result.stdout
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--reason", "INC-9")
+    assert result.exit_code == 0
+    assert "note: this edit has no place for --reason" in result.stderr
+    result = run(app, runner, "request", "OnCall", "--user", "frank", "--for", "4h", "--reason", "INC-9")
+    assert result.exit_code == 0 and "no place for --reason" not in result.stderr
+    help_text = subprocess.run(
+        [sys.executable, "-m", "rolecat", "offboard", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "in every role NAME could assume" in " ".join(help_text.split())

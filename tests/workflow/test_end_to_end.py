@@ -88,7 +88,12 @@ def test_example_codeowners_write_check(app, runner, repo):
     result = runner.invoke(app, ["codeowners", "catalog", "--write", ".github/CODEOWNERS"])
     assert result.exit_code == 0, result.output
     text = (repo / ".github" / "CODEOWNERS").read_text()
-    lines = dict(line.split(None, 1) for line in text.splitlines() if line and not line.startswith("#"))
+    lines = {
+        pattern: owners.strip()
+        for pattern, _, owners in (
+            line.partition(" ") for line in text.splitlines() if line and not line.startswith("#")
+        )
+    }
     assert lines["/catalog/roles/prod/ProdEngineer.yaml"] == "@example/platform-leads"
     assert lines["/catalog/roles/prod/OnCall.yaml"] == "@example/platform-leads @example/security"
     assert lines["/catalog/catalog.yaml"] == "@example/security"

@@ -338,9 +338,11 @@ def _offending(pattern: str, value: str) -> list[str]:
     return found
 
 
-def pattern_hint(pattern: str, value: object) -> tuple[str, str]:
-    """(what the value must be, hint with an example) for a schema pattern."""
-    words, example = PATTERNS.get(pattern, (f"text matching {pattern}", ""))
+def pattern_hint(pattern: str, value: object, *, example: str | None = None) -> tuple[str, str]:
+    """(what the value must be, hint with an example) for a schema pattern; ``example``
+    replaces the pattern's own where the caller knows better (a person's name)."""
+    words, default = PATTERNS.get(pattern, (f"text matching {pattern}", ""))
+    example = example or default
     details: list[str] = []
     if isinstance(value, str):
         bad = _offending(pattern, value)

@@ -292,7 +292,7 @@ def scopedown_command(
         problems.append(warning(code, p.message + (": file skipped" if p.fatal else ""), Location(p.path)))
     skipped = report.scan.files_skipped
     exit_code: int = EXIT_OK
-    if skipped:
+    if skipped and skipped < len(files):  # all of them: SD004 below says so
         problems.append(
             warning("SD001", f"{skipped} of {counted(len(files), 'log file')} unreadable and skipped")
         )

@@ -206,6 +206,8 @@ def _pair(text: str) -> tuple[str, str | None, Path]:
         _usage(f"--access-advisor {text!r}: expected ROLE[@ACCOUNT]=FILE")
     role, _, account = target.partition("@")
     file = Path(path)
+    if file.is_dir():
+        _usage(f"--access-advisor: {path} is a folder: name the report's JSON file")
     if not file.is_file():
         _usage(f"--access-advisor: no such file: {path}")
     return role, account or None, file

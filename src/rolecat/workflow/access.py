@@ -57,6 +57,7 @@ class Plan:
     what: str = ""
     until: str | None = None
     why: str | None = None
+    why_kept: bool = False  # the edit writes ``why`` into a file (a temporary membership, revoked sessions)
     subject: str = ""
 
     def document(self, path: Path) -> Document:
@@ -260,6 +261,7 @@ def request(
         entry = max(temps, key=lambda t: t.until)
         doc.set_scalar(("temporary_members", entry.index, "until"), end)
         if reason is not None:
+            plan.why_kept = True
             if "reason" in doc.data["temporary_members"][entry.index]:
                 doc.set_scalar(("temporary_members", entry.index, "reason"), reason)
             else:
@@ -269,6 +271,7 @@ def request(
         item: dict[str, str] = {"user": user, "until": end}
         if reason is not None:
             item["reason"] = reason
+            plan.why_kept = True
         doc.add_to_list(("temporary_members",), item)
         plan.said.append(f"{user} may assume {_where(role)} until {iso_z(until)}")
     return plan
@@ -305,6 +308,7 @@ def _remove_temporary(doc: Document, role: Role, user: str, plan: Plan) -> bool:
 
 def _revoke_sessions(doc: Document, role: Role, now: dt.datetime, reason: str, plan: Plan) -> None:
     """Deny sessions of the role issued before ``now`` (one record per role; a later one wins)."""
+    plan.why_kept = True
     stamp = iso_z(now)
     current = doc.data.get("revoke_sessions")
     if current is None:

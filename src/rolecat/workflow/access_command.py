@@ -38,7 +38,13 @@ AccountOpt = Annotated[
     ),
 ]
 ReasonOpt = Annotated[
-    str | None, typer.Option("--reason", metavar="TEXT", help="Why: a ticket or a sentence (one line).")
+    str | None,
+    typer.Option(
+        "--reason",
+        metavar="TEXT",
+        help="Why: a ticket or a sentence (one line); kept in the role file where it has a place "
+        "(a temporary membership, revoked sessions) and in --branch's commit message.",
+    ),
 ]
 NowOpt = Annotated[
     str | None,
@@ -70,6 +76,14 @@ SessionsOpt = Annotated[
     typer.Option(
         "--revoke-sessions",
         help="Also deny the role's sessions issued before now (ends everyone's older sessions of the role).",
+    ),
+]
+OffboardSessionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--revoke-sessions",
+        help="Also deny, in every role NAME could assume, the sessions issued before now (ends everyone's "
+        "older sessions of those roles).",
     ),
 ]
 
@@ -171,9 +185,13 @@ def _run(
         for line in plan.said:
             typer.echo(line, err=True)
         for path, (old, after) in plan.edits.items():
-            typer.echo(unified_diff(old, after, str(path)), nl=False)
+            typer.echo(unified_diff(old, after, str(path), new_label="edited"), nl=False)
         typer.echo("dry run: nothing was written", err=True)
         return
+    if not branch and plan.why and not plan.why_kept:
+        typer.echo(
+            "note: this edit has no place for --reason; only --branch's commit message keeps it", err=True
+        )
     if not branch:
         _write(plan.edits)
         for line in plan.said:  # said once it is true, never before a refusal
@@ -386,7 +404,7 @@ def revoke(
 
 def offboard(
     name: Annotated[str, typer.Argument(metavar="NAME", help="IAM user name.")],
-    revoke_sessions: SessionsOpt = False,
+    revoke_sessions: OffboardSessionsOpt = False,
     reason: ReasonOpt = None,
     catalog: CatalogOpt = Path("catalog"),
     now: NowOpt = None,

@@ -187,7 +187,21 @@ def _generated_entries(catalog: Catalog, output_prefix: str, policies: list[Poli
             used.append(("boundary", role.delegated_role_creation.boundary))
         for acct in role.accounts:
             lines.extend((policy_file(acct, k, n), by_key[(k, n)]) for k, n in used if (k, n) in by_key)
-    out: list[Entry] = []
+    # manifest.json changes with every change (it lists every file with its hash): owned by
+    # the catalog owners, it would make them approve every pull request, and a role's
+    # owners could never approve a change of their role alone.  It is derived, never read
+    # by Terraform, and CI's `compile --check` proves it is what the catalog compiles to;
+    # GitHub reads a line without owners as "no code owner" (any reviewer may approve).
+    out: list[Entry] = [
+        Entry(
+            escape_pattern(f"{prefix}/manifest.json"),
+            (),
+            (
+                "manifest.json changes with every change: no owner of its own (CI's compile --check proves",
+                "it is what the catalog compiles to), so a role's owners alone approve their role's change.",
+            ),
+        )
+    ]
     for i, (path, owners) in enumerate(sorted(set(lines))):
         comment = (
             ("Generated Terraform: each role's and each policy's file, the same owners as its catalog file.",)
@@ -221,18 +235,20 @@ def render(
         if item.comments:
             lines.append("")
             lines.extend(f"# {printable(c)}" for c in item.comments)
-        lines.append(f"{printable(item.pattern).ljust(width)}  {printable(_owners_text(item.owners))}")
+        lines.append(
+            f"{printable(item.pattern).ljust(width)}  {printable(_owners_text(item.owners))}".rstrip()
+        )
     return "\n".join(lines) + "\n"
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
-    import difflib  # only for --check
+def unified_diff(old: str, new: str, path: str, *, new_label: str = "from the catalog") -> str:
+    import difflib  # only for --check and --dry-run
 
     return "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),
             new.splitlines(keepends=True),
             fromfile=f"{path} (on disk)",
-            tofile=f"{path} (from the catalog)",
+            tofile=f"{path} ({new_label})",
         )
     )
