@@ -179,7 +179,7 @@ def test_explain_user_and_role(app: typer.Typer, runner: CliRunner, example_cata
 
 
 # ---------------------------------------------------------------------- diff
-SECTIONS = {"access", "permissions", "trust", "replacements", "findings", "base_errors"}
+SECTIONS = {"access", "permissions", "trust", "replacements", "findings", "base_errors", "head_errors"}
 
 
 def _diff(runner: CliRunner, app: typer.Typer, base: Path, head: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -200,6 +200,7 @@ def test_diff_of_a_catalog_with_itself_is_empty(
         "replacements": [],
         "findings": {"added": [], "removed": []},
         "base_errors": [],
+        "head_errors": [],
     }
 
 
@@ -507,3 +508,19 @@ def test_names_that_are_not_there_get_a_did_you_mean_and_wildcards_are_explained
     code, _, err = run(runner, app, "who-can", "s3:Get*", *cat)
     assert code == 2 and "ACTION is one action without wildcards" in err
     assert "(role only)" in " ".join(run(runner, app, "explain", "--help")[1].split())
+
+
+def test_a_head_with_errors_says_so_before_any_comparison(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cs = head / "roles" / "prod" / "CustomerSuccess.yaml"
+    cs.write_text(cs.read_text().replace("members: [frank]", "members: [frank, nobody]"))
+    code, out, err = run(runner, app, "diff", str(example_catalog), str(head), "-f", "markdown", *NOW)
+    assert code == 1 and "nobody" in err
+    assert out.startswith("### rolecat diff: the head catalog has errors\n")
+    assert "**Head errors (fix them first; until then the comparison reads it as it loaded)** (1)" in out
+    code, out, _ = run(runner, app, "diff", str(example_catalog), str(head), "-f", "json", *NOW)
+    [only] = json.loads(out)["head_errors"]
+    assert "nobody" in only["message"] and only["location"].startswith(str(head))

@@ -86,7 +86,17 @@ class DiffResult:
             "replacements": self.replacements,
             "findings": {"added": self.findings_added, "removed": self.findings_removed},
             "base_errors": self.base_errors,
+            "head_errors": [_error_json(d) for d in self.head_errors],
         }
+
+
+def _error_json(d: Diagnostic) -> dict[str, Any]:
+    return {"code": d.code, "location": str(d.location) if d.location else None, "message": d.message}
+
+
+# A head with errors loads partly (a role with an error is left out): what it shows as
+# removed may be only what did not load.
+_HEAD_ERRORS = "the head catalog has errors: fix them first; until then the comparison reads it as it loaded"
 
 
 # ---------------------------------------------------------------------- loading
@@ -193,11 +203,7 @@ def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
 # ---------------------------------------------------------------------- comparing
 def compare(base: Snapshot, head: Snapshot) -> DiffResult:
     result = DiffResult()
-    result.base_errors = [
-        {"code": d.code, "location": str(d.location) if d.location else None, "message": d.message}
-        for d in base.diags
-        if d.is_error
-    ]
+    result.base_errors = [_error_json(d) for d in base.diags if d.is_error]
     result.head_errors = [d for d in head.diags if d.is_error]
     a_base, a_head = _access(base.model), _access(head.model)
     result.access_added = [
@@ -423,6 +429,8 @@ def _who(e: dict[str, Any]) -> str:
 
 def render_text(result: DiffResult) -> str:
     lines = [("access grows: " if result.access_grows else "no new access: ") + _counts(result)]
+    if result.head_errors:
+        lines.insert(0, f"{_HEAD_ERRORS} ({len(result.head_errors)}, on stderr)")
 
     def section(title: str, rows: list[str]) -> None:
         if rows:
@@ -506,7 +514,15 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 def render_markdown(result: DiffResult) -> str:
     head = "Access grows" if result.access_grows else "No new access"
+    if result.head_errors:
+        head = "the head catalog has errors"
     lines = [f"### rolecat diff: {head}", "", _counts(result), ""]
+    h = [(d.code, str(d.location) if d.location else "", d.message) for d in result.head_errors]
+    lines += _table(
+        f"Head errors ({_HEAD_ERRORS[len('the head catalog has errors: ') :]})",
+        ("code", "location", "message"),
+        h,
+    )
     a = [
         (sign, e["user"], ", ".join(e.get("teams", ())), e["principal"], e["role"], e["account"], e["until"])
         for sign, entries in (("+", result.access_added), ("-", result.access_removed))
