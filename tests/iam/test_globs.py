@@ -83,3 +83,24 @@ def test_covers_examples() -> None:
     assert covers("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/apps/*")
     assert not covers("arn:aws:iam::1:role/apps/*", "arn:aws:iam::1:role/*")
     assert not covers("a?c", "a*c")
+
+
+def test_a_name_that_holds_no_slash_is_not_matched_by_a_pattern_with_one() -> None:
+    """S3 bucket names (lowercase letters, digits, '.', '-') and DynamoDB table names
+    (a-z, A-Z, 0-9, '_', '-', '.') hold no '/': ``bucket/*`` names no bucket."""
+    from rolecat.iam.globs import arn_format_pattern, overlaps_format
+
+    bucket = arn_format_pattern("arn:${Partition}:s3:::${BucketName}")
+    obj = arn_format_pattern("arn:${Partition}:s3:::${BucketName}/${ObjectName}")
+    table = arn_format_pattern("arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}")
+    role = arn_format_pattern("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")
+    assert not overlaps_format("arn:aws:s3:::data-bucket/*", bucket)
+    assert overlaps_format("arn:aws:s3:::data-*", bucket) and overlaps_format(
+        "arn:aws:s3:::data-bucket", bucket
+    )
+    assert overlaps_format("arn:aws:s3:::*", bucket) and overlaps_format("*", bucket)
+    assert overlaps_format("arn:aws:s3:::data-bucket/*", obj)
+    assert overlaps_format("arn:aws:s3:::data-bucket/a/b/c.csv", obj)
+    assert not overlaps_format("arn:aws:dynamodb:us-east-1:1:table/orders/index/*", table)
+    assert overlaps_format("arn:aws:dynamodb:us-east-1:1:table/orders", table)
+    assert overlaps_format("arn:aws:iam::1:role/team/admin/*", role)  # a path holds '/'

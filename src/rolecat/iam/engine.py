@@ -36,7 +36,7 @@ from itertools import chain
 from typing import Any
 
 from .actions import ActionDB
-from .globs import FIELD_STAR, compile_glob, covers, overlaps, overlaps_format, widen
+from .globs import FIELD_STAR, NAME_STAR, compile_glob, covers, overlaps, overlaps_format, widen
 
 
 class Access(enum.IntEnum):
@@ -139,7 +139,7 @@ class ResourceSpec:
 
 def _covers_format(outer: str, typed: str) -> bool:
     """Whether the policy pattern ``outer`` matches every ARN of a typed format."""
-    return covers(outer, typed.replace(FIELD_STAR, "*"))
+    return covers(outer, typed.replace(FIELD_STAR, "*").replace(NAME_STAR, "*"))
 
 
 EVERYTHING = ResourceSpec(("*",))

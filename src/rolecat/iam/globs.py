@@ -110,7 +110,24 @@ def covers(outer: str, inner: str) -> bool:
 
 # A star that never matches ':' (an ARN field such as the account or region).
 FIELD_STAR = "\x00"
+# A star that matches neither ':' nor '/': a resource name whose service's naming rules
+# allow neither (``NAME_VARIABLES``).
+NAME_STAR = "\x01"
 _FIELD_VARIABLE = re.compile(r"\$\{[^}]*\}")
+# Variables of the resource part that name something whose name can hold no '/' (nor
+# ':'), by the service's documented naming rules, so that ``arn:aws:s3:::logs/*`` (an
+# object pattern) does not overlap the bucket format ``arn:${Partition}:s3:::${BucketName}``:
+# - BucketName: S3 bucket naming rules, "lowercase letters, numbers, periods, and hyphens";
+# - TableName, IndexName: DynamoDB naming rules, "a-z, A-Z, 0-9, _ (underscore),
+#   - (dash), . (dot)";
+# - FunctionName: Lambda function names, letters, digits, hyphens and underscores;
+# - QueueName: SQS queue names, "alphanumeric characters, hyphens (-), and underscores (_)";
+# - TopicName: SNS topic names, letters, digits, underscores and hyphens.
+NAME_VARIABLES = frozenset({"BucketName", "TableName", "IndexName", "FunctionName", "QueueName", "TopicName"})
+
+
+def _tail_star(m: re.Match[str]) -> str:
+    return NAME_STAR if m.group()[2:-1] in NAME_VARIABLES else "*"
 
 
 def arn_format_pattern(arn_format: str) -> str:
@@ -118,13 +135,14 @@ def arn_format_pattern(arn_format: str) -> str:
 
     ``arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}``: a variable in
     one of the first five fields (partition, service, region, account) matches no
-    ``:``, so it becomes ``FIELD_STAR``; a variable in the resource part may hold
-    anything and becomes ``*``.  ``overlaps_format`` compares a policy pattern with
-    such a pattern.
+    ``:``, so it becomes ``FIELD_STAR``; a variable in the resource part becomes
+    ``NAME_STAR`` when it names something whose name holds no ``/`` (``NAME_VARIABLES``),
+    else ``*`` (a path, an object key: anything).  ``overlaps_format`` compares a policy
+    pattern with such a pattern.
     """
     parts = arn_format.split(":", 5)
     head = [_FIELD_VARIABLE.sub(FIELD_STAR, p) for p in parts[:5]]
-    tail = [_FIELD_VARIABLE.sub("*", p) for p in parts[5:]]
+    tail = [_FIELD_VARIABLE.sub(_tail_star, p) for p in parts[5:]]
     return ":".join(head + tail)
 
 
@@ -137,9 +155,11 @@ def overlaps_format(pattern: str, typed: str) -> bool:
     overlap the policy format ``arn:*:iam::*:policy/*``.
     """
     a, b = pattern, typed
-    stars = ("*", FIELD_STAR)
+    stars = ("*", FIELD_STAR, NAME_STAR)
 
     def accepts(star: str, ch: str) -> bool:  # can ``star`` produce the character ``ch``?
+        if star == NAME_STAR:
+            return ch not in ":/"
         return star == "*" or ch != ":"
 
     seen: dict[tuple[int, int], bool] = {}
