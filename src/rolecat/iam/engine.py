@@ -36,7 +36,7 @@ from itertools import chain
 from typing import Any
 
 from .actions import ActionDB
-from .globs import FIELD_STAR, NAME_STAR, compile_glob, covers, overlaps, overlaps_format, widen
+from .globs import FIELD_STAR, NAME_STAR, compile_glob, covers, has_wildcard, overlaps, overlaps_format, widen
 
 
 class Access(enum.IntEnum):
@@ -114,6 +114,15 @@ class ResourceSpec:
             return all(not any(overlaps(p, n) for n in self.patterns) for p in other.patterns)
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
 
+    def names_all(self, universe: tuple[str, ...]) -> bool:
+        """Whether these patterns match every ARN of every format in ``universe`` (a
+        NotResource never does: it is kept as it is).  A pattern naming a partition
+        (``arn:aws:...``) is compared in that partition: a request in an account of it
+        names that partition, which is the only place the policy's pattern can match."""
+        return not self.negated and all(
+            any(_covers_format(p, _in_partition_of(p, u)) for p in self.patterns) for u in universe
+        )
+
     def within(self, universe: tuple[str, ...] | None) -> ResourceSpec | None:
         """This spec as it applies to an action whose requests name ``universe``
         (``ActionDB.resource_universe``): patterns that cannot name such a resource
@@ -135,6 +144,14 @@ class ResourceSpec:
         if not kept:
             return None
         return self if len(kept) == len(self.patterns) else ResourceSpec(kept)
+
+
+def _in_partition_of(pattern: str, typed: str) -> str:
+    """``typed`` with its partition field set to ``pattern``'s, when that is a literal."""
+    p_parts, t_parts = pattern.split(":", 2), typed.split(":", 2)
+    if len(p_parts) < 3 or len(t_parts) < 3 or p_parts[0] != "arn" or has_wildcard(p_parts[1]):
+        return typed
+    return f"arn:{p_parts[1]}:{t_parts[2]}"
 
 
 def _covers_format(outer: str, typed: str) -> bool:
@@ -500,9 +517,14 @@ class EffectiveSet:
         return best
 
     def _within(
-        self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None
+        self, stmts: Iterable[Statement], bit: int, universe: tuple[str, ...] | None, *, denies: bool = False
     ) -> list[Statement]:
-        """The statements that apply to the action, resources narrowed to what it acts on."""
+        """The statements that apply to the action, resources narrowed to what it acts on.
+
+        ``denies``: a Deny whose patterns name every ARN the action can act on (``iam:*``
+        on ``arn:aws:iam::*:*`` for ``iam:PutRolePolicy``) denies every request of it, as
+        a Deny on ``*`` does; it is made one, so that it removes every grant of the action
+        instead of excluding only its own pattern."""
         out: list[Statement] = []
         for s in stmts:
             if not s.mask & bit:
@@ -510,6 +532,8 @@ class EffectiveSet:
             spec = s.resources.within(universe)
             if spec is None:
                 continue
+            if denies and universe and spec is not EVERYTHING and spec.names_all(universe):
+                spec = EVERYTHING
             out.append(s if spec is s.resources else replace(s, resources=spec))
         return out
 
@@ -518,7 +542,7 @@ class EffectiveSet:
         bounds: list[Statement | None] = (
             [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
         )
-        denies = self._within(self._denies, bit, universe)
+        denies = self._within(self._denies, bit, universe, denies=True)
         out: list[Grant] = []
         for ident in self._within(self._allows, bit, universe):
             for bound in bounds:
@@ -577,7 +601,7 @@ class EffectiveSet:
         bounds: list[Statement | None] = (
             [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
         )
-        denies = self._within(self._denies, bit, universe)
+        denies = self._within(self._denies, bit, universe, denies=True)
         best = Access.NONE
         for bound in bounds:
             spec = bound.resources if bound is not None else EVERYTHING
