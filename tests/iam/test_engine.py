@@ -460,3 +460,24 @@ def test_bitsets_are_shared_only_between_equal_unions(db: ActionDB) -> None:
     unbounded = effective([scoped("a")], None, db, normalizer=norm)
     assert unbounded.bitsets is not a.bitsets
     assert unbounded.candidates == a.candidates | db.bit("s3:DeleteObject")
+
+
+def test_a_deny_with_a_star_inside_a_segment_does_not_reach_across_a_colon(db: ActionDB) -> None:
+    """IAM JSON policy elements: Resource: only a * that is the last character of an ARN
+    segment expands beyond ':'.  A Deny on function:*-prod therefore denies the function
+    api-prod but not the alias app:blue-prod, which the Allow on * still grants."""
+    from rolecat.iam.engine import Verdict, decide
+
+    fn = "arn:aws:lambda:us-east-1:111122223333:function:"
+    es = effective(
+        [
+            doc(
+                {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"},
+                {"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": fn + "*-prod"},
+            )
+        ],
+        None,
+        db,
+    )
+    assert decide(es, "lambda:InvokeFunction", fn + "api-prod").verdict is Verdict.DENIED
+    assert decide(es, "lambda:InvokeFunction", fn + "app:blue-prod").verdict is Verdict.ALLOWED

@@ -104,3 +104,25 @@ def test_a_name_that_holds_no_slash_is_not_matched_by_a_pattern_with_one() -> No
     assert not overlaps_format("arn:aws:dynamodb:us-east-1:1:table/orders/index/*", table)
     assert overlaps_format("arn:aws:dynamodb:us-east-1:1:table/orders", table)
     assert overlaps_format("arn:aws:iam::1:role/team/admin/*", role)  # a path holds '/'
+
+
+def test_a_star_crosses_colons_only_as_the_last_character_of_its_segment() -> None:
+    """IAM JSON policy elements: Resource: "If the * wildcard is the last character of a
+    resource ARN segment, it can expand to match beyond the colon boundaries"."""
+    from rolecat.iam.globs import arn_format_pattern, covers, matches, overlaps, overlaps_format
+
+    fn = "arn:aws:lambda:us-east-1:111122223333:function:"
+    assert matches(fn + "*-prod", fn + "api-prod")
+    assert not matches(fn + "*-prod", fn + "app:blue-prod")  # the * is not last in its segment
+    assert matches(fn + "*", fn + "app:blue-prod")  # last in its segment: crosses ':'
+    assert matches("arn:aws:iam::*:role/x", "arn:aws:iam::111122223333:role/x")
+    assert not overlaps(fn + "*-prod", fn + "app:*")  # a string of both would need a ':' in a segment's *
+    assert overlaps(fn + "*-prod", fn + "a*")
+    assert not covers(fn + "*-prod", fn + "*-prod".replace("*", "*:x*", 1))
+    assert covers(fn + "*", fn + "*-prod") and not covers(fn + "*-prod", fn + "*")
+    alias = arn_format_pattern(
+        "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}:${Alias}"
+    )
+    assert not overlaps_format(fn + "*-prod", alias)  # the alias format needs a ':' after the name
+    assert overlaps_format(fn + "*", alias)
+    assert matches("s3:Get*", "s3:GetObject") and matches("*:Get*", "s3:GetObject")  # actions: no segments

@@ -6,6 +6,13 @@ needs two questions about pairs of patterns: can they match a common string
 (``overlaps``), and does one match everything the other does (``covers``).
 Policy variables such as ``${aws:username}`` stand for an unknown value; ``widen``
 turns each into ``*``.
+
+In an ARN (a pattern starting with ``arn:``) a ``*`` matches across ``:`` only when it
+is the last character of its segment ("If the * wildcard is the last character of a
+resource ARN segment, it can expand to match beyond the colon boundaries", IAM JSON
+policy elements: Resource): ``function:*-prod`` names ``function:api-prod`` but not the
+alias ``function:app:blue-prod``; ``function:*`` names both.  Every function here
+follows that rule (``_limited``).  Action patterns (``s3:Get*``) have no segments.
 """
 
 from __future__ import annotations
@@ -26,11 +33,22 @@ def widen(pattern: str) -> str:
 
 
 @cache
+def _limited(pattern: str) -> tuple[bool, ...]:
+    """For each position of an ARN pattern, whether it holds a ``*`` that stays within its
+    segment (one followed by anything but ``:``); all False for other patterns."""
+    if not pattern.startswith("arn:"):
+        return (False,) * len(pattern)
+    last = len(pattern) - 1
+    return tuple(ch == "*" and i < last and pattern[i + 1] != ":" for i, ch in enumerate(pattern))
+
+
+@cache
 def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     parts = []
-    for ch in pattern:
+    limited = _limited(pattern)
+    for i, ch in enumerate(pattern):
         if ch == "*":
-            parts.append(".*")
+            parts.append("[^:]*" if limited[i] else ".*")
         elif ch == "?":
             parts.append(".")
         else:
@@ -53,6 +71,7 @@ def overlaps(a: str, b: str) -> bool:
     if not has_wildcard(b):
         return matches(a, b)
     seen: dict[tuple[int, int], bool] = {}
+    la, lb = _limited(a), _limited(b)
 
     def go(i: int, j: int) -> bool:
         key = (i, j)
@@ -61,10 +80,11 @@ def overlaps(a: str, b: str) -> bool:
         if i == len(a) and j == len(b):
             result = True
         elif i < len(a) and a[i] == "*":
-            # a's star matches nothing, or swallows b's next character (or b's star).
-            result = go(i + 1, j) or (j < len(b) and go(i, j + 1))
+            # a's star matches nothing, or swallows b's next character (or b's star, which
+            # can always produce what a segment's star can); never a ':' if it is a segment's.
+            result = go(i + 1, j) or (j < len(b) and not (la[i] and b[j] == ":") and go(i, j + 1))
         elif j < len(b) and b[j] == "*":
-            result = go(i, j + 1) or (i < len(a) and go(i + 1, j))
+            result = go(i, j + 1) or (i < len(a) and not (lb[j] and a[i] == ":") and go(i + 1, j))
         elif i < len(a) and j < len(b):
             result = (a[i] == b[j] or a[i] == "?" or b[j] == "?") and go(i + 1, j + 1)
         else:
@@ -87,6 +107,15 @@ def covers(outer: str, inner: str) -> bool:
     if not has_wildcard(inner):
         return matches(outer, inner)
     seen: dict[tuple[int, int], bool] = {}
+    lo, li = _limited(outer), _limited(inner)
+
+    def absorbs(i: int, j: int) -> bool:
+        """Whether outer's star at ``i`` can produce whatever inner's ``j`` does: a
+        segment's star produces no ':' (so not a ':', a '?' or a star that crosses ':')."""
+        if not lo[i]:
+            return True
+        ch = inner[j]
+        return ch not in ":?" and (ch != "*" or li[j])
 
     def go(i: int, j: int) -> bool:
         key = (i, j)
@@ -95,7 +124,7 @@ def covers(outer: str, inner: str) -> bool:
         if i == len(outer):
             result = j == len(inner)
         elif outer[i] == "*":
-            result = go(i + 1, j) or (j < len(inner) and go(i, j + 1))
+            result = go(i + 1, j) or (j < len(inner) and absorbs(i, j) and go(i, j + 1))
         elif j == len(inner):
             result = False
         elif outer[i] == "?":
@@ -156,11 +185,13 @@ def overlaps_format(pattern: str, typed: str) -> bool:
     """
     a, b = pattern, typed
     stars = ("*", FIELD_STAR, NAME_STAR)
+    la, lb = _limited(a), _limited(b)
 
-    def accepts(star: str, ch: str) -> bool:  # can ``star`` produce the character ``ch``?
+    def accepts(j: int, ch: str) -> bool:  # can b's star at ``j`` produce the character ``ch``?
+        star = b[j]
         if star == NAME_STAR:
             return ch not in ":/"
-        return star == "*" or ch != ":"
+        return (star == "*" and not lb[j]) or ch != ":"
 
     seen: dict[tuple[int, int], bool] = {}
 
@@ -177,9 +208,15 @@ def overlaps_format(pattern: str, typed: str) -> bool:
             bj = b[j] if j < len(b) else None
             if (ai == "*" and go(i + 1, j)) or (bj in stars and go(i, j + 1)):
                 result = True
-            elif ai == "*" and bj is not None and bj not in stars and go(i, j + 1):
-                result = True  # a's star produces b's literal (or '?')
-            elif bj in stars and ai is not None and ai != "*" and (ai == "?" or accepts(bj, ai)):
+            elif (
+                ai == "*"
+                and bj is not None
+                and bj not in stars
+                and not (la[i] and bj == ":")
+                and go(i, j + 1)
+            ):
+                result = True  # a's star produces b's literal (or '?'); a segment's star no ':'
+            elif bj in stars and ai is not None and ai != "*" and (ai == "?" or accepts(j, ai)):
                 result = go(i + 1, j)  # b's star produces a's literal
             elif ai is not None and bj is not None and ai != "*" and bj not in stars:
                 result = (ai in (bj, "?") or bj == "?") and go(i + 1, j + 1)
