@@ -115,13 +115,14 @@ class ResourceSpec:
         return all(any(covers(p, q) for p in self.patterns) for q in other.patterns)
 
     def names_all(self, universe: tuple[str, ...]) -> bool:
-        """Whether these patterns match every ARN of every format in ``universe`` (a
-        NotResource never does: it is kept as it is).  A pattern naming a partition
-        (``arn:aws:...``) is compared in that partition: a request in an account of it
-        names that partition, which is the only place the policy's pattern can match."""
-        return not self.negated and all(
-            any(_covers_format(p, _in_partition_of(p, u)) for p in self.patterns) for u in universe
-        )
+        """Whether this spec names every ARN of every format in ``universe``: Resource
+        patterns that match them all, or NotResource patterns that exclude none of them
+        (``NotResource: arn:aws:s3:::*`` names every IAM ARN).  A pattern naming a
+        partition (``arn:aws:...``) is compared in that partition: a request in an
+        account of it names that partition, the only place the pattern can match."""
+        if self.negated:
+            return not any(overlaps_format(p, u) for p in self.patterns for u in universe)
+        return all(any(_covers_format(p, _in_partition_of(p, u)) for p in self.patterns) for u in universe)
 
     def within(self, universe: tuple[str, ...] | None) -> ResourceSpec | None:
         """This spec as it applies to an action whose requests name ``universe``
