@@ -96,7 +96,8 @@ def _error_json(d: Diagnostic) -> dict[str, Any]:
 
 # A head with errors loads partly (a role with an error is left out): what it shows as
 # removed may be only what did not load.
-_HEAD_ERRORS = "the head catalog has errors: fix them first; until then the comparison reads it as it loaded"
+_HEAD_HAS_ERRORS = "the head catalog has errors"
+_HEAD_ERRORS_WHY = "fix them first; until then the comparison reads it as it loaded"
 
 
 # ---------------------------------------------------------------------- loading
@@ -430,7 +431,7 @@ def _who(e: dict[str, Any]) -> str:
 def render_text(result: DiffResult) -> str:
     lines = [("access grows: " if result.access_grows else "no new access: ") + _counts(result)]
     if result.head_errors:
-        lines.insert(0, f"{_HEAD_ERRORS} ({len(result.head_errors)}, on stderr)")
+        lines.insert(0, f"{_HEAD_HAS_ERRORS}: {_HEAD_ERRORS_WHY} ({len(result.head_errors)}, on stderr)")
 
     def section(title: str, rows: list[str]) -> None:
         if rows:
@@ -515,14 +516,10 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 def render_markdown(result: DiffResult) -> str:
     head = "Access grows" if result.access_grows else "No new access"
     if result.head_errors:
-        head = "the head catalog has errors"
+        head = _HEAD_HAS_ERRORS
     lines = [f"### rolecat diff: {head}", "", _counts(result), ""]
-    h = [(d.code, str(d.location) if d.location else "", d.message) for d in result.head_errors]
-    lines += _table(
-        f"Head errors ({_HEAD_ERRORS[len('the head catalog has errors: ') :]})",
-        ("code", "location", "message"),
-        h,
-    )
+    h = [(e["code"], e["location"] or "", e["message"]) for e in map(_error_json, result.head_errors)]
+    lines += _table(f"Head errors ({_HEAD_ERRORS_WHY})", ("code", "location", "message"), h)
     a = [
         (sign, e["user"], ", ".join(e.get("teams", ())), e["principal"], e["role"], e["account"], e["until"])
         for sign, entries in (("+", result.access_added), ("-", result.access_removed))

@@ -19,7 +19,7 @@ from itertools import compress
 from typing import Any
 
 from rolecat.iam.engine import Access, Statement, Verdict, decide
-from rolecat.iam.globs import compile_glob
+from rolecat.iam.globs import compile_glob, has_wildcard
 
 from .model import AccessModel, RoleView
 
@@ -127,7 +127,7 @@ class WhoCan:
 
     def check(self, action: str, account: str | None) -> str:
         canonical = self.model.db.canonical(action)
-        if canonical is None and ("*" in action or "?" in action):
+        if canonical is None and has_wildcard(action):
             raise QueryError(
                 f"{action!r}: who-can decides one request, so ACTION is one action without wildcards "
                 "(e.g. s3:GetObject); ask once per action"

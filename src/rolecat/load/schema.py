@@ -243,7 +243,7 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
                 )
             ]
         # a user's name or a member is an IAM user name: the example is a person's
-        person = bool(path) and (path[0] == "users" or path[0] in ("members", "temporary_members"))
+        person = bool(path) and path[0] in ("users", "members", "temporary_members")
         words, hint = pattern_hint(pattern, err.instance, example="jane.doe" if person else None)
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'

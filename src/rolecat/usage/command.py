@@ -117,9 +117,14 @@ def usage_command(
         except SelectionError as exc:
             _usage(str(exc))
         if not picked.members and not picked.temporary_members:
+            see = (
+                "for a service role, rolecat scopedown suggests its policy"
+                if picked.kind == "service"
+                else "members, temporary_members"
+            )
             _usage(
                 f"role {picked.name} has no members: usage reports who assumed the roles people are "
-                f"members of ({'for a service role, rolecat scopedown suggests its policy' if picked.kind == 'service' else 'members, temporary_members'})"
+                f"members of ({see})"
             )
         role = picked.name
 

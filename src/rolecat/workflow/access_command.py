@@ -128,6 +128,13 @@ def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, list[Diagnostic]]:
     return loaded, diags
 
 
+def _say(plan: Plan) -> None:
+    """What the plan changes (or why it changes nothing), on stderr: printed once it is
+    true (written, committed, or shown as a dry run), never before a refusal."""
+    for line in plan.said:
+        typer.echo(line, err=True)
+
+
 def _run(
     catalog: Path,
     now: str | None,
@@ -160,8 +167,7 @@ def _run(
     except EditError as exc:
         _fail(f"error: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
     if not plan.changed:  # nothing to do, and the lines say why
-        for line in plan.said:
-            typer.echo(line, err=True)
+        _say(plan)
         return
     edits = {path: after for path, (_, after) in plan.edits.items()}
     diags = edits_mod.validate_edits(catalog, edits, instant)
@@ -173,17 +179,17 @@ def _run(
     if has_errors(new):
         _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
     if has_errors(diags):  # errors it had before, which the edit neither adds nor fixes
-        left = sum(d.is_error for d in diags)
+        from ..report.words import counted
+
+        left = counted(sum(d.is_error for d in diags), "error")
         typer.echo(
-            f"note: {catalog} still has {left} error{'s' if left != 1 else ''} it had before this edit "
-            "(rolecat validate lists them)",
+            f"note: {catalog} still has {left} it had before this edit (rolecat validate lists them)",
             err=True,
         )
     if dry_run:
         from .codeowners import unified_diff
 
-        for line in plan.said:
-            typer.echo(line, err=True)
+        _say(plan)
         for path, (old, after) in plan.edits.items():
             typer.echo(unified_diff(old, after, str(path), new_label="edited"), nl=False)
         typer.echo("dry run: nothing was written", err=True)
@@ -194,8 +200,7 @@ def _run(
         )
     if not branch:
         _write(plan.edits)
-        for line in plan.said:  # said once it is true, never before a refusal
-            typer.echo(line, err=True)
+        _say(plan)
         for path in edits:
             typer.echo(f"edited {path}", err=True)
         return
@@ -244,8 +249,7 @@ def _run(
         done = gitbranch.commit(root, name, base, paths, plan.commit_message())
     except gitbranch.GitError as exc:
         _fail(f"error: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
-    for line in plan.said:
-        typer.echo(line, err=True)
+    _say(plan)
     typer.echo(
         f"committed {done.commit[:12]} on branch {done.branch} (from {done.base[:12]}); nothing pushed",
         err=True,
