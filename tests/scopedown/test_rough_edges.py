@@ -169,6 +169,11 @@ def test_options_that_would_be_ignored_are_refused(catalog: Path, tmp_path: Path
     assert code == 2 and "1<=x<=36500" in err
     code, _, err = run("--catalog", str(catalog), "--opted-in", "--role", "Worker")
     assert code == 2 and "leave out --role" in err
+    for fmt in ("text", "policy"):  # --opted-in prints JSON: a format it would ignore is refused
+        code, _, err = run("--catalog", str(catalog), "--opted-in", "-f", fmt)
+        assert code == 2 and f"leave out -f {fmt}" in err, err
+    code, out, _ = run("--catalog", str(catalog), "--opted-in", "-f", "json")
+    assert code == 0 and isinstance(json.loads(out), list)
 
 
 def test_no_record_of_the_role_prints_no_policy_in_json(catalog: Path, tmp_path: Path) -> None:

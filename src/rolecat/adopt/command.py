@@ -37,16 +37,21 @@ def plain(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
+def _usage(command: str, message: str) -> typer.Exit:
+    """Say a usage error as ``rolecat COMMAND: message`` (as scopedown and usage do); the
+    exit to raise."""
+    typer.echo(f"rolecat {command}: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _pairs(values: list[str], what: str, command: str) -> list[tuple[str, Path]]:
     out = []
     for v in values:
         name, sep, file = v.partition("=")
         if not sep or not name or not file:
-            typer.echo(f"rolecat: {what} must be NAME=FILE, got {plain(repr(v))}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+            raise _usage(command, f"{what} must be NAME=FILE, got {plain(repr(v))}")
         if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            typer.echo(f"rolecat: {what}: no such file: {plain(file)}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+            raise _usage(command, f"{what}: no such file: {plain(file)}")
         out.append((name, Path(file)))
     return out
 
@@ -89,6 +94,7 @@ NowOpt = Annotated[str | None, typer.Option("--now", metavar="WHEN", help="Insta
 
 
 def _load_inputs(
+    command: str,
     catalog: Path,
     exports: list[str],
     get_role: list[str] | None,
@@ -107,12 +113,11 @@ def _load_inputs(
         when = parse_instant(now) if now else utcnow()
     except TimeError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
-    pairs = _pairs(exports, "an export")
+    pairs = _pairs(exports, "an export", command)
     try:
         cat, diags = load_catalog(catalog, when)
     except UsageError as exc:
-        typer.echo(f"rolecat: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise _usage(command, str(exc)) from None
     if cat is None or has_errors(diags):
         for d in sort_diagnostics(diags):
             if d.is_error:
@@ -123,13 +128,9 @@ def _load_inputs(
     problems: list[Diagnostic] = []
     for name, path in pairs:
         if name not in names:
-            typer.echo(
-                f"rolecat: {name} is not an account of {catalog} ({', '.join(sorted(names))})", err=True
-            )
-            raise typer.Exit(EXIT_USAGE)
+            raise _usage(command, f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
         if name in loaded:
-            typer.echo(f"rolecat: two exports for account {name}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+            raise _usage(command, f"two exports for account {name}")
         exp, found = read_export(path, display_path(path))
         problems.extend(found)
         if exp is None:
@@ -150,24 +151,22 @@ def _load_inputs(
             typer.echo(p.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     identity = cat.identity_account.name
-    for name, _ in _pairs(list(password_policy or []), "--password-policy"):
+    for name, _ in _pairs(list(password_policy or []), "--password-policy", command):
         if name != identity:
             # rolecat writes aws_iam_account_password_policy in the identity account only
-            typer.echo(
-                f"rolecat: --password-policy {name}: rolecat manages the password policy of the identity "
+            raise _usage(
+                command,
+                f"--password-policy {name}: rolecat manages the password policy of the identity "
                 f"account ({identity}) only; {name}'s policy stays as it is, outside the catalog",
-                err=True,
             )
-            raise typer.Exit(EXIT_USAGE)
     for flag, opt, reader in (
         ("--get-role", get_role or [], read_get_role),
         ("--credential-report", credential_report or [], read_credential_report),
         ("--password-policy", password_policy or [], read_password_policy),
     ):
-        for name, path in _pairs(list(opt), flag):
+        for name, path in _pairs(list(opt), flag, command):
             if name not in loaded:
-                typer.echo(f"rolecat: no export given for account {name}", err=True)
-                raise typer.Exit(EXIT_USAGE)
+                raise _usage(command, f"{flag} {name}: no export given for account {name}")
             loaded[name], more = reader(path, loaded[name], display_path(path))
             problems.extend(more)
     if problems:
@@ -198,7 +197,9 @@ def drift(
     """Differences between live accounts (their exports) and the catalog."""
     from .drift import drift as compute
 
-    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
+    cat, loaded, when = _load_inputs(
+        "drift", catalog, exports, get_role, credential_report, now, password_policy
+    )
     items, hyg = compute(cat, loaded, when, key_age_days=key_age_days)
     if format is Format.json:
         doc = {"drift": [i.to_dict() for i in items], "hygiene": [h.to_dict() for h in hyg]}
@@ -233,7 +234,9 @@ def import_(
     """Adopt existing users, roles and policies: write catalog files and the import record."""
     from .importer import plan_import, write_files
 
-    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
+    cat, loaded, when = _load_inputs(
+        "import", catalog, exports, get_role, credential_report, now, password_policy
+    )
     res = plan_import(cat, catalog, loaded, when)
     if res.diagnostics:
         for d in res.diagnostics:

@@ -108,6 +108,7 @@ class Progress:
 
 
 def scopedown_command(
+    cli: typer.Context,
     logs: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -196,6 +197,8 @@ def scopedown_command(
     if opted_in:
         if role is not None:
             _usage("--opted-in lists every opted-in role: leave out --role")
+        if output is not OutputFormat.json and _given(cli, "output"):
+            _usage(f"--opted-in prints JSON (a CI matrix): leave out -f {output.value}, or say -f json")
         _list_opted_in(catalog)
     if role is None:
         _usage("--role is required")
@@ -374,6 +377,12 @@ def no_record_hint(report: Report, role: Role) -> str:
     return (
         "the one file read holds no call" if sc.files == 1 else f"none of the {sc.files:,} files holds a call"
     ) + f" by a role named {ctx.role}: are these the logs of account {ctx.account_id}?"
+
+
+def _given(cli: typer.Context, name: str) -> bool:
+    """Whether the option ``name`` was on the command line (not its default)."""
+    source = cli.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def _list_opted_in(catalog_path: Path) -> NoReturn:
