@@ -126,3 +126,18 @@ def test_a_star_crosses_colons_only_as_the_last_character_of_its_segment() -> No
     assert not overlaps_format(fn + "*-prod", alias)  # the alias format needs a ':' after the name
     assert overlaps_format(fn + "*", alias)
     assert matches("s3:Get*", "s3:GetObject") and matches("*:Get*", "s3:GetObject")  # actions: no segments
+
+
+def test_patterns_as_long_as_an_s3_object_arn_are_compared_without_recursion() -> None:
+    """An S3 object key may be 1,024 bytes: its ARN, and a pattern of it, run past
+    Python's recursion limit in a recursive matcher (found as R001 on a valid policy)."""
+    from rolecat.iam.globs import arn_format_pattern, overlaps_format
+
+    key = "logs-bucket/" + "k" * 1100
+    exact, pattern = f"arn:aws:s3:::{key}", f"arn:aws:s3:::{key[:-1]}*"
+    obj = arn_format_pattern("arn:${Partition}:s3:::${BucketName}/${ObjectName}")
+    bucket = arn_format_pattern("arn:${Partition}:s3:::${BucketName}")
+    assert overlaps(pattern, "arn:aws:s3:::logs-*/*") and overlaps(pattern, f"*{'k' * 1100}")
+    assert covers(pattern, exact) and covers("arn:aws:s3:::logs-bucket/*", pattern)
+    assert not covers(exact, pattern)
+    assert overlaps_format(pattern, obj) and not overlaps_format(pattern, bucket)

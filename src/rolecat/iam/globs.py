@@ -18,6 +18,7 @@ follows that rule (``_limited``).  Action patterns (``s3:Get*``) have no segment
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -63,6 +64,22 @@ def matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
     return compile_glob(pattern, ignore_case=ignore_case).fullmatch(text) is not None
 
 
+def _reaches(steps: Callable[[int, int], list[tuple[int, int]]], goal: tuple[int, int]) -> bool:
+    """Whether ``goal`` is reached from (0, 0), each position going on to ``steps(i, j)``:
+    the matchers below, as a search with a stack of its own (a recursion would be as deep
+    as the two patterns are long, and an S3 object ARN may be 1,100 characters)."""
+    todo, seen = [(0, 0)], {(0, 0)}
+    while todo:
+        here = todo.pop()
+        if here == goal:
+            return True
+        for step in steps(*here):
+            if step not in seen:
+                seen.add(step)
+                todo.append(step)
+    return False
+
+
 @cache
 def overlaps(a: str, b: str) -> bool:
     """Whether some string matches both patterns (wildcards on both sides)."""
@@ -70,29 +87,20 @@ def overlaps(a: str, b: str) -> bool:
         return matches(b, a)
     if not has_wildcard(b):
         return matches(a, b)
-    seen: dict[tuple[int, int], bool] = {}
     la, lb = _limited(a), _limited(b)
 
-    def go(i: int, j: int) -> bool:
-        key = (i, j)
-        if key in seen:
-            return seen[key]
-        if i == len(a) and j == len(b):
-            result = True
-        elif i < len(a) and a[i] == "*":
+    def steps(i: int, j: int) -> list[tuple[int, int]]:
+        if i < len(a) and a[i] == "*":
             # a's star matches nothing, or swallows b's next character (or b's star, which
             # can always produce what a segment's star can); never a ':' if it is a segment's.
-            result = go(i + 1, j) or (j < len(b) and not (la[i] and b[j] == ":") and go(i, j + 1))
-        elif j < len(b) and b[j] == "*":
-            result = go(i, j + 1) or (i < len(a) and not (lb[j] and a[i] == ":") and go(i + 1, j))
-        elif i < len(a) and j < len(b):
-            result = (a[i] == b[j] or a[i] == "?" or b[j] == "?") and go(i + 1, j + 1)
-        else:
-            result = False
-        seen[key] = result
-        return result
+            return [(i + 1, j), *([(i, j + 1)] if j < len(b) and not (la[i] and b[j] == ":") else [])]
+        if j < len(b) and b[j] == "*":
+            return [(i, j + 1), *([(i + 1, j)] if i < len(a) and not (lb[j] and a[i] == ":") else [])]
+        if i < len(a) and j < len(b) and (a[i] == b[j] or a[i] == "?" or b[j] == "?"):
+            return [(i + 1, j + 1)]
+        return []
 
-    return go(0, 0)
+    return _reaches(steps, (len(a), len(b)))
 
 
 @cache
@@ -106,7 +114,6 @@ def covers(outer: str, inner: str) -> bool:
         return True
     if not has_wildcard(inner):
         return matches(outer, inner)
-    seen: dict[tuple[int, int], bool] = {}
     lo, li = _limited(outer), _limited(inner)
 
     def absorbs(i: int, j: int) -> bool:
@@ -117,24 +124,18 @@ def covers(outer: str, inner: str) -> bool:
         ch = inner[j]
         return ch not in ":?" and (ch != "*" or li[j])
 
-    def go(i: int, j: int) -> bool:
-        key = (i, j)
-        if key in seen:
-            return seen[key]
+    def steps(i: int, j: int) -> list[tuple[int, int]]:
         if i == len(outer):
-            result = j == len(inner)
-        elif outer[i] == "*":
-            result = go(i + 1, j) or (j < len(inner) and absorbs(i, j) and go(i, j + 1))
-        elif j == len(inner):
-            result = False
-        elif outer[i] == "?":
-            result = inner[j] != "*" and go(i + 1, j + 1)
-        else:
-            result = inner[j] == outer[i] and go(i + 1, j + 1)
-        seen[key] = result
-        return result
+            return []  # the end of outer: a match only at the end of inner
+        if outer[i] == "*":
+            return [(i + 1, j), *([(i, j + 1)] if j < len(inner) and absorbs(i, j) else [])]
+        if j == len(inner):
+            return []
+        if outer[i] == "?":
+            return [(i + 1, j + 1)] if inner[j] != "*" else []
+        return [(i + 1, j + 1)] if inner[j] == outer[i] else []
 
-    return go(0, 0)
+    return _reaches(steps, (len(outer), len(inner)))
 
 
 # A star that never matches ':' (an ARN field such as the account or region).
@@ -193,34 +194,26 @@ def overlaps_format(pattern: str, typed: str) -> bool:
             return ch not in ":/"
         return (star == "*" and not lb[j]) or ch != ":"
 
-    seen: dict[tuple[int, int], bool] = {}
+    def steps(i: int, j: int) -> list[tuple[int, int]]:
+        ai = a[i] if i < len(a) else None
+        bj = b[j] if j < len(b) else None
+        out = []
+        if ai == "*":
+            out.append((i + 1, j))  # a's star produces nothing
+            if bj is not None and bj not in stars and not (la[i] and bj == ":"):
+                out.append((i, j + 1))  # a's star produces b's literal (or '?'); a segment's star no ':'
+        if bj in stars:
+            out.append((i, j + 1))  # b's star produces nothing
+            if ai is not None and ai != "*" and (ai == "?" or accepts(j, ai)):
+                out.append((i + 1, j))  # b's star produces a's literal
+        if (
+            ai is not None
+            and bj is not None
+            and ai != "*"
+            and bj not in stars
+            and (ai in (bj, "?") or bj == "?")
+        ):
+            out.append((i + 1, j + 1))
+        return out
 
-    def go(i: int, j: int) -> bool:
-        key = (i, j)
-        if key in seen:
-            return seen[key]
-        seen[key] = False  # cycles never lead to a match
-        if i == len(a) and j == len(b):
-            result = True
-        else:
-            result = False
-            ai = a[i] if i < len(a) else None
-            bj = b[j] if j < len(b) else None
-            if (ai == "*" and go(i + 1, j)) or (bj in stars and go(i, j + 1)):
-                result = True
-            elif (
-                ai == "*"
-                and bj is not None
-                and bj not in stars
-                and not (la[i] and bj == ":")
-                and go(i, j + 1)
-            ):
-                result = True  # a's star produces b's literal (or '?'); a segment's star no ':'
-            elif bj in stars and ai is not None and ai != "*" and (ai == "?" or accepts(j, ai)):
-                result = go(i + 1, j)  # b's star produces a's literal
-            elif ai is not None and bj is not None and ai != "*" and bj not in stars:
-                result = (ai in (bj, "?") or bj == "?") and go(i + 1, j + 1)
-        seen[key] = result
-        return result
-
-    return go(0, 0)
+    return _reaches(steps, (len(a), len(b)))
