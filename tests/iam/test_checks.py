@@ -370,19 +370,21 @@ def test_iam_star_on_role_paths_is_not_a_policy_version_escalation() -> None:
     assert "rhino-1 " not in text and "rhino-2 " not in text
 
 
-def test_update_assume_role_policy_alone_escalates_when_the_boundary_permits_assume() -> None:
-    # The trust policy the role rewrites names the role's ARN; a same-account grant in a
-    # resource-based policy needs no identity-side Allow, but a boundary's implicit deny
-    # still applies to a grant naming the role's ARN (IAM User Guide, permissions
-    # boundaries, "Resource-based policies").  So UpdateAssumeRolePolicy alone is enough
-    # when the boundary permits sts:AssumeRole, and is cut off when it does not.
+def test_update_assume_role_policy_alone_escalates_whatever_the_boundary_says_of_assume() -> None:
+    # UpdateAssumeRolePolicy "Updates the policy that grants an IAM entity permission to
+    # assume a role" (IAM API Reference): the caller chooses the principal.  It names a
+    # user whose identity policy already allows the assume (a member of the identity
+    # account, through its assume-roles policy), or an account it owns; that principal's
+    # request is evaluated against its own policies, never against this role's boundary.
+    # So a boundary denying sts:* does not cut the method off.
     dev = {"dev": policy(allow("iam:UpdateAssumeRolePolicy", "arn:aws:iam::*:role/*"))}
     c = catalog([role("Dev", policies=("dev",), boundary="b")], dev, {"b": SAFE_BOUNDARY})
     (finding,) = codes(run_checks(c, NOW), "I001")
     assert "rhino-14" in finding.message
     no_assume = policy(allow("iam:*"), deny("sts:*"), *SAFE_BOUNDARY["Statement"][1:])
     c = catalog([role("Dev", policies=("dev",), boundary="b")], dev, {"b": no_assume})
-    assert codes(run_checks(c, NOW), "I001") == []
+    (finding,) = codes(run_checks(c, NOW), "I001")
+    assert "rhino-14" in finding.message
 
 
 def test_put_role_permissions_boundary_pinned_to_a_broader_boundary_escalates() -> None:

@@ -592,26 +592,6 @@ class EffectiveSet:
                 break
         return best
 
-    def boundary_permits(self, action: str) -> Access:
-        """What the boundary alone (and the denies) leave of ``action``, for grants that
-        need no identity-side Allow (a trust policy naming the role's ARN)."""
-        bit = self.db.bit(action)
-        if not bit:
-            return Access.NONE
-        universe = self.db.resource_universe(action)
-        bounds: list[Statement | None] = (
-            [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
-        )
-        denies = self._within(self._denies, bit, universe, denies=True)
-        best = Access.NONE
-        for bound in bounds:
-            spec = bound.resources if bound is not None else EVERYTHING
-            stand_in = Statement("Allow", bit, spec, None, "trust policy", 0)
-            grant = self._narrow(Grant(stand_in, bound), denies)
-            if grant is not None:
-                best = max(best, grant.access)
-        return best
-
     # ------------------------------------------------------------------ whole set
     def mask(self, minimum: Access = Access.CONDITIONAL) -> int:
         """Bitset of the actions granted at least at ``minimum``."""

@@ -18,14 +18,10 @@ class Method:
     id: str
     actions: frozenset[str]
     how: str
-    # Actions the boundary alone must permit: a resource-based policy (here the trust
-    # policy the principal rewrites) grants them without an identity-side Allow, but an
-    # implicit deny in a permissions boundary still limits a grant to the role's ARN.
-    boundary_actions: frozenset[str] = frozenset()
 
 
-def _m(id: str, actions: str, how: str, boundary_actions: str = "") -> Method:
-    return Method(id, frozenset(actions.split()), how, frozenset(boundary_actions.split()))
+def _m(id: str, actions: str, how: str) -> Method:
+    return Method(id, frozenset(actions.split()), how)
 
 
 PASS = "iam:PassRole"
@@ -47,9 +43,8 @@ METHODS: tuple[Method, ...] = (
     _m(
         "rhino-14",
         "iam:UpdateAssumeRolePolicy",
-        "trust oneself in a privileged role and assume it (a trust policy naming the role needs no "
-        "identity-side sts:AssumeRole)",
-        "sts:AssumeRole",
+        "rewrite a privileged role's trust policy so that a principal of one's choosing (a user one "
+        "has, an account one owns) assumes it",
     ),
     _m("rhino-15", f"{PASS} lambda:CreateFunction lambda:InvokeFunction", "run code as a privileged role"),
     _m(

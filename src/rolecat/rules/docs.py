@@ -64,13 +64,7 @@ def render_markdown() -> str:
         lines.append("")
     lines += ["## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
     lines += [
-        f"| {m.id} | {', '.join(sorted(m.actions))}"
-        + (
-            f" (the boundary permitting {', '.join(sorted(m.boundary_actions))})"
-            if m.boundary_actions
-            else ""
-        )
-        + f" | {m.how} |"
+        f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |"
         for m in METHODS
     ]
     return "\n".join(lines) + "\n"

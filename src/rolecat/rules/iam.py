@@ -307,12 +307,6 @@ def _available(
     delegated = view.role.delegated_role_creation
     paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
     conditional: list[str] = []
-    for action in sorted(method.boundary_actions):
-        access = es.boundary_permits(action)
-        if access is Access.NONE:
-            return None
-        if access is Access.CONDITIONAL:
-            conditional.append(action)
     for action in sorted(method.actions):
         grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
         if action == "iam:PutRolePermissionsBoundary":
