@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factory import allow, catalog, deny, policy, role
@@ -423,3 +424,93 @@ def test_trailing_wildcard_role_arn_is_no_policy_resource() -> None:
     )
     (finding,) = codes(run_checks(c, NOW), "I004")
     assert finding.message.startswith("iam:CreatePolicyVersion applies to none")
+
+
+def _pin(name: str) -> dict[str, Any]:
+    return {"StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::222222222222:policy/boundary-{name}"}}
+
+
+def test_writing_its_own_policies_pinned_to_its_own_boundary_escalates() -> None:
+    # Reader may write policies on itself, pinned to its own boundary: the condition holds
+    # (the role carries that boundary), so it can write Allow * on itself and reach all
+    # the boundary allows (a boundary is "the maximum permissions that an identity-based
+    # policy can grant"; here that is everything but boundary edits): rhino-9 and rhino-12.
+    me = "arn:aws:iam::222222222222:role/humans/Reader"
+    writes = allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"], me, Condition=_pin("b"))
+    dev = {"reader": policy(allow("logs:GetLogEvents"), writes)}
+    c = catalog([role("Reader", policies=("reader",), boundary="b")], dev, {"b": SAFE_BOUNDARY})
+    text = " ".join(d.message for d in codes(run_checks(c, NOW), "I001"))
+    assert "rhino-9 " in text and "rhino-12 " in text
+    # The same writes on other roles only (role/apps/*), pinned to its boundary: what they
+    # change is held below Reader's own limit, as AWS's delegation pattern intends.
+    others = allow(
+        ["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+        "arn:aws:iam::222222222222:role/apps/*",
+        Condition=_pin("b"),
+    )
+    dev = {"reader": policy(allow("logs:GetLogEvents"), others)}
+    c = catalog([role("Reader", policies=("reader",), boundary="b")], dev, {"b": SAFE_BOUNDARY})
+    assert codes(run_checks(c, NOW), "I001") == []
+
+
+def test_roles_made_with_a_boundary_broader_than_the_makers_own_escalate() -> None:
+    # Reader's boundary allows logs reads and the role writes; "wide" allows everything.
+    # Pinned to "wide", CreateRole + AttachRolePolicy make a role that can do all "wide"
+    # allows: AdministratorAccess on a /tools/ role, trusted by whom Reader likes.  The
+    # pin holds the new role below "wide", not below Reader's own boundary: rhino-9.
+    narrow = policy(allow(["logs:Get*", "iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole"]))
+    make = allow(
+        ["iam:CreateRole", "iam:AttachRolePolicy"], "arn:aws:iam::*:role/tools/*", Condition=_pin("wide")
+    )
+    c = catalog(
+        [role("Reader", policies=("reader",), boundary="narrow")],
+        {"reader": policy(allow("logs:GetLogEvents"), make)},
+        {"narrow": narrow, "wide": OPEN},
+    )
+    assert any("rhino-9 " in d.message for d in codes(run_checks(c, NOW), "I001"))
+    # Pinned to Reader's own boundary: nothing made exceeds what Reader may have.
+    make = allow(
+        ["iam:CreateRole", "iam:AttachRolePolicy"], "arn:aws:iam::*:role/tools/*", Condition=_pin("narrow")
+    )
+    c = catalog(
+        [role("Reader", policies=("reader",), boundary="narrow")],
+        {"reader": policy(allow("logs:GetLogEvents"), make)},
+        {"narrow": narrow, "wide": OPEN},
+    )
+    assert codes(run_checks(c, NOW), "I001") == []
+
+
+def test_a_delegated_boundary_broader_than_the_roles_own_makes_passrole_count() -> None:
+    # delegated_role_creation pins the roles it makes to "apps" and scopes PassRole to
+    # /apps/.  With "apps" no broader than Deployer's own boundary the path is safe (see
+    # test_delegated_role_creation_is_safe_and_well_formed); with "apps" allowing
+    # everything while Deployer's boundary allows only lambda, Deployer makes an /apps/
+    # role with AdministratorAccess, passes it to a function and runs code as it.
+    own = policy(allow(["lambda:*", "iam:PassRole"]))
+    dev = role("Deployer", policies=("deploy",), boundary="own", delegated=("apps", "/apps/"))
+    c = catalog([dev], {"deploy": policy(allow("lambda:*"))}, {"own": own, "apps": OPEN})
+    assert any("rhino-15 " in d.message for d in codes(run_checks(c, NOW), "I001"))
+    c = catalog(
+        [dev], {"deploy": policy(allow("lambda:*"))}, {"own": own, "apps": policy(allow("lambda:Get*"))}
+    )
+    # (lambda:* keeps rhino-18 and rhino-26, which need no role of the delegation)
+    assert not any("rhino-15 " in d.message for d in codes(run_checks(c, NOW), "I001"))
+
+
+def test_put_boundary_pinned_to_its_own_boundary_opens_no_door() -> None:
+    # iam:PutRolePermissionsBoundary on itself, pinned to its own boundary, can only put
+    # back the boundary it has: I003 (may remove or edit its own boundary) does not hold.
+    # Pinned to a broader one, it does (and I001 path-boundary-put).
+    own = policy(allow(["s3:*", "iam:PutRolePermissionsBoundary"]))
+    put = allow("iam:PutRolePermissionsBoundary", "arn:aws:iam::*:role/*", Condition=_pin("own"))
+    c = catalog([role("Dev", policies=("dev",), boundary="own")], {"dev": policy(put)}, {"own": own})
+    diags = run_checks(c, NOW)
+    assert codes(diags, "I003") == [] and codes(diags, "I001") == []
+    put = allow("iam:PutRolePermissionsBoundary", "arn:aws:iam::*:role/*", Condition=_pin("wide"))
+    c = catalog(
+        [role("Dev", policies=("dev",), boundary="own")],
+        {"dev": policy(put)},
+        {"own": own, "wide": policy(allow(["s3:*", "iam:*"]))},
+    )
+    diags = run_checks(c, NOW)
+    assert codes(diags, "I003") and any("path-boundary-put" in d.message for d in codes(diags, "I001"))

@@ -63,10 +63,7 @@ def render_markdown() -> str:
         ]
         lines.append("")
     lines += ["## Privilege-escalation methods (I001)", "", "| method | actions | how |", "|---|---|---|"]
-    lines += [
-        f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |"
-        for m in METHODS
-    ]
+    lines += [f"| {m.id} | {', '.join(sorted(m.actions))} | {m.how} |" for m in METHODS]
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, effective
 from rolecat.iam.escalation import METHODS, Method
 from rolecat.iam.globs import covers, widen
-from rolecat.model import Account, Catalog, Role
+from rolecat.model import Account, Catalog, DelegatedRoleCreation, Role
 from rolecat.rules.registry import BY_CODE, Rule
 
 __all__ = [
@@ -66,7 +66,6 @@ class Screen:
     at; equal for the sets that share their bitsets (a role in each of its accounts)."""
 
     methods: tuple[Method, ...]  # the escalation methods whose every action is a candidate
-    lifts_boundary: bool  # iam:PutRolePermissionsBoundary is a candidate
     near_admin: bool  # enough write actions are candidates to reach NEAR_ADMIN_SHARE
     iam_writes: int  # the candidate IAM write actions (I003)
 
@@ -87,9 +86,10 @@ class Context:
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
     # per effective set (keyed by id, the set kept alive beside its answer): roles share few
     _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
-    _escalation_memo: dict[tuple[int, str, str | None, str | None, bool], tuple[EffectiveSet, list[str]]] = (
-        field(default_factory=dict)
-    )
+    _escalation_memo: dict[
+        tuple[int, str, DelegatedRoleCreation | None, str | None, frozenset[str]],
+        tuple[EffectiveSet, list[str]],
+    ] = field(default_factory=dict)
     # by id of the bitsets (kept alive beside the answer)
     _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
 
@@ -195,17 +195,12 @@ class Context:
         writes, total = self.write_mask
         screen = Screen(
             self.candidate_methods(candidates),
-            bool(candidates & self.boundary_lift_bit),
             (candidates & writes).bit_count() >= NEAR_ADMIN_SHARE * total,
             candidates & self.iam_write_mask,
         )
         assert bitsets is not None
         self._screens[id(bitsets)] = (bitsets, screen)
         return screen
-
-    @functools.cached_property
-    def boundary_lift_bit(self) -> int:
-        return self.db.bit("iam:PutRolePermissionsBoundary")
 
     @functools.cached_property
     def write_mask(self) -> tuple[int, int]:
@@ -283,13 +278,18 @@ def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
 
 
 def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
-    """Whether the grant holds only for entities carrying one of the catalog's boundaries."""
+    """Whether the grant holds only for entities carrying one of ``boundaries``."""
     for condition in grant.conditions:
         for operator, key, values in condition.tests:
             pins = key == "iam:permissionsboundary" and operator in ("StringEquals", "ArnEquals")
             if pins and values and all(v in boundaries for v in values):
                 return True
     return False
+
+
+# Writes of a role's own permissions policies: pinned to its own boundary, they still
+# raise the role from what its policies grant to all its boundary allows.
+SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
 
 
 def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
@@ -299,18 +299,40 @@ def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     return all(any(covers(p, r) for p in paths) for r in spec.patterns)
 
 
+def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
+    """The ``SELF_WRITES`` some grant lets the role make on itself."""
+    if not ctx.screen(view.effective).methods:
+        return frozenset()
+    own = view.role.arn(view.account)
+    return frozenset(
+        action for action in SELF_WRITES if any(g.applies_to(own) for g in view.effective.grants(action))
+    )
+
+
 def _available(
-    ctx: Context, view: RoleView, method: Method, boundaries: frozenset[str]
+    ctx: Context, view: RoleView, method: Method, safe: frozenset[str]
 ) -> tuple[bool, list[str]] | None:
-    """None if the method is cut off; else (all unconditional, the conditional actions)."""
+    """None if the method is cut off; else (all unconditional, the conditional actions).
+
+    A grant pinned (``iam:PermissionsBoundary``) to a boundary in ``safe`` (no broader
+    than the role's own) does not count: what it creates or changes is held below the
+    role's own limit.  Except a write of the role's own policies, which lifts the role
+    to that limit; and ``iam:PassRole`` on the delegated path counts only when the
+    delegated boundary is in ``safe`` too."""
     es = view.effective
     delegated = view.role.delegated_role_creation
-    paths = [delegated_path_pattern(view.account, delegated.path)] if delegated else []
+    scoped = delegated is not None and (
+        ctx.catalog.policy_arn("boundary", delegated.boundary, view.account) in safe
+    )
+    paths = [delegated_path_pattern(view.account, delegated.path)] if delegated and scoped else []
+    own = view.role.arn(view.account)
     conditional: list[str] = []
     for action in sorted(method.actions):
-        grants = [g for g in es.grants(action) if not _pinned(g, boundaries)]
-        if action == "iam:PutRolePermissionsBoundary":
-            grants += _own_boundary_grants(ctx, view, boundaries)
+        grants = [
+            g
+            for g in es.grants(action)
+            if not _pinned(g, safe) or (action in SELF_WRITES and g.applies_to(own))
+        ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths)]
         if not grants:
@@ -322,26 +344,27 @@ def _available(
 
 def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     """The I001 details of a role in one account; they depend only on the effective set,
-    the account and the delegated path, so equal inputs are answered once."""
+    the account, the role's boundary, its delegation and the writes of its own policies
+    it may make, so equal inputs are answered once."""
     if not ctx.screen(view.effective).methods:
         return []  # no method has every action it needs among the candidates: most sets
     delegated = view.role.delegated_role_creation
     key = (
         id(view.effective),
         view.account.name,
-        delegated.path if delegated else None,
+        delegated,
         view.role.boundary,
-        _lifts_own_boundary(ctx, view),
+        _self_writes(ctx, view),
     )
     memo = ctx._escalation_memo.get(key)
     if memo is not None:
         return memo[1]
     details: list[str] = []
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
-        boundaries = _boundary_arns(ctx, view.account)
+        safe = narrower_boundaries(ctx, view)
         found: dict[Method, list[str]] = {}
         for method in ctx.screen(view.effective).methods:
-            result = _available(ctx, view, method, boundaries)
+            result = _available(ctx, view, method, safe)
             if result is not None:
                 found[method] = result[1]
         for method, conditional in found.items():
@@ -370,27 +393,9 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _own_boundary_grants(ctx: Context, view: RoleView, boundaries: frozenset[str]) -> list[Grant]:
-    """iam:PutRolePermissionsBoundary grants pinned to a catalog boundary broader than the
-    role's own that reach the role itself: with them the role lifts its own boundary."""
-    if not ctx.screen(view.effective).lifts_boundary:
-        return []
-    grants = view.effective.grants("iam:PutRolePermissionsBoundary")
-    if not grants:
-        return []  # the common case, answered without the boundary comparison
-    narrower, own_arn = narrower_boundaries(ctx, view), view.role.arn(view.account)
-    return [
-        g for g in grants if _pinned(g, boundaries) and not _pinned(g, narrower) and g.applies_to(own_arn)
-    ]
-
-
-def _lifts_own_boundary(ctx: Context, view: RoleView) -> bool:
-    return bool(_own_boundary_grants(ctx, view, _boundary_arns(ctx, view.account)))
-
-
 def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
-    """ARNs of the catalog boundaries a role may safely be pinned to by
-    iam:PutRolePermissionsBoundary: those no broader than its own boundary (every
+    """ARNs of the catalog boundaries a role's grants may safely be pinned to (what they
+    create or change carries one): those no broader than its own boundary (every
     boundary when it has none, since a boundary can only narrow it).  A boundary is no
     broader when each action it allows, its own boundary allows unconditionally on every
     resource (sound: it may call a narrower boundary broader, never the reverse)."""
@@ -475,6 +480,17 @@ def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
     return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
 
 
+def _opens(ctx: Context, view: RoleView, action: str, arn: str) -> bool:
+    """Whether the role may do ``action`` on ``arn``.  iam:PutRolePermissionsBoundary
+    pinned to a boundary no broader than its own opens nothing: what it may put on itself
+    allows no more than what it has (a boundary is "the maximum permissions that an
+    identity-based policy can grant", IAM User Guide, Permissions boundaries)."""
+    if action != "iam:PutRolePermissionsBoundary":
+        return view.effective.access(action, arn) is not Access.NONE
+    safe = narrower_boundaries(ctx, view)
+    return any(g.applies_to(arn) and not _pinned(g, safe) for g in view.effective.grants(action))
+
+
 def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
     for role in ctx.roles:
         if role.boundary is None:
@@ -494,7 +510,7 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                     ("iam:PutRolePermissionsBoundary", role_arn),
                     *((a, policy_arn) for a in BOUNDARY_EDITS),
                 )
-                if es.access(a, arn) is not Access.NONE
+                if _opens(ctx, view, a, arn)
             ]
             if open_doors:
                 pairs.append((view.account.name, ", ".join(open_doors)))

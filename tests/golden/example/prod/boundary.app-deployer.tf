@@ -15,11 +15,15 @@ resource "aws_iam_policy" "boundary_app-deployer" {
           "cloudformation:*",
           "dynamodb:*",
           "events:*",
+          "kms:Decrypt",
+          "kms:GenerateDataKey",
           "lambda:*",
           "logs:*",
           "s3:*",
           "sns:*",
           "sqs:*",
+          "xray:PutTelemetryRecords",
+          "xray:PutTraceSegments",
         ]
         Resource = "*"
       },
