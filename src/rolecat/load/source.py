@@ -317,9 +317,38 @@ def _decode(raw: bytes, display: str, diags: list[Diagnostic]) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+# Line breaks to PyYAML (YAML 1.1) that git does not count: a lone CR, NEL, LS, PS.
+_HIDDEN_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def _hidden_break(text: str, display: str) -> Diagnostic | None:
+    """L015 at the first line break only PyYAML sees, at git's line and column."""
+    found = _HIDDEN_BREAK.search(text)
+    if found is None:
+        return None
+    start = text.rfind("\n", 0, found.start()) + 1
+    line, col = text.count("\n", 0, found.start()) + 1, found.start() - start + 1
+    name, escape = {
+        "\r": ("a carriage return", "\\r"),
+        "\x85": ("U+0085 (NEL)", "\\x85"),
+        "\u2028": ("U+2028", "\\u2028"),
+        "\u2029": ("U+2029", "\\u2029"),
+    }[found.group()]
+    return error(
+        "L015",
+        f"{name} breaks the line for rolecat, but not for git or a reviewer: what follows it reads as "
+        "part of this line in a diff",
+        Location(display, line, col),
+        f"remove it; in a double-quoted string write it as {escape}; use LF or CRLF line endings",
+    )
+
+
 def load_yaml_text(text: str, display: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     doc = SourceDoc(display, None)
+    hidden = _hidden_break(text, display)
+    if hidden is not None:  # the file means one thing to PyYAML and another to its reviewer
+        return None, [hidden]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except RecursionError:  # the pure-Python composer recurses per nesting level

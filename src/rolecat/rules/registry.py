@@ -191,6 +191,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "L015",
+        ERROR,
+        "load",
+        "A YAML file holds a line break git does not show as one: U+0085, U+2028, U+2029, or a carriage return not followed by a line feed.",
+        "PyYAML (YAML 1.1) breaks the line there; git, GitHub's review and YAML 1.2 tools do not, so a key after it inside a comment reads as part of the comment in review and as a key to rolecat.",
+        "Remove the character; in a quoted string write it as an escape (\\u2028); save the file with LF or CRLF line endings.",
+        acceptable=False,
+    ),
+    Rule(
         "L014",
         ERROR,
         "load",
