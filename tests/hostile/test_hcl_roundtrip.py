@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,8 @@ def with_tricks(chars: st.SearchStrategy[str], *, min_size: int, max_size: int) 
 descriptions = with_tricks(DESCRIPTION_CHARS, min_size=0, max_size=30).filter(
     lambda s: re.fullmatch(r"[\t\n\r\x20-\x7e\xa1-\xff]*", s) is not None and len(s) <= 1000
 )
-tag_text = st.text(TAG_CHARS, min_size=1, max_size=30)
+# in Unicode NFC: HCL normalises strings to it, so other text is refused (C087, its own corpus cases)
+tag_text = st.text(TAG_CHARS, min_size=1, max_size=30).filter(lambda s: unicodedata.is_normalized("NFC", s))
 emails = st.builds(
     lambda a, b: f"{a}@{b}",
     st.text(EMAIL_LOCAL, min_size=1, max_size=12),
@@ -86,7 +88,11 @@ Role = tuple[str, dict[str, str]]
 User = dict[str, str]
 role_strategy = st.tuples(
     descriptions,
-    st.dictionaries(tag_text.filter(lambda k: len(k) <= 128), st.text(TAG_CHARS, max_size=30), max_size=3),
+    st.dictionaries(
+        tag_text.filter(lambda k: len(k) <= 128),
+        st.text(TAG_CHARS, max_size=30).filter(lambda s: unicodedata.is_normalized("NFC", s)),
+        max_size=3,
+    ),
 )
 user_strategy = st.fixed_dictionaries({}, optional={"team": tag_text, "name": tag_text, "email": emails})
 

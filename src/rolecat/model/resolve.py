@@ -9,6 +9,7 @@ section of a role (a new principal kind, say) is a new function here, called fro
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,6 +288,9 @@ def resolve_users(doc: SourceDoc, r: Resolution) -> tuple[User, ...]:
             continue
         seen[lower] = name
         tags = dict(attrs or {})
+        for key, value in tags.items():
+            if isinstance(value, str):
+                composed(r, value, key, doc.locate(("users", name, key)))
         renamed = tuple(tags.pop("renamed_from", ()))
         device = tags.pop("mfa_device", None)
         release = tags.pop("release", False)
@@ -383,12 +387,33 @@ def _unknown_user(doc: SourceDoc, r: Resolution, user: str, path: tuple[str | in
         )
 
 
+def composed(r: Resolution, text: str, what: str, where: Location) -> bool:
+    """Whether ``text`` is in Unicode NFC; else C087.  HCL normalises every string literal
+    to NFC, so Terraform would send AWS other text than the catalog holds (and two tag
+    keys the catalog keeps apart could become one)."""
+    if unicodedata.is_normalized("NFC", text):
+        return True
+    nfc = unicodedata.normalize("NFC", text)
+    r.err(
+        "C087",
+        f"{what} {text!a} is not in Unicode NFC: Terraform turns it into {nfc!a}",
+        where,
+        f"write it composed, as {nfc!a}",
+    )
+    return False
+
+
 def _tag_keys(doc: SourceDoc, r: Resolution) -> None:
-    """Tag keys IAM refuses (``aws:``, any case) or that clash with rolecat's own or each other."""
+    """Tag keys IAM refuses (``aws:``, any case) or that clash with rolecat's own or each other,
+    and tag text Terraform would change (C087)."""
     seen: dict[str, str] = {}
-    for key in doc.data.get("tags", {}):
+    for key, value in doc.data.get("tags", {}).items():
         lower = key.lower()
         where = doc.locate(("tags", key), key=True)
+        if isinstance(value, str):
+            composed(r, value, "tag value", doc.locate(("tags", key)))
+        if not composed(r, key, "tag key", where):
+            continue
         if lower.startswith("aws:"):
             r.err("C028", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
         elif lower.startswith("rolecat:"):

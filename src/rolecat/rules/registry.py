@@ -715,6 +715,17 @@ RULES: tuple[Rule, ...] = (
         "Remove terraform.deploy_role and terraform.backend.role_arn; give the two roles different names.",
     ),
     Rule(
+        "C087",
+        ERROR,
+        "model",
+        "A tag key or value, or a user's name or team, that is not in Unicode NFC (a letter and a "
+        "combining accent where one precomposed letter exists, a compatibility character).",
+        "HCL normalises every string to NFC: AWS would get other text than the catalog, the manifest and "
+        "rolecat's checks hold, and two tag keys the catalog keeps apart could become one, the last value "
+        "winning.",
+        "Write the text composed (the hint shows it).",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",
