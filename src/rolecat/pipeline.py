@@ -99,6 +99,7 @@ _LATER_STAGES = (
     "rolecat.rules.iam",
     "rolecat.rules.quotas",
     "rolecat.rules.names",
+    "rolecat.workflow.profiles",
     "rolecat.rules.conditionkeys",
     "rolecat.rules.partition",
     "rolecat.adopt.checks",

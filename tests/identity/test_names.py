@@ -100,3 +100,24 @@ def test_a_former_name_in_use_is_an_error(tmp_path: Path) -> None:
     found = errors(root, "C006")
     assert len(found) == 1 and "users.yaml:2:3" in found[0].message
     assert found[0].location is not None and found[0].location.line == 3
+
+
+def test_a_profile_named_as_the_source_profile_is_an_error(tmp_path: Path) -> None:
+    # account "acme" + role "identity" is the profile "acme-identity", the profile rolecat
+    # profiles points every other one at (source_profile) for the identity account's keys
+    root = catalog(
+        tmp_path,
+        **{
+            "catalog.yaml": 'organization: acme\nowners: ["@a/b"]\naccounts:\n'
+            '  sec: {id: "111111111111", identity: true}\n  acme: {id: "333333333333"}\n',
+            "roles/R.yaml": "name: identity\naccounts: [acme]\nboundary: b\nmembers: [alice]\n",
+        },
+    )
+    [found] = errors(root, "C088")
+    assert "'acme-identity', the profile rolecat profiles uses" in found.message
+    # the same role in another account: no clash
+    other = catalog(
+        tmp_path / "2",
+        **{"roles/R.yaml": "name: identity\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"},
+    )
+    assert errors(other, "C088") == []

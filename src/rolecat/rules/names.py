@@ -193,9 +193,51 @@ def check_identity_providers(catalog: Catalog) -> list[Diagnostic]:
     return diags
 
 
+def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
+    """``C088``: two human roles whose AWS CLI profiles (``<account>-<role>``) are one name,
+    or a profile named as the source profile (``<organization>-identity``).  Account and
+    role names may both hold '-': prod-eu + Viewer and prod + eu-Viewer are both
+    prod-eu-Viewer.  A config file with a section twice fails to parse in botocore (every
+    profile of the person breaks); other tools let the later one win."""
+    from ..workflow.profiles import default_source_profile, profile_name
+
+    diags = []
+    source = default_source_profile(catalog)
+    seen: dict[str, tuple[str, str, Location]] = {}
+    for role in catalog.roles:
+        if not role.is_human:
+            continue
+        where = catalog.locate(role.source, ("name",))
+        for account in role.accounts:
+            name = profile_name(account, role.name)
+            if name == source:
+                diags.append(
+                    error(
+                        "C088",
+                        f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, the "
+                        "profile rolecat profiles uses for the identity account's credentials",
+                        where,
+                        "rename the role or the account",
+                    )
+                )
+                continue
+            first = seen.setdefault(name, (role.name, account, where))
+            if first[:2] != (role.name, account):
+                diags.append(
+                    error(
+                        "C088",
+                        f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, as is "
+                        f"that of role {first[0]!r} in account {first[1]!r} (at {first[2]})",
+                        where,
+                        "rename one role (or account): a config file with a profile twice is refused by the AWS CLI",
+                    )
+                )
+    return diags
+
+
 def check(catalog: Catalog) -> list[Diagnostic]:
     """Every name-uniqueness check that needs the whole catalog."""
-    diags = check_policy_names(catalog) + check_identity_providers(catalog)
+    diags = check_policy_names(catalog) + check_identity_providers(catalog) + check_profile_names(catalog)
     for role in (*catalog.roles, *catalog.released_roles):
         diags.extend(_managed_duplicates(catalog, role))
     diags.extend(check_renames(catalog))

@@ -726,6 +726,16 @@ RULES: tuple[Rule, ...] = (
         "Write the text composed (the hint shows it).",
     ),
     Rule(
+        "C088",
+        ERROR,
+        "model",
+        "Two human roles whose AWS CLI profiles (<account>-<role>) have one name (prod-eu + Viewer and "
+        "prod + eu-Viewer), or a profile named as the source profile (<organization>-identity).",
+        "rolecat profiles would write the section twice: the AWS CLI then refuses the whole config file, and "
+        "tools that merge sections point the name at the other role.",
+        "Rename one of the roles or accounts.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",

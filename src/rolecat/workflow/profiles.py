@@ -59,6 +59,11 @@ def default_source_profile(catalog: Catalog) -> str:
     return f"{catalog.organization}-identity"
 
 
+def profile_name(account: str, role: str) -> str:
+    """The AWS CLI profile of a role in an account (``rolecat profiles``)."""
+    return f"{account}-{role}"
+
+
 def mfa_serial(catalog: Catalog, user: str) -> str:
     """The user's MFA device: named after the user, or as ``mfa_device`` says (a renamed
     user keeps the device enrolled under the former name)."""
@@ -105,7 +110,7 @@ def profiles_for(
             account: Account = catalog.account(account_name)
             found.append(
                 Profile(
-                    name=f"{account.name}-{role.name}",
+                    name=profile_name(account.name, role.name),
                     account=account.name,
                     role=role.name,
                     role_arn=role.arn(account),
