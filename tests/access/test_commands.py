@@ -329,6 +329,10 @@ def test_markdown_cells_are_escaped() -> None:
     assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert md("line\nbreak") == "line break"
     assert md("[link](http://x) **bold** `code`") == "\\[link\\](http://x) \\*\\*bold\\*\\* &#96;code&#96;"
+    # a file name's terminal escapes, bidi override, bell and non-UTF-8 byte: visible escapes
+    cell = md("roles/a\u202eb\x1b[2Jc\x07d\udcff.yaml")
+    assert cell == "roles/a\\\\u202eb\\\\x1b\\[2Jc\\\\x07d\\\\xff.yaml", cell
+    assert cell.isprintable() and cell.isascii()
 
 
 def test_diff_against_git_base(

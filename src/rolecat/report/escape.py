@@ -1,7 +1,7 @@
 """Escaping for every text format rolecat prints, in one place.
 
 Catalog values and file names are hostile; whatever reaches a terminal, a log, an INI
-file, CODEOWNERS, Markdown or a GitHub workflow command goes through one of these.
+file, CODEOWNERS or Markdown goes through ``printable``.
 JSON and SARIF are written with ``json.dumps`` (``ensure_ascii``), which escapes every
 control character already; HCL has its own ``hcl.quote``.
 
@@ -9,11 +9,10 @@ control character already; HCL has its own ``hcl.quote``.
   line and paragraph separators, bidirectional overrides and lone surrogates (the
   bytes of a non-UTF-8 file name) become visible escapes, so no value can start a new
   line, forge a diagnostic, move the cursor or recolour a terminal.
-- ``markdown``: ``printable`` plus backslash escapes for Markdown's punctuation and
-  HTML's ``<``/``>``/``&``.
-- ``workflow_command``: the data of a GitHub Actions ``::error`` annotation (``%``,
-  CR and LF percent-encoded, as the runner's toolkit does); ``workflow_property``
-  also encodes ``:`` and ``,``.
+
+Markdown cells (``rolecat diff -f markdown``, the scopedown and usage summaries) are
+``printable`` text with Markdown's and HTML's own characters escaped where they are
+written (``access.diff.md``, ``scopedown.summary``, ``usage``).
 """
 
 from __future__ import annotations
@@ -44,22 +43,3 @@ def printable(text: str) -> str:
 def has_unsafe(text: str, *, allow: str = "") -> bool:
     """True when ``text`` holds a character ``printable`` would escape (except those in ``allow``)."""
     return any(ch not in allow for ch in _UNSAFE.findall(text))
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def markdown(text: str) -> str:
-    """Literal text inside a Markdown paragraph or table cell."""
-    s = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
-
-def workflow_command(text: str) -> str:
-    """The message of a GitHub Actions workflow command (``::error file=...::MESSAGE``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def workflow_property(text: str) -> str:
-    """A property value of a workflow command (``file=``, ``title=``)."""
-    return workflow_command(text).replace(":", "%3A").replace(",", "%2C")
