@@ -26,6 +26,8 @@ def test_terraform_accepts(text):
         (">= 1.11.0-beta1", "pre-release"),
         ("  ", "empty"),
         ('>= 5.70"\n}', "is not an operator"),
+        (">= 1.10.0, != \u0661.2.3", "is not an operator"),  # Arabic-Indic digits: not to Terraform
+        (">=\u20281.10.0", "is not an operator"),  # a line separator is no white space to Terraform
     ],
 )
 def test_terraform_refuses(text, why):

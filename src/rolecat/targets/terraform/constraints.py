@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 
+# ASCII digits and white space only, as Terraform reads a constraint: Python's Unicode
+# \d took "١.2.3" (Arabic-Indic digits), which terraform init then refuses.
 _ONE = re.compile(
-    r"\s*(?P<op>=|!=|>=|<=|>|<|~>)?\s*v?(?P<version>\d+(?:\.\d+){0,2})(?P<pre>-[0-9A-Za-z.-]+)?\s*"
+    r"\s*(?P<op>=|!=|>=|<=|>|<|~>)?\s*v?(?P<version>\d+(?:\.\d+){0,2})(?P<pre>-[0-9A-Za-z.-]+)?\s*",
+    re.ASCII,
 )
 DEFAULT_REQUIRED_VERSION = ">= 1.10.0"
 # Bounded at the next major version: a major release of the provider may break the
