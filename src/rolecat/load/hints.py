@@ -227,7 +227,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "example-terraform-state",
     ),
     "^[A-Za-z0-9!_.*'()/-]*$": ("letters, digits and !_.*'()/- only (S3's safe key characters)", "iam/"),
-    "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$": (
+    "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$": (
         "an IAM role ARN",
         "arn:aws:iam::123456789012:role/terraform-state",
     ),
