@@ -121,3 +121,13 @@ def test_a_profile_named_as_the_source_profile_is_an_error(tmp_path: Path) -> No
         **{"roles/R.yaml": "name: identity\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"},
     )
     assert errors(other, "C088") == []
+
+
+def test_more_users_than_an_account_may_hold(tmp_path: Path) -> None:
+    # IAM and STS quotas: users in an AWS account, 5,000, not adjustable; released users
+    # stay in the account and count
+    users = "users:\n" + "".join(f"  u{i:04d}: {{}}\n" for i in range(5_000)) + "  alice: {}\n"
+    [found] = errors(catalog(tmp_path, **{"users.yaml": users}), "Q009")
+    assert "5,001 IAM users" in found.message and str(found.location).endswith("users.yaml:1:1")
+    users = "users:\n" + "".join(f"  u{i:04d}: {{}}\n" for i in range(4_999)) + "  alice: {}\n"
+    assert errors(catalog(tmp_path / "2", **{"users.yaml": users}), "Q009") == []

@@ -14,6 +14,7 @@ from rolecat.model import Catalog
 
 POLICY_NAME_MAX = 128
 INLINE_ROLE_POLICIES_MAX = 10_240
+USERS_PER_ACCOUNT = 5_000  # IAM and STS quotas: "Users in an AWS account", not adjustable
 
 
 def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagnostic]:
@@ -136,6 +137,18 @@ def check(catalog: Catalog, deployment: Deployment | None = None) -> list[Diagno
                     "rename the file",
                 )
             )
+    users = len(catalog.users) + len(catalog.released_users)
+    if users > USERS_PER_ACCOUNT:
+        out.append(
+            error(
+                "Q009",
+                f"the identity account would hold {users:,} IAM users; an account may hold "
+                f"{USERS_PER_ACCOUNT:,} (a quota AWS does not raise)",
+                catalog.locate(catalog.users_file, ("users",), key=True),
+                "give people roles to assume in fewer identity accounts, or federate them (SAML, "
+                "identity_providers) instead of IAM users",
+            )
+        )
     identity = deployment.identity()
     for group in identity.groups if identity is not None else ():
         for gp in group.policies:

@@ -1076,6 +1076,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "Q009",
+        ERROR,
+        "checks",
+        "The identity account would hold more than 5,000 IAM users (released users included: they stay in the account).",
+        "IAM users per account is a quota AWS does not raise (IAM and STS quotas); the apply would fail part-way.",
+        "Federate people (identity_providers) instead of IAM users, or split the identity account.",
+        acceptable=False,
+    ),
+    Rule(
         "F001",
         WARNING,
         "write",
