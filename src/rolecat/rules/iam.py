@@ -631,8 +631,9 @@ def check_mfa_if_exists(ctx: Context) -> Iterator[Finding]:
                 for key in tests:
                     if key.lower() == "aws:multifactorauthpresent":
                         yield Finding(
-                            f"{operator} on aws:MultiFactorAuthPresent in an Allow also allows requests "
-                            "made with long-term access keys, which carry no MFA",
+                            f"{operator} on aws:MultiFactorAuthPresent in an Allow: a role's sessions always "
+                            "carry the key, so here it acts as Bool, but in a user's policy it lets requests "
+                            "signed with long-term access keys in without MFA",
                             source.locate((*path, "Condition", operator, key), key=True),
                             None,
                             'use "Bool" with "true" to require MFA',

@@ -942,11 +942,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "I006",
-        ERROR,
+        WARNING,
         "checks",
         "BoolIfExists on aws:MultiFactorAuthPresent in an Allow",
-        "The key is absent from requests signed with long-term access keys, so BoolIfExists lets them in without MFA.",
-        'Use "Bool": {"aws:MultiFactorAuthPresent": "true"}.',
+        "The key is present only in requests signed with temporary credentials. Every role session has them, so in a role's policy (the only place rolecat attaches one) BoolIfExists acts as Bool; the same statement in a user's or group's policy lets requests signed with long-term access keys in without MFA.",
+        'Use "Bool": {"aws:MultiFactorAuthPresent": "true"}: the same for a role, and it still holds wherever the statement is copied.',
         acceptable=True,
     ),
     Rule(
