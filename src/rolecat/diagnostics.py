@@ -50,6 +50,9 @@ class Diagnostic:
     hint: str | None = None
     # A finding the catalog explicitly accepted (role ``accept:``); reported, never failing.
     accepted_reason: str | None = field(default=None, compare=False)
+    # What within its code the finding is about, for ``accept:`` to name: an I001 finding's
+    # escalation method (``rhino-18``).  Not printed: the message says it.
+    subject: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

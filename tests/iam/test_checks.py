@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -516,3 +517,26 @@ def test_put_boundary_pinned_to_its_own_boundary_opens_no_door() -> None:
     )
     diags = run_checks(c, NOW)
     assert codes(diags, "I003") and any("path-boundary-put" in d.message for d in codes(diags, "I001"))
+
+
+def test_an_acceptance_with_methods_covers_those_paths_only() -> None:
+    # Deployer may replace function code (rhino-18) and write role policies on /apps/
+    # (rhino-12).  An acceptance naming rhino-18 leaves rhino-12 an error: a pull request
+    # that adds a path is not waved through under a reason written for another.
+    from rolecat.model import Acceptance
+
+    deploy = policy(
+        allow("lambda:UpdateFunctionCode", "arn:aws:lambda:*:*:function:app-*"),
+        allow("iam:PutRolePolicy", "arn:aws:iam::*:role/apps/*"),
+    )
+    for methods, accepted, failing in (
+        (("rhino-18",), {"rhino-18"}, {"rhino-12"}),
+        ((), {"rhino-18", "rhino-12"}, set()),  # no methods: every path, as before
+    ):
+        dev = role("Deployer", policies=("deploy",), boundary="b")
+        dev = replace(dev, accept=(Acceptance("I001", "app functions run app roles", methods),))
+        found = codes(run_checks(catalog([dev], {"deploy": deploy}, {"b": SAFE_BOUNDARY}), NOW), "I001")
+        by_method = {d.subject: d for d in found}
+        assert set(by_method) == {"rhino-18", "rhino-12"}
+        assert {m for m, d in by_method.items() if d.accepted_reason} == accepted
+        assert {m for m, d in by_method.items() if d.is_error} == failing

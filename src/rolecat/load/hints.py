@@ -232,6 +232,10 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "arn:aws:iam::123456789012:role/terraform-state",
     ),
     "^[a-z0-9-]+:[A-Za-z0-9]+$": ("service:Action, as in an IAM policy", "iam:CreateRole"),
+    "^(rhino|path)-[a-z0-9-]{1,40}$": (
+        "an escalation method id, as an I001 message starts (docs/checks.md)",
+        "rhino-18",
+    ),
     "^(\\*|[a-zA-Z0-9-]+:[A-Za-z0-9*?]+)$": (
         "service:Action with optional * and ? wildcards, or *",
         "iam:Create*",

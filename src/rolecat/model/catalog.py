@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
-from rolecat.diagnostics import Location
+from rolecat.diagnostics import Diagnostic, Location
 from rolecat.load.source import KeyPath, SourceDoc
 
 from .principals import (
@@ -207,6 +207,12 @@ class FederatedTrust:
 class Acceptance:
     check: str
     reason: str
+    # I001 only: the escalation methods accepted; empty: every finding of the code
+    methods: tuple[str, ...] = ()
+
+    def covers(self, diag: Diagnostic) -> bool:
+        """Whether this acceptance covers ``diag`` (of its code, in its role's file)."""
+        return not self.methods or diag.subject in self.methods
 
 
 @dataclass(frozen=True)

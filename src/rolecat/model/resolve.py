@@ -790,7 +790,9 @@ def resolve_role(doc: SourceDoc, r: Resolution, defaults: Defaults) -> Role | No
         session_tags=bool(data.get("session_tags", False)),
         source_identity=bool(data.get("source_identity", False)),
         delegated_role_creation=delegated,
-        accept=tuple(Acceptance(a["check"], a["reason"]) for a in data.get("accept", ())),
+        accept=tuple(
+            Acceptance(a["check"], a["reason"], tuple(a.get("methods", ()))) for a in data.get("accept", ())
+        ),
         tags=dict(data.get("tags", {})),
         revoke_sessions=revoke,
         renamed_from=tuple(data.get("renamed_from", ())),

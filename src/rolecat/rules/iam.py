@@ -49,6 +49,7 @@ class Finding:
     location: Location
     role: Role | None = None
     hint: str | None = None
+    subject: str | None = None  # ``Diagnostic.subject``
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,7 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
                 role,
                 "narrow the policies or deny these actions in the boundary; "
                 "if this role is meant to administer the account, set admin: true",
+                subject=detail.split(" ", 1)[0],  # the method's id
             )
 
 
@@ -697,7 +699,9 @@ class Checker:
                 before, ctx.roles_checked = ctx.roles_checked, roles
                 try:
                     return [
-                        Diagnostic(check.code, check.severity, f.message, f.location, f.hint)
+                        Diagnostic(
+                            check.code, check.severity, f.message, f.location, f.hint, subject=f.subject
+                        )
                         for f in check.run(ctx)
                     ]
                 finally:

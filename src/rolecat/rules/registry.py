@@ -736,6 +736,22 @@ RULES: tuple[Rule, ...] = (
         "Rename one of the roles or accounts.",
     ),
     Rule(
+        "C089",
+        ERROR,
+        "model",
+        "An accept: entry's methods names an escalation method that does not exist, or is given with a check other than I001.",
+        "methods narrows an I001 acceptance to the escalation paths a reviewer looked at; a name that matches none accepts nothing.",
+        "Use the method ids of docs/checks.md (each I001 message starts with its method).",
+    ),
+    Rule(
+        "C090",
+        WARNING,
+        "model",
+        "An accept: entry for I001 without methods: it accepts every escalation path of the role, including those a later change gives it.",
+        "A pull request that adds an escalation path to a role with such an entry passes with the path marked accepted, under a reason written for another path.",
+        "List the accepted paths: methods: [rhino-18, rhino-26].",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",

@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from rolecat.diagnostics import Diagnostic, error
-from rolecat.model import Catalog
+from rolecat.diagnostics import Diagnostic, did_you_mean, error, warning
+from rolecat.model import Acceptance, Catalog, Role
 
 from .registry import BY_CODE
 
@@ -67,15 +67,62 @@ def acceptance_problems(catalog: Catalog) -> list[Diagnostic]:
                         "fix the finding instead; only findings a reviewer may knowingly keep can be accepted",
                     )
                 )
+            out.extend(_method_problems(catalog, role, i, acceptance))
+    return out
+
+
+def _guess(method: str, known: list[str]) -> str:
+    close = did_you_mean(method, known)
+    return f"did you mean {close}?" if close else "docs/checks.md lists the methods I001 reports"
+
+
+def _method_problems(catalog: Catalog, role: Role, i: int, acceptance: Acceptance) -> list[Diagnostic]:
+    """``methods:`` of an ``accept:`` entry: I001's only, each a known method (C089); an
+    I001 entry without it accepts every escalation path the role has or will gain (C090)."""
+    from rolecat.iam.escalation import METHODS
+
+    if acceptance.check != "I001":
+        if not acceptance.methods:
+            return []
+        return [
+            error(
+                "C089",
+                f"accept: methods names escalation methods, which only I001 reports (not {acceptance.check})",
+                catalog.locate(role.source, ("accept", i, "methods"), key=True),
+                "remove methods from this entry",
+            )
+        ]
+    known = [m.id for m in METHODS]
+    out = [
+        error(
+            "C089",
+            f"accept: {method} is not an escalation method",
+            catalog.locate(role.source, ("accept", i, "methods", j)),
+            _guess(method, known),
+        )
+        for j, method in enumerate(acceptance.methods)
+        if method not in known
+    ]
+    if not acceptance.methods:
+        out.append(
+            warning(
+                "C090",
+                f"accept: I001 without methods accepts every escalation path of role {role.name}, "
+                "those a later change gives it included",
+                catalog.locate(role.source, ("accept", i, "check")),
+                "name the paths accepted, e.g. methods: [rhino-18] (each I001 message starts with its method)",
+            )
+        )
     return out
 
 
 def apply_accept(catalog: Catalog, diags: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Mark findings the role (whose file they point into) accepts, with the role's reason."""
-    reasons: dict[tuple[str, str], str] = {}
+    """Mark findings the role (whose file they point into) accepts, with the reason of the
+    first of its ``accept:`` entries that covers them (``Acceptance.covers``)."""
+    accepts: dict[tuple[str, str], list[Acceptance]] = {}
     for role in catalog.roles:
         for acceptance in role.accept:
-            reasons.setdefault((role.source, acceptance.check), acceptance.reason)
+            accepts.setdefault((role.source, acceptance.check), []).append(acceptance)
     out = []
     for diag in diags:
         rule = BY_CODE.get(diag.code)
@@ -86,7 +133,9 @@ def apply_accept(catalog: Catalog, diags: Iterable[Diagnostic]) -> list[Diagnost
             and diag.location is not None
             and diag.accepted_reason is None
         ):
-            reason = reasons.get((diag.location.path, diag.code))
+            reason = next(
+                (a.reason for a in accepts.get((diag.location.path, diag.code), ()) if a.covers(diag)), None
+            )
         out.append(replace(diag, accepted_reason=reason) if reason is not None else diag)
     return out
 
