@@ -540,3 +540,23 @@ def test_an_acceptance_with_methods_covers_those_paths_only() -> None:
         assert set(by_method) == {"rhino-18", "rhino-12"}
         assert {m for m, d in by_method.items() if d.accepted_reason} == accepted
         assert {m for m, d in by_method.items() if d.is_error} == failing
+
+
+def test_passrole_limited_to_a_service_serves_only_that_services_methods() -> None:
+    # iam:PassedToService is the service principal the role is passed to (IAM and STS
+    # condition keys); AWS's own PassRole example limits it to ec2.amazonaws.com.  Limited to lambda.amazonaws.com, PassRole cannot start an
+    # instance with a role (rhino-3), though the role may still run code as one (rhino-15).
+    to_lambda = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    dev = policy(
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction", "ec2:RunInstances"]),
+        allow("iam:PassRole", "arn:aws:iam::*:role/services/*", Condition=to_lambda),
+    )
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": dev}, {"b": SAFE_BOUNDARY})
+    methods = {d.subject for d in codes(run_checks(c, NOW), "I001")}
+    assert "rhino-15" in methods and "rhino-3" not in methods
+    # StringLike with a pattern that names EC2 keeps rhino-3
+    to_any = {"StringLike": {"iam:PassedToService": ["lambda.amazonaws.com", "ec2.*"]}}
+    dev["Statement"][1]["Condition"] = to_any
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": dev}, {"b": SAFE_BOUNDARY})
+    methods = {d.subject for d in codes(run_checks(c, NOW), "I001")}
+    assert {"rhino-15", "rhino-3"} <= methods

@@ -18,10 +18,18 @@ class Method:
     id: str
     actions: frozenset[str]
     how: str
+    # The service principals iam:PassRole hands the role to (iam:PassedToService), when the
+    # method passes one and they are known: a PassRole grant whose iam:PassedToService
+    # condition names none of them cannot serve the method.  Empty: not filtered.
+    passed_to: frozenset[str] = frozenset()
 
 
-def _m(id: str, actions: str, how: str) -> Method:
-    return Method(id, frozenset(actions.split()), how)
+def _m(id: str, actions: str, how: str, passed_to: str = "") -> Method:
+    return Method(id, frozenset(actions.split()), how, frozenset(passed_to.split()))
+
+
+EC2, LAMBDA, GLUE = "ec2.amazonaws.com", "lambda.amazonaws.com", "glue.amazonaws.com"
+CFN, SAGEMAKER, ECS = "cloudformation.amazonaws.com", "sagemaker.amazonaws.com", "ecs-tasks.amazonaws.com"
 
 
 PASS = "iam:PassRole"
@@ -29,7 +37,7 @@ PASS = "iam:PassRole"
 METHODS: tuple[Method, ...] = (
     _m("rhino-1", "iam:CreatePolicyVersion", "write a new default version of a policy attached to oneself"),
     _m("rhino-2", "iam:SetDefaultPolicyVersion", "switch a policy to an older, broader version"),
-    _m("rhino-3", f"{PASS} ec2:RunInstances", "start an instance with a more privileged role"),
+    _m("rhino-3", f"{PASS} ec2:RunInstances", "start an instance with a more privileged role", EC2),
     _m("rhino-4", "iam:CreateAccessKey", "create an access key for another user"),
     _m("rhino-5", "iam:CreateLoginProfile", "set a console password for another user"),
     _m("rhino-6", "iam:UpdateLoginProfile", "change another user's console password"),
@@ -46,28 +54,41 @@ METHODS: tuple[Method, ...] = (
         "rewrite a privileged role's trust policy so that a principal of one's choosing (a user one "
         "has, an account one owns) assumes it",
     ),
-    _m("rhino-15", f"{PASS} lambda:CreateFunction lambda:InvokeFunction", "run code as a privileged role"),
+    _m(
+        "rhino-15",
+        f"{PASS} lambda:CreateFunction lambda:InvokeFunction",
+        "run code as a privileged role",
+        LAMBDA,
+    ),
     _m(
         "rhino-16",
         f"{PASS} lambda:CreateFunction lambda:AddPermission",
         "run code as a role, invoked from elsewhere",
+        LAMBDA,
     ),
     _m(
         "rhino-17",
         f"{PASS} lambda:CreateFunction lambda:CreateEventSourceMapping",
         "run code as a privileged role, triggered by an event source",
+        LAMBDA,
     ),
     _m(
         "rhino-18",
         "lambda:UpdateFunctionCode",
         "replace the code of a function that runs as a privileged role",
     ),
-    _m("rhino-19", f"{PASS} glue:CreateDevEndpoint", "open a Glue dev endpoint running as a privileged role"),
+    _m(
+        "rhino-19",
+        f"{PASS} glue:CreateDevEndpoint",
+        "open a Glue dev endpoint running as a privileged role",
+        GLUE,
+    ),
     _m("rhino-20", "glue:UpdateDevEndpoint", "put one's SSH key on an existing Glue dev endpoint"),
     _m(
         "rhino-21",
         f"{PASS} cloudformation:CreateStack",
         "let CloudFormation create resources as a privileged role",
+        CFN,
     ),
     _m(
         "rhino-22",
@@ -79,6 +100,7 @@ METHODS: tuple[Method, ...] = (
         "rhino-27",
         f"{PASS} sagemaker:CreateNotebookInstance sagemaker:CreatePresignedNotebookInstanceUrl",
         "open a notebook running as a privileged role",
+        SAGEMAKER,
     ),
     _m(
         "rhino-28",
@@ -96,6 +118,7 @@ METHODS: tuple[Method, ...] = (
         "path-codebuild-create",
         f"{PASS} codebuild:CreateProject codebuild:StartBuild",
         "run a build as a privileged role",
+        "codebuild.amazonaws.com",
     ),
     _m(
         "path-codebuild-start",
@@ -106,19 +129,27 @@ METHODS: tuple[Method, ...] = (
         "path-ecs-runtask",
         f"{PASS} ecs:RegisterTaskDefinition ecs:RunTask",
         "run a container as a privileged task role",
+        ECS,
     ),
     _m(
         "path-ecs-starttask",
         f"{PASS} ecs:RegisterTaskDefinition ecs:StartTask",
         "start a container as a privileged task role",
+        ECS,
     ),
     _m(
         "path-ecs-service",
         f"{PASS} ecs:RegisterTaskDefinition ecs:CreateService",
         "run a service as a privileged task role",
+        ECS,
     ),
     _m("path-ecs-exec", "ecs:ExecuteCommand", "open a shell in a running task and use its role"),
-    _m("path-ec2-spot", f"{PASS} ec2:RequestSpotInstances", "start a spot instance with a privileged role"),
+    _m(
+        "path-ec2-spot",
+        f"{PASS} ec2:RequestSpotInstances",
+        "start a spot instance with a privileged role",
+        EC2,
+    ),
     _m(
         "path-ec2-userdata",
         "ec2:ModifyInstanceAttribute ec2:StopInstances ec2:StartInstances",
@@ -141,30 +172,47 @@ METHODS: tuple[Method, ...] = (
         f"{PASS} autoscaling:CreateLaunchConfiguration autoscaling:CreateAutoScalingGroup",
         "start instances with a privileged role through Auto Scaling",
     ),
-    _m("path-glue-job", f"{PASS} glue:CreateJob glue:StartJobRun", "run a Glue job as a privileged role"),
     _m(
-        "path-glue-trigger", f"{PASS} glue:CreateJob glue:CreateTrigger", "run a triggered Glue job as a role"
+        "path-glue-job",
+        f"{PASS} glue:CreateJob glue:StartJobRun",
+        "run a Glue job as a privileged role",
+        GLUE,
     ),
-    _m("path-glue-update", f"{PASS} glue:UpdateJob glue:StartJobRun", "point an existing Glue job at a role"),
+    _m(
+        "path-glue-trigger",
+        f"{PASS} glue:CreateJob glue:CreateTrigger",
+        "run a triggered Glue job as a role",
+        GLUE,
+    ),
+    _m(
+        "path-glue-update",
+        f"{PASS} glue:UpdateJob glue:StartJobRun",
+        "point an existing Glue job at a role",
+        GLUE,
+    ),
     _m(
         "path-sagemaker-training",
         f"{PASS} sagemaker:CreateTrainingJob",
         "run a training job as a privileged role",
+        SAGEMAKER,
     ),
     _m(
         "path-sagemaker-processing",
         f"{PASS} sagemaker:CreateProcessingJob",
         "run a processing job as a privileged role",
+        SAGEMAKER,
     ),
     _m(
         "path-cloudformation-changeset",
         f"{PASS} cloudformation:CreateChangeSet cloudformation:ExecuteChangeSet",
         "let CloudFormation change resources as a privileged role",
+        CFN,
     ),
     _m(
         "path-cloudformation-stackset",
         f"{PASS} cloudformation:CreateStackSet cloudformation:CreateStackInstances",
         "let a stack set create resources as a privileged role",
+        CFN,
     ),
     _m("path-apprunner", f"{PASS} apprunner:CreateService", "run a service as a privileged instance role"),
     _m(

@@ -26,7 +26,7 @@ from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, effective
 from rolecat.iam.escalation import METHODS, Method
-from rolecat.iam.globs import covers, widen
+from rolecat.iam.globs import covers, matches, widen
 from rolecat.model import Account, Catalog, DelegatedRoleCreation, Role
 from rolecat.rules.registry import BY_CODE, Rule
 
@@ -300,6 +300,22 @@ def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     return all(any(covers(p, r) for p in paths) for r in spec.patterns)
 
 
+def _passes_to(grant: Grant, services: frozenset[str]) -> bool:
+    """Whether an iam:PassRole grant may hand a role to one of ``services`` (any, when
+    they are not known): a StringEquals/StringLike test of iam:PassedToService that names
+    none of them holds for no request of the method (every PassRole request carries the
+    key: the service the role is passed to)."""
+    if not services:
+        return True
+    for condition in grant.conditions:
+        for operator, key, values in condition.tests:
+            if key == "iam:passedtoservice" and operator in ("StringEquals", "StringLike"):
+                test = matches if operator == "StringLike" else str.__eq__
+                if not any(test(v, s) for v in values for s in services):
+                    return False
+    return True
+
+
 def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
     """The ``SELF_WRITES`` some grant lets the role make on itself."""
     if not ctx.screen(view.effective).methods:
@@ -335,7 +351,7 @@ def _available(
             if not _pinned(g, safe) or (action in SELF_WRITES and g.applies_to(own))
         ]
         if action == "iam:PassRole":
-            grants = [g for g in grants if not _path_scoped(g, paths)]
+            grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
         if not grants:
             return None
         if all(g.conditional for g in grants):
