@@ -203,14 +203,18 @@ def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
 
     diags = []
     source = default_source_profile(catalog)
-    seen: dict[str, tuple[str, str, Location]] = {}
+    seen: dict[str, tuple[Role, str]] = {}
     for role in catalog.roles:
         if not role.is_human:
             continue
-        where = catalog.locate(role.source, ("name",))
         for account in role.accounts:
             name = profile_name(account, role.name)
-            if name == source:
+            first = seen.setdefault(name, (role, account)) if name != source else None
+            if first is not None and first == (role, account):
+                continue
+            # located only for a finding: locating parses the file's positions
+            where = catalog.locate(role.source, ("name",))
+            if first is None:
                 diags.append(
                     error(
                         "C088",
@@ -221,17 +225,17 @@ def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
                     )
                 )
                 continue
-            first = seen.setdefault(name, (role.name, account, where))
-            if first[:2] != (role.name, account):
-                diags.append(
-                    error(
-                        "C088",
-                        f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, as is "
-                        f"that of role {first[0]!r} in account {first[1]!r} (at {first[2]})",
-                        where,
-                        "rename one role (or account): a config file with a profile twice is refused by the AWS CLI",
-                    )
+            other, other_account = first
+            diags.append(
+                error(
+                    "C088",
+                    f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, as is "
+                    f"that of role {other.name!r} in account {other_account!r} "
+                    f"(at {catalog.locate(other.source, ('name',))})",
+                    where,
+                    "rename one role (or account): a config file with a profile twice is refused by the AWS CLI",
                 )
+            )
     return diags
 
 
