@@ -249,7 +249,16 @@ def test_account_rename_plans_no_change(world: World) -> None:
 
 
 def test_role_path_change_is_reported_before_it_is_applied(world: World) -> None:
-    world.deploy(base_files("users:\n  alice: {}\n", ["alice"]))
+    # R has a customer and an AWS managed policy: a path change replaces the role, and its
+    # attachments must be replaced with it in the same apply (the provider detaches them
+    # when it deletes the old role; attachments naming the role by its known name were
+    # left out of the plan, and the new role ran without them until a second apply)
+    files = base_files("users:\n  alice: {}\n", ["alice"])
+    files["policies/p.json"] = DOC
+    files["roles/R.yaml"] = role_yaml(
+        "R", "prod", ["alice"], extra="policies: [p]\nmanaged_policies: [ReadOnlyAccess]\n"
+    )
+    world.deploy(files)
     write(world.catalog, {"catalog.yaml": catalog_yaml(defaults="defaults: {role_path: /people/}\n")})
     check = rolecat("compile", str(world.catalog), "-o", str(world.out), "--check")
     assert check.returncode == 1
@@ -260,8 +269,14 @@ def test_role_path_change_is_reported_before_it_is_applied(world: World) -> None
     assert "new RoleId" in check.stderr
     plans = world.plan({})
     replaced = sorted(a for a, k in kinds(plans["prod"]).items() if k == "replace")
-    assert "aws_iam_role.R" in replaced
-    world.apply(["prod"])
+    assert replaced == [
+        "aws_iam_role.R",
+        "aws_iam_role_policy_attachment.R__aws_ReadOnlyAccess",
+        "aws_iam_role_policy_attachment.R__policy_p",
+    ]
+    world.apply(["prod"])  # converges: the second plan is empty
+    attached = world.iam(PROD).list_attached_role_policies(RoleName="R")["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in attached) == ["ReadOnlyAccess", "policy-p"]
 
 
 def test_boundary_rename_applies_first_try(world: World) -> None:

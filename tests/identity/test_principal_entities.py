@@ -125,7 +125,7 @@ def test_instance_profile_in_the_roles_file_and_released_with_it(tmp_path: Path)
     out = files(root)
     role_file = out["prod/role.Web.Host.tf"]
     assert 'resource "aws_iam_instance_profile" "Web_0Host" {' in role_file
-    assert "role = aws_iam_role.Web_0Host.name" in role_file
+    assert "role = aws_iam_role.Web_0Host.id" in role_file
     manifest = json.loads(out["manifest.json"])
     assert manifest["accounts"]["prod"]["roles"]["Web.Host"]["instance_profile"] == {
         "name": "Web.Host",
