@@ -25,8 +25,6 @@ resource "aws_iam_role" "Exporter" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Exporter__aws_ReadOnlyAccess" {
   role       = aws_iam_role.Exporter.id
   policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"

@@ -58,8 +58,6 @@ resource "aws_iam_role" "Reader" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Reader__policy_reader" {
   role       = aws_iam_role.Reader.id
   policy_arn = aws_iam_policy.policy_reader.arn

@@ -35,8 +35,6 @@ resource "aws_iam_role" "Admin" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Admin__aws_AdministratorAccess" {
   role       = aws_iam_role.Admin.id
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"

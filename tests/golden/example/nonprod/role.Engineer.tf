@@ -40,8 +40,6 @@ resource "aws_iam_role" "Engineer" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Engineer__aws_AdministratorAccess" {
   role       = aws_iam_role.Engineer.id
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"

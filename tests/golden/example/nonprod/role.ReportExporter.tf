@@ -25,15 +25,11 @@ resource "aws_iam_role" "ReportExporter" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "ReportExporter__aws_service-role_5AWSLambdaBasicExecutionRole" {
   role       = aws_iam_role.ReportExporter.id
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "ReportExporter__policy_report-exporter" {
   role       = aws_iam_role.ReportExporter.id
   policy_arn = aws_iam_policy.policy_report-exporter.arn

@@ -25,8 +25,6 @@ resource "aws_iam_role" "AppDeployer" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "AppDeployer__policy_app-deployer" {
   role       = aws_iam_role.AppDeployer.id
   policy_arn = aws_iam_policy.policy_app-deployer.arn

@@ -36,8 +36,6 @@ resource "aws_iam_role" "CustomerSuccess" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "CustomerSuccess__policy_customer-success" {
   role       = aws_iam_role.CustomerSuccess.id
   policy_arn = aws_iam_policy.policy_customer-success.arn

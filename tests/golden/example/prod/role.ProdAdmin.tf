@@ -39,8 +39,6 @@ resource "aws_iam_role" "ProdAdmin" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "ProdAdmin__aws_AdministratorAccess" {
   role       = aws_iam_role.ProdAdmin.id
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"

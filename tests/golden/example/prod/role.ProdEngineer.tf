@@ -62,15 +62,11 @@ resource "aws_iam_role" "ProdEngineer" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "ProdEngineer__aws_job-function_5ViewOnlyAccess" {
   role       = aws_iam_role.ProdEngineer.id
   policy_arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "ProdEngineer__policy_prod-engineer" {
   role       = aws_iam_role.ProdEngineer.id
   policy_arn = aws_iam_policy.policy_prod-engineer.arn

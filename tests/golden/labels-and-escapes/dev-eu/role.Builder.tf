@@ -28,15 +28,11 @@ resource "aws_iam_role" "Builder" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Builder__aws_AWSLambda_ReadOnlyAccess" {
   role       = aws_iam_role.Builder.id
   policy_arn = "arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess"
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Builder__aws_job-function_5ViewOnlyAccess" {
   role       = aws_iam_role.Builder.id
   policy_arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"

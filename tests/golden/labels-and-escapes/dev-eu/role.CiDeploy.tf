@@ -66,8 +66,6 @@ resource "aws_iam_role" "CiDeploy" {
   depends_on = [aws_iam_openid_connect_provider.ci_0example_0com_5oidc, aws_iam_openid_connect_provider.token_0actions_0githubusercontent_0com]
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "CiDeploy__policy_logs" {
   role       = aws_iam_role.CiDeploy.id
   policy_arn = aws_iam_policy.policy_logs.arn

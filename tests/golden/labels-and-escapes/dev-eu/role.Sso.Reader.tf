@@ -45,8 +45,6 @@ resource "aws_iam_role" "Sso_0Reader" {
   depends_on = [aws_iam_saml_provider.Corp_0SSO_1acme]
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Sso_0Reader__policy_logs" {
   role       = aws_iam_role.Sso_0Reader.id
   policy_arn = aws_iam_policy.policy_logs.arn

@@ -106,8 +106,6 @@ resource "aws_iam_role" "Dev_0Ops" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Dev_0Ops__policy_logs" {
   role       = aws_iam_role.Dev_0Ops.id
   policy_arn = aws_iam_policy.policy_logs.arn

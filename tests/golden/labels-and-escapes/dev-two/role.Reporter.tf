@@ -38,8 +38,6 @@ resource "aws_iam_role" "Reporter" {
   }
 }
 
-# role = the role's id, unknown while the role is replaced (a path change): the
-# attachment is replaced with it, instead of being detached by the role's deletion
 resource "aws_iam_role_policy_attachment" "Reporter__policy_logs" {
   role       = aws_iam_role.Reporter.id
   policy_arn = aws_iam_policy.policy_logs.arn
