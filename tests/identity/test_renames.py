@@ -278,3 +278,34 @@ def test_compile_reports_a_boundary_rename_against_the_previous_manifest(tmp_pat
         "F001: prod: aws_iam_policy.boundary_b2 will be replaced (role R: boundary b renamed to b2)"
         in run.output
     )
+
+
+def test_a_rename_in_case_only_is_refused_against_the_previous_manifest(tmp_path: Path) -> None:
+    # IAM names are unique ignoring case: CreatePolicy boundary-B fails while boundary-b
+    # exists (create_before_destroy creates it first), and CreateRole r while R exists.
+    # No single apply can make the change, so compile refuses it and writes nothing.
+    root = catalog(tmp_path)
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"]).exit_code == 0
+    )
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (root / "boundaries" / "b.json").rename(root / "boundaries" / "B.json")
+    write(root, {"roles/R.yaml": "name: r\naccounts: [prod]\nboundary: B\nmembers: [alice]\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+    assert run.exit_code == 1, run.output
+    assert (
+        "error F003: prod: aws_iam_policy.boundary_B cannot be applied (policy boundary-b -> boundary-B: "
+        "IAM names differ in case only)" in run.output
+    )
+    assert "error F003: prod: aws_iam_role.r cannot be applied (role R -> r:" in run.output
+    assert "rename in two pull requests" in run.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing written
+    # the same names compared between two catalogs (rolecat diff --base): case_only
+    base, _ = load_catalog(catalog(tmp_path / "base"), NOW)
+    head, _ = load_catalog(root, NOW)
+    assert base is not None and head is not None
+    assert {r.address for r in replacements.between_catalogs(base, head) if r.case_only} == {
+        "aws_iam_policy.boundary_B",
+        "aws_iam_role.r",
+    }

@@ -1122,6 +1122,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "F003",
+        ERROR,
+        "write",
+        "A role's or customer managed policy's IAM name would change in case only (R to r, boundary-b to boundary-B) compared with the previous compile.",
+        "IAM names are unique ignoring case: AWS refuses the new name while the old one exists, and for a boundary the new policy must exist before the old one is deleted, so no single apply makes the change. Compile refuses it and writes nothing.",
+        "Rename in two pull requests: first to another name (apply it), then to the one wanted.",
+        acceptable=False,
+    ),
+    Rule(
         "W001",
         ERROR,
         "write",

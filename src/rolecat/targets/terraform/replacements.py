@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
-from rolecat.diagnostics import Diagnostic, Location, warning
+from rolecat.diagnostics import Diagnostic, Location, error, warning
 from rolecat.model import Catalog, OidcProvider, SamlProvider
 
 ROLE_COST = (
@@ -101,6 +101,9 @@ class Replacement:
     reason: str
     cost: str
     file: str = ""  # catalog file to point at, relative to the catalog folder
+    # the IAM name changes in case only: AWS refuses the new name while the old exists
+    # (names are unique ignoring case), so no single apply can make this change
+    case_only: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -287,6 +290,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         f"role {before.name} -> {role.name}: IAM names differ in case only, and a role cannot be renamed",
                         ROLE_COST,
                         role.source,
+                        case_only=True,
                     )
                 )
             if before is None:
@@ -323,8 +327,23 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         role.source,
                     )
                 )
+        by_name = {p.iam_name.lower(): p for p in b.policies.values()}
         for pkey, pol in h.policies.items():
             before_p = b.policies.get(pkey)
+            was = by_name.get(pol.iam_name.lower()) if before_p is None else None
+            if was is not None and was.iam_name != pol.iam_name and (was.kind, was.name) not in h.policies:
+                found.append(  # a file renamed in case only: the IAM name changes in case only
+                    Replacement(
+                        h.name,
+                        f"aws_iam_policy.{labels.policy(pol.kind, pol.name)}",
+                        "boundary" if pol.kind == "boundary" else "policy",
+                        pol.iam_name,
+                        f"policy {was.iam_name} -> {pol.iam_name}: IAM names differ in case only",
+                        POLICY_COST,
+                        pol.file,
+                        case_only=True,
+                    )
+                )
             if before_p is None:
                 continue
             changed = [
@@ -456,6 +475,17 @@ def diagnostics(
     ]
     for r in found:
         path = f"{root}/{r.file}" if r.file and root not in ("", ".") else (r.file or root)
+        if r.case_only:
+            out.append(
+                error(
+                    "F003",
+                    f"{r.account}: {r.address} cannot be applied ({r.reason}): IAM names are unique "
+                    "ignoring case, so AWS refuses the new name while the old one exists",
+                    Location(path),
+                    "rename in two pull requests: first to another name (apply it), then to this one",
+                )
+            )
+            continue
         out.append(
             warning(
                 "F001",
