@@ -51,14 +51,16 @@ class Step:
 
 
 def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
-    """Account names to plan: the identity account first, then the rest by name."""
+    """Account names to plan, in ``deploy.order.apply_order``: the identity account first,
+    every account after those whose roles its trust policies name, else by name."""
+    from ..deploy.order import apply_order
+
     names = [a.name for a in catalog.accounts]
     if only is not None:
         if only not in names:
             raise UnknownAccountError(only, did_you_mean(only, names), names)
         return [only]
-    identity = catalog.identity_account.name
-    return [identity, *sorted(n for n in names if n != identity)]
+    return apply_order(catalog)
 
 
 MODES = ("plan", "apply", "bootstrap")

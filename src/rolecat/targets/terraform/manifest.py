@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from rolecat.deploy import policies
+from rolecat.deploy.order import apply_order
 from rolecat.model import Catalog, Role, SamlProvider
 
 from .render import (
@@ -225,7 +226,7 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
         "manifest_version": MANIFEST_VERSION,
         "generator": f"rolecat {__version__}",
         "organization": catalog.organization,
-        "apply_order": [a.name for a in sorted(catalog.accounts, key=lambda a: (not a.identity, a.name))],
+        "apply_order": apply_order(catalog),
         "files": sorted(paths),
         "accounts": accounts,
         "documents": dict(sorted(documents.items())),
