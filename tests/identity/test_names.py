@@ -131,3 +131,13 @@ def test_more_users_than_an_account_may_hold(tmp_path: Path) -> None:
     assert "5,001 IAM users" in found.message and str(found.location).endswith("users.yaml:1:1")
     users = "users:\n" + "".join(f"  u{i:04d}: {{}}\n" for i in range(4_999)) + "  alice: {}\n"
     assert errors(catalog(tmp_path / "2", **{"users.yaml": users}), "Q009") == []
+
+
+def test_a_new_user_named_as_a_renamed_users_mfa_device_is_an_error(tmp_path: Path) -> None:
+    # david was dave (renamed_from dropped, as the docs allow, with mfa_device kept); a new
+    # hire dave would get mfa/dave, david's device
+    users = "users:\n  alice: {}\n  david: {mfa_device: dave}\n  dave: {}\n"
+    [found] = errors(catalog(tmp_path, **{"users.yaml": users}), "C091")
+    assert "users 'dave' and 'david' would both use the MFA device mfa/dave" in found.message
+    users = "users:\n  alice: {}\n  david: {mfa_device: dave}\n  erin: {}\n"
+    assert errors(catalog(tmp_path / "2", **{"users.yaml": users}), "C091") == []

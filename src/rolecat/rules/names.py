@@ -239,9 +239,34 @@ def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
     return diags
 
 
+def check_mfa_devices(catalog: Catalog) -> list[Diagnostic]:
+    """``C091``: two users whose virtual MFA devices have one name (``User.mfa_device``):
+    a renamed user that keeps its former device name, and a new user given that name.  The
+    new user cannot enroll (the name is taken), profiles and the self-service policy point
+    at the other's device, and the self-service statement on ``mfa/${aws:username}`` lets
+    the new user delete it."""
+    diags = []
+    seen: dict[str, str] = {}
+    for u in sorted([*catalog.users, *catalog.released_users], key=lambda u: u.name):
+        device = u.mfa_device
+        first = seen.setdefault(device.lower(), u.name)
+        if first != u.name:
+            diags.append(
+                error(
+                    "C091",
+                    f"users {first!r} and {u.name!r} would both use the MFA device mfa/{device}",
+                    catalog.locate(catalog.users_file, ("users", u.name), key=True),
+                    "virtual MFA device names are one per account: give one of them another mfa_device, "
+                    "or rename the new user",
+                )
+            )
+    return diags
+
+
 def check(catalog: Catalog) -> list[Diagnostic]:
     """Every name-uniqueness check that needs the whole catalog."""
     diags = check_policy_names(catalog) + check_identity_providers(catalog) + check_profile_names(catalog)
+    diags += check_mfa_devices(catalog)
     for role in (*catalog.roles, *catalog.released_roles):
         diags.extend(_managed_duplicates(catalog, role))
     diags.extend(check_renames(catalog))

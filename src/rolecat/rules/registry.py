@@ -752,6 +752,14 @@ RULES: tuple[Rule, ...] = (
         "List the accepted paths: methods: [rhino-18, rhino-26].",
     ),
     Rule(
+        "C091",
+        ERROR,
+        "model",
+        "Two users whose virtual MFA devices have one name (mfa_device, or the user's name): a renamed user that keeps its former device name, and a new user given that name.",
+        "The new user cannot enroll (the name is taken), profiles and the self-service policy name the other's device, and the self-service statement on mfa/${aws:username} lets the new user delete it.",
+        "Give one of them another mfa_device, or rename the new user.",
+    ),
+    Rule(
         "X001",
         ERROR,
         "adopt",
