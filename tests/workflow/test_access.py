@@ -317,7 +317,15 @@ def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):
     result = run(app, runner, "offboard", "frank")
     assert result.exit_code == 1
     assert "C019" in result.stderr and "CustomerSuccess" in result.stderr
+    assert (
+        "First give the role another member (rolecat grant ROLE -u NAME), or delete its file" in result.stderr
+    )
     assert changed(before, cat) == {}
+    # the way out the note gives: with the role's file deleted, the offboarding goes through
+    (cat / "roles" / "prod" / "CustomerSuccess.yaml").unlink()
+    result = run(app, runner, "offboard", "frank")
+    assert result.exit_code == 0, result.output
+    assert "frank" not in (cat / "users.yaml").read_text()
 
 
 def test_user_add_sorted_idempotent_and_validated(app, runner, cat):

@@ -105,6 +105,13 @@ def _instant(text: str | None) -> dt.datetime:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
 
 
+_EMPTIED_ROLE = (
+    "note: this change leaves a human role with nobody to assume it, which its trust policy cannot "
+    "say. First give the role another member (rolecat grant ROLE -u NAME), or delete its file "
+    "(Terraform then deletes the role); then run this command again"
+)
+
+
 def _same(d: Diagnostic) -> tuple[str, str | None, str]:
     """A finding as itself wherever an edit moves its line: code, file and message."""
     return d.code, d.location.path if d.location else None, d.message
@@ -177,6 +184,8 @@ def _run(
 
         emit(new)
     if has_errors(new):
+        if any(d.code == "C019" and d.is_error for d in new):  # the edit empties a human role
+            typer.echo(_EMPTIED_ROLE, err=True)
         _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
     if has_errors(diags):  # errors it had before, which the edit neither adds nor fixes
         from ..report.words import counted
