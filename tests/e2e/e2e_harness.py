@@ -191,7 +191,11 @@ class Change:
             return "update"
         if a == ("delete",):
             return "delete"
-        return "replace"  # ("delete", "create") or ("create", "delete")
+        if a == ("forget",):  # a removed block (release: true): leaves the state, stays in AWS
+            return "forget"
+        if a in (("delete", "create"), ("create", "delete")):
+            return "replace"
+        raise AssertionError(f"an action list the harness does not know: {a}")
 
 
 def changes_of(plan_json: Mapping[str, Any]) -> dict[str, Change]:
