@@ -251,6 +251,20 @@ def test_known_nasty_strings_round_trip(tmp_path: Path) -> None:
     check_round_trip(tmp_path, roles, users)
 
 
+@needs_hclfmt
+def test_tag_keys_of_many_scripts_round_trip_as_hclfmt_aligns_them(tmp_path: Path) -> None:
+    """hclfmt aligns `=` by grapheme clusters of Unicode 15; a key holding a prepended
+    letter or a jamo syllable is counted otherwise by len().  Found by the round-trip
+    property: the Malayalam dot reph (U+0D4E) in the first key."""
+    tags = {
+        "-/\U00024034\u014aR.\u00e7\u0126\u0d4e\u00ba:_k@/": "a",
+        "//-=": "\U000269b2./",
+        "\u1113\u1161 x": "b",  # an old jamo syllable: one cluster, two characters (and NFC)
+        "team": "c",
+    }
+    check_round_trip(tmp_path, [("keys of many scripts", tags)], [])
+
+
 def test_literal_refuses_interpolation() -> None:
     """The oracle itself must be able to fail."""
     with pytest.raises(AssertionError):

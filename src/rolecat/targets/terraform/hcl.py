@@ -64,15 +64,30 @@ def quote(text: str) -> str:
     return "".join(out)
 
 
+_WIDE = re.compile("[^\x00-\xff]")
+
+
+def _escape_wide(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 @functools.lru_cache(maxsize=4096)
 def key(name: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise.
+
+    A key is the left cell ``align`` lines up, and hclfmt counts its width in grapheme
+    clusters of Unicode 15 (``hclwrite.Tokens.Columns``), which Python cannot count as
+    it does: so characters above U+00FF (combining marks, Hangul jamo, emoji, ...) are
+    written as HCL escapes (\\uNNNN, \\UNNNNNNNN), which stand for the same text, and
+    every key is one column per character.  Latin-1 characters are one cluster each.
 
     Cached: documents repeat a few keys (``Effect``, ``Action``, condition keys) thousands
     of times."""
     if _IDENT.match(name) and name not in _KEYWORDS:
         return name
-    return quote(name)
+    quoted = quote(name)
+    return _WIDE.sub(_escape_wide, quoted) if not quoted.isascii() else quoted
 
 
 def value(v: Any, level: int = 0) -> str:
