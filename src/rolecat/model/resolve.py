@@ -17,7 +17,7 @@ from typing import Any
 
 from rolecat.deploy.arns import aws_managed_policy_arn
 from rolecat.diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from rolecat.load.source import SourceDoc
+from rolecat.load.source import KeyPath, SourceDoc
 
 from .catalog import (
     Acceptance,
@@ -290,7 +290,7 @@ def resolve_users(doc: SourceDoc, r: Resolution) -> tuple[User, ...]:
         tags = dict(attrs or {})
         for key, value in tags.items():
             if isinstance(value, str):
-                composed(r, value, key, doc.locate(("users", name, key)))
+                composed(r, value, key, doc, ("users", name, key))
         renamed = tuple(tags.pop("renamed_from", ()))
         device = tags.pop("mfa_device", None)
         release = tags.pop("release", False)
@@ -387,17 +387,20 @@ def _unknown_user(doc: SourceDoc, r: Resolution, user: str, path: tuple[str | in
         )
 
 
-def composed(r: Resolution, text: str, what: str, where: Location) -> bool:
-    """Whether ``text`` is in Unicode NFC; else C087.  HCL normalises every string literal
-    to NFC, so Terraform would send AWS other text than the catalog holds (and two tag
-    keys the catalog keeps apart could become one)."""
-    if unicodedata.is_normalized("NFC", text):
+def composed(
+    r: Resolution, text: str, what: str, doc: SourceDoc, path: KeyPath, *, key: bool = False
+) -> bool:
+    """Whether ``text`` is in Unicode NFC; else C087 at ``path`` of ``doc`` (located only
+    then: locating parses the file's positions).  HCL normalises every string literal to
+    NFC, so Terraform would send AWS other text than the catalog holds (and two tag keys
+    the catalog keeps apart could become one)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
         return True
     nfc = unicodedata.normalize("NFC", text)
     r.err(
         "C087",
         f"{what} {text!a} is not in Unicode NFC: Terraform turns it into {nfc!a}",
-        where,
+        doc.locate(path, key=key),
         f"write it composed, as {nfc!a}",
     )
     return False
@@ -409,20 +412,27 @@ def _tag_keys(doc: SourceDoc, r: Resolution) -> None:
     seen: dict[str, str] = {}
     for key, value in doc.data.get("tags", {}).items():
         lower = key.lower()
-        where = doc.locate(("tags", key), key=True)
         if isinstance(value, str):
-            composed(r, value, "tag value", doc.locate(("tags", key)))
-        if not composed(r, key, "tag key", where):
+            composed(r, value, "tag value", doc, ("tags", key))
+        if not composed(r, key, "tag key", doc, ("tags", key), key=True):
             continue
         if lower.startswith("aws:"):
-            r.err("C028", f"tag key {key!r} starts with 'aws:', which AWS reserves", where)
+            r.err(
+                "C028",
+                f"tag key {key!r} starts with 'aws:', which AWS reserves",
+                doc.locate(("tags", key), key=True),
+            )
         elif lower.startswith("rolecat:"):
-            r.err("C028", f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use", where)
+            r.err(
+                "C028",
+                f"tag key {key!r} starts with 'rolecat:', which rolecat's own tags use",
+                doc.locate(("tags", key), key=True),
+            )
         elif lower in seen:
             r.err(
                 "C028",
                 f"tag key {key!r} differs from {seen[lower]!r} only in case",
-                where,
+                doc.locate(("tags", key), key=True),
                 "IAM compares tag keys case-insensitively; keep one",
             )
         seen.setdefault(lower, key)
