@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from rolecat.deploy import arns
 from rolecat.deploy.delegation import delegated_path_pattern, delegated_role_creation_statements
@@ -85,11 +85,13 @@ class Context:
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
+    # by account name: each boundary's (actions allowed anywhere, unconditionally everywhere)
+    boundary_masks: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     # per effective set (keyed by id, the set kept alive beside its answer): roles share few
     _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
     _escalation_memo: dict[
         tuple[int, str, DelegatedRoleCreation | None, str | None, frozenset[str]],
-        tuple[EffectiveSet, list[str]],
+        tuple[EffectiveSet, list[tuple[str, str]]],
     ] = field(default_factory=dict)
     # by id of the bitsets (kept alive beside the answer)
     _screens: dict[int, tuple[Bitsets, Screen]] = field(default_factory=dict)
@@ -259,9 +261,12 @@ def _accounts_text(names: Sequence[str]) -> str:
     return ("account " if len(names) == 1 else "accounts ") + ", ".join(names)
 
 
-def _grouped(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+D = TypeVar("D", bound=Hashable)  # a detail: its text, or (method id, text)
+
+
+def _grouped(pairs: Sequence[tuple[str, D]]) -> list[tuple[D, list[str]]]:
     """(account, detail) pairs -> detail with the accounts it holds in, first-seen order."""
-    out: dict[str, list[str]] = {}
+    out: dict[D, list[str]] = {}
     for account, detail in pairs:
         out.setdefault(detail, []).append(account)
     return list(out.items())
@@ -359,8 +364,8 @@ def _available(
     return not conditional, conditional
 
 
-def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
-    """The I001 details of a role in one account; they depend only on the effective set,
+def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
+    """The I001 details of a role in one account, each with its method's id; they depend only on the effective set,
     the account, the role's boundary, its delegation and the writes of its own policies
     it may make, so equal inputs are answered once."""
     if not ctx.screen(view.effective).methods:
@@ -376,7 +381,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
     memo = ctx._escalation_memo.get(key)
     if memo is not None:
         return memo[1]
-    details: list[str] = []
+    details: list[tuple[str, str]] = []
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
         safe = narrower_boundaries(ctx, view)
         found: dict[Method, list[str]] = {}
@@ -390,7 +395,7 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[str]:
             detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
             if conditional:
                 detail += f" (under conditions for {', '.join(conditional)})"
-            details.append(detail)
+            details.append((method.id, detail))
     ctx._escalation_memo[key] = (view.effective, details)
     return details
 
@@ -400,14 +405,14 @@ def check_escalation(ctx: Context) -> Iterator[Finding]:
         if role.admin:
             continue
         pairs = [(view.account.name, d) for view in ctx.views(role) for d in _escalation_details(ctx, view)]
-        for detail, accounts in _grouped(pairs):
+        for (method_id, detail), accounts in _grouped(pairs):
             yield Finding(
                 f"role {role.name} can escalate its privileges in {_accounts_text(accounts)}: {detail}",
                 ctx.role_location(role, "boundary", "policies", "managed_policies", "name"),
                 role,
                 "narrow the policies or deny these actions in the boundary; "
                 "if this role is meant to administer the account, set admin: true",
-                subject=detail.split(" ", 1)[0],  # the method's id
+                subject=method_id,
             )
 
 
@@ -423,22 +428,32 @@ def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
         return cached
     arns = _boundary_arns(ctx, view.account)
     if view.role.boundary is not None:
-        own = ctx.catalog.rendered.get(("boundary", view.role.boundary, view.account.name))
-        if own is None:
+        masks = _boundary_masks(ctx, view.account)
+        if view.role.boundary not in masks:
             return frozenset()
-        own_set = effective([own.document], None, ctx.db, normalizer=ctx.normalizer)
-        everywhere = own_set.everywhere_mask(ctx.db.all_mask)
-        keep = set()
-        for name in ctx.catalog.boundaries:
-            rendered = ctx.catalog.rendered.get(("boundary", name, view.account.name))
-            if rendered is None:
-                continue
-            other = effective([rendered.document], None, ctx.db, normalizer=ctx.normalizer)
-            if name == view.role.boundary or other.mask() & ~everywhere == 0:
-                keep.add(ctx.catalog.policy_arn("boundary", name, view.account))
-        arns = frozenset(keep)
+        everywhere = masks[view.role.boundary][1]
+        arns = frozenset(
+            ctx.catalog.policy_arn("boundary", name, view.account)
+            for name, (allowed, _) in masks.items()
+            if name == view.role.boundary or allowed & ~everywhere == 0
+        )
     ctx.narrower_cache[key] = arns
     return arns
+
+
+def _boundary_masks(ctx: Context, account: Account) -> dict[str, tuple[int, int]]:
+    """Each catalog boundary rendered for ``account``: the actions it allows anywhere, and
+    those it allows unconditionally on every resource; once per account."""
+    cached = ctx.boundary_masks.get(account.name)
+    if cached is None:
+        cached = {}
+        for name in ctx.catalog.boundaries:
+            rendered = ctx.catalog.rendered.get(("boundary", name, account.name))
+            if rendered is not None:
+                es = effective([rendered.document], None, ctx.db, normalizer=ctx.normalizer)
+                cached[name] = (es.mask(), es.everywhere_mask(ctx.db.all_mask))
+        ctx.boundary_masks[account.name] = cached
+    return cached
 
 
 # ---------------------------------------------------------------------- I002 full admin

@@ -209,28 +209,27 @@ def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
             continue
         for account in role.accounts:
             name = profile_name(account, role.name)
-            first = seen.setdefault(name, (role, account)) if name != source else None
-            if first is not None and first == (role, account):
+            if name != source and name not in seen:
+                seen[name] = (role, account)
                 continue
             # located only for a finding: locating parses the file's positions
             where = catalog.locate(role.source, ("name",))
-            if first is None:
+            said = f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}"
+            if name == source:
                 diags.append(
                     error(
                         "C088",
-                        f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, the "
-                        "profile rolecat profiles uses for the identity account's credentials",
+                        f"{said}, the profile rolecat profiles uses for the identity account's credentials",
                         where,
                         "rename the role or the account",
                     )
                 )
                 continue
-            other, other_account = first
+            other, other_account = seen[name]
             diags.append(
                 error(
                     "C088",
-                    f"the AWS CLI profile of role {role.name!r} in account {account!r} is {name!r}, as is "
-                    f"that of role {other.name!r} in account {other_account!r} "
+                    f"{said}, as is that of role {other.name!r} in account {other_account!r} "
                     f"(at {catalog.locate(other.source, ('name',))})",
                     where,
                     "rename one role (or account): a config file with a profile twice is refused by the AWS CLI",
