@@ -328,11 +328,19 @@ def test_markdown_cells_are_escaped() -> None:
     assert md("a|b") == "a\\|b"
     assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert md("line\nbreak") == "line break"
-    assert md("[link](http://x) **bold** `code`") == "\\[link\\](http://x) \\*\\*bold\\*\\* &#96;code&#96;"
+    assert (
+        md("[link](http://x) **bold** `code`")
+        == "\\[link\\](http:<!-- -->//x) \\*\\*bold\\*\\* &#96;code&#96;"
+    )
     # a file name's terminal escapes, bidi override, bell and non-UTF-8 byte: visible escapes
     cell = md("roles/a\u202eb\x1b[2Jc\x07d\udcff.yaml")
     assert cell == "roles/a\\\\u202eb\\\\x1b\\[2Jc\\\\x07d\\\\xff.yaml", cell
     assert cell.isprintable() and cell.isascii()
+    # GitHub links these after Markdown is parsed, whatever the backslashes: an empty comment splits them
+    assert md("@acme/security and #12, GH-3, www.x.example, https://x.example, a@b.example") == (
+        "@<!-- -->acme/security and \\#<!-- -->12, GH-<!-- -->3, www<!-- -->.x.example, "
+        "https:<!-- -->//x.example, a@<!-- -->b.example"
+    )
 
 
 def test_diff_against_git_base(

@@ -9,6 +9,7 @@ escape helpers are checked as properties over arbitrary text.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from workflow_factory import at, catalog, role, temp
 
 from rolecat.diagnostics import Diagnostic, Location, Severity
-from rolecat.report.escape import has_unsafe, printable
+from rolecat.report.escape import LINK_BREAK, has_unsafe, printable
 from rolecat.report.printer import to_json, to_sarif
 from rolecat.workflow import codeowners, escalations, profiles
 
@@ -63,10 +64,40 @@ def test_markdown_cells_are_inert(text: str) -> None:
     from rolecat.access.diff import md
 
     out = md(text)
-    assert "\n" not in out and "<" not in out and ">" not in out and "`" not in out
+    nodes = out.split(LINK_BREAK)  # the text nodes GitHub links in, one by one
+    joined = "".join(nodes)
+    assert "\n" not in joined and "<" not in joined and ">" not in joined and "`" not in joined
     assert not has_unsafe(out)
-    plain = re.sub(r"&(#96|amp|lt|gt);", "", out).replace("\\\\", "")  # entities, escaped backslashes
+    plain = re.sub(r"&(#96|amp|lt|gt);", "", joined).replace("\\\\", "")  # entities, escaped backslashes
     assert not re.search(r"(?<!\\)[*_\[\]|#]", plain)
+    for node in nodes:
+        assert not GITHUB_LINKS.search(shown(node)), (text, out)
+
+
+# What GitHub links in a text node after Markdown is parsed: a mention, an issue reference,
+# an extended autolink (www., a scheme, an e-mail address).
+GITHUB_LINKS = re.compile(r"@[A-Za-z0-9]|#[0-9]|\bGH-[0-9]|\bwww\.|://", re.I)
+
+
+def shown(node: str) -> str:
+    """The text of a Markdown text node as rendered: backslash escapes of ASCII punctuation
+    and HTML entities resolved (CommonMark)."""
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", node))
+
+
+LINKY = st.text(alphabet=st.sampled_from(list("@#GHw.:/-ab1 &\\`")), max_size=30)
+
+
+@given(st.one_of(st.text(), LINKY))
+@settings(max_examples=300)
+def test_markdown_text_is_inert_on_github(text: str) -> None:
+    """Both Markdown printers: no text node GitHub would turn into a mention or a link."""
+    from rolecat.access.diff import md
+    from rolecat.scopedown.summary import md as summary_md
+
+    for out in (md(text), summary_md(text)):
+        for node in out.split(LINK_BREAK):
+            assert not GITHUB_LINKS.search(shown(node)), (text, out)
 
 
 @pytest.mark.parametrize("value", HOSTILE)

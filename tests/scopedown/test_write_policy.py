@@ -15,6 +15,7 @@ from scopedown_cli import run
 from scopedown_records import record
 
 from rolecat.pipeline import load_catalog
+from rolecat.report.escape import LINK_BREAK
 from rolecat.scopedown.optin import opt_ins
 from rolecat.scopedown.policyfmt import JsonStyle, detect_style, format_json
 from rolecat.scopedown.summary import code, md
@@ -206,7 +207,7 @@ def test_opt_in_key_is_in_the_schema(catalog: Path) -> None:
 
 @given(st.text())
 def test_md_escapes_every_metacharacter(text: str) -> None:
-    out = md(text)
+    out = md(text).replace(LINK_BREAK, "")  # the empty comments escape.inert writes, our own HTML
     assert "\n" not in out and "\r" not in out
     # every HTML, table, link, code or emphasis character is escaped by a backslash
     unescaped = re.findall(r"(?<!\\)(?:\\\\)*[<>|\[\]`*_]", out)

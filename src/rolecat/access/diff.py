@@ -486,17 +486,21 @@ def render_text(result: DiffResult) -> str:
 def md(value: Any) -> str:
     """A value for a Markdown table cell: one line (line breaks become spaces, every other
     control, bidi or invisible character an escape, as ``escape.printable`` writes it),
-    HTML-escaped, pipes escaped."""
-    from rolecat.report.escape import printable
+    HTML-escaped, pipes escaped, no mention, issue reference or autolink (``escape.inert``)."""
+    from rolecat.report.escape import inert, printable
 
     if value is None:
         return ""
     if not isinstance(value, str):
         value = json.dumps(value)
-    text = printable(re.sub(r"[\r\n\u2028\u2029]+", " ", value)).replace("\\", "\\\\")
-    for ch in "*_[]#~!|":  # no emphasis, links, images, headings or cell breaks from catalog text
-        text = text.replace(ch, "\\" + ch)
-    return html.escape(text, quote=False).replace("`", "&#96;")
+
+    def markup(text: str) -> str:
+        text = text.replace("\\", "\\\\")
+        for ch in "*_[]#~!|":  # no emphasis, links, images, headings or cell breaks from catalog text
+            text = text.replace(ch, "\\" + ch)
+        return html.escape(text, quote=False).replace("`", "&#96;")
+
+    return inert(printable(re.sub(r"[\r\n\u2028\u2029]+", " ", value)), markup)
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:

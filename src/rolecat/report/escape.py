@@ -12,12 +12,19 @@ control character already; HCL has its own ``hcl.quote``.
 
 Markdown cells (``rolecat diff -f markdown``, the scopedown and usage summaries) are
 ``printable`` text with Markdown's and HTML's own characters escaped where they are
-written (``access.diff.md``, ``scopedown.summary``, ``usage``).
+written (``access.diff.md``, ``scopedown.summary``, ``usage``), then ``inert``:
+
+- ``inert``: GitHub turns text into links after Markdown is parsed, in each text node:
+  ``@name`` and ``@org/team`` notify people, ``#12`` and ``GH-12`` link (and leave a
+  mention on) an issue, ``www.`` and ``scheme://`` become links.  A backslash does not
+  stop any of these (github/markup#1168); an empty HTML comment does, as it splits the
+  text node.  So ``inert`` puts ``<!-- -->`` inside each such mark (shown as the text was).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
@@ -43,3 +50,22 @@ def printable(text: str) -> str:
 def has_unsafe(text: str, *, allow: str = "") -> bool:
     """True when ``text`` holds a character ``printable`` would escape (except those in ``allow``)."""
     return any(ch not in allow for ch in _UNSAFE.findall(text))
+
+
+# Where GitHub would start a mention, an issue reference or an autolink: after an @ before a
+# name, after a # or GH- before a number, between www and its dot, between a scheme's colon
+# and its slashes.
+_LINK_MARKS = re.compile(
+    r"(?<=@)(?=[A-Za-z0-9])|(?<=#)(?=[0-9])|(?<=\bGH-)(?=[0-9])|(?<=\bwww)(?=\.)|(?<=:)(?=//)", re.I
+)
+_MARK = "\x00"  # never in printable text
+LINK_BREAK = "<!-- -->"
+
+
+def inert(text: str, markup: Callable[[str], str]) -> str:
+    """``markup(text)``, the Markdown of printable ``text``, with an empty HTML comment
+    (``LINK_BREAK``) inside every mention, issue reference and autolink it would hold on
+    GitHub.  ``markup`` escapes Markdown and HTML and leaves NUL alone."""
+    if _MARK in text:
+        raise ValueError("inert() takes printable text")
+    return markup(_LINK_MARKS.sub(_MARK, text)).replace(_MARK, LINK_BREAK)

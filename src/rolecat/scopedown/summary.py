@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rolecat.report.escape import printable
+from rolecat.report.escape import inert, printable
 
 from .report import Report
 
@@ -22,9 +22,14 @@ _PLAIN_CODE = re.compile(r"[A-Za-z0-9:*/._@=,+\- ${}]+\Z")
 def md(text: str) -> str:
     """Plain text for a Markdown line or table cell: inline markup, HTML, table pipes and
     line-start markers (lists, headings, quotes) are escaped; newlines become spaces and
-    other control characters visible escapes (``\\x1b``)."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", printable(" ".join(str(text).split())))
-    return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\\\1", escaped))
+    other control characters visible escapes (``\\x1b``); no mention, issue reference or
+    autolink (``escape.inert``)."""
+
+    def markup(text: str) -> str:
+        escaped = _MD_SPECIAL.sub(r"\\\1", text)
+        return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\\\1", escaped))
+
+    return inert(printable(" ".join(str(text).split())), markup)
 
 
 def code(text: str) -> str:
