@@ -74,6 +74,34 @@ def test_escalation_reported_with_method_and_actions() -> None:
     assert finding.location is not None and finding.location.path == "catalog/roles/Dev.yaml"
 
 
+def test_notebook_lifecycle_scripts_are_escalation_paths() -> None:
+    """AWS, "Customize a notebook instance using a lifecycle configuration script": the
+    script runs when the notebook starts, as root on the instance, where the notebook's
+    execution role's credentials are; UpdateNotebookInstance attaches a lifecycle
+    configuration to a stopped notebook (LifecycleConfigName) and
+    UpdateNotebookInstanceLifecycleConfig rewrites the script of one already attached.  So
+    either, with StartNotebookInstance, runs code as a role the caller was never given,
+    with no iam:PassRole (the notebook keeps its role).  Without a way to change the
+    script, starting a notebook runs only what its owner put there."""
+    b = {"b": policy(allow("sagemaker:*"))}
+    attach = [
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        "sagemaker:UpdateNotebookInstance",
+        "sagemaker:StartNotebookInstance",
+    ]
+    rewrite = ["sagemaker:UpdateNotebookInstanceLifecycleConfig", "sagemaker:StartNotebookInstance"]
+    for actions, method in (
+        (attach, "path-sagemaker-lifecycle"),
+        (rewrite, "path-sagemaker-lifecycle-update"),
+    ):
+        c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": policy(allow(actions))}, b)
+        (finding,) = codes(run_checks(c, NOW), "I001")
+        assert finding.subject == method, finding.message
+    start_only = ["sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance"]
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": policy(allow(start_only))}, b)
+    assert codes(run_checks(c, NOW), "I001") == []
+
+
 def test_method_cut_off_by_boundary_is_not_reported() -> None:
     c = catalog(
         [role("Dev", policies=("dev",), boundary="b")],

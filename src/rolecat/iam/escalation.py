@@ -203,6 +203,18 @@ METHODS: tuple[Method, ...] = (
         SAGEMAKER,
     ),
     _m(
+        "path-sagemaker-lifecycle",
+        "sagemaker:CreateNotebookInstanceLifecycleConfig sagemaker:UpdateNotebookInstance "
+        "sagemaker:StartNotebookInstance",
+        "give an existing notebook a new lifecycle script and start it: the script runs with the "
+        "notebook's role",
+    ),
+    _m(
+        "path-sagemaker-lifecycle-update",
+        "sagemaker:UpdateNotebookInstanceLifecycleConfig sagemaker:StartNotebookInstance",
+        "rewrite the lifecycle script an existing notebook runs when it starts, and start it",
+    ),
+    _m(
         "path-cloudformation-changeset",
         f"{PASS} cloudformation:CreateChangeSet cloudformation:ExecuteChangeSet",
         "let CloudFormation change resources as a privileged role",
