@@ -328,6 +328,37 @@ def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):
     assert "frank" not in (cat / "users.yaml").read_text()
 
 
+def test_membership_through_a_team(app, runner, cat):
+    """A role's teams: (users.yaml team:) grant standing membership that no members: list
+    holds: offboard ends it with the user's entry (and takes a team whose last person
+    leaves out of teams:, as validate would refuse a team nobody has), revoke refuses
+    rather than leave it in place, grant and request say where it comes from."""
+    role = cat / "roles/prod/CustomerSuccess.yaml"
+    role.write_text(role.read_text().replace("members: [frank]", "members: [frank]\nteams: [data, backend]"))
+    before = snapshot(cat)
+    refused = run(app, runner, "revoke", "CustomerSuccess", "--user", "erin")
+    assert refused.exit_code == 1, refused.output
+    assert "erin has CustomerSuccess (prod) through team data (users.yaml team:)" in refused.stderr
+    granted = run(app, runner, "grant", "CustomerSuccess", "--user", "carol")
+    assert granted.exit_code == 0 and "through team backend: nothing to change" in granted.stderr
+    assert changed(before, cat) == {}
+
+    result = run(app, runner, "offboard", "erin")  # data's last person
+    assert result.exit_code == 0, result.output
+    assert "team data removed from its teams (erin was its last person)" in result.stderr
+    diff = changed(before, cat)
+    assert diff["roles/prod/CustomerSuccess.yaml"] == before["roles/prod/CustomerSuccess.yaml"].replace(
+        "teams: [data, backend]", "teams: [backend]"
+    )
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "carol")  # backend keeps dave
+    assert result.exit_code == 0, result.output
+    assert "carol is no longer a member of CustomerSuccess (prod) through team backend" in result.stderr
+    assert "roles/prod/CustomerSuccess.yaml" not in changed(before, cat)
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
 def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
     before = snapshot(cat)
     result = run(app, runner, "user", "add", "bea", "--email", "bea@example.com", "--team", "data")

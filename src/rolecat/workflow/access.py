@@ -224,6 +224,21 @@ def _temps(role: Role, user: str) -> list[TemporaryMember]:
     return [t for t in role.temporary_members if t.user == user]
 
 
+def _through(role: Role, user: str) -> str:
+    """How ``user`` is a standing member of ``role`` besides being listed: `` through team
+    x`` (users.yaml ``team:``), or nothing."""
+    teams = role.teams_of(user)
+    return f" through team {', '.join(teams)}" if teams else ""
+
+
+def _remove_listed(doc: Document, role: Role, user: str, plan: Plan) -> None:
+    """Take ``user`` out of the role's ``members:`` list, where it is listed."""
+    listed = list(doc.data.get("members", ()))
+    if user in listed:
+        doc.remove_from_list(("members",), listed.index(user))
+        plan.said.append(f"{user} is no longer a member of {_where(role)}")
+
+
 # --------------------------------------------------------------------------- operations
 
 
@@ -245,7 +260,9 @@ def request(
     plan.what = f"temporary membership of {_where(role)}"
     plan.subject = f"Request {role.name} for {user} until {iso_z(until)}"
     if user in role.members:
-        plan.said.append(f"{user} is already a permanent member of {_where(role)}: nothing to request")
+        plan.said.append(
+            f"{user} is already a permanent member of {_where(role)}{_through(role, user)}: nothing to request"
+        )
         return plan
     temps = _temps(role, user)
     active = [t for t in temps if t.is_active(now)]
@@ -286,7 +303,9 @@ def grant(
     plan = Plan("grant", catalog_dir, who=user, why=reason, what=f"permanent membership of {_where(role)}")
     plan.subject = f"Grant {role.name} to {user}"
     if user in role.members:
-        plan.said.append(f"{user} is already a member of {_where(role)}: nothing to change")
+        plan.said.append(
+            f"{user} is already a member of {_where(role)}{_through(role, user)}: nothing to change"
+        )
         return plan
     doc = plan.document(role_path(catalog, catalog_dir, role.source))
     _remove_temporary(doc, role, user, plan)
@@ -344,11 +363,15 @@ def revoke(
     if user not in role.members and not temps:
         plan.said.append(f"{user} has no access to {_where(role)}: nothing to revoke")
         return plan
+    teams = role.teams_of(user)
+    if teams:  # the role file cannot end what users.yaml grants
+        raise AccessError(
+            f"{user} has {_where(role)}{_through(role, user)} (users.yaml team:), which revoke cannot end: "
+            f"change {user}'s team in {catalog.users_file}, or take the team out of the role's teams"
+        )
     doc = plan.document(role_path(catalog, catalog_dir, role.source))
     live = user in role.members or any(t.is_active(now) for t in temps)
-    if user in role.members:
-        doc.remove_from_list(("members",), list(doc.data["members"]).index(user))
-        plan.said.append(f"{user} is no longer a member of {_where(role)}")
+    _remove_listed(doc, role, user, plan)
     _remove_temporary(doc, role, user, plan)
     if sessions and live:
         _revoke_sessions(doc, role, now, reason or f"access of {user} revoked", plan)
@@ -373,9 +396,19 @@ def offboard(
     for role in roles:
         doc = plan.document(role_path(catalog, catalog_dir, role.source))
         live = user in role.members or any(t.is_active(now) for t in _temps(role, user))
-        if user in role.members:
-            doc.remove_from_list(("members",), list(doc.data["members"]).index(user))
-            plan.said.append(f"{user} is no longer a member of {_where(role)}")
+        _remove_listed(doc, role, user, plan)
+        for team in role.teams_of(user):  # the membership ends with the user's entry in users.yaml
+            if role.teams[team] == (user,):  # the team's last person: the team is gone with them
+                teams = list(doc.data["teams"])
+                if len(teams) == 1:
+                    doc.remove_key((), "teams")
+                else:
+                    doc.remove_from_list(("teams",), teams.index(team))
+                plan.said.append(
+                    f"{_where(role)}: team {team} removed from its teams ({user} was its last person)"
+                )
+            else:
+                plan.said.append(f"{user} is no longer a member of {_where(role)} through team {team}")
         _remove_temporary(doc, role, user, plan)
         if sessions and live:
             _revoke_sessions(doc, role, now, reason or f"{user} offboarded", plan)
