@@ -310,6 +310,9 @@ def test_offboard_removes_the_person_everywhere(app, runner, cat):
     assert snapshot(cat) == once
     typo = run(app, runner, "offboard", "alcie")
     assert typo.exit_code == 1 and "did you mean 'alice'?" in typo.stderr
+    for name in ("", "a b", "x" * 65):
+        bad = run(app, runner, "offboard", name)
+        assert bad.exit_code == 2 and "is not an IAM user name" in bad.stderr, bad.output
 
 
 def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):

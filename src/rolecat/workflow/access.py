@@ -224,6 +224,9 @@ def _temps(role: Role, user: str) -> list[TemporaryMember]:
     return [t for t in role.temporary_members if t.user == user]
 
 
+_IAM_USER_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
+
+
 def _through(role: Role, user: str) -> str:
     """How ``user`` is a standing member of ``role`` besides being listed: `` through team
     x`` (users.yaml ``team:``), or nothing."""
@@ -385,6 +388,8 @@ def offboard(
     """Remove a person from users.yaml and from every role, permanent and temporary."""
     plan = Plan("offboard", catalog_dir, who=user, why=reason, what="removed from users.yaml and every role")
     plan.subject = f"Offboard {user}"
+    if not _IAM_USER_NAME.fullmatch(user):  # not someone who could be in the catalog
+        raise AccessError(f"{user!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
     known = any(u.name == user for u in catalog.users)
     roles = [r for r in catalog.roles if user in r.members or _temps(r, user)]
     if not known and not roles:
