@@ -274,6 +274,20 @@ def test_revoke_with_sessions_records_the_deny(app, runner, cat):
     assert (cat / "roles/prod/OnCall.yaml").read_text() == expected
 
 
+def test_revoke_sessions_never_moves_back(app, runner, cat):
+    """A --now (or a clock) earlier than the recorded instant keeps the record: moving
+    issued_before back would let the sessions issued in between live again."""
+    path = cat / "roles/prod/ProdEngineer.yaml"
+    path.write_text(
+        path.read_text() + "revoke_sessions: {issued_before: 2026-12-05T00:00:00Z, reason: INC-1}\n"
+    )
+    before = path.read_text()
+    result = run(app, runner, "revoke", "ProdEngineer", "--user", "dave", "--revoke-sessions")
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == before.replace("[bob, carol, dave]", "[bob, carol]")
+    assert "sessions issued before 2026-12-05T00:00:00Z are already denied (kept)" in result.stderr
+
+
 # --------------------------------------------------------------------------- offboard, user add
 
 

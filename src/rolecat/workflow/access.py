@@ -329,7 +329,15 @@ def _remove_temporary(doc: Document, role: Role, user: str, plan: Plan) -> bool:
 
 
 def _revoke_sessions(doc: Document, role: Role, now: dt.datetime, reason: str, plan: Plan) -> None:
-    """Deny sessions of the role issued before ``now`` (one record per role; a later one wins)."""
+    """Deny sessions of the role issued before ``now`` (one record per role; a later one wins).
+    A record that already denies sessions issued before a later instant is kept as it is:
+    moving it back would let the sessions issued in between live again."""
+    if role.revoke_sessions is not None and role.revoke_sessions.issued_before >= now:
+        plan.said.append(
+            f"{_where(role)}: sessions issued before {iso_z(role.revoke_sessions.issued_before)} are already "
+            "denied (kept)"
+        )
+        return
     plan.why_kept = True
     stamp = iso_z(now)
     current = doc.data.get("revoke_sessions")
