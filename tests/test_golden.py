@@ -54,6 +54,21 @@ def test_golden(case: str, update_golden: bool) -> None:
         assert (golden / f.path).read_text(encoding="utf-8") == f.text, f"{f.path} changed: run `make golden`"
 
 
+# The warnings each golden catalog is meant to show (a warning no edit of the catalog can
+# clear would show up on every run of every user).
+EXPECTED_WARNINGS = {"labels-and-escapes": ["K003"]}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_catalogs_warn_only_as_meant(case: str) -> None:
+    from rolecat.pipeline import load
+
+    found = [
+        d.code for d in load(CASES[case], NOW).diagnostics if not d.is_error and d.accepted_reason is None
+    ]
+    assert found == EXPECTED_WARNINGS.get(case, []), found
+
+
 def _golden_tf() -> list[Path]:
     return sorted(p for case in CASES for p in (ROOT_OF_GOLDEN / case).rglob("*.tf"))
 

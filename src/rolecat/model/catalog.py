@@ -209,6 +209,9 @@ class Acceptance:
     reason: str
     # I001 only: the escalation methods accepted; empty: every finding of the code
     methods: tuple[str, ...] = ()
+    # rolecat's own acceptance for a role it generates (deploy_roles' deploy role, which
+    # writes IAM by design): in no file, so nothing about its entry is reported
+    builtin: bool = False
 
     def covers(self, diag: Diagnostic) -> bool:
         """Whether this acceptance covers ``diag`` (of its code, in its role's file)."""

@@ -213,7 +213,7 @@ def ci_roles(
     provider = providers[spec.provider]
     out = []
     for ci in (spec.plan, spec.deploy):
-        accept = (Acceptance("I001", DEPLOY_ACCEPT),) if ci.mode == "deploy" else ()
+        accept = (Acceptance("I001", DEPLOY_ACCEPT, builtin=True),) if ci.mode == "deploy" else ()
         out.append(
             Role(
                 name=ci.name,
