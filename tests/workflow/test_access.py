@@ -376,6 +376,37 @@ def test_membership_through_a_team(app, runner, cat):
     assert not [d for d in diags if d.is_error]
 
 
+def test_released_roles_and_users(app, runner, cat):
+    """A released role (release: true) is no longer rolecat's, but its file still names
+    members, which validate checks against users.yaml: offboard takes the person out of it
+    too (it used to refuse every offboarding of its members), and a released role may be
+    left with nobody (its trust policy is not rolecat's).  A released user or role is
+    named as such, not as unknown."""
+    (cat / "roles/prod/Legacy.yaml").write_text(
+        "name: Legacy\naccounts: [prod]\nboundary: prod-readonly\nmembers: [erin]\nrelease: true\n"
+    )
+    users = cat / "users.yaml"
+    users.write_text(users.read_text().replace("  frank:", "  hank: {release: true}\n  frank:"))
+    before = snapshot(cat)
+    for args, said in (
+        (("grant", "Legacy", "--user", "bob"), "role 'Legacy' is released (release: true in"),
+        (("grant", "ProdEngineer", "--user", "hank"), "hank is released (release: true in"),
+        (("offboard", "hank"), "offboard it in AWS by hand"),
+        (("user", "add", "hank"), "hank is released (release: true in"),
+    ):
+        refused = run(app, runner, *args)
+        assert refused.exit_code == 1 and said in refused.stderr, (args, refused.output)
+    assert changed(before, cat) == {}
+    result = run(app, runner, "offboard", "erin")
+    assert result.exit_code == 0, result.output
+    assert "erin is no longer a member of Legacy (prod)" in result.stderr
+    assert changed(before, cat)["roles/prod/Legacy.yaml"] == before["roles/prod/Legacy.yaml"].replace(
+        "[erin]", "[]"
+    )
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
 def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
     before = snapshot(cat)
     result = run(app, runner, "user", "add", "bea", "--email", "bea@example.com", "--team", "data")

@@ -694,7 +694,9 @@ def _role_kind_rules(
                 loc(("trusted_services",), key=True),
                 "set kind: service for a role that AWS services assume",
             )
-        if not members and not temps:
+        if (
+            not members and not temps and not data.get("release", False)
+        ):  # a released role's trust is not rolecat's
             r.err(
                 "C019",
                 f"human role {data['name']!r} has no members and no temporary members: nobody could assume it",

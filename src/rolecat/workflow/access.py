@@ -176,6 +176,8 @@ def find_user(catalog: Catalog, name: str, *, adding: bool = True) -> str:
     names = [u.name for u in catalog.users]
     if name in names:
         return name
+    if any(u.name == name for u in catalog.released_users):
+        raise AccessError(_released_user(catalog, name))
     guess = did_you_mean(name, names)
     if guess:
         hint = f"did you mean {guess!r}?"
@@ -184,6 +186,13 @@ def find_user(catalog: Catalog, name: str, *, adding: bool = True) -> str:
     else:
         hint = "there is no access of theirs to remove"
     raise AccessError(f"unknown user {name!r} (not in {catalog.users_file}); {hint}")
+
+
+def _released_user(catalog: Catalog, name: str) -> str:
+    return (
+        f"{name} is released (release: true in {catalog.users_file}): rolecat no longer manages this "
+        "IAM user and it can be in no role; remove release: true to manage it again"
+    )
 
 
 def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
@@ -197,6 +206,12 @@ def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
         raise AccessError(f"unknown account {account!r}; {hint}", usage=True)
     found = [r for r in catalog.roles if r.name == name and (account is None or account in r.accounts)]
     if not found:
+        released = [r for r in catalog.released_roles if r.name == name]
+        if released:
+            raise AccessError(
+                f"role {name!r} is released (release: true in {released[0].source}): rolecat no longer "
+                "manages it, so its members are not rolecat's to change; remove release: true to manage it again"
+            )
         others = [r for r in catalog.roles if r.name == name]
         if others:
             where = ", ".join(a for r in others for a in r.accounts)
@@ -398,8 +413,14 @@ def offboard(
     plan.subject = f"Offboard {user}"
     if not _IAM_USER_NAME.fullmatch(user):  # not someone who could be in the catalog
         raise AccessError(f"{user!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
+    if any(u.name == user for u in catalog.released_users):
+        raise AccessError(
+            f"{user} is released (release: true in {catalog.users_file}): rolecat no longer manages the "
+            "IAM user, so offboard it in AWS by hand; once the release is applied, delete its entry"
+        )
     known = any(u.name == user for u in catalog.users)
-    roles = [r for r in catalog.roles if user in r.members or _temps(r, user)]
+    # released roles too: their files still name members, which validate checks against users.yaml
+    roles = [r for r in (*catalog.roles, *catalog.released_roles) if user in r.members or _temps(r, user)]
     if not known and not roles:
         guess = did_you_mean(user, [u.name for u in catalog.users])
         if guess is not None:
@@ -442,6 +463,9 @@ def user_add(
     """Add a person to users.yaml (sorted when the file is sorted, else last)."""
     plan = Plan("user add", catalog_dir, who=name, why=reason, what="new IAM user in the identity account")
     plan.subject = f"Add user {name}"
+    released = next((u for u in catalog.released_users if u.name.lower() == name.lower()), None)
+    if released is not None:
+        raise AccessError(_released_user(catalog, released.name))
     existing = next((u for u in catalog.users if u.name.lower() == name.lower()), None)
     if existing is not None:
         if existing.name != name:
