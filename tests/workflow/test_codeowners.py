@@ -75,6 +75,17 @@ def test_rules():
         assert m[pattern] == SEC
 
 
+def test_released_role_files_keep_their_owners():
+    """A released role's file stays in the catalog (release: true), and its owners review
+    the release and whatever follows, as any change of their role."""
+    import dataclasses
+
+    c = sample()
+    legacy = role("Legacy", owners=[DATA], policies=["mine"], boundary="solo")
+    c = dataclasses.replace(c, released_roles=(legacy,))
+    assert owners_map(render(c))["/catalog/roles/prod/Legacy.yaml"] == DATA
+
+
 def test_catch_all_first_and_reasons_in_comments():
     text = render()
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]

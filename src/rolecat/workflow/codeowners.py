@@ -132,9 +132,11 @@ def entries(catalog: Catalog, *, catalog_prefix: str, output_prefix: str | None)
         comment = ("Catalog settings, users, generated Terraform and this file: the catalog owners.",)
         out.append(Entry(pattern, admins, comment if i == 0 else ()))
 
-    # the CI roles of deploy_roles come from catalog.yaml (its owners above; deploy.tf: OUT's)
+    # the CI roles of deploy_roles come from catalog.yaml (its owners above; deploy.tf: OUT's);
+    # a released role's file stays, and its owners review the release and what follows
     roles = sorted(
-        (r for r in catalog.roles if r.source != catalog.catalog_file), key=lambda r: repo_path(r.source)
+        (r for r in (*catalog.roles, *catalog.released_roles) if r.source != catalog.catalog_file),
+        key=lambda r: repo_path(r.source),
     )
     for i, role in enumerate(roles):
         comment = ("Role files: the role's owners (time-boxed escalations are approved here).",)
