@@ -204,6 +204,37 @@ def test_diff_of_a_catalog_with_itself_is_empty(
     }
 
 
+def test_diff_reads_renamed_accounts_and_users_as_the_same(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    """An account rename (renamed_from, same id) changes nothing in AWS, and a user rename
+    renames the IAM user in place: neither is access lost and gained (both used to show
+    every access, permission and finding of the account as removed and added, and
+    --exit-code failed the pull request)."""
+    import re
+
+    head = tmp_path / "head"
+    shutil.copytree(example_catalog, head)
+    cat = head / "catalog.yaml"
+    cat.write_text(
+        cat.read_text().replace(
+            '  prod: {id: "333333333333"', '  production: {renamed_from: [prod], id: "333333333333"'
+        )
+    )
+    for path in head.rglob("*.yaml"):
+        text = re.sub(r"^(accounts: \[.*)\bprod\b", r"\1production", path.read_text(), flags=re.M)
+        text = re.sub(r"^(\s+account: )prod$", r"\1production", text, flags=re.M)
+        path.write_text(re.sub(r"^(members: \[.*)\bbob\b", r"\1robert", text, flags=re.M))
+    users = head / "users.yaml"
+    users.write_text(users.read_text().replace("  bob: {", "  robert: {renamed_from: [bob], "))
+    code, data = _diff(runner, app, example_catalog, head, "--exit-code")
+    assert code == 0, data
+    assert data["access"] == {"added": [], "removed": []}
+    assert data["permissions"] == {"added": [], "removed": []}
+    assert data["trust"] == [] and data["findings"] == {"added": [], "removed": []}
+    assert not data["head_errors"]
+
+
 def test_diff_membership_until_and_trust(
     app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
 ) -> None:

@@ -21,7 +21,7 @@ import json
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,24 +206,59 @@ def compare(base: Snapshot, head: Snapshot) -> DiffResult:
     result = DiffResult()
     result.base_errors = [_error_json(d) for d in base.diags if d.is_error]
     result.head_errors = [d for d in head.diags if d.is_error]
-    a_base, a_head = _access(base.model), _access(head.model)
+    renames = _Renames.of(head.catalog)
+    a_base, a_head = _access(base.model, renames), _access(head.model)
     result.access_added = [
         _access_json(e, a_head[e]) for e in sorted(a_head.keys() - a_base.keys(), key=_key)
     ]
     result.access_removed = [
         _access_json(e, a_base[e]) for e in sorted(a_base.keys() - a_head.keys(), key=_key)
     ]
-    result.permissions_added, result.permissions_removed = _permissions(base.model, head.model)
+    result.permissions_added, result.permissions_removed = _permissions(base.model, head.model, renames)
     if base.catalog is not None and head.catalog is not None:
         from rolecat.targets.terraform.replacements import between_catalogs
 
-        result.trust = _trust(base.catalog, head.catalog)
+        result.trust = _trust(base.catalog, head.catalog, renames)
         # the analysis that makes compile warn F001, against the base catalog
         result.replacements = [r.as_json() for r in between_catalogs(base.catalog, head.catalog)]
-    f_base, f_head = _findings(base), _findings(head)
+    f_base, f_head = _findings(base, renames), _findings(head)
     result.findings_added = [_finding_json(f) for f in sorted(f_head - f_base, key=_key)]
     result.findings_removed = [_finding_json(f) for f in sorted(f_base - f_head, key=_key)]
     return result
+
+
+@dataclass(frozen=True)
+class _Renames:
+    """The head's former names (``renamed_from``) of accounts and users -> their names now.
+    An account rename changes nothing in AWS (same id), and a user rename renames the IAM
+    user in place: the base's names are read as the head's, so neither shows as access
+    lost and gained."""
+
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    users: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, head: Catalog | None) -> _Renames:
+        if head is None:
+            return cls()
+        accounts = {old: a.name for a in head.accounts for old in a.renamed_from}
+        users = {old: u.name for u in head.users for old in u.renamed_from}
+        return cls(accounts, users)
+
+    def account(self, name: str) -> str:
+        return self.accounts.get(name, name)
+
+    def user(self, name: str | None) -> str | None:
+        return None if name is None else self.users.get(name, name)
+
+    def principal(self, arn: str, user: str | None) -> str:
+        """A user's ARN under the user's name now (a rename keeps the path)."""
+        if user is not None and user in self.users and arn.endswith("/" + user):
+            return arn[: -len(user)] + self.users[user]
+        return arn
+
+
+_NO_RENAMES = _Renames()
 
 
 def _key(entry: tuple[Any, ...]) -> tuple[str, ...]:
@@ -233,15 +268,23 @@ def _key(entry: tuple[Any, ...]) -> tuple[str, ...]:
 AccessEntry = tuple[str | None, str, str, str, str | None]
 
 
-def _access(model: AccessModel | None) -> dict[AccessEntry, tuple[str, ...]]:
+def _access(model: AccessModel | None, renames: _Renames = _NO_RENAMES) -> dict[AccessEntry, tuple[str, ...]]:
     """Who reaches which role, with the teams a person is a member through (shown, not
-    compared: moving a person between a role's teams changes nobody's access)."""
+    compared: moving a person between a role's teams changes nobody's access); account
+    and user names as ``renames`` has them now."""
     out: dict[AccessEntry, tuple[str, ...]] = {}
     if model is None:
         return out
     for view in model.views:
         for r in model.reach(view):
-            key = (r.principal.user, r.principal.principal, view.role.name, view.account.name, r.until_iso)
+            user = r.principal.user
+            key = (
+                renames.user(user),
+                renames.principal(r.principal.principal, user),
+                view.role.name,
+                renames.account(view.account.name),
+                r.until_iso,
+            )
             out[key] = tuple(sorted({*out.get(key, ()), *r.teams}))
     return out
 
@@ -311,9 +354,9 @@ def _compress(db: ActionDB, entries: Iterable[tuple[str, str, bool]]) -> list[tu
 
 
 def _permissions(
-    base: AccessModel | None, head: AccessModel | None
+    base: AccessModel | None, head: AccessModel | None, renames: _Renames = _NO_RENAMES
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    before = {v.key: v for v in (base.views if base else ())}
+    before = {(v.key[0], renames.account(v.key[1])): v for v in (base.views if base else ())}
     after = {v.key: v for v in (head.views if head else ())}
     cache: dict[int, set[tuple[str, str, bool]]] = {}
 
@@ -354,12 +397,15 @@ def _permissions(
     return added, removed
 
 
-def _trust_value(role: Role, name: str) -> Any:
+def _trust_value(role: Role, name: str, renames: _Renames = _NO_RENAMES) -> Any:
     value = getattr(role, name)
     if name == "temporary_members":
-        return [
-            {"user": t.user, "until": t.until_iso} for t in sorted(value, key=lambda t: (t.user, t.until))
-        ]
+        return sorted(
+            ({"user": renames.user(t.user), "until": t.until_iso} for t in value),
+            key=lambda t: (t["user"], t["until"]),
+        )
+    if name == "members":
+        return sorted(renames.user(u) or "" for u in value)
     if name == "revoke_sessions":
         return None if value is None else {"issued_before": value.issued_before_iso, "reason": value.reason}
     if isinstance(value, tuple):
@@ -367,16 +413,16 @@ def _trust_value(role: Role, name: str) -> Any:
     return value
 
 
-def _trust(base: Catalog, head: Catalog) -> list[dict[str, Any]]:
+def _trust(base: Catalog, head: Catalog, renames: _Renames = _NO_RENAMES) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     before = {r.name: r for r in base.roles}
     for role in head.roles:
         old = before.get(role.name)
         if old is None:
             continue
-        for account in sorted(set(role.accounts) & set(old.accounts)):
+        for account in sorted(set(role.accounts) & {renames.account(a) for a in old.accounts}):
             for name in TRUST_FIELDS:
-                was, now = _trust_value(old, name), _trust_value(role, name)
+                was, now = _trust_value(old, name, renames), _trust_value(role, name)
                 if was != now:
                     out.append(
                         {"role": role.name, "account": account, "field": name, "before": was, "after": now}
@@ -388,7 +434,9 @@ FindingEntry = tuple[str, str | None, str | None, str]
 _ACCOUNTS = re.compile(r" in accounts? ([A-Za-z0-9_, -]+?)(?::|$| through| with)")
 
 
-def _findings(snap: Snapshot) -> set[FindingEntry]:
+def _findings(snap: Snapshot, renames: _Renames = _NO_RENAMES) -> set[FindingEntry]:
+    """Findings by code, role, account and message; the accounts a message names read as
+    ``renames`` has them now."""
     out: set[FindingEntry] = set()
     if snap.catalog is None:
         return out
@@ -397,9 +445,14 @@ def _findings(snap: Snapshot) -> set[FindingEntry]:
         if not d.code.startswith(FINDING_PREFIXES) or d.severity < Severity.WARNING:
             continue
         role = by_source.get(d.location.path) if d.location is not None else None
-        message = d.message + (f" (accepted: {d.accepted_reason})" if d.accepted_reason else "")
-        match = _ACCOUNTS.search(d.message)
-        accounts = [a.strip() for a in match.group(1).split(",")] if match else [None]
+        text = d.message
+        match = _ACCOUNTS.search(text)
+        accounts: list[str | None] = [None]
+        if match:
+            accounts = [renames.account(a.strip()) for a in match.group(1).split(",")]
+            if renames.accounts:
+                text = text[: match.start(1)] + ", ".join(a or "" for a in accounts) + text[match.end(1) :]
+        message = text + (f" (accepted: {d.accepted_reason})" if d.accepted_reason else "")
         for account in accounts:
             out.add((d.code, role, account, message))
     return out
