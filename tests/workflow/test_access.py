@@ -426,6 +426,10 @@ def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
     bad = run(app, runner, "user", "add", "zed", "--email", "not an email")
     assert bad.exit_code == 1
     assert "catalog/users.yaml:" in bad.stderr and "nothing was written" in bad.stderr
+    assert "a valid example: alice@example.com" in bad.stderr  # an address, not a person's name
+    for name in ("12:30", "x" * 65, ""):
+        refused = run(app, runner, "user", "add", name)
+        assert refused.exit_code == 2 and "is not an IAM user name" in refused.stderr, refused.output
     assert snapshot(cat) == once
 
 

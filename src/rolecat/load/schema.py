@@ -242,8 +242,14 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
                     "write it on one line in plain text; it is printed into reports, INI files and terminals",
                 )
             ]
-        # a user's name or a member is an IAM user name: the example is a person's
-        person = bool(path) and path[0] in ("users", "members", "temporary_members")
+        # a user's name or a member is an IAM user name: the example is a person's (not for
+        # a user's email, team or name, or a temporary membership's until or reason)
+        field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        person = (
+            bool(path)
+            and path[0] in ("users", "members", "temporary_members")
+            and field_name not in ("email", "team", "name", "until", "reason")
+        )
         words, hint = pattern_hint(pattern, err.instance, example="jane.doe" if person else None)
         if path and path[-1] == "id" and "accounts" in path:
             hint = 'account ids are 12 digits, as a quoted string: id: "123456789012"'

@@ -463,6 +463,8 @@ def user_add(
     """Add a person to users.yaml (sorted when the file is sorted, else last)."""
     plan = Plan("user add", catalog_dir, who=name, why=reason, what="new IAM user in the identity account")
     plan.subject = f"Add user {name}"
+    if not _IAM_USER_NAME.fullmatch(name):
+        raise AccessError(f"{name!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
     released = next((u for u in catalog.released_users if u.name.lower() == name.lower()), None)
     if released is not None:
         raise AccessError(_released_user(catalog, released.name))
