@@ -139,6 +139,28 @@ def test_unknown_names_get_did_you_mean(app, runner, cat, args, message):
     assert changed(before, cat) == {}
 
 
+def test_a_former_account_name_is_named_as_such(app, runner, cat):
+    """renamed_from on an account: its former name, given to --account (or left in a role
+    file), gets the name it has now, from the access commands, who-can, plan and validate."""
+    from rolecat.model.catalog import Account, account_hint
+
+    accounts = [
+        Account("prod", "333333333333", False, "prod", "us-east-1", renamed_from=("production",)),
+        Account("dev", "444444444444", False, "dev", "us-east-1"),
+    ]
+    assert (
+        account_hint("production", accounts) == "'production' was renamed to 'prod' (renamed_from): use prod"
+    )
+    assert account_hint("dve", accounts) == "did you mean 'dev'?"
+    text = (cat / "catalog.yaml").read_text()
+    (cat / "catalog.yaml").write_text(
+        text.replace("  prod: {id:", "  prod: {renamed_from: [production], id:")
+    )
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--account", "production")
+    assert result.exit_code == 2
+    assert "unknown account 'production'; 'production' was renamed to 'prod'" in result.stderr
+
+
 def test_request_rounding_and_bad_durations():
     now = dt.datetime(2026, 12, 3, 18, 40, 12, tzinfo=dt.UTC)
     assert access.end_of(now, access.parse_duration("4h"), None) == dt.datetime(

@@ -136,8 +136,11 @@ class WhoCan:
             hint = self.model.db.suggest(action)
             raise QueryError(f"unknown action {action!r}" + (f" (did you mean {hint}?)" if hint else ""))
         if account is not None and not any(a.name == account for a in self.model.catalog.accounts):
-            names = ", ".join(a.name for a in self.model.catalog.accounts)
-            raise QueryError(f"unknown account {account!r}; the catalog has: {names}")
+            from rolecat.model.catalog import account_hint
+
+            raise QueryError(
+                f"unknown account {account!r}; {account_hint(account, self.model.catalog.accounts)}"
+            )
         return canonical
 
     # ------------------------------------------------------------------ deciding

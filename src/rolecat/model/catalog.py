@@ -9,13 +9,13 @@ therefore the generated output, never depends on file-system order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.deploy.arns import boundary_policy_name, partition_of, policy_arn, policy_policy_name, role_arn
-from rolecat.diagnostics import Diagnostic, Location
+from rolecat.diagnostics import Diagnostic, Location, did_you_mean
 from rolecat.load.source import KeyPath, SourceDoc
 
 from .principals import (
@@ -470,3 +470,14 @@ class Catalog:
         return policy_arn(
             account.id, self.policy_iam_name(kind, name), self.policy_iam_path(kind, name), account.partition
         )
+
+
+def account_hint(name: str, accounts: Iterable[Account]) -> str:
+    """The hint for an account name the catalog does not have: the account's name now when
+    one was renamed from it (``renamed_from``), else the closest name, else the names."""
+    accounts = list(accounts)
+    renamed = next((a.name for a in accounts if name in a.renamed_from), None)
+    if renamed is not None:
+        return f"{name!r} was renamed to {renamed!r} (renamed_from): use {renamed}"
+    guess = did_you_mean(name, [a.name for a in accounts])
+    return f"did you mean {guess!r}?" if guess else "accounts: " + ", ".join(sorted(a.name for a in accounts))

@@ -37,6 +37,7 @@ from .catalog import (
     TemporaryMember,
     TerraformSettings,
     User,
+    account_hint,
 )
 from .timeutil import TimeError, parse_instant
 
@@ -309,12 +310,11 @@ def _role_accounts(doc: SourceDoc, r: Resolution) -> bool:
     ok = True
     for i, acct in enumerate(doc.data["accounts"]):
         if acct not in r.accounts:
-            guess = did_you_mean(acct, r.accounts)
             r.err(
                 "C010",
                 f"unknown account {acct!r}",
                 doc.locate(("accounts", i)),
-                f"did you mean {guess!r}?" if guess else f"accounts: {', '.join(sorted(r.accounts))}",
+                account_hint(acct, r.accounts.values()),
             )
             ok = False
     return ok

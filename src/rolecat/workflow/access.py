@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..diagnostics import did_you_mean
 from ..model import Catalog, Role, TemporaryMember
+from ..model.catalog import account_hint
 from .clock import iso_z
 from .codeowners import catalog_relative
 from .yamledit import Document, EditError
@@ -197,13 +198,9 @@ def _released_user(catalog: Catalog, name: str) -> str:
 
 def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
     if account is not None and account not in {a.name for a in catalog.accounts}:
-        guess = did_you_mean(account, [a.name for a in catalog.accounts])
-        hint = (
-            f"did you mean {guess!r}?"
-            if guess
-            else "accounts: " + ", ".join(a.name for a in catalog.accounts)
+        raise AccessError(
+            f"unknown account {account!r}; {account_hint(account, catalog.accounts)}", usage=True
         )
-        raise AccessError(f"unknown account {account!r}; {hint}", usage=True)
     found = [r for r in catalog.roles if r.name == name and (account is None or account in r.accounts)]
     if not found:
         released = [r for r in catalog.released_roles if r.name == name]

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..diagnostics import did_you_mean
-
 if TYPE_CHECKING:
     from ..model import Catalog
 
@@ -38,9 +36,8 @@ TERRAFORM_MISSING = (
 
 
 class UnknownAccountError(LookupError):
-    def __init__(self, name: str, suggestion: str | None, known: Sequence[str]) -> None:
-        hint = f"; did you mean {suggestion!r}?" if suggestion else f" (accounts: {', '.join(known)})"
-        super().__init__(f"unknown account {name!r}{hint}")
+    def __init__(self, name: str, hint: str) -> None:
+        super().__init__(f"unknown account {name!r}; {hint}")
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,9 @@ def account_order(catalog: Catalog, only: str | None = None) -> list[str]:
     names = [a.name for a in catalog.accounts]
     if only is not None:
         if only not in names:
-            raise UnknownAccountError(only, did_you_mean(only, names), names)
+            from ..model.catalog import account_hint
+
+            raise UnknownAccountError(only, account_hint(only, catalog.accounts))
         return [only]
     return apply_order(catalog)
 
