@@ -139,6 +139,26 @@ def test_members_and_candidates(logs: Path) -> None:
     assert inp["attributed_by_session_name"] >= 2  # dave and frank at least
 
 
+def test_a_renamed_users_assumptions_under_the_former_name_are_theirs(logs: Path, tmp_path: Path) -> None:
+    """users.yaml renamed_from: IAM renames the user in place, so the logs before the rename
+    name it as it was.  Those assumptions are the user's (dave was reported a candidate who
+    never assumed the role, and 'dave-old' a non-member)."""
+    import shutil
+
+    cat = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", cat)
+    users = cat / "users.yaml"
+    users.write_text(users.read_text().replace("  dave: {", "  dave: {renamed_from: [dave-old], "))
+    when = "2026-11-28T09:00:00Z"
+    write_delivery(logs, IDENTITY, when, [assume_role("dave-old", ENGINEER, when, copy="identity")])
+    code, out, err = run(str(logs), "--catalog", str(cat), "--now", NOW, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    dave = _member(doc, "ProdEngineer", "dave")
+    assert (dave["status"], dave["assumptions"], dave["last_assumed"]) == ("used", 2, when)
+    assert next(r for r in doc["roles"] if r["role"] == "ProdEngineer")["not_members"] == []
+
+
 def test_text_markdown_and_exit_code(logs: Path) -> None:
     base = [str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW]
     code, out, _ = run(*base)

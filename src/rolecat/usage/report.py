@@ -138,21 +138,25 @@ def _member(
     cutoff: str,
     covered: bool,
     temporary: TemporaryMember | None = None,
+    former: tuple[str, ...] = (),
 ) -> MemberUsage:
+    """``user``'s use of ``role``, under the user's name and its ``former`` names (an IAM user
+    renamed in place keeps assuming roles; the logs before the rename name it as it was)."""
     count = 0
     last: str | None = None
     accounts: dict[str, str] = {}
     failed = 0
     for account in role.accounts:
         key = RoleKey(role.name, account)
-        use = scan.uses.get((key, user))
-        failed += scan.failed.get((key, user), 0)
-        if use is None:
-            continue
-        count += use.count
-        accounts[account] = use.last
-        if last is None or use.last > last:
-            last = use.last
+        for name in (user, *former):
+            use = scan.uses.get((key, name))
+            failed += scan.failed.get((key, name), 0)
+            if use is None:
+                continue
+            count += use.count
+            accounts[account] = max(accounts.get(account, use.last), use.last)
+            if last is None or use.last > last:
+                last = use.last
     if last is not None and last >= cutoff:
         status = "used"
     elif covered:
@@ -195,6 +199,8 @@ def build_report(
             f"{'is' if scan.after_now == 1 else 'are'} left out"
         )
     now_dt = dt.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    former = {u.name: u.renamed_from for u in catalog.users}
+    now_named = {old: u.name for u in catalog.users for old in u.renamed_from}
     roles: list[RoleUsage] = []
     for role in catalog.roles:
         temporaries = [t for t in role.temporary_members if t.is_active(now_dt)]
@@ -202,12 +208,14 @@ def build_report(
             continue
         ids = {catalog.account(a).id for a in role.accounts}
         covered = identity in scan.accounts_seen or bool(ids & scan.accounts_seen)
-        members = [_member(role, u, scan, cutoff, covered) for u in role.members]
-        members += [_member(role, t.user, scan, cutoff, covered, t) for t in temporaries]
+        members = [_member(role, u, scan, cutoff, covered, None, former.get(u, ())) for u in role.members]
+        members += [
+            _member(role, t.user, scan, cutoff, covered, t, former.get(t.user, ())) for t in temporaries
+        ]
         listed = {m.user for m in members}
         not_members: dict[str, dict[str, Any]] = {}
         for (key, user), use in scan.uses.items():
-            if key.role != role.name or user in listed:
+            if key.role != role.name or now_named.get(user, user) in listed:
                 continue
             row = not_members.setdefault(user, {"user": user, "assumptions": 0, "last_assumed": use.last})
             row["assumptions"] += use.count
