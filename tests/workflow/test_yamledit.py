@@ -56,6 +56,21 @@ def test_multiline_flow_list_with_trailing_comma():
     assert edited(after, lambda d: d.remove_from_list(("members",), 1)) == removed
 
 
+def test_multiline_flow_list_items_keep_their_comments():
+    """An item on a line of its own is added and removed as that line: each other item's
+    comment stays on its line (it moved to the new item, or went with the removed one)."""
+    before = "members: [\n  alice,  # a\n  bob,  # b\n]\nx: 1\n"
+    after = "members: [\n  alice,  # a\n  bob,  # b\n  frank,\n]\nx: 1\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "frank")) == after
+    assert edited(after, lambda d: d.remove_from_list(("members",), 2)) == before
+    bare = "members: [\n  alice,  # a\n  bob  # b\n]\n"  # no comma after the last item
+    grown = "members: [\n  alice,  # a\n  bob,  # b\n  carol\n]\n"
+    assert edited(bare, lambda d: d.add_to_list(("members",), "carol")) == grown
+    assert edited(grown, lambda d: d.remove_from_list(("members",), 2)) == bare
+    crlf = before.replace("\n", "\r\n")
+    assert edited(crlf, lambda d: d.add_to_list(("members",), "frank")) == after.replace("\n", "\r\n")
+
+
 def test_block_list_with_comments_and_blank_lines():
     before = "# top\nmembers:\n    - alice     # lead\n\n    # backend people\n    - carol\nowners: [x]\n"
     after = (

@@ -24,6 +24,10 @@ import yaml
 
 from ..load.source import load_yaml_text
 
+# What may follow a flow list's item on its line for the line to be the item's own: its
+# comma, a comment, the line's end.
+_ITEM_TAIL = re.compile(r"[ \t]*,?[ \t]*(#[^\n]*)?\r?\n?")
+
 Path_ = tuple[str | int, ...]
 _N = TypeVar("_N", bound=yaml.Node)
 Value = Any  # str, int, bool, None, or lists and str-keyed mappings of them
@@ -305,9 +309,31 @@ class Document:
         if position < len(items):
             at = items[position].start_mark.index
             self._splice(at, at, text + sep)
-        else:
-            at = items[-1].end_mark.index
-            self._splice(at, at, sep + text)
+            return
+        own = self._own_lines(items[-1]) if multiline else None
+        if own is not None:  # a line of its own after the last one's (its comment stays its own)
+            start, end, tail = own
+            last = items[-1]
+            indent = self.text[start : last.start_mark.index]
+            newline = "\r\n" if self.text[:end].endswith("\r\n") else "\n"
+            comma = tail.lstrip().startswith(",")  # the file ends its items with commas
+            if not comma:  # the last item gets one, on its line (before its comment)
+                at = self._content_end(last)
+                self._splice(at, at, ",")
+                end += 1
+            self._splice(end, end, indent + text + ("," if comma else "") + newline)
+            return
+        at = items[-1].end_mark.index
+        self._splice(at, at, sep + text)
+
+    def _own_lines(self, item: yaml.Node) -> tuple[int, int, str] | None:
+        """(start, end, tail) of the whole lines holding a flow list's ``item`` when nothing
+        else is on them but its comma and a comment (``tail``: what follows it there)."""
+        start, end = self._block_lines(item.start_mark.index, self._content_end(item))
+        tail = self.text[self._content_end(item) : end]
+        if self.text[start : item.start_mark.index].strip() or not _ITEM_TAIL.fullmatch(tail):
+            return None
+        return start, end, tail
 
     def remove_from_list(self, path: Path_, index: int) -> None:
         """Remove item ``index`` of the list at ``path``; an emptied list becomes ``[]``."""
@@ -321,6 +347,11 @@ class Document:
                 self._splice(seq.start_mark.index + 1, seq.end_mark.index - 1, "")
             elif index < len(items) - 1:
                 self._splice(item.start_mark.index, items[index + 1].start_mark.index, "")
+            elif item.start_mark.line != items[index - 1].end_mark.line and (own := self._own_lines(item)):
+                before = self._content_end(items[index - 1])
+                self._splice(own[0], own[1], "")  # its lines only: the item before keeps its comment
+                if "," not in own[2] and self.text[before : before + 1] == ",":  # no comma after the last
+                    self._splice(before, before + 1, "")
             else:
                 self._splice(items[index - 1].end_mark.index, self._content_end(item), "")
         else:
