@@ -278,6 +278,10 @@ def test_scalar_is_plain_when_safe():
     assert scalar("on-call, rotation") == "on-call, rotation"
     assert scalar("on-call, rotation", flow=True) == "'on-call, rotation'"
     assert scalar("yes") == "'yes'"
+    # YAML 1.1 (PyYAML) reads these as strings, YAML 1.2 (editors' yaml-language-server) as numbers
+    for value in ("1e3", "0o17", "+1", ".5", "1.", ".inf"):
+        assert scalar(value) == f"'{value}'", value
+    assert scalar("a1e3") == "a1e3"
 
 
 # --------------------------------------------------------------------------- property

@@ -34,6 +34,13 @@ Value = Any  # str, int, bool, None, or lists and str-keyed mappings of them
 
 # Plain scalars are tried only for text that starts like a word; the read-back check decides.
 _PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9_./+=(][^\x00-\x1f\x7f]*(?<! )")
+# What YAML 1.2's core schema reads as a number, a boolean or null where PyYAML (YAML 1.1)
+# reads a string (1e3, 0o17): written quoted, so that YAML 1.2 tools (the editor's
+# yaml-language-server the file headers name) read the same text rolecat does.
+_YAML12_NOT_STRING = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+)
 Styles = Mapping[str, str | None]
 
 
@@ -67,7 +74,7 @@ def scalar(value: str | int | bool, style: str | None = None, *, flow: bool = Fa
     printable = value.isprintable()
     if style == "'" and printable:
         candidates.append("'" + value.replace("'", "''") + "'")
-    if style is None and _PLAIN_CANDIDATE.fullmatch(value):
+    if style is None and _PLAIN_CANDIDATE.fullmatch(value) and not _YAML12_NOT_STRING.fullmatch(value):
         candidates.append(value)
     if style != '"' and printable and "'" not in value:
         candidates.append("'" + value + "'")
