@@ -419,9 +419,10 @@ def test_released_roles_and_users(app, runner, cat):
         refused = run(app, runner, *args)
         assert refused.exit_code == 1 and said in refused.stderr, (args, refused.output)
     assert changed(before, cat) == {}
-    result = run(app, runner, "offboard", "erin")
+    result = run(app, runner, "offboard", "erin", "--revoke-sessions")
     assert result.exit_code == 0, result.output
     assert "erin is no longer a member of Legacy (prod)" in result.stderr
+    assert "Legacy (prod) is released: its sessions are not rolecat's to revoke" in result.stderr
     assert changed(before, cat)["roles/prod/Legacy.yaml"] == before["roles/prod/Legacy.yaml"].replace(
         "[erin]", "[]"
     )

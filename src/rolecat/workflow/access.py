@@ -441,7 +441,9 @@ def offboard(
             else:
                 plan.said.append(f"{user} is no longer a member of {_where(role)} through team {team}")
         _remove_temporary(doc, role, user, plan)
-        if sessions and live:
+        if sessions and live and any(role is r for r in catalog.released_roles):
+            plan.said.append(f"{_where(role)} is released: its sessions are not rolecat's to revoke")
+        elif sessions and live:
             _revoke_sessions(doc, role, now, reason or f"{user} offboarded", plan)
     if known:
         doc = plan.document(role_path(catalog, catalog_dir, catalog.users_file))
