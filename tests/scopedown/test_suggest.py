@@ -70,6 +70,59 @@ def test_passrole_is_kept_with_its_resource_and_condition(db: ActionDB) -> None:
     assert "iam:PassRole" not in s.unused
 
 
+def test_deny_statements_and_not_resource_are_kept_as_written(db: ActionDB) -> None:
+    """A suggestion replaces the policy file: a Deny left out would lift what it forbids
+    (an Allow of s3:GetObject on * kept, the Deny on the secrets bucket gone), and a kept
+    action granted with NotResource keeps it (it became Resource "*")."""
+    no_secrets = {
+        "Sid": "NoSecrets",
+        "Effect": "Deny",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::secrets/*",
+    }
+    tls = {
+        "Effect": "Deny",
+        "Action": "s3:PutObject",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    listing = {"Effect": "Allow", "Action": "s3:ListBucket", "NotResource": "arn:aws:s3:::secrets"}
+    c = ctx(allow(["ec2:DescribeInstances", "s3:GetObject", "s3:PutObject"]), listing, no_secrets, tls)
+    s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")])
+    assert s.kept == ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    assert no_secrets in s.policy["Statement"] and tls in s.policy["Statement"]
+    assert {
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "NotResource": "arn:aws:s3:::secrets",
+    } in s.policy["Statement"]
+    assert any(n.startswith("2 Deny statements of the current policies kept as written") for n in s.notes)
+    # compacted to a small quota: the Deny statements and the NotResource one stay as they are
+    small = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")], limit=200)
+    assert [st for st in small.policy["Statement"] if st["Effect"] != "Allow"] == [no_secrets, tls]
+
+
+def test_actions_granted_only_outside_the_catalog_policies_are_not_repeated(db: ActionDB) -> None:
+    """iam:PassRole granted by a generated inline policy (delegated_role_creation: roles
+    under /apps/ only) stays granted by it: repeating it here on Resource "*" widened it."""
+    inline = {
+        "Version": "2012-10-17",
+        "Statement": [allow(["iam:PassRole"], "arn:aws:iam::123456789012:role/apps/*")],
+    }
+    c = ctx(allow(["ec2:DescribeInstances"]))
+    c = RoleContext(
+        role=c.role,
+        account=c.account,
+        account_id=c.account_id,
+        arn=c.arn,
+        policies=c.policies,
+        inline={"delegated": inline},
+    )
+    s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")])
+    assert all("iam:PassRole" not in repr(st) for st in s.policy["Statement"])
+    assert any("not repeated here: iam:PassRole" in n for n in s.notes)
+
+
 def test_data_events_kept_when_the_logs_hold_none(db: ActionDB) -> None:
     c = ctx(
         allow(["s3:GetObject", "s3:ListAllMyBuckets"], ["arn:aws:s3:::data/*"]),

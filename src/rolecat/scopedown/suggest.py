@@ -9,6 +9,10 @@ Rules (each leaves a line in ``notes`` when it fires):
   DynamoDB item calls) when the logs hold no call of that family at all, since trails
   log data events only when configured to.  Kept actions keep the resources and
   conditions of the statements that grant them;
+* actions only the role's managed or generated inline policies grant are not repeated
+  (those policies stay attached whatever the suggestion replaces);
+* every Deny statement of the role's catalog policies is kept as written: a suggestion
+  that replaces a file must not lift what it forbids;
 * denied calls (records with an ``errorCode``) never go in;
 * the document must fit the managed-policy quota (6,144 characters without whitespace):
   resources are generalised further, then action lists are shortened with wildcards
@@ -201,7 +205,10 @@ def granted_without(ctx: RoleContext, db: ActionCatalog, policy: str) -> set[str
 
 
 def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog) -> list[dict[str, Any]]:
-    """Statements keeping ``actions``, each with the Resource/Condition of the statement granting it."""
+    """Statements keeping ``actions`` as the role's catalog policies grant them: each with
+    the Resource (or NotResource) and Condition of the statement granting it.  An action
+    only its managed or generated inline policies grant is left out: those stay attached
+    whatever the suggestion replaces (and their scope is theirs, not ``*``)."""
     out: dict[str, dict[str, Any]] = {}
     for doc in ctx.policies.values():
         for st in _statements(doc):
@@ -210,19 +217,32 @@ def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog)
             hit = sorted(actions & _statement_actions(st, db))
             if not hit:
                 continue
-            resource: Any = "*" if "NotResource" in st else st.get("Resource", "*")
-            new: dict[str, Any] = {"Effect": "Allow", "Action": hit, "Resource": resource}
+            where = "NotResource" if "NotResource" in st else "Resource"
+            resource: Any = st.get(where, "*")
+            new: dict[str, Any] = {"Effect": "Allow", "Action": hit, where: resource}
             if "Condition" in st:
                 new["Condition"] = st["Condition"]
-            key = repr((resource, new.get("Condition")))
+            key = repr((where, resource, new.get("Condition")))
             if key in out:
                 out[key]["Action"] = sorted(set(out[key]["Action"]) | set(hit))
             else:
                 out[key] = new
-    covered = {a for st in out.values() for a in st["Action"]}
-    rest = sorted(actions - covered)  # granted by a managed policy only
-    if rest:
-        out["managed"] = {"Effect": "Allow", "Action": rest, "Resource": "*"}
+    return list(out.values())
+
+
+def _deny_statements(ctx: RoleContext) -> list[dict[str, Any]]:
+    """Every Deny statement of the role's catalog policies, as written (each once): a
+    suggestion without them would lift what they forbid when it replaces the file."""
+    out: dict[str, dict[str, Any]] = {}
+    sids: set[Any] = set()
+    for doc in ctx.policies.values():
+        for st in _statements(doc):
+            if st.get("Effect") != "Deny":
+                continue
+            key = repr(sorted((k, v) for k, v in st.items() if k != "Sid"))
+            if key not in out:  # a Sid is kept where it stays unique in the policy
+                out[key] = {k: v for k, v in st.items() if k != "Sid" or v not in sids}
+                sids.add(st.get("Sid"))
     return list(out.values())
 
 
@@ -371,6 +391,19 @@ def build_suggestion(
     statements = _group_statements({a: resources[a] for a in sorted(used_actions)})
     if kept - used_actions:
         statements += _granting_statements(ctx, kept - used_actions, db)
+        elsewhere = sorted(kept - used_actions - {a for st in statements for a in _as_list(st.get("Action"))})
+        if elsewhere:
+            notes.append(
+                "granted only by the role's managed or generated inline policies, which stay as they "
+                f"are, so not repeated here: {', '.join(elsewhere)}"
+            )
+    denies = _deny_statements(ctx)
+    if denies:
+        statements += denies
+        notes.append(
+            f"{counted(len(denies), 'Deny statement')} of the current policies kept as written: the "
+            "suggestion must not lift what they forbid"
+        )
     policy: dict[str, Any] = {"Version": POLICY_VERSION, "Statement": statements}
     size = policy_size(policy)
     if size > limit:
@@ -436,10 +469,17 @@ def fit_policy(
 ) -> tuple[dict[str, Any], int, list[str]]:
     notes: list[str] = []
     start = policy_size(policy)
-    statements = [dict(st) for st in policy["Statement"]]
+
+    # only Allow statements with an Action and a Resource are compacted; Deny statements and
+    # NotResource ones stay as they are (a Deny made coarser or merged would change its meaning)
+    def compactable(st: Mapping[str, Any]) -> bool:
+        return st.get("Effect") == "Allow" and "Resource" in st and "Action" in st
+
+    statements = [dict(st) for st in policy["Statement"] if compactable(st)]
+    fixed = [st for st in policy["Statement"] if not compactable(st)]
 
     def size() -> int:
-        return policy_size({"Version": POLICY_VERSION, "Statement": statements})
+        return policy_size({"Version": POLICY_VERSION, "Statement": statements + fixed})
 
     # 1. coarser resources, then merge statements whose resources became equal
     for st in statements:
@@ -455,7 +495,7 @@ def fit_policy(
     statements = list(merged.values())
     if size() <= limit:
         notes.append(f"resources generalised further to fit the {limit:,}-character quota (was {start:,})")
-        return {"Version": POLICY_VERSION, "Statement": statements}, size(), notes
+        return {"Version": POLICY_VERSION, "Statement": statements + fixed}, size(), notes
     # 2. wildcards that match only actions already listed
     for st in statements:
         acts = _as_list(st["Action"])
@@ -481,4 +521,4 @@ def fit_policy(
             f"the suggestion is {final:,} characters, over the {limit:,}-character managed-policy quota even "
             "compacted: split it into several policies (for example by service)"
         )
-    return {"Version": POLICY_VERSION, "Statement": statements}, final, notes
+    return {"Version": POLICY_VERSION, "Statement": statements + fixed}, final, notes
