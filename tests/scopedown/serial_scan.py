@@ -109,22 +109,29 @@ class SerialScanner(Scanner):
             error = rec.get("errorCode")
             for mapped_action in mapped.actions:
                 action = mapped_action
+                copy = name in COPY_EVENTS and mapped_action == "s3:GetObject"  # reads the copy source
                 if action in S3_VERSIONED:
                     params = rec.get("requestParameters")
-                    if type(params) is dict and params.get("versionId"):
-                        action = S3_VERSIONED[action]
+                    if type(params) is dict:
+                        source = params.get("x-amz-copy-source")
+                        if (
+                            "versionId=" in source.partition("?")[2]
+                            if copy and isinstance(source, str)
+                            else (not copy and params.get("versionId"))
+                        ):
+                            action = S3_VERSIONED[action]
                 if error:
-                    self._count(res.denied, action, when, rec, name).errors[str(error)] += 1
+                    self._count(res.denied, action, when, rec, copy).errors[str(error)] += 1
                 else:
-                    self._count(res.used, action, when, rec, name)
+                    self._count(res.used, action, when, rec, copy)
 
-    def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, name: Any) -> ActionUse:
+    def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, copy: bool) -> ActionUse:
         use = table.get(action)
         if use is None:
             use = table[action] = ActionUse(0, when, when)
         use.touch(when)
         if use.resources is not None:
-            self._add_resources(use, action, rec, name in COPY_EVENTS and action == "s3:GetObject")
+            self._add_resources(use, action, rec, copy)
         return use
 
     def _add_resources(self, use: ActionUse, action: str, rec: Any, copy_source: bool) -> None:

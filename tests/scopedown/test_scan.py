@@ -164,6 +164,16 @@ def test_copy_object_reads_the_source_and_writes_the_destination(db: ActionDB) -
     assert _patterns(res, "s3:GetObject") == ["arn:aws:s3:::src/in/x"]
 
 
+def test_copy_of_a_source_version_reads_that_version(db: ActionDB) -> None:
+    """x-amz-copy-source: bucket/key?versionId=v copies one version of the source, which
+    needs s3:GetObjectVersion on it (S3 CopyObject); s3:GetObject would deny the call."""
+    params = {"bucketName": "dst", "key": "out/x", "x-amz-copy-source": "src/in/x?versionId=abc123"}
+    res = scan(db, [record("s3.amazonaws.com", "CopyObject", requestParameters=params)])
+    assert "s3:GetObject" not in res.used
+    assert _patterns(res, "s3:GetObjectVersion") == ["arn:aws:s3:::src/in/x"]
+    assert _patterns(res, "s3:PutObject") == ["arn:aws:s3:::dst/out/x"]
+
+
 def test_a_parameter_arn_is_not_taken_for_the_target(db: ActionDB) -> None:
     # iam:AttachRolePolicy targets the role; policyArn is a parameter: the resource stays "*".
     rec = record(

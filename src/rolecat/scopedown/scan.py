@@ -203,8 +203,9 @@ class RoleRecords(Keeper[Digest]):
             action, filt, versioned, versioned_filt, copy_source = step
             if versioned is not None:
                 params = rec.get("requestParameters")
-                if type(params) is dict and params.get("versionId"):
-                    action, filt, copy_source = versioned, versioned_filt, False
+                if type(params) is dict and _names_version(params, copy_source):
+                    # a copy reads the source's version: its resource stays the copy source
+                    action, filt = versioned, versioned_filt
             resources: tuple[str, ...] | Exception = ()
             if filt is not None:
                 try:
@@ -257,6 +258,16 @@ class _Plan(NamedTuple):
     code: str | None = None  # the error code
     # per IAM action: (action, its filter, the versioned action, its filter, read the copy source)
     steps: tuple[tuple[str, ResourceFilter | None, str | None, ResourceFilter | None, bool], ...] = ()
+
+
+def _names_version(params: dict[str, Any], copy_source: bool) -> bool:
+    """Whether a request reads one version of an object: ``versionId``, or for a copy the
+    ``?versionId=`` of its ``x-amz-copy-source`` (which needs s3:GetObjectVersion on the
+    source, where the plain copy needs s3:GetObject)."""
+    if not copy_source:
+        return bool(params.get("versionId"))
+    source = params.get("x-amz-copy-source")
+    return isinstance(source, str) and "versionId=" in source.partition("?")[2]
 
 
 def _resources(filt: ResourceFilter, rec: Any, copy_source: bool) -> tuple[str, ...]:
