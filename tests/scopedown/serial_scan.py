@@ -83,7 +83,7 @@ class SerialScanner(Scanner):
                 res.outside_window += 1
                 continue
             eid = rec.get("eventID")
-            if eid is not None:
+            if type(eid) is str:
                 h = hash(eid)
                 if h in seen:
                     res.duplicates += 1

@@ -221,3 +221,13 @@ def _patterns(res: ScanResult, action: str) -> list[str]:
     ps = res.used[action].resources
     assert ps is not None, action
     return ps.patterns()
+
+
+def test_an_event_id_that_is_not_a_string_is_no_id(db: ActionDB) -> None:
+    """A malformed record's eventID (a list, an object) crashed the deduplication
+    (unhashable); it is no ID: the record counts, and is never taken for a duplicate."""
+    recs = [
+        record("ec2.amazonaws.com", "DescribeInstances", event_id=eid) for eid in (["x"], {"a": 1}, ["x"])
+    ]
+    res = scan(db, recs)
+    assert res.used["ec2:DescribeInstances"].count == 3 and res.duplicates == 0

@@ -181,7 +181,8 @@ class RoleRecords(Keeper[Digest]):
                 if (since is not None and when < since) or (until is not None and when >= until):
                     outside += 1
                     continue
-                append((rec.get("eventID"), when, effect(rec)))
+                eid = rec.get("eventID")  # only a string is an ID (a list would not hash)
+                append((eid if type(eid) is str else None, when, effect(rec)))
         return Digest(same_name, outside, rows)
 
     def _effect(self, rec: Any) -> tuple[int, Any]:
