@@ -44,6 +44,7 @@ class SerialScanner(Scanner):
                 batches = list(records_of(path, self.needles, stats))
             except LogError as exc:
                 res.problems.append(FileProblem(str(path), str(exc), fatal=True))
+                stats.parsed = False  # skipped whole: counted as skipped only
             else:
                 for batch in batches:
                     self.feed(batch)

@@ -252,3 +252,22 @@ def test_one_unreadable_file_is_said_once(catalog: Path, tmp_path: Path) -> None
     code, _, err = run(str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod")
     assert code == 1 and "SD004" in err
     assert err.count("warning SD001") == 1, err
+
+
+def test_a_file_skipped_whole_is_not_also_counted_parsed(catalog: Path, tmp_path: Path) -> None:
+    """A file that names the role but is cut short is skipped (SD001): it counted as parsed
+    and as skipped, and 'not parsed' came out as -1."""
+    logs = tmp_path / "logs"
+    _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)])
+    text = json.dumps({"Records": [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)]})
+    (logs / "b.json").write_text(text[: len(text) // 2])
+    code, out, _ = run(
+        str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod", "-f", "json"
+    )
+    doc = json.loads(out)["input"]
+    assert (doc["files"], doc["files_parsed"], doc["files_without_role"], doc["files_skipped"]) == (
+        2,
+        1,
+        0,
+        1,
+    )
