@@ -261,9 +261,10 @@ def test_a_file_skipped_whole_is_not_also_counted_parsed(catalog: Path, tmp_path
     _write(logs, "a.json.gz", [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)])
     text = json.dumps({"Records": [record("sqs.amazonaws.com", "SendMessage", issuer=PROD_ROLE)]})
     (logs / "b.json").write_text(text[: len(text) // 2])
-    code, out, _ = run(
+    code, out, err = run(
         str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod", "-f", "json"
     )
+    assert code == 0 and "SD001" in err, err  # the rest is read: a suggestion, with the file named
     doc = json.loads(out)["input"]
     assert (doc["files"], doc["files_parsed"], doc["files_without_role"], doc["files_skipped"]) == (
         2,
