@@ -161,6 +161,27 @@ def test_shared_policy_is_not_overwritten(catalog: Path, tmp_path: Path) -> None
     assert (catalog / "policies" / "report-exporter.json").read_text() == before
 
 
+@pytest.mark.parametrize("name", ["..", "...", "-x", "a+b", "a@b", "x" * 129])
+def test_write_policy_name_is_one_the_catalog_takes(catalog: Path, tmp_path: Path, name: str) -> None:
+    """A name the catalog refuses (L013: a file name starting with a dot; policies: takes
+    A-Z a-z 0-9 _ . - only) was written, and validate then failed: a usage error now."""
+    logs = _logs(tmp_path, "reports/a.csv")
+    before = sorted(p.name for p in (catalog / "policies").iterdir())
+    code, _, err = run(
+        str(logs),
+        "--catalog",
+        str(catalog),
+        "--role",
+        "ReportExporter",
+        "--account",
+        "prod",
+        "--write-policy",
+        name,
+    )
+    assert code == 2 and "a policy name starts with a letter or digit" in err, err
+    assert sorted(p.name for p in (catalog / "policies").iterdir()) == before
+
+
 def test_opted_in_roles(catalog: Path) -> None:
     code, out, _ = run("--opted-in", "--catalog", str(catalog))
     assert code == 0

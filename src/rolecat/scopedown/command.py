@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from .report import Report
 
-_POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}\Z")
+# A policy file's name as the catalog takes it (policies: in a role file, the file name rules).
+_POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
 # Athena (Glue) names: letters, digits and underscores; a table, or DATABASE.TABLE.
 _ATHENA_TABLE = re.compile(r"[A-Za-z0-9_]{1,255}(\.[A-Za-z0-9_]{1,255})?\Z")
 
@@ -203,7 +204,10 @@ def scopedown_command(
     if role is None:
         _usage("--role is required")
     if write_policy is not None and not _POLICY_NAME.match(write_policy):
-        _usage(f"--write-policy {write_policy!r}: a policy name uses letters, digits and +=,.@_- only")
+        _usage(
+            f"--write-policy {write_policy!r}: a policy name starts with a letter or digit and uses "
+            "letters, digits and _.- only (as policies: in a role file)"
+        )
     if emit_athena_sql:
         given = [flag for flag, value in (("--write-policy", write_policy), ("--summary", summary)) if value]
         if logs or given:
