@@ -221,6 +221,22 @@ def test_equivalence_as_iam_compares() -> None:
             ' {"UserName": "b", "Arn": "arn:aws:iam::222222222222:user/b"}]}',
             "mixes accounts",
         ),
+        # a count that is no whole number, and JSON deeper than the parser follows: they crashed
+        (
+            '{"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": "many"}]}',
+            "AttachmentCount must be a whole number",
+        ),
+        (
+            '{"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": Infinity}]}',
+            "AttachmentCount must be a whole number",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (
+            '{"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "'
+            + "[" * 100_000
+            + '"}]}',
+            "nested too deeply",
+        ),
     ],
 )
 def test_bad_exports_are_diagnostics(tmp_path: Path, content: str, needle: str) -> None:

@@ -168,6 +168,8 @@ def decode_document(value: Any, what: str) -> Document:
             doc = json.loads(text)
         except ValueError as exc:
             raise ExportError(f"{what}: not a JSON policy document ({exc})") from None
+        except RecursionError:
+            raise ExportError(f"{what}: not a policy document (JSON nested too deeply)") from None
         if isinstance(doc, dict):
             return doc
     raise ExportError(f"{what}: a policy document must be a JSON object")
@@ -325,8 +327,8 @@ def parse_export(data: Any, source: str) -> AccountExport:
             arn=arn,
             path=_str(p, "Path", what, required=False) or "/",
             description=p.get("Description") if isinstance(p.get("Description"), str) else None,
-            attachment_count=int(p.get("AttachmentCount") or 0),
-            boundary_usage_count=int(p.get("PermissionsBoundaryUsageCount") or 0),
+            attachment_count=_count(p, "AttachmentCount", what),
+            boundary_usage_count=_count(p, "PermissionsBoundaryUsageCount", what),
             versions=tuple(versions),
         )
         if mp.is_aws_managed:
@@ -350,6 +352,16 @@ def parse_export(data: Any, source: str) -> AccountExport:
     )
 
 
+def _count(item: Mapping[str, Any], key: str, what: str) -> int:
+    """A count AWS writes as a whole number (absent: 0)."""
+    value = item.get(key)
+    if value is None:
+        return 0
+    if type(value) is not int or value < 0:
+        raise ExportError(f"{what}: {key} must be a whole number, not {json.dumps(value)[:40]}")
+    return value
+
+
 def _read_json(path: Path, display: str, code: str) -> tuple[Any, list[Diagnostic]]:
     try:
         if not path.is_file():
@@ -363,6 +375,8 @@ def _read_json(path: Path, display: str, code: str) -> tuple[Any, list[Diagnosti
         return json.loads(text), []
     except ValueError as exc:
         return None, [error(code, f"not JSON: {exc}", Location(display))]
+    except RecursionError:  # nesting deeper than the parser follows: no export is
+        return None, [error(code, "not an export: JSON nested too deeply", Location(display))]
 
 
 def read_export(path: Path, display: str | None = None) -> tuple[AccountExport | None, list[Diagnostic]]:
