@@ -139,6 +139,40 @@ def test_imported_catalog_matches_the_live_accounts_but_for_what_is_reported(
     }
 
 
+def test_template_delimiters_in_a_live_policy_are_written_escaped(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """{{ and {% are legal in IAM strings (an S3 key may hold braces), and a policy file is a
+    template: written raw, one such resource refused the whole import (T001).  They are
+    written as JSON escapes (the same string), and the adopted policy matches the live one."""
+    from urllib.parse import quote, unquote
+
+    from rolecat.adopt.importer import write_files
+
+    e = copy.deepcopy(exports)
+    live = next(p for p in e["prod"]["Policies"] if p["PolicyName"].endswith("prod-engineer"))
+    version = next(v for v in live["PolicyVersionList"] if v["IsDefaultVersion"])
+    doc = json.loads(unquote(version["Document"]))
+    doc["Statement"].append(
+        {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/{{ x }}/{% y %}/*"}
+    )
+    version["Document"] = quote(json.dumps(doc))
+    root = _empty_catalog(tmp_path)
+    parsed = {n: parse_export(d, n) for n, d in e.items()}
+    cat, _ = load_catalog(root, NOW)
+    assert cat is not None
+    res = plan_import(cat, root, parsed, NOW)
+    assert res.diagnostics == []
+    write_files(root, res.files)
+    text = (root / "policies/prod-engineer.json").read_text()
+    assert "secret/\\u007b{ x }\\u007d/\\u007b% y %\\u007d/*" in text
+    assert ":{{ account.id }}:log-group:" in text  # the placeholder rolecat writes stays one
+    new, diags = load_catalog(root, NOW)
+    assert new is not None and not [d for d in diags if d.is_error], diags
+    items, _ = drift(new, parsed, NOW)
+    assert not [d for d in items if d.account == "prod" and d.kind == "policy" and d.change != "unmanaged"]
+
+
 def test_live_names_that_do_not_follow_rolecat_naming_are_pinned(
     tmp_path: Path, exports: dict[str, Any]
 ) -> None:

@@ -36,6 +36,7 @@ from rolecat.model import Catalog, PasswordPolicy
 from rolecat.model.adoption import IMPORTS_FILE
 
 from ..atomicfile import write_atomic
+from ..scopedown.policyfmt import JsonStyle, format_json
 from .export import AccountExport, LivePasswordPolicy, LiveRole, ManagedPolicy
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
@@ -209,20 +210,35 @@ def _flow(values: Iterable[Any]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
+# Where the account's id stood in a live document; ``_policy_text`` writes the placeholder
+# there (a private-use character: a document that holds one keeps its id as written).
+_ACCOUNT_MARK = "\ue000account.id\ue000"
+_POLICY_STYLE = JsonStyle(indent="  ", inline_lists=False)  # json.dumps(indent=2)'s layout
+
+
 def _templated(value: Any, account_id: str) -> Any:
-    """The document with the account's own id written as the ``{{ account.id }}`` placeholder,
+    """The document with the account's own id marked for the ``{{ account.id }}`` placeholder,
     so one policy file serves every account whose policy differs only by its id."""
+    if "\ue000" in json.dumps(value, ensure_ascii=False):
+        return value  # the mark could be mistaken: this account's file names its id
+    return _marked(value, account_id)
+
+
+def _marked(value: Any, account_id: str) -> Any:
     if isinstance(value, str):
-        return value.replace(account_id, "{{ account.id }}")
+        return value.replace(account_id, _ACCOUNT_MARK)
     if isinstance(value, list):
-        return [_templated(v, account_id) for v in value]
+        return [_marked(v, account_id) for v in value]
     if isinstance(value, Mapping):
-        return {k: _templated(v, account_id) for k, v in value.items()}
+        return {k: _marked(v, account_id) for k, v in value.items()}
     return value
 
 
 def _policy_text(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """The policy file: the live text's own template delimiters escaped (``{{`` in an S3 key
+    is legal in IAM, and a policy file is a template: ``\\u007b{``, the same JSON string),
+    the account's id as the placeholder."""
+    return format_json(doc, _POLICY_STYLE).replace(_ACCOUNT_MARK, "{{ account.id }}")
 
 
 def _file_stem(name: str) -> str:
