@@ -53,14 +53,24 @@ def test_damaged_files_are_reported_and_skipped(db: ActionDB, tmp_path: Path) ->
         json.dumps(record("ec2.amazonaws.com", "DescribeInstances", event_id=f"line{i}")) for i in range(2)
     ]
     (tmp_path / "6-lines.jsonl").write_text(lines[0] + "\n{broken\n" + lines[1][:30] + "\n")
+    # one record per line after a blank or a cut-off first line: lines, not one document (SD001)
+    more = [
+        json.dumps(record("ec2.amazonaws.com", "DescribeInstances", event_id=f"more{i}")) for i in range(3)
+    ]
+    (tmp_path / "7-blank-first.jsonl").write_text("\n" + "\n".join(more[:2]) + "\n")
+    (tmp_path / "8-cut-first.jsonl").write_text(more[2][:40] + "\n" + more[2] + "\n")
     s = _scan(db, [tmp_path])
     fatal = sorted(Path(p.path).name for p in s.result.problems if p.fatal)
     partial = [(Path(p.path).name, p.message) for p in s.result.problems if not p.fatal]
     assert fatal == ["2-truncated.json.gz", "3-cut.json", "4-garbage.json.gz"]
-    assert partial == [("6-lines.jsonl", "2 unreadable lines skipped")]
+    assert partial == [
+        ("6-lines.jsonl", "2 unreadable lines skipped"),
+        ("8-cut-first.jsonl", "1 unreadable line skipped"),
+    ]
     assert s.result.files_skipped == 3
-    # 3 from the good file, 1 from the readable line; 5-notrail holds no role record
-    assert s.result.used["ec2:DescribeInstances"].count == 4
+    # 3 from the good file, 1 from the readable line, 2 + 1 after a blank or cut first line;
+    # 5-notrail holds no role record
+    assert s.result.used["ec2:DescribeInstances"].count == 7
 
 
 def test_files_without_the_role_are_not_parsed(db: ActionDB, tmp_path: Path) -> None:

@@ -220,16 +220,29 @@ def _records_from_document(doc: Any, stats: FileStats) -> list[Any]:
     raise LogError("not a CloudTrail log file")
 
 
+_JSON_LINES_PROBE = 8  # non-blank lines looked at
+
+
 def _looks_like_json_lines(data: bytes) -> bool:
-    end = data.find(b"\n")
-    first = data[: end if end >= 0 else len(data)].strip()
-    if not first.startswith(b"{"):
-        return False
-    try:
-        head = orjson.loads(first)
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(head, dict) and "Records" not in head
+    """One record per line: one of the first non-blank lines is a whole JSON object that is
+    not a delivery file's (a blank or cut-off first line does not make the file one
+    document; a pretty-printed document has no line that parses alone as an object)."""
+    looked = 0
+    for raw in data.split(b"\n", 64):
+        line = raw.strip()
+        if not line:
+            continue
+        looked += 1
+        if looked > _JSON_LINES_PROBE:
+            return False
+        if not line.startswith(b"{"):
+            continue
+        try:
+            head = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        return isinstance(head, dict) and "Records" not in head
+    return False
 
 
 def _json_lines(data: bytes, stats: FileStats) -> Iterator[list[Any]]:
