@@ -35,6 +35,11 @@ CASES = [
     ("s3.amazonaws.com", "UploadPartCopy", ("s3:PutObject", "s3:GetObject")),
     ("s3.amazonaws.com", "ListParts", ("s3:ListMultipartUploadParts",)),
     ("s3.amazonaws.com", "DeleteObjects", ("s3:DeleteObject",)),
+    # batch and transaction calls, authorised as their single-item actions
+    ("sqs.amazonaws.com", "SendMessageBatch", ("sqs:SendMessage",)),
+    ("sqs.amazonaws.com", "DeleteMessageBatch", ("sqs:DeleteMessage",)),
+    ("sqs.amazonaws.com", "ChangeMessageVisibilityBatch", ("sqs:ChangeMessageVisibility",)),
+    ("dynamodb.amazonaws.com", "TransactGetItems", ("dynamodb:GetItem",)),
     ("s3.amazonaws.com", "PutBucketReplication", ("s3:PutReplicationConfiguration",)),
     ("s3.amazonaws.com", "DeleteBucketCors", ("s3:PutBucketCORS",)),
     ("s3.amazonaws.com", "GetBucketEncryption", ("s3:GetEncryptionConfiguration",)),

@@ -184,3 +184,25 @@ def test_too_big_even_compacted_is_reported(db: ActionDB) -> None:
     s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")], limit=50)
     assert not s.fits
     assert any("over the 50-character" in n for n in s.notes)
+
+
+def test_batch_and_transaction_calls(db: ActionDB) -> None:
+    """SQS batch calls are authorised as their single-message actions (no permission of their
+    own), a DynamoDB read transaction as GetItem; a write transaction's record does not say
+    which item actions it needs: the granted ones are kept, not reported unused (they used
+    to be, and the service broke once the suggestion was merged)."""
+    c = ctx(
+        allow(["sqs:SendMessage", "sqs:DeleteMessage", "sqs:ReceiveMessage"]),
+        allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"]),
+    )
+    recs = [
+        record("sqs.amazonaws.com", "SendMessageBatch"),
+        record("sqs.amazonaws.com", "DeleteMessageBatch"),
+        record("dynamodb.amazonaws.com", "TransactGetItems"),
+        record("dynamodb.amazonaws.com", "TransactWriteItems"),
+    ]
+    s = suggest(db, c, recs)
+    assert [u["action"] for u in s.used] == ["dynamodb:GetItem", "sqs:DeleteMessage", "sqs:SendMessage"]
+    assert s.kept == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+    assert s.unused == ["dynamodb:Scan", "sqs:ReceiveMessage"]
+    assert any(n.startswith("dynamodb:TransactWriteItems calls need the actions") for n in s.notes)

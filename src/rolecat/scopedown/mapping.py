@@ -125,6 +125,15 @@ EVENT_RENAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("lambda", "Invoke"): ("InvokeFunction",),
     ("lambda", "InvokeWithResponseStream"): ("InvokeFunction",),
     ("kms", "ReEncrypt"): ("ReEncryptFrom", "ReEncryptTo"),
+    # SQS batch calls are authorised as their single-message action (SQS Developer Guide,
+    # "Amazon SQS batch actions": no permission of their own)
+    ("sqs", "SendMessageBatch"): ("SendMessage",),
+    ("sqs", "DeleteMessageBatch"): ("DeleteMessage",),
+    ("sqs", "ChangeMessageVisibilityBatch"): ("ChangeMessageVisibility",),
+    # a read transaction is authorised as GetItem on each table (DynamoDB, "Using IAM with
+    # DynamoDB transactions"); a write transaction needs the item actions its items use,
+    # which its event name does not say: left unknown, and said so
+    ("dynamodb", "TransactGetItems"): ("GetItem",),
 }
 
 # S3 object calls with a versionId in requestParameters: action -> versioned action.

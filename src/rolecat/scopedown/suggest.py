@@ -136,6 +136,18 @@ class Suggestion:
 
 
 # ---------------------------------------------------------------------- policies
+# Calls whose event does not say which IAM actions authorised them (unknown to the action
+# database) -> the actions they may need: those granted are kept, never judged unused.
+UNSAID_ACTIONS: dict[str, tuple[str, ...]] = {
+    "dynamodb:TransactWriteItems": (
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    ),
+}
+
+
 def _statements(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     st = doc.get("Statement", [])
     if isinstance(st, Mapping):
@@ -333,6 +345,17 @@ def build_suggestion(
                 f"{family.label} are data events, which trails log only when data events are enabled; "
                 f"the logs hold none for this role, so the granted {shown} are kept as the current "
                 "policy has them"
+            )
+
+    for call, needs in UNSAID_ACTIONS.items():
+        if call not in scan.unknown:
+            continue
+        unsaid = sorted(a for a in needs if a in granted and a not in used_actions)
+        if unsaid:
+            kept.update(unsaid)
+            notes.append(
+                f"{call} calls need the actions their items use, which the records do not say: the "
+                f"granted {', '.join(unsaid)} are kept as the current policy has them"
             )
 
     generalised: dict[str, str] = {}
