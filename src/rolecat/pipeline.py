@@ -480,10 +480,48 @@ def replacement_warnings(
     previous = known.parsed()
     if previous is None:
         return []  # no previous compile (or one the write stage reports as unreadable)
+    labelled = _label_scheme(catalog, previous)
     try:
         base = replacements.from_manifest(previous)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return []
+        return labelled
     head = replacements.from_catalog(catalog)
     found = replacements.compare(base, head)
-    return replacements.diagnostics(found, catalog.root, replacements.mfa_device_changes(base, head))
+    return labelled + replacements.diagnostics(
+        found, catalog.root, replacements.mfa_device_changes(base, head)
+    )
+
+
+def _label_scheme(catalog: Catalog, previous: Any) -> list[Diagnostic]:
+    """``F004`` when OUT was last compiled by a rolecat before stable labels (its state is
+    under the earlier labels) and ``terraform.legacy_labels`` is off: every user and role
+    whose label changed would be destroyed and created.  ``F005`` when it is on over an
+    OUT compiled with stable labels: once that compile is applied it must go."""
+    from rolecat.diagnostics import Location, error, warning
+
+    version = previous.get("manifest_version") if isinstance(previous, dict) else None
+    where = Location(catalog.catalog_file)
+    if version == 1 and not catalog.terraform.legacy_labels:
+        return [
+            error(
+                "F004",
+                "OUT was last compiled by a rolecat before stable labels (manifest_version 1): its "
+                "Terraform state is under the earlier labels, and without moves from them every user and "
+                "role whose label changed would be destroyed and created",
+                where,
+                "set terraform: {legacy_labels: true} in catalog.yaml for this compile and its apply, "
+                "then remove it",
+            )
+        ]
+    if version != 1 and catalog.terraform.legacy_labels:
+        return [
+            warning(
+                "F005",
+                "terraform.legacy_labels is on, and OUT was compiled with stable labels already",
+                where,
+                "remove it once the compile that moved the state to the stable labels is applied: while on, "
+                "a newcomer whose name differs from a leaver's only by punctuation could be given the "
+                "leaver's IAM user",
+            )
+        ]
+    return []

@@ -146,8 +146,38 @@ def test_punctuation_newcomer_adds_a_user_and_changes_nobody(world: World) -> No
     assert iam.get_user(UserName="gina.x")["User"]["UserName"] == "gina.x"
 
 
+def test_a_leaver_and_a_punctuation_twin_joiner_never_share_an_iam_user(world: World) -> None:
+    """ann_lee leaves and ann.lee joins in one pull request.  ann.lee's label under the
+    earlier scheme was ann_lee's address: a move from it renamed the leaver's IAM user, with
+    her access key, into the joiner.  The leaver is deleted, the joiner created."""
+    world.deploy(base_files("users:\n  alice: {}\n  ann_lee: {}\n", ["alice", "ann_lee"]))
+    iam = world.iam(SEC)
+    leaver = iam.get_user(UserName="ann_lee")["User"]["UserId"]
+    iam.create_access_key(UserName="ann_lee")
+    plans = world.plan(
+        {
+            "users.yaml": "users:\n  alice: {}\n  ann.lee: {}\n",
+            "roles/R.yaml": role_yaml("R", "prod", ["alice", "ann.lee"]),
+        }
+    )
+    assert kinds(plans["prod"]) == {"aws_iam_role.R": "update"}  # its trust names ann.lee
+    assert kinds(plans["sec"]) == {
+        "aws_iam_user.ann_lee": "delete",
+        "aws_iam_user_group_membership.ann_lee": "delete",
+        "aws_iam_user.ann_0lee": "create",
+        "aws_iam_user_group_membership.ann_0lee": "create",
+    }, kinds(plans["sec"])
+    world.apply(list(plans))
+    joiner = iam.get_user(UserName="ann.lee")["User"]
+    assert joiner["UserId"] != leaver
+    assert iam.list_access_keys(UserName="ann.lee")["AccessKeyMetadata"] == []
+    names = {u["UserName"] for u in iam.list_users()["Users"]}
+    assert "ann_lee" not in names
+
+
 def test_state_under_the_old_labels_follows_without_replacement(world: World) -> None:
-    """A catalog applied with the old labels: its state is moved, nothing else changes."""
+    """A catalog applied with the old labels: with terraform.legacy_labels (the upgrade),
+    its state is moved, nothing else changes."""
     d = world.deploy(
         {
             **base_files("users:\n  alice: {}\n  gina.x: {}\n", ["alice"]),
@@ -173,6 +203,17 @@ def test_state_under_the_old_labels_follows_without_replacement(world: World) ->
     for account, pairs in old.items():
         for new, legacy in pairs:
             d.tf(d.folder(account), "state", "mv", "-no-color", new, legacy, account=account)
+    # the upgrade: moves from the earlier labels (a plain compile has none: test_renames)
+    write(
+        world.catalog,
+        {
+            "catalog.yaml": catalog_yaml().replace(
+                f"deploy_role: {DEPLOY}", f"deploy_role: {DEPLOY}\n  legacy_labels: true"
+            )
+        },
+    )
+    compile_catalog(world.catalog, world.out)
+    d.sync()
     for account, pairs in old.items():
         changes = d.plan_changes(account)
         assert changes == {}, kinds(changes)  # moves only

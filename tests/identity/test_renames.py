@@ -13,7 +13,7 @@ from rolecat.pipeline import load_catalog, render_catalog
 from rolecat.targets.terraform import replacements
 from rolecat.workflow import profiles
 
-from .support import NOW, catalog, write
+from .support import CATALOG, NOW, catalog, write
 
 
 def files(root: Path) -> dict[str, str]:
@@ -76,10 +76,12 @@ def test_punctuation_newcomer_never_takes_an_existing_address(tmp_path: Path) ->
     assert all(src != "aws_iam_user.gina_x" for src, _ in moves(after))
 
 
-def test_old_labels_move_to_the_new_ones(tmp_path: Path) -> None:
+def test_old_labels_move_to_the_new_ones_while_upgrading(tmp_path: Path) -> None:
+    """terraform.legacy_labels: the upgrade from rolecat before stable labels."""
     root = catalog(
         tmp_path,
         **{
+            "catalog.yaml": CATALOG + "terraform: {legacy_labels: true}\n",
             "users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina.x: {}\n",
             "roles/R.yaml": "name: a.b\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"
             "managed_policies: [job-function/ViewOnlyAccess]\n",
@@ -97,6 +99,38 @@ def test_old_labels_move_to_the_new_ones(tmp_path: Path) -> None:
             "aws_iam_role_policy_attachment.a_0b__aws_job-function_5ViewOnlyAccess",
         ),
     ]
+    # without it: no move from an earlier-scheme label
+    write(root, {"catalog.yaml": CATALOG})
+    out = files(root)
+    assert moves(out["sec/users.tf"]) == [] and moves(out["prod/role.a.b.tf"]) == []
+
+
+def test_a_leaver_and_a_punctuation_twin_joining_in_one_change(tmp_path: Path) -> None:
+    """ann_lee leaves and ann.lee joins in one change: ann.lee's label under the earlier
+    scheme was ann_lee, ann_lee's address.  A move from it renamed the leaver's IAM user
+    into the joiner, keys, password and MFA device included (found in the emulator)."""
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {}\n  ann_lee: {}\n"})
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n  ann.lee: {}\n"})
+    out = files(root)
+    assert moves(out["sec/users.tf"]) == []
+    assert 'resource "aws_iam_user" "ann_0lee"' in out["sec/users.tf"]
+
+
+def test_a_rename_next_to_a_punctuation_twin_moves_the_renamed_user(tmp_path: Path) -> None:
+    """ann_lee is renamed ann_li while ann.lee stays: ann_lee's address is ann_li's former
+    label, never ann.lee's earlier-scheme guess (which took it first, and the rename became
+    a delete and a create), even while upgrading."""
+    for upgrade in ("", "terraform: {legacy_labels: true}\n"):
+        root = catalog(
+            tmp_path / str(bool(upgrade)),
+            **{
+                "catalog.yaml": CATALOG + upgrade,
+                "users.yaml": "users:\n  alice: {}\n  bob: {}\n  ann.lee: {}\n  ann_li: {renamed_from: [ann_lee]}\n",
+            },
+        )
+        found = moves(files(root)["sec/users.tf"])
+        assert ("aws_iam_user.ann_lee", "aws_iam_user.ann_li") in found, found
+        assert all(dst != "aws_iam_user.ann_0lee" or src != "aws_iam_user.ann_lee" for src, dst in found)
 
 
 def test_released_entities_become_removed_blocks(tmp_path: Path) -> None:
@@ -182,6 +216,34 @@ def test_compile_reports_a_role_path_change_against_the_previous_manifest(tmp_pa
     assert run.exit_code == 0 and "F001" in run.output
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
     assert "F001" not in run.output  # reported once, against what was compiled before
+
+
+def test_upgrading_an_out_of_rolecat_before_stable_labels_needs_legacy_labels(tmp_path: Path) -> None:
+    """OUT compiled by rolecat before stable labels (manifest_version 1): without
+    legacy_labels every relabelled user and role would be destroyed and created, so compile
+    refuses (F004); with it, it writes the moves, and once OUT holds a stable manifest it
+    says to remove the setting (F005)."""
+    root = catalog(tmp_path, **{"users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina.x: {}\n"})
+    out = tmp_path / "out"
+    (out / "sec").mkdir(parents=True)
+    (out / "sec" / "users.tf").write_text("# the earlier rolecat's\n")
+    v1 = {"manifest_version": 1, "files": [{"path": "sec/users.tf", "sha256": "0" * 64}], "accounts": {}}
+    (out / "manifest.json").write_text(json.dumps(v1))
+
+    def compile_() -> tuple[int, str]:
+        run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--now", "2026-11-28"])
+        return run.exit_code, run.output
+
+    code, output = compile_()
+    assert code == 1 and "error F004: OUT was last compiled by a rolecat before stable labels" in output
+    assert json.loads((out / "manifest.json").read_text())["manifest_version"] == 1  # nothing written
+    write(root, {"catalog.yaml": CATALOG + "terraform: {legacy_labels: true}\n"})
+    code, output = compile_()
+    assert code == 0 and "F004" not in output and "F005" not in output, output
+    assert ("aws_iam_user.gina_x", "aws_iam_user.gina_0x") in moves((out / "sec" / "users.tf").read_text())
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n  gina.x: {}\n  zed: {}\n"})
+    code, output = compile_()
+    assert code == 0 and "warning F005: terraform.legacy_labels is on" in output
 
 
 def test_renamed_account_carries_its_folder(tmp_path: Path) -> None:

@@ -322,6 +322,8 @@ class TerraformSettings:
     aws_provider_version: str
     deploy_role: str | None
     backend: Backend | None
+    # moved blocks from the labels of rolecat before stable labels (an upgrade only)
+    legacy_labels: bool = False
 
 
 @dataclass(frozen=True)

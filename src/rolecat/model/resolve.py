@@ -186,6 +186,7 @@ def resolve_terraform(doc: SourceDoc, region: str, r: Resolution) -> TerraformSe
         aws_provider_version=tf.get("aws_provider_version", DEFAULT_AWS_PROVIDER_VERSION),
         deploy_role=tf.get("deploy_role"),
         backend=backend,
+        legacy_labels=bool(tf.get("legacy_labels", False)),
     )
 
 

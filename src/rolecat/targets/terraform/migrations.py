@@ -12,7 +12,10 @@ and ignores addresses that hold nothing.  It refuses a ``moved`` block from an a
 that is still declared, and two blocks from or to the same address; so an address that
 another entity declares, or that an earlier chain already used, is left out.  That is
 exactly the case the old scheme got wrong: after ``gina_x`` was applied, adding
-``gina.x`` must not move ``gina_x``'s state to the newcomer.
+``gina.x`` must not move ``gina_x``'s state to the newcomer.  Nor after ``gina_x`` leaves,
+in the same change or any later one: so moves from the earlier scheme's labels are made
+only while a catalog upgrades (``terraform.legacy_labels``), and a renamed user's former
+labels are reserved for that user.
 """
 
 from __future__ import annotations
@@ -41,12 +44,23 @@ class Chains:
     def __init__(self, declared: Iterable[tuple[str, str]]) -> None:
         self.declared = set(declared)
         self.used: set[tuple[str, str]] = set()
+        self.reserved: set[tuple[str, str]] = set()
 
-    def chain(self, type_: str, sources: Iterable[str], target: str) -> tuple[Move, ...]:
+    def reserve(self, type_: str, sources: Iterable[str]) -> None:
+        """Addresses only the entity that names them (``own`` in ``chain``) may move from:
+        a renamed user's former labels, before any other user's guess takes one."""
+        self.reserved.update((type_, s) for s in sources)
+
+    def chain(
+        self, type_: str, sources: Iterable[str], target: str, *, own: Iterable[str] = ()
+    ) -> tuple[Move, ...]:
         path: list[str] = []
+        mine = set(own)
         for s in sources:
             key = (type_, s)
             if s == target or s in path or key in self.declared or key in self.used:
+                continue
+            if key in self.reserved and s not in mine:
                 continue
             path.append(s)
             self.used.add(key)

@@ -215,9 +215,13 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
     layout = renderer.layout
     roles = tuple(dr.role for dr in deployed.roles.values())
     names = {k: [p.name for p in deployed.policies if p.kind == k] for k in ("boundary", "policy")}
+    # moves from the earlier scheme's labels only while a catalog upgrades (terraform.legacy_labels):
+    # a legacy label is often another name's label now (gina.x's was gina_x), so once gina_x
+    # leaves, a move from it would hand gina_x's IAM user to a newcomer gina.x
+    upgrade = catalog.terraform.legacy_labels
     legacy = {
-        "boundary": labels.legacy_labels(names["boundary"], labels.BOUNDARY_PREFIX),
-        "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX),
+        "boundary": labels.legacy_labels(names["boundary"], labels.BOUNDARY_PREFIX) if upgrade else {},
+        "policy": labels.legacy_labels(names["policy"], labels.POLICY_PREFIX) if upgrade else {},
     }
     hosts = [d.provider.host for d in deployed.oidc_providers]
     saml_names = [d.provider.iam_name for d in deployed.saml_providers]
@@ -244,11 +248,11 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             file,
             desc,
             layout(dp.document),
-            moves=chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl),
+            moves=chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl) if upgrade else (),
             path=dp.path,
         )
 
-    role_legacy = labels.legacy_labels(deployed.roles)
+    role_legacy = labels.legacy_labels(deployed.roles) if upgrade else {}
     policy_views = {name: pv for (kind, name), pv in views.items() if kind == "policy"}
     legacy_policy = legacy["policy"]
     role_views = []
@@ -259,22 +263,24 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         role = dr.role
         parts = renderer.role_parts(role)
         lbl = parts.label
-        old = role_legacy[role.name]
+        old = role_legacy.get(role.name, lbl)
         moves = list(chains.chain("aws_iam_role", [old], lbl)) if old != lbl else []
         attachments = []
         pvs = tuple(policy_views[p.name] for p in dr.policies)
         for p, pv in zip(dr.policies, pvs, strict=True):
             a_lbl = labels.attachment(role.name, pv.label)
-            src = f"{old}__{legacy_policy[p.name]}"
-            if src != a_lbl:
-                moves.extend(chains.chain(ATTACHMENT, [src], a_lbl))
+            if upgrade:
+                src = f"{old}__{legacy_policy[p.name]}"
+                if src != a_lbl:
+                    moves.extend(chains.chain(ATTACHMENT, [src], a_lbl))
             attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn", p.arn))
         for arn in dr.managed_policy_arns:
             a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
-            tail = arn.split(":policy/", 1)[1]
-            moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
+            if upgrade:
+                tail = arn.split(":policy/", 1)[1]
+                moves.extend(chains.chain(ATTACHMENT, [f"{old}__aws_{labels.legacy_label(tail)}"], a_lbl))
             attachments.append(AttachmentView(a_lbl, hcl.quote(arn), arn))
-        if role.delegated_role_creation is not None and dr.inline is not None:
+        if upgrade and role.delegated_role_creation is not None and dr.inline is not None:
             moves.extend(
                 chains.chain(
                     "aws_iam_role_policy", [f"{old}__delegated_role_creation"], labels.delegated(role.name)
@@ -359,20 +365,33 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             ci_roles=ci_views,
         )
     by_name = {u.name: u for u in catalog.users}
-    user_legacy = labels.legacy_labels(u.name for u in deployed.users)
+    user_legacy = labels.legacy_labels(u.name for u in deployed.users) if upgrade else {}
+    formers = {
+        u.name: [
+            a
+            for o in (by_name[u.name].renamed_from if u.name in by_name else ())
+            for a in ((labels.legacy_label(o), labels.user(o)) if upgrade else (labels.user(o),))
+        ]
+        for u in deployed.users
+    }
+    # a renamed user's former labels are theirs: no other user's legacy label takes one first
+    for kind in ("aws_iam_user", "aws_iam_user_group_membership"):
+        chains.reserve(kind, {a for sources in formers.values() for a in sources})
     users = []
     for u in deployed.users:
         lbl = labels.user(u.name)
-        former = by_name[u.name].renamed_from if u.name in by_name else ()
-        sources = [a for o in former for a in (labels.legacy_label(o), labels.user(o))]
-        sources.append(user_legacy[u.name])
+        sources = formers[u.name]
+        if upgrade:
+            sources = [*sources, user_legacy[u.name]]
         users.append(
             {
                 "label": lbl,
                 "name": u.name,
                 "tags": u.tags,
-                "moves": chains.chain("aws_iam_user", sources, lbl),
-                "membership_moves": chains.chain("aws_iam_user_group_membership", sources, lbl),
+                "moves": chains.chain("aws_iam_user", sources, lbl, own=formers[u.name]),
+                "membership_moves": chains.chain(
+                    "aws_iam_user_group_membership", sources, lbl, own=formers[u.name]
+                ),
             }
         )
     (group,) = deployed.groups
@@ -518,7 +537,10 @@ def _released(
 ) -> tuple[Removal, ...]:
     """``removed`` blocks (destroy = false) for what leaves management in this account:
     released roles with their attachments and instance profiles, and the policies, boundaries
-    and identity providers only released roles used (a released role keeps trusting them)."""
+    and identity providers only released roles used (a released role keeps trusting them).
+    The earlier scheme's labels too only while upgrading (``terraform.legacy_labels``): such
+    a label may be another entity's address, which a removed block would forget."""
+    legacy = catalog.terraform.legacy_labels
     out: list[Removal] = []
     kept = _provider_resources(oidc_hosts, saml_names)
     kept_b, kept_p = set(boundaries), set(pols)
@@ -527,7 +549,7 @@ def _released(
     for r in catalog.released_roles:
         if account.name not in r.accounts:
             continue
-        for name in {labels.role(r.name), labels.legacy_label(r.name)}:
+        for name in {labels.role(r.name), *((labels.legacy_label(r.name),) if legacy else ())}:
             out.append(Removal("aws_iam_role", name))
         if instance_profile_name(r) is not None:  # the profile stays with the role
             out.append(Removal(INSTANCE_PROFILE, labels.instance_profile(r.name)))
@@ -551,7 +573,7 @@ def _released(
     out.extend(Removal("aws_iam_policy", labels.policy("policy", n)) for n in gone_p)
     if account.identity:
         for u in catalog.released_users:
-            for name in {labels.user(u.name), labels.legacy_label(u.name)}:
+            for name in {labels.user(u.name), *((labels.legacy_label(u.name),) if legacy else ())}:
                 out.append(Removal("aws_iam_user", name))
     return tuple(sorted(set(out), key=lambda r: (r.type, r.label)))
 

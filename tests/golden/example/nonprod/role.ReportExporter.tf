@@ -34,8 +34,3 @@ resource "aws_iam_role_policy_attachment" "ReportExporter__policy_report-exporte
   role       = aws_iam_role.ReportExporter.id
   policy_arn = aws_iam_policy.policy_report-exporter.arn
 }
-
-moved {
-  from = aws_iam_role_policy_attachment.ReportExporter__aws_service-role_AWSLambdaBasicExecutionRole
-  to   = aws_iam_role_policy_attachment.ReportExporter__aws_service-role_5AWSLambdaBasicExecutionRole
-}

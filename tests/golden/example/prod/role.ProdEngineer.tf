@@ -71,8 +71,3 @@ resource "aws_iam_role_policy_attachment" "ProdEngineer__policy_prod-engineer" {
   role       = aws_iam_role.ProdEngineer.id
   policy_arn = aws_iam_policy.policy_prod-engineer.arn
 }
-
-moved {
-  from = aws_iam_role_policy_attachment.ProdEngineer__aws_job-function_ViewOnlyAccess
-  to   = aws_iam_role_policy_attachment.ProdEngineer__aws_job-function_5ViewOnlyAccess
-}

@@ -112,8 +112,3 @@ resource "aws_iam_role_policy" "Builder__delegated_role_creation" {
     ]
   })
 }
-
-moved {
-  from = aws_iam_role_policy_attachment.Builder__aws_job-function_ViewOnlyAccess
-  to   = aws_iam_role_policy_attachment.Builder__aws_job-function_5ViewOnlyAccess
-}

@@ -43,13 +43,3 @@ resource "aws_iam_role_policy_attachment" "Dev_Ops__policy_logs" {
   role       = aws_iam_role.Dev_Ops.id
   policy_arn = aws_iam_policy.policy_logs.arn
 }
-
-moved {
-  from = aws_iam_role.Dev_Ops_76ebee61
-  to   = aws_iam_role.Dev_Ops
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.Dev_Ops_76ebee61__policy_logs
-  to   = aws_iam_role_policy_attachment.Dev_Ops__policy_logs
-}

@@ -49,13 +49,3 @@ resource "aws_iam_role_policy_attachment" "Sso_0Reader__policy_logs" {
   role       = aws_iam_role.Sso_0Reader.id
   policy_arn = aws_iam_policy.policy_logs.arn
 }
-
-moved {
-  from = aws_iam_role.Sso_Reader
-  to   = aws_iam_role.Sso_0Reader
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.Sso_Reader__policy_logs
-  to   = aws_iam_role_policy_attachment.Sso_0Reader__policy_logs
-}

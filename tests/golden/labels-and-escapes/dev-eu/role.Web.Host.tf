@@ -39,13 +39,3 @@ resource "aws_iam_instance_profile" "Web_0Host" {
     "rolecat:source" = "roles/x/WebHost.yaml"
   }
 }
-
-moved {
-  from = aws_iam_role.Web_Host
-  to   = aws_iam_role.Web_0Host
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.Web_Host__policy_logs
-  to   = aws_iam_role_policy_attachment.Web_0Host__policy_logs
-}

@@ -110,13 +110,3 @@ resource "aws_iam_role_policy_attachment" "Dev_0Ops__policy_logs" {
   role       = aws_iam_role.Dev_0Ops.id
   policy_arn = aws_iam_policy.policy_logs.arn
 }
-
-moved {
-  from = aws_iam_role.Dev_Ops
-  to   = aws_iam_role.Dev_0Ops
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.Dev_Ops__policy_logs
-  to   = aws_iam_role_policy_attachment.Dev_0Ops__policy_logs
-}

@@ -23,11 +23,6 @@ resource "aws_iam_user" "a_b" {
   }
 }
 
-moved {
-  from = aws_iam_user.a_b_648fa9b3
-  to   = aws_iam_user.a_b
-}
-
 resource "aws_iam_user" "zed" {
   name = "zed"
   path = "/"
@@ -51,11 +46,6 @@ resource "aws_iam_user_group_membership" "a_0b" {
 resource "aws_iam_user_group_membership" "a_b" {
   user   = aws_iam_user.a_b.name
   groups = [aws_iam_group.humans.name]
-}
-
-moved {
-  from = aws_iam_user_group_membership.a_b_648fa9b3
-  to   = aws_iam_user_group_membership.a_b
 }
 
 resource "aws_iam_user_group_membership" "zed" {
