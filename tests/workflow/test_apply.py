@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -78,3 +79,61 @@ def test_plan_older_than_the_files_is_refused(tmp_path, fake_terraform, newer):
     assert outcome.failed == "security" and outcome.applied == []
     assert f"older than {newer}" in outcome.reason
     assert read_calls(fake_terraform) == []
+
+
+@pytest.mark.parametrize("edit", ["delete", "add", "change"])
+def test_plan_made_from_other_files_is_refused(tmp_path, fake_terraform, edit):
+    """rolecat plan records the account folder's files beside the plan: a file deleted
+    since (a role removed from the account) leaves no newer time behind, and the plan of
+    the folder as it was used to be applied (the next plan then showed the deletion)."""
+    from rolecat.workflow.plan import folder_files, planned_files_of
+
+    out = tmp_path / "out"
+    planned(out, *ORDER)
+    folder = out / "security"
+    (folder / "role.Gone.tf").write_text("# a role\n")
+    planned_files_of(plan_file(out, "security")).write_text(json.dumps(folder_files(folder)))
+    if edit == "delete":
+        (folder / "role.Gone.tf").unlink()
+    elif edit == "add":
+        (folder / "role.New.tf").write_text("# a role\n")
+    else:
+        (folder / "roles.tf").write_text("# changed\n")
+    past = time.time() - 3600  # the files are older than the plan: only the record tells
+    for p in folder.iterdir():
+        os.utime(p, (past, past))
+    outcome = run(out, [])
+    assert outcome.failed == "security" and outcome.applied == []
+    expected = {
+        "delete": "role.Gone.tf (deleted)",
+        "add": "role.New.tf (added)",
+        "change": "roles.tf (changed)",
+    }
+    assert f"made from other files than the folder holds now: {expected[edit]}" in outcome.reason
+    assert read_calls(fake_terraform) == []
+
+
+def test_plan_step_records_the_files_and_finds_the_out_argument(tmp_path):
+    """The record is written beside the plan once terraform plan succeeds; -out= is found
+    wherever it is among the arguments (with deploy_roles a -var follows it, and the plan
+    of an earlier run was left in place)."""
+    from rolecat.workflow.plan import Step, folder_files, planned_files_of
+    from rolecat.workflow.plan import run as run_steps
+
+    folder = tmp_path / "out" / "security"
+    folder.mkdir(parents=True)
+    (folder / "roles.tf").write_text("# roles\n")
+    saved = plan_file(tmp_path / "out", "security")
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(b"an earlier run's plan")
+    seen: list[bool] = []
+
+    def runner(argv: list[str], cwd: Path) -> int:
+        seen.append(saved.exists())
+        saved.write_bytes(b"plan")
+        return 0
+
+    step = Step("security", folder, ("plan", "-input=false", f"-out={saved}", "-var=rolecat_mode=plan"))
+    assert run_steps([step], "terraform", runner=runner, say=lambda _: None) == 0
+    assert seen == [False]  # the earlier plan was removed before terraform ran
+    assert json.loads(planned_files_of(saved).read_text()) == folder_files(folder)

@@ -14,11 +14,21 @@ refuse it a second time as stale).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .plan import INIT_ARGS, LOCK_FILE, READONLY_LOCK, Runner, plan_file, subprocess_runner
+from .plan import (
+    INIT_ARGS,
+    LOCK_FILE,
+    READONLY_LOCK,
+    Runner,
+    folder_files,
+    plan_file,
+    planned_files_of,
+    subprocess_runner,
+)
 
 APPLY_ARGS = ("apply", "-input=false")
 
@@ -44,9 +54,27 @@ class Outcome:
 
 def _stale(folder: Path, plan: Path, shown: Path) -> str | None:
     """Why the saved plan of ``folder`` must not be applied, or None (``shown``: its path as
-    the user named OUT)."""
+    the user named OUT): the folder's files are not those the plan was made from (recorded
+    beside it, ``plan.folder_files``), or, for a plan without that record, newer than it."""
     if plan.is_symlink() or not plan.is_file():
         return f"no saved plan ({shown} is missing): run rolecat plan first"
+    record = planned_files_of(plan)
+    if record.is_file() and not record.is_symlink():
+        try:
+            planned = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            planned = None
+        if not isinstance(planned, dict):
+            return f"the record of the files the saved plan was made from is damaged ({record.name}): run rolecat plan again"
+        now = folder_files(folder)
+        changed = sorted(n for n in planned.keys() | now.keys() if planned.get(n) != now.get(n))
+        if changed:
+            what = ", ".join(
+                f"{n} ({'deleted' if n not in now else 'added' if n not in planned else 'changed'})"
+                for n in changed
+            )
+            return f"the saved plan was made from other files than the folder holds now: {what}: run rolecat plan again"
+        return None
     made = plan.stat().st_mtime
     newer = sorted(
         p.name for p in [*folder.glob("*.tf"), folder / LOCK_FILE] if p.is_file() and p.stat().st_mtime > made
@@ -87,6 +115,7 @@ def apply(
             code = runner([terraform, *args], folder)
             if code == 0:
                 plan.unlink(missing_ok=True)
+                planned_files_of(plan).unlink(missing_ok=True)
                 outcome.applied.append(account)
                 continue
             problem = f"terraform apply exited {code} (see its output above)"

@@ -14,6 +14,8 @@ The first failing terraform call stops the run.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..atomicfile import write_atomic
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -71,6 +75,22 @@ def plan_file(out: Path, account: str) -> Path:
     from ..targets.outdir.layout import PLANS, WORKDIR
 
     return out.absolute() / WORKDIR / PLANS / f"{account}.tfplan"
+
+
+def planned_files_of(plan: Path) -> Path:
+    """Beside a saved plan: the account folder's files it was made from (``folder_files``)."""
+    return plan.with_suffix(".files.json")
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """The files Terraform reads in an account's folder (``*.tf`` and the lock file), name
+    -> SHA-256: a saved plan is applied only while these are what it was made from (a file
+    deleted since leaves no newer time behind)."""
+    out: dict[str, str] = {}
+    for path in sorted([*folder.glob("*.tf"), folder / LOCK_FILE]):
+        if path.is_file() and not path.is_symlink():
+            out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "plan") -> list[Step]:
@@ -129,10 +149,12 @@ def run(
         args = step.args
         if args[0] == "init" and (step.folder / LOCK_FILE).is_file():
             args = (*args, READONLY_LOCK)
+        saved: Path | None = None
         if args[0] == "plan":
-            saved = Path(args[-1].removeprefix("-out="))
+            saved = Path(next(a for a in args if a.startswith("-out=")).removeprefix("-out="))
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.unlink(missing_ok=True)  # a plan of an earlier run must never be applied
+            planned_files_of(saved).unlink(missing_ok=True)
         say(f"==> {step.account}: terraform {' '.join(args)}  ({step.folder})")
         code = runner([terraform, *args], step.folder)
         if code != 0:
@@ -140,4 +162,6 @@ def run(
             if step.args[0] == "init":
                 say(INIT_FAILED_HINT)
             return code if code > 0 else 1
+        if saved is not None:
+            write_atomic(planned_files_of(saved), json.dumps(folder_files(step.folder), indent=1) + "\n")
     return 0
