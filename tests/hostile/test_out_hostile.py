@@ -280,6 +280,30 @@ def test_allowed_extras_pass_check(site: Path) -> None:
     assert code == 0, err
 
 
+def test_local_state_is_allowed_only_where_no_backend_is_configured(site: Path) -> None:
+    """Without terraform.backend, Terraform keeps each account's state in its folder: the
+    second rolecat plan refused it (W008) and the hint said to remove the state.  With a
+    backend, a terraform.tfstate in OUT is no file of rolecat's nor Terraform's: W008."""
+    import re
+
+    out = site / "out"
+    (out / "prod" / "terraform.tfstate").write_text("{}\n")
+    code, _, err = check(site)
+    assert code == 1 and "W008" in err and "prod/terraform.tfstate" in err
+    cat = site / "catalog" / "catalog.yaml"
+    cat.write_text(re.sub(r"\n  backend:\n(    .*\n)+", "\n", cat.read_text()))
+    assert run(site, "compile", "catalog", "-o", "out")[0] == 0
+    assert not (out / "prod" / "backend.tf").exists()
+    for name in ("terraform.tfstate.backup", ".terraform.tfstate.lock.info"):
+        (out / "prod" / name).write_text("{}\n")
+    code, _, err = check(site)
+    assert code == 0, err
+    (out / "prod" / "terraform.tfstate").unlink()
+    (out / "prod" / "terraform.tfstate").mkdir()  # a folder where the state file goes: listed
+    code, _, err = check(site)
+    assert code == 1 and "W008" in err and "prod/terraform.tfstate" in err
+
+
 def test_hostile_names_in_out_are_listed_escaped(site: Path) -> None:
     out = site / "out"
     name = b"prod/evil\n::error file=x::forged\x1b[31m\xff.tf"

@@ -1226,7 +1226,7 @@ RULES: tuple[Rule, ...] = (
         "write",
         "--check and plan: things in the output folder rolecat did not write (extra files, symlinks, stray folders, FIFOs).",
         "Terraform reads every .tf file in a folder: an extra file would run in plan with cloud credentials.",
-        "Remove them; only generated files, each account's .terraform.lock.hcl and .terraform/, and .rolecat/ may be in OUT.",
+        "Remove them; only generated files, each account's .terraform.lock.hcl and .terraform/ (and its local terraform.tfstate where the catalog sets no backend), and .rolecat/ may be in OUT.",
         acceptable=False,
     ),
     Rule(

@@ -5,6 +5,8 @@
 - ``<account>/.terraform.lock.hcl``: the provider lock file a team commits.
 - ``<account>/.terraform/``: Terraform's working folder, never trusted: ``plan`` and
   ``apply`` delete it and run a fresh ``terraform init``.
+- ``<account>/terraform.tfstate`` (with its ``.backup`` and a run's lock file) in an account
+  without ``backend.tf``: Terraform's local state, where the catalog configures no backend.
 
 Everything else in OUT must be a file rolecat generates.
 """
@@ -30,6 +32,11 @@ ACCOUNT_LOCK_FILE = ".terraform.lock.hcl"
 ACCOUNT_TF_DIR = ".terraform"
 # Per account folder: name -> required kind ("file" or "dir").
 ACCOUNT_EXTRAS = {ACCOUNT_LOCK_FILE: "file", ACCOUNT_TF_DIR: "dir"}
+# Per account folder without a backend (no backend.tf generated): Terraform's local state.
+BACKEND_FILE = "backend.tf"
+LOCAL_STATE_FILES = frozenset(
+    {"terraform.tfstate", "terraform.tfstate.backup", ".terraform.tfstate.lock.info"}
+)
 
 
 def is_reserved(rel: str) -> bool:

@@ -291,6 +291,8 @@ def take_inventory(
             parents.add(folder)
             folder = folder.rpartition("/")[0]
     accounts = _account_folders(files, prev)
+    # accounts compiled without a backend keep Terraform's local state in their folder
+    local_state = {a for a in accounts if f"{a}/{layout.BACKEND_FILE}" not in expected}
     owned = set(prev.files) if prev else set()
     skip = frozenset({layout.WORKDIR, *(f"{a}/{layout.ACCOUNT_TF_DIR}" for a in accounts)})
     seen: set[str] = set()
@@ -310,6 +312,10 @@ def take_inventory(
             want = layout.ACCOUNT_EXTRAS[rest]
             if kind != want:
                 inv.foreign.append(f"{rel}: {describe(kind)}, not {describe(want)}")
+            continue
+        if rest in layout.LOCAL_STATE_FILES and top in local_state and rel not in expected:
+            if kind != "file":
+                inv.foreign.append(f"{rel}: {describe(kind)}, not {describe('file')}")
             continue
         if rel in expected:
             if kind != "file":
