@@ -272,9 +272,39 @@ def test_removed_account_is_refused_then_pruned(tmp_path: Path, baseline_output:
     for name in ("role.Reader.tf", "providers.tf", "versions.tf", "backend.tf"):
         assert not (out / "prod" / name).exists(), name
     assert (out / "production" / "role.Reader.tf").exists()
-    assert_not_generated_intact(out)  # prod/.terraform, plan and notes stay with the folder
+    # the account's Terraform working folder and lock file go with it (left, they were things
+    # in OUT no account explains: plan refused OUT, W008); what else is there stays, and is said
+    assert not (out / "prod" / ".terraform").exists() and not (out / "prod" / ".terraform.lock.hcl").exists()
+    for rel, data in NOT_GENERATED.items():
+        if not rel.startswith(("prod/.terraform/", "prod/.terraform.lock.hcl")):
+            assert (out / rel).read_bytes() == data, rel
+    assert "W011" in run.stderr and "out/prod is pruned of rolecat's files but keeps" in run.stderr
+    assert "prod/NOTES.md" in run.stderr and "prod/plan.tfplan" in run.stderr
     run = cli(["compile", "catalog", "-o", "out"], tmp_path)
     assert run.exit_code == 0, "a pruned account is not reported again"
+
+
+def test_a_pruned_account_with_only_terraforms_files_left_goes_whole(
+    tmp_path: Path, baseline_output: Path
+) -> None:
+    """After terraform destroy and plan, an account folder holds .terraform/ and the lock
+    file besides rolecat's: pruning removes the folder, and the next --check passes (it
+    listed prod/.terraform's tree as things rolecat did not write: W008)."""
+    copy_minimal(tmp_path / "catalog")
+    out = tmp_path / "out"
+    shutil.copytree(baseline_output, out)
+    (out / "prod" / ".terraform" / "providers").mkdir(parents=True)
+    (out / "prod" / ".terraform" / "providers" / "bin").write_bytes(b"\x7fELF")
+    (out / "prod" / ".terraform.lock.hcl").write_text("# locks\n")
+    cat = tmp_path / "catalog" / "catalog.yaml"
+    cat.write_text(cat.read_text().replace("  prod: {", "  production: {"))
+    for role in (tmp_path / "catalog" / "roles").rglob("*.yaml"):
+        role.write_text(role.read_text().replace("accounts: [prod]", "accounts: [production]"))
+    run = cli(["compile", "catalog", "-o", "out", "--prune-accounts"], tmp_path)
+    assert run.exit_code == 0 and "W011" not in run.stderr, run.stderr
+    assert not (out / "prod").exists()
+    run = cli(["compile", "catalog", "-o", "out", "--check"], tmp_path)
+    assert run.exit_code == 0, run.stderr
 
 
 def test_non_empty_folder_without_manifest_needs_force(tmp_path: Path) -> None:

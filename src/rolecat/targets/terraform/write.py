@@ -642,7 +642,37 @@ def _write_locked(
                 ),
             ]
         _carry_renamed(root, renamed, prev.files if prev is not None else frozenset())
+        notes.extend(_clear_pruned(root, display, [a for a in rmdirs if a not in renamed]))
     return notes
+
+
+def _clear_pruned(root: SafeDir, display: str, pruned: Sequence[str]) -> list[Diagnostic]:
+    """A pruned account's folder, once its generated files are gone: Terraform's working
+    folder and the provider lock file go too (both only serve the account's Terraform,
+    and left behind they would be things in OUT no account explains: W008 at the next
+    plan); what else is there (a local state) is kept, and said."""
+    out: list[Diagnostic] = []
+    for acct in pruned:
+        if root.kind(acct) != "dir":
+            continue
+        tf_dir = f"{acct}/{layout.ACCOUNT_TF_DIR}"
+        if root.kind(tf_dir) == "dir":
+            root.rmtree(tf_dir)
+        if root.kind(f"{acct}/{layout.ACCOUNT_LOCK_FILE}") == "file":
+            root.unlink(f"{acct}/{layout.ACCOUNT_LOCK_FILE}")
+        if root.rmdir(acct):
+            continue
+        left = [e.rel for e in root.walk(acct, deep=False)]
+        out.append(
+            warning(
+                "W011",
+                f"account folder {display}/{acct} is pruned of rolecat's files but keeps {_listing(left)}",
+                _loc(display, acct),
+                "a local terraform.tfstate is the account's state: delete the folder once the account's "
+                "resources are destroyed (plan and --check refuse OUT while it is there)",
+            )
+        )
+    return out
 
 
 def _carry_renamed(root: SafeDir, renamed: Mapping[str, str], generated_before: frozenset[str]) -> None:
