@@ -241,3 +241,32 @@ def test_manifest_names_the_ci_policy_as_such_and_reads_older_manifests(tmp_path
     assert ok, [d.message for d in diags]
     assert not [d for d in diags if d.code.startswith("F") or d.code.startswith("W")], [d.code for d in diags]
     assert json.loads((out / "manifest.json").read_text("utf-8")) == data
+
+
+def test_renaming_a_ci_role_warns_that_the_providers_name_it_at_once(tmp_path: Path) -> None:
+    """deploy_roles.deploy.name changed: the providers assume the new name from this compile
+    on, and the main branch's apply with the deploy role would lock itself out (F006)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from rolecat.cli import app
+
+    cat = tmp_path / "catalog"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "golden" / "inputs" / "deploy-roles", cat)
+    out = tmp_path / "out"
+
+    def compile_() -> str:
+        run = CliRunner().invoke(app, ["compile", str(cat), "-o", str(out), "--now", "2026-11-28"])
+        assert run.exit_code == 0, run.output
+        return run.output
+
+    assert "F006" not in compile_()
+    text = (cat / "catalog.yaml").read_text()
+    (cat / "catalog.yaml").write_text(text.replace("  deploy:\n", "  deploy:\n    name: CiDeploy\n", 1))
+    said = compile_()
+    assert (
+        "warning F006: deploy_roles: the CI roles RolecatDeploy, RolecatPlan become CiDeploy, RolecatPlan"
+        in said
+    )
+    assert "F006" not in compile_()  # said once, against the compile before

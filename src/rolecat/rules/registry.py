@@ -1157,6 +1157,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "F006",
+        WARNING,
+        "write",
+        "The CI roles of `deploy_roles` get other names than in the previous compile.",
+        "Each account's providers assume the plan or deploy role by name: from this compile on they name roles that exist only once an apply creates them, so the pull request cannot plan with the plan role and the main branch's apply, with the deploy role, locks itself out.",
+        "Apply the change with administrator credentials (`rolecat plan --bootstrap`, then `rolecat apply`, account by account: docs/deploy-roles.md), then point the repository variables `ROLECAT_PLAN_ROLE_ARN` and `ROLECAT_DEPLOY_ROLE_ARN` at the new roles.",
+        acceptable=False,
+    ),
+    Rule(
         "W001",
         ERROR,
         "write",
