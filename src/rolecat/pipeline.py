@@ -480,7 +480,7 @@ def replacement_warnings(
     previous = known.parsed()
     if previous is None:
         return []  # no previous compile (or one the write stage reports as unreadable)
-    labelled = _label_scheme(catalog, previous) + _ci_role_renames(catalog, previous)
+    labelled = replacements.label_scheme(catalog, previous) + replacements.ci_role_renames(catalog, previous)
     try:
         base = replacements.from_manifest(previous)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -490,73 +490,3 @@ def replacement_warnings(
     return labelled + replacements.diagnostics(
         found, catalog.root, replacements.mfa_device_changes(base, head)
     )
-
-
-def _ci_role_renames(catalog: Catalog, previous: Any) -> list[Diagnostic]:
-    """``F006`` when the CI roles of ``deploy_roles`` (roles with a ``ci_policy`` in OUT's
-    manifest) get other names: each account's providers assume the new names at once, and
-    those roles exist only once an apply made with the old ones creates them."""
-    from rolecat.diagnostics import Location, warning
-
-    accounts = previous.get("accounts") if isinstance(previous, dict) else None
-    if not isinstance(accounts, dict):
-        return []
-    before = sorted(
-        {
-            name
-            for entry in accounts.values()
-            if isinstance(entry, dict) and isinstance(entry.get("roles"), dict)
-            for name, role in entry["roles"].items()
-            if isinstance(role, dict) and role.get("ci_policy")
-        }
-    )
-    ci = catalog.deploy_roles
-    now = sorted({ci.plan.name, ci.deploy.name}) if ci is not None else []
-    if not before or not now or before == now:
-        return []
-    return [
-        warning(
-            "F006",
-            f"deploy_roles: the CI roles {', '.join(before)} become {', '.join(now)}; each account's providers "
-            "assume the new names from this compile on, and they exist only once an apply creates them",
-            Location(catalog.catalog_file),
-            "apply this change with administrator credentials (rolecat plan --bootstrap, then rolecat apply, "
-            "account by account: docs/deploy-roles.md), then set ROLECAT_PLAN_ROLE_ARN and "
-            "ROLECAT_DEPLOY_ROLE_ARN to the new roles",
-        )
-    ]
-
-
-def _label_scheme(catalog: Catalog, previous: Any) -> list[Diagnostic]:
-    """``F004`` when OUT was last compiled by a rolecat before stable labels (its state is
-    under the earlier labels) and ``terraform.legacy_labels`` is off: every user and role
-    whose label changed would be destroyed and created.  ``F005`` when it is on over an
-    OUT compiled with stable labels: once that compile is applied it must go."""
-    from rolecat.diagnostics import Location, error, warning
-
-    version = previous.get("manifest_version") if isinstance(previous, dict) else None
-    where = Location(catalog.catalog_file)
-    if version == 1 and not catalog.terraform.legacy_labels:
-        return [
-            error(
-                "F004",
-                "OUT was last compiled by a rolecat before stable labels (manifest_version 1): its "
-                "Terraform state is under the earlier labels, and without moves from them every user and "
-                "role whose label changed would be destroyed and created",
-                where,
-                "set terraform: {legacy_labels: true} in catalog.yaml for this compile and its apply, "
-                "then remove it",
-            )
-        ]
-    if version != 1 and catalog.terraform.legacy_labels:
-        return [
-            warning(
-                "F005",
-                "terraform.legacy_labels is on, and OUT was compiled with stable labels already",
-                where,
-                "remove it once the compile that moved the state to the stable labels is applied: while on, "
-                "a newcomer whose name differs from a leaver's only by punctuation could be given the "
-                "leaver's IAM user",
-            )
-        ]
-    return []

@@ -241,9 +241,7 @@ class _Renames:
     def of(cls, head: Catalog | None) -> _Renames:
         if head is None:
             return cls()
-        accounts = {old: a.name for a in head.accounts for old in a.renamed_from}
-        users = {old: u.name for u in head.users for old in u.renamed_from}
-        return cls(accounts, users)
+        return cls(head.account_renames, head.user_renames)
 
     def account(self, name: str) -> str:
         return self.accounts.get(name, name)

@@ -432,6 +432,16 @@ class Catalog:
         return out
 
     @cached_property
+    def account_renames(self) -> Mapping[str, str]:
+        """An account's former name (``renamed_from``) -> its name now."""
+        return {old: a.name for a in self.accounts for old in a.renamed_from}
+
+    @cached_property
+    def user_renames(self) -> Mapping[str, str]:
+        """A user's former IAM name (``renamed_from``) -> the name now (IAM renames in place)."""
+        return {old: u.name for u in self.users for old in u.renamed_from}
+
+    @cached_property
     def roles_by_name(self) -> Mapping[str, Role]:
         """Role name -> role (computed once: lookups by name are per role and per principal)."""
         return {r.name: r for r in self.roles}

@@ -227,14 +227,14 @@ def _looks_like_json_lines(data: bytes) -> bool:
     """One record per line: one of the first non-blank lines is a whole JSON object that is
     not a delivery file's (a blank or cut-off first line does not make the file one
     document; a pretty-printed document has no line that parses alone as an object)."""
-    looked = 0
-    for raw in data.split(b"\n", 64):
-        line = raw.strip()
+    looked, start = 0, 0
+    while looked < _JSON_LINES_PROBE and start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        line, start = data[start:end].strip(), end + 1  # one line at a time: no copy of the rest
         if not line:
             continue
         looked += 1
-        if looked > _JSON_LINES_PROBE:
-            return False
         if not line.startswith(b"{"):
             continue
         try:

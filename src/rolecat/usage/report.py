@@ -200,7 +200,7 @@ def build_report(
         )
     now_dt = dt.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     former = {u.name: u.renamed_from for u in catalog.users}
-    now_named = {old: u.name for u in catalog.users for old in u.renamed_from}
+    now_named = catalog.user_renames
     roles: list[RoleUsage] = []
     for role in catalog.roles:
         temporaries = [t for t in role.temporary_members if t.is_active(now_dt)]

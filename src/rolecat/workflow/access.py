@@ -239,6 +239,12 @@ def _temps(role: Role, user: str) -> list[TemporaryMember]:
 _IAM_USER_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
 
 
+def _check_user_name(name: str) -> None:
+    """A usage error for a name no IAM user (so no one in the catalog) can have."""
+    if not _IAM_USER_NAME.fullmatch(name):
+        raise AccessError(f"{name!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
+
+
 def _through(role: Role, user: str) -> str:
     """How ``user`` is a standing member of ``role`` besides being listed: `` through team
     x`` (users.yaml ``team:``), or nothing."""
@@ -408,8 +414,7 @@ def offboard(
     """Remove a person from users.yaml and from every role, permanent and temporary."""
     plan = Plan("offboard", catalog_dir, who=user, why=reason, what="removed from users.yaml and every role")
     plan.subject = f"Offboard {user}"
-    if not _IAM_USER_NAME.fullmatch(user):  # not someone who could be in the catalog
-        raise AccessError(f"{user!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
+    _check_user_name(user)
     if any(u.name == user for u in catalog.released_users):
         raise AccessError(
             f"{user} is released (release: true in {catalog.users_file}): rolecat no longer manages the "
@@ -462,8 +467,7 @@ def user_add(
     """Add a person to users.yaml (sorted when the file is sorted, else last)."""
     plan = Plan("user add", catalog_dir, who=name, why=reason, what="new IAM user in the identity account")
     plan.subject = f"Add user {name}"
-    if not _IAM_USER_NAME.fullmatch(name):
-        raise AccessError(f"{name!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
+    _check_user_name(name)
     released = next((u for u in catalog.released_users if u.name.lower() == name.lower()), None)
     if released is not None:
         raise AccessError(_released_user(catalog, released.name))

@@ -15,4 +15,4 @@ from rolecat.model import Catalog
 
 def renamed(catalog: Catalog) -> dict[str, str]:
     """Former account name -> current name."""
-    return {old: a.name for a in catalog.accounts for old in a.renamed_from}
+    return dict(catalog.account_renames)
