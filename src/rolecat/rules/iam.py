@@ -297,6 +297,12 @@ def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
 # raise the role from what its policies grant to all its boundary allows.
 SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
 
+# Actions a pin cannot make safe: for them iam:PermissionsBoundary is the boundary the
+# entity carries now ("Filters access if the specified policy is set as the permissions
+# boundary on the IAM entity", Service Authorization Reference), which the call removes.
+# Pinned to a safe boundary, they lift exactly the entities that boundary held.
+UNPINNABLE = frozenset({"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"})
+
 
 def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     spec = grant.identity.resources
@@ -339,7 +345,8 @@ def _available(
     A grant pinned (``iam:PermissionsBoundary``) to a boundary in ``safe`` (no broader
     than the role's own) does not count: what it creates or changes is held below the
     role's own limit.  Except a write of the role's own policies, which lifts the role
-    to that limit; and ``iam:PassRole`` on the delegated path counts only when the
+    to that limit; the removal of a boundary (``UNPINNABLE``), whose pin names the
+    boundary removed; and ``iam:PassRole`` on the delegated path counts only when the
     delegated boundary is in ``safe`` too."""
     es = view.effective
     delegated = view.role.delegated_role_creation
@@ -353,7 +360,9 @@ def _available(
         grants = [
             g
             for g in es.grants(action)
-            if not _pinned(g, safe) or (action in SELF_WRITES and g.applies_to(own))
+            if action in UNPINNABLE
+            or not _pinned(g, safe)
+            or (action in SELF_WRITES and g.applies_to(own))
         ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
