@@ -120,9 +120,38 @@ def test_partial_deny_excludes_resources_only(db: ActionDB) -> None:
     assert es.access("iam:PassRole") is Access.NONE
 
 
-def test_policy_variables_are_wildcards(db: ActionDB) -> None:
-    es = effective([doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/${aws:username}"))], None, db)
-    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.UNCONDITIONAL
+def test_policy_variables_name_resources_under_conditions(db: ActionDB) -> None:
+    """A statement whose Resource holds a policy variable names resources that depend on
+    the request, and names none when the variable has no value ("any attempt to match it
+    fails and causes the statement to be invalid", IAM policy elements: policy
+    variables; aws:username has no value for a role): the engine treats it as
+    conditional.  An Allow then grants under conditions, on whatever the variable may
+    name; a Deny never removes a grant outright."""
+    mine = "arn:aws:iam::1:user/${aws:username}"
+    es = effective([doc(allow("iam:CreateAccessKey", mine))], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.CONDITIONAL
+    # Allow on every user, Deny on the caller's own: for a role session the Deny names
+    # nothing, so the grant on other users stays (it was taken as a Deny on every user)
+    es = effective(
+        [doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/*"), deny("iam:CreateAccessKey", mine))], None, db
+    )
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.CONDITIONAL
+    # an Allow's NotResource with a variable: the exclusion depends on the request, so
+    # what the Allow may grant is bounded by excluding nothing
+    not_mine = {"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": mine}
+    es = effective([doc(not_mine)], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.CONDITIONAL
+    # ${*} is a literal * (IAM's escape), not a wildcard: a Deny naming it is no total deny
+    es = effective(
+        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${*}"))], None, db
+    )
+    assert es.access("s3:GetObject", "arn:aws:s3:::b/report.csv") is Access.CONDITIONAL
+    # ${$} is a literal $: nothing conditional about it
+    es = effective(
+        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${$}*"))], None, db
+    )
+    assert es.access("s3:GetObject", "arn:aws:s3:::b/$x") is Access.NONE
+    assert es.access("s3:GetObject", "arn:aws:s3:::b/x") is Access.UNCONDITIONAL
 
 
 def test_managed_policies_through_the_engine(db: ActionDB) -> None:

@@ -27,7 +27,7 @@ from rolecat.deploy import arns
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, EffectiveSet, effective
+from rolecat.iam.engine import Access, EffectiveSet, Normalizer, effective
 from rolecat.iam.globs import matches
 from rolecat.model import Account, Catalog, Role
 
@@ -117,6 +117,11 @@ def _until(statement: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
+# The policy variables every request of an IAM user carries (IAM policy elements: policy
+# variables, "request information that you can use for policy variables").
+USER_VARIABLES = frozenset({"${aws:username}", "${aws:userid}"})
+
+
 @dataclass(frozen=True)
 class UserSet:
     """IAM users of the identity account sharing one group's policies."""
@@ -165,10 +170,15 @@ class AccessModel:
         identity = self.deployment.identity()
         if identity is not None:
             arn_of = {u.name: u.arn for u in identity.users}
+            # an IAM user's requests always carry aws:username and aws:userid: the group
+            # policies' ${aws:username} is the person's own name, not a maybe (the
+            # statement is widened to every user, so a question about another person's
+            # user is answered for all of them: an over-report)
+            people = Normalizer(self.db, known_variables=USER_VARIABLES)
             for group in identity.groups:
                 docs = [p.document for p in group.policies]
                 labels = [f"group {group.name} policy {p.iam_name}" for p in group.policies]
-                es = effective(docs, None, self.db, normalizer=self.context.normalizer, labels=labels)
+                es = effective(docs, None, self.db, normalizer=people, labels=labels)
                 users = tuple((u, arn_of[u]) for u in sorted(group.members) if u in arn_of)
                 self.user_sets.append(UserSet(group.name, identity.account, es, users))
         self._user_prefix = arns.iam_arn(

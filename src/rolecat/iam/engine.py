@@ -36,7 +36,18 @@ from itertools import chain
 from typing import Any
 
 from .actions import ActionDB
-from .globs import FIELD_STAR, NAME_STAR, compile_glob, covers, has_wildcard, overlaps, overlaps_format, widen
+from .globs import (
+    FIELD_STAR,
+    NAME_STAR,
+    compile_glob,
+    covers,
+    has_wildcard,
+    overlaps,
+    overlaps_format,
+    resolve_variables,
+    variables,
+    widen,
+)
 
 
 class Access(enum.IntEnum):
@@ -65,7 +76,24 @@ class Condition:
         return cls(tuple(sorted(tests)))
 
     def __str__(self) -> str:
-        return ", ".join(f"{op} {key} {'|'.join(values)}" for op, key, values in self.tests)
+        return ", ".join(
+            f"{values[0]} names {key}" if op == VARIABLE_TEST else f"{op} {key} {'|'.join(values)}"
+            for op, key, values in self.tests
+        )
+
+    def with_variables(self, element: str, names: Iterable[str]) -> Condition:
+        """This block and a test per policy variable of the statement's ``element``
+        (``VARIABLE_TEST``)."""
+        extra = [(VARIABLE_TEST, name, (element,)) for name in sorted(set(names))]
+        return Condition(tuple(sorted([*self.tests, *extra])))
+
+
+# The test a statement gets for a policy variable in its Resource or NotResource: which
+# resources it names depends on the request ("if there is no value ... the statement is
+# invalid", IAM policy elements: policy variables), as if a condition held, so the
+# statement is conditional: an Allow grants under conditions and a Deny never removes a
+# grant outright.
+VARIABLE_TEST = "PolicyVariable"
 
 
 @dataclass(frozen=True)
@@ -264,8 +292,12 @@ class Normalizer:
     the normaliser's lifetime; create one per run.
     """
 
-    def __init__(self, db: ActionDB) -> None:
+    def __init__(self, db: ActionDB, *, known_variables: frozenset[str] = frozenset()) -> None:
+        """``known_variables``: policy variables (lower-cased, ``${aws:username}``) that have
+        a value in every request of the principals these documents are evaluated for; a
+        statement naming only those is widened as before but not made conditional."""
         self.db = db
+        self.known = known_variables
         self._docs: dict[int, tuple[Mapping[str, Any], tuple[Statement, ...]]] = {}
         # id(document) -> (document, its part, the number of the part's unions)
         self._parts: dict[int, tuple[Mapping[str, Any], Part, int]] = {}
@@ -330,16 +362,28 @@ class Normalizer:
             mask = self.action_mask(_strings(raw["NotAction"]), negated=True)
         else:
             return None
-        if "Resource" in raw:
-            resources = ResourceSpec(tuple(widen(p) for p in _strings(raw["Resource"])))
-        elif "NotResource" in raw:
-            resources = ResourceSpec(tuple(widen(p) for p in _strings(raw["NotResource"])), negated=True)
-        else:
+        element = "Resource" if "Resource" in raw else "NotResource" if "NotResource" in raw else None
+        if element is None:
             return None
-        sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
-        return Statement(
-            str(effect), mask, resources, Condition.parse(raw.get("Condition")), origin, index, sid
+        patterns = _strings(raw[element])
+        names = [v for p in patterns for v in variables(p) if v.lower() not in self.known]
+        negated = element == "NotResource"
+        if negated and effect == "Allow" and names:
+            # what a pattern with a variable excludes depends on the request: to bound
+            # what the Allow may grant, it excludes nothing
+            patterns = tuple(
+                p for p in patterns if not any(v.lower() not in self.known for v in variables(p))
+            )
+        resources = (
+            ResourceSpec(tuple(resolve_variables(p) for p in patterns), negated=negated)
+            if patterns or not negated
+            else ResourceSpec(("*",))
         )
+        condition = Condition.parse(raw.get("Condition"))
+        if names:
+            condition = (condition or Condition(())).with_variables(element, names)
+        sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
+        return Statement(str(effect), mask, resources, condition, origin, index, sid)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,28 @@ def widen(pattern: str) -> str:
     return _VARIABLE.sub("*", pattern) if "${" in pattern else pattern
 
 
+# IAM's escapes for the characters a policy variable would otherwise take: ``${$}`` is a
+# literal ``$``; ``${*}`` and ``${?}`` are a literal ``*`` and ``?`` (IAM policy
+# elements: policy variables, special characters), which no pattern here can say.
+LITERAL_DOLLAR = "${$}"
+
+
+def variables(pattern: str) -> tuple[str, ...]:
+    """The policy variables of a resource pattern whose value, or whose exact meaning,
+    a pattern here cannot say: every ``${...}`` but ``${$}``, in order."""
+    if "${" not in pattern:
+        return ()
+    return tuple(v for v in _VARIABLE.findall(pattern) if v != LITERAL_DOLLAR)
+
+
+def resolve_variables(pattern: str) -> str:
+    """``pattern`` with ``${$}`` as the ``$`` it stands for and every other variable
+    widened to ``*`` (in one pass: a ``$`` put back never starts a variable)."""
+    if "${" not in pattern:
+        return pattern
+    return _VARIABLE.sub(lambda m: "$" if m.group() == LITERAL_DOLLAR else "*", pattern)
+
+
 @cache
 def _limited(pattern: str) -> tuple[bool, ...]:
     """For each position of an ARN pattern, whether it holds a ``*`` that stays within its
