@@ -57,10 +57,14 @@ def test_service_principals() -> None:
     assert reach.principal.principal == "lambda.amazonaws.com" and reach.principal.user is None
 
 
-def test_role_chaining_needs_trust_and_an_assume_permission() -> None:
-    # Target trusts Hop's ARN; Hop's policy allows sts:AssumeRole on Target: alice (a
-    # member of Hop) reaches Target through [Hop, Target].  AWS needs both sides for a
-    # role session to assume another role: the trust policy and the session's own policy.
+def test_role_chaining_through_a_trust_naming_the_roles_arn() -> None:
+    # Target trusts Hop's ARN; alice (a member of Hop) reaches Target through [Hop,
+    # Target].  In one account a trust naming the role's ARN is enough: "When a
+    # resource-based policy grants access to a principal in the same account, no
+    # additional identity-based policy is required" (STS AssumeRole); only an explicit
+    # deny, or an implicit deny in Hop's boundary, stops it ("Resource-based policies that
+    # grant permissions to an IAM role ARN are limited by an implicit deny in a
+    # permissions boundary", policy evaluation logic).
     roles = [
         role("Hop", policies=("hop",), members=("alice",)),
         role("Target", policies=("admin",), members=("bob",)),
@@ -76,12 +80,52 @@ def test_role_chaining_needs_trust_and_an_assume_permission() -> None:
         ("alice", "Target", ("Hop", "Target")),
         ("bob", "Target", ("Target",)),
     }
-    # without the assume permission, the trust alone does not open the chain
+    # without an assume permission of its own: the trust naming Hop's ARN is enough
     pols["hop"] = policy(allow("s3:GetObject"))
     model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [arn("Hop")]}))
     target = model.view("Target", "nonprod")
     assert target is not None
+    assert {(r.principal.user, r.via) for r in model.reach(target)} == {
+        ("alice", ("Hop", "Target")),
+        ("bob", ("Target",)),
+    }
+    # an explicit deny in Hop's policies stops it
+    pols["hop"] = policy(allow("s3:GetObject"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"})
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [arn("Hop")]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
     assert {r.principal.user for r in model.reach(target)} == {"bob"}
+    # so does a boundary of Hop's that does not allow sts:AssumeRole (an implicit deny)
+    pols["hop"] = policy(allow("s3:GetObject"))
+    bounded = [role("Hop", policies=("hop",), members=("alice",), boundary="reads"), roles[1]]
+    model = AccessModel(
+        catalog(bounded, pols, {"reads": policy(allow("s3:Get*"))}),
+        NOW,
+        trust_of=chained_trust({"Target": [arn("Hop")]}),
+    )
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    assert {r.principal.user for r in model.reach(target)} == {"bob"}
+
+
+def test_role_chaining_through_the_account_root_needs_an_assume_permission() -> None:
+    # A trust naming the account's root delegates to the account's own policies: Hop
+    # reaches Target only when its policy allows sts:AssumeRole on it.
+    roles = [
+        role("Hop", policies=("hop",), members=("alice",)),
+        role("Target", policies=("admin",), members=("bob",)),
+    ]
+    pols = {"hop": policy(allow("s3:GetObject")), "admin": policy(allow("iam:*"))}
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [root]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    assert {r.principal.user for r in model.reach(target)} == {"bob"}
+    pols["hop"] = policy(allow("sts:AssumeRole", arn("Target")))
+    model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [root]}))
+    target = model.view("Target", "nonprod")
+    assert target is not None
+    assert {r.principal.user for r in model.reach(target)} == {"alice", "bob"}
 
 
 def test_chain_through_account_root_and_conditional_assume() -> None:

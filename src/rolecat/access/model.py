@@ -272,6 +272,16 @@ class AccessModel:
             for who, until in self._direct(view):
                 if isinstance(who, RoleView):
                     access = who.effective.access("sts:AssumeRole", view.arn)
+                    if (
+                        access is not Access.UNCONDITIONAL
+                        and who.account.id == view.account.id
+                        and _names_principal(view.trust, who.arn)
+                    ):
+                        # a trust naming the role's ARN in its own account grants by
+                        # itself; the role's boundary and denies still apply
+                        access = max(
+                            access, who.effective.granted_by_resource_policy("sts:AssumeRole", view.arn)
+                        )
                     if access is not Access.NONE:
                         edges.setdefault(view.key, []).append((who, until, access is Access.CONDITIONAL))
                 else:
@@ -350,3 +360,17 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
 
 def _reach_order(r: Reach) -> tuple[str, str, tuple[str, ...], str]:
     return (r.principal.user or "~", r.principal.principal, r.via, iso(r.until) or "")
+
+
+def _names_principal(trust: Mapping[str, Any], arn: str) -> bool:
+    """Whether an Allow of ``trust`` names ``arn`` itself as an AWS principal (not its
+    account's root, which delegates to the account's own policies)."""
+    for st in _statements(trust):
+        principal = st.get("Principal")
+        if (
+            st.get("Effect") == "Allow"
+            and isinstance(principal, Mapping)
+            and arn in _strings(principal.get("AWS"))
+        ):
+            return True
+    return False

@@ -617,6 +617,20 @@ class EffectiveSet:
                 excluded.append(deny.resources)
         return Grant(grant.identity, grant.boundary, tuple(conditional), tuple(excluded), denied_when)
 
+    def granted_by_resource_policy(self, action: str, resource: str) -> Access:
+        """The access a resource-based policy in the same account that names this role's
+        ARN gives it to ``action`` on ``resource``: no Allow of its own policies is needed,
+        but every Deny applies and so does the boundary ("Resource-based policies that
+        grant permissions to an IAM role ARN are limited by an implicit deny in a
+        permissions boundary", AWS: policy evaluation logic; "If a permissions boundary is
+        set ..., then it must allow the sts:AssumeRole action", IAM: update a role trust
+        policy)."""
+        granted = Statement(
+            "Allow", self.db.mask(action), ResourceSpec((resource,)), None, "resource policy", 0
+        )
+        denies = tuple(s for s in self.identity if s.effect == "Deny")
+        return EffectiveSet(self.db, (granted, *denies), self.boundary).access(action, resource)
+
     def access(self, action: str, resource: str | None = None) -> Access:
         """The best access any grant gives ``action`` (on ``resource``, a pattern, if given)."""
         bit = self.db.bit(action)
