@@ -510,3 +510,21 @@ def test_a_deny_with_a_star_inside_a_segment_does_not_reach_across_a_colon(db: A
     )
     assert decide(es, "lambda:InvokeFunction", fn + "api-prod").verdict is Verdict.DENIED
     assert decide(es, "lambda:InvokeFunction", fn + "app:blue-prod").verdict is Verdict.ALLOWED
+
+
+def test_identity_and_boundary_on_disjoint_role_paths_grant_nothing(db: ActionDB) -> None:
+    """Effective access is identity ∩ boundary (AWS: permissions boundaries): a policy on
+    role/ops/* under a boundary on role/app/* grants nothing, since no role ARN is on
+    both paths (the account '*' cannot hold the colons a plain-string overlap needs)."""
+    es = effective(
+        [doc(allow("iam:AttachRolePolicy", "arn:aws:iam::*:role/ops/*"))],
+        doc(allow("*", "arn:aws:iam::*:role/app/*")),
+        db,
+    )
+    assert es.access("iam:AttachRolePolicy") is Access.NONE
+    es = effective(
+        [doc(allow("iam:AttachRolePolicy", "arn:aws:iam::*:role/*"))],
+        doc(allow("*", "arn:aws:iam::*:role/app/*")),
+        db,
+    )
+    assert es.access("iam:AttachRolePolicy") is Access.UNCONDITIONAL

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolecat.iam.globs import covers, matches, overlaps, widen
+from rolecat.iam.globs import covers, matches, overlaps, overlaps_arn, widen
 
 ALPHABET = "ab/*?"
 patterns = st.text(alphabet=ALPHABET, max_size=6)
@@ -141,3 +141,21 @@ def test_patterns_as_long_as_an_s3_object_arn_are_compared_without_recursion() -
     assert covers(pattern, exact) and covers("arn:aws:s3:::logs-bucket/*", pattern)
     assert not covers(exact, pattern)
     assert overlaps_format(pattern, obj) and not overlaps_format(pattern, bucket)
+
+
+def test_arn_patterns_overlap_field_by_field() -> None:
+    """An ARN's first five fields hold no ':', so a '*' filling the account field does
+    not swallow the colons it would need to make role/ops/* meet role/app/*: no IAM role
+    ARN matches both (as plain patterns they do: '1:role/app/x:role/ops/y')."""
+    ops, app = "arn:aws:iam::*:role/ops/*", "arn:aws:iam::*:role/app/*"
+    assert overlaps(ops, app)  # as strings
+    assert not overlaps_arn(ops, app)  # as ARNs
+    assert overlaps_arn("arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/app/*")
+    assert overlaps_arn("arn:*:iam::*:role/*", "arn:aws:iam::1:role/x")
+    assert not overlaps_arn("arn:aws:iam::1:role/*", "arn:aws:iam::2:role/*")
+    # the resource part keeps the segment rule: function:*-prod never names an alias
+    assert overlaps_arn("arn:aws:lambda:*:*:function:*", "arn:aws:lambda:us-east-1:1:function:f:blue")
+    assert not overlaps_arn("arn:aws:lambda:*:*:function:*-prod", "arn:aws:lambda:*:*:function:f:blue-prod")
+    # fewer than six fields: a star there may run into the resource, as overlaps says
+    assert overlaps_arn("arn:aws:iam::*", "arn:aws:iam::1:role/x")
+    assert overlaps_arn("*", "arn:aws:iam::1:role/x")

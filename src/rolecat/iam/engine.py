@@ -43,6 +43,7 @@ from .globs import (
     covers,
     has_wildcard,
     overlaps,
+    overlaps_arn,
     overlaps_format,
     resolve_variables,
     variables,
@@ -129,7 +130,7 @@ class ResourceSpec:
             return other.overlaps(self)
         if other.negated:
             return any(not any(covers(n, p) for n in other.patterns) for p in self.patterns)
-        return any(overlaps(p, q) for p in self.patterns for q in other.patterns)
+        return any(overlaps_arn(p, q) for p in self.patterns for q in other.patterns)
 
     def covers(self, other: ResourceSpec) -> bool:
         """Whether every resource ``other`` names is also named here (sound, not complete)."""

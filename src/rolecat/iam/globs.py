@@ -102,6 +102,27 @@ def _reaches(steps: Callable[[int, int], list[tuple[int, int]]], goal: tuple[int
     return False
 
 
+_HEAD = "arn:x:x:x:x:"  # five colon-free fields, so that a resource part stays an ARN pattern
+
+
+@cache
+def overlaps_arn(a: str, b: str) -> bool:
+    """``overlaps`` for two policy patterns naming resources: whether some ARN matches
+    both.  An ARN's first five fields (``arn``, partition, service, region, account)
+    never hold a ``:``, so when both patterns spell out all six fields they are compared
+    field by field, and a ``*`` that fills a head field (``arn:aws:iam::*:role/ops/*``)
+    no longer swallows the colons it would need to meet ``arn:aws:iam::*:role/app/*``.
+    (It could only by lining the pattern's later fields up with colons inside a
+    resource name: never for IAM's names, which hold no ``:``.)  Other patterns:
+    ``overlaps``."""
+    pa, pb = a.split(":", 5), b.split(":", 5)
+    if len(pa) < 6 or len(pb) < 6 or pa[0] != "arn" or pb[0] != "arn":
+        return overlaps(a, b)
+    return all(overlaps(x, y) for x, y in zip(pa[1:5], pb[1:5], strict=True)) and overlaps(
+        _HEAD + pa[5], _HEAD + pb[5]
+    )
+
+
 @cache
 def overlaps(a: str, b: str) -> bool:
     """Whether some string matches both patterns (wildcards on both sides)."""
