@@ -182,3 +182,70 @@ def test_codeowners_lines_cannot_be_forged(value: str) -> None:
             pattern, _, owners = line.partition("  ")
             assert "@evil" not in owners
             assert not pattern.startswith("#")
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_access_diff_text_keeps_one_line_per_change(value: str) -> None:
+    """A policy's resources and the checks' messages hold the catalog's strings (IAM takes
+    a CR, a newline or a C1 control in a resource): the text diff prints each change on
+    one line, so a CR cannot make an added permission read as a removed one."""
+    from rolecat.access.diff import DiffResult, render_text
+
+    change = {
+        "role": "Reader",
+        "account": "prod",
+        "action": "s3:PutObject",
+        "resource": value,
+        "conditional": False,
+    }
+    result = DiffResult(
+        permissions_added=[change],
+        findings_added=[{"code": "I001", "message": value}],
+        base_errors=[{"location": "catalog.yaml:1:1", "code": "C001", "message": value}],
+    )
+    text = render_text(result)
+    assert not any(CONTROL.search(line) for line in text.splitlines())
+    assert sum(line.startswith("  + ") for line in text.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_explain_text_keeps_one_line_per_statement(value: str) -> None:
+    """``explain role --action`` prints condition values and Sids as the policy has them."""
+    from rolecat.access.explain import decision_text
+
+    data = {
+        "role": "Reader",
+        "account": "prod",
+        "action": "s3:GetObject",
+        "resource": value,
+        "decision": "conditional",
+        "reason": value,
+        "statements": [
+            {
+                "kind": "identity",
+                "effect": "Allow",
+                "source": "policies/p.json",
+                "sid": value,
+                "index": 0,
+                "condition": f"StringEquals aws:RequestedRegion {value}",
+            },
+        ],
+    }
+    text = decision_text(data)
+    assert len(text.splitlines()) == 3
+    assert not any(CONTROL.search(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_diffs_of_files_on_disk_print_no_control_characters(value: str) -> None:
+    """``compile --check`` and ``codeowners --check`` print the old side of files a pull
+    request controls (OUT, CODEOWNERS): each diff line is printable, tabs kept."""
+    from rolecat.report.escape import diff_line
+    from rolecat.targets.terraform.render import RenderedFile
+    from rolecat.targets.terraform.write import _diff
+
+    old = f'# {value}\nresource\t"x" {{}}\n'
+    text = _diff([RenderedFile.of("prod/role.R.tf", 'resource "x" {}\n')], {"prod/role.R.tf": old}, [])
+    text += codeowners.unified_diff(old, "* @acme\n", "CODEOWNERS")
+    assert not CONTROL.search(text.replace("\t", " ").replace("\n", " "))
+    assert diff_line("-a\tb\n") == "-a\tb\n" and diff_line("-\x1b[2J\n") == "-\\x1b[2J\n"

@@ -30,6 +30,7 @@ from rolecat.diagnostics import Diagnostic, Severity
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import EffectiveSet, Statement
 from rolecat.model import Catalog, Role
+from rolecat.report.escape import printable
 
 from .model import AccessModel, RoleView
 
@@ -531,14 +532,16 @@ def render_text(result: DiffResult) -> str:
         + [f"  - {e['code']} {e['message']}" for e in result.findings_removed],
     )
     section("base errors:", [f"  {e['location']}: {e['code']}: {e['message']}" for e in result.base_errors])
-    return "\n".join(lines) + "\n"
+    # resources, conditions and messages hold the catalog's strings: one line each, no
+    # control character (a CR would make an added permission read as a removed one)
+    return "\n".join(map(printable, lines)) + "\n"
 
 
 def md(value: Any) -> str:
     """A value for a Markdown table cell: one line (line breaks become spaces, every other
     control, bidi or invisible character an escape, as ``escape.printable`` writes it),
     HTML-escaped, pipes escaped, no mention, issue reference or autolink (``escape.inert``)."""
-    from rolecat.report.escape import inert, printable
+    from rolecat.report.escape import inert
 
     if value is None:
         return ""

@@ -14,6 +14,7 @@ from typing import Any
 
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, Decision, EffectiveSet, Statement, decide
+from rolecat.report.escape import printable
 
 from .model import AccessModel, Reach, RoleView, iso
 from .whocan import QueryError
@@ -220,7 +221,7 @@ def user_text(data: dict[str, Any]) -> str:
             f"sessions up to {r['max_session_duration']} s{', admin' if r['admin'] else ''})"
         )
         lines += _summary_text(r["permissions"])
-    return "\n".join(lines)
+    return _joined(lines)
 
 
 def role_text(data: dict[str, Any]) -> str:
@@ -243,7 +244,7 @@ def role_text(data: dict[str, Any]) -> str:
             lines += _summary_text(v["removed_by_boundary"])
         lines.append("  removed by denies:")
         lines += _summary_text(v["removed_by_denies"])
-    return "\n".join(lines)
+    return _joined(lines)
 
 
 def decision_text(data: dict[str, Any]) -> str:
@@ -255,4 +256,11 @@ def decision_text(data: dict[str, Any]) -> str:
         label = f"Sid {s['sid']}" if s["sid"] else f"statement {s['index'] + 1}"
         cond = f" when {s['condition']}" if s["condition"] else ""
         lines.append(f"  {s['kind']:<8} {s['effect']:<5} {s['source']} {label}{cond}")
-    return "\n".join(lines)
+    return _joined(lines)
+
+
+def _joined(lines: list[str]) -> str:
+    """The text's lines, each ``printable``: a policy's resources, Sids and condition
+    values are the catalog's own strings, and IAM takes a newline or a C1 control in them
+    (a forged line, a terminal escape) as readily as any character."""
+    return "\n".join(map(printable, lines))

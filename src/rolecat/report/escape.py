@@ -47,6 +47,14 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape_char, text)
 
 
+def diff_line(line: str) -> str:
+    """One line of a unified diff (``difflib``), as printed: its text ``printable``, tabs
+    and its closing newline kept.  The old side of ``compile --check`` and ``codeowners
+    --check`` is a file a pull request controls, and may hold terminal escapes."""
+    body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+    return "\t".join(map(printable, body.split("\t"))) + end
+
+
 def has_unsafe(text: str, *, allow: str = "") -> bool:
     """True when ``text`` holds a character ``printable`` would escape (except those in ``allow``)."""
     return any(ch not in allow for ch in _UNSAFE.findall(text))

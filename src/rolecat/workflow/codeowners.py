@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from rolecat.report.escape import printable
+from rolecat.report.escape import diff_line, printable
 
 if TYPE_CHECKING:
     from ..model import Catalog, Role
@@ -247,10 +247,13 @@ def unified_diff(old: str, new: str, path: str, *, new_label: str = "from the ca
     import difflib  # only for --check and --dry-run
 
     return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            fromfile=f"{path} (on disk)",
-            tofile=f"{path} ({new_label})",
+        map(
+            diff_line,  # the file on disk is the pull request's: no terminal escapes
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"{path} (on disk)",
+                tofile=f"{path} ({new_label})",
+            ),
         )
     )

@@ -809,6 +809,8 @@ def _diff(
 ) -> str:
     import difflib  # only for --check: 4 ms to import (its regular expressions)
 
+    from rolecat.report.escape import diff_line
+
     chunks: list[str] = []
     for f in sorted(changed, key=lambda f: f.path):
         before = old.get(f.path)
@@ -824,7 +826,8 @@ def _diff(
         chunks.extend(
             difflib.unified_diff(text.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null")
         )
-    return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+    lines = map(diff_line, chunks)  # OUT's side is the pull request's: no terminal escapes
+    return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in lines)
 
 
 def diff_output(files: Sequence[RenderedFile], out: Path) -> str:
