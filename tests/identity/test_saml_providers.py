@@ -201,6 +201,22 @@ def test_schema_refuses_claim_values_that_are_not_one_line_of_plain_text(tmp_pat
     assert any(c.startswith("S") for c, _ in codes(saml_catalog(tmp_path, role=role)))
 
 
+def test_claim_values_are_text_iam_takes_and_terraform_keeps(tmp_path: Path) -> None:
+    """A claim value goes into the trust policy: one Terraform would rewrite to NFC (a
+    decomposed accent) is C087, one with a character IAM refuses in a policy (above
+    U+00FF) is C075, each at its own list item; Latin-1 text (U+00E9) is fine."""
+    role = SSO_ROLE.replace(
+        'SAML:edupersonaffiliation": staff',
+        'SAML:edupersonaffiliation": ["caf\\u00e9", "cafe\\u0301", "x\\u2010y"]',
+    )
+    _, diags = load_catalog(saml_catalog(tmp_path, role=role), NOW)
+    found = [(d.code, d.location.col if d.location else 0) for d in diags if d.code in ("C075", "C087")]
+    assert [c for c, _ in found] == ["C087", "C075"], [d.format_text() for d in diags]
+    (c075,) = [d for d in diags if d.code == "C075"]
+    assert "U+2010" in c075.message and "U+0020..U+00FF" in (c075.hint or "")
+    assert found[0][1] < found[1][1]  # each at its own item
+
+
 def test_duplicate_saml_name_is_c007(tmp_path: Path) -> None:
     providers = SAML + "  other: {type: saml, metadata: saml/idp.xml, name: corp.sso}\n"
     providers = providers.replace("identity_providers:\n", "identity_providers:\n", 1)

@@ -9,6 +9,7 @@ section of a role (a new principal kind, say) is a new function here, called fro
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -559,8 +560,39 @@ def _saml_trust(doc: SourceDoc, r: Resolution, i: int, provider: SamlProvider) -
             )
             ok = False
             continue
-        claims.append((key, tuple([values] if isinstance(values, str) else values)))
+        listed = [values] if isinstance(values, str) else values
+        for j, value in enumerate(listed):
+            where: KeyPath = (
+                ("federated", i, "claims", key)
+                if isinstance(values, str)
+                else ("federated", i, "claims", key, j)
+            )
+            ok = _claim_value(doc, r, value, where) and ok
+        claims.append((key, tuple(listed)))
     return FederatedTrust(provider.name, (), i, tuple(claims)) if ok else None
+
+
+# What IAM takes in a policy document (the claims go into the trust policy): TAB, LF,
+# CR (which the schema already refuses here) and U+0020..U+00FF.
+_IAM_REFUSES = re.compile(r"[^\t\n\r\u0020-\u00ff]")
+
+
+def _claim_value(doc: SourceDoc, r: Resolution, value: str, path: KeyPath) -> bool:
+    """A SAML claim value as the trust policy will hold it: composed (C087: Terraform would
+    send AWS the composed text, and who-can and diff would reason about another string)
+    and within the characters IAM takes in a policy (C075: apply would fail)."""
+    if not composed(r, value, "claim value", doc, path):
+        return False
+    bad = _IAM_REFUSES.search(value)
+    if bad is not None:
+        r.err(
+            "C075",
+            f"claim value {value!a} holds U+{ord(bad.group()):04X}, which IAM refuses in a policy document",
+            doc.locate(path),
+            "IAM takes only TAB, LF, CR and U+0020..U+00FF in a policy; use a wildcard (? or *) for the character",
+        )
+        return False
+    return True
 
 
 def _role_federated(doc: SourceDoc, r: Resolution) -> tuple[FederatedTrust, ...]:

@@ -686,12 +686,15 @@ RULES: tuple[Rule, ...] = (
         "C075",
         ERROR,
         "model",
-        "A `federated` entry or `deploy_roles` does not fit its identity provider's type.",
+        "A `federated` entry or `deploy_roles` does not fit its identity provider's type, or a SAML "
+        "claim value holds a character IAM refuses in a policy.",
         "An OIDC trust admits `subjects` (the `sub` claim); a SAML trust admits `claims` (SAML "
         "condition keys and their values) and always requires `SAML:aud`, which rolecat writes itself. "
-        "The CI's deploy roles need an OIDC provider: CI jobs present tokens, not SAML assertions.",
+        "The CI's deploy roles need an OIDC provider: CI jobs present tokens, not SAML assertions. "
+        "Claim values go into the trust policy, where IAM takes only TAB, LF, CR and U+0020..U+00FF: "
+        "another character passes validate and fails the apply.",
         "Use `subjects:` with OIDC providers and `claims:` with SAML providers; list each claim key once; "
-        "point `deploy_roles.provider` at the CI's OIDC provider.",
+        "point `deploy_roles.provider` at the CI's OIDC provider; match a character IAM refuses with `?`.",
     ),
     Rule(
         "C085",
@@ -718,7 +721,8 @@ RULES: tuple[Rule, ...] = (
         "C087",
         ERROR,
         "model",
-        "A tag key or value, or a user's name or team, that is not in Unicode NFC (a letter and a "
+        "A tag key or value, a user's name or team, or a SAML claim value, that is not in Unicode NFC "
+        "(a letter and a "
         "combining accent where one precomposed letter exists, a compatibility character).",
         "HCL normalises every string to NFC: AWS would get other text than the catalog, the manifest and "
         "rolecat's checks hold, and two tag keys the catalog keeps apart could become one, the last value "
