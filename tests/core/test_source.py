@@ -55,6 +55,17 @@ def test_yaml_unquoted_scalars_are_remembered_for_quote_hints() -> None:
     assert ("q",) not in doc.plain_scalars
 
 
+def test_whole_numbers_written_as_fractions_are_refused() -> None:
+    """JSON Schema's integer takes 3600.0, which would then reach the Terraform, the
+    manifest and ``rolecat profiles`` (botocore drops ``duration_seconds = 3600.0`` and
+    the session silently lasts an hour): L014 with the number to write instead.  A real
+    fraction goes on to the schema, which refuses it where it expects an integer."""
+    doc, diags = load_yaml_text("a: 3600.0\nb: 1.5\nc: 7\n", "c.yaml")
+    assert doc is not None and doc.data == {"a": None, "b": 1.5, "c": 7} and ("a",) in doc.refused
+    assert [(d.code, d.location) for d in diags] == [("L014", Location("c.yaml", 1, 4))]
+    assert diags[0].hint == "write 3600; if you meant text, quote it"
+
+
 def test_yaml_dates_stay_text() -> None:
     doc, _ = load_yaml_text("until: 2099-12-05\n", "r.yaml")
     assert doc is not None and doc.data == {"until": "2099-12-05"}

@@ -240,8 +240,14 @@ class _YamlBuilder:
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, int | float) and not isinstance(value, bool):
             problem = number_problem(value)
+            hint = _NUMBER_HINT
+            if problem is None and isinstance(value, float) and value.is_integer():
+                # JSON Schema takes 3600.0 as an integer, and it would reach the Terraform,
+                # the manifest and the AWS CLI's config (which drops duration_seconds = 3600.0)
+                problem = "whole number written as a decimal fraction"
+                hint = f"write {int(value)}; if you meant text, quote it"
             if problem is not None:
-                self.diags.append(error("L014", f"{problem}: {node.value!r}", self.loc(node), _NUMBER_HINT))
+                self.diags.append(error("L014", f"{problem}: {node.value!r}", self.loc(node), hint))
                 self.doc.refused.add(path)
                 return None
         # Plain (unquoted) style is None with the pure-Python composer and '' with libyaml.
