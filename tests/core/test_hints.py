@@ -171,3 +171,15 @@ def test_a_person_s_name_gets_a_person_s_example(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "users: 'frank smith' is not valid: an IAM name" in proc.stderr
     assert "hint: it has a space; a valid example: jane.doe" in proc.stderr
+
+
+def test_an_account_name_cannot_start_with_a_hyphen(tmp_path: Path) -> None:
+    """``rolecat profiles`` names profiles after accounts, and hints print
+    ``aws ... --profile <org>-<account>``: a leading hyphen would make the AWS CLI read
+    the profile name as an option."""
+    proc = validate(tmp_path / "a", ("catalog.yaml", r"^  nonprod:", "  -nonprod:"))
+    assert proc.returncode == 1
+    assert "not starting with a hyphen" in proc.stderr and "prod-eu" in proc.stderr
+    proc = validate(tmp_path / "b", ("catalog.yaml", r"^organization: .*$", "organization: -acme"))
+    assert proc.returncode == 1
+    assert "organization: '-acme' is not valid" in proc.stderr

@@ -195,7 +195,7 @@ def yaml_error(
 
 # The schemas' patterns (ECMA-262 spelling), in words, with a valid example.
 PATTERNS: dict[str, tuple[str, str]] = {
-    "^[a-z0-9-]+$": ("lowercase letters, digits and hyphens only", "prod-eu"),
+    "^[a-z0-9][a-z0-9-]*$": ("lowercase letters, digits and hyphens, not starting with a hyphen", "prod-eu"),
     "^[0-9]{12}$": ("exactly 12 digits, as a quoted string", '"123456789012"'),
     "^[A-Za-z0-9_.-]+$": ("letters, digits, underscores, dots and hyphens only", "prod-engineer"),
     "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff\\ufff9-\\ufffb]*$": (
@@ -291,7 +291,10 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "printable ASCII and Latin-1 characters only (no line breaks, tabs or emoji)",
         "Read-only access for auditors",
     ),
-    "^[a-z0-9-]{1,64}$": ("1 to 64 lowercase letters, digits and hyphens", "prod-eu"),
+    "^[a-z0-9][a-z0-9-]{0,63}$": (
+        "1 to 64 lowercase letters, digits and hyphens, not starting with a hyphen",
+        "prod-eu",
+    ),
     "^[A-Za-z0-9._+=:/-]+@[A-Za-z0-9.-]+$": (
         "an email address of characters AWS allows in tag values",
         "alice@example.com",
