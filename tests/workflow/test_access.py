@@ -367,6 +367,26 @@ def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):
     assert "frank" not in (cat / "users.yaml").read_text()
 
 
+def test_a_role_file_that_did_not_load_is_never_passed_over(app, runner, cat):
+    """A role file with an error builds no role: offboard could not take the person out
+    of it (it reported success while the file still named them), and grant said
+    "unknown role".  Both now name the file and change nothing; an unrelated broken
+    file still lets them through, with the note about the errors it had before."""
+    broken = cat / "roles" / "prod" / "CustomerSuccess.yaml"
+    broken.write_text(broken.read_text().replace("max_session_duration: 28800", 'max_session_duration: "a day"'))
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "frank")
+    assert result.exit_code == 1
+    assert "roles/prod/CustomerSuccess.yaml could not be read into the catalog" in result.stderr
+    assert "names user frank" in result.stderr
+    result = run(app, runner, "grant", "CustomerSuccess", "--user", "dave")
+    assert result.exit_code == 1 and "names role CustomerSuccess" in result.stderr
+    assert changed(before, cat) == {}
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "erin")
+    assert result.exit_code == 0, result.output
+    assert "still has 1 error it had before this edit" in result.stderr
+
+
 def test_membership_through_a_team(app, runner, cat):
     """A role's teams: (users.yaml team:) grant standing membership that no members: list
     holds: offboard ends it with the user's entry (and takes a team whose last person

@@ -196,7 +196,50 @@ def _released_user(catalog: Catalog, name: str) -> str:
     )
 
 
-def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
+def unread_role_files(catalog: Catalog, catalog_dir: Path) -> list[tuple[str, str]]:
+    """(display path, text) of each role file under ``roles/`` that is not in the
+    catalog as loaded: one with errors (validate lists them) that built no role.  An edit
+    cannot see what such a file says, so commands that must find every mention of a
+    person or a role read its text."""
+    from ..load import files as cf
+
+    roles_dir = catalog_dir / "roles"
+    if not roles_dir.is_dir():
+        return []
+    loaded = {
+        role_path(catalog, catalog_dir, r.source).resolve() for r in (*catalog.roles, *catalog.released_roles)
+    }
+    walker = cf.Walker(catalog_dir, str(catalog_dir))
+    out = []
+    for found in walker.roles(roles_dir):
+        if found.path.resolve() in loaded:
+            continue
+        try:
+            text = found.path.read_text("utf-8", errors="replace")
+        except OSError:
+            text = ""
+        out.append((found.display, text))
+    return out
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name`` as a whole IAM name (not inside a longer one)."""
+    return re.search(rf"(?<![A-Za-z0-9_+=,.@-]){re.escape(name)}(?![A-Za-z0-9_+=,.@-])", text) is not None
+
+
+def _unread(catalog: Catalog, catalog_dir: Path | None, name: str, what: str) -> None:
+    """Refuse when a role file that did not load names ``name`` (a role or a person)."""
+    if catalog_dir is None:
+        return
+    files = [shown for shown, text in unread_role_files(catalog, catalog_dir) if _names(text, name)]
+    if files:
+        raise AccessError(
+            f"{', '.join(files)} could not be read into the catalog (rolecat validate lists its errors) and names {what} "
+            f"{name}: fix it, then run this again"
+        )
+
+
+def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Path | None = None) -> Role:
     if account is not None and account not in {a.name for a in catalog.accounts}:
         raise AccessError(
             f"unknown account {account!r}; {account_hint(account, catalog.accounts)}", usage=True
@@ -213,6 +256,7 @@ def find_role(catalog: Catalog, name: str, account: str | None) -> Role:
         if others:
             where = ", ".join(a for r in others for a in r.accounts)
             raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}")
+        _unread(catalog, catalog_dir, name, "role")  # the role's own file may be the one in error
         guess = did_you_mean(name, sorted({r.name for r in catalog.roles if r.is_human}))
         raise AccessError(f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""))
     if len(found) > 1:
@@ -274,7 +318,7 @@ def request(
     now: dt.datetime,
 ) -> Plan:
     """A temporary membership of ``user`` in the role until ``until`` (exclusive)."""
-    role = find_role(catalog, role_name, account)
+    role = find_role(catalog, role_name, account, catalog_dir)
     user = find_user(catalog, user)
     end = until_text(until)
     plan = Plan("request", catalog_dir, who=user, until=iso_z(until), why=reason)
@@ -319,7 +363,7 @@ def grant(
     catalog: Catalog, catalog_dir: Path, role_name: str, account: str | None, user: str, reason: str | None
 ) -> Plan:
     """A permanent membership; it replaces a temporary one."""
-    role = find_role(catalog, role_name, account)
+    role = find_role(catalog, role_name, account, catalog_dir)
     user = find_user(catalog, user)
     plan = Plan("grant", catalog_dir, who=user, why=reason, what=f"permanent membership of {_where(role)}")
     plan.subject = f"Grant {role.name} to {user}"
@@ -384,7 +428,7 @@ def revoke(
     sessions: bool,
 ) -> Plan:
     """End ``user``'s membership of the role, permanent and temporary."""
-    role = find_role(catalog, role_name, account)
+    role = find_role(catalog, role_name, account, catalog_dir)
     user = find_user(catalog, user, adding=False)
     plan = Plan("revoke", catalog_dir, who=user, why=reason, what=f"no more access to {_where(role)}")
     plan.subject = f"Revoke {role.name} from {user}"
@@ -421,6 +465,7 @@ def offboard(
             "IAM user, so offboard it in AWS by hand; once the release is applied, delete its entry"
         )
     known = any(u.name == user for u in catalog.users)
+    _unread(catalog, catalog_dir, user, "user")  # it could not be taken out of such a file
     # released roles too: their files still name members, which validate checks against users.yaml
     roles = [r for r in (*catalog.roles, *catalog.released_roles) if user in r.members or _temps(r, user)]
     if not known and not roles:
