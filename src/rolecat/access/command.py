@@ -223,10 +223,21 @@ def diff(
     ] = None,
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 3 when access grows, else 0.")] = False,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog",
+            "-c",
+            metavar="FOLDER",
+            help="The catalog under review: the CATALOG of --base, else the HEAD folder.",
+        ),
+    ] = None,
     now: NowOpt = None,
 ) -> None:
     """Who gains or loses what between two catalogs: access, permissions, trust, findings."""
     _batch()
+    from rolecat.cliargs import catalog_of
+
     from .diff import DiffError, diff_catalogs, diff_git, render_json, render_markdown, render_text
 
     when = _now(now)
@@ -234,8 +245,9 @@ def diff(
         if base_ref is not None:
             if head is not None:
                 _fail("with --base give at most one CATALOG")
-            result = diff_git(base_ref, Path(base) if base is not None else Path("catalog"), when)
+            result = diff_git(base_ref, catalog_of(Path(base) if base is not None else None, catalog), when)
         else:
+            head = catalog_of(head, catalog) if head is not None or catalog is not None else None
             if base is None or head is None:
                 _fail("diff needs BASE and HEAD catalog folders, or --base GITREF [CATALOG]")
             result = diff_catalogs(Path(base), head, when)
