@@ -28,22 +28,25 @@ def summary(diags: Sequence[Diagnostic]) -> str:
     return ", ".join(parts)
 
 
-def write_text(diags: Sequence[Diagnostic], stream: TextIO) -> None:
-    """One diagnostic per line, its hint below; a diagnostic without a hint gets its rule's
-    own fix from the registry, when the rule has one."""
+def with_hint(d: Diagnostic) -> Diagnostic:
+    """``d``, or when it has no hint of its own, a copy with its rule's fix from the
+    registry (when the rule has one): the hint every format prints."""
     from dataclasses import replace
 
     from rolecat.rules.registry import BY_CODE
 
+    rule = BY_CODE.get(d.code)
+    return replace(d, hint=rule.fix) if not d.hint and rule is not None and rule.fix else d
+
+
+def write_text(diags: Sequence[Diagnostic], stream: TextIO) -> None:
+    """One diagnostic per line, its hint below (``with_hint``)."""
     for d in diags:
-        rule = BY_CODE.get(d.code)
-        if not d.hint and rule is not None and rule.fix:
-            d = replace(d, hint=rule.fix)  # noqa: PLW2901 - the printed copy only
-        print(d.format_text(), file=stream)
+        print(with_hint(d).format_text(), file=stream)
 
 
 def to_json(diags: Sequence[Diagnostic]) -> str:
-    return json.dumps([d.to_dict() for d in diags], indent=2) + "\n"
+    return json.dumps([with_hint(d).to_dict() for d in diags], indent=2) + "\n"
 
 
 def to_sarif(diags: Sequence[Diagnostic]) -> str:
