@@ -138,7 +138,7 @@ def test_profiles(app, runner, loaded):
 
 def test_profiles_unknown_user(app, runner, loaded):
     result = runner.invoke(app, ["profiles", "catalog", "--user", "alcie"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a name the catalog lacks: a usage error, as in every command
     assert "unknown user 'alcie'" in result.stderr and "did you mean 'alice'" in result.stderr
 
 

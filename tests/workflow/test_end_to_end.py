@@ -81,7 +81,7 @@ def test_example_profiles(app, runner, repo):
     assert "source_profile = example-identity" in result.stdout
     assert "duration_seconds = 14400" in result.stdout  # OnCall's max_session_duration
     result = runner.invoke(app, ["profiles", "--user", "carl"])
-    assert result.exit_code == 1 and "did you mean 'carol'" in result.stderr
+    assert result.exit_code == 2 and "did you mean 'carol'" in result.stderr
 
 
 def test_example_codeowners_write_check(app, runner, repo):

@@ -10,7 +10,8 @@ form their authors gave them.
 An operation that finds the access already in place returns a plan without changes
 (``Plan.changed`` is False): running the same request twice changes nothing the second
 time.  Mistakes a person can fix (an unknown user or role, a duration beyond the
-catalog's maximum) raise ``AccessError`` with a did-you-mean where one helps.
+catalog's maximum) raise ``AccessError`` with a did-you-mean where one helps; a name
+on the command line that the catalog lacks is a usage error (exit 2), as in every command.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def find_user(catalog: Catalog, name: str, *, adding: bool = True) -> str:
         hint = f"add the person first: rolecat user add {name}"
     else:
         hint = "there is no access of theirs to remove"
-    raise AccessError(f"unknown user {name!r} (not in {catalog.users_file}); {hint}")
+    raise AccessError(f"unknown user {name!r} (not in {catalog.users_file}); {hint}", usage=True)
 
 
 def _released_user(catalog: Catalog, name: str) -> str:
@@ -258,7 +259,9 @@ def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Pat
             raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}")
         _unread(catalog, catalog_dir, name, "role")  # the role's own file may be the one in error
         guess = did_you_mean(name, sorted({r.name for r in catalog.roles if r.is_human}))
-        raise AccessError(f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""))
+        raise AccessError(
+            f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""), usage=True
+        )
     if len(found) > 1:
         files = ", ".join(f"{r.source} ({','.join(r.accounts)})" for r in found)
         raise AccessError(f"several roles are named {name!r}: {files}; choose one with --account", usage=True)
@@ -471,7 +474,7 @@ def offboard(
     if not known and not roles:
         guess = did_you_mean(user, [u.name for u in catalog.users])
         if guess is not None:
-            raise AccessError(f"unknown user {user!r}; did you mean {guess!r}?")
+            raise AccessError(f"unknown user {user!r}; did you mean {guess!r}?", usage=True)
         plan.said.append(f"{user} is not in the catalog: nothing to offboard")
         return plan
     for role in roles:

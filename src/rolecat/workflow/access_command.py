@@ -7,9 +7,9 @@ only then writes, atomically, or with ``--branch`` commits on a new git branch
 diff) goes to stdout.
 
 Exit codes: 0 done, or nothing to do (the access is already as asked); 1 the request
-cannot be carried out (unknown user or role, beyond the maximum escalation, the edited
-catalog would be invalid, a catalog that already has errors); 2 usage errors (bad
-flags, no catalog folder, git refusing ``--branch``).
+cannot be carried out (beyond the maximum escalation, the edited catalog would be
+invalid, a catalog that does not load); 2 usage errors (bad flags, no catalog folder,
+a user, role or account the catalog does not have, git refusing ``--branch``).
 """
 
 from __future__ import annotations

@@ -312,8 +312,8 @@ def profiles(
     loaded = _load_or_exit(catalog, instant)
     try:
         found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
-    except prof.UnknownUserError as exc:
-        _fail(f"error: {exc}", EXIT_FINDINGS)
+    except prof.UnknownUserError as exc:  # a name on the command line the catalog lacks: usage
+        _fail(f"error: {exc}", EXIT_USAGE)
     command = f"rolecat profiles --user {user}"
     text = prof.render(loaded, user, found, instant, command)
     if write is None:
