@@ -184,10 +184,10 @@ def compile_(
 @app.command()
 def schema(
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="Which schema: catalog, users, role or manifest.")
+        str, typer.Argument(metavar="NAME", help="Which schema: catalog, users, role, imports or manifest.")
     ] = "catalog",
 ) -> None:
-    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml, a role file or manifest.json."""
+    """Print the JSON Schema (2020-12) of catalog.yaml, users.yaml, a role file, imports.yaml or manifest.json."""
     from rolecat.load.schema import SCHEMA_NAMES, schema_text
 
     if name == "manifest":

@@ -37,6 +37,15 @@ AccountOpt = Annotated[
         "--account", metavar="NAME", help="Pick the role of this account when several share the name."
     ),
 ]
+UserReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reason",
+        metavar="TEXT",
+        help="Why: a ticket or a sentence (one line); kept in --branch's commit message "
+        "(users.yaml has no place for it).",
+    ),
+]
 ReasonOpt = Annotated[
     str | None,
     typer.Option(
@@ -455,7 +464,7 @@ def user_add(
         str | None, typer.Option("--email", metavar="E", help="Contact address (a tag).")
     ] = None,
     team: Annotated[str | None, typer.Option("--team", metavar="T", help="Team (a tag).")] = None,
-    reason: ReasonOpt = None,
+    reason: UserReasonOpt = None,
     catalog: CatalogOpt = Path("catalog"),
     now: NowOpt = None,
     branch: BranchOpt = False,

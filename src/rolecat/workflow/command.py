@@ -475,7 +475,7 @@ def apply(
     """Apply the plans rolecat plan saved, account by account, identity account first.
 
     Stops at the first failure and reports which accounts were applied and which not.
-    Refuses when OUTPUT is no longer what CATALOG compiles to (run rolecat plan again)."""
+    Refuses when the -o folder is no longer what CATALOG compiles to (run rolecat plan again)."""
     catalog = catalog_of(catalog, catalog_opt)
     import shutil
 
