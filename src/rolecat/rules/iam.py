@@ -360,9 +360,7 @@ def _available(
         grants = [
             g
             for g in es.grants(action)
-            if action in UNPINNABLE
-            or not _pinned(g, safe)
-            or (action in SELF_WRITES and g.applies_to(own))
+            if action in UNPINNABLE or not _pinned(g, safe) or (action in SELF_WRITES and g.applies_to(own))
         ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
