@@ -63,6 +63,19 @@ def l002(text: str) -> tuple[str, str, int]:
         ("description: Ops: on call\n", 1, "a second `: ` on line 1", 'description: "Ops: on call"'),
         ("name: x\n\tkind: human\n", 2, "tab", "spaces only"),
         ('name: "abc\nkind: human\n', 1, "quote opened on line 1 is never closed", "column 7"),
+        (
+            'name: x\ndescription: "Ops on call\naccounts: [prod]\nowners: ["@acme/ops"]\n',
+            2,
+            "the double quote opened on line 2 is not closed on that line (YAML reads on to the quote on line 4)",
+            "close the quote on line 2, column 14",
+        ),
+        ('name: x  # "a comment\nkind: human\nkind: x: y\n', 3, "a second `: ` on line 3", "quoted"),
+        (
+            "name: x\n---\nname: y\n",
+            2,
+            "holds one YAML document, and line 2 starts another",
+            "remove the `---`",
+        ),
         ("accounts: [prod, nonprod\nkind: human\n", 2, "[ opened on line 1 is not closed", "]"),
         ("name: x\nkind human\naccounts: [a]\n", 2, "line 2 has no `: `", "key: value"),
     ],
@@ -183,3 +196,18 @@ def test_an_account_name_cannot_start_with_a_hyphen(tmp_path: Path) -> None:
     proc = validate(tmp_path / "b", ("catalog.yaml", r"^organization: .*$", "organization: -acme"))
     assert proc.returncode == 1
     assert "organization: '-acme' is not valid" in proc.stderr
+
+
+def test_a_repeated_list_entry_is_named_at_its_repeat(tmp_path: Path) -> None:
+    proc = validate(
+        tmp_path,
+        (
+            "roles/prod/ProdEngineer.yaml",
+            r"^members: \[bob, carol, dave\]",
+            "members: [bob, carol, dave, bob]",
+        ),
+    )
+    assert proc.returncode == 1
+    assert (
+        "ProdEngineer.yaml:11:29: error S009: members: 'bob' is listed twice (items 1 and 4)" in proc.stderr
+    )

@@ -60,6 +60,47 @@ def _key_column(line: str) -> int:
     return column
 
 
+# A double quote that starts a scalar: at the line's start, or after `: `, `- `, `[`, `{` or `,`.
+_OPENING_QUOTE = re.compile(r'(?:^|[:-] |[\[{,])\s*"')
+
+
+def _closing_quote(text: str, start: int) -> int | None:
+    """Where the double-quoted scalar opened at ``start`` ends on this line (a backslash
+    escapes the next character), or None."""
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i
+        i += 1
+    return None
+
+
+def _unclosed_double_quote(lines: list[str], error_line: int) -> tuple[int, int, int] | None:
+    """(line, column, closing line) of a double quote that opens a scalar before
+    ``error_line`` and is not closed on its own line, the last such before the error; a
+    catalog's quoted values are one line, so YAML read on to the next quote, where the
+    error then shows."""
+    for k in range(min(error_line, len(lines)) - 1, -1, -1):
+        text = lines[k]
+        pos = 0
+        while (m := _OPENING_QUOTE.search(text, pos)) is not None:
+            comment = text.find("#", pos, m.start())
+            if comment != -1 and (comment == 0 or text[comment - 1] in " \t"):
+                break  # the rest of the line is a comment
+            start = m.end() - 1
+            end = _closing_quote(text, start)
+            if end is None:
+                for later in range(k + 1, min(error_line + 1, len(lines))):
+                    if '"' in lines[later]:
+                        return k, start, later
+                return None
+            pos = end + 1
+    return None
+
+
 def _spaces(n: int) -> str:
     return f"{n} space{'s' if n != 1 else ''}"
 
@@ -99,6 +140,23 @@ def yaml_error(
             f"close the quote on line {opened}, column {(context_col or 0) + 1}",
             opened,
             (context_col or 0) + 1,
+        )
+    if problem.startswith("but found another document"):
+        return YamlHint(
+            f"YAML syntax error: a catalog file holds one YAML document, and line {line + 1} starts another",
+            f"remove the `---` on line {line + 1}; put another role in a file of its own",
+            line + 1,
+            col + 1,
+        )
+    opened = _unclosed_double_quote(lines, line)
+    if opened is not None:
+        start, column, closed = opened
+        return YamlHint(
+            f"{raw}: the double quote opened on line {start + 1} is not closed on that line "
+            f"(YAML reads on to the quote on line {closed + 1})",
+            f"close the quote on line {start + 1}, column {column + 1}",
+            start + 1,
+            column + 1,
         )
     if problem.startswith("mapping values are not allowed"):
         previous = _meaningful(lines, line)

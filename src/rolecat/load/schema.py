@@ -267,7 +267,19 @@ def _convert(err: Any, doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
     if kw in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"):
         return [error("S008", f"{where}: {err.message}", loc)]
     if kw == "uniqueItems":
-        return [error("S009", f"{where}: list has duplicate entries", loc, "remove the repeated entry")]
+        items = err.instance if isinstance(err.instance, list) else []
+        repeat = next((i for i, v in enumerate(items) if v in items[:i]), None)
+        if repeat is None:  # pragma: no cover - uniqueItems fails only on a repeat
+            return [error("S009", f"{where}: list has duplicate entries", loc, "remove the repeated entry")]
+        first = items.index(items[repeat])
+        return [
+            error(
+                "S009",
+                f"{where}: {items[repeat]!r} is listed twice (items {first + 1} and {repeat + 1})",
+                doc.locate((*path, repeat)),
+                "remove the repeated entry",
+            )
+        ]
     return [error("S000", f"{where}: {err.message}", loc)]
 
 
