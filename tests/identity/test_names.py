@@ -123,6 +123,15 @@ def test_a_profile_named_as_the_source_profile_is_an_error(tmp_path: Path) -> No
     assert errors(other, "C088") == []
 
 
+def test_a_role_defined_twice_is_c015_alone(tmp_path: Path) -> None:
+    """A copied role file: C015 says the role is defined twice in the account; the two
+    profiles of the same name that follow from it are not a second finding (C088)."""
+    role = "name: Viewer\naccounts: [prod]\nboundary: b\nmembers: [alice]\n"
+    root = catalog(tmp_path, **{"roles/A.yaml": role, "roles/B.yaml": role})
+    assert len(errors(root, "C015")) == 1
+    assert errors(root, "C088") == []
+
+
 def test_more_users_than_an_account_may_hold(tmp_path: Path) -> None:
     # IAM and STS quotas: users in an AWS account, 5,000, not adjustable; released users
     # stay in the account and count

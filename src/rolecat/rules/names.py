@@ -226,6 +226,8 @@ def check_profile_names(catalog: Catalog) -> list[Diagnostic]:
                 )
                 continue
             other, other_account = seen[name]
+            if other.name.lower() == role.name.lower() and other_account == account:
+                continue  # one role name twice in one account: C015 says so
             diags.append(
                 error(
                     "C088",
