@@ -288,6 +288,17 @@ def test_plan_stops_at_first_failure(app, runner, compiled, fake_terraform, monk
     assert "hint: init needs the hashicorp/aws provider" in result.stderr and "AWS_PROFILE" in result.stderr
 
 
+def test_the_init_hint_asks_for_credentials_only_with_a_backend(tmp_path):
+    """Without a backend (state kept locally while trying things out) init needs the
+    provider only: the hint says so, and never sends people to rolecat profiles for the
+    state bucket's credentials."""
+    from rolecat.workflow.plan import init_failed_hint
+
+    assert "AWS_PROFILE" not in init_failed_hint(tmp_path) and "mirror" in init_failed_hint(tmp_path)
+    (tmp_path / "backend.tf").write_text("terraform {}\n")
+    assert "state bucket" in init_failed_hint(tmp_path)
+
+
 def test_terraform_runs_without_colour_codes_when_its_output_is_no_terminal(monkeypatch, tmp_path):
     from rolecat.workflow import plan as tfplan
 

@@ -113,11 +113,20 @@ def steps(catalog: Catalog, out: Path, only: str | None = None, mode: str = "pla
 Runner = Callable[[list[str], Path], int]
 
 
-INIT_FAILED_HINT = (
-    "hint: init needs the hashicorp/aws provider (the registry, or a provider mirror in your "
-    "Terraform CLI configuration) and, with terraform.backend in catalog.yaml, AWS credentials "
-    "that can read the state bucket (AWS_PROFILE; rolecat profiles writes profiles)"
-)
+def init_failed_hint(folder: Path) -> str:
+    """What ``terraform init`` needs in ``folder``: the provider always (from the registry
+    or a mirror, offline too); credentials only where the account has a backend."""
+    hint = (
+        "hint: init needs the hashicorp/aws provider: the registry (network access), or a provider "
+        "mirror in your Terraform CLI configuration"
+    )
+    if (folder / "backend.tf").is_file():
+        hint += (
+            "; and, with terraform.backend in catalog.yaml, AWS credentials that can read the state "
+            "bucket (AWS_PROFILE or the AWS_* variables; the human role profiles of rolecat profiles "
+            "are for people, not for the bucket)"
+        )
+    return hint
 
 
 def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:
@@ -160,7 +169,7 @@ def run(
         if code != 0:
             say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
             if step.args[0] == "init":
-                say(INIT_FAILED_HINT)
+                say(init_failed_hint(step.folder))
             return code if code > 0 else 1
         if saved is not None:
             write_atomic(planned_files_of(saved), json.dumps(folder_files(step.folder), indent=1) + "\n")
