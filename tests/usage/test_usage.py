@@ -185,6 +185,19 @@ def test_no_logs_of_the_accounts_is_not_a_candidate(tmp_path: Path) -> None:
     assert _member(doc, "ProdEngineer", "dave")["status"] == "no-logs"
     assert _member(doc, "Engineer", "alice")["status"] == "candidate"
     assert any("identity account" in n for n in doc["notes"])
+    # the text says what it cannot know: a temporary member of a role without logs
+    code, out, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW)
+    assert code == 0
+    assert "escalation use unknown (no logs)" in out and "no logs" in out
+    assert not any("no logs" in line and "NEVER used" in line for line in out.splitlines())
+
+
+def test_logs_without_assume_role_events_say_so(tmp_path: Path) -> None:
+    root = tmp_path / "trail"
+    write_delivery(root, NONPROD, "2026-11-02T10:00:00Z", [])
+    code, out, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW)
+    assert code == 0
+    assert "AssumeRole events: none in these logs" in out and "- .. -" not in out
 
 
 def test_hostile_session_name_is_escaped(tmp_path: Path) -> None:

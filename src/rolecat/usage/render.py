@@ -20,6 +20,9 @@ def _one_line(text: object) -> str:
 
 
 def _escalation(m: object) -> str:
+    """Whether a temporary member used the escalation: unknown without logs of the role."""
+    if getattr(m, "status", None) == "no-logs":
+        return "escalation use unknown (no logs)"
     count = getattr(m, "count", 0)
     return "escalation used" if count else "escalation NEVER used"
 
@@ -37,7 +40,10 @@ def render_text(report: UsageReport) -> str:
             f"{sc.duplicates:,} seen in two accounts (counted once), {sc.via_session_name:,} attributed by "
             "session name"
         )
-        lines.append(f"AssumeRole events: {sc.first_event or '-'} .. {sc.last_event or '-'}")
+        if sc.first_event or sc.last_event:
+            lines.append(f"AssumeRole events: {sc.first_event or '-'} .. {sc.last_event or '-'}")
+        else:
+            lines.append("AssumeRole events: none in these logs")
     for role in report.roles:
         lines += ["", f"{role.role} ({', '.join(role.accounts)}):"]
         width = max((len(m.user) for m in role.members), default=0)
