@@ -376,7 +376,9 @@ def test_a_role_file_that_did_not_load_is_never_passed_over(app, runner, cat):
     "unknown role".  Both now name the file and change nothing; an unrelated broken
     file still lets them through, with the note about the errors it had before."""
     broken = cat / "roles" / "prod" / "CustomerSuccess.yaml"
-    broken.write_text(broken.read_text().replace("max_session_duration: 28800", 'max_session_duration: "a day"'))
+    broken.write_text(
+        broken.read_text().replace("max_session_duration: 28800", 'max_session_duration: "a day"')
+    )
     before = snapshot(cat)
     result = run(app, runner, "offboard", "frank")
     assert result.exit_code == 1
@@ -877,3 +879,14 @@ def test_dry_run_labels_the_edit_and_a_reason_without_a_place_is_noted(app, runn
         [sys.executable, "-m", "rolecat", "offboard", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "in every role NAME could assume" in " ".join(help_text.split())
+
+
+def test_an_until_in_the_past_is_a_usage_error(app, runner, cat):
+    """A --until that is not in the future is not an instant the flag can take (exit 2,
+    as a --until that does not parse); one beyond max_escalation_days is refused (1)."""
+    before = snapshot(cat)
+    result = run(
+        app, runner, "request", "ProdEngineer", "--user", "frank", "--until", "2020-01-01", "--reason", "x"
+    )
+    assert result.exit_code == 2 and "is not in the future" in result.stderr
+    assert changed(before, cat) == {}

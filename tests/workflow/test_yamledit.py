@@ -234,7 +234,7 @@ def test_crlf_files_keep_crlf():
 def test_aliases_and_several_documents_are_refused():
     with pytest.raises(EditError, match="aliases"):
         Document("a: &x [bob]\nmembers: *x\n")
-    with pytest.raises(EditError, match="another document"):
+    with pytest.raises(EditError, match="holds one YAML document, and line 2 starts another"):
         Document("a: 1\n---\nb: 2\n")
 
 

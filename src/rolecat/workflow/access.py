@@ -143,7 +143,7 @@ def end_of(now: dt.datetime, duration: dt.timedelta, max_days: int | None) -> dt
 
 def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> dt.datetime:
     if until <= now:
-        raise AccessError(f"{iso_z(until)} is not in the future (now is {iso_z(now)})")
+        raise AccessError(f"{iso_z(until)} is not in the future (now is {iso_z(now)})", usage=True)
     if max_days is not None and until - now > dt.timedelta(days=max_days):
         raise AccessError(
             f"{iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
