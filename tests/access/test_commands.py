@@ -398,7 +398,9 @@ def test_diff_against_git_base(
     code, _, err = run(runner, app, "diff", "--base", "no-such-ref", str(example_catalog), *NOW)
     assert code == 2 and "'no-such-ref' is not a commit of the repository at" in err
     # -c names the catalog, as for every other command (the README says so)
-    code, out_c, _ = run(runner, app, "diff", "--base", "HEAD", "-c", str(example_catalog), "-f", "json", *NOW)
+    code, out_c, _ = run(
+        runner, app, "diff", "--base", "HEAD", "-c", str(example_catalog), "-f", "json", *NOW
+    )
     assert code == 0 and json.loads(out_c) == data
     code, _, err = run(runner, app, "diff", "--base", "HEAD", str(example_catalog), "-c", str(tmp_path), *NOW)
     assert code == 2 and "the catalog is named twice" in err

@@ -90,7 +90,9 @@ def test_role_chaining_through_a_trust_naming_the_roles_arn() -> None:
         ("bob", ("Target",)),
     }
     # an explicit deny in Hop's policies stops it
-    pols["hop"] = policy(allow("s3:GetObject"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"})
+    pols["hop"] = policy(
+        allow("s3:GetObject"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}
+    )
     model = AccessModel(catalog(roles, pols), NOW, trust_of=chained_trust({"Target": [arn("Hop")]}))
     target = model.view("Target", "nonprod")
     assert target is not None

@@ -133,7 +133,9 @@ def test_policy_variables_name_resources_under_conditions(db: ActionDB) -> None:
     # Allow on every user, Deny on the caller's own: for a role session the Deny names
     # nothing, so the grant on other users stays (it was taken as a Deny on every user)
     es = effective(
-        [doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/*"), deny("iam:CreateAccessKey", mine))], None, db
+        [doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/*"), deny("iam:CreateAccessKey", mine))],
+        None,
+        db,
     )
     assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.CONDITIONAL
     # an Allow's NotResource with a variable: the exclusion depends on the request, so
@@ -143,12 +145,16 @@ def test_policy_variables_name_resources_under_conditions(db: ActionDB) -> None:
     assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.CONDITIONAL
     # ${*} is a literal * (IAM's escape), not a wildcard: a Deny naming it is no total deny
     es = effective(
-        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${*}"))], None, db
+        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${*}"))],
+        None,
+        db,
     )
     assert es.access("s3:GetObject", "arn:aws:s3:::b/report.csv") is Access.CONDITIONAL
     # ${$} is a literal $: nothing conditional about it
     es = effective(
-        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${$}*"))], None, db
+        [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${$}*"))],
+        None,
+        db,
     )
     assert es.access("s3:GetObject", "arn:aws:s3:::b/$x") is Access.NONE
     assert es.access("s3:GetObject", "arn:aws:s3:::b/x") is Access.UNCONDITIONAL
