@@ -148,9 +148,9 @@ def yaml_error(
             line + 1,
             col + 1,
         )
-    opened = _unclosed_double_quote(lines, line)
-    if opened is not None:
-        start, column, closed = opened
+    unclosed = _unclosed_double_quote(lines, line)
+    if unclosed is not None:
+        start, column, closed = unclosed
         return YamlHint(
             f"{raw}: the double quote opened on line {start + 1} is not closed on that line "
             f"(YAML reads on to the quote on line {closed + 1})",
