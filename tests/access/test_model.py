@@ -110,6 +110,43 @@ def test_role_chaining_through_a_trust_naming_the_roles_arn() -> None:
     assert {r.principal.user for r in model.reach(target)} == {"bob"}
 
 
+def test_a_trust_naming_the_arn_opens_a_chain_only_while_its_statement_does() -> None:
+    """The statement that names Hop's ARN opens the chain by itself only for what it
+    allows and only until it ends: an expired one, or one for sts:TagSession alone,
+    leaves the account root's statement, for which Hop needs a permission of its own."""
+    from rolecat.deploy.policies import trust_policy
+
+    roles = [
+        role("Hop", policies=("hop",), members=("alice",)),
+        role("Target", policies=("admin",), members=("bob",)),
+    ]
+    pols = {"hop": policy(allow("s3:GetObject")), "admin": policy(allow("iam:*"))}
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+
+    def trust_with(statement: dict[str, Any]) -> Any:
+        def trust(cat: Catalog, r: Role) -> dict[str, Any]:
+            doc = trust_policy(cat, r)
+            if r.name == "Target":
+                doc["Statement"].append(
+                    {"Effect": "Allow", "Principal": {"AWS": root}, "Action": "sts:AssumeRole"}
+                )
+                doc["Statement"].append(statement)
+            return doc
+
+        return trust
+
+    named = {"Effect": "Allow", "Principal": {"AWS": arn("Hop")}, "Action": "sts:AssumeRole"}
+    expired = {**named, "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}}
+    tagging = {**named, "Action": "sts:TagSession"}
+    later = {**named, "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}}
+    for statement, reached in ((expired, set()), (tagging, set()), (later, {"2027-01-01T00:00:00+00:00"})):
+        model = AccessModel(catalog(roles, pols), NOW, trust_of=trust_with(statement))
+        target = model.view("Target", "nonprod")
+        assert target is not None
+        got = {r.until.isoformat() if r.until else None for r in model.reach(target) if r.principal.user == "alice"}
+        assert got == reached, statement
+
+
 def test_role_chaining_through_the_account_root_needs_an_assume_permission() -> None:
     # A trust naming the account's root delegates to the account's own policies: Hop
     # reaches Target only when its policy allows sts:AssumeRole on it.

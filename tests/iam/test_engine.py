@@ -150,6 +150,23 @@ def test_policy_variables_name_resources_under_conditions(db: ActionDB) -> None:
         db,
     )
     assert es.access("s3:GetObject", "arn:aws:s3:::b/report.csv") is Access.CONDITIONAL
+    # an Allow whose Resource mixes "*" with a pattern holding a variable still grants on
+    # "*" outright (the variable's pattern alone is conditional): an administrator stays one
+    mixed = doc(allow("*", ["*", "arn:aws:s3:::home/${aws:username}/*"]))
+    es = effective([mixed], None, db)
+    assert es.access("iam:CreateUser") is Access.UNCONDITIONAL
+    # a Deny mixing them stays whole and conditional: it may not apply at all
+    es = effective(
+        [
+            doc(
+                allow("iam:CreateAccessKey", "*"),
+                deny("iam:CreateAccessKey", ["arn:aws:iam::1:user/*", mine]),
+            )
+        ],
+        None,
+        db,
+    )
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.CONDITIONAL
     # ${$} is a literal $: nothing conditional about it
     es = effective(
         [doc(allow("s3:GetObject", "arn:aws:s3:::b/*"), deny("s3:GetObject", "arn:aws:s3:::b/${$}*"))],

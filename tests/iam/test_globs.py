@@ -143,19 +143,48 @@ def test_patterns_as_long_as_an_s3_object_arn_are_compared_without_recursion() -
     assert overlaps_format(pattern, obj) and not overlaps_format(pattern, bucket)
 
 
-def test_arn_patterns_overlap_field_by_field() -> None:
-    """An ARN's first five fields hold no ':', so a '*' filling the account field does
-    not swallow the colons it would need to make role/ops/* meet role/app/*: no IAM role
-    ARN matches both (as plain patterns they do: '1:role/app/x:role/ops/y')."""
+def test_iam_arn_patterns_overlap_field_by_field() -> None:
+    """An IAM ARN holds exactly five colons, so a '*' filling the account field does not
+    swallow the colons it would need to make role/ops/* meet role/app/*: no IAM role ARN
+    matches both (as plain patterns they do: '1:role/app/x:role/ops/y')."""
     ops, app = "arn:aws:iam::*:role/ops/*", "arn:aws:iam::*:role/app/*"
     assert overlaps(ops, app)  # as strings
-    assert not overlaps_arn(ops, app)  # as ARNs
+    assert not overlaps_arn(ops, app)  # as IAM ARNs
     assert overlaps_arn("arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/app/*")
     assert overlaps_arn("arn:*:iam::*:role/*", "arn:aws:iam::1:role/x")
     assert not overlaps_arn("arn:aws:iam::1:role/*", "arn:aws:iam::2:role/*")
-    # the resource part keeps the segment rule: function:*-prod never names an alias
-    assert overlaps_arn("arn:aws:lambda:*:*:function:*", "arn:aws:lambda:us-east-1:1:function:f:blue")
-    assert not overlaps_arn("arn:aws:lambda:*:*:function:*-prod", "arn:aws:lambda:*:*:function:f:blue-prod")
-    # fewer than six fields: a star there may run into the resource, as overlaps says
+    # a pattern with another number of colons is compared as a string
     assert overlaps_arn("arn:aws:iam::*", "arn:aws:iam::1:role/x")
     assert overlaps_arn("*", "arn:aws:iam::1:role/x")
+    assert overlaps_arn("arn:aws:lambda:*:function:*", "arn:aws:lambda:us-east-1:123456789012:function:*")
+
+
+_FIELD = st.text(alphabet="ab1/", min_size=0, max_size=4)
+
+
+@st.composite
+def _iam_arn_and_patterns(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A concrete IAM ARN (five colons) and two patterns made from it or from anything."""
+    arn = f"arn:aws:iam::{draw(st.sampled_from(['1', '22']))}:role/{draw(_FIELD)}"
+
+    def pattern() -> str:
+        text = arn if draw(st.booleans()) else f"arn:aws:iam::{draw(_FIELD)}:role/{draw(_FIELD)}"
+        chars = list(text)
+        for _ in range(draw(st.integers(0, 3))):
+            i = draw(st.integers(0, len(chars) - 1))
+            if chars[i] != ":":
+                chars[i] = draw(st.sampled_from(["*", "?", "*"]))
+        if draw(st.booleans()):
+            i = draw(st.integers(0, len(chars)))
+            chars.insert(i, "*")
+        return "".join(chars)
+
+    return arn, pattern(), pattern()
+
+
+@given(_iam_arn_and_patterns())
+def test_iam_arn_overlap_misses_no_arn_matching_both(case: tuple[str, str, str]) -> None:
+    """Sound for IAM ARNs: whenever one IAM ARN matches both patterns, they overlap."""
+    arn, p, q = case
+    if matches(p, arn) and matches(q, arn):
+        assert overlaps_arn(p, q), (p, q, arn)

@@ -185,7 +185,7 @@ class AccessModel:
             catalog.identity_account.id, "user/", catalog.identity_account.partition
         )
         self._user_names = frozenset(u.name for u in catalog.users)
-        self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None]]] = {}
+        self._direct_cache: dict[int, list[tuple[Principal | RoleView, dt.datetime | None, bool]]] = {}
         self.memo: dict[str, dict[int, Any]] = {}  # callers' caches, keyed by id() of model objects
         self._reach: dict[tuple[str, str], tuple[Reach, ...]] | None = None
 
@@ -210,18 +210,21 @@ class AccessModel:
             self._reach = self._compute_reach()
         return self._reach.get(view.key, ())
 
-    def _direct(self, view: RoleView) -> list[tuple[Principal | RoleView, dt.datetime | None]]:
-        """(principal or source role view, until) for each principal the trust names."""
+    def _direct(self, view: RoleView) -> list[tuple[Principal | RoleView, dt.datetime | None, bool]]:
+        """(principal or source role view, until, named) for each principal the trust names;
+        ``named``: a source role view named by its own ARN (not through its account's root)."""
         key = id(view.trust)
         hit = self._direct_cache.get(key)
         if hit is None:
             found = list(self._direct_uncached(view))
-            if any(isinstance(w, RoleView) for w, _ in found):
+            if any(isinstance(w, RoleView) for w, _, _ in found):
                 return found  # depends on the view (a root trust leaves the role itself out)
             hit = self._direct_cache[key] = found
         return hit
 
-    def _direct_uncached(self, view: RoleView) -> Iterator[tuple[Principal | RoleView, dt.datetime | None]]:
+    def _direct_uncached(
+        self, view: RoleView
+    ) -> Iterator[tuple[Principal | RoleView, dt.datetime | None, bool]]:
         for st in _statements(view.trust):
             if st.get("Effect") != "Allow":
                 continue
@@ -233,7 +236,7 @@ class AccessModel:
                 continue  # expired temporary grant
             principal = st.get("Principal")
             if principal == "*":
-                yield Principal("*"), until
+                yield Principal("*"), until, False
                 continue
             if not isinstance(principal, Mapping):
                 continue
@@ -242,14 +245,14 @@ class AccessModel:
                     if kind == "AWS":
                         yield from self._aws_principal(view, value, until)
                     else:
-                        yield Principal(value), until
+                        yield Principal(value), until, False
 
     def _aws_principal(
         self, target: RoleView, value: str, until: dt.datetime | None
-    ) -> Iterator[tuple[Principal | RoleView, dt.datetime | None]]:
+    ) -> Iterator[tuple[Principal | RoleView, dt.datetime | None, bool]]:
         source = self.by_arn.get(value)
         if source is not None:
-            yield source, until
+            yield source, until, True
             return
         account_id = value if value.isdigit() else None
         if value.endswith(":root") and value.count(":") == 5:
@@ -259,24 +262,20 @@ class AccessModel:
             # every catalog role there whose policy allows sts:AssumeRole on the target.
             for v in self.views:
                 if v.account.id == account_id and v is not target:
-                    yield v, until
+                    yield v, until, False
             return
         # an account outside the catalog (external_accounts): the account itself is the
         # principal, whoever it lets assume the role is decided there
-        yield Principal(value, self.user_of(value)), until
+        yield Principal(value, self.user_of(value)), until, False
 
     def _compute_reach(self) -> dict[tuple[str, str], tuple[Reach, ...]]:
         direct: dict[tuple[str, str], list[tuple[Principal, dt.datetime | None]]] = {}
         edges: dict[tuple[str, str], list[tuple[RoleView, dt.datetime | None, bool]]] = {}
         for view in self.views:
-            for who, until in self._direct(view):
+            for who, until, named in self._direct(view):
                 if isinstance(who, RoleView):
                     access = who.effective.access("sts:AssumeRole", view.arn)
-                    if (
-                        access is not Access.UNCONDITIONAL
-                        and who.account.id == view.account.id
-                        and _names_principal(view.trust, who.arn)
-                    ):
+                    if named and access is not Access.UNCONDITIONAL and who.account.id == view.account.id:
                         # a trust naming the role's ARN in its own account grants by
                         # itself; the role's boundary and denies still apply
                         access = max(
@@ -360,17 +359,3 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
 
 def _reach_order(r: Reach) -> tuple[str, str, tuple[str, ...], str]:
     return (r.principal.user or "~", r.principal.principal, r.via, iso(r.until) or "")
-
-
-def _names_principal(trust: Mapping[str, Any], arn: str) -> bool:
-    """Whether an Allow of ``trust`` names ``arn`` itself as an AWS principal (not its
-    account's root, which delegates to the account's own policies)."""
-    for st in _statements(trust):
-        principal = st.get("Principal")
-        if (
-            st.get("Effect") == "Allow"
-            and isinstance(principal, Mapping)
-            and arn in _strings(principal.get("AWS"))
-        ):
-            return True
-    return False

@@ -121,16 +121,19 @@ class ResourceSpec:
             return not any(covers(p, resource) for p in self.patterns)
         return any(overlaps(p, resource) for p in self.patterns)
 
-    def overlaps(self, other: ResourceSpec) -> bool:
+    def overlaps(self, other: ResourceSpec, *, iam: bool = False) -> bool:
+        """Whether the two specs name a common resource; ``iam``: of an action whose
+        resources are all IAM's, whose ARNs hold exactly five colons (``overlaps_arn``)."""
         if self.empty or other.empty:
             return False
         if self.negated and other.negated:
             return True  # the complements of two finite pattern sets always meet
         if self.negated:
-            return other.overlaps(self)
+            return other.overlaps(self, iam=iam)
         if other.negated:
             return any(not any(covers(n, p) for n in other.patterns) for p in self.patterns)
-        return any(overlaps_arn(p, q) for p in self.patterns for q in other.patterns)
+        meet = overlaps_arn if iam else overlaps
+        return any(meet(p, q) for p in self.patterns for q in other.patterns)
 
     def covers(self, other: ResourceSpec) -> bool:
         """Whether every resource ``other`` names is also named here (sound, not complete)."""
@@ -311,8 +314,9 @@ class Normalizer:
         hit = self._docs.get(id(doc))
         if hit is not None and hit[0] is doc:
             return hit[1]
-        out = tuple(self._statement(raw, origin, i) for i, raw in enumerate(_statements_of(doc)))
-        result = tuple(s for s in out if s is not None)
+        result = tuple(
+            s for i, raw in enumerate(_statements_of(doc)) for s in self._statements(raw, origin, i)
+        )
         self._docs[id(doc)] = (doc, result)
         return result
 
@@ -353,38 +357,58 @@ class Normalizer:
             self._masks[key] = mask
         return mask
 
-    def _statement(self, raw: Mapping[str, Any], origin: str, index: int) -> Statement | None:
+    def _statements(self, raw: Mapping[str, Any], origin: str, index: int) -> tuple[Statement, ...]:
+        """The statement normalised: none when it grants or denies nothing the engine reads,
+        two for an Allow whose ``Resource`` mixes patterns with and without a policy
+        variable: the plain patterns as written, the others under the variables' tests.
+        ("If AWS cannot resolve a variable, this might cause the entire statement to be
+        invalid", IAM: policy variables.  For an Allow the split reads more into it, the
+        safe side for the checks; a Deny stays whole and conditional, so that it never
+        removes a grant it might not make.)"""
         effect = raw.get("Effect")
         if effect not in ("Allow", "Deny"):
-            return None
+            return ()
         if "Action" in raw:
             mask = self.action_mask(_strings(raw["Action"]), negated=False)
         elif "NotAction" in raw:
             mask = self.action_mask(_strings(raw["NotAction"]), negated=True)
         else:
-            return None
+            return ()
         element = "Resource" if "Resource" in raw else "NotResource" if "NotResource" in raw else None
         if element is None:
-            return None
+            return ()
         patterns = _strings(raw[element])
-        names = [v for p in patterns for v in variables(p) if v.lower() not in self.known]
-        negated = element == "NotResource"
-        if negated and effect == "Allow" and names:
-            # what a pattern with a variable excludes depends on the request: to bound
-            # what the Allow may grant, it excludes nothing
-            patterns = tuple(
-                p for p in patterns if not any(v.lower() not in self.known for v in variables(p))
-            )
-        resources = (
-            ResourceSpec(tuple(resolve_variables(p) for p in patterns), negated=negated)
-            if patterns or not negated
-            else ResourceSpec(("*",))
-        )
         condition = Condition.parse(raw.get("Condition"))
-        if names:
-            condition = (condition or Condition(())).with_variables(element, names)
         sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
-        return Statement(str(effect), mask, resources, condition, origin, index, sid)
+
+        def unknown(pattern: str) -> list[str]:
+            return [v for v in variables(pattern) if v.lower() not in self.known]
+
+        names = [v for p in patterns for v in unknown(p)]
+        if not names:
+            spec = ResourceSpec(
+                tuple(resolve_variables(p) for p in patterns), negated=element == "NotResource"
+            )
+            return (Statement(str(effect), mask, spec, condition, origin, index, sid),)
+        held = (condition or Condition(())).with_variables(element, names)
+        if element == "NotResource":
+            if effect == "Allow":
+                # what a pattern with a variable excludes depends on the request: to bound
+                # what the Allow may grant, it excludes nothing
+                kept = tuple(resolve_variables(p) for p in patterns if not unknown(p))
+                spec = ResourceSpec(kept, negated=True) if kept else ResourceSpec(("*",))
+            else:
+                spec = ResourceSpec(tuple(resolve_variables(p) for p in patterns), negated=True)
+            return (Statement(str(effect), mask, spec, held, origin, index, sid),)
+        varied = ResourceSpec(tuple(resolve_variables(p) for p in patterns if unknown(p)))
+        plain = tuple(resolve_variables(p) for p in patterns if not unknown(p))
+        if effect == "Deny" or not plain:
+            whole = ResourceSpec(tuple(resolve_variables(p) for p in patterns))
+            return (Statement(str(effect), mask, whole, held, origin, index, sid),)
+        return (
+            Statement(str(effect), mask, ResourceSpec(plain), condition, origin, index, sid),
+            Statement(str(effect), mask, varied, held, origin, index, sid),
+        )
 
 
 @dataclass(frozen=True)
@@ -589,24 +613,26 @@ class EffectiveSet:
             [None] if self.boundary is None else list(self._within(self._bound_allows, bit, universe))
         )
         denies = self._within(self._denies, bit, universe, denies=True)
+        # every resource of the action an IAM ARN (sts:AssumeRole's roles too): five colons
+        iam = bool(universe) and all(u.split(":", 3)[2] == "iam" for u in universe or ())
         out: list[Grant] = []
         for ident in self._within(self._allows, bit, universe):
             for bound in bounds:
-                if bound is not None and not ident.resources.overlaps(bound.resources):
+                if bound is not None and not ident.resources.overlaps(bound.resources, iam=iam):
                     continue
-                grant = self._narrow(Grant(ident, bound), denies)
+                grant = self._narrow(Grant(ident, bound), denies, iam=iam)
                 if grant is not None:
                     out.append(grant)
         return tuple(out)
 
     @staticmethod
-    def _narrow(grant: Grant, denies: Sequence[Statement]) -> Grant | None:
+    def _narrow(grant: Grant, denies: Sequence[Statement], *, iam: bool = False) -> Grant | None:
         conditional: list[Statement] = []
         excluded: list[ResourceSpec] = []
         denied_when = False
         for deny in denies:
             specs = [grant.identity.resources] + ([grant.boundary.resources] if grant.boundary else [])
-            if not all(deny.resources.overlaps(spec) for spec in specs):
+            if not all(deny.resources.overlaps(spec, iam=iam) for spec in specs):
                 continue
             whole = any(deny.resources.covers(spec) for spec in specs)
             if deny.condition is not None:

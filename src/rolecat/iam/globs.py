@@ -102,25 +102,19 @@ def _reaches(steps: Callable[[int, int], list[tuple[int, int]]], goal: tuple[int
     return False
 
 
-_HEAD = "arn:x:x:x:x:"  # five colon-free fields, so that a resource part stays an ARN pattern
-
-
 @cache
 def overlaps_arn(a: str, b: str) -> bool:
-    """``overlaps`` for two policy patterns naming resources: whether some ARN matches
-    both.  An ARN's first five fields (``arn``, partition, service, region, account)
-    never hold a ``:``, so when both patterns spell out all six fields they are compared
-    field by field, and a ``*`` that fills a head field (``arn:aws:iam::*:role/ops/*``)
-    no longer swallows the colons it would need to meet ``arn:aws:iam::*:role/app/*``.
-    (It could only by lining the pattern's later fields up with colons inside a
-    resource name: never for IAM's names, which hold no ``:``.)  Other patterns:
-    ``overlaps``."""
-    pa, pb = a.split(":", 5), b.split(":", 5)
-    if len(pa) < 6 or len(pb) < 6 or pa[0] != "arn" or pb[0] != "arn":
+    """``overlaps`` for two policy patterns naming the resources of an action whose ARNs
+    all hold exactly five colons, IAM's (``arn:aws:iam::<account>:role/<path><name>``: no
+    IAM name or path holds a ``:``).  Each colon of such a pattern with five colons then
+    meets one of the ARN's, so no ``*`` crosses one, and the two patterns are compared
+    field by field: an account ``*`` no longer swallows the colons it would need to make
+    ``arn:aws:iam::*:role/ops/*`` meet ``arn:aws:iam::*:role/app/*``.  Other patterns (a
+    colon fewer or more): ``overlaps``."""
+    if a.count(":") != 5 or b.count(":") != 5 or not a.startswith("arn:") or not b.startswith("arn:"):
         return overlaps(a, b)
-    return all(overlaps(x, y) for x, y in zip(pa[1:5], pb[1:5], strict=True)) and overlaps(
-        _HEAD + pa[5], _HEAD + pb[5]
-    )
+    pa, pb = a.split(":"), b.split(":")
+    return all(overlaps(x, y) for x, y in zip(pa[1:], pb[1:], strict=True))
 
 
 @cache
