@@ -211,3 +211,20 @@ def test_a_repeated_list_entry_is_named_at_its_repeat(tmp_path: Path) -> None:
     assert (
         "ProdEngineer.yaml:11:29: error S009: members: 'bob' is listed twice (items 1 and 4)" in proc.stderr
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name: x\ndescription: read,"write\nowners: ["@acme/ops"]\nkind: human\n  accounts: [prod]\n',
+        'name: x\ndescription: >\n  He said: "use the\n  ops role"\nkind: human\n  accounts: [prod]\n',
+        'name: x\ndescription: "Ops\n  on call"\nkind: human\n  accounts: [prod]\n',
+        'name: x\ndescription: \'a, "b\'\nowners: ["@acme/ops"]\nkind: human\n  accounts: [prod]\n',
+    ],
+)
+def test_a_quote_inside_valid_yaml_is_never_blamed(text: str) -> None:
+    """Only a double-quoted scalar that spans lines and closes on the error's line is an
+    unclosed quote: not a quote inside a plain, single-quoted or block scalar, nor a valid
+    multi-line quoted scalar before an unrelated error."""
+    message, _, _ = l002(text)
+    assert "double quote" not in message

@@ -60,45 +60,25 @@ def _key_column(line: str) -> int:
     return column
 
 
-# A double quote that starts a scalar: at the line's start, or after `: `, `- `, `[`, `{` or `,`.
-_OPENING_QUOTE = re.compile(r'(?:^|[:-] |[\[{,])\s*"')
+def _unclosed_double_quote(text: str, error_line: int) -> tuple[int, int, int] | None:
+    """(line, column, closing line) of a double-quoted scalar that spans lines and closes
+    on ``error_line``: a quote left open on its line, which YAML read on to the next
+    quote, where the error then shows.  Found by YAML's own scanner (so a quote inside a
+    plain, single-quoted or block scalar is not one), up to the error."""
+    import yaml
 
-
-def _closing_quote(text: str, start: int) -> int | None:
-    """Where the double-quoted scalar opened at ``start`` ends on this line (a backslash
-    escapes the next character), or None."""
-    i = start + 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] == '"':
-            return i
-        i += 1
-    return None
-
-
-def _unclosed_double_quote(lines: list[str], error_line: int) -> tuple[int, int, int] | None:
-    """(line, column, closing line) of a double quote that opens a scalar before
-    ``error_line`` and is not closed on its own line, the last such before the error; a
-    catalog's quoted values are one line, so YAML read on to the next quote, where the
-    error then shows."""
-    for k in range(min(error_line, len(lines)) - 1, -1, -1):
-        text = lines[k]
-        pos = 0
-        while (m := _OPENING_QUOTE.search(text, pos)) is not None:
-            comment = text.find("#", pos, m.start())
-            if comment != -1 and (comment == 0 or text[comment - 1] in " \t"):
-                break  # the rest of the line is a comment
-            start = m.end() - 1
-            end = _closing_quote(text, start)
-            if end is None:
-                for later in range(k + 1, min(error_line + 1, len(lines))):
-                    if '"' in lines[later]:
-                        return k, start, later
-                return None
-            pos = end + 1
-    return None
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style == '"'
+                and token.start_mark.line < token.end_mark.line == error_line
+            ):
+                found = (token.start_mark.line, token.start_mark.column, token.end_mark.line)
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 def _spaces(n: int) -> str:
@@ -148,7 +128,7 @@ def yaml_error(
             line + 1,
             col + 1,
         )
-    unclosed = _unclosed_double_quote(lines, line)
+    unclosed = _unclosed_double_quote(text, line)
     if unclosed is not None:
         start, column, closed = unclosed
         return YamlHint(
