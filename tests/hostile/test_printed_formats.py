@@ -249,3 +249,7 @@ def test_diffs_of_files_on_disk_print_no_control_characters(value: str) -> None:
     text += codeowners.unified_diff(old, "* @acme\n", "CODEOWNERS")
     assert not CONTROL.search(text.replace("\t", " ").replace("\n", " "))
     assert diff_line("-a\tb\n") == "-a\tb\n" and diff_line("-\x1b[2J\n") == "-\\x1b[2J\n"
+    # a line ended by a lone CR (splitlines ends lines there too) is still one printed line
+    lone = codeowners.unified_diff("a\rb\nc\n", "a\nc\n", "CODEOWNERS")
+    assert "-a\\r\n" in lone and "-b\n" in lone
+    assert "No newline" not in _diff([RenderedFile.of("p/r.tf", "a\n")], {"p/r.tf": "a\rb\n"}, [])

@@ -47,11 +47,22 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape_char, text)
 
 
+# What ``str.splitlines`` also ends a line at, besides "\n".
+_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def diff_line(line: str) -> str:
-    """One line of a unified diff (``difflib``), as printed: its text ``printable``, tabs
-    and its closing newline kept.  The old side of ``compile --check`` and ``codeowners
-    --check`` is a file a pull request controls, and may hold terminal escapes."""
-    body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+    """One line of a unified diff (``difflib``, lines from ``splitlines``), as printed: its
+    text ``printable``, tabs kept, one newline at its end.  A line that ends in another
+    break (a lone CR, U+2028) shows it escaped and still ends the printed line.  The old
+    side of ``compile --check`` and ``codeowners --check`` is a file a pull request
+    controls, and may hold terminal escapes."""
+    if line.endswith("\n"):
+        body, end = line[:-1], "\n"
+    elif line and line[-1] in _LINE_BREAKS:
+        body, end = line, "\n"
+    else:
+        body, end = line, ""
     return "\t".join(map(printable, body.split("\t"))) + end
 
 
