@@ -392,6 +392,26 @@ def test_a_role_file_that_did_not_load_is_never_passed_over(app, runner, cat):
     assert "still has 1 error it had before this edit" in result.stderr
 
 
+def test_a_role_file_that_did_not_load_is_read_for_teams_accounts_not_comments(app, runner, cat):
+    """The review's three gaps: a broken file naming the team its last person takes along
+    (erin is data's only person); a broken file defining the role in the account asked
+    for, while the role exists elsewhere; a person named only in a comment."""
+    broken = cat / "roles" / "prod" / "Broken.yaml"
+    broken.write_text(
+        "name: Broken\naccounts: [prod]\nboundary: prod-readonly\nteams: [data]\nmax_session_duration: x\n"
+    )
+    result = run(app, runner, "offboard", "erin")
+    assert result.exit_code == 1 and "names team data, whose last person erin is" in result.stderr
+    broken.write_text(
+        "name: ProdEngineer\naccounts: [nonprod]\nboundary: prod-readonly\nmembers: [dave]\nmax_session_duration: x\n"
+    )
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "erin", "--account", "nonprod")
+    assert result.exit_code == 1 and "names role ProdEngineer" in result.stderr
+    broken.write_text("name: Broken\naccounts: [prod]  # ask carol first\nmax_session_duration: x\n")
+    result = run(app, runner, "offboard", "carol", "--dry-run")
+    assert result.exit_code == 0, result.output
+
+
 def test_membership_through_a_team(app, runner, cat):
     """A role's teams: (users.yaml team:) grant standing membership that no members: list
     holds: offboard ends it with the user's entry (and takes a team whose last person

@@ -219,8 +219,15 @@ def unread_role_files(catalog: Catalog, catalog_dir: Path) -> list[tuple[str, st
             text = found.path.read_text("utf-8", errors="replace")
         except OSError:
             text = ""
-        out.append((found.display, text))
+        out.append((found.display, _without_comments(text)))
     return out
+
+
+def _without_comments(text: str) -> str:
+    """``text`` without YAML comments (a `#` at a line's start or after a blank): a
+    mention in a comment is no membership.  A `#` inside a quoted value may cut it short;
+    that only misses a mention the model would have found had the file loaded."""
+    return "\n".join(re.split(r"(?:^|(?<=\s))#", line, maxsplit=1)[0] for line in text.split("\n"))
 
 
 def _names(text: str, name: str) -> bool:
@@ -229,14 +236,15 @@ def _names(text: str, name: str) -> bool:
 
 
 def _unread(catalog: Catalog, catalog_dir: Path | None, name: str, what: str) -> None:
-    """Refuse when a role file that did not load names ``name`` (a role or a person)."""
+    """Refuse when a role file that did not load names ``name`` (a role, a person or a
+    team; ``what`` says which, as it is printed)."""
     if catalog_dir is None:
         return
     files = [shown for shown, text in unread_role_files(catalog, catalog_dir) if _names(text, name)]
     if files:
         raise AccessError(
-            f"{', '.join(files)} could not be read into the catalog (rolecat validate lists its errors) and names {what} "
-            f"{name}: fix it, then run this again"
+            f"{', '.join(files)} could not be read into the catalog (rolecat validate lists its errors) "
+            f"and names {what}: fix it, then run this again"
         )
 
 
@@ -253,11 +261,11 @@ def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Pat
                 f"role {name!r} is released (release: true in {released[0].source}): rolecat no longer "
                 "manages it, so its members are not rolecat's to change; remove release: true to manage it again"
             )
+        _unread(catalog, catalog_dir, name, f"role {name}")  # the role's own file may be the one in error
         others = [r for r in catalog.roles if r.name == name]
         if others:
             where = ", ".join(a for r in others for a in r.accounts)
             raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}")
-        _unread(catalog, catalog_dir, name, "role")  # the role's own file may be the one in error
         guess = did_you_mean(name, sorted({r.name for r in catalog.roles if r.is_human}))
         raise AccessError(
             f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""), usage=True
@@ -468,7 +476,11 @@ def offboard(
             "IAM user, so offboard it in AWS by hand; once the release is applied, delete its entry"
         )
     known = any(u.name == user for u in catalog.users)
-    _unread(catalog, catalog_dir, user, "user")  # it could not be taken out of such a file
+    _unread(catalog, catalog_dir, user, f"user {user}")  # it could not be taken out of such a file
+    for u in catalog.users:  # nor could a team that leaves with its last person
+        team = u.attributes.get("team") if u.name == user else None
+        if team and all(o.attributes.get("team") != team for o in catalog.users if o.name != user):
+            _unread(catalog, catalog_dir, team, f"team {team}, whose last person {user} is")
     # released roles too: their files still name members, which validate checks against users.yaml
     roles = [r for r in (*catalog.roles, *catalog.released_roles) if user in r.members or _temps(r, user)]
     if not known and not roles:
