@@ -143,7 +143,11 @@ def test_a_trust_naming_the_arn_opens_a_chain_only_while_its_statement_does() ->
         model = AccessModel(catalog(roles, pols), NOW, trust_of=trust_with(statement))
         target = model.view("Target", "nonprod")
         assert target is not None
-        got = {r.until.isoformat() if r.until else None for r in model.reach(target) if r.principal.user == "alice"}
+        got = {
+            r.until.isoformat() if r.until else None
+            for r in model.reach(target)
+            if r.principal.user == "alice"
+        }
         assert got == reached, statement
 
 
