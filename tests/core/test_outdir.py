@@ -506,54 +506,6 @@ def test_a_file_the_child_cannot_stage_fails_the_commit_and_changes_nothing(
     assert _tree(tmp_path) == {"acct0/keep.tf": "kept"}
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs and forks only on Linux")
-@pytest.mark.parametrize("child_fails", [False, True])
-def test_write_back_starts_while_files_are_staged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
-) -> None:
-    """While this process and its child stage the files, a thread starts the write-back
-    (``SafeDir.flushing``): the sync that makes them durable before the journal commits
-    them then finds most of them on disk.  That sync still runs after the last file is
-    staged, and the thread is gone once the commit is done, or has failed."""
-    import threading
-
-    monkeypatch.delenv("ROLECAT_JOBS", raising=False)
-    me = os.getpid()
-    events: list[tuple[float, str]] = []
-    real_write, real_syncfs = SafeDir.write, safefs._syncfs
-
-    def write(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
-        if rel.startswith(".rolecat/staging/"):
-            if child_fails and os.getpid() != me:
-                raise UnsafePath(rel, "is a symlink or not a folder")
-            if os.getpid() == me:
-                events.append((time.monotonic(), "staged"))
-            time.sleep(0.002)  # long enough a staging for the flush thread to run
-        real_write(self, rel, data, durable=durable, new=new)
-
-    def syncfs(fd: int) -> bool:
-        events.append((time.monotonic(), "syncfs"))
-        return real_syncfs(fd)
-
-    monkeypatch.setattr(SafeDir, "write", write)
-    monkeypatch.setattr(safefs, "_syncfs", syncfs)
-    writes = [(f"acct{i % 3}/role.R{i:03d}.tf", b"x") for i in range(journal.PARALLEL_FILES)]
-    with SafeDir(tmp_path) as root:
-        if child_fails:
-            with pytest.raises(journal.CommitError):
-                journal.commit(root, writes, [], [])
-        else:
-            journal.commit(root, writes, [], [])
-    assert not any(t.name == "rolecat-flush" for t in threading.enumerate())
-    if child_fails:
-        return
-    staged = [t for t, what in events if what == "staged"]
-    flushes = [t for t, what in events if what == "syncfs"]
-    assert any(staged[0] < t < staged[-1] for t in flushes), "no write-back while staging"
-    assert max(flushes) > staged[-1], "no sync after the last file was staged"
-    assert _tree(tmp_path) == {rel: "x" for rel, _ in writes}
-
-
 def test_commit_runs_the_callers_work_while_it_syncs_and_raises_its_failure_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
