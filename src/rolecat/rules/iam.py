@@ -293,6 +293,34 @@ def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
     return False
 
 
+# A Deny that holds unless iam:PermissionsBoundary is one of its values: for a negated
+# operator a key the request lacks makes the condition true ("If the policy condition
+# requires that the key is not matched ... and the right key is not present, the condition
+# is true", IAM: condition operators), and several values are a NOR, so the Deny leaves
+# exactly the requests an Allow-if pin with the same values admits.
+_NEGATED_PINS = frozenset(
+    {"StringNotEquals", "ArnNotEquals", "StringNotEqualsIfExists", "ArnNotEqualsIfExists"}
+)
+
+
+def _pinned_by_deny(grant: Grant, boundaries: frozenset[str]) -> bool:
+    """Whether a Deny on all of the grant's resources holds unless the entity carries one
+    of ``boundaries``: the grant then holds only for those, as if pinned (``_pinned``)."""
+    specs = [grant.identity.resources] + ([grant.boundary.resources] if grant.boundary else [])
+    for deny in grant.conditional_denies:
+        tests = deny.condition.tests if deny.condition is not None else ()
+        pins = bool(tests) and all(
+            key == "iam:permissionsboundary"
+            and operator in _NEGATED_PINS
+            and values
+            and set(values) <= boundaries
+            for operator, key, values in tests
+        )
+        if pins and any(deny.resources.covers(spec) for spec in specs):
+            return True
+    return False
+
+
 # Writes of a role's own permissions policies: pinned to its own boundary, they still
 # raise the role from what its policies grant to all its boundary allows.
 SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
@@ -360,7 +388,9 @@ def _available(
         grants = [
             g
             for g in es.grants(action)
-            if action in UNPINNABLE or not _pinned(g, safe) or (action in SELF_WRITES and g.applies_to(own))
+            if action in UNPINNABLE
+            or not (_pinned(g, safe) or _pinned_by_deny(g, safe))
+            or (action in SELF_WRITES and g.applies_to(own))
         ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
