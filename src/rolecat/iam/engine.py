@@ -90,8 +90,8 @@ class Condition:
 
 
 # The test a statement gets for a policy variable in its Resource or NotResource: which
-# resources it names depends on the request ("if there is no value ... the statement is
-# invalid", IAM policy elements: policy variables), as if a condition held, so the
+# resources it names depends on the request ("If AWS cannot resolve a variable, this might
+# cause the entire statement to be invalid", IAM: policy variables), as if a condition held, so the
 # statement is conditional: an Allow grants under conditions and a Deny never removes a
 # grant outright.
 VARIABLE_TEST = "PolicyVariable"
@@ -381,30 +381,28 @@ class Normalizer:
         condition = Condition.parse(raw.get("Condition"))
         sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
 
-        def unknown(pattern: str) -> list[str]:
-            return [v for v in variables(pattern) if v.lower() not in self.known]
-
-        names = [v for p in patterns for v in unknown(p)]
+        # each pattern as a pattern here (``resolve_variables``), and its variables that may
+        # have no value (those not ``known``)
+        read = [
+            (resolve_variables(p), [v for v in variables(p) if v.lower() not in self.known]) for p in patterns
+        ]
+        names = [v for _, unknown in read for v in unknown]
+        whole = tuple(p for p, _ in read)
+        negated = element == "NotResource"
         if not names:
-            spec = ResourceSpec(
-                tuple(resolve_variables(p) for p in patterns), negated=element == "NotResource"
+            return (
+                Statement(str(effect), mask, ResourceSpec(whole, negated), condition, origin, index, sid),
             )
-            return (Statement(str(effect), mask, spec, condition, origin, index, sid),)
         held = (condition or Condition(())).with_variables(element, names)
-        if element == "NotResource":
-            if effect == "Allow":
-                # what a pattern with a variable excludes depends on the request: to bound
-                # what the Allow may grant, it excludes nothing
-                kept = tuple(resolve_variables(p) for p in patterns if not unknown(p))
-                spec = ResourceSpec(kept, negated=True) if kept else ResourceSpec(("*",))
-            else:
-                spec = ResourceSpec(tuple(resolve_variables(p) for p in patterns), negated=True)
+        plain = tuple(p for p, unknown in read if not unknown)
+        if negated and effect == "Allow":
+            # what a pattern with a variable excludes depends on the request: to bound what
+            # the Allow may grant, it excludes nothing
+            spec = ResourceSpec(plain, negated=True) if plain else ResourceSpec(("*",))
             return (Statement(str(effect), mask, spec, held, origin, index, sid),)
-        varied = ResourceSpec(tuple(resolve_variables(p) for p in patterns if unknown(p)))
-        plain = tuple(resolve_variables(p) for p in patterns if not unknown(p))
-        if effect == "Deny" or not plain:
-            whole = ResourceSpec(tuple(resolve_variables(p) for p in patterns))
-            return (Statement(str(effect), mask, whole, held, origin, index, sid),)
+        if negated or effect == "Deny" or not plain:
+            return (Statement(str(effect), mask, ResourceSpec(whole, negated), held, origin, index, sid),)
+        varied = ResourceSpec(tuple(p for p, unknown in read if unknown))
         return (
             Statement(str(effect), mask, ResourceSpec(plain), condition, origin, index, sid),
             Statement(str(effect), mask, varied, held, origin, index, sid),

@@ -235,17 +235,19 @@ def _names(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_+=,.@-]){re.escape(name)}(?![A-Za-z0-9_+=,.@-])", text) is not None
 
 
-def _unread(catalog: Catalog, catalog_dir: Path | None, name: str, what: str) -> None:
-    """Refuse when a role file that did not load names ``name`` (a role, a person or a
-    team; ``what`` says which, as it is printed)."""
+def _unread(catalog: Catalog, catalog_dir: Path | None, *needles: tuple[str, str]) -> None:
+    """Refuse when a role file that did not load names one of ``needles``: (name, what it
+    is, as printed), a role, a person or a team.  The files are read once."""
     if catalog_dir is None:
         return
-    files = [shown for shown, text in unread_role_files(catalog, catalog_dir) if _names(text, name)]
-    if files:
-        raise AccessError(
-            f"{', '.join(files)} could not be read into the catalog (rolecat validate lists its errors) "
-            f"and names {what}: fix it, then run this again"
-        )
+    unread = unread_role_files(catalog, catalog_dir)
+    for name, what in needles:
+        files = [shown for shown, text in unread if _names(text, name)]
+        if files:
+            raise AccessError(
+                f"{', '.join(files)} could not be read into the catalog (rolecat validate lists its errors) "
+                f"and names {what}: fix it, then run this again"
+            )
 
 
 def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Path | None = None) -> Role:
@@ -261,7 +263,7 @@ def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Pat
                 f"role {name!r} is released (release: true in {released[0].source}): rolecat no longer "
                 "manages it, so its members are not rolecat's to change; remove release: true to manage it again"
             )
-        _unread(catalog, catalog_dir, name, f"role {name}")  # the role's own file may be the one in error
+        _unread(catalog, catalog_dir, (name, f"role {name}"))  # the role's own file may be the one in error
         others = [r for r in catalog.roles if r.name == name]
         if others:
             where = ", ".join(a for r in others for a in r.accounts)
@@ -476,11 +478,12 @@ def offboard(
             "IAM user, so offboard it in AWS by hand; once the release is applied, delete its entry"
         )
     known = any(u.name == user for u in catalog.users)
-    _unread(catalog, catalog_dir, user, f"user {user}")  # it could not be taken out of such a file
-    for u in catalog.users:  # nor could a team that leaves with its last person
-        team = u.attributes.get("team") if u.name == user else None
-        if team and all(o.attributes.get("team") != team for o in catalog.users if o.name != user):
-            _unread(catalog, catalog_dir, team, f"team {team}, whose last person {user} is")
+    # such a file could not be edited to take the person out, nor a team that leaves with them
+    needles = [(user, f"user {user}")]
+    team = next((u.attributes.get("team") for u in catalog.users if u.name == user), None)
+    if team and not any(u.attributes.get("team") == team for u in catalog.users if u.name != user):
+        needles.append((team, f"team {team}, whose last person {user} is"))
+    _unread(catalog, catalog_dir, *needles)
     # released roles too: their files still name members, which validate checks against users.yaml
     roles = [r for r in (*catalog.roles, *catalog.released_roles) if user in r.members or _temps(r, user)]
     if not known and not roles:

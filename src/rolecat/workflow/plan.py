@@ -116,11 +116,13 @@ Runner = Callable[[list[str], Path], int]
 def init_failed_hint(folder: Path) -> str:
     """What ``terraform init`` needs in ``folder``: the provider always (from the registry
     or a mirror, offline too); credentials only where the account has a backend."""
+    from ..targets.outdir.layout import BACKEND_FILE
+
     hint = (
         "hint: init needs the hashicorp/aws provider: the registry (network access), or a provider "
         "mirror in your Terraform CLI configuration"
     )
-    if (folder / "backend.tf").is_file():
+    if (folder / BACKEND_FILE).is_file():
         hint += (
             "; and, with terraform.backend in catalog.yaml, AWS credentials that can read the state "
             "bucket (AWS_PROFILE or the AWS_* variables; the human role profiles of rolecat profiles "
