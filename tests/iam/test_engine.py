@@ -5,6 +5,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rolecat.access.model import USER_VARIABLES
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import Access, Normalizer, effective
@@ -175,6 +176,51 @@ def test_policy_variables_name_resources_under_conditions(db: ActionDB) -> None:
     )
     assert es.access("s3:GetObject", "arn:aws:s3:::b/$x") is Access.NONE
     assert es.access("s3:GetObject", "arn:aws:s3:::b/x") is Access.UNCONDITIONAL
+
+
+def test_variables_every_request_has_make_an_allow_unconditional(db: ActionDB) -> None:
+    """aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalType and aws:userid are in the
+    request context of every signed request, aws:CurrentTime and aws:EpochTime of every
+    request (IAM: AWS global condition context keys), and a variable with a default value
+    always resolves ("If a variable is not present, AWS uses the default text that you
+    provide", IAM: policy variables): an Allow naming only such variables grants outright
+    on what it may name (read as ``*``, more than it does: the safe side).  A Deny holding
+    one stays conditional: read as ``*`` it would deny more than it does."""
+    own = "arn:aws:iam::${aws:PrincipalAccount}:user/*"
+    es = effective([doc(allow("iam:CreateAccessKey", own))], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.UNCONDITIONAL
+    for variable in ("${aws:PrincipalArn}", "${AWS:USERID}", "${aws:PrincipalTag/team, 'shared'}", "${*}"):
+        es = effective([doc(allow("s3:GetObject", f"arn:aws:s3:::b/{variable}/*"))], None, db)
+        assert es.access("s3:GetObject", "arn:aws:s3:::b/x/y") is Access.UNCONDITIONAL, variable
+    # no default, and roles have no aws:username: still a maybe
+    for variable in ("${aws:PrincipalTag/team}", "${aws:username}", "${aws:PrincipalTag/team, shared}"):
+        es = effective([doc(allow("s3:GetObject", f"arn:aws:s3:::b/{variable}/*"))], None, db)
+        assert es.access("s3:GetObject", "arn:aws:s3:::b/x/y") is Access.CONDITIONAL, variable
+    # a Deny naming the caller's own account: other accounts' users are not denied
+    es = effective([doc(allow("iam:CreateAccessKey"), deny("iam:CreateAccessKey", own))], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::2:user/admin") is Access.CONDITIONAL
+    # an Allow's NotResource with such a variable still excludes nothing, but outright
+    not_own = {"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": own}
+    es = effective([doc(not_own)], None, db)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.UNCONDITIONAL
+
+
+def test_a_deny_on_the_users_own_name_is_no_deny_on_every_user(db: ActionDB) -> None:
+    """For the identity account's users aws:username always has a value, so a Deny on
+    ``user/${aws:username}`` denies each person their own user only: read as ``*`` it
+    was a Deny on every user, hiding a grant on the others.  It is conditional."""
+    people = Normalizer(db, known_variables=USER_VARIABLES)
+    mine = "arn:aws:iam::1:user/${aws:username}"
+    es = effective(
+        [doc(allow("iam:CreateAccessKey", "arn:aws:iam::1:user/*"), deny("iam:CreateAccessKey", mine))],
+        None,
+        db,
+        normalizer=people,
+    )
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/admin") is Access.CONDITIONAL
+    # and an Allow on it grants outright (on every user: the over-report of reading it as *)
+    es = effective([doc(allow("iam:CreateAccessKey", mine))], None, db, normalizer=people)
+    assert es.access("iam:CreateAccessKey", "arn:aws:iam::1:user/alice") is Access.UNCONDITIONAL
 
 
 def test_managed_policies_through_the_engine(db: ActionDB) -> None:

@@ -27,7 +27,7 @@ from rolecat.deploy import arns
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, EffectiveSet, Normalizer, effective
+from rolecat.iam.engine import SIGNED_REQUEST_VARIABLES, Access, EffectiveSet, Normalizer, effective
 from rolecat.iam.globs import matches
 from rolecat.model import Account, Catalog, Role
 
@@ -117,9 +117,10 @@ def _until(statement: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
-# The policy variables every request of an IAM user carries (IAM policy elements: policy
-# variables, "request information that you can use for policy variables").
-USER_VARIABLES = frozenset({"${aws:username}", "${aws:userid}"})
+# The policy variables every request of an IAM user carries: those of every signed
+# request and aws:username ("always included in the request context for IAM users",
+# IAM: AWS global condition context keys).
+USER_VARIABLES = SIGNED_REQUEST_VARIABLES | {"${aws:username}"}
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,10 @@ class AccessModel:
         identity = self.deployment.identity()
         if identity is not None:
             arn_of = {u.name: u.arn for u in identity.users}
-            # an IAM user's requests always carry aws:username and aws:userid: the group
-            # policies' ${aws:username} is the person's own name, not a maybe (the
-            # statement is widened to every user, so a question about another person's
-            # user is answered for all of them: an over-report)
+            # an IAM user's requests always carry aws:username: an Allow on the group
+            # policies' ${aws:username} is the person's own user, not a maybe (widened to
+            # every user, so a question about another person's user is answered for all
+            # of them: an over-report); a Deny on it stays conditional
             people = Normalizer(self.db, known_variables=USER_VARIABLES)
             for group in identity.groups:
                 docs = [p.document for p in group.policies]

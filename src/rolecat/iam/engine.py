@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
@@ -289,6 +290,30 @@ def _statements_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return []
 
 
+# The policy variables every signed request has a value for, whoever makes it: "This
+# key is included in the request context for all signed requests" (aws:PrincipalArn,
+# aws:PrincipalType, aws:userid; aws:PrincipalAccount: "for all requests, including
+# anonymous requests"), "This key is always included in the request context"
+# (aws:CurrentTime, aws:EpochTime): IAM, AWS global condition context keys.  A role
+# session has no aws:username ("requests that are made using ... IAM roles do not
+# include this key"); an IAM user's requests add it (``access.model.USER_VARIABLES``).
+SIGNED_REQUEST_VARIABLES = frozenset(
+    {
+        "${aws:principalarn}",
+        "${aws:principalaccount}",
+        "${aws:principaltype}",
+        "${aws:userid}",
+        "${aws:currenttime}",
+        "${aws:epochtime}",
+    }
+)
+# A variable with a default value always resolves: "If a variable is not present, AWS
+# uses the default text that you provide" (IAM: policy variables, specifying default
+# values: "${aws:PrincipalTag/team, 'company-wide'}").  ${*} and ${?} are the literal
+# characters (IAM's escapes): read as wildcards they name more, never nothing.
+_ALWAYS_RESOLVES = re.compile(r"\$\{(?:[^,}]*, '[^'}]*'|\*|\?)\}")
+
+
 class Normalizer:
     """Turns documents into ``Statement`` tuples, once per distinct document object.
 
@@ -296,10 +321,11 @@ class Normalizer:
     the normaliser's lifetime; create one per run.
     """
 
-    def __init__(self, db: ActionDB, *, known_variables: frozenset[str] = frozenset()) -> None:
+    def __init__(self, db: ActionDB, *, known_variables: frozenset[str] = SIGNED_REQUEST_VARIABLES) -> None:
         """``known_variables``: policy variables (lower-cased, ``${aws:username}``) that have
-        a value in every request of the principals these documents are evaluated for; a
-        statement naming only those is widened as before but not made conditional."""
+        a value in every request of the principals these documents are evaluated for (by
+        default those of every signed request); an Allow naming only those, or variables
+        with a default value, is widened but not made conditional."""
         self.db = db
         self.known = known_variables
         self._docs: dict[int, tuple[Mapping[str, Any], tuple[Statement, ...]]] = {}
@@ -357,10 +383,15 @@ class Normalizer:
             self._masks[key] = mask
         return mask
 
+    def _resolves(self, variable: str) -> bool:
+        """Whether ``variable`` has a value in every request these documents are evaluated for."""
+        return variable.lower() in self.known or _ALWAYS_RESOLVES.fullmatch(variable) is not None
+
     def _statements(self, raw: Mapping[str, Any], origin: str, index: int) -> tuple[Statement, ...]:
         """The statement normalised: none when it grants or denies nothing the engine reads,
         two for an Allow whose ``Resource`` mixes patterns with and without a policy
-        variable: the plain patterns as written, the others under the variables' tests.
+        variable that may have no value: the others as written (a variable that always
+        resolves read as ``*``), these under the variables' tests.
         ("If AWS cannot resolve a variable, this might cause the entire statement to be
         invalid", IAM: policy variables.  For an Allow the split reads more into it, the
         safe side for the checks; a Deny stays whole and conditional, so that it never
@@ -381,31 +412,41 @@ class Normalizer:
         condition = Condition.parse(raw.get("Condition"))
         sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
 
-        # each pattern as a pattern here (``resolve_variables``), and its variables that may
-        # have no value (those not ``known``)
-        read = [
-            (resolve_variables(p), [v for v in variables(p) if v.lower() not in self.known]) for p in patterns
-        ]
-        names = [v for _, unknown in read for v in unknown]
+        # each pattern as a pattern here (``resolve_variables``) and its variables
+        read = [(resolve_variables(p), variables(p)) for p in patterns]
         whole = tuple(p for p, _ in read)
         negated = element == "NotResource"
-        if not names:
+        if not any(found for _, found in read):
             return (
                 Statement(str(effect), mask, ResourceSpec(whole, negated), condition, origin, index, sid),
             )
-        held = (condition or Condition(())).with_variables(element, names)
-        plain = tuple(p for p, unknown in read if not unknown)
-        if negated and effect == "Allow":
+        base = condition or Condition(())
+        if effect == "Deny":
+            # A variable read as ``*`` names more than the request does, known or not: a
+            # Deny holding one stays whole and conditional, never removing a grant outright.
+            held = base.with_variables(element, [v for _, found in read for v in found])
+            return (Statement(str(effect), mask, ResourceSpec(whole, negated), held, origin, index, sid),)
+        # An Allow: a variable every request has (``known``) is read as ``*``, which
+        # grants more than the request does (the safe side); one that may have no value
+        # makes what it names conditional.
+        unknown = [v for _, found in read for v in found if not self._resolves(v)]
+        if negated:
             # what a pattern with a variable excludes depends on the request: to bound what
             # the Allow may grant, it excludes nothing
+            plain = tuple(p for p, found in read if not found)
             spec = ResourceSpec(plain, negated=True) if plain else ResourceSpec(("*",))
-            return (Statement(str(effect), mask, spec, held, origin, index, sid),)
-        if negated or effect == "Deny" or not plain:
-            return (Statement(str(effect), mask, ResourceSpec(whole, negated), held, origin, index, sid),)
-        varied = ResourceSpec(tuple(p for p, unknown in read if unknown))
+            kept = base.with_variables(element, unknown) if unknown else condition
+            return (Statement(str(effect), mask, spec, kept, origin, index, sid),)
+        sure = tuple(p for p, found in read if all(self._resolves(v) for v in found))
+        varied = tuple(p for p, found in read if not all(self._resolves(v) for v in found))
+        held = base.with_variables(element, unknown)
+        if not varied:
+            return (Statement(str(effect), mask, ResourceSpec(sure), condition, origin, index, sid),)
+        if not sure:
+            return (Statement(str(effect), mask, ResourceSpec(varied), held, origin, index, sid),)
         return (
-            Statement(str(effect), mask, ResourceSpec(plain), condition, origin, index, sid),
-            Statement(str(effect), mask, varied, held, origin, index, sid),
+            Statement(str(effect), mask, ResourceSpec(sure), condition, origin, index, sid),
+            Statement(str(effect), mask, ResourceSpec(varied), held, origin, index, sid),
         )
 
 
