@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -199,3 +200,62 @@ def test_plan_and_apply_accept_dash_c() -> None:
         proc = rolecat(command, "-c", "catalog", "-o", "catalog/tf")
         assert proc.returncode == 2, proc.stderr
         assert "rolecat: -o catalog/tf is inside the catalog folder catalog" in proc.stderr
+
+
+# Calls that print a line to the user: typer.echo/secho, print, stream.write, and the
+# commands' own helpers that print a failure and exit (_fail, _usage, fail_usage) or hand a
+# line to the caller's printer (say).
+_PRINTERS = {"echo", "secho", "print", "write", "_fail", "_usage", "fail_usage", "say"}
+# An error a command reports itself says `rolecat: message` (as git and ls do), whichever
+# command it is; these are the other prefixes such messages once had.
+_OTHER_PREFIX = re.compile(r"(?i:error): |rolecat [^:\s]+: ")
+
+
+def _leading_text(node: ast.expr) -> str | None:
+    """The text a printed expression starts with, placeholders as {} (f-strings, + chains)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _leading_text(node.left)
+    return None
+
+
+def test_command_failures_say_rolecat_colon_and_nothing_else() -> None:
+    """No line rolecat prints itself starts `error: ` or `rolecat COMMAND: `: a command's own
+    error is `rolecat: message` (catalog diagnostics are `path:line:col: error CODE: ...`,
+    and click prints its usage errors as `Error: ...` in its own block)."""
+    found = []
+    for path in sorted((ROOT / "src" / "rolecat").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name not in _PRINTERS:
+                continue
+            for arg in node.args:
+                text = _leading_text(arg)
+                if text is not None and _OTHER_PREFIX.match(text):
+                    found.append(f"{path.relative_to(ROOT)}:{arg.lineno}: {text[:60]!r}")
+    assert found == [], "\n".join(sorted(found))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "no-such-folder"),
+        ("escalations", "no-such-folder"),
+        ("profiles", "--user", "nobody", "--now", "2099-11-01"),
+        ("grant", "Admin", "-u", "nobody", "--dry-run"),
+        ("who-can",),
+        ("scopedown", "--role", "NoSuch", "--emit-athena-sql"),
+        ("usage", "no-such-folder", "--now", "tomorrow"),
+        ("drift", "prod=no-such-file.json"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_usage_error_of_every_command_family_says_rolecat_colon(args: tuple[str, ...]) -> None:
+    proc = rolecat(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("rolecat: ") and proc.stderr.count("\n") == 1, proc.stderr

@@ -574,11 +574,11 @@ def test_a_file_that_does_not_exist_is_a_usage_error_and_one_that_is_no_export_a
     for command in ("import", "drift"):
         missing = _rolecat(command, "--catalog", str(root), f"prod={tmp_path / 'nope.json'}")
         assert missing.returncode == 2 and "no such file" in missing.stderr, missing.stderr
-        assert missing.stderr.startswith(f"rolecat {command}: an export: "), missing.stderr  # as usage says
+        assert missing.stderr.startswith("rolecat: an export: "), missing.stderr  # as every command says
         flag = _rolecat(command, "--catalog", str(root), "--get-role", f"prod={tmp_path / 'nope.json'}", prod)
         assert flag.returncode == 2 and "--get-role: no such file" in flag.stderr, flag.stderr
         other = _rolecat(command, "--catalog", str(root), prod, prod.replace("prod=", "dev=", 1))
-        assert other.returncode == 2 and other.stderr.startswith(f"rolecat {command}: dev is not an account")
+        assert other.returncode == 2 and other.stderr.startswith("rolecat: dev is not an account")
     (tmp_path / "bad.json").write_text("{not json")
     bad = _rolecat("drift", "--catalog", str(root), f"prod={tmp_path / 'bad.json'}")
     assert bad.returncode == 1

@@ -258,9 +258,9 @@ def test_records_after_now_are_said_in_text(logs: Path) -> None:
     assert f"1 AssumeRole record of catalog roles at or after now ({NOW}) is left out" in out
 
 
-def test_errors_name_the_usage_command_and_days_have_a_range(logs: Path) -> None:
+def test_errors_say_rolecat_and_days_have_a_range(logs: Path) -> None:
     code, _, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", "tomorrow")
-    assert code == 2 and err.startswith("rolecat usage: --now: ")
+    assert code == 2 and err.startswith("rolecat: --now: ")
     code, _, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--days", "1000000")
     assert code == 2 and "1<=x<=36500" in err
 

@@ -37,21 +37,20 @@ def plain(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _usage(command: str, message: str) -> typer.Exit:
-    """Say a usage error as ``rolecat COMMAND: message`` (as scopedown and usage do); the
-    exit to raise."""
-    typer.echo(f"rolecat {command}: {message}", err=True)
+def _usage(message: str) -> typer.Exit:
+    """Say a usage error as ``rolecat: message`` (as every command does); the exit to raise."""
+    typer.echo(f"rolecat: {message}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
-def _pairs(values: list[str], what: str, command: str) -> list[tuple[str, Path]]:
+def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
     out = []
     for v in values:
         name, sep, file = v.partition("=")
         if not sep or not name or not file:
-            raise _usage(command, f"{what} must be NAME=FILE, got {plain(repr(v))}")
+            raise _usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
         if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            raise _usage(command, f"{what}: no such file: {plain(file)}")
+            raise _usage(f"{what}: no such file: {plain(file)}")
         out.append((name, Path(file)))
     return out
 
@@ -94,7 +93,6 @@ NowOpt = Annotated[str | None, typer.Option("--now", metavar="WHEN", help="Insta
 
 
 def _load_inputs(
-    command: str,
     catalog: Path,
     exports: list[str],
     get_role: list[str] | None,
@@ -113,11 +111,11 @@ def _load_inputs(
         when = parse_instant(now) if now else utcnow()
     except TimeError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
-    pairs = _pairs(exports, "an export", command)
+    pairs = _pairs(exports, "an export")
     try:
         cat, diags = load_catalog(catalog, when)
     except UsageError as exc:
-        raise _usage(command, str(exc)) from None
+        raise _usage(str(exc)) from None
     if cat is None or has_errors(diags):
         for d in sort_diagnostics(diags):
             if d.is_error:
@@ -128,9 +126,9 @@ def _load_inputs(
     problems: list[Diagnostic] = []
     for name, path in pairs:
         if name not in names:
-            raise _usage(command, f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
+            raise _usage(f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
         if name in loaded:
-            raise _usage(command, f"two exports for account {name}")
+            raise _usage(f"two exports for account {name}")
         exp, found = read_export(path, display_path(path))
         problems.extend(found)
         if exp is None:
@@ -151,11 +149,10 @@ def _load_inputs(
             typer.echo(p.format_text(), err=True)
         raise typer.Exit(EXIT_FINDINGS)
     identity = cat.identity_account.name
-    for name, _ in _pairs(list(password_policy or []), "--password-policy", command):
+    for name, _ in _pairs(list(password_policy or []), "--password-policy"):
         if name != identity:
             # rolecat writes aws_iam_account_password_policy in the identity account only
             raise _usage(
-                command,
                 f"--password-policy {name}: rolecat manages the password policy of the identity "
                 f"account ({identity}) only; {name}'s policy stays as it is, outside the catalog",
             )
@@ -164,9 +161,9 @@ def _load_inputs(
         ("--credential-report", credential_report or [], read_credential_report),
         ("--password-policy", password_policy or [], read_password_policy),
     ):
-        for name, path in _pairs(list(opt), flag, command):
+        for name, path in _pairs(list(opt), flag):
             if name not in loaded:
-                raise _usage(command, f"{flag} {name}: no export given for account {name}")
+                raise _usage(f"{flag} {name}: no export given for account {name}")
             loaded[name], more = reader(path, loaded[name], display_path(path))
             problems.extend(more)
     if problems:
@@ -197,9 +194,7 @@ def drift(
     """Differences between live accounts (their exports) and the catalog."""
     from .drift import drift as compute
 
-    cat, loaded, when = _load_inputs(
-        "drift", catalog, exports, get_role, credential_report, now, password_policy
-    )
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
     items, hyg = compute(cat, loaded, when, key_age_days=key_age_days)
     if format is Format.json:
         doc = {"drift": [i.to_dict() for i in items], "hygiene": [h.to_dict() for h in hyg]}
@@ -234,9 +229,7 @@ def import_(
     """Adopt existing users, roles and policies: write catalog files and the import record."""
     from .importer import plan_import, write_files
 
-    cat, loaded, when = _load_inputs(
-        "import", catalog, exports, get_role, credential_report, now, password_policy
-    )
+    cat, loaded, when = _load_inputs(catalog, exports, get_role, credential_report, now, password_policy)
     res = plan_import(cat, catalog, loaded, when)
     if res.diagnostics:
         for d in res.diagnostics:

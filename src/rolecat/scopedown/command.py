@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _usage(message: str) -> NoReturn:
-    typer.echo(f"rolecat scopedown: {message}", err=True)
+    typer.echo(f"rolecat: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -57,9 +57,9 @@ def _emit(diags: list[Diagnostic]) -> None:
     emit(diags)
 
 
-def parse_utc(text: str | None, flag: str, *, command: str = "scopedown") -> str | None:
+def parse_utc(text: str | None, flag: str) -> str | None:
     """A date or datetime as ``YYYY-MM-DDTHH:MM:SSZ``; no zone means UTC.  A bad one is a
-    usage error of ``rolecat COMMAND``."""
+    usage error."""
     from rolecat.model.timeutil import TimeError, parse_instant
 
     if text is None:
@@ -72,7 +72,7 @@ def parse_utc(text: str | None, flag: str, *, command: str = "scopedown") -> str
                 raise
             instant = parse_instant(text.strip() + "Z")
     except TimeError as exc:
-        typer.echo(f"rolecat {command}: {flag}: {exc}", err=True)
+        typer.echo(f"rolecat: {flag}: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -247,15 +247,13 @@ def scopedown_command(
         raise typer.Exit(EXIT_FINDINGS)
     if has_errors(diags):  # findings of the checks (often about other roles) do not stop a scopedown
         count = sum(d.is_error for d in diags)
-        typer.echo(
-            f"rolecat scopedown: the catalog has {counted(count, 'error')}; run rolecat validate", err=True
-        )
+        typer.echo(f"rolecat: the catalog has {counted(count, 'error')}; run rolecat validate", err=True)
     try:
         found = find_role(cat, role)
         account_name = pick_account(cat, found, account)
         ctx = role_context(loaded.deployment, found, account_name)
     except SelectionError as exc:
-        typer.echo(f"rolecat scopedown: {exc}", err=True)
+        typer.echo(f"rolecat: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_FINDINGS) from None
 
     if emit_athena_sql:

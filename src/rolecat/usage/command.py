@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _usage(message: str) -> NoReturn:
-    typer.echo(f"rolecat usage: {message}", err=True)
+    typer.echo(f"rolecat: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -91,11 +91,7 @@ def usage_command(
     from rolecat.pipeline import UsageError, load
     from rolecat.scopedown.command import Progress, parse_utc
 
-    now_s = (
-        parse_utc(now, "--now", command="usage")
-        if now is not None
-        else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert now_s is not None
     if not logs and not access_advisor and not emit_athena_sql:
         _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")

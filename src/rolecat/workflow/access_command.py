@@ -135,12 +135,12 @@ def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, list[Diagnostic]]:
     try:
         loaded, diags = load_catalog(catalog, now)
     except UsageError as exc:
-        _fail(f"error: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
     if loaded is None:
         from ..report.printer import emit
 
         emit([d for d in diags if d.is_error])
-        _fail(f"error: {catalog} has errors that keep it from loading; fix them first", EXIT_FINDINGS)
+        _fail(f"rolecat: {catalog} has errors that keep it from loading; fix them first", EXIT_FINDINGS)
     return loaded, diags
 
 
@@ -179,9 +179,9 @@ def _run(
     try:
         plan = make(loaded, instant)
     except AccessError as exc:
-        _fail(f"error: {exc}", EXIT_USAGE if exc.usage else EXIT_FINDINGS)
+        _fail(f"rolecat: {exc}", EXIT_USAGE if exc.usage else EXIT_FINDINGS)
     except EditError as exc:
-        _fail(f"error: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
+        _fail(f"rolecat: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
     if not plan.changed:  # nothing to do, and the lines say why
         _say(plan)
         return
@@ -195,7 +195,7 @@ def _run(
     if has_errors(new):
         if any(d.code == "C019" and d.is_error for d in new):  # the edit empties a human role
             typer.echo(_EMPTIED_ROLE, err=True)
-        _fail("error: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
+        _fail("rolecat: the edited catalog would not be valid (above); nothing was written", EXIT_FINDINGS)
     if has_errors(diags):  # errors it had before, which the edit neither adds nor fixes
         from ..report.words import counted
 
@@ -246,7 +246,7 @@ def _run(
         )
         gitbranch.switch(root, name)
     except gitbranch.GitError as exc:
-        _fail(f"error: {exc}; nothing was written", EXIT_USAGE)
+        _fail(f"rolecat: {exc}; nothing was written", EXIT_USAGE)
     except UsageError as exc:
         _fail(f"rolecat: {exc}; nothing was written", EXIT_USAGE)
     _write(plan.edits)
@@ -259,14 +259,14 @@ def _run(
 
             emit([d for d in problems if d.is_error])
             _fail(
-                f"error: compiling into {out} failed; the files are edited on branch {name}, not committed",
+                f"rolecat: compiling into {out} failed; the files are edited on branch {name}, not committed",
                 EXIT_FINDINGS,
             )
         typer.echo(f"compiled {catalog} -> {out}", err=True)
     try:
         done = gitbranch.commit(root, name, base, paths, plan.commit_message())
     except gitbranch.GitError as exc:
-        _fail(f"error: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
+        _fail(f"rolecat: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
     _say(plan)
     typer.echo(
         f"committed {done.commit[:12]} on branch {done.branch} (from {done.base[:12]}); nothing pushed",
@@ -294,7 +294,7 @@ def _write(edits: dict[Path, tuple[str, str]]) -> None:
     try:
         write_edits(edits)
     except ChangedMeanwhile as exc:
-        _fail(f"error: {exc}; nothing was written", EXIT_FINDINGS)
+        _fail(f"rolecat: {exc}; nothing was written", EXIT_FINDINGS)
 
 
 def _stamp(now: dt.datetime) -> str:

@@ -72,9 +72,9 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 def _check_catalog_arg(path: Path) -> None:
     if not path.exists():
-        _fail(f"error: catalog folder {path} does not exist", EXIT_USAGE)
+        _fail(f"rolecat: catalog folder {path} does not exist", EXIT_USAGE)
     if not path.is_dir():
-        _fail(f"error: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
+        _fail(f"rolecat: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
 
 
 def _check_out_apart(catalog: Path, output: Path) -> None:
@@ -247,7 +247,7 @@ def codeowners(
         try:
             current = check.read_text(encoding="utf-8") if check.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"error: cannot read {check}: {exc}", EXIT_USAGE)
+            _fail(f"rolecat: cannot read {check}: {exc}", EXIT_USAGE)
         if current == text:
             typer.echo(f"{check} is up to date", err=True)
             return
@@ -313,7 +313,7 @@ def profiles(
     try:
         found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
     except prof.UnknownUserError as exc:  # a name on the command line the catalog lacks: usage
-        _fail(f"error: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
     command = f"rolecat profiles --user {user}"
     text = prof.render(loaded, user, found, instant, command)
     if write is None:
@@ -338,12 +338,12 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         old = path.read_bytes().decode("utf-8") if path.exists() else ""  # CRLF kept as it is
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"error: cannot read {path}: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: cannot read {path}: {exc}", EXIT_USAGE)
     try:
         kept = mb.lines_outside(old)
         spliced = mb.splice(old, text)
     except mb.BlockError as exc:
-        _fail(f"error: {path}: {exc}; nothing written", EXIT_FINDINGS)
+        _fail(f"rolecat: {path}: {exc}; nothing written", EXIT_FINDINGS)
     header = re.compile(r"\s*\[\s*profile\s+(.+?)\s*\]\s*")
     ours = set(names)
     clashes = [
@@ -353,7 +353,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     ]
     if clashes:
         _fail(
-            "error: these profiles are already defined outside rolecat's block, and a profile "
+            "rolecat: these profiles are already defined outside rolecat's block, and a profile "
             "defined twice breaks the file (botocore's ConfigParseError); remove them, then run "
             "this again; nothing written:\n  " + "\n  ".join(clashes),
             EXIT_FINDINGS,
@@ -361,7 +361,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         written = mb.write_if_changed(path, spliced.text)
     except OSError as exc:
-        _fail(f"error: cannot write {path}: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: cannot write {path}: {exc}", EXIT_USAGE)
     if not written:
         typer.echo(f"{path} is up to date", err=True)
     else:
@@ -426,30 +426,30 @@ def plan(
     _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
+        _fail(f"rolecat: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
     if for_apply and bootstrap:
-        _fail("error: --apply and --bootstrap exclude each other", EXIT_USAGE)
+        _fail("rolecat: --apply and --bootstrap exclude each other", EXIT_USAGE)
     mode = "apply" if for_apply else "bootstrap" if bootstrap else "plan"
     loaded = _load_or_exit_quiet(catalog, when)
     if (for_apply or bootstrap) and loaded is not None and loaded.deploy_roles is None:
         _fail(
-            f"error: --{mode} chooses between the roles of catalog.yaml deploy_roles, and {catalog} has none",
+            f"rolecat: --{mode} chooses between the roles of catalog.yaml deploy_roles, and {catalog} has none",
             EXIT_USAGE,
         )
     try:
         planned = tfplan.steps(loaded, output, account, mode) if loaded is not None else []
     except tfplan.UnknownAccountError as exc:
-        _fail(f"error: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
 
     ok, diags = compile_catalog(catalog, output, when)
     if ok and loaded is not None:
         diags = [*diags, *_ready_for_terraform(output, [s.account for s in planned])]
     _print_diagnostics(diags)
     if not ok or has_errors(diags) or loaded is None:
-        _fail("error: compile failed or OUT is not safe to plan; nothing planned", EXIT_FINDINGS)
+        _fail("rolecat: compile failed or OUT is not safe to plan; nothing planned", EXIT_FINDINGS)
     code = tfplan.run(planned, terraform, say=lambda line: typer.echo(line, err=True))
     if code:
         raise typer.Exit(EXIT_FINDINGS)
@@ -487,7 +487,7 @@ def apply(
     _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"error: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
+        _fail(f"rolecat: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
     from ..diagnostics import has_errors
     from ..pipeline import render_catalog
     from ..targets.terraform.write import diff_output
@@ -495,20 +495,20 @@ def apply(
     loaded, diags, files = render_catalog(catalog, when)
     if loaded is None or has_errors(diags):
         _print_diagnostics(diags)
-        _fail("error: the catalog has errors; nothing applied", EXIT_FINDINGS)
+        _fail("rolecat: the catalog has errors; nothing applied", EXIT_FINDINGS)
     try:
         order = tfplan.account_order(loaded, account)
     except tfplan.UnknownAccountError as exc:
-        _fail(f"error: {exc}", EXIT_USAGE)
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
     if diff_output(files, output):
         _fail(
-            f"error: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied",
+            f"rolecat: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied",
             EXIT_FINDINGS,
         )
     unsafe = _ready_for_terraform(output, order)
     if unsafe:
         _print_diagnostics(unsafe)
-        _fail(f"error: {output} is not safe to apply; nothing applied", EXIT_FINDINGS)
+        _fail(f"rolecat: {output} is not safe to apply; nothing applied", EXIT_FINDINGS)
     outcome = tfapply.apply(order, output, terraform, say=lambda line: typer.echo(line, err=True))
     for line in outcome.report():
         typer.echo(line, err=True)

@@ -155,7 +155,7 @@ def run(
     """Run each step; 0 when all succeed, else the first failing step's exit code (at least 1)."""
     for step in plan:
         if not step.folder.is_dir():
-            say(f"error: {step.folder} does not exist: did compile write account {step.account!r}?")
+            say(f"rolecat: {step.folder} does not exist: did compile write account {step.account!r}?")
             return 1
         args = step.args
         if args[0] == "init" and (step.folder / LOCK_FILE).is_file():
@@ -169,7 +169,7 @@ def run(
         say(f"==> {step.account}: terraform {' '.join(args)}  ({step.folder})")
         code = runner([terraform, *args], step.folder)
         if code != 0:
-            say(f"error: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
+            say(f"rolecat: terraform {step.args[0]} failed in {step.folder} (exit {code}); stopping")
             if step.args[0] == "init":
                 say(init_failed_hint(step.folder))
             return code if code > 0 else 1
