@@ -105,7 +105,7 @@ def test_the_reader_keeps_only_what_the_filter_names(tmp_path: Path) -> None:
 def _mixed_log(folder: Path) -> list[Path]:
     """Delivery files (compact, sliced; and spaced, parsed whole) with every kind of record:
     duplicates within and across files (also of records outside the window), roles of the
-    same name, errors, versioned and copied S3 objects, non-API, unknown and dropped
+    same name, errors, versioned and copied S3 objects (encoded copy sources), non-API, unknown and dropped
     events, lookup-events, JSON lines, a damaged file and one without the role."""
     other_path = ROLE_ARN.replace("/services/", "/other/")
     other_account = ROLE_ARN.replace("123456789012", "999999999999")
@@ -140,7 +140,7 @@ def _mixed_log(folder: Path) -> list[Path]:
                         requestParameters={
                             "bucketName": "d",
                             "key": "x",
-                            "x-amz-copy-source": f"src/o{i}?v=1",
+                            "x-amz-copy-source": f"src/o{i}?v=1" if i % 3 else f"/src/o%20{i}%2Bx",
                         },
                     )
                 )

@@ -38,6 +38,25 @@ def _constructed() -> list[Any]:
             "CopyObject",
             requestParameters={"bucketName": "d", "key": "x", "x-amz-copy-source": "src/obj?versionId=1"},
         ),
+        # copy sources read as S3 reads them
+        record(
+            "s3.amazonaws.com",
+            "CopyObject",
+            requestParameters={
+                "bucketName": "d",
+                "key": "y",
+                "x-amz-copy-source": "/src/my%20dir/%C3%A9t%C3%A9+1?versionId=2",
+            },
+        ),
+        record(
+            "s3.amazonaws.com",
+            "CopyObject",
+            requestParameters={
+                "bucketName": "d",
+                "key": "z",
+                "x-amz-copy-source": "arn%3Aaws%3As3%3Aeu-west-1%3A1%3Aaccesspoint/ap/object/k",
+            },
+        ),
         record(
             "kms.amazonaws.com",
             "Decrypt",

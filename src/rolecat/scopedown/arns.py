@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import unquote_to_bytes
 
 from rolecat.deploy.arns import partition_of
 from rolecat.iam.globs import compile_glob, covers
@@ -104,14 +105,59 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     return out
 
 
+# A percent sign that does not start an escape: S3 refuses such a copy source ("Invalid copy
+# source encoding").
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# What a bucket name may hold (the general purpose rules, the legacy us-east-1 names'
+# capitals and underscores too): a decoded copy source whose first segment holds anything
+# else (an access point ARN's colons, a decoded "*") names no bucket.
+_BUCKET = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def decode_copy_source(path: str) -> str:
+    """The ``bucket/key`` of an ``x-amz-copy-source`` path (its ``?versionId=`` removed),
+    decoded as S3 decodes it.
+
+    AWS: "The value must be URL-encoded" (S3 API reference: CopyObject, UploadPartCopy), and
+    S3 reads a ``+`` in it as a space: a key's own ``+`` must be sent as ``%2B`` (a raw one
+    gives NoSuchKey; aws/aws-cli#614).  ``%XX`` escapes are the key's UTF-8 bytes; a key may
+    hold any character, so a decoded ``/``, ``..`` or ``?`` is part of the key, never
+    interpreted.  What does not decode (a ``%`` starting no escape, which S3 refuses; bytes that
+    are not UTF-8) ends the result, followed by ``*``: a wildcard that covers the object named,
+    never a wrong name.
+    """
+    bad = _BAD_ESCAPE.search(path)
+    raw = unquote_to_bytes((path if bad is None else path[: bad.start()]).replace("+", " "))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].decode("utf-8") + "*"
+    return text if bad is None else text + "*"
+
+
 def copy_source_arn(record: Mapping[str, Any]) -> str | None:
-    """The object an S3 CopyObject/UploadPartCopy reads (``x-amz-copy-source: bucket/key``)."""
+    """The object an S3 CopyObject/UploadPartCopy reads (``x-amz-copy-source: bucket/key``).
+
+    The header is URL-encoded, may start with ``/`` and end with ``?versionId=...`` (a ``?``
+    of the key itself is sent encoded, so the first raw ``?`` starts the query).  A source
+    named by an access point or Outposts ARN
+    (``arn:aws:s3:<region>:<account>:accesspoint/<name>/object/<key>``) is not read: it does
+    not name the bucket, and the object's ARN through the access point is not of the
+    ``object`` format the S3 filter keeps, so the action's resource becomes ``*``, as for
+    any record without a usable ARN.  None when there is no usable source.
+    """
     params = record.get("requestParameters")
     source = params.get("x-amz-copy-source") if isinstance(params, dict) else None
-    if isinstance(source, str) and "/" in source.lstrip("/"):
-        partition = partition_of(str(record.get("awsRegion") or ""))
-        return f"arn:{partition}:s3:::{source.split('?', 1)[0].lstrip('/')}"
-    return None
+    if not isinstance(source, str):
+        return None
+    path = decode_copy_source(source.partition("?")[0]).lstrip("/")
+    if path.startswith("arn:"):
+        return None
+    bucket, slash, key = path.partition("/")
+    if not (slash and key and _BUCKET.fullmatch(bucket)):
+        return None
+    partition = partition_of(str(record.get("awsRegion") or ""))
+    return f"arn:{partition}:s3:::{bucket}/{key}"
 
 
 @dataclass
