@@ -1,6 +1,8 @@
 """The scan as it was before it was split in two (``RoleRecords`` in the workers,
-``Scanner.merge`` in order): one loop over whole records, kept verbatim as the reference
-the split scan must equal (``test_split_scan.py``)."""
+``Scanner.merge`` in order): one loop over whole records, kept as the reference the split
+scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
+extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
+record as written."""
 
 from __future__ import annotations
 
@@ -125,6 +127,15 @@ class SerialScanner(Scanner):
                     self._count(res.denied, action, when, rec, copy).errors[str(error)] += 1
                 else:
                     self._count(res.used, action, when, rec, copy)
+            # the actions the request's headers add (mapping.S3_HEADER_RULES), on the resource of
+            # the request's own action, never versioned
+            params = rec.get("requestParameters")
+            for rule in mapped.headers:
+                if isinstance(params, dict) and rule.applies(params):
+                    if error:
+                        self._count(res.denied, rule.action, when, rec, False).errors[str(error)] += 1
+                    else:
+                        self._count(res.used, rule.action, when, rec, False)
 
     def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, copy: bool) -> ActionUse:
         use = table.get(action)

@@ -31,6 +31,7 @@ CASES = [
     ("s3.amazonaws.com", "CreateMultipartUpload", ("s3:PutObject",)),
     ("s3.amazonaws.com", "UploadPart", ("s3:PutObject",)),
     ("s3.amazonaws.com", "CompleteMultipartUpload", ("s3:PutObject",)),
+    ("s3.amazonaws.com", "PostObject", ("s3:PutObject",)),  # a browser upload, a form of PUT
     ("s3.amazonaws.com", "CopyObject", ("s3:PutObject", "s3:GetObject")),
     ("s3.amazonaws.com", "UploadPartCopy", ("s3:PutObject", "s3:GetObject")),
     ("s3.amazonaws.com", "ListParts", ("s3:ListMultipartUploadParts",)),

@@ -105,8 +105,9 @@ def test_the_reader_keeps_only_what_the_filter_names(tmp_path: Path) -> None:
 def _mixed_log(folder: Path) -> list[Path]:
     """Delivery files (compact, sliced; and spaced, parsed whole) with every kind of record:
     duplicates within and across files (also of records outside the window), roles of the
-    same name, errors, versioned and copied S3 objects (encoded copy sources), non-API, unknown and dropped
-    events, lookup-events, JSON lines, a damaged file and one without the role."""
+    same name, errors, versioned and copied S3 objects (encoded copy sources, ACL headers),
+    non-API, unknown and dropped events, lookup-events, JSON lines, a damaged file and one
+    without the role."""
     other_path = ROLE_ARN.replace("/services/", "/other/")
     other_account = ROLE_ARN.replace("123456789012", "999999999999")
     files = []
@@ -141,6 +142,7 @@ def _mixed_log(folder: Path) -> list[Path]:
                             "bucketName": "d",
                             "key": "x",
                             "x-amz-copy-source": f"src/o{i}?v=1" if i % 3 else f"/src/o%20{i}%2Bx",
+                            **({"x-amz-acl": "bucket-owner-full-control"} if i % 2 else {}),
                         },
                     )
                 )
@@ -286,6 +288,7 @@ def test_every_worker_count_gives_the_serial_scan(
     assert res.duplicates and res.outside_window and res.same_name and res.not_api_calls and res.dropped
     assert res.unknown and res.denied and res.files_skipped == 1 and res.files_without_role == 1
     assert {"s3:GetObjectVersion", "s3:DeleteObjectVersion", "s3:GetObject", "s3:ListBucket"} <= set(res.used)
+    assert "s3:PutObjectAcl" in res.used  # an ACL header on a copy
     assert any(p.message.endswith("skipped") and "unreadable line" in p.message for p in res.problems)
 
 

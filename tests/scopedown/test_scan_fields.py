@@ -2,8 +2,8 @@
 (``scan.RoleRecords``: strings, numbers and tuples, no record): merging the digests equals
 the old single loop over whole records (``serial_scan.SerialScanner``), on the real
 samples and on constructed records that exercise every field the scanner reads
-(resources, request parameters, copy sources, versions, errors, windows, duplicates,
-non-API events, other roles of the same name, odd values)."""
+(resources, request parameters, copy sources, versions, request headers, errors, windows,
+duplicates, non-API events, other roles of the same name, odd values)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _constructed() -> list[Any]:
             "CopyObject",
             requestParameters={"bucketName": "d", "key": "x", "x-amz-copy-source": "src/obj?versionId=1"},
         ),
-        # copy sources read as S3 reads them
+        # request headers that add an action, and copy sources read as S3 reads them
         record(
             "s3.amazonaws.com",
             "CopyObject",
@@ -46,6 +46,7 @@ def _constructed() -> list[Any]:
                 "bucketName": "d",
                 "key": "y",
                 "x-amz-copy-source": "/src/my%20dir/%C3%A9t%C3%A9+1?versionId=2",
+                "x-amz-acl": "bucket-owner-full-control",
             },
         ),
         record(
@@ -56,6 +57,31 @@ def _constructed() -> list[Any]:
                 "key": "z",
                 "x-amz-copy-source": "arn%3Aaws%3As3%3Aeu-west-1%3A1%3Aaccesspoint/ap/object/k",
             },
+        ),
+        record(
+            "s3.amazonaws.com",
+            "PutObject",
+            requestParameters={
+                "bucketName": "b",
+                "key": "g",
+                "accessControlList": {"x-amz-grant-read": "id=1"},
+            },
+        ),
+        record(
+            "s3.amazonaws.com",
+            "PutObject",
+            requestParameters={"bucketName": "b", "key": "o", "x-amz-acl": 5, "accessControlList": "x"},
+        ),
+        record(
+            "s3.amazonaws.com",
+            "CreateBucket",
+            requestParameters={"bucketName": "n", "x-amz-acl": ["private"]},
+        ),
+        record(
+            "s3.amazonaws.com",
+            "CreateBucket",
+            requestParameters={"bucketName": "p", "x-amz-acl": ["public-read"]},
+            errorCode="AccessDenied",
         ),
         record(
             "kms.amazonaws.com",
@@ -153,3 +179,4 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
     assert constructed.duplicates and constructed.outside_window and constructed.not_api_calls
     assert constructed.denied and constructed.unknown and constructed.same_name and constructed.dropped
     assert "s3:GetObjectVersion" in constructed.used
+    assert constructed.used["s3:PutObjectAcl"].count == 2 and "s3:PutBucketAcl" in constructed.denied

@@ -24,13 +24,17 @@ Order of the rules, per event:
 
 S3 object calls that name a ``versionId`` need the ``...Version`` privilege instead
 (``GetObject`` -> ``GetObjectVersion``); that depends on the record, so ``scan`` applies
-``S3_VERSIONED`` after this mapping.
+``S3_VERSIONED`` after this mapping.  Likewise an S3 write that sets an ACL with its request
+headers needs a second action (``S3_HEADER_RULES``): ``map_event`` names the rules of the
+event, ``scan`` tests each record's ``requestParameters`` against them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .actiondb import ActionCatalog
 
@@ -74,6 +78,10 @@ _S3 = {
     "CreateMultipartUpload": ("PutObject",),
     "UploadPart": ("PutObject",),
     "CompleteMultipartUpload": ("PutObject",),
+    # a browser upload (POST Object): "an alternate form of PUT" (S3 API reference: POST
+    # Object), authorised as s3:PutObject; CloudTrail names it PostObject (S3 User Guide:
+    # "Amazon S3 CloudTrail events", object-level actions)
+    "PostObject": ("PutObject",),
     "CopyObject": ("PutObject", "GetObject"),  # GetObject on the copy source
     "UploadPartCopy": ("PutObject", "GetObject"),
     "DeleteObjects": ("DeleteObject",),
@@ -148,6 +156,98 @@ S3_VERSIONED: dict[str, str] = {
     "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
 }
 
+# The request headers that set an ACL.  CloudTrail records them in requestParameters under
+# these names: x-amz-acl as a string in S3 data events ("bucket-owner-full-control" on a
+# PutObject) and as a list in CreateBucket, a management event (["private"]); the
+# x-amz-grant-* headers at the top level or, in data events, under accessControlList.
+S3_ACL_HEADERS: tuple[str, ...] = (
+    "x-amz-acl",
+    "x-amz-grant-full-control",
+    "x-amz-grant-read",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write",
+    "x-amz-grant-write-acp",
+)
+_ACL_GROUP = "accessControlList"
+
+
+def _strings(value: Any) -> list[str]:
+    """The non-empty strings of a recorded header value (a string, or a list of them)."""
+    if type(value) is str:
+        return [value] if value else []
+    if type(value) is list:
+        return [v for v in value if type(v) is str and v]
+    return []
+
+
+def _acl_values(params: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """``(x-amz-acl values, whether any x-amz-grant-* header is set)``."""
+    groups = [params]
+    nested = params.get(_ACL_GROUP)
+    if type(nested) is dict:
+        groups.append(nested)
+    canned: list[str] = []
+    grants = False
+    for group in groups:
+        canned += _strings(group.get("x-amz-acl"))
+        grants = grants or any(_strings(group.get(h)) for h in S3_ACL_HEADERS[1:])
+    return canned, grants
+
+
+def object_acl_set(params: Mapping[str, Any]) -> bool:
+    """Whether an object write sets the new object's ACL: any ACL header, whatever its value.
+    PutObject: "To successfully change the objects ACL of your PutObject request, you must
+    have the s3:PutObjectAcl" (S3 API reference: PutObject, Permissions); it exempts no value,
+    where CreateBucket's text exempts private, so x-amz-acl: private counts here too."""
+    canned, grants = _acl_values(params)
+    return grants or bool(canned)
+
+
+def bucket_acl_set(params: Mapping[str, Any]) -> bool:
+    """Whether a CreateBucket sets an ACL that needs s3:PutBucketAcl: "if you specify an
+    access control list (ACL) and set it to public-read, public-read-write,
+    authenticated-read, or if you explicitly specify any other custom ACLs, both
+    s3:CreateBucket and s3:PutBucketAcl permissions are required ... if you set the ACL to
+    private, or if you don't specify any ACLs, only the s3:CreateBucket permission is
+    required" (S3 API reference: CreateBucket, Permissions)."""
+    canned, grants = _acl_values(params)
+    return grants or any(value != "private" for value in canned)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRule:
+    """A second IAM action an S3 request needs when its headers ask for it.
+
+    ``action`` is authorised on the resource of the request's own action (the object or
+    bucket the request writes); ``keys`` are the requestParameters keys that can hold such a
+    header (a record without any of them never needs the action); ``applies`` reads their
+    values.
+    """
+
+    action: str
+    keys: frozenset[str]
+    applies: Callable[[Mapping[str, Any]], bool]
+
+
+_ACL_KEYS = frozenset({*S3_ACL_HEADERS, _ACL_GROUP})
+
+# eventName (s3) -> (IAM action name, test of requestParameters).  PutObject: "To
+# successfully change the objects ACL of your PutObject request, you must have the
+# s3:PutObjectAcl" (S3 API reference: PutObject, Permissions); POST Object is a form of PUT;
+# CopyObject and CreateMultipartUpload take the same headers for the ACL of the object they
+# create, and s3:PutObjectAcl is the permission "to set the access control list (ACL)
+# permissions for new or existing objects" (Service Authorization Reference: Amazon S3).
+# CreateBucket: S3 API reference, CreateBucket, Permissions (``bucket_acl_set``).
+# Only headers a CloudTrail record was seen to hold are here: x-amz-tagging
+# (s3:PutObjectTagging) and x-amz-object-lock-* are not (docs/scopedown.md, known limits).
+S3_HEADER_RULES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
+    "PutObject": ("PutObjectAcl", object_acl_set),
+    "PostObject": ("PutObjectAcl", object_acl_set),
+    "CopyObject": ("PutObjectAcl", object_acl_set),
+    "CreateMultipartUpload": ("PutObjectAcl", object_acl_set),
+    "CreateBucket": ("PutBucketAcl", bucket_acl_set),
+}
+
 # API Gateway management calls are authorised by HTTP verb on a resource path.
 _APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
     ("Get", "GET"),
@@ -171,13 +271,15 @@ class Mapped:
 
     ``actions`` are canonical IAM action names, empty when the event is dropped
     (``dropped`` says why) or maps to nothing the database knows (``unknown`` holds the
-    candidate name that was tried).
+    candidate name that was tried).  ``headers``: the actions the event's request headers
+    may add (``S3_HEADER_RULES``), tested per record.
     """
 
     actions: tuple[str, ...] = ()
     dropped: str | None = None
     unknown: str | None = None
     rule: str = "default"
+    headers: tuple[HeaderRule, ...] = ()
 
 
 def service_prefix(event_source: str, db: ActionCatalog) -> str:
@@ -207,12 +309,14 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
         targets = [db.canonical(f"{prefix}:{name}") for name in renamed]
         known = tuple(c for c in targets if c is not None)
         if len(known) == len(targets):
-            return Mapped(actions=known, rule="exception table")
+            return Mapped(
+                actions=known, rule="exception table", headers=_header_rules(prefix, event_name, db)
+            )
         return Mapped(unknown=f"{prefix}:{renamed[targets.index(None)]}", rule="exception table")
 
     literal = db.canonical(f"{prefix}:{event_name}")
     if literal is not None:
-        return Mapped(actions=(literal,))
+        return Mapped(actions=(literal,), headers=_header_rules(prefix, event_name, db))
 
     stripped = _VERSION_DATE.sub("", event_name)
     if stripped and stripped != event_name:
@@ -227,6 +331,14 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
                 if canon is not None:
                     return Mapped(actions=(canon,), rule="apigateway verb")
     return Mapped(unknown=f"{prefix}:{event_name}")
+
+
+def _header_rules(prefix: str, event_name: str, db: ActionCatalog) -> tuple[HeaderRule, ...]:
+    rule = S3_HEADER_RULES.get(event_name) if prefix == "s3" else None
+    if rule is None:
+        return ()
+    action = db.canonical(f"s3:{rule[0]}")
+    return () if action is None else (HeaderRule(action, _ACL_KEYS, rule[1]),)
 
 
 class EventMapper:

@@ -26,7 +26,7 @@ a Logstash ``@timestamp`` (``...:SS.000Z``) are cut back to that form.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -135,7 +135,9 @@ class RoleRecords(Keeper[Digest]):
 
     What a record does depends mostly on (eventType, eventSource, eventName, errorCode),
     the same for millions of records: per such key a ``_Plan`` is made once, the effect
-    itself when nothing else in the record matters.
+    itself when nothing else in the record matters.  The few S3 writes whose request headers
+    may add an action (``mapping.S3_HEADER_RULES``) carry their rules in the plan; the
+    records of every other event never look at them.
     """
 
     def __init__(
@@ -196,11 +198,11 @@ class RoleRecords(Keeper[Digest]):
                 self._plans[key] = plan
         except TypeError:  # a list or an object where a string belongs
             plan = self._plan(*key)
-        if plan.effect is not None:
-            return plan.effect
+        effect, code, steps, headers = plan
+        if effect is not None:
+            return effect
         out = []
-        code = plan.code
-        for step in plan.steps:
+        for step in steps:
             action, filt, versioned, versioned_filt, copy_source = step
             if versioned is not None:
                 params = rec.get("requestParameters")
@@ -214,6 +216,21 @@ class RoleRecords(Keeper[Digest]):
                 except Exception as exc:  # raised by merge where the serial scan raises
                     resources = exc
             out.append((action, code, resources))
+        if headers:
+            params = rec.get("requestParameters")
+            if type(params) is dict:
+                for keys, applies, action, filt, same in headers:
+                    if not keys.isdisjoint(params) and applies(params):
+                        if same is not None:  # the resources of a step with the same filter
+                            resources = out[same][2]
+                        elif filt is None:
+                            resources = ()
+                        else:
+                            try:
+                                resources = _resources(filt, rec, False)
+                            except Exception as exc:  # raised by merge where the serial scan raises
+                                resources = exc
+                        out.append((action, code, resources))
         return ACTIONS, tuple(out)
 
     def _plan(self, etype: Any, source: Any, name: Any, error: Any) -> _Plan:
@@ -241,9 +258,15 @@ class RoleRecords(Keeper[Digest]):
                     copy and action == "s3:GetObject",
                 )
             )
-        if all(filt is None and versioned is None for _, filt, versioned, _, _ in steps):
+        # an action a request header adds is authorised on the resource of the request's own
+        # action, never on a version of it: the ACL is set on the object the request writes
+        headers = []
+        for rule in mapped.headers:
+            filt = self._filter(rule.action)
+            headers.append((rule.keys, rule.applies, rule.action, filt, _same_resources(filt, steps)))
+        if not headers and all(filt is None and versioned is None for _, filt, versioned, _, _ in steps):
             return _Plan((ACTIONS, tuple((action, code, ()) for action, *_ in steps)))
-        return _Plan(None, code, tuple(steps))
+        return _Plan(None, code, tuple(steps), tuple(headers))
 
     def _filter(self, action: str) -> ResourceFilter | None:
         """The action's resource filter; None if it only takes ``*``."""
@@ -259,6 +282,34 @@ class _Plan(NamedTuple):
     code: str | None = None  # the error code
     # per IAM action: (action, its filter, the versioned action, its filter, read the copy source)
     steps: tuple[tuple[str, ResourceFilter | None, str | None, ResourceFilter | None, bool], ...] = ()
+    # per header rule: (the requestParameters keys that can ask for it, its test, the action it
+    # adds, that action's filter, the index of a step whose resources are the same or None)
+    headers: tuple[
+        tuple[frozenset[str], Callable[[Mapping[str, Any]], bool], str, ResourceFilter | None, int | None],
+        ...,
+    ] = ()
+
+
+def _same_resources(
+    filt: ResourceFilter | None,
+    steps: Iterable[tuple[str, ResourceFilter | None, str | None, ResourceFilter | None, bool]],
+) -> int | None:
+    """The index of a step that always has the resources ``filt`` takes from a record: a
+    filter of the same kind and formats on the record's own candidates (never the copy
+    source, never switched to a versioned action's filter).  The action a header adds is
+    authorised on the resource of the request's own action: PutObjectAcl on PutObject's
+    object, PutBucketAcl on CreateBucket's bucket, so its candidates need not be found twice."""
+    if filt is None:
+        return None
+    for i, (_, step_filt, versioned, _, copy_source) in enumerate(steps):
+        if (
+            step_filt is not None
+            and versioned is None
+            and not copy_source
+            and (step_filt.s3_kind, step_filt.patterns) == (filt.s3_kind, filt.patterns)
+        ):
+            return i
+    return None
 
 
 def _names_version(params: dict[str, Any], copy_source: bool) -> bool:
