@@ -412,6 +412,31 @@ def test_a_role_file_that_did_not_load_is_read_for_teams_accounts_not_comments(a
     assert result.exit_code == 0, result.output
 
 
+def test_a_role_file_that_did_not_load_is_read_for_names_inside_flow_lists(app, runner, cat):
+    """A comma ends a name: `carol,` in `[bob, carol, dave]` (the example's own layout),
+    in a flow mapping or in a flow list of teams was taken for part of a longer name, so
+    offboard went through and left the broken file naming the person it removed."""
+    broken = cat / "roles" / "prod" / "ProdEngineer.yaml"
+    broken.write_text(PROD_ENGINEER.replace("boundary: prod-readonly ", "boundary: prod-readonly\r"))
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "carol")
+    assert result.exit_code == 1
+    assert "roles/prod/ProdEngineer.yaml could not be read into the catalog" in result.stderr
+    assert "names user carol" in result.stderr
+    assert changed(before, cat) == {}
+    broken.write_text(PROD_ENGINEER)
+    (cat / "roles" / "prod" / "Broken.yaml").write_text(
+        "name: Broken\naccounts: [prod]\nteams: [data,platform]\n"
+        "temporary_members: [{user: dave, until: 2099-01-01}]\nmax_session_duration: x\n"
+    )
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "dave")
+    assert result.exit_code == 1 and "names user dave" in result.stderr
+    result = run(app, runner, "offboard", "erin")
+    assert result.exit_code == 1 and "names team data, whose last person erin is" in result.stderr
+    assert changed(before, cat) == {}
+
+
 def test_membership_through_a_team(app, runner, cat):
     """A role's teams: (users.yaml team:) grant standing membership that no members: list
     holds: offboard ends it with the user's entry (and takes a team whose last person

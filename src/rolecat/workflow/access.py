@@ -231,8 +231,11 @@ def _without_comments(text: str) -> str:
 
 
 def _names(text: str, name: str) -> bool:
-    """Whether ``text`` holds ``name`` as a whole IAM name (not inside a longer one)."""
-    return re.search(rf"(?<![A-Za-z0-9_+=,.@-]){re.escape(name)}(?![A-Za-z0-9_+=,.@-])", text) is not None
+    """Whether ``text`` holds ``name`` as a whole IAM name (not inside a longer one).  A
+    comma ends a name here although IAM names may hold one: it separates the items of a
+    flow list (``[bob, carol]``, ``{user: carol, until: ...}``), and a name taken for part
+    of ``carol,x`` only refuses an edit that could have gone through."""
+    return re.search(rf"(?<![A-Za-z0-9_+=.@-]){re.escape(name)}(?![A-Za-z0-9_+=.@-])", text) is not None
 
 
 def _unread(catalog: Catalog, catalog_dir: Path | None, *needles: tuple[str, str]) -> None:
