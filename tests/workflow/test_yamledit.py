@@ -238,6 +238,17 @@ def test_aliases_and_several_documents_are_refused():
         Document("a: 1\n---\nb: 2\n")
 
 
+def test_a_file_the_loader_refuses_is_named():
+    """offboard edits several files: "cannot edit duplicate key 'description' (first
+    defined on line 5)" did not say which one."""
+    with pytest.raises(
+        EditError, match=r"^roles/prod/X\.yaml: duplicate key 'a' \(first defined on line 1\)"
+    ):
+        Document("a: 1\na: 2\n", "roles/prod/X.yaml")
+    with pytest.raises(EditError, match=r"^users\.yaml: a carriage return breaks the line"):
+        Document("users:\r  bob: {}\n", "users.yaml")
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -101,7 +101,10 @@ class Document:
         # Edits work on "\n" text; a file written with CRLF throughout gets CRLF back (``result``).
         self.crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
         self.text = text.replace("\r\n", "\n") if self.crlf else text
-        self.data: Any = _loads(text) if text.strip() else None
+        try:
+            self.data: Any = _loads(text) if text.strip() else None
+        except EditError as exc:  # say which file: offboard edits several
+            raise EditError(f"{name}: {exc}") from None
         self._compose()
 
     @property
