@@ -228,6 +228,28 @@ def test_crlf_files_keep_crlf():
     )
 
 
+def test_tabs_yaml_allows_and_a_byte_order_mark_are_kept():
+    """A tab between tokens (after a colon, before a comment, at a line's end) is YAML, and
+    rolecat's loader (libyaml) reads it; the editor composed with PyYAML's pure-Python
+    scanner, which refuses it, so a file validate passed could not be edited ("not YAML")."""
+    assert (
+        edited("members:\t[a, b]\t# people\nx: 1\t\n", lambda d: d.add_to_list(("members",), "c"))
+        == "members:\t[a, b, c]\t# people\nx: 1\t\n"
+    )
+    assert (
+        edited("members:\n  - a\t# x\n  - b\t\nx: 1\n", lambda d: d.remove_from_list(("members",), 1))
+        == "members:\n  - a\t# x\nx: 1\n"
+    )
+    before = "temporary_members:\n  - user: a\t# x\n    until:\t2030-01-01\t# y\n"
+    assert edited(before, lambda d: d.set_scalar(("temporary_members", 0, "until"), "2031-01-01")) == (
+        before.replace("2030", "2031")
+    )
+    assert (
+        edited("\ufeffmembers:\r\n  - a\r\n", lambda d: d.add_to_list(("members",), "b"))
+        == "\ufeffmembers:\r\n  - a\r\n  - b\r\n"
+    )
+
+
 # --------------------------------------------------------------------------- refusals and scalars
 
 

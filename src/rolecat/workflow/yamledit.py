@@ -42,6 +42,10 @@ _YAML12_NOT_STRING = re.compile(
     r"|0o[0-7]+|0x[0-9a-fA-F]+|null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
 )
 Styles = Mapping[str, str | None]
+# libyaml when present, as rolecat's loader (``load.source``): the pure-Python scanner
+# refuses a tab that separates tokens (``key:\tvalue``, ``- bob\t# c``, a trailing tab),
+# which libyaml and YAML itself accept, so a file validate passed could not be edited.
+_COMPOSER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class EditError(Exception):
@@ -101,6 +105,9 @@ class Document:
         # Edits work on "\n" text; a file written with CRLF throughout gets CRLF back (``result``).
         self.crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
         self.text = text.replace("\r\n", "\n") if self.crlf else text
+        # A byte order mark is put back by ``result``: libyaml's marks do not count it.
+        self.bom = self.text.startswith("\ufeff")
+        self.text = self.text.removeprefix("\ufeff")
         try:
             self.data: Any = _loads(text) if text.strip() else None
         except EditError as exc:  # say which file: offboard edits several
@@ -110,12 +117,13 @@ class Document:
     @property
     def result(self) -> str:
         """The edited text, with the file's own line endings."""
-        return self.text.replace("\n", "\r\n") if self.crlf else self.text
+        text = self.text.replace("\n", "\r\n") if self.crlf else self.text
+        return "\ufeff" + text if self.bom else text
 
     # ------------------------------------------------------------------ parsing
     def _compose(self) -> None:
         try:
-            nodes = list(yaml.compose_all(self.text, Loader=yaml.SafeLoader))
+            nodes = list(yaml.compose_all(self.text, Loader=_COMPOSER))
         except yaml.YAMLError as exc:
             raise EditError(f"{self.name}: not YAML: {exc}") from None
         if len(nodes) != 1:
@@ -127,6 +135,8 @@ class Document:
             if id(node) in seen:
                 raise EditError(f"{self.name}: uses YAML aliases; edit it by hand")
             seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode) and node.style == "":  # plain: libyaml says ''
+                node.style = None
             if isinstance(node, yaml.MappingNode):
                 for k, v in node.value:
                     walk(k)
