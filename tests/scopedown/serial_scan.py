@@ -14,7 +14,13 @@ from rolecat.deploy.arns import partition_of
 from rolecat.iam.globs import compile_glob
 from rolecat.report.words import counted
 from rolecat.scopedown.actiondb import ActionCatalog
-from rolecat.scopedown.arns import ResourceFilter, ResourceTypeLike, copy_source_arn, resource_filter
+from rolecat.scopedown.arns import (
+    ResourceFilter,
+    ResourceTypeLike,
+    copy_source_arn,
+    queue_region,
+    resource_filter,
+)
 from rolecat.scopedown.logs import FileStats, LogError, records_of
 from rolecat.scopedown.mapping import S3_VERSIONED, EventMapper
 from rolecat.scopedown.scan import COPY_EVENTS, ActionUse, FileProblem, Scanner
@@ -205,10 +211,9 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
         yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
     queue = params.get("queueUrl")
     if isinstance(queue, str) and queue.count("/") >= 4:
-        # https://sqs.<region>.amazonaws.com/<account>/<name>
+        # https://sqs.<region>.amazonaws.com/<account>/<name>, or another endpoint's host
         _, _, host, q_account, name = queue.split("/", 4)
-        q_region = host.split(".")[1] if host.count(".") >= 2 else region
-        yield f"arn:{partition}:sqs:{q_region}:{q_account}:{name}"
+        yield f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}"
 
 
 def applies(self: ResourceFilter, arn: str) -> bool:

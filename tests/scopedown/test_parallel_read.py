@@ -212,7 +212,8 @@ def _mixed_log(folder: Path) -> list[Path]:
                         "SendMessage",
                         when=when,
                         event_id=eid,
-                        requestParameters={"queueUrl": f"https://sqs.eu-west-1.amazonaws.com/1/q{i}"},
+                        # the current host, the legacy ones and a VPC endpoint's
+                        requestParameters={"queueUrl": f"https://{SQS_HOSTS[i % 4]}/1/q{i}"},
                     )
                 )
             else:
@@ -243,6 +244,14 @@ def _mixed_log(folder: Path) -> list[Path]:
         folder / "damaged.json.gz",
         folder / "z-other.json.gz",
     ]
+
+
+SQS_HOSTS = (
+    "sqs.eu-west-1.amazonaws.com",
+    "queue.amazonaws.com",
+    "us-west-2.queue.amazonaws.com",
+    "vpce-0a1b-c2d3.sqs.eu-west-1.vpce.amazonaws.com",
+)
 
 
 def _report(scanner: Scanner, db: ActionDB) -> tuple[str, str]:

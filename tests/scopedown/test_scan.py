@@ -231,3 +231,26 @@ def test_an_event_id_that_is_not_a_string_is_no_id(db: ActionDB) -> None:
     ]
     res = scan(db, recs)
     assert res.used["ec2:DescribeInstances"].count == 3 and res.duplicates == 0
+
+
+def test_queue_region_is_the_region_label_of_the_url_host(db: ActionDB) -> None:
+    """An SQS queue URL's region was taken from the second label of its host: right for
+    sqs.<region>.amazonaws.com, wrong for the legacy and VPC endpoint hosts SDKs and
+    GetQueueUrl still hand out, whose ARN named the region `amazonaws`, `queue` or `sqs`:
+    a policy on a queue that does not exist, AccessDenied after the scope-down."""
+    urls = {
+        "https://queue.amazonaws.com/123456789012/a": "eu-west-1",  # legacy us-east-1 host: the record's region
+        "https://us-west-2.queue.amazonaws.com/123456789012/b": "us-west-2",
+        "https://vpce-0a1b2c3d-e4f5.sqs.eu-central-1.vpce.amazonaws.com/123456789012/c": "eu-central-1",
+        "https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/d": "us-gov-west-1",
+        "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/e": "cn-north-1",
+    }
+    recs = [
+        record("sqs.amazonaws.com", "SendMessage", event_id=str(i), requestParameters={"queueUrl": url})
+        for i, url in enumerate(urls)
+    ]
+    got = _patterns(scan(db, recs), "sqs:SendMessage")
+    # the partition is the record's (eu-west-1: aws), as for every ARN built from a name
+    assert sorted(got) == sorted(
+        f"arn:aws:sqs:{region}:123456789012:{url.rsplit('/', 1)[1]}" for url, region in urls.items()
+    )

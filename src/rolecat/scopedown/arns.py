@@ -98,11 +98,27 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
         out.append(f"arn:{partition}:dynamodb:{region}:{account}:table/{table}")
     queue = params.get("queueUrl")
     if isinstance(queue, str) and queue.count("/") >= 4:
-        # https://sqs.<region>.amazonaws.com/<account>/<name>
+        # https://sqs.<region>.amazonaws.com/<account>/<name>, or another endpoint's host
         _, _, host, q_account, name = queue.split("/", 4)
-        q_region = host.split(".")[1] if host.count(".") >= 2 else region
-        out.append(f"arn:{partition}:sqs:{q_region}:{q_account}:{name}")
+        out.append(f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}")
     return out
+
+
+# A region name as a label of an endpoint's host: us-east-1, eu-central-2, us-gov-west-1, cn-north-1.
+_REGION_LABEL = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+
+
+def queue_region(host: str, region: str) -> str:
+    """The region of an SQS queue URL's host: its label that is a region name, wherever it
+    stands (``sqs.<region>.amazonaws.com``, the legacy ``<region>.queue.amazonaws.com``, a
+    VPC endpoint's ``vpce-....sqs.<region>.vpce.amazonaws.com``, FIPS ``sqs-fips.<region>...``);
+    else the record's region, the endpoint that took the call (the legacy us-east-1 host
+    ``queue.amazonaws.com`` names none).  The second label is not always the region: it was
+    taken for one, and ``queue``, ``amazonaws`` or ``sqs`` became the ARN's region."""
+    for label in host.split("."):
+        if _REGION_LABEL.fullmatch(label):
+            return label
+    return region
 
 
 # A percent sign that does not start an escape: S3 refuses such a copy source ("Invalid copy
