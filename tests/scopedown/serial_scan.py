@@ -18,6 +18,7 @@ from rolecat.scopedown.arns import (
     ResourceFilter,
     ResourceTypeLike,
     copy_source_arn,
+    on_index,
     queue_region,
     resource_filter,
 )
@@ -166,7 +167,10 @@ class SerialScanner(Scanner):
             source = copy_source_arn(rec)
             candidates: Iterable[str] = (source,) if source is not None else ()
         else:
-            candidates = record_candidates(rec)
+            params = rec.get("requestParameters")
+            candidates = on_index(
+                list(record_candidates(rec)), params.get("indexName") if isinstance(params, dict) else None
+            )
         for cand in candidates:
             if applies(filt, cand):
                 use.resources.add(cand)

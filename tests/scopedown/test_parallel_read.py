@@ -157,7 +157,9 @@ def _mixed_log(folder: Path) -> list[Path]:
                         "Query",
                         when=when,
                         event_id=eid,
-                        requestParameters={"tableName": f"t{n % 40}-{i}"},
+                        requestParameters={"tableName": f"t{n % 40}-{i}"}
+                        if i % 3
+                        else {"tableName": f"t{n % 40}-{i}", "indexName": f"ix{i % 2}"},
                     )
                 )
             elif kind == 4:

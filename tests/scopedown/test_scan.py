@@ -254,3 +254,31 @@ def test_queue_region_is_the_region_label_of_the_url_host(db: ActionDB) -> None:
     assert sorted(got) == sorted(
         f"arn:aws:sqs:{region}:123456789012:{url.rsplit('/', 1)[1]}" for url, region in urls.items()
     )
+
+
+def test_a_query_of_an_index_is_on_the_index(db: ActionDB) -> None:
+    """A Query or Scan of a secondary index is authorised on the index ARN
+    (table/T/index/I), which a grant on the table does not cover; the record's resources[]
+    and tableName only name the table, so the suggestion granted the table and the query
+    was denied after the scope-down."""
+    table = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+    recs = [
+        record(
+            "dynamodb.amazonaws.com",
+            "Query",
+            event_id="1",
+            requestParameters={"tableName": "orders", "indexName": "by-date"},
+            resources=[{"accountId": "123456789012", "type": "AWS::DynamoDB::Table", "ARN": table}],
+        ),
+        record("dynamodb.amazonaws.com", "Scan", event_id="2", requestParameters={"tableName": "orders"}),
+        record(
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            event_id="3",
+            requestParameters={"tableName": "orders", "indexName": ["odd"]},
+        ),
+    ]
+    res = scan(db, recs)
+    assert _patterns(res, "dynamodb:Query") == [table + "/index/by-date"]
+    assert _patterns(res, "dynamodb:Scan") == [table]
+    assert _patterns(res, "dynamodb:GetItem") == [table]

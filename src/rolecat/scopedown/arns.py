@@ -101,6 +101,21 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
         # https://sqs.<region>.amazonaws.com/<account>/<name>, or another endpoint's host
         _, _, host, q_account, name = queue.split("/", 4)
         out.append(f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}")
+    return on_index(out, params.get("indexName"))
+
+
+def on_index(candidates: list[str], index: Any) -> list[str]:
+    """The candidates of a DynamoDB call that names an ``indexName`` (a Query or Scan of a
+    secondary index): each table ARN becomes the index's, ``table/T/index/I``.  IAM
+    authorises such a call on the index ARN, which the table's does not cover; the record's
+    ``resources[]`` and ``tableName`` only name the table."""
+    if not isinstance(index, str) or not index:
+        return candidates
+    out = []
+    for arn in candidates:
+        head, sep, table = arn.partition(":table/")
+        on_table = sep and ":dynamodb:" in head and table and "/" not in table
+        out.append(f"{arn}/index/{index}" if on_table else arn)
     return out
 
 
