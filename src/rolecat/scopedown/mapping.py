@@ -138,6 +138,9 @@ EVENT_RENAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sqs", "SendMessageBatch"): ("SendMessage",),
     ("sqs", "DeleteMessageBatch"): ("DeleteMessage",),
     ("sqs", "ChangeMessageVisibilityBatch"): ("ChangeMessageVisibility",),
+    # PublishBatch is "a batch version of Publish" (SNS API reference) and has no IAM action
+    # of its own (Service Authorization Reference: Amazon SNS): sns:Publish on the topic
+    ("sns", "PublishBatch"): ("Publish",),
     # a read transaction is authorised as GetItem on each table (DynamoDB, "Using IAM with
     # DynamoDB transactions"); a write transaction needs the item actions its items use,
     # which its event name does not say: left unknown, and said so
