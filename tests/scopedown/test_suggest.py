@@ -34,10 +34,11 @@ def suggest(db: ActionDB, context: RoleContext, records: list[dict[str, Any]], *
 
 
 def test_used_actions_and_unused(db: ActionDB) -> None:
-    c = ctx(allow(["sqs:SendMessage", "sqs:ReceiveMessage", "ec2:Describe*"]))
+    # management events of SQS (its message calls are data events: kept when none is logged)
+    c = ctx(allow(["sqs:PurgeQueue", "sqs:CreateQueue", "ec2:Describe*"]))
     s = suggest(db, c, [record("ec2.amazonaws.com", "DescribeInstances")])
     assert [u["action"] for u in s.used] == ["ec2:DescribeInstances"]
-    assert "sqs:SendMessage" in s.unused and "ec2:DescribeVolumes" in s.unused
+    assert "sqs:PurgeQueue" in s.unused and "ec2:DescribeVolumes" in s.unused
     assert "ec2:DescribeInstances" not in s.unused
     assert s.policy["Statement"] == [{"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]
     assert any('Resource "*"' in n for n in s.notes)
@@ -206,3 +207,32 @@ def test_batch_and_transaction_calls(db: ActionDB) -> None:
     assert s.kept == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     assert s.unused == ["dynamodb:Scan", "sqs:ReceiveMessage"]
     assert any(n.startswith("dynamodb:TransactWriteItems calls need the actions") for n in s.notes)
+
+
+def test_sns_and_sqs_data_events_kept_when_the_logs_hold_none(db: ActionDB) -> None:
+    """SNS Publish/PublishBatch and SQS's message calls are data events, which a trail logs
+    only when configured to: with management events alone, a queue worker's SendMessage,
+    ReceiveMessage and DeleteMessage and its sns:Publish were listed unused and left out,
+    and the worker stopped after the scope-down.  A logged call of a family shows the
+    family is logged: the rest of it is judged as usual."""
+    queue = "arn:aws:sqs:eu-west-1:123456789012:jobs"
+    c = ctx(
+        allow(["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"], queue),
+        allow(["sns:Publish"], "arn:aws:sns:eu-west-1:123456789012:done"),
+    )
+    s = suggest(db, c, [record("sqs.amazonaws.com", "GetQueueUrl", requestParameters={"queueName": "jobs"})])
+    assert s.kept == ["sns:Publish", "sqs:DeleteMessage", "sqs:ReceiveMessage", "sqs:SendMessage"]
+    assert s.unused == []
+    assert any(n.startswith("SNS Publish calls are data events") for n in s.notes)
+    assert any(n.startswith("SQS message calls are data events") for n in s.notes)
+
+    logged = suggest(
+        db,
+        c,
+        [
+            record("sqs.amazonaws.com", "SendMessageBatch", requestParameters={"queueUrl": "x"}),
+            record("sns.amazonaws.com", "PublishBatch", requestParameters={"topicArn": "x"}),
+        ],
+    )
+    assert logged.kept == []
+    assert logged.unused == ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]

@@ -6,7 +6,7 @@ Rules (each leaves a line in ``notes`` when it fires):
   ``*`` when some record named none;
 * actions CloudTrail never logs are kept when the current policies grant them:
   ``iam:PassRole`` always, and a data-event family (S3 object calls, Lambda Invoke,
-  DynamoDB item calls) when the logs hold no call of that family at all, since trails
+  DynamoDB item calls, SNS Publish, SQS message calls) when the logs hold no call of that family at all, since trails
   log data events only when configured to.  Kept actions keep the resources and
   conditions of the statements that grant them;
 * actions only the role's managed or generated inline policies grant are not repeated
@@ -97,6 +97,16 @@ DATA_EVENT_FAMILIES = (
     DataEventFamily("S3 object-level calls", "s3", None),
     DataEventFamily("Lambda Invoke", "lambda", frozenset({"InvokeFunction"})),
     DataEventFamily("DynamoDB item-level calls", "dynamodb", _DYNAMODB_ITEM_NAMES),
+    # "Amazon SNS Publish and PublishBatch API operations on topics" (CloudTrail User Guide,
+    # Logging data events); SQS: "APIs that are high volume operations performed on an Amazon
+    # SQS queue, such as SendMessage are categorized as data events" (SQS Developer Guide,
+    # Logging Amazon SQS API calls using AWS CloudTrail), the batch calls authorised as these
+    DataEventFamily("SNS Publish calls", "sns", frozenset({"Publish"})),
+    DataEventFamily(
+        "SQS message calls",
+        "sqs",
+        frozenset({"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"}),
+    ),
 )
 NEVER_LOGGED = ("iam:PassRole",)
 
