@@ -235,6 +235,36 @@ def test_case_twins_and_user_extras_are_reported_not_guessed(tmp_path: Path, exp
     assert "Alice" not in text
 
 
+def test_access_the_humans_group_grants_beyond_rolecats_is_reported(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """The humans group is adopted, but what else it grants stays: apply never detaches an
+    attachment or deletes an inline policy it does not manage, so each is in the report."""
+    e = copy.deepcopy(exports)
+    [group] = e["security"]["GroupDetailList"]
+    ours = [a["PolicyArn"] for a in group["AttachedManagedPolicies"]]
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    group["AttachedManagedPolicies"].append({"PolicyName": "AdministratorAccess", "PolicyArn": admin})
+    group["GroupPolicyList"] = [
+        {"PolicyName": "break-glass", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}
+    ]
+    root = _empty_catalog(tmp_path)
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, {"security": e["security"]}),
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    items = {(i["kind"], i["name"]) for i in json.loads(done.stdout)["items"]}
+    name = group["GroupName"]
+    assert ("group-policy", f"{name}: {admin}") in items
+    assert ("group-inline-policy", f"{name}: break-glass") in items
+    assert ours and not [n for k, n in items if k == "group-policy" and n != f"{name}: {admin}"]
+
+
 def test_a_user_outside_the_identity_account_is_reported_not_imported(
     tmp_path: Path, exports: dict[str, Any]
 ) -> None:

@@ -378,7 +378,7 @@ class _Planner:
                     f"has permission boundary {lu.boundary_arn}",
                     "none: rolecat leaves user boundaries as they are",
                 )
-        for gname in live.groups:
+        for gname, lg in live.groups.items():
             if gname != group:
                 self.item(
                     acct,
@@ -386,6 +386,29 @@ class _Planner:
                     gname,
                     f"only the group {group} is rolecat's",
                     "move its members' access to roles, or keep managing it outside rolecat",
+                )
+                continue
+            # rolecat's group is adopted, but only its own two policies are rolecat's: any other
+            # attachment or inline policy grants every user in it, and apply leaves it there.
+            from .expected import expected_accounts
+
+            ours = set(expected_accounts(self.catalog)[acct].group_attached)
+            for a in lg.attached:
+                if a.arn not in ours:
+                    self.item(
+                        acct,
+                        "group-policy",
+                        f"{gname}: {a.arn}",
+                        f"policies attached to {gname} other than rolecat's are not managed by rolecat",
+                        f"grant the access through a role, then detach the policy from {gname}",
+                    )
+            for pname in lg.inline:
+                self.item(
+                    acct,
+                    "group-inline-policy",
+                    f"{gname}: {pname}",
+                    "inline group policies are not managed by rolecat",
+                    f"grant the access through a role, then delete the inline policy of {gname}",
                 )
         if live.credentials is None:
             self.item(
