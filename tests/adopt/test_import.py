@@ -348,6 +348,35 @@ def test_trust_of_identity_users_with_mfa_is_a_human_role() -> None:
     )
 
 
+def test_mfa_condition_values_written_as_json_booleans_and_numbers_are_read() -> None:
+    """IAM keeps a document as it was written: jsonencode writes true and 900, not "true" and "900"."""
+    t = classify_trust(
+        {
+            "Statement": _stmt(
+                {"AWS": f"arn:aws:iam::{IDENTITY}:user/alice"},
+                Condition={
+                    "Bool": {"aws:MultiFactorAuthPresent": True},
+                    "NumericLessThan": {"aws:MultiFactorAuthAge": 900},
+                },
+            )
+        },
+        IDENTITY,
+    )
+    assert not isinstance(t, str), t
+    assert (t.kind, t.members, t.mfa_max_age) == ("human", ("alice",), 900)
+    # false is no MFA requirement the catalog can write
+    f = classify_trust(
+        {
+            "Statement": _stmt(
+                {"AWS": f"arn:aws:iam::{IDENTITY}:user/alice"},
+                Condition={"Bool": {"aws:MultiFactorAuthPresent": False}},
+            )
+        },
+        IDENTITY,
+    )
+    assert isinstance(f, str) and "condition Bool" in f
+
+
 @pytest.mark.parametrize(
     "statements, why",
     [

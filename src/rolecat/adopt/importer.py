@@ -144,7 +144,9 @@ def classify_trust(trust: Mapping[str, Any], identity_id: str) -> _Trust | str:
                 return "a malformed condition"
             for key, value in block.items():
                 k = str(key).lower()
-                vals = [str(v) for v in _as_list(value)]
+                # a JSON true is IAM's "true" (policydoc reads both alike): a trust written
+                # with jsonencode({... = true}) keeps its boolean in the stored document
+                vals = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
                 if op == "Bool" and k == "aws:multifactorauthpresent" and vals == ["true"]:
                     continue
                 if (
