@@ -265,6 +265,37 @@ def test_access_the_humans_group_grants_beyond_rolecats_is_reported(
     assert ours and not [n for k, n in items if k == "group-policy" and n != f"{name}: {admin}"]
 
 
+def test_live_tags_are_kept_where_the_catalog_can_and_the_rest_is_reported(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """The first apply makes every tag the catalog's (tags_all): a role file keeps the live
+    role's tags; what no file can hold (a user's tag other than email, team or name, a value
+    with a line break) would be removed, and the report's first plan says so."""
+    e = copy.deepcopy(exports)
+    role = next(r for r in e["prod"]["RoleDetailList"] if r["RoleName"] == "OnCall")
+    role["Tags"] = [
+        {"Key": "cost-center", "Value": "4711"},
+        {"Key": "owner", "Value": "line\nbreak"},
+        {"Key": "ManagedBy", "Value": "console"},
+    ]
+    user = e["security"]["UserDetailList"][0]
+    user["Tags"] = [{"Key": "team", "Value": "platform"}, {"Key": "badge", "Value": "42"}]
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    oncall = (root / "roles/prod/OnCall.yaml").read_text()
+    assert 'tags:\n  ManagedBy: console\n  cost-center: "4711"\n' in oncall
+    plan = json.loads(done.stdout)["first_plan"]
+    tagged = [line for line in plan if "tags the catalog does not keep" in line]
+    assert tagged == [
+        'prod: role OnCall: the first plan removes "owner" ("line\\nbreak"): tags the catalog does not keep',
+        f'security: user {user["UserName"]}: the first plan removes "badge" ("42"): tags the catalog does not keep',
+    ]
+    out = tmp_path / "out"
+    assert _rolecat("compile", str(root), "-o", str(out)).returncode == 0
+    assert re.search(r'\n +cost-center += "4711"\n', (out / "prod/role.OnCall.tf").read_text())
+
+
 def test_a_user_outside_the_identity_account_is_reported_not_imported(
     tmp_path: Path, exports: dict[str, Any]
 ) -> None:

@@ -24,6 +24,7 @@ import json
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,11 @@ _TAG_OK = {
 }
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 MAX_POLICY_VERSIONS = 5
+# What a role file's ``tags`` accepts (role.schema.json): the rest of a live role's tags is
+# removed by the first apply, and the report says so (``_tag_changes``).
+_TAG_KEY = re.compile(r"^[\w _.:/=+@-]{1,128}$")
+_TAG_VALUE = re.compile(r"^[\w _.:/=+@-]{0,256}$")
+MAX_ROLE_TAGS = 40
 
 
 @dataclass(frozen=True)
@@ -616,6 +622,8 @@ class _Planner:
             else self.catalog.defaults.service_role_path
         )
         spec: dict[str, Any] = {"name": lr.name}
+        if tags := _kept_tags(lr.tags):
+            spec["tags"] = tags
         if lr.details_known and lr.description:
             spec["description"] = lr.description
         if trust.kind == "service":
@@ -770,6 +778,9 @@ class _Planner:
                 lines.append(f"{key}: true")
         if "trusted_services" in spec:
             lines.append(f"trusted_services: {_flow(spec['trusted_services'])}")
+        if spec.get("tags"):
+            lines.append("tags:")
+            lines.extend(f"  {_q(k)}: {_q(v)}" for k, v in spec["tags"].items())
         if spec.get("accept"):
             lines.append("accept:")
             for a in spec["accept"]:
@@ -817,6 +828,41 @@ class _Planner:
             block += "".join(f"  {k}: {_q(v)}\n" for k, v in self.password_block.items())
             text = _replace_top_level(text, "password_policy", block)
         return text
+
+
+def _kept_tags(live: Mapping[str, str]) -> dict[str, str]:
+    """The live role tags a role file can hold: rolecat's own (``rolecat:``) and AWS's (``aws:``)
+    keys are not the file's to set; a key or value the catalog refuses stays out, and so do
+    all of them when there are more than a role file may have."""
+    kept = {
+        k: v
+        for k, v in live.items()
+        if _TAG_KEY.match(k)
+        and _TAG_VALUE.match(v)
+        and unicodedata.is_normalized("NFC", k + v)
+        and not k.lower().startswith(("aws:", "rolecat:"))
+    }
+    return dict(sorted(kept.items())) if len(kept) <= MAX_ROLE_TAGS else {}
+
+
+def _tag_changes(what: str, want: Mapping[str, str], live: Mapping[str, str]) -> str | None:
+    """The first plan's change to a live object's tags (``want`` includes the provider's
+    default tags): a tag removed or given another value; one added takes nothing away."""
+    removed = sorted(k for k in live if k not in want)
+    changed = sorted(k for k in live if k in want and live[k] != want[k])
+    parts = []
+    if removed:
+        parts.append("removes " + ", ".join(f"{json.dumps(k)} ({json.dumps(live[k])})" for k in removed))
+    if changed:
+        parts.append(
+            "sets "
+            + ", ".join(
+                f"{json.dumps(k)} to {json.dumps(want[k])} (now {json.dumps(live[k])})" for k in changed
+            )
+        )
+    if not parts:
+        return None
+    return f"{what}: the first plan {' and '.join(parts)}: tags the catalog does not keep"
 
 
 def adopted_password_policy(live: LivePasswordPolicy) -> dict[str, Any]:
@@ -1015,6 +1061,22 @@ def plan_import(
                     ids[r.type].append(r.import_id)
             if ids:
                 res.record[account.name] = {t: sorted(v) for t, v in sorted(ids.items())}
+            # Tags are the resources' own (no import id): the first apply makes them the catalog's.
+            defaults = {"ManagedBy": "rolecat", "Organization": new.organization}
+            for rv in view.roles:
+                if (lr := live.roles.get(rv.role.name)) is not None:
+                    line = _tag_changes(
+                        f"{account.name}: role {rv.role.name}", {**defaults, **rv.tags}, lr.tags
+                    )
+                    if line is not None:
+                        res.first_plan.append(line)
+            for u in view.users:
+                if (lu := live.users.get(str(u["name"]))) is not None:
+                    line = _tag_changes(
+                        f"{account.name}: user {u['name']}", {**defaults, **u["tags"]}, lu.tags
+                    )
+                    if line is not None:
+                        res.first_plan.append(line)
         items, _ = drift(new, exports, now)
         for d in items:
             if d.change == "changed":
