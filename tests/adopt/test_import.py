@@ -474,6 +474,43 @@ def test_instance_profile_of_a_role_ec2_assumes_is_recorded(tmp_path: Path, expo
     assert "WebHost" in record[account]["aws_iam_role"]
 
 
+def test_instance_profiles_rolecat_does_not_write_as_they_are_are_reported(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """rolecat writes one instance profile per role EC2 assumes, named after it, on its path:
+    another profile of the role stays (an item), its own on another path is replaced by the
+    first apply (IAM cannot move a profile) and a missing one is created (the first plan)."""
+    live = copy.deepcopy(exports)
+    account = next(a for a, e in live.items() if any(_services(r) for r in e["RoleDetailList"]))
+    template = next(r for r in live[account]["RoleDetailList"] if _services(r))
+    for name, profiles in (
+        ("WebHost", [{"InstanceProfileName": "WebHost", "Path": "/"}]),
+        ("Batch", [{"InstanceProfileName": "BatchProfile", "Path": template["Path"]}]),
+    ):
+        role = copy.deepcopy(template)
+        role["RoleName"] = name
+        role["RoleId"] = "AROA" + name.upper()
+        role["Arn"] = role["Arn"].rsplit("/", 1)[0] + "/" + name
+        for st in role["AssumeRolePolicyDocument"]["Statement"]:
+            if "Service" in st.get("Principal", {}):
+                st["Principal"] = {"Service": "ec2.amazonaws.com"}
+        role["InstanceProfileList"] = profiles
+        live[account]["RoleDetailList"].append(role)
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, live), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    items = {(i["account"], i["kind"], i["name"]) for i in report["items"]}
+    assert (account, "instance-profile", "BatchProfile (role Batch)") in items
+    plan = [line for line in report["first_plan"] if "instance profile" in line]
+    assert plan == [
+        f"{account}: instance profile Batch: the first plan creates it",
+        f"{account}: instance profile WebHost: the first plan replaces it (deletes it and creates it again): "
+        f"its path is /, the catalog's is {template['Path']}, and IAM cannot move an instance profile; "
+        "instances using it lose the role in between",
+    ]
+
+
 def _services(role: dict[str, Any]) -> bool:
     doc = role["AssumeRolePolicyDocument"]
     statements = doc["Statement"] if isinstance(doc, dict) else []

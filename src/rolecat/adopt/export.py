@@ -108,6 +108,8 @@ class LiveRole:
     description: str | None = None
     max_session_duration: int | None = None
     details_known: bool = False
+    # Each instance profile's path, where the export gives it (IAM cannot move a profile).
+    instance_profile_paths: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reserved(self) -> bool:
@@ -285,8 +287,12 @@ def parse_export(data: Any, source: str) -> AccountExport:
         if acct := _account_of(arn):
             account_ids.add(acct)
         profiles = []
-        for p in _list(r, "InstanceProfileList", what):
-            profiles.append(_str(_obj(p, what + " instance profile"), "InstanceProfileName", what))
+        profile_paths: dict[str, str] = {}
+        for raw_ip in _list(r, "InstanceProfileList", what):
+            ip = _obj(raw_ip, what + " instance profile")
+            profiles.append(_str(ip, "InstanceProfileName", what))
+            if ip_path := _str(ip, "Path", what, required=False):
+                profile_paths[profiles[-1]] = ip_path
         roles[name] = LiveRole(
             name=name,
             path=_str(r, "Path", what, required=False) or "/",
@@ -298,6 +304,7 @@ def parse_export(data: Any, source: str) -> AccountExport:
             boundary_arn=_boundary(r, what),
             tags=_tags(r, what),
             instance_profiles=tuple(sorted(profiles)),
+            instance_profile_paths=dict(sorted(profile_paths.items())),
         )
     policies: dict[str, ManagedPolicy] = {}
     aws_policies: dict[str, ManagedPolicy] = {}

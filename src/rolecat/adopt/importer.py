@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
 from rolecat.diagnostics import Diagnostic
@@ -39,6 +39,9 @@ from rolecat.model.adoption import IMPORTS_FILE
 from ..atomicfile import write_atomic
 from ..scopedown.policyfmt import JsonStyle, format_json
 from .export import AccountExport, LivePasswordPolicy, LiveRole, ManagedPolicy
+
+if TYPE_CHECKING:
+    from rolecat.targets.terraform.render import InstanceProfileView
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -845,6 +848,40 @@ def _kept_tags(live: Mapping[str, str]) -> dict[str, str]:
     return dict(sorted(kept.items())) if len(kept) <= MAX_ROLE_TAGS else {}
 
 
+def _instance_profiles(
+    p: _Planner, res: ImportResult, acct: str, path: str, ours: InstanceProfileView | None, lr: LiveRole
+) -> None:
+    """A live role's instance profiles against the one rolecat writes (for a role EC2 assumes,
+    named after the role, on the role's path): another profile stays, and is reported; rolecat's
+    own on another path is replaced by the first apply (IAM cannot move an instance profile,
+    and Terraform's path forces a new one); a missing one is created."""
+    name = ours.name if ours is not None else None
+    for profile in lr.instance_profiles:
+        if profile != name:
+            why = (
+                f"rolecat writes only the instance profile {name} for it"
+                if name is not None
+                else "rolecat writes an instance profile only for a role that trusts ec2.amazonaws.com"
+            )
+            p.item(
+                acct,
+                "instance-profile",
+                f"{profile} (role {lr.name})",
+                why,
+                "keep it outside rolecat, or delete it once no instance uses it",
+            )
+            continue
+        live_path = lr.instance_profile_paths.get(profile)
+        if live_path is not None and live_path != path:
+            res.first_plan.append(
+                f"{acct}: instance profile {profile}: the first plan replaces it (deletes it and creates it "
+                f"again): its path is {live_path}, the catalog's is {path}, and IAM cannot move an instance "
+                "profile; instances using it lose the role in between"
+            )
+    if name is not None and name not in lr.instance_profiles:
+        res.first_plan.append(f"{acct}: instance profile {name}: the first plan creates it")
+
+
 def _tag_changes(what: str, want: Mapping[str, str], live: Mapping[str, str]) -> str | None:
     """The first plan's change to a live object's tags (``want`` includes the provider's
     default tags): a tag removed or given another value; one added takes nothing away."""
@@ -1070,6 +1107,9 @@ def plan_import(
                     )
                     if line is not None:
                         res.first_plan.append(line)
+            for rv in view.roles:
+                if (lr := live.roles.get(rv.role.name)) is not None:
+                    _instance_profiles(p, res, account.name, rv.role.path, rv.instance_profile, lr)
             for u in view.users:
                 if (lu := live.users.get(str(u["name"]))) is not None:
                     line = _tag_changes(
