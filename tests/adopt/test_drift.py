@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from adopt_factory import CATALOG, NOW, export_of
 from rolecat.adopt import policydoc
 from rolecat.adopt.drift import drift
 from rolecat.adopt.expected import expected_accounts
-from rolecat.adopt.export import parse_export, read_credential_report, read_export
+from rolecat.adopt.export import decode_document, parse_export, read_credential_report, read_export
 from rolecat.pipeline import load_catalog
 
 
@@ -200,6 +201,17 @@ def test_equivalence_as_iam_compares() -> None:
     assert not policydoc.equivalent(
         e, {**a, "Statement": [{**a["Statement"][0], "Resource": "arn:aws:s3:::x"}, a["Statement"][1]]}
     )
+
+
+def test_a_policy_document_is_url_decoded_only_when_it_is_url_encoded() -> None:
+    """The raw API's URL-encoded text is decoded once; JSON text (or a JSON object) is taken
+    as it is, whatever it holds: a Sid or an S3 key may contain %22, which is no quote."""
+    doc = {"Version": "2012-10-17", "Id": "a%22,%22Statement%22:%5B%5D,%22x%22:%22", "Statement": []}
+    text = json.dumps(doc)
+    assert decode_document(text, "p") == doc
+    assert decode_document(urllib.parse.quote(text), "p") == doc
+    assert decode_document(" " + urllib.parse.quote(json.dumps(doc, indent=4)), "p") == doc
+    assert decode_document(doc, "p") == doc
 
 
 # ------------------------------------------------------------------ inputs are hostile

@@ -164,8 +164,11 @@ def decode_document(value: Any, what: str) -> Document:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if text[:3].upper() == "%7B" or "%22" in text[:40]:
-            text = urllib.parse.unquote(text)
+        # JSON text starts with its brace; URL-encoded JSON cannot (RFC 3986 encodes it as
+        # %7B). A decoded document is never decoded again: its own %22 (a Sid, an S3 key)
+        # would become a quote and change the document, or break it.
+        if not text.startswith("{"):
+            text = urllib.parse.unquote(text).strip()
         try:
             doc = json.loads(text)
         except ValueError as exc:
