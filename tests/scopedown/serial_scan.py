@@ -2,10 +2,14 @@
 ``Scanner.merge`` in order): one loop over whole records, kept as the reference the split
 scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
 extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
-record as written."""
+record as written, and by Lambda's name formats (a partial ARN, a qualifier), restated here
+by splitting on ":"."""
 
 from __future__ import annotations
 
+import itertools
+import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -209,7 +213,9 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
             yield f"arn:{partition}:s3:::{bucket}/{key}"
     function = params.get("functionName")
     if isinstance(function, str) and function and not function.startswith("arn:"):
-        yield f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+        arn = lambda_function_arn(function, partition, region, account)
+        if arn is not None:
+            yield arn
     table = params.get("tableName")
     if isinstance(table, str) and table and not table.startswith("arn:"):
         yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
@@ -218,6 +224,44 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
         # https://sqs.<region>.amazonaws.com/<account>/<name>, or another endpoint's host
         _, _, host, q_account, name = queue.split("/", 4)
         yield f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}"
+
+
+_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]")
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
+_QUALIFIER_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+
+
+def lambda_function_arn(function: str, partition: str, region: str, account: str) -> str | None:
+    """Lambda's name formats restated by splitting on ":" (arns.function_arn reads them with
+    one pattern): [region:][account:][function:]name[:qualifier], each optional part taken
+    when the rest still reads (as the API's pattern matches: 123456789012:$LATEST is the
+    function 123456789012, $LATEST no name)."""
+    parts = function.split(":")
+    for take in itertools.product((True, False), repeat=3):
+        rest, r, a = list(parts), region, account
+        ok = True
+        for taken, test in zip(take, (_is_region, _is_account, lambda p: p == "function"), strict=True):
+            if taken:
+                if len(rest) > 1 and test(rest[0]):
+                    value = rest.pop(0)
+                    r = value if test is _is_region else r
+                    a = value if test is _is_account else a
+                else:
+                    ok = False
+        if not ok or len(rest) > 2 or not rest[0] or not set(rest[0]) <= _NAME_CHARS:
+            continue
+        if len(rest) == 2 and not (rest[1] == "$LATEST" or (rest[1] and set(rest[1]) <= _QUALIFIER_CHARS)):
+            continue
+        return f"arn:{partition}:lambda:{r}:{a}:function:{':'.join(rest)}"
+    return None
+
+
+def _is_region(part: str) -> bool:
+    return _REGION.fullmatch(part) is not None
+
+
+def _is_account(part: str) -> bool:
+    return len(part) == 12 and part.isascii() and part.isdigit()
 
 
 def applies(self: ResourceFilter, arn: str) -> bool:

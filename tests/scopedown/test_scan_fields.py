@@ -98,6 +98,12 @@ def _constructed() -> list[Any]:
             awsRegion="us-gov-west-1",
         ),
         record(
+            "lambda.amazonaws.com",
+            "Invoke",
+            requestParameters={"functionName": "123456789012:function:g:prod"},
+        ),
+        record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": "h:7"}),
+        record(
             "sqs.amazonaws.com",
             "SendMessage",
             requestParameters={"queueUrl": "https://sqs.eu-west-1.amazonaws.com/1/q"},

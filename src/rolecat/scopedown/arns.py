@@ -2,7 +2,8 @@
 
 A record names resources in ``resources[]`` (``ARN``, or ``ARNPrefix`` for S3 listings)
 and in ``requestParameters``: any top-level ``arn:`` string, plus the few names that
-identify a resource without an ARN (S3 ``bucketName``/``key``, Lambda ``functionName``,
+identify a resource without an ARN (S3 ``bucketName``/``key``, Lambda ``functionName``
+(a name or partial ARN, ``function_arn``),
 DynamoDB ``tableName``, SQS ``queueUrl``).  A candidate counts for an action only when it
 matches one of that action's resource-type ARN formats from the action database, so an
 ARN that is a parameter rather than the target (``iam:AttachRolePolicy``'s ``policyArn``)
@@ -92,7 +93,9 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     account = record.get("recipientAccountId") or "*"
     function = params.get("functionName")
     if isinstance(function, str) and function and not function.startswith("arn:"):
-        out.append(f"arn:{partition}:lambda:{region}:{account}:function:{function}")
+        arn = function_arn(function, partition, region, account)
+        if arn is not None:
+            out.append(arn)
     table = params.get("tableName")
     if isinstance(table, str) and table and not table.startswith("arn:"):
         out.append(f"arn:{partition}:dynamodb:{region}:{account}:table/{table}")
@@ -102,6 +105,35 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
         _, _, host, q_account, name = queue.split("/", 4)
         out.append(f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}")
     return on_index(out, params.get("indexName"))
+
+
+# Lambda's FunctionName without its ``arn:...:lambda:`` head, as the Lambda API reference gives
+# its pattern: an optional region, an optional account, an optional ``function:``, the name,
+# an optional qualifier (a version or an alias).
+_FUNCTION_NAME = re.compile(
+    r"(?:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9]):)?(?:(?P<account>[0-9]{12}):)?(?:function:)?"
+    r"(?P<name>[a-zA-Z0-9_.-]+)(?P<qualifier>:(?:\$LATEST|[a-zA-Z0-9_-]+))?"
+)
+
+
+def function_arn(function: str, partition: str, region: str, account: str) -> str | None:
+    """The ARN of the function a Lambda ``functionName`` that is not a full ARN names.
+
+    "Name formats" (Lambda API reference, e.g. Invoke): a name (``my-function``), a partial
+    ARN (``123456789012:function:my-function``), and "You can append a version number or
+    alias to any of the formats".  A region or account the value names is the ARN's, else
+    the record's.  A qualifier stays on the ARN (``function:my-function:PROD``): IAM
+    authorises a qualified call on the qualified ARN (Lambda Developer Guide, "Fine-tuning
+    the Resources and Conditions sections of policies": functions are restricted "by
+    function, version, or alias ARN").  None for a value of no such form (Lambda refuses
+    it): no ARN rather than a wrong one.  The partial ARN was taken for a name, and the ARN
+    became ``function:123456789012:function:my-function``, a function that does not exist."""
+    m = _FUNCTION_NAME.fullmatch(function)
+    if m is None:
+        return None
+    region = m["region"] or region
+    account = m["account"] or account
+    return f"arn:{partition}:lambda:{region}:{account}:function:{m['name']}{m['qualifier'] or ''}"
 
 
 def on_index(candidates: list[str], index: Any) -> list[str]:

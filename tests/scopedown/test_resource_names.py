@@ -1,0 +1,83 @@
+"""Resource names a record gives without a full ARN: each form AWS documents becomes the
+ARN IAM authorises the call on, and the split scan reads them as the serial reference scan."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scopedown_records import ROLE_ARN, record
+from serial_scan import SerialScanner, lambda_function_arn
+from test_scan_fields import plain
+
+from rolecat.iam.actions import ActionDB
+from rolecat.scopedown.arns import function_arn
+from rolecat.scopedown.scan import Scanner
+
+FN = "arn:aws:lambda:eu-west-1:123456789012:function:"
+
+
+@pytest.mark.parametrize(
+    ("name", "arn"),
+    [
+        ("fn", FN + "fn"),
+        ("fn:alias", FN + "fn:alias"),
+        ("fn:3", FN + "fn:3"),
+        ("fn:$LATEST", FN + "fn:$LATEST"),
+        # partial ARNs (Lambda API reference, Invoke: "Name formats")
+        ("123456789012:function:fn", FN + "fn"),
+        ("123456789012:function:fn:prod", FN + "fn:prod"),
+        ("999999999999:function:fn", "arn:aws:lambda:eu-west-1:999999999999:function:fn"),
+        ("us-east-2:123456789012:function:fn", "arn:aws:lambda:us-east-2:123456789012:function:fn"),
+        # a full ARN is read as any top-level arn: value
+        (FN + "fn:7", FN + "fn:7"),
+    ],
+)
+def test_every_lambda_name_format_names_the_function(db: ActionDB, name: str, arn: str) -> None:
+    rec = record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": name})
+    for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
+        scanner.feed([rec])
+        resources = scanner.result.used["lambda:InvokeFunction"].resources
+        assert resources is not None and resources.patterns() == [arn]
+
+
+def test_a_function_name_of_no_lambda_form_names_no_function(db: ActionDB) -> None:
+    """Lambda refuses such a value; no ARN is made of it (the action's resource becomes "*")."""
+    for name in ("a b", "fn:al:ias:x", "fn:", "123456789012:function:"):
+        assert function_arn(name, "aws", "eu-west-1", "123456789012") is None, name
+        rec = record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": name})
+        scanner = Scanner(ROLE_ARN, db)
+        scanner.feed([rec])
+        assert scanner.result.used["lambda:InvokeFunction"].resources is None
+
+
+_TOKENS = st.sampled_from(
+    ["fn", "my-function", "a.b", "123456789012", "12345", "function", "us-west-2", "us-gov-west-1",
+     "$LATEST", "PROD", "7", "", "a b", "é", "٠١٢٣٤٥٦٧٨٩٠١"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TOKENS, min_size=1, max_size=5))
+def test_lambda_names_read_as_the_serial_scan_reads_them(tokens: list[str]) -> None:
+    """Any value made of Lambda's parts, in any order: the pattern and the split agree."""
+    name = ":".join(tokens)
+    assert function_arn(name, "aws", "eu-west-1", "123456789012") == lambda_function_arn(
+        name, "aws", "eu-west-1", "123456789012"
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TOKENS, min_size=1, max_size=4), st.booleans())
+def test_lambda_records_scan_as_the_serial_scan(tokens: list[str], denied: bool) -> None:
+    db = ActionDB.load()
+    rec = record(
+        "lambda.amazonaws.com",
+        "Invoke",
+        requestParameters={"functionName": ":".join(tokens)},
+        **({"errorCode": "AccessDenied"} if denied else {}),
+    )
+    split, serial = Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)
+    split.feed([rec])
+    serial.feed([rec])
+    assert plain(split.result) == plain(serial.result)
