@@ -2,8 +2,8 @@
 ``Scanner.merge`` in order): one loop over whole records, kept as the reference the split
 scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
 extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
-record as written, and by Lambda's name formats (a partial ARN, a qualifier), restated here
-by splitting on ":"."""
+record as written, by Lambda's name formats (a partial ARN, a qualifier), restated here
+by splitting on ":", and by Secrets Manager's secret names and partial ARNs."""
 
 from __future__ import annotations
 
@@ -199,8 +199,18 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
     params = record.get("requestParameters")
     if not isinstance(params, dict):
         return
-    for value in params.values():
+    for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
+            parts = value.split(":", 6)
+            if key == "secretId" and len(parts) == 7 and parts[2:6:3] == ["secretsmanager", "secret"]:
+                # restated: a secret's ARN without its random suffix gets -??????
+                name = parts[6]
+                random = name[-6:]
+                if name and not (
+                    name[-7:-6] == "-" and len(random) == 6 and random.isascii() and random.isalnum()
+                ):
+                    yield value + "-??????"
+                    continue
             yield value
     region = record.get("awsRegion") or "*"
     partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
@@ -216,6 +226,9 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
         arn = lambda_function_arn(function, partition, region, account)
         if arn is not None:
             yield arn
+    secret = params.get("secretId")
+    if isinstance(secret, str) and secret and not secret.startswith("arn:"):
+        yield f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret}-??????"
     table = params.get("tableName")
     if isinstance(table, str) and table and not table.startswith("arn:"):
         yield f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"

@@ -81,3 +81,56 @@ def test_lambda_records_scan_as_the_serial_scan(tokens: list[str], denied: bool)
     split.feed([rec])
     serial.feed([rec])
     assert plain(split.result) == plain(serial.result)
+
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+
+
+@pytest.mark.parametrize(
+    ("secret_id", "arn"),
+    [
+        # a name, and an ARN without the random suffix: the secret's ARN is name-<6 random>
+        ("db", SECRET + "db-??????"),
+        ("prod/db", SECRET + "prod/db-??????"),
+        (SECRET + "db", SECRET + "db-??????"),
+        ("arn:aws:secretsmanager:us-east-2:999999999999:secret:db", "arn:aws:secretsmanager:us-east-2:999999999999:secret:db-??????"),
+        # a full ARN stays exact
+        (SECRET + "db-AbCdEf", SECRET + "db-AbCdEf"),
+        # a name that ends like a suffix is still a name: it gets a suffix of its own
+        ("db-AbCdEf", SECRET + "db-AbCdEf-??????"),
+        # an ARN that ends like one is complete for Secrets Manager, and so exact
+        (SECRET + "app-secret", SECRET + "app-secret"),
+    ],
+)  # fmt: skip
+def test_a_secret_named_without_its_random_suffix_gets_the_suffix_pattern(
+    db: ActionDB, secret_id: str, arn: str
+) -> None:
+    rec = record("secretsmanager.amazonaws.com", "GetSecretValue", requestParameters={"secretId": secret_id})
+    for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
+        scanner.feed([rec])
+        resources = scanner.result.used["secretsmanager:GetSecretValue"].resources
+        assert resources is not None and resources.patterns() == [arn]
+
+
+def test_the_suffix_pattern_covers_the_secret_and_no_longer_name() -> None:
+    from rolecat.iam.globs import compile_glob
+
+    glob = compile_glob(SECRET + "db-??????")
+    assert glob.fullmatch(SECRET + "db-AbCdEf")
+    assert not glob.fullmatch(SECRET + "db-x-AbCdEf") and not glob.fullmatch(SECRET + "db2-AbCdEf")
+
+
+_SECRET_PARTS = st.sampled_from(["arn", "aws", "secretsmanager", "secret", "eu-west-1", "123456789012", "",
+                                  "db", "db-AbCdEf", "-AbCdE", "x y", "-é12345", "a:b"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SECRET_PARTS, min_size=1, max_size=8), st.booleans())
+def test_secret_ids_scan_as_the_serial_scan(parts: list[str], arn_head: bool) -> None:
+    db = ActionDB.load()
+    secret_id = (SECRET if arn_head else "") + ":".join(parts)
+    rec = record("secretsmanager.amazonaws.com", "GetSecretValue", requestParameters={"secretId": secret_id})
+    split, serial = Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)
+    split.feed([rec])
+    serial.feed([rec])
+    assert plain(split.result) == plain(serial.result)

@@ -103,6 +103,12 @@ def _constructed() -> list[Any]:
             requestParameters={"functionName": "123456789012:function:g:prod"},
         ),
         record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": "h:7"}),
+        record("secretsmanager.amazonaws.com", "GetSecretValue", requestParameters={"secretId": "db"}),
+        record(
+            "secretsmanager.amazonaws.com",
+            "DescribeSecret",
+            requestParameters={"secretId": "arn:aws:secretsmanager:eu-west-1:1:secret:db"},
+        ),
         record(
             "sqs.amazonaws.com",
             "SendMessage",

@@ -4,7 +4,7 @@ A record names resources in ``resources[]`` (``ARN``, or ``ARNPrefix`` for S3 li
 and in ``requestParameters``: any top-level ``arn:`` string, plus the few names that
 identify a resource without an ARN (S3 ``bucketName``/``key``, Lambda ``functionName``
 (a name or partial ARN, ``function_arn``),
-DynamoDB ``tableName``, SQS ``queueUrl``).  A candidate counts for an action only when it
+Secrets Manager ``secretId`` (a name or an ARN without its random suffix, ``secret_arn``), DynamoDB ``tableName``, SQS ``queueUrl``).  A candidate counts for an action only when it
 matches one of that action's resource-type ARN formats from the action database, so an
 ARN that is a parameter rather than the target (``iam:AttachRolePolicy``'s ``policyArn``)
 never narrows the action onto the wrong resource.  One record of an action that names no
@@ -77,9 +77,9 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     params = record.get("requestParameters")
     if not isinstance(params, dict):
         return out
-    for value in params.values():
+    for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
-            out.append(value)
+            out.append(secret_arn(value) if key == "secretId" else value)
     region = record.get("awsRegion") or "*"
     partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
     bucket = params.get("bucketName")
@@ -96,6 +96,9 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
         arn = function_arn(function, partition, region, account)
         if arn is not None:
             out.append(arn)
+    secret = params.get("secretId")
+    if isinstance(secret, str) and secret and not secret.startswith("arn:"):
+        out.append(f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret}{SECRET_SUFFIX}")
     table = params.get("tableName")
     if isinstance(table, str) and table and not table.startswith("arn:"):
         out.append(f"arn:{partition}:dynamodb:{region}:{account}:table/{table}")
@@ -134,6 +137,32 @@ def function_arn(function: str, partition: str, region: str, account: str) -> st
     region = m["region"] or region
     account = m["account"] or account
     return f"arn:{partition}:lambda:{region}:{account}:function:{m['name']}{m['qualifier'] or ''}"
+
+
+# Secrets Manager ends a secret's ARN with "-" and six random characters; a policy names a
+# secret by its name with "-??????" (Secrets Manager User Guide, Permissions policy examples:
+# "Using '??????' as a wildcard to match the 6 random characters assigned by Secrets Manager
+# avoids a problem that occurs if you use the '*' wildcard instead").
+SECRET_SUFFIX = "-??????"
+_SECRET_ARN = re.compile(r"(arn:[^:]*:secretsmanager:[^:]*:[^:]*:secret:)(.+)", re.DOTALL)
+_RANDOM_SUFFIX = re.compile(r".*-[A-Za-z0-9]{6}", re.DOTALL)
+
+
+def secret_arn(arn: str) -> str:
+    """The secret a Secrets Manager ``secretId`` ARN names: ``-??????`` added to a partial ARN,
+    one without the random suffix, which the API takes (its ``SecretId``: "You can specify a
+    partial ARN too ... if you don't include the final hyphen and six random characters")
+    and the secret's own ARN never equals.  An ARN ending in "-" and six letters or digits is
+    kept exact: Secrets Manager reads it as a complete ARN ("if your secret has a name that
+    ends in a hyphen followed by six characters ... those characters cause Secrets Manager
+    to assume that you're specifying a complete ARN", same page), so a call that got through
+    with it named that ARN.  A name (``secretId`` without ``arn:``) is always a name: the
+    secret's ARN is the name with its own suffix added, ``-??????`` (a name that ends in "-"
+    and six characters too gets one more)."""
+    m = _SECRET_ARN.fullmatch(arn)
+    if m is None or _RANDOM_SUFFIX.fullmatch(m[2]):
+        return arn
+    return arn + SECRET_SUFFIX
 
 
 def on_index(candidates: list[str], index: Any) -> list[str]:
