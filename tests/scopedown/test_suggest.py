@@ -236,3 +236,26 @@ def test_sns_and_sqs_data_events_kept_when_the_logs_hold_none(db: ActionDB) -> N
     )
     assert logged.kept == []
     assert logged.unused == ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+
+
+def test_partiql_calls_keep_the_granted_partiql_actions(db: ActionDB) -> None:
+    """ExecuteStatement, BatchExecuteStatement and ExecuteTransaction are authorised as
+    dynamodb:PartiQLSelect/Insert/Update/Delete by each statement's verb, which the event
+    name does not say: they were unknown, and with another DynamoDB item call in the logs
+    (the family taken to be logged) the granted PartiQL actions were listed unused and left
+    out, so the service's statements were denied after the scope-down."""
+    partiql = [
+        "dynamodb:PartiQLSelect",
+        "dynamodb:PartiQLInsert",
+        "dynamodb:PartiQLUpdate",
+        "dynamodb:PartiQLDelete",
+    ]
+    c = ctx(allow([*partiql, "dynamodb:GetItem"]))
+    for call in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"):
+        recs = [record("dynamodb.amazonaws.com", "GetItem"), record("dynamodb.amazonaws.com", call)]
+        s = suggest(db, c, recs)
+        assert s.kept == sorted(partiql), call
+        assert s.unused == [], call
+        assert any(n.startswith(f"dynamodb:{call} calls need the PartiQL action") for n in s.notes), call
+    s = suggest(db, c, [record("dynamodb.amazonaws.com", "GetItem")])
+    assert s.unused == sorted(partiql)  # without a PartiQL call they are judged as usual

@@ -146,15 +146,36 @@ class Suggestion:
 
 
 # ---------------------------------------------------------------------- policies
-# Calls whose event does not say which IAM actions authorised them (unknown to the action
-# database) -> the actions they may need: those granted are kept, never judged unused.
-UNSAID_ACTIONS: dict[str, tuple[str, ...]] = {
+# Calls whose event name does not say which IAM actions authorised them (unknown to the
+# action database) -> (the actions they may need, what the record leaves unsaid): those
+# granted are kept, never judged unused.
+_PARTIQL = (
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
+_PARTIQL_WHY = (
+    "need the PartiQL action of each statement's verb, which rolecat does not read from the statement"
+)
+UNSAID_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "dynamodb:TransactWriteItems": (
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:ConditionCheckItem",
+        (
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+        ),
+        "need the actions their items use, which the records do not say",
     ),
+    # PartiQL calls are authorised as dynamodb:PartiQLSelect/Insert/Update/Delete by the verb of
+    # each statement (DynamoDB Developer Guide, "IAM security policies with PartiQL for
+    # DynamoDB"); CloudTrail logs the statement text (requestParameters.statement, or one per
+    # requestItems[] for BatchExecuteStatement: DynamoDB Developer Guide, "Understanding
+    # DynamoDB log file entries"), which rolecat does not parse (docs: known limits)
+    "dynamodb:ExecuteStatement": (_PARTIQL, _PARTIQL_WHY),
+    "dynamodb:BatchExecuteStatement": (_PARTIQL, _PARTIQL_WHY),
+    "dynamodb:ExecuteTransaction": (_PARTIQL, _PARTIQL_WHY),
 }
 
 
@@ -357,15 +378,14 @@ def build_suggestion(
                 "policy has them"
             )
 
-    for call, needs in UNSAID_ACTIONS.items():
+    for call, (needs, why) in UNSAID_ACTIONS.items():
         if call not in scan.unknown:
             continue
         unsaid = sorted(a for a in needs if a in granted and a not in used_actions)
         if unsaid:
             kept.update(unsaid)
             notes.append(
-                f"{call} calls need the actions their items use, which the records do not say: the "
-                f"granted {', '.join(unsaid)} are kept as the current policy has them"
+                f"{call} calls {why}: the granted {', '.join(unsaid)} are kept as the current policy has them"
             )
 
     generalised: dict[str, str] = {}
