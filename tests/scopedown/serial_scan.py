@@ -2,7 +2,8 @@
 ``Scanner.merge`` in order): one loop over whole records, kept as the reference the split
 scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
 extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
-record as written, by Lambda's name formats (a partial ARN, a qualifier), restated here
+record as written, by the errors AWS returns only after authorisation
+(``mapping.AUTHORISED_ERRORS``), by Lambda's name formats (a partial ARN, a qualifier), restated here
 by splitting on ":", and by Secrets Manager's secret names and partial ARNs."""
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ class SerialScanner(Scanner):
                     res.unknown[mapped.unknown or str(name)] += 1
                 continue
             error = rec.get("errorCode")
-            for mapped_action in mapped.actions:
+            # an error AWS returns only after authorising the call: used, with the further
+            # actions it shows allowed, the code kept with each use
+            after = mapped.after_auth.get(str(error)) if error else None
+            for mapped_action in mapped.actions + (after or ()):
                 action = mapped_action
                 copy = name in COPY_EVENTS and mapped_action == "s3:GetObject"  # reads the copy source
                 if action in S3_VERSIONED:
@@ -134,7 +138,9 @@ class SerialScanner(Scanner):
                             else (not copy and params.get("versionId"))
                         ):
                             action = S3_VERSIONED[action]
-                if error:
+                if after is not None:
+                    self._count(res.used, action, when, rec, copy).errors[str(error)] += 1
+                elif error:
                     self._count(res.denied, action, when, rec, copy).errors[str(error)] += 1
                 else:
                     self._count(res.used, action, when, rec, copy)
@@ -143,7 +149,9 @@ class SerialScanner(Scanner):
             params = rec.get("requestParameters")
             for rule in mapped.headers:
                 if isinstance(params, dict) and rule.applies(params):
-                    if error:
+                    if after is not None:
+                        self._count(res.used, rule.action, when, rec, False).errors[str(error)] += 1
+                    elif error:
                         self._count(res.denied, rule.action, when, rec, False).errors[str(error)] += 1
                     else:
                         self._count(res.used, rule.action, when, rec, False)

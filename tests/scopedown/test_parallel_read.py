@@ -129,6 +129,8 @@ def _mixed_log(folder: Path) -> list[Path]:
                         if i % 2
                         else {"bucketName": f"b{i % 3}", "key": f"k/{n}/{i}"},
                         resources=[{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::b{i % 3}/k/{n}/{i}"}],
+                        # a read of a key not there: used after authorisation, with s3:ListBucket
+                        **({"errorCode": "NoSuchKey"} if i % 5 == 0 else {}),
                     )
                 )
             elif kind == 1:

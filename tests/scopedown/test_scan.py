@@ -52,13 +52,44 @@ def test_error_codes_go_to_denied(db: ActionDB) -> None:
         [
             record("kms.amazonaws.com", "Decrypt", errorCode="AccessDenied", event_id="1"),
             record("kms.amazonaws.com", "Decrypt", errorCode="AccessDenied", event_id="2"),
-            record("s3.amazonaws.com", "GetObject", errorCode="NoSuchKey", event_id="3"),
+            record("s3.amazonaws.com", "GetObject", errorCode="AccessDenied", event_id="3"),
+            record("s3.amazonaws.com", "CopyObject", errorCode="NoSuchKey", event_id="4"),
         ],
     )
     assert res.used == {}
     assert res.denied["kms:Decrypt"].count == 2
     assert dict(res.denied["kms:Decrypt"].errors) == {"AccessDenied": 2}
-    assert dict(res.denied["s3:GetObject"].errors) == {"NoSuchKey": 1}
+    assert dict(res.denied["s3:GetObject"].errors) == {"AccessDenied": 1, "NoSuchKey": 1}
+
+
+def test_errors_returned_only_after_authorisation_count_as_used(db: ActionDB) -> None:
+    """S3 answers NoSuchKey only to a caller allowed s3:GetObject and s3:ListBucket (without
+    ListBucket, 403 AccessDenied: S3 API reference, GetObject, Permissions); a conditional
+    write fails its condition only once authorised.  Such calls went to denied, the actions
+    were listed unused and left out, and after the scope-down the 404 became a 403."""
+    params = {"bucketName": "b", "key": "k/1"}
+    res = scan(
+        db,
+        [
+            record("s3.amazonaws.com", "GetObject", errorCode="NoSuchKey", requestParameters=params),
+            record("s3.amazonaws.com", "HeadObject", errorCode="NoSuchKey", requestParameters=params),
+            record(
+                "dynamodb.amazonaws.com",
+                "UpdateItem",
+                errorCode="ConditionalCheckFailedException",
+                requestParameters={"tableName": "t"},
+            ),
+            record("dynamodb.amazonaws.com", "Query", errorCode="ConditionalCheckFailedException"),
+        ],
+    )
+    assert sorted(res.used) == ["dynamodb:UpdateItem", "s3:GetObject", "s3:ListBucket"]
+    assert dict(res.used["s3:GetObject"].errors) == {"NoSuchKey": 2}
+    assert res.used["s3:ListBucket"].resources is not None
+    assert res.used["s3:ListBucket"].resources.patterns() == ["arn:aws:s3:::b"]
+    assert res.used["s3:GetObject"].resources is not None
+    assert res.used["s3:GetObject"].resources.patterns() == ["arn:aws:s3:::b/k/1"]
+    assert dict(res.used["dynamodb:UpdateItem"].errors) == {"ConditionalCheckFailedException": 1}
+    assert list(res.denied) == ["dynamodb:Query"]  # only the allowlisted calls
 
 
 def test_window_is_utc_and_until_exclusive(db: ActionDB) -> None:

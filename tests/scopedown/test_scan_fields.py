@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scopedown_records import DATA, ROLE_ARN, record
 from serial_scan import SerialScanner
 from test_samples import OTRF_ROLE, REPLAY_ROLE, TRAILSCRAPER_ROLE
@@ -103,6 +105,15 @@ def _constructed() -> list[Any]:
             requestParameters={"functionName": "123456789012:function:g:prod"},
         ),
         record("lambda.amazonaws.com", "Invoke", requestParameters={"functionName": "h:7"}),
+        # errors returned only after authorisation: used (GetObject with ListBucket)
+        record(
+            "s3.amazonaws.com",
+            "GetObject",
+            errorCode="NoSuchKey",
+            requestParameters={"bucketName": "b", "key": "gone", "versionId": "v"},
+        ),
+        record("s3.amazonaws.com", "HeadObject", errorCode="NoSuchKey"),
+        record("dynamodb.amazonaws.com", "PutItem", errorCode="ConditionalCheckFailedException"),
         record("secretsmanager.amazonaws.com", "GetSecretValue", requestParameters={"secretId": "db"}),
         record(
             "secretsmanager.amazonaws.com",
@@ -192,3 +203,55 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
     assert constructed.denied and constructed.unknown and constructed.same_name and constructed.dropped
     assert "s3:GetObjectVersion" in constructed.used
     assert constructed.used["s3:PutObjectAcl"].count == 2 and "s3:PutBucketAcl" in constructed.denied
+    assert constructed.used["s3:ListBucket"].errors == {"NoSuchKey": 2}
+
+
+_CALLS = st.sampled_from(
+    [("s3.amazonaws.com", n) for n in ("GetObject", "HeadObject", "CopyObject", "PutObject", "ListObjects")]
+    + [("dynamodb.amazonaws.com", n) for n in ("PutItem", "UpdateItem", "Query", "TransactWriteItems")]
+)
+_ERRORS = st.sampled_from(
+    [
+        None,
+        "",
+        "NoSuchKey",
+        "AccessDenied",
+        "ConditionalCheckFailedException",
+        "NoSuchVersion",
+        7,
+        ["NoSuchKey"],
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_CALLS, _ERRORS, st.booleans()), min_size=1, max_size=8))
+def test_errors_after_authorisation_scan_as_the_serial_scan(
+    calls: list[tuple[tuple[str, str], Any, bool]],
+) -> None:
+    """Any mix of calls and error codes: the split scan (the error in the plan's key) equals
+    the serial scan, and a record counts as used exactly when it has no error or one of
+    mapping.AUTHORISED_ERRORS for its event."""
+    db = ActionDB.load()
+    records = []
+    for n, ((source, name), error, acl) in enumerate(calls):
+        params = {"bucketName": "b", "key": f"k{n}", **({"x-amz-acl": "private"} if acl else {})}
+        if source.startswith("dynamodb"):
+            params = {"tableName": f"t{n}"}
+        records.append(record(source, name, event_id=str(n), errorCode=error, requestParameters=params))
+    split, serial = Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)
+    split.feed(records)
+    serial.feed(records)
+    assert plain(split.result) == plain(serial.result)
+    res = split.result
+    for action, events, code in (
+        ("s3:ListBucket", ("GetObject", "HeadObject"), "NoSuchKey"),
+        ("dynamodb:PutItem", ("PutItem",), "ConditionalCheckFailedException"),
+        ("dynamodb:UpdateItem", ("UpdateItem",), "ConditionalCheckFailedException"),
+    ):
+        expected = sum(1 for (_, name), error, _ in calls if name in events and error == code)
+        assert (res.used[action].errors[code] if action in res.used else 0) == expected, action
+    assert all(set(use.errors) <= set(AUTHORISED_ERRORS_CODES) for use in res.used.values())
+
+
+AUTHORISED_ERRORS_CODES = ("NoSuchKey", "ConditionalCheckFailedException")

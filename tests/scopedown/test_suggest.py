@@ -259,3 +259,25 @@ def test_partiql_calls_keep_the_granted_partiql_actions(db: ActionDB) -> None:
         assert any(n.startswith(f"dynamodb:{call} calls need the PartiQL action") for n in s.notes), call
     s = suggest(db, c, [record("dynamodb.amazonaws.com", "GetItem")])
     assert s.unused == sorted(partiql)  # without a PartiQL call they are judged as usual
+
+
+def test_a_read_of_a_missing_key_keeps_get_object_and_list_bucket(db: ActionDB) -> None:
+    """A GetObject answered NoSuchKey was listed denied, s3:GetObject and s3:ListBucket
+    unused and left out, and after the scope-down S3 answered 403 where the service
+    expected 404 (S3 API reference, GetObject, Permissions)."""
+    c = ctx(allow(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]))
+    recs = [
+        record("s3.amazonaws.com", "PutObject", requestParameters={"bucketName": "b", "key": "k/x"}),
+        record(
+            "s3.amazonaws.com",
+            "GetObject",
+            errorCode="NoSuchKey",
+            requestParameters={"bucketName": "b", "key": "k/y"},
+        ),
+    ]
+    s = suggest(db, c, recs)
+    assert [u["action"] for u in s.used] == ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    assert s.unused == [] and s.denied == []
+    assert any(n.startswith("s3:GetObject: 1 call failed after authorisation (NoSuchKey 1)") for n in s.notes)
+    statements = s.policy["Statement"]
+    assert {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"} in statements

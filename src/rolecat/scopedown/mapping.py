@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .actiondb import ActionCatalog
@@ -251,6 +251,30 @@ S3_HEADER_RULES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
     "CreateBucket": ("PutBucketAcl", bucket_acl_set),
 }
 
+# Errors AWS returns only to a caller the request's action is allowed: a record with one is a
+# call that failed after authorisation, and counts as used (a policy without the action turns
+# the error into AccessDenied).  (IAM prefix, eventName) -> error code -> the further IAM
+# actions the error shows the caller was allowed.  Only what AWS's documentation supports:
+# * S3 GetObject/HeadObject NoSuchKey: "If you have the s3:ListBucket permission on the
+#   bucket, Amazon S3 returns an HTTP status code 404 Not Found error. If you don't have the
+#   s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error"
+#   (S3 API reference: GetObject and HeadObject, Permissions): s3:ListBucket was allowed too,
+#   and the service that reads a 404 as "not there yet" needs it;
+# * DynamoDB PutItem/UpdateItem/DeleteItem ConditionalCheckFailedException: the condition is
+#   evaluated against the stored item, which the operation reads once the request is
+#   authorised (IAM User Guide, "How IAM works": "Once authorized, the principal can take
+#   action or perform operations"), and the error can carry that item
+#   (ReturnValuesOnConditionCheckFailure; DynamoDB API reference, PutItem).
+# Left out, for want of a statement by AWS: S3 NoSuchVersion, InvalidRange, PreconditionFailed,
+# NoSuchUpload, DynamoDB TransactionCanceledException (whose reasons include validation).
+AUTHORISED_ERRORS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("s3", "GetObject"): {"NoSuchKey": ("ListBucket",)},
+    ("s3", "HeadObject"): {"NoSuchKey": ("ListBucket",)},
+    ("dynamodb", "PutItem"): {"ConditionalCheckFailedException": ()},
+    ("dynamodb", "UpdateItem"): {"ConditionalCheckFailedException": ()},
+    ("dynamodb", "DeleteItem"): {"ConditionalCheckFailedException": ()},
+}
+
 # API Gateway management calls are authorised by HTTP verb on a resource path.
 _APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
     ("Get", "GET"),
@@ -275,7 +299,8 @@ class Mapped:
     ``actions`` are canonical IAM action names, empty when the event is dropped
     (``dropped`` says why) or maps to nothing the database knows (``unknown`` holds the
     candidate name that was tried).  ``headers``: the actions the event's request headers
-    may add (``S3_HEADER_RULES``), tested per record.
+    may add (``S3_HEADER_RULES``), tested per record.  ``after_auth``: the error codes AWS
+    returns only after authorising the call (``AUTHORISED_ERRORS``).
     """
 
     actions: tuple[str, ...] = ()
@@ -283,6 +308,9 @@ class Mapped:
     unknown: str | None = None
     rule: str = "default"
     headers: tuple[HeaderRule, ...] = ()
+    # error code -> the further actions a call that failed with it was allowed
+    # (``AUTHORISED_ERRORS``): such a record counts as used
+    after_auth: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def service_prefix(event_source: str, db: ActionCatalog) -> str:
@@ -313,13 +341,20 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
         known = tuple(c for c in targets if c is not None)
         if len(known) == len(targets):
             return Mapped(
-                actions=known, rule="exception table", headers=_header_rules(prefix, event_name, db)
+                actions=known,
+                rule="exception table",
+                headers=_header_rules(prefix, event_name, db),
+                after_auth=_after_auth(prefix, event_name, db),
             )
         return Mapped(unknown=f"{prefix}:{renamed[targets.index(None)]}", rule="exception table")
 
     literal = db.canonical(f"{prefix}:{event_name}")
     if literal is not None:
-        return Mapped(actions=(literal,), headers=_header_rules(prefix, event_name, db))
+        return Mapped(
+            actions=(literal,),
+            headers=_header_rules(prefix, event_name, db),
+            after_auth=_after_auth(prefix, event_name, db),
+        )
 
     stripped = _VERSION_DATE.sub("", event_name)
     if stripped and stripped != event_name:
@@ -342,6 +377,15 @@ def _header_rules(prefix: str, event_name: str, db: ActionCatalog) -> tuple[Head
         return ()
     action = db.canonical(f"s3:{rule[0]}")
     return () if action is None else (HeaderRule(action, _ACL_KEYS, rule[1]),)
+
+
+def _after_auth(prefix: str, event_name: str, db: ActionCatalog) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for code, names in AUTHORISED_ERRORS.get((prefix, event_name), {}).items():
+        actions = tuple(a for a in (db.canonical(f"{prefix}:{n}") for n in names) if a is not None)
+        if len(actions) == len(names):  # a further action the database does not know: not read
+            out[code] = actions
+    return out
 
 
 class EventMapper:

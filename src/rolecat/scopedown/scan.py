@@ -55,7 +55,8 @@ class ActionUse:
     first_seen: str
     last_seen: str
     resources: PatternSet | None = field(default_factory=PatternSet)  # None: "*"
-    errors: Counter[str] = field(default_factory=Counter)  # denied only
+    # denied: the error codes; used: those of calls that failed after authorisation
+    errors: Counter[str] = field(default_factory=Counter)
 
     def touch(self, when: str) -> None:
         self.count += 1
@@ -112,6 +113,9 @@ NOT_API = 0  # payload: the eventType -> ``not_api_calls``
 DROPPED = 1  # payload: the reason -> ``dropped``
 UNKNOWN = 2  # payload: the candidate action -> ``unknown``
 ACTIONS = 3  # payload: ``(action, error code or None, resources)`` per IAM action
+# payload: ``(error code, ACTIONS' payload without error codes)``: a call that failed after
+# authorisation (``mapping.AUTHORISED_ERRORS``), counted as used, its code in ``errors``
+AUTHORISED = 4
 
 
 class Digest(NamedTuple):
@@ -135,7 +139,9 @@ class RoleRecords(Keeper[Digest]):
 
     What a record does depends mostly on (eventType, eventSource, eventName, errorCode),
     the same for millions of records: per such key a ``_Plan`` is made once, the effect
-    itself when nothing else in the record matters.  The few S3 writes whose request headers
+    itself when nothing else in the record matters.  An error code AWS returns only after
+    authorising the call (``mapping.AUTHORISED_ERRORS``) is part of the key: such a plan
+    counts the record as used (``AUTHORISED``), every other error as denied.  The few S3 writes whose request headers
     may add an action (``mapping.S3_HEADER_RULES``) carry their rules in the plan; the
     records of every other event never look at them.
     """
@@ -198,7 +204,7 @@ class RoleRecords(Keeper[Digest]):
                 self._plans[key] = plan
         except TypeError:  # a list or an object where a string belongs
             plan = self._plan(*key)
-        effect, code, steps, headers = plan
+        effect, code, steps, headers, authorised = plan
         if effect is not None:
             return effect
         out = []
@@ -231,6 +237,8 @@ class RoleRecords(Keeper[Digest]):
                             except Exception as exc:  # raised by merge where the serial scan raises
                                 resources = exc
                         out.append((action, code, resources))
+        if authorised is not None:
+            return AUTHORISED, (authorised, tuple(out))
         return ACTIONS, tuple(out)
 
     def _plan(self, etype: Any, source: Any, name: Any, error: Any) -> _Plan:
@@ -242,12 +250,18 @@ class RoleRecords(Keeper[Digest]):
                 return _Plan((DROPPED, mapped.dropped))
             return _Plan((UNKNOWN, mapped.unknown or str(name)))
         code = str(error) if error else None
+        actions = mapped.actions
+        authorised = None
+        if code is not None and code in mapped.after_auth:
+            # failed after authorisation: used, with the further actions the error shows allowed
+            authorised, code = code, None
+            actions += mapped.after_auth[authorised]
         try:
             copy = name in COPY_EVENTS
         except TypeError:  # unhashable: never a copy event
             copy = False
         steps = []
-        for action in mapped.actions:
+        for action in actions:
             versioned = S3_VERSIONED.get(action)
             steps.append(
                 (
@@ -265,8 +279,9 @@ class RoleRecords(Keeper[Digest]):
             filt = self._filter(rule.action)
             headers.append((rule.keys, rule.applies, rule.action, filt, _same_resources(filt, steps)))
         if not headers and all(filt is None and versioned is None for _, filt, versioned, _, _ in steps):
-            return _Plan((ACTIONS, tuple((action, code, ()) for action, *_ in steps)))
-        return _Plan(None, code, tuple(steps), tuple(headers))
+            out = tuple((action, code, ()) for action, *_ in steps)
+            return _Plan((ACTIONS, out) if authorised is None else (AUTHORISED, (authorised, out)))
+        return _Plan(None, code, tuple(steps), tuple(headers), authorised)
 
     def _filter(self, action: str) -> ResourceFilter | None:
         """The action's resource filter; None if it only takes ``*``."""
@@ -288,6 +303,7 @@ class _Plan(NamedTuple):
         tuple[frozenset[str], Callable[[Mapping[str, Any]], bool], str, ResourceFilter | None, int | None],
         ...,
     ] = ()
+    authorised: str | None = None  # the error code of a call that failed after authorisation
 
 
 def _same_resources(
@@ -418,8 +434,11 @@ class Scanner:
                 res.first_event = when
             if res.last_event is None or when > res.last_event:
                 res.last_event = when
-            if kind == ACTIONS:
-                for action, error, resources in payload:
+            if kind >= ACTIONS:
+                steps = payload
+                if kind != ACTIONS:  # AUTHORISED: used, the error code kept with the use
+                    authorised, steps = payload
+                for action, error, resources in steps:
                     table = used if error is None else denied
                     use = table.get(action)
                     if use is None:
@@ -440,6 +459,9 @@ class Scanner:
                             use.resources = None
                     if error is not None:
                         use.errors[error] += 1
+                if kind != ACTIONS:
+                    for action, _, _ in steps:
+                        used[action].errors[authorised] += 1
             elif kind == NOT_API:
                 res.not_api_calls[payload] += 1
             elif kind == DROPPED:

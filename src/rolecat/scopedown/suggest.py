@@ -13,7 +13,9 @@ Rules (each leaves a line in ``notes`` when it fires):
   (those policies stay attached whatever the suggestion replaces);
 * every Deny statement of the role's catalog policies is kept as written: a suggestion
   that replaces a file must not lift what it forbids;
-* denied calls (records with an ``errorCode``) never go in;
+* denied calls (records with an ``errorCode``) never go in, but for the few errors AWS
+  returns only after authorising the call (``mapping.AUTHORISED_ERRORS``: S3 NoSuchKey,
+  DynamoDB ConditionalCheckFailedException), which count as used;
 * the document must fit the managed-policy quota (6,144 characters without whitespace):
   resources are generalised further, then action lists are shortened with wildcards
   that match only actions already in the statement (in this action database version),
@@ -423,6 +425,15 @@ def build_suggestion(
             "managed policies without a known document are not counted in unused: "
             + ", ".join(unknown_managed)
         )
+    for action, use in sorted(scan.used.items()):
+        if use.errors:
+            n = sum(use.errors.values())
+            codes = ", ".join(f"{code} {count}" for code, count in sorted(use.errors.items()))
+            notes.append(
+                f"{action}: {counted(n, 'call')} failed after authorisation ({codes}), an error AWS "
+                "returns only to a caller the action is allowed: counted as used, since without the "
+                "action it would become AccessDenied"
+            )
     if scan.denied:
         notes.append(
             f"{counted(len(scan.denied), 'action')} {were(len(scan.denied))} only called with an error (see denied); "
