@@ -3,7 +3,8 @@
 scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
 extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
 record as written, by the errors AWS returns only after authorisation
-(``mapping.AUTHORISED_ERRORS``), by Lambda's name formats (a partial ARN, a qualifier), restated here
+(``mapping.AUTHORISED_ERRORS``), by times that are not CloudTrail's ``...Z`` form
+(``serial_utc_time``), by Lambda's name formats (a partial ARN, a qualifier), restated here
 by splitting on ":", and by Secrets Manager's secret names and partial ARNs."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +92,10 @@ class SerialScanner(Scanner):
                     res.same_name[issuer] += 1
                 continue
             when = rec.get("eventTime") or rec.get("@timestamp")
-            if type(when) is not str:
+            when = serial_utc_time(when) if type(when) is str else None
+            if when is None:
+                res.bad_time += 1
                 continue
-            if len(when) != 20:
-                when = when[:19] + "Z"
             if (since is not None and when < since) or (until is not None and when >= until):
                 res.outside_window += 1
                 continue
@@ -275,6 +277,46 @@ def lambda_function_arn(function: str, partition: str, region: str, account: str
             continue
         return f"arn:{partition}:lambda:{r}:{a}:function:{':'.join(rest)}"
     return None
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def serial_utc_time(text: str) -> str | None:
+    """scan.utc_time restated without a pattern: the zone cut from the end, then the
+    date and time checked character by character."""
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
+        return text  # CloudTrail's own form, taken as written (the scan's fast path)
+    sign = hours = minutes = None
+    if text.endswith("Z"):
+        body = text[:-1]
+    elif len(text) >= 6 and text[-6] in "+-" and text[-3] == ":":
+        body, sign, hours, minutes = text[:-6], text[-6], text[-5:-3], text[-2:]
+    elif len(text) >= 5 and text[-5] in "+-":
+        body, sign, hours, minutes = text[:-5], text[-5], text[-4:-2], text[-2:]
+    else:
+        return None
+    head, fraction = body[:19], body[19:]
+    shape = "dddd-dd-ddTdd:dd:dd"
+    if len(head) != 19 or any(
+        (c not in _DIGITS) if f == "d" else (c not in "T " if f == "T" else c != f)
+        for c, f in zip(head, shape, strict=True)
+    ):
+        return None
+    if fraction and not (fraction[0] == "." and len(fraction) > 1 and set(fraction[1:]) <= _DIGITS):
+        return None
+    utc = head[:10] + "T" + head[11:]
+    if sign is None:
+        return utc + "Z"
+    assert hours is not None and minutes is not None
+    if not (set(hours + minutes) <= _DIGITS) or int(hours) >= 24 or int(minutes) >= 60:
+        return None
+    try:
+        local = datetime.strptime(utc, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return (local - offset if sign == "+" else local + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_region(part: str) -> bool:

@@ -313,3 +313,23 @@ def test_a_query_of_an_index_is_on_the_index(db: ActionDB) -> None:
     assert _patterns(res, "dynamodb:Query") == [table + "/index/by-date"]
     assert _patterns(res, "dynamodb:Scan") == [table]
     assert _patterns(res, "dynamodb:GetItem") == [table]
+
+
+def test_times_with_an_offset_are_read_in_utc_and_times_without_a_zone_skipped(db: ActionDB) -> None:
+    """CloudTrail writes ...Z; an export may not.  12:00:00+02:00 was cut to 12:00:00Z (two
+    hours late) and "2026-10-01 10:00:00" kept as "2026-10-01 10:00:00Z", which sorts before
+    every time of that day, so a --since of that day left it out."""
+    records = [
+        record("ec2.amazonaws.com", "DescribeInstances", when="2026-10-01T12:00:00+02:00"),
+        record("ec2.amazonaws.com", "DescribeVolumes", when="2026-10-01T05:30:00.123-0430"),
+        record("ec2.amazonaws.com", "DescribeVpcs", when="2026-10-01 10:00:00"),
+        record("ec2.amazonaws.com", "DescribeTags", when="2026-10-01T10:00:00"),
+        record("ec2.amazonaws.com", "DescribeHosts", when="yesterday"),
+        record("ec2.amazonaws.com", "DescribeImages", when="2026-10-01 11:00:00Z"),
+    ]
+    res = scan(db, records, since="2026-10-01T00:00:00Z")
+    assert res.used["ec2:DescribeInstances"].first_seen == "2026-10-01T10:00:00Z"
+    assert res.used["ec2:DescribeVolumes"].first_seen == "2026-10-01T10:00:00Z"
+    assert res.used["ec2:DescribeImages"].first_seen == "2026-10-01T11:00:00Z"
+    assert sorted(res.used) == ["ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeVolumes"]
+    assert res.bad_time == 3 and res.outside_window == 0

@@ -152,6 +152,10 @@ def _constructed() -> list[Any]:
             eventTime=None,
             **{"@timestamp": "2026-10-02T00:00:00.000Z"},
         ),
+        # times as exports write them: an offset (converted), no zone and none at all (skipped)
+        record("ec2.amazonaws.com", "DescribeVpcs", when="2026-10-01T12:00:00.5+02:00"),
+        record("ec2.amazonaws.com", "DescribeVpcs", when="2026-10-01 10:00:00"),
+        record("ec2.amazonaws.com", "DescribeVpcs", eventTime=None),
         # the action's resource is "*" already: the odd region is never read
         record("dynamodb.amazonaws.com", "Query"),
         record("dynamodb.amazonaws.com", "Query", awsRegion=5, requestParameters={"tableName": "t"}),
@@ -204,6 +208,10 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
     assert "s3:GetObjectVersion" in constructed.used
     assert constructed.used["s3:PutObjectAcl"].count == 2 and "s3:PutBucketAcl" in constructed.denied
     assert constructed.used["s3:ListBucket"].errors == {"NoSuchKey": 2}
+    assert (
+        constructed.bad_time == 2
+        and constructed.used["ec2:DescribeVpcs"].first_seen == "2026-10-01T10:00:00Z"
+    )
 
 
 _CALLS = st.sampled_from(
@@ -255,3 +263,27 @@ def test_errors_after_authorisation_scan_as_the_serial_scan(
 
 
 AUTHORISED_ERRORS_CODES = ("NoSuchKey", "ConditionalCheckFailedException")
+
+
+_TIME_PARTS = st.sampled_from(
+    ["2026-10-01", "2026-02-30", "2026-1-01", "T", " ", "t", "10:00:00", "23:59:59", "24:00:00", "1:00:00",
+     ".", ".5", ".000", "Z", "z", "+02:00", "-0430", "+24:00", "+00:60", "-12", "+1:00", "١٢", ""]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_TIME_PARTS, min_size=1, max_size=6))
+def test_times_read_as_the_serial_scan_reads_them(parts: list[str]) -> None:
+    """Any time made of a date, a separator, a time, a fraction and a zone, well formed or
+    not: the scan's pattern and the serial scan's character checks agree, and a time they
+    read is CloudTrail's UTC form."""
+    from serial_scan import serial_utc_time
+
+    from rolecat.scopedown.scan import utc_time
+
+    text = "".join(parts)
+    fast = len(text) == 20 and text[10] == "T" and text[19] == "Z"
+    split = text if fast else utc_time(text)
+    assert split == serial_utc_time(text), text
+    if split is not None and not fast:
+        assert len(split) == 20 and split[10] == "T" and split.endswith("Z")

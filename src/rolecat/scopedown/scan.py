@@ -19,15 +19,23 @@ The work is split in two (``rolecat.scopedown.reader`` runs the first on every c
   two in one process.
 
 Times are compared as strings: CloudTrail writes ``eventTime`` as
-``YYYY-MM-DDTHH:MM:SSZ``, which sorts like the instant it names.  Exports that only carry
-a Logstash ``@timestamp`` (``...:SS.000Z``) are cut back to that form.
+``YYYY-MM-DDTHH:MM:SSZ``, which sorts like the instant it names, and such a time is taken as
+it is.  Any other (``utc_time``): a UTC time with a fraction (a Logstash ``@timestamp``,
+``...:SS.000Z``) is cut back to that form, one with an explicit offset (``+02:00``, as an
+export may write it) is converted to UTC; one without a zone (``2026-10-01 10:00:00``) or
+unreadable says no instant, and its record is skipped and counted (``bad_time``), as a
+record without a string time always was skipped.  Cutting such a time to ``...SSZ``, as was
+done, put ``12:00:00+02:00`` two hours late and made ``2026-10-01 10:00:00Z``, which sorts
+before every time of that day, fall outside a ``--since`` of that day.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -84,6 +92,7 @@ class ScanResult:
     attributed: int = 0
     duplicates: int = 0
     outside_window: int = 0
+    bad_time: int = 0  # records of the role skipped: no time that names an instant
     not_api_calls: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)  # reason -> records
     unknown: Counter[str] = field(default_factory=Counter)  # candidate action -> records
@@ -104,8 +113,30 @@ class ScanResult:
         return self.files - self.files_parsed - self.files_skipped
 
 
-def normalise_time(text: str) -> str:
-    return text if len(text) == 20 else text[:19] + "Z"
+# A time with a zone: ``YYYY-MM-DD``, ``T`` or a space, ``HH:MM:SS``, a fraction, then ``Z`` or
+# an offset ``+HH:MM``/``+HHMM`` (RFC 3339, and ISO 8601's offset without colon).
+_ZONED_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?"
+    r"(?:(Z)|([+-][0-9]{2}):?([0-9]{2}))"
+)
+
+
+def utc_time(text: str) -> str | None:
+    """``text`` as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, or None when it names no instant: no zone
+    (local time of an unknown place), or no time.  A fraction is cut off, as CloudTrail's
+    own times have none; an offset is applied."""
+    m = _ZONED_TIME.fullmatch(text)
+    if m is None:
+        return None
+    if m[3]:
+        return f"{m[1]}T{m[2]}Z"
+    if m[5] >= "60":
+        return None
+    try:
+        when = datetime.fromisoformat(f"{m[1]}T{m[2]}{m[4]}:{m[5]}")
+    except ValueError:  # 2026-13-01, an offset of 24 hours or more
+        return None
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # What a record adds once it is counted (not a duplicate): ``(kind, payload)``.
@@ -124,6 +155,7 @@ class Digest(NamedTuple):
     same_name: dict[str, int]  # issuer ARN -> records, in the order first seen
     outside_window: int
     rows: list[tuple[Any, str, tuple[int, Any]]]  # (eventID, time, effect), in file order
+    bad_time: int = 0  # records of the role without a time that names an instant
 
 
 class RoleRecords(Keeper[Digest]):
@@ -168,7 +200,7 @@ class RoleRecords(Keeper[Digest]):
         since, until = self.since, self.until
         effect = self._effect
         same_name: dict[str, int] = {}
-        outside = 0
+        outside = bad_time = 0
         rows: list[tuple[Any, str, tuple[int, Any]]] = []
         append = rows.append
         for records in batches:
@@ -182,16 +214,17 @@ class RoleRecords(Keeper[Digest]):
                         same_name[issuer] = same_name.get(issuer, 0) + 1
                     continue
                 when = rec.get("eventTime") or rec.get("@timestamp")
-                if type(when) is not str:
-                    continue
-                if len(when) != 20:
-                    when = when[:19] + "Z"
+                if type(when) is not str or not (len(when) == 20 and when[19] == "Z" and when[10] == "T"):
+                    when = utc_time(when) if type(when) is str else None
+                    if when is None:
+                        bad_time += 1
+                        continue
                 if (since is not None and when < since) or (until is not None and when >= until):
                     outside += 1
                     continue
                 eid = rec.get("eventID")  # only a string is an ID (a list would not hash)
                 append((eid if type(eid) is str else None, when, effect(rec)))
-        return Digest(same_name, outside, rows)
+        return Digest(same_name, outside, rows, bad_time)
 
     def _effect(self, rec: Any) -> tuple[int, Any]:
         key = (rec.get("eventType"), rec.get("eventSource", ""), rec.get("eventName"), rec.get("errorCode"))
@@ -420,6 +453,7 @@ class Scanner:
         for issuer, n in digest.same_name.items():
             res.same_name[issuer] += n
         res.outside_window += digest.outside_window
+        res.bad_time += digest.bad_time
         seen = self._seen
         used, denied = res.used, res.denied
         for eid, when, (kind, payload) in digest.rows:

@@ -447,6 +447,12 @@ def build_suggestion(
         notes.append(f"{counted(count, 'record')} dropped: {reason}")
     for etype, count in sorted(scan.not_api_calls.items()):
         notes.append(f"{counted(count, 'record')} of eventType {etype}: not API calls, ignored")
+    if scan.bad_time:
+        notes.append(
+            f"{counted(scan.bad_time, 'record')} of the role skipped: its eventTime names no instant "
+            "(no time zone, as some exports write it, or no time at all); CloudTrail writes UTC times "
+            "ending in Z, and a time with an offset (+02:00) is read"
+        )
     if scan.duplicates:
         notes.append(f"{counted(scan.duplicates, 'duplicate record')} (same eventID) counted once")
     if not scan.used:
