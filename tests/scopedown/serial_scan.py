@@ -209,8 +209,17 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
     params = record.get("requestParameters")
     if not isinstance(params, dict):
         return
+    q = params.get("qualifier")
+    qualifier = (
+        q
+        if isinstance(q, str) and (q == "$LATEST" or (0 < len(q) <= 128 and set(q) <= _QUALIFIER_CHARS))
+        else ""
+    )
     for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
+            if key == "functionName" and qualifier and len(value.split(":")) == 7:
+                yield value + ":" + qualifier  # restated: the Qualifier parameter on an unqualified ARN
+                continue
             parts = value.split(":", 6)
             if key == "secretId" and len(parts) == 7 and parts[2:6:3] == ["secretsmanager", "secret"]:
                 # restated: a secret's ARN without its random suffix gets -??????
@@ -235,7 +244,7 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
     if isinstance(function, str) and function and not function.startswith("arn:"):
         arn = lambda_function_arn(function, partition, region, account)
         if arn is not None:
-            yield arn
+            yield arn + ":" + qualifier if qualifier and len(arn.split(":")) == 7 else arn
     secret = params.get("secretId")
     if isinstance(secret, str) and secret and not secret.startswith("arn:"):
         yield f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret}-??????"

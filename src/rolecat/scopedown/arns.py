@@ -77,9 +77,15 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     params = record.get("requestParameters")
     if not isinstance(params, dict):
         return out
+    qualifier = function_qualifier(params.get("qualifier"))
     for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
-            out.append(secret_arn(value) if key == "secretId" else value)
+            if key == "secretId":
+                out.append(secret_arn(value))
+            elif key == "functionName" and qualifier and value.count(":") == 6:
+                out.append(f"{value}:{qualifier}")  # the function's ARN, then the Qualifier parameter's
+            else:
+                out.append(value)
     region = record.get("awsRegion") or "*"
     partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
     bucket = params.get("bucketName")
@@ -95,7 +101,7 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     if isinstance(function, str) and function and not function.startswith("arn:"):
         arn = function_arn(function, partition, region, account)
         if arn is not None:
-            out.append(arn)
+            out.append(f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn)
     secret = params.get("secretId")
     if isinstance(secret, str) and secret and not secret.startswith("arn:"):
         out.append(f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret}{SECRET_SUFFIX}")
@@ -117,6 +123,19 @@ _FUNCTION_NAME = re.compile(
     r"(?:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9]):)?(?:(?P<account>[0-9]{12}):)?(?:function:)?"
     r"(?P<name>[a-zA-Z0-9_.-]+)(?P<qualifier>:(?:\$LATEST|[a-zA-Z0-9_-]+))?"
 )
+
+
+_QUALIFIER = re.compile(r"\$LATEST|[a-zA-Z0-9_-]{1,128}")
+
+
+def function_qualifier(value: object) -> str | None:
+    """A Lambda call's ``Qualifier`` parameter (a version or an alias), when it is one.
+
+    The API takes it beside ``FunctionName`` as well as appended to it (Invoke, GetFunction,
+    GetPolicy...: "Specify a version or alias"), and the call is on the version's or
+    alias's ARN either way, as for ``my-function:PROD`` (``function_arn``).  A value Lambda
+    would refuse is no qualifier: the call failed, and its ARN stays the function's."""
+    return value if isinstance(value, str) and _QUALIFIER.fullmatch(value) else None
 
 
 def function_arn(function: str, partition: str, region: str, account: str) -> str | None:
