@@ -48,6 +48,20 @@ def _write_exports(tmp_path: Path, exports: dict[str, dict[str, Any]]) -> list[s
     return args
 
 
+def _imported_items(tmp_path: Path, root: Path, security: dict[str, Any]) -> set[tuple[str, str]]:
+    """(kind, name) of every item ``rolecat import`` of the security export reports (JSON)."""
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, {"security": security}),
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    return {(i["kind"], i["name"]) for i in json.loads(done.stdout)["items"]}
+
+
 def _rolecat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rolecat", *args], capture_output=True, text=True, check=False, cwd=cwd
@@ -217,16 +231,7 @@ def test_case_twins_and_user_extras_are_reported_not_guessed(tmp_path: Path, exp
     ]
     users[1]["GroupList"] = [*users[1]["GroupList"], "admins"]
     root = _empty_catalog(tmp_path, "# the people\nusers:\n  alice: {team: platform}  # since 2020\n")
-    done = _rolecat(
-        "import",
-        "--catalog",
-        str(root),
-        *_write_exports(tmp_path, {"security": e["security"]}),
-        "--format",
-        "json",
-    )
-    assert done.returncode == 0, done.stderr
-    items = {(i["kind"], i["name"]) for i in json.loads(done.stdout)["items"]}
+    items = _imported_items(tmp_path, root, e["security"])
     assert ("user", "Alice") in items
     assert ("user-inline-policy", f"{users[1]['UserName']}: legacy") in items
     assert ("group-membership", f"{users[1]['UserName']} in admins") in items
@@ -249,16 +254,7 @@ def test_access_the_humans_group_grants_beyond_rolecats_is_reported(
         {"PolicyName": "break-glass", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}
     ]
     root = _empty_catalog(tmp_path)
-    done = _rolecat(
-        "import",
-        "--catalog",
-        str(root),
-        *_write_exports(tmp_path, {"security": e["security"]}),
-        "--format",
-        "json",
-    )
-    assert done.returncode == 0, done.stderr
-    items = {(i["kind"], i["name"]) for i in json.loads(done.stdout)["items"]}
+    items = _imported_items(tmp_path, root, e["security"])
     name = group["GroupName"]
     assert ("group-policy", f"{name}: {admin}") in items
     assert ("group-inline-policy", f"{name}: break-glass") in items
