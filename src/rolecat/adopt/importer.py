@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolecat.deploy.arns import boundary_policy_name, policy_policy_name
 from rolecat.diagnostics import Diagnostic
+from rolecat.load.schema import draft7_schema
 from rolecat.model import Catalog, PasswordPolicy
 from rolecat.model.adoption import IMPORTS_FILE
 
@@ -52,11 +53,6 @@ _TAG_OK = {
 }
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 MAX_POLICY_VERSIONS = 5
-# What a role file's ``tags`` accepts (role.schema.json): the rest of a live role's tags is
-# removed by the first apply, and the report says so (``_tag_changes``).
-_TAG_KEY = re.compile(r"^[\w _.:/=+@-]{1,128}$")
-_TAG_VALUE = re.compile(r"^[\w _.:/=+@-]{0,256}$")
-MAX_ROLE_TAGS = 40
 
 
 @dataclass(frozen=True)
@@ -837,15 +833,20 @@ def _kept_tags(live: Mapping[str, str]) -> dict[str, str]:
     """The live role tags a role file can hold: rolecat's own (``rolecat:``) and AWS's (``aws:``)
     keys are not the file's to set; a key or value the catalog refuses stays out, and so do
     all of them when there are more than a role file may have."""
+    rule = draft7_schema("role")["properties"]["tags"]  # what a role file's tags accept
+    key_ok = re.compile(rule["propertyNames"]["pattern"])
+    value = rule["additionalProperties"]
+    value_ok = re.compile(value["pattern"])
     kept = {
         k: v
         for k, v in live.items()
-        if _TAG_KEY.match(k)
-        and _TAG_VALUE.match(v)
+        if key_ok.search(k)
+        and value_ok.search(v)
+        and len(v) <= value["maxLength"]
         and unicodedata.is_normalized("NFC", k + v)
         and not k.lower().startswith(("aws:", "rolecat:"))
     }
-    return dict(sorted(kept.items())) if len(kept) <= MAX_ROLE_TAGS else {}
+    return dict(sorted(kept.items())) if len(kept) <= rule["maxProperties"] else {}
 
 
 def _instance_profiles(
@@ -1107,8 +1108,6 @@ def plan_import(
                     )
                     if line is not None:
                         res.first_plan.append(line)
-            for rv in view.roles:
-                if (lr := live.roles.get(rv.role.name)) is not None:
                     _instance_profiles(p, res, account.name, rv.role.path, rv.instance_profile, lr)
             for u in view.users:
                 if (lu := live.users.get(str(u["name"]))) is not None:

@@ -429,7 +429,9 @@ class Normalizer:
         # An Allow: a variable every request has (``known``) is read as ``*``, which
         # grants more than the request does (the safe side); one that may have no value
         # makes what it names conditional.
-        unknown = [v for _, found in read for v in found if not self._resolves(v)]
+        # per pattern, its variables that may have no value
+        unresolved = [[v for v in found if not self._resolves(v)] for _, found in read]
+        unknown = [v for vs in unresolved for v in vs]
         if negated:
             # what a pattern with a variable excludes depends on the request: to bound what
             # the Allow may grant, it excludes nothing
@@ -437,8 +439,8 @@ class Normalizer:
             spec = ResourceSpec(plain, negated=True) if plain else ResourceSpec(("*",))
             kept = base.with_variables(element, unknown) if unknown else condition
             return (Statement(str(effect), mask, spec, kept, origin, index, sid),)
-        sure = tuple(p for p, found in read if all(self._resolves(v) for v in found))
-        varied = tuple(p for p, found in read if not all(self._resolves(v) for v in found))
+        sure = tuple(p for (p, _), vs in zip(read, unresolved, strict=True) if not vs)
+        varied = tuple(p for (p, _), vs in zip(read, unresolved, strict=True) if vs)
         held = base.with_variables(element, unknown)
         if not varied:
             return (Statement(str(effect), mask, ResourceSpec(sure), condition, origin, index, sid),)
