@@ -1,8 +1,8 @@
 """The scan as it was before it was split in two (``RoleRecords`` in the workers,
 ``Scanner.merge`` in order): one loop over whole records, kept as the reference the split
 scan must equal (``test_scan_fields.py``, ``test_parallel_read.py``); since then only
-extended by the actions request headers add (``mapping.S3_HEADER_RULES``), tested on each
-record as written, by the errors AWS returns only after authorisation
+extended by the actions request headers add (``mapping.S3_HEADER_RULES``, restated here as
+``SERIAL_HEADER_RULES``), tested on each record as written, by the errors AWS returns only after authorisation
 (``mapping.AUTHORISED_ERRORS``), by times that are not CloudTrail's ``...Z`` form
 (``serial_utc_time``), by Lambda's name formats (a partial ARN, a qualifier), restated here
 by splitting on ":", and by Secrets Manager's secret names and partial ARNs."""
@@ -146,17 +146,19 @@ class SerialScanner(Scanner):
                     self._count(res.denied, action, when, rec, copy).errors[str(error)] += 1
                 else:
                     self._count(res.used, action, when, rec, copy)
-            # the actions the request's headers add (mapping.S3_HEADER_RULES), on the resource of
-            # the request's own action, never versioned
+            # the actions the request's headers add (restated: serial_header_actions), on the
+            # resource of the request's own action, never versioned
             params = rec.get("requestParameters")
-            for rule in mapped.headers:
-                if isinstance(params, dict) and rule.applies(params):
+            if isinstance(params, dict) and mapped.actions[0].partition(":")[0] == "s3":
+                for header_action in serial_header_actions(str(name), params):
+                    if mapper.db.canonical(header_action) != header_action:
+                        continue
                     if after is not None:
-                        self._count(res.used, rule.action, when, rec, False).errors[str(error)] += 1
+                        self._count(res.used, header_action, when, rec, False).errors[str(error)] += 1
                     elif error:
-                        self._count(res.denied, rule.action, when, rec, False).errors[str(error)] += 1
+                        self._count(res.denied, header_action, when, rec, False).errors[str(error)] += 1
                     else:
-                        self._count(res.used, rule.action, when, rec, False)
+                        self._count(res.used, header_action, when, rec, False)
 
     def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, copy: bool) -> ActionUse:
         use = table.get(action)
@@ -191,6 +193,75 @@ class SerialScanner(Scanner):
                 found = True
         if not found:
             use.resources = None
+
+
+# mapping.S3_HEADER_RULES restated: per event, in the order the split scan adds them, the
+# action and when a record's requestParameters ask for it.  A header's value is a string
+# (data events) or a list of strings (management events); anything else is no value.
+_ACL_NAMES = (
+    "x-amz-acl",
+    "x-amz-grant-full-control",
+    "x-amz-grant-read",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write",
+    "x-amz-grant-write-acp",
+)
+
+
+def _header_values(params: Mapping[str, Any], header: str) -> list[str]:
+    value = params.get(header)
+    values = value if type(value) is list else [value]
+    return [v for v in values if type(v) is str and v != ""]
+
+
+def _acl_pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(header, value) of the ACL headers, at the top level or under accessControlList."""
+    groups = [params]
+    if type(params.get("accessControlList")) is dict:
+        groups.append(params["accessControlList"])
+    return [(h, v) for g in groups for h in _ACL_NAMES for v in _header_values(g, h)]
+
+
+def _any(header: str, test: Callable[[str], bool] = lambda v: True) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda params: any(test(v) for v in _header_values(params, header))
+
+
+_OBJECT_WRITE_RULES: list[tuple[str, Callable[[Mapping[str, Any]], bool]]] = [
+    ("s3:PutObjectAcl", lambda params: bool(_acl_pairs(params))),
+    (
+        "s3:PutObjectRetention",
+        lambda params: (
+            _any("x-amz-object-lock-mode")(params) or _any("x-amz-object-lock-retain-until-date")(params)
+        ),
+    ),
+    ("s3:PutObjectLegalHold", _any("x-amz-object-lock-legal-hold", lambda v: v.lower() == "on")),
+]
+_TRUE = _any("x-amz-bucket-object-lock-enabled", lambda v: v.upper() == "TRUE")
+SERIAL_HEADER_RULES: dict[str, list[tuple[str, Callable[[Mapping[str, Any]], bool]]]] = {
+    "PutObject": [*_OBJECT_WRITE_RULES, ("s3:PutObjectTagging", _any("x-amz-tagging"))],
+    "PostObject": [*_OBJECT_WRITE_RULES, ("s3:PutObjectTagging", _any("x-amz-tagging"))],
+    "CopyObject": _OBJECT_WRITE_RULES,
+    "CreateMultipartUpload": _OBJECT_WRITE_RULES,
+    "DeleteObject": [("s3:BypassGovernanceRetention", _any("x-amz-bypass-governance-retention"))],
+    "DeleteObjects": [("s3:BypassGovernanceRetention", _any("x-amz-bypass-governance-retention"))],
+    "PutObjectRetention": [
+        (
+            "s3:BypassGovernanceRetention",
+            _any("x-amz-bypass-governance-retention", lambda v: v.upper() == "TRUE"),
+        )
+    ],
+    "CreateBucket": [
+        # any grant, or a canned ACL other than private
+        ("s3:PutBucketAcl", lambda params: any(p != ("x-amz-acl", "private") for p in _acl_pairs(params))),
+        ("s3:PutBucketObjectLockConfiguration", _TRUE),
+        ("s3:PutBucketVersioning", _TRUE),
+        ("s3:PutBucketOwnershipControls", _any("x-amz-object-ownership")),
+    ],
+}
+
+
+def serial_header_actions(name: str, params: Mapping[str, Any]) -> list[str]:
+    return [action for action, asks in SERIAL_HEADER_RULES.get(name, []) if asks(params)]
 
 
 # arns.record_candidates and ResourceFilter.applies as they were

@@ -24,9 +24,10 @@ Order of the rules, per event:
 
 S3 object calls that name a ``versionId`` need the ``...Version`` privilege instead
 (``GetObject`` -> ``GetObjectVersion``); that depends on the record, so ``scan`` applies
-``S3_VERSIONED`` after this mapping.  Likewise an S3 write that sets an ACL with its request
-headers needs a second action (``S3_HEADER_RULES``): ``map_event`` names the rules of the
-event, ``scan`` tests each record's ``requestParameters`` against them.
+``S3_VERSIONED`` after this mapping.  Likewise an S3 request whose headers set an ACL, tags,
+an Object Lock retention or legal hold, or bypass governance retention needs a second action
+(``S3_HEADER_RULES``): ``map_event`` names the rules of the event, ``scan`` tests each
+record's ``requestParameters`` against them.
 """
 
 from __future__ import annotations
@@ -217,6 +218,57 @@ def bucket_acl_set(params: Mapping[str, Any]) -> bool:
     return grants or any(value != "private" for value in canned)
 
 
+def _true(values: list[str]) -> bool:
+    """Whether a boolean header is set to true: S3 reads ``true`` in any case."""
+    return any(v.lower() == "true" for v in values)
+
+
+def tagging_set(params: Mapping[str, Any]) -> bool:
+    """Whether an upload sets the new object's tags: ``x-amz-tagging`` with a tag-set."""
+    return bool(_strings(params.get("x-amz-tagging")))
+
+
+def retention_set(params: Mapping[str, Any]) -> bool:
+    """Whether a write puts a retention mode or date on the object it creates."""
+    return bool(
+        _strings(params.get("x-amz-object-lock-mode"))
+        or _strings(params.get("x-amz-object-lock-retain-until-date"))
+    )
+
+
+def legal_hold_set(params: Mapping[str, Any]) -> bool:
+    """Whether a write places a legal hold: ``x-amz-object-lock-legal-hold: ON`` (OFF, the
+    other value S3 takes, places none)."""
+    return any(v.upper() == "ON" for v in _strings(params.get("x-amz-object-lock-legal-hold")))
+
+
+def bypass_header_used(params: Mapping[str, Any]) -> bool:
+    """DeleteObject and DeleteObjects: "To use this header, you must have the
+    s3:BypassGovernanceRetention permission" (S3 API reference: DeleteObject and
+    DeleteObjects, request headers): any value counts."""
+    return bool(_strings(params.get("x-amz-bypass-governance-retention")))
+
+
+def bypass_asked(params: Mapping[str, Any]) -> bool:
+    """PutObjectRetention: "Bypassing a Governance Retention configuration requires the
+    s3:BypassGovernanceRetention permission" (S3 API reference: PutObjectRetention), and a
+    request bypasses only with "x-amz-bypass-governance-retention:true" (S3 User Guide, Object
+    Lock, governance mode): the header set to true."""
+    return _true(_strings(params.get("x-amz-bypass-governance-retention")))
+
+
+def bucket_lock_enabled(params: Mapping[str, Any]) -> bool:
+    """CreateBucket: "if you set x-amz-bucket-object-lock-enabled to true, the
+    s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning permissions are required"."""
+    return _true(_strings(params.get("x-amz-bucket-object-lock-enabled")))
+
+
+def ownership_set(params: Mapping[str, Any]) -> bool:
+    """CreateBucket: "If your CreateBucket request includes the x-amz-object-ownership header,
+    then the s3:PutBucketOwnershipControls permission is required"."""
+    return bool(_strings(params.get("x-amz-object-ownership")))
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderRule:
     """A second IAM action an S3 request needs when its headers ask for it.
@@ -233,22 +285,58 @@ class HeaderRule:
 
 
 _ACL_KEYS = frozenset({*S3_ACL_HEADERS, _ACL_GROUP})
+_TAGGING_KEYS = frozenset({"x-amz-tagging"})
+_RETENTION_KEYS = frozenset({"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date"})
+_LEGAL_HOLD_KEYS = frozenset({"x-amz-object-lock-legal-hold"})
+_BYPASS_KEYS = frozenset({"x-amz-bypass-governance-retention"})
+_LOCK_ENABLED_KEYS = frozenset({"x-amz-bucket-object-lock-enabled"})
 
-# eventName (s3) -> (IAM action name, test of requestParameters).  PutObject: "To
-# successfully change the objects ACL of your PutObject request, you must have the
-# s3:PutObjectAcl" (S3 API reference: PutObject, Permissions); POST Object is a form of PUT;
-# CopyObject and CreateMultipartUpload take the same headers for the ACL of the object they
-# create, and s3:PutObjectAcl is the permission "to set the access control list (ACL)
-# permissions for new or existing objects" (Service Authorization Reference: Amazon S3).
-# CreateBucket: S3 API reference, CreateBucket, Permissions (``bucket_acl_set``).
-# Only headers a CloudTrail record was seen to hold are here: x-amz-tagging
-# (s3:PutObjectTagging) and x-amz-object-lock-* are not (docs/scopedown.md, known limits).
-S3_HEADER_RULES: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
-    "PutObject": ("PutObjectAcl", object_acl_set),
-    "PostObject": ("PutObjectAcl", object_acl_set),
-    "CopyObject": ("PutObjectAcl", object_acl_set),
-    "CreateMultipartUpload": ("PutObjectAcl", object_acl_set),
-    "CreateBucket": ("PutBucketAcl", bucket_acl_set),
+# An S3 request header that needs an action of its own, and the requestParameters keys it
+# is recorded under: (IAM action name, keys, test of requestParameters).  CloudTrail records
+# S3's request headers in requestParameters under the header's name, as a string in data
+# events ("x-amz-server-side-encryption": "aws:kms" on a PutObject: S3 User Guide, "CloudTrail
+# log file entries for Amazon S3 and S3 on Outposts"; "x-amz-acl": "bucket-owner-full-control")
+# and as a list in management events ("x-amz-acl": ["private"] on CreateBucket).
+_OBJECT_ACL = ("PutObjectAcl", _ACL_KEYS, object_acl_set)
+# "To successfully set the tag-set with your PutObject request, you must have the
+# s3:PutObjectTagging" (S3 API reference: PutObject, Permissions)
+_TAGGING = ("PutObjectTagging", _TAGGING_KEYS, tagging_set)
+# with the permission to configure object retention denied, S3 "rejects any request to put an
+# object that includes a retention mode and setting" (S3 User Guide, Object Lock, default
+# retention settings): any write that creates the object, CopyObject and a multipart upload's
+# CreateMultipartUpload (which carries the object's headers) too
+_RETENTION = ("PutObjectRetention", _RETENTION_KEYS, retention_set)
+# "Legal holds can be freely placed and removed by any user who has the s3:PutObjectLegalHold
+# permission" (S3 User Guide, Object Lock, legal holds): placing one with the write is placing one
+_LEGAL_HOLD = ("PutObjectLegalHold", _LEGAL_HOLD_KEYS, legal_hold_set)
+_OBJECT_WRITE = (_OBJECT_ACL, _RETENTION, _LEGAL_HOLD)
+
+# eventName (s3) -> the actions its request headers may add.  PutObject: "To successfully
+# change the objects ACL of your PutObject request, you must have the s3:PutObjectAcl" (S3 API
+# reference: PutObject, Permissions); POST Object is a form of PUT; CopyObject and
+# CreateMultipartUpload take the same headers for the ACL of the object they create, and
+# s3:PutObjectAcl is the permission "to set the access control list (ACL) permissions for new
+# or existing objects" (Service Authorization Reference: Amazon S3).  x-amz-tagging only where
+# AWS says it needs s3:PutObjectTagging: PutObject, and POST Object as its form; for
+# CopyObject and CreateMultipartUpload AWS says nothing, and s3:PutObjectTagging is the
+# permission "to set the supplied tag-set to an object that already exists" (docs/scopedown.md,
+# known limits).  CreateBucket: S3 API reference, CreateBucket, Permissions (``bucket_acl_set``,
+# ``bucket_lock_enabled``, ``ownership_set``).
+_Rule = tuple[str, frozenset[str], Callable[[Mapping[str, Any]], bool]]
+S3_HEADER_RULES: dict[str, tuple[_Rule, ...]] = {
+    "PutObject": (*_OBJECT_WRITE, _TAGGING),
+    "PostObject": (*_OBJECT_WRITE, _TAGGING),
+    "CopyObject": _OBJECT_WRITE,
+    "CreateMultipartUpload": _OBJECT_WRITE,
+    "DeleteObject": (("BypassGovernanceRetention", _BYPASS_KEYS, bypass_header_used),),
+    "DeleteObjects": (("BypassGovernanceRetention", _BYPASS_KEYS, bypass_header_used),),
+    "PutObjectRetention": (("BypassGovernanceRetention", _BYPASS_KEYS, bypass_asked),),
+    "CreateBucket": (
+        ("PutBucketAcl", _ACL_KEYS, bucket_acl_set),
+        ("PutBucketObjectLockConfiguration", _LOCK_ENABLED_KEYS, bucket_lock_enabled),
+        ("PutBucketVersioning", _LOCK_ENABLED_KEYS, bucket_lock_enabled),
+        ("PutBucketOwnershipControls", frozenset({"x-amz-object-ownership"}), ownership_set),
+    ),
 }
 
 # Errors AWS returns only to a caller the request's action is allowed: a record with one is a
@@ -372,11 +460,13 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
 
 
 def _header_rules(prefix: str, event_name: str, db: ActionCatalog) -> tuple[HeaderRule, ...]:
-    rule = S3_HEADER_RULES.get(event_name) if prefix == "s3" else None
-    if rule is None:
-        return ()
-    action = db.canonical(f"s3:{rule[0]}")
-    return () if action is None else (HeaderRule(action, _ACL_KEYS, rule[1]),)
+    rules = S3_HEADER_RULES.get(event_name, ()) if prefix == "s3" else ()
+    out = []
+    for name, keys, applies in rules:
+        action = db.canonical(f"s3:{name}")
+        if action is not None:  # an action the database does not know is never added
+            out.append(HeaderRule(action, keys, applies))
+    return tuple(out)
 
 
 def _after_auth(prefix: str, event_name: str, db: ActionCatalog) -> dict[str, tuple[str, ...]]:

@@ -173,7 +173,7 @@ class RoleRecords(Keeper[Digest]):
     the same for millions of records: per such key a ``_Plan`` is made once, the effect
     itself when nothing else in the record matters.  An error code AWS returns only after
     authorising the call (``mapping.AUTHORISED_ERRORS``) is part of the key: such a plan
-    counts the record as used (``AUTHORISED``), every other error as denied.  The few S3 writes whose request headers
+    counts the record as used (``AUTHORISED``), every other error as denied.  The few S3 requests whose request headers
     may add an action (``mapping.S3_HEADER_RULES``) carry their rules in the plan; the
     records of every other event never look at them.
     """
