@@ -281,3 +281,75 @@ def test_a_read_of_a_missing_key_keeps_get_object_and_list_bucket(db: ActionDB) 
     assert any(n.startswith("s3:GetObject: 1 call failed after authorisation (NoSuchKey 1)") for n in s.notes)
     statements = s.policy["Statement"]
     assert {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"} in statements
+
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _kms_via(service: str, name: str, **extra: Any) -> dict[str, Any]:
+    """A KMS call an AWS service made with the role's identity, as the AWS KMS Developer Guide
+    shows DynamoDB's Decrypt ("The user is the principal in your AWS account who is accessing
+    the table"): the role's session, invokedBy and sourceIPAddress the service."""
+    rec = record(
+        "kms.amazonaws.com",
+        name,
+        sourceIPAddress=service,
+        userAgent=service,
+        resources=[{"ARN": KEY, "accountId": "123456789012", "type": "AWS::KMS::Key"}],
+        readOnly=True,
+        **extra,
+    )
+    rec["userIdentity"]["invokedBy"] = service
+    return rec
+
+
+def test_kms_calls_a_service_makes_for_the_role_count_as_its_own(db: ActionDB) -> None:
+    """S3 (SSE-KMS), DynamoDB (customer managed key), SQS, SNS and Secrets Manager call KMS
+    with the caller's identity (IAM User Guide, "Forward access sessions"): the records are the
+    role's, so a writer of SSE-KMS objects keeps kms:GenerateDataKey on the key; with KMS
+    events logged, a granted KMS action no record shows is unused as any other."""
+    c = ctx(
+        allow(["s3:PutObject"], "arn:aws:s3:::vault/*"), allow(["kms:GenerateDataKey", "kms:Decrypt"], KEY)
+    )
+    recs = [
+        _kms_via(
+            "s3.amazonaws.com",
+            "GenerateDataKey",
+            requestParameters={"keyId": KEY, "encryptionContext": {"aws:s3:arn": "arn:aws:s3:::vault/a"}},
+        ),
+        record("s3.amazonaws.com", "PutObject", requestParameters={"bucketName": "vault", "key": "a"}),
+    ]
+    s = suggest(db, c, recs)
+    used = {u["action"]: u["resources"] for u in s.used}
+    assert used["kms:GenerateDataKey"] == [KEY]
+    assert s.unused == ["kms:Decrypt"]
+
+
+def test_kms_actions_kept_when_the_trail_may_exclude_kms_events(db: ActionDB) -> None:
+    """A trail can exclude AWS KMS events (CloudTrail User Guide, "Logging management
+    events"), and with them every KMS call S3, DynamoDB, SQS, SNS or Secrets Manager made for
+    the role: the granted kms:GenerateDataKey and kms:Decrypt of a role that writes SSE-KMS
+    objects were listed unused and left out, and its uploads were denied after the
+    scope-down.  With no KMS record of the role they are kept, as the current policy has
+    them; a KMS record, even of a call the database does not know, shows KMS is logged."""
+    c = ctx(
+        allow(["s3:PutObject"], "arn:aws:s3:::vault/*"), allow(["kms:GenerateDataKey", "kms:Decrypt"], KEY)
+    )
+    put = record("s3.amazonaws.com", "PutObject", requestParameters={"bucketName": "vault", "key": "a"})
+    s = suggest(db, c, [put])
+    assert s.kept == ["kms:Decrypt", "kms:GenerateDataKey"] and s.unused == []
+    assert any(n.startswith("AWS KMS calls are management events a trail can exclude") for n in s.notes)
+    kept = [st for st in s.policy["Statement"] if "kms:Decrypt" in st["Action"]]
+    assert kept == [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY}]
+
+    s = suggest(db, c, [put, _kms_via("s3.amazonaws.com", "SomeFutureKmsCall")])
+    assert s.kept == [] and s.unused == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_rds_data_actions_kept_when_the_trail_may_exclude_them(db: ActionDB) -> None:
+    """A trail can exclude Amazon RDS Data API events as it excludes KMS's."""
+    cluster = "arn:aws:rds:eu-west-1:123456789012:cluster:orders"
+    c = ctx(allow(["rds-data:ExecuteStatement", "rds:DescribeDBClusters"], cluster))
+    s = suggest(db, c, [record("rds.amazonaws.com", "DescribeDBClusters")])
+    assert s.kept == ["rds-data:ExecuteStatement"]
+    assert any(n.startswith("RDS Data API calls are management events") for n in s.notes)

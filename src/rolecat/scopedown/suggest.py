@@ -7,7 +7,8 @@ Rules (each leaves a line in ``notes`` when it fires):
 * actions CloudTrail never logs are kept when the current policies grant them:
   ``iam:PassRole`` always, and a data-event family (S3 object calls, Lambda Invoke,
   DynamoDB item calls, SNS Publish, SQS message calls) when the logs hold no call of that family at all, since trails
-  log data events only when configured to.  Kept actions keep the resources and
+  log data events only when configured to; likewise AWS KMS and RDS Data API calls, which a
+  trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
   conditions of the statements that grant them;
 * actions only the role's managed or generated inline policies grant are not repeated
   (those policies stay attached whatever the suggestion replaces);
@@ -111,6 +112,37 @@ DATA_EVENT_FAMILIES = (
     ),
 )
 NEVER_LOGGED = ("iam:PassRole",)
+
+
+@dataclass(frozen=True)
+class ExcludableSource:
+    """A management event source a trail can leave out: CloudTrail lets a trail exclude "AWS
+    KMS events" and "Amazon RDS Data API events" (event selectors'
+    ``ExcludeManagementEventSources``: ``kms.amazonaws.com``, ``rdsdata.amazonaws.com``;
+    CloudTrail User Guide, "Logging management events"), for their high volume.  When the
+    logs hold no call of the service for the role, rolecat cannot tell an unused grant from
+    a trail that leaves the calls out."""
+
+    label: str
+    service: str  # IAM service prefix
+    event_source: str
+
+    def __contains__(self, action: object) -> bool:
+        return isinstance(action, str) and action.partition(":")[0] == self.service
+
+
+# AWS KMS calls include those AWS services make with the role's identity: S3 for SSE-KMS
+# objects, DynamoDB for tables under a customer managed key, SQS, SNS and Secrets Manager for
+# their encrypted queues, topics and secrets (forward access sessions: "KMS ... checks the
+# permissions of the role": IAM User Guide, "Forward access sessions"); CloudTrail logs them
+# as the role's calls, invokedBy the service ("The user is the principal in your AWS account
+# who is accessing the table": AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS").
+# A trail that excludes KMS events leaves them all out, and a role whose only KMS use is
+# through such services would lose the kms actions those services need on its behalf.
+EXCLUDABLE_SOURCES = (
+    ExcludableSource("AWS KMS calls", "kms", "kms.amazonaws.com"),
+    ExcludableSource("RDS Data API calls", "rds-data", "rdsdata.amazonaws.com"),
+)
 
 
 @dataclass(frozen=True)
@@ -365,8 +397,18 @@ def build_suggestion(
                 f"{action} is kept: the current policy grants it and CloudTrail never logs it "
                 "(it is checked when a role is passed to a service, not called)"
             )
-    for family in DATA_EVENT_FAMILIES:
-        if any(a in family for a in seen_actions):
+    # a call the action database does not know still shows its service logged
+    logged = seen_actions | set(scan.unknown)
+    families: list[tuple[DataEventFamily | ExcludableSource, str]] = [
+        (family, "are data events, which trails log only when data events are enabled")
+        for family in DATA_EVENT_FAMILIES
+    ]
+    families += [
+        (source, f"are management events a trail can exclude ({source.event_source})")
+        for source in EXCLUDABLE_SOURCES
+    ]
+    for family, why in families:
+        if any(a in family for a in logged):
             continue
         family_granted = sorted(a for a in granted if a in family)
         if family_granted:
@@ -375,9 +417,8 @@ def build_suggestion(
                 f" and {len(family_granted) - 6} more" if len(family_granted) > 6 else ""
             )
             notes.append(
-                f"{family.label} are data events, which trails log only when data events are enabled; "
-                f"the logs hold none for this role, so the granted {shown} are kept as the current "
-                "policy has them"
+                f"{family.label} {why}; the logs hold none for this role, so the granted {shown} "
+                "are kept as the current policy has them"
             )
 
     for call, (needs, why) in UNSAID_ACTIONS.items():
