@@ -353,3 +353,26 @@ def test_rds_data_actions_kept_when_the_trail_may_exclude_them(db: ActionDB) -> 
     s = suggest(db, c, [record("rds.amazonaws.com", "DescribeDBClusters")])
     assert s.kept == ["rds-data:ExecuteStatement"]
     assert any(n.startswith("RDS Data API calls are management events") for n in s.notes)
+
+
+def test_log_event_calls_cloudtrail_does_not_log_are_kept(db: ActionDB) -> None:
+    """CloudTrail logs CloudWatch Logs' CreateLogStream but not PutLogEvents (CloudWatch Logs
+    User Guide: the list of actions logged leaves out PutLogEvents, GetLogEvents,
+    FilterLogEvents, GetQueryResults): a Lambda function's logs:PutLogEvents was listed unused
+    and left out, and the function could no longer write its logs after the scope-down."""
+    group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/worker:*"
+    c = ctx(allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], group))
+    s = suggest(
+        db,
+        c,
+        [
+            record(
+                "logs.amazonaws.com",
+                "CreateLogStream",
+                requestParameters={"logGroupName": "/aws/lambda/worker"},
+            )
+        ],
+    )
+    assert s.kept == ["logs:PutLogEvents"]
+    assert s.unused == ["logs:CreateLogGroup"]
+    assert any(n.startswith("CloudWatch Logs log-event calls are not among") for n in s.notes)

@@ -7,8 +7,9 @@ Rules (each leaves a line in ``notes`` when it fires):
 * actions CloudTrail never logs are kept when the current policies grant them:
   ``iam:PassRole`` always, and a data-event family (S3 object calls, Lambda Invoke,
   DynamoDB item calls, SNS Publish, SQS message calls) when the logs hold no call of that family at all, since trails
-  log data events only when configured to; likewise AWS KMS and RDS Data API calls, which a
-  trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
+  log data events only when configured to; likewise CloudWatch Logs' log-event calls
+  (``logs:PutLogEvents`` ...), which CloudTrail does not log as management events, and AWS
+  KMS and RDS Data API calls, which a trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
   conditions of the statements that grant them;
 * actions only the role's managed or generated inline policies grant are not repeated
   (those policies stay attached whatever the suggestion replaces);
@@ -86,6 +87,8 @@ class DataEventFamily:
     label: str
     service: str
     names: frozenset[str] | None  # None: use the S3 predicate
+    # why the logs may hold none of the family's calls, for the note
+    why: str = "are data events, which trails log only when data events are enabled"
 
     def __contains__(self, action: object) -> bool:
         if not isinstance(action, str) or ":" not in action:
@@ -109,6 +112,16 @@ DATA_EVENT_FAMILIES = (
         "SQS message calls",
         "sqs",
         frozenset({"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"}),
+    ),
+    # CloudWatch Logs lists the actions CloudTrail logs, as events or with their request
+    # elements only; PutLogEvents, GetLogEvents, FilterLogEvents and GetQueryResults are not
+    # among them (CloudWatch Logs User Guide, "Logging Amazon CloudWatch Logs API calls in AWS
+    # CloudTrail"): a Lambda function's or a container's logs:PutLogEvents is never in the logs
+    DataEventFamily(
+        "CloudWatch Logs log-event calls",
+        "logs",
+        frozenset({"PutLogEvents", "GetLogEvents", "FilterLogEvents", "GetQueryResults"}),
+        "are not among the CloudWatch Logs calls CloudTrail logs as management events",
     ),
 )
 NEVER_LOGGED = ("iam:PassRole",)
@@ -400,8 +413,7 @@ def build_suggestion(
     # a call the action database does not know still shows its service logged
     logged = seen_actions | set(scan.unknown)
     families: list[tuple[DataEventFamily | ExcludableSource, str]] = [
-        (family, "are data events, which trails log only when data events are enabled")
-        for family in DATA_EVENT_FAMILIES
+        (family, family.why) for family in DATA_EVENT_FAMILIES
     ]
     families += [
         (source, f"are management events a trail can exclude ({source.event_source})")
