@@ -21,6 +21,9 @@ CASES = [
     ("streams.dynamodb.amazonaws.com", "GetRecords", ("dynamodb:GetRecords",)),
     ("runtime.sagemaker.amazonaws.com", "InvokeEndpoint", ("sagemaker:InvokeEndpoint",)),
     ("metering.marketplace.amazonaws.com", "MeterUsage", ("aws-marketplace:MeterUsage",)),
+    # the RDS Data API's sources: every call was unknown, and its granted actions unused
+    ("rdsdata.amazonaws.com", "ExecuteStatement", ("rds-data:ExecuteStatement",)),
+    ("rdsdataapi.amazonaws.com", "BatchExecuteStatement", ("rds-data:BatchExecuteStatement",)),
     # S3 names
     ("s3.amazonaws.com", "ListBuckets", ("s3:ListAllMyBuckets",)),
     ("s3.amazonaws.com", "ListObjects", ("s3:ListBucket",)),

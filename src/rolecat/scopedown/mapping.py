@@ -51,6 +51,12 @@ SERVICE_RENAMES: dict[str, str] = {
     "tagging": "tag",
     "metering.marketplace": "aws-marketplace",
     "runtime.sagemaker": "sagemaker",
+    # RDS Data API: "the event source is rdsdata.amazonaws.com" (Aurora Serverless v1, management
+    # events), "rdsdataapi.amazonaws.com" (Aurora Serverless v2 and provisioned, data events)
+    # (Amazon Aurora User Guide, "Logging RDS Data API calls with AWS CloudTrail"); IAM's prefix
+    # is rds-data (Service Authorization Reference: Amazon RDS Data API)
+    "rdsdata": "rds-data",
+    "rdsdataapi": "rds-data",
 }
 
 # Event sources that never map to an IAM action (console sign-in and the like).
