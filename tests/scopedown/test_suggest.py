@@ -376,3 +376,15 @@ def test_log_event_calls_cloudtrail_does_not_log_are_kept(db: ActionDB) -> None:
     assert s.kept == ["logs:PutLogEvents"]
     assert s.unused == ["logs:CreateLogGroup"]
     assert any(n.startswith("CloudWatch Logs log-event calls are not among") for n in s.notes)
+
+
+def test_ses_sending_calls_cloudtrail_does_not_record_are_kept(db: ActionDB) -> None:
+    """Amazon SES delivers only management events to CloudTrail: SendEmail, SendRawEmail and
+    the other sending calls "aren't recorded in CloudTrail" (Amazon SES Developer Guide), so a
+    mailer's ses:SendRawEmail was listed unused beside its logged GetSendQuota, left out, and
+    the service could no longer send mail after the scope-down."""
+    c = ctx(allow(["ses:SendRawEmail", "ses:GetSendQuota", "ses:DeleteIdentity"]))
+    s = suggest(db, c, [record("ses.amazonaws.com", "GetSendQuota")])
+    assert s.kept == ["ses:SendRawEmail"]
+    assert s.unused == ["ses:DeleteIdentity"]
+    assert any(n.startswith("SES email sending calls are data events") for n in s.notes)

@@ -8,7 +8,7 @@ Rules (each leaves a line in ``notes`` when it fires):
   ``iam:PassRole`` always, and a data-event family (S3 object calls, Lambda Invoke,
   DynamoDB item calls, SNS Publish, SQS message calls) when the logs hold no call of that family at all, since trails
   log data events only when configured to; likewise CloudWatch Logs' log-event calls
-  (``logs:PutLogEvents`` ...), which CloudTrail does not log as management events, and AWS
+  (``logs:PutLogEvents`` ...) and SES's sending calls, which CloudTrail does not log, and AWS
   KMS and RDS Data API calls, which a trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
   conditions of the statements that grant them;
 * actions only the role's managed or generated inline policies grant are not repeated
@@ -122,6 +122,24 @@ DATA_EVENT_FAMILIES = (
         "logs",
         frozenset({"PutLogEvents", "GetLogEvents", "FilterLogEvents", "GetQueryResults"}),
         "are not among the CloudWatch Logs calls CloudTrail logs as management events",
+    ),
+    # "Because Amazon SES only delivers management events to CloudTrail, the following events
+    # aren't recorded in CloudTrail: SendEmail, SendRawEmail, SendTemplatedEmail,
+    # SendBulkTemplatedEmail, SendCustomVerificationEmail" (Amazon SES Developer Guide,
+    # "Logging Amazon SES API calls with AWS CloudTrail")
+    DataEventFamily(
+        "SES email sending calls",
+        "ses",
+        frozenset(
+            {
+                "SendEmail",
+                "SendRawEmail",
+                "SendTemplatedEmail",
+                "SendBulkTemplatedEmail",
+                "SendCustomVerificationEmail",
+            }
+        ),
+        "are data events, which Amazon SES does not deliver to CloudTrail",
     ),
 )
 NEVER_LOGGED = ("iam:PassRole",)
