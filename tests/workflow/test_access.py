@@ -7,6 +7,8 @@ had no business touching are byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -517,8 +519,8 @@ def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
     case = run(app, runner, "user", "add", "Alice")
     assert case.exit_code == 1 and "case-insensitive" in case.stderr
     bad = run(app, runner, "user", "add", "zed", "--email", "not an email")
-    assert bad.exit_code == 1
-    assert "catalog/users.yaml:" in bad.stderr and "nothing was written" in bad.stderr
+    assert bad.exit_code == 2, bad.output  # a value the flag cannot take: a usage error
+    assert bad.stderr.startswith("rolecat: --email 'not an email' is not valid: an email address")
     assert "a valid example: alice@example.com" in bad.stderr  # an address, not a person's name
     for name in ("12:30", "x" * 65, ""):
         refused = run(app, runner, "user", "add", name)
@@ -935,3 +937,46 @@ def test_an_until_in_the_past_is_a_usage_error(app, runner, cat):
     )
     assert result.exit_code == 2 and "is not in the future" in result.stderr
     assert changed(before, cat) == {}
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("user add zed --team 'bad team!'", "--team 'bad team!' is not valid: 1 to 256 letters"),
+        ("user add zed --team ''", "--team '' is not valid"),
+        ("user add zed --email zed@example.com$NL", "--email 'zed@example.com\\n' is not valid"),
+        ("user add zed --email z@" + "x" * 300, "--email is 302 characters; at most 256"),
+        ("user add zed --team \u212bngstr\u00f6m", "is not in Unicode NFC"),
+        # the end lands after 2999, the last year of a catalog date (spec, Time)
+        (
+            "request ProdEngineer -u frank --for 36000d --reason x --now 2990-01-01",
+            "--for ends at 3088-07-26T00:00:00Z, after the year 2999",
+        ),
+        (
+            "request ProdEngineer -u frank --until 2999-12-31T23:00:00-05:00 --reason x",
+            "--until ends at 3000-01-01T04:00:00Z, after the year 2999",
+        ),
+        (
+            "revoke ProdEngineer -u bob --revoke-sessions --now 2999-12-31T23:00:00-05:00",
+            "is 3000-01-01T04:00:00Z in UTC, after the year 2999",
+        ),
+    ],
+)
+def test_a_value_the_command_cannot_write_is_a_usage_error(app, runner, cat, command, message):
+    """A flag's value that the edited catalog could not hold is refused as that value (exit
+    2, the flag named, no traceback, nothing written), not as an edit that failed validation."""
+    args = [a.replace("$NL", "\n") for a in shlex.split(command)]
+    before = snapshot(cat)
+    result = runner.invoke(app, [*args, "--catalog", "catalog", *(() if "--now" in args else ("--now", NOW))])
+    assert result.exit_code == 2, result.output
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.stderr).split())  # --now's is click's boxed error
+    assert message in said, result.stderr
+    assert said.startswith(("rolecat: --", "Usage: ")) and " error " not in said  # no catalog finding
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert changed(before, cat) == {}
+
+
+def test_escalations_within_is_at_most_a_century(app, runner, cat):
+    result = runner.invoke(app, ["escalations", "catalog", "--within", "99999999999"])
+    assert result.exit_code == 2 and "is not in the range 0<=x<=36500" in result.stderr, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..diagnostics import did_you_mean
 from ..model import Catalog, Role, TemporaryMember
 from ..model.catalog import account_hint
+from ..model.timeutil import MAX_YEAR
 from .clock import iso_z
 from .codeowners import catalog_relative
 from .yamledit import Document, EditError
@@ -138,7 +141,7 @@ def end_of(now: dt.datetime, duration: dt.timedelta, max_days: int | None) -> dt
         rounded += HOUR
     if limit is not None and rounded > limit:
         rounded = limit.replace(second=0, microsecond=0)
-    return rounded
+    return _within_years("--for", rounded)
 
 
 def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> dt.datetime:
@@ -148,7 +151,19 @@ def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> d
         raise AccessError(
             f"{iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
         )
-    return until.replace(microsecond=0)
+    return _within_years("--until", until.replace(microsecond=0))
+
+
+def _within_years(flag: str, end: dt.datetime) -> dt.datetime:
+    """``end``, which the role file gets in UTC, when the catalog can hold it: a catalog
+    date's year is at most ``MAX_YEAR`` (spec, "Time"), so a later one is no end the flag
+    can give (a usage error), not an edit to refuse once written."""
+    if end.astimezone(dt.UTC).year > MAX_YEAR:
+        raise AccessError(
+            f"{flag} ends at {iso_z(end)}, after the year {MAX_YEAR}, the last a catalog date may have",
+            usage=True,
+        )
+    return end
 
 
 def _human(delta: dt.timedelta) -> str:
@@ -303,6 +318,31 @@ def _check_user_name(name: str) -> None:
     """A usage error for a name no IAM user (so no one in the catalog) can have."""
     if not _IAM_USER_NAME.fullmatch(name):
         raise AccessError(f"{name!r} is not an IAM user name (1 to 64 of A-Z a-z 0-9 _+=,.@-)", usage=True)
+
+
+def _check_attribute(key: str, value: str) -> None:
+    """A usage error for an ``--email``/``--team`` value users.yaml cannot hold: what
+    users.schema.json accepts there, in Unicode NFC (C087).  Refused as the flag's value,
+    not as an edit that would leave users.yaml invalid."""
+    from ..load.hints import pattern_hint
+    from ..load.schema import draft7_schema, schema
+
+    def rule(of: dict[str, Any]) -> dict[str, Any]:
+        field: dict[str, Any] = of["properties"]["users"]["additionalProperties"]["properties"][key]
+        return field
+
+    matched = rule(draft7_schema("users"))  # Python's spelling of the pattern: no newline at the end
+    if not re.search(matched["pattern"], value):
+        words, hint = pattern_hint(rule(schema("users"))["pattern"], value)
+        raise AccessError(f"--{key} {value!r} is not valid: {words} ({hint})", usage=True)
+    if len(value) > matched.get("maxLength", len(value)):
+        raise AccessError(f"--{key} is {len(value)} characters; at most {matched['maxLength']}", usage=True)
+    if not unicodedata.is_normalized("NFC", value):
+        nfc = unicodedata.normalize("NFC", value)
+        raise AccessError(
+            f"--{key} {value!a} is not in Unicode NFC (Terraform would turn it into {nfc!a}): write it composed",
+            usage=True,
+        )
 
 
 def _through(role: Role, user: str) -> str:
@@ -534,6 +574,8 @@ def user_add(
     plan = Plan("user add", catalog_dir, who=name, why=reason, what="new IAM user in the identity account")
     plan.subject = f"Add user {name}"
     _check_user_name(name)
+    for key, value in attributes.items():
+        _check_attribute(key, value)
     released = next((u for u in catalog.released_users if u.name.lower() == name.lower()), None)
     if released is not None:
         raise AccessError(_released_user(catalog, released.name))

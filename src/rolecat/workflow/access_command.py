@@ -103,15 +103,24 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _instant(text: str | None) -> dt.datetime:
-    from ..model.timeutil import TimeError, parse_instant
-    from .clock import utc_now
+    """``--now``, or the clock.  The commands write instants in UTC (an ``until``,
+    ``issued_before``), so a --now whose UTC year is past the catalog's last is refused
+    here, as any --now that is not one: 2999-12-31T23:00:00-05:00 is in 3000."""
+    from ..model.timeutil import MAX_YEAR, TimeError, parse_instant
+    from .clock import iso_z, utc_now
 
     if text is None:
         return utc_now()
     try:
-        return parse_instant(text)
+        instant = parse_instant(text)
     except TimeError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
+    if instant.year > MAX_YEAR:
+        raise typer.BadParameter(
+            f"{text!r} is {iso_z(instant)} in UTC, after the year {MAX_YEAR}, the last a catalog date may have",
+            param_hint="'--now'",
+        )
+    return instant
 
 
 _EMPTIED_ROLE = (

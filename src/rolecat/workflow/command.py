@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand
 
-from ..cliargs import CatalogAlias, CatalogArg, catalog_of
+from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, catalog_of
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -133,7 +133,11 @@ def escalations(
     within: Annotated[
         int | None,
         typer.Option(
-            "--within", min=0, metavar="DAYS", help="Only active escalations ending within DAYS days."
+            "--within",
+            min=0,
+            max=MAX_DAYS,  # a century, as every DAYS: far more passes the last date Python can count to
+            metavar="DAYS",
+            help="Only active escalations ending within DAYS days.",
         ),
     ] = None,
     fail_on_expired: Annotated[
