@@ -791,6 +791,24 @@ def test_grant_to_the_only_temporary_member_of_a_role_without_members(app, runne
     )
 
 
+def test_a_new_members_key_leaves_the_comment_above_temporary_members_where_it_was(app, runner, cat):
+    """grant adds members: before temporary_members:, above the comment written about the
+    escalations, which stays with them; nothing else in the file changes."""
+    role = cat / "roles/prod/Break.yaml"
+    text = (
+        "name: Break\naccounts: [prod]\nadmin: true\nboundary: prod-admin\n"
+        "# break-glass only: security approves each entry\n"
+        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n  - user: erin\n    until: 2099-01-01\n"
+    )
+    role.write_text(text)
+    before = snapshot(cat)
+    result = run(app, runner, "grant", "Break", "--user", "frank")
+    assert result.exit_code == 0, result.output
+    assert changed(before, cat) == {
+        "roles/prod/Break.yaml": text.replace("# break-glass", "members: [frank]\n# break-glass")
+    }
+
+
 def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
     (cat / "shared").mkdir()  # inside the catalog: a link leading outside it is L011
     real = cat / "shared/Admin.yaml"

@@ -72,14 +72,16 @@ def test_multiline_flow_list_items_keep_their_comments():
 
 
 def test_block_list_with_comments_and_blank_lines():
+    """bob goes above the comment written above carol, with its blank line: the comment
+    stays with carol, whom it was written about (or whose group it heads)."""
     before = "# top\nmembers:\n    - alice     # lead\n\n    # backend people\n    - carol\nowners: [x]\n"
     after = (
         "# top\n"
         "members:\n"
         "    - alice     # lead\n"
+        "    - bob\n"
         "\n"
         "    # backend people\n"
-        "    - bob\n"
         "    - carol\n"
         "owners: [x]\n"
     )
@@ -122,6 +124,54 @@ def test_missing_key_goes_before_the_anchor_or_last():
 
 
 # --------------------------------------------------------------------------- temporary members
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (  # written directly above: the new key goes above it
+            "name: R\naccounts: [prod]\n# escalations: security approves\ntemporary_members: []\n",
+            "name: R\naccounts: [prod]\nmembers: [bob]\n# escalations: security approves\ntemporary_members: []\n",
+        ),
+        (  # a heading set apart by blank lines keeps them, with the key below it
+            "name: R\n\n# --- escalations ---\n\ntemporary_members: []\n",
+            "name: R\nmembers: [bob]\n\n# --- escalations ---\n\ntemporary_members: []\n",
+        ),
+        (  # glued to the key above and apart from the anchor: the end of what precedes
+            "name: R\naccounts: [prod]\n# prod only\n\ntemporary_members: []\n",
+            "name: R\naccounts: [prod]\n# prod only\n\nmembers: [bob]\ntemporary_members: []\n",
+        ),
+        (  # deeper comments belong to the list above; only the key's own column counts
+            "policies:\n  - a\n  # - b\n# temporary access\ntemporary_members: []\n",
+            "policies:\n  - a\n  # - b\nmembers: [bob]\n# temporary access\ntemporary_members: []\n",
+        ),
+        (  # the file's header stays first
+            "# yaml-language-server: $schema=role.schema.json\ntemporary_members: []\nname: R\n",
+            "# yaml-language-server: $schema=role.schema.json\nmembers: [bob]\ntemporary_members: []\nname: R\n",
+        ),
+    ],
+)
+def test_a_key_inserted_before_another_goes_above_the_comments_written_above_it(before, after):
+    doc = Document(before)
+    doc.add_to_list(("members",), "bob", before_key="temporary_members")
+    assert doc.result == after
+    crlf = Document(before.replace("\n", "\r\n"))
+    crlf.add_to_list(("members",), "bob", before_key="temporary_members")
+    assert crlf.result == after.replace("\n", "\r\n")
+
+
+def test_a_sorted_insert_never_takes_the_comment_of_the_entry_after_it():
+    before = (
+        "users:\n  alice: {team: a}\n  # contractor until 2027-03, ask legal before extending\n  carol: {}\n"
+    )
+    after = (
+        "users:\n  alice: {team: a}\n  bob: {team: b}\n"
+        "  # contractor until 2027-03, ask legal before extending\n  carol: {}\n"
+    )
+    assert (
+        edited(before, lambda d: d.add_key(("users",), "bob", {"team": "b"}, before_key="<sorted>")) == after
+    )
+    assert edited(after, lambda d: d.remove_key(("users",), "bob")) == before
 
 
 def test_temporary_member_appended_in_the_file_indentation():

@@ -4,7 +4,8 @@ A person's file keeps its comments, key order, quoting, blank lines and indentat
 edit composes the text with PyYAML (nodes carry start and end marks), splices new text at
 those positions, and follows the style already in the file: a flow list ``[a, b]`` stays
 flow, a block list stays block with its dash indentation, quoted siblings get a quoted
-new item, a sorted list or mapping stays sorted (otherwise new entries go last).
+new item, a sorted list or mapping stays sorted (otherwise new entries go last), and a
+new entry goes above the comments written above the one it precedes.
 
 Every edit is checked: the edited text is loaded with rolecat's own loader and must give
 exactly the data the edit meant (``expect``); anything else raises ``EditError`` and the
@@ -303,13 +304,43 @@ class Document:
             if isinstance(items[0], yaml.MappingNode) and items[0].flow_style:  # - {user: a, ...}
                 text = " " * dash + "-" + " " * (key_off - 1) + self._flow(value, styles) + "\n"
             if position < len(items):
-                at = self._line_start(self._dash_index(items[position]))
+                at = self._above_its_comments(self._line_start(self._dash_index(items[position])), dash)
             else:
                 at = self._line_end(self._content_end(items[-1]))
                 if at == len(self.text) and not self.text.endswith("\n"):
                     text = "\n" + text
             self._splice(at, at, text)
         self._check(expect)
+
+    def _above_its_comments(self, line: int, column: int) -> int:
+        """Where a new entry goes when it goes before the entry whose line starts at ``line``:
+        above the comment lines written above that entry (at its ``column``, directly or
+        with blank lines between), so that every comment stays with what it was written
+        above, and right after what precedes them, so that their blank lines stay theirs.
+        Comment lines that are glued to what precedes them and set apart from the entry
+        by a blank line end what precedes; comment lines that begin the file are its
+        header: the entry goes directly above its own line then."""
+
+        def before(index: int) -> tuple[int, str]:  # the line that ends where ``index`` starts
+            start = self._line_start(index - 1)
+            return start, self.text[start:index]
+
+        cursor = line
+        while cursor > 0 and not before(cursor)[1].strip():  # blank lines between
+            cursor = before(cursor)[0]
+        gap, top = cursor != line, cursor
+        while cursor > 0:
+            start, text = before(cursor)
+            if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
+                break
+            cursor = start
+        if cursor in (top, 0):  # no comment of its own, or the file's header
+            return line
+        if gap and before(cursor)[1].strip():  # glued to what precedes, apart from the entry
+            return line
+        while cursor > 0 and not before(cursor)[1].strip():
+            cursor = before(cursor)[0]
+        return cursor
 
     def _dash_index(self, item: yaml.Node) -> int:
         return self._line_start(item.start_mark.index) + self._dash_column(item)
@@ -438,6 +469,7 @@ class Document:
             if not self._only_thing_on_line(pairs[position][0].start_mark.index, at):
                 # the first key of a sequence item shares its line with the dash
                 raise EditError(f"{self.name}: cannot insert before {pairs[position][0].value}")
+            at = self._above_its_comments(at, col)
         else:
             at = self._line_end(self._content_end(pairs[-1][1]))
             if at == len(self.text) and not self.text.endswith("\n"):
