@@ -470,6 +470,79 @@ def test_membership_through_a_team(app, runner, cat):
     assert not [d for d in diags if d.is_error]
 
 
+def test_revoke_removes_what_the_role_file_holds_and_says_the_team_remains(app, runner, cat):
+    """A person who is a member through a team and also listed, or holding a leftover
+    escalation (C022 says to remove one): revoke removes the listing and the entry, and
+    says that the team's access remains and how to end it.  Only a person the file holds
+    nothing of is refused; --revoke-sessions is refused while the team's access remains
+    (it would end everyone's older sessions, and not the person's access)."""
+    role = cat / "roles/prod/CustomerSuccess.yaml"
+    role.write_text(
+        role.read_text().replace(
+            "members: [frank]",
+            "members: [frank, carol]\nteams: [backend]\n"
+            "temporary_members:\n  - user: dave\n    until: 2026-12-01\n    reason: INC-1",
+        )
+    )
+    before = snapshot(cat)
+    refused = run(app, runner, "revoke", "CustomerSuccess", "--user", "carol", "--revoke-sessions")
+    assert refused.exit_code == 1, refused.output
+    assert (
+        "carol keeps CustomerSuccess (prod) through team backend (users.yaml team:), so --revoke-sessions"
+        in (refused.stderr)
+    )
+    assert changed(before, cat) == {}
+
+    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "dave")
+    assert result.exit_code == 0, result.output
+    assert (
+        "dave: temporary membership of CustomerSuccess (prod) until 2026-12-01T00:00:00Z removed"
+        in result.stderr
+    )
+    assert (
+        "dave still has CustomerSuccess (prod) through team backend (users.yaml team:), which revoke cannot "
+        "end: change dave's team in catalog/users.yaml, or take the team out of the role's teams"
+    ) in result.stderr
+    assert changed(before, cat) == {
+        "roles/prod/CustomerSuccess.yaml": before["roles/prod/CustomerSuccess.yaml"].replace(
+            "temporary_members:\n  - user: dave\n    until: 2026-12-01\n    reason: INC-1\n", ""
+        )
+    }
+    before = snapshot(cat)
+    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "carol")
+    assert result.exit_code == 0, result.output
+    assert "carol is no longer a member of CustomerSuccess (prod)" in result.stderr
+    assert "carol still has CustomerSuccess (prod) through team backend" in result.stderr
+    assert changed(before, cat) == {
+        "roles/prod/CustomerSuccess.yaml": before["roles/prod/CustomerSuccess.yaml"].replace(
+            "[frank, carol]", "[frank]"
+        )
+    }
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+    before = snapshot(cat)
+    again = run(app, runner, "revoke", "CustomerSuccess", "--user", "carol")  # nothing of hers is left
+    assert again.exit_code == 1 and "through team backend (users.yaml team:), which revoke cannot end" in (
+        again.stderr
+    )
+    assert changed(before, cat) == {}
+
+
+def test_a_revoke_that_leaves_team_access_says_so_in_its_commit(cat):
+    role = cat / "roles/prod/CustomerSuccess.yaml"
+    role.write_text(role.read_text().replace("members: [frank]", "members: [frank, carol]\nteams: [backend]"))
+    now = dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC)
+    loaded, _ = load_catalog(cat, now)
+    assert loaded is not None
+    plan = access.revoke(
+        loaded, Path("catalog"), "CustomerSuccess", None, "carol", "INC-2", now, sessions=False
+    )
+    assert (
+        "What: carol's entries in CustomerSuccess (prod) removed; access through team backend remains\n"
+        in (plan.commit_message())
+    )
+
+
 def test_released_roles_and_users(app, runner, cat):
     """A released role (release: true) is no longer rolecat's, but its file still names
     members, which validate checks against users.yaml: offboard takes the person out of it

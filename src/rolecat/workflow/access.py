@@ -483,7 +483,14 @@ def revoke(
     *,
     sessions: bool,
 ) -> Plan:
-    """End ``user``'s membership of the role, permanent and temporary."""
+    """End ``user``'s membership of the role, permanent and temporary.
+
+    A membership through one of the role's teams (users.yaml ``team:``) is not the role
+    file's to end.  What the file holds of the person (a listing, a temporary entry, which
+    validate calls redundant, C022) is still removed, and the plan says that the team's
+    access remains and how to end it; only when the file holds nothing of theirs is the
+    revoke refused.  ``sessions`` is refused then: denying everyone's older sessions of
+    the role would not end the person's access."""
     role = find_role(catalog, role_name, account, catalog_dir)
     user = find_user(catalog, user, adding=False)
     plan = Plan("revoke", catalog_dir, who=user, why=reason, what=f"no more access to {_where(role)}")
@@ -492,16 +499,29 @@ def revoke(
     if user not in role.members and not temps:
         plan.said.append(f"{user} has no access to {_where(role)}: nothing to revoke")
         return plan
+    doc = plan.document(role_path(catalog, catalog_dir, role.source))
     teams = role.teams_of(user)
     if teams:  # the role file cannot end what users.yaml grants
-        raise AccessError(
-            f"{user} has {_where(role)}{_through(role, user)} (users.yaml team:), which revoke cannot end: "
-            f"change {user}'s team in {catalog.users_file}, or take the team out of the role's teams"
-        )
-    doc = plan.document(role_path(catalog, catalog_dir, role.source))
+        how = f"change {user}'s team in {catalog.users_file}, or take the team out of the role's teams"
+        if user not in doc.data.get("members", ()) and not temps:
+            raise AccessError(
+                f"{user} has {_where(role)}{_through(role, user)} (users.yaml team:), which revoke cannot end: {how}"
+            )
+        if sessions:
+            raise AccessError(
+                f"{user} keeps {_where(role)}{_through(role, user)} (users.yaml team:), so --revoke-sessions "
+                f"would end everyone's older sessions of the role while {user} can start new ones: first {how}; "
+                f"or leave out --revoke-sessions to remove only what {role.source} holds of {user}"
+            )
     live = user in role.members or any(t.is_active(now) for t in temps)
     _remove_listed(doc, role, user, plan)
     _remove_temporary(doc, role, user, plan)
+    if teams:
+        plan.said.append(
+            f"{user} still has {_where(role)}{_through(role, user)} (users.yaml team:), which revoke cannot "
+            f"end: {how}"
+        )
+        plan.what = f"{user}'s entries in {_where(role)} removed; access{_through(role, user)} remains"
     if sessions and live:
         _revoke_sessions(doc, role, now, reason or f"access of {user} revoked", plan)
         plan.what += ", live sessions revoked"
