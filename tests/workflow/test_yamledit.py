@@ -172,6 +172,10 @@ def test_a_sorted_insert_never_takes_the_comment_of_the_entry_after_it():
         edited(before, lambda d: d.add_key(("users",), "bob", {"team": "b"}, before_key="<sorted>")) == after
     )
     assert edited(after, lambda d: d.remove_key(("users",), "bob")) == before
+    # a comment above the first entry heads the list: a new first entry goes below it
+    before = "members:\n  # on call this quarter\n  - bob\n  - carol\n"
+    after = "members:\n  # on call this quarter\n  - alice\n  - bob\n  - carol\n"
+    assert edited(before, lambda d: d.add_to_list(("members",), "alice")) == after
 
 
 def test_temporary_member_appended_in_the_file_indentation():

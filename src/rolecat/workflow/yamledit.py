@@ -304,7 +304,9 @@ class Document:
             if isinstance(items[0], yaml.MappingNode) and items[0].flow_style:  # - {user: a, ...}
                 text = " " * dash + "-" + " " * (key_off - 1) + self._flow(value, styles) + "\n"
             if position < len(items):
-                at = self._above_its_comments(self._line_start(self._dash_index(items[position])), dash)
+                at = self._line_start(self._dash_index(items[position]))
+                if position:
+                    at = self._above_its_comments(at, dash)
             else:
                 at = self._line_end(self._content_end(items[-1]))
                 if at == len(self.text) and not self.text.endswith("\n"):
@@ -313,13 +315,14 @@ class Document:
         self._check(expect)
 
     def _above_its_comments(self, line: int, column: int) -> int:
-        """Where a new entry goes when it goes before the entry whose line starts at ``line``:
-        above the comment lines written above that entry (at its ``column``, directly or
-        with blank lines between), so that every comment stays with what it was written
-        above, and right after what precedes them, so that their blank lines stay theirs.
-        Comment lines that are glued to what precedes them and set apart from the entry
-        by a blank line end what precedes; comment lines that begin the file are its
-        header: the entry goes directly above its own line then."""
+        """Where a new entry goes when it goes before the entry whose line starts at ``line``,
+        which is not the first of its list or mapping: above the comment lines written above
+        that entry (at its ``column``, directly or with blank lines between), so that every
+        comment stays with what it was written above, and right after what precedes them,
+        so that their blank lines stay theirs.  Comment lines that are glued to what
+        precedes them and set apart from the entry by a blank line end what precedes: the
+        entry goes directly above its own line then.  (Comments above a first entry head
+        the list, the mapping or the file, and a new first entry goes below them.)"""
 
         def before(index: int) -> tuple[int, str]:  # the line that ends where ``index`` starts
             start = self._line_start(index - 1)
@@ -334,7 +337,7 @@ class Document:
             if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
                 break
             cursor = start
-        if cursor in (top, 0):  # no comment of its own, or the file's header
+        if cursor == top:  # no comment of its own
             return line
         if gap and before(cursor)[1].strip():  # glued to what precedes, apart from the entry
             return line
@@ -469,7 +472,8 @@ class Document:
             if not self._only_thing_on_line(pairs[position][0].start_mark.index, at):
                 # the first key of a sequence item shares its line with the dash
                 raise EditError(f"{self.name}: cannot insert before {pairs[position][0].value}")
-            at = self._above_its_comments(at, col)
+            if position:
+                at = self._above_its_comments(at, col)
         else:
             at = self._line_end(self._content_end(pairs[-1][1]))
             if at == len(self.text) and not self.text.endswith("\n"):
