@@ -882,6 +882,30 @@ def test_a_new_members_key_leaves_the_comment_above_temporary_members_where_it_w
     }
 
 
+def test_an_emptied_list_with_a_comment_above_it_stays_as_an_empty_list(app, runner, cat):
+    """An emptied temporary_members (or teams) key is removed, unless comments are written
+    above it: removed, they would describe the key that follows; kept, ``key: []`` keeps them."""
+    role = cat / "roles/prod/CustomerSuccess.yaml"
+    text = role.read_text().replace(
+        "members: [frank]",
+        "members: [frank]\n# the data team's analysts, for the delivery reports\nteams: [data]\n"
+        "# escalations need an incident ticket\ntemporary_members:\n  - user: dave\n    until: 2099-01-01",
+    )
+    role.write_text(text)
+    before = snapshot(cat)
+    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "dave")
+    assert result.exit_code == 0, result.output
+    expected = text.replace(
+        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n", "temporary_members: []\n"
+    )
+    assert changed(before, cat) == {"roles/prod/CustomerSuccess.yaml": expected}
+    result = run(app, runner, "offboard", "erin")  # data's last person
+    assert result.exit_code == 0, result.output
+    assert role.read_text() == expected.replace("teams: [data]", "teams: []")
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
 def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
     (cat / "shared").mkdir()  # inside the catalog: a link leading outside it is L011
     real = cat / "shared/Admin.yaml"

@@ -435,10 +435,16 @@ def grant(
     return plan
 
 
+def _emptied(doc: Document, key: str) -> bool:
+    """Whether taking the last item out of the list ``key`` removes the key: it does,
+    unless comments are written above it, which then stay with it (``key: []``)."""
+    return len(doc.data[key]) == 1 and not doc.has_comments_above((key,))
+
+
 def _remove_temporary(doc: Document, role: Role, user: str, plan: Plan) -> bool:
     temps = _temps(role, user)
     for entry in sorted(temps, key=lambda t: t.index, reverse=True):
-        if len(doc.data["temporary_members"]) == 1:
+        if _emptied(doc, "temporary_members"):
             doc.remove_key((), "temporary_members")
         else:
             doc.remove_from_list(("temporary_members",), entry.index)
@@ -562,7 +568,7 @@ def offboard(
         for team in role.teams_of(user):  # the membership ends with the user's entry in users.yaml
             if role.teams[team] == (user,):  # the team's last person: the team is gone with them
                 teams = list(doc.data["teams"])
-                if len(teams) == 1:
+                if _emptied(doc, "teams"):
                     doc.remove_key((), "teams")
                 else:
                     doc.remove_from_list(("teams",), teams.index(team))

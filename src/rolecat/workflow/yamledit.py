@@ -546,6 +546,18 @@ class Document:
                 self._splice(start, end, "")
         self._check(expect)
 
+    def has_comments_above(self, path: Path_) -> bool:
+        """Whether comment lines are written above the key at ``path`` (as a new entry
+        before it would go above them): removing the key would leave them describing
+        whatever follows, so a caller that empties it keeps it, empty, instead."""
+        mapping = self._need(path[:-1], yaml.MappingNode)
+        index = next((i for i, (k, _) in enumerate(mapping.value) if k.value == path[-1]), 0)
+        if mapping.flow_style or not index:  # absent, or the first key: its comments head the mapping
+            return False
+        key = mapping.value[index][0]
+        line = self._line_start(key.start_mark.index)
+        return self._above_its_comments(line, key.start_mark.column) != line
+
     def _dash_after(self, key: yaml.Node) -> int:
         before = self.text[self._line_start(key.start_mark.index) : key.start_mark.index]
         return key.start_mark.index if before.strip() == "-" else -1
