@@ -17,6 +17,17 @@ from pathlib import Path
 
 def write_atomic(path: Path, text: str) -> None:
     """``text`` (UTF-8, newlines as given) in ``path``, creating its folder if needed."""
+    tmp = stage(path, text)
+    try:
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def stage(path: Path, text: str) -> Path:
+    """The temporary file beside ``path`` that holds ``text``, on disk with ``path``'s mode,
+    for the caller to rename over ``path`` (several files: all staged before any is renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
@@ -26,7 +37,7 @@ def write_atomic(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp

@@ -6,7 +6,9 @@ had no business touching are byte-identical.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
 import shlex
 import shutil
@@ -930,6 +932,45 @@ def test_a_file_changed_meanwhile_stops_every_write(tmp_path):
     assert a.read_text() == "x: 1\n" and b.read_text() == "y: 2\n"
     write_edits({a: ("x: 1\n", "x: 3\n"), b: ("y: 2\n", "y: 3\n")})
     assert a.read_text() == "x: 3\n" and b.read_text() == "y: 3\n"
+
+
+@contextlib.contextmanager
+def unwritable(path: Path, *, folder: bool):
+    """``path`` made unwritable for real: a folder no file can be created in, or a file
+    that cannot be replaced (root ignores modes, so it gets the immutable attribute)."""
+    if os.geteuid() != 0 and folder:
+        path.chmod(0o555)
+        try:
+            yield
+        finally:
+            path.chmod(0o755)
+        return
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("needs root and chattr to make a file unreplaceable")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode:
+        pytest.skip("this file system has no immutable attribute")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("fails", ["a folder", "a file"])
+def test_an_offboarding_that_cannot_write_one_file_writes_none(app, runner, cat, fails):
+    """offboard carol edits four files; when one of them cannot be written (its folder is
+    read-only, or the file cannot be replaced), none is: the ones staged or already
+    renamed are put back, no temporary file is left, and the exit is 2 with no traceback."""
+    before = snapshot(cat)
+    target = cat / "roles/prod" if fails == "a folder" else cat / "roles/prod/ProdEngineer.yaml"
+    with unwritable(target, folder=fails == "a folder"):
+        result = run(app, runner, "offboard", "carol")
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("rolecat: cannot write catalog/roles/prod/") and result.stderr.endswith(
+        "; nothing was written\n"
+    ), result.stderr
+    assert changed(before, cat) == {}
+    assert "edited" not in result.stderr and "removed from" not in result.stderr
 
 
 def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, repo):

@@ -298,12 +298,14 @@ def _print_access_diff(base: str, catalog: Path, instant: dt.datetime) -> None:
 
 
 def _write(edits: dict[Path, tuple[str, str]]) -> None:
-    from .edits import ChangedMeanwhile, write_edits
+    from .edits import ChangedMeanwhile, WriteFailed, write_edits
 
     try:
         write_edits(edits)
     except ChangedMeanwhile as exc:
         _fail(f"rolecat: {exc}; nothing was written", EXIT_FINDINGS)
+    except WriteFailed as exc:  # I/O, as profiles --write's
+        _fail(f"rolecat: {exc}", EXIT_USAGE)
 
 
 def _stamp(now: dt.datetime) -> str:

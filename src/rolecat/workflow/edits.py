@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..atomicfile import write_atomic
+from ..atomicfile import stage, write_atomic
 from ..diagnostics import Diagnostic
 from ..load.files import display_path
 from ..pipeline import load_catalog
@@ -37,11 +37,39 @@ class ChangedMeanwhile(Exception):
     """A file changed on disk between reading it and writing the edit (exit 1, nothing written)."""
 
 
+class WriteFailed(Exception):
+    """A file could not be written (a read-only folder, a full disk); the message says
+    whether every file is as it was."""
+
+
 def write_edits(edits: Mapping[Path, tuple[str, str]]) -> None:
-    """Write path -> (before, after); refuse all of it if any file no longer holds ``before``."""
+    """Write path -> (before, after), all or nothing: refuse all of it if any file no
+    longer holds ``before``; stage every new text beside its file before renaming any
+    (an offboarding edits many files, and one that fails halfway would leave the person
+    in some roles and not others); put back the files already renamed if a rename fails."""
     for path, (before, _) in sorted(edits.items()):
         with path.open(encoding="utf-8", newline="") as handle:
             if handle.read() != before:
                 raise ChangedMeanwhile(f"{path} changed while rolecat was editing it; run the command again")
-    for path, (_, after) in sorted(edits.items()):
-        write_atomic(path, after)
+    staged: list[tuple[Path, Path]] = []
+    done: list[Path] = []
+    try:
+        for path, (_, after) in sorted(edits.items()):
+            staged.append((path, stage(path, after)))
+        for path, tmp in staged:
+            tmp.replace(path)
+            done.append(path)
+    except OSError as exc:
+        what = f"cannot write {path}: {exc.strerror or exc}"
+        left = []
+        for renamed in done:
+            try:
+                write_atomic(renamed, edits[renamed][0])
+            except OSError:
+                left.append(str(renamed))
+        if left:
+            raise WriteFailed(f"{what}; {', '.join(left)} could not be put back and hold the edit") from None
+        raise WriteFailed(f"{what}; nothing was written") from None
+    finally:
+        for _, tmp in staged:
+            tmp.unlink(missing_ok=True)
