@@ -600,6 +600,14 @@ def test_user_add_sorted_idempotent_and_validated(app, runner, cat):
     for name in ("12:30", "x" * 65, ""):
         refused = run(app, runner, "user", "add", name)
         assert refused.exit_code == 2 and "is not an IAM user name" in refused.stderr, refused.output
+        # and not `unknown user ...; add the person first: rolecat user add 12:30`
+        for args in (
+            ("grant", "Admin"),
+            ("revoke", "Admin"),
+            ("request", "Admin", "--for", "1h", "--reason", "x"),
+        ):
+            refused = run(app, runner, *args, "--user", name)
+            assert refused.exit_code == 2 and "is not an IAM user name" in refused.stderr, refused.output
     assert snapshot(cat) == once
 
 

@@ -195,6 +195,7 @@ def find_user(catalog: Catalog, name: str, *, adding: bool = True) -> str:
         return name
     if any(u.name == name for u in catalog.released_users):
         raise AccessError(_released_user(catalog, name))
+    _check_user_name(name)  # no `rolecat user add` hint for a name no IAM user can have
     guess = did_you_mean(name, names)
     if guess:
         hint = f"did you mean {guess!r}?"
