@@ -103,6 +103,31 @@ def test_remove_from_flow_list_first_middle_last_only():
     assert edited("members: [a]\n", lambda d: d.remove_from_list(("members",), 0)) == "members: []\n"
 
 
+@pytest.mark.parametrize(
+    ("before", "remove", "after"),
+    [
+        ("members: [a, b,\n  c, d]\n", 1, "members: [a,\n  c, d]\n"),
+        ("members: [a, b,  # x\n  c]\n", 1, "members: [a,  # x\n  c]\n"),
+        ("members: [a,  # first\n  c, d]\n", 0, "members: [\n  c, d]\n"),
+        ("members: [a, b,\n  c, d]\n", 2, "members: [a, b,\n  d]\n"),
+        (
+            "users: {a: {team: x}, b: {}, c: {team: y},\n  d: {}}\n",
+            "c",
+            "users: {a: {team: x}, b: {},\n  d: {}}\n",
+        ),
+        ("users: {a: {team: x},\n  d: {}, e: {}}\n", "a", "users: {\n  d: {}, e: {}}\n"),
+    ],
+)
+def test_removing_from_a_flow_collection_keeps_its_line_breaks(before, remove, after):
+    """An entry at the end of a line of a flow list or mapping that goes on on the next line
+    is removed with the separator before it, not up to the next entry: that pulled the next
+    line onto this one (offboarding carol from users: {..., carol: {...},⏎ dave: ...})."""
+    if isinstance(remove, int):
+        assert edited(before, lambda d: d.remove_from_list(("members",), remove)) == after
+    else:
+        assert edited(before, lambda d: d.remove_key(("users",), remove)) == after
+
+
 def test_remove_only_block_item_leaves_empty_flow_list_and_key_comment():
     before = "members:   # who\n  - alice   # the only one\nboundary: b\n"
     assert (

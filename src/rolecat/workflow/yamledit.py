@@ -400,7 +400,8 @@ class Document:
             if len(items) == 1:
                 self._splice(seq.start_mark.index + 1, seq.end_mark.index - 1, "")
             elif index < len(items) - 1:
-                self._splice(item.start_mark.index, items[index + 1].start_mark.index, "")
+                prev = self._content_end(items[index - 1]) if index else None
+                self._cut_from_flow(prev, item.start_mark.index, self._content_end(item), items[index + 1])
             elif item.start_mark.line != items[index - 1].end_mark.line and (own := self._own_lines(item)):
                 before = self._content_end(items[index - 1])
                 self._splice(own[0], own[1], "")  # its lines only: the item before keeps its comment
@@ -419,6 +420,24 @@ class Document:
             else:
                 self._splice(start, end, "")
         self._check(expect)
+
+    def _cut_from_flow(self, prev: int | None, start: int, end: int, following: yaml.Node) -> None:
+        """Remove the flow entry at ``start:end``, which ``following`` follows and whose
+        predecessor ends at ``prev`` (None: it is the first), keeping every line break of
+        the collection where it is.  Taking the entry up to ``following`` would pull the
+        next line onto this one when ``following`` starts a later line: then an entry that
+        shares its line with the one before goes with the separator before it (``a, b,⏎
+        c`` -> ``a,⏎ c``), and one after the opening bracket with its comma and comment
+        (``[b,⏎ c]`` -> ``[⏎ c]``)."""
+        before = self.text[self._line_start(start) : start]
+        if following.start_mark.line == self.text.count("\n", 0, end) or not before.strip():
+            self._splice(start, following.start_mark.index, "")  # same line, or a line of its own
+        elif prev is not None and "\n" not in self.text[prev:start]:
+            self._splice(prev, end, "")
+        else:  # after the bracket: up to the line's end
+            tail = _ITEM_TAIL.match(self.text, end)
+            assert tail is not None  # it matches the empty string
+            self._splice(start, end + len(tail.group().rstrip("\r\n")), "")
 
     def _colon_after_key(self, path: Path_) -> int:
         parent = self._need(path[:-1], yaml.MappingNode)
@@ -529,7 +548,8 @@ class Document:
             if len(pairs) == 1:
                 self._splice(mapping.start_mark.index + 1, mapping.end_mark.index - 1, "")
             elif index < len(pairs) - 1:
-                self._splice(k.start_mark.index, pairs[index + 1][0].start_mark.index, "")
+                prev = self._content_end(pairs[index - 1][1]) if index else None
+                self._cut_from_flow(prev, k.start_mark.index, self._content_end(v), pairs[index + 1][0])
             else:
                 self._splice(pairs[index - 1][1].end_mark.index, self._content_end(v), "")
         else:
