@@ -728,6 +728,19 @@ def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
     assert result.exit_code == 2 and "branch taken already exists" in result.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
     assert git(repo, "status", "--porcelain") == ""
+    # names git reads as other refs: a branch @ (HEAD to git), refs/heads/refs/heads/x
+    for name in ("@", "refs/heads/x"):
+        result = run(
+            app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", name
+        )
+        assert result.exit_code == 2 and "is not a name for a new branch" in result.stderr, (
+            name,
+            result.output,
+        )
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "")
+    assert result.exit_code == 2 and "the name is empty" in result.stderr, result.output
+    assert git(repo, "branch", "--format=%(refname)").split() == ["refs/heads/main", "refs/heads/taken"]
+    assert git(repo, "status", "--porcelain") == ""
 
 
 def test_branch_outside_git_is_a_usage_error(app, runner, cat):

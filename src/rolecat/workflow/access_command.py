@@ -182,6 +182,8 @@ def _run(
         raise typer.BadParameter("use either --branch or --dry-run", param_hint="'--branch'")
     if branch_name is not None and not branch:
         raise typer.BadParameter("--branch-name needs --branch", param_hint="'--branch-name'")
+    if branch_name is not None and not branch_name.strip():
+        raise typer.BadParameter("the name is empty", param_hint="'--branch-name'")
     instant = _instant(now)
     loaded, before_diags = _load(catalog, instant)
     before = {_same(d) for d in before_diags}

@@ -74,7 +74,12 @@ def prepare(
     anything in the folders ``whole`` (untracked and ignored files included), which the
     command reads in full (``why`` says so in the refusal)."""
     root = repository_root(start)
-    _git(["check-ref-format", "--branch", branch], root)
+    # --branch reads @{-1} and the like as the branches they stand for; a name it reads as
+    # another, @ (HEAD to every git command, so `git push origin @` pushes HEAD), or one
+    # under refs/ (refs/heads/x would become refs/heads/refs/heads/x) names no new branch
+    read = _git(["check-ref-format", "--branch", branch], root).strip()
+    if read != branch or branch == "@" or branch.startswith("refs/"):
+        raise GitError(f"{branch!r} is not a name for a new branch: git reads it as another ref")
     exists = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
         cwd=root,
