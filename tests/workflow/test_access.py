@@ -994,6 +994,43 @@ def test_an_offboarding_that_cannot_write_one_file_writes_none(app, runner, cat,
     assert "edited" not in result.stderr and "removed from" not in result.stderr
 
 
+def test_an_edit_waits_for_another_command_editing_the_catalog(app, runner, cat, monkeypatch):
+    """The access commands hold a lock on the catalog folder from reading the files to
+    writing them: a command that finds it held waits ROLECAT_LOCK_TIMEOUT seconds, then
+    gives up (exit 1, nothing written); two offboardings at once both go through, neither
+    writing users.yaml over the other's edit."""
+    import fcntl
+
+    monkeypatch.setenv("ROLECAT_LOCK_TIMEOUT", "0.3")
+    before = snapshot(cat)
+    fd = os.open(cat, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as another rolecat editing it
+        result = run(app, runner, "offboard", "dave")
+    finally:
+        os.close(fd)
+    assert result.exit_code == 1, result.output
+    assert "another rolecat command is editing catalog (waited 0.3s)" in result.stderr
+    assert changed(before, cat) == {}
+
+    monkeypatch.setenv("ROLECAT_LOCK_TIMEOUT", "60")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rolecat", "offboard", name, "--catalog", "catalog", "--now", NOW],
+            cwd=cat.parent,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("dave", "erin", "carol")
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    users = (cat / "users.yaml").read_text()
+    assert all(f"  {name}:" not in users for name in ("dave", "erin", "carol")), users
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
 def test_branch_recompiles_committed_terraform_in_the_same_commit(app, runner, repo):
     from rolecat.pipeline import compile_catalog, render_catalog
     from rolecat.targets.terraform.write import diff_output

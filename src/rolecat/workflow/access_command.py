@@ -14,6 +14,7 @@ a user, role or account the catalog does not have, git refusing ``--branch``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -171,12 +172,8 @@ def _run(
     name_parts: Callable[[dt.datetime], tuple[str, ...]],
     out: Path | None = None,
 ) -> None:
-    from ..diagnostics import has_errors
-    from ..pipeline import UsageError, check_out_apart
+    from ..targets.outdir.lock import timeout_from_env
     from . import edits as edits_mod
-    from . import gitbranch
-    from .access import AccessError
-    from .yamledit import EditError
 
     if branch and dry_run:
         raise typer.BadParameter("use either --branch or --dry-run", param_hint="'--branch'")
@@ -185,6 +182,31 @@ def _run(
     if branch_name is not None and not branch_name.strip():
         raise typer.BadParameter("the name is empty", param_hint="'--branch-name'")
     instant = _instant(now)
+    with contextlib.ExitStack() as held:
+        try:  # from reading the files to writing them: another command's edit is not lost
+            held.enter_context(edits_mod.editing(catalog, timeout_from_env()))
+        except edits_mod.Busy as exc:
+            _fail(f"rolecat: {exc}; nothing was written", EXIT_FINDINGS)
+        _edit(catalog, instant, make, branch, branch_name, dry_run, name_parts, out)
+
+
+def _edit(
+    catalog: Path,
+    instant: dt.datetime,
+    make: Callable[[Catalog, dt.datetime], Plan],
+    branch: bool,
+    branch_name: str | None,
+    dry_run: bool,
+    name_parts: Callable[[dt.datetime], tuple[str, ...]],
+    out: Path | None,
+) -> None:
+    from ..diagnostics import has_errors
+    from ..pipeline import UsageError, check_out_apart
+    from . import edits as edits_mod
+    from . import gitbranch
+    from .access import AccessError
+    from .yamledit import EditError
+
     loaded, before_diags = _load(catalog, instant)
     before = {_same(d) for d in before_diags}
     try:

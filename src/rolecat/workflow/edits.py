@@ -8,10 +8,14 @@ error are the files written, each through a temporary file renamed over the orig
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ..atomicfile import stage, write_atomic
@@ -31,6 +35,42 @@ def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetim
             target.write_text(text, encoding="utf-8", newline="")
         _, diags = load_catalog(copy, now, display=display_path(catalog_dir))
     return diags
+
+
+class Busy(Exception):
+    """Another command is editing the catalog (exit 1, nothing written)."""
+
+
+@contextlib.contextmanager
+def editing(catalog_dir: Path, timeout: float) -> Iterator[None]:
+    """One editing command at a time in a catalog: an exclusive ``flock`` on the catalog
+    folder itself (nothing is created in it), held from reading the files to writing
+    them.  Two offboardings at once both edit users.yaml: without it, both could pass
+    ``write_edits``' check before either wrote, and the second would write over the
+    first, which puts the first person back.  A second command waits up to ``timeout``
+    seconds (``ROLECAT_LOCK_TIMEOUT``, as compile's lock of OUT), then raises ``Busy``.
+    The kernel releases the lock when the process ends, however it ends."""
+    try:
+        fd = os.open(catalog_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        fd = -1  # no such folder: loading it says so
+    try:
+        deadline = time.monotonic() + timeout
+        while fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Busy(
+                        f"another rolecat command is editing {catalog_dir} (waited {timeout:g}s); "
+                        "run this again once it is done"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 class ChangedMeanwhile(Exception):
