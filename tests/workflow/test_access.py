@@ -1194,3 +1194,16 @@ def test_escalations_within_is_at_most_a_century(app, runner, cat):
     result = runner.invoke(app, ["escalations", "catalog", "--within", "99999999999"])
     assert result.exit_code == 2 and "is not in the range 0<=x<=36500" in result.stderr, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_file_gone_before_the_validation_copy_reaches_it_is_left_out(tmp_path: Path) -> None:
+    # An editor's swap file listed with the catalog's folder and removed before copytree
+    # copies it: the copy leaves it out, as the catalog no longer holds it, instead of
+    # failing the command as an internal error (shutil.Error).
+    from rolecat.workflow.edits import copy_present
+
+    copy_present(str(tmp_path / ".ProdAdmin.yaml.swp"), str(tmp_path / "copy.swp"))
+    assert not (tmp_path / "copy.swp").exists()
+    (tmp_path / "here.yaml").write_text("x: 1\n")
+    with pytest.raises(FileNotFoundError):  # a destination that cannot be written still fails
+        copy_present(str(tmp_path / "here.yaml"), str(tmp_path / "no-such-folder" / "here.yaml"))

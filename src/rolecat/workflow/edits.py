@@ -28,13 +28,24 @@ def validate_edits(catalog_dir: Path, edits: Mapping[Path, str], now: dt.datetim
     """Diagnostics of the catalog as it would be after ``edits`` (path -> new text)."""
     with tempfile.TemporaryDirectory(prefix="rolecat-edit-") as tmp:
         copy = Path(tmp) / "catalog"
-        shutil.copytree(catalog_dir, copy, symlinks=True)
+        shutil.copytree(catalog_dir, copy, symlinks=True, copy_function=copy_present)
         for path, text in edits.items():
             target = copy / path.relative_to(catalog_dir)
             target.unlink(missing_ok=True)  # never write through a link into the real catalog
             target.write_text(text, encoding="utf-8", newline="")
         _, diags = load_catalog(copy, now, display=display_path(catalog_dir))
     return diags
+
+
+def copy_present(src: str, dst: str) -> None:
+    """``shutil.copy2``, except that a file gone since its folder was listed (an editor's
+    swap file, removed as the editor saves) is left out, as it is no longer in the catalog,
+    instead of failing the copy."""
+    try:
+        shutil.copy2(src, dst)
+    except FileNotFoundError:
+        if os.path.lexists(src):
+            raise  # the destination's problem, not a vanished file
 
 
 class Busy(Exception):
