@@ -260,6 +260,75 @@ def test_bad_exports_are_diagnostics(tmp_path: Path, content: str, needle: str) 
     assert d.code == "X001" and needle in d.message and d.location is not None and d.location.path == "x.json"
 
 
+def test_an_export_with_a_name_twice_is_refused_naming_each_duplicate(
+    exports: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """IAM names are unique in an account, whatever their case (IAM API Reference, CreateRole:
+    "Names are not distinguished by case"): an export listing one twice is corrupt or two
+    exports joined.  Each duplicate is an X001 naming both entries; none is kept silently."""
+    e = copy.deepcopy(exports["prod"])
+    roles = e["RoleDetailList"]
+    twin = copy.deepcopy(roles[0])
+    twin["RoleName"] = roles[0]["RoleName"].upper()
+    roles.append(twin)
+    first_inline = {"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}
+    roles[1]["RolePolicyList"] = [first_inline, {**first_inline, "PolicyDocument": {"Statement": []}}]
+    roles[1]["Tags"] = [{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}]
+    e["Policies"].append(copy.deepcopy(e["Policies"][0]))
+    e["UserDetailList"] = [
+        {"UserName": "bob", "Arn": "arn:aws:iam::333333333333:user/bob"},
+        {"UserName": "Bob", "Arn": "arn:aws:iam::333333333333:user/Bob"},
+    ]
+    f = tmp_path / "prod.json"
+    f.write_text(json.dumps(e))
+    exp, diags = read_export(f, "prod.json")
+    assert exp is None
+    n = len(roles) - 1
+    assert sorted(d.message.split(":")[0] for d in diags) == sorted(
+        [
+            f"RoleDetailList[0] and RoleDetailList[{n}] both name role {roles[0]['RoleName']!r} "
+            f"(the second as {twin['RoleName']!r})",
+            "RoleDetailList[1].RolePolicyList[0] and RoleDetailList[1].RolePolicyList[1] both name "
+            f"inline policy 'p' of role {roles[1]['RoleName']}",
+            f"RoleDetailList[1].Tags[0] and RoleDetailList[1].Tags[1] both name tag 'team' of role {roles[1]['RoleName']}",
+            f"Policies[0] and Policies[{len(e['Policies']) - 1}] both name customer managed policy "
+            f"{e['Policies'][0]['PolicyName']!r}",
+            "UserDetailList[0] and UserDetailList[1] both name user 'bob' (the second as 'Bob')",
+        ]
+    )
+    assert {d.code for d in diags} == {"X001"}
+    assert all(d.location is not None and d.location.path == "prod.json" for d in diags)
+    # an AWS managed policy listed twice (two exports joined) is refused too
+    aws = {
+        "PolicyName": "ReadOnlyAccess",
+        "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "PolicyVersionList": [],
+    }
+    f.write_text(json.dumps({"Policies": [aws, aws]}))
+    _, [d] = read_export(f, "prod.json")
+    assert d.message.startswith("Policies[0] and Policies[1] both name AWS managed policy")
+
+
+def test_get_role_and_credential_report_files_with_a_name_twice_are_refused(
+    exports: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    from rolecat.adopt.export import read_get_role
+
+    live = parse_export(exports["prod"], "prod.json")
+    role = {"Role": {"RoleName": "OnCall", "Description": "a", "MaxSessionDuration": 3600}}
+    other = {"Role": {"RoleName": "OnCall", "Description": "b", "MaxSessionDuration": 7200}}
+    f = tmp_path / "roles.json"
+    f.write_text(json.dumps([role, other]))
+    _, [d] = read_get_role(f, live, "roles.json")
+    assert d.code == "X002" and d.message.startswith("[0] and [1] both name role 'OnCall'")
+    csv = tmp_path / "report.csv"
+    head = "user,arn,password_enabled,mfa_active,access_key_1_active\n"
+    csv.write_text(head + "bob,a,true,true,false\nalice,b,true,true,false\nbob,a,false,false,true\n")
+    unchanged, [d] = read_credential_report(csv, live, "report.csv")
+    assert d.code == "X003" and d.message.startswith("line 2 and line 4 both name user 'bob'")
+    assert unchanged.credentials is None
+
+
 def test_credential_report_hygiene(catalog: Any, exports: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     csv = tmp_path / "report.csv"
     csv.write_text(

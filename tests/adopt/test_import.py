@@ -707,3 +707,24 @@ def test_a_file_that_does_not_exist_is_a_usage_error_and_one_that_is_no_export_a
     assert bad.returncode == 1
     [line] = [x for x in bad.stderr.splitlines() if "X001" in x]
     assert line.count("bad.json") == 1 and ": error X001: not JSON: " in line, line
+
+
+def test_an_export_with_a_role_twice_writes_nothing_and_names_both(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """Two RoleDetailList entries of one name (a concatenated export): the import adopted the
+    last one and said nothing; now it stops with X001 naming both entries, before writing."""
+    e = copy.deepcopy(exports)
+    roles = e["prod"]["RoleDetailList"]
+    stale = copy.deepcopy(next(r for r in roles if r["RoleName"] == "OnCall"))
+    stale["AttachedManagedPolicies"] = []
+    roles.append(stale)
+    root = _empty_catalog(tmp_path)
+    before = _snapshot(root)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e))
+    assert done.returncode == 1, done.stdout
+    first = next(i for i, r in enumerate(roles) if r["RoleName"] == "OnCall")
+    assert f"X001: RoleDetailList[{first}] and RoleDetailList[{len(roles) - 1}] both name role 'OnCall'" in (
+        done.stderr
+    )
+    assert _snapshot(root) == before

@@ -155,7 +155,38 @@ class LivePasswordPolicy:
 
 
 class ExportError(Exception):
-    """Raised inside this module only; turned into a diagnostic by ``read_export``."""
+    """Raised inside this module only; turned into diagnostics by ``read_export`` (one per
+    message: an export with several duplicates names each)."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(messages[0])
+        self.messages = messages
+
+
+# IAM user, group, role and policy names are unique within an account, and "Names are not
+# distinguished by case" (IAM API Reference, CreateRole / CreateUser / CreateGroup /
+# CreatePolicy: RoleName, UserName, GroupName, PolicyName;
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).  Two entries of one list with
+# the same name, in any case, are no account IAM can hold: the export is corrupt or two
+# exports were joined, and keeping either one would adopt or compare a guess.
+class _Names:
+    """The entries of one list of an export by name, and each name that came twice."""
+
+    def __init__(self, what: str, unique: str, of: str = "") -> None:
+        self.what = what  # "role"
+        self.unique = unique  # why two are one too many
+        self.of = of  # " of role Admin": whose names they are
+        self.seen: dict[str, tuple[str, str]] = {}  # key -> (name, where)
+
+    def add(self, name: str, where: str, duplicates: list[str], *, fold: bool = True) -> None:
+        """Record ``name`` at ``where``; a name seen before is a duplicate (both places named)."""
+        key = name.lower() if fold else name
+        first = self.seen.setdefault(key, (name, where))
+        if first[1] != where:
+            other = f" (the second as {name!r})" if first[0] != name else ""
+            duplicates.append(
+                f"{first[1]} and {where} both name {self.what} {first[0]!r}{self.of}{other}: {self.unique}"
+            )
 
 
 def decode_document(value: Any, what: str) -> Document:
@@ -204,11 +235,14 @@ def _obj(v: Any, what: str) -> Mapping[str, Any]:
     return v
 
 
-def _tags(obj: Mapping[str, Any], what: str) -> dict[str, str]:
+def _tags(obj: Mapping[str, Any], what: str, where: str, duplicates: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for raw_t in _list(obj, "Tags", what):
+    keys = _Names("tag", "a resource has one tag of each key", f" of {what}")
+    for i, raw_t in enumerate(_list(obj, "Tags", what)):
         t = _obj(raw_t, what + " tag")
-        out[_str(t, "Key", what + " tag")] = _str(t, "Value", what + " tag", required=False)
+        key = _str(t, "Key", what + " tag")
+        keys.add(key, f"{where}.Tags[{i}]", duplicates, fold=False)
+        out.setdefault(key, _str(t, "Value", what + " tag", required=False))
     return dict(sorted(out.items()))
 
 
@@ -220,12 +254,18 @@ def _attached(obj: Mapping[str, Any], what: str) -> tuple[Attached, ...]:
     return tuple(sorted(items, key=lambda x: x.arn))
 
 
-def _inline(obj: Mapping[str, Any], key: str, what: str) -> dict[str, Document]:
+def _inline(
+    obj: Mapping[str, Any], key: str, what: str, where: str, duplicates: list[str]
+) -> dict[str, Document]:
     out: dict[str, Document] = {}
-    for raw_p in _list(obj, key, what):
+    names = _Names(
+        "inline policy", "an inline policy's name is unique in its user, group or role", f" of {what}"
+    )
+    for i, raw_p in enumerate(_list(obj, key, what)):
         p = _obj(raw_p, what + " inline policy")
         name = _str(p, "PolicyName", what)
-        out[name] = decode_document(p.get("PolicyDocument"), f"{what} inline policy {name}")
+        names.add(name, f"{where}.{key}[{i}]", duplicates, fold=False)
+        out.setdefault(name, decode_document(p.get("PolicyDocument"), f"{what} inline policy {name}"))
     return dict(sorted(out.items()))
 
 
@@ -250,41 +290,58 @@ def parse_export(data: Any, source: str) -> AccountExport:
             "(no UserDetailList, GroupDetailList, RoleDetailList or Policies)"
         )
     account_ids: set[str] = set()
+    duplicates: list[str] = []
+    unique = "IAM names are unique in an account, whatever their case; the export is corrupt or joins two"
+    user_names, group_names = _Names("user", unique), _Names("group", unique)
+    role_names, policy_names = _Names("role", unique), _Names("customer managed policy", unique)
+    aws_arns = _Names("AWS managed policy", "the export lists each policy once")
     users: dict[str, LiveUser] = {}
     for i, raw_u in enumerate(_list(top, "UserDetailList", "export")):
-        u = _obj(raw_u, f"UserDetailList[{i}]")
-        name = _str(u, "UserName", f"UserDetailList[{i}]")
+        where = f"UserDetailList[{i}]"
+        u = _obj(raw_u, where)
+        name = _str(u, "UserName", where)
+        user_names.add(name, where, duplicates)
         what = f"user {name}"
         arn = _str(u, "Arn", what)
         if acct := _account_of(arn):
             account_ids.add(acct)
-        users[name] = LiveUser(
-            name=name,
-            path=_str(u, "Path", what, required=False) or "/",
-            user_id=_str(u, "UserId", what, required=False),
-            arn=arn,
-            groups=tuple(sorted(str(g) for g in _list(u, "GroupList", what))),
-            attached=_attached(u, what),
-            inline=_inline(u, "UserPolicyList", what),
-            boundary_arn=_boundary(u, what),
-            tags=_tags(u, what),
+        users.setdefault(
+            name,
+            LiveUser(
+                name=name,
+                path=_str(u, "Path", what, required=False) or "/",
+                user_id=_str(u, "UserId", what, required=False),
+                arn=arn,
+                groups=tuple(sorted(str(g) for g in _list(u, "GroupList", what))),
+                attached=_attached(u, what),
+                inline=_inline(u, "UserPolicyList", what, where, duplicates),
+                boundary_arn=_boundary(u, what),
+                tags=_tags(u, what, where, duplicates),
+            ),
         )
     groups: dict[str, LiveGroup] = {}
     for i, raw_g in enumerate(_list(top, "GroupDetailList", "export")):
-        g = _obj(raw_g, f"GroupDetailList[{i}]")
-        name = _str(g, "GroupName", f"GroupDetailList[{i}]")
+        where = f"GroupDetailList[{i}]"
+        g = _obj(raw_g, where)
+        name = _str(g, "GroupName", where)
+        group_names.add(name, where, duplicates)
         what = f"group {name}"
-        groups[name] = LiveGroup(
-            name=name,
-            path=_str(g, "Path", what, required=False) or "/",
-            arn=_str(g, "Arn", what),
-            attached=_attached(g, what),
-            inline=_inline(g, "GroupPolicyList", what),
+        groups.setdefault(
+            name,
+            LiveGroup(
+                name=name,
+                path=_str(g, "Path", what, required=False) or "/",
+                arn=_str(g, "Arn", what),
+                attached=_attached(g, what),
+                inline=_inline(g, "GroupPolicyList", what, where, duplicates),
+            ),
         )
     roles: dict[str, LiveRole] = {}
     for i, raw_r in enumerate(_list(top, "RoleDetailList", "export")):
-        r = _obj(raw_r, f"RoleDetailList[{i}]")
-        name = _str(r, "RoleName", f"RoleDetailList[{i}]")
+        where = f"RoleDetailList[{i}]"
+        r = _obj(raw_r, where)
+        name = _str(r, "RoleName", where)
+        role_names.add(name, where, duplicates)
         what = f"role {name}"
         arn = _str(r, "Arn", what)
         if acct := _account_of(arn):
@@ -296,23 +353,27 @@ def parse_export(data: Any, source: str) -> AccountExport:
             profiles.append(_str(ip, "InstanceProfileName", what))
             if ip_path := _str(ip, "Path", what, required=False):
                 profile_paths[profiles[-1]] = ip_path
-        roles[name] = LiveRole(
-            name=name,
-            path=_str(r, "Path", what, required=False) or "/",
-            role_id=_str(r, "RoleId", what, required=False),
-            arn=arn,
-            trust=decode_document(r.get("AssumeRolePolicyDocument"), f"{what} trust policy"),
-            attached=_attached(r, what),
-            inline=_inline(r, "RolePolicyList", what),
-            boundary_arn=_boundary(r, what),
-            tags=_tags(r, what),
-            instance_profiles=tuple(sorted(profiles)),
-            instance_profile_paths=dict(sorted(profile_paths.items())),
+        roles.setdefault(
+            name,
+            LiveRole(
+                name=name,
+                path=_str(r, "Path", what, required=False) or "/",
+                role_id=_str(r, "RoleId", what, required=False),
+                arn=arn,
+                trust=decode_document(r.get("AssumeRolePolicyDocument"), f"{what} trust policy"),
+                attached=_attached(r, what),
+                inline=_inline(r, "RolePolicyList", what, where, duplicates),
+                boundary_arn=_boundary(r, what),
+                tags=_tags(r, what, where, duplicates),
+                instance_profiles=tuple(sorted(profiles)),
+                instance_profile_paths=dict(sorted(profile_paths.items())),
+            ),
         )
     policies: dict[str, ManagedPolicy] = {}
     aws_policies: dict[str, ManagedPolicy] = {}
     for i, raw_p in enumerate(_list(top, "Policies", "export")):
-        p = _obj(raw_p, f"Policies[{i}]")
+        where = f"Policies[{i}]"
+        p = _obj(raw_p, where)
         # AWS always sends PolicyName; some emulators leave it out. The ARN ends in the
         # name (after the path), so it is recovered exactly.
         name = (
@@ -342,11 +403,15 @@ def parse_export(data: Any, source: str) -> AccountExport:
             versions=tuple(versions),
         )
         if mp.is_aws_managed:
-            aws_policies[arn] = mp
+            aws_arns.add(arn, where, duplicates, fold=False)
+            aws_policies.setdefault(arn, mp)
         else:
             if acct := _account_of(arn):
                 account_ids.add(acct)
-            policies[name] = mp
+            policy_names.add(name, where, duplicates)
+            policies.setdefault(name, mp)
+    if duplicates:
+        raise ExportError(*duplicates)
     if len(account_ids) > 1:
         raise ExportError(
             f"the export mixes accounts {', '.join(sorted(account_ids))}; use one file per account"
@@ -397,7 +462,7 @@ def read_export(path: Path, display: str | None = None) -> tuple[AccountExport |
     try:
         return parse_export(data, display), []
     except ExportError as exc:
-        return None, [error("X001", str(exc), Location(display))]
+        return None, [error("X001", m, Location(display)) for m in exc.messages]
 
 
 def read_get_role(
@@ -411,12 +476,19 @@ def read_get_role(
     items = data if isinstance(data, list) else [data]
     roles = dict(export.roles)
     out: list[Diagnostic] = []
-    for item in items:
+    duplicates: list[str] = []
+    names = _Names("role", "one get-role output per role, or which one holds its description?")
+    for i, item in enumerate(items):
         role = item.get("Role") if isinstance(item, dict) else None
         if not isinstance(role, dict) or not isinstance(role.get("RoleName"), str):
             out.append(error("X002", "not get-role output (no Role.RoleName)", Location(display)))
             continue
         name = role["RoleName"]
+        names.add(name, f"[{i}]" if isinstance(data, list) else "the file", duplicates)
+        if duplicates:
+            out.extend(error("X002", m, Location(display)) for m in duplicates)
+            duplicates.clear()
+            continue
         live = roles.get(name)
         if live is None:
             out.append(error("X002", f"role {name} is not in the export {export.source}", Location(display)))
@@ -463,10 +535,13 @@ def read_credential_report(
             )
         ]
     rows: dict[str, CredentialReportRow] = {}
+    duplicates: list[str] = []
+    names = _Names("user", "the report has one row per user; the file is corrupt or joins two reports")
     for row in reader:
         name = row.get("user") or ""
         if name == "<root_account>" or not name:
             continue
+        names.add(name, f"line {reader.line_num}", duplicates)
         keys = []
         for n in (1, 2):
             keys.append(
@@ -482,6 +557,8 @@ def read_credential_report(
             mfa_active=row.get("mfa_active") == "true",
             access_keys=tuple(keys),
         )
+    if duplicates:
+        return export, [error("X003", m, Location(display)) for m in duplicates]
     return AccountExport(**{**export.__dict__, "credentials": rows}), []
 
 
