@@ -728,3 +728,59 @@ def test_an_export_with_a_role_twice_writes_nothing_and_names_both(
         done.stderr
     )
     assert _snapshot(root) == before
+
+
+def test_a_live_description_ending_in_a_line_break_is_written_as_it_is(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """IAM allows a line break in a role description. "on-call\\n" matched the plain-scalar
+    pattern (its $ matches before a final newline), was written unquoted and read back as
+    "on-call": the first apply changed the description, and the report said so only as a
+    difference found after the import it had caused."""
+    import yaml
+
+    roles = tmp_path / "roles.json"
+    live = "on-call\n"
+    roles.write_text(
+        json.dumps([{"Role": {"RoleName": "OnCall", "Description": live, "MaxSessionDuration": 3600}}])
+    )
+    root = _empty_catalog(tmp_path)
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, exports),
+        "--get-role",
+        f"prod={roles}",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((root / "roles/prod/OnCall.yaml").read_text())["description"] == live
+    assert not [line for line in json.loads(done.stdout)["first_plan"] if "OnCall" in line], done.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on-call\n",
+        "a\u2028b",
+        "x\x85y",
+        "\u202eevil",
+        "café 日本",
+        "\x7f",
+        "\U0001f600",
+        "tab\tx",
+        "yes",
+        "/p/",
+    ],
+)
+def test_a_written_scalar_reads_back_as_the_same_string(text: str) -> None:
+    """What import writes into YAML (_q) is read back by the catalog's loader unchanged:
+    JSON leaves U+0085, U+2028 and U+2029 raw, which YAML folds as line breaks."""
+    from rolecat.adopt.importer import _q
+    from rolecat.load.source import load_yaml_text
+
+    doc, diags = load_yaml_text(f"k: {_q(text)}\n", "x.yaml")
+    assert doc is not None and not diags, diags
+    assert doc.data["k"] == text

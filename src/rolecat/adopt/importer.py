@@ -196,13 +196,22 @@ def classify_trust(trust: Mapping[str, Any], identity_id: str) -> _Trust | str:
 # --------------------------------------------------------------------------- text
 
 
-_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9_./@+=-]*$")
+# \Z, not $: $ also matches before a final newline, and "line\n" written plain reads back as "line"
+_PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9_./@+=-]*\Z")
 _YAML_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false", "null"}
+
+
+def _yaml_escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _q(value: Any) -> str:
     """A YAML scalar: plain where YAML reads it back as the same string, else JSON's
-    double quotes (valid YAML, and they escape everything)."""
+    double quotes (valid YAML) with every character Python does not print escaped too:
+    JSON writes U+0085, U+2028 and U+2029 as they are, which YAML reads as line breaks
+    (folded to a space in a quoted scalar), and a C1 control or a lone surrogate makes
+    the file unreadable; an invisible one stays visible to the file's reviewers."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -210,7 +219,10 @@ def _q(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and text.lower() not in _YAML_WORDS:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False)
+    if quoted.isprintable():  # the raw \t, \n and \r JSON has escaped already
+        return quoted
+    return "".join(c if c.isprintable() else _yaml_escape(c) for c in quoted)
 
 
 def _flow(values: Iterable[Any]) -> str:
