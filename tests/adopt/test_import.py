@@ -784,3 +784,74 @@ def test_a_written_scalar_reads_back_as_the_same_string(text: str) -> None:
     doc, diags = load_yaml_text(f"k: {_q(text)}\n", "x.yaml")
     assert doc is not None and not diags, diags
     assert doc.data["k"] == text
+
+
+def test_a_live_policy_description_iam_takes_is_pinned_and_compiles_as_it_is(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """IAM takes any characters in a managed policy's description (CreatePolicy: Description,
+    at most 1000, no pattern), and cannot change it: a boundary described in Japanese, or on
+    two lines, stopped the whole import (catalog.yaml:N: S005, nothing written), as the pin
+    took only printable ASCII and Latin-1.  It is pinned as it is now, and the Terraform
+    carries it exactly (HCL escapes)."""
+    import yaml
+
+    e = copy.deepcopy(exports)
+    live = '本番の読み取り専用\n\tbis: ${var} %{x} "q" \\'
+    boundary = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "boundary-prod-readonly")
+    boundary["Description"] = live
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    pins = yaml.safe_load((root / "catalog.yaml").read_text())["pinned_policies"]
+    assert pins["boundaries/prod-readonly"]["description"] == live
+    assert not [line for line in json.loads(done.stdout)["first_plan"] if "prod-readonly" in line]
+    out = tmp_path / "out"
+    compiled = _rolecat("compile", str(root), "-o", str(out))
+    assert compiled.returncode == 0, compiled.stderr
+    tf = (out / "prod/boundary.prod-readonly.tf").read_text()
+    # HCL's escapes: \n, \t, \" and \\, and $${ and %%{ for a literal ${ and %{
+    assert '  description = "本番の読み取り専用\\n\\tbis: $${var} %%{x} \\"q\\" \\\\"\n' in tf
+
+
+def test_a_description_the_catalog_refuses_does_not_stop_the_import(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """A live description the catalog cannot carry was a validation error of the written file,
+    and the whole account's import stopped with nothing written.  A role is imported without
+    it, the first plan saying it removes the description; a policy, whose description IAM
+    cannot change, is reported and left outside the catalog."""
+    import yaml
+
+    e = copy.deepcopy(exports)
+    policy = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-prod-engineer")
+    policy["Description"] = "reads\u202etxt.exe"  # a bidirectional override: refused
+    roles = tmp_path / "roles.json"
+    roles.write_text(
+        json.dumps(
+            [{"Role": {"RoleName": "OnCall", "Description": "当番 " + "x" * 10, "MaxSessionDuration": 3600}}]
+        )
+    )
+    root = _empty_catalog(tmp_path)
+    done = _rolecat(
+        "import",
+        "--catalog",
+        str(root),
+        *_write_exports(tmp_path, e),
+        "--get-role",
+        f"prod={roles}",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    oncall = yaml.safe_load((root / "roles/prod/OnCall.yaml").read_text())
+    assert "description" not in oncall
+    [line] = [line for line in report["first_plan"] if line.startswith("prod: role OnCall:")]
+    assert line == (
+        'prod: role OnCall: the first plan removes its description ("\\u5f53\\u756a xxxxxxxxxx"): it holds '
+        "the characters U+5F53, U+756A, which a role file cannot; give the role file a description to keep one"
+    )
+    [item] = [i for i in report["items"] if i["kind"] == "policy" and i["name"] == "policy-prod-engineer"]
+    assert item["account"] == "prod" and "U+202E" in item["reason"] and "replace" in item["reason"]
+    assert not (root / "policies/prod-engineer.json").exists()

@@ -289,6 +289,7 @@ class _Planner:
         self.written_roles: dict[str, tuple[dict[str, Any], list[str]]] = {}
         self.policy_kinds: dict[tuple[str, str], str] = {}  # (account, live ARN) -> kind
         self.password_block: dict[str, Any] | None = None  # catalog.yaml password_policy to write
+        self.dropped_descriptions: set[tuple[str, str]] = set()  # (account, role): not carried
 
     def item(self, account: str, kind: str, name: str, reason: str, action: str) -> None:
         self.result.items.append(Item(account, kind, name, reason, action))
@@ -459,6 +460,18 @@ class _Planner:
         differ otherwise, each account gets its own file (``<name>-<account>.json``),
         pinned to the same live name.
         """
+        if live.description and not _accepts(_pin_description_rule(), live.description):
+            self.item(
+                acct,
+                "policy",
+                live.name,
+                f"its description ({_shown(live.description)}) holds {_refused(_pin_description_rule(), live.description)}, "
+                "which the catalog refuses, and IAM cannot change a policy's description: rolecat "
+                "would replace the policy",
+                "keep it outside rolecat, or replace it by hand with a copy whose description the catalog "
+                "takes, then import again",
+            )
+            return None
         used_as = self.policy_kinds.setdefault((acct, live.arn), kind)
         if used_as != kind:
             self.item(
@@ -636,7 +649,16 @@ class _Planner:
         if tags := _kept_tags(lr.tags):
             spec["tags"] = tags
         if lr.details_known and lr.description:
-            spec["description"] = lr.description
+            rule = draft7_schema("role")["properties"]["description"]
+            if _accepts(rule, lr.description):
+                spec["description"] = lr.description
+            else:  # one role's description does not stop the account's import
+                self.dropped_descriptions.add((acct, lr.name))
+                self.result.first_plan.append(
+                    f"{acct}: role {lr.name}: the first plan removes its description ({_shown(lr.description)}): "
+                    f"it holds {_refused(rule, lr.description)}, which a role file cannot; give the role file a description "
+                    "to keep one"
+                )
         if trust.kind == "service":
             spec["kind"] = "service"
         if lr.path != default_path:
@@ -839,6 +861,40 @@ class _Planner:
             block += "".join(f"  {k}: {_q(v)}\n" for k, v in self.password_block.items())
             text = _replace_top_level(text, "password_policy", block)
         return text
+
+
+def _pin_description_rule() -> Mapping[str, Any]:
+    """What catalog.yaml's ``pinned_policies`` takes as a live policy's description.
+
+    IAM takes any characters there, at most 1000, and never changes them ("The policy
+    description is immutable": IAM API Reference, CreatePolicy, Description;
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html).  A role's
+    description is at most 1000 of tab, line feed, carriage return, U+0020-U+007E and
+    U+00A1-U+00FF (CreateRole, Description; API_CreateRole.html), which role.schema.json
+    restates; IAM can change it in place."""
+    pins = draft7_schema("catalog")["properties"]["pinned_policies"]["additionalProperties"]
+    rule: Mapping[str, Any] = pins["properties"]["description"]
+    return rule
+
+
+def _accepts(rule: Mapping[str, Any], text: str) -> bool:
+    """Whether a string schema rule (``maxLength``, ``pattern``) takes ``text``."""
+    return len(text) <= rule.get("maxLength", len(text)) and re.search(rule["pattern"], text) is not None
+
+
+def _refused(rule: Mapping[str, Any], text: str) -> str:
+    """What of ``text`` a rule of one character class (``^[...]*``) refuses, in words."""
+    if len(text) > rule.get("maxLength", len(text)):
+        return f"{len(text)} characters (at most {rule['maxLength']})"
+    chars = sorted({c for c in text if re.search(rule["pattern"], c) is None})
+    return (
+        "the character" + ("s " if len(chars) > 1 else " ") + ", ".join(f"U+{ord(c):04X}" for c in chars[:8])
+    )
+
+
+def _shown(text: str) -> str:
+    """A live value in a report line: JSON-quoted (escapes shown), long ones cut."""
+    return json.dumps(text if len(text) <= 60 else text[:57] + "...", ensure_ascii=True)
 
 
 def _kept_tags(live: Mapping[str, str]) -> dict[str, str]:
@@ -1130,6 +1186,8 @@ def plan_import(
                         res.first_plan.append(line)
         items, _ = drift(new, exports, now)
         for d in items:
+            if d.field == "description" and (d.account, d.name) in p.dropped_descriptions:
+                continue  # said above, with the reason
             if d.change == "changed":
                 res.first_plan.append(
                     f"{d.account}: {d.kind} {d.name}: the first plan updates {d.field}: {d.message}"

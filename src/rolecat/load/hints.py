@@ -325,8 +325,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "an IAM name, path or ARN: letters, digits and _+=,.@:/- (no spaces)",
         "arn:aws:iam::123456789012:policy/prod-engineer",
     ),
-    "^[\\u0020-\\u007e\\u00a1-\\u00ff]*$": (
-        "printable ASCII and Latin-1 characters only (no line breaks, tabs or emoji)",
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ud800-\\udfff\\ufeff\\ufff9-\\ufffb]*$": (
+        "text IAM takes in a policy description: any characters but control and invisible formatting ones "
+        "(tab and line breaks allowed; no escape, bidirectional override or zero-width character)",
         "Read-only access for auditors",
     ),
     "^[a-z0-9][a-z0-9-]{0,63}$": (
