@@ -855,3 +855,29 @@ def test_a_description_the_catalog_refuses_does_not_stop_the_import(
     [item] = [i for i in report["items"] if i["kind"] == "policy" and i["name"] == "policy-prod-engineer"]
     assert item["account"] == "prod" and "U+202E" in item["reason"] and "replace" in item["reason"]
     assert not (root / "policies/prod-engineer.json").exists()
+
+
+def test_a_role_whose_policy_cannot_be_adopted_is_reported_too(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """A policy that cannot be adopted (used both as a boundary and as a policy, no free file
+    name, a description the catalog refuses) is an item; the roles using it were neither
+    written nor reported: "nothing is silently dropped" did not hold for them."""
+    e = copy.deepcopy(exports)
+    policy = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-prod-engineer")
+    policy["Description"] = "zero\u200bwidth"
+    users = [
+        r["RoleName"]
+        for r in e["prod"]["RoleDetailList"]
+        for a in r["AttachedManagedPolicies"]
+        if a["PolicyArn"] == policy["Arn"]
+    ]
+    assert users
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    items = {(i["account"], i["kind"], i["name"]): i for i in json.loads(done.stdout)["items"]}
+    for name in users:
+        item = items[("prod", "role", name)]
+        assert item["reason"] == "its policy policy-prod-engineer cannot be adopted (see that policy's item)"
+        assert not (root / f"roles/prod/{name}.yaml").exists()

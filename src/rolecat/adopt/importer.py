@@ -611,6 +611,7 @@ class _Planner:
             return None
         b_stem = self.choose_policy(acct, "boundary", boundary)
         if b_stem is None:
+            self._not_adopted(acct, lr, f"its boundary {boundary.name}")
             return None
         policies: list[str] = []
         managed: list[str] = []
@@ -630,6 +631,7 @@ class _Planner:
                 return None
             stem = self.choose_policy(acct, "policy", lp)
             if stem is None:
+                self._not_adopted(acct, lr, f"its policy {lp.name}")
                 return None
             policies.append(stem)
         for pname in lr.inline:
@@ -707,6 +709,17 @@ class _Planner:
                 "Give --get-role to keep the live values."
             )
         return spec
+
+    def _not_adopted(self, acct: str, lr: LiveRole, what: str) -> None:
+        """A role left out because one of its policies is (the policy's own item says why):
+        without its own item the role would be neither imported nor reported."""
+        self.item(
+            acct,
+            "role",
+            lr.name,
+            f"{what} cannot be adopted (see that policy's item)",
+            "deal with the policy as its item says, then import again",
+        )
 
     # ---------------------------------------------------------------- files
     def role_files(self) -> None:
