@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adopt_factory import CATALOG, NOW, export_of
+from adopt_factory import CATALOG, NOW, ROOT, export_of
 
 from rolecat.adopt import policydoc
 from rolecat.adopt.drift import drift
@@ -381,3 +381,67 @@ def test_cli_json_and_exit_codes(exports: dict[str, dict[str, Any]], tmp_path: P
     assert wrong.returncode == 1 and "X004" in wrong.stderr
     usage = subprocess.run([*args[:6], "nosuch=x.json"], capture_output=True, text=True, check=False)
     assert usage.returncode == 2
+
+
+def test_roles_and_inline_policies_the_catalog_writes_outside_role_files_are_no_drift(
+    tmp_path: Path,
+) -> None:
+    """deploy_roles' CI roles (deploy.tf, each with its rolecat-ci-<mode> inline policy) and a
+    role's rolecat-revoke-older-sessions policy (revoke_sessions) are written by compile, but
+    drift did not expect them: a live account exactly as applied showed the CI roles as
+    unmanaged roles and the revoke policy as an unmanaged inline policy, and a deleted revoke
+    policy (sessions no longer revoked) went unreported."""
+    import shutil
+
+    from rolecat.targets.terraform.render import account_views
+
+    root = tmp_path / "catalog"
+    shutil.copytree(ROOT / "tests/golden/inputs/deploy-roles", root)
+    role_file = next((root / "roles").rglob("*.yaml"))
+    role_file.write_text(
+        role_file.read_text()
+        + 'revoke_sessions:\n  issued_before: "2026-11-01T00:00:00Z"\n  reason: offboarded\n'
+    )
+    cat, diags = load_catalog(root, NOW)
+    assert cat is not None, diags
+    live: dict[str, dict[str, Any]] = {}
+    for name, view in account_views(cat).items():
+        exp = expected_accounts(cat)[name]
+        live[name] = export_of(exp)
+        ci = {rv.role.name: rv for rv in view.ci_roles}
+        assert ci, "the catalog has deploy_roles"
+        live[name]["RoleDetailList"] = [r for r in live[name]["RoleDetailList"] if r["RoleName"] not in ci]
+        for rv in ci.values():  # as deploy.tf makes them
+            live[name]["RoleDetailList"].append(
+                {
+                    "RoleName": rv.role.name,
+                    "Path": rv.role.path,
+                    "Arn": rv.arn,
+                    "AssumeRolePolicyDocument": rv.trust.document,
+                    "RolePolicyList": [
+                        {
+                            "PolicyName": f"rolecat-ci-{rv.role.tags['rolecat:ci']}",
+                            "PolicyDocument": rv.ci_policy.document,
+                        }
+                    ],
+                    "Tags": [],
+                }
+            )
+        revoked = [rv for rv in view.roles if rv.revoke]
+        for rv in revoked:  # as role.tf.j2 writes it
+            role = next(r for r in live[name]["RoleDetailList"] if r["RoleName"] == rv.role.name)
+            role["RolePolicyList"] = [
+                p for p in role["RolePolicyList"] if p["PolicyName"] != "rolecat-revoke-older-sessions"
+            ] + [{"PolicyName": "rolecat-revoke-older-sessions", "PolicyDocument": rv.revoke.document}]
+    assert any(rv.revoke for v in account_views(cat).values() for rv in v.roles)
+    assert _run(cat, live) == []
+    # the revoke policy deleted by hand: missing
+    for data in live.values():
+        for r in data["RoleDetailList"]:
+            r["RolePolicyList"] = [p for p in r.get("RolePolicyList", []) if "revoke" not in p["PolicyName"]]
+    missing = _run(cat, live)
+    assert missing and all(
+        (d.change, d.field, d.message)
+        == ("missing", "inline", "inline policy rolecat-revoke-older-sessions is missing")
+        for d in missing
+    )

@@ -73,12 +73,19 @@ def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
                 p.name, p.path, p.description, p.document.document, p.kind, p.source
             )
         roles: dict[str, ExpectedRole] = {}
-        for rv in view.roles:
+        for rv in (*view.roles, *view.ci_roles):
             r = rv.role
             attached = sorted(
                 {policies[p.name].arn(account) for p in rv.policies} | set(r.managed_policy_arns)
             )
-            inline = {"rolecat-delegated-role-creation": rv.delegated.document} if rv.delegated else {}
+            # the inline policies role.tf.j2 and deploy.tf.j2 write, by IAM name
+            inline: dict[str, Document] = {}
+            if rv.delegated:
+                inline["rolecat-delegated-role-creation"] = rv.delegated.document
+            if rv.revoke:
+                inline["rolecat-revoke-older-sessions"] = rv.revoke.document
+            if rv.ci_policy:
+                inline[f"rolecat-ci-{r.tags['rolecat:ci']}"] = rv.ci_policy.document
             roles[r.name] = ExpectedRole(
                 name=r.name,
                 path=r.path,
