@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import json
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,13 @@ def _shuffle(doc: dict[str, Any]) -> dict[str, Any]:
                 v = s[key]
                 s[key] = list(reversed(v)) if isinstance(v, list) else [v]
     return doc
+
+
+def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """As IAM lists them, with a tag AWS set itself, which the AWS provider leaves alone."""
+    return [{"Key": "aws:cloudformation:stack-name", "Value": "bootstrap"}] + [
+        {"Key": k, "Value": v} for k, v in reversed(tags.items())
+    ]
 
 
 def export_of(exp: ExpectedAccount) -> dict[str, Any]:
@@ -78,7 +86,11 @@ def export_of(exp: ExpectedAccount) -> dict[str, Any]:
                 "RoleId": "AROA" + r.name.upper()[:16],
                 "Arn": f"arn:aws:iam::{acct}:role{r.path}{r.name}",
                 "AssumeRolePolicyDocument": _shuffle(dict(r.trust)),
-                "InstanceProfileList": [],
+                "InstanceProfileList": (
+                    [{"InstanceProfileName": r.instance_profile, "Path": r.path}]
+                    if r.instance_profile
+                    else []
+                ),
                 "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in r.inline.items()],
                 "AttachedManagedPolicies": [
                     {"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a} for a in reversed(r.attached)
@@ -91,7 +103,7 @@ def export_of(exp: ExpectedAccount) -> dict[str, Any]:
                     if r.boundary
                     else None
                 ),
-                "Tags": [],
+                "Tags": _tags(r.tags),
             }
         )
         if roles[-1]["PermissionsBoundary"] is None:
@@ -117,7 +129,7 @@ def export_of(exp: ExpectedAccount) -> dict[str, Any]:
             "GroupList": list(u.groups),
             "AttachedManagedPolicies": [],
             "UserPolicyList": [],
-            "Tags": [],
+            "Tags": _tags(u.tags),
         }
         for u in exp.users.values()
     ]

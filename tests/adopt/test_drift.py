@@ -424,7 +424,7 @@ def test_roles_and_inline_policies_the_catalog_writes_outside_role_files_are_no_
                             "PolicyDocument": rv.ci_policy.document,
                         }
                     ],
-                    "Tags": [],
+                    "Tags": [{"Key": k, "Value": v} for k, v in exp.roles[rv.role.name].tags.items()],
                 }
             )
         revoked = [rv for rv in view.roles if rv.revoke]
@@ -445,3 +445,71 @@ def test_roles_and_inline_policies_the_catalog_writes_outside_role_files_are_no_
         == ("missing", "inline", "inline policy rolecat-revoke-older-sessions is missing")
         for d in missing
     )
+
+
+def test_tags_are_drift_as_the_next_apply_changes_them(
+    catalog: Any, exports: dict[str, dict[str, Any]]
+) -> None:
+    """The provider makes a role's and a user's tags those of the configuration and its
+    default_tags: a tag added by hand is removed by the next apply, one changed is set back,
+    one deleted is added again; a tag whose key starts with aws: is left alone by the provider
+    (KeyValueTags.IgnoreAWS) and is no drift.  drift compared no tags at all."""
+    e = _mutated(exports)
+    role = _role(e["prod"], "ProdEngineer")
+    tags = {t["Key"]: t["Value"] for t in role["Tags"]}
+    assert tags["ManagedBy"] == "rolecat" and "rolecat:source" in tags
+    del tags["ManagedBy"]
+    tags["rolecat:source"] = "elsewhere.yaml"
+    tags["owner"] = "mallory"
+    tags["aws:cloudformation:stack-id"] = "arn:aws:cloudformation:us-east-1:333333333333:stack/x/y"
+    role["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    user = e["security"]["UserDetailList"][0]
+    user["Tags"] = [t for t in user["Tags"] if t["Key"] != "team"] + [{"Key": "team", "Value": "intruders"}]
+    items = _run(catalog, e)
+    assert [(i.account, i.kind, i.name, i.change, i.field) for i in items] == [
+        ("prod", "role", "ProdEngineer", "changed", "tags"),
+        ("security", "user", user["UserName"], "changed", "tags"),
+    ]
+    role_item = items[0]
+    assert role_item.message.startswith(
+        'tags differ: the next apply removes "owner" ("mallory"), sets "rolecat:source" to '
+    )
+    assert role_item.message.endswith(' and adds "ManagedBy" ("rolecat")')
+    assert "aws:" not in role_item.message and "aws:cloudformation:stack-id" not in role_item.actual
+    # a tag AWS set is no drift on its own
+    only_aws = _mutated(exports)
+    _role(only_aws["prod"], "ProdEngineer")["Tags"].append({"Key": "aws:servicecatalog:x", "Value": "1"})
+    assert _run(catalog, only_aws) == []
+
+
+def test_instance_profiles_are_drift_as_the_next_apply_changes_them(tmp_path: Path) -> None:
+    """role.tf.j2 writes one instance profile for a role EC2 assumes, named after it, on its
+    path.  A live profile that is missing, renamed, on another path (replaced by the next
+    apply: IAM cannot move one) or another one the role is in showed no drift at all."""
+    cat, diags = load_catalog(ROOT / "tests/golden/inputs/labels-and-escapes", NOW)
+    assert cat is not None, diags
+    exports = {name: export_of(exp) for name, exp in expected_accounts(cat).items()}
+    assert _run(cat, exports) == []
+    account, role = next(
+        (a, r) for a, data in exports.items() for r in data["RoleDetailList"] if r.get("InstanceProfileList")
+    )
+    [ours] = role["InstanceProfileList"]
+    name = ours["InstanceProfileName"]
+    cases: list[tuple[list[dict[str, str]], list[tuple[str, str, str | None]]]] = [
+        ([], [(name, "missing", None)]),
+        (
+            [{**ours, "InstanceProfileName": "WebProfile"}],
+            [("WebProfile", "unmanaged", None), (name, "missing", None)],
+        ),
+        ([{**ours, "Path": "/moved/"}], [(name, "changed", "path")]),
+        ([ours, {"InstanceProfileName": "Spare", "Path": "/"}], [("Spare", "unmanaged", None)]),
+    ]
+    for profiles, expect in cases:
+        role["InstanceProfileList"] = profiles
+        items = _run(cat, exports)
+        got = [(i.name, i.change, i.field) for i in items if i.kind == "instance-profile"]
+        assert sorted(got, key=str) == sorted(expect, key=str), (profiles, items)
+        assert all(i.account == account for i in items) and len(items) == len(expect)
+    role["InstanceProfileList"] = [{**ours, "Path": "/moved/"}]
+    [moved] = _run(cat, exports)
+    assert "replaces the instance profile" in moved.message

@@ -9,6 +9,7 @@ documents are compared as IAM compares them (``policydoc``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -45,6 +46,133 @@ class HygieneItem:
         return asdict(self)
 
 
+# The AWS provider leaves tags whose key starts with "aws:" alone: it drops them from what it
+# reads and never removes them (terraform-provider-aws, internal/tags/key_value_tags.go,
+# KeyValueTags.IgnoreAWS).  Every other tag of a resource is the configuration's: without
+# ignore_tags (providers.tf.j2 sets none) the next apply removes a tag the configuration and
+# the provider's default_tags do not name, and sets the others to their values.
+_AWS_TAG_PREFIX = "aws:"
+
+
+@dataclass(frozen=True)
+class TagChanges:
+    """What the next apply does to a live resource's tags (``aws:`` tags left out)."""
+
+    added: Mapping[str, str]
+    removed: Mapping[str, str]  # the live values
+    changed: Mapping[str, tuple[str, str]]  # key -> (live value, the configuration's)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def describe(self) -> str:
+        """``removes "owner" ("x"), sets "team" to "b" (now "a") and adds "ManagedBy" ("rolecat")``."""
+        parts = []
+        if self.removed:
+            parts.append(
+                "removes " + ", ".join(f"{json.dumps(k)} ({json.dumps(v)})" for k, v in self.removed.items())
+            )
+        if self.changed:
+            parts.append(
+                "sets "
+                + ", ".join(
+                    f"{json.dumps(k)} to {json.dumps(new)} (now {json.dumps(old)})"
+                    for k, (old, new) in self.changed.items()
+                )
+            )
+        if self.added:
+            parts.append(
+                "adds " + ", ".join(f"{json.dumps(k)} ({json.dumps(v)})" for k, v in self.added.items())
+            )
+        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
+def tag_changes(want: Mapping[str, str], live: Mapping[str, str]) -> TagChanges:
+    """The next apply's change to ``live`` tags, ``want`` being the configuration's with the
+    provider's default tags."""
+    want = {k: v for k, v in want.items() if not k.startswith(_AWS_TAG_PREFIX)}
+    have = {k: v for k, v in live.items() if not k.startswith(_AWS_TAG_PREFIX)}
+    return TagChanges(
+        added={k: want[k] for k in sorted(want) if k not in have},
+        removed={k: have[k] for k in sorted(have) if k not in want},
+        changed={k: (have[k], want[k]) for k in sorted(have) if k in want and have[k] != want[k]},
+    )
+
+
+def _tags_item(
+    acct: str, kind: str, name: str, want: Mapping[str, str], live: Mapping[str, str]
+) -> list[DriftItem]:
+    change = tag_changes(want, live)
+    if not change:
+        return []
+    shown = {k: v for k, v in live.items() if not k.startswith(_AWS_TAG_PREFIX)}
+    return [
+        DriftItem(
+            acct,
+            kind,
+            name,
+            "changed",
+            "tags",
+            f"tags differ: the next apply {change.describe()}",
+            dict(want),
+            shown,
+        )
+    ]
+
+
+def _instance_profiles(acct: str, exp: ExpectedRole, live: LiveRole) -> list[DriftItem]:
+    """The live role's instance profiles against the one role.tf.j2 writes (named after a
+    role EC2 assumes, on the role's path): missing, on another path (IAM cannot move an
+    instance profile, and its path forces a new one), or another one, which no apply
+    touches.  Their tags are not compared: ListInstanceProfileTags, not the export, says them."""
+    out: list[DriftItem] = []
+    ours = exp.instance_profile
+    if ours is not None and ours not in live.instance_profiles:
+        out.append(
+            DriftItem(
+                acct,
+                "instance-profile",
+                ours,
+                "missing",
+                None,
+                f"instance profile {ours} of role {exp.name} does not exist in AWS",
+                ours,
+                None,
+            )
+        )
+    for profile in live.instance_profiles:
+        if profile != ours:
+            out.append(
+                DriftItem(
+                    acct,
+                    "instance-profile",
+                    profile,
+                    "unmanaged",
+                    None,
+                    f"role {exp.name} is in instance profile {profile}, which the catalog does not write",
+                    None,
+                    profile,
+                )
+            )
+            continue
+        path = live.instance_profile_paths.get(profile)
+        if path is not None and path != exp.path:
+            out.append(
+                DriftItem(
+                    acct,
+                    "instance-profile",
+                    profile,
+                    "changed",
+                    "path",
+                    f"path is {path}, the catalog says {exp.path}: the next apply replaces the instance "
+                    "profile (IAM cannot move one)",
+                    exp.path,
+                    path,
+                )
+            )
+    return out
+
+
 def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -> list[DriftItem]:
     out: list[DriftItem] = []
 
@@ -53,6 +181,8 @@ def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -
 
     if live.path != exp.path:
         changed("path", f"path is {live.path}, the catalog says {exp.path}", exp.path, live.path)
+    out.extend(_tags_item(acct, "role", exp.name, exp.tags, live.tags))
+    out.extend(_instance_profiles(acct, exp, live))
     if not policydoc.equivalent(exp.trust, live.trust):
         changed(
             "trust",
@@ -283,6 +413,7 @@ def account_drift(
                     DriftItem(acct, "user", name, "missing", None, f"user {name} does not exist in AWS")
                 )
                 continue
+            out.extend(_tags_item(acct, "user", name, eu.tags, lu.tags))
             missing_groups = sorted(set(eu.groups) - set(lu.groups))
             extra_groups = sorted(set(lu.groups) - set(eu.groups))
             if missing_groups:

@@ -7,7 +7,7 @@ per-account view the Terraform renderer reads, so it names exactly what is writt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..deploy.arns import policy_arn
@@ -41,6 +41,8 @@ class ExpectedRole:
     attached: tuple[str, ...]  # policy ARNs, sorted
     inline: Mapping[str, Document]
     source: str  # role file, relative to the catalog
+    tags: Mapping[str, str] = field(default_factory=dict)  # the provider's default tags included
+    instance_profile: str | None = None  # its name; on the role's path, with the role's tags
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class ExpectedUser:
     name: str
     path: str
     groups: tuple[str, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)  # the provider's default tags included
+
+
+def default_tags(catalog: Catalog) -> dict[str, str]:
+    """The provider's ``default_tags`` (providers.tf.j2): every taggable resource gets them,
+    and a resource's own tag of the same key wins."""
+    return {"ManagedBy": "rolecat", "Organization": catalog.organization}
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
                 p.name, p.path, p.description, p.document.document, p.kind, p.source
             )
         roles: dict[str, ExpectedRole] = {}
+        defaults = default_tags(catalog)
         for rv in (*view.roles, *view.ci_roles):
             r = rv.role
             attached = sorted(
@@ -97,11 +107,15 @@ def expected_accounts(catalog: Catalog) -> dict[str, ExpectedAccount]:
                 attached=tuple(attached),
                 inline=inline,
                 source=str(rv.tags.get("rolecat:source", r.source)),
+                tags={**defaults, **rv.tags},
+                instance_profile=rv.instance_profile.name if rv.instance_profile else None,
             )
         users: dict[str, ExpectedUser] = {}
         group = view.group or None
         for u in view.users:
-            users[str(u["name"])] = ExpectedUser(str(u["name"]), "/", (view.group,))
+            users[str(u["name"])] = ExpectedUser(
+                str(u["name"]), "/", (view.group,), {**defaults, **u["tags"]}
+            )
         group_attached = tuple(sorted(p.arn(account) for p in policies.values() if p.kind == "identity"))
         out[account.name] = ExpectedAccount(
             account=account,

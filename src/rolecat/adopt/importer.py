@@ -966,22 +966,18 @@ def _instance_profiles(
 
 def _tag_changes(what: str, want: Mapping[str, str], live: Mapping[str, str]) -> str | None:
     """The first plan's change to a live object's tags (``want`` includes the provider's
-    default tags): a tag removed or given another value; one added takes nothing away."""
-    removed = sorted(k for k in live if k not in want)
-    changed = sorted(k for k in live if k in want and live[k] != want[k])
-    parts = []
-    if removed:
-        parts.append("removes " + ", ".join(f"{json.dumps(k)} ({json.dumps(live[k])})" for k in removed))
-    if changed:
-        parts.append(
-            "sets "
-            + ", ".join(
-                f"{json.dumps(k)} to {json.dumps(want[k])} (now {json.dumps(live[k])})" for k in changed
-            )
-        )
-    if not parts:
+    default tags): a tag removed or given another value; one added takes nothing away, and
+    the provider leaves ``aws:`` tags alone (``drift.tag_changes``)."""
+    from .drift import TagChanges, tag_changes
+
+    change = tag_changes(want, live)
+    if not (change.removed or change.changed):
         return None
-    return f"{what}: the first plan {' and '.join(parts)}: tags the catalog does not keep"
+    taken = TagChanges({}, change.removed, change.changed)
+    why = "tags the catalog does not keep" if not change.changed else "tags the catalog sets otherwise"
+    if change.removed and change.changed:
+        why = "tags the catalog does not keep or sets otherwise"
+    return f"{what}: the first plan {taken.describe()}: {why}"
 
 
 def adopted_password_policy(live: LivePasswordPolicy) -> dict[str, Any]:
@@ -1118,6 +1114,7 @@ def plan_import(
     from rolecat.targets.terraform.render import account_views
 
     from .drift import drift
+    from .expected import default_tags
 
     p = _Planner(catalog, root, exports)
     identity = catalog.identity_account.name
@@ -1181,7 +1178,7 @@ def plan_import(
             if ids:
                 res.record[account.name] = {t: sorted(v) for t, v in sorted(ids.items())}
             # Tags are the resources' own (no import id): the first apply makes them the catalog's.
-            defaults = {"ManagedBy": "rolecat", "Organization": new.organization}
+            defaults = default_tags(new)
             for rv in view.roles:
                 if (lr := live.roles.get(rv.role.name)) is not None:
                     line = _tag_changes(
@@ -1201,6 +1198,8 @@ def plan_import(
         for d in items:
             if d.field == "description" and (d.account, d.name) in p.dropped_descriptions:
                 continue  # said above, with the reason
+            if d.field == "tags" or d.kind == "instance-profile":
+                continue  # said above, in the import's words (_tag_changes, _instance_profiles)
             if d.change == "changed":
                 res.first_plan.append(
                     f"{d.account}: {d.kind} {d.name}: the first plan updates {d.field}: {d.message}"
