@@ -889,3 +889,34 @@ def test_a_role_whose_policy_cannot_be_adopted_is_reported_too(
         item = items[("prod", "role", name)]
         assert item["reason"] == "its policy policy-prod-engineer cannot be adopted (see that policy's item)"
         assert not (root / f"roles/prod/{name}.yaml").exists()
+
+
+def test_the_first_plan_says_replaces_for_what_iam_cannot_change_in_place(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """A catalog role on another path than the live one, and a catalog policy whose live
+    description differs: IAM cannot change either in place (UpdateRole takes a description and
+    a session duration; a policy's description is immutable), so the first apply deletes and
+    creates them, a new role id and ARN.  The report said the first plan 'updates path'."""
+    e = copy.deepcopy(exports)
+    role = next(r for r in e["prod"]["RoleDetailList"] if r["RoleName"] == "ProdEngineer")
+    assert role["Path"] != "/"
+    role["Path"] = "/"
+    role["Arn"] = "arn:aws:iam::333333333333:role/ProdEngineer"
+    policy = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-prod-engineer")
+    policy["Description"] = "made by hand"
+    root = tmp_path / "catalog"
+    shutil.copytree(CATALOG, root)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    plan = [
+        line
+        for line in json.loads(done.stdout)["first_plan"]
+        if "ProdEngineer" in line or "prod-engineer" in line
+    ]
+    assert plan == [
+        "prod: policy policy-prod-engineer: the first plan replaces it: description differs: the next apply "
+        "replaces the policy (IAM cannot change a policy's description)",
+        "prod: role ProdEngineer: the first plan replaces it: path is /, the catalog says /humans/: the next "
+        "apply replaces the role (a new role id and ARN; IAM cannot move a role)",
+    ], plan

@@ -19,6 +19,12 @@ from . import policydoc
 from .expected import ExpectedAccount, ExpectedRole, expected_accounts
 from .export import AccountExport, LivePasswordPolicy, LiveRole
 
+# Attributes IAM cannot change in place, so the AWS provider replaces the object (ForceNew):
+# a role's path (UpdateRole takes only its description and session duration: IAM API
+# Reference, UpdateRole), a managed policy's path and description ("The policy description is
+# immutable": CreatePolicy), an instance profile's path.
+REPLACED_BY = {("role", "path"), ("policy", "path"), ("policy", "description"), ("instance-profile", "path")}
+
 
 @dataclass(frozen=True)
 class DriftItem:
@@ -180,7 +186,13 @@ def _role_drift(acct: str, exp: ExpectedRole, live: LiveRole, account_id: str) -
         out.append(DriftItem(acct, "role", exp.name, "changed", field, message, expected, actual))
 
     if live.path != exp.path:
-        changed("path", f"path is {live.path}, the catalog says {exp.path}", exp.path, live.path)
+        changed(
+            "path",
+            f"path is {live.path}, the catalog says {exp.path}: the next apply replaces the role "
+            "(a new role id and ARN; IAM cannot move a role)",
+            exp.path,
+            live.path,
+        )
     out.extend(_tags_item(acct, "role", exp.name, exp.tags, live.tags))
     out.extend(_instance_profiles(acct, exp, live))
     if not policydoc.equivalent(exp.trust, live.trust):
@@ -325,7 +337,8 @@ def account_drift(
                     name,
                     "changed",
                     "path",
-                    f"path is {lp.path}, expected {ep.path}",
+                    f"path is {lp.path}, expected {ep.path}: the next apply replaces the policy "
+                    "(IAM cannot move a policy)",
                     ep.path,
                     lp.path,
                 )
@@ -338,7 +351,8 @@ def account_drift(
                     name,
                     "changed",
                     "description",
-                    "description differs",
+                    "description differs: the next apply replaces the policy (IAM cannot change a "
+                    "policy's description)",
                     ep.description,
                     lp.description,
                 )

@@ -1113,7 +1113,7 @@ def plan_import(
     from rolecat.targets.terraform.imports import inventory
     from rolecat.targets.terraform.render import account_views
 
-    from .drift import drift
+    from .drift import REPLACED_BY, drift
     from .expected import default_tags
 
     p = _Planner(catalog, root, exports)
@@ -1201,9 +1201,8 @@ def plan_import(
             if d.field == "tags" or d.kind == "instance-profile":
                 continue  # said above, in the import's words (_tag_changes, _instance_profiles)
             if d.change == "changed":
-                res.first_plan.append(
-                    f"{d.account}: {d.kind} {d.name}: the first plan updates {d.field}: {d.message}"
-                )
+                verb = "replaces it" if (d.kind, d.field) in REPLACED_BY else f"updates {d.field}"
+                res.first_plan.append(f"{d.account}: {d.kind} {d.name}: the first plan {verb}: {d.message}")
             elif d.change == "missing":
                 res.first_plan.append(f"{d.account}: {d.kind} {d.name}: the first plan creates it")
     record_text = _record_text(res.record) if res.record else None
