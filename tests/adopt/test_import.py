@@ -323,29 +323,85 @@ def test_a_user_outside_the_identity_account_is_reported_not_imported(
     assert "mallory" not in (root / "users.yaml").read_text()
 
 
-def test_import_writes_nothing_when_the_result_would_not_validate(
+def test_what_the_catalog_cannot_hold_is_left_out_and_reported_not_the_whole_account(
     tmp_path: Path, exports: dict[str, Any]
 ) -> None:
+    """IAM took them; the catalog cannot write them: a role trusted by forty people over the
+    trust policy quota (Q001), a role on a path with a colon, an MFA age of 30 seconds, an end
+    of access written in epoch seconds, a policy with a condition key rolecat does not know
+    (K001).  Any one of them stopped the whole import (nothing written, file:line).  Each is
+    now left out and reported with the catalog's words, a role using a policy left out too,
+    the policy files and pins only they needed with them; the rest is imported."""
+    import yaml
+
     root = _empty_catalog(tmp_path)
     (root / "catalog.yaml").write_text(
         (root / "catalog.yaml").read_text() + "quotas:\n  trust_policy_size: 2048\n"
     )
     e = copy.deepcopy(exports)
-    # A role trusted by forty people overflows the trust policy quota (Q001).
+    roles = {r["RoleName"]: r for r in e["prod"]["RoleDetailList"]}
     many = [f"arn:aws:iam::111111111111:user/person{i:03d}-with-a-rather-long-name" for i in range(40)]
     e["security"]["UserDetailList"] += [
         {"UserName": a.rsplit("/", 1)[1], "Arn": a, "Path": "/", "GroupList": []} for a in many
     ]
-    trust = next(r for r in e["prod"]["RoleDetailList"] if r["RoleName"] == "ProdEngineer")[
-        "AssumeRolePolicyDocument"
-    ]
-    trust["Statement"][0]["Principal"]["AWS"] = many
-    before = _snapshot(root)
-    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e))
-    assert done.returncode == 1
-    assert "nothing was written" in done.stderr
-    assert str(root) in done.stderr and "rolecat-import-" not in done.stderr
-    assert _snapshot(root) == before
+    roles["ProdEngineer"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] = many
+    roles["CustomerSuccess"]["Path"] = "/team:ops/"
+    for st in roles["OnCall"]["AssumeRolePolicyDocument"]["Statement"]:
+        if "DateLessThan" in st.get("Condition", {}):
+            st["Condition"]["DateLessThan"] = {"aws:CurrentTime": "4102444800"}  # IAM takes epoch seconds
+    policy = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "boundary-app-deployer")
+    version = next(v for v in policy["PolicyVersionList"] if v["IsDefaultVersion"])
+    version["Document"] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:NoSuchKeyYet": "x"}},
+            }
+        ],
+    }
+    # a policy on a path the catalog (and the provider's aws_iam_policy) cannot write
+    moved = next(p for p in e["prod"]["Policies"] if p["PolicyName"] == "policy-report-exporter")
+    old_arn, moved["Path"] = moved["Arn"], "/a:b/"
+    moved["Arn"] = "arn:aws:iam::333333333333:policy/a:b/policy-report-exporter"
+    for r in roles.values():
+        for a in r["AttachedManagedPolicies"]:
+            if a["PolicyArn"] == old_arn:
+                a["PolicyArn"] = moved["Arn"]
+    users_of_boundary = sorted(
+        n
+        for n, r in roles.items()
+        if r.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == policy["Arn"]
+    )
+    assert users_of_boundary
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    items = {(i["account"], i["kind"], i["name"]): i["reason"] for i in json.loads(done.stdout)["items"]}
+    assert "Q001" in items[("prod", "role", "ProdEngineer")]
+    assert "/team:ops/" in items[("prod", "role", "CustomerSuccess")]
+    assert "C020" in items[("prod", "role", "OnCall")] and "4102444800" in items[("prod", "role", "OnCall")]
+    assert "K001" in items[("prod", "policy", "boundary-app-deployer")]
+    assert '"/a:b/"' in items[("prod", "policy", "policy-report-exporter")]
+    assert "policy-report-exporter cannot be adopted" in items[("prod", "role", "ReportExporter")]
+    for name in users_of_boundary:
+        assert items[("prod", "role", name)] == (
+            "its boundary boundary-app-deployer cannot be adopted (see that policy's item)"
+        )
+    written = {p.relative_to(root).as_posix() for p in root.rglob("*.yaml")}
+    for name in ("ProdEngineer", "CustomerSuccess", "OnCall", *users_of_boundary):
+        assert f"roles/prod/{name}.yaml" not in written
+    assert "roles/prod/ProdAdmin.yaml" in written  # the rest is imported
+    # nonprod's boundary-app-deployer is adopted (boundaries/app-deployer.json); prod's, which
+    # differs, would have been boundaries/app-deployer-prod.json, pinned to the live name
+    assert (root / "boundaries/app-deployer.json").exists()
+    assert not (root / "boundaries/app-deployer-prod.json").exists()
+    pins = yaml.safe_load((root / "catalog.yaml").read_text()).get("pinned_policies") or {}
+    assert "boundaries/app-deployer-prod" not in pins
+    new, diags = load_catalog(root, NOW)
+    assert new is not None and not [d for d in diags if d.is_error], diags
+    assert not [d for d in diags if d.code == "C032"], diags  # no policy file left unused
 
 
 # ------------------------------------------------------------------ trust, hand-reasoned

@@ -472,6 +472,20 @@ class _Planner:
                 "takes, then import again",
             )
             return None
+        path_rule = draft7_schema("catalog")["$defs"]["iam_path"]
+        if not _accepts(path_rule, live.path):
+            # the AWS provider's aws_iam_policy takes no other path characters (its validate.go;
+            # docs/catalog.md), and IAM cannot move a policy
+            self.item(
+                acct,
+                "policy",
+                live.name,
+                f"its path {_shown(live.path)} has characters other than letters, digits and _+=,.@- "
+                "between its slashes, which the catalog refuses, and IAM cannot move a policy: rolecat "
+                "would replace it",
+                "keep it outside rolecat, or replace it by hand with a copy on another path, then import again",
+            )
+            return None
         used_as = self.policy_kinds.setdefault((acct, live.arn), kind)
         if used_as != kind:
             self.item(
@@ -737,6 +751,72 @@ class _Planner:
                 self.written_roles[rel] = (spec, accts)
                 self.result.files[rel] = self.role_text(spec, accts)
 
+    def leave_out(self, errors: list[Diagnostic], work: Path, root: Path) -> bool:
+        """What import wrote that the catalog refuses for anything but an IAM finding of a role:
+        a role's path, MFA age or end of access, a trust policy over the quota, a policy with a
+        condition key rolecat does not know.  IAM took them; the catalog cannot write them.
+        Each such policy and every role using it, and each such role, is left out and reported
+        in the catalog's own words, so that one object does not stop the import of the account;
+        the policy files and pins only they needed go with them.  True when anything was."""
+        reasons: dict[str, list[str]] = defaultdict(list)  # role file -> why it is left out
+        files = {_policy_file(kind, stem): (kind, stem) for kind, stem in self.policies}
+        for d in errors:
+            rel = _in(d, work)
+            why = f"{d.code} {_plain_message(d.message)}"
+            if rel in files and rel in self.result.files:
+                key = files[rel]
+                live = self.policies[key].live
+                users = [
+                    (role_rel, accts)
+                    for role_rel, (spec, accts) in self.written_roles.items()
+                    if key
+                    in {("boundary", spec["boundary"]), *(("policy", n) for n in spec.get("policies", ()))}
+                ]
+                for acct in sorted({a for _, accts in users for a in accts}) or ["*"]:
+                    self.item(
+                        acct,
+                        "policy",
+                        live.name,
+                        f"the catalog cannot hold it as it is ({why})",
+                        "keep it outside rolecat, or change it in AWS so the catalog can, then import again",
+                    )
+                for role_rel, _ in users:
+                    reasons[role_rel].append(
+                        f"its {'boundary' if key[0] == 'boundary' else 'policy'} {live.name} "
+                        "cannot be adopted (see that policy's item)"
+                    )
+            elif rel in self.written_roles and not d.code.startswith("I"):
+                reasons[rel].append(f"the catalog cannot hold it as it is ({why})")
+        for rel, why_all in sorted(reasons.items()):
+            spec, accts = self.written_roles.pop(rel)
+            del self.result.files[rel]
+            (work / rel).unlink()
+            for acct in accts:
+                self.item(
+                    acct,
+                    "role",
+                    spec["name"],
+                    "; ".join(dict.fromkeys(why_all)),
+                    "keep it outside rolecat, or change it in AWS so the catalog can, then import again",
+                )
+        if not reasons:
+            return False
+        used = {("boundary", s["boundary"]) for s, _ in self.written_roles.values()}
+        used |= {("policy", n) for s, _ in self.written_roles.values() for n in s.get("policies", ())}
+        for kind, stem in [k for k in self.policies if k not in used]:
+            del self.policies[(kind, stem)]
+            rel = _policy_file(kind, stem)
+            self.pins.pop(rel.removesuffix(".json"), None)
+            if self.result.files.pop(rel, None) is not None:
+                (work / rel).unlink()
+        settings = self.catalog_text()
+        if settings is None:
+            self.result.files.pop("catalog.yaml", None)
+            shutil.copyfile(root / "catalog.yaml", work / "catalog.yaml")
+        else:
+            self.result.files["catalog.yaml"] = settings
+        return True
+
     def adopt_findings(self, errors: list[Diagnostic], work: Path, display: str) -> bool:
         """IAM-check errors of imported roles: the live role is what it is.
 
@@ -747,14 +827,8 @@ class _Planner:
         """
         changed = False
         for d in errors:
-            if d.location is None or not d.code.startswith("I"):
-                continue
-            rel = (
-                Path(d.location.path).resolve().relative_to(work.resolve()).as_posix()
-                if Path(d.location.path).is_absolute()
-                else None
-            )
-            if rel is None or rel not in self.written_roles:
+            rel = _in(d, work)
+            if rel is None or rel not in self.written_roles or not d.code.startswith("I"):
                 continue
             spec, accts = self.written_roles[rel]
             if d.code == "I002":
@@ -1003,6 +1077,20 @@ def _plain_message(text: str) -> str:
     return " ".join(text.split())
 
 
+def _policy_file(kind: str, stem: str) -> str:
+    return f"{'boundaries' if kind == 'boundary' else 'policies'}/{stem}.json"
+
+
+def _in(d: Diagnostic, work: Path) -> str | None:
+    """The file of the scratch catalog a diagnostic is located in, relative to it."""
+    if d.location is None or not Path(d.location.path).is_absolute():
+        return None
+    try:
+        return Path(d.location.path).resolve().relative_to(work.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def _relocated(d: Diagnostic, work: Path, root: Path) -> Diagnostic:
     """A diagnostic of the scratch copy, pointing at the catalog folder instead."""
     import dataclasses
@@ -1153,13 +1241,17 @@ def plan_import(
         work = Path(tmp) / "catalog"
         shutil.copytree(root, work, symlinks=True)
         (work / IMPORTS_FILE).unlink(missing_ok=True)
-        for _ in range(3):
+        # Each round settles IAM findings of imported roles (adopt_findings) or leaves out the
+        # roles the catalog cannot hold (leave_out); both only ever shrink what is left to do.
+        for _ in range(len(p.written_roles) + 3):
             for rel, text in res.files.items():
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             new, diags = load_catalog(work, now)
             errors = [d for d in diags if d.is_error]
-            if not errors or not p.adopt_findings(errors, work, str(root)):
+            if not errors:
+                break
+            if not (p.leave_out(errors, work, root) or p.adopt_findings(errors, work, str(root))):
                 break
         res.diagnostics = [_relocated(d, work, root) for d in errors]
         if new is None or res.diagnostics:
