@@ -976,3 +976,31 @@ def test_the_first_plan_says_replaces_for_what_iam_cannot_change_in_place(
         "prod: role ProdEngineer: the first plan replaces it: path is /, the catalog says /humans/: the next "
         "apply replaces the role (a new role id and ARN; IAM cannot move a role)",
     ], plan
+
+
+def test_user_tags_users_yaml_cannot_hold_are_left_out_not_fatal(
+    tmp_path: Path, exports: dict[str, Any]
+) -> None:
+    """email, team and name tags become users.yaml attributes when users.schema.json takes
+    them.  The importer restated the patterns with $, so an email ending in a line break got
+    through, users.yaml failed validation and nothing of any account was written; a team
+    name in decomposed form (NFD), which the loader refuses, did the same."""
+    import yaml
+
+    e = copy.deepcopy(exports)
+    user = e["security"]["UserDetailList"][0]
+    user["Tags"] = [t for t in user["Tags"] if t["Key"] not in ("email", "team")] + [
+        {"Key": "email", "Value": "alice@example.com\n"},
+        {"Key": "team", "Value": "Cafe\u0301"},
+        {"Key": "name", "Value": "Alice"},
+    ]
+    root = _empty_catalog(tmp_path)
+    done = _rolecat("import", "--catalog", str(root), *_write_exports(tmp_path, e), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((root / "users.yaml").read_text())["users"][user["UserName"]] == {"name": "Alice"}
+    [line] = [
+        x
+        for x in json.loads(done.stdout)["first_plan"]
+        if x.startswith(f"security: user {user['UserName']}:")
+    ]
+    assert '"email" ("alice@example.com\\n")' in line and '"team" ("Cafe\\u0301")' in line

@@ -46,11 +46,6 @@ if TYPE_CHECKING:
 
 _USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-_TAG_OK = {
-    "email": re.compile(r"^[A-Za-z0-9._+=:/-]+@[A-Za-z0-9.-]+$"),
-    "team": re.compile(r"^[\w _.:/=+@-]{1,256}$"),
-    "name": re.compile(r"^[\w _.:/=+@-]{1,256}$"),
-}
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 MAX_POLICY_VERSIONS = 5
 
@@ -355,7 +350,7 @@ class _Planner:
                 )
                 continue
             if name not in known:
-                attrs = {k: v for k, v in lu.tags.items() if k in _TAG_OK and _TAG_OK[k].match(v)}
+                attrs = _kept_user_tags(lu.tags)
                 self.new_users[name] = dict(sorted(attrs.items()))
             if lu.path != "/":
                 self.item(
@@ -982,6 +977,19 @@ def _refused(rule: Mapping[str, Any], text: str) -> str:
 def _shown(text: str) -> str:
     """A live value in a report line: JSON-quoted (escapes shown), long ones cut."""
     return json.dumps(text if len(text) <= 60 else text[:57] + "...", ensure_ascii=True)
+
+
+def _kept_user_tags(live: Mapping[str, str]) -> dict[str, str]:
+    """The live user tags users.yaml can hold: ``email``, ``team`` and ``name``, each when
+    users.schema.json takes its value (read from it, not restated: a restated pattern ended in
+    $, which let a value ending in a line break through, and users.yaml then failed validation)
+    and it is NFC-composed, as the loader requires of every user attribute."""
+    rules = draft7_schema("users")["properties"]["users"]["additionalProperties"]["properties"]
+    return {
+        k: live[k]
+        for k in ("email", "name", "team")
+        if k in live and _accepts(rules[k], live[k]) and unicodedata.is_normalized("NFC", live[k])
+    }
 
 
 def _kept_tags(live: Mapping[str, str]) -> dict[str, str]:
