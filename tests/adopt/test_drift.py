@@ -513,3 +513,14 @@ def test_instance_profiles_are_drift_as_the_next_apply_changes_them(tmp_path: Pa
     role["InstanceProfileList"] = [{**ours, "Path": "/moved/"}]
     [moved] = _run(cat, exports)
     assert "replaces the instance profile" in moved.message
+
+
+def test_a_user_moved_to_another_path_is_drift(catalog: Any, exports: dict[str, dict[str, Any]]) -> None:
+    """users.tf.j2 writes every user on path "/", so the next apply moves back a user moved by
+    hand (UpdateUser NewPath; their ARN changes meanwhile): drift did not compare user paths."""
+    e = _mutated(exports)
+    user = e["security"]["UserDetailList"][0]
+    user["Path"] = "/contractors/"
+    [item] = _run(catalog, e)
+    assert (item.kind, item.name, item.change, item.field) == ("user", user["UserName"], "changed", "path")
+    assert item.message == "path is /contractors/, the catalog says /: the next apply moves the user"

@@ -428,6 +428,19 @@ def account_drift(
                 )
                 continue
             out.extend(_tags_item(acct, "user", name, eu.tags, lu.tags))
+            if lu.path != eu.path:  # users.tf.j2 writes path "/"; UpdateUser moves a user in place
+                out.append(
+                    DriftItem(
+                        acct,
+                        "user",
+                        name,
+                        "changed",
+                        "path",
+                        f"path is {lu.path}, the catalog says {eu.path}: the next apply moves the user",
+                        eu.path,
+                        lu.path,
+                    )
+                )
             missing_groups = sorted(set(eu.groups) - set(lu.groups))
             extra_groups = sorted(set(lu.groups) - set(eu.groups))
             if missing_groups:
