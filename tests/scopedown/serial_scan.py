@@ -5,7 +5,8 @@ extended by the actions request headers add (``mapping.S3_HEADER_RULES``, restat
 ``SERIAL_HEADER_RULES``), tested on each record as written, by the errors AWS returns only after authorisation
 (``mapping.AUTHORISED_ERRORS``), by times that are not CloudTrail's ``...Z`` form
 (``serial_utc_time``), by Lambda's name formats (a partial ARN, a qualifier), restated here
-by splitting on ":", and by Secrets Manager's secret names and partial ARNs."""
+by splitting on ":", by Secrets Manager's secret names and partial ARNs, and by the count of
+every principal's management calls by ``readOnly`` (what the trail logs)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,18 @@ class SerialScanner(Scanner):
         mapper = self.mapper
         suffix = "/" + self.role_name
         for rec in records:
+            # restated: a management API call with a boolean readOnly, of any principal
+            read_only = rec.get("readOnly") if isinstance(rec, dict) else None
+            evidence = (
+                type(read_only) is bool
+                and rec.get("eventType") == "AwsApiCall"
+                and rec.get("managementEvent") is True
+            )
+            if evidence:
+                if read_only:
+                    res.management_reads += 1
+                else:
+                    res.management_writes += 1
             try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
                 issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
             except (KeyError, TypeError, IndexError):
@@ -91,6 +104,11 @@ class SerialScanner(Scanner):
                 if type(issuer) is str and issuer.endswith(suffix):
                     res.same_name[issuer] += 1
                 continue
+            if evidence:
+                if read_only:
+                    res.role_management_reads += 1
+                else:
+                    res.role_management_writes += 1
             when = rec.get("eventTime") or rec.get("@timestamp")
             when = serial_utc_time(when) if type(when) is str else None
             if when is None:

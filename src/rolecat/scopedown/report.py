@@ -43,6 +43,7 @@ class Report:
             "suggested_policy": s.policy if sc.attributed else None,  # SD006: no policy to suggest
             "policy_size": s.size,
             "notes": s.notes,
+            "trail": s.trail,
             "input": {
                 "files": sc.files,
                 "files_parsed": sc.files_parsed,

@@ -102,6 +102,13 @@ class ScanResult:
     last_event: str | None = None
     # records of a role with the same name under another path or in another account
     same_name: Counter[str] = field(default_factory=Counter)
+    # management API calls (``managementEvent`` true, ``eventType`` AwsApiCall) in the files
+    # read, by their ``readOnly``, of every principal and of the role: whether the trail logs
+    # read and write events (``trail.read_write_logged``); a file not parsed counts none
+    management_reads: int = 0
+    management_writes: int = 0
+    role_management_reads: int = 0
+    role_management_writes: int = 0
 
     @property
     def files_skipped(self) -> int:
@@ -156,6 +163,8 @@ class Digest(NamedTuple):
     outside_window: int
     rows: list[tuple[Any, str, tuple[int, Any]]]  # (eventID, time, effect), in file order
     bad_time: int = 0  # records of the role without a time that names an instant
+    # management API calls by readOnly: (read, write) of every principal, then the role's own
+    management: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 class RoleRecords(Keeper[Digest]):
@@ -201,10 +210,24 @@ class RoleRecords(Keeper[Digest]):
         effect = self._effect
         same_name: dict[str, int] = {}
         outside = bad_time = 0
+        reads = writes = own_reads = own_writes = 0
         rows: list[tuple[Any, str, tuple[int, Any]]] = []
         append = rows.append
         for records in batches:
             for rec in records:
+                # every principal's management API calls by readOnly: what the trail logs
+                # (``trail.read_write_logged``); a data event stops at the first test
+                kind = None
+                if (
+                    type(rec) is dict
+                    and rec.get("managementEvent") is True
+                    and rec.get("eventType") == "AwsApiCall"
+                ):
+                    kind = rec.get("readOnly")
+                    if kind is True:
+                        reads += 1
+                    elif kind is False:
+                        writes += 1
                 try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
                     issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
                 except (KeyError, TypeError, IndexError):
@@ -213,6 +236,10 @@ class RoleRecords(Keeper[Digest]):
                     if type(issuer) is str and issuer.endswith(suffix):
                         same_name[issuer] = same_name.get(issuer, 0) + 1
                     continue
+                if kind is True:
+                    own_reads += 1
+                elif kind is False:
+                    own_writes += 1
                 when = rec.get("eventTime") or rec.get("@timestamp")
                 if type(when) is not str or not (len(when) == 20 and when[19] == "Z" and when[10] == "T"):
                     when = utc_time(when) if type(when) is str else None
@@ -224,7 +251,7 @@ class RoleRecords(Keeper[Digest]):
                     continue
                 eid = rec.get("eventID")  # only a string is an ID (a list would not hash)
                 append((eid if type(eid) is str else None, when, effect(rec)))
-        return Digest(same_name, outside, rows, bad_time)
+        return Digest(same_name, outside, rows, bad_time, (reads, writes, own_reads, own_writes))
 
     def _effect(self, rec: Any) -> tuple[int, Any]:
         key = (rec.get("eventType"), rec.get("eventSource", ""), rec.get("eventName"), rec.get("errorCode"))
@@ -454,6 +481,11 @@ class Scanner:
             res.same_name[issuer] += n
         res.outside_window += digest.outside_window
         res.bad_time += digest.bad_time
+        reads, writes, own_reads, own_writes = digest.management
+        res.management_reads += reads
+        res.management_writes += writes
+        res.role_management_reads += own_reads
+        res.role_management_writes += own_writes
         seen = self._seen
         used, denied = res.used, res.denied
         for eid, when, (kind, payload) in digest.rows:

@@ -11,6 +11,10 @@ Rules (each leaves a line in ``notes`` when it fires):
   (``logs:PutLogEvents`` ...) and SES's sending calls, which CloudTrail does not log, and AWS
   KMS and RDS Data API calls, which a trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
   conditions of the statements that grant them;
+* a trail that logs only read or only write management events (``trail.read_write_logged``:
+  the management calls of every principal in the files are of one kind) cannot show the
+  other kind: the granted management actions CloudTrail may log as that kind
+  (``trail.may_log_as``) are kept;
 * actions only the role's managed or generated inline policies grant are not repeated
   (those policies stay attached whatever the suggestion replaces);
 * every Deny statement of the role's catalog policies is kept as written: a suggestion
@@ -38,6 +42,7 @@ from rolecat.report.words import counted, were
 from .actiondb import ActionCatalog
 from .arns import PatternSet, object_prefixes
 from .scan import ActionUse, ScanResult
+from .trail import READ, ReadWrite, may_log_as, read_write_logged
 
 POLICY_VERSION = "2012-10-17"
 MANAGED_POLICY_SIZE = 6144
@@ -208,6 +213,7 @@ class Suggestion:
     outside_boundary: list[str] = field(default_factory=list)  # used, allowed by policies, not boundary
     not_granted: list[str] = field(default_factory=list)  # used, allowed by no policy of the role
     generalised: dict[str, str] = field(default_factory=dict)  # exact S3 object ARN -> folder wildcard
+    trail: dict[str, Any] = field(default_factory=dict)  # what the trail logs, and the evidence
 
 
 # ---------------------------------------------------------------------- policies
@@ -451,6 +457,37 @@ def build_suggestion(
                 "are kept as the current policy has them"
             )
 
+    # a trail that logs only read or only write management events (trail.py): the granted
+    # management actions CloudTrail may log as the kind it leaves out cannot be judged
+    read_write, thin = read_write_logged(scan)
+    unlogged = read_write.unlogged()
+    if unlogged is not None:
+        data_events = [a for a in granted if any(a in family for family in DATA_EVENT_FAMILIES)]
+        unjudged = sorted(
+            a for a in granted - used_actions - kept - set(data_events) if unlogged in may_log_as(a, db)
+        )
+        kept.update(unjudged)
+        left_out, logged_kind = ("read", "write") if unlogged is READ else ("write", "read")
+        others = (
+            scan.management_writes - scan.role_management_writes
+            if unlogged is READ
+            else scan.management_reads - scan.role_management_reads
+        )
+        shown = ", ".join(unjudged[:6]) + (f" and {len(unjudged) - 6} more" if len(unjudged) > 6 else "")
+        notes.append(
+            f"the trail logs no {left_out} management events (ReadWriteType "
+            f"{logged_kind.capitalize()}Only): the logs hold {counted(others, 'management call')} of other "
+            f"principals, all {logged_kind}s, and none a {left_out}"
+            + (
+                f"; the granted actions CloudTrail may log as {left_out}s are kept as the current policy "
+                f"has them: {shown}"
+                if unjudged
+                else ""
+            )
+        )
+    elif thin is not None:
+        notes.append(thin)
+
     for call, (needs, why) in UNSAID_ACTIONS.items():
         if call not in scan.unknown:
             continue
@@ -568,7 +605,21 @@ def build_suggestion(
         outside_boundary=outside_boundary,
         not_granted=sorted(set(not_granted) - set(outside_boundary)),
         generalised=generalised,
+        trail=_trail_json(scan, read_write),
     )
+
+
+def _trail_json(scan: ScanResult, read_write: ReadWrite) -> dict[str, Any]:
+    """What the trail logs of management events, as the logs show it (None: unknown)."""
+    return {
+        "management_reads": read_write.reads,
+        "management_writes": read_write.writes,
+        "evidence": {
+            "management_reads": scan.management_reads,
+            "management_writes": scan.management_writes,
+            "of_the_role": [scan.role_management_reads, scan.role_management_writes],
+        },
+    }
 
 
 # ---------------------------------------------------------------------- quota
