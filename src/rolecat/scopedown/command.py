@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rolecat.model import Catalog, Role
 
     from .report import Report
+    from .selectors import EventSelectors
 
 # A policy file's name as the catalog takes it (policies: in a role file, the file name rules).
 _POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
@@ -166,6 +167,15 @@ def scopedown_command(
             help="Write the suggestion to CATALOG/policies/NAME.json in the catalog's layout (within the quota).",
         ),
     ] = None,
+    trail_selectors: Annotated[
+        Path | None,
+        typer.Option(
+            "--trail-selectors",
+            metavar="FILE",
+            help="The trail's event selectors, as aws cloudtrail get-event-selectors --trail-name NAME "
+            "prints them (JSON): grants whose calls the trail may not log are kept, the rest judged.",
+        ),
+    ] = None,
     summary: Annotated[
         Path | None,
         typer.Option(
@@ -209,7 +219,15 @@ def scopedown_command(
             "letters, digits and _.- only (as policies: in a role file)"
         )
     if emit_athena_sql:
-        given = [flag for flag, value in (("--write-policy", write_policy), ("--summary", summary)) if value]
+        given = [
+            flag
+            for flag, value in (
+                ("--write-policy", write_policy),
+                ("--summary", summary),
+                ("--trail-selectors", trail_selectors),
+            )
+            if value
+        ]
         if logs or given:
             _usage(
                 "--emit-athena-sql prints a query and reads no logs: leave out "
@@ -236,6 +254,7 @@ def scopedown_command(
         since_s, until_s = parse_utc(since, "--since"), parse_utc(until, "--until")
     if since_s and until_s and since_s >= until_s:
         _usage(f"--since {since_s} is not before --until {until_s}")
+    selectors = _read_selectors(trail_selectors) if trail_selectors is not None else None
 
     try:
         loaded = load(catalog)
@@ -287,7 +306,14 @@ def scopedown_command(
     progress = Progress(len(files), total_bytes)
     try:
         report = scopedown(
-            files, ctx, db, since=since_s, until=until_s, progress=progress, exact_resources=exact_resources
+            files,
+            ctx,
+            db,
+            since=since_s,
+            until=until_s,
+            progress=progress,
+            exact_resources=exact_resources,
+            selectors=selectors,
         )
     finally:
         progress.close()
@@ -339,6 +365,18 @@ def scopedown_command(
     else:
         typer.echo(render_text(report), nl=False)
     raise typer.Exit(exit_code)
+
+
+def _read_selectors(path: Path) -> EventSelectors:
+    """The ``--trail-selectors`` file; one it cannot read fully is a usage error naming why."""
+    from .selectors import SelectorError, read_selectors
+
+    try:
+        return read_selectors(path)
+    except SelectorError as exc:
+        _usage(f"--trail-selectors {path}: {exc}")
+    except OSError as exc:
+        _usage(f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
 
 
 def window_of_days(days: int, now: str | None) -> tuple[str, str]:

@@ -421,6 +421,14 @@ def service_prefix(event_source: str, db: ActionCatalog) -> str:
     return labels[0]
 
 
+def event_sources(prefix: str) -> frozenset[str]:
+    """The ``eventSource`` values of the calls of an IAM service prefix, as ``service_prefix``
+    maps them back: ``<prefix>.amazonaws.com`` and every renamed source of the prefix
+    (``cloudwatch``: also ``monitoring.amazonaws.com``)."""
+    renamed = {f"{host}.amazonaws.com" for host, to in SERVICE_RENAMES.items() if to == prefix}
+    return frozenset({f"{prefix}.amazonaws.com", *renamed})
+
+
 def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
     """Map one pair; pure, so callers cache it per pair (see ``EventMapper``)."""
     if event_source in NON_IAM_SOURCES:

@@ -13,6 +13,7 @@ from rolecat.report.words import counted
 
 from .actiondb import ActionCatalog
 from .scan import Scanner, ScanResult
+from .selectors import EventSelectors
 from .suggest import RoleContext, Suggestion, build_suggestion
 
 
@@ -68,11 +69,14 @@ def scopedown(
     until: str | None = None,
     progress: Callable[[Path, int], None] | None = None,
     exact_resources: bool = False,
+    selectors: EventSelectors | None = None,
 ) -> Report:
     """Scan log files for one role and build the report (the library entry point)."""
     scanner = Scanner(ctx.arn, db, since=since, until=until)
     scanner.scan_files(paths, progress)
-    suggestion = build_suggestion(scanner.result, ctx, db, exact_resources=exact_resources)
+    suggestion = build_suggestion(
+        scanner.result, ctx, db, exact_resources=exact_resources, selectors=selectors
+    )
     return Report(ctx, scanner.result, suggestion, db.version)
 
 

@@ -11,10 +11,14 @@ Rules (each leaves a line in ``notes`` when it fires):
   (``logs:PutLogEvents`` ...) and SES's sending calls, which CloudTrail does not log, and AWS
   KMS and RDS Data API calls, which a trail can exclude (``EXCLUDABLE_SOURCES``).  Kept actions keep the resources and
   conditions of the statements that grant them;
-* a trail that logs only read or only write management events (``trail.read_write_logged``:
+* without event selectors, a trail that logs only read or only write management events (``trail.read_write_logged``:
   the management calls of every principal in the files are of one kind) cannot show the
   other kind: the granted management actions CloudTrail may log as that kind
   (``trail.may_log_as``) are kept;
+* given the trail's event selectors (``selectors.py``), a grant is judged only when they log
+  every call it allows, for the data-event families and the management events (and KMS's);
+  the others are kept, statement by statement, used or not (``_not_judged``); without them,
+  a data-event family in the logs is taken as logged on every resource, and a note says so;
 * actions only the role's managed or generated inline policies grant are not repeated
   (those policies stay attached whatever the suggestion replaces);
 * every Deny statement of the role's catalog policies is kept as written: a suggestion
@@ -31,17 +35,27 @@ Rules (each leaves a line in ``notes`` when it fires):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rolecat.deploy.policies import policy_size
-from rolecat.iam.globs import covers
+from rolecat.iam.globs import covers, overlaps, resolve_variables
 from rolecat.report.words import counted, were
 
 from .actiondb import ActionCatalog
 from .arns import PatternSet, object_prefixes
+from .mapping import event_sources
 from .scan import ActionUse, ScanResult
+from .selectors import (
+    DYNAMODB_TABLE,
+    LAMBDA_FUNCTION,
+    S3_OBJECT,
+    Calls,
+    EventSelectors,
+    management_kinds,
+    session_pattern,
+)
 from .trail import READ, ReadWrite, may_log_as, read_write_logged
 
 POLICY_VERSION = "2012-10-17"
@@ -94,6 +108,16 @@ class DataEventFamily:
     names: frozenset[str] | None  # None: use the S3 predicate
     # why the logs may hold none of the family's calls, for the note
     why: str = "are data events, which trails log only when data events are enabled"
+    # the data event resources.type of the calls and the ARNs it covers (a grant on other
+    # resources cannot be judged by event selectors), and ARNs within those it does not;
+    # None: CloudTrail never logs the calls, event selectors tell nothing
+    trail_type: str | None = None
+    trail_arns: str = "*"
+    trail_not: tuple[str, ...] = ()
+
+    @property
+    def told_by_selectors(self) -> bool:
+        return self.trail_type is not None
 
     def __contains__(self, action: object) -> bool:
         if not isinstance(action, str) or ":" not in action:
@@ -105,18 +129,45 @@ class DataEventFamily:
 
 
 DATA_EVENT_FAMILIES = (
-    DataEventFamily("S3 object-level calls", "s3", None),
-    DataEventFamily("Lambda Invoke", "lambda", frozenset({"InvokeFunction"})),
-    DataEventFamily("DynamoDB item-level calls", "dynamodb", _DYNAMODB_ITEM_NAMES),
+    # the resource types of basic selectors (CloudTrail API reference: DataResource), for "S3
+    # object-level API activity ... on buckets and objects in buckets", Lambda "function
+    # execution activity (the Invoke API)", DynamoDB "object-level API activity on tables"
+    # (CloudTrail User Guide, "Logging data events")
+    DataEventFamily("S3 object-level calls", "s3", None, trail_type=S3_OBJECT, trail_arns="arn:*:s3:::*"),
+    DataEventFamily(
+        "Lambda Invoke",
+        "lambda",
+        frozenset({"InvokeFunction"}),
+        trail_type=LAMBDA_FUNCTION,
+        trail_arns="arn:*:lambda:*:*:function:*",
+    ),
+    DataEventFamily(
+        "DynamoDB item-level calls",
+        "dynamodb",
+        _DYNAMODB_ITEM_NAMES,
+        trail_type=DYNAMODB_TABLE,
+        trail_arns="arn:*:dynamodb:*:*:table/*",
+    ),
     # "Amazon SNS Publish and PublishBatch API operations on topics" (CloudTrail User Guide,
     # Logging data events); SQS: "APIs that are high volume operations performed on an Amazon
     # SQS queue, such as SendMessage are categorized as data events" (SQS Developer Guide,
-    # Logging Amazon SQS API calls using AWS CloudTrail), the batch calls authorised as these
-    DataEventFamily("SNS Publish calls", "sns", frozenset({"Publish"})),
+    # Logging Amazon SQS API calls using AWS CloudTrail), the batch calls authorised as these.
+    # Their resources.type names (advanced selectors only) are not in the pages found: a
+    # wrong name only makes no selector match, and the grants are kept
+    DataEventFamily(
+        "SNS Publish calls",
+        "sns",
+        frozenset({"Publish"}),
+        trail_type="AWS::SNS::Topic",
+        trail_arns="arn:*:sns:*:*:*",
+        trail_not=("arn:*:sns:*:*:endpoint/*",),  # a platform endpoint: no topic
+    ),
     DataEventFamily(
         "SQS message calls",
         "sqs",
         frozenset({"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"}),
+        trail_type="AWS::SQS::Queue",
+        trail_arns="arn:*:sqs:*:*:*",
     ),
     # CloudWatch Logs lists the actions CloudTrail logs, as events or with their request
     # elements only; PutLogEvents, GetLogEvents, FilterLogEvents and GetQueryResults are not
@@ -162,6 +213,8 @@ class ExcludableSource:
     label: str
     service: str  # IAM service prefix
     event_source: str
+    # whether event selectors say if the trail logs them (ExcludeManagementEventSources)
+    told_by_selectors: bool = True
 
     def __contains__(self, action: object) -> bool:
         return isinstance(action, str) and action.partition(":")[0] == self.service
@@ -177,7 +230,10 @@ class ExcludableSource:
 # through such services would lose the kms actions those services need on its behalf.
 EXCLUDABLE_SOURCES = (
     ExcludableSource("AWS KMS calls", "kms", "kms.amazonaws.com"),
-    ExcludableSource("RDS Data API calls", "rds-data", "rdsdata.amazonaws.com"),
+    # the Data API of Aurora Serverless v2 and provisioned clusters logs data events of its
+    # own (rdsdataapi.amazonaws.com, eventType "Rds Data Service": mapping.SERVICE_RENAMES),
+    # which scopedown does not count: selectors cannot tell that they would be in the logs
+    ExcludableSource("RDS Data API calls", "rds-data", "rdsdata.amazonaws.com", told_by_selectors=False),
 )
 
 
@@ -318,7 +374,12 @@ def granted_without(ctx: RoleContext, db: ActionCatalog, policy: str) -> set[str
     return granted
 
 
-def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog) -> list[dict[str, Any]]:
+def _granting_statements(
+    ctx: RoleContext,
+    actions: set[str],
+    db: ActionCatalog,
+    keeps: Callable[[str, Mapping[str, Any]], bool] = lambda action, statement: True,
+) -> list[dict[str, Any]]:
     """Statements keeping ``actions`` as the role's catalog policies grant them: each with
     the Resource (or NotResource) and Condition of the statement granting it.  An action
     only its managed or generated inline policies grant is left out: those stay attached
@@ -328,7 +389,7 @@ def _granting_statements(ctx: RoleContext, actions: set[str], db: ActionCatalog)
         for st in _statements(doc):
             if st.get("Effect") != "Allow":
                 continue
-            hit = sorted(actions & _statement_actions(st, db))
+            hit = sorted(a for a in actions & _statement_actions(st, db) if keeps(a, st))
             if not hit:
                 continue
             where = "NotResource" if "NotResource" in st else "Resource"
@@ -419,6 +480,7 @@ def build_suggestion(
     *,
     limit: int = MANAGED_POLICY_SIZE,
     exact_resources: bool = False,
+    selectors: EventSelectors | None = None,
 ) -> Suggestion:
     notes: list[str] = []
     in_policies = policy_actions(ctx, db)
@@ -443,8 +505,13 @@ def build_suggestion(
         (source, f"are management events a trail can exclude ({source.event_source})")
         for source in EXCLUDABLE_SOURCES
     ]
+    taken_as_logged: list[str] = []  # data-event families in the logs, taken as logged everywhere
     for family, why in families:
+        if selectors is not None and family.told_by_selectors:
+            continue  # the selectors say whether the trail logs them (below)
         if any(a in family for a in logged):
+            if isinstance(family, DataEventFamily) and family.told_by_selectors:
+                taken_as_logged.append(family.label)
             continue
         family_granted = sorted(a for a in granted if a in family)
         if family_granted:
@@ -460,7 +527,15 @@ def build_suggestion(
     # a trail that logs only read or only write management events (trail.py): the granted
     # management actions CloudTrail may log as the kind it leaves out cannot be judged
     read_write, thin = read_write_logged(scan)
-    unlogged = read_write.unlogged()
+    unlogged = read_write.unlogged() if selectors is None else None
+    if taken_as_logged:
+        notes.append(
+            f"{' and '.join(taken_as_logged)} are in the logs, so taken as logged on every resource: a trail "
+            "whose data event selectors name some buckets, functions, tables, topics or queues only logs "
+            "the calls on those, and the grants on the others are judged unused here and their resources "
+            "narrowed to the logged ones; pass --trail-selectors FILE (the output of aws cloudtrail "
+            "get-event-selectors --trail-name NAME) to judge them by what the trail logs"
+        )
     if unlogged is not None:
         data_events = [a for a in granted if any(a in family for family in DATA_EVENT_FAMILIES)]
         unjudged = sorted(
@@ -485,8 +560,14 @@ def build_suggestion(
                 else ""
             )
         )
-    elif thin is not None:
+    elif thin is not None and selectors is None:
         notes.append(thin)
+
+    # the trail's event selectors: a grant whose calls the trail may not all log is kept
+    kept_where: dict[str, list[Mapping[str, Any]]] = {}  # action -> its grants not judged
+    if selectors is not None:
+        kept_where = _not_judged(ctx, db, selectors, granted - kept, used_actions)
+        notes += _selector_notes(selectors, kept_where, used_actions)
 
     for call, (needs, why) in UNSAID_ACTIONS.items():
         if call not in scan.unknown:
@@ -567,9 +648,16 @@ def build_suggestion(
         notes.append("no successful call by this role in the logs and window given")
 
     statements = _group_statements({a: resources[a] for a in sorted(used_actions)})
-    if kept - used_actions:
-        statements += _granting_statements(ctx, kept - used_actions, db)
-        elsewhere = sorted(kept - used_actions - {a for st in statements for a in _as_list(st.get("Action"))})
+    kept_grants = (kept - used_actions) | set(kept_where)
+    if kept_grants:
+
+        def keeps(action: str, statement: Mapping[str, Any]) -> bool:
+            return action in kept or any(statement is st for st in kept_where.get(action, ()))
+
+        statements += _granting_statements(ctx, kept_grants, db, keeps)
+        elsewhere = sorted(
+            kept_grants - used_actions - {a for st in statements for a in _as_list(st.get("Action"))}
+        )
         if elsewhere:
             notes.append(
                 "granted only by the role's managed or generated inline policies, which stay as they "
@@ -588,7 +676,7 @@ def build_suggestion(
         policy, size, fit_notes = fit_policy(policy, limit, db)
         notes += fit_notes
 
-    unused = sorted(granted - used_actions - kept)
+    unused = sorted(granted - used_actions - kept - set(kept_where))
     used_rows = _use_entries(scan.used, errors=False)
     for row in used_rows:
         row["resources"] = resources[row["action"]]
@@ -596,7 +684,7 @@ def build_suggestion(
         used=used_rows,
         denied=_use_entries(scan.denied, errors=True),
         unused=unused,
-        kept=sorted(kept - used_actions),
+        kept=sorted((kept | set(kept_where)) - used_actions),
         policy=policy,
         size=size,
         fits=size <= limit,
@@ -605,21 +693,108 @@ def build_suggestion(
         outside_boundary=outside_boundary,
         not_granted=sorted(set(not_granted) - set(outside_boundary)),
         generalised=generalised,
-        trail=_trail_json(scan, read_write),
+        trail=_trail_json(scan, read_write, selectors, ctx),
     )
 
 
-def _trail_json(scan: ScanResult, read_write: ReadWrite) -> dict[str, Any]:
-    """What the trail logs of management events, as the logs show it (None: unknown)."""
+def _trail_json(
+    scan: ScanResult, read_write: ReadWrite, selectors: EventSelectors | None, ctx: RoleContext
+) -> dict[str, Any]:
+    """What the trail logs of management events, as the selectors or the logs show it (None:
+    unknown), and the evidence in the logs."""
+    reads, writes = read_write.reads, read_write.writes
+    if selectors is not None:
+        reads, writes = management_kinds(selectors, session_pattern(ctx.arn))
     return {
-        "management_reads": read_write.reads,
-        "management_writes": read_write.writes,
+        "selectors": None if selectors is None else selectors.source,
+        "management_reads": reads,
+        "management_writes": writes,
         "evidence": {
             "management_reads": scan.management_reads,
             "management_writes": scan.management_writes,
             "of_the_role": [scan.role_management_reads, scan.role_management_writes],
         },
     }
+
+
+# ---------------------------------------------------------------------- event selectors
+def _not_judged(
+    ctx: RoleContext, db: ActionCatalog, selectors: EventSelectors, actions: set[str], used: set[str]
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Per action, the Allow statements of the role's policies granting it whose calls the
+    trail may not all log: a management action's when the selectors miss a readOnly value
+    CloudTrail may give it (``trail.may_log_as``) or one of its event sources; a data-event
+    family's when a resource the statement grants lies outside the family's ARNs or the
+    selectors miss a call on it.  CloudTrail never logs ``NEVER_LOGGED`` and the families
+    without a ``trail_type``: their own rules keep them."""
+    principal = session_pattern(ctx.arn)
+    docs = [*ctx.policies.values(), *ctx.inline.values(), *(d for d in ctx.managed.values() if d is not None)]
+    grants = [
+        (st, _statement_actions(st, db))
+        for doc in docs
+        for st in _statements(doc)
+        if st.get("Effect") == "Allow"
+    ]
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for action in sorted(actions):
+        family = next((f for f in DATA_EVENT_FAMILIES if action in f), None)
+        if action in NEVER_LOGGED or (family is not None and not family.told_by_selectors):
+            continue
+        prefix = action.partition(":")[0]
+        kinds = may_log_as(action, db)
+        mine = [st for st, acts in grants if action in acts]
+        if family is None:
+            calls = Calls("Management", kinds, event_sources(prefix), principal)
+            missed = [] if selectors.logs(calls) else mine
+        else:
+            missed = [st for st in mine if not _data_logged(selectors, family, kinds, principal, st)]
+        if missed:
+            out[action] = missed
+    return out
+
+
+def _data_logged(
+    selectors: EventSelectors,
+    family: DataEventFamily,
+    kinds: frozenset[bool],
+    principal: str,
+    statement: Mapping[str, Any],
+) -> bool:
+    """Whether the selectors log every call of the family the statement allows."""
+    if "NotResource" in statement:
+        return False
+    assert family.trail_type is not None
+    for resource in _as_list(statement.get("Resource")) or ["*"]:
+        wide = resolve_variables(resource)
+        if not covers(family.trail_arns, wide) or any(overlaps(wide, no) for no in family.trail_not):
+            return False  # also resources of other types (an access point, a platform endpoint)
+        calls = Calls("Data", kinds, event_sources(family.service), principal, family.trail_type, resource)
+        if not selectors.logs(calls):
+            return False
+    return True
+
+
+def _selector_notes(
+    selectors: EventSelectors, kept_where: Mapping[str, list[Mapping[str, Any]]], used: set[str]
+) -> list[str]:
+    notes = [
+        f"judged by the trail's event selectors in {selectors.source}: a grant is kept as the current "
+        "policy has it unless they log every call it allows"
+    ]
+    if kept_where:
+        shown = []
+        for action, statements in sorted(kept_where.items())[:8]:
+            where = sorted(
+                {r for st in statements for r in _as_list(st.get("Resource", st.get("NotResource")))}
+            )
+            shown.append(f"{action}{' (used)' if action in used else ''} on {', '.join(where[:3]) or '*'}")
+        more = f" and {len(kept_where) - 8} more" if len(kept_where) > 8 else ""
+        notes.append(
+            "the trail's event selectors may not log every call of these grants (a readOnly value, an event "
+            "source, a resource, or a field rolecat cannot evaluate), so they are kept as the current policy "
+            f"has them, used or not: {'; '.join(shown)}{more}"
+        )
+    return notes
 
 
 # ---------------------------------------------------------------------- quota

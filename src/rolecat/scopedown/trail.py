@@ -70,7 +70,8 @@ def read_write_logged(scan: ScanResult) -> tuple[ReadWrite, str | None]:
         f"the management calls in the logs are all {kind}s, and only {counted(other_count, 'call')} of "
         f"other principals: too few to tell whether the trail logs {other} events; if it logs "
         f"only {kind} management events (ReadWriteType {kind.capitalize()}Only), the granted {other} "
-        "actions listed unused may be in use"
+        "actions listed unused may be in use: --trail-selectors FILE (the output of aws cloudtrail "
+        "get-event-selectors --trail-name NAME) tells"
     )
 
 
