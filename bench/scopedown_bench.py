@@ -111,7 +111,7 @@ def _record(rng: random.Random, i: int) -> dict[str, object]:
         "responseElements": None,
         "requestID": f"{rng.getrandbits(64):016x}",
         "eventID": f"{rng.getrandbits(128):032x}",
-        "readOnly": True,
+        "readOnly": not name.startswith("Put"),  # a trail logging reads and writes, as most do
         "eventType": "AwsApiCall",
         "managementEvent": source != "s3.amazonaws.com",
         "recipientAccountId": ACCOUNT,

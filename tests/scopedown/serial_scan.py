@@ -177,6 +177,10 @@ class SerialScanner(Scanner):
                         self._count(res.denied, header_action, when, rec, False).errors[str(error)] += 1
                     else:
                         self._count(res.used, header_action, when, rec, False)
+        # restated: once the files hold a read and a write, the counts say only that
+        if res.management_reads and res.management_writes:
+            res.management_reads = res.management_writes = 1
+            res.role_management_reads = res.role_management_writes = 0
 
     def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, copy: bool) -> ActionUse:
         use = table.get(action)

@@ -709,7 +709,10 @@ def _trail_json(
         "selectors": None if selectors is None else selectors.source,
         "management_reads": reads,
         "management_writes": writes,
-        "evidence": {
+        # the counts, while the logs hold one kind only (``ScanResult.settle_management``)
+        "evidence": None
+        if scan.management_reads and scan.management_writes
+        else {
             "management_reads": scan.management_reads,
             "management_writes": scan.management_writes,
             "of_the_role": [scan.role_management_reads, scan.role_management_writes],
