@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 DELEGATED_INLINE = "rolecat-delegated-role-creation"
+REVOKE_INLINE = "rolecat-revoke-older-sessions"
+USER_TAGS = ("email", "team", "name")  # users.yaml attributes written as tags (docs/catalog.md)
 
 
 @dataclass
@@ -83,19 +85,29 @@ def expected(catalog: Path) -> dict[str, AccountState]:
         for r in here:
             service = r.get("kind") == "service"
             temporary = {principal(t["user"]): _until(t["until"]) for t in r.get("temporary_members", [])}
-            members = {principal(u) for u in r.get("members", [])} | set(temporary)
+            team = {u for u, a in users.items() if (a or {}).get("team") in r.get("teams", [])}
+            members = {principal(u) for u in [*r.get("members", []), *team]} | set(temporary)
             attached = {f"arn:aws:iam::{aid}:policy/policy-{p}" for p in r.get("policies", [])}
             attached |= {f"arn:aws:iam::aws:policy/{m}" for m in r.get("managed_policies", [])}
             boundary = r.get("boundary")
             role_states[r["name"]] = RoleState(
-                path=r.get("path", defaults.get("service_role_path" if service else "role_path", "/")),
+                # the documented defaults (docs/catalog.md, defaults)
+                path=r.get(
+                    "path",
+                    defaults.get("service_role_path", "/services/")
+                    if service
+                    else defaults.get("role_path", "/humans/"),
+                ),
                 description=r.get("description", ""),
                 max_session_duration=int(
                     r.get("max_session_duration", defaults.get("max_session_duration", 3600))
                 ),
                 boundary=f"arn:aws:iam::{aid}:policy/boundary-{boundary}" if boundary else None,
                 attached=frozenset(attached),
-                inline=frozenset({DELEGATED_INLINE} if r.get("delegated_role_creation") else ()),
+                inline=frozenset(
+                    ({DELEGATED_INLINE} if r.get("delegated_role_creation") else set())
+                    | ({REVOKE_INLINE} if r.get("revoke_sessions") else set())
+                ),
                 members=frozenset(members),
                 services=frozenset(r.get("trusted_services", [])),
                 temporary=temporary,
@@ -103,8 +115,14 @@ def expected(catalog: Path) -> dict[str, AccountState]:
             )
         st = AccountState(role_states, frozenset(policies))
         if acct.get("identity"):
-            st.users = {u: {str(k): str(v) for k, v in (attrs or {}).items()} for u, attrs in users.items()}
-            st.groups = {f"{org}-humans": frozenset(users)}
+            st.users = {
+                u: {str(k): str(v) for k, v in (attrs or {}).items() if k in USER_TAGS}
+                for u, attrs in users.items()
+            }
+            # a released user stays in IAM, out of the group (docs/catalog.md, users.yaml)
+            st.groups = {
+                f"{org}-humans": frozenset(u for u, a in users.items() if not (a or {}).get("release"))
+            }
             st.group_policies = {f"{org}-humans": frozenset({f"{org}-self-service", f"{org}-assume-roles"})}
             st.policies = st.policies | {f"{org}-self-service", f"{org}-assume-roles"}
         state[name] = st

@@ -210,6 +210,17 @@ def changes_of(plan_json: Mapping[str, Any]) -> dict[str, Change]:
     return out
 
 
+def moves_of(plan_json: Mapping[str, Any]) -> dict[str, str]:
+    """Every address the plan moves state to, with the address it comes from (a ``moved``
+    block): a move is no change in AWS, so ``changes_of`` leaves it out, but it changes which
+    address holds an object."""
+    return {
+        rc["address"]: rc["previous_address"]
+        for rc in plan_json.get("resource_changes", [])
+        if rc.get("previous_address") and rc["previous_address"] != rc["address"]
+    }
+
+
 def rolecat(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rolecat", *args], cwd=cwd, capture_output=True, text=True, check=False
@@ -284,10 +295,15 @@ class Deployment:
 
     def plan_changes(self, account: str) -> dict[str, Change]:
         """``plan -out``, then ``show -json`` of the saved plan: the changes by address."""
+        return changes_of(self.plan_json(account))
+
+    def plan_json(self, account: str) -> dict[str, Any]:
+        """``plan -out``, then ``show -json`` of the saved plan, as it is."""
         f = self.folder(account)
         self.tf(f, "plan", "-input=false", "-no-color", "-out=e2e.tfplan", ok=(0,), account=account)
         shown = self.tf(f, "show", "-json", "e2e.tfplan", account=account)
-        return changes_of(json.loads(shown.stdout))
+        plan: dict[str, Any] = json.loads(shown.stdout)
+        return plan
 
     def apply_saved(self, account: str) -> None:
         self.tf(self.folder(account), "apply", "-input=false", "-no-color", "e2e.tfplan", account=account)

@@ -39,6 +39,11 @@ Gaps and what AWS does instead:
 9. ``CreateSAMLProvider`` drops the request's ``Tags`` and ``GetSAMLProvider`` answers
    none. AWS keeps the tags given at creation and returns them with the provider (the
    AWS provider reads them there), so the provider's default tags were planned again.
+10. ``TagSAMLProvider`` and ``UntagSAMLProvider`` are not implemented (moto answers 500,
+   which the AWS provider retries for many minutes: a changed default tag, such as a
+   renamed organization, hung the apply). AWS adds the tags, overwriting a tag of the
+   same key, and removes the keys named (IAM API reference, TagSAMLProvider and
+   UntagSAMLProvider).
 """
 
 from __future__ import annotations
@@ -205,6 +210,23 @@ def patch() -> None:
         return result
 
     responses.IamResponse.create_saml_provider = create_saml_provider  # type: ignore[method-assign]
+
+    # 10. TagSAMLProvider overwrites or adds each tag; UntagSAMLProvider removes the keys.
+    def tag_saml_provider(self: Any) -> Any:
+        provider = self.backend.get_saml_provider(self._get_param("SAMLProviderArn"))
+        tags = {t["Key"]: t["Value"] for t in getattr(provider, "tags", [])}
+        tags.update({t["Key"]: t["Value"] for t in self._get_param("Tags", [])})
+        provider.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return responses.EmptyResult()
+
+    def untag_saml_provider(self: Any) -> Any:
+        provider = self.backend.get_saml_provider(self._get_param("SAMLProviderArn"))
+        gone = set(self._get_param("TagKeys", []))
+        provider.tags = [t for t in getattr(provider, "tags", []) if t["Key"] not in gone]
+        return responses.EmptyResult()
+
+    responses.IamResponse.tag_saml_provider = tag_saml_provider  # type: ignore[attr-defined]
+    responses.IamResponse.untag_saml_provider = untag_saml_provider  # type: ignore[attr-defined]
 
 
 def main() -> int:

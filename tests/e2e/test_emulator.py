@@ -4,6 +4,7 @@ asserted with boto3 against the running emulator. No Terraform needed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,17 @@ def test_policy_version_document_survives_url_decoding(iam: Any) -> None:
     arn = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
     got = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]["Document"]
     assert got["Statement"][0]["Resource"] == resource
+
+
+def test_saml_provider_tags_are_added_overwritten_and_removed(iam: Any) -> None:
+    metadata = (Path(__file__).parents[1] / "golden/inputs/labels-and-escapes/saml/corp-sso.xml").read_text()
+    arn = iam.create_saml_provider(
+        Name="Corp", SAMLMetadataDocument=metadata, Tags=[{"Key": "Organization", "Value": "a"}]
+    )["SAMLProviderArn"]
+    iam.tag_saml_provider(
+        SAMLProviderArn=arn, Tags=[{"Key": "Organization", "Value": "b"}, {"Key": "team", "Value": "x"}]
+    )
+    tags = iam.get_saml_provider(SAMLProviderArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("Organization", "b"), ("team", "x")]
+    iam.untag_saml_provider(SAMLProviderArn=arn, TagKeys=["team"])
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["Tags"] == [{"Key": "Organization", "Value": "b"}]
