@@ -13,7 +13,7 @@ from rolecat.pipeline import load_catalog, render_catalog
 from rolecat.targets.terraform import replacements
 from rolecat.workflow import profiles
 
-from .support import CATALOG, NOW, catalog, write
+from .support import CATALOG, DOC, NOW, catalog, write
 
 
 def files(root: Path) -> dict[str, str]:
@@ -371,3 +371,43 @@ def test_a_rename_in_case_only_is_refused_against_the_previous_manifest(tmp_path
         "aws_iam_policy.boundary_B",
         "aws_iam_role.r",
     }
+
+
+PINNED = (
+    CATALOG
+    + """
+pinned_policies:
+  policies/reports-prod: {name: ReadReports, description: Made by hand}
+  boundaries/b: {name: DevBoundary, path: /boundaries/}
+"""
+)
+
+
+def _pinned(tmp_path: Path) -> Path:
+    return catalog(
+        tmp_path,
+        **{
+            "catalog.yaml": PINNED,
+            "policies/reports-prod.json": DOC,
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: b\nmembers: [alice]\npolicies: [reports-prod]\n",
+        },
+    )
+
+
+def test_a_pinned_policy_compiles_again_without_a_false_replacement(tmp_path: Path) -> None:
+    """A pinned boundary on its live path without a description (as rolecat import writes
+    one for a live policy without a description): the manifest said path "/" and a null
+    description its own schema refuses, so the next compile that changed anything stopped
+    with W003, and the comparison with it reported a replacement that does not happen (F001)."""
+    root = _pinned(tmp_path)
+    out = tmp_path / "out"
+    now = ["--now", "2026-11-28"]
+    assert CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now]).exit_code == 0
+    entry = json.loads((out / "manifest.json").read_text())["accounts"]["prod"]["policies"]["DevBoundary"]
+    assert (entry["path"], entry["description"]) == ("/boundaries/", None)
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n  carol: {}\n"})
+    check = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), "--check", *now])
+    assert "W003" not in check.output and "F001" not in check.output, check.output
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now])
+    assert run.exit_code == 0, run.output
+    assert "F001" not in run.output

@@ -107,8 +107,8 @@ def manifest_data(catalog: Catalog, views: Sequence[AccountView], paths: Iterabl
             "name": p.source,
             "label": p.label,
             "file": p.file or None,
-            "path": "/",
-            "description": p.description,
+            "path": p.path,  # "/" but for a pinned policy's live path
+            "description": p.description,  # None: a pinned policy without one
             "document": key,
         }
 

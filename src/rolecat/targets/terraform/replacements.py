@@ -229,8 +229,9 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
                     )
         if version >= 2:
             for iam_name, p in acct.get("policies", {}).items():
+                # a pinned policy without a description is null here, "" in from_catalog
                 pols[(p["kind"], p["name"])] = PolicyFacts(
-                    p["kind"], p["name"], iam_name, p["path"], p["description"], p.get("file") or ""
+                    p["kind"], p["name"], iam_name, p["path"], p["description"] or "", p.get("file") or ""
                 )
         elif acct.get("identity"):
             from rolecat.targets.terraform.render import ASSUME_ROLES_DESCRIPTION, SELF_SERVICE_DESCRIPTION
