@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_harness import Deployment, Emulator, Terraform, compile_catalog, rolecat
+import yaml
+from e2e_harness import Deployment, Emulator, Terraform, changes_of, compile_catalog, moves_of, rolecat
+
+from rolecat.targets.terraform import labels
 
 ROOT = Path(__file__).resolve().parents[2]
 IDENTITY_ID = "111111111111"
@@ -247,7 +250,7 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
     reader = (world.catalog / "roles/prod/Reader.yaml").read_text()
     assert "members: [alice, bob]" in reader and "mfa_max_age: 1800" in reader
     assert "max_session_duration: 7200" in reader and 'description: "Reads reports"' in reader
-    settings = __import__("yaml").safe_load((world.catalog / "catalog.yaml").read_text())
+    settings = yaml.safe_load((world.catalog / "catalog.yaml").read_text())
     assert settings["password_policy"] == {"minimum_length": 16, "max_age_days": 90}
     assert not [line for line in report["first_plan"] if "password" in line], report["first_plan"]
     # Running it again changes nothing.
@@ -256,7 +259,7 @@ def test_import_then_first_plan_adopts_without_creating_what_exists(world: World
 
     compile_catalog(world.catalog, world.out)
     world.d.sync()
-    record = __import__("yaml").safe_load((world.catalog / "imports.yaml").read_text())["accounts"]
+    record = yaml.safe_load((world.catalog / "imports.yaml").read_text())["accounts"]
     for account in ("security", "prod"):
         world.d.init(account)
         world.d.validate(account)
@@ -372,4 +375,56 @@ def test_out_of_band_edits_are_reported(world: World, name: str) -> None:
         assert [(d["kind"], d["change"]) for d in found] == [expect], found
     finally:
         undo()
+    assert world.drift() == {"drift": [], "hygiene": []}
+
+
+def test_adopted_policies_keep_their_address_through_later_pull_requests(world: World) -> None:
+    """The pinned policies (their live names kept) under two later changes: the state an
+    earlier rolecat left under the files' labels moves to the pinned labels without any
+    change; then the files are renamed (and the import record deleted, as adoption.md
+    says): Terraform has nothing to do. Before pinned policies were labelled by their
+    IAM name, the rename planned a delete and a create of the same IAM policy, whose
+    create failed (EntityAlreadyExists) after the live policy was deleted; and the second
+    compile after adoption stopped at W003 (a null description in the manifest)."""
+    d = world.d
+    settings = yaml.safe_load((world.catalog / "catalog.yaml").read_text())
+    pins = {tuple(k.split("/")): v["name"] for k, v in settings["pinned_policies"].items()}
+    assert pins, "the import pinned the live names"
+    kinds = {"policies": "policy", "boundaries": "boundary"}
+    # 1. state where rolecat before this change kept it: under the files' labels
+    state = d.tf(d.folder("prod"), "state", "list", account="prod").stdout.split()
+    moved = {}
+    for (folder, stem), name in pins.items():
+        pinned, by_file = labels.policy(kinds[folder], stem, name), labels.policy(kinds[folder], stem)
+        moved[f"aws_iam_policy.{pinned}"] = f"aws_iam_policy.{by_file}"
+        for address in state:
+            if address.startswith("aws_iam_role_policy_attachment.") and address.endswith(f"__{pinned}"):
+                moved[address] = address.replace(f"__{pinned}", f"__{by_file}")
+    for new, old in moved.items():
+        d.tf(d.folder("prod"), "state", "mv", "-no-color", new, old, account="prod")
+    plan = d.plan_json("prod")
+    assert changes_of(plan) == {} and moves_of(plan) == moved
+    d.apply_saved("prod")
+    d.assert_converged("prod")
+    # 2. the pinned files renamed, the import record gone
+    (world.catalog / "imports.yaml").unlink()
+    text = (world.catalog / "catalog.yaml").read_text()
+    renames = {}
+    for folder, stem in pins:
+        (world.catalog / folder / f"{stem}.json").rename(world.catalog / folder / f"{stem}-renamed.json")
+        text = text.replace(f"{folder}/{stem}:", f"{folder}/{stem}-renamed:")
+        renames[stem] = f"{stem}-renamed"
+    (world.catalog / "catalog.yaml").write_text(text)
+    for path in (world.catalog / "roles").rglob("*.yaml"):
+        role = yaml.safe_load(path.read_text())
+        role["policies"] = [renames.get(p, p) for p in role.get("policies", [])]
+        if role.get("boundary") in renames:
+            role["boundary"] = renames[role["boundary"]]
+        path.write_text(yaml.safe_dump(role, sort_keys=False))
+    compile_catalog(world.catalog, world.out)
+    assert d.sync() == ["security", "prod"]  # imports.tf goes
+    for account in ("security", "prod"):
+        plan = d.plan_json(account)
+        assert (changes_of(plan), moves_of(plan)) == ({}, {}), account
+        d.apply_saved(account)
     assert world.drift() == {"drift": [], "hygiene": []}

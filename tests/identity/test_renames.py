@@ -394,6 +394,60 @@ def _pinned(tmp_path: Path) -> Path:
     )
 
 
+def _rename_pinned_files(root: Path) -> None:
+    (root / "policies/reports-prod.json").rename(root / "policies/reports.json")
+    (root / "boundaries/b.json").rename(root / "boundaries/dev.json")
+    text = (root / "catalog.yaml").read_text()
+    write(
+        root,
+        {
+            "catalog.yaml": text.replace("policies/reports-prod:", "policies/reports:").replace(
+                "boundaries/b:", "boundaries/dev:"
+            ),
+            "roles/R.yaml": "name: R\naccounts: [prod]\nboundary: dev\nmembers: [alice]\npolicies: [reports]\n",
+        },
+    )
+
+
+def addresses(out: dict[str, str], account: str) -> set[str]:
+    return {
+        f"{t}.{label}"
+        for path, text in out.items()
+        if path.startswith(account + "/")
+        for t, label in re.findall(r'^resource "(\S+)" "(\S+)"', text, re.M)
+    }
+
+
+def test_a_pinned_policy_keeps_its_address_when_its_file_is_renamed(tmp_path: Path) -> None:
+    """A pinned policy is the live IAM policy its pin names: renaming its file (or merging
+    per-account files into one) must not move it to another address, which Terraform
+    plans as a delete and a create of the same IAM name (CreatePolicy: EntityAlreadyExists,
+    after the old policy was deleted)."""
+    root = _pinned(tmp_path)
+    before = files(root)
+    _rename_pinned_files(root)
+    after = files(root)
+    assert addresses(after, "prod") == addresses(before, "prod")
+    assert {
+        "aws_iam_policy.pinned_ReadReports",
+        "aws_iam_policy.pinned_DevBoundary",
+        "aws_iam_role_policy_attachment.R__pinned_ReadReports",
+    } <= addresses(after, "prod")
+    # state kept under the file's label (rolecat before pins were labelled by IAM name) follows
+    assert moves(after["prod/policy.reports.tf"]) == [
+        ("aws_iam_policy.policy_reports", "aws_iam_policy.pinned_ReadReports")
+    ]
+    assert moves(after["prod/role.R.tf"]) == [
+        (
+            "aws_iam_role_policy_attachment.R__policy_reports",
+            "aws_iam_role_policy_attachment.R__pinned_ReadReports",
+        )
+    ]
+    assert moves(after["prod/boundary.dev.tf"]) == [
+        ("aws_iam_policy.boundary_dev", "aws_iam_policy.pinned_DevBoundary")
+    ]
+
+
 def test_a_pinned_policy_compiles_again_without_a_false_replacement(tmp_path: Path) -> None:
     """A pinned boundary on its live path without a description (as rolecat import writes
     one for a live policy without a description): the manifest said path "/" and a null
@@ -411,3 +465,20 @@ def test_a_pinned_policy_compiles_again_without_a_false_replacement(tmp_path: Pa
     run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now])
     assert run.exit_code == 0, run.output
     assert "F001" not in run.output
+
+
+def test_a_pinned_boundary_renamed_is_no_replacement(tmp_path: Path) -> None:
+    """Its file renamed, a pinned boundary is the same IAM policy at the same address: no
+    F001 (which a boundary renamed, a new IAM name, is), neither from compile nor between
+    two catalogs (the access diff)."""
+    root = _pinned(tmp_path)
+    out = tmp_path / "out"
+    now = ["--now", "2026-11-28"]
+    assert CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now]).exit_code == 0
+    _rename_pinned_files(root)
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now])
+    assert run.exit_code == 0 and "F001" not in run.output, run.output
+    base, _ = load_catalog(_pinned(tmp_path / "base"), NOW)
+    head, _ = load_catalog(root, NOW)
+    assert base is not None and head is not None
+    assert replacements.between_catalogs(base, head) == []

@@ -31,7 +31,17 @@ letters, digits, ``-`` and single ``_`` between letters keep the label the old s
 gave them, so most existing state needs no move at all.
 
 An attachment joins two labels with ``__``, which no encoded name contains; the part
-after it starts with a kind prefix (``policy_``, ``aws_``), so pairs are injective too.
+after it starts with a kind prefix (``policy_``, ``pinned_``, ``aws_``), so pairs are
+injective too.
+
+A customer managed policy is labelled by its catalog name (``policy_<file>``,
+``boundary_<file>``), which is its IAM name less rolecat's prefix, except one whose IAM
+name is pinned (``pinned_policies``, an adopted policy): its label is ``pinned_`` and the
+pinned IAM name, so that renaming its file, or merging per-account files into one, keeps
+the address of the same IAM policy.  IAM policy names are unique in an account,
+boundaries and policies alike ("IAM user, group, role, and policy names must be unique
+within the account", IAM API reference, CreatePolicy, PolicyName), and none of rolecat's
+own labels starts with ``pinned_``.
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ _SIMPLE = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]|_(?=[A-Za-z-]))*\Z")
 SEPARATOR = "__"
 BOUNDARY_PREFIX = "boundary_"
 POLICY_PREFIX = "policy_"
+PINNED_PREFIX = "pinned_"
 AWS_PREFIX = "aws_"
 
 
@@ -118,8 +129,11 @@ def role(name: str) -> str:
     return encode(name)
 
 
-def policy(kind: str, name: str) -> str:
-    """Label of ``aws_iam_policy`` for catalog policy or boundary ``name``."""
+def policy(kind: str, name: str, pinned: str | None = None) -> str:
+    """Label of ``aws_iam_policy`` for catalog policy or boundary ``name``; ``pinned``: the
+    IAM name ``pinned_policies`` gives it, which is then the label's (see above)."""
+    if pinned is not None:
+        return PINNED_PREFIX + encode(pinned)
     return (BOUNDARY_PREFIX if kind == "boundary" else POLICY_PREFIX) + encode(name)
 
 

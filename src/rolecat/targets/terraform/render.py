@@ -235,11 +235,14 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
                 f"{dp.kind} {dp.name!r} has no document in {account.name}; render needs a valid catalog"
             )
         file = relative_source(catalog, dp.source)
-        lbl = labels.policy(dp.kind, dp.name)
+        lbl = policy_label(catalog, dp.kind, dp.name)
         desc: str | None = policy_description(dp.kind, dp.name)
         pin = catalog.pinned.get((dp.kind, dp.name))
         if pin is not None:
             desc = pin.description  # adopted: the live description (ForceNew in the provider)
+        sources = [legacy[dp.kind][dp.name]] if upgrade else []
+        if pin is not None:  # state kept under the file's label before pins labelled by IAM name
+            sources.append(labels.policy(dp.kind, dp.name))
         views[(dp.kind, dp.name)] = PolicyView(
             lbl,
             dp.iam_name,
@@ -248,7 +251,7 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
             file,
             desc,
             layout(dp.document),
-            moves=chains.chain("aws_iam_policy", [legacy[dp.kind][dp.name]], lbl) if upgrade else (),
+            moves=chains.chain("aws_iam_policy", sources, lbl) if sources else (),
             path=dp.path,
         )
 
@@ -269,10 +272,11 @@ def account_view(renderer: TerraformRenderer, deployed: AccountDeployment) -> Ac
         pvs = tuple(policy_views[p.name] for p in dr.policies)
         for p, pv in zip(dr.policies, pvs, strict=True):
             a_lbl = labels.attachment(role.name, pv.label)
-            if upgrade:
-                src = f"{old}__{legacy_policy[p.name]}"
-                if src != a_lbl:
-                    moves.extend(chains.chain(ATTACHMENT, [src], a_lbl))
+            sources = [f"{old}__{legacy_policy[p.name]}"] if upgrade else []
+            if ("policy", p.name) in catalog.pinned:
+                sources.append(labels.attachment(role.name, labels.policy("policy", p.name)))
+            if sources and sources != [a_lbl]:
+                moves.extend(chains.chain(ATTACHMENT, sources, a_lbl))
             attachments.append(AttachmentView(a_lbl, f"aws_iam_policy.{pv.label}.arn", p.arn))
         for arn in dr.managed_policy_arns:
             a_lbl = labels.attachment(role.name, labels.managed_ref(arn))
@@ -439,6 +443,13 @@ SELF_SERVICE_DESCRIPTION = "rolecat: users manage their own password, access key
 ASSUME_ROLES_DESCRIPTION = "rolecat: assume human roles with MFA; each role's trust policy decides who"
 
 
+def policy_label(catalog: Catalog, kind: str, name: str) -> str:
+    """The label of the customer managed policy made from a policy or boundary file: by its
+    pinned IAM name when ``pinned_policies`` pins one (``labels.policy``)."""
+    pin = catalog.pinned.get((kind, name))
+    return labels.policy(kind, name, pin.name if pin is not None else None)
+
+
 def policy_description(kind: str, name: str) -> str:
     """The ``description`` of a catalog policy (ForceNew: frozen, see above)."""
     if kind == "boundary":
@@ -500,8 +511,8 @@ def _declared(
     """Every (resource type, label) the account's configuration declares; a role's part
     comes from ``renderer``'s cache (a role is in several accounts)."""
     catalog = renderer.catalog
-    out = {("aws_iam_policy", labels.policy("boundary", n)) for n in boundaries}
-    out |= {("aws_iam_policy", labels.policy("policy", n)) for n in pols}
+    out = {("aws_iam_policy", policy_label(catalog, "boundary", n)) for n in boundaries}
+    out |= {("aws_iam_policy", policy_label(catalog, "policy", n)) for n in pols}
     out |= _provider_resources(oidc_hosts, saml_names)
     for r in roles:
         out.update(renderer.role_parts(r).declared)
@@ -513,13 +524,13 @@ def _declared(
     return out
 
 
-def role_declared(r: Role) -> tuple[tuple[str, str], ...]:
+def role_declared(catalog: Catalog, r: Role) -> tuple[tuple[str, str], ...]:
     """Every (resource type, label) a role declares in each of its accounts."""
     out = [("aws_iam_role", labels.role(r.name))]
     if instance_profile_name(r) is not None:
         out.append((INSTANCE_PROFILE, labels.instance_profile(r.name)))
     for p in r.policies:
-        out.append((ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+        out.append((ATTACHMENT, labels.attachment(r.name, policy_label(catalog, "policy", p))))
     for arn in r.managed_policy_arns:
         out.append((ATTACHMENT, labels.attachment(r.name, labels.managed_ref(arn))))
     if r.delegated_role_creation is not None:
@@ -542,6 +553,12 @@ def _released(
     a label may be another entity's address, which a removed block would forget."""
     legacy = catalog.terraform.legacy_labels
     out: list[Removal] = []
+
+    def policy_labels(kind: str, name: str) -> set[str]:
+        # a pinned policy's state may still be under its file's label (before pins were
+        # labelled by IAM name): both are forgotten, neither destroyed
+        return {policy_label(catalog, kind, name), labels.policy(kind, name)}
+
     kept = _provider_resources(oidc_hosts, saml_names)
     kept_b, kept_p = set(boundaries), set(pols)
     gone_b: set[str] = set()
@@ -558,7 +575,7 @@ def _released(
             if provider is not None and provider_resource(provider) not in kept:
                 out.append(Removal(*provider_resource(provider)))
         for p in r.policies:
-            out.append(Removal(ATTACHMENT, labels.attachment(r.name, labels.policy("policy", p))))
+            out.extend(Removal(ATTACHMENT, labels.attachment(r.name, x)) for x in policy_labels("policy", p))
             if p not in kept_p:
                 gone_p.add(p)
         for arn in r.managed_policy_arns:
@@ -569,8 +586,8 @@ def _released(
                 gone_b.add(r.delegated_role_creation.boundary)
         if r.boundary and r.boundary not in kept_b:
             gone_b.add(r.boundary)
-    out.extend(Removal("aws_iam_policy", labels.policy("boundary", n)) for n in gone_b)
-    out.extend(Removal("aws_iam_policy", labels.policy("policy", n)) for n in gone_p)
+    out.extend(Removal("aws_iam_policy", x) for n in gone_b for x in policy_labels("boundary", n))
+    out.extend(Removal("aws_iam_policy", x) for n in gone_p for x in policy_labels("policy", n))
     if account.identity:
         for u in catalog.released_users:
             for name in {labels.user(u.name), *((labels.legacy_label(u.name),) if legacy else ())}:
@@ -708,7 +725,13 @@ class TerraformRenderer:
             )
         )
         hit = self._roles[id(role)] = RoleParts(
-            role, labels.role(role.name), source, tags, Layout(tags, self), depends_on, role_declared(role)
+            role,
+            labels.role(role.name),
+            source,
+            tags,
+            Layout(tags, self),
+            depends_on,
+            role_declared(self.catalog, role),
         )
         return hit
 

@@ -77,6 +77,7 @@ class PolicyFacts:
     path: str
     description: str
     file: str = ""
+    label: str = ""  # of its aws_iam_policy ("" where the facts do not say: labels.policy)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def from_catalog(catalog: Catalog) -> Inventory:
         ASSUME_ROLES_DESCRIPTION,
         SELF_SERVICE_DESCRIPTION,
         policy_description,
+        policy_label,
     )
 
     out: dict[str, AccountFacts] = {}
@@ -152,7 +154,9 @@ def from_catalog(catalog: Catalog) -> Inventory:
             pin = catalog.pinned.get((kind, name))
             if pin is not None:  # adopted: the live name, path and description
                 iam, path, desc = pin.name, pin.path, pin.description or ""
-            pols[(kind, name)] = PolicyFacts(kind, name, iam, path, desc, f"{folder}/{name}.json")
+            pols[(kind, name)] = PolicyFacts(
+                kind, name, iam, path, desc, f"{folder}/{name}.json", policy_label(catalog, kind, name)
+            )
         if acct.identity:
             for short, desc in (
                 ("self-service", SELF_SERVICE_DESCRIPTION),
@@ -310,6 +314,8 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         )
                     )
             found.extend(_profile_replacement(h.name, b, role, before))
+            new_b = h.policies.get(("boundary", role.boundary or ""))
+            old_b = b.policies.get(("boundary", before.boundary or "")) if before is not None else None
             if (
                 before is not None
                 and before.boundary
@@ -317,13 +323,15 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                 and before.boundary != role.boundary
                 and ("boundary", before.boundary) not in h.policies
                 and ("boundary", role.boundary) not in b.policies
+                # a pinned boundary's file renamed: the same IAM policy, at the same address
+                and not (new_b and old_b and new_b.iam_name == old_b.iam_name)
             ):
                 found.append(
                     Replacement(
                         h.name,
-                        f"aws_iam_policy.{labels.policy('boundary', role.boundary)}",
+                        f"aws_iam_policy.{_policy_label(new_b, 'boundary', role.boundary)}",
                         "boundary",
-                        boundary_policy_name(role.boundary),
+                        new_b.iam_name if new_b else boundary_policy_name(role.boundary),
                         f"role {role.name}: boundary {before.boundary} renamed to {role.boundary}",
                         BOUNDARY_COST,
                         role.source,
@@ -337,7 +345,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                 found.append(  # a file renamed in case only: the IAM name changes in case only
                     Replacement(
                         h.name,
-                        f"aws_iam_policy.{labels.policy(pol.kind, pol.name)}",
+                        f"aws_iam_policy.{_policy_label(pol, pol.kind, pol.name)}",
                         "boundary" if pol.kind == "boundary" else "policy",
                         pol.iam_name,
                         f"policy {was.iam_name} -> {pol.iam_name}: IAM names differ in case only",
@@ -356,7 +364,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
             if changed:
                 label = {"self-service": "self_service", "assume-roles": "assume_roles"}.get(pol.name)
                 if pol.kind != "identity":
-                    label = labels.policy(pol.kind, pol.name)
+                    label = _policy_label(pol, pol.kind, pol.name)
                 found.append(
                     Replacement(
                         h.name,
@@ -433,6 +441,13 @@ def _profile_replacement(
             role.source,
         )
     ]
+
+
+def _policy_label(facts: PolicyFacts | None, kind: str, name: str) -> str:
+    """The label the facts give, else the one of an unpinned policy file."""
+    from rolecat.targets.terraform import labels
+
+    return facts.label if facts is not None and facts.label else labels.policy(kind, name)
 
 
 def mfa_device_changes(base: Inventory, head: Inventory) -> list[tuple[str, str, str]]:
