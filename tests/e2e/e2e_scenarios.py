@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import e2e_expect
 import yaml
@@ -45,3 +47,23 @@ def check_readback(catalog: Path, emulator: Emulator) -> None:
         got = e2e_expect.actual(iam, identity=bool(acct.get("identity")))
         problems += e2e_expect.compare(name, want[name], got)
     assert not problems, "\n".join(problems)
+
+
+@dataclass
+class CatalogFiles:
+    """A scenario's catalog folder, edited as YAML between pull requests."""
+
+    catalog: Path
+
+    def load(self, rel: str) -> Any:
+        return yaml.safe_load((self.catalog / rel).read_text(encoding="utf-8"))
+
+    def dump(self, rel: str, data: Any) -> None:
+        path = self.catalog / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    def edit(self, rel: str, change: Callable[[Any], None]) -> None:
+        data = self.load(rel)
+        change(data)
+        self.dump(rel, data)

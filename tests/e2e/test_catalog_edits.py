@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from e2e_harness import (
     Change,
     Deployment,
@@ -38,7 +37,7 @@ from e2e_harness import (
     moves_of,
     rolecat,
 )
-from e2e_scenarios import ROOT, check_readback, deploy_and_check
+from e2e_scenarios import ROOT, CatalogFiles, check_readback, deploy_and_check
 
 IDS = {"sec": "121212121212", "dev": "232323232323", "prod": "343434343434", "stage": "454545454545"}
 DEPLOY = "TerraformDeploy"
@@ -159,24 +158,10 @@ ROLES: dict[str, dict[str, Any]] = {
 
 
 @dataclass
-class World:
-    catalog: Path
+class World(CatalogFiles):
     out: Path
     d: Deployment
     emulator: Emulator
-
-    def load(self, rel: str) -> Any:
-        return yaml.safe_load((self.catalog / rel).read_text(encoding="utf-8"))
-
-    def dump(self, rel: str, data: Any) -> None:
-        path = self.catalog / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-    def edit(self, rel: str, change: Callable[[Any], None]) -> None:
-        data = self.load(rel)
-        change(data)
-        self.dump(rel, data)
 
     def move(self, src: str, dst: str) -> None:
         (self.catalog / dst).parent.mkdir(parents=True, exist_ok=True)

@@ -14,38 +14,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from e2e_harness import Change, Deployment, Emulator, Terraform, compile_catalog
-from e2e_scenarios import ROOT, check_readback, deploy_and_check
+from e2e_scenarios import ROOT, CatalogFiles, check_readback, deploy_and_check
 
 IDENTITY_ID = "111111111111"
 
 
 @dataclass
-class World:
-    catalog: Path
+class World(CatalogFiles):
     out: Path
     d: Deployment
     emulator: Emulator
-
-    def load(self, rel: str) -> Any:
-        return yaml.safe_load((self.catalog / rel).read_text(encoding="utf-8"))
-
-    def dump(self, rel: str, data: Any) -> None:
-        path = self.catalog / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-    def edit(self, rel: str, change: Callable[[Any], None]) -> None:
-        data = self.load(rel)
-        change(data)
-        self.dump(rel, data)
 
     def step(self, expected_accounts: list[str], *extra: str) -> dict[str, dict[str, Change]]:
         """Compile, check which accounts changed, plan/apply/converge them, read IAM back."""
