@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import gc
 import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from . import __version__
 from .cliargs import CatalogAlias, CatalogArg, catalog_of
-from .report.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-
-if TYPE_CHECKING:
-    from .diagnostics import Diagnostic
+from .commands import exit_now, internal_error
+from .report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 app = typer.Typer(
     name="rolecat",
@@ -93,12 +90,6 @@ def main_options(
     del debug
 
 
-def _emit(diags: list[Diagnostic], fmt: Format, *, to_stdout: bool) -> None:
-    from rolecat.report.printer import emit
-
-    emit(diags, fmt.value, to_stdout=to_stdout)
-
-
 @app.command()
 def validate(
     catalog: CatalogArg = None,
@@ -110,21 +101,10 @@ def validate(
     now: NowOpt = None,
 ) -> None:
     """Check a catalog: schema, references, IAM checks and quotas. Writes nothing."""
-    from rolecat.report.printer import fails
-
-    from .diagnostics import Severity
-    from .pipeline import UsageError, load_catalog
+    from . import commands
 
     catalog = catalog_of(catalog, catalog_opt)
-    when = parse_now(now)
-    try:
-        _, diags = load_catalog(catalog, when)
-    except UsageError as exc:
-        fail_usage(str(exc))
-    _emit(diags, format, to_stdout=True)
-    if format is Format.text and not diags:
-        typer.echo(f"{catalog}: ok", err=True)
-    raise typer.Exit(EXIT_FINDINGS if fails(diags, Severity.parse(fail_on.value)) else EXIT_OK)
+    raise typer.Exit(commands.validate(catalog, format.value, fail_on.value, parse_now(now)))
 
 
 @app.command("compile")
@@ -147,38 +127,13 @@ def compile_(
     now: NowOpt = None,
 ) -> None:
     """Compile a catalog into one Terraform root module per account."""
-    from .diagnostics import has_errors
-    from .pipeline import UsageError, check_compiled, compile_catalog
+    from . import commands
 
     catalog = catalog_of(catalog, catalog_opt)
     when = parse_now(now)
-    try:
-        if check:
-            diags, diff = check_compiled(catalog, out, when)
-            _emit(diags, Format.text, to_stdout=False)
-            if diff is None:  # the catalog is in error
-                raise typer.Exit(EXIT_FINDINGS)
-            if diff:
-                sys.stdout.write(diff)
-            if diff or has_errors(diags):
-                errors = {d.code for d in diags if d.is_error}
-                steps = []
-                if diff or errors - {"W008"}:
-                    steps.append(f"run rolecat compile {catalog} -o {out}")
-                if "W008" in errors:  # compile leaves what it did not write alone
-                    steps.append("remove what W008 lists")
-                typer.echo(f"{out} is out of date: {', then '.join(steps)}", err=True)
-                raise typer.Exit(EXIT_FINDINGS)
-            typer.echo(f"{out} is up to date", err=True)
-            raise typer.Exit(EXIT_OK)
-        ok, diags = compile_catalog(catalog, out, when, force=force, prune_accounts=prune_accounts)
-    except UsageError as exc:
-        fail_usage(str(exc))
-    _emit(diags, Format.text, to_stdout=False)
-    if not ok:
-        typer.echo("nothing was written", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    typer.echo(f"compiled {catalog} -> {out}", err=True)
+    raise typer.Exit(
+        commands.compile_(catalog, out, when, check=check, force=force, prune_accounts=prune_accounts)
+    )
 
 
 @app.command()
@@ -246,19 +201,8 @@ def main() -> None:
         _main()
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
-            _exit_now(exc.code or 0)
+            exit_now(exc.code or 0)
         raise
-
-
-def _exit_now(code: int) -> None:
-    """End the process without the interpreter's teardown, if output can be flushed."""
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        return  # e.g. a closed pipe: the normal exit reports it as Python always does
-    atexit._run_exitfuncs()
-    os._exit(code)
 
 
 def _main() -> None:
@@ -274,8 +218,5 @@ def _main() -> None:
     except Exception as exc:
         if debug:
             raise
-        typer.echo(
-            f"rolecat: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-            err=True,
-        )
+        typer.echo(internal_error(exc), err=True)
         sys.exit(EXIT_USAGE)

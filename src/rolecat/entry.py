@@ -70,10 +70,152 @@ def catalog_argument(argv: Sequence[str]) -> Path | None:
     return Path(named[0] if named else DEFAULT_CATALOG)
 
 
+# The command lines the entry point runs itself, without typer (whose import is a fifth of
+# a validate of 1,000 roles, all of it before the first stage): validate or compile, each
+# option written the one plain way (its value as the next argument), each at most once,
+# and the catalog named at most once.  Every other command line goes to typer, which
+# parses it as ever and reports its mistakes; tests/core/test_entry.py holds every command
+# line taken here to typer's own reading of it.
+PLAIN_OPTIONS: dict[str, dict[str, tuple[str, frozenset[str] | None]]] = {
+    # option -> (the parameter, its choices or None for any value)
+    "validate": {
+        "--catalog": ("catalog", None),
+        "-c": ("catalog", None),
+        "--format": ("format", frozenset({"text", "json", "sarif"})),
+        "-f": ("format", frozenset({"text", "json", "sarif"})),
+        "--fail-on": ("fail_on", frozenset({"error", "warning"})),
+        "--now": ("now", None),
+    },
+    "compile": {
+        "--catalog": ("catalog", None),
+        "-c": ("catalog", None),
+        "--out": ("out", None),
+        "-o": ("out", None),
+        "--now": ("now", None),
+    },
+}
+PLAIN_FLAGS = {"validate": frozenset[str](), "compile": frozenset({"--check", "--force", "--prune-accounts"})}
+
+
+class PlainCommand:
+    """A validate or compile command line read by ``plain_command``: the command, whether
+    ``--debug`` came first, and the values typer would give its parameters (as strings;
+    ``catalog`` also from the argument; absent ones take the commands' defaults)."""
+
+    def __init__(self, command: str, debug: bool, values: dict[str, str], flags: frozenset[str]) -> None:
+        self.command = command
+        self.debug = debug
+        self.values = values
+        self.flags = flags
+
+
+def _plain_text(arg: str) -> bool:
+    """A value typer reads as it is written and click echoes unchanged: not empty, no
+    leading hyphen, nothing ``str.isprintable`` refuses (control characters such as a
+    terminal escape, which click strips from what it echoes; format characters; bytes not
+    UTF-8, which arrive as surrogates)."""
+    return bool(arg) and not arg.startswith("-") and arg.isprintable()
+
+
+def plain_command(argv: Sequence[str]) -> PlainCommand | None:
+    """``argv`` (the program's arguments) as a plain validate or compile command line, or
+    None for anything else: another command, ``--help``, an option written another way
+    (``--out=x``, ``-fjson``) or twice, a flag repeated, the catalog named both as the
+    argument and with ``-c``, a choice typer would refuse, a value that is empty, starts
+    with a hyphen or holds a character ``_plain_text`` refuses."""
+    args = list(argv)
+    debug = args[:1] == ["--debug"]
+    if debug:
+        args = args[1:]
+    if not args or args[0] not in PLAIN_OPTIONS:
+        return None
+    command, rest = args[0], iter(args[1:])
+    options, known_flags = PLAIN_OPTIONS[command], PLAIN_FLAGS[command]
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    argument: str | None = None
+    for arg in rest:
+        if arg in options:
+            param, choices = options[arg]
+            value = next(rest, "")
+            if param in values or not _plain_text(value) or (choices is not None and value not in choices):
+                return None
+            values[param] = value
+        elif arg in known_flags and arg not in flags:
+            flags.add(arg)
+        elif argument is None and _plain_text(arg):
+            argument = arg
+        else:
+            return None
+    if argument is not None:
+        if "catalog" in values:
+            return None  # named twice: typer says whether that is one folder or a mistake
+        values["catalog"] = argument
+    return PlainCommand(command, debug, values, frozenset(flags))
+
+
+def run_plain(plain: PlainCommand) -> None:
+    """Run a plain command line as typer runs it (``rolecat.cli.main``), without typer:
+    the same function of the parsed values (``rolecat.commands``), the same exit codes and
+    messages for an interrupt (130, silent), a closed pipe (1, silent) and an internal
+    error (2, or the traceback with --debug).  Returns (for typer to run the command line)
+    only when ``--now`` is not a time: typer's message for that is typer's own."""
+    import errno
+    import os
+
+    from rolecat import commands
+    from rolecat.model.timeutil import TimeError, parse_instant
+    from rolecat.report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+
+    values = plain.values
+    try:
+        when = parse_instant(values["now"]) if "now" in values else None
+    except TimeError:
+        return
+    if plain.debug:
+        os.environ["ROLECAT_DEBUG"] = "1"  # the rule runner re-raises a crashing rule's exception
+    catalog = Path(values.get("catalog", DEFAULT_CATALOG))
+    try:
+        if plain.command == "validate":
+            code = commands.validate(
+                catalog, values.get("format", "text"), values.get("fail_on", "error"), when
+            )
+        else:
+            code = commands.compile_(
+                catalog,
+                Path(values.get("out", "build/terraform")),
+                when,
+                check="--check" in plain.flags,
+                force="--force" in plain.flags,
+                prune_accounts="--prune-accounts" in plain.flags,
+            )
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            if plain.debug:
+                raise
+            commands.say(commands.internal_error(exc))
+            code = EXIT_USAGE
+        else:  # a reader that went away (| head): nothing more can be said to it
+            import atexit
+
+            atexit._run_exitfuncs()
+            os._exit(1)
+    except Exception as exc:
+        if plain.debug:
+            raise
+        commands.say(commands.internal_error(exc))
+        code = EXIT_USAGE
+    commands.exit_now(code)
+    sys.exit(code)
+
+
 def main() -> None:
     """Console entry point (``rolecat``, ``python -m rolecat``)."""
     gc.disable()  # as rolecat.cli.main does; before the fork, so that the child runs without it too
-    root = catalog_argument(sys.argv[1:])
+    argv = sys.argv[1:]
+    root = catalog_argument(argv)
     if root is not None:
         from rolecat.load import discover
 
@@ -81,6 +223,9 @@ def main() -> None:
             discover.start_early(root)
         except Exception:  # a guess never fails a command: it runs as it would without one
             discover.drop_early()
+    plain = plain_command(argv)
+    if plain is not None:
+        run_plain(plain)  # returns only for typer to report a mistake
     from rolecat.cli import main as cli_main
 
     cli_main()

@@ -145,6 +145,155 @@ def test_a_guess_is_what_the_command_parses(
         assert guess == parsed
 
 
+_PLAIN_TOKENS = {
+    "validate": [
+        ["--format", "json"],
+        ["-f", "sarif"],
+        ["-f", "JSON"],
+        ["--fail-on", "warning"],
+        ["--fail-on", "info"],
+        ["-c", "cat"],
+        ["--catalog", "d"],
+        ["-fjson"],
+        ["--now", "2026-01-01"],
+        ["--now", "-1"],
+        ["--now", ""],
+        ["--debug"],
+        ["-h"],
+        ["--"],
+    ],
+    "compile": [
+        ["-o", "x"],
+        ["--out", "y"],
+        ["--out=w"],
+        ["--check"],
+        ["--force"],
+        ["--prune-accounts"],
+        ["--catalog", "e"],
+        ["-c", "cat"],
+        ["--now", "2026-01-01T00:00:00Z"],
+        ["-o", "a\x1b[31mb"],
+        ["-o", "-"],
+        ["--check", "--check"],
+    ],
+}
+
+
+@given(
+    command=st.sampled_from(sorted(_PLAIN_TOKENS)),
+    picks=st.lists(st.integers(0, 13), max_size=4),
+    catalogs=st.lists(st.sampled_from(["cat", "a/b", "./c", "validate", "x\u202ey", "-"]), max_size=2),
+    debug=st.booleans(),
+    position=st.integers(0, 4),
+)
+def test_a_plain_command_line_is_read_as_typer_reads_it(
+    command: str, picks: list[int], catalogs: list[str], debug: bool, position: int
+) -> None:
+    """Whatever the entry point runs itself, click parses to the same values: the catalog,
+    every option (typer's default where it is absent) and every flag; and click takes it
+    without a usage error."""
+    tokens = _PLAIN_TOKENS[command]
+    options = [t for i in picks for t in tokens[i % len(tokens)]]
+    args = options[:position] + catalogs + options[position:]
+    plain = entry.plain_command(["--debug", command, *args] if debug else [command, *args])
+    if plain is None:
+        return
+    assert (plain.command, plain.debug) == (command, debug)
+    cmd = _command(command)
+    ctx = cmd.make_context(command, list(args), resilient_parsing=False)  # a usage error fails the test
+    params = ctx.params
+    catalog = catalog_of(
+        *(None if v is None else Path(v) for v in (params["catalog"], params["catalog_opt"]))
+    )
+    assert Path(plain.values.get("catalog", "catalog")) == catalog
+    assert plain.values.get("now") == params["now"]
+    if command == "validate":
+        assert plain.values.get("format", "text") == getattr(params["format"], "value", params["format"])
+        assert plain.values.get("fail_on", "error") == getattr(params["fail_on"], "value", params["fail_on"])
+    else:
+        assert Path(plain.values.get("out", "build/terraform")) == Path(params["out"])
+        assert {f.lstrip("-").replace("-", "_") for f in plain.flags} == {
+            k for k in ("check", "force", "prune_accounts") if params[k]
+        }
+
+
+@pytest.mark.parametrize(
+    ("argv", "plain"),
+    [
+        (["validate"], True),
+        (["validate", "cat", "--now", "2026-01-01", "--format", "json", "--fail-on", "warning"], True),
+        (["--debug", "compile", "cat", "-o", "out", "--check", "--force", "--prune-accounts"], True),
+        (["compile", "-c", "cat", "--out", "o w"], True),  # a space is printable
+        (["validate", "cat", "-c", "cat"], False),  # named twice: typer decides
+        (["validate", "--format=json"], False),
+        (["validate", "-f", "JSON"], False),  # click's choices are case-sensitive
+        (["compile", "-o", "a\x1b[2Jb"], False),  # click strips escapes from what it echoes
+        (["compile", "-o", "a\u202eb"], False),
+        (["compile", "-o", ""], False),
+        (["compile", "--force", "--force"], False),
+        (["validate", "--help"], False),
+        (["validate", "cat", "--debug"], False),
+        (["escalations", "cat"], False),
+        ([], False),
+    ],
+)
+def test_plain_command_lines(argv: list[str], plain: bool) -> None:
+    assert (entry.plain_command(argv) is not None) is plain
+
+
+_SAME_AS_TYPER = [
+    ("validate", "cat", "--now", "2026-01-01"),
+    ("validate", "cat", "--now", "2026-01-01", "-f", "json"),
+    ("validate", "cat", "--now", "2026-01-01", "-f", "sarif", "--fail-on", "warning"),
+    ("validate", "--now", "2026-01-01"),  # no catalog/ here: a usage error
+    ("validate", "cat", "--now", "bogus"),
+    ("compile", "cat", "-o", "out", "--now", "2026-01-01"),
+    ("compile", "cat", "-o", "cat/inside"),
+    ("compile", "cat", "-o", "out", "--check", "--now", "2026-01-01"),
+]
+
+_DIRECT = """
+import atexit, sys
+atexit.register(lambda: print("typer imported", "typer" in sys.modules, file=sys.stderr))
+sys.argv = ["rolecat", *sys.argv[1:]]
+from rolecat.entry import main
+main()
+"""
+_TYPER_ONLY = """
+import sys
+sys.argv = ["rolecat", *sys.argv[1:]]
+from rolecat.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("clean", [False, True])
+@pytest.mark.parametrize("args", _SAME_AS_TYPER)
+def test_the_direct_path_prints_and_exits_as_typer(
+    tmp_path: Path, args: tuple[str, ...], clean: bool
+) -> None:
+    """The entry point, which runs these without importing typer (except the --now typer
+    reports), and typer's path give the same exit code, stdout and stderr, for a catalog
+    in error, a clean one and none."""
+    cat = _catalog(tmp_path, 2)
+    if clean:
+        shutil.rmtree(cat / "roles" / "extra")
+    results = []
+    for code in (_DIRECT, _TYPER_ONLY):
+        shutil.rmtree(tmp_path / "out", ignore_errors=True)
+        run = subprocess.run(
+            [sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        results.append((run.returncode, run.stdout, run.stderr))
+    (code, out, err), typer_run = results
+    err, _, marker = err.rstrip("\n").rpartition("\n")
+    assert marker == f"typer imported {'bogus' in args}"
+    assert (code, out, err + "\n" if err else err) == typer_run
+    assert code in (0, 1, 2) and (code == 2) == (
+        "bogus" in args or "inside" in args[-1] or args[1] == "--now"
+    )
+
+
 def _catalog(tmp: Path, roles: int) -> Path:
     """The example catalog with ``roles`` more role files, one of them broken, and a stray
     file in roles/ (diagnostics from loading and from the walker, in order)."""
