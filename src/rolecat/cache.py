@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +151,8 @@ def _read(path: Path, key_digest: bytes, decode: Callable[[Any], T]) -> tuple[T]
 
 
 def _write(path: Path, key_digest: bytes, body: bytes) -> None:
+    import tempfile  # only here: a run that reads the cache never imports it (7 ms with shutil and random)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:

@@ -106,7 +106,12 @@ def test_a_module_another_jinja_cannot_even_import_is_not_used(
     stale = tmp_path / "versions_tf.py"
     stale.write_text('from jinja2.runtime import NoSuchName\nKEY = "x"\n')
     spec = importlib.util.spec_from_file_location("versions_tf", stale)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name: spec if name.startswith(precompiled.PACKAGE + ".") else real(name),
+    )
     env = render.environment()
     assert precompiled.load(env, "versions.tf.j2", render._load_template("versions.tf.j2")) is None
     loaded = env.get_template("versions.tf.j2")

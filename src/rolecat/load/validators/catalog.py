@@ -5,7 +5,7 @@ SCHEMA_DIGEST = "d60b939306b94489967cf9461076cd97d158ffa3dfc25103d70302e236b3c36
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from rolecat.load.invalid import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

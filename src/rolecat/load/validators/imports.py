@@ -5,7 +5,7 @@ SCHEMA_DIGEST = "73978a67749433f28c6a6f1e0da79a203a34532199a8ceefafeef578cb84c6e
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from rolecat.load.invalid import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

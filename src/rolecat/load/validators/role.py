@@ -5,7 +5,7 @@ SCHEMA_DIGEST = "2e3773ce94f38c03eda3b30e25796e65893d5dc807b689f41c08c7843979c7f
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from rolecat.load.invalid import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

@@ -5,7 +5,7 @@ SCHEMA_DIGEST = "43f932c789e31ff019e2ae1281a0bfd8b1fcbc9458f06ce6d662127958b06c7
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from rolecat.load.invalid import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

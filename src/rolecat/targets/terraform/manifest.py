@@ -22,12 +22,12 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
 from typing import Any
 
 from rolecat.deploy import policies
 from rolecat.deploy.order import apply_order
 from rolecat.model import Catalog, Role, SamlProvider
+from rolecat.packagedata import package_folder
 
 from .render import (
     PASSWORD_POLICY_FILE,
@@ -290,7 +290,7 @@ SCHEMA_FILE = "manifest.schema.json"
 @functools.cache
 def schema_text() -> str:
     """The JSON Schema of manifest.json (``rolecat schema manifest``)."""
-    return resources.files("rolecat.targets.terraform").joinpath(SCHEMA_FILE).read_text("utf-8")
+    return (package_folder("rolecat.targets.terraform") / SCHEMA_FILE).read_text("utf-8")
 
 
 @functools.cache

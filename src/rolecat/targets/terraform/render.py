@@ -14,11 +14,11 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any, NamedTuple
 
 from rolecat.deploy.deployment import AccountDeployment, Deployment, build_deployment, instance_profile_name
 from rolecat.model import Account, Catalog, IdentityProvider, PasswordPolicy, Role, SamlProvider
+from rolecat.packagedata import package_folder
 from rolecat.targets.terraform import hcl, labels
 from rolecat.targets.terraform.migrations import Chains, Move, Removal
 
@@ -603,7 +603,7 @@ HEADER_TEXT = "_header.j2"
 
 
 def _load_template(name: str) -> str:
-    return resources.files("rolecat.templates").joinpath(name).read_text("utf-8")
+    return (package_folder("rolecat.templates") / name).read_text("utf-8")
 
 
 def _value(v: Any, level: int = 0) -> str:
