@@ -63,6 +63,19 @@ _RESOURCE_TYPES_JSON = re.compile(rf"\[(?:{_PAIR}(?:,{_PAIR})*)?\]")
 _RESOURCE_TYPES_LINES = re.compile(rf"(?:{_RESOURCE_TYPES_JSON.pattern}\n)*{_RESOURCE_TYPES_JSON.pattern}")
 
 
+# Resource types whose actions' requests may also name the ARN of a version or an alias
+# of the resource: "Actions that operate on a function can be restricted to a specific
+# function by function, version, or alias ARN" (AWS Lambda Developer Guide, Fine-tuning
+# the Resources and Conditions sections of policies), so lambda:InvokeFunction on
+# function:app:1 is a request the service authorization reference's "function" format
+# (function:${FunctionName}, whose name holds no ':') does not name.
+QUALIFIED_FORMATS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("lambda", "function"): (
+        "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}:${Qualifier}",
+    ),
+}
+
+
 class ActionInfo(NamedTuple):
     """A named tuple, not a dataclass: 22,000 of them are made per process."""
 
@@ -418,7 +431,8 @@ class ActionDB:
                     patterns = []
                     out = None
                     break
-                patterns += [arn_format_pattern(f) for f in t.arn_formats if f]
+                formats = t.arn_formats + QUALIFIED_FORMATS.get((t.service, t.name.lower()), ())
+                patterns += [arn_format_pattern(f) for f in formats if f]
             else:
                 out = tuple(dict.fromkeys(patterns))
         self._universe_cache[low] = out
