@@ -547,6 +547,34 @@ def test_put_boundary_pinned_to_its_own_boundary_opens_no_door() -> None:
     assert codes(diags, "I003") and any("path-boundary-put" in d.message for d in codes(diags, "I001"))
 
 
+def test_a_boundary_without_the_deny_of_the_roles_own_is_broader() -> None:
+    """Effective permissions are identity ∩ boundary, and "An explicit deny in either of
+    these policies overrides the allow" (IAM User Guide, Permissions boundaries for IAM
+    entities).  Dev's own boundary allows everything but s3:* on secrets-*; "wide" allows
+    everything without that Deny, so pinned to "wide" Dev can put it on itself and read
+    secrets: path-boundary-put.  "public" allows s3:GetObject on public-* only, where
+    Dev's Deny names nothing: no broader, and the pin to it is safe."""
+    own = policy(allow("*"), deny("s3:*", "arn:aws:s3:::secrets-*"))
+    boundaries = {
+        "own": own,
+        "wide": OPEN,
+        "public": policy(allow("s3:GetObject", "arn:aws:s3:::public-*/*")),
+        "same": policy(allow("*"), deny(["s3:*", "iam:*"], "arn:aws:s3:::secrets-*")),
+    }
+    users = [role(f"Uses{name}", policies=("read",), boundary=name) for name in boundaries]  # rendered
+    for pinned, escalates in (("wide", True), ("public", False), ("same", False)):
+        put = allow(
+            "iam:PutRolePermissionsBoundary", "arn:aws:iam::*:role/humans/Dev", Condition=_pin(pinned)
+        )
+        dev = role("Dev", policies=("dev",), boundary="own")
+        read = policy(allow("s3:GetObject"))
+        c = catalog([dev, *users], {"dev": policy(allow("s3:GetObject"), put), "read": read}, boundaries)
+        diags = [d for d in run_checks(c, NOW) if "role Dev " in d.message]
+        found = any("path-boundary-put" in d.message for d in codes(diags, "I001"))
+        assert found is escalates, pinned
+        assert bool(codes(diags, "I003")) is escalates, pinned
+
+
 def test_an_acceptance_with_methods_covers_those_paths_only() -> None:
     # Deployer may replace function code (rhino-18) and write role policies on /apps/
     # (rhino-12).  An acceptance naming rhino-18 leaves rhino-12 an error: a pull request

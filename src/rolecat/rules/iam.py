@@ -86,7 +86,7 @@ class Context:
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
     # by account name: each boundary's (actions allowed anywhere, unconditionally everywhere)
-    boundary_masks: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    boundary_masks: dict[str, dict[str, tuple[int, int, EffectiveSet]]] = field(default_factory=dict)
     # per effective set (keyed by id, the set kept alive beside its answer): roles share few
     _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
     _escalation_memo: dict[
@@ -458,7 +458,8 @@ def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
     create or change carries one): those no broader than its own boundary (every
     boundary when it has none, since a boundary can only narrow it).  A boundary is no
     broader when each action it allows, its own boundary allows unconditionally on every
-    resource (sound: it may call a narrower boundary broader, never the reverse)."""
+    resource, and each Deny of its own boundary it holds too (``_keeps_denies``), so
+    sound: it may call a narrower boundary broader, never the reverse."""
     key = ("narrower", view.role.boundary or "", view.account.name)
     cached = ctx.narrower_cache.get(key)
     if cached is not None:
@@ -468,19 +469,47 @@ def narrower_boundaries(ctx: Context, view: RoleView) -> frozenset[str]:
         masks = _boundary_masks(ctx, view.account)
         if view.role.boundary not in masks:
             return frozenset()
-        everywhere = masks[view.role.boundary][1]
+        _, everywhere, own = masks[view.role.boundary]
         arns = frozenset(
             ctx.catalog.policy_arn("boundary", name, view.account)
-            for name, (allowed, _) in masks.items()
-            if name == view.role.boundary or allowed & ~everywhere == 0
+            for name, (allowed, _, other) in masks.items()
+            if name == view.role.boundary
+            or (allowed & ~everywhere == 0 and _keeps_denies(own, other, allowed))
         )
     ctx.narrower_cache[key] = arns
     return arns
 
 
-def _boundary_masks(ctx: Context, account: Account) -> dict[str, tuple[int, int]]:
-    """Each catalog boundary rendered for ``account``: the actions it allows anywhere, and
-    those it allows unconditionally on every resource; once per account."""
+def _keeps_denies(own: EffectiveSet, other: EffectiveSet, allowed: int) -> bool:
+    """Whether every Deny of the boundary ``own`` is one of ``other`` too, for each action
+    of ``allowed`` (what ``other`` allows): a Deny of ``other`` without condition, or with
+    the same one, on resources covering it; or ``other`` allows the action on none of
+    the Deny's resources.  A Deny on some resources only does not stop
+    ``own`` from allowing an action everywhere (``everywhere_mask``), yet it caps the role:
+    "The effective permissions are the intersection of both policy types.  An explicit
+    deny in either of these policies overrides the allow" (IAM User Guide, Permissions
+    boundaries for IAM entities), so a boundary without it lets the role do what ``own``
+    denies."""
+    for deny in own.denies:
+        needed = deny.mask & allowed
+        if not needed:
+            continue
+        kept = 0
+        for other_deny in other.denies:
+            same_condition = other_deny.condition is None or other_deny.condition == deny.condition
+            if same_condition and other_deny.resources.covers(deny.resources):
+                kept |= other_deny.mask
+        for action in own.db.names(needed & ~kept):
+            # not held by a Deny of ``other``: then ``other`` must allow it nowhere the Deny names
+            if any(g.identity.resources.overlaps(deny.resources) for g in other.grants(action)):
+                return False
+    return True
+
+
+def _boundary_masks(ctx: Context, account: Account) -> dict[str, tuple[int, int, EffectiveSet]]:
+    """Each catalog boundary rendered for ``account``: the actions it allows anywhere,
+    those it allows unconditionally on every resource, and its effective set (its Denies);
+    once per account."""
     cached = ctx.boundary_masks.get(account.name)
     if cached is None:
         cached = {}
@@ -488,7 +517,7 @@ def _boundary_masks(ctx: Context, account: Account) -> dict[str, tuple[int, int]
             rendered = ctx.catalog.rendered.get(("boundary", name, account.name))
             if rendered is not None:
                 es = effective([rendered.document], None, ctx.db, normalizer=ctx.normalizer)
-                cached[name] = (es.mask(), es.everywhere_mask(ctx.db.all_mask))
+                cached[name] = (es.mask(), es.everywhere_mask(ctx.db.all_mask), es)
         ctx.boundary_masks[account.name] = cached
     return cached
 
