@@ -84,6 +84,9 @@ class Context:
     _sets: dict[tuple[int, ...], EffectiveSet] = field(default_factory=dict)
     applies_cache: dict[tuple[str, tuple[str, ...]], bool | None] = field(default_factory=dict)
     narrower_cache: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    # by account id, delegated path pattern and safe boundaries: whether a catalog role on
+    # the path carries a broader boundary (``_broader_roles_on``)
+    path_cache: dict[tuple[str, str, frozenset[str]], bool] = field(default_factory=dict)
     boundary_arns: dict[str, frozenset[str]] = field(default_factory=dict)  # by account id
     # by account name: each boundary's (actions allowed anywhere, unconditionally everywhere)
     boundary_masks: dict[str, dict[str, tuple[int, int, EffectiveSet]]] = field(default_factory=dict)
@@ -378,10 +381,14 @@ def _available(
     delegated boundary is in ``safe`` too."""
     es = view.effective
     delegated = view.role.delegated_role_creation
-    scoped = delegated is not None and (
-        ctx.catalog.policy_arn("boundary", delegated.boundary, view.account) in safe
+    pattern = delegated_path_pattern(view.account, delegated.path) if delegated is not None else None
+    scoped = (
+        delegated is not None
+        and pattern is not None
+        and ctx.catalog.policy_arn("boundary", delegated.boundary, view.account) in safe
+        and not _broader_roles_on(ctx, view.account, pattern, safe)
     )
-    paths = [delegated_path_pattern(view.account, delegated.path)] if delegated and scoped else []
+    paths = [pattern] if scoped and pattern is not None else []
     own = view.role.arn(view.account)
     conditional: list[str] = []
     for action in sorted(method.actions):
@@ -399,6 +406,29 @@ def _available(
         if all(g.conditional for g in grants):
             conditional.append(action)
     return not conditional, conditional
+
+
+def _broader_roles_on(ctx: Context, account: Account, pattern: str, safe: frozenset[str]) -> bool:
+    """Whether a catalog role in ``account`` whose ARN ``pattern`` (a delegated path) names
+    carries a boundary outside ``safe``, or none.  iam:PassRole cannot be pinned to a
+    boundary (its condition keys are iam:AssociatedResourceArn and iam:PassedToService:
+    Service Authorization Reference, actions defined by IAM), so PassRole on the path
+    passes such a role too, not only the roles the delegation makes under its boundary."""
+    key = (account.id, pattern, safe)
+    cached = ctx.path_cache.get(key)
+    if cached is None:
+        cached = any(
+            matches(pattern, placed.arn)
+            and (
+                role.boundary is None
+                or ctx.catalog.policy_arn("boundary", role.boundary, account) not in safe
+            )
+            for role in ctx.catalog.roles
+            for placed in ctx.deployment.placements(role)
+            if placed.account.id == account.id
+        )
+        ctx.path_cache[key] = cached
+    return cached
 
 
 def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
