@@ -484,6 +484,32 @@ def test_writing_its_own_policies_pinned_to_its_own_boundary_escalates() -> None
     assert codes(run_checks(c, NOW), "I001") == []
 
 
+def test_writes_of_its_own_policies_pinned_to_a_boundary_it_does_not_carry_do_not_apply_to_it() -> None:
+    """For iam:PutRolePolicy and iam:AttachRolePolicy, iam:PermissionsBoundary is the
+    boundary the target role carries ("Filters access if the specified policy is set as
+    the permissions boundary on the IAM entity", Service Authorization Reference), so
+    writes on role/humans/* pinned to "narrow" reach only the roles carrying narrow:
+    not Reader, which carries b, and whose boundary b denies it to replace.  Once Reader
+    may put narrow on itself, they apply to it again: rhino-9 and rhino-12."""
+    narrow = policy(allow("s3:GetObject"))
+    writes = allow(
+        ["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+        "arn:aws:iam::222222222222:role/humans/*",
+        Condition=_pin("narrow"),
+    )
+    users = role("Narrowed", policies=("reader",), boundary="narrow")  # renders narrow in the account
+    for extra, escalates in (((), False), ((allow("iam:PutRolePermissionsBoundary", "*"),), True)):
+        own = policy(allow("*"), *extra) if extra else SAFE_BOUNDARY
+        reader = policy(allow("logs:GetLogEvents"), writes, *extra)
+        c = catalog(
+            [role("Reader", policies=("reader",), boundary="b"), users],
+            {"reader": reader},
+            {"b": own, "narrow": narrow},
+        )
+        text = " ".join(d.message for d in codes(run_checks(c, NOW), "I001") if "role Reader " in d.message)
+        assert ("rhino-9 " in text and "rhino-12 " in text) is escalates, text
+
+
 def test_roles_made_with_a_boundary_broader_than_the_makers_own_escalate() -> None:
     # Reader's boundary allows logs reads and the role writes; "wide" allows everything.
     # Pinned to "wide", CreateRole + AttachRolePolicy make a role that can do all "wide"

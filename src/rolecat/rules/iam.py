@@ -335,6 +335,37 @@ SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
 UNPINNABLE = frozenset({"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"})
 
 
+def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant) -> bool:
+    """Whether a write of the role's own policies (``SELF_WRITES``) is pinned to boundaries
+    the role does not carry and cannot put on itself: for these actions
+    iam:PermissionsBoundary is the boundary the target role carries ("Filters access if
+    the specified policy is set as the permissions boundary on the IAM entity", Service
+    Authorization Reference), and a StringEquals/ArnEquals test of a key that does not
+    match (or that a role without a boundary lacks) is false, so the grant never applies
+    to the role itself."""
+    own = view.role.arn(view.account)
+    if any(g.applies_to(own) for g in view.effective.grants("iam:PutRolePermissionsBoundary")):
+        return False  # it may first put a boundary the pin names on itself
+    carried = (
+        ctx.catalog.policy_arn("boundary", view.role.boundary, view.account)
+        if view.role.boundary is not None
+        else None
+    )
+    for condition in grant.conditions:
+        for operator, key, values in condition.tests:
+            if (
+                key != "iam:permissionsboundary"
+                or operator not in ("StringEquals", "ArnEquals")
+                or not values
+            ):
+                continue
+            # ArnEquals takes wildcards, as ArnLike does (IAM JSON policy elements: condition operators)
+            test = matches if operator == "ArnEquals" else str.__eq__
+            if carried is None or not any(test(v, carried) for v in values):
+                return True
+    return False
+
+
 def _path_scoped(grant: Grant, paths: Sequence[str]) -> bool:
     spec = grant.identity.resources
     if spec.negated or not paths:
@@ -397,7 +428,7 @@ def _available(
             for g in es.grants(action)
             if action in UNPINNABLE
             or not (_pinned(g, safe) or _pinned_by_deny(g, safe))
-            or (action in SELF_WRITES and g.applies_to(own))
+            or (action in SELF_WRITES and g.applies_to(own) and not _pin_misses_self(ctx, view, g))
         ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
