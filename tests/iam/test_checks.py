@@ -642,3 +642,10 @@ def test_passrole_limited_to_a_service_serves_only_that_services_methods() -> No
     c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": dev}, {"b": SAFE_BOUNDARY})
     methods = {d.subject for d in codes(run_checks(c, NOW), "I001")}
     assert {"rhino-15", "rhino-3"} <= methods
+    # In the China Regions EC2's service principal is ec2.amazonaws.com.cn (AWS's managed
+    # AWSBatchServiceRole names it as an iam:PassedToService value): PassRole limited to it
+    # starts an instance with a role there.
+    dev["Statement"][1]["Condition"] = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com.cn"}}
+    c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": dev}, {"b": SAFE_BOUNDARY})
+    methods = {d.subject for d in codes(run_checks(c, NOW), "I001")}
+    assert "rhino-3" in methods and "rhino-15" not in methods

@@ -28,7 +28,10 @@ def _m(id: str, actions: str, how: str, passed_to: str = "") -> Method:
     return Method(id, frozenset(actions.split()), how, frozenset(passed_to.split()))
 
 
-EC2, LAMBDA, GLUE = "ec2.amazonaws.com", "lambda.amazonaws.com", "glue.amazonaws.com"
+# EC2 is ec2.amazonaws.com.cn in the China Regions too: AWS's own managed policies name both
+# as iam:PassedToService values (AWSBatchServiceRole, AdministratorAccess-AWSElasticBeanstalk).
+EC2 = "ec2.amazonaws.com ec2.amazonaws.com.cn"
+LAMBDA, GLUE = "lambda.amazonaws.com", "glue.amazonaws.com"
 CFN, SAGEMAKER, ECS = "cloudformation.amazonaws.com", "sagemaker.amazonaws.com", "ecs-tasks.amazonaws.com"
 
 
