@@ -340,6 +340,49 @@ def test_diff_permissions_after_boundary(
     assert code == 3
 
 
+MINIMAL = Path(__file__).resolve().parents[1] / "hostile" / "fixtures" / "minimal"
+
+
+def test_diff_shows_a_deny_deleted_from_a_boundary(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    """Effective permissions are identity ∩ boundary, and "An explicit deny in either of
+    these policies overrides the allow" (IAM User Guide, Permissions boundaries for IAM
+    entities): Reader reads every object but secrets-*, under a Deny of its boundary; a
+    pull request that deletes the Deny lets it read those too, so access grows.  A Deny
+    with a condition makes those objects conditional, and deleting it grows access too."""
+    base, head = tmp_path / "base", tmp_path / "head"
+    shutil.copytree(MINIMAL, base)
+    (base / "policies" / "reader.json").write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }
+        )
+    )
+    allow = {"Effect": "Allow", "Action": ["logs:Get*", "logs:Describe*", "s3:GetObject"], "Resource": "*"}
+    no_secrets = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secrets-*"}
+    shutil.copytree(base, head)
+    (head / "boundaries" / "base.json").write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+    )
+    for deny, before in (
+        (no_secrets, "* except arn:aws:s3:::secrets-*"),
+        (
+            {**no_secrets, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            "* (conditional on arn:aws:s3:::secrets-*)",
+        ),
+    ):
+        (base / "boundaries" / "base.json").write_text(
+            json.dumps({"Version": "2012-10-17", "Statement": [allow, deny]})
+        )
+        code, data = _diff(runner, app, base, head, "--exit-code")
+        reader = {(p["action"], p["resource"]) for p in data["permissions"]["added"] if p["role"] == "Reader"}
+        gone = {(p["action"], p["resource"]) for p in data["permissions"]["removed"] if p["role"] == "Reader"}
+        assert code == 3 and reader == {("s3:GetObject", "*")} and gone == {("s3:GetObject", before)}
+
+
 def test_diff_base_errors_and_markdown(
     app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
 ) -> None:

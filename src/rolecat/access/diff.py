@@ -28,7 +28,7 @@ from typing import Any
 
 from rolecat.diagnostics import Diagnostic, Severity
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import EffectiveSet, Statement
+from rolecat.iam.engine import EffectiveSet, Grant, ResourceSpec, Statement
 from rolecat.model import Catalog, Role
 from rolecat.report.escape import printable
 
@@ -318,6 +318,26 @@ def _fingerprint(model: AccessModel, es: EffectiveSet) -> tuple[Any, ...]:
     return (norm(es.identity), None if es.boundary is None else norm(es.boundary))
 
 
+def _patterns(specs: Iterable[ResourceSpec]) -> str:
+    return ", ".join(
+        sorted({("NotResource " if spec.negated else "") + p for spec in specs for p in spec.patterns})
+    )
+
+
+def _grant_resources(grant: Grant) -> list[str]:
+    """The grant's resource patterns, each with what a Deny on some of them takes out
+    (``except P``) or makes conditional (``(conditional on P)``): the same pattern with and
+    without such a Deny is not the same access, so a pull request that deletes one from a
+    boundary adds an entry ("An explicit deny in either of these policies overrides the
+    allow", IAM User Guide, Permissions boundaries for IAM entities)."""
+    suffix = ""
+    if grant.excluded:
+        suffix += f" except {_patterns(grant.excluded)}"
+    if grant.conditional_denies and not grant.conditional:
+        suffix += f" (conditional on {_patterns(d.resources for d in grant.conditional_denies)})"
+    return [resource + suffix for resource in grant.resources()]
+
+
 def permission_entries(db: ActionDB, es: EffectiveSet) -> set[tuple[str, str, bool]]:
     """(action, resource pattern, conditional) for everything the set grants."""
     best: dict[tuple[str, str], bool] = {}
@@ -325,7 +345,7 @@ def permission_entries(db: ActionDB, es: EffectiveSet) -> set[tuple[str, str, bo
         best[(name, "*")] = False
     for name in db.names(es.candidates & ~es.plain):
         for grant in es.grants(name):
-            for resource in grant.resources():
+            for resource in _grant_resources(grant):
                 key = (name, resource)
                 best[key] = best.get(key, True) and grant.conditional
     return {(a, r, c) for (a, r), c in best.items()}
