@@ -102,6 +102,25 @@ def test_notebook_lifecycle_scripts_are_escalation_paths() -> None:
     assert codes(run_checks(c, NOW), "I001") == []
 
 
+def test_pathfinding_paths_beyond_rhinos_are_reported() -> None:
+    """pathfinding.cloud paths (as salesforce/cloudsplaining lists them, see
+    shared/refs/iam_facts.md section 4): codebuild-004, glue-006, cloudformation-004 and
+    bedrock-002, each reported alone with exactly its actions."""
+    b = {"b": policy(allow("*"))}
+    for actions, method in (
+        (["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuildBatch"], "path-codebuild-batch"),
+        (["iam:PassRole", "glue:UpdateJob", "glue:CreateTrigger"], "path-glue-update-trigger"),
+        (["iam:PassRole", "cloudformation:UpdateStackSet"], "path-cloudformation-stackset-update"),
+        (
+            ["bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"],
+            "path-agentcore-session",
+        ),
+    ):
+        c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": policy(allow(actions))}, b)
+        (finding,) = codes(run_checks(c, NOW), "I001")
+        assert finding.subject == method, finding.message
+
+
 def test_method_cut_off_by_boundary_is_not_reported() -> None:
     c = catalog(
         [role("Dev", policies=("dev",), boundary="b")],

@@ -124,6 +124,12 @@ METHODS: tuple[Method, ...] = (
         "codebuild.amazonaws.com",
     ),
     _m(
+        "path-codebuild-batch",
+        f"{PASS} codebuild:CreateProject codebuild:StartBuildBatch",
+        "run a batch build as a privileged role",
+        "codebuild.amazonaws.com",
+    ),
+    _m(
         "path-codebuild-start",
         "codebuild:StartBuild",
         "override the buildspec of an existing privileged project",
@@ -194,6 +200,12 @@ METHODS: tuple[Method, ...] = (
         GLUE,
     ),
     _m(
+        "path-glue-update-trigger",
+        f"{PASS} glue:UpdateJob glue:CreateTrigger",
+        "point an existing Glue job at a role and run it from a trigger",
+        GLUE,
+    ),
+    _m(
         "path-sagemaker-training",
         f"{PASS} sagemaker:CreateTrainingJob",
         "run a training job as a privileged role",
@@ -229,11 +241,22 @@ METHODS: tuple[Method, ...] = (
         "let a stack set create resources as a privileged role",
         CFN,
     ),
+    _m(
+        "path-cloudformation-stackset-update",
+        f"{PASS} cloudformation:UpdateStackSet",
+        "let an existing stack set change resources as a privileged role",
+        CFN,
+    ),
     _m("path-apprunner", f"{PASS} apprunner:CreateService", "run a service as a privileged instance role"),
     _m(
         "path-agentcore-interpreter",
         f"{PASS} bedrock-agentcore:CreateCodeInterpreter bedrock-agentcore:StartCodeInterpreterSession "
         "bedrock-agentcore:InvokeCodeInterpreter",
         "run code in an AgentCore code interpreter as a privileged role",
+    ),
+    _m(
+        "path-agentcore-session",
+        "bedrock-agentcore:StartCodeInterpreterSession bedrock-agentcore:InvokeCodeInterpreter",
+        "run code in an existing AgentCore code interpreter that runs as a privileged role",
     ),
 )
