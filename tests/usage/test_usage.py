@@ -200,6 +200,20 @@ def test_logs_without_assume_role_events_say_so(tmp_path: Path) -> None:
     assert "AssumeRole events: none in these logs" in out and "- .. -" not in out
 
 
+def test_a_file_skipped_whole_is_not_also_counted_as_parsed(logs: Path) -> None:
+    """A file that holds AssumeRole but is not valid JSON is read, then skipped: it was
+    counted as parsed too, so the text said '1 parsed, -1 without AssumeRole, 1 unreadable'."""
+    (logs / "broken.json").write_text('{"Records": [{"eventName": "AssumeRole", "n": 1e999}]}')
+    code, out, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0, err
+    inp = json.loads(out)["input"]
+    assert inp["files_skipped"] == 1
+    assert inp["files_parsed"] + inp["files_without_assume_role"] + 1 == inp["files"]
+    assert inp["files_without_assume_role"] == 1  # the fixture's one file without AssumeRole
+    code, out, _ = run(str(logs / "broken.json"), "--catalog", str(ROOT / "catalog"), "--now", NOW)
+    assert "read 1 file: 0 parsed, 0 without AssumeRole (not parsed), 1 unreadable" in out
+
+
 def test_hostile_session_name_is_escaped(tmp_path: Path) -> None:
     root = tmp_path / "trail"
     evil = "x|<img src=x>`"

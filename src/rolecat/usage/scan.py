@@ -130,7 +130,8 @@ class UsageScanner:
                             str(path), f"{counted(stats.bad_lines, 'unreadable line')} skipped", fatal=False
                         )
                     )
-            res.files_parsed += stats.parsed
+            if records is not None:  # a file skipped whole counts as skipped, not also as parsed
+                res.files_parsed += stats.parsed
             res.records += stats.records
             if progress is not None:
                 progress(path, stats.records)
