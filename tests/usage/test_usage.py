@@ -214,6 +214,25 @@ def test_a_file_skipped_whole_is_not_also_counted_as_parsed(logs: Path) -> None:
     assert "read 1 file: 0 parsed, 0 without AssumeRole (not parsed), 1 unreadable" in out
 
 
+def test_a_record_whose_ids_are_not_strings_is_read(tmp_path: Path) -> None:
+    """A damaged record with a list as sharedEventID stopped the run with an internal error
+    (unhashable type: 'list'); its next ID that is a string keys it instead."""
+    root = tmp_path / "trail"
+    when = "2026-11-02T10:00:00Z"
+    first = assume_role("bob", NONPROD_ENGINEER, when, copy="identity")
+    second = assume_role("bob", NONPROD_ENGINEER, when, copy="target")
+    first["sharedEventID"] = ["x"]
+    second["sharedEventID"] = {"x": 1}
+    second["requestID"] = first["requestID"] = "req-1"  # the same STS request: counted once
+    write_delivery(root, IDENTITY, when, [first])
+    write_delivery(root, NONPROD, when, [second])
+    code, out, err = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["input"]["duplicates"] == 1
+    assert _member(doc, "Engineer", "bob")["assumptions"] == 1
+
+
 def test_hostile_session_name_is_escaped(tmp_path: Path) -> None:
     root = tmp_path / "trail"
     evil = "x|<img src=x>`"

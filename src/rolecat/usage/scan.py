@@ -80,6 +80,10 @@ class UsageScan:
         return self.files - self.files_parsed - self.files_skipped
 
 
+# The IDs that key an assumption for the dedup, in order (the module docstring says why).
+_ID_KEYS = ("sharedEventID", "requestID", "eventID")
+
+
 class UsageScanner:
     """Feeds record lists through the AssumeRole filter, role lookup, dedup and attribution."""
 
@@ -175,6 +179,8 @@ class UsageScanner:
             if last_event is None or when > last_event:
                 last_event = when
             eid = get("sharedEventID") or get("requestID") or get("eventID")
+            if eid is not None and type(eid) is not str:  # a damaged record: a list would not hash
+                eid = next((i for k in _ID_KEYS if type(i := get(k)) is str and i), None)
             if eid is not None:
                 h = hash(eid)
                 if h in seen:
