@@ -189,6 +189,24 @@ def test_codeowners_write_then_check(app, runner, loaded, tmp_path):
     assert "is stale" in result.stderr
 
 
+def test_codeowners_write_to_a_folder_or_an_unwritable_place_is_an_io_error(app, runner, loaded, tmp_path):
+    """--write naming a folder, or a path under a file, stopped with an internal error
+    (IsADirectoryError, NotADirectoryError); it says it cannot write, leaves everything
+    as it was and exits 2, as profiles --write does."""
+    (tmp_path / ".git").mkdir()
+    folder = tmp_path / ".github"
+    folder.mkdir()
+    (tmp_path / "afile").write_text("kept\n")
+    for target in (folder, tmp_path / "afile" / "CODEOWNERS"):
+        result = runner.invoke(app, ["codeowners", "catalog", "--write", str(target)])
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.strip().endswith("nothing written")
+        assert f"rolecat: cannot write {target}: " in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == []
+    assert (tmp_path / "afile").read_text() == "kept\n"
+
+
 def test_codeowners_check_does_not_depend_on_how_out_is_spelled(app, runner, loaded, tmp_path):
     """CI passing an absolute -o and a person passing none write the same file."""
     (tmp_path / ".git").mkdir()

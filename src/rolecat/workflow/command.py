@@ -258,12 +258,15 @@ def codeowners(
         typer.echo(co.unified_diff(current, text, str(check)), nl=False)
         _fail(f"{check} is stale: run `{command} --write {check}`", EXIT_FINDINGS)
     if write is not None:
-        if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
-            typer.echo(f"{write} is up to date", err=True)
-            return
         from ..atomicfile import write_atomic
 
-        write_atomic(write, text)
+        try:  # a folder, or one that cannot be created or written: I/O, said as such
+            if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
+                typer.echo(f"{write} is up to date", err=True)
+                return
+            write_atomic(write, text)
+        except OSError as exc:
+            _fail(f"rolecat: cannot write {write}: {exc.strerror or exc}; nothing written", EXIT_USAGE)
         typer.echo(f"wrote {write}", err=True)
         return
     typer.echo(text, nl=False)
