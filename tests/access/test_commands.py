@@ -124,6 +124,22 @@ def test_who_can_bad_query_line_exit_2(
     assert code == 2 and "line 2" in err
 
 
+def test_who_can_unknown_action_or_account_in_queries_names_its_line(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    """An unknown action or account in FILE was said without its line ('rolecat: unknown
+    account ...'), so in a file of thousands of queries it could not be found."""
+    queries = tmp_path / "q.jsonl"
+    for bad, message in (
+        ('{"action": "iam:CreateUsr"}', "unknown action 'iam:CreateUsr'"),
+        ('{"action": "iam:CreateUser", "account": "staging"}', "unknown account 'staging'"),
+    ):
+        queries.write_text(f'{{"action": "iam:CreateUser"}}\n\n{bad}\n')  # a blank line is skipped
+        code, out, err = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog))
+        assert code == 2 and out == ""
+        assert f"rolecat: {queries}: line 3: {message}" in err
+
+
 def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
     role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
     role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))

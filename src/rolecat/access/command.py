@@ -123,23 +123,25 @@ def who_can(
     if queries is not None and (action or resource):
         _fail("give either ACTION [RESOURCE] or --queries FILE, not both")
     asks: list[tuple[str, str | None, str | None]] = []
+    numbers: list[int] = []  # each query's line in FILE, for the errors found after parsing
     if queries is not None:
         try:
             lines = queries.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {queries}: {exc}")
+        numbers = [i for i, line in enumerate(lines, 1) if line.strip()]
         try:
-            asks = [parse_query(line, i) for i, line in enumerate(lines, 1) if line.strip()]
+            asks = [parse_query(lines[i - 1], i) for i in numbers]
         except QueryError as exc:
             _fail(f"{queries}: {exc}")
     else:
         asks = [(action, resource, account)]
     engine = WhoCan(_model(catalog, _now(now)))
-    try:
-        for a, _, acct in asks:
+    for index, (a, _, acct) in enumerate(asks):
+        try:
             engine.check(a, acct)
-    except QueryError as exc:
-        _fail(str(exc))
+        except QueryError as exc:
+            _fail(f"{queries}: line {numbers[index]}: {exc}" if queries is not None else str(exc))
     out = sys.stdout
     raw = getattr(out, "buffer", None)  # the answers are ASCII bytes: no text layer
     if queries is not None and raw is not None:
