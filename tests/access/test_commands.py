@@ -140,6 +140,19 @@ def test_who_can_unknown_action_or_account_in_queries_names_its_line(
         assert f"rolecat: {queries}: line 3: {message}" in err
 
 
+def test_who_can_summary_prints_the_resource_on_one_line(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    """The stderr summary repeated RESOURCE as given: a line break in it started a line of
+    its own (a GitHub ::error command in a CI log), a bidi override or ESC reached the
+    terminal; explain's decision line already escaped the same resource."""
+    resource = "arn:aws:s3:::x\n::error::forged\u202e\x1b[31m"
+    code, _, err = run(runner, app, "who-can", "s3:GetObject", resource, "-c", str(example_catalog), *NOW)
+    assert code == 0
+    assert err.count("\n") == 1 and "\x1b" not in err and "\u202e" not in err
+    assert "on arn:aws:s3:::x\\n::error::forged\\u202e\\x1b[31m" in err
+
+
 def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
     role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
     role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))

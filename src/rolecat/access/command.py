@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from rolecat.report.escape import printable
 from rolecat.report.words import counted
 
 from ..cliargs import CatalogOpt
@@ -162,10 +163,8 @@ def who_can(
         else:
             text = answer_text(answers)
             out.write(text + "\n" if text else "")
-            typer.echo(
-                f"{counted(len(answers), 'principal-role pair')} can {a}" + (f" on {r}" if r else ""),
-                err=True,
-            )
+            summary = f"{counted(len(answers), 'principal-role pair')} can {a}" + (f" on {r}" if r else "")
+            typer.echo(printable(summary), err=True)  # RESOURCE as given: one line, no escapes
 
 
 def explain(
