@@ -262,6 +262,23 @@ def test_athena_sql() -> None:
     assert "eventtime >= '2026-11-01T00:00:00Z'" in out and f"caller_account = '{IDENTITY}'" in out
 
 
+def test_athena_table_is_a_name_never_sql_and_logs_are_not_ignored(logs: Path) -> None:
+    """--athena-table went into the query as given (``x; DROP TABLE y --`` printed a second
+    statement), and log paths or --access-advisor given with --emit-athena-sql were
+    ignored without a word; both are usage errors, as in scopedown."""
+    cat = ("--catalog", str(ROOT / "catalog"), "--now", NOW)
+    for table in ("x; DROP TABLE y --", "a b", 'db."t"', "db.t.u", ""):
+        code, out, err = run(*cat, "--emit-athena-sql", "--athena-table", table)
+        assert (code, out) == (2, ""), table
+        assert "--athena-table" in err and "letters, digits and underscores" in err
+    code, out, _ = run(*cat, "--emit-athena-sql", "--athena-table", "cloudtrail.org_trail_2")
+    assert code == 0 and "FROM cloudtrail.org_trail_2\n" in out
+    code, out, err = run(str(logs), *cat, "--emit-athena-sql")
+    assert (code, out) == (2, "") and "leave out the log paths" in err
+    code, out, err = run(*cat, "--emit-athena-sql", "--access-advisor", "OnCall=report.json")
+    assert (code, out) == (2, "") and "leave out --access-advisor" in err
+
+
 def test_logs_shorter_than_the_window_are_said(logs: Path) -> None:
     code, out, _ = run(
         str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "--days", "400", "-f", "json"

@@ -89,12 +89,24 @@ def usage_command(
     from rolecat.diagnostics import Location, error, sort_diagnostics, warning
     from rolecat.model.timeutil import utcnow
     from rolecat.pipeline import UsageError, load
-    from rolecat.scopedown.command import Progress, parse_utc
+    from rolecat.scopedown.command import _ATHENA_TABLE, Progress, parse_utc
 
     now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert now_s is not None
     if not logs and not access_advisor and not emit_athena_sql:
         _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
+    # As scopedown's: a query is printed, nothing read, and TABLE is a name, never SQL (Athena
+    # names are 1-255 lower-case letters, digits and underscores: Amazon Athena User Guide,
+    # "Name databases, tables, and columns").
+    if emit_athena_sql:
+        given = ["the log paths"] * bool(logs) + ["--access-advisor"] * bool(access_advisor)
+        if given:
+            _usage("--emit-athena-sql prints a query and reads no logs: leave out " + " and ".join(given))
+        if not _ATHENA_TABLE.match(athena_table):
+            _usage(
+                f"--athena-table {athena_table!r}: a table name, or DATABASE.TABLE, of letters, digits "
+                "and underscores"
+            )
     pairs = [_pair(p) for p in access_advisor or []]
     try:
         loaded = load(catalog)
