@@ -153,6 +153,26 @@ def test_who_can_summary_prints_the_resource_on_one_line(
     assert "on arn:aws:s3:::x\\n::error::forged\\u202e\\x1b[31m" in err
 
 
+def test_an_empty_resource_is_a_usage_error(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
+) -> None:
+    """RESOURCE '' (an unset "$RESOURCE") was evaluated as a resource named '' (only
+    Resource "*" statements match it: frank's CustomerSuccess was missing) while the
+    summary said "N principal-role pairs can s3:GetObject", the question without RESOURCE."""
+    cat = ("-c", str(example_catalog), *NOW)
+    code, out, err = run(runner, app, "who-can", "s3:GetObject", "", *cat)
+    assert (code, out) == (2, "") and "rolecat: RESOURCE is empty" in err
+    code, out, err = run(runner, app, "explain", "role", "CustomerSuccess", "--action", "s3:GetObject",
+                         "--resource", "", *cat)  # fmt: skip
+    assert (code, out) == (2, "") and "rolecat: --resource is empty" in err
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"action": "s3:GetObject", "resource": ""}\n')
+    code, out, err = run(runner, app, "who-can", "--queries", str(queries), *cat)
+    assert (code, out) == (2, "") and "line 1: resource is empty" in err
+    code, out, _ = run(runner, app, "who-can", "s3:GetObject", *cat)
+    assert code == 0 and "frank\tCustomerSuccess in prod" in out
+
+
 def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
     role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
     role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))

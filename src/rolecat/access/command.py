@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
 
+# An empty resource names nothing AWS requests on; read as one, it matched only Resource "*"
+# statements while who-can's summary said "can ACTION", the question asked without RESOURCE.
+EMPTY_RESOURCE = "RESOURCE is empty: give the request's resource (or *), or leave RESOURCE out"
+
 
 class Format(enum.StrEnum):
     text = "text"
@@ -121,8 +125,10 @@ def who_can(
 
     if queries is None and not action:
         _fail("who-can needs an ACTION or --queries FILE")
-    if queries is not None and (action or resource):
+    if queries is not None and (action or resource is not None):
         _fail("give either ACTION [RESOURCE] or --queries FILE, not both")
+    if resource == "":  # "$RESOURCE" unset: not the question without RESOURCE, nor a resource
+        _fail(EMPTY_RESOURCE)
     asks: list[tuple[str, str | None, str | None]] = []
     numbers: list[int] = []  # each query's line in FILE, for the errors found after parsing
     if queries is not None:
@@ -194,6 +200,8 @@ def explain(
         _fail("--action, --resource and --account apply to explain role")
     if resource is not None and action is None:
         _fail("--resource needs --action")
+    if resource == "":
+        _fail(EMPTY_RESOURCE.replace("RESOURCE", "--resource"))
     model = _model(catalog, _now(now))
     try:
         if kind is Kind.user:

@@ -466,6 +466,8 @@ def parse_query(line: str, number: int) -> tuple[str, str | None, str | None]:
     for key in ("resource", "account"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise QueryError(f"line {number}: {key} must be a string")
+    if data.get("resource") == "":
+        raise QueryError(f'line {number}: resource is empty: give the resource, or leave "resource" out')
     return data["action"], data.get("resource"), data.get("account")
 
 
