@@ -207,6 +207,21 @@ def test_codeowners_write_to_a_folder_or_an_unwritable_place_is_an_io_error(app,
     assert (tmp_path / "afile").read_text() == "kept\n"
 
 
+def test_codeowners_refuses_an_out_that_compile_refuses(app, runner, loaded, tmp_path, monkeypatch):
+    """Run from inside the catalog, the default -o build/terraform is inside it: compile
+    refuses it, but codeowners wrote lines for /catalog/build/terraform/..., a folder that
+    never holds the generated Terraform, and none for the real one."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / "catalog")
+    for args in (["."], [".", "-o", "."], ["-c", ".", "-o", ".."]):
+        result = runner.invoke(app, ["codeowners", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stdout == "" and "rolecat: -o " in result.stderr and "catalog folder" in result.stderr
+    result = runner.invoke(app, ["codeowners", ".", "-o", "../build/terraform"])
+    assert result.exit_code == 0, result.output
+    assert ["/build/terraform/"] in [line.split()[:1] for line in result.stdout.splitlines()]
+
+
 def test_codeowners_check_does_not_depend_on_how_out_is_spelled(app, runner, loaded, tmp_path):
     """CI passing an absolute -o and a person passing none write the same file."""
     (tmp_path / ".git").mkdir()

@@ -219,6 +219,10 @@ def codeowners(
             param_hint="'--out'",
         )
     when = _parse_now(now)
+    _check_catalog_arg(catalog)
+    # an OUT that compile refuses (the catalog, inside it, or holding it) names no generated
+    # file: its lines would route nothing, and the real OUT's files fall to the `*` line
+    _check_out_apart(catalog, output)
     loaded = _load_or_exit(catalog, when)
 
     catalog_dir = catalog.resolve()
