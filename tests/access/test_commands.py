@@ -173,6 +173,21 @@ def test_an_empty_resource_is_a_usage_error(
     assert code == 0 and "frank\tCustomerSuccess in prod" in out
 
 
+def test_explain_an_account_the_role_is_not_in(
+    app: typer.Typer, runner: CliRunner, example_catalog: Path
+) -> None:
+    """With --action, an --account the role is not in was answered "role OnCall is in
+    several accounts (prod): choose one with --account", for a role in one account."""
+    for extra in (["--action", "s3:GetObject"], []):
+        code, out, err = run(
+            runner, app, "explain", "role", "OnCall", "--account", "nonprod", *extra,
+            "-c", str(example_catalog), *NOW,
+        )  # fmt: skip
+        assert (code, out) == (2, ""), extra
+        assert "rolecat: role OnCall is not deployed in account 'nonprod' (its accounts: prod)" in err
+        assert "several" not in err
+
+
 def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
     role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
     role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))

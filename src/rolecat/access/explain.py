@@ -136,12 +136,17 @@ def _removed(model: AccessModel, es: EffectiveSet) -> tuple[int, int]:
     return policies_only & ~without_denies, without_denies & ~es.mask()
 
 
+def _not_in(model: AccessModel, name: str, account: str | None) -> str:
+    names = ", ".join(v.account.name for v in model.views_of(name))
+    return f"role {name} is not deployed in account {account!r} (its accounts: {names})"
+
+
 def explain_role(model: AccessModel, name: str, account: str | None) -> dict[str, Any]:
     views = [v for v in model.views_of(name) if account is None or v.account.name == account]
     if not model.views_of(name):
         raise QueryError(_unknown("role", name, [r.name for r in model.catalog.roles]))
     if not views:
-        raise QueryError(f"role {name} is not deployed in account {account!r}")
+        raise QueryError(_not_in(model, name, account))
     out = []
     for view in views:
         by_boundary, by_denies = _removed(model, view.effective)
@@ -177,6 +182,8 @@ def explain_decision(
     views = [v for v in model.views_of(name) if account is None or v.account.name == account]
     if not model.views_of(name):
         raise QueryError(_unknown("role", name, [r.name for r in model.catalog.roles]))
+    if not views:  # --account names an account the role is not in
+        raise QueryError(_not_in(model, name, account))
     if len(views) != 1:
         names = ", ".join(v.account.name for v in model.views_of(name))
         raise QueryError(f"role {name} is in several accounts ({names}): choose one with --account")
