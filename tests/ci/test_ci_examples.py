@@ -362,3 +362,46 @@ def test_plan_apply_split() -> None:
     assert plan_cmds and not any("--apply" in r or "rolecat apply" in r for r in plan_cmds)
     assert [r.split(" ")[1] for r in runs["apply"] if r.startswith("rolecat")] == ["plan", "apply"]
     assert any("--apply" in r for r in runs["apply"] if r.startswith("rolecat plan"))
+
+
+def test_scopedown_job_passes_the_trail_selectors(tmp_path: Path) -> None:
+    """The scheduled scopedown job fetches the trail's event selectors and hands them to
+    rolecat scopedown: its two steps run as written, `aws` a shell function that records its
+    arguments and answers with examples/scopedown/event-selectors.json (GetEventSelectors'
+    output shape; no AWS in the tests).  Without the selectors the suggestion drops the grant
+    on the delivery buckets whose data events that trail does not log (docs/scopedown.md)."""
+    data = load(ROOT / "examples" / "github-actions" / "rolecat-scopedown.yml")
+    steps = {step.get("name"): step for step in data["jobs"]["scopedown"]["steps"]}
+    fetch, suggest = steps["Read what the trail logs (its event selectors)"], steps["Suggest the policy"]
+    shutil.copytree(ROOT / "catalog", tmp_path / "catalog")
+    shutil.copytree(ROOT / "examples" / "scopedown" / "cloudtrail", tmp_path / "logs")
+    record = tmp_path / "aws-args"
+    answer = ROOT / "examples" / "scopedown" / "event-selectors.json"
+    shim = f'aws() {{ printf "%s\\n" "$@" > "{record}"; cat "{answer}"; }}\n'
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "ROLE": "ReportExporter",
+        "ACCOUNT": "prod",
+        "POLICY": "report-exporter",
+        "DAYS": "36500",  # the example logs are of October 2026, whenever the test runs
+    }
+    trail = "arn:aws:cloudtrail:us-east-1:333333333333:trail/main"
+    refused = run(shim + fetch["run"], tmp_path, {**env, "TRAIL_ARN": "main"})
+    assert refused.returncode == 2 and "CLOUDTRAIL_TRAIL_ARN" in refused.stderr
+    proc = run(shim + fetch["run"], tmp_path, {**env, "TRAIL_ARN": trail})
+    assert proc.returncode == 0, proc.stderr
+    assert record.read_text().splitlines() == [
+        "cloudtrail",
+        "get-event-selectors",
+        "--trail-name",
+        trail,
+        "--region",
+        "us-east-1",
+        "--output",
+        "json",
+    ]
+    proc = run(suggest["run"], tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    policy = json.loads((tmp_path / "catalog" / "policies" / "report-exporter.json").read_text("utf-8"))
+    kept = "arn:aws:s3:::example-prod-customer-delivery-*/reports/*"
+    assert any(s.get("Resource") == kept for s in policy["Statement"]), policy
