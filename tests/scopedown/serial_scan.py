@@ -5,8 +5,9 @@ extended by the actions request headers add (``mapping.S3_HEADER_RULES``, restat
 ``SERIAL_HEADER_RULES``), tested on each record as written, by the errors AWS returns only after authorisation
 (``mapping.AUTHORISED_ERRORS``), by times that are not CloudTrail's ``...Z`` form
 (``serial_utc_time``), by Lambda's name formats (a partial ARN, a qualifier), restated here
-by splitting on ":", by Secrets Manager's secret names and partial ARNs, and by the count of
-every principal's management calls by ``readOnly`` (what the trail logs)."""
+by splitting on ":" (a full ARN too, read by Lambda's pattern), by Secrets Manager's secret
+names and partial ARNs, by the count of every principal's management calls by ``readOnly``
+(what the trail logs), and by ``arns.policy_safe`` (``serial_policy_safe``)."""
 
 from __future__ import annotations
 
@@ -211,7 +212,7 @@ class SerialScanner(Scanner):
             )
         for cand in candidates:
             if applies(filt, cand):
-                use.resources.add(cand)
+                use.resources.add(serial_policy_safe(cand))
                 found = True
         if not found:
             use.resources = None
@@ -308,10 +309,22 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
         if isinstance(q, str) and (q == "$LATEST" or (0 < len(q) <= 128 and set(q) <= _QUALIFIER_CHARS))
         else ""
     )
+    region = record.get("awsRegion") or "*"
+    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
+    account = record.get("recipientAccountId") or "*"
     for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
-            if key == "functionName" and qualifier and len(value.split(":")) == 7:
-                yield value + ":" + qualifier  # restated: the Qualifier parameter on an unqualified ARN
+            if key == "functionName":
+                # restated: a full ARN is Lambda's head arn:[aws...]:lambda: and a name format
+                _, arn_partition, service, rest = [*value.split(":", 3), "", "", ""][:4]
+                if service == "lambda" and (
+                    arn_partition == ""
+                    or (arn_partition.startswith("aws") and set(arn_partition) <= _PARTITION_CHARS)
+                ):
+                    arn = lambda_function_arn(rest, arn_partition or partition, region, account)
+                    if arn is not None:
+                        # the Qualifier parameter on an unqualified ARN
+                        yield arn + ":" + qualifier if qualifier and len(arn.split(":")) == 7 else arn
                 continue
             parts = value.split(":", 6)
             if key == "secretId" and len(parts) == 7 and parts[2:6:3] == ["secretsmanager", "secret"]:
@@ -324,9 +337,6 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
                     yield value + "-??????"
                     continue
             yield value
-    region = record.get("awsRegion") or "*"
-    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
-    account = record.get("recipientAccountId") or "*"
     bucket = params.get("bucketName")
     if isinstance(bucket, str) and bucket:
         yield f"arn:{partition}:s3:::{bucket}"
@@ -354,6 +364,7 @@ def record_candidates(record: Mapping[str, Any]) -> Iterator[str]:
 _REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
 _QUALIFIER_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+_PARTITION_CHARS = frozenset(string.ascii_letters + "-")
 
 
 def lambda_function_arn(function: str, partition: str, region: str, account: str) -> str | None:
@@ -427,6 +438,15 @@ def _is_region(part: str) -> bool:
 
 def _is_account(part: str) -> bool:
     return len(part) == 12 and part.isascii() and part.isdigit()
+
+
+def serial_policy_safe(arn: str) -> str:
+    """arns.policy_safe restated character by character: cut at the first character outside
+    printable ASCII and Latin-1, or at a "${", and end with "*"."""
+    for i, c in enumerate(arn):
+        if not (" " <= c <= "~" or "\xa0" <= c <= "\xff") or arn.startswith("${", i):
+            return arn[:i] + "*"
+    return arn
 
 
 def applies(self: ResourceFilter, arn: str) -> bool:

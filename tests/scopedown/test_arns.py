@@ -42,3 +42,13 @@ def test_memory_is_bounded_by_groups() -> None:
     pats = ps.patterns()
     assert len(pats) <= MAX_GROUPS
     assert pats == ["arn:aws:s3:::bucket-*"]
+
+
+def test_a_queue_hosts_region_label_has_ascii_digits() -> None:
+    """A region name's digits are 0-9: a host label with other scripts' digits is no region,
+    and the record's region stands (Python's \\d took "us-east-١" for one)."""
+    from rolecat.scopedown.arns import queue_region
+
+    assert queue_region("sqs.us-east-2.amazonaws.com", "eu-west-1") == "us-east-2"
+    assert queue_region("sqs.us-east-٢.amazonaws.com", "eu-west-1") == "eu-west-1"
+    assert queue_region("sqs.us-east-２.amazonaws.com", "eu-west-1") == "eu-west-1"

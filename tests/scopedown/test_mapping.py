@@ -87,6 +87,14 @@ def test_permissionless_and_non_iam_events_are_dropped(db: ActionDB, source: str
     assert mapped.actions == () and mapped.dropped
 
 
+def test_only_an_ascii_date_is_an_api_version(db: ActionDB) -> None:
+    """An API-version date is 0-9 digits: Python's \\d also took other scripts' digits, so
+    ListFunctions20 followed by Arabic-Indic digits became lambda:ListFunctions."""
+    for name in ("ListFunctions20١٥٠٣٣١", "ListFunctions20１５０３３１", "ListFunctions20150331v٢"):
+        mapped = map_event("lambda.amazonaws.com", name, db)
+        assert mapped.actions == () and mapped.unknown == f"lambda:{name}"
+
+
 def test_unknown_names_are_reported_not_guessed(db: ActionDB) -> None:
     mapped = map_event("ec2.amazonaws.com", "DescribeUnicorns", db)
     assert mapped.actions == ()

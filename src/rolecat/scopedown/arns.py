@@ -78,16 +78,19 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     if not isinstance(params, dict):
         return out
     qualifier = function_qualifier(params.get("qualifier"))
+    region = record.get("awsRegion") or "*"
+    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
+    account = record.get("recipientAccountId") or "*"
     for key, value in params.items():
         if isinstance(value, str) and value.startswith("arn:"):
             if key == "secretId":
                 out.append(secret_arn(value))
-            elif key == "functionName" and qualifier and value.count(":") == 6:
-                out.append(f"{value}:{qualifier}")  # the function's ARN, then the Qualifier parameter's
+            elif key == "functionName":
+                arn = full_function_arn(value, partition, region, account)
+                if arn is not None:  # the function's ARN, then the Qualifier parameter's
+                    out.append(f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn)
             else:
                 out.append(value)
-    region = record.get("awsRegion") or "*"
-    partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
     bucket = params.get("bucketName")
     if isinstance(bucket, str) and bucket:
         out.append(f"arn:{partition}:s3:::{bucket}")
@@ -96,7 +99,6 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
             out.append(f"arn:{partition}:s3:::{bucket}/{key}")
     if s3_only:
         return out
-    account = record.get("recipientAccountId") or "*"
     function = params.get("functionName")
     if isinstance(function, str) and function and not function.startswith("arn:"):
         arn = function_arn(function, partition, region, account)
@@ -158,6 +160,28 @@ def function_arn(function: str, partition: str, region: str, account: str) -> st
     return f"arn:{partition}:lambda:{region}:{account}:function:{m['name']}{m['qualifier'] or ''}"
 
 
+# The head of a Lambda FunctionName that is a full ARN, as the API's pattern gives it:
+# ``(arn:(aws[a-zA-Z-]*)?:lambda:)?`` before the parts ``_FUNCTION_NAME`` reads.
+_FUNCTION_ARN_HEAD = re.compile(r"arn:(aws[a-zA-Z-]*)?:lambda:")
+
+
+def full_function_arn(value: str, partition: str, region: str, account: str) -> str | None:
+    """The ARN of the function a ``functionName`` starting ``arn:`` names, read by Lambda's
+    FunctionName pattern as a whole (Lambda API reference, Invoke: "Pattern:
+    (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?
+    ([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"); its ``\\d`` are ASCII digits, as
+    in the Java patterns AWS writes (an account ID "requires exactly 12 digits": Organizations
+    API reference, DescribeAccount; "[0-9]{12}": Well-Architected Tool API reference,
+    AwsAccountId), never Python's ``\\d``, which also takes
+    other scripts' digits (``٠١٢٣٤٥٦٧٨٩٠١``).  None for a value Lambda refuses: such a call
+    named no function.  It was taken as written, so an ARN whose account or name held other
+    digits or letters became the resource, cut short by ``policy_safe``."""
+    head = _FUNCTION_ARN_HEAD.match(value)
+    if head is None:
+        return None
+    return function_arn(value[head.end() :], head[1] or partition, region, account)
+
+
 # Secrets Manager ends a secret's ARN with "-" and six random characters; a policy names a
 # secret by its name with "-??????" (Secrets Manager User Guide, Permissions policy examples:
 # "Using '??????' as a wildcard to match the 6 random characters assigned by Secrets Manager
@@ -200,7 +224,8 @@ def on_index(candidates: list[str], index: Any) -> list[str]:
 
 
 # A region name as a label of an endpoint's host: us-east-1, eu-central-2, us-gov-west-1, cn-north-1.
-_REGION_LABEL = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+# Its digits are 0-9 (Python's \d would take other scripts' digits: "us-east-١" is no region).
+_REGION_LABEL = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 
 
 def queue_region(host: str, region: str) -> str:

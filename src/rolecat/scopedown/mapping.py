@@ -382,8 +382,9 @@ _APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
     ("Test", "POST"),
 )
 
-# A trailing API-version date: 20150331, 20150331v2, 2020_05_31.
-_VERSION_DATE = re.compile(r"(?:19|20)\d\d_?\d\d_?\d\d(?:v\d+)?\Z")
+# A trailing API-version date: 20150331, 20150331v2, 2020_05_31; in ASCII digits (Python's \d
+# would take other scripts' digits, and strip a date from a name no API version ends with).
+_VERSION_DATE = re.compile(r"(?:19|20)[0-9]{2}_?[0-9]{2}_?[0-9]{2}(?:v[0-9]+)?\Z")
 
 
 @dataclass(frozen=True, slots=True)
