@@ -32,7 +32,7 @@ from rolecat.scopedown.arns import (
     resource_filter,
 )
 from rolecat.scopedown.logs import FileStats, LogError, records_of
-from rolecat.scopedown.mapping import S3_VERSIONED, EventMapper
+from rolecat.scopedown.mapping import S3_VERSIONED, EventMapper, partiql_statement, partiql_statements
 from rolecat.scopedown.scan import COPY_EVENTS, ActionUse, FileProblem, Scanner
 
 
@@ -136,13 +136,15 @@ class SerialScanner(Scanner):
                 continue
             name = rec.get("eventName")
             mapped = mapper(str(rec.get("eventSource", "")), str(name))
+            error = rec.get("errorCode")
+            if mapped.partiql and self._count_partiql(rec, str(error) if error else None, when):
+                continue
             if not mapped.actions:
                 if mapped.dropped is not None:
                     res.dropped[mapped.dropped] += 1
                 else:
                     res.unknown[mapped.unknown or str(name)] += 1
                 continue
-            error = rec.get("errorCode")
             # an error AWS returns only after authorising the call: used, with the further
             # actions it shows allowed, the code kept with each use
             after = mapped.after_auth.get(str(error)) if error else None
@@ -183,12 +185,55 @@ class SerialScanner(Scanner):
             res.management_reads = res.management_writes = 1
             res.role_management_reads = res.role_management_writes = 0
 
+    def _count_partiql(self, rec: Any, error: str | None, when: str) -> bool:
+        """Restated: a PartiQL record whose every statement reads counts once per action, on
+        the tables and indexes its statements name; False (unknown, as before) otherwise."""
+        statements = partiql_statements(rec.get("eventName"), rec.get("requestParameters"))
+        reads = [partiql_statement(t) for t in statements or []]
+        if not statements or any(r is None for r in reads):
+            return False
+        actions: dict[str, set[str]] = {}
+        region = rec.get("awsRegion") or "*"
+        account = rec.get("recipientAccountId") or "*"
+        for read in reads:
+            assert read is not None
+            name, table, index = read
+            action = self.mapper.db.canonical("dynamodb:" + name)
+            if action is None:
+                return False
+            arn = (
+                "arn:"
+                + partition_of(region)
+                + ":dynamodb:"
+                + str(region)
+                + ":"
+                + str(account)
+                + ":table/"
+                + table
+            )
+            actions.setdefault(action, set()).add(arn + "/index/" + index if index else arn)
+        for action, arns in actions.items():
+            use = self._count(
+                self.result.used if error is None else self.result.denied, action, when, None, False
+            )
+            if error is not None:
+                use.errors[error] += 1
+            if use.resources is not None:
+                filt = resource_filter(action, self._resource_types(action) if self._resource_types else None)
+                fitting = [a for a in arns if filt.scopeable and applies(filt, a)]
+                if fitting:
+                    for arn in fitting:
+                        use.resources.add(serial_policy_safe(arn))
+                else:
+                    use.resources = None
+        return True
+
     def _count(self, table: dict[str, ActionUse], action: str, when: str, rec: Any, copy: bool) -> ActionUse:
         use = table.get(action)
         if use is None:
             use = table[action] = ActionUse(0, when, when)
         use.touch(when)
-        if use.resources is not None:
+        if use.resources is not None and rec is not None:  # None: the caller adds them
             self._add_resources(use, action, rec, copy)
         return use
 

@@ -369,6 +369,100 @@ AUTHORISED_ERRORS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("dynamodb", "DeleteItem"): {"ConditionalCheckFailedException": ()},
 }
 
+# DynamoDB's PartiQL calls: their event name says no action; each statement is authorised as
+# dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete "on the table or index"
+# by its verb (DynamoDB Developer Guide, "IAM security policies with PartiQL for DynamoDB").
+# CloudTrail logs the statement text, non-key attribute values redacted: "statement" in
+# ExecuteStatement's requestParameters, one "statement" per "requestItems" entry in
+# BatchExecuteStatement's (DynamoDB Developer Guide, "Understanding DynamoDB log file entries",
+# whose examples show both).  For ExecuteTransaction AWS shows no record, and the key is not
+# the API's name (BatchExecuteStatement's Statements are logged as requestItems): its
+# statements are not read, and the call stays unknown (``suggest.UNSAID_ACTIONS`` keeps the
+# PartiQL actions the role is granted).
+PARTIQL_EVENTS = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
+PARTIQL_VERBS: dict[str, str] = {
+    "SELECT": "PartiQLSelect",
+    "INSERT": "PartiQLInsert",
+    "UPDATE": "PartiQLUpdate",
+    "DELETE": "PartiQLDelete",
+}
+# "Table names and index names must be between 3 and 255 characters long, and can contain
+# only the following characters: a-z, A-Z, 0-9, _ (underscore), - (dash), . (dot)" (DynamoDB
+# Developer Guide, "Supported data types and naming rules").
+_DYNAMODB_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+# a PartiQL token: white space, a comment, a quoted string or name, a bare word, or one character
+_PARTIQL_TOKEN = re.compile(
+    r"""(?P<space>\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)|'(?P<string>(?:[^']|'')*)'|"(?P<quoted>(?:[^"]|"")*)"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>.)""",
+    re.DOTALL,
+)
+
+
+def _partiql_tokens(statement: str) -> list[tuple[str, str]] | None:
+    """``(kind, text)`` of each token but white space and comments, a quoted name unquoted;
+    None for a statement that does not tokenise (an unclosed string, name or comment)."""
+    out: list[tuple[str, str]] = []
+    for m in _PARTIQL_TOKEN.finditer(statement):
+        kind = m.lastgroup
+        if kind == "space":
+            continue
+        if kind == "other" and (m[0] in "'\"" or statement.startswith("/*", m.start())):
+            return None
+        assert kind is not None
+        out.append((kind, m[kind].replace('""', '"') if kind == "quoted" else m[kind]))
+    return out
+
+
+def partiql_statement(statement: str) -> tuple[str, str, str | None] | None:
+    """``(action name, table, index or None)`` of one PartiQL statement: its leading verb (in
+    any case, after white space and comments) and the table it names, ``FROM`` a table for a
+    SELECT or DELETE, ``INTO`` for an INSERT, right after UPDATE for an UPDATE; a SELECT may
+    name an index (``"Table"."Index"``).  None when it is not one of the four or its table is
+    not a name DynamoDB takes: the call's action is then not known."""
+    tokens = _partiql_tokens(statement)
+    if not tokens or tokens[0][0] != "word":
+        return None
+    verb = tokens[0][1].upper()
+    action = PARTIQL_VERBS.get(verb)
+    if action is None:
+        return None
+    if verb in ("SELECT", "DELETE"):
+        at = next((i for i, (k, t) in enumerate(tokens) if k == "word" and t.upper() == "FROM"), None)
+    elif verb == "INSERT":
+        at = 1 if len(tokens) > 1 and tokens[1][0] == "word" and tokens[1][1].upper() == "INTO" else None
+    else:
+        at = 0
+    if at is None:
+        return None
+    rest = tokens[at + 1 :]
+    if not rest or rest[0][0] not in ("word", "quoted"):
+        return None
+    table, index = rest[0][1], None
+    if len(rest) >= 3 and rest[1] == ("other", ".") and rest[2][0] in ("word", "quoted"):
+        if verb != "SELECT":  # only a read names an index
+            return None
+        index = rest[2][1]
+    if not _DYNAMODB_NAME.fullmatch(table) or (index is not None and not _DYNAMODB_NAME.fullmatch(index)):
+        return None
+    return action, table, index
+
+
+def partiql_statements(event_name: str, params: Any) -> list[str] | None:
+    """The statement texts a PartiQL record logs; None when it logs none that can be read (an
+    ExecuteTransaction, a field missing or of another type)."""
+    if type(params) is not dict:
+        return None
+    if event_name == "ExecuteStatement":
+        statement = params.get("statement")
+        return [statement] if type(statement) is str else None
+    if event_name == "BatchExecuteStatement":
+        items = params.get("requestItems")
+        if type(items) is not list or not items:
+            return None
+        out = [item.get("statement") if type(item) is dict else None for item in items]
+        return [t for t in out if type(t) is str] if all(type(t) is str for t in out) else None
+    return None
+
+
 # API Gateway management calls are authorised by HTTP verb on a resource path.
 _APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
     ("Get", "GET"),
@@ -406,6 +500,9 @@ class Mapped:
     # error code -> the further actions a call that failed with it was allowed
     # (``AUTHORISED_ERRORS``): such a record counts as used
     after_auth: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # a DynamoDB PartiQL call (``PARTIQL_EVENTS``): its actions are read per record from its
+    # statements (``partiql_statements``); ``unknown`` stands when they cannot be read
+    partiql: bool = False
 
 
 def service_prefix(event_source: str, db: ActionCatalog) -> str:
@@ -437,6 +534,9 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
     prefix = service_prefix(event_source, db)
     if (prefix, event_name) in PERMISSIONLESS:
         return Mapped(dropped=f"{prefix}:{event_name} needs no permission", rule="permissionless")
+
+    if prefix == "dynamodb" and event_name in PARTIQL_EVENTS:
+        return Mapped(unknown=f"dynamodb:{event_name}", rule="partiql", partiql=True)
 
     renamed = EVENT_RENAMES.get((prefix, event_name))
     if renamed is not None:

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rolecat.deploy.arns import partition_of
 from rolecat.report.words import counted
 
 from .actiondb import ActionCatalog
@@ -51,7 +52,7 @@ from .arns import (
     record_candidates,
     resource_filter,
 )
-from .mapping import S3_VERSIONED, EventMapper
+from .mapping import S3_VERSIONED, EventMapper, partiql_statement, partiql_statements
 from .reader import Keeper, read_logs
 
 COPY_EVENTS = frozenset({"CopyObject", "UploadPartCopy"})
@@ -287,9 +288,11 @@ class RoleRecords(Keeper[Digest]):
                 self._plans[key] = plan
         except TypeError:  # a list or an object where a string belongs
             plan = self._plan(*key)
-        effect, code, steps, headers, authorised = plan
+        effect, code, steps, headers, authorised, partiql = plan
         if effect is not None:
             return effect
+        if partiql is not None:
+            return self._partiql_effect(rec, code, partiql)
         out = []
         for step in steps:
             action, filt, versioned, versioned_filt, copy_source = step
@@ -324,10 +327,36 @@ class RoleRecords(Keeper[Digest]):
             return AUTHORISED, (authorised, tuple(out))
         return ACTIONS, tuple(out)
 
+    def _partiql_effect(self, rec: Any, code: str | None, unknown: str) -> tuple[int, Any]:
+        """A DynamoDB PartiQL call: per statement the action of its verb on its table or
+        index (``mapping.partiql_statement``), each action once with its resources in order;
+        unknown, as before, when any statement cannot be read."""
+        statements = partiql_statements(rec.get("eventName"), rec.get("requestParameters"))
+        if statements is None:
+            return UNKNOWN, unknown
+        region = rec.get("awsRegion") or "*"
+        account = rec.get("recipientAccountId") or "*"
+        head = f"arn:{partition_of(region)}:dynamodb:{region}:{account}:table/"
+        uses: dict[str, list[str]] = {}
+        for text in statements:
+            read = partiql_statement(text)
+            action = None if read is None else self.mapper.db.canonical(f"dynamodb:{read[0]}")
+            if read is None or action is None:
+                return UNKNOWN, unknown
+            _, table, index = read
+            arn = head + table + ("" if index is None else f"/index/{index}")
+            arns = uses.setdefault(action, [])
+            filt = self._filter(action)
+            if filt is not None and filt.applies(arn) and policy_safe(arn) not in arns:
+                arns.append(policy_safe(arn))
+        return ACTIONS, tuple((action, code, tuple(arns)) for action, arns in uses.items())
+
     def _plan(self, etype: Any, source: Any, name: Any, error: Any) -> _Plan:
         if etype is not None and etype != "AwsApiCall":
             return _Plan((NOT_API, str(etype)))
         mapped = self.mapper(str(source), str(name))
+        if mapped.partiql:  # its actions are in its statements, read per record
+            return _Plan(None, str(error) if error else None, partiql=mapped.unknown or str(name))
         if not mapped.actions:
             if mapped.dropped is not None:
                 return _Plan((DROPPED, mapped.dropped))
@@ -387,6 +416,7 @@ class _Plan(NamedTuple):
         ...,
     ] = ()
     authorised: str | None = None  # the error code of a call that failed after authorisation
+    partiql: str | None = None  # a DynamoDB PartiQL call: the unknown action, if its statements are not read
 
 
 def _same_resources(

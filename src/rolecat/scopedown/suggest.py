@@ -283,7 +283,12 @@ _PARTIQL = (
     "dynamodb:PartiQLDelete",
 )
 _PARTIQL_WHY = (
-    "need the PartiQL action of each statement's verb, which rolecat does not read from the statement"
+    "need the PartiQL action of each statement's verb, and some of their records hold a statement "
+    "rolecat cannot read (none logged, another verb, or a table name DynamoDB does not take)"
+)
+_TRANSACTION_WHY = (
+    "need the PartiQL action of each statement's verb, and AWS documents no CloudTrail record of "
+    "them that shows where the statements are"
 )
 UNSAID_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "dynamodb:TransactWriteItems": (
@@ -297,12 +302,12 @@ UNSAID_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     # PartiQL calls are authorised as dynamodb:PartiQLSelect/Insert/Update/Delete by the verb of
     # each statement (DynamoDB Developer Guide, "IAM security policies with PartiQL for
-    # DynamoDB"); CloudTrail logs the statement text (requestParameters.statement, or one per
-    # requestItems[] for BatchExecuteStatement: DynamoDB Developer Guide, "Understanding
-    # DynamoDB log file entries"), which rolecat does not parse (docs: known limits)
+    # DynamoDB"); the scan reads the statements CloudTrail logs (``mapping.partiql_statement``),
+    # and a call stays unknown only when it cannot: then the granted ones are kept, never
+    # dropped for want of evidence.  ExecuteTransaction always: no AWS example shows its record.
     "dynamodb:ExecuteStatement": (_PARTIQL, _PARTIQL_WHY),
     "dynamodb:BatchExecuteStatement": (_PARTIQL, _PARTIQL_WHY),
-    "dynamodb:ExecuteTransaction": (_PARTIQL, _PARTIQL_WHY),
+    "dynamodb:ExecuteTransaction": (_PARTIQL, _TRANSACTION_WHY),
 }
 
 
