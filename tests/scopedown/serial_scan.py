@@ -137,7 +137,9 @@ class SerialScanner(Scanner):
             name = rec.get("eventName")
             mapped = mapper(str(rec.get("eventSource", "")), str(name))
             error = rec.get("errorCode")
-            if mapped.partiql and self._count_partiql(rec, str(error) if error else None, when):
+            if mapped.partiql and self._count_partiql(
+                rec, str(error) if error else None, when, bool(error) and str(error) in mapped.after_auth
+            ):
                 continue
             if not mapped.actions:
                 if mapped.dropped is not None:
@@ -185,9 +187,10 @@ class SerialScanner(Scanner):
             res.management_reads = res.management_writes = 1
             res.role_management_reads = res.role_management_writes = 0
 
-    def _count_partiql(self, rec: Any, error: str | None, when: str) -> bool:
+    def _count_partiql(self, rec: Any, error: str | None, when: str, authorised: bool) -> bool:
         """Restated: a PartiQL record whose every statement reads counts once per action, on
-        the tables and indexes its statements name; False (unknown, as before) otherwise."""
+        the tables and indexes its statements name (used, the code kept, when it failed after
+        authorisation); False (unknown, as before) otherwise."""
         statements = partiql_statements(rec.get("eventName"), rec.get("requestParameters"))
         reads = [partiql_statement(t) for t in statements or []]
         if not statements or any(r is None for r in reads):
@@ -213,9 +216,8 @@ class SerialScanner(Scanner):
             )
             actions.setdefault(action, set()).add(arn + "/index/" + index if index else arn)
         for action, arns in actions.items():
-            use = self._count(
-                self.result.used if error is None else self.result.denied, action, when, None, False
-            )
+            table = self.result.used if error is None or authorised else self.result.denied
+            use = self._count(table, action, when, None, False)
             if error is not None:
                 use.errors[error] += 1
             if use.resources is not None:

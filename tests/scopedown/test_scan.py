@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scopedown_records import ROLE_ARN, record
+from serial_scan import SerialScanner
 
 from rolecat.iam.actions import ActionDB
 from rolecat.scopedown.scan import Scanner, ScanResult
@@ -90,6 +91,51 @@ def test_errors_returned_only_after_authorisation_count_as_used(db: ActionDB) ->
     assert res.used["s3:GetObject"].resources.patterns() == ["arn:aws:s3:::b/k/1"]
     assert dict(res.used["dynamodb:UpdateItem"].errors) == {"ConditionalCheckFailedException": 1}
     assert list(res.denied) == ["dynamodb:Query"]  # only the allowlisted calls
+
+
+def test_get_object_attributes_of_a_missing_key_was_authorised(db: ActionDB) -> None:
+    """GetObjectAttributes answers 404 NoSuchKey only with s3:ListBucket allowed, 403 without
+    it (S3 API reference: GetObjectAttributes, Permissions), as GetObject does: it went to
+    denied, s3:GetObjectAttributes was listed unused, and the 404 became a 403."""
+    params = {"bucketName": "b", "key": "k/1"}
+    rec = record("s3.amazonaws.com", "GetObjectAttributes", errorCode="NoSuchKey", requestParameters=params)
+    for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
+        scanner.feed([rec])
+        res = scanner.result
+        assert sorted(res.used) == ["s3:GetObjectAttributes", "s3:ListBucket"] and not res.denied
+        assert dict(res.used["s3:GetObjectAttributes"].errors) == {"NoSuchKey": 1}
+        listing = res.used["s3:ListBucket"].resources
+        assert listing is not None and listing.patterns() == ["arn:aws:s3:::b"]
+
+
+def test_a_partiql_statement_that_failed_its_condition_was_authorised(db: ActionDB) -> None:
+    """An ExecuteStatement whose statement failed its condition check (it can return the
+    stored item: DynamoDB API reference, ExecuteStatement, ReturnValuesOnConditionCheckFailure)
+    counts as the use of its verb's action, as a conditional PutItem does; a batch's calls
+    report their statements' errors in the response, not as the record's error code, and
+    another code stays denied."""
+    update = {"statement": "UPDATE Orders SET s = ***(Redacted) WHERE id = 'a' AND s = ***(Redacted)"}
+    batch = {"requestItems": [update]}
+    recs = [
+        record("dynamodb.amazonaws.com", "ExecuteStatement", requestParameters=update,
+               errorCode="ConditionalCheckFailedException", event_id="1"),
+        record("dynamodb.amazonaws.com", "BatchExecuteStatement", requestParameters=batch,
+               errorCode="ConditionalCheckFailedException", event_id="2"),
+        record("dynamodb.amazonaws.com", "ExecuteStatement", requestParameters=update,
+               errorCode="ValidationException", event_id="3"),
+    ]  # fmt: skip
+    for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
+        scanner.feed(recs)
+        res = scanner.result
+        assert dict(res.used["dynamodb:PartiQLUpdate"].errors) == {"ConditionalCheckFailedException": 1}
+        table = res.used["dynamodb:PartiQLUpdate"].resources
+        assert table is not None and table.patterns() == [
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders"
+        ]
+        assert dict(res.denied["dynamodb:PartiQLUpdate"].errors) == {
+            "ConditionalCheckFailedException": 1,
+            "ValidationException": 1,
+        }
 
 
 def test_window_is_utc_and_until_exclusive(db: ActionDB) -> None:

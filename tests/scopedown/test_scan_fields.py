@@ -223,7 +223,10 @@ def test_digests_scan_like_whole_records(db: ActionDB) -> None:
 
 
 _CALLS = st.sampled_from(
-    [("s3.amazonaws.com", n) for n in ("GetObject", "HeadObject", "CopyObject", "PutObject", "ListObjects")]
+    [
+        ("s3.amazonaws.com", n)
+        for n in ("GetObject", "HeadObject", "GetObjectAttributes", "CopyObject", "PutObject", "ListObjects")
+    ]
     + [("dynamodb.amazonaws.com", n) for n in ("PutItem", "UpdateItem", "Query", "TransactWriteItems")]
 )
 _ERRORS = st.sampled_from(
@@ -261,7 +264,8 @@ def test_errors_after_authorisation_scan_as_the_serial_scan(
     assert plain(split.result) == plain(serial.result)
     res = split.result
     for action, events, code in (
-        ("s3:ListBucket", ("GetObject", "HeadObject"), "NoSuchKey"),
+        ("s3:ListBucket", ("GetObject", "HeadObject", "GetObjectAttributes"), "NoSuchKey"),
+        ("s3:GetObjectAttributes", ("GetObjectAttributes",), "NoSuchKey"),
         ("dynamodb:PutItem", ("PutItem",), "ConditionalCheckFailedException"),
         ("dynamodb:UpdateItem", ("UpdateItem",), "ConditionalCheckFailedException"),
     ):

@@ -358,15 +358,24 @@ S3_HEADER_RULES: dict[str, tuple[_Rule, ...]] = {
 #   evaluated against the stored item, which the operation reads once the request is
 #   authorised (IAM User Guide, "How IAM works": "Once authorized, the principal can take
 #   action or perform operations"), and the error can carry that item
-#   (ReturnValuesOnConditionCheckFailure; DynamoDB API reference, PutItem).
+#   (ReturnValuesOnConditionCheckFailure; DynamoDB API reference, PutItem).  The same for a
+#   PartiQL ExecuteStatement, whose statement's condition "failed a condition check" against
+#   the stored item it can return (DynamoDB API reference, ExecuteStatement,
+#   ReturnValuesOnConditionCheckFailure): used, as the action of its statement's verb;
+# * S3 GetObjectAttributes NoSuchKey: "If you have the s3:ListBucket permission on the bucket,
+#   Amazon S3 returns an HTTP status code 404 Not Found ("no such key") error. If you don't
+#   have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden"
+#   (S3 API reference: GetObjectAttributes, Permissions), as for GetObject.
 # Left out, for want of a statement by AWS: S3 NoSuchVersion, InvalidRange, PreconditionFailed,
 # NoSuchUpload, DynamoDB TransactionCanceledException (whose reasons include validation).
 AUTHORISED_ERRORS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("s3", "GetObject"): {"NoSuchKey": ("ListBucket",)},
     ("s3", "HeadObject"): {"NoSuchKey": ("ListBucket",)},
+    ("s3", "GetObjectAttributes"): {"NoSuchKey": ("ListBucket",)},
     ("dynamodb", "PutItem"): {"ConditionalCheckFailedException": ()},
     ("dynamodb", "UpdateItem"): {"ConditionalCheckFailedException": ()},
     ("dynamodb", "DeleteItem"): {"ConditionalCheckFailedException": ()},
+    ("dynamodb", "ExecuteStatement"): {"ConditionalCheckFailedException": ()},
 }
 
 # DynamoDB's PartiQL calls: their event name says no action; each statement is authorised as
@@ -536,7 +545,12 @@ def map_event(event_source: str, event_name: str, db: ActionCatalog) -> Mapped:
         return Mapped(dropped=f"{prefix}:{event_name} needs no permission", rule="permissionless")
 
     if prefix == "dynamodb" and event_name in PARTIQL_EVENTS:
-        return Mapped(unknown=f"dynamodb:{event_name}", rule="partiql", partiql=True)
+        return Mapped(
+            unknown=f"dynamodb:{event_name}",
+            rule="partiql",
+            after_auth=_after_auth(prefix, event_name, db),
+            partiql=True,
+        )
 
     renamed = EVENT_RENAMES.get((prefix, event_name))
     if renamed is not None:

@@ -292,7 +292,12 @@ class RoleRecords(Keeper[Digest]):
         if effect is not None:
             return effect
         if partiql is not None:
-            return self._partiql_effect(rec, code, partiql)
+            kind, payload = self._partiql_effect(rec, code, partiql)
+            return (
+                (AUTHORISED, (authorised, payload))
+                if authorised is not None and kind == ACTIONS
+                else (kind, payload)
+            )
         out = []
         for step in steps:
             action, filt, versioned, versioned_filt, copy_source = step
@@ -356,7 +361,14 @@ class RoleRecords(Keeper[Digest]):
             return _Plan((NOT_API, str(etype)))
         mapped = self.mapper(str(source), str(name))
         if mapped.partiql:  # its actions are in its statements, read per record
-            return _Plan(None, str(error) if error else None, partiql=mapped.unknown or str(name))
+            code = str(error) if error else None
+            authorised = code if code is not None and code in mapped.after_auth else None
+            return _Plan(
+                None,
+                None if authorised else code,
+                authorised=authorised,
+                partiql=mapped.unknown or str(name),
+            )
         if not mapped.actions:
             if mapped.dropped is not None:
                 return _Plan((DROPPED, mapped.dropped))
