@@ -39,6 +39,8 @@ CASES = [
     ("s3.amazonaws.com", "UploadPartCopy", ("s3:PutObject", "s3:GetObject")),
     ("s3.amazonaws.com", "ListParts", ("s3:ListMultipartUploadParts",)),
     ("s3.amazonaws.com", "DeleteObjects", ("s3:DeleteObject",)),
+    # both permissions are needed (S3 API reference: GetObjectAttributes, Permissions)
+    ("s3.amazonaws.com", "GetObjectAttributes", ("s3:GetObjectAttributes", "s3:GetObject")),
     # batch and transaction calls, authorised as their single-item actions
     ("sqs.amazonaws.com", "SendMessageBatch", ("sqs:SendMessage",)),
     ("sqs.amazonaws.com", "DeleteMessageBatch", ("sqs:DeleteMessage",)),

@@ -102,10 +102,35 @@ def test_get_object_attributes_of_a_missing_key_was_authorised(db: ActionDB) -> 
     for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
         scanner.feed([rec])
         res = scanner.result
-        assert sorted(res.used) == ["s3:GetObjectAttributes", "s3:ListBucket"] and not res.denied
+        assert (
+            sorted(res.used) == ["s3:GetObject", "s3:GetObjectAttributes", "s3:ListBucket"] and not res.denied
+        )
         assert dict(res.used["s3:GetObjectAttributes"].errors) == {"NoSuchKey": 1}
         listing = res.used["s3:ListBucket"].resources
         assert listing is not None and listing.patterns() == ["arn:aws:s3:::b"]
+
+
+def test_get_object_attributes_needs_get_object_too(db: ActionDB) -> None:
+    """GetObjectAttributes needs s3:GetObject and s3:GetObjectAttributes, or with a version ID
+    s3:GetObjectVersion and s3:GetObjectVersionAttributes (S3 API reference:
+    GetObjectAttributes, Permissions): it counted only the attributes action, and a role that
+    only asked for attributes lost the call after the scope-down."""
+    plain = {"bucketName": "b", "key": "k/1"}
+    versioned = {**plain, "versionId": "v1"}
+    recs = [
+        record("s3.amazonaws.com", "GetObjectAttributes", requestParameters=plain, event_id="1"),
+        record("s3.amazonaws.com", "GetObjectAttributes", requestParameters=versioned, event_id="2"),
+    ]
+    for scanner in (Scanner(ROLE_ARN, db), SerialScanner(ROLE_ARN, db)):
+        scanner.feed(recs)
+        used = scanner.result.used
+        assert sorted(used) == [
+            "s3:GetObject",
+            "s3:GetObjectAttributes",
+            "s3:GetObjectVersion",
+            "s3:GetObjectVersionAttributes",
+        ]
+        assert all(u.resources and u.resources.patterns() == ["arn:aws:s3:::b/k/1"] for u in used.values())
 
 
 def test_a_partiql_statement_that_failed_its_condition_was_authorised(db: ActionDB) -> None:

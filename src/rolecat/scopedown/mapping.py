@@ -92,6 +92,10 @@ _S3 = {
     "CopyObject": ("PutObject", "GetObject"),  # GetObject on the copy source
     "UploadPartCopy": ("PutObject", "GetObject"),
     "DeleteObjects": ("DeleteObject",),
+    # "If you do not pass a version ID in your request, you need the s3:GetObject and
+    # s3:GetObjectAttributes permissions" (S3 API reference: GetObjectAttributes, Permissions);
+    # with one, s3:GetObjectVersion and s3:GetObjectVersionAttributes (``S3_VERSIONED``)
+    "GetObjectAttributes": ("GetObjectAttributes", "GetObject"),
     # bucket configuration: IAM names the subresource, and Delete* needs Put*
     "GetBucketEncryption": ("GetEncryptionConfiguration",),
     "PutBucketEncryption": ("PutEncryptionConfiguration",),
