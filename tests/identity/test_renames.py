@@ -482,3 +482,44 @@ def test_a_pinned_boundary_renamed_is_no_replacement(tmp_path: Path) -> None:
     head, _ = load_catalog(root, NOW)
     assert base is not None and head is not None
     assert replacements.between_catalogs(base, head) == []
+
+
+def test_a_pinned_policy_replaced_under_its_own_name_is_refused(tmp_path: Path) -> None:
+    """A pinned policy's description or path changed, its name kept: IAM cannot change
+    either, the replacement is created first (create_before_destroy) and CreatePolicy
+    refuses the name while the old policy holds it. In the emulator the apply detached
+    the policy from its role and then failed (EntityAlreadyExists). Compile refuses it
+    (F003) and writes nothing, as for a name changed in case only."""
+    root = _pinned(tmp_path)
+    out = tmp_path / "out"
+    now = ["--now", "2026-11-28"]
+    assert CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now]).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    text = (root / "catalog.yaml").read_text()
+    for edited in (
+        text.replace("description: Made by hand", "description: Reads the reports"),
+        text.replace("path: /boundaries/", "path: /guards/"),
+    ):
+        write(root, {"catalog.yaml": edited})
+        run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now])
+        assert run.exit_code == 1, run.output
+        assert "error F003: prod: aws_iam_policy.pinned_" in run.output
+        assert "pin another name" in run.output
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_manifest_before_pinned_labels_is_no_false_replacement(tmp_path: Path) -> None:
+    """Before pinned policies had labels of their own, the manifest gave every policy the
+    path "/": the pinned boundary on /boundaries/ is not moved by the next compile."""
+    root = _pinned(tmp_path)
+    out = tmp_path / "out"
+    now = ["--now", "2026-11-28"]
+    assert CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now]).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = manifest["accounts"]["prod"]["policies"]["DevBoundary"]
+    entry.update({"label": "boundary_b", "path": "/", "description": None})
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write(root, {"users.yaml": "users:\n  alice: {}\n  bob: {}\n  carol: {}\n"})
+    run = CliRunner().invoke(app, ["compile", str(root), "-o", str(out), *now])
+    assert run.exit_code == 0, run.output
+    assert "F001" not in run.output and "F003" not in run.output, run.output

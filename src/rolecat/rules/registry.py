@@ -1137,9 +1137,9 @@ RULES: tuple[Rule, ...] = (
         "F003",
         ERROR,
         "write",
-        "A role's or customer managed policy's IAM name would change in case only (R to r, boundary-b to boundary-B) compared with the previous compile.",
-        "IAM names are unique ignoring case: AWS refuses the new name while the old one exists, and for a boundary the new policy must exist before the old one is deleted, so no single apply makes the change. Compile refuses it and writes nothing.",
-        "Rename in two pull requests: first to another name (apply it), then to the one wanted.",
+        "A role's or customer managed policy's IAM name would change in case only (R to r, boundary-b to boundary-B) compared with the previous compile, or a pinned policy's path or description would change while it keeps its name.",
+        "IAM names are unique ignoring case: AWS refuses the new name while the old one exists, and for a boundary the new policy must exist before the old one is deleted, so no single apply makes the change. IAM cannot change a policy's path or description either: the provider replaces the policy, creating the new one first (create_before_destroy), which IAM refuses under the name the old one still holds. Compile refuses it and writes nothing.",
+        "Rename in two pull requests: first to another name (apply it), then to the one wanted; for a pinned path or description, first pin another name, then this name with the new path or description.",
         acceptable=False,
     ),
     Rule(

@@ -7,7 +7,9 @@ IAM cannot change some attributes in place; the AWS provider marks them ForceNew
   roles' trust policies) stop matching until they are updated; IAM cannot rename a
   role, so ``renamed_from`` on a role is reported here too;
 - a customer managed policy's ``name``, ``path`` or ``description``: a new policy ARN;
-  its attachments are replaced with it;
+  its attachments are replaced with it; a pinned ``path`` or ``description`` under the
+  same name cannot be applied at all (the replacement is created first, while the old
+  policy holds the name: ``name_kept``, error F003);
 - a boundary renamed (its file renamed): roles move to the new boundary policy, which
   is created first (``create_before_destroy``), and the old one is deleted last;
   conditions elsewhere naming the old ARN (``iam:PermissionsBoundary``) stop matching;
@@ -78,6 +80,8 @@ class PolicyFacts:
     description: str
     file: str = ""
     label: str = ""  # of its aws_iam_policy ("" where the facts do not say: labels.policy)
+    # False: a manifest of a rolecat before pinned labels wrote "/" for a pinned policy's path
+    path_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ class Replacement:
     # the IAM name changes in case only: AWS refuses the new name while the old exists
     # (names are unique ignoring case), so no single apply can make this change
     case_only: bool = False
+    # a policy replaced under the name it has (a pinned path or description changed): the
+    # new policy is created before the old one is deleted (create_before_destroy), and IAM
+    # refuses a second policy of that name, so no single apply can make this change either
+    name_kept: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -233,9 +241,23 @@ def from_manifest(data: Mapping[str, Any]) -> Inventory:
                     )
         if version >= 2:
             for iam_name, p in acct.get("policies", {}).items():
+                kind, pname = p["kind"], p["name"]
                 # a pinned policy without a description is null here, "" in from_catalog
-                pols[(p["kind"], p["name"])] = PolicyFacts(
-                    p["kind"], p["name"], iam_name, p["path"], p["description"] or "", p.get("file") or ""
+                desc = p["description"] or ""
+                generated = (
+                    boundary_policy_name(pname) if kind == "boundary" else policy_policy_name(pname),
+                    _v1_description(
+                        kind, f"{'boundaries' if kind == 'boundary' else 'policies'}/{pname}.json"
+                    ),
+                )
+                # a pinned policy recorded before pins had labels of their own: its path was "/"
+                old_pin = (
+                    kind != "identity"
+                    and not str(p.get("label", "")).startswith("pinned_")
+                    and (iam_name, desc) != generated
+                )
+                pols[(kind, pname)] = PolicyFacts(
+                    kind, pname, iam_name, p["path"], desc, p.get("file") or "", path_known=not old_pin
                 )
         elif acct.get("identity"):
             from rolecat.targets.terraform.render import ASSUME_ROLES_DESCRIPTION, SELF_SERVICE_DESCRIPTION
@@ -359,7 +381,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
             changed = [
                 f"{attr} {getattr(before_p, f)!r} -> {getattr(pol, f)!r}"
                 for attr, f in (("name", "iam_name"), ("path", "path"), ("description", "description"))
-                if getattr(before_p, f) != getattr(pol, f)
+                if getattr(before_p, f) != getattr(pol, f) and (f != "path" or before_p.path_known)
             ]
             if changed:
                 label = {"self-service": "self_service", "assume-roles": "assume_roles"}.get(pol.name)
@@ -374,6 +396,7 @@ def compare(base: Inventory, head: Inventory) -> list[Replacement]:
                         f"policy {pol.iam_name}: " + ", ".join(changed),
                         POLICY_COST,
                         pol.file,
+                        name_kept=before_p.iam_name.lower() == pol.iam_name.lower(),
                     )
                 )
         for pname, url in h.oidc_providers.items():
@@ -500,6 +523,19 @@ def diagnostics(
                     "ignoring case, so AWS refuses the new name while the old one exists",
                     Location(path),
                     "rename in two pull requests: first to another name (apply it), then to this one",
+                )
+            )
+            continue
+        if r.name_kept:
+            out.append(
+                error(
+                    "F003",
+                    f"{r.account}: {r.address} cannot be applied ({r.reason}): IAM cannot change a "
+                    "policy's path or description, and its replacement is created before the old "
+                    "policy is deleted, which IAM refuses while the name is taken",
+                    Location(path),
+                    "in two pull requests: first pin another name (apply it), then this name "
+                    "with the new path or description",
                 )
             )
             continue
