@@ -733,24 +733,32 @@ def test_settings_that_change_files_and_nothing_in_aws(world: World) -> None:
 
 
 def test_defaults_account_environment_session_tags_and_password_policy(world: World) -> None:
-    """A shorter MFA age for every human role, a role that now passes session tags, an
-    account's environment (a placeholder of a policy) and a longer minimum password: each
-    human role's trust, the policy rendered for that account, the identity account's
-    assume-roles policy (sts:TagSession) and password policy are updated in place."""
+    """A shorter MFA age for every human role, a role that now passes session tags and
+    drops its boundary (an admin role), an account's environment (a placeholder of a
+    policy), EC2 added to a service role and a longer minimum password: each human role's
+    trust, the policy rendered for that account, the identity account's assume-roles
+    policy (sts:TagSession) and password policy are updated in place; EC2 gets the role's
+    instance profile."""
 
     def settings(c: dict[str, Any]) -> None:
         c.update({"defaults": {"mfa_max_age": 1800}, "password_policy": {"minimum_length": 16}})
         c["accounts"]["stage"]["environment"] = "staging"
 
     world.edit("catalog.yaml", settings)
-    world.edit("roles/platform/Viewer.yaml", lambda r: r.update({"session_tags": True}))
+    world.edit("roles/platform/Viewer.yaml", lambda r: (r.update({"session_tags": True}), r.pop("boundary")))
+    world.edit("roles/ci/CorpCi.yaml", lambda r: r.update({"trusted_services": ["ec2.amazonaws.com"]}))
     world.step(
         {
             "sec": {
                 "aws_iam_account_password_policy.this": "update",
                 "aws_iam_policy.assume_roles": "update",
             },
-            "dev": {"aws_iam_role.Deployer": "update", "aws_iam_role.Host": "update"},
+            "dev": {
+                "aws_iam_role.Deployer": "update",
+                "aws_iam_role.Host": "update",
+                "aws_iam_role.CorpCi": "update",
+                "aws_iam_instance_profile.CorpCi": "create",
+            },
             "prod": {"aws_iam_role.Deployer": "update", "aws_iam_role.Viewer": "update"},
             "stage": {
                 "aws_iam_role.Deployer": "update",
@@ -760,6 +768,7 @@ def test_defaults_account_environment_session_tags_and_password_policy(world: Wo
         }
     )
     assert world.iam("sec").get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 16
+    assert "PermissionsBoundary" not in world.iam("prod").get_role(RoleName="Viewer")["Role"]
 
 
 # Resource types the provider's default_tags reach (the Organization tag).
