@@ -24,8 +24,10 @@ class TimeError(ValueError):
     """A date or datetime that does not follow the catalog's Time rules."""
 
 
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[Tt]?(\d{2})(\d{2})(\d{2})?(?P<zone>[Zz])?)?\Z")
-_SLASHED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})\Z")
+# re.ASCII, as _DATE and _DATETIME: Python's \d takes any script's digits (٢٠٢٦١٢٠٥), and the
+# hint would then name a spelling that parse_instant refuses in turn.
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[Tt]?(\d{2})(\d{2})(\d{2})?(?P<zone>[Zz])?)?\Z", re.ASCII)
+_SLASHED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})\Z", re.ASCII)
 
 
 def suggest_instant(text: str) -> str | None:
