@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecat.pipeline import load_catalog
 from rolecat.workflow import access
@@ -184,6 +186,20 @@ def test_request_rounding_and_bad_durations():
         with pytest.raises(access.AccessError):
             access.parse_duration(bad)
     assert access.until_text(dt.datetime(2026, 12, 7, tzinfo=dt.UTC)) == "2026-12-07"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.characters(categories=["Nd"]), min_size=1, max_size=4).filter(lambda d: not d.isascii()),
+    st.sampled_from(["w", "d", "h", "m", "1d", "12h"]),
+)
+def test_a_duration_is_written_in_ascii_digits(digits: str, rest: str) -> None:
+    """--for takes 0-9, as --until does (parse_instant): Python's \\d and int() also took other
+    scripts' digits, so --for ৪h (Bengali four, drawn like an 8) granted four hours."""
+    text = digits + rest if rest.isalpha() else rest[:-1] + digits + rest[-1]
+    with pytest.raises(access.AccessError) as info:
+        access.parse_duration(text)
+    assert info.value.usage and "is not a duration" in str(info.value)
 
 
 def test_request_for_a_member_or_a_longer_escalation_says_so(app, runner, cat):
@@ -1118,6 +1134,8 @@ def test_nothing_is_said_done_before_a_refusal(app, runner, cat):
         ("12h1d", "each once and largest first"),
         ("3D", "is not a duration"),
         ("0h", "no time at all"),
+        ("\u09eah", "is not a duration"),  # Bengali four, drawn like an 8
+        ("1\uff12h", "is not a duration"),  # 1 and a full-width 2
     ],
 )
 def test_a_duration_that_is_not_one_is_a_usage_error(app, runner, cat, duration, message):

@@ -33,10 +33,11 @@ from .codeowners import catalog_relative
 from .yamledit import Document, EditError
 
 HOUR = dt.timedelta(hours=1)
-# Each unit at most once, largest first: 1d12h, not 12h1d or 1d1d.
-_DURATION = re.compile(r"(?=\d)(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?")
+# Each unit at most once, largest first: 1d12h, not 12h1d or 1d1d.  Digits 0-9, as --until's
+# (re.ASCII: Python's \d and int() also take other scripts' digits, ৪ is a Bengali 4).
+_DURATION = re.compile(r"(?=\d)(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?", re.ASCII)
 MAX_DURATION = dt.timedelta(days=36_500)  # a century: longer is a typo, and past what a date can hold
-_DURATION_PART = re.compile(r"(\d+)([wdhm])")
+_DURATION_PART = re.compile(r"(\d+)([wdhm])", re.ASCII)
 _UNITS = {"w": dt.timedelta(weeks=1), "d": dt.timedelta(days=1), "h": HOUR, "m": dt.timedelta(minutes=1)}
 REASON_MAX = 256  # the role schema's maxLength of temporary_members[].reason
 
