@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from adopt_factory import CATALOG, NOW, export_of
+from hypothesis import given, settings, strategies
 
 from rolecat.adopt.drift import drift
 from rolecat.adopt.expected import expected_accounts
@@ -498,6 +499,51 @@ def test_mfa_condition_values_written_as_json_booleans_and_numbers_are_read() ->
 def test_trust_the_catalog_cannot_express(statements: list[Any], why: str) -> None:
     t = classify_trust({"Statement": statements}, IDENTITY)
     assert isinstance(t, str) and why in t
+
+
+def _mfa_trust(age: Any, principal: str = f"arn:aws:iam::{IDENTITY}:user/alice") -> dict[str, Any]:
+    return {
+        "Statement": _stmt(
+            {"AWS": principal},
+            Condition={
+                "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": age},
+            },
+        )
+    }
+
+
+# Digits of other scripts and superscripts: str.isdigit() takes them all, int() only some.
+_OTHER_DIGITS = strategies.characters(categories=["Nd", "No"]).filter(
+    lambda c: c.isdigit() and not c.isascii()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(strategies.text(_OTHER_DIGITS, min_size=1, max_size=4), strategies.sampled_from(["", "36", "9"]))
+def test_an_mfa_age_in_other_digits_is_not_the_catalogs(other: str, ascii_digits: str) -> None:
+    """The catalog writes mfa_max_age in 0-9; str.isdigit() also took other scripts' digits and
+    superscripts: '３６００' was adopted as 3600 (a trust the first apply rewrites) and '²'
+    stopped the import (int() refuses it: ValueError)."""
+    t = classify_trust(_mfa_trust(ascii_digits + other), IDENTITY)
+    assert isinstance(t, str) and "condition NumericLessThan" in t
+    ascii_age = classify_trust(_mfa_trust("3600"), IDENTITY)
+    assert not isinstance(ascii_age, str) and ascii_age.mfa_max_age == 3600
+
+
+def test_a_principal_ending_in_a_line_break_is_none_the_catalog_has() -> None:
+    """The ARN and service patterns ended in $, which also matches before a final newline: a
+    principal '...:user/alice\\n' (no ARN IAM stores) was adopted as alice, and a service
+    'ec2.amazonaws.com\\n' went into trusted_services, which the role file then refused (S005)."""
+    t = classify_trust(_mfa_trust("3600", f"arn:aws:iam::{IDENTITY}:user/alice\n"), IDENTITY)
+    assert isinstance(t, str) and "not a user of the identity account" in t
+    other_digits = (
+        "arn:aws:iam::\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661:user/alice"
+    )
+    t = classify_trust(_mfa_trust("3600", other_digits), IDENTITY)
+    assert isinstance(t, str) and "not a user of the identity account" in t
+    t = classify_trust({"Statement": _stmt({"Service": "ec2.amazonaws.com\n"})}, IDENTITY)
+    assert isinstance(t, str) and "service principal" in t
 
 
 def test_now_is_irrelevant_to_the_written_files(tmp_path: Path, exports: dict[str, Any]) -> None:

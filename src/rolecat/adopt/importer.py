@@ -44,9 +44,11 @@ from .export import AccountExport, LivePasswordPolicy, LiveRole, ManagedPolicy
 if TYPE_CHECKING:
     from rolecat.targets.terraform.render import InstanceProfileView
 
-_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})$")
+# \Z, not $ ($ also matches before a final newline); an account id is 12 digits 0-9 (Python's \d
+# takes any script's: Organizations API reference, DescribeAccount, AccountId: "exactly 12 digits").
+_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):user/(?:.*/)?([A-Za-z0-9_+=,.@-]{1,64})\Z")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?\Z")
 MAX_POLICY_VERSIONS = 5
 
 
@@ -153,6 +155,7 @@ def classify_trust(trust: Mapping[str, Any], identity_id: str) -> _Trust | str:
                     op == "NumericLessThan"
                     and k == "aws:multifactorauthage"
                     and len(vals) == 1
+                    and vals[0].isascii()  # isdigit() alone takes ٣٦٠٠ and ², which int() refuses
                     and vals[0].isdigit()
                 ):
                     ages.add(int(vals[0]))
