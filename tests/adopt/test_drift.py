@@ -203,6 +203,27 @@ def test_equivalence_as_iam_compares() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "account",
+    [
+        "\u0661" * 12,  # Arabic-Indic digits: Python's \\d took them for an account id
+        "\uff11" * 12,  # full-width
+        "111111111111\n",  # $ matched before a final newline
+    ],
+)
+def test_only_a_12_digit_account_id_is_its_root_arn(account: str) -> None:
+    """IAM stores a principal's 12-digit account id (0-9) as its root ARN; nothing else is
+    rewritten, so a principal of other digits is not the same as an ARN made of them
+    (Organizations API reference, DescribeAccount: an account ID is exactly 12 digits)."""
+
+    def trust(aws: str) -> dict[str, Any]:
+        return {"Statement": [{"Effect": "Allow", "Principal": {"AWS": aws}, "Action": "sts:AssumeRole"}]}
+
+    assert policydoc.equivalent(trust("111111111111"), trust("arn:aws:iam::111111111111:root"))
+    assert not policydoc.equivalent(trust(account), trust(f"arn:aws:iam::{account}:root"))
+    assert policydoc.normalize(trust(account))["Statement"][0]["Principal"] == {"AWS": [account]}
+
+
 def test_a_policy_document_is_url_decoded_only_when_it_is_url_encoded() -> None:
     """The raw API's URL-encoded text is decoded once; JSON text (or a JSON object) is taken
     as it is, whatever it holds: a Sid or an S3 key may contain %22, which is no quote."""

@@ -16,7 +16,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# 12 digits 0-9, all of the value (Organizations API reference, DescribeAccount: an account ID
+# is exactly 12 digits); Python's \d took any script's digits, and $ a final newline.
+_ACCOUNT_ID = re.compile(r"[0-9]{12}\Z")
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 
 
