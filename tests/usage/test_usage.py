@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import typer
 from assumerole_records import IDENTITY, NONPROD, PROD, assume_role, service_assume_role, write_delivery
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from rolecat.usage.command import register
@@ -324,3 +326,62 @@ def test_control_characters_from_logs_are_escaped_in_markdown(tmp_path: Path) ->
     code, md, _ = run(str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "markdown")
     assert code == 0
     assert "\x1b" not in md and "x\\\\x1b\\[31mEVIL" in md
+
+
+_ASCII_TIME = "2026-10-15T08:00:00Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([i for i, c in enumerate(_ASCII_TIME) if c.isdigit()]),
+            st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_an_event_time_in_other_digits_names_no_instant(swaps: list[tuple[int, str]]) -> None:
+    """CloudTrail writes eventTime in 0-9; usage compared any string with --now and the cutoff,
+    and another script's digit sorts after every ASCII one: '2026-0٩-15T08:00:00Z' counted as
+    an assumption after the cutoff (2026-09-02), so a member unused since May was no candidate."""
+    from rolecat.usage.scan import RoleKey, UsageScanner
+
+    chars = list(_ASCII_TIME)
+    for i, c in swaps:
+        chars[i] = c
+    when = "".join(chars)
+    scanner = UsageScanner({ENGINEER: RoleKey("ProdEngineer", "prod")}, IDENTITY, now=NOW)
+    scanner.feed([assume_role("dave", ENGINEER, when, copy="identity")])
+    assert scanner.result.uses == {} and scanner.result.bad_time == 1
+    scanner.feed([assume_role("dave", ENGINEER, _ASCII_TIME, copy="identity")])
+    assert [u.last for u in scanner.result.uses.values()] == [_ASCII_TIME]
+
+
+def test_an_event_time_with_an_offset_is_read_in_utc() -> None:
+    """'2026-11-30T23:30:00-02:00' is 2026-12-01T01:30:00Z, after --now: it was cut to
+    '2026-11-30T23:30:00Z' and counted as a use."""
+    from rolecat.usage.scan import RoleKey, UsageScanner
+
+    scanner = UsageScanner({ENGINEER: RoleKey("ProdEngineer", "prod")}, IDENTITY, now=NOW)
+    scanner.feed([assume_role("dave", ENGINEER, "2026-11-30T23:30:00-02:00", copy="identity")])
+    assert scanner.result.uses == {} and scanner.result.after_now == 1
+    scanner.feed([assume_role("dave", ENGINEER, "2026-11-30T21:30:00.250-02:00", copy="identity")])
+    assert [u.last for u in scanner.result.uses.values()] == ["2026-11-30T23:30:00Z"]
+
+
+def test_a_forged_event_time_keeps_no_member_off_the_candidates(logs: Path) -> None:
+    forged = "2026-0\u0669-15T08:00:00Z"  # an Arabic-Indic 9
+    write_delivery(
+        logs, IDENTITY, "2026-11-29T08:00:00Z", [assume_role("dave", ENGINEER, forged, copy="identity")]
+    )
+    code, out, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    prod_engineer = next(r for r in doc["roles"] if r["role"] == "ProdEngineer")
+    assert "dave" in prod_engineer["candidates"]
+    assert doc["input"]["bad_time"] == 1
+    assert any("1 AssumeRole record of catalog roles names no instant" in n for n in doc["notes"]), doc[
+        "notes"
+    ]

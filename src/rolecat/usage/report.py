@@ -110,6 +110,7 @@ class UsageReport:
                 "duplicates": sc.duplicates,
                 "attributed_by_session_name": sc.via_session_name,
                 "after_now": sc.after_now,
+                "bad_time": sc.bad_time,
                 "accounts_seen": sorted(sc.accounts_seen),
                 "first_event": sc.first_event,
                 "last_event": sc.last_event,
@@ -197,6 +198,13 @@ def build_report(
         notes.append(
             f"{counted(scan.after_now, 'AssumeRole record')} of catalog roles at or after now ({now}) "
             f"{'is' if scan.after_now == 1 else 'are'} left out"
+        )
+    if scan.bad_time:
+        notes.append(
+            f"{counted(scan.bad_time, 'AssumeRole record')} of catalog roles "
+            f"{'names' if scan.bad_time == 1 else 'name'} no instant (an eventTime that is not "
+            "YYYY-MM-DDTHH:MM:SS with Z or an offset, in digits 0-9) and "
+            f"{'is' if scan.bad_time == 1 else 'are'} left out"
         )
     now_dt = dt.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     former = {u.name: u.renamed_from for u in catalog.users}

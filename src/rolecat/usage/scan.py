@@ -31,7 +31,7 @@ from typing import Any
 
 from rolecat.report.words import counted
 from rolecat.scopedown.reader import AssumeRoleKeeper, read_logs
-from rolecat.scopedown.scan import FileProblem
+from rolecat.scopedown.scan import FileProblem, utc_time
 
 NEEDLES = (b'"AssumeRole"', b'\\"AssumeRole\\"')
 
@@ -63,6 +63,7 @@ class UsageScan:
     assume_role: int = 0  # sts:AssumeRole records of a catalog role (copies included)
     duplicates: int = 0  # the second copy of an assumption (same sharedEventID / eventID)
     after_now: int = 0
+    bad_time: int = 0  # records of catalog roles whose time names no instant: left out
     uses: dict[tuple[RoleKey, str], Use] = field(default_factory=dict)  # (role, member) -> use
     via_session_name: int = 0  # assumptions attributed by the session name (target-account copy)
     failed: Counter[tuple[RoleKey, str]] = field(default_factory=Counter)
@@ -148,7 +149,7 @@ class UsageScanner:
         identity = self.identity
         uses = res.uses
         accounts_seen = res.accounts_seen
-        assume_role = duplicates = after_now = via_session = 0
+        assume_role = duplicates = after_now = via_session = bad_time = 0
         first_event, last_event = res.first_event, res.last_event
         for rec in records:
             try:  # most records are other calls: one subscript and out
@@ -168,8 +169,13 @@ class UsageScanner:
             when = get("eventTime") or get("@timestamp")
             if type(when) is not str:
                 continue
-            if len(when) != 20:
-                when = when[:19] + "Z"
+            # Compared as strings, so only YYYY-MM-DDTHH:MM:SSZ in 0-9 (scopedown's reading): as it
+            # was written, another script's digit sorted after every ASCII one ('2026-0٩-15' is
+            # past the cutoff 2026-09-02), and an offset (-02:00) was cut off, not applied.
+            when = utc_time(when)
+            if when is None:
+                bad_time += 1
+                continue
             if now is not None and when >= now:
                 after_now += 1
                 continue
@@ -221,6 +227,7 @@ class UsageScanner:
         res.assume_role += assume_role
         res.duplicates += duplicates
         res.after_now += after_now
+        res.bad_time += bad_time
         res.via_session_name += via_session
 
 
