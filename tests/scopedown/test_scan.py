@@ -404,3 +404,17 @@ def test_times_with_an_offset_are_read_in_utc_and_times_without_a_zone_skipped(d
     assert res.used["ec2:DescribeImages"].first_seen == "2026-10-01T11:00:00Z"
     assert sorted(res.used) == ["ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeVolumes"]
     assert res.bad_time == 3 and res.outside_window == 0
+
+
+def test_a_time_in_cloudtrails_form_with_another_scripts_digits_names_no_instant(db: ActionDB) -> None:
+    """'2026-0٩-15T08:00:00Z' has CloudTrail's shape, and its Arabic-Indic nine sorts after
+    every ASCII digit: taken as written, it was inside any --until of September or later
+    and after any --since, a call counted as used in a window it is not in."""
+    records = [
+        record("ec2.amazonaws.com", "DescribeInstances", when="2026-0\u0669-15T08:00:00Z"),
+        record("ec2.amazonaws.com", "DescribeVolumes", when="\uff12026-09-15T08:00:00Z"),
+        record("ec2.amazonaws.com", "DescribeVpcs", when="2026-09-15T08:00:00Z"),
+    ]
+    res = scan(db, records, since="2026-09-01T00:00:00Z", until="2026-10-01T00:00:00Z")
+    assert sorted(res.used) == ["ec2:DescribeVpcs"]
+    assert res.bad_time == 2 and res.outside_window == 0

@@ -19,8 +19,8 @@ The work is split in two (``rolecat.scopedown.reader`` runs the first on every c
   two in one process.
 
 Times are compared as strings: CloudTrail writes ``eventTime`` as
-``YYYY-MM-DDTHH:MM:SSZ``, which sorts like the instant it names, and such a time is taken as
-it is.  Any other (``utc_time``): a UTC time with a fraction (a Logstash ``@timestamp``,
+``YYYY-MM-DDTHH:MM:SSZ``, which sorts like the instant it names, and such a time (in digits 0-9)
+is taken as it is.  Any other (``utc_time``): a UTC time with a fraction (a Logstash ``@timestamp``,
 ``...:SS.000Z``) is cut back to that form, one with an explicit offset (``+02:00``, as an
 export may write it) is converted to UTC; one without a zone (``2026-10-01 10:00:00``) or
 unreadable says no instant, and its record is skipped and counted (``bad_time``), as a
@@ -142,6 +142,9 @@ class ScanResult:
 
 # A time with a zone: ``YYYY-MM-DD``, ``T`` or a space, ``HH:MM:SS``, a fraction, then ``Z`` or
 # an offset ``+HH:MM``/``+HHMM`` (RFC 3339, and ISO 8601's offset without colon).
+# CloudTrail's own form, taken as written; digits 0-9 only: another script's digit sorts after
+# every ASCII one, so '2026-0٩-15T08:00:00Z' would count as after any September date.
+_CLOUDTRAIL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _ZONED_TIME = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?"
     r"(?:(Z)|([+-][0-9]{2}):?([0-9]{2}))"
@@ -265,7 +268,7 @@ class RoleRecords(Keeper[Digest]):
                 elif kind is False:
                     own_writes += 1
                 when = rec.get("eventTime") or rec.get("@timestamp")
-                if type(when) is not str or not (len(when) == 20 and when[19] == "Z" and when[10] == "T"):
+                if type(when) is not str or _CLOUDTRAIL_TIME.fullmatch(when) is None:
                     when = utc_time(when) if type(when) is str else None
                     if when is None:
                         bad_time += 1
