@@ -597,3 +597,29 @@ def test_identity_and_boundary_on_disjoint_role_paths_grant_nothing(db: ActionDB
         db,
     )
     assert es.access("iam:AttachRolePolicy") is Access.UNCONDITIONAL
+
+
+def test_held_back_is_what_the_set_does_not_deny_already(db: ActionDB) -> None:
+    """What a Deny outside the set would take from it: nothing where a Deny of the set
+    (without condition, or with the same condition) holds the same resources already."""
+    bucket = "arn:aws:s3:::logs"
+    norm = Normalizer(db)
+
+    def denies(*statements: dict[str, Any]) -> list[Any]:
+        return list(norm.statements(doc(*statements), "removed"))
+
+    es = effective(
+        [doc(allow("s3:*"))], doc(allow("*"), deny("s3:DeleteBucket", bucket)), db, normalizer=norm
+    )
+    assert not es.held_back(denies(deny("s3:DeleteBucket", bucket)), "s3:DeleteBucket")
+    assert es.held_back(denies(deny("s3:DeleteBucket")), "s3:DeleteBucket")  # every other bucket too
+    assert es.held_back(denies(deny("s3:DeleteBucket", bucket, Condition=MFA)), "s3:PutBucketPolicy") is False
+    assert es.held_back(denies(deny("s3:PutBucketPolicy", bucket, Condition=MFA)), "s3:PutBucketPolicy")
+    held = effective(
+        [doc(allow("s3:*"), deny("s3:PutBucketPolicy", bucket, Condition=MFA))], None, db, normalizer=norm
+    )
+    assert not held.held_back(denies(deny("s3:PutBucketPolicy", bucket, Condition=MFA)), "s3:PutBucketPolicy")
+    assert held.held_back(denies(deny("s3:PutBucketPolicy", bucket)), "s3:PutBucketPolicy")
+    assert not effective([doc(allow("s3:GetObject"))], None, db).held_back(
+        denies(deny("s3:*")), "s3:DeleteBucket"
+    )

@@ -117,6 +117,20 @@ METHODS: tuple[Method, ...] = (
         "iam:DeleteUserPermissionsBoundary",
         "remove a user's permissions boundary",
     ),
+    # Reported only for a role that may make the call on itself and whose attached (managed)
+    # or inline policy holds a Deny that takes away something its other policies and its
+    # boundary allow (rules/iam.py, ``_lifted``): without the policy the Deny is gone.
+    _m(
+        "path-detach-own-deny",
+        "iam:DetachRolePolicy",
+        "detach from oneself a managed policy whose Deny holds back what one's other policies and "
+        "boundary allow",
+    ),
+    _m(
+        "path-delete-own-inline-deny",
+        "iam:DeleteRolePolicy",
+        "delete one's own inline policy whose Deny holds back what one's other policies and boundary allow",
+    ),
     _m(
         "path-codebuild-create",
         f"{PASS} codebuild:CreateProject codebuild:StartBuild",

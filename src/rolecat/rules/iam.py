@@ -59,6 +59,10 @@ class RoleView:
     role: Role
     account: Account
     effective: EffectiveSet
+    # the identity documents ``effective`` was made from: (label, document, inline), and
+    # the boundary's (label, document); what taking one of them off leaves (``_lifted``)
+    documents: tuple[tuple[str, Mapping[str, Any], bool], ...] = ()
+    boundary: tuple[str, Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,11 +146,12 @@ class Context:
             boundary, boundary_label = placed.boundary.document, placed.boundary.source
         inline = placed.inline if placed.inline is not None and placed.inline["Statement"] else None
         key = (*map(id, docs), -1, id(boundary))
+        attached = len(docs)
+        if inline:
+            docs.append(inline)
+            labels.append("delegated_role_creation" if placed.role.delegated_role_creation else "inline")
         es = None if inline else self._sets.get(key)
         if es is None:
-            if inline:
-                docs.append(inline)
-                labels.append("delegated_role_creation" if placed.role.delegated_role_creation else "inline")
             es = effective(
                 docs,
                 boundary,
@@ -157,7 +162,16 @@ class Context:
             )
             if not inline:
                 self._sets[key] = es
-        return RoleView(placed.role, placed.account, es)
+        documents = tuple(
+            (label, doc, i >= attached) for i, (label, doc) in enumerate(zip(labels, docs, strict=True))
+        )
+        return RoleView(
+            placed.role,
+            placed.account,
+            es,
+            documents,
+            None if boundary is None else (boundary_label, boundary),
+        )
 
     @functools.cached_property
     def _method_index(self) -> tuple[tuple[tuple[Method, int], ...], tuple[int, ...], int]:
@@ -328,6 +342,16 @@ def _pinned_by_deny(grant: Grant, boundaries: frozenset[str]) -> bool:
 # raise the role from what its policies grant to all its boundary allows.
 SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
 
+# Removals of the role's own identity policies: iam:DetachRolePolicy takes an attached
+# managed policy off a role (a catalog policy or an AWS managed one), iam:DeleteRolePolicy
+# an inline one (DetachRolePolicy, DeleteRolePolicy: IAM API reference).  Both act on the
+# role, and their iam:PermissionsBoundary is the boundary it carries (Service
+# Authorization Reference, actions defined by IAM), as for ``SELF_WRITES``.  On itself, a
+# role so lifts the Denies of the policy it removes, as far as its other policies and its
+# boundary allow ("An explicit deny in any of these policies overrides the allow", AWS:
+# policy evaluation logic); a boundary's own Denies stay.  By action: removes inline ones.
+REMOVALS = {"iam:DetachRolePolicy": False, "iam:DeleteRolePolicy": True}
+
 # Actions a pin cannot make safe: for them iam:PermissionsBoundary is the boundary the
 # entity carries now ("Filters access if the specified policy is set as the permissions
 # boundary on the IAM entity", Service Authorization Reference), which the call removes.
@@ -390,13 +414,45 @@ def _passes_to(grant: Grant, services: frozenset[str]) -> bool:
 
 
 def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
-    """The ``SELF_WRITES`` some grant lets the role make on itself."""
+    """The ``SELF_WRITES`` and ``REMOVALS`` some grant lets the role make on itself."""
     if not ctx.screen(view.effective).methods:
         return frozenset()
     own = view.role.arn(view.account)
     return frozenset(
-        action for action in SELF_WRITES if any(g.applies_to(own) for g in view.effective.grants(action))
+        action
+        for action in SELF_WRITES | REMOVALS.keys()
+        if any(g.applies_to(own) for g in view.effective.grants(action))
     )
+
+
+def _lifted(ctx: Context, view: RoleView, inline: bool) -> list[tuple[str, list[str]]]:
+    """Each of the role's attached managed policies (or, ``inline``, its inline ones) that
+    holds a Deny taking from the role something its other policies and its boundary allow,
+    with those actions: what removing the policy gives the role.  A Deny its boundary or
+    another policy holds too gives nothing back (``EffectiveSet.held_back``)."""
+    out: list[tuple[str, list[str]]] = []
+    for i, (label, document, is_inline) in enumerate(view.documents):
+        if is_inline != inline:
+            continue
+        denies = [s for s in ctx.normalizer.statements(document, label) if s.effect == "Deny"]
+        if not denies:
+            continue
+        rest = [d for j, d in enumerate(view.documents) if j != i]
+        without = effective(
+            [doc for _, doc, _ in rest],
+            None if view.boundary is None else view.boundary[1],
+            ctx.db,
+            normalizer=ctx.normalizer,
+            labels=[name for name, _, _ in rest],
+            boundary_label="boundary" if view.boundary is None else view.boundary[0],
+        )
+        mask = 0
+        for deny in denies:
+            mask |= deny.mask
+        held = sorted(a for a in ctx.db.names(mask & without.candidates) if without.held_back(denies, a))
+        if held:
+            out.append((label, held))
+    return out
 
 
 def _available(
@@ -430,6 +486,10 @@ def _available(
             or not (_pinned(g, safe) or _pinned_by_deny(g, safe))
             or (action in SELF_WRITES and g.applies_to(own) and not _pin_misses_self(ctx, view, g))
         ]
+        if action in REMOVALS:  # only on itself, however pinned (``_lifted``)
+            grants = [
+                g for g in es.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
+            ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
         if not grants:
@@ -493,9 +553,23 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
             detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
             if conditional:
                 detail += f" (under conditions for {', '.join(conditional)})"
+            removal = [REMOVALS[a] for a in method.actions if a in REMOVALS]
+            if removal:
+                lifted = _lifted(ctx, view, removal[0])
+                if not lifted:
+                    continue  # no policy it may take off holds back anything
+                verb = "deleting inline policy" if removal[0] else "detaching"
+                detail += ": " + "; ".join(
+                    f"{verb} {label} lifts its Deny of {_listed(held)}" for label, held in lifted
+                )
             details.append((method.id, detail))
     ctx._escalation_memo[key] = (view.effective, details)
     return details
+
+
+def _listed(actions: Sequence[str], most: int = 5) -> str:
+    shown = ", ".join(actions[:most])
+    return shown + (f" and {len(actions) - most} more" if len(actions) > most else "")
 
 
 def check_escalation(ctx: Context) -> Iterator[Finding]:
