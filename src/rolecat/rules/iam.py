@@ -716,13 +716,17 @@ def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
 
 def _opens(ctx: Context, view: RoleView, action: str, arn: str) -> bool:
     """Whether the role may do ``action`` on ``arn``.  iam:PutRolePermissionsBoundary
-    pinned to a boundary no broader than its own opens nothing: what it may put on itself
-    allows no more than what it has (a boundary is "the maximum permissions that an
-    identity-based policy can grant", IAM User Guide, Permissions boundaries)."""
+    pinned to a boundary no broader than its own, by an Allow's condition or by a Deny
+    unless it is one (``_pinned_by_deny``, as I001 reads it), opens nothing: what it may
+    put on itself allows no more than what it has (a boundary is "the maximum permissions
+    that an identity-based policy can grant", IAM User Guide, Permissions boundaries)."""
     if action != "iam:PutRolePermissionsBoundary":
         return view.effective.access(action, arn) is not Access.NONE
     safe = narrower_boundaries(ctx, view)
-    return any(g.applies_to(arn) and not _pinned(g, safe) for g in view.effective.grants(action))
+    return any(
+        g.applies_to(arn) and not (_pinned(g, safe) or _pinned_by_deny(g, safe))
+        for g in view.effective.grants(action)
+    )
 
 
 def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
