@@ -300,11 +300,20 @@ def _boundary_arns(ctx: Context, account: Account) -> frozenset[str]:
     return cached
 
 
+# The operators an Allow pins iam:PermissionsBoundary with.  StringLike and ArnLike match
+# a value without wildcards exactly, as StringEquals and ArnEquals do ("You must specify
+# wildcards to achieve partial string matches", IAM JSON policy elements: condition
+# operators); a pattern with wildcards pins nothing: it matches policies outside the
+# catalog too (any policy named so, made later).  ARNs of catalog boundaries hold no
+# wildcard, so a value counts when it is one of them.
+PIN_OPERATORS = frozenset({"StringEquals", "ArnEquals", "StringLike", "ArnLike"})
+
+
 def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
     """Whether the grant holds only for entities carrying one of ``boundaries``."""
     for condition in grant.conditions:
         for operator, key, values in condition.tests:
-            pins = key == "iam:permissionsboundary" and operator in ("StringEquals", "ArnEquals")
+            pins = key == "iam:permissionsboundary" and operator in PIN_OPERATORS
             if pins and values and all(v in boundaries for v in values):
                 return True
     return False
@@ -314,9 +323,14 @@ def _pinned(grant: Grant, boundaries: frozenset[str]) -> bool:
 # operator a key the request lacks makes the condition true ("If the policy condition
 # requires that the key is not matched ... and the right key is not present, the condition
 # is true", IAM: condition operators), and several values are a NOR, so the Deny leaves
-# exactly the requests an Allow-if pin with the same values admits.
+# exactly the requests an Allow-if pin with the same values admits (the ...NotLike
+# operators too, as ``PIN_OPERATORS``: values without wildcards only).
 _NEGATED_PINS = frozenset(
-    {"StringNotEquals", "ArnNotEquals", "StringNotEqualsIfExists", "ArnNotEqualsIfExists"}
+    {
+        f"{operator}{suffix}"
+        for operator in ("StringNotEquals", "ArnNotEquals", "StringNotLike", "ArnNotLike")
+        for suffix in ("", "IfExists")
+    }
 )
 
 
@@ -360,11 +374,12 @@ UNPINNABLE = frozenset({"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPerm
 
 
 def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant) -> bool:
-    """Whether a write of the role's own policies (``SELF_WRITES``) is pinned to boundaries
-    the role does not carry and cannot put on itself: for these actions
+    """Whether a write of the role's own policies (``SELF_WRITES``), or a removal of one
+    (``REMOVALS``), is pinned to boundaries the role does not carry and cannot put on
+    itself: for these actions
     iam:PermissionsBoundary is the boundary the target role carries ("Filters access if
     the specified policy is set as the permissions boundary on the IAM entity", Service
-    Authorization Reference), and a StringEquals/ArnEquals test of a key that does not
+    Authorization Reference), and a pin (``PIN_OPERATORS``) of a key that does not
     match (or that a role without a boundary lacks) is false, so the grant never applies
     to the role itself."""
     own = view.role.arn(view.account)
@@ -377,14 +392,11 @@ def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant) -> bool:
     )
     for condition in grant.conditions:
         for operator, key, values in condition.tests:
-            if (
-                key != "iam:permissionsboundary"
-                or operator not in ("StringEquals", "ArnEquals")
-                or not values
-            ):
+            if key != "iam:permissionsboundary" or operator not in PIN_OPERATORS or not values:
                 continue
-            # ArnEquals takes wildcards, as ArnLike does (IAM JSON policy elements: condition operators)
-            test = matches if operator == "ArnEquals" else str.__eq__
+            # ArnEquals takes wildcards, as ArnLike and StringLike do (IAM JSON policy
+            # elements: condition operators)
+            test = str.__eq__ if operator == "StringEquals" else matches
             if carried is None or not any(test(v, carried) for v in values):
                 return True
     return False
