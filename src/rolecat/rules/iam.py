@@ -59,9 +59,10 @@ class RoleView:
     role: Role
     account: Account
     effective: EffectiveSet
-    # the identity documents ``effective`` was made from: (label, document, inline), and
-    # the boundary's (label, document); what taking one of them off leaves (``_lifted``)
-    documents: tuple[tuple[str, Mapping[str, Any], bool], ...] = ()
+    # the identity documents ``effective`` was made from: (label, document, the managed
+    # policy's ARN or None for the inline policy), and the boundary's (label, document);
+    # what taking one of them off leaves (``_lifted``)
+    documents: tuple[tuple[str, Mapping[str, Any], str | None], ...] = ()
     boundary: tuple[str, Mapping[str, Any]] | None = None
 
 
@@ -131,25 +132,28 @@ class Context:
     def _view(self, placed: DeployedRole) -> RoleView:
         docs: list[Mapping[str, Any]] = []
         labels: list[str] = []
+        policy_arns: list[str | None] = []
         for policy in placed.policies:
             if policy.document is not None:
                 docs.append(policy.document)
                 labels.append(policy.source)
+                policy_arns.append(policy.arn)
         for arn in placed.managed_policy_arns:
             document = managed.document(arn)
             if document is not None:  # unknown documents are reported by I007
                 docs.append(document)
                 labels.append(arn)
+                policy_arns.append(arn)
         boundary = None
         boundary_label = "boundary"
         if placed.boundary is not None and placed.boundary.document is not None:
             boundary, boundary_label = placed.boundary.document, placed.boundary.source
         inline = placed.inline if placed.inline is not None and placed.inline["Statement"] else None
         key = (*map(id, docs), -1, id(boundary))
-        attached = len(docs)
         if inline:
             docs.append(inline)
             labels.append("delegated_role_creation" if placed.role.delegated_role_creation else "inline")
+            policy_arns.append(None)
         es = None if inline else self._sets.get(key)
         if es is None:
             es = effective(
@@ -162,9 +166,7 @@ class Context:
             )
             if not inline:
                 self._sets[key] = es
-        documents = tuple(
-            (label, doc, i >= attached) for i, (label, doc) in enumerate(zip(labels, docs, strict=True))
-        )
+        documents = tuple(zip(labels, docs, policy_arns, strict=True))
         return RoleView(
             placed.role,
             placed.account,
@@ -437,14 +439,21 @@ def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
     )
 
 
-def _lifted(ctx: Context, view: RoleView, inline: bool) -> list[tuple[str, list[str]]]:
-    """Each of the role's attached managed policies (or, ``inline``, its inline ones) that
-    holds a Deny taking from the role something its other policies and its boundary allow,
-    with those actions: what removing the policy gives the role.  A Deny its boundary or
-    another policy holds too gives nothing back (``EffectiveSet.held_back``)."""
+def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[str, list[str]]]:
+    """Each of the role's attached managed policies (or, for iam:DeleteRolePolicy, its
+    inline ones) that the removal ``action`` may take off it and that holds a Deny taking
+    from the role something its other policies and its boundary allow, with those
+    actions: what removing the policy gives the role.  A Deny its boundary or another
+    policy holds too gives nothing back (``EffectiveSet.held_back``)."""
+    own = view.role.arn(view.account)
+    grants = [
+        g for g in view.effective.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
+    ]
     out: list[tuple[str, list[str]]] = []
-    for i, (label, document, is_inline) in enumerate(view.documents):
-        if is_inline != inline:
+    for i, (label, document, arn) in enumerate(view.documents):
+        if (arn is None) != REMOVALS[action]:
+            continue
+        if arn is not None and not any(_names_policy(g, arn) for g in grants):
             continue
         denies = [s for s in ctx.normalizer.statements(document, label) if s.effect == "Deny"]
         if not denies:
@@ -465,6 +474,21 @@ def _lifted(ctx: Context, view: RoleView, inline: bool) -> list[tuple[str, list[
         if held:
             out.append((label, held))
     return out
+
+
+def _names_policy(grant: Grant, arn: str) -> bool:
+    """Whether an iam:DetachRolePolicy grant may detach the policy ``arn``: a
+    StringEquals/StringLike/ArnEquals/ArnLike test of iam:PolicyARN ("Filters access by
+    the ARN of an IAM policy", Service Authorization Reference, actions defined by IAM;
+    every DetachRolePolicy request names the policy) that matches none of its values
+    holds for no request detaching it."""
+    for condition in grant.conditions:
+        for operator, key, values in condition.tests:
+            if key == "iam:policyarn" and operator in PIN_OPERATORS:
+                test = str.__eq__ if operator == "StringEquals" else matches
+                if not any(test(v, arn) for v in values):
+                    return False
+    return True
 
 
 def _available(
@@ -565,12 +589,12 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
             detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
             if conditional:
                 detail += f" (under conditions for {', '.join(conditional)})"
-            removal = [REMOVALS[a] for a in method.actions if a in REMOVALS]
+            removal = [a for a in method.actions if a in REMOVALS]
             if removal:
                 lifted = _lifted(ctx, view, removal[0])
                 if not lifted:
                     continue  # no policy it may take off holds back anything
-                verb = "deleting inline policy" if removal[0] else "detaching"
+                verb = "deleting inline policy" if REMOVALS[removal[0]] else "detaching"
                 detail += ": " + "; ".join(
                     f"{verb} {label} lifts its Deny of {_listed(held)}" for label, held in lifted
                 )
