@@ -24,7 +24,7 @@ from rolecat.deploy.deployment import DeployedRole, Deployment, build_deployment
 from rolecat.diagnostics import Diagnostic, Location, Severity
 from rolecat.iam import managed
 from rolecat.iam.actions import ActionDB
-from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, effective
+from rolecat.iam.engine import Access, Bitsets, EffectiveSet, Grant, Normalizer, Statement, effective
 from rolecat.iam.escalation import METHODS, Method
 from rolecat.iam.globs import covers, matches, widen
 from rolecat.model import Account, Catalog, DelegatedRoleCreation, Role
@@ -439,17 +439,18 @@ def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
     )
 
 
-def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[str, list[str]]]:
+def _removable(
+    ctx: Context, view: RoleView, action: str
+) -> Iterator[tuple[str, list[Statement], EffectiveSet]]:
     """Each of the role's attached managed policies (or, for iam:DeleteRolePolicy, its
-    inline ones) that the removal ``action`` may take off it and that holds a Deny taking
-    from the role something its other policies and its boundary allow, with those
-    actions: what removing the policy gives the role.  A Deny its boundary or another
-    policy holds too gives nothing back (``EffectiveSet.held_back``)."""
+    inline ones) that the removal ``action`` may take off the role itself and that holds a
+    Deny: its label, its Denies and the role's effective set without it."""
     own = view.role.arn(view.account)
     grants = [
         g for g in view.effective.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
     ]
-    out: list[tuple[str, list[str]]] = []
+    if not grants:
+        return
     for i, (label, document, arn) in enumerate(view.documents):
         if (arn is None) != REMOVALS[action]:
             continue
@@ -467,6 +468,16 @@ def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[str, list[s
             labels=[name for name, _, _ in rest],
             boundary_label="boundary" if view.boundary is None else view.boundary[0],
         )
+        yield label, denies, without
+
+
+def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[str, list[str]]]:
+    """Each policy the removal ``action`` may take off the role (``_removable``) whose
+    Denies take from the role something its other policies and its boundary allow, with
+    those actions: what removing the policy gives the role.  A Deny its boundary or
+    another policy holds too gives nothing back (``EffectiveSet.held_back``)."""
+    out: list[tuple[str, list[str]]] = []
+    for label, denies, without in _removable(ctx, view, action):
         mask = 0
         for deny in denies:
             mask |= deny.mask
@@ -750,18 +761,19 @@ def _iam_writes(ctx: Context, es: EffectiveSet) -> list[str]:
     return sorted(a for a in ctx.db.names(mask) if es.access(a) is not Access.NONE)
 
 
-def _opens(ctx: Context, view: RoleView, action: str, arn: str) -> bool:
+def _opens(ctx: Context, view: RoleView, action: str, arn: str, es: EffectiveSet | None = None) -> bool:
     """Whether the role may do ``action`` on ``arn``.  iam:PutRolePermissionsBoundary
     pinned to a boundary no broader than its own, by an Allow's condition or by a Deny
     unless it is one (``_pinned_by_deny``, as I001 reads it), opens nothing: what it may
     put on itself allows no more than what it has (a boundary is "the maximum permissions
-    that an identity-based policy can grant", IAM User Guide, Permissions boundaries)."""
+    that an identity-based policy can grant", IAM User Guide, Permissions boundaries).
+    ``es``: the role's effective set without one of its policies (default: with all)."""
+    es = es or view.effective
     if action != "iam:PutRolePermissionsBoundary":
-        return view.effective.access(action, arn) is not Access.NONE
+        return es.access(action, arn) is not Access.NONE
     safe = narrower_boundaries(ctx, view)
     return any(
-        g.applies_to(arn) and not (_pinned(g, safe) or _pinned_by_deny(g, safe))
-        for g in view.effective.grants(action)
+        g.applies_to(arn) and not (_pinned(g, safe) or _pinned_by_deny(g, safe)) for g in es.grants(action)
     )
 
 
@@ -777,15 +789,24 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                 continue
             role_arn = role.arn(view.account)
             policy_arn = ctx.catalog.policy_arn("boundary", role.boundary, view.account)
-            open_doors = [
-                a
-                for a, arn in (
-                    ("iam:DeleteRolePermissionsBoundary", role_arn),
-                    ("iam:PutRolePermissionsBoundary", role_arn),
-                    *((a, policy_arn) for a in BOUNDARY_EDITS),
-                )
-                if _opens(ctx, view, a, arn)
-            ]
+            doors = (
+                ("iam:DeleteRolePermissionsBoundary", role_arn),
+                ("iam:PutRolePermissionsBoundary", role_arn),
+                *((a, policy_arn) for a in BOUNDARY_EDITS),
+            )
+            open_doors = [a for a, arn in doors if _opens(ctx, view, a, arn)]
+            # A door a Deny of the role's own policy shuts opens once the role takes that
+            # policy off itself (``REMOVALS``): only a boundary's Denies stay.
+            for removal, verb in (
+                ("iam:DetachRolePolicy", "detaching"),
+                ("iam:DeleteRolePolicy", "deleting inline policy"),
+            ):
+                for label, _, without in _removable(ctx, view, removal):
+                    lifted = [
+                        a for a, arn in doors if a not in open_doors and _opens(ctx, view, a, arn, without)
+                    ]
+                    if lifted:
+                        open_doors.append(f"{', '.join(lifted)} after {verb} {label}")
             if open_doors:
                 pairs.append((view.account.name, ", ".join(open_doors)))
         for detail, accounts in _grouped(pairs):

@@ -946,7 +946,7 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "checks",
         "boundary does not protect itself",
-        "A role with IAM write permissions that can delete or replace its own permissions boundary, or edit the boundary policy, can lift its boundary; the boundary then limits nothing. Replacing it is safe only pinned (iam:PermissionsBoundary) to boundaries no broader than its own, by the Allow's condition or by a Deny that holds unless the boundary is one of them.",
+        "A role with IAM write permissions that can delete or replace its own permissions boundary, or edit the boundary policy, can lift its boundary; the boundary then limits nothing. Replacing it is safe only pinned (iam:PermissionsBoundary) to boundaries no broader than its own, by the Allow's condition or by a Deny that holds unless the boundary is one of them. A Deny in one of the role's own policies shuts a door only while the role cannot take that policy off itself (iam:DetachRolePolicy, iam:DeleteRolePolicy): only the boundary's Denies stay.",
         "In the boundary, deny iam:DeleteRolePermissionsBoundary and iam:PutRolePermissionsBoundary on the role and iam:CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion and DeletePolicy on the boundary policy.",
         acceptable=True,
     ),
