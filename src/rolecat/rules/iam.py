@@ -441,25 +441,30 @@ def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
 
 def _removable(
     ctx: Context, view: RoleView, action: str
-) -> Iterator[tuple[str, list[Statement], EffectiveSet]]:
+) -> Iterator[tuple[list[str], list[Statement], EffectiveSet]]:
     """Each of the role's attached managed policies (or, for iam:DeleteRolePolicy, its
     inline ones) that the removal ``action`` may take off the role itself and that holds a
-    Deny: its label, its Denies and the role's effective set without it."""
+    Deny: its label, its Denies and the role's effective set without it; then, when there
+    are several, all of them at once (the role takes them off one after the other: a Deny
+    two of them hold is lifted only so)."""
     own = view.role.arn(view.account)
     grants = [
         g for g in view.effective.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
     ]
     if not grants:
         return
+    found: dict[int, list[Statement]] = {}
     for i, (label, document, arn) in enumerate(view.documents):
         if (arn is None) != REMOVALS[action]:
             continue
         if arn is not None and not any(_names_policy(g, arn) for g in grants):
             continue
         denies = [s for s in ctx.normalizer.statements(document, label) if s.effect == "Deny"]
-        if not denies:
-            continue
-        rest = [d for j, d in enumerate(view.documents) if j != i]
+        if denies:
+            found[i] = denies
+    groups = [[i] for i in found] + ([list(found)] if len(found) > 1 else [])
+    for group in groups:
+        rest = [d for j, d in enumerate(view.documents) if j not in group]
         without = effective(
             [doc for _, doc, _ in rest],
             None if view.boundary is None else view.boundary[1],
@@ -468,22 +473,28 @@ def _removable(
             labels=[name for name, _, _ in rest],
             boundary_label="boundary" if view.boundary is None else view.boundary[0],
         )
-        yield label, denies, without
+        yield [view.documents[i][0] for i in group], [d for i in group for d in found[i]], without
 
 
-def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[str, list[str]]]:
+def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[list[str], list[str]]]:
     """Each policy the removal ``action`` may take off the role (``_removable``) whose
     Denies take from the role something its other policies and its boundary allow, with
     those actions: what removing the policy gives the role.  A Deny its boundary or
     another policy holds too gives nothing back (``EffectiveSet.held_back``)."""
-    out: list[tuple[str, list[str]]] = []
-    for label, denies, without in _removable(ctx, view, action):
+    out: list[tuple[list[str], list[str]]] = []
+    seen: set[str] = set()  # the policies taken off all at once come last: only what they add
+    for labels, denies, without in _removable(ctx, view, action):
         mask = 0
         for deny in denies:
             mask |= deny.mask
-        held = sorted(a for a in ctx.db.names(mask & without.candidates) if without.held_back(denies, a))
+        held = sorted(
+            a
+            for a in ctx.db.names(mask & without.candidates)
+            if (len(labels) == 1 or a not in seen) and without.held_back(denies, a)
+        )
         if held:
-            out.append((label, held))
+            out.append((labels, held))
+            seen.update(held)
     return out
 
 
@@ -607,7 +618,9 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
                     continue  # no policy it may take off holds back anything
                 verb = "deleting inline policy" if REMOVALS[removal[0]] else "detaching"
                 detail += ": " + "; ".join(
-                    f"{verb} {label} lifts its Deny of {_listed(held)}" for label, held in lifted
+                    f"{verb} {' and '.join(labels)} lifts {'its Deny' if len(labels) == 1 else 'their Denies'} "
+                    f"of {_listed(held)}"
+                    for labels, held in lifted
                 )
             details.append((method.id, detail))
     ctx._escalation_memo[key] = (view.effective, details)
@@ -795,18 +808,18 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
                 *((a, policy_arn) for a in BOUNDARY_EDITS),
             )
             open_doors = [a for a, arn in doors if _opens(ctx, view, a, arn)]
+            opened = set(open_doors)
             # A door a Deny of the role's own policy shuts opens once the role takes that
             # policy off itself (``REMOVALS``): only a boundary's Denies stay.
             for removal, verb in (
                 ("iam:DetachRolePolicy", "detaching"),
                 ("iam:DeleteRolePolicy", "deleting inline policy"),
             ):
-                for label, _, without in _removable(ctx, view, removal):
-                    lifted = [
-                        a for a, arn in doors if a not in open_doors and _opens(ctx, view, a, arn, without)
-                    ]
+                for labels, _, without in _removable(ctx, view, removal):
+                    lifted = [a for a, arn in doors if a not in opened and _opens(ctx, view, a, arn, without)]
                     if lifted:
-                        open_doors.append(f"{', '.join(lifted)} after {verb} {label}")
+                        open_doors.append(f"{', '.join(lifted)} after {verb} {' and '.join(labels)}")
+                        opened.update(lifted)
             if open_doors:
                 pairs.append((view.account.name, ", ".join(open_doors)))
         for detail, accounts in _grouped(pairs):
