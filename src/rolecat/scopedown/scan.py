@@ -154,7 +154,10 @@ _ZONED_TIME = re.compile(
 def utc_time(text: str) -> str | None:
     """``text`` as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, or None when it names no instant: no zone
     (local time of an unknown place), or no time.  A fraction is cut off, as CloudTrail's
-    own times have none; an offset is applied."""
+    own times have none; an offset is applied.  CloudTrail's own form is taken as written
+    (the common case, one match and no rebuilding)."""
+    if _CLOUDTRAIL_TIME.fullmatch(text) is not None:
+        return text
     m = _ZONED_TIME.fullmatch(text)
     if m is None:
         return None
@@ -268,11 +271,10 @@ class RoleRecords(Keeper[Digest]):
                 elif kind is False:
                     own_writes += 1
                 when = rec.get("eventTime") or rec.get("@timestamp")
-                if type(when) is not str or _CLOUDTRAIL_TIME.fullmatch(when) is None:
-                    when = utc_time(when) if type(when) is str else None
-                    if when is None:
-                        bad_time += 1
-                        continue
+                when = utc_time(when) if type(when) is str else None
+                if when is None:
+                    bad_time += 1
+                    continue
                 if (since is not None and when < since) or (until is not None and when >= until):
                     outside += 1
                     continue
