@@ -40,6 +40,8 @@ _NOT_AS_WRITTEN = re.compile(r"[^\x20-\x7e\xa0-\xff]|\$\{")
 def policy_safe(arn: str) -> str:
     """``arn``, or, if it holds a character a policy cannot hold as written, its part before
     that character followed by ``*``."""
+    if arn.isascii() and arn.isprintable() and "${" not in arn:  # ASCII printable is \x20-\x7e
+        return arn
     m = _NOT_AS_WRITTEN.search(arn)
     return arn if m is None else arn[: m.start()] + "*"
 
@@ -77,7 +79,6 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     params = record.get("requestParameters")
     if not isinstance(params, dict):
         return out
-    qualifier = function_qualifier(params.get("qualifier"))
     region = record.get("awsRegion") or "*"
     partition = partition_of(region)  # the record's region: aws, aws-us-gov or aws-cn
     account = record.get("recipientAccountId") or "*"
@@ -88,6 +89,7 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
             elif key == "functionName":
                 arn = full_function_arn(value, partition, region, account)
                 if arn is not None:  # the function's ARN, then the Qualifier parameter's
+                    qualifier = function_qualifier(params.get("qualifier"))
                     out.append(f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn)
             else:
                 out.append(value)
@@ -103,6 +105,7 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
     if isinstance(function, str) and function and not function.startswith("arn:"):
         arn = function_arn(function, partition, region, account)
         if arn is not None:
+            qualifier = function_qualifier(params.get("qualifier"))
             out.append(f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn)
     secret = params.get("secretId")
     if isinstance(secret, str) and secret and not secret.startswith("arn:"):
@@ -115,7 +118,8 @@ def record_candidates(record: Mapping[str, Any], *, s3_only: bool = False) -> li
         # https://sqs.<region>.amazonaws.com/<account>/<name>, or another endpoint's host
         _, _, host, q_account, name = queue.split("/", 4)
         out.append(f"arn:{partition}:sqs:{queue_region(host, region)}:{q_account}:{name}")
-    return on_index(out, params.get("indexName"))
+    index = params.get("indexName")
+    return out if index is None else on_index(out, index)
 
 
 # Lambda's FunctionName without its ``arn:...:lambda:`` head, as the Lambda API reference gives
@@ -358,16 +362,34 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:i]
 
 
+ADDED_LIMIT = 4096  # ARNs a PatternSet remembers having added (then it forgets them all)
+
+
 class PatternSet:
-    """The resources one action was used on, generalised on the fly, bounded in size."""
+    """The resources one action was used on, generalised on the fly, bounded in size.
+
+    Adding an ARN a second time changes nothing, whatever came in between: its group (or,
+    after coarsening, the group its pattern went to) already holds it, exactly or under its
+    prefix and region.  So the ARNs added are remembered (up to ``ADDED_LIMIT`` of them,
+    a log names the same bucket, table or object again and again) and skipped."""
 
     def __init__(self, exact_limit: int = EXACT_LIMIT) -> None:
         self.exact_limit = exact_limit
         self._groups: dict[tuple[str, ...], _Group] = {}
         self._coarse = False
         self.wide = False  # collapsed to "*": too many accounts/services to list
+        self._added: set[str] = set()
 
     def add(self, arn: str) -> None:
+        added = self._added
+        if arn in added:
+            return
+        if len(added) >= ADDED_LIMIT:
+            added.clear()
+        added.add(arn)
+        self._add(arn)
+
+    def _add(self, arn: str) -> None:
         if self.wide:
             return
         parts = _split(arn)
@@ -382,7 +404,7 @@ class PatternSet:
         if group is None:
             if len(self._groups) >= MAX_GROUPS:
                 self._coarsen()
-                self.add(arn)
+                self._add(arn)
                 return
             group = self._groups[key] = _Group()
             if self._coarse and parts is not None:
@@ -421,7 +443,7 @@ class PatternSet:
             return
         self._coarse = True
         for arn in old:
-            self.add(arn)
+            self._add(arn)
 
     @staticmethod
     def _patterns_of_group(group: _Group) -> list[str]:
