@@ -5,8 +5,8 @@ three quarters API calls as ``scopedown_bench`` makes them (a third of those by 
 scopedown role), one quarter ``sts:AssumeRole`` of 40 human roles in two accounts by 60
 people, half as the identity account's copy (``IAMUser``) and half as the target
 account's (``AWSAccount``, attributed by session name), a fifth of them logged in both
-accounts.  Every file holds records of both commands, so neither pre-filter skips a file:
-the worst case for both.  Then times, in this one process, best of ``--repeat``:
+accounts.  Every file holds records of both commands, so neither file pre-filter skips a
+file (each reads a record at a time, parsing only the records that may be its own).  Then times, in this one process, best of ``--repeat``:
 
 * raw: ``gzip.decompress`` + ``orjson.loads`` of every file;
 * scopedown: ``Scanner.scan_files`` for one role (the core without the report);

@@ -79,11 +79,15 @@ def test_scopedown_scan_is_the_same_on_several_cores(
     assert [p.message for p in serial.problems][-1] == "1 unreadable line skipped"
 
 
-def test_usage_scan_is_the_same_on_several_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("sparse", [True, False])
+def test_usage_scan_is_the_same_on_several_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sparse: bool
+) -> None:
     files = _logs(tmp_path)
     (tmp_path / "compact").mkdir()
-    compact = _logs(tmp_path / "compact", compact=True)  # read in slices
+    compact = _logs(tmp_path / "compact", compact=True)  # read in slices, or a record at a time
     monkeypatch.setattr(logs, "SLICE_BYTES", 500)
+    monkeypatch.setattr(logs, "_sparse", lambda data, part: sparse)
     results = []
     for setting, paths in (("1", files), ("2", files), ("1", compact), ("2", compact)):
         monkeypatch.setenv("ROLECAT_JOBS", setting)
@@ -292,12 +296,17 @@ def _report(scanner: Scanner, db: ActionDB) -> tuple[str, str]:
     return render_text(report), json.dumps(report.to_json()) + policy_text(report.suggestion.policy)
 
 
+@pytest.mark.parametrize("sparse", [True, False])
 def test_every_worker_count_gives_the_serial_scan(
-    tmp_path: Path, db: ActionDB, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db: ActionDB, monkeypatch: pytest.MonkeyPatch, sparse: bool
 ) -> None:
     """The mixed log and the real samples, on 1, 2 and 3 workers, against the old single loop
-    over whole records: every counter, table, pattern, order, problem and the report."""
+    over whole records: every counter, table, pattern, order, problem and the report; with
+    delivery files read a record at a time (only the records naming the role parsed, once
+    the trail's reads and writes are seen) and in slices."""
     monkeypatch.setattr(logs, "SLICE_BYTES", 4000)  # several slices a file (inherited by the workers)
+    monkeypatch.setattr(logs, "RAW_BATCH", 7)
+    monkeypatch.setattr(logs, "_sparse", lambda data, part: sparse)
     cases = [(ROLE_ARN, _mixed_log(tmp_path), "2026-10-01T00:00:00Z", "2026-10-12T12:00:00Z")]
     samples, _ = discover([DATA])
     cases += [(arn, samples, None, None) for arn in (OTRF_ROLE, REPLAY_ROLE, TRAILSCRAPER_ROLE)]

@@ -18,10 +18,19 @@ corruption inside it; a broken gzip stream is always caught.
 the records of a slice are parsed, used and freed while they are still in the processor's
 cache, which makes the whole file cheaper to read than one ``orjson.loads``.  It gives
 exactly what ``records_of`` gives, or falls back to it (see ``_slices``).
+
+The needle test also applies a record at a time, when the reader's consumer needs only
+the records that name a needle (``needled_only``: ``usage`` always, ``scopedown`` once a
+file's records showed that the trail logs reads and writes): msgspec reads the file's JSON
+structure without building its values, and only the records holding the needles' common
+part are parsed (``_needled``).  The records are found by parsing, never by cutting bytes:
+a record's request parameters are its caller's, and may hold an object shaped like a
+record of the role.
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -104,7 +113,11 @@ def records_of(path: Path, needles: tuple[bytes, ...], stats: FileStats) -> Iter
 
 
 def read_records(
-    path: Path, needles: tuple[bytes, ...], stats: FileStats, consume: Callable[[Iterable[list[Any]]], T]
+    path: Path,
+    needles: tuple[bytes, ...],
+    stats: FileStats,
+    consume: Callable[[Iterable[list[Any]]], T],
+    needled_only: Callable[[], bool] | None = None,
 ) -> T:
     """``consume`` of the file's record lists (those of ``records_of``, maybe in other
     cuts); raises ``LogError`` if the file is unreadable.
@@ -112,16 +125,128 @@ def read_records(
     A delivery file is handed over a slice at a time, and each list is emptied once the
     next one is asked for: ``consume`` keeps what it needs of the records, not the lists.
     It may be called a second time, from the start, if the file turns out not to slice.
+
+    ``needled_only``, asked between lists: True when ``consume`` needs from then on only
+    the records that hold a needle.  The others may then be left out of the lists (still
+    counted in ``stats``), see ``_needled``.
     """
     data = _data_to_parse(path, needles, stats)
     if data is None:
         return consume(())
     if data.startswith(_HEAD):
+        part = _common_part(needles) if needled_only is not None else None
+        raws = _raw_records(data) if part is not None and _sparse(data, part) else None
+        if raws is not None:
+            assert part is not None and needled_only is not None
+            try:
+                return consume(_needled(raws, part, stats, needled_only))
+            except _NoSlices:
+                stats.records = stats.bad_lines = 0
         try:
             return consume(_slices(data, stats))
         except _NoSlices:
             stats.records = stats.bad_lines = 0
     return consume(_parsed(data, stats))
+
+
+@functools.cache
+def _common_part(needles: tuple[bytes, ...]) -> bytes | None:
+    """The longest part every needle holds (so a record holding a needle holds it), or None
+    when the needles share no part of at least 4 bytes."""
+    if not needles:
+        return None
+    shortest = min(needles, key=len)
+    for size in range(len(shortest), 3, -1):
+        for at in range(len(shortest) - size + 1):
+            part = shortest[at : at + size]
+            if all(part in needle for needle in needles):
+                return part
+    return None
+
+
+@functools.cache
+def _raw_decoder() -> Callable[[bytes], list[Any] | None] | None:
+    """A decoder of a delivery file into its records' raw JSON (msgspec: every value read
+    and checked for structure, none built), or None without msgspec."""
+    try:
+        import msgspec
+    except ImportError:  # a machine without msgspec's wheel: every record is parsed
+        return None
+
+    delivery = msgspec.defstruct("Delivery", [("Records", list[msgspec.Raw])])
+    decode = msgspec.json.Decoder(delivery).decode
+    errors = (msgspec.DecodeError, RecursionError)
+
+    def records(data: bytes) -> list[Any] | None:
+        try:
+            raws: list[Any] = getattr(decode(data), "Records")  # noqa: B009 (a struct made at run time)
+        except errors:
+            return None
+        return raws
+
+    return records
+
+
+def _raw_records(data: bytes) -> list[Any] | None:
+    """The raw JSON of each record of a delivery file, in order, or None when msgspec is
+    missing or does not read the file, or the file is not UTF-8 (it is then parsed as ever,
+    and refused).  msgspec checks the text of the values it does not build for structure,
+    not for UTF-8, which orjson's parse of a file checks."""
+    decoder = _raw_decoder()
+    if decoder is None:
+        return None
+    if not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            return None
+    return decoder(data)
+
+
+_PROBE = 1 << 17  # bytes of a file looked at to tell whether most of its records name the role
+_RECORD = b'{"eventVersion":'
+
+
+def _sparse(data: bytes, part: bytes) -> bool:
+    """Whether fewer than about half of the file's records name the role, judged on its first
+    ``_PROBE`` bytes: fewer times ``part`` than records there (a record of the role names it
+    about twice, in its issuer's ARN and its session's).  Where most records are the role's,
+    parsing them one at a time costs more than parsing the file in slices."""
+    return data.count(part, 0, _PROBE) < data.count(_RECORD, 0, _PROBE)
+
+
+RAW_BATCH = 64  # records looked at between two questions to ``needled_only``
+
+
+def _needled(
+    raws: list[Any], part: bytes, stats: FileStats, needled_only: Callable[[], bool]
+) -> Iterator[list[Any]]:
+    """Lists of the records whose raw JSON holds ``part`` (all of them while
+    ``needled_only()`` says False), parsed with orjson; every record counted.
+
+    msgspec's reading checks the file's structure, so each raw record is one whole value of
+    "Records" as orjson would read it (the last "Records" of the file too).  A record it
+    passes but orjson refuses (invalid UTF-8 in a string, a number out of range, which
+    msgspec does not check in values it does not build) ends this reading (``_NoSlices``):
+    the file is then read as ever, and refused.  Such damage in a record left out goes
+    unnoticed, as in a file without a needle.
+    """
+    stats.records += len(raws)
+    loads = orjson.loads
+    batch: list[Any] = []
+    for at in range(0, len(raws), RAW_BATCH):
+        only = needled_only()
+        for raw in raws[at : at + RAW_BATCH]:
+            text = bytes(raw)
+            if only and part not in text:
+                continue
+            try:
+                batch.append(loads(text))
+            except orjson.JSONDecodeError:
+                raise _NoSlices from None
+        if batch:
+            yield batch
+            batch.clear()  # freed now, as ``_slices`` does
 
 
 def _data_to_parse(path: Path, needles: tuple[bytes, ...], stats: FileStats) -> bytes | None:

@@ -10,6 +10,9 @@ the order of the files**, exactly as a serial read would: everything that depend
 earlier records (deduplication, counters, first and last times, resource patterns) stays
 in one process, so the output is the same, byte for byte, whatever the number of workers.
 
+A keeper that needs only the records naming a needle says so (``Keeper.needled_only``):
+the reader then builds no other record (``logs.read_records``).
+
 The keeper reaches the workers once, when they start (inherited on ``fork``); a file's
 task carries only its path.  At most ``2 x workers`` files are in flight, so memory stays
 bounded by a few files' records.  One worker (one core, or one file) reads in the
@@ -45,6 +48,11 @@ class Keeper(Generic[T]):
 
     def keep(self, batches: Iterable[list[Any]]) -> T:
         raise NotImplementedError
+
+    def needled_only(self) -> bool:
+        """Whether the batches from now on may leave out the records that name no needle
+        (the reader asks between batches, while ``keep`` runs); by default never."""
+        return False
 
     def pack(self, kept: T) -> Any:
         return kept
@@ -95,6 +103,9 @@ class AssumeRoleKeeper(Keeper[list[Any]]):
             kept.extend(assume_role_records(batch))
         return kept
 
+    def needled_only(self) -> bool:
+        return True  # an sts:AssumeRole record names "AssumeRole", usage's needle
+
     def pack(self, kept: list[Any]) -> Any:
         return orjson.dumps(kept)
 
@@ -109,7 +120,7 @@ def read_file(
     it is unreadable (or None)."""
     stats = FileStats()
     try:
-        kept = read_records(path, needles, stats, keeper.keep)
+        kept = read_records(path, needles, stats, keeper.keep, keeper.needled_only)
     except LogError as exc:
         return stats, None, str(exc)
     return stats, kept, None

@@ -229,6 +229,12 @@ class RoleRecords(Keeper[Digest]):
         self._resource_types = resource_types
         self._filters: dict[str, ResourceFilter] = {}
         self._plans: dict[tuple[str | None, ...], _Plan] = {}
+        self._counting = True
+
+    def needled_only(self) -> bool:
+        """Once ``keep`` has seen a read and a write of the file (it counts every principal's
+        until then), it needs only the records that name the role (``Scanner.needles``)."""
+        return not self._counting
 
     def keep(self, batches: Iterable[list[Any]]) -> Digest:
         arn, suffix = self.role_arn, self.suffix
@@ -237,7 +243,7 @@ class RoleRecords(Keeper[Digest]):
         same_name: dict[str, int] = {}
         outside = bad_time = 0
         reads = writes = own_reads = own_writes = 0
-        counting = True  # until a read and a write are found: then the trail logs both (``settle``)
+        counting = self._counting = True  # until a read and a write are found: the trail logs both
         rows: list[tuple[Any, str, tuple[int, Any]]] = []
         append = rows.append
         for records in batches:
@@ -254,10 +260,10 @@ class RoleRecords(Keeper[Digest]):
                     kind = rec.get("readOnly")
                     if kind is True:
                         reads += 1
-                        counting = not writes
+                        counting = self._counting = not writes
                     elif kind is False:
                         writes += 1
-                        counting = not reads
+                        counting = self._counting = not reads
                 try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
                     issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
                 except (KeyError, TypeError, IndexError):
