@@ -225,11 +225,11 @@ def _needled(
     ``needled_only()`` says False), parsed with orjson; every record counted.
 
     msgspec's reading checks the file's structure, so each raw record is one whole value of
-    "Records" as orjson would read it (the last "Records" of the file too).  A record it
-    passes but orjson refuses (invalid UTF-8 in a string, a number out of range, which
-    msgspec does not check in values it does not build) ends this reading (``_NoSlices``):
-    the file is then read as ever, and refused.  Such damage in a record left out goes
-    unnoticed, as in a file without a needle.
+    "Records" as orjson would read it (the last "Records" of the file too), and
+    ``_raw_records`` checked the file's UTF-8.  A record orjson refuses all the same (a
+    number beyond a double's range, which msgspec does not check in a value it does not
+    build) ends this reading (``_NoSlices``): the file is then read as ever, and refused.
+    Such a number in a record left out goes unnoticed, as in a file without a needle.
     """
     stats.records += len(raws)
     loads = orjson.loads
