@@ -374,6 +374,47 @@ def test_offboard_removes_the_person_everywhere(app, runner, cat):
         assert bad.exit_code == 2 and "is not an IAM user name" in bad.stderr, bad.output
 
 
+def test_offboard_takes_the_comments_written_about_the_person(app, runner, cat):
+    """The comment lines written directly above carol's entries go with them: they stayed,
+    above dave, and said of him what was true of carol.  The file's header, above the first
+    entry, stays."""
+    users = cat / "users.yaml"
+    users.write_text(
+        users.read_text().replace(
+            "  carol:", "  # carol: contractor until 2027-03, ask legal before extending\n  carol:"
+        )
+    )
+    role = cat / "roles/prod/ProdEngineer.yaml"
+    role.write_text(
+        PROD_ENGINEER.replace(
+            "members: [bob, carol, dave]\n",
+            "members:\n  # the platform on-call rotation\n  - bob\n"
+            "  # carol: on call for the payments launch, ask @alice before removing\n  - carol\n  - dave\n",
+        )
+    )
+    before = snapshot(cat)
+    result = run(app, runner, "offboard", "carol")
+    assert result.exit_code == 0, result.output
+    diff = changed(before, cat)
+    assert diff["users.yaml"] == (
+        "# yaml-language-server: $schema=../src/rolecat/schemas/users.schema.json\n"
+        "#\n"
+        "# One IAM user per person, in the security account.  Users get no permissions of their\n"
+        "# own beyond managing their password, access keys and MFA device; everything else is a\n"
+        "# role they assume with MFA.  Removing someone here removes their user and every\n"
+        "# membership at the next apply (validate reports roles that still name them).\n"
+        "users:\n"
+        "  alice: {email: alice@example.com, team: platform}\n"
+        "  bob: {email: bob@example.com, team: platform}\n"
+        "  dave: {email: dave@example.com, team: backend}\n"
+        "  erin: {email: erin@example.com, team: data}\n"
+        "  frank: {email: frank@example.com, team: customer-success}\n"
+    )
+    assert diff["roles/prod/ProdEngineer.yaml"] == PROD_ENGINEER.replace(
+        "members: [bob, carol, dave]\n", "members:\n  # the platform on-call rotation\n  - bob\n  - dave\n"
+    )
+
+
 def test_offboard_refused_when_a_role_would_be_left_empty(app, runner, cat):
     before = snapshot(cat)
     result = run(app, runner, "offboard", "frank")

@@ -465,3 +465,236 @@ def test_block_scalars_are_left_to_people():
         edited(
             "t:\n  - until: >-\n      2026-01-01\n", lambda d: d.set_scalar(("t", 0, "until"), "2027-01-01")
         )
+
+
+# --------------------------------------------------------------------------- comments of removed entries
+
+
+@pytest.mark.parametrize(
+    ("before", "remove", "after"),
+    [
+        (  # written directly above: it goes with the entry, and says nothing false about dave
+            "members:\n  - alice\n  # bob: on call for the payments launch, ask @carol\n  - bob\n  - dave\n",
+            1,
+            "members:\n  - alice\n  - dave\n",
+        ),
+        (  # the last entry, with two lines of its own and a trailing comment
+            "members:\n  - alice\n  # bob:\n  # on call\n  - bob  # until March\nboundary: b\n",
+            1,
+            "members:\n  - alice\nboundary: b\n",
+        ),
+        (  # set apart by a blank line: a heading of the group, which stays with its blank line
+            "members:\n  - alice\n\n  # backend people\n\n  - bob\n  - dave\n",
+            1,
+            "members:\n  - alice\n\n  # backend people\n\n  - dave\n",
+        ),
+        (  # only its own comment goes: the heading set apart above it and every blank line stay
+            "members:\n  - alice\n\n  # backend people\n\n  # bob: on call\n  - bob\n\n  - dave\n",
+            1,
+            "members:\n  - alice\n\n  # backend people\n\n\n  - dave\n",
+        ),
+        (  # above the first entry: it heads the list, and heads it still above the new first
+            "members:\n  # on call this quarter\n  - alice\n  # bob: payments\n  - bob\n",
+            0,
+            "members:\n  # on call this quarter\n  # bob: payments\n  - bob\n",
+        ),
+        (  # the only entry: the list's heading and the key's comment stay
+            "members:   # who\n  # on call this quarter\n  - alice  # lead\n    # alice: back in May\nboundary: b\n",
+            0,
+            "members: []   # who\n  # on call this quarter\nboundary: b\n",
+        ),
+        (  # another column is not its own: the list's (deeper: alice's, inside her entry)
+            "members:\n  - alice\n    # alice: inside\n# the file's\n  - bob\n  # the list's\nboundary: b\n",
+            1,
+            "members:\n  - alice\n    # alice: inside\n# the file's\n  # the list's\nboundary: b\n",
+        ),
+        (  # written inside the removed entry, deeper than its dash
+            "temporary_members:\n  - user: a\n    until: 2099-01-01\n    # extended once, INC-2\n"
+            "  - user: b\n    until: 2099-01-01\n",
+            0,
+            "temporary_members:\n  - user: b\n    until: 2099-01-01\n",
+        ),
+        (  # an indentless list, tabs inside the comments and before the trailing one
+            "members:\n- alice\t# a\n#\tbob: on call\t\n- bob\t# b\n- dave\n",
+            1,
+            "members:\n- alice\t# a\n- dave\n",
+        ),
+        (  # a comment indented with a tab (YAML allows it deeper) has no agreed column: it stays
+            "members:\n  - alice\n    \t# bob?\n  - bob\n",
+            1,
+            "members:\n  - alice\n    \t# bob?\n",
+        ),
+    ],
+)
+def test_a_removed_block_item_takes_its_own_comments(before, remove, after):
+    """The comment lines directly above an entry that is not the first belong to it (a new
+    entry before it goes above them): they went to the entry below, about whom they said
+    something false.  Above the first, they head the list; apart by a blank line, a group."""
+    key = "members" if before.startswith("members") else "temporary_members"
+    for newline in ("\n", "\r\n"):
+        text = before.replace("\n", newline)
+        assert edited(text, lambda d: d.remove_from_list((key,), remove)) == after.replace("\n", newline)
+
+
+@pytest.mark.parametrize(
+    ("before", "remove", "after"),
+    [
+        (
+            "users:\n  alice: {}\n  # bob: contractor until 2027-03, ask legal\n  bob: {team: x}\n  carol: {}\n",
+            "bob",
+            "users:\n  alice: {}\n  carol: {}\n",
+        ),
+        (
+            "users:\n  alice: {}\n  # bob: contractor\n  bob:\n    team: x\n    # bob's email is pending\n",
+            "bob",
+            "users:\n  alice: {}\n",
+        ),
+        (  # the first key's comment heads the mapping
+            "users:\n  # people\n  alice: {}\n  # bob: contractor\n  bob: {}\n",
+            "alice",
+            "users:\n  # people\n  # bob: contractor\n  bob: {}\n",
+        ),
+        (
+            "users: {\n  alice: {},  # lead\n  # bob: contractor\n  bob: {}  # b\n}\n",
+            "bob",
+            "users: {\n  alice: {}  # lead\n}\n",
+        ),
+        (
+            "users: {\n  alice: {},\n  # bob: contractor\n  bob: {},\n  # carol: intern\n  carol: {},\n}\n",
+            "bob",
+            "users: {\n  alice: {},\n  # carol: intern\n  carol: {},\n}\n",
+        ),
+    ],
+)
+def test_a_removed_key_takes_its_own_comments(before, remove, after):
+    for newline in ("\n", "\r\n"):
+        text = before.replace("\n", newline)
+        assert edited(text, lambda d: d.remove_key(("users",), remove)) == after.replace("\n", newline)
+
+
+@pytest.mark.parametrize(
+    ("before", "remove", "after"),
+    [
+        (  # the first: its heading stays, and the next one's comment was taken with it
+            "members: [\n  # heading\n  alice,\n  # bob: on call\n  bob,\n]\n",
+            0,
+            "members: [\n  # heading\n  # bob: on call\n  bob,\n]\n",
+        ),
+        (  # a middle one: its comment goes, the next one's stays (it was taken)
+            "members: [\n  alice,\n  # bob: on call\n  bob,  # b\n  # carol: intern\n  carol,\n]\n",
+            1,
+            "members: [\n  alice,\n  # carol: intern\n  carol,\n]\n",
+        ),
+        (  # the last, without a comma: the one before gives up its comma, keeps its comment
+            "members: [\n  alice,  # a\n  # bob: on call\n  bob  # b\n]\n",
+            1,
+            "members: [\n  alice  # a\n]\n",
+        ),
+        (  # the only one: the brackets keep the comments written in them (and the key's)
+            "members: [  # who\n  # on call this quarter\n  alice,  # a\n]\nx: 1\n",
+            0,
+            "members: [  # who\n  # on call this quarter\n]\nx: 1\n",
+        ),
+        ("members: [\n  alice,  # a\n]\nx: 1\n", 0, "members: []\nx: 1\n"),
+        (  # sharing a line with the one before: the comment above the line is not its own
+            "members: [\n  alice,\n  # about this line\n  bob, carol,\n]\n",
+            2,
+            "members: [\n  alice,\n  # about this line\n  bob,\n]\n",
+        ),
+    ],
+)
+def test_a_removed_flow_item_takes_its_own_comments(before, remove, after):
+    for newline in ("\n", "\r\n"):
+        text = before.replace("\n", newline)
+        assert edited(text, lambda d: d.remove_from_list(("members",), remove)) == after.replace(
+            "\n", newline
+        )
+
+
+@st.composite
+def commented_collections(draw):
+    """A list or mapping, block or flow, with comments of every kind around its entries,
+    each line tagged with the entry it belongs to (None: to no entry)."""
+    kind = draw(st.sampled_from(["block list", "flow list", "block mapping", "flow mapping"]))
+    names = draw(st.lists(NAMES, unique=True, min_size=1, max_size=5))
+    column = draw(st.sampled_from([0, 2, 4] if kind == "block list" else [2, 4]))
+    pad = " " * column
+    flow = kind.startswith("flow")
+    last_comma = draw(st.booleans())
+    key = "members" if kind.endswith("list") else "users"
+    header = key + ":" + (" [" if kind == "flow list" else " {" if kind == "flow mapping" else "")
+    lines: list[tuple[str, int | None]] = [("# a file", None), ("name: R", None)]
+    lines.append((header + draw(st.sampled_from(["", "  # people"])), None))
+
+    def comment(text: str) -> str:
+        return draw(st.sampled_from(["# ", "#\t"])) + text
+
+    for i, name in enumerate(names):
+        kinds = ["blank", "comment", "outer"] if column else ["blank", "comment"]
+        heading = draw(st.lists(st.sampled_from(kinds), max_size=3))
+        if heading:  # set apart from the entry's own comments, which follow it
+            heading.append(draw(st.sampled_from(kinds[::2])))
+        for j, what in enumerate(heading):
+            text = "" if what == "blank" else comment(f"h{i}{j}")
+            lines.append((pad + text if what == "comment" else text, None))
+        for j in range(draw(st.integers(0, 2))):
+            lines.append((pad + comment(f"o{i}{j}"), i if i else None))
+        entry = pad + name + (": {}" if kind.endswith("mapping") else "")
+        if kind == "block list":
+            entry = pad + "- " + name
+        if flow and (i < len(names) - 1 or last_comma):
+            entry += ","
+        if draw(st.booleans()):
+            entry += draw(st.sampled_from(["  ", "\t"])) + comment(f"t{i}")
+        lines.append((entry, i))
+        if not flow:
+            for j in range(draw(st.integers(0, 1))):
+                lines.append((pad + "  " + comment(f"in{i}{j}"), i))
+    if draw(st.booleans()):
+        lines.append((pad + comment("end of the list"), None))
+    if flow:
+        lines.append(("]" if kind == "flow list" else "}", None))
+    lines.append(("boundary: b   # keep", None))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return kind, key, names, lines, newline, last_comma
+
+
+def expected_after_removal(kind, names, lines, last_comma, index):
+    """The lines that stay: every line but the removed entry's own (its line, its comments
+    directly above unless it is the first, those inside it)."""
+    kept = [(text, owner) for text, owner in lines if owner != index]
+    if kind.startswith("flow") and index == len(names) - 1 and index and not last_comma:
+        at = max(n for n, (_, owner) in enumerate(kept) if owner == index - 1)  # its line, in flow
+        text = kept[at][0]
+        cut = text.index(",")
+        kept[at] = (text[:cut] + text[cut + 1 :], index - 1)  # the comma before the last
+    out = [text for text, _ in kept]
+    if len(names) == 1:
+        header = 2
+        if not kind.startswith("flow"):
+            empty = " []" if kind == "block list" else " {}"
+            key, rest = out[header].split(":", 1)
+            out[header] = key + ":" + empty + rest
+        else:
+            close = out.index("]" if kind == "flow list" else "}")
+            if not any("#" in text for text in out[header:close]):
+                out[header : close + 1] = [out[header] + out[close]]
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(commented_collections(), st.data())
+def test_a_removed_entry_takes_exactly_its_own_comments(collection, data):
+    """Removing any entry of a list or mapping, block or flow, with blank lines, headings,
+    comments in other columns, tabs and CRLF around it: every other entry keeps exactly the
+    comments it had, and no comment of the removed entry remains."""
+    kind, key, names, lines, newline, last_comma = collection
+    text = newline.join(text for text, _ in lines) + newline
+    index = data.draw(st.integers(0, len(names) - 1))
+    doc = Document(text)
+    if kind.endswith("list"):
+        doc.remove_from_list((key,), index)
+    else:
+        doc.remove_key((key,), names[index])
+    expected = expected_after_removal(kind, names, lines, last_comma, index)
+    assert doc.result == newline.join(expected) + newline

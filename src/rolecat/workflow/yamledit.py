@@ -4,8 +4,9 @@ A person's file keeps its comments, key order, quoting, blank lines and indentat
 edit composes the text with PyYAML (nodes carry start and end marks), splices new text at
 those positions, and follows the style already in the file: a flow list ``[a, b]`` stays
 flow, a block list stays block with its dash indentation, quoted siblings get a quoted
-new item, a sorted list or mapping stays sorted (otherwise new entries go last), and a
-new entry goes above the comments written above the one it precedes.
+new item, a sorted list or mapping stays sorted (otherwise new entries go last), a
+new entry goes above the comments written above the one it precedes, and a removed entry
+takes the comments that are its own with it (``_own_comments``).
 
 Every edit is checked: the edited text is loaded with rolecat's own loader and must give
 exactly the data the edit meant (``expect``); anything else raises ``EditError`` and the
@@ -332,11 +333,7 @@ class Document:
         while cursor > 0 and not before(cursor)[1].strip():  # blank lines between
             cursor = before(cursor)[0]
         gap, top = cursor != line, cursor
-        while cursor > 0:
-            start, text = before(cursor)
-            if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
-                break
-            cursor = start
+        cursor = self._comments_above(top, column)
         if cursor == top:  # no comment of its own
             return line
         if gap and before(cursor)[1].strip():  # glued to what precedes, apart from the entry
@@ -344,6 +341,44 @@ class Document:
         while cursor > 0 and not before(cursor)[1].strip():
             cursor = before(cursor)[0]
         return cursor
+
+    def _comments_above(self, line: int, column: int) -> int:
+        """Start of the comment lines at ``column`` directly above the line starting at
+        ``line`` (``line`` itself when there are none).  A comment indented with a tab has
+        no column a reader agrees on: it is never counted, and ends the scan."""
+        while line > 0:
+            start = self._line_start(line - 1)
+            text = self.text[start:line]
+            if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
+                break
+            line = start
+        return line
+
+    def _comments_inside(self, end: int, column: int) -> int:
+        """End of the comment lines right below the entry at ``column`` whose lines end at
+        ``end`` and indented deeper than it: they are written inside it, and a new entry
+        before the next one goes below them (``_above_its_comments`` counts the next
+        one's column only)."""
+        while end < len(self.text):
+            nl = self.text.find("\n", end)
+            stop = len(self.text) if nl < 0 else nl + 1
+            text = self.text[end:stop]
+            if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) <= column:
+                break
+            end = stop
+        return end
+
+    def _own_comments(self, start: int, end: int, column: int, first: bool) -> tuple[int, int]:
+        """The lines ``start:end`` of a block entry at ``column`` that is removed, grown by
+        the comment lines that are its own, by the rule new entries follow
+        (``_above_its_comments``): those directly above it, unless it is the first of its
+        list or mapping (they head it, and head it still above the new first entry), and
+        those indented inside it below its last line.  A comment set apart from it by a
+        blank line stays (it heads the group it stands above, or ends the one before),
+        and so do the blank lines: without its own comments, an entry removed from
+        between two others leaves exactly what separated them."""
+        top = start if first else self._comments_above(start, column)
+        return top, self._comments_inside(end, column)
 
     def _dash_index(self, item: yaml.Node) -> int:
         return self._line_start(item.start_mark.index) + self._dash_column(item)
@@ -364,7 +399,7 @@ class Document:
             at = items[position].start_mark.index
             self._splice(at, at, text + sep)
             return
-        own = self._own_lines(items[-1]) if multiline else None
+        own = self._own_lines(items[-1].start_mark.index, self._content_end(items[-1])) if multiline else None
         if own is not None:  # a line of its own after the last one's (its comment stays its own)
             start, end, tail = own
             last = items[-1]
@@ -380,12 +415,13 @@ class Document:
         at = items[-1].end_mark.index
         self._splice(at, at, sep + text)
 
-    def _own_lines(self, item: yaml.Node) -> tuple[int, int, str] | None:
-        """(start, end, tail) of the whole lines holding a flow list's ``item`` when nothing
-        else is on them but its comma and a comment (``tail``: what follows it there)."""
-        start, end = self._block_lines(item.start_mark.index, self._content_end(item))
-        tail = self.text[self._content_end(item) : end]
-        if self.text[start : item.start_mark.index].strip() or not _ITEM_TAIL.fullmatch(tail):
+    def _own_lines(self, first: int, last: int) -> tuple[int, int, str] | None:
+        """(start, end, tail) of the whole lines holding a flow collection's entry written
+        at ``first:last`` when nothing else is on them but its comma and a comment
+        (``tail``: what follows it there)."""
+        start, end = self._block_lines(first, last)
+        tail = self.text[last:end]
+        if self.text[start:first].strip() or not _ITEM_TAIL.fullmatch(tail):
             return None
         return start, end, tail
 
@@ -397,22 +433,13 @@ class Document:
         items = seq.value
         item = items[index]
         if seq.flow_style:
-            if len(items) == 1:
-                self._splice(seq.start_mark.index + 1, seq.end_mark.index - 1, "")
-            elif index < len(items) - 1:
-                prev = self._content_end(items[index - 1]) if index else None
-                self._cut_from_flow(prev, item.start_mark.index, self._content_end(item), items[index + 1])
-            elif item.start_mark.line != items[index - 1].end_mark.line and (own := self._own_lines(item)):
-                before = self._content_end(items[index - 1])
-                self._splice(own[0], own[1], "")  # its lines only: the item before keeps its comment
-                if "," not in own[2] and self.text[before : before + 1] == ",":  # no comma after the last
-                    self._splice(before, before + 1, "")
-            else:
-                self._splice(items[index - 1].end_mark.index, self._content_end(item), "")
+            self._cut_flow_entry(seq, [(i.start_mark.index, self._content_end(i)) for i in items], index)
         else:
-            start, end = self._block_lines(self._dash_index(item), self._content_end(item))
-            if not self._only_thing_on_line(self._dash_index(item), end):
+            dash = self._dash_index(item)
+            start, end = self._block_lines(dash, self._content_end(item))
+            if not self._only_thing_on_line(dash, end):
                 raise EditError(f"{self.name}: line {item.start_mark.line + 1} holds more than one item")
+            start, end = self._own_comments(start, end, dash - start, not index)
             if len(items) == 1:
                 colon = self._colon_after_key(path)
                 self.text = self.text[:start] + self.text[end:]
@@ -421,7 +448,34 @@ class Document:
                 self._splice(start, end, "")
         self._check(expect)
 
-    def _cut_from_flow(self, prev: int | None, start: int, end: int, following: yaml.Node) -> None:
+    def _cut_flow_entry(self, collection: yaml.Node, spans: list[tuple[int, int]], index: int) -> None:
+        """Remove entry ``index`` of a flow list or mapping whose entries are written at
+        ``spans``.  One on lines of its own (but its comma and a comment) goes as those
+        lines, with the comment lines directly above it at its column unless it is the
+        first, as a block entry (``_own_comments``): cutting up to the next entry took the
+        next one's comment lines, and cutting from the one before gave that one this
+        one's comment.  The only entry leaves ``[]`` (``{}``), or, when other comments are
+        written between the brackets, the brackets with those comments."""
+        start, end = spans[index]
+        last = index == len(spans) - 1
+        own = self._own_lines(start, end)
+        if len(spans) == 1:
+            inside = collection.start_mark.index + 1, collection.end_mark.index - 1
+            if own is None or "#" not in self.text[inside[0] : own[0]] + self.text[own[1] : inside[1]]:
+                own = (*inside, "")
+            self._splice(own[0], own[1], "")
+        elif own is not None and (last or "," in own[2]):
+            top = own[0] if not index else self._comments_above(own[0], start - own[0])
+            self._splice(top, own[1], "")
+            before = spans[index - 1][1]
+            if last and "," not in own[2] and self.text[before : before + 1] == ",":  # none after the last
+                self._splice(before, before + 1, "")
+        elif not last:
+            self._cut_from_flow(spans[index - 1][1] if index else None, start, end, spans[index + 1][0])
+        else:
+            self._splice(spans[index - 1][1], end, "")
+
+    def _cut_from_flow(self, prev: int | None, start: int, end: int, following: int) -> None:
         """Remove the flow entry at ``start:end``, which ``following`` follows and whose
         predecessor ends at ``prev`` (None: it is the first), keeping every line break of
         the collection where it is.  Taking the entry up to ``following`` would pull the
@@ -430,8 +484,8 @@ class Document:
         c`` -> ``a,⏎ c``), and one after the opening bracket with its comma and comment
         (``[b,⏎ c]`` -> ``[⏎ c]``)."""
         before = self.text[self._line_start(start) : start]
-        if following.start_mark.line == self.text.count("\n", 0, end) or not before.strip():
-            self._splice(start, following.start_mark.index, "")  # same line, or a line of its own
+        if "\n" not in self.text[end:following] or not before.strip():
+            self._splice(start, following, "")  # same line, or a line of its own
         elif prev is not None and "\n" not in self.text[prev:start]:
             self._splice(prev, end, "")
         else:  # after the bracket: up to the line's end
@@ -545,19 +599,15 @@ class Document:
         index = next(i for i, (k, _) in enumerate(pairs) if k.value == key)
         k, v = pairs[index]
         if mapping.flow_style:
-            if len(pairs) == 1:
-                self._splice(mapping.start_mark.index + 1, mapping.end_mark.index - 1, "")
-            elif index < len(pairs) - 1:
-                prev = self._content_end(pairs[index - 1][1]) if index else None
-                self._cut_from_flow(prev, k.start_mark.index, self._content_end(v), pairs[index + 1][0])
-            else:
-                self._splice(pairs[index - 1][1].end_mark.index, self._content_end(v), "")
+            spans = [(pk.start_mark.index, self._content_end(pv)) for pk, pv in pairs]
+            self._cut_flow_entry(mapping, spans, index)
         else:
             if not self._only_thing_on_line(k.start_mark.index, 0) or k.start_mark.index == self._dash_after(
                 k
             ):
                 raise EditError(f"{self.name}: cannot remove {key} (shares its line)")
             start, end = self._block_lines(k.start_mark.index, self._content_end(v))
+            start, end = self._own_comments(start, end, k.start_mark.column, not index)
             if len(pairs) == 1:
                 colon = self._colon_after_key(path)
                 self.text = self.text[:start] + self.text[end:]
@@ -568,8 +618,9 @@ class Document:
 
     def has_comments_above(self, path: Path_) -> bool:
         """Whether comment lines are written above the key at ``path`` (as a new entry
-        before it would go above them): removing the key would leave them describing
-        whatever follows, so a caller that empties it keeps it, empty, instead."""
+        before it would go above them): removing the key would take them with it, or,
+        set apart from it by a blank line, leave them describing whatever follows, so a
+        caller that empties it keeps it, empty, instead."""
         mapping = self._need(path[:-1], yaml.MappingNode)
         index = next((i for i, (k, _) in enumerate(mapping.value) if k.value == path[-1]), 0)
         if mapping.flow_style or not index:  # absent, or the first key: its comments head the mapping
