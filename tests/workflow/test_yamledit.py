@@ -611,6 +611,35 @@ def test_a_removed_flow_item_takes_its_own_comments(before, remove, after):
         )
 
 
+@pytest.mark.parametrize(
+    ("before", "edit", "after"),
+    [
+        (
+            "members:\n  - alice\n    # alice: back in May\n  # the list's\nboundary: b\n",
+            lambda d: d.add_to_list(("members",), "bob"),
+            "members:\n  - alice\n    # alice: back in May\n  - bob\n  # the list's\nboundary: b\n",
+        ),
+        (
+            "users:\n  alice:\n    team: x\n    # alice: back in May\nboundary: b",
+            lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>"),
+            "users:\n  alice:\n    team: x\n    # alice: back in May\n  bob: {}\nboundary: b",
+        ),
+        (
+            "temporary_members:\n  - user: a\n    until: 2099-01-01\n    # extended once, INC-2",
+            lambda d: d.add_to_list(("temporary_members",), {"user": "b", "until": "2099-01-01"}),
+            "temporary_members:\n  - user: a\n    until: 2099-01-01\n    # extended once, INC-2\n"
+            "  - user: b\n    until: 2099-01-01\n",
+        ),
+    ],
+)
+def test_a_new_last_entry_goes_below_the_comments_inside_the_last_one(before, edit, after):
+    """Comment lines indented inside the last entry are its own (they go when it is removed,
+    and an entry inserted before a later one goes below them): an appended entry went
+    between it and them, and they read as the new entry's."""
+    for newline in ("\n", "\r\n"):
+        assert edited(before.replace("\n", newline), edit) == after.replace("\n", newline)
+
+
 @st.composite
 def commented_collections(draw):
     """A list or mapping, block or flow, with comments of every kind around its entries,

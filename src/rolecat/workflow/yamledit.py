@@ -309,7 +309,7 @@ class Document:
                 if position:
                     at = self._above_its_comments(at, dash)
             else:
-                at = self._line_end(self._content_end(items[-1]))
+                at = self._comments_inside(self._line_end(self._content_end(items[-1])), dash)
                 if at == len(self.text) and not self.text.endswith("\n"):
                     text = "\n" + text
             self._splice(at, at, text)
@@ -356,9 +356,9 @@ class Document:
 
     def _comments_inside(self, end: int, column: int) -> int:
         """End of the comment lines right below the entry at ``column`` whose lines end at
-        ``end`` and indented deeper than it: they are written inside it, and a new entry
-        before the next one goes below them (``_above_its_comments`` counts the next
-        one's column only)."""
+        ``end`` and indented deeper than it: they are written inside it, so a new entry
+        after it goes below them, as one before the next one does (``_above_its_comments``
+        counts the next one's column only), and they go when it is removed."""
         while end < len(self.text):
             nl = self.text.find("\n", end)
             stop = len(self.text) if nl < 0 else nl + 1
@@ -548,7 +548,7 @@ class Document:
             if position:
                 at = self._above_its_comments(at, col)
         else:
-            at = self._line_end(self._content_end(pairs[-1][1]))
+            at = self._comments_inside(self._line_end(self._content_end(pairs[-1][1])), col)
             if at == len(self.text) and not self.text.endswith("\n"):
                 text = "\n" + text
         self._splice(at, at, text)
