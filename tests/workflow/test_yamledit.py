@@ -640,6 +640,39 @@ def test_a_new_last_entry_goes_below_the_comments_inside_the_last_one(before, ed
         assert edited(before.replace("\n", newline), edit) == after.replace("\n", newline)
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "members: [\n  alice,\n  # carol: intern until May\n  carol,  # c\n]\n",
+            "members: [\n  alice,\n  bob,\n  # carol: intern until May\n  carol,  # c\n]\n",
+        ),
+        (  # the last, without a comma
+            "members: [\n  alice,  # a\n  # carol: intern until May\n  carol\n]\n",
+            "members: [\n  alice,  # a\n  bob,\n  # carol: intern until May\n  carol\n]\n",
+        ),
+        (  # above the first: a heading, and the new first goes below it
+            "members: [\n  # on call\n  carol,\n  dave,\n]\n",
+            "members: [\n  # on call\n  bob,\n  carol,\n  dave,\n]\n",
+        ),
+    ],
+)
+def test_a_flow_entry_inserted_before_another_goes_above_its_comments(before, after):
+    """In a flow list or mapping over several lines, a sorted insert went directly before the
+    next item, below the comment lines written above it, which then described the new one;
+    it goes above them, as in a block list, on a line of its own."""
+    for newline in ("\n", "\r\n"):
+        text = before.replace("\n", newline)
+        assert edited(text, lambda d: d.add_to_list(("members",), "bob")) == after.replace("\n", newline)
+        doc = Document(after.replace("\n", newline))  # and removing it gives the file back
+        doc.remove_from_list(("members",), doc.data["members"].index("bob"))
+        assert doc.result == text
+    users = "users: {\n  alice: {},\n  # carol: intern until May\n  carol: {},\n}\n"
+    grown = "users: {\n  alice: {},\n  bob: {},\n  # carol: intern until May\n  carol: {},\n}\n"
+    assert edited(users, lambda d: d.add_key(("users",), "bob", {}, before_key="<sorted>")) == grown
+    assert edited(grown, lambda d: d.remove_key(("users",), "bob")) == users
+
+
 @st.composite
 def commented_collections(draw):
     """A list or mapping, block or flow, with comments of every kind around its entries,

@@ -397,7 +397,8 @@ class Document:
                 sep = between
         if position < len(items):
             at = items[position].start_mark.index
-            self._splice(at, at, text + sep)
+            if not (position and self._flow_line_before(at, self._content_end(items[position]), text)):
+                self._splice(at, at, text + sep)
             return
         own = self._own_lines(items[-1].start_mark.index, self._content_end(items[-1])) if multiline else None
         if own is not None:  # a line of its own after the last one's (its comment stays its own)
@@ -414,6 +415,19 @@ class Document:
             return
         at = items[-1].end_mark.index
         self._splice(at, at, sep + text)
+
+    def _flow_line_before(self, first: int, last: int, text: str) -> bool:
+        """Put ``text`` on a line of its own before the flow entry written at ``first:last``
+        when that entry, not the first, is on lines of its own: above the comments written
+        above it (``_above_its_comments``), as in a block list.  Put right before it, the new
+        entry went below them, and they described it.  False: nothing done, it is not."""
+        own = self._own_lines(first, last)
+        if own is None:
+            return False
+        line = self._above_its_comments(own[0], first - own[0])
+        newline = "\r\n" if self.text[: own[1]].endswith("\r\n") else "\n"
+        self._splice(line, line, self.text[own[0] : first] + text + "," + newline)
+        return True
 
     def _own_lines(self, first: int, last: int) -> tuple[int, int, str] | None:
         """(start, end, tail) of the whole lines holding a flow collection's entry written
@@ -527,7 +541,9 @@ class Document:
                 self._splice(mapping.start_mark.index + 1, mapping.end_mark.index - 1, text)
             elif position < len(pairs):
                 at = pairs[position][0].start_mark.index
-                self._splice(at, at, text + ", ")
+                end = self._content_end(pairs[position][1])
+                if not (position and self._flow_line_before(at, end, text)):
+                    self._splice(at, at, text + ", ")
             else:
                 at = pairs[-1][1].end_mark.index
                 self._splice(at, at, ", " + text)
