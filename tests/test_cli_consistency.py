@@ -259,3 +259,38 @@ def test_a_usage_error_of_every_command_family_says_rolecat_colon(args: tuple[st
     proc = rolecat(*args)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("rolecat: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("profiles", "-u", "bob", "-u", "erin", "--now", "2099-11-01"), "-u is given more than once"),
+        (("profiles", "--user", "bob", "-u", "erin"), "-u is given more than once (first as --user)"),
+        (
+            ("request", "ProdEngineer", "-u", "bob", "--for", "4h", "--for", "8h", "--dry-run"),
+            "--for is given more than once",
+        ),
+        (("compile", "--check", "--check", "-o", "build/no-such-out"), "--check is given more than once"),
+        (("validate", "-f", "json", "--format", "text"), "--format is given more than once (first as -f)"),
+        (("scopedown", "--role", "A", "--role", "B", "--emit-athena-sql"), "--role is given more than once"),
+        (("user", "add", "zed", "--team", "a", "--team", "b", "--dry-run"), "--team is given more than once"),
+        (("--debug", "--debug", "validate"), "--debug is given more than once"),
+    ],
+    ids=lambda a: a[0] if isinstance(a, tuple) else None,
+)
+def test_an_option_given_twice_is_a_usage_error(args: tuple[str, ...], said: str, tmp_path: Path) -> None:
+    """click keeps the last value of an option given twice (profiles -u bob -u erin printed
+    erin's profiles alone): every command refuses it, the option named as written."""
+    import shutil
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "catalog")  # commands that edit it, should one run
+    proc = rolecat(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{said}: give it once" in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_an_option_meant_to_repeat_still_does(tmp_path: Path) -> None:
+    proc = rolecat("drift", "--get-role", "a.json", "--get-role", "b.json", "prod=no-such-file.json")
+    assert "more than once" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "no-such-file.json" in proc.stderr

@@ -13,12 +13,13 @@ from typing import Annotated, NoReturn
 import typer
 
 from . import __version__
-from .cliargs import CatalogAlias, CatalogArg, catalog_of
+from .cliargs import CatalogAlias, CatalogArg, Command, Group, catalog_of
 from .commands import exit_now, internal_error
 from .report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 app = typer.Typer(
     name="rolecat",
+    cls=Group,  # options given at most once (rolecat.cliargs)
     help="Compile a YAML catalog of AWS IAM job-function roles into reviewed Terraform.",
     no_args_is_help=True,
     add_completion=False,
@@ -90,7 +91,7 @@ def main_options(
     del debug
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(
     catalog: CatalogArg = None,
     catalog_opt: CatalogAlias = None,
@@ -107,7 +108,7 @@ def validate(
     raise typer.Exit(commands.validate(catalog, format.value, fail_on.value, parse_now(now)))
 
 
-@app.command("compile")
+@app.command("compile", cls=Command)
 def compile_(
     catalog: CatalogArg = None,
     catalog_opt: CatalogAlias = None,
@@ -136,7 +137,7 @@ def compile_(
     )
 
 
-@app.command()
+@app.command(cls=Command)
 def schema(
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="Which schema: catalog, users, role, imports or manifest.")

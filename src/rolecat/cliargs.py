@@ -1,4 +1,5 @@
-"""The catalog folder on the command line, the same way in every command.
+"""What every command's command line shares: the catalog folder, named the same way in every
+command, and the command class that reads each option at most once.
 
 Commands whose only input is the catalog (validate, compile, plan, apply, escalations,
 profiles, codeowners) take it as an optional argument, as the spec writes them
@@ -6,7 +7,13 @@ profiles, codeowners) take it as an optional argument, as the spec writes them
 person who learned one form is not refused by the other, the first kind accepts
 ``-c/--catalog`` too; naming two different folders is a usage error (exit 2).
 
-Only typer is imported here: ``rolecat --help`` loads this module.
+Every command is a ``Command`` (``app.command(name, cls=Command)``, the group a ``Group``), so
+that an option is given at most once unless it is ``multiple`` or a counter: click keeps the
+last of two (``profiles -u bob -u alice`` printed alice's profiles alone), which a person who
+repeats an option does not expect.
+
+Only typer is imported here (its own copy of click included, which typer imports anyway):
+``rolecat --help`` loads this module.
 """
 
 from __future__ import annotations
@@ -15,6 +22,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.core import Context, Parameter
+from typer._click.exceptions import BadOptionUsage
+from typer._click.parser import _normalize_opt, _OptionParser, _ParsingState
+from typer.core import TyperCommand, TyperGroup
 
 DEFAULT_CATALOG = Path("catalog")
 
@@ -52,3 +63,55 @@ def _same(a: Path, b: Path) -> bool:
         return a == b or a.resolve() == b.resolve()
     except OSError:
         return False
+
+
+class _OncePerOption(_OptionParser):
+    """click's parser, refusing the second occurrence of an option that is neither
+    ``multiple`` nor a counter (a flag included, and a flag pair given both ways,
+    ``--x --no-x``) as a usage error that names the option as the user wrote it."""
+
+    def __init__(self, ctx: Context | None = None) -> None:
+        super().__init__(ctx)
+        self._given: dict[Parameter, str] = {}  # each option given so far, as it was first written
+
+    def _process_opts(self, arg: str, state: _ParsingState) -> None:
+        start = len(state.order)
+        super()._process_opts(arg, state)
+        # What this word added to state.order, in the order it names them: one long option
+        # (--out=x included), or one short option per letter of a group (-vf), up to the
+        # first that takes a value.
+        name = arg.split("=", 1)[0]
+        long = _normalize_opt(name, self.ctx) in self._long_opt
+        spellings = [name] if long else [arg[0] + letter for letter in arg[1:]]
+        for param, spelling in zip(state.order[start:], spellings, strict=False):
+            if getattr(param, "multiple", False) or getattr(param, "count", False):
+                continue
+            first = self._given.get(param)
+            if first is not None:
+                also = "" if first == spelling else f" (first as {first})"
+                raise BadOptionUsage(
+                    spelling, f"{spelling} is given more than once{also}: give it once", self.ctx
+                )
+            self._given[param] = spelling
+
+
+def _once_per_option(command: TyperCommand | TyperGroup, ctx: Context) -> _OptionParser:
+    """``command``'s parser (click's ``Command.make_parser``), refusing repeated options."""
+    parser = _OncePerOption(ctx)
+    for param in command.get_params(ctx):
+        param.add_to_parser(parser, ctx)
+    return parser
+
+
+class Command(TyperCommand):
+    """A rolecat command: each option that is not ``multiple`` is given at most once."""
+
+    def make_parser(self, ctx: Context) -> _OptionParser:
+        return _once_per_option(self, ctx)
+
+
+class Group(TyperGroup):
+    """The ``rolecat`` group and its subgroups: their own options, too, at most once each."""
+
+    def make_parser(self, ctx: Context) -> _OptionParser:
+        return _once_per_option(self, ctx)

@@ -17,7 +17,7 @@ import typer
 from rolecat.report.escape import printable
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt
+from ..cliargs import CatalogOpt, Command
 
 if TYPE_CHECKING:
     from .model import AccessModel
@@ -277,6 +277,6 @@ def diff(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("who-can")(who_can)
-    app.command("explain")(explain)
-    app.command("diff")(diff)
+    app.command("who-can", cls=Command)(who_can)
+    app.command("explain", cls=Command)(explain)
+    app.command("diff", cls=Command)(diff)

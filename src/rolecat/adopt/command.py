@@ -18,7 +18,7 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt
+from ..cliargs import CatalogOpt, Command
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -270,5 +270,5 @@ def import_(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("drift")(drift)
-    app.command("import")(import_)
+    app.command("drift", cls=Command)(drift)
+    app.command("import", cls=Command)(import_)

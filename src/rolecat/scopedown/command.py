@@ -22,7 +22,7 @@ from rolecat.atomicfile import write_atomic
 from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from rolecat.report.words import counted, were
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -44,7 +44,7 @@ class OutputFormat(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scopedown")(scopedown_command)
+    app.command("scopedown", cls=Command)(scopedown_command)
 
 
 def _usage(message: str) -> NoReturn:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -33,7 +33,7 @@ class UsageFormat(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    app.command("usage")(usage_command)
+    app.command("usage", cls=Command)(usage_command)
 
 
 def _usage(message: str) -> NoReturn:

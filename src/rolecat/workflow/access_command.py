@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import CatalogOpt
+from ..cliargs import CatalogOpt, Command, Group
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -489,10 +489,10 @@ def offboard(
     )
 
 
-user_app = typer.Typer(name="user", help="People in users.yaml.", no_args_is_help=True)
+user_app = typer.Typer(name="user", help="People in users.yaml.", no_args_is_help=True, cls=Group)
 
 
-@user_app.command("add")
+@user_app.command("add", cls=Command)
 def user_add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="IAM user name.")],
     email: Annotated[
@@ -529,8 +529,8 @@ def user_add(
 
 def register(app: typer.Typer) -> None:
     """Add request, grant, revoke, offboard and user add to ``app``."""
-    app.command("request")(request)
-    app.command("grant")(grant)
-    app.command("revoke")(revoke)
-    app.command("offboard")(offboard)
+    app.command("request", cls=Command)(request)
+    app.command("grant", cls=Command)(grant)
+    app.command("revoke", cls=Command)(revoke)
+    app.command("offboard", cls=Command)(offboard)
     app.add_typer(user_app)

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand
 
-from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, catalog_of
+from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, Command, catalog_of
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -380,7 +379,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
         typer.echo(f"{verb} {path} ({len(names)} profile{'s' if len(names) != 1 else ''})", err=True)
 
 
-class _OptionalValueCommand(TyperCommand):
+class _OptionalValueCommand(Command):
     """``--write`` with or without FILE: a bare ``--write`` (last, or before another
     option) means the default file.  Typer's options take no optional values."""
 
@@ -537,9 +536,9 @@ def register(app: typer.Typer) -> None:
     """Add escalations, codeowners, profiles, plan and the access commands to ``app``."""
     from .access_command import register as register_access
 
-    app.command("escalations")(escalations)
-    app.command("codeowners")(codeowners)
+    app.command("escalations", cls=Command)(escalations)
+    app.command("codeowners", cls=Command)(codeowners)
     app.command("profiles", cls=_OptionalValueCommand)(profiles)
-    app.command("plan")(plan)
-    app.command("apply")(apply)
+    app.command("plan", cls=Command)(plan)
+    app.command("apply", cls=Command)(apply)
     register_access(app)
