@@ -294,3 +294,23 @@ def test_an_option_meant_to_repeat_still_does(tmp_path: Path) -> None:
     proc = rolecat("drift", "--get-role", "a.json", "--get-role", "b.json", "prod=no-such-file.json")
     assert "more than once" not in proc.stderr, proc.stderr
     assert proc.returncode == 2 and "no-such-file.json" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "value"),
+    [
+        (("usage", "--days", "٣", "--now", "2099-11-01"), "--days", "٣"),  # Arabic-Indic three
+        (("escalations", "--within", "３", "--now", "2099-11-01"), "--within", "３"),  # full-width three
+        (("scopedown", "--role", "A", "--days", "+7", "--emit-athena-sql"), "--days", "+7"),
+        (("profiles", "-u", "erin", "--duration", "3_600"), "--duration", "3_600"),
+        (("drift", "--key-age-days", "９０", "prod=x.json"), "--key-age-days", "９０"),
+    ],
+    ids=lambda a: a[0] if isinstance(a, tuple) else None,
+)
+def test_an_integer_option_takes_digits_0_to_9_only(args: tuple[str, ...], option: str, value: str) -> None:
+    """click reads an integer with int(), which takes any script's digits: --within ３ was
+    3 days.  rolecat reads numbers in digits 0-9 only, as it reads dates and --for."""
+    proc = rolecat(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert f"'{option}': '{value}' is not a whole number written in digits 0-9" in proc.stderr, proc.stderr
+    assert proc.stdout == ""

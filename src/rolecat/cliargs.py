@@ -19,12 +19,13 @@ Only typer is imported here (its own copy of click included, which typer imports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer._click.core import Context, Parameter
 from typer._click.exceptions import BadOptionUsage
 from typer._click.parser import _normalize_opt, _OptionParser, _ParsingState
+from typer._click.types import IntRange
 from typer.core import TyperCommand, TyperGroup
 
 DEFAULT_CATALOG = Path("catalog")
@@ -32,6 +33,24 @@ DEFAULT_CATALOG = Path("catalog")
 # A --days option is at most a century: any longer window reaches back before CloudTrail (and past
 # the dates Python can count back to from a far --now).
 MAX_DAYS = 36_500
+
+
+class WholeNumber(IntRange):
+    """The type of every integer option (``typer.Option(..., click_type=WholeNumber(min=1))``):
+    digits 0-9 only, with a leading ``-`` where the range admits a negative number.  click
+    reads its value with ``int()``, which also takes other scripts' digits (``--days ٣`` or
+    ``--within ３`` read as 3), a sign, spaces and underscores; rolecat reads numbers in
+    digits 0-9 everywhere else (dates, ``--for``, an account id)."""
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> Any:
+        if isinstance(value, str):  # a default is already a number
+            negative = self.min is None or self.min < 0
+            digits = value[1:] if negative and value.startswith("-") else value
+            if not (digits.isascii() and digits.isdigit()):
+                sign = " (a - before a negative one)" if negative else ""
+                self.fail(f"{value!r} is not a whole number written in digits 0-9{sign}", param, ctx)
+        return super().convert(value, param, ctx)
+
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
 """The catalog of a command whose arguments are something else (explain, scopedown...)."""

@@ -13,9 +13,10 @@ import typer
 import typer.main
 from hypothesis import given
 from hypothesis import strategies as st
-from typer._click.exceptions import BadOptionUsage
+from typer._click.exceptions import BadOptionUsage, BadParameter
+from typer._click.types import IntRange
 
-from rolecat.cliargs import Command
+from rolecat.cliargs import MAX_DAYS, Command, WholeNumber
 
 
 def _toy(
@@ -102,11 +103,15 @@ import sys
 sys.argv = ["rolecat", "--help"]  # every command registered, as for --help
 import typer.main
 from rolecat import cli
-from rolecat.cliargs import Command, Group
+from rolecat.cliargs import Command, Group, WholeNumber
+from typer._click.types import IntParamType
 cli._register_plugins()
 def walk(command, path):
     for name, sub in command.commands.items():
         print(path + name, isinstance(sub, (Command, Group)))
+        for param in sub.params:  # every integer option reads digits 0-9 only
+            if isinstance(param.type, IntParamType):
+                print(path + name, param.opts[0], isinstance(param.type, WholeNumber))
         if hasattr(sub, "commands"):
             walk(sub, path + name + " ")
 group = typer.main.get_command(cli.app)
@@ -117,7 +122,8 @@ walk(group, "")
 
 def test_every_command_and_group_is_rolecat_s() -> None:
     """Each command registered on the app, core and the other packages', reads each option
-    once: a command added without ``cls=Command`` fails here."""
+    once, and each integer option in digits 0-9: a command added without ``cls=Command``,
+    or an ``int`` option without ``click_type=WholeNumber(...)``, fails here."""
     out = subprocess.run([sys.executable, "-c", _WALK], capture_output=True, text=True, check=True).stdout
     found = dict(line.rsplit(" ", 1) for line in out.splitlines())
     assert {
@@ -132,3 +138,35 @@ def test_every_command_and_group_is_rolecat_s() -> None:
         "user add",
     } <= set(found)
     assert [name for name, ours in found.items() if ours != "True"] == []
+
+
+_OTHER_DIGITS = st.characters(categories=["Nd", "No"]).filter(lambda c: not c.isascii())
+_NUMBERS = st.one_of(
+    st.text(max_size=8),
+    st.from_regex(r"[-+ ]?[0-9_]{1,7}\s?", fullmatch=True),
+    st.lists(st.one_of(st.sampled_from("0123456789"), _OTHER_DIGITS), min_size=1, max_size=6).map("".join),
+)
+
+
+@given(
+    text=_NUMBERS, bounds=st.sampled_from([(1, MAX_DAYS), (0, MAX_DAYS), (900, None), (None, None), (-5, 5)])
+)
+def test_an_integer_option_takes_exactly_the_numbers_in_digits_0_to_9(
+    text: str, bounds: tuple[int | None, int | None]
+) -> None:
+    """click's int() read '٣' (Arabic-Indic three) or '３' (full-width) as 3, '+3', ' 3' and
+    '3_0' too: WholeNumber takes digits 0-9 (a leading - where the range has negative
+    numbers), to the value click gave them, and refuses the rest saying what it takes."""
+    ours, before = WholeNumber(*bounds), IntRange(*bounds)
+    plain = re.fullmatch("-?[0-9]+" if bounds[0] is None or bounds[0] < 0 else "[0-9]+", text) is not None
+    try:
+        value = ours.convert(text, None, None)
+    except BadParameter as exc:
+        if plain:  # out of range, as before
+            with pytest.raises(BadParameter):
+                before.convert(text, None, None)
+        else:
+            assert "is not a whole number written in digits 0-9" in exc.message
+        return
+    assert plain and value == before.convert(text, None, None)
+    assert ours.convert(value, None, None) == value  # a default, already a number

@@ -18,7 +18,7 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command
+from ..cliargs import CatalogOpt, Command, WholeNumber
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -186,7 +186,10 @@ def drift(
     key_age_days: Annotated[
         int,
         typer.Option(
-            "--key-age-days", metavar="DAYS", min=1, help="Access keys older than this are reported."
+            "--key-age-days",
+            metavar="DAYS",
+            click_type=WholeNumber(min=1),
+            help="Access keys older than this are reported.",
         ),
     ] = 90,
     now: NowOpt = None,

@@ -22,7 +22,7 @@ from rolecat.atomicfile import write_atomic
 from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from rolecat.report.words import counted, were
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -141,8 +141,7 @@ def scopedown_command(
         typer.Option(
             "--days",
             metavar="DAYS",
-            min=1,
-            max=MAX_DAYS,
+            click_type=WholeNumber(min=1, max=MAX_DAYS),
             help="Only the last N days before --now (instead of --since/--until).",
         ),
     ] = None,

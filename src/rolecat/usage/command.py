@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -55,8 +55,7 @@ def usage_command(
         typer.Option(
             "--days",
             metavar="DAYS",
-            min=1,
-            max=MAX_DAYS,
+            click_type=WholeNumber(min=1, max=MAX_DAYS),
             help="Members not seen in this many days are removal candidates.",
         ),
     ] = 90,

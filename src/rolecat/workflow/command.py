@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, Command, catalog_of
+from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, Command, WholeNumber, catalog_of
 from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -133,8 +133,8 @@ def escalations(
         int | None,
         typer.Option(
             "--within",
-            min=0,
-            max=MAX_DAYS,  # a century, as every DAYS: far more passes the last date Python can count to
+            # a century, as every DAYS: far more passes the last date Python can count to
+            click_type=WholeNumber(min=0, max=MAX_DAYS),
             metavar="DAYS",
             help="Only active escalations ending within DAYS days.",
         ),
@@ -291,7 +291,7 @@ def profiles(
         int | None,
         typer.Option(
             "--duration",
-            min=900,
+            click_type=WholeNumber(min=900),
             metavar="SECONDS",
             help="Cap duration_seconds (default: each role's max_session_duration).",
         ),
