@@ -224,8 +224,8 @@ def _leading_text(node: ast.expr) -> str | None:
 
 def test_command_failures_say_rolecat_colon_and_nothing_else() -> None:
     """No line rolecat prints itself starts `error: ` or `rolecat COMMAND: `: a command's own
-    error is `rolecat: message` (catalog diagnostics are `path:line:col: error CODE: ...`,
-    and click prints its usage errors as `Error: ...` in its own block)."""
+    error is `rolecat: message` (catalog diagnostics are `path:line:col: error CODE: ...`),
+    as are click's usage errors (test_click_s_usage_errors_are_said_as_rolecat_s)."""
     found = []
     for path in sorted((ROOT / "src" / "rolecat").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -313,4 +313,40 @@ def test_an_integer_option_takes_digits_0_to_9_only(args: tuple[str, ...], optio
     proc = rolecat(*args)
     assert proc.returncode == 2, proc.stderr
     assert f"'{option}': '{value}' is not a whole number written in digits 0-9" in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+
+
+_NOT_A_TIME = "'x' is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ)"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("validate", "--bogus"), "no such option: --bogus"),
+        (("validate", "--now", "x"), f"invalid value for '--now': {_NOT_A_TIME}"),
+        (("escalations", "--now", "x"), f"invalid value for '--now': {_NOT_A_TIME}"),
+        (("profiles",), "missing option '--user' / '-u'"),
+        (
+            ("validate", "-f", "xml"),
+            "invalid value for '--format' / '-f': 'xml' is not one of 'text', 'json', 'sarif'",
+        ),
+        (("validate", "--now"), "option '--now' requires an argument"),
+        (("validate", "a", "b"), "got unexpected extra argument(s) (b)"),
+        (("explain",), "missing argument 'user|role'. Choose from: user, role"),
+        (("user", "add"), "missing argument 'NAME'"),
+        (("escalation",), "no such command 'escalation'. Did you mean 'escalations'?"),
+        (("--bogus",), "no such option: --bogus"),
+        (("profiles", "-u", "a", "-u", "b"), "-u is given more than once: give it once"),
+    ],
+    ids=" ".join,
+)
+def test_click_s_usage_errors_are_said_as_rolecat_s(args: tuple[str, ...], said: str) -> None:
+    """An unknown option, a missing argument, a bad choice or value: `rolecat: message` and
+    click's hint, as rolecat's own usage errors, not click's `Usage:` and `Error:` block."""
+    proc = rolecat(*args)
+    assert proc.returncode == 2, proc.stderr
+    command = "".join(
+        f" {a}" for a in args[:2] if a in ("validate", "escalations", "profiles", "explain", "user", "add")
+    )
+    assert proc.stderr == f"rolecat: {said}\nTry 'python -m rolecat{command} -h' for help.\n", proc.stderr
     assert proc.stdout == ""

@@ -59,7 +59,7 @@ def parse_now(text: str | None) -> dt.datetime | None:
     try:
         return parse_instant(text)
     except TimeError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--now") from None
+        raise typer.BadParameter(str(exc), param_hint="'--now'") from None
 
 
 def fail_usage(message: str) -> NoReturn:

@@ -19,11 +19,12 @@ Only typer is imported here (its own copy of click included, which typer imports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.core import Command as ClickCommand
 from typer._click.core import Context, Parameter
-from typer._click.exceptions import BadOptionUsage
+from typer._click.exceptions import BadOptionUsage, NoArgsIsHelpError, UsageError
 from typer._click.parser import _normalize_opt, _OptionParser, _ParsingState
 from typer._click.types import IntRange
 from typer.core import TyperCommand, TyperGroup
@@ -114,23 +115,65 @@ class _OncePerOption(_OptionParser):
             self._given[param] = spelling
 
 
-def _once_per_option(command: TyperCommand | TyperGroup, ctx: Context) -> _OptionParser:
-    """``command``'s parser (click's ``Command.make_parser``), refusing repeated options."""
-    parser = _OncePerOption(ctx)
-    for param in command.get_params(ctx):
-        param.add_to_parser(parser, ctx)
-    return parser
+class _Rolecat(ClickCommand):
+    """What a rolecat command and group do alike: an option given at most once, and a
+    parsing mistake that knows its command (click raises some, such as an option missing
+    its value, without one: the message then had no hint)."""
+
+    def make_parser(self, ctx: Context) -> _OptionParser:
+        parser = _OncePerOption(ctx)
+        for param in self.get_params(ctx):
+            param.add_to_parser(parser, ctx)
+        return parser
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            if exc.ctx is None:
+                exc.ctx, exc.cmd = ctx, self
+            raise
 
 
-class Command(TyperCommand):
+class Command(_Rolecat, TyperCommand):
     """A rolecat command: each option that is not ``multiple`` is given at most once."""
 
-    def make_parser(self, ctx: Context) -> _OptionParser:
-        return _once_per_option(self, ctx)
+
+class Group(_Rolecat, TyperGroup):
+    """The ``rolecat`` group and its subgroups: their own options, too, at most once each;
+    and every usage error click or typer finds, in the group or in a command, printed as
+    rolecat prints its own (``rolecat: message``, no ``Usage:`` block), then click's hint."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            _usage_error(exc)
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            _usage_error(exc)
 
 
-class Group(TyperGroup):
-    """The ``rolecat`` group and its subgroups: their own options, too, at most once each."""
-
-    def make_parser(self, ctx: Context) -> _OptionParser:
-        return _once_per_option(self, ctx)
+def _usage_error(exc: UsageError) -> NoReturn:
+    """Print a usage error of click's as ``rolecat: message`` on stderr, with click's hint
+    (``Try 'rolecat validate -h' for help.``), and exit 2.  A bare ``rolecat`` (click's help,
+    on stderr) is left as it is."""
+    if isinstance(exc, NoArgsIsHelpError):
+        raise exc
+    # One line, as rolecat's own messages are: begun in lower case, no final full stop ('Missing
+    # argument ... Choose from:' lists the choices on lines of their own).
+    message = " ".join(line.strip() for line in exc.format_message().splitlines())
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    if message.endswith(".") and not message.endswith(".."):
+        message = message[:-1]
+    typer.echo(f"rolecat: {message}", err=True)
+    ctx = exc.ctx
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        typer.echo(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", err=True)
+    raise typer.Exit(exc.exit_code)

@@ -8,13 +8,14 @@ import typer
 from typer.testing import CliRunner
 
 from rolecat.access.command import register
+from rolecat.cliargs import Group
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "iam"))  # the IAM tests' catalog factory
 
 
 @pytest.fixture
 def app() -> typer.Typer:
-    application = typer.Typer(add_completion=False)
+    application = typer.Typer(add_completion=False, cls=Group)  # rolecat's group: its usage errors
 
     @application.callback()
     def _root() -> None:  # a group, as in rolecat.cli

@@ -10,12 +10,13 @@ import typer
 from typer.testing import CliRunner
 from workflow_factory import FAKE_TERRAFORM
 
+from rolecat.cliargs import Group
 from rolecat.workflow.command import register
 
 
 @pytest.fixture
 def app() -> typer.Typer:
-    application = typer.Typer(add_completion=False)
+    application = typer.Typer(add_completion=False, cls=Group)  # rolecat's group: its usage errors
 
     @application.callback()
     def _root() -> None:  # a group, as in rolecat.cli, so commands are addressed by name

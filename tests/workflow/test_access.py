@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -1242,9 +1241,10 @@ def test_a_value_the_command_cannot_write_is_a_usage_error(app, runner, cat, com
     before = snapshot(cat)
     result = runner.invoke(app, [*args, "--catalog", "catalog", *(() if "--now" in args else ("--now", NOW))])
     assert result.exit_code == 2, result.output
-    said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.stderr).split())  # --now's is click's boxed error
+    said = " ".join(result.stderr.split())
     assert message in said, result.stderr
-    assert said.startswith(("rolecat: --", "Usage: ")) and " error " not in said  # no catalog finding
+    # --now's is typer's (a BadParameter), in rolecat's words too; no catalog finding
+    assert said.startswith(("rolecat: --", "rolecat: invalid value for '--now'")) and " error " not in said
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert changed(before, cat) == {}
 
