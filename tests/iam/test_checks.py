@@ -668,3 +668,39 @@ def test_passrole_limited_to_a_service_serves_only_that_services_methods() -> No
     c = catalog([role("Dev", policies=("dev",), boundary="b")], {"dev": dev}, {"b": SAFE_BOUNDARY})
     methods = {d.subject for d in codes(run_checks(c, NOW), "I001")}
     assert "rhino-3" in methods and "rhino-15" not in methods
+
+
+def test_past_removal_sets_the_policies_it_might_take_off_are_taken_off_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """lock-a allows detaching lock-b only and lock-b lock-a only; both deny s3:DeleteBucket.
+    No order takes both off (the second has lost the only policy allowing its request), so
+    no finding; with the search cut short (``REMOVAL_SETS``) both are taken off at once,
+    were no Allow lost: a finding that says its order was not tried, never a miss."""
+    from rolecat.rules import iam
+
+    def lock(other: str) -> dict[str, Any]:
+        named = f"arn:aws:iam::*:policy/*{policy_policy_name(other)}"
+        return policy(
+            deny("s3:DeleteBucket"),
+            allow(
+                "iam:DetachRolePolicy",
+                "arn:aws:iam::*:role/humans/Locked",
+                Condition={"ArnLike": {"iam:PolicyARN": named}},
+            ),
+        )
+
+    c = catalog(
+        [role("Locked", policies=("buckets", "lock-a", "lock-b"), boundary="b")],
+        {"buckets": policy(allow("s3:*")), "lock-a": lock("lock-b"), "lock-b": lock("lock-a")},
+        {"b": policy(allow(["s3:*", "iam:DetachRolePolicy"]))},
+    )
+    assert not codes(run_checks(c, NOW), "I001")
+    monkeypatch.setattr(iam, "REMOVAL_SETS", 1)
+    (finding,) = codes(run_checks(c, NOW), "I001")
+    assert (
+        "path-detach-own-deny" in finding.message
+        and "detaching catalog/policies/lock-a.json and catalog/policies/lock-b.json "
+        "(in an order not tried: over 1 sets of its policies) lifts their Denies of s3:DeleteBucket"
+        in finding.message
+    ), finding.message

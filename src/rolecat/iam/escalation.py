@@ -117,9 +117,11 @@ METHODS: tuple[Method, ...] = (
         "iam:DeleteUserPermissionsBoundary",
         "remove a user's permissions boundary",
     ),
-    # Reported only for a role that may make the call on itself and whose attached (managed)
-    # or inline policy holds a Deny that takes away something its other policies and its
-    # boundary allow (rules/iam.py, ``_lifted``): without the policy the Deny is gone.
+    # Reported only for a role that may make the calls on itself, each at the moment it
+    # makes it, and whose attached (managed) or inline policies hold a Deny that takes away
+    # something its other policies and its boundary allow (rules/iam.py, ``_removals`` and
+    # ``_lifted``): without the policies the Deny is gone.  The third takes off policies of
+    # both kinds: a Deny a managed and the inline policy both hold.
     _m(
         "path-detach-own-deny",
         "iam:DetachRolePolicy",
@@ -130,6 +132,12 @@ METHODS: tuple[Method, ...] = (
         "path-delete-own-inline-deny",
         "iam:DeleteRolePolicy",
         "delete one's own inline policy whose Deny holds back what one's other policies and boundary allow",
+    ),
+    _m(
+        "path-detach-delete-own-deny",
+        "iam:DetachRolePolicy iam:DeleteRolePolicy",
+        "detach managed policies from oneself and delete one's own inline policy, whose Denies together "
+        "hold back what one's other policies and boundary allow",
     ),
     _m(
         "path-codebuild-create",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -365,8 +366,10 @@ SELF_WRITES = frozenset({"iam:AttachRolePolicy", "iam:PutRolePolicy"})
 # Authorization Reference, actions defined by IAM), as for ``SELF_WRITES``.  On itself, a
 # role so lifts the Denies of the policy it removes, as far as its other policies and its
 # boundary allow ("An explicit deny in any of these policies overrides the allow", AWS:
-# policy evaluation logic); a boundary's own Denies stay.  By action: removes inline ones.
-REMOVALS = {"iam:DetachRolePolicy": False, "iam:DeleteRolePolicy": True}
+# policy evaluation logic); a boundary's own Denies stay.
+REMOVALS = frozenset({"iam:DetachRolePolicy", "iam:DeleteRolePolicy"})
+# The escalation method that reports policies taken off by these removals (``_lifted``).
+REMOVAL_METHODS = {m.actions: m for m in METHODS if m.actions <= REMOVALS}
 
 # Actions a pin cannot make safe: for them iam:PermissionsBoundary is the boundary the
 # entity carries now ("Filters access if the specified policy is set as the permissions
@@ -375,7 +378,7 @@ REMOVALS = {"iam:DetachRolePolicy": False, "iam:DeleteRolePolicy": True}
 UNPINNABLE = frozenset({"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"})
 
 
-def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant) -> bool:
+def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant, es: EffectiveSet | None = None) -> bool:
     """Whether a write of the role's own policies (``SELF_WRITES``), or a removal of one
     (``REMOVALS``), is pinned to boundaries the role does not carry and cannot put on
     itself: for these actions
@@ -383,9 +386,9 @@ def _pin_misses_self(ctx: Context, view: RoleView, grant: Grant) -> bool:
     the specified policy is set as the permissions boundary on the IAM entity", Service
     Authorization Reference), and a pin (``PIN_OPERATORS``) of a key that does not
     match (or that a role without a boundary lacks) is false, so the grant never applies
-    to the role itself."""
+    to the role itself.  ``es``: what the role has at that moment (default: all of it)."""
     own = view.role.arn(view.account)
-    if any(g.applies_to(own) for g in view.effective.grants("iam:PutRolePermissionsBoundary")):
+    if any(g.applies_to(own) for g in (es or view.effective).grants("iam:PutRolePermissionsBoundary")):
         return False  # it may first put a boundary the pin names on itself
     carried = (
         ctx.catalog.policy_arn("boundary", view.role.boundary, view.account)
@@ -434,66 +437,216 @@ def _self_writes(ctx: Context, view: RoleView) -> frozenset[str]:
     own = view.role.arn(view.account)
     return frozenset(
         action
-        for action in SELF_WRITES | REMOVALS.keys()
+        for action in SELF_WRITES | REMOVALS
         if any(g.applies_to(own) for g in view.effective.grants(action))
     )
 
 
-def _removable(
-    ctx: Context, view: RoleView, action: str
-) -> Iterator[tuple[list[str], list[Statement], EffectiveSet]]:
-    """Each of the role's attached managed policies (or, for iam:DeleteRolePolicy, its
-    inline ones) that the removal ``action`` may take off the role itself and that holds a
-    Deny: its label, its Denies and the role's effective set without it; then, when there
-    are several, all of them at once (the role takes them off one after the other: a Deny
-    two of them hold is lifted only so)."""
+# Sets of a role's policies ``_removals`` tries to take off in some order, at most: each
+# costs an effective set, and they double with each policy that holds a Deny and allows a
+# removal too (the others are taken off together).  Past them, ``_removals`` errs towards
+# reporting: see there.
+REMOVAL_SETS = 1024
+
+# Taking off a policy that allows one of these may stop a later removal: a removal's own
+# grants, and iam:PutRolePermissionsBoundary, which decides ``_pin_misses_self``.
+_REMOVAL_SUPPORT = (*REMOVALS, "iam:PutRolePermissionsBoundary")
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Policies of a role that it may take off itself (``REMOVALS``) one after the other."""
+
+    order: tuple[int, ...]  # indices into ``RoleView.documents``, in an order the role may take them off
+    conditional: frozenset[str]  # the removals one of whose requests is allowed only under conditions
+    denies: tuple[Statement, ...]  # the Denies they hold
+    without: EffectiveSet  # the role's effective set once they are off
+    tried: bool = True  # False: past ``REMOVAL_SETS``, in an order not tried
+
+
+def _removal_action(arn: str | None) -> str:
+    """The removal that takes a policy off a role: a managed one (``arn``) or the inline one."""
+    return "iam:DeleteRolePolicy" if arn is None else "iam:DetachRolePolicy"
+
+
+def _removal_access(ctx: Context, view: RoleView, es: EffectiveSet, arn: str | None) -> Access:
+    """How the role may take one of its policies (the managed policy ``arn``, or its inline
+    one) off itself when ``es`` is what it has at that moment: a grant of the removal on the
+    role itself (``_pin_misses_self``), and for iam:DetachRolePolicy one whose iam:PolicyARN
+    test names the policy (``_names_policy``); ``Access.NONE`` if none."""
     own = view.role.arn(view.account)
-    grants = [
-        g for g in view.effective.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
-    ]
-    if not grants:
-        return
-    found: dict[int, list[Statement]] = {}
-    for i, (label, document, arn) in enumerate(view.documents):
-        if (arn is None) != REMOVALS[action]:
+    probe = widen(own)
+    best = Access.NONE
+    for g in es.grants(_removal_action(arn)):
+        if not g.applies_to(own) or _pin_misses_self(ctx, view, g, es):
             continue
-        if arn is not None and not any(_names_policy(g, arn) for g in grants):
+        if arn is not None and not _names_policy(g, arn):
             continue
-        denies = [s for s in ctx.normalizer.statements(document, label) if s.effect == "Deny"]
+        access = g.access
+        if access is Access.UNCONDITIONAL and any(
+            d.resources.applies_to(probe) for d in g.conditional_denies
+        ):
+            access = Access.CONDITIONAL
+        best = max(best, access)
+        if best is Access.UNCONDITIONAL:
+            break
+    return best
+
+
+def _removals(ctx: Context, view: RoleView) -> list[Removal]:
+    """What the role may take off itself of its policies that hold a Deny (a policy without
+    one gives nothing back): each policy alone, then each set of them it may take off one
+    after the other that it cannot add to (at least two).
+
+    Each request is evaluated on its own, against the policies the role has when it makes
+    it (the request context holds the principal's policies, "Information about the
+    principal includes the policies that are associated with that principal", IAM User
+    Guide, Processing the request context; "An explicit deny in any of these policies
+    overrides the allow", policy evaluation logic).  So a set counts when its policies can
+    be ordered so that each removal is allowed by a policy still there (the very policy
+    removed included: the request is evaluated while it is there) and denied by none: a
+    policy whose Deny denies a removal goes before it, the only policy allowing a removal
+    after it.  Policies that allow neither removal nor iam:PutRolePermissionsBoundary
+    (``_REMOVAL_SUPPORT``) take away nothing a later removal needs, so they are taken off
+    together as soon as they may be; the others one at a time, in every order.
+
+    Past ``REMOVAL_SETS`` sets, the policies it might take off were no Allow ever lost are
+    taken off at once, in an order not tried (``Removal.tried``): a set no order may allow
+    is then reported rather than a set some order allows missed."""
+    own = view.role.arn(view.account)
+    if not any(g.applies_to(own) for action in REMOVALS for g in view.effective.grants(action)):
+        return []  # it may take nothing off itself: most roles
+    support = 0
+    for action in _REMOVAL_SUPPORT:
+        support |= ctx.db.bit(action)
+    held: dict[int, tuple[Statement, ...]] = {}
+    supporting: set[int] = set()  # those whose Allows a later removal may need
+    for i, (label, document, _) in enumerate(view.documents):
+        statements = ctx.normalizer.statements(document, label)
+        denies = tuple(s for s in statements if s.effect == "Deny")
         if denies:
-            found[i] = denies
-    groups = [[i] for i in found] + ([list(found)] if len(found) > 1 else [])
-    for group in groups:
-        rest = [d for j, d in enumerate(view.documents) if j not in group]
-        without = effective(
-            [doc for _, doc, _ in rest],
-            None if view.boundary is None else view.boundary[1],
-            ctx.db,
-            normalizer=ctx.normalizer,
-            labels=[name for name, _, _ in rest],
-            boundary_label="boundary" if view.boundary is None else view.boundary[0],
+            held[i] = denies
+            if any(s.effect == "Allow" and s.mask & support for s in statements):
+                supporting.add(i)
+    sets: dict[frozenset[int], EffectiveSet] = {frozenset(): view.effective}
+
+    def without(removed: frozenset[int]) -> EffectiveSet:
+        es = sets.get(removed)
+        if es is None:
+            rest = [d for j, d in enumerate(view.documents) if j not in removed]
+            es = sets[removed] = effective(
+                [doc for _, doc, _ in rest],
+                None if view.boundary is None else view.boundary[1],
+                ctx.db,
+                normalizer=ctx.normalizer,
+                labels=[name for name, _, _ in rest],
+                boundary_label="boundary" if view.boundary is None else view.boundary[0],
+            )
+        return es
+
+    def removal(order: Sequence[int], conditional: frozenset[str], *, tried: bool = True) -> Removal:
+        removed = frozenset(order)
+        return Removal(
+            tuple(order), conditional, tuple(d for i in order for d in held[i]), without(removed), tried
         )
-        yield [view.documents[i][0] for i in group], [d for i in group for d in found[i]], without
+
+    out: list[Removal] = []
+    queue: deque[tuple[tuple[int, ...], frozenset[str]]] = deque([((), frozenset())])
+    reached: set[frozenset[int]] = {frozenset()}
+    while queue:
+        order, conditional = queue.popleft()
+        removed = frozenset(order)
+        es = without(removed)
+        now = {i: _removal_access(ctx, view, es, view.documents[i][2]) for i in held if i not in removed}
+        now = {i: access for i, access in now.items() if access is not Access.NONE}
+        if not order:
+            out.extend(removal((i,), _conditional(view, {i: access})) for i, access in now.items())
+        elif not now and len(order) > 1:
+            out.append(removal(order, conditional))
+        plain = [i for i in now if i not in supporting]
+        for step in [plain] if plain else [[i] for i in now]:
+            after = removed.union(step)
+            if after in reached:
+                continue  # in another order
+            if len(reached) >= REMOVAL_SETS:
+                return [*out, _unordered(ctx, view, held, removal)]
+            reached.add(after)
+            queue.append(((*order, *step), conditional | _conditional(view, {i: now[i] for i in step})))
+    return out
 
 
-def _lifted(ctx: Context, view: RoleView, action: str) -> list[tuple[list[str], list[str]]]:
-    """Each policy the removal ``action`` may take off the role (``_removable``) whose
-    Denies take from the role something its other policies and its boundary allow, with
-    those actions: what removing the policy gives the role.  A Deny its boundary or
-    another policy holds too gives nothing back (``EffectiveSet.held_back``)."""
-    out: list[tuple[list[str], list[str]]] = []
-    seen: set[str] = set()  # the policies taken off all at once come last: only what they add
-    for labels, denies, without in _removable(ctx, view, action):
+def _conditional(view: RoleView, steps: Mapping[int, Access]) -> frozenset[str]:
+    """The removals of these steps (policy index -> how it is allowed) allowed only under conditions."""
+    return frozenset(
+        _removal_action(view.documents[i][2]) for i, access in steps.items() if access is Access.CONDITIONAL
+    )
+
+
+def _unordered(
+    ctx: Context,
+    view: RoleView,
+    held: Mapping[int, tuple[Statement, ...]],
+    removal: Callable[..., Removal],
+) -> Removal:
+    """``_removals`` past ``REMOVAL_SETS``: each policy of ``held`` the role might take off
+    were the Allows of the policies taken off still there (their Denies gone), taken off at
+    once.  Only Denies go, so what it may take off only grows: every set some order allows
+    is in it."""
+    removed: set[int] = set()
+    steps: dict[int, Access] = {}
+    while True:
+        kept = tuple(
+            s
+            for j, (label, document, _) in enumerate(view.documents)
+            for s in ctx.normalizer.statements(document, label)
+            if j not in removed or s.effect == "Allow"
+        )
+        es = EffectiveSet(ctx.db, kept, view.effective.boundary)
+        now = {i: _removal_access(ctx, view, es, view.documents[i][2]) for i in held if i not in removed}
+        now = {i: access for i, access in now.items() if access is not Access.NONE}
+        if not now:
+            return removal(sorted(removed), _conditional(view, steps), tried=False)
+        removed.update(now)
+        steps.update(now)
+
+
+def _taken_off(view: RoleView, removal: Removal) -> str:
+    """The policies of ``removal`` as the role takes them off, e.g. 'detaching a.json and
+    b.json, then deleting inline policy delegated_role_creation'."""
+    runs: list[tuple[str, list[str]]] = []
+    for i in removal.order:
+        label, _, arn = view.documents[i]
+        verb = "deleting inline policy" if arn is None else "detaching"
+        if runs and runs[-1][0] == verb:
+            runs[-1][1].append(label)
+        else:
+            runs.append((verb, [label]))
+    text = ", then ".join(f"{verb} {' and '.join(labels)}" for verb, labels in runs)
+    return (
+        text if removal.tried else f"{text} (in an order not tried: over {REMOVAL_SETS} sets of its policies)"
+    )
+
+
+def _lifted(ctx: Context, view: RoleView) -> list[tuple[Removal, list[str]]]:
+    """Each set of policies the role may take off itself (``_removals``) whose Denies take
+    from the role something its other policies and its boundary allow, with those actions:
+    what taking them off gives the role.  A Deny its boundary or a policy it keeps holds
+    too gives nothing back (``EffectiveSet.held_back``); a set of several lists only what
+    no set before it gave."""
+    out: list[tuple[Removal, list[str]]] = []
+    seen: set[str] = set()  # the sets of several come after each policy alone
+    for removal in _removals(ctx, view):
         mask = 0
-        for deny in denies:
+        for deny in removal.denies:
             mask |= deny.mask
+        without = removal.without
         held = sorted(
             a
             for a in ctx.db.names(mask & without.candidates)
-            if (len(labels) == 1 or a not in seen) and without.held_back(denies, a)
+            if (len(removal.order) == 1 or a not in seen) and without.held_back(removal.denies, a)
         )
         if held:
-            out.append((labels, held))
+            out.append((removal, held))
             seen.update(held)
     return out
 
@@ -544,10 +697,6 @@ def _available(
             or not (_pinned(g, safe) or _pinned_by_deny(g, safe))
             or (action in SELF_WRITES and g.applies_to(own) and not _pin_misses_self(ctx, view, g))
         ]
-        if action in REMOVALS:  # only on itself, however pinned (``_lifted``)
-            grants = [
-                g for g in es.grants(action) if g.applies_to(own) and not _pin_misses_self(ctx, view, g)
-            ]
         if action == "iam:PassRole":
             grants = [g for g in grants if not _path_scoped(g, paths) and _passes_to(g, method.passed_to)]
         if not grants:
@@ -601,26 +750,34 @@ def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
     if _admin_detail(ctx, view) is None:  # else I002 reports it: an administrator needs no escalation path
         safe = narrower_boundaries(ctx, view)
         found: dict[Method, list[str]] = {}
+        removes = False
         for method in ctx.screen(view.effective).methods:
+            if method.actions <= REMOVALS:
+                removes = True  # below: each removal is allowed or not when the role makes it
+                continue
             result = _available(ctx, view, method, safe)
             if result is not None:
                 found[method] = result[1]
-        for method, conditional in found.items():
+        # the policies the role may take off itself, by the method of the removals taking them off
+        lifted: dict[Method, list[tuple[Removal, list[str]]]] = {}
+        for removal, held in _lifted(ctx, view) if removes else ():
+            actions = frozenset(_removal_action(view.documents[i][2]) for i in removal.order)
+            lifted.setdefault(REMOVAL_METHODS[actions], []).append((removal, held))
+        for method in [m for m in METHODS if m in found or m in lifted]:
             if any(other.actions < method.actions for other in found):
                 continue  # a smaller method already says it
             detail = f"{method.id} ({method.how}) with {' + '.join(sorted(method.actions))}"
+            if method in lifted:  # a removal is under conditions when each set taken off needs it so
+                conditional = sorted(frozenset.intersection(*[r.conditional for r, _ in lifted[method]]))
+            else:
+                conditional = found[method]
             if conditional:
                 detail += f" (under conditions for {', '.join(conditional)})"
-            removal = [a for a in method.actions if a in REMOVALS]
-            if removal:
-                lifted = _lifted(ctx, view, removal[0])
-                if not lifted:
-                    continue  # no policy it may take off holds back anything
-                verb = "deleting inline policy" if REMOVALS[removal[0]] else "detaching"
+            if method in lifted:
                 detail += ": " + "; ".join(
-                    f"{verb} {' and '.join(labels)} lifts {'its Deny' if len(labels) == 1 else 'their Denies'} "
+                    f"{_taken_off(view, removal)} lifts {'its Deny' if len(removal.order) == 1 else 'their Denies'} "
                     f"of {_listed(held)}"
-                    for labels, held in lifted
+                    for removal, held in lifted[method]
                 )
             details.append((method.id, detail))
     ctx._escalation_memo[key] = (view.effective, details)
@@ -810,16 +967,14 @@ def check_boundary_self_protection(ctx: Context) -> Iterator[Finding]:
             open_doors = [a for a, arn in doors if _opens(ctx, view, a, arn)]
             opened = set(open_doors)
             # A door a Deny of the role's own policy shuts opens once the role takes that
-            # policy off itself (``REMOVALS``): only a boundary's Denies stay.
-            for removal, verb in (
-                ("iam:DetachRolePolicy", "detaching"),
-                ("iam:DeleteRolePolicy", "deleting inline policy"),
-            ):
-                for labels, _, without in _removable(ctx, view, removal):
-                    lifted = [a for a, arn in doors if a not in opened and _opens(ctx, view, a, arn, without)]
-                    if lifted:
-                        open_doors.append(f"{', '.join(lifted)} after {verb} {' and '.join(labels)}")
-                        opened.update(lifted)
+            # policy off itself (``_removals``): only a boundary's Denies stay.
+            for removal in _removals(ctx, view):
+                lifted = [
+                    a for a, arn in doors if a not in opened and _opens(ctx, view, a, arn, removal.without)
+                ]
+                if lifted:
+                    open_doors.append(f"{', '.join(lifted)} after {_taken_off(view, removal)}")
+                    opened.update(lifted)
             if open_doors:
                 pairs.append((view.account.name, ", ".join(open_doors)))
         for detail, accounts in _grouped(pairs):
