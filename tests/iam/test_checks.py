@@ -704,3 +704,35 @@ def test_past_removal_sets_the_policies_it_might_take_off_are_taken_off_at_once(
         "(in an order not tried: over 1 sets of its policies) lifts their Denies of s3:DeleteBucket"
         in finding.message
     ), finding.message
+
+
+def test_roles_sharing_their_policies_are_not_answered_for_each_other() -> None:
+    """Alpha and Zeta carry the same policies, so they share one effective set.  guard
+    denies s3:DeleteBucket and lets Zeta alone detach it (its grant names Zeta's ARN);
+    wide lets both detach wide only.  Both may detach something from themselves, the same
+    removal actions, but only Zeta can lift guard's Deny.  The escalation details were
+    remembered per effective set, account, boundary, delegation and those actions: Alpha,
+    checked first, answered for Zeta, whose escalation was missed."""
+
+    def detach(role_name: str, named: str) -> dict[str, Any]:
+        return allow(
+            "iam:DetachRolePolicy",
+            f"arn:aws:iam::*:role/humans/{role_name}",
+            Condition={"ArnLike": {"iam:PolicyARN": f"arn:aws:iam::*:policy/*{policy_policy_name(named)}"}},
+        )
+
+    c = catalog(
+        [
+            role("Alpha", policies=("buckets", "guard", "wide"), boundary="b"),
+            role("Zeta", policies=("buckets", "guard", "wide"), boundary="b"),
+        ],
+        {
+            "buckets": policy(allow("s3:*")),
+            "guard": policy(deny("s3:DeleteBucket"), detach("Zeta", "guard")),
+            "wide": policy(detach("*", "wide")),
+        },
+        {"b": policy(allow(["s3:*", "iam:DetachRolePolicy"]))},
+    )
+    found = codes(run_checks(c, NOW), "I001")
+    assert [f.message.split()[1] for f in found] == ["Zeta"], [f.message for f in found]
+    assert "path-detach-own-deny" in found[0].message and "s3:DeleteBucket" in found[0].message

@@ -99,7 +99,7 @@ class Context:
     # per effective set (keyed by id, the set kept alive beside its answer): roles share few
     _admin_memo: dict[int, tuple[EffectiveSet, str | None]] = field(default_factory=dict)
     _escalation_memo: dict[
-        tuple[int, str, DelegatedRoleCreation | None, str | None, frozenset[str]],
+        tuple[int, str, DelegatedRoleCreation | None, str | None, frozenset[str], str | None],
         tuple[EffectiveSet, list[tuple[str, str]]],
     ] = field(default_factory=dict)
     # by id of the bitsets (kept alive beside the answer)
@@ -732,16 +732,20 @@ def _broader_roles_on(ctx: Context, account: Account, pattern: str, safe: frozen
 def _escalation_details(ctx: Context, view: RoleView) -> list[tuple[str, str]]:
     """The I001 details of a role in one account, each with its method's id; they depend only on the effective set,
     the account, the role's boundary, its delegation and the writes of its own policies
-    it may make, so equal inputs are answered once."""
+    it may make, and, when it may make some, on its own ARN (which of its grants name it
+    once some policies are off: two roles sharing their policies differ there), so equal
+    inputs are answered once."""
     if not ctx.screen(view.effective).methods:
         return []  # no method has every action it needs among the candidates: most sets
     delegated = view.role.delegated_role_creation
+    writes = _self_writes(ctx, view)
     key = (
         id(view.effective),
         view.account.name,
         delegated,
         view.role.boundary,
-        _self_writes(ctx, view),
+        writes,
+        view.role.arn(view.account) if writes else None,
     )
     memo = ctx._escalation_memo.get(key)
     if memo is not None:
