@@ -8,6 +8,7 @@ import os
 import posixpath
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -455,18 +456,31 @@ def test_a_new_file_is_never_written_over(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def _lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _wait_for(done: Callable[[], bool], seconds: float = 30) -> None:
+    """Wait until ``done()`` (a test that a forked child did something), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 def test_many_files_are_staged_on_two_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From PARALLEL_FILES files on, this process and a forked child stage them, each file
     once; what OUT then holds is the same."""
     monkeypatch.delenv("ROLECAT_JOBS", raising=False)
     log = tmp_path / "log"
     real = SafeDir.write
+    me = os.getpid()
 
     def logged(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
         if rel.startswith(".rolecat/staging/"):
+            if os.getpid() == me:  # until the child has staged a file (a loaded machine may start it late)
+                _wait_for(lambda: any(not line.startswith(f"{me} ") for line in _lines(log)))
             with log.open("a") as f:
                 f.write(f"{os.getpid()} {rel}\n")
-            time.sleep(0.001)
         real(self, rel, data, durable=durable, new=new)
 
     monkeypatch.setattr(SafeDir, "write", logged)
@@ -488,10 +502,16 @@ def test_a_file_the_child_cannot_stage_fails_the_commit_and_changes_nothing(
     monkeypatch.delenv("ROLECAT_JOBS", raising=False)
     me = os.getpid()
     real = SafeDir.write
+    refused = tmp_path.with_name(tmp_path.name + "-refused")  # beside OUT, not in it
 
     def refusing(self: SafeDir, rel: str, data: bytes, *, durable: bool = True, new: bool = False) -> None:
         if os.getpid() != me and rel.endswith("R199.tf"):  # the last file: the child's first
+            refused.touch()
             raise UnsafePath(rel, "is a symlink or not a folder")
+        if os.getpid() == me and rel.startswith(".rolecat/staging/"):
+            _wait_for(
+                refused.exists
+            )  # until the child has refused its first (else this process could take it)
         real(self, rel, data, durable=durable, new=new)
 
     monkeypatch.setattr(SafeDir, "write", refusing)
