@@ -168,3 +168,15 @@ def test_without_msgspec_every_record_is_parsed(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["5", "5"]  # every record handed over, as before msgspec
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_utf8_is_checked_a_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """A character cut by a chunk's end is read whole; a byte UTF-8 does not allow, or a
+    character cut by the file's end, is not UTF-8."""
+    monkeypatch.setattr(logs, "UTF8_CHUNK", chunk)
+    text = '{"Records":[{"a":"é€𝄞 ok"}]}'.encode()
+    assert logs._utf8(text) and logs._utf8(b"plain")
+    assert not logs._utf8(text.replace(b"ok", b"o\xff"))
+    assert not logs._utf8(text[: text.index("€".encode()) + 1])
+    assert not logs._utf8("€".encode()[:2] + b"abc")

@@ -30,6 +30,7 @@ record of the role.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -193,14 +194,28 @@ def _raw_records(data: bytes) -> list[Any] | None:
     and refused).  msgspec checks the text of the values it does not build for structure,
     not for UTF-8, which orjson's parse of a file checks."""
     decoder = _raw_decoder()
-    if decoder is None:
+    if decoder is None or not _utf8(data):
         return None
-    if not data.isascii():
-        try:
-            data.decode()
-        except UnicodeDecodeError:
-            return None
     return decoder(data)
+
+
+UTF8_CHUNK = 1 << 20  # bytes decoded at a time to check a file's UTF-8
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked a chunk at a time (a whole file decoded at once
+    would hold up to four times its size as text)."""
+    if data.isascii():
+        return True
+    check = codecs.getincrementaldecoder("utf-8")().decode
+    view = memoryview(data)
+    try:
+        for at in range(0, len(data), UTF8_CHUNK):
+            check(view[at : at + UTF8_CHUNK])
+        check(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _PROBE = 1 << 17  # bytes of a file looked at to tell whether most of its records name the role
