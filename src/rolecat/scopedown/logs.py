@@ -137,8 +137,7 @@ def read_records(
     if data.startswith(_HEAD):
         part = _common_part(needles) if needled_only is not None else None
         raws = _raw_records(data) if part is not None and _sparse(data, part) else None
-        if raws is not None:
-            assert part is not None and needled_only is not None
+        if raws is not None and part is not None and needled_only is not None:
             try:
                 return consume(_needled(raws, part, stats, needled_only))
             except _NoSlices:
