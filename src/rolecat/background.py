@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -70,6 +71,15 @@ class Pending(Generic[T]):
                 self._failed = exc
                 raise
         return self._done[0]
+
+    def running(self) -> bool:
+        """Whether a forked child is still at work: its answer has not started to arrive
+        (the child writes it only when done).  False without a child: ``result()`` then
+        computes the value, so waiting for it leaves no core idle."""
+        if self._pid is None or self._fd is None:
+            return False
+        readable, _, _ = select.select([self._fd], [], [], 0)
+        return not readable
 
     def cancel(self) -> None:
         """Stop a child whose value is no longer wanted (the caller failed before ``result``)."""

@@ -449,9 +449,9 @@ def test_later_stages_are_loaded_while_the_child_parses(tmp_path: Path) -> None:
         "    return found\n"
         "d.discover = probe\n"
         "later = pipeline._load_later_stages\n"
-        "def first():\n"
+        "def first(**kwargs):\n"
         "    seen['early'] = 'rolecat.model.catalog' in sys.modules\n"
-        "    later()\n"
+        "    later(**kwargs)\n"
         "pipeline._load_later_stages = first\n"
         "pipeline.load(Path(sys.argv[1]))\n"
         "print(sorted({m for m in sys.modules if m.startswith('rolecat')} - seen['modules']), seen['db'], seen['early'])\n"
@@ -682,3 +682,107 @@ def test_the_renders_child_is_forked_once_the_checks_child_is_done(monkeypatch: 
     assert before_each[-1] == [None]  # the checks' child reaped when the render's is forked
     assert [repr(d) for d in shared[1]] == [repr(d) for d in serial[1]]
     assert [(f.path, f.data) for f in shared[2]] == [(f.path, f.data) for f in serial[2]]
+
+
+@linux_only
+def test_running_says_whether_the_child_is_still_at_work() -> None:
+    """``running`` is true while the child computes, false once its answer can be read
+    (and without a child: ``result`` computes the value then, nobody waits)."""
+    gate_r, gate_w = os.pipe()
+
+    def waits() -> bytes:
+        return os.read(gate_r, 1)
+
+    pending = background.start(waits)
+    assert pending.forked
+    assert pending.running()
+    time.sleep(0.05)
+    assert pending.running()  # still blocked on the gate
+    os.write(gate_w, b"x")
+    deadline = time.monotonic() + 10
+    while pending.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not pending.running()
+    assert pending.result() == b"x"
+    assert not pending.running()  # collected
+    os.close(gate_r)
+    os.close(gate_w)
+
+
+def test_running_is_false_without_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    pending = background.start(lambda: 7)
+    assert not pending.forked and not pending.running()
+    assert pending.result() == 7
+
+
+@linux_only
+@pytest.mark.parametrize("busy", [True, False])
+def test_the_manifest_is_made_while_another_process_works(
+    monkeypatch: pytest.MonkeyPatch, starts: list[Started], busy: bool
+) -> None:
+    """The manifest reads the views only: it is made before waiting for the checks' child
+    when that child is still at work (``busy``), else once the render's child is done.
+    The files are the bytes one process gives."""
+    import datetime as dt
+
+    from rolecat.targets.terraform import manifest, render
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    prepared = pipeline._prepare(ROOT / "catalog", now, None)
+    assert prepared.catalog is not None and prepared.deployment is not None
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    serial = render.TerraformRenderer(prepared.catalog, prepared.deployment).render()
+    monkeypatch.delenv("ROLECAT_JOBS")
+    events: list[str] = []
+    real = manifest.manifest_bytes
+
+    def recorded(*args: object) -> bytes:
+        reaped = all(_exited_unreaped(s.pid) is None for s in starts if s.pid is not None)
+        events.append(f"manifest after {len(starts)} forks, reaped: {reaped}")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(manifest, "manifest_bytes", recorded)
+    monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
+    shared = render.TerraformRenderer(prepared.catalog, prepared.deployment).render(
+        before_sharing=lambda: events.append("waited"), busy=lambda: busy
+    )
+    assert [(f.path, f.data) for f in shared] == [(f.path, f.data) for f in serial]
+    assert len(starts) == 1 and starts[0].forked
+    if busy:
+        assert events == ["manifest after 0 forks, reaped: True", "waited"]
+    else:
+        assert events == ["waited", "manifest after 1 forks, reaped: True"]
+
+
+@linux_only
+def test_a_compile_loads_its_render_stage_while_the_child_parses(tmp_path: Path) -> None:
+    """A compile also loads the render and write stages' modules (Jinja's environment
+    included) while the child parses role files: none of them is imported after loading."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rolecat import pipeline\n"
+        "from rolecat.load import discover as d\n"
+        "d.PARALLEL_ROLES = 2\n"
+        "real, seen = d.discover, {}\n"
+        "def probe(*args, **kwargs):\n"
+        "    found = real(*args, **kwargs)\n"
+        "    seen['modules'] = set(sys.modules)\n"
+        "    return found\n"
+        "d.discover = probe\n"
+        "ok, _ = pipeline.compile_catalog(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "late = sorted(m for m in set(sys.modules) - seen['modules'] if m.startswith(('rolecat', 'jinja2', 'ctypes')))\n"
+        "print(ok, late)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ROLECAT_JOBS"}
+    env["ROLECAT_CACHE_DIR"] = str(tmp_path / "cache")
+    run = subprocess.run(
+        [sys.executable, str(script), str(ROOT / "catalog"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert run.stdout.strip() == "True []", run.stdout + run.stderr
