@@ -611,6 +611,82 @@ def test_a_removed_flow_item_takes_its_own_comments(before, remove, after):
         )
 
 
+def removing(path, what):
+    """The edit that removes item ``what`` (an index) or key ``what`` of the collection at ``path``."""
+    if isinstance(what, int):
+        return lambda d: d.remove_from_list(path, what)
+    return lambda d: d.remove_key(path, what)
+
+
+@pytest.mark.parametrize(
+    ("before", "path", "remove", "after"),
+    [
+        (  # an entry commented out is no comment on the next one
+            "members:\n  - alice\n  # - frank\n  - bob\n  - dave\n",
+            ("members",),
+            1,
+            "members:\n  - alice\n  # - frank\n  - dave\n",
+        ),
+        (  # a mixed block: bob's own line goes; frank's entry, and the line above it, stay
+            "members:\n  - alice\n  # ask alice first\n  # - frank  # on leave\n  # bob: on call\n  - bob\n",
+            ("members",),
+            1,
+            "members:\n  - alice\n  # ask alice first\n  # - frank  # on leave\n",
+        ),
+        (  # a heading glued to the entry's own comment starts a group, and stays with it
+            "members:\n  - alice\n  # --- contractors ---\n  # bob: until March\n  - bob\n  - carol\n",
+            ("members",),
+            1,
+            "members:\n  - alice\n  # --- contractors ---\n  - carol\n",
+        ),
+        (  # an entry commented out over several lines keeps the lines indented deeper in it
+            "temporary_members:\n  - user: a\n    until: 2099-01-01\n  # - user: c\n  #   until: 2099-01-01\n"
+            "  # b: INC-2\n  - user: b\n    until: 2099-01-01\n",
+            ("temporary_members",),
+            1,
+            "temporary_members:\n  - user: a\n    until: 2099-01-01\n  # - user: c\n  #   until: 2099-01-01\n",
+        ),
+        (
+            "users:\n  alice: {}\n  # frank: {team: x}  # on leave\n  bob: {team: y}\n  carol: {}\n",
+            ("users",),
+            "bob",
+            "users:\n  alice: {}\n  # frank: {team: x}  # on leave\n  carol: {}\n",
+        ),
+        (  # a key with nothing after it is an entry; a key with text after it describes one
+            "users:\n  alice:\n  # frank:\n  #   team: x\n  # bob: contractor\n  bob:\n",
+            ("users",),
+            "bob",
+            "users:\n  alice:\n  # frank:\n  #   team: x\n",
+        ),
+        (  # a role file's key commented out stays; the removed key's description goes
+            "name: R\n# teams: [backend]\n# escalations: security approves\ntemporary_members:\n"
+            "  - user: a\n    until: 2099-01-01\nboundary: b\n",
+            (),
+            "temporary_members",
+            "name: R\n# teams: [backend]\nboundary: b\n",
+        ),
+        (
+            "members: [\n  alice,\n  # frank,  # on leave\n  bob,\n  carol,\n]\n",
+            ("members",),
+            1,
+            "members: [\n  alice,\n  # frank,  # on leave\n  carol,\n]\n",
+        ),
+        (
+            "users: {\n  alice: {},\n  # frank: {team: x},\n  bob: {},\n}\n",
+            ("users",),
+            "bob",
+            "users: {\n  alice: {},\n  # frank: {team: x},\n}\n",
+        ),
+    ],
+)
+def test_an_entry_commented_out_or_a_heading_above_a_removed_one_stays(before, path, remove, after):
+    """Every comment line directly above an entry went with it, so revoking bob deleted the
+    entry written above him as a comment (``# - frank``), and a heading of the group he
+    starts: those are no comment on him, and the scan of his own stops at them."""
+    for newline in ("\n", "\r\n"):
+        assert edited(before.replace("\n", newline), removing(path, remove)) == after.replace("\n", newline)
+
+
 @pytest.mark.parametrize(
     ("before", "edit", "after"),
     [
@@ -675,8 +751,9 @@ def test_a_flow_entry_inserted_before_another_goes_above_its_comments(before, af
 
 @st.composite
 def commented_collections(draw):
-    """A list or mapping, block or flow, with comments of every kind around its entries,
-    each line tagged with the entry it belongs to (None: to no entry)."""
+    """A list or mapping, block or flow, with comments of every kind around its entries
+    (headings, entries commented out, over one line or several), each line tagged with
+    the entry it belongs to (None: to no entry)."""
     kind = draw(st.sampled_from(["block list", "flow list", "block mapping", "flow mapping"]))
     names = draw(st.lists(NAMES, unique=True, min_size=1, max_size=5))
     column = draw(st.sampled_from([0, 2, 4] if kind == "block list" else [2, 4]))
@@ -691,16 +768,31 @@ def commented_collections(draw):
     def comment(text: str) -> str:
         return draw(st.sampled_from(["# ", "#\t"])) + text
 
+    def commented_out(i: int, j: int) -> list[str]:  # an entry of the collection, as comment lines
+        several = draw(st.booleans()) and not flow
+        if kind == "block list":
+            entry = [f"- user: x{i}{j}", "  until: 2099-01-01"] if several else [f"- x{i}{j}"]
+        else:
+            entry = [f"x{i}{j}:", "  team: t"] if several else [f"x{i}{j}: {{}}"]
+        entry[0] += "," if flow else ""
+        return [pad + comment(text) for text in entry]
+
     for i, name in enumerate(names):
-        kinds = ["blank", "comment", "outer"] if column else ["blank", "comment"]
+        kinds = ["blank", "comment", "outer", "rule", "commented out"]
+        if not column:
+            kinds.remove("outer")
         heading = draw(st.lists(st.sampled_from(kinds), max_size=3))
         if heading:  # set apart from the entry's own comments, which follow it
-            heading.append(draw(st.sampled_from(kinds[::2])))
+            heading.append(draw(st.sampled_from([k for k in kinds if k != "comment"])))
         for j, what in enumerate(heading):
-            text = "" if what == "blank" else comment(f"h{i}{j}")
-            lines.append((pad + text if what == "comment" else text, None))
-        for j in range(draw(st.integers(0, 2))):
-            lines.append((pad + comment(f"o{i}{j}"), i if i else None))
+            if what == "commented out":
+                lines += [(text, None) for text in commented_out(i, j)]
+                continue
+            text = "" if what == "blank" else comment(f"--- h{i}{j} ---" if what == "rule" else f"h{i}{j}")
+            lines.append((pad + text if what in ("comment", "rule") else text, None))
+        for j in range(draw(st.integers(0, 2))):  # words a commented-out entry is not made of
+            words = draw(st.sampled_from([f"o{i}{j}", f"o{i}{j}: on call", f"o{i}{j}, ask first"]))
+            lines.append((pad + comment(words), i if i else None))
         entry = pad + name + (": {}" if kind.endswith("mapping") else "")
         if kind == "block list":
             entry = pad + "- " + name
@@ -748,8 +840,8 @@ def expected_after_removal(kind, names, lines, last_comma, index):
 @given(commented_collections(), st.data())
 def test_a_removed_entry_takes_exactly_its_own_comments(collection, data):
     """Removing any entry of a list or mapping, block or flow, with blank lines, headings,
-    comments in other columns, tabs and CRLF around it: every other entry keeps exactly the
-    comments it had, and no comment of the removed entry remains."""
+    entries commented out, comments in other columns, tabs and CRLF around it: every other
+    entry keeps exactly the comments it had, and no comment of the removed entry remains."""
     kind, key, names, lines, newline, last_comma = collection
     text = newline.join(text for text, _ in lines) + newline
     index = data.draw(st.integers(0, len(names) - 1))

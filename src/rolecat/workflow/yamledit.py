@@ -6,7 +6,8 @@ those positions, and follows the style already in the file: a flow list ``[a, b]
 flow, a block list stays block with its dash indentation, quoted siblings get a quoted
 new item, a sorted list or mapping stays sorted (otherwise new entries go last), a
 new entry goes above the comments written above the one it precedes, and a removed entry
-takes the comments that are its own with it (``_own_comments``).
+takes the comments that are its own with it (``_own_comments``): those directly above it
+up to a blank line, a heading or an entry commented out (``# - frank``), which stay.
 
 Every edit is checked: the edited text is loaded with rolecat's own loader and must give
 exactly the data the edit meant (``expect``); anything else raises ``EditError`` and the
@@ -26,6 +27,9 @@ import yaml
 
 from ..load.source import load_yaml_text
 
+# A comment that heads a section rather than describing the entry below it: a rule or a
+# fenced title (``# --- contractors ---``, ``# ===``, ``#### on call``).
+_HEADING = re.compile(r"[ \t]*([-=#*~_])\1\1")
 # What may follow a flow list's item on its line for the line to be the item's own: its
 # comma, a comment, the line's end.
 _ITEM_TAIL = re.compile(r"[ \t]*,?[ \t]*(#[^\n]*)?\r?\n?")
@@ -342,17 +346,29 @@ class Document:
             cursor = before(cursor)[0]
         return cursor
 
-    def _comments_above(self, line: int, column: int) -> int:
+    def _comments_above(self, line: int, column: int, collection: yaml.Node | None = None) -> int:
         """Start of the comment lines at ``column`` directly above the line starting at
         ``line`` (``line`` itself when there are none).  A comment indented with a tab has
-        no column a reader agrees on: it is never counted, and ends the scan."""
-        while line > 0:
-            start = self._line_start(line - 1)
-            text = self.text[start:line]
+        no column a reader agrees on: it is never counted, and ends the scan.  Given the
+        ``collection`` an entry is removed from, only the entry's own: a heading or an entry
+        of it commented out (``_set_apart``) ends the scan too, and stays, with the lines
+        above it and those right below it indented deeper after the ``#`` (``# frank:``
+        then ``#   team: x``).  (A new entry goes above them all: they start a group.)"""
+        own: list[tuple[int, int]] = []  # (start, indent after the "#") of its lines, nearest first
+        top = line
+        while top > 0:
+            start = self._line_start(top - 1)
+            text = self.text[start:top]
             if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
                 break
-            line = start
-        return line
+            body = text[column + 1 :].rstrip("\r\n")
+            if collection is not None and _set_apart(body, collection):
+                while own and own[-1][1] > _indent(body):
+                    own.pop()
+                break
+            own.append((start, _indent(body)))
+            top = start
+        return own[-1][0] if own else line
 
     def _comments_inside(self, end: int, column: int) -> int:
         """End of the comment lines right below the entry at ``column`` whose lines end at
@@ -368,16 +384,20 @@ class Document:
             end = stop
         return end
 
-    def _own_comments(self, start: int, end: int, column: int, first: bool) -> tuple[int, int]:
+    def _own_comments(
+        self, start: int, end: int, column: int, first: bool, collection: yaml.Node
+    ) -> tuple[int, int]:
         """The lines ``start:end`` of a block entry at ``column`` that is removed, grown by
         the comment lines that are its own, by the rule new entries follow
         (``_above_its_comments``): those directly above it, unless it is the first of its
         list or mapping (they head it, and head it still above the new first entry), and
         those indented inside it below its last line.  A comment set apart from it by a
-        blank line stays (it heads the group it stands above, or ends the one before),
-        and so do the blank lines: without its own comments, an entry removed from
-        between two others leaves exactly what separated them."""
-        top = start if first else self._comments_above(start, column)
+        blank line stays (it heads the group it stands above, or ends the one before), and
+        so do a heading and an entry commented out, with every line above them
+        (``_comments_above``): they went with it, and took an entry written as a comment.
+        The blank lines stay too: without its own comments, an entry removed from between
+        two others leaves exactly what separated them."""
+        top = start if first else self._comments_above(start, column, collection)
         return top, self._comments_inside(end, column)
 
     def _dash_index(self, item: yaml.Node) -> int:
@@ -453,7 +473,7 @@ class Document:
             start, end = self._block_lines(dash, self._content_end(item))
             if not self._only_thing_on_line(dash, end):
                 raise EditError(f"{self.name}: line {item.start_mark.line + 1} holds more than one item")
-            start, end = self._own_comments(start, end, dash - start, not index)
+            start, end = self._own_comments(start, end, dash - start, not index, seq)
             if len(items) == 1:
                 colon = self._colon_after_key(path)
                 self.text = self.text[:start] + self.text[end:]
@@ -479,7 +499,7 @@ class Document:
                 own = (*inside, "")
             self._splice(own[0], own[1], "")
         elif own is not None and (last or "," in own[2]):
-            top = own[0] if not index else self._comments_above(own[0], start - own[0])
+            top = own[0] if not index else self._comments_above(own[0], start - own[0], collection)
             self._splice(top, own[1], "")
             before = spans[index - 1][1]
             if last and "," not in own[2] and self.text[before : before + 1] == ",":  # none after the last
@@ -623,7 +643,7 @@ class Document:
             ):
                 raise EditError(f"{self.name}: cannot remove {key} (shares its line)")
             start, end = self._block_lines(k.start_mark.index, self._content_end(v))
-            start, end = self._own_comments(start, end, k.start_mark.column, not index)
+            start, end = self._own_comments(start, end, k.start_mark.column, not index, mapping)
             if len(pairs) == 1:
                 colon = self._colon_after_key(path)
                 self.text = self.text[:start] + self.text[end:]
@@ -680,6 +700,35 @@ def _pair(mapping: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | 
         if isinstance(k, yaml.ScalarNode) and k.value == key:
             return k, v
     return None
+
+
+def _set_apart(comment: str, collection: yaml.Node) -> bool:
+    """Whether a comment line (``comment``: what follows its ``#``) is a heading (``---
+    contractors ---``, ``=== x``, ``### x``) or an entry of ``collection`` commented out
+    (``- frank`` in a block list, ``frank,`` in a flow list, ``frank: {team: x}`` or
+    ``frank:`` in a mapping), not a comment on the entry below it.  A mapping entry's
+    value must not be text: ``bob: contractor until May`` describes bob."""
+    if _HEADING.match(comment):
+        return True
+    if isinstance(collection, yaml.SequenceNode) and not collection.flow_style:
+        return re.match(r"[ \t]*-([ \t]|$)", comment) is not None
+    text = comment.strip(" \t")  # a tab after the "#" is no YAML indentation
+    try:
+        if isinstance(collection, yaml.SequenceNode):  # one flow entry, and its comma
+            node = yaml.compose(f"[{text}\n]", Loader=_COMPOSER)
+            one = isinstance(node, yaml.SequenceNode) and len(node.value) == 1
+            return one and re.search(r",[ \t]*(#.*)?$", text) is not None
+        node = yaml.compose(re.sub(r",?[ \t]*(#.*)?$", "", text), Loader=_COMPOSER)
+    except (yaml.YAMLError, RecursionError):  # prose, or nested too deeply for the pure-Python composer
+        return False
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        return False
+    value = node.value[0][1]
+    return isinstance(value, yaml.CollectionNode) or value.tag.endswith(":null")
+
+
+def _indent(comment: str) -> int:
+    return len(comment) - len(comment.lstrip(" \t"))
 
 
 def _get(data: Any, path: Path_) -> Any:
