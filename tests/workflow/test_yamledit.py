@@ -488,10 +488,10 @@ def test_block_scalars_are_left_to_people():
             1,
             "members:\n  - alice\n\n  # backend people\n\n  - dave\n",
         ),
-        (  # only its own comment goes: the heading set apart above it and every blank line stay
+        (  # only its own comment goes: the heading set apart above it stays, with one blank line
             "members:\n  - alice\n\n  # backend people\n\n  # bob: on call\n  - bob\n\n  - dave\n",
             1,
-            "members:\n  - alice\n\n  # backend people\n\n\n  - dave\n",
+            "members:\n  - alice\n\n  # backend people\n\n  - dave\n",
         ),
         (  # above the first entry: it heads the list, and heads it still above the new first
             "members:\n  # on call this quarter\n  - alice\n  # bob: payments\n  - bob\n",
@@ -688,6 +688,42 @@ def test_an_entry_commented_out_or_a_heading_above_a_removed_one_stays(before, p
 
 
 @pytest.mark.parametrize(
+    ("before", "path", "remove", "after"),
+    [
+        (
+            "members:\n  - alice\n\n  - bob\n\n  - dave\n",
+            ("members",),
+            1,
+            "members:\n  - alice\n\n  - dave\n",
+        ),
+        (  # the last, and the blank lines above it stay as they are
+            "members:\n  - alice\n\n\n  # bob: on call\n  - bob\n\nboundary: b\n",
+            ("members",),
+            1,
+            "members:\n  - alice\n\n\nboundary: b\n",
+        ),
+        ("members:\n\n  - alice\n\nboundary: b\n", ("members",), 0, "members: []\n\nboundary: b\n"),
+        (
+            "users:\n  alice: {}\n\n  bob: {}\n\n  carol: {}\n",
+            ("users",),
+            "bob",
+            "users:\n  alice: {}\n\n  carol: {}\n",
+        ),
+        (
+            "members: [\n  alice,\n\n  bob,\n\n  carol,\n]\n",
+            ("members",),
+            1,
+            "members: [\n  alice,\n\n  carol,\n]\n",
+        ),
+    ],
+)
+def test_an_entry_set_apart_by_blank_lines_leaves_one_separation(before, path, remove, after):
+    """An entry with a blank line on each side left two blank lines in a row."""
+    for newline in ("\n", "\r\n"):
+        assert edited(before.replace("\n", newline), removing(path, remove)) == after.replace("\n", newline)
+
+
+@pytest.mark.parametrize(
     ("before", "edit", "after"),
     [
         (
@@ -815,8 +851,13 @@ def commented_collections(draw):
 
 def expected_after_removal(kind, names, lines, last_comma, index):
     """The lines that stay: every line but the removed entry's own (its line, its comments
-    directly above unless it is the first, those inside it)."""
+    directly above unless it is the first, those inside it), and the blank lines right
+    after them when a blank line is right before them."""
     kept = [(text, owner) for text, owner in lines if owner != index]
+    at = next(n for n, (_, owner) in enumerate(lines) if owner == index)  # where its lines were
+    if not kept[at - 1][0].strip():
+        while not kept[at][0].strip():
+            del kept[at]
     if kind.startswith("flow") and index == len(names) - 1 and index and not last_comma:
         at = max(n for n, (_, owner) in enumerate(kept) if owner == index - 1)  # its line, in flow
         text = kept[at][0]
@@ -841,7 +882,8 @@ def expected_after_removal(kind, names, lines, last_comma, index):
 def test_a_removed_entry_takes_exactly_its_own_comments(collection, data):
     """Removing any entry of a list or mapping, block or flow, with blank lines, headings,
     entries commented out, comments in other columns, tabs and CRLF around it: every other
-    entry keeps exactly the comments it had, and no comment of the removed entry remains."""
+    entry keeps exactly the comments it had, no comment of the removed entry remains, and
+    no two blank lines take the place of one."""
     kind, key, names, lines, newline, last_comma = collection
     text = newline.join(text for text, _ in lines) + newline
     index = data.draw(st.integers(0, len(names) - 1))

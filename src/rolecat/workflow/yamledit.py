@@ -395,10 +395,21 @@ class Document:
         blank line stays (it heads the group it stands above, or ends the one before), and
         so do a heading and an entry commented out, with every line above them
         (``_comments_above``): they went with it, and took an entry written as a comment.
-        The blank lines stay too: without its own comments, an entry removed from between
-        two others leaves exactly what separated them."""
+        The blank lines stay too, but one of two separations (``_blanks_below``)."""
         top = start if first else self._comments_above(start, column, collection)
-        return top, self._comments_inside(end, column)
+        return top, self._blanks_below(top, self._comments_inside(end, column))
+
+    def _blanks_below(self, start: int, end: int) -> int:
+        """``end`` of the lines ``start:end`` that are removed, grown by the blank lines
+        right below them when a blank line is right above them: an entry set apart by
+        blank lines on both sides left two separations in a row; the one above stays.
+        Otherwise an entry removed from between two others leaves exactly what separated
+        them."""
+        if not start or self.text[self._line_start(start - 1) : start].strip():
+            return end
+        while end < len(self.text) and not self.text[end : self._line_end(end + 1)].strip():
+            end = self._line_end(end + 1)
+        return end
 
     def _dash_index(self, item: yaml.Node) -> int:
         return self._line_start(item.start_mark.index) + self._dash_column(item)
@@ -500,7 +511,7 @@ class Document:
             self._splice(own[0], own[1], "")
         elif own is not None and (last or "," in own[2]):
             top = own[0] if not index else self._comments_above(own[0], start - own[0], collection)
-            self._splice(top, own[1], "")
+            self._splice(top, self._blanks_below(top, own[1]), "")
             before = spans[index - 1][1]
             if last and "," not in own[2] and self.text[before : before + 1] == ",":  # none after the last
                 self._splice(before, before + 1, "")
