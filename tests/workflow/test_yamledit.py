@@ -724,6 +724,40 @@ def test_an_entry_set_apart_by_blank_lines_leaves_one_separation(before, path, r
 
 
 @pytest.mark.parametrize(
+    ("before", "path", "remove", "after"),
+    [
+        (  # its own comment goes with it; the list's below it stays
+            "members: [alice  # lead\n  # on call this quarter\n]\nx: 1\n",
+            ("members",),
+            0,
+            "members: [\n  # on call this quarter\n]\nx: 1\n",
+        ),
+        ("members: [alice,\n  # on call\n]\n", ("members",), 0, "members: [\n  # on call\n]\n"),
+        (  # on the closing bracket's line: the comments above it stay
+            "members: [  # who\n  # on call\n  alice]\nx: 1\n",
+            ("members",),
+            0,
+            "members: [  # who\n  # on call\n  ]\nx: 1\n",
+        ),
+        ("users: {alice: {}  # lead\n  # people\n}\n", ("users",), "alice", "users: {\n  # people\n}\n"),
+        ("members: [alice  # lead\n]\nx: 1\n", ("members",), 0, "members: []\nx: 1\n"),  # nothing else
+    ],
+)
+def test_the_only_flow_entry_on_a_brackets_line_leaves_the_comments_that_are_not_its_own(
+    before, path, remove, after
+):
+    """The only entry of a flow list or mapping that shares its line with a bracket left
+    ``[]`` (``{}``) and nothing else: the comment lines written between the brackets went
+    with it."""
+    for newline in ("\n", "\r\n"):
+        doc = Document(before.replace("\n", newline))
+        removing(path, remove)(doc)
+        assert doc.result == after.replace("\n", newline)
+        loaded, _ = load_yaml_text(doc.result, "t")
+        assert loaded is not None and loaded.data[path[0]] in ([], {})
+
+
+@pytest.mark.parametrize(
     ("before", "edit", "after"),
     [
         (
@@ -789,7 +823,8 @@ def test_a_flow_entry_inserted_before_another_goes_above_its_comments(before, af
 def commented_collections(draw):
     """A list or mapping, block or flow, with comments of every kind around its entries
     (headings, entries commented out, over one line or several), each line tagged with
-    the entry it belongs to (None: to no entry)."""
+    the entry it belongs to (None: to no entry).  A flow one's first entry may be written
+    on the bracket's line."""
     kind = draw(st.sampled_from(["block list", "flow list", "block mapping", "flow mapping"]))
     names = draw(st.lists(NAMES, unique=True, min_size=1, max_size=5))
     column = draw(st.sampled_from([0, 2, 4] if kind == "block list" else [2, 4]))
@@ -799,7 +834,8 @@ def commented_collections(draw):
     key = "members" if kind.endswith("list") else "users"
     header = key + ":" + (" [" if kind == "flow list" else " {" if kind == "flow mapping" else "")
     lines: list[tuple[str, int | None]] = [("# a file", None), ("name: R", None)]
-    lines.append((header + draw(st.sampled_from(["", "  # people"])), None))
+    on_bracket = flow and draw(st.booleans())
+    lines.append((header + ("" if on_bracket else draw(st.sampled_from(["", "  # people"]))), None))
 
     def comment(text: str) -> str:
         return draw(st.sampled_from(["# ", "#\t"])) + text
@@ -817,7 +853,7 @@ def commented_collections(draw):
         kinds = ["blank", "comment", "outer", "rule", "commented out"]
         if not column:
             kinds.remove("outer")
-        heading = draw(st.lists(st.sampled_from(kinds), max_size=3))
+        heading = [] if on_bracket and not i else draw(st.lists(st.sampled_from(kinds), max_size=3))
         if heading:  # set apart from the entry's own comments, which follow it
             heading.append(draw(st.sampled_from([k for k in kinds if k != "comment"])))
         for j, what in enumerate(heading):
@@ -826,7 +862,7 @@ def commented_collections(draw):
                 continue
             text = "" if what == "blank" else comment(f"--- h{i}{j} ---" if what == "rule" else f"h{i}{j}")
             lines.append((pad + text if what in ("comment", "rule") else text, None))
-        for j in range(draw(st.integers(0, 2))):  # words a commented-out entry is not made of
+        for j in range(0 if on_bracket and not i else draw(st.integers(0, 2))):  # not entries' words
             words = draw(st.sampled_from([f"o{i}{j}", f"o{i}{j}: on call", f"o{i}{j}, ask first"]))
             lines.append((pad + comment(words), i if i else None))
         entry = pad + name + (": {}" if kind.endswith("mapping") else "")
@@ -836,7 +872,9 @@ def commented_collections(draw):
             entry += ","
         if draw(st.booleans()):
             entry += draw(st.sampled_from(["  ", "\t"])) + comment(f"t{i}")
-        lines.append((entry, i))
+        lines.append((header + entry.lstrip(" ") if on_bracket and not i else entry, i))
+        if on_bracket and not i:
+            del lines[-2]
         if not flow:
             for j in range(draw(st.integers(0, 1))):
                 lines.append((pad + "  " + comment(f"in{i}{j}"), i))
@@ -853,9 +891,16 @@ def expected_after_removal(kind, names, lines, last_comma, index):
     """The lines that stay: every line but the removed entry's own (its line, its comments
     directly above unless it is the first, those inside it), and the blank lines right
     after them when a blank line is right before them."""
+    if lines[2][1] == index:  # on the bracket's line, which stays without it
+        text = lines[2][0]
+        lines = [
+            *lines[:2],
+            (text[: text.index(" [" if kind == "flow list" else " {") + 2], None),
+            *lines[3:],
+        ]
     kept = [(text, owner) for text, owner in lines if owner != index]
-    at = next(n for n, (_, owner) in enumerate(lines) if owner == index)  # where its lines were
-    if not kept[at - 1][0].strip():
+    at = next((n for n, (_, owner) in enumerate(lines) if owner == index), 0)  # where its lines were
+    if at and not kept[at - 1][0].strip():
         while not kept[at][0].strip():
             del kept[at]
     if kind.startswith("flow") and index == len(names) - 1 and index and not last_comma:

@@ -500,15 +500,18 @@ class Document:
         first, as a block entry (``_own_comments``): cutting up to the next entry took the
         next one's comment lines, and cutting from the one before gave that one this
         one's comment.  The only entry leaves ``[]`` (``{}``), or, when other comments are
-        written between the brackets, the brackets with those comments."""
+        written between the brackets, the brackets with those comments: one on a bracket's
+        line goes with its comma and comment, up to the line's end, and the comment lines
+        below it stay (they went too, ``[alice  # a⏎  # the list's⏎]`` gave ``[]``)."""
         start, end = spans[index]
         last = index == len(spans) - 1
         own = self._own_lines(start, end)
         if len(spans) == 1:
             inside = collection.start_mark.index + 1, collection.end_mark.index - 1
-            if own is None or "#" not in self.text[inside[0] : own[0]] + self.text[own[1] : inside[1]]:
-                own = (*inside, "")
-            self._splice(own[0], own[1], "")
+            cut = (start, self._tail_end(end)) if own is None else (own[0], self._blanks_below(*own[:2]))
+            if "#" not in self.text[inside[0] : cut[0]] + self.text[cut[1] : inside[1]]:
+                cut = inside
+            self._splice(*cut, "")
         elif own is not None and (last or "," in own[2]):
             top = own[0] if not index else self._comments_above(own[0], start - own[0], collection)
             self._splice(top, self._blanks_below(top, own[1]), "")
@@ -534,9 +537,13 @@ class Document:
         elif prev is not None and "\n" not in self.text[prev:start]:
             self._splice(prev, end, "")
         else:  # after the bracket: up to the line's end
-            tail = _ITEM_TAIL.match(self.text, end)
-            assert tail is not None  # it matches the empty string
-            self._splice(start, end + len(tail.group().rstrip("\r\n")), "")
+            self._splice(start, self._tail_end(end), "")
+
+    def _tail_end(self, end: int) -> int:
+        """End of the comma and comment after the flow entry that ends at ``end``, on its line."""
+        tail = _ITEM_TAIL.match(self.text, end)
+        assert tail is not None  # it matches the empty string
+        return end + len(tail.group().rstrip("\r\n"))
 
     def _colon_after_key(self, path: Path_) -> int:
         parent = self._need(path[:-1], yaml.MappingNode)
