@@ -290,6 +290,26 @@ def test_an_option_given_twice_is_a_usage_error(args: tuple[str, ...], said: str
     assert proc.stdout == ""
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "-h", "-h"),
+        ("validate", "-hh"),
+        ("compile", "--help", "-h"),
+        ("-h", "--help"),
+        ("user", "add", "--help", "--help"),
+        ("scopedown", "--role", "A", "-h", "-h"),
+    ],
+    ids=" ".join,
+)
+def test_a_help_flag_given_twice_shows_the_help(args: tuple[str, ...]) -> None:
+    """As git and click do: the repeat is refused for every other option (above), not for
+    a request for help."""
+    proc = rolecat(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Usage: python -m rolecat ") and proc.stderr == ""
+
+
 def test_an_option_meant_to_repeat_still_does(tmp_path: Path) -> None:
     proc = rolecat("drift", "--get-role", "a.json", "--get-role", "b.json", "prod=no-such-file.json")
     assert "more than once" not in proc.stderr, proc.stderr

@@ -98,6 +98,18 @@ def test_options_that_repeat_still_do() -> None:
     assert (params["tag"], params["verbose"]) == (("a", "b"), 3)
 
 
+@pytest.mark.parametrize("args", [["--help", "--help"], ["--help", "-n", "a", "--help"]])
+def test_the_help_option_given_twice_shows_the_help(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git and click show the help for a help flag given twice; every other option is
+    still refused a second time (above)."""
+    with pytest.raises(typer.Exit) as caught:
+        STRICT.make_context("toy", args)
+    assert caught.value.exit_code == 0
+    assert "Usage: toy [OPTIONS]" in capsys.readouterr().out
+
+
 _WALK = """
 import sys
 sys.argv = ["rolecat", "--help"]  # every command registered, as for --help
