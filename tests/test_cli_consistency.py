@@ -13,9 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def rolecat(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def rolecat(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rolecat", *args], cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "rolecat", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
 
 
@@ -203,9 +210,9 @@ def test_plan_and_apply_accept_dash_c() -> None:
 
 
 # Calls that print a line to the user: typer.echo/secho, print, stream.write, and the
-# commands' own helpers that print a failure and exit (_fail, _usage, fail_usage) or hand a
-# line to the caller's printer (say).
-_PRINTERS = {"echo", "secho", "print", "write", "_fail", "_usage", "fail_usage", "say"}
+# commands' own helpers that print a failure and exit (_fail, fail_usage, fail_system) or
+# hand a line to the caller's printer (say).
+_PRINTERS = {"echo", "secho", "print", "write", "_fail", "fail_usage", "fail_system", "say"}
 # An error a command reports itself says `rolecat: message` (as git and ls do), whichever
 # command it is; these are the other prefixes such messages once had.
 _OTHER_PREFIX = re.compile(r"(?i:error): |rolecat [^:\s]+: ")
@@ -241,24 +248,174 @@ def test_command_failures_say_rolecat_colon_and_nothing_else() -> None:
     assert found == [], "\n".join(sorted(found))
 
 
+_NOW = "2099-11-01"
+# A usage error a command finds itself, at least one of each way a command says one (a
+# check of its own, the exceptions a command turns into one), in every command: (the command
+# line, the command's path in the hint, how the message begins).
+_OWN_USAGE_ERRORS = [
+    (("validate", "nowhere"), "validate", "catalog folder nowhere does not exist"),
+    (("compile", "-o", "catalog/tf"), "compile", "-o catalog/tf is inside the catalog folder catalog;"),
+    (("schema", "bogus"), "schema", "unknown schema 'bogus'"),
+    (("escalations", "nowhere"), "escalations", "catalog folder nowhere does not exist"),
+    (("codeowners", "-o", "catalog/tf"), "codeowners", "-o catalog/tf is inside the catalog folder"),
+    (("codeowners", "--check", "catalog", "--now", _NOW), "codeowners", "cannot read catalog:"),
+    (("profiles", "--user", "nobody", "--now", _NOW), "profiles", "unknown user 'nobody'"),
+    (("plan", "--apply", "--bootstrap"), "plan", "--apply and --bootstrap exclude each other"),
+    (("plan", "--account", "nosuch", "--now", _NOW), "plan", "unknown account 'nosuch'"),
+    (("apply", "--account", "nosuch", "--now", _NOW), "apply", "unknown account 'nosuch'"),
+    (("grant", "Admin", "-u", "nobody", "--dry-run", "--now", _NOW), "grant", "unknown user 'nobody'"),
+    (
+        ("request", "ProdEngineer", "-u", "erin", "--reason", "x", "--for", "0h", "--now", _NOW),
+        "request",
+        "--for '0h' is no time at all",
+    ),
+    (("user", "add", "zed", "-c", "nowhere"), "user add", "catalog folder nowhere does not exist"),
+    (("who-can",), "who-can", "who-can needs an ACTION or --queries FILE"),
+    (("who-can", "--queries", "nowhere.jsonl"), "who-can", "cannot read nowhere.jsonl:"),
+    (("who-can", "s3:GetObject", "-c", "nowhere"), "who-can", "catalog folder nowhere does not exist"),
+    (("explain", "role", "NoSuch"), "explain", "unknown role 'NoSuch'"),
+    (("diff", "nowhere", "catalog"), "diff", "catalog folder nowhere does not exist"),
+    (("diff",), "diff", "diff needs BASE and HEAD catalog folders"),
+    (("scopedown", "--emit-athena-sql"), "scopedown", "--role is required"),
+    (
+        ("scopedown", "--role", "AppDeployer", "--since", "x", "--emit-athena-sql"),
+        "scopedown",
+        "--since: 'x'",
+    ),
+    (("scopedown", "--role", "NoSuch", "--emit-athena-sql"), "scopedown", 'no role named "NoSuch"'),
+    (("scopedown", "--opted-in", "-c", "nowhere"), "scopedown", "catalog folder nowhere does not exist"),
+    (("usage",), "usage", "give log files or folders"),
+    (("usage", "--access-advisor", "x"), "usage", "--access-advisor 'x': expected ROLE[@ACCOUNT]=FILE"),
+    (("usage", "--now", "x", "--emit-athena-sql"), "usage", "--now: 'x'"),
+    (("drift", "prod=no-such-file.json"), "drift", "an export: no such file: no-such-file.json"),
+    (("import", "nosuch=catalog/catalog.yaml", "--now", _NOW), "import", "nosuch is not an account of"),
+]
+# Exit 2 for what no command line fixes: rolecat's line alone, as for an internal error.
+_NOT_USAGE_ERRORS = [
+    (("plan",), "terraform is not on PATH"),
+    (("codeowners", "--write", "catalog/catalog.yaml/CODEOWNERS", "--now", _NOW), "cannot write"),
+    (("profiles", "-u", "erin", "--write", "catalog", "--now", _NOW), "cannot read catalog"),
+    (("diff", "--base", "HEAD", "-c", "catalog"), "git rev-parse --show-toplevel: "),  # no git repository
+]
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example catalog, outside any git repository, and a terraform that does nothing
+    in bin/ (plan and apply look for one before their other checks)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("usage")
+    shutil.copytree(ROOT / "catalog", root / "catalog")
+    (root / "bin").mkdir()
+    (root / "bin" / "terraform").write_text("#!/bin/sh\nexit 0\n")
+    (root / "bin" / "terraform").chmod(0o755)
+    return root
+
+
 @pytest.mark.parametrize(
-    "args",
-    [
-        ("validate", "no-such-folder"),
-        ("escalations", "no-such-folder"),
-        ("profiles", "--user", "nobody", "--now", "2099-11-01"),
-        ("grant", "Admin", "-u", "nobody", "--dry-run"),
-        ("who-can",),
-        ("scopedown", "--role", "NoSuch", "--emit-athena-sql"),
-        ("usage", "no-such-folder", "--now", "tomorrow"),
-        ("drift", "prod=no-such-file.json"),
-    ],
-    ids=lambda a: a[0],
+    ("args", "path", "said"), _OWN_USAGE_ERRORS, ids=[" ".join(a) for a, _, _ in _OWN_USAGE_ERRORS]
 )
-def test_a_usage_error_of_every_command_family_says_rolecat_colon(args: tuple[str, ...]) -> None:
-    proc = rolecat(*args)
+def test_a_usage_error_a_command_finds_is_said_as_click_s(
+    args: tuple[str, ...], path: str, said: str, scratch: Path
+) -> None:
+    """`rolecat: message`, then click's hint naming the command (`rolecat user add -h` in a
+    group), exit 2: as an unknown option is said (test_click_s_usage_errors_are_said_as_rolecat_s)."""
+    import os
+
+    env = {**os.environ, "PATH": f"{scratch / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = rolecat(*args, cwd=scratch, env=env)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("rolecat: ") and proc.stderr.count("\n") == 1, proc.stderr
+    *_, message, hint = proc.stderr.splitlines()  # a note may come before (codeowners)
+    assert message.startswith(f"rolecat: {said}"), proc.stderr
+    assert hint == f"Try 'python -m rolecat {path} -h' for help.", proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "said"), _NOT_USAGE_ERRORS, ids=[" ".join(a) for a, _ in _NOT_USAGE_ERRORS])
+def test_exit_2_for_what_no_command_line_fixes_has_no_hint(
+    args: tuple[str, ...], said: str, scratch: Path
+) -> None:
+    import os
+    import shutil
+
+    git_only = scratch / "git-only"  # a PATH with git and without terraform
+    if not git_only.exists():
+        git_only.mkdir()
+        (git_only / "git").symlink_to(shutil.which("git") or "git")
+    proc = rolecat(*args, cwd=scratch, env={**os.environ, "PATH": str(git_only)})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith(f"rolecat: {said}"), proc.stderr
+    assert "Try " not in proc.stderr
+
+
+# Where an exit code 2 is made (EXIT_USAGE, ExitCode.USAGE, or a 2 given to an exit): the
+# two ways a command ends in one (cliargs.fail_usage, with the hint; cliargs.fail_system,
+# without) and the internal-error handlers.  A command that exits 2 any other way fails
+# test_every_exit_2_is_a_usage_error_with_its_hint_or_a_listed_other_failure.
+_EXIT_2_MADE_IN = {
+    ("cliargs.py", "fail_usage"),
+    ("cliargs.py", "fail_system"),
+    ("cli.py", "_main"),  # an internal error
+    ("entry.py", "run_plain"),  # an internal error
+    ("report/exit_codes.py", None),  # the table itself
+}
+# Every call of fail_system, by function, with the reason it is no mistake in the command line.
+_NOT_USAGE = {
+    ("scopedown/command.py", "scopedown_command"): "--summary FILE cannot be written",
+    ("access/command.py", "diff"): "git fails (--base outside a repository)",
+    ("workflow/command.py", "codeowners"): "--write FILE cannot be written",
+    ("workflow/command.py", "_write_profiles"): "the config file cannot be read or written",
+    ("workflow/command.py", "plan"): "terraform is not on PATH",
+    ("workflow/command.py", "apply"): "terraform is not on PATH",
+    ("workflow/access_command.py", "_edit"): "git refuses --branch (the repository's state)",
+    ("workflow/access_command.py", "_write"): "the edited files cannot be written",
+}
+
+
+def _exit_2_sites() -> tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]]:
+    """(the functions that make an exit code 2, the functions that call fail_system), each
+    as (its module under src/rolecat, its name; None at module level)."""
+    makers: set[tuple[str, str | None]] = set()
+    system: set[tuple[str, str | None]] = set()
+    package = ROOT / "src" / "rolecat"
+
+    def visit(node: ast.AST, module: str, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            name = ""
+            if isinstance(child, ast.Call):
+                name = (
+                    child.func.attr
+                    if isinstance(child.func, ast.Attribute)
+                    else getattr(child.func, "id", "")
+                )
+            given = [*child.args, *(k.value for k in child.keywords)] if isinstance(child, ast.Call) else []
+            two = name in {"Exit", "exit", "_exit", "exit_now", "_fail"} and any(
+                isinstance(a, ast.Constant) and a.value == 2 for a in given
+            )
+            usage = (
+                isinstance(child, ast.Name) and child.id == "EXIT_USAGE" and isinstance(child.ctx, ast.Load)
+            ) or (isinstance(child, ast.Attribute) and child.attr == "USAGE")
+            if two or usage:
+                makers.add((module, function))
+            if name == "fail_system":
+                system.add((module, function))
+            visit(child, module, inner)
+
+    for path in sorted(package.rglob("*.py")):
+        visit(ast.parse(path.read_text(encoding="utf-8")), path.relative_to(package).as_posix(), None)
+    return makers, system
+
+
+def test_every_exit_2_is_a_usage_error_with_its_hint_or_a_listed_other_failure() -> None:
+    """A command ends in exit 2 through cliargs.fail_usage (the hint after the message, as
+    click's own usage errors) or, for what no command line fixes, fail_system, each call of
+    which is listed above with its reason; a command that printed its message and raised
+    typer.Exit(EXIT_USAGE) itself, without the hint, fails here."""
+    makers, system = _exit_2_sites()
+    assert makers == _EXIT_2_MADE_IN
+    assert system == set(_NOT_USAGE)
 
 
 @pytest.mark.parametrize(

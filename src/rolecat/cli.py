@@ -8,12 +8,12 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from . import __version__
-from .cliargs import CatalogAlias, CatalogArg, Command, Group, catalog_of
+from .cliargs import CatalogAlias, CatalogArg, Command, Group, catalog_of, fail_usage
 from .commands import exit_now, internal_error
 from .report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -62,11 +62,6 @@ def parse_now(text: str | None) -> dt.datetime | None:
         raise typer.BadParameter(str(exc), param_hint="'--now'") from None
 
 
-def fail_usage(message: str) -> NoReturn:
-    typer.echo(f"rolecat: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
 def _version(value: bool) -> None:
     if value:
         from .iam.actions import ActionDB
@@ -103,9 +98,14 @@ def validate(
 ) -> None:
     """Check a catalog: schema, references, IAM checks and quotas. Writes nothing."""
     from . import commands
+    from .pipeline import UsageError
 
     catalog = catalog_of(catalog, catalog_opt)
-    raise typer.Exit(commands.validate(catalog, format.value, fail_on.value, parse_now(now)))
+    try:
+        code = commands.validate(catalog, format.value, fail_on.value, parse_now(now))
+    except UsageError as exc:
+        fail_usage(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command("compile", cls=Command)
@@ -129,12 +129,15 @@ def compile_(
 ) -> None:
     """Compile a catalog into one Terraform root module per account."""
     from . import commands
+    from .pipeline import UsageError
 
     catalog = catalog_of(catalog, catalog_opt)
     when = parse_now(now)
-    raise typer.Exit(
-        commands.compile_(catalog, out, when, check=check, force=force, prune_accounts=prune_accounts)
-    )
+    try:
+        code = commands.compile_(catalog, out, when, check=check, force=force, prune_accounts=prune_accounts)
+    except UsageError as exc:
+        fail_usage(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command(cls=Command)

@@ -12,6 +12,11 @@ that an option is given at most once unless it is ``multiple`` or a counter: cli
 last of two (``profiles -u bob -u alice`` printed alice's profiles alone), which a person who
 repeats an option does not expect.
 
+A usage error, whoever finds it (click, typer, or a command: ``fail_usage``), is printed as
+``rolecat: message`` and click's hint, ``Try 'rolecat COMMAND -h' for help.``, exit 2.  Exit 2
+also ends a run for what no command line fixes (``fail_system``: a file that cannot be
+written, terraform not on PATH, git refusing), without the hint, as an internal error.
+
 Only typer is imported here (its own copy of click included, which typer imports anyway):
 ``rolecat --help`` loads this module.
 """
@@ -25,9 +30,12 @@ import typer
 from typer._click.core import Command as ClickCommand
 from typer._click.core import Context, Parameter
 from typer._click.exceptions import BadOptionUsage, NoArgsIsHelpError, UsageError
+from typer._click.globals import get_current_context
 from typer._click.parser import _normalize_opt, _OptionParser, _ParsingState
 from typer._click.types import IntRange
 from typer.core import TyperCommand, TyperGroup
+
+from .report.exit_codes import EXIT_USAGE
 
 DEFAULT_CATALOG = Path("catalog")
 
@@ -175,7 +183,32 @@ def _usage_error(exc: UsageError) -> NoReturn:
     if message.endswith(".") and not message.endswith(".."):
         message = message[:-1]
     typer.echo(f"rolecat: {message}", err=True)
-    ctx = exc.ctx
+    _hint(exc.ctx)
+    raise typer.Exit(exc.exit_code)
+
+
+def fail_usage(message: str) -> NoReturn:
+    """A mistake in the command line that a command finds itself (a missing or conflicting
+    option, a value it refuses, a folder, file or name it gives that is not there): said as
+    click's own usage errors are, ``rolecat: message`` on stderr and the hint for the command
+    being run (``Try 'rolecat scopedown -h' for help.``), exit 2."""
+    typer.echo(f"rolecat: {message}", err=True)
+    _hint(get_current_context(silent=True))
+    raise typer.Exit(EXIT_USAGE)
+
+
+def fail_system(message: str) -> NoReturn:
+    """Exit 2 for what no command line fixes: a file that cannot be written (or the file
+    to be written read), terraform not on PATH, git failing or refusing for the repository's
+    state.  ``rolecat: message`` alone, as an internal error: the command's help would not
+    help.  A file the command line names to be read is an input: one that cannot be read is
+    a usage error, as click's ``File`` type says it."""
+    typer.echo(f"rolecat: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _hint(ctx: Context | None) -> None:
+    """click's hint for a usage error in the command of ``ctx``, as ``UsageError.show``
+    prints it (none for a command without a help option)."""
     if ctx is not None and ctx.command.get_help_option(ctx) is not None:
         typer.echo(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", err=True)
-    raise typer.Exit(exc.exit_code)

@@ -1,7 +1,9 @@
 """``validate`` and ``compile`` as functions of their parsed arguments, returning the exit
 code.  Both ways into them call these: the typer commands (``rolecat.cli``) and the entry
 point's direct path for a plain command line (``rolecat.entry``), which never imports
-typer.  So what they print and how they exit is one piece of code, whichever way in.
+typer.  So what they print and how they exit is one piece of code, whichever way in.  A
+usage error (``pipeline.UsageError``) is raised to the typer command, which says it with
+click's hint (``cliargs.fail_usage``); the direct path leaves such a command line to typer.
 
 Only the standard library is imported here; the stages are imported when a command runs.
 """
@@ -14,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from .report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from .report.exit_codes import EXIT_FINDINGS, EXIT_OK
 
 
 def say(message: str) -> None:
@@ -27,16 +29,12 @@ def say(message: str) -> None:
 
 def validate(catalog: Path, fmt: str, fail_on: str, when: dt.datetime | None) -> int:
     """``rolecat validate``: the catalog's findings in ``fmt``; 1 when one is at ``fail_on``
-    (error or warning) or above."""
+    (error or warning) or above.  Raises ``pipeline.UsageError`` before printing anything."""
     from .diagnostics import Severity
-    from .pipeline import UsageError, load_catalog
+    from .pipeline import load_catalog
     from .report.printer import emit, fails
 
-    try:
-        _, diags = load_catalog(catalog, when)
-    except UsageError as exc:
-        say(f"rolecat: {exc}")
-        return EXIT_USAGE
+    _, diags = load_catalog(catalog, when)
     emit(diags, fmt, to_stdout=True)
     if fmt == "text" and not diags:
         say(f"{catalog}: ok")
@@ -53,34 +51,31 @@ def compile_(
     prune_accounts: bool = False,
 ) -> int:
     """``rolecat compile``, or with ``check`` ``compile --check`` (writes nothing; 1 with a
-    diff when OUT is not up to date)."""
+    diff when OUT is not up to date).  Raises ``pipeline.UsageError`` before printing or
+    writing anything."""
     from .diagnostics import has_errors
-    from .pipeline import UsageError, check_compiled, compile_catalog
+    from .pipeline import check_compiled, compile_catalog
     from .report.printer import emit
 
-    try:
-        if check:
-            diags, diff = check_compiled(catalog, out, when)
-            emit(diags, "text", to_stdout=False)
-            if diff is None:  # the catalog is in error
-                return EXIT_FINDINGS
-            if diff:
-                sys.stdout.write(diff)
-            if diff or has_errors(diags):
-                errors = {d.code for d in diags if d.is_error}
-                steps = []
-                if diff or errors - {"W008"}:
-                    steps.append(f"run rolecat compile {catalog} -o {out}")
-                if "W008" in errors:  # compile leaves what it did not write alone
-                    steps.append("remove what W008 lists")
-                say(f"{out} is out of date: {', then '.join(steps)}")
-                return EXIT_FINDINGS
-            say(f"{out} is up to date")
-            return EXIT_OK
-        ok, diags = compile_catalog(catalog, out, when, force=force, prune_accounts=prune_accounts)
-    except UsageError as exc:
-        say(f"rolecat: {exc}")
-        return EXIT_USAGE
+    if check:
+        diags, diff = check_compiled(catalog, out, when)
+        emit(diags, "text", to_stdout=False)
+        if diff is None:  # the catalog is in error
+            return EXIT_FINDINGS
+        if diff:
+            sys.stdout.write(diff)
+        if diff or has_errors(diags):
+            errors = {d.code for d in diags if d.is_error}
+            steps = []
+            if diff or errors - {"W008"}:
+                steps.append(f"run rolecat compile {catalog} -o {out}")
+            if "W008" in errors:  # compile leaves what it did not write alone
+                steps.append("remove what W008 lists")
+            say(f"{out} is out of date: {', then '.join(steps)}")
+            return EXIT_FINDINGS
+        say(f"{out} is up to date")
+        return EXIT_OK
+    ok, diags = compile_catalog(catalog, out, when, force=force, prune_accounts=prune_accounts)
     emit(diags, "text", to_stdout=False)
     if not ok:
         say("nothing was written")

@@ -159,12 +159,15 @@ def run_plain(plain: PlainCommand) -> None:
     the same function of the parsed values (``rolecat.commands``), the same exit codes and
     messages for an interrupt (130, silent), a closed pipe (1, silent) and an internal
     error (2, or the traceback with --debug).  Returns (for typer to run the command line)
-    only when ``--now`` is not a time: typer's message for that is typer's own."""
+    only for a usage error, which typer says with click's hint naming the command as click
+    does: ``--now`` that is not a time, and a ``pipeline.UsageError`` (a CATALOG that is not
+    a folder, -o inside the catalog), raised before anything is printed or written."""
     import errno
     import os
 
     from rolecat import commands
     from rolecat.model.timeutil import TimeError, parse_instant
+    from rolecat.pipeline import UsageError
     from rolecat.report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
     values = plain.values
@@ -189,6 +192,8 @@ def run_plain(plain: PlainCommand) -> None:
                 force="--force" in plain.flags,
                 prune_accounts="--prune-accounts" in plain.flags,
             )
+    except UsageError:
+        return
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     except OSError as exc:
@@ -225,7 +230,7 @@ def main() -> None:
             discover.drop_early()
     plain = plain_command(argv)
     if plain is not None:
-        run_plain(plain)  # returns only for typer to report a mistake
+        run_plain(plain)  # returns only for typer to report a usage error
     from rolecat.cli import main as cli_main
 
     cli_main()

@@ -252,15 +252,24 @@ _REPEATED = [
     ("compile", "cat", "-o", "out", "--check", "--check", "--now", "2026-01-01"),
     ("compile", "-c", "cat", "--catalog", "cat", "-o", "out", "--now", "2026-01-01"),
 ]
+# Usage errors the command finds (pipeline.UsageError) or typer does (--now): the entry point
+# leaves them to typer, which says them with click's hint naming the command.
+_USAGE = [
+    ("validate", "--now", "2026-01-01"),  # no catalog/ here
+    ("validate", "nowhere", "--now", "2026-01-01"),
+    ("--debug", "validate", "cat/catalog.yaml", "-f", "json", "--now", "2026-01-01"),  # not a folder
+    ("validate", "cat", "--now", "bogus"),
+    ("compile", "cat", "-o", "cat/inside"),
+    ("compile", "nowhere", "-o", "out", "--now", "2026-01-01"),
+    ("compile", "-c", "cat", "-o", ".", "--check", "--now", "2026-01-01"),  # OUT holds the catalog
+]
 _SAME_AS_TYPER = [
     ("validate", "cat", "--now", "2026-01-01"),
     ("validate", "cat", "--now", "2026-01-01", "-f", "json"),
     ("validate", "cat", "--now", "2026-01-01", "-f", "sarif", "--fail-on", "warning"),
-    ("validate", "--now", "2026-01-01"),  # no catalog/ here: a usage error
-    ("validate", "cat", "--now", "bogus"),
     ("compile", "cat", "-o", "out", "--now", "2026-01-01"),
-    ("compile", "cat", "-o", "cat/inside"),
     ("compile", "cat", "-o", "out", "--check", "--now", "2026-01-01"),
+    *_USAGE,
     *_REPEATED,
 ]
 
@@ -284,9 +293,9 @@ main()
 def test_the_direct_path_prints_and_exits_as_typer(
     tmp_path: Path, args: tuple[str, ...], clean: bool
 ) -> None:
-    """The entry point, which runs these without importing typer (except the --now typer
-    reports), and typer's path give the same exit code, stdout and stderr, for a catalog
-    in error, a clean one and none."""
+    """The entry point, which runs these without importing typer (except the usage errors,
+    which typer reports), and typer's path give the same exit code, stdout and stderr, for
+    a catalog in error, a clean one and none; a usage error ends with click's hint."""
     cat = _catalog(tmp_path, 2)
     if clean:
         shutil.rmtree(cat / "roles" / "extra")
@@ -299,10 +308,14 @@ def test_the_direct_path_prints_and_exits_as_typer(
         results.append((run.returncode, run.stdout, run.stderr))
     (code, out, err), typer_run = results
     err, _, marker = err.rstrip("\n").rpartition("\n")
-    to_typer = "bogus" in args or args in _REPEATED
+    to_typer = args in _USAGE or args in _REPEATED
     assert marker == f"typer imported {to_typer}"
     assert (code, out, err + "\n" if err else err) == typer_run
-    assert code in (0, 1, 2) and (code == 2) == (to_typer or "inside" in args[-1] or args[1] == "--now")
+    assert code in (0, 1, 2) and (code == 2) == to_typer
+    if to_typer:
+        command = next(a for a in args if a != "--debug")
+        first, hint = err.split("\n")
+        assert first.startswith("rolecat: ") and hint == f"Try 'rolecat {command} -h' for help."
     if args in _REPEATED:
         assert "is given more than once" in err and "give it once" in err
 
@@ -428,7 +441,12 @@ def test_the_entry_point_loads_early_with_the_same_result(tmp_path: Path) -> Non
 
 @linux_only
 @pytest.mark.parametrize(
-    "args", [("validate", "cat", "--now", "not-a-date"), ("compile", "cat", "--bogus", "x")]
+    "args",
+    [
+        ("validate", "cat", "--now", "not-a-date"),
+        ("compile", "cat", "-o", "cat/inside"),
+        ("compile", "cat", "--bogus", "x"),
+    ],
 )
 def test_a_usage_error_stops_the_early_load(tmp_path: Path, args: tuple[str, ...]) -> None:
     """The child (made to load for a minute) is stopped and reaped when the command ends

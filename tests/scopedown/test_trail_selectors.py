@@ -299,9 +299,9 @@ def test_the_command_refuses_a_selectors_file_it_cannot_read(tmp_path: Path) -> 
     args = [str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod"]
     code, out, err = run(*args, "--trail-selectors", str(bad))
     assert code == 2 and out == ""
-    assert err.strip() == (
+    assert err == (
         f"rolecat: --trail-selectors {bad}: AdvancedEventSelectors[0].FieldSelectors[0]: field 'eventTime' "
-        "is not one rolecat knows"
+        "is not one rolecat knows\nTry 'root scopedown --help' for help.\n"
     )
     code, _, err = run(*args, "--trail-selectors", str(tmp_path / "none.json"))
     assert code == 2 and "cannot read" in err

@@ -776,12 +776,14 @@ def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
         result.exit_code == 2
         and "uncommitted changes in catalog/roles/prod/ProdEngineer.yaml" in result.stderr
     )
+    assert "Try " not in result.stderr  # the repository's state: no command line's mistake, no hint
     git(repo, "checkout", "--", "catalog")
     git(repo, "branch", "taken")
     result = run(
         app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "taken"
     )
     assert result.exit_code == 2 and "branch taken already exists" in result.stderr
+    assert "Try " not in result.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
     assert git(repo, "status", "--porcelain") == ""
     # names git reads as other refs: a branch @ (HEAD to git), refs/heads/refs/heads/x
@@ -793,6 +795,11 @@ def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
             name,
             result.output,
         )
+        assert result.stderr.endswith("\nTry 'root grant --help' for help.\n"), result.stderr  # a usage error
+    # a name git's own rules refuse: a usage error too, in git's words
+    result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "a..b")
+    assert result.exit_code == 2 and "'a..b' is not a valid branch name" in result.stderr, result.stderr
+    assert result.stderr.endswith("\nTry 'root grant --help' for help.\n"), result.stderr
     result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "")
     assert result.exit_code == 2 and "the name is empty" in result.stderr, result.output
     assert git(repo, "branch", "--format=%(refname)").split() == ["refs/heads/main", "refs/heads/taken"]

@@ -10,19 +10,19 @@ import datetime as dt
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rolecat.report.escape import printable
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command
+from ..cliargs import CatalogOpt, Command, fail_system, fail_usage
 
 if TYPE_CHECKING:
     from .model import AccessModel
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_YES = 0, 1, 3
 
 # An empty resource names nothing AWS requests on; read as one, it matched only Resource "*"
 # statements while who-can's summary said "can ACTION", the question asked without RESOURCE.
@@ -64,11 +64,6 @@ def _batch() -> None:
     gc.disable()
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.echo(f"rolecat: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _now(text: str | None) -> dt.datetime:
     from rolecat.model.timeutil import TimeError, parse_instant, utcnow
 
@@ -87,7 +82,7 @@ def _model(path: Path, now: dt.datetime) -> AccessModel:
     try:
         model, diags = load_model(path, now)
     except NotADirectoryError as exc:
-        _fail(str(exc))
+        fail_usage(str(exc))
     for diag in diags:
         if diag.is_error:
             typer.echo(diag.format_text(), err=True)
@@ -124,23 +119,23 @@ def who_can(
     from .whocan import QueryError, WhoCan, answer_text, parse_query
 
     if queries is None and not action:
-        _fail("who-can needs an ACTION or --queries FILE")
+        fail_usage("who-can needs an ACTION or --queries FILE")
     if queries is not None and (action or resource is not None):
-        _fail("give either ACTION [RESOURCE] or --queries FILE, not both")
+        fail_usage("give either ACTION [RESOURCE] or --queries FILE, not both")
     if resource == "":  # "$RESOURCE" unset: not the question without RESOURCE, nor a resource
-        _fail(EMPTY_RESOURCE)
+        fail_usage(EMPTY_RESOURCE)
     asks: list[tuple[str, str | None, str | None]] = []
     numbers: list[int] = []  # each query's line in FILE, for the errors found after parsing
     if queries is not None:
         try:
             lines = queries.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"cannot read {queries}: {exc}")
+            fail_usage(f"cannot read {queries}: {exc}")
         numbers = [i for i, line in enumerate(lines, 1) if line.strip()]
         try:
             asks = [parse_query(lines[i - 1], i) for i in numbers]
         except QueryError as exc:
-            _fail(f"{queries}: {exc}")
+            fail_usage(f"{queries}: {exc}")
     else:
         asks = [(action, resource, account)]
     engine = WhoCan(_model(catalog, _now(now)))
@@ -148,7 +143,7 @@ def who_can(
         try:
             engine.check(a, acct)
         except QueryError as exc:
-            _fail(f"{queries}: line {numbers[index]}: {exc}" if queries is not None else str(exc))
+            fail_usage(f"{queries}: line {numbers[index]}: {exc}" if queries is not None else str(exc))
     out = sys.stdout
     raw = getattr(out, "buffer", None)  # the answers are ASCII bytes: no text layer
     if queries is not None and raw is not None:
@@ -197,11 +192,11 @@ def explain(
     from .whocan import QueryError
 
     if kind is Kind.user and (action or resource or account):
-        _fail("--action, --resource and --account apply to explain role")
+        fail_usage("--action, --resource and --account apply to explain role")
     if resource is not None and action is None:
-        _fail("--resource needs --action")
+        fail_usage("--resource needs --action")
     if resource == "":
-        _fail(EMPTY_RESOURCE.replace("RESOURCE", "--resource"))
+        fail_usage(EMPTY_RESOURCE.replace("RESOURCE", "--resource"))
     model = _model(catalog, _now(now))
     try:
         if kind is Kind.user:
@@ -214,7 +209,7 @@ def explain(
             data = ex.explain_role(model, name, account)
             text = ex.role_text
     except QueryError as exc:
-        _fail(str(exc))
+        fail_usage(str(exc))
     if format is Format.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
@@ -253,15 +248,17 @@ def diff(
     try:
         if base_ref is not None:
             if head is not None:
-                _fail("with --base give at most one CATALOG")
+                fail_usage("with --base give at most one CATALOG")
             result = diff_git(base_ref, catalog_of(Path(base) if base is not None else None, catalog), when)
         else:
             head = catalog_of(head, catalog) if head is not None or catalog is not None else None
             if base is None or head is None:
-                _fail("diff needs BASE and HEAD catalog folders, or --base GITREF [CATALOG]")
+                fail_usage("diff needs BASE and HEAD catalog folders, or --base GITREF [CATALOG]")
             result = diff_catalogs(Path(base), head, when)
     except DiffError as exc:
-        _fail(str(exc), exc.code)
+        if exc.usage:
+            fail_usage(str(exc))
+        fail_system(str(exc))  # git failing
     render = {
         DiffFormat.json: render_json,
         DiffFormat.markdown: render_markdown,

@@ -49,9 +49,12 @@ FOLD = 10  # markdown tables longer than this are folded in <details>
 
 
 class DiffError(Exception):
-    def __init__(self, message: str, code: int = 2) -> None:
+    """The diff cannot be made (exit 2): a mistake in the command line (``usage``: a folder
+    that is not there, a revision that is not a commit), or git failing."""
+
+    def __init__(self, message: str, *, usage: bool = True) -> None:
         super().__init__(message)
-        self.code = code
+        self.usage = usage
 
 
 @dataclass
@@ -138,9 +141,11 @@ def _git(args: Sequence[str], cwd: Path, data: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
     except OSError as exc:
-        raise DiffError(f"cannot run git: {exc}") from None
+        raise DiffError(f"cannot run git: {exc}", usage=False) from None
     if done.returncode != 0:
-        raise DiffError(f"git {' '.join(args)}: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise DiffError(
+            f"git {' '.join(args)}: {done.stderr.decode('utf-8', 'replace').strip()}", usage=False
+        )
     return done.stdout
 
 

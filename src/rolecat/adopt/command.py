@@ -18,13 +18,13 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command, WholeNumber
+from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage
 
 if TYPE_CHECKING:
     from ..model import Catalog
     from .export import AccountExport
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_YES = 0, 1, 3
 
 
 class Format(enum.StrEnum):
@@ -37,20 +37,14 @@ def plain(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _usage(message: str) -> typer.Exit:
-    """Say a usage error as ``rolecat: message`` (as every command does); the exit to raise."""
-    typer.echo(f"rolecat: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
-
-
 def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
     out = []
     for v in values:
         name, sep, file = v.partition("=")
         if not sep or not name or not file:
-            raise _usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
+            fail_usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
         if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            raise _usage(f"{what}: no such file: {plain(file)}")
+            fail_usage(f"{what}: no such file: {plain(file)}")
         out.append((name, Path(file)))
     return out
 
@@ -115,7 +109,7 @@ def _load_inputs(
     try:
         cat, diags = load_catalog(catalog, when)
     except UsageError as exc:
-        raise _usage(str(exc)) from None
+        fail_usage(str(exc))
     if cat is None or has_errors(diags):
         for d in sort_diagnostics(diags):
             if d.is_error:
@@ -126,9 +120,9 @@ def _load_inputs(
     problems: list[Diagnostic] = []
     for name, path in pairs:
         if name not in names:
-            raise _usage(f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
+            fail_usage(f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
         if name in loaded:
-            raise _usage(f"two exports for account {name}")
+            fail_usage(f"two exports for account {name}")
         exp, found = read_export(path, display_path(path))
         problems.extend(found)
         if exp is None:
@@ -152,7 +146,7 @@ def _load_inputs(
     for name, _ in _pairs(list(password_policy or []), "--password-policy"):
         if name != identity:
             # rolecat writes aws_iam_account_password_policy in the identity account only
-            raise _usage(
+            fail_usage(
                 f"--password-policy {name}: rolecat manages the password policy of the identity "
                 f"account ({identity}) only; {name}'s policy stays as it is, outside the catalog",
             )
@@ -163,7 +157,7 @@ def _load_inputs(
     ):
         for name, path in _pairs(list(opt), flag):
             if name not in loaded:
-                raise _usage(f"{flag} {name}: no export given for account {name}")
+                fail_usage(f"{flag} {name}: no export given for account {name}")
             loaded[name], more = reader(path, loaded[name], display_path(path))
             problems.extend(more)
     if problems:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rolecat.atomicfile import write_atomic
-from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK
 from rolecat.report.words import counted, were
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_system, fail_usage
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -47,11 +47,6 @@ def register(app: typer.Typer) -> None:
     app.command("scopedown", cls=Command)(scopedown_command)
 
 
-def _usage(message: str) -> NoReturn:
-    typer.echo(f"rolecat: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
 def _emit(diags: list[Diagnostic]) -> None:
     from rolecat.report.printer import emit
 
@@ -73,8 +68,7 @@ def parse_utc(text: str | None, flag: str) -> str | None:
                 raise
             instant = parse_instant(text.strip() + "Z")
     except TimeError as exc:
-        typer.echo(f"rolecat: {flag}: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        fail_usage(f"{flag}: {exc}")
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -206,14 +200,14 @@ def scopedown_command(
 
     if opted_in:
         if role is not None:
-            _usage("--opted-in lists every opted-in role: leave out --role")
+            fail_usage("--opted-in lists every opted-in role: leave out --role")
         if output is not OutputFormat.json and _given(cli, "output"):
-            _usage(f"--opted-in prints JSON (a CI matrix): leave out -f {output.value}, or say -f json")
+            fail_usage(f"--opted-in prints JSON (a CI matrix): leave out -f {output.value}, or say -f json")
         _list_opted_in(catalog)
     if role is None:
-        _usage("--role is required")
+        fail_usage("--role is required")
     if write_policy is not None and not _POLICY_NAME.match(write_policy):
-        _usage(
+        fail_usage(
             f"--write-policy {write_policy!r}: a policy name starts with a letter or digit and uses "
             "letters, digits and _.- only (as policies: in a role file)"
         )
@@ -228,23 +222,23 @@ def scopedown_command(
             if value
         ]
         if logs or given:
-            _usage(
+            fail_usage(
                 "--emit-athena-sql prints a query and reads no logs: leave out "
                 + " and ".join(["the log paths"] * bool(logs) + given)
             )
         if not _ATHENA_TABLE.match(athena_table):
-            _usage(
+            fail_usage(
                 f"--athena-table {athena_table!r}: a table name, or DATABASE.TABLE, of letters, digits "
                 "and underscores"
             )
     elif not logs:
-        _usage("give at least one log file or folder (or --emit-athena-sql)")
+        fail_usage("give at least one log file or folder (or --emit-athena-sql)")
     if now is not None and days is None:
-        _usage("--now is the end of the --days window: give --days too (or --since/--until alone)")
+        fail_usage("--now is the end of the --days window: give --days too (or --since/--until alone)")
     if summary is not None and summary.is_dir():
-        _usage(f"--summary {summary} is a folder: name the Markdown file to write")
+        fail_usage(f"--summary {summary} is a folder: name the Markdown file to write")
     if days is not None and (since is not None or until is not None):
-        _usage("--days and --since/--until exclude each other")
+        fail_usage("--days and --since/--until exclude each other")
     since_s: str | None
     until_s: str | None
     if days is not None:
@@ -252,13 +246,13 @@ def scopedown_command(
     else:
         since_s, until_s = parse_utc(since, "--since"), parse_utc(until, "--until")
     if since_s and until_s and since_s >= until_s:
-        _usage(f"--since {since_s} is not before --until {until_s}")
+        fail_usage(f"--since {since_s} is not before --until {until_s}")
     selectors = _read_selectors(trail_selectors) if trail_selectors is not None else None
 
     try:
         loaded = load(catalog)
     except UsageError as exc:
-        _usage(str(exc))
+        fail_usage(str(exc))
     cat, diags = loaded.catalog, loaded.diagnostics
     if cat is None or loaded.deployment is None:
         _emit([d for d in diags if d.is_error])
@@ -271,8 +265,10 @@ def scopedown_command(
         account_name = pick_account(cat, found, account)
         ctx = role_context(loaded.deployment, found, account_name)
     except SelectionError as exc:
+        if exc.usage:
+            fail_usage(str(exc))
         typer.echo(f"rolecat: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_FINDINGS) from None
+        raise typer.Exit(EXIT_FINDINGS) from None
 
     if emit_athena_sql:
         from .athena import athena_sql
@@ -286,7 +282,7 @@ def scopedown_command(
 
     files, missing = discover(logs or [])
     if missing:
-        _usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+        fail_usage("no such file or folder: " + ", ".join(str(m) for m in missing))
     problems: list[Diagnostic] = []
     if found.kind != "service":
         problems.append(
@@ -351,7 +347,7 @@ def scopedown_command(
         try:
             write_atomic(summary, text)
         except OSError as exc:
-            _usage(f"cannot write --summary {summary}: {exc.strerror or exc}")
+            fail_system(f"cannot write --summary {summary}: {exc.strerror or exc}")
     _emit(problems)
 
     if output is OutputFormat.json:
@@ -373,9 +369,9 @@ def _read_selectors(path: Path) -> EventSelectors:
     try:
         return read_selectors(path)
     except SelectorError as exc:
-        _usage(f"--trail-selectors {path}: {exc}")
+        fail_usage(f"--trail-selectors {path}: {exc}")
     except OSError as exc:
-        _usage(f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
+        fail_usage(f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
 
 
 def window_of_days(days: int, now: str | None) -> tuple[str, str]:
@@ -434,7 +430,7 @@ def _list_opted_in(catalog_path: Path) -> NoReturn:
     try:
         cat, diags = load_catalog(catalog_path)
     except UsageError as exc:
-        _usage(str(exc))
+        fail_usage(str(exc))
     if cat is None:
         _emit([d for d in diags if d.is_error])
         raise typer.Exit(EXIT_FINDINGS)

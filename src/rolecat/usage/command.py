@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_usage
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .advisor import AdvisorReport
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_YES = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_YES = 0, 1, 3
 
 
 class UsageFormat(StrEnum):
@@ -34,11 +34,6 @@ class UsageFormat(StrEnum):
 
 def register(app: typer.Typer) -> None:
     app.command("usage", cls=Command)(usage_command)
-
-
-def _usage(message: str) -> NoReturn:
-    typer.echo(f"rolecat: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
 
 
 def usage_command(
@@ -93,16 +88,16 @@ def usage_command(
     now_s = parse_utc(now, "--now") if now is not None else utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert now_s is not None
     if not logs and not access_advisor and not emit_athena_sql:
-        _usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
+        fail_usage("give log files or folders, --access-advisor ROLE=FILE, or --emit-athena-sql")
     # As scopedown's: a query is printed, nothing read, and TABLE is a name, never SQL (Athena
     # names are 1-255 lower-case letters, digits and underscores: Amazon Athena User Guide,
     # "Name databases, tables, and columns").
     if emit_athena_sql:
         given = ["the log paths"] * bool(logs) + ["--access-advisor"] * bool(access_advisor)
         if given:
-            _usage("--emit-athena-sql prints a query and reads no logs: leave out " + " and ".join(given))
+            fail_usage("--emit-athena-sql prints a query and reads no logs: leave out " + " and ".join(given))
         if not _ATHENA_TABLE.match(athena_table):
-            _usage(
+            fail_usage(
                 f"--athena-table {athena_table!r}: a table name, or DATABASE.TABLE, of letters, digits "
                 "and underscores"
             )
@@ -110,7 +105,7 @@ def usage_command(
     try:
         loaded = load(catalog)
     except UsageError as exc:
-        _usage(str(exc))
+        fail_usage(str(exc))
     cat, diags, deployment = loaded.catalog, loaded.diagnostics, loaded.deployment
     if cat is None or deployment is None:
         for d in sort_diagnostics([d for d in diags if d.is_error]):
@@ -122,14 +117,14 @@ def usage_command(
         try:
             picked = find_role(cat, role)  # IAM role names are case-insensitive, as in scopedown
         except SelectionError as exc:
-            _usage(str(exc))
+            fail_usage(str(exc))
         if not picked.members and not picked.temporary_members:
             see = (
                 "for a service role, rolecat scopedown suggests its policy"
                 if picked.kind == "service"
                 else "members, temporary_members"
             )
-            _usage(
+            fail_usage(
                 f"role {picked.name} has no members: usage reports who assumed the roles people are "
                 f"members of ({see})"
             )
@@ -164,7 +159,7 @@ def usage_command(
 
         files, missing = discover(logs)
         if missing:
-            _usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+            fail_usage("no such file or folder: " + ", ".join(str(m) for m in missing))
         scanner = UsageScanner(arns, cat.identity_account.id, now=now_s)
         total = 0
         for f in files:
@@ -215,13 +210,13 @@ def usage_command(
 def _pair(text: str) -> tuple[str, str | None, Path]:
     target, sep, path = text.partition("=")
     if not sep or not target or not path:
-        _usage(f"--access-advisor {text!r}: expected ROLE[@ACCOUNT]=FILE")
+        fail_usage(f"--access-advisor {text!r}: expected ROLE[@ACCOUNT]=FILE")
     role, _, account = target.partition("@")
     file = Path(path)
     if file.is_dir():
-        _usage(f"--access-advisor: {path} is a folder: name the report's JSON file")
+        fail_usage(f"--access-advisor: {path} is a folder: name the report's JSON file")
     if not file.is_file():
-        _usage(f"--access-advisor: no such file: {path}")
+        fail_usage(f"--access-advisor: no such file: {path}")
     return role, account or None, file
 
 
@@ -247,9 +242,9 @@ def _advisor(
         account_name = pick_account(cat, found, account, choose=f"name one: {found.name}@ACCOUNT=FILE")
         ctx = role_context(deployment, found, account_name)
     except SelectionError as exc:
-        _usage(f"--access-advisor {role_name}: {exc}")
+        fail_usage(f"--access-advisor {role_name}: {exc}")
     if (found.name, account_name) in seen:
-        _usage(
+        fail_usage(
             f"--access-advisor: two reports of {found.name} in {account_name}; give each role and account once"
         )
     seen.add((found.name, account_name))

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import CatalogOpt, Command, Group
-from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+from ..cliargs import CatalogOpt, Command, Group, fail_system, fail_usage
+from ..report.exit_codes import EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
@@ -145,7 +145,7 @@ def _load(catalog: Path, now: dt.datetime) -> tuple[Catalog, list[Diagnostic]]:
     try:
         loaded, diags = load_catalog(catalog, now)
     except UsageError as exc:
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_usage(str(exc))
     if loaded is None:
         from ..report.printer import emit
 
@@ -212,7 +212,9 @@ def _edit(
     try:
         plan = make(loaded, instant)
     except AccessError as exc:
-        _fail(f"rolecat: {exc}", EXIT_USAGE if exc.usage else EXIT_FINDINGS)
+        if exc.usage:
+            fail_usage(str(exc))
+        _fail(f"rolecat: {exc}", EXIT_FINDINGS)
     except EditError as exc:
         _fail(f"rolecat: cannot edit {exc}; nothing was written", EXIT_FINDINGS)
     if not plan.changed:  # nothing to do, and the lines say why
@@ -279,9 +281,11 @@ def _edit(
         )
         gitbranch.switch(root, name)
     except gitbranch.GitError as exc:
-        _fail(f"rolecat: {exc}; nothing was written", EXIT_USAGE)
+        if exc.usage:
+            fail_usage(f"{exc}; nothing was written")
+        fail_system(f"{exc}; nothing was written")
     except UsageError as exc:
-        _fail(f"rolecat: {exc}; nothing was written", EXIT_USAGE)
+        fail_usage(f"{exc}; nothing was written")
     _write(plan.edits)
     if compile_too:
         from ..pipeline import compile_catalog
@@ -299,7 +303,7 @@ def _edit(
     try:
         done = gitbranch.commit(root, name, base, paths, plan.commit_message())
     except gitbranch.GitError as exc:
-        _fail(f"rolecat: {exc}; the files are edited on branch {name}, not committed", EXIT_USAGE)
+        fail_system(f"{exc}; the files are edited on branch {name}, not committed")
     _say(plan)
     typer.echo(
         f"committed {done.commit[:12]} on branch {done.branch} (from {done.base[:12]}); nothing pushed",
@@ -329,7 +333,7 @@ def _write(edits: dict[Path, tuple[str, str]]) -> None:
     except ChangedMeanwhile as exc:
         _fail(f"rolecat: {exc}; nothing was written", EXIT_FINDINGS)
     except WriteFailed as exc:  # I/O, as profiles --write's
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_system(str(exc))
 
 
 def _stamp(now: dt.datetime) -> str:

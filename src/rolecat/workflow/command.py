@@ -18,8 +18,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import MAX_DAYS, CatalogAlias, CatalogArg, Command, WholeNumber, catalog_of
-from ..report.exit_codes import EXIT_FINDINGS, EXIT_USAGE
+from ..cliargs import (
+    MAX_DAYS,
+    CatalogAlias,
+    CatalogArg,
+    Command,
+    WholeNumber,
+    catalog_of,
+    fail_system,
+    fail_usage,
+)
+from ..report.exit_codes import EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext
@@ -71,9 +80,9 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 def _check_catalog_arg(path: Path) -> None:
     if not path.exists():
-        _fail(f"rolecat: catalog folder {path} does not exist", EXIT_USAGE)
+        fail_usage(f"catalog folder {path} does not exist")
     if not path.is_dir():
-        _fail(f"rolecat: {path} is not a folder (a catalog is a folder holding catalog.yaml)", EXIT_USAGE)
+        fail_usage(f"{path} is not a folder (a catalog is a folder holding catalog.yaml)")
 
 
 def _check_out_apart(catalog: Path, output: Path) -> None:
@@ -82,7 +91,7 @@ def _check_out_apart(catalog: Path, output: Path) -> None:
     try:
         check_out_apart(catalog, output)
     except UsageError as exc:
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_usage(str(exc))
 
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
@@ -254,7 +263,7 @@ def codeowners(
         try:
             current = check.read_text(encoding="utf-8") if check.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"rolecat: cannot read {check}: {exc}", EXIT_USAGE)
+            fail_usage(f"cannot read {check}: {exc}")
         if current == text:
             typer.echo(f"{check} is up to date", err=True)
             return
@@ -269,7 +278,7 @@ def codeowners(
                 return
             write_atomic(write, text)
         except OSError as exc:
-            _fail(f"rolecat: cannot write {write}: {exc.strerror or exc}; nothing written", EXIT_USAGE)
+            fail_system(f"cannot write {write}: {exc.strerror or exc}; nothing written")
         typer.echo(f"wrote {write}", err=True)
         return
     typer.echo(text, nl=False)
@@ -323,7 +332,7 @@ def profiles(
     try:
         found = prof.profiles_for(loaded, user, instant, source_profile=source_profile, max_duration=duration)
     except prof.UnknownUserError as exc:  # a name on the command line the catalog lacks: usage
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_usage(str(exc))
     command = f"rolecat profiles --user {user}"
     text = prof.render(loaded, user, found, instant, command)
     if write is None:
@@ -348,7 +357,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         old = path.read_bytes().decode("utf-8") if path.exists() else ""  # CRLF kept as it is
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"rolecat: cannot read {path}: {exc}", EXIT_USAGE)
+        fail_system(f"cannot read {path}: {exc}")
     try:
         kept = mb.lines_outside(old)
         spliced = mb.splice(old, text)
@@ -371,7 +380,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         written = mb.write_if_changed(path, spliced.text)
     except OSError as exc:
-        _fail(f"rolecat: cannot write {path}: {exc}", EXIT_USAGE)
+        fail_system(f"cannot write {path}: {exc}")
     if not written:
         typer.echo(f"{path} is up to date", err=True)
     else:
@@ -436,23 +445,20 @@ def plan(
     _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"rolecat: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
+        fail_system(tfplan.TERRAFORM_MISSING)
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
     if for_apply and bootstrap:
-        _fail("rolecat: --apply and --bootstrap exclude each other", EXIT_USAGE)
+        fail_usage("--apply and --bootstrap exclude each other")
     mode = "apply" if for_apply else "bootstrap" if bootstrap else "plan"
     loaded = _load_or_exit_quiet(catalog, when)
     if (for_apply or bootstrap) and loaded is not None and loaded.deploy_roles is None:
-        _fail(
-            f"rolecat: --{mode} chooses between the roles of catalog.yaml deploy_roles, and {catalog} has none",
-            EXIT_USAGE,
-        )
+        fail_usage(f"--{mode} chooses between the roles of catalog.yaml deploy_roles, and {catalog} has none")
     try:
         planned = tfplan.steps(loaded, output, account, mode) if loaded is not None else []
     except tfplan.UnknownAccountError as exc:
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_usage(str(exc))
 
     ok, diags = compile_catalog(catalog, output, when)
     if ok and loaded is not None:
@@ -497,7 +503,7 @@ def apply(
     _check_out_apart(catalog, output)
     terraform = shutil.which("terraform")
     if terraform is None:
-        _fail(f"rolecat: {tfplan.TERRAFORM_MISSING}", EXIT_USAGE)
+        fail_system(tfplan.TERRAFORM_MISSING)
     from ..diagnostics import has_errors
     from ..pipeline import render_catalog
     from ..targets.terraform.write import diff_output
@@ -509,7 +515,7 @@ def apply(
     try:
         order = tfplan.account_order(loaded, account)
     except tfplan.UnknownAccountError as exc:
-        _fail(f"rolecat: {exc}", EXIT_USAGE)
+        fail_usage(str(exc))
     if diff_output(files, output):
         _fail(
             f"rolecat: {output} is not what {catalog} compiles to: run rolecat plan again; nothing applied",

@@ -19,7 +19,12 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class GitError(Exception):
-    """git refused, or the repository is not in a state to take the commit (exit 2)."""
+    """git refused, or the repository is not in a state to take the commit (exit 2); or
+    ``usage``: the branch's name is not one."""
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,12 @@ def prepare(
     # --branch reads @{-1} and the like as the branches they stand for; a name it reads as
     # another, @ (HEAD to every git command, so `git push origin @` pushes HEAD), or one
     # under refs/ (refs/heads/x would become refs/heads/refs/heads/x) names no new branch
-    read = _git(["check-ref-format", "--branch", branch], root).strip()
+    try:
+        read = _git(["check-ref-format", "--branch", branch], root).strip()
+    except GitError as exc:  # git's own rules for a branch name
+        raise GitError(str(exc), usage=True) from None
     if read != branch or branch == "@" or branch.startswith("refs/"):
-        raise GitError(f"{branch!r} is not a name for a new branch: git reads it as another ref")
+        raise GitError(f"{branch!r} is not a name for a new branch: git reads it as another ref", usage=True)
     exists = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
         cwd=root,
