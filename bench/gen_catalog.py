@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from pathlib import Path
 
 ACTIONS = [
@@ -110,5 +109,19 @@ def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int | N
     return root
 
 
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("folder", type=Path, help="where to write the catalog (created; must not exist)")
+    parser.add_argument("--roles", type=int, default=1000, help="number of roles (default 1000)")
+    parser.add_argument("--users", type=int, default=1200, help="number of users (default 1200)")
+    args = parser.parse_args()
+    if args.folder.exists():
+        parser.error(f"{args.folder} exists: give a folder that does not")
+    generate(args.folder, roles=args.roles, users=args.users)
+    print(f"wrote {args.roles:,} roles and {args.users:,} users to {args.folder}")
+
+
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]))
+    main()
