@@ -276,6 +276,16 @@ _OWN_USAGE_ERRORS = [
     (("explain", "role", "NoSuch"), "explain", "unknown role 'NoSuch'"),
     (("diff", "nowhere", "catalog"), "diff", "catalog folder nowhere does not exist"),
     (("diff",), "diff", "diff needs BASE and HEAD catalog folders"),
+    (
+        ("diff", "--base", "HEAD", "-c", "catalog"),
+        "diff",
+        "catalog is not inside a git repository; --base needs one",
+    ),
+    (
+        ("grant", "ProdEngineer", "-u", "frank", "--branch", "--now", _NOW),
+        "grant",
+        "catalog is not inside a git repository; --branch needs one; nothing was written",
+    ),
     (("scopedown", "--emit-athena-sql"), "scopedown", "--role is required"),
     (
         ("scopedown", "--role", "AppDeployer", "--since", "x", "--emit-athena-sql"),
@@ -295,18 +305,26 @@ _NOT_USAGE_ERRORS = [
     (("plan",), "terraform is not on PATH"),
     (("codeowners", "--write", "catalog/catalog.yaml/CODEOWNERS", "--now", _NOW), "cannot write"),
     (("profiles", "-u", "erin", "--write", "catalog", "--now", _NOW), "cannot read catalog"),
-    (("diff", "--base", "HEAD", "-c", "catalog"), "git rev-parse --show-toplevel: "),  # no git repository
+    # a .git git will not read (one another user owns, here a broken link): git's own words
+    (("diff", "--base", "HEAD", "-c", "broken/catalog"), "git rev-parse --show-toplevel: "),
+    (
+        ("grant", "ProdEngineer", "-u", "frank", "--branch", "-c", "broken/catalog", "--now", _NOW),
+        "git rev-parse --show-toplevel failed: ",
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example catalog, outside any git repository, and a terraform that does nothing
-    in bin/ (plan and apply look for one before their other checks)."""
+    """The example catalog, outside any git repository, another in broken/, whose .git names
+    no repository, and a terraform that does nothing in bin/ (plan and apply look for one
+    before their other checks)."""
     import shutil
 
     root = tmp_path_factory.mktemp("usage")
     shutil.copytree(ROOT / "catalog", root / "catalog")
+    shutil.copytree(ROOT / "catalog", root / "broken" / "catalog")
+    (root / "broken" / ".git").write_text("gitdir: no-such-repository\n")
     (root / "bin").mkdir()
     (root / "bin" / "terraform").write_text("#!/bin/sh\nexit 0\n")
     (root / "bin" / "terraform").chmod(0o755)
@@ -363,7 +381,7 @@ _EXIT_2_MADE_IN = {
 # Every call of fail_system, by function, with the reason it is no mistake in the command line.
 _NOT_USAGE = {
     ("scopedown/command.py", "scopedown_command"): "--summary FILE cannot be written",
-    ("access/command.py", "diff"): "git fails (--base outside a repository)",
+    ("access/command.py", "diff"): "git fails (--base in a repository git refuses to read)",
     ("workflow/command.py", "codeowners"): "--write FILE cannot be written",
     ("workflow/command.py", "_write_profiles"): "the config file cannot be read or written",
     ("workflow/command.py", "plan"): "terraform is not on PATH",

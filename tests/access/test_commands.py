@@ -504,6 +504,7 @@ def test_diff_against_git_base(
     assert [(a["user"], a["role"]) for a in data["access"]["removed"]] == [("dave", "ProdEngineer")]
     code, _, err = run(runner, app, "diff", "--base", "no-such-ref", str(example_catalog), *NOW)
     assert code == 2 and "'no-such-ref' is not a commit of the repository at" in err
+    assert err.endswith(" diff --help' for help.\n"), err  # a usage error, not git's stderr
     # -c names the catalog, as for every other command (the README says so)
     code, out_c, _ = run(
         runner, app, "diff", "--base", "HEAD", "-c", str(example_catalog), "-f", "json", *NOW

@@ -808,7 +808,8 @@ def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
 
 def test_branch_outside_git_is_a_usage_error(app, runner, cat):
     result = run(app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch")
-    assert result.exit_code == 2 and "not inside a git repository" in result.stderr
+    assert result.exit_code == 2 and "not inside a git repository; --branch needs one" in result.stderr
+    assert result.stderr.endswith("\nTry 'root grant --help' for help.\n"), result.stderr
 
 
 # --------------------------------------------------------------------------- revoke_sessions in the output

@@ -31,6 +31,7 @@ from rolecat.iam.actions import ActionDB
 from rolecat.iam.engine import EffectiveSet, Grant, ResourceSpec, Statement
 from rolecat.model import Catalog, Role
 from rolecat.report.escape import printable
+from rolecat.workflow.codeowners import find_repo_root
 
 from .model import AccessModel, RoleView
 
@@ -155,7 +156,15 @@ def _export(ref: str, catalog: Path, into: Path) -> bool:
     the folder holds no file at ``ref`` (the pull request that adds the catalog)."""
     if ref.startswith("-"):
         raise DiffError(f"not a git revision: {ref!r}")
-    top = Path(_git(["rev-parse", "--show-toplevel"], catalog).decode().strip())
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], catalog).decode().strip())
+    except DiffError:
+        # No .git at or above the catalog: the command line names a catalog git does not
+        # hold (as --branch says it).  With one, git refusing it (a repository another user
+        # owns, a broken .git file) is the repository's state, said in git's words.
+        if find_repo_root(catalog) is not None:
+            raise
+        raise DiffError(f"{catalog} is not inside a git repository; --base needs one") from None
     rel = catalog.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if rel == "." else rel + "/"
     try:

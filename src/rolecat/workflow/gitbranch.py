@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codeowners import find_repo_root
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class GitError(Exception):
     """git refused, or the repository is not in a state to take the commit (exit 2); or
-    ``usage``: the branch's name is not one."""
+    ``usage``: the branch's name is not one, or the catalog is in no git repository."""
 
     def __init__(self, message: str, *, usage: bool = False) -> None:
         super().__init__(message)
@@ -53,10 +55,15 @@ def branch_name(*parts: str) -> str:
 
 
 def repository_root(start: Path) -> Path:
+    """The root of the work tree holding ``start``.  With no .git at or above it, a usage
+    error (the catalog named, or --branch, is the mistake), as ``diff --base`` says it; with
+    one, git refusing it (a repository another user owns) is the repository's state."""
     try:
         return Path(_git(["rev-parse", "--show-toplevel"], start).strip())
     except GitError:
-        raise GitError(f"{start} is not inside a git repository; --branch needs one") from None
+        if find_repo_root(start) is not None:
+            raise
+        raise GitError(f"{start} is not inside a git repository; --branch needs one", usage=True) from None
 
 
 def tracked(root: Path, path: Path) -> bool:
