@@ -304,7 +304,10 @@ _OWN_USAGE_ERRORS = [
 _NOT_USAGE_ERRORS = [
     (("plan",), "terraform is not on PATH"),
     (("codeowners", "--write", "catalog/catalog.yaml/CODEOWNERS", "--now", _NOW), "cannot write"),
-    (("profiles", "-u", "erin", "--write", "catalog", "--now", _NOW), "cannot read catalog"),
+    (
+        ("profiles", "-u", "erin", "--write", "catalog/catalog.yaml/config", "--now", _NOW),
+        "cannot write catalog/catalog.yaml/config",
+    ),
     # a .git git will not read (one another user owns, here a broken link): git's own words
     (("diff", "--base", "HEAD", "-c", "broken/catalog"), "git rev-parse --show-toplevel: "),
     (
@@ -365,6 +368,37 @@ def test_exit_2_for_what_no_command_line_fixes_has_no_hint(
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines()[-1].startswith(f"rolecat: {said}"), proc.stderr
     assert "Try " not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("codeowners", "nowhere", "--write", "out"), "--write out is a folder: name the CODEOWNERS file"),
+        (
+            ("profiles", "nowhere", "-u", "erin", "--write", "out"),
+            "--write out is a folder: name the AWS CLI",
+        ),
+        (
+            ("scopedown", "-c", "nowhere", "--role", "AppDeployer", "--summary", "out", "logs"),
+            "--summary out is a folder: name the Markdown file",
+        ),
+    ],
+    ids=["codeowners --write", "profiles --write", "scopedown --summary"],
+)
+def test_a_file_to_write_that_is_a_folder_is_a_usage_error_before_any_work(
+    args: tuple[str, ...], said: str, tmp_path: Path
+) -> None:
+    """Every option that names a file to write refuses a folder up front, as a usage error
+    with the hint: codeowners --write loaded the catalog, then failed as 'cannot write'
+    without it.  The catalog named does not exist: any work before the check would fail
+    first, and differently."""
+    (tmp_path / "out").mkdir()
+    proc = rolecat(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    message, hint = proc.stderr.splitlines()
+    assert message.startswith(f"rolecat: {said}") and message.endswith(" to write"), proc.stderr
+    assert hint == f"Try 'python -m rolecat {args[0]} -h' for help.", proc.stderr
+    assert proc.stdout == "" and list((tmp_path / "out").iterdir()) == []
 
 
 # Where an exit code 2 is made (EXIT_USAGE, ExitCode.USAGE, or a 2 given to an exit): the

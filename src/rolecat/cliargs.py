@@ -197,6 +197,15 @@ def fail_usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def refuse_folder(option: str, path: Path, what: str) -> None:
+    """A usage error, before any work, when the file ``option`` names to write (``what``:
+    "the CODEOWNERS file") is a folder: the write would fail only at the end, as I/O.
+    A missing parent folder is no mistake (the file's folder is created); a write that
+    fails all the same (permissions, a full disk) is ``fail_system``'s."""
+    if path.is_dir():
+        fail_usage(f"{option} {path} is a folder: name {what} to write")
+
+
 def fail_system(message: str) -> NoReturn:
     """Exit 2 for what no command line fixes: a file that cannot be written (or the file
     to be written read), terraform not on PATH, git failing or refusing for the repository's

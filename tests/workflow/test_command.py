@@ -189,20 +189,29 @@ def test_codeowners_write_then_check(app, runner, loaded, tmp_path):
     assert "is stale" in result.stderr
 
 
-def test_codeowners_write_to_a_folder_or_an_unwritable_place_is_an_io_error(app, runner, loaded, tmp_path):
+def test_codeowners_write_to_a_folder_is_a_usage_error_and_to_an_unwritable_place_an_io_error(
+    app, runner, loaded, tmp_path
+):
     """--write naming a folder, or a path under a file, stopped with an internal error
-    (IsADirectoryError, NotADirectoryError); it says it cannot write, leaves everything
-    as it was and exits 2, as profiles --write does."""
+    (IsADirectoryError, NotADirectoryError).  A folder is the command line's mistake,
+    refused before the catalog is read, with the hint (as scopedown --summary); a path
+    that cannot be written says so without it.  Both exit 2 and leave everything as it was."""
     (tmp_path / ".git").mkdir()
     folder = tmp_path / ".github"
     folder.mkdir()
     (tmp_path / "afile").write_text("kept\n")
-    for target in (folder, tmp_path / "afile" / "CODEOWNERS"):
-        result = runner.invoke(app, ["codeowners", "catalog", "--write", str(target)])
-        assert result.exit_code == 2, result.output
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-        assert result.stderr.strip().endswith("nothing written")
-        assert f"rolecat: cannot write {target}: " in result.stderr
+    result = runner.invoke(app, ["codeowners", "catalog", "--write", str(folder)])
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert result.stderr == (
+        f"rolecat: --write {folder} is a folder: name the CODEOWNERS file to write\n"
+        "Try 'root codeowners --help' for help.\n"
+    )
+    target = tmp_path / "afile" / "CODEOWNERS"
+    result = runner.invoke(app, ["codeowners", "catalog", "--write", str(target)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().endswith("nothing written") and "Try " not in result.stderr
+    assert f"rolecat: cannot write {target}: " in result.stderr
     assert sorted(p.name for p in folder.iterdir()) == []
     assert (tmp_path / "afile").read_text() == "kept\n"
 

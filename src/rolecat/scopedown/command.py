@@ -22,7 +22,16 @@ from rolecat.atomicfile import write_atomic
 from rolecat.report.exit_codes import EXIT_FINDINGS, EXIT_OK
 from rolecat.report.words import counted, were
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_system, fail_usage
+from ..cliargs import (
+    DEFAULT_CATALOG,
+    MAX_DAYS,
+    CatalogOpt,
+    Command,
+    WholeNumber,
+    fail_system,
+    fail_usage,
+    refuse_folder,
+)
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -235,8 +244,8 @@ def scopedown_command(
         fail_usage("give at least one log file or folder (or --emit-athena-sql)")
     if now is not None and days is None:
         fail_usage("--now is the end of the --days window: give --days too (or --since/--until alone)")
-    if summary is not None and summary.is_dir():
-        fail_usage(f"--summary {summary} is a folder: name the Markdown file to write")
+    if summary is not None:
+        refuse_folder("--summary", summary, "the Markdown file")
     if days is not None and (since is not None or until is not None):
         fail_usage("--days and --since/--until exclude each other")
     since_s: str | None

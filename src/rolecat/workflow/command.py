@@ -27,6 +27,7 @@ from ..cliargs import (
     catalog_of,
     fail_system,
     fail_usage,
+    refuse_folder,
 )
 from ..report.exit_codes import EXIT_FINDINGS
 
@@ -218,6 +219,8 @@ def codeowners(
 
     if check is not None and write is not None:
         raise typer.BadParameter("use either --check or --write, not both", param_hint="'--check'")
+    if write is not None:
+        refuse_folder("--write", write, "the CODEOWNERS file")
     if output.name == "CODEOWNERS" or (output.exists() and not output.is_dir()):
         # `-o FILE`, read as compile's output: the file would be left as it is, and the
         # generated Terraform's owners line would name FILE instead of OUT
@@ -272,7 +275,7 @@ def codeowners(
     if write is not None:
         from ..atomicfile import write_atomic
 
-        try:  # a folder, or one that cannot be created or written: I/O, said as such
+        try:  # a folder that cannot be created, a file that cannot be written: I/O, said as such
             if write.exists() and write.read_text(encoding="utf-8", errors="replace") == text:
                 typer.echo(f"{write} is up to date", err=True)
                 return
@@ -326,6 +329,8 @@ def profiles(
         raise typer.BadParameter(
             "a profile name without spaces, brackets, ; or #", param_hint="'--source-profile'"
         )
+    if write:  # FILE as given; a bare --write's default (AWS_CONFIG_FILE) is no command line's
+        refuse_folder("--write", Path(write), "the AWS CLI config file")
     when = _parse_now(now)
     instant = _now(when)
     loaded = _load_or_exit(catalog, instant)
