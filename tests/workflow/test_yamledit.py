@@ -690,6 +690,38 @@ def test_an_entry_commented_out_or_a_heading_above_a_removed_one_stays(before, p
 @pytest.mark.parametrize(
     ("before", "path", "remove", "after"),
     [
+        (  # a sentence that ends with a colon describes bob: no user, no key of a role file, has a space
+            "users:\n  alice: {}\n  # Contractor, access ends with the audit:\n  bob: {}\n  carol: {}\n",
+            ("users",),
+            "bob",
+            "users:\n  alice: {}\n  carol: {}\n",
+        ),
+        (
+            "users:\n  alice: {}\n  # until May: ask @carol\n  # on call for payments:\n  bob: {}\n  carol: {}\n",
+            ("users",),
+            "bob",
+            "users:\n  alice: {}\n  carol: {}\n",
+        ),
+        (  # a name with nothing after it is still an entry commented out
+            "users:\n  alice: {}\n  # frank:\n  # on call for payments:\n  bob: {}\n  carol: {}\n",
+            ("users",),
+            "bob",
+            "users:\n  alice: {}\n  # frank:\n  carol: {}\n",
+        ),
+    ],
+)
+def test_a_comment_ending_with_a_colon_above_a_removed_entry_goes_with_it(before, path, remove, after):
+    """``# Contractor, access ends with the audit:`` above bob read as an entry commented out
+    (a key with nothing after it), so offboarding bob left it above carol, where it says
+    that carol's access ends.  A key of a mapping rolecat edits (an IAM user name, a role
+    file's key) has no space: a sentence is no entry."""
+    for newline in ("\n", "\r\n"):
+        assert edited(before.replace("\n", newline), removing(path, remove)) == after.replace("\n", newline)
+
+
+@pytest.mark.parametrize(
+    ("before", "path", "remove", "after"),
+    [
         (
             "members:\n  - alice\n\n  - bob\n\n  - dave\n",
             ("members",),

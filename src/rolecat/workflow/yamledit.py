@@ -725,7 +725,12 @@ def _set_apart(comment: str, collection: yaml.Node) -> bool:
     contractors ---``, ``=== x``, ``### x``) or an entry of ``collection`` commented out
     (``- frank`` in a block list, ``frank,`` in a flow list, ``frank: {team: x}`` or
     ``frank:`` in a mapping), not a comment on the entry below it.  A mapping entry's
-    value must not be text: ``bob: contractor until May`` describes bob."""
+    value must not be text: ``bob: contractor until May`` describes bob; nor may its key
+    hold a space: the keys of the mappings rolecat edits are IAM user names (users.schema.json;
+    IAM API Reference, CreateUser, UserName: "alphanumeric characters with no spaces",
+    pattern ``[\\w+=,.@-]+``, https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html)
+    and a role file's keys, so ``Contractor, access ends with the audit:`` is a sentence
+    about the entry below it."""
     if _HEADING.match(comment):
         return True
     if isinstance(collection, yaml.SequenceNode) and not collection.flow_style:
@@ -741,7 +746,9 @@ def _set_apart(comment: str, collection: yaml.Node) -> bool:
         return False
     if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
         return False
-    value = node.value[0][1]
+    key, value = node.value[0]
+    if not isinstance(key, yaml.ScalarNode) or re.search(r"\s", key.value):
+        return False
     return isinstance(value, yaml.CollectionNode) or value.tag.endswith(":null")
 
 
