@@ -401,6 +401,47 @@ def test_a_file_to_write_that_is_a_folder_is_a_usage_error_before_any_work(
     assert proc.stdout == "" and list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("codeowners", "--write", "new/"),
+            "--write new/ names a folder (it ends with /): name the CODEOWNERS",
+        ),
+        (
+            ("profiles", "-u", "erin", "--write", "new/"),
+            "--write new/ names a folder (it ends with /): name the AWS",
+        ),
+        (
+            ("scopedown", "--role", "AppDeployer", "--summary", "new/", "logs"),
+            "--summary new/ names a folder (it ends with /): name the Markdown",
+        ),
+        (("codeowners", "--write", ""), "--write '' names no file: name the CODEOWNERS file"),
+        (
+            ("codeowners", "--write", "new/."),
+            "--write new/. names a folder (it ends with /.): name the CODEOWNERS",
+        ),
+    ],
+    ids=["codeowners --write", "profiles --write", "scopedown --summary", "codeowners --write ''", "new/."],
+)
+def test_a_file_to_write_written_as_a_folder_is_a_usage_error(
+    args: tuple[str, ...], said: str, tmp_path: Path
+) -> None:
+    """A file to write named with a final / names a folder, as it does to cp or a shell:
+    ``codeowners --write .github/`` wrote a file named ``.github`` (``Path`` drops the /),
+    in the way of the folder the person meant.  (``--write ''`` said ``--write . is a folder``.)"""
+    import shutil
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "catalog")
+    (tmp_path / "logs").mkdir()
+    proc = rolecat(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    message, hint = proc.stderr.splitlines()
+    assert message.startswith(f"rolecat: {said}") and message.endswith(" to write"), proc.stderr
+    assert hint == f"Try 'python -m rolecat {args[0]} -h' for help.", proc.stderr
+    assert proc.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["catalog", "logs"]
+
+
 # Where an exit code 2 is made (EXIT_USAGE, ExitCode.USAGE, or a 2 given to an exit): the
 # two ways a command ends in one (cliargs.fail_usage, with the hint; cliargs.fail_system,
 # without) and the internal-error handlers.  A command that exits 2 any other way fails

@@ -197,13 +197,23 @@ def fail_usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def refuse_folder(option: str, path: Path, what: str) -> None:
-    """A usage error, before any work, when the file ``option`` names to write (``what``:
-    "the CODEOWNERS file") is a folder: the write would fail only at the end, as I/O.
-    A missing parent folder is no mistake (the file's folder is created); a write that
-    fails all the same (permissions, a full disk) is ``fail_system``'s."""
+def refuse_folder(option: str, text: str, what: str) -> Path:
+    """The file ``option`` names to write (``text``, as the command line gives it; ``what``:
+    "the CODEOWNERS file"), or a usage error before any work when it names a folder: one
+    that is there (the write would fail only at the end, as I/O), or one written as a
+    folder, with a final ``/`` (``Path`` drops it: ``--write .github/`` wrote a file named
+    ``.github``).  A missing parent folder is no mistake (the file's folder is created); a
+    write that fails all the same (permissions, a full disk) is ``fail_system``'s."""
+    path = Path(text)
+    if not text:  # Path("") is "."
+        fail_usage(f"{option} '' names no file: name {what} to write")
     if path.is_dir():
-        fail_usage(f"{option} {path} is a folder: name {what} to write")
+        fail_usage(f"{option} {text} is a folder: name {what} to write")
+    if text.endswith(("/", "/.")):  # Path("new/.") is Path("new") too
+        fail_usage(
+            f"{option} {text} names a folder (it ends with {text[text.rindex('/') :]}): name {what} to write"
+        )
+    return path
 
 
 def fail_system(message: str) -> NoReturn:

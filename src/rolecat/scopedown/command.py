@@ -178,8 +178,8 @@ def scopedown_command(
             "prints them (JSON): grants whose calls the trail may not log are kept, the rest judged.",
         ),
     ] = None,
-    summary: Annotated[
-        Path | None,
+    summary_text: Annotated[
+        str | None,
         typer.Option(
             "--summary",
             metavar="FILE",
@@ -225,7 +225,7 @@ def scopedown_command(
             flag
             for flag, value in (
                 ("--write-policy", write_policy),
-                ("--summary", summary),
+                ("--summary", summary_text),
                 ("--trail-selectors", trail_selectors),
             )
             if value
@@ -244,8 +244,7 @@ def scopedown_command(
         fail_usage("give at least one log file or folder (or --emit-athena-sql)")
     if now is not None and days is None:
         fail_usage("--now is the end of the --days window: give --days too (or --since/--until alone)")
-    if summary is not None:
-        refuse_folder("--summary", summary, "the Markdown file")
+    summary = None if summary_text is None else refuse_folder("--summary", summary_text, "the Markdown file")
     if days is not None and (since is not None or until is not None):
         fail_usage("--days and --since/--until exclude each other")
     since_s: str | None

@@ -205,8 +205,8 @@ def codeowners(
         Path | None,
         typer.Option("--check", metavar="FILE", help="Exit 1 with a unified diff when FILE is stale."),
     ] = None,
-    write: Annotated[
-        Path | None,
+    write_text: Annotated[
+        str | None,
         typer.Option("--write", metavar="FILE", help="Write FILE (atomically) instead of printing."),
     ] = None,
     now: NowOpt = None,
@@ -217,10 +217,9 @@ def codeowners(
 
     from . import codeowners as co
 
-    if check is not None and write is not None:
+    if check is not None and write_text is not None:
         raise typer.BadParameter("use either --check or --write, not both", param_hint="'--check'")
-    if write is not None:
-        refuse_folder("--write", write, "the CODEOWNERS file")
+    write = None if write_text is None else refuse_folder("--write", write_text, "the CODEOWNERS file")
     if output.name == "CODEOWNERS" or (output.exists() and not output.is_dir()):
         # `-o FILE`, read as compile's output: the file would be left as it is, and the
         # generated Terraform's owners line would name FILE instead of OUT
@@ -330,7 +329,7 @@ def profiles(
             "a profile name without spaces, brackets, ; or #", param_hint="'--source-profile'"
         )
     if write:  # FILE as given; a bare --write's default (AWS_CONFIG_FILE) is no command line's
-        refuse_folder("--write", Path(write), "the AWS CLI config file")
+        refuse_folder("--write", write, "the AWS CLI config file")
     when = _parse_now(now)
     instant = _now(when)
     loaded = _load_or_exit(catalog, instant)
