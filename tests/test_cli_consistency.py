@@ -401,6 +401,37 @@ def test_a_file_to_write_that_is_a_folder_is_a_usage_error_before_any_work(
     assert proc.stdout == "" and list((tmp_path / "out").iterdir()) == []
 
 
+_TOO_LONG = "a" * 300  # longer than a file name may be (255 bytes on Linux's file systems)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("codeowners", "--write", _TOO_LONG),
+        ("profiles", "-u", "erin", "--write", _TOO_LONG),
+        ("scopedown", "--role", "AppDeployer", "--account", "prod", "--summary", _TOO_LONG, "logs"),
+    ],
+    ids=["codeowners --write", "profiles --write", "scopedown --summary"],
+)
+def test_a_file_to_write_that_cannot_be_looked_at_is_no_internal_error(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The check for a folder (``refuse_folder``) used ``Path.is_dir``, which raises what
+    stat raises but 'no such file' and a few others: a name too long for the file system
+    was 'rolecat: internal error: OSError'.  Now the write itself fails, as I/O (or
+    scopedown stops before it, at its logs)."""
+    import shutil
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "catalog")
+    (tmp_path / "logs").mkdir()
+    proc = rolecat(*args, cwd=tmp_path)
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    if args[0] != "scopedown":  # profiles reads the file it writes first
+        assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+        assert re.match(r"rolecat: cannot (read|write) a{300}", proc.stderr.splitlines()[-1]), proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog", "logs"]
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -23,6 +23,7 @@ Only typer is imported here (its own copy of click included, which typer imports
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -207,7 +208,9 @@ def refuse_folder(option: str, text: str, what: str) -> Path:
     path = Path(text)
     if not text:  # Path("") is "."
         fail_usage(f"{option} '' names no file: name {what} to write")
-    if path.is_dir():
+    # os.path.isdir, not Path.is_dir, which raises what stat raises but ENOENT and a few
+    # (a name too long for the file system was an internal error): the write says it
+    if os.path.isdir(path):  # noqa: PTH112 - see above
         fail_usage(f"{option} {text} is a folder: name {what} to write")
     if text.endswith(("/", "/.")):  # Path("new/.") is Path("new") too
         fail_usage(
