@@ -591,6 +591,18 @@ def test_a_help_flag_given_twice_shows_the_help(args: tuple[str, ...]) -> None:
     assert proc.stdout.startswith("Usage: python -m rolecat ") and proc.stderr == ""
 
 
+@pytest.mark.parametrize(
+    "args", [("-V", "-V"), ("--version", "-V"), ("--debug", "-V", "--version")], ids=" ".join
+)
+def test_the_version_flag_given_twice_shows_the_versions(args: tuple[str, ...]) -> None:
+    """--version, the other flag that shows something and exits, as --help (above) and as
+    git --version --version: 'rolecat -V -V' was refused as an option given twice."""
+    proc = rolecat(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("rolecat ") and "IAM action database: " in proc.stdout, proc.stdout
+    assert proc.stderr == ""
+
+
 def test_an_option_meant_to_repeat_still_does(tmp_path: Path) -> None:
     proc = rolecat("drift", "--get-role", "a.json", "--get-role", "b.json", "prod=no-such-file.json")
     assert "more than once" not in proc.stderr, proc.stderr

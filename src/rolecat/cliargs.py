@@ -97,8 +97,9 @@ def _same(a: Path, b: Path) -> bool:
 class _OncePerOption(_OptionParser):
     """click's parser, refusing the second occurrence of an option that is neither
     ``multiple`` nor a counter (a flag included, and a flag pair given both ways,
-    ``--x --no-x``) as a usage error that names the option as the user wrote it.  The help
-    option is the exception: ``-h -h`` or ``-h --help`` shows the help, as git and click do."""
+    ``--x --no-x``) as a usage error that names the option as the user wrote it.  A flag
+    that shows something and exits is the exception: ``-h -h`` or ``-h --help`` shows the
+    help, ``-V --version`` the versions, as git and click do."""
 
     def __init__(self, ctx: Context | None = None) -> None:
         super().__init__(ctx)
@@ -113,9 +114,8 @@ class _OncePerOption(_OptionParser):
         name = arg.split("=", 1)[0]
         long = _normalize_opt(name, self.ctx) in self._long_opt
         spellings = [name] if long else [arg[0] + letter for letter in arg[1:]]
-        help_option = self.ctx.command.get_help_option(self.ctx) if self.ctx is not None else None
         for param, spelling in zip(state.order[start:], spellings, strict=False):
-            if param is help_option or getattr(param, "multiple", False) or getattr(param, "count", False):
+            if _shows_and_exits(param) or getattr(param, "multiple", False) or getattr(param, "count", False):
                 continue
             first = self._given.get(param)
             if first is not None:
@@ -124,6 +124,12 @@ class _OncePerOption(_OptionParser):
                     spelling, f"{spelling} is given more than once{also}: give it once", self.ctx
                 )
             self._given[param] = spelling
+
+
+def _shows_and_exits(param: Parameter) -> bool:
+    """An eager flag, ``--help`` or ``--version``: its callback shows what it shows and
+    exits before any other option is read."""
+    return param.is_eager and bool(getattr(param, "is_flag", False))
 
 
 class _Rolecat(ClickCommand):
