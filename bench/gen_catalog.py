@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 ACTIONS = [
@@ -109,13 +110,31 @@ def generate(root: Path, roles: int = 1000, users: int = 1200, accounts: int | N
     return root
 
 
+# The fewest users a catalog is generated with: a role has up to 8 members, drawn without repeats.
+MIN_USERS = 8
+
+
 def main() -> None:
     import argparse
 
+    def at_least(least: int) -> Callable[[str], int]:
+        def number(text: str) -> int:
+            value = int(text)
+            if value < least:
+                raise argparse.ArgumentTypeError(f"{text} is less than {least}")
+            return value
+
+        return number
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path, help="where to write the catalog (created; must not exist)")
-    parser.add_argument("--roles", type=int, default=1000, help="number of roles (default 1000)")
-    parser.add_argument("--users", type=int, default=1200, help="number of users (default 1200)")
+    parser.add_argument("--roles", type=at_least(1), default=1000, help="number of roles (default 1000)")
+    parser.add_argument(
+        "--users",
+        type=at_least(MIN_USERS),
+        default=1200,
+        help=f"number of users (default 1200, at least {MIN_USERS})",
+    )
     args = parser.parse_args()
     if args.folder.exists():
         parser.error(f"{args.folder} exists: give a folder that does not")
