@@ -370,6 +370,22 @@ def test_exit_2_for_what_no_command_line_fixes_has_no_hint(
     assert "Try " not in proc.stderr
 
 
+def test_options_that_exclude_each_other_are_said_before_terraform_is_looked_for(scratch: Path) -> None:
+    """'plan --apply --bootstrap' without terraform on PATH said 'terraform is not on PATH'
+    (exit 2 without the hint): once terraform is installed, the same command line is
+    refused for what it always was."""
+    import os
+
+    empty = scratch / "no-terraform"
+    empty.mkdir(exist_ok=True)
+    proc = rolecat("plan", "--apply", "--bootstrap", cwd=scratch, env={**os.environ, "PATH": str(empty)})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "rolecat: --apply and --bootstrap exclude each other",
+        "Try 'python -m rolecat plan -h' for help.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -444,6 +444,8 @@ def plan(
 
     from . import plan as tfplan
 
+    if for_apply and bootstrap:  # the command line's mistake, said before what it does not fix
+        fail_usage("--apply and --bootstrap exclude each other")
     when = _parse_now(now)
     _check_catalog_arg(catalog)
     _check_out_apart(catalog, output)
@@ -453,8 +455,6 @@ def plan(
     from ..diagnostics import has_errors
     from ..pipeline import compile_catalog
 
-    if for_apply and bootstrap:
-        fail_usage("--apply and --bootstrap exclude each other")
     mode = "apply" if for_apply else "bootstrap" if bootstrap else "plan"
     loaded = _load_or_exit_quiet(catalog, when)
     if (for_apply or bootstrap) and loaded is not None and loaded.deploy_roles is None:
