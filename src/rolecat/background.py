@@ -75,11 +75,14 @@ class Pending(Generic[T]):
     def running(self) -> bool:
         """Whether a forked child is still at work: its answer has not started to arrive
         (the child writes it only when done).  False without a child: ``result()`` then
-        computes the value, so waiting for it leaves no core idle."""
+        computes the value, so waiting for it leaves no core idle.  ``poll``, not
+        ``select``, which refuses a descriptor numbered 1024 or more (a process holding
+        that many files, where the limit allows it)."""
         if self._pid is None or self._fd is None:
             return False
-        readable, _, _ = select.select([self._fd], [], [], 0)
-        return not readable
+        poller = select.poll()  # a child is forked on Linux only, which has poll
+        poller.register(self._fd, select.POLLIN)
+        return not poller.poll(0)  # readable: an answer, or the end of a child that died
 
     def cancel(self) -> None:
         """Stop a child whose value is no longer wanted (the caller failed before ``result``)."""

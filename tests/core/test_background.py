@@ -786,3 +786,38 @@ def test_a_compile_loads_its_render_stage_while_the_child_parses(tmp_path: Path)
         check=True,
     )
     assert run.stdout.strip() == "True []", run.stdout + run.stderr
+
+
+@linux_only
+def test_running_works_for_a_pipe_numbered_past_what_select_takes() -> None:
+    """``select.select`` refuses a descriptor numbered FD_SETSIZE (1024) or more: in a
+    process that holds that many open files (a service compiling through the pipeline,
+    where the soft limit is higher), ``running`` raised ValueError, and the compile
+    failed with it.  The answer is the same for any descriptor."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = 1500
+    if hard != resource.RLIM_INFINITY and hard <= high:
+        pytest.skip("the hard limit on open files is too low to number a descriptor past 1024")
+    if soft <= high:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (high + 1, hard))
+    gate_r, gate_w = os.pipe()
+    pending = background.start(lambda: os.read(gate_r, 1))
+    try:
+        assert pending.forked and pending._fd is not None
+        os.dup2(pending._fd, high)  # the same pipe, numbered past FD_SETSIZE
+        os.close(pending._fd)
+        pending._fd = high
+        assert pending.running()
+        os.write(gate_w, b"x")
+        deadline = time.monotonic() + 10
+        while pending.running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not pending.running()
+        assert pending.result() == b"x"
+    finally:
+        pending.cancel()  # a child still waiting at the gate (the child holds its write end too)
+        os.close(gate_r)
+        os.close(gate_w)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
