@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import select
 import signal
 import sys
 import threading
@@ -71,18 +70,6 @@ class Pending(Generic[T]):
                 self._failed = exc
                 raise
         return self._done[0]
-
-    def running(self) -> bool:
-        """Whether a forked child is still at work: its answer has not started to arrive
-        (the child writes it only when done).  False without a child: ``result()`` then
-        computes the value, so waiting for it leaves no core idle.  ``poll``, not
-        ``select``, which refuses a descriptor numbered 1024 or more (a process holding
-        that many files, where the limit allows it)."""
-        if self._pid is None or self._fd is None:
-            return False
-        poller = select.poll()  # a child is forked on Linux only, which has poll
-        poller.register(self._fd, select.POLLIN)
-        return not poller.poll(0)  # readable: an answer, or the end of a child that died
 
     def cancel(self) -> None:
         """Stop a child whose value is no longer wanted (the caller failed before ``result``)."""

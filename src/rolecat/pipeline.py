@@ -272,7 +272,7 @@ def _render(
     files: list[RenderedFile] = []
     failure: Exception | None = None
     try:
-        files = TerraformRenderer(catalog, deployment).render(before_sharing=checks_done, busy=checks.running)
+        files = TerraformRenderer(catalog, deployment).render(before_sharing=checks_done)
     except Exception as exc:
         failure = exc
     except BaseException:

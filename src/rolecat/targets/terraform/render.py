@@ -824,12 +824,7 @@ class TerraformRenderer:
             out.append(RenderedFile.of(f"{account.name}/imports.tf", imports))
         return sorted(out, key=_path_of)
 
-    def render(
-        self,
-        *,
-        before_sharing: Callable[[], object] | None = None,
-        busy: Callable[[], bool] | None = None,
-    ) -> list[RenderedFile]:
+    def render(self, *, before_sharing: Callable[[], object] | None = None) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic.
 
         Every account's view is built, then every file but the roles' (users, policies,
@@ -843,10 +838,7 @@ class TerraformRenderer:
         roles' files cost it two fifths of this process's memory.  So the child is
         forked only after ``before_sharing`` (the compile waits there for the checks'
         child to end), and the manifest is made here once it is done, so that neither
-        two children's copies nor a child's copies and the manifest are held at once.
-        The one exception: when ``busy`` says that ``before_sharing`` would wait (the
-        checks' child is still at work), the manifest, which reads the views only, is
-        made first, while this process would otherwise wait beside that child."""
+        two children's copies nor a child's copies and the manifest are held at once."""
         from rolecat import background
 
         from .manifest import manifest_bytes
@@ -857,25 +849,19 @@ class TerraformRenderer:
             for rv in view.roles:
                 groups.setdefault(id(rv.role), []).append(rv)
         others = [self._account_files(view, []) for view in views]
-        paths = [f.path for files in others for f in files] + [rv.file for v in views for rv in v.roles]
-        manifest: bytes | None = None
         share = sum(len(v.roles) for v in views) >= PARALLEL_RENDER
         if share and before_sharing is not None:
-            if busy is not None and busy():
-                manifest = manifest_bytes(self.catalog, views, paths)
             before_sharing()
         environment().get_template("role.tf.j2")  # compiled once, before a fork
         ends: background.BothEnds[list[RoleView], list[tuple[str, bytes]], None] = background.BothEnds(
             self.role_files, list(groups.values()), fork=share
         )
         rendered = dict(file for part in ends.join()[1] for file in part)
-        if manifest is None:  # once the child is done: never beside its copies
-            manifest = manifest_bytes(self.catalog, views, paths)
         out: list[RenderedFile] = []
         for view, other in zip(views, others, strict=True):
             roles = [RenderedFile(rv.file, rendered[rv.file]) for rv in view.roles]
             out.extend(sorted([*other, *roles], key=_path_of))
-        out.append(RenderedFile("manifest.json", manifest))
+        out.append(RenderedFile("manifest.json", manifest_bytes(self.catalog, views, [f.path for f in out])))
         return out
 
 
