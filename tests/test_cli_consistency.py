@@ -410,11 +410,16 @@ def test_a_file_to_write_that_is_a_folder_is_a_usage_error_before_any_work(
     first, and differently."""
     (tmp_path / "out").mkdir()
     proc = rolecat(*args, cwd=tmp_path)
+    _refused_to_write(proc, said, args[0])
+    assert proc.stdout == "" and list((tmp_path / "out").iterdir()) == []
+
+
+def _refused_to_write(proc: subprocess.CompletedProcess[str], said: str, command: str) -> None:
+    """A file to write refused as a usage error: ``rolecat: <said>... to write`` and the hint."""
     assert proc.returncode == 2, proc.stderr
     message, hint = proc.stderr.splitlines()
     assert message.startswith(f"rolecat: {said}") and message.endswith(" to write"), proc.stderr
-    assert hint == f"Try 'python -m rolecat {args[0]} -h' for help.", proc.stderr
-    assert proc.stdout == "" and list((tmp_path / "out").iterdir()) == []
+    assert hint == f"Try 'python -m rolecat {command} -h' for help.", proc.stderr
 
 
 _TOO_LONG = "a" * 300  # longer than a file name may be (255 bytes on Linux's file systems)
@@ -482,10 +487,7 @@ def test_a_file_to_write_written_as_a_folder_is_a_usage_error(
     shutil.copytree(ROOT / "catalog", tmp_path / "catalog")
     (tmp_path / "logs").mkdir()
     proc = rolecat(*args, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    message, hint = proc.stderr.splitlines()
-    assert message.startswith(f"rolecat: {said}") and message.endswith(" to write"), proc.stderr
-    assert hint == f"Try 'python -m rolecat {args[0]} -h' for help.", proc.stderr
+    _refused_to_write(proc, said, args[0])
     assert proc.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["catalog", "logs"]
 
 
