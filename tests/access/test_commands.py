@@ -115,13 +115,20 @@ def test_who_can_usage_errors_exit_2(
     assert code == 2 and message in err
 
 
-def test_who_can_bad_query_line_exit_2(
+def test_who_can_bad_query_lines_are_findings_naming_file_and_line(
     app: typer.Typer, runner: CliRunner, example_catalog: Path, tmp_path: Path
 ) -> None:
+    """A line of FILE that is no query is a problem in an input file, as an export's or an
+    Access Advisor report's is: a finding at FILE:LINE, every such line in one run, exit 1
+    (it was a usage error, exit 2 with "Try ... -h", about the one line found first)."""
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"action": "iam:CreateUser"}\n{"actoin": "x"}\n')
-    code, _, err = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog))
-    assert code == 2 and "line 2" in err
+    queries.write_text('{"action": "iam:CreateUser"}\n{"action": "x", "acount": "prod"}\n{"actoin": "x"}\n')
+    code, out, err = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{queries}:2:1: error WC001: unknown key 'acount'\n"
+        f'{queries}:3:1: error WC001: expected an object with "action" (and optional "resource", "account")\n'
+    )
 
 
 def test_who_can_unknown_action_or_account_in_queries_names_its_line(
@@ -136,8 +143,8 @@ def test_who_can_unknown_action_or_account_in_queries_names_its_line(
     ):
         queries.write_text(f'{{"action": "iam:CreateUser"}}\n\n{bad}\n')  # a blank line is skipped
         code, out, err = run(runner, app, "who-can", "--queries", str(queries), "-c", str(example_catalog))
-        assert code == 2 and out == ""
-        assert f"rolecat: {queries}: line 3: {message}" in err
+        assert code == 1 and out == ""
+        assert err.startswith(f"{queries}:3:1: error WC001: {message}") and "Try " not in err
 
 
 def test_who_can_summary_prints_the_resource_on_one_line(
@@ -168,7 +175,7 @@ def test_an_empty_resource_is_a_usage_error(
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"action": "s3:GetObject", "resource": ""}\n')
     code, out, err = run(runner, app, "who-can", "--queries", str(queries), *cat)
-    assert (code, out) == (2, "") and "line 1: resource is empty" in err
+    assert (code, out) == (1, "") and f"{queries}:1:1: error WC001: resource is empty" in err
     code, out, _ = run(runner, app, "who-can", "s3:GetObject", *cat)
     assert code == 0 and "frank\tCustomerSuccess in prod" in out
 

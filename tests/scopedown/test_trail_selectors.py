@@ -297,14 +297,23 @@ def test_the_command_refuses_a_selectors_file_it_cannot_read(tmp_path: Path) -> 
     bad = tmp_path / "selectors.json"
     bad.write_text(json.dumps(advanced([{"Field": "eventTime", "Equals": ["x"]}])))
     args = [str(logs), "--catalog", str(catalog), "--role", "Worker", "--account", "prod"]
+    # what the file says is a finding in an input file (exit 1), as a log's or an export's,
+    # not a usage error with "Try ... --help" (no command line fixes it)
     code, out, err = run(*args, "--trail-selectors", str(bad))
-    assert code == 2 and out == ""
-    assert err == (
-        f"rolecat: --trail-selectors {bad}: AdvancedEventSelectors[0].FieldSelectors[0]: field 'eventTime' "
-        "is not one rolecat knows\nTry 'root scopedown --help' for help.\n"
+    assert code == 1 and out == ""
+    assert err.startswith(
+        f"{bad}: error SD011: --trail-selectors: AdvancedEventSelectors[0].FieldSelectors[0]: field "
+        "'eventTime' is not one rolecat knows\n"
+    )
+    assert "Try " not in err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "EventSelectors": [\n    {,\n  ]\n}\n')
+    code, out, err = run(*args, "--trail-selectors", str(broken))
+    assert (code, out) == (1, "") and err.startswith(
+        f"{broken}:3:1: error SD011: --trail-selectors: not JSON"
     )
     code, _, err = run(*args, "--trail-selectors", str(tmp_path / "none.json"))
-    assert code == 2 and "cannot read" in err
+    assert code == 2 and "cannot read" in err and "Try " in err
     code, _, err = run(
         "--catalog", str(catalog), "--role", "Worker", "--emit-athena-sql", "--trail-selectors", str(bad)
     )

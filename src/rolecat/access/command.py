@@ -1,6 +1,6 @@
 """Command line of the access review: who-can, explain, diff.
 
-``register(app)`` adds the commands.  Exit codes: 0 ran, 1 catalog errors, 2 usage or
+``register(app)`` adds the commands.  Exit codes: 0 ran, 1 catalog errors (or a ``--queries`` file's), 2 usage or
 internal error, 3 "the answer is yes" for ``diff --exit-code`` (access grows).
 """
 
@@ -20,6 +20,8 @@ from rolecat.report.words import counted
 from ..cliargs import CatalogOpt, Command, fail_system, fail_usage
 
 if TYPE_CHECKING:
+    from rolecat.diagnostics import Diagnostic
+
     from .model import AccessModel
 
 EXIT_OK, EXIT_FINDINGS, EXIT_YES = 0, 1, 3
@@ -116,6 +118,8 @@ def who_can(
     import json
 
     _batch()
+    from rolecat.diagnostics import Location, error, sort_diagnostics
+
     from .whocan import QueryError, WhoCan, answer_text, parse_query
 
     if queries is None and not action:
@@ -125,17 +129,20 @@ def who_can(
     if resource == "":  # "$RESOURCE" unset: not the question without RESOURCE, nor a resource
         fail_usage(EMPTY_RESOURCE)
     asks: list[tuple[str, str | None, str | None]] = []
-    numbers: list[int] = []  # each query's line in FILE, for the errors found after parsing
+    numbers: list[int] = []  # each query's line in FILE
+    problems: list[Diagnostic] = []  # what FILE says that is no query: a finding, as in any input file
     if queries is not None:
         try:
             lines = queries.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             fail_usage(f"cannot read {queries}: {exc}")
-        numbers = [i for i, line in enumerate(lines, 1) if line.strip()]
-        try:
-            asks = [parse_query(lines[i - 1], i) for i in numbers]
-        except QueryError as exc:
-            fail_usage(f"{queries}: {exc}")
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    asks.append(parse_query(line))
+                    numbers.append(number)
+                except QueryError as exc:
+                    problems.append(error("WC001", str(exc), Location(str(queries), number)))
     else:
         asks = [(action, resource, account)]
     engine = WhoCan(_model(catalog, _now(now)))
@@ -143,7 +150,13 @@ def who_can(
         try:
             engine.check(a, acct)
         except QueryError as exc:
-            fail_usage(f"{queries}: line {numbers[index]}: {exc}" if queries is not None else str(exc))
+            if queries is None:
+                fail_usage(str(exc))
+            problems.append(error("WC001", str(exc), Location(str(queries), numbers[index])))
+    if problems:  # every line of FILE that is no query, before any answer is printed
+        for p in sort_diagnostics(problems):
+            typer.echo(p.format_text(), err=True)
+        raise typer.Exit(EXIT_FINDINGS)
     out = sys.stdout
     raw = getattr(out, "buffer", None)  # the answers are ASCII bytes: no text layer
     if queries is not None and raw is not None:

@@ -47,7 +47,8 @@ class Answer:
 
 
 class QueryError(ValueError):
-    """A query that names no known action or account (exit 2)."""
+    """A query that is malformed or names no known action or account: a usage error for
+    the command line's ACTION, a finding (WC001, exit 1) for a line of ``--queries FILE``."""
 
 
 class WhoCan:
@@ -450,24 +451,22 @@ def _indices(bits: int) -> Iterator[int]:
         i = text.find("1", i + 1)
 
 
-def parse_query(line: str, number: int) -> tuple[str, str | None, str | None]:
+def parse_query(line: str) -> tuple[str, str | None, str | None]:
     """One JSON line of ``--queries``: {"action": ..., "resource": ..., "account": ...}."""
     try:
         data = json.loads(line)
     except ValueError as exc:
-        raise QueryError(f"line {number}: not JSON ({exc})") from None
+        raise QueryError(f"not JSON ({exc})") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("action"), str):
-        raise QueryError(
-            f'line {number}: expected an object with "action" (and optional "resource", "account")'
-        )
+        raise QueryError('expected an object with "action" (and optional "resource", "account")')
     unknown = sorted(set(data) - {"action", "resource", "account"})
     if unknown:
-        raise QueryError(f"line {number}: unknown key {unknown[0]!r}")
+        raise QueryError(f"unknown key {unknown[0]!r}")
     for key in ("resource", "account"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            raise QueryError(f"line {number}: {key} must be a string")
+            raise QueryError(f"{key} must be a string")
     if data.get("resource") == "":
-        raise QueryError(f'line {number}: resource is empty: give the resource, or leave "resource" out')
+        raise QueryError('resource is empty: give the resource, or leave "resource" out')
     return data["action"], data.get("resource"), data.get("account")
 
 

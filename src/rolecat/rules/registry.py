@@ -19,7 +19,17 @@ from typing import Literal
 from rolecat.diagnostics import Severity
 
 Stage = Literal[
-    "load", "schema", "model", "documents", "checks", "write", "scopedown", "usage", "adopt", "rules"
+    "load",
+    "schema",
+    "model",
+    "documents",
+    "checks",
+    "write",
+    "scopedown",
+    "usage",
+    "adopt",
+    "access",
+    "rules",
 ]
 STAGES: tuple[Stage, ...] = (
     "load",
@@ -31,6 +41,7 @@ STAGES: tuple[Stage, ...] = (
     "scopedown",
     "usage",
     "adopt",
+    "access",
     "rules",
 )
 STAGE_TITLES: Mapping[Stage, str] = {
@@ -43,6 +54,7 @@ STAGE_TITLES: Mapping[Stage, str] = {
     "scopedown": "scopedown",
     "adopt": "Adoption: exports of live accounts (import, drift)",
     "usage": "usage",
+    "access": "Access review: who-can, explain, diff",
     "rules": "The rule runner itself",
 }
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -1361,6 +1373,15 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "SD011",
+        ERROR,
+        "scopedown",
+        "The `--trail-selectors` file is not get-event-selectors output rolecat understands fully.",
+        "A selector read in part would judge grants the trail does not log; nothing is ignored.",
+        "Give the JSON output of aws cloudtrail get-event-selectors --trail-name NAME, unedited.",
+        acceptable=False,
+    ),
+    Rule(
         "U001",
         WARNING,
         "usage",
@@ -1394,6 +1415,16 @@ RULES: tuple[Rule, ...] = (
         "An `--access-advisor` file is not a completed `get-service-last-accessed-details` report.",
         "",
         "Wait for the job to complete (JobStatus COMPLETED) and save its JSON output.",
+        acceptable=False,
+    ),
+    Rule(
+        "WC001",
+        ERROR,
+        "access",
+        "A line of a `who-can --queries` file is not a query, or names an action or account that is unknown.",
+        "Every line is checked before any answer is printed, so that the answers are one per query, in order.",
+        'Correct the line: a JSON object {"action": ..., "resource": ..., "account": ...}, resource and '
+        "account optional, of an action rolecat knows and an account of the catalog.",
         acceptable=False,
     ),
     Rule(

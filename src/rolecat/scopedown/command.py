@@ -371,13 +371,18 @@ def scopedown_command(
 
 
 def _read_selectors(path: Path) -> EventSelectors:
-    """The ``--trail-selectors`` file; one it cannot read fully is a usage error naming why."""
+    """The ``--trail-selectors`` file.  One that cannot be read is a usage error; one whose
+    content scopedown does not understand fully is a problem in an input file, as a log
+    file's or an export's: a finding (SD011) at the file, exit 1."""
+    from rolecat.diagnostics import Location, error
+
     from .selectors import SelectorError, read_selectors
 
     try:
         return read_selectors(path)
     except SelectorError as exc:
-        fail_usage(f"--trail-selectors {path}: {exc}")
+        _emit([error("SD011", f"--trail-selectors: {exc}", Location(str(path), exc.line))])
+        raise typer.Exit(EXIT_FINDINGS) from None
     except OSError as exc:
         fail_usage(f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
 

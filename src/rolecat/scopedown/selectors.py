@@ -55,7 +55,12 @@ BASIC_TYPES = (S3_OBJECT, LAMBDA_FUNCTION, DYNAMODB_TABLE)
 
 
 class SelectorError(Exception):
-    """A selectors file that cannot be read fully; the message says what is not understood."""
+    """A selectors file that cannot be read fully; the message says what is not understood,
+    ``line`` (1-based, 0 unknown) where, when the JSON itself is broken."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def read_selectors(path: Path) -> EventSelectors:
     try:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise SelectorError(f"not JSON: {exc}") from None
+        raise SelectorError(f"not JSON: {exc}", exc.lineno) from None
     return parse_selectors(doc, str(path))
 
 
