@@ -783,7 +783,8 @@ def test_branch_refuses_dirty_files_and_existing_branches(app, runner, repo):
         app, runner, "grant", "ProdEngineer", "--user", "frank", "--branch", "--branch-name", "taken"
     )
     assert result.exit_code == 2 and "branch taken already exists" in result.stderr
-    assert "Try " not in result.stderr
+    # --branch-name fixes it: a usage error, with the hint
+    assert result.stderr.endswith("\nTry 'root grant --help' for help.\n"), result.stderr
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
     assert git(repo, "status", "--porcelain") == ""
     # names git reads as other refs: a branch @ (HEAD to git), refs/heads/refs/heads/x

@@ -22,7 +22,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 class GitError(Exception):
     """git refused, or the repository is not in a state to take the commit (exit 2); or
-    ``usage``: the branch's name is not one, or the catalog is in no git repository."""
+    ``usage``: the branch's name is not one or is taken, or the catalog is in no git repository."""
 
     def __init__(self, message: str, *, usage: bool = False) -> None:
         super().__init__(message)
@@ -102,7 +102,8 @@ def prepare(
         check=False,
     )
     if exists.returncode == 0:
-        raise GitError(f"branch {branch} already exists; choose another with --branch-name")
+        # the name, given or made, is the command line's to change: a usage error
+        raise GitError(f"branch {branch} already exists; choose another with --branch-name", usage=True)
     head = _git(["rev-parse", "--verify", "HEAD"], root).strip()
     dirty = _git(["status", "--porcelain", "--", *(str(f.resolve()) for f in files)], root)
     if dirty.strip():
