@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from rolecat.diagnostics import Severity
 
@@ -31,19 +31,7 @@ Stage = Literal[
     "access",
     "rules",
 ]
-STAGES: tuple[Stage, ...] = (
-    "load",
-    "schema",
-    "model",
-    "documents",
-    "checks",
-    "write",
-    "scopedown",
-    "usage",
-    "adopt",
-    "access",
-    "rules",
-)
+STAGES: tuple[Stage, ...] = get_args(Stage)  # in the order above
 STAGE_TITLES: Mapping[Stage, str] = {
     "load": "Load: reading the catalog's files",
     "schema": "Schema: the shape of every document",
