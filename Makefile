@@ -32,6 +32,8 @@ $(STAMP): pyproject.toml
 	$(call pip,install --quiet -e '.[dev]')
 	@# Bytecode, as a wheel install has: an editable install under PYTHONDONTWRITEBYTECODE never writes it.
 	$(BIN)/python -m compileall -q src/rolecat
+	@# And the code of its dataclasses' methods (rolecat.classcode), which a run writes only with bytecode.
+	$(BIN)/python -c "from rolecat import classcode; classcode.compile_all()"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install rolecat with its dev tools

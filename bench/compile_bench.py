@@ -238,18 +238,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100,1000,10000"))
     args = parser.parse_args()
-    # A wheel install compiles the package's bytecode; an editable one under
-    # PYTHONDONTWRITEBYTECODE never does, and would pay for compiling it on every run.
+    # A wheel install compiles the package's bytecode, and its first run the code of its
+    # dataclasses' methods (rolecat.classcode); an editable install under
+    # PYTHONDONTWRITEBYTECODE never does, and would pay for compiling both on every run.
     import rolecat
 
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(rolecat.__file__).parent)], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from rolecat import classcode; classcode.compile_all()"], check=True
+    )
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(
         f"methodology: median of {args.runs} paired runs, each command a fresh process timed right after "
         "a floor of its own, file systems synced (untimed) before each, nothing deleted until every size is "
         "measured; floor = a fresh python parsing the same catalog's YAML (PyYAML CSafeLoader) "
         "and JSON (parse+write floor: the same, then creating OUT's files with the same bytes); rolecat's "
-        "bytecode compiled first, as a wheel install does; rolecat's per-user cache in a folder of the bench's "
+        "bytecode and its dataclasses' code compiled first, as a wheel install and its first run do; rolecat's per-user cache in a folder of the bench's "
         "own: 'OUT up to date' recalls what the compile before rendered (targets.terraform.recall), "
         "'not recalled' runs without that entry and renders; start-up floor = python -c pass; the ratio is "
         "of wall time (CPU: of user+system time, rolecat's forked children included, "

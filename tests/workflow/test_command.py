@@ -379,8 +379,8 @@ def test_help_imports_nothing_heavy():
         "import sys, rolecat.workflow.command as c\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('yaml', 'jinja2', 'jsonschema', 'orjson')]\n"
         "heavy += [m for m in sys.modules if m.startswith('rolecat.') and m not in "
-        "('rolecat.workflow', 'rolecat.workflow.command', 'rolecat.cliargs', 'rolecat.report', "
-        "'rolecat.report.exit_codes')]\n"
+        "('rolecat.classcode', 'rolecat.workflow', 'rolecat.workflow.command', 'rolecat.cliargs', "
+        "'rolecat.report', 'rolecat.report.exit_codes')]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
