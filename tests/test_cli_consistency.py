@@ -299,14 +299,36 @@ _OWN_USAGE_ERRORS = [
     (("usage", "--now", "x", "--emit-athena-sql"), "usage", "--now: 'x'"),
     (("drift", "prod=no-such-file.json"), "drift", "an export: no such file: no-such-file.json"),
     (("import", "nosuch=catalog/catalog.yaml", "--now", _NOW), "import", "nosuch is not an account of"),
+    # a path to write starting with a '~' no shell expanded (--write=~/x): refused, nothing made
+    (("compile", "--out", "~/tf"), "compile", "-o ~/tf starts with '~', which no shell expanded"),
+    (
+        ("codeowners", "--write", "~/CODEOWNERS", "--now", _NOW),
+        "codeowners",
+        "--write ~/CODEOWNERS starts with '~'",
+    ),
+    (
+        ("profiles", "-u", "erin", "--write", "~alice/config", "--now", _NOW),
+        "profiles",
+        "--write ~alice/config starts",
+    ),
+    (("plan", "-o", "~", "--now", _NOW), "plan", "-o ~ starts with '~', which no shell expanded"),
+    (
+        ("scopedown", "--role", "AppDeployer", "--summary", "~/s.md", "catalog"),
+        "scopedown",
+        "--summary ~/s.md starts with '~'",
+    ),
 ]
 # Exit 2 for what no command line fixes: rolecat's line alone, as for an internal error.
 _NOT_USAGE_ERRORS = [
     (("plan",), "terraform is not on PATH"),
-    (("codeowners", "--write", "catalog/catalog.yaml/CODEOWNERS", "--now", _NOW), "cannot write"),
     (
-        ("profiles", "-u", "erin", "--write", "catalog/catalog.yaml/config", "--now", _NOW),
-        "cannot write catalog/catalog.yaml/config",
+        ("codeowners", "--write", "catalog/catalog.yaml/CODEOWNERS", "--now", _NOW),
+        "cannot write catalog/catalog.yaml/CODEOWNERS: catalog/catalog.yaml is a file, not a folder; "
+        "nothing written",
+    ),
+    (
+        ("profiles", "-u", "erin", "--write", "catalog/catalog.yaml/sub/config", "--now", _NOW),
+        "cannot write catalog/catalog.yaml/sub/config: catalog/catalog.yaml is a file, not a folder",
     ),
     # a .git git will not read (one another user owns, here a broken link): git's own words
     (("diff", "--base", "HEAD", "-c", "broken/catalog"), "git rev-parse --show-toplevel: "),
@@ -351,6 +373,7 @@ def test_a_usage_error_a_command_finds_is_said_as_click_s(
     assert message.startswith(f"rolecat: {said}"), proc.stderr
     assert hint == f"Try 'python -m rolecat {path} -h' for help.", proc.stderr
     assert proc.stdout == ""
+    assert not (scratch / "~").exists()
 
 
 @pytest.mark.parametrize(("args", "said"), _NOT_USAGE_ERRORS, ids=[" ".join(a) for a, _ in _NOT_USAGE_ERRORS])
@@ -368,6 +391,27 @@ def test_exit_2_for_what_no_command_line_fixes_has_no_hint(
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines()[-1].startswith(f"rolecat: {said}"), proc.stderr
     assert "Try " not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diff", "--base", "HEAD", "-c", "catalog"),
+        ("grant", "ProdEngineer", "-u", "frank", "--branch", "--now", _NOW),
+    ],
+    ids=["diff --base", "grant --branch"],
+)
+def test_no_git_on_path_is_said_as_such(args: tuple[str, ...], scratch: Path) -> None:
+    """Without git, whether the catalog is in a repository is unknown: not "not inside a
+    git repository" (what the command line would fix), but git missing, exit 2, no hint."""
+    import os
+
+    empty = scratch / "no-git"
+    empty.mkdir(exist_ok=True)
+    proc = rolecat(*args, cwd=scratch, env={**os.environ, "PATH": str(empty)})
+    assert proc.returncode == 2, proc.stderr
+    assert "rolecat: git is not on PATH" in proc.stderr.splitlines()[-1], proc.stderr
+    assert "Try " not in proc.stderr and "not inside a git repository" not in proc.stderr
 
 
 def test_options_that_exclude_each_other_are_said_before_terraform_is_looked_for(scratch: Path) -> None:

@@ -211,9 +211,14 @@ def refuse_folder(option: str, text: str, what: str) -> Path:
     folder, with a final ``/`` (``Path`` drops it: ``--write .github/`` wrote a file named
     ``.github``).  A missing parent folder is no mistake (the file's folder is created); a
     write that fails all the same (permissions, a full disk) is ``fail_system``'s."""
+    from .pipeline import unexpanded_home
+
     path = Path(text)
     if not text:  # Path("") is "."
         fail_usage(f"{option} '' names no file: name {what} to write")
+    refused = unexpanded_home(option, text)
+    if refused is not None:
+        fail_usage(refused)
     # os.path.isdir, not Path.is_dir, which raises what stat raises but ENOENT and a few
     # (a name too long for the file system was an internal error): the write says it
     if os.path.isdir(path):  # noqa: PTH112 - see above
@@ -223,6 +228,17 @@ def refuse_folder(option: str, text: str, what: str) -> Path:
             f"{option} {text} names a folder (it ends with {text[text.rindex('/') :]}): name {what} to write"
         )
     return path
+
+
+def cannot_write(path: Path, exc: OSError, option: str = "") -> str:
+    """``cannot write [OPTION ]PATH: why``, for ``fail_system``; when a folder on the way
+    to ``path`` is a file (``--write notes.txt/CODEOWNERS``), the why names it, where the
+    system's words ("File exists", "Not a directory") would not."""
+    what = f"{option} {path}" if option else str(path)
+    for folder in reversed(path.parents):
+        if os.path.lexists(folder) and not os.path.isdir(folder):  # noqa: PTH112 - as refuse_folder
+            return f"cannot write {what}: {folder} is a file, not a folder"
+    return f"cannot write {what}: {exc.strerror or exc}"
 
 
 def fail_system(message: str) -> NoReturn:

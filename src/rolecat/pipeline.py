@@ -400,10 +400,28 @@ def _compile(
     return _Compiled(catalog, diags, files, previous, recalled)
 
 
+def unexpanded_home(option: str, text: str) -> str | None:
+    """The usage error of a path to write that starts with ``~`` (``~/x``, ``~name/x``),
+    None for any other.  A shell expands ``~`` only at the start of a word, not after
+    ``=``: ``--write=~/config`` reaches rolecat as written, and a folder named ``~`` would
+    be made in the working directory (the one a later ``rm -r ~`` empties the home for)."""
+    if not text.startswith("~"):
+        return None
+    return (
+        f"{option} {text} starts with '~', which no shell expanded (a shell expands it only at "
+        f"the start of a word, not after '='): write `{option} ~/...` with a space, or the full "
+        f"path (./{text}, for a folder named so)"
+    )
+
+
 def check_out_apart(catalog_path: Path, out: Path) -> None:
     """Raise UsageError when OUT and the catalog folder overlap (OUT is the catalog, inside
     it, or holds it): compile would put Terraform among the catalog's files (and the next
-    validate fails on them), or an account's folder where the catalog is."""
+    validate fails on them), or an account's folder where the catalog is; or when OUT
+    starts with a ``~`` no shell expanded (``unexpanded_home``)."""
+    refused = unexpanded_home("-o", str(out))
+    if refused is not None:
+        raise UsageError(refused)
     try:
         catalog_dir, out_dir = catalog_path.resolve(), out.resolve()
     except (OSError, RuntimeError):  # a symlink loop: the write stage reports OUT's own problem

@@ -138,11 +138,18 @@ def diff_catalogs(base: Path, head: Path, now: dt.datetime) -> DiffResult:
     return compare(_load(base, display_path(base), now, db), _load(head, display_path(head), now, db))
 
 
+class _NoGit(DiffError):
+    """git could not be run at all (not on PATH): whether the catalog is in a repository
+    is then unknown."""
+
+
 def _git(args: Sequence[str], cwd: Path, data: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise _NoGit("git is not on PATH; --base needs it", usage=False) from None
     except OSError as exc:
-        raise DiffError(f"cannot run git: {exc}", usage=False) from None
+        raise _NoGit(f"cannot run git: {exc}", usage=False) from None
     if done.returncode != 0:
         raise DiffError(
             f"git {' '.join(args)}: {done.stderr.decode('utf-8', 'replace').strip()}", usage=False
@@ -158,6 +165,8 @@ def _export(ref: str, catalog: Path, into: Path) -> bool:
         raise DiffError(f"not a git revision: {ref!r}")
     try:
         top = Path(_git(["rev-parse", "--show-toplevel"], catalog).decode().strip())
+    except _NoGit:
+        raise
     except DiffError:
         # No .git at or above the catalog: the command line names a catalog git does not
         # hold (as --branch says it).  With one, git refusing it (a repository another user

@@ -28,6 +28,7 @@ from ..cliargs import (
     CatalogOpt,
     Command,
     WholeNumber,
+    cannot_write,
     fail_system,
     fail_usage,
     refuse_folder,
@@ -355,7 +356,7 @@ def scopedown_command(
         try:
             write_atomic(summary, text)
         except OSError as exc:
-            fail_system(f"cannot write --summary {summary}: {exc.strerror or exc}")
+            fail_system(cannot_write(summary, exc, "--summary"))
     _emit(problems)
 
     if output is OutputFormat.json:

@@ -24,6 +24,7 @@ from ..cliargs import (
     CatalogArg,
     Command,
     WholeNumber,
+    cannot_write,
     catalog_of,
     fail_system,
     fail_usage,
@@ -280,7 +281,7 @@ def codeowners(
                 return
             write_atomic(write, text)
         except OSError as exc:
-            fail_system(f"cannot write {write}: {exc.strerror or exc}; nothing written")
+            fail_system(f"{cannot_write(write, exc)}; nothing written")
         typer.echo(f"wrote {write}", err=True)
         return
     typer.echo(text, nl=False)
@@ -384,7 +385,7 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     try:
         written = mb.write_if_changed(path, spliced.text)
     except OSError as exc:
-        fail_system(f"cannot write {path}: {exc}")
+        fail_system(cannot_write(path, exc))
     if not written:
         typer.echo(f"{path} is up to date", err=True)
     else:

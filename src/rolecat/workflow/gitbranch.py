@@ -36,13 +36,17 @@ class Committed:
     commit: str
 
 
+class _NoGit(GitError):
+    """git could not be run (not on PATH): whether ``start`` is in a repository is unknown."""
+
+
 def _git(args: Sequence[str], cwd: Path, stdin: str | None = None) -> str:
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
-        raise GitError("git is not on PATH") from None
+        raise _NoGit("git is not on PATH") from None
     if done.returncode != 0:
         raise GitError(f"git {' '.join(args[:2])} failed: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
@@ -60,6 +64,8 @@ def repository_root(start: Path) -> Path:
     one, git refusing it (a repository another user owns) is the repository's state."""
     try:
         return Path(_git(["rev-parse", "--show-toplevel"], start).strip())
+    except _NoGit:
+        raise
     except GitError:
         if find_repo_root(start) is not None:
             raise
