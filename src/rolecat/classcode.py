@@ -186,8 +186,14 @@ def compile_all() -> int:
         return 0
     install()
     _state.index = {}  # compile every text afresh, reading nothing
-    for module in pkgutil.walk_packages(rolecat.__path__, _MODULE + "."):
-        if not module.name.endswith(".__main__"):
+
+    def skip(name: str) -> None:  # a package that does not import: it has no classes to compile
+        pass
+
+    for module in pkgutil.walk_packages(rolecat.__path__, _MODULE + ".", onerror=skip):
+        if module.name.endswith(".__main__"):
+            continue
+        with contextlib.suppress(Exception):  # likewise a module (a platform's, say)
             importlib.import_module(module.name)
     # every text found or compiled in this process: entries no class has any more are dropped
     index = {module: marshal.dumps(table) for module, table in _state.tables.items()}
