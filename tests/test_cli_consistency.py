@@ -312,6 +312,7 @@ _OWN_USAGE_ERRORS = [
         "--write ~alice/config starts",
     ),
     (("plan", "-o", "~", "--now", _NOW), "plan", "-o ~ starts with '~', which no shell expanded"),
+    (("validate", "~/catalog"), "validate", "-c ~/catalog starts with '~', which no shell expanded"),
     (
         ("scopedown", "--role", "AppDeployer", "--summary", "~/s.md", "catalog"),
         "scopedown",

@@ -147,8 +147,8 @@ def _load_later_stages(*, render: bool = False) -> None:
 def _prepare(path: Path, now: dt.datetime | None, display: str | None, *, render: bool = False) -> _Prepared:
     from rolecat.load.discover import discover
 
-    if not path.exists():
-        raise UsageError(f"catalog folder {path} does not exist")
+    if not path.exists():  # one that starts with a '~' no shell expanded (-c=~/catalog): said so
+        raise UsageError(unexpanded_home("-c", str(path)) or f"catalog folder {path} does not exist")
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
