@@ -236,7 +236,7 @@ def cannot_write(path: Path, exc: OSError, option: str = "") -> str:
     system's words ("File exists", "Not a directory") would not."""
     what = f"{option} {path}" if option else str(path)
     for folder in reversed(path.parents):
-        if os.path.lexists(folder) and not os.path.isdir(folder):  # noqa: PTH112 - as refuse_folder
+        if os.path.exists(folder) and not os.path.isdir(folder):  # noqa: PTH110, PTH112 - as refuse_folder
             return f"cannot write {what}: {folder} is a file, not a folder"
     return f"cannot write {what}: {exc.strerror or exc}"
 

@@ -401,10 +401,11 @@ def _compile(
 
 
 def unexpanded_home(option: str, text: str) -> str | None:
-    """The usage error of a path to write that starts with ``~`` (``~/x``, ``~name/x``),
-    None for any other.  A shell expands ``~`` only at the start of a word, not after
-    ``=``: ``--write=~/config`` reaches rolecat as written, and a folder named ``~`` would
-    be made in the working directory (the one a later ``rm -r ~`` empties the home for)."""
+    """The usage error of a path that starts with ``~`` (``~/x``, ``~name/x``), None for
+    any other: refused for a path to write, said for a catalog folder that is not there.
+    A shell expands ``~`` only at the start of a word, not after ``=``: ``--write=~/config``
+    reaches rolecat as written, and a folder named ``~`` would be made in the working
+    directory (the one a later ``rm -r ~`` empties the home for)."""
     if not text.startswith("~"):
         return None
     return (
