@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -70,6 +71,16 @@ class Pending(Generic[T]):
                 self._failed = exc
                 raise
         return self._done[0]
+
+    def ready(self) -> bool:
+        """Whether ``fn`` is done: in the child, whose answer has begun to arrive (it is
+        written once ``fn`` returned), or here; False for work deferred to ``result()``.
+        Never waits."""
+        if self._done is not None or self._failed is not None:
+            return True
+        if self._pid is None or self._fd is None:
+            return False
+        return bool(select.select([self._fd], [], [], 0)[0])
 
     def cancel(self) -> None:
         """Stop a child whose value is no longer wanted (the caller failed before ``result``)."""
@@ -147,6 +158,10 @@ class BothEnds(Generic[X, T, F]):
     takes parts here until none is left.  Both stay busy to the end, whatever the
     machine's load or what this process does before ``join``.
 
+    ``deferred``: the child starts only at ``fork()``; until then this process may take
+    parts from the front one at a time (``take``), for when the second core is still
+    busy with other work.  A ``fork()`` once every part is taken starts nothing.
+
     ``join`` gives ``first``'s value and ``work``'s value for each part, in the order of
     ``items``: the same as from one process, which does it all in ``join`` (``first``,
     then the parts) when ``fork`` is false, ``fork_allowed()`` is false or there is
@@ -161,6 +176,7 @@ class BothEnds(Generic[X, T, F]):
         *,
         first: Callable[[], F] | None = None,
         fork: bool = True,
+        deferred: bool = False,
     ) -> None:
         size = max(1, -(-len(items) // PARTS))
         self._parts = [items[i : i + size] for i in range(0, len(items), size)]
@@ -168,6 +184,7 @@ class BothEnds(Generic[X, T, F]):
         self._first = first
         self._front: list[T] = []
         self._tokens: int | None = None
+        self._taken_all = False
         self._pending: Pending[tuple[F | None, list[T]]] | None = None
         if not fork or (len(self._parts) < 2 and first is None) or not fork_allowed():
             return
@@ -176,7 +193,16 @@ class BothEnds(Generic[X, T, F]):
             os.write(fill, bytes(len(self._parts)))  # at most PARTS bytes: within any pipe's buffer
         finally:
             os.close(fill)  # so that reading the last token is followed by end of file
-        parts = self._parts
+        self._tokens = tokens
+        if not deferred:
+            self.fork()
+
+    def fork(self) -> None:
+        """Start the child (made with ``deferred``; once).  Nothing when no part is left, or
+        when forking is no longer allowed (a thread started): this process then does all."""
+        if self._tokens is None or self._pending is not None or self._taken_all:
+            return
+        tokens, parts, work, first = self._tokens, self._parts, self._work, self._first
 
         def back() -> tuple[F | None, list[T]]:  # in the child
             value = first() if first is not None else None
@@ -186,17 +212,32 @@ class BothEnds(Generic[X, T, F]):
             return value, done[::-1]
 
         try:
-            self._pending = start(back, instead=self._rest)
+            pending = start(back, instead=self._rest)
         except BaseException:
-            os.close(tokens)
+            self._close()
             raise
-        self._tokens = tokens if self._pending.forked else None
-        if self._tokens is None:
-            os.close(tokens)
+        if pending.forked:
+            self._pending = pending
 
     @property
     def forked(self) -> bool:
-        return self._tokens is not None
+        return self._pending is not None
+
+    def take(self) -> bool:
+        """Do the next part from the front here; False when none is left.  Only for a
+        ``deferred`` one not yet forked: a part taken here while a child runs is only
+        ``join``'s business."""
+        if self._tokens is None or self._taken_all:
+            return False
+        try:
+            if not os.read(self._tokens, 1):
+                self._taken_all = True
+                return False
+            self._front.append(self._work(self._parts[len(self._front)]))
+        except BaseException:
+            self.cancel()
+            raise
+        return True
 
     def _rest(self) -> tuple[F | None, list[T]]:
         """What the child was to do, done here: ``first``, and the parts not taken here."""
@@ -205,16 +246,16 @@ class BothEnds(Generic[X, T, F]):
 
     def join(self) -> tuple[F | None, list[T]]:
         """``first``'s value and every part's, in order (once)."""
-        if self._pending is None or self._tokens is None:
-            return self._rest()
+        if self._tokens is None:
+            value, rest = self._rest()
+            return value, self._front + rest
         try:
-            while os.read(self._tokens, 1):
-                self._front.append(self._work(self._parts[len(self._front)]))
-        except BaseException:
-            self.cancel()
-            raise
+            while self.take():
+                pass
         finally:
             self._close()
+        if self._pending is None:  # never forked: every part was done here
+            return (self._first() if self._first is not None else None), self._front
         value, back = self._pending.result()
         return value, self._front + back
 

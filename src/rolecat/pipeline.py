@@ -265,14 +265,19 @@ def _render(
         return checked.catalog, checked.diagnostics, TerraformRenderer(catalog, deployment).render()
     checks = background.start(prepared.check)
 
-    def checks_done() -> None:  # so that the render's own child does not run beside this one
+    def may_share() -> bool:  # so that the render's own child does not run beside this one
+        if not checks.forked:  # no child: nothing to wait for (the render forks none either)
+            return True
+        if not checks.ready():
+            return False
         with contextlib.suppress(Exception):  # raised again below
             checks.result()
+        return True
 
     files: list[RenderedFile] = []
     failure: Exception | None = None
     try:
-        files = TerraformRenderer(catalog, deployment).render(before_sharing=checks_done)
+        files = TerraformRenderer(catalog, deployment).render(may_share=may_share)
     except Exception as exc:
         failure = exc
     except BaseException:

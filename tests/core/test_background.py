@@ -555,6 +555,102 @@ def test_both_ends_cancelled_before_join_reap_the_child(starts: list[Started]) -
 
 
 @linux_only
+def test_deferred_both_ends_take_parts_here_until_forked(starts: list[Started]) -> None:
+    """``deferred``: no child until ``fork``; the parts taken before are this process's,
+    the child then takes from the back and this process goes on from the front, and the
+    values are in the order of the items."""
+    ends: background.BothEnds[int, list[tuple[int, object]], None] = background.BothEnds(
+        _pids_of, list(range(20)), deferred=True
+    )
+    assert starts == [] and not ends.forked
+    assert ends.take() and ends.take()
+    ends.fork()
+    assert len(starts) == 1 and starts[0].forked and ends.forked
+    _, parts = ends.join()
+    assert [x for part in parts for _, x in part] == list(range(20))
+    pids = [pid for part in parts for pid, _ in part]
+    assert pids[:2] == [os.getpid()] * 2
+    assert set(pids) <= {os.getpid(), starts[0].pid}
+
+
+@linux_only
+def test_deferred_both_ends_taken_whole_here_fork_nothing(starts: list[Started]) -> None:
+    order: list[str] = []
+
+    def first() -> str:
+        order.append("first")
+        return "value"
+
+    ends: background.BothEnds[int, list[tuple[int, object]], str] = background.BothEnds(
+        _pids_of, list(range(5)), first=first, deferred=True
+    )
+    while ends.take():
+        pass
+    assert not ends.take()  # none left, and asking again is no error
+    ends.fork()
+    assert starts == [] and not ends.forked
+    value, parts = ends.join()
+    assert value == "value" and order == ["first"]  # first still runs once, here
+    assert parts == [[(os.getpid(), x)] for x in range(5)]
+
+
+def test_deferred_both_ends_without_fork_take_nothing_and_join_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    ends: background.BothEnds[int, list[tuple[int, object]], None] = background.BothEnds(
+        _pids_of, list(range(5)), deferred=True
+    )
+    assert not ends.take()  # nothing shared: join does it all
+    ends.fork()
+    assert not ends.forked
+    assert [x for part in ends.join()[1] for _, x in part] == list(range(5))
+
+
+@linux_only
+def test_a_deferred_fork_refused_leaves_the_parts_here(
+    monkeypatch: pytest.MonkeyPatch, starts: list[Started]
+) -> None:
+    """A thread started between the parts taken here and ``fork``: no child, and this
+    process does the rest."""
+    ends: background.BothEnds[int, list[tuple[int, object]], None] = background.BothEnds(
+        _pids_of, list(range(9)), deferred=True
+    )
+    assert ends.take()
+    monkeypatch.setattr(background, "fork_allowed", lambda: False)
+    ends.fork()
+    assert not ends.forked and not starts[0].forked
+    _, parts = ends.join()
+    assert parts == [[(os.getpid(), x)] for x in range(9)]
+
+
+@linux_only
+def test_ready_says_whether_the_child_is_done_without_waiting() -> None:
+    go_r, go_w = os.pipe()
+
+    def waits() -> int:
+        select.select([go_r], [], [], 10)
+        return 7
+
+    pending = background.start(waits)
+    try:
+        assert pending.forked and not pending.ready()
+        os.write(go_w, b"x")
+        deadline = time.monotonic() + 10
+        while not pending.ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pending.ready() and pending.result() == 7 and pending.ready()
+    finally:
+        os.close(go_r)
+        os.close(go_w)
+
+
+def test_ready_without_a_child_is_true_only_once_computed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLECAT_JOBS", "1")
+    pending = background.start(lambda: 3)
+    assert not pending.ready()  # deferred to result(), which would run it
+    assert pending.result() == 3 and pending.ready()
+
+
+@linux_only
 def test_render_shared_with_a_child_gives_the_same_files(
     monkeypatch: pytest.MonkeyPatch, starts: list[Started]
 ) -> None:
@@ -650,12 +746,17 @@ def _exited_unreaped(pid: int) -> bool | None:
 
 
 @linux_only
-def test_the_renders_child_is_forked_once_the_checks_child_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A compile runs the checks in a child beside the render; the render shares the
-    roles' files with a child of its own only once the checks' child is done (two such
-    children would each copy the pages they write to): when the render's child is
-    forked, the checks' child is reaped.  The diagnostics and files are the same as
-    without children."""
+def test_the_render_takes_roles_files_alone_until_the_checks_child_is_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A compile runs the checks in a child beside the render.  While that child runs, the
+    render takes the roles' files here, one part at a time; it forks a child of its own
+    for them only once the checks' child is done and reaped (two such children would
+    each copy the pages they write to).  The diagnostics and files are the same as
+    without children.
+
+    Made deterministic: the checks wait until this process has rendered a part, and this
+    process, after that first part, waits until the checks' child has exited."""
     import datetime as dt
 
     from rolecat.targets.terraform import render
@@ -664,22 +765,63 @@ def test_the_renders_child_is_forked_once_the_checks_child_is_done(monkeypatch: 
     monkeypatch.setenv("ROLECAT_JOBS", "1")
     serial = render_catalog(ROOT / "catalog", now)
     monkeypatch.delenv("ROLECAT_JOBS")
+    me = os.getpid()
     forked: list[int] = []
     before_each: list[list[bool | None]] = []  # at each start: the state of every child forked before
-    real = background.start
+    parts_before: list[int] = []  # at each start: the parts this process had rendered
+    here: list[list[str]] = []  # the roles of each part rendered here
+    real_start, real_role_files = background.start, render.TerraformRenderer.role_files
+    real_check = pipeline._Prepared.check
+    rendered_here = os.pipe()  # a byte once this process rendered its first part
+    log = os.pipe()  # "pid role" of every role file rendered, in either process
 
     def recording(fn, **kwargs):  # type: ignore[no-untyped-def]
         before_each.append([_exited_unreaped(pid) for pid in forked])
-        pending = real(fn, **kwargs)
+        parts_before.append(len(here))
+        pending = real_start(fn, **kwargs)
         if pending.forked:
             forked.append(pending._pid)
         return pending
 
+    def check(self: pipeline._Prepared, *, both_cores: bool = False) -> list[object]:
+        if os.getpid() != me:  # the checks' child: not before this process rendered a part
+            select.select([rendered_here[0]], [], [], 10)
+        return real_check(self, both_cores=both_cores)  # type: ignore[return-value]
+
+    def role_files(
+        self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
+    ) -> list[tuple[str, bytes]]:
+        done = real_role_files(self, groups)
+        for views in groups:
+            for rv in views:
+                os.write(log[1], f"{os.getpid()} {rv.role.name}\n".encode())
+        if os.getpid() == me:
+            here.append([views[0].role.name for views in groups])
+            if len(here) == 1:
+                os.write(rendered_here[1], b"x")
+                deadline = time.monotonic() + 10
+                while _exited_unreaped(forked[0]) is False and time.monotonic() < deadline:
+                    time.sleep(0.01)
+        return done
+
     monkeypatch.setattr(background, "start", recording)
+    monkeypatch.setattr(pipeline._Prepared, "check", check)
+    monkeypatch.setattr(render.TerraformRenderer, "role_files", role_files)
     monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
     shared = render_catalog(ROOT / "catalog", now)
+    os.close(log[1])
+    for fd in rendered_here:
+        os.close(fd)
+    with os.fdopen(log[0]) as fh:
+        who = [(int(pid), name) for pid, name in (line.split() for line in fh)]
     assert len(forked) == len(before_each) == 2  # the checks' child, then the render's
+    assert parts_before == [0, 1]  # a part rendered here while the checks' child ran
     assert before_each[-1] == [None]  # the checks' child reaped when the render's is forked
+    assert {pid for pid, _ in who} == {me, forked[1]}  # the render's child took parts too
+    by_role: dict[str, set[int]] = {}
+    for pid, name in who:
+        by_role.setdefault(name, set()).add(pid)
+    assert all(len(pids) == 1 for pids in by_role.values())  # each role's files: one process
     assert [repr(d) for d in shared[1]] == [repr(d) for d in serial[1]]
     assert [(f.path, f.data) for f in shared[2]] == [(f.path, f.data) for f in serial[2]]
 

@@ -824,7 +824,7 @@ class TerraformRenderer:
             out.append(RenderedFile.of(f"{account.name}/imports.tf", imports))
         return sorted(out, key=_path_of)
 
-    def render(self, *, before_sharing: Callable[[], object] | None = None) -> list[RenderedFile]:
+    def render(self, *, may_share: Callable[[], bool] | None = None) -> list[RenderedFile]:
         """Every generated file, manifest.json last; deterministic.
 
         Every account's view is built, then every file but the roles' (users, policies,
@@ -835,10 +835,12 @@ class TerraformRenderer:
         are the same either way.
 
         A forked child copies every page it writes to (reference counts included): the
-        roles' files cost it two fifths of this process's memory.  So the child is
-        forked only after ``before_sharing`` (the compile waits there for the checks'
-        child to end), and the manifest is made here once it is done, so that neither
-        two children's copies nor a child's copies and the manifest are held at once."""
+        roles' files cost it two fifths of this process's memory.  So while
+        ``may_share()`` is false (in a compile: the checks' child still runs), this
+        process renders the roles' files alone, one part at a time, and forks the child
+        only once it is true, so that two children's copies are never held at once; the
+        manifest is made here once the roles' files are done, so that a child's copies
+        and the manifest are not held at once either."""
         from rolecat import background
 
         from .manifest import manifest_bytes
@@ -850,12 +852,14 @@ class TerraformRenderer:
                 groups.setdefault(id(rv.role), []).append(rv)
         others = [self._account_files(view, []) for view in views]
         share = sum(len(v.roles) for v in views) >= PARALLEL_RENDER
-        if share and before_sharing is not None:
-            before_sharing()
         environment().get_template("role.tf.j2")  # compiled once, before a fork
         ends: background.BothEnds[list[RoleView], list[tuple[str, bytes]], None] = background.BothEnds(
-            self.role_files, list(groups.values()), fork=share
+            self.role_files, list(groups.values()), fork=share, deferred=may_share is not None
         )
+        if may_share is not None:
+            while not may_share() and ends.take():
+                pass
+            ends.fork()
         rendered = dict(file for part in ends.join()[1] for file in part)
         out: list[RenderedFile] = []
         for view, other in zip(views, others, strict=True):
