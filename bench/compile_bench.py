@@ -194,11 +194,12 @@ def bench_size(roles: int, runs: int, tmp: Path) -> tuple[list[str], int, int | 
         uptodate_cold.append(cold)
         floor("validate")
         validate.append(run([ROLECAT, "validate", str(root), "--now", NOW]))
-    size = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
+    made = [p for p in kept.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in made)
     pss = pss_peak([ROLECAT, "compile", str(root), "-o", str(tmp / f"pss{roles}"), "--now", NOW])
     up_vs_fresh = ratio([u.seconds for u in uptodate], [f.seconds for f in fresh])
     out_lines = [
-        f"{roles:,} roles ({files:,} files, output {size / 1e6:.1f} MB); "
+        f"{roles:,} roles ({files:,} catalog files; output {len(made):,} files, {size / 1e6:.1f} MB); "
         f"floor median {statistics.median(f.seconds for runs in floors.values() for f in runs):.2f} s",
         line("compile, fresh OUT", fresh, floors["fresh"], 3 if roles >= 1000 else None),
         line("  the same, to parse+write", fresh, write_floor, None),

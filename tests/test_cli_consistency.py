@@ -318,6 +318,39 @@ _OWN_USAGE_ERRORS = [
         "scopedown",
         "--summary ~/s.md starts with '~'",
     ),
+    # ... and a path to read that is not there says so, whichever command reads it
+    (("diff", "~/base", "catalog"), "diff", "~/base starts with '~', which no shell expanded (it was quoted"),
+    (("diff", "--base", "HEAD", "-c", "~/c"), "diff", "-c ~/c starts with '~', which no shell expanded"),
+    (("who-can", "s3:GetObject", "-c", "~/c"), "who-can", "-c ~/c starts with '~', which no shell"),
+    (("who-can", "--queries", "~/q.jsonl"), "who-can", "--queries ~/q.jsonl starts with '~'"),
+    (("usage", "~/logs"), "usage", "~/logs starts with '~', which no shell expanded"),
+    (
+        ("scopedown", "--role", "AppDeployer", "--account", "prod", "~/logs", "nowhere"),
+        "scopedown",
+        "no such file or folder: ~/logs, nowhere; ~/logs starts with '~'",
+    ),
+    (
+        (
+            "scopedown",
+            "--role",
+            "AppDeployer",
+            "--account",
+            "prod",
+            "--trail-selectors",
+            "~/s.json",
+            "catalog",
+        ),
+        "scopedown",
+        "--trail-selectors ~/s.json starts with '~'",
+    ),
+    (
+        ("usage", "--access-advisor", "Admin@prod=~/a.json", "catalog"),
+        "usage",
+        "--access-advisor: no such file: ~/a.json; ~/a.json starts with '~'",
+    ),
+    (("drift", "prod=~/e.json"), "drift", "an export: no such file: ~/e.json; ~/e.json starts with '~'"),
+    # a usage error quoting the command line prints it on one line, control characters escaped
+    (("usage", "lo\x1b[2Jgs\nx"), "usage", "no such file or folder: lo\\x1b[2Jgs\\nx"),
 ]
 # Exit 2 for what no command line fixes: rolecat's line alone, as for an internal error.
 _NOT_USAGE_ERRORS = [

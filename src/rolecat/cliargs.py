@@ -24,6 +24,7 @@ Only typer is imported here (its own copy of click included, which typer imports
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -198,10 +199,26 @@ def fail_usage(message: str) -> NoReturn:
     """A mistake in the command line that a command finds itself (a missing or conflicting
     option, a value it refuses, a folder, file or name it gives that is not there): said as
     click's own usage errors are, ``rolecat: message`` on stderr and the hint for the command
-    being run (``Try 'rolecat scopedown -h' for help.``), exit 2."""
-    typer.echo(f"rolecat: {message}", err=True)
+    being run (``Try 'rolecat scopedown -h' for help.``), exit 2.  The message is printed
+    on one line, its control characters escaped: it quotes paths and names from the
+    command line, which a glob or a script may take from files a pull request names."""
+    from .report.escape import printable
+
+    typer.echo(f"rolecat: {printable(message)}", err=True)
     _hint(get_current_context(silent=True))
     raise typer.Exit(EXIT_USAGE)
+
+
+def missing_paths(missing: Sequence[Path]) -> str:
+    """The usage error of paths to read that are not there (log files or folders); the
+    first that starts with a '~' no shell expanded says so."""
+    from .pipeline import unexpanded_home
+
+    home = next((h for m in missing if (h := unexpanded_home("", str(m))) is not None), None)
+    if home is not None and len(missing) == 1:
+        return home
+    listed = "no such file or folder: " + ", ".join(str(m) for m in missing)
+    return listed if home is None else f"{listed}; {home}"
 
 
 def refuse_folder(option: str, text: str, what: str) -> Path:

@@ -407,16 +407,22 @@ def _compile(
 
 def unexpanded_home(option: str, text: str) -> str | None:
     """The usage error of a path that starts with ``~`` (``~/x``, ``~name/x``), None for
-    any other: refused for a path to write, said for a catalog folder that is not there.
+    any other: refused for a path to write, said for a path to read that is not there.
     A shell expands ``~`` only at the start of a word, not after ``=``: ``--write=~/config``
     reaches rolecat as written, and a folder named ``~`` would be made in the working
-    directory (the one a later ``rm -r ~`` empties the home for)."""
+    directory (the one a later ``rm -r ~`` empties the home for).  ``option`` "": a
+    path given as an argument (quoted, or inside another value), not an option's."""
     if not text.startswith("~"):
         return None
+    if not option:
+        return (
+            f"{text} starts with '~', which no shell expanded (it was quoted, or not at the start of "
+            f"a word): give the full path (./{text}, for one named so)"
+        )
     return (
         f"{option} {text} starts with '~', which no shell expanded (a shell expands it only at "
         f"the start of a word, not after '='): write `{option} ~/...` with a space, or the full "
-        f"path (./{text}, for a folder named so)"
+        f"path (./{text}, for one named so)"
     )
 
 

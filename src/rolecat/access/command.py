@@ -135,7 +135,10 @@ def who_can(
         try:
             lines = queries.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            fail_usage(f"cannot read {queries}: {exc}")
+            from rolecat.pipeline import unexpanded_home
+
+            home = unexpanded_home("--queries", str(queries)) if isinstance(exc, FileNotFoundError) else None
+            fail_usage(home or f"cannot read {queries}: {exc}")
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:

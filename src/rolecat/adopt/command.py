@@ -44,7 +44,10 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
         if not sep or not name or not file:
             fail_usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
         if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            fail_usage(f"{what}: no such file: {plain(file)}")
+            from rolecat.pipeline import unexpanded_home
+
+            home = unexpanded_home("", file)
+            fail_usage(f"{what}: no such file: {plain(file)}" + (f"; {plain(home)}" if home else ""))
         out.append((name, Path(file)))
     return out
 

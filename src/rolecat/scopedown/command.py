@@ -31,6 +31,7 @@ from ..cliargs import (
     cannot_write,
     fail_system,
     fail_usage,
+    missing_paths,
     refuse_folder,
 )
 
@@ -291,7 +292,7 @@ def scopedown_command(
 
     files, missing = discover(logs or [])
     if missing:
-        fail_usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+        fail_usage(missing_paths(missing))
     problems: list[Diagnostic] = []
     if found.kind != "service":
         problems.append(
@@ -385,7 +386,10 @@ def _read_selectors(path: Path) -> EventSelectors:
         _emit([error("SD011", f"--trail-selectors: {exc}", Location(str(path), exc.line))])
         raise typer.Exit(EXIT_FINDINGS) from None
     except OSError as exc:
-        fail_usage(f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
+        from rolecat.pipeline import unexpanded_home
+
+        home = unexpanded_home("--trail-selectors", str(path)) if isinstance(exc, FileNotFoundError) else None
+        fail_usage(home or f"--trail-selectors {path}: cannot read: {exc.strerror or exc}")
 
 
 def window_of_days(days: int, now: str | None) -> tuple[str, str]:

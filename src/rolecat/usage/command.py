@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_usage
+from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_usage, missing_paths
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -159,7 +159,7 @@ def usage_command(
 
         files, missing = discover(logs)
         if missing:
-            fail_usage("no such file or folder: " + ", ".join(str(m) for m in missing))
+            fail_usage(missing_paths(missing))
         scanner = UsageScanner(arns, cat.identity_account.id, now=now_s)
         total = 0
         for f in files:
@@ -216,7 +216,10 @@ def _pair(text: str) -> tuple[str, str | None, Path]:
     if file.is_dir():
         fail_usage(f"--access-advisor: {path} is a folder: name the report's JSON file")
     if not file.is_file():
-        fail_usage(f"--access-advisor: no such file: {path}")
+        from rolecat.pipeline import unexpanded_home
+
+        home = unexpanded_home("", path)
+        fail_usage(f"--access-advisor: no such file: {path}" + (f"; {home}" if home else ""))
     return role, account or None, file
 
 
