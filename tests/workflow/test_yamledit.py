@@ -773,6 +773,13 @@ def test_an_entry_set_apart_by_blank_lines_leaves_one_separation(before, path, r
         ),
         ("users: {alice: {}  # lead\n  # people\n}\n", ("users",), "alice", "users: {\n  # people\n}\n"),
         ("members: [alice  # lead\n]\nx: 1\n", ("members",), 0, "members: []\nx: 1\n"),  # nothing else
+        (  # the blanks after the bracket go too: they would end its line
+            "members: [ alice  # lead\n  # on call this quarter\n]\nx: 1\n",
+            ("members",),
+            0,
+            "members: [\n  # on call this quarter\n]\nx: 1\n",
+        ),
+        ("users: {\talice: {}  # lead\n  # people\n}\n", ("users",), "alice", "users: {\n  # people\n}\n"),
     ],
 )
 def test_the_only_flow_entry_on_a_brackets_line_leaves_the_comments_that_are_not_its_own(
@@ -787,6 +794,25 @@ def test_the_only_flow_entry_on_a_brackets_line_leaves_the_comments_that_are_not
         assert doc.result == after.replace("\n", newline)
         loaded, _ = load_yaml_text(doc.result, "t")
         assert loaded is not None and loaded.data[path[0]] in ([], {})
+
+
+@pytest.mark.parametrize(
+    ("before", "remove", "after"),
+    [
+        ("members: [ alice,  # lead\n  bob ]\n", 0, "members: [\n  bob ]\n"),
+        ("members: [\talice, # x\n  bob, carol]\n", 0, "members: [\n  bob, carol]\n"),
+        ("members: [ alice, bob ]\n", 0, "members: [ bob ]\n"),  # the line goes on: its blanks stay
+        ("members: [ alice\n  # x\n]\n", 0, "members: [\n  # x\n]\n"),
+    ],
+)
+def test_a_first_flow_entry_on_the_brackets_line_leaves_no_blanks_at_the_line_s_end(before, remove, after):
+    """A first entry that shares its line with the opening bracket goes up to the line's
+    end (comma and comment): the blanks between the bracket and it went no longer left a
+    line ending in blanks (``[ ``)."""
+    for newline in ("\n", "\r\n"):
+        assert edited(before.replace("\n", newline), removing(("members",), remove)) == after.replace(
+            "\n", newline
+        )
 
 
 @pytest.mark.parametrize(

@@ -508,7 +508,7 @@ class Document:
         own = self._own_lines(start, end)
         if len(spans) == 1:
             inside = collection.start_mark.index + 1, collection.end_mark.index - 1
-            cut = (start, self._tail_end(end)) if own is None else (own[0], self._blanks_below(*own[:2]))
+            cut = self._to_line_end(start, end) if own is None else (own[0], self._blanks_below(*own[:2]))
             if "#" not in self.text[inside[0] : cut[0]] + self.text[cut[1] : inside[1]]:
                 cut = inside
             self._splice(*cut, "")
@@ -529,15 +529,26 @@ class Document:
         the collection where it is.  Taking the entry up to ``following`` would pull the
         next line onto this one when ``following`` starts a later line: then an entry that
         shares its line with the one before goes with the separator before it (``a, b,⏎
-        c`` -> ``a,⏎ c``), and one after the opening bracket with its comma and comment
-        (``[b,⏎ c]`` -> ``[⏎ c]``)."""
+        c`` -> ``a,⏎ c``), and one after the opening bracket with its comma and comment,
+        and the blanks between them, which would end the line (``[ b,  # x⏎ c]`` -> ``[⏎
+        c]``)."""
         before = self.text[self._line_start(start) : start]
         if "\n" not in self.text[end:following] or not before.strip():
             self._splice(start, following, "")  # same line, or a line of its own
         elif prev is not None and "\n" not in self.text[prev:start]:
             self._splice(prev, end, "")
         else:  # after the bracket: up to the line's end
-            self._splice(start, self._tail_end(end), "")
+            self._splice(*self._to_line_end(start, end), "")
+
+    def _to_line_end(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the flow entry at ``start:end`` with its comma and comment, and, when
+        that reaches the end of its line, the blanks before it (after the opening bracket),
+        which would have ended the line (``[ alice  # lead`` gave ``[ ``)."""
+        last = self._tail_end(end)
+        if self.text[last : last + 1] in ("\n", ""):
+            while start > 0 and self.text[start - 1] in " \t":
+                start -= 1
+        return start, last
 
     def _tail_end(self, end: int) -> int:
         """End of the comma and comment after the flow entry that ends at ``end``, on its line."""
