@@ -994,6 +994,29 @@ def test_an_emptied_list_with_a_comment_above_it_stays_as_an_empty_list(app, run
     assert not [d for d in diags if d.is_error]
 
 
+def test_emptied_keys_go_under_a_key_commented_out_or_a_heading(app, runner, cat):
+    """The line right above the emptied key is a key commented out (or a heading): it is not
+    the key's own comment and stays where it is, so the emptied key goes (it stayed as
+    ``key: []``)."""
+    role = cat / "roles/prod/CustomerSuccess.yaml"
+    text = role.read_text().replace(
+        "members: [frank]",
+        "members: [frank]\n# boundary: cs-old-boundary\nteams: [data]\n"
+        "# ---- escalations ----\ntemporary_members:\n  - user: dave\n    until: 2099-01-01",
+    )
+    role.write_text(text)
+    before = snapshot(cat)
+    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "dave")
+    assert result.exit_code == 0, result.output
+    expected = text.replace("temporary_members:\n  - user: dave\n    until: 2099-01-01\n", "")
+    assert changed(before, cat) == {"roles/prod/CustomerSuccess.yaml": expected}
+    result = run(app, runner, "offboard", "erin")  # data's last person
+    assert result.exit_code == 0, result.output
+    assert role.read_text() == expected.replace("teams: [data]\n", "")
+    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
+    assert not [d for d in diags if d.is_error]
+
+
 def test_symlinked_role_files_are_left_to_people(app, runner, cat, tmp_path):
     (cat / "shared").mkdir()  # inside the catalog: a link leading outside it is L011
     real = cat / "shared/Admin.yaml"

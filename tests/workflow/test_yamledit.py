@@ -185,6 +185,45 @@ def test_a_key_inserted_before_another_goes_above_the_comments_written_above_it(
     assert crlf.result == after.replace("\n", "\r\n")
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "own"),
+    [
+        (  # a role file's key commented out, whatever its value, is no comment on the key below
+            "name: R\n# boundary: old-boundary\nteams: [data]\nowners: [x]\n",
+            "name: R\n# boundary: old-boundary\nowners: [x]\n",
+            False,
+        ),
+        (
+            "name: R\n# policies: [a, b]\nteams: [data]\nowners: [x]\n",
+            "name: R\n# policies: [a, b]\nowners: [x]\n",
+            False,
+        ),
+        (
+            "name: R\n# ---- escalations ----\nteams: [data]\nowners: [x]\n",
+            "name: R\n# ---- escalations ----\nowners: [x]\n",
+            False,
+        ),
+        (  # a sentence about it, with a colon, is: it goes with the key
+            "name: R\n# escalations: security approves\nteams: [data]\nowners: [x]\n",
+            "name: R\nowners: [x]\n",
+            True,
+        ),
+    ],
+)
+def test_a_key_commented_out_at_the_top_of_a_file_is_not_the_comment_of_the_key_below(before, after, own):
+    """``has_comments_above`` (an emptied list stays as ``key: []`` when it has comments of
+    its own) and ``remove_key`` agree on which comment lines are the key's own."""
+    for newline in ("\n", "\r\n"):
+        doc = Document(before.replace("\n", newline))
+        assert doc.has_comments_above(("teams",)) is own
+        doc.remove_key((), "teams")
+        assert doc.result == after.replace("\n", newline)
+    nested = "users:\n  alice: {}\n  # boundary: the one for contractors\n  bob: {}\n"
+    assert (
+        edited(nested, lambda d: d.remove_key(("users",), "bob")) == "users:\n  alice: {}\n"
+    )  # not at the top
+
+
 def test_a_sorted_insert_never_takes_the_comment_of_the_entry_after_it():
     before = (
         "users:\n  alice: {team: a}\n  # contractor until 2027-03, ask legal before extending\n  carol: {}\n"

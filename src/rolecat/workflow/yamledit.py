@@ -18,6 +18,7 @@ files, a value on a line shared with another key) raise ``EditError`` too.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -362,7 +363,7 @@ class Document:
             if not text.lstrip(" ").startswith("#") or len(text) - len(text.lstrip(" ")) != column:
                 break
             body = text[column + 1 :].rstrip("\r\n")
-            if collection is not None and _set_apart(body, collection):
+            if collection is not None and _set_apart(body, collection, top=collection is self.root):
                 while own and own[-1][1] > _indent(body):
                     own.pop()
                 break
@@ -685,14 +686,20 @@ class Document:
         """Whether comment lines are written above the key at ``path`` (as a new entry
         before it would go above them): removing the key would take them with it, or,
         set apart from it by a blank line, leave them describing whatever follows, so a
-        caller that empties it keeps it, empty, instead."""
+        caller that empties it keeps it, empty, instead.  Not when the line right above
+        it is a key commented out (``# teams: [ops]``) or a heading (``_set_apart``): those
+        are not its own, and stay where they are when it goes."""
         mapping = self._need(path[:-1], yaml.MappingNode)
         index = next((i for i, (k, _) in enumerate(mapping.value) if k.value == path[-1]), 0)
         if mapping.flow_style or not index:  # absent, or the first key: its comments head the mapping
             return False
         key = mapping.value[index][0]
-        line = self._line_start(key.start_mark.index)
-        return self._above_its_comments(line, key.start_mark.column) != line
+        line, column = self._line_start(key.start_mark.index), key.start_mark.column
+        if self._above_its_comments(line, column) == line:
+            return False
+        right_above = self.text[self._line_start(line - 1) : line]
+        set_apart = right_above.lstrip(" ").startswith("#") and self._comments_above(line, column, mapping) == line
+        return not set_apart
 
     def _dash_after(self, key: yaml.Node) -> int:
         before = self.text[self._line_start(key.start_mark.index) : key.start_mark.index]
@@ -731,11 +738,13 @@ def _pair(mapping: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | 
     return None
 
 
-def _set_apart(comment: str, collection: yaml.Node) -> bool:
+def _set_apart(comment: str, collection: yaml.Node, *, top: bool = False) -> bool:
     """Whether a comment line (``comment``: what follows its ``#``) is a heading (``---
     contractors ---``, ``=== x``, ``### x``) or an entry of ``collection`` commented out
     (``- frank`` in a block list, ``frank,`` in a flow list, ``frank: {team: x}`` or
-    ``frank:`` in a mapping), not a comment on the entry below it.  A mapping entry's
+    ``frank:`` in a mapping), not a comment on the entry below it.  At the ``top`` of a
+    file, a key of a role file or of catalog.yaml is an entry whatever its value
+    (``boundary: old-boundary``).  Otherwise a mapping entry's
     value must not be text: ``bob: contractor until May`` describes bob; nor may its key
     hold a space: the keys of the mappings rolecat edits are IAM user names (users.schema.json;
     IAM API Reference, CreateUser, UserName: "alphanumeric characters with no spaces",
@@ -760,7 +769,17 @@ def _set_apart(comment: str, collection: yaml.Node) -> bool:
     key, value = node.value[0]
     if not isinstance(key, yaml.ScalarNode) or re.search(r"\s", key.value):
         return False
+    if top and key.value in _file_keys():
+        return True
     return isinstance(value, yaml.CollectionNode) or value.tag.endswith(":null")
+
+
+@functools.cache
+def _file_keys() -> frozenset[str]:
+    """The top-level keys of a role file and of catalog.yaml: their schemas' properties."""
+    from ..load.schema import schema
+
+    return frozenset(key for name in ("role", "catalog") for key in schema(name).get("properties", {}))
 
 
 def _indent(comment: str) -> int:
