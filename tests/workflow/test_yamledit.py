@@ -224,6 +224,26 @@ def test_a_key_commented_out_at_the_top_of_a_file_is_not_the_comment_of_the_key_
     )  # not at the top
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("users:\n  alice: {}\n  # Note:\n  bob: {}\n  carol: {}\n", "users:\n  alice: {}\n  carol: {}\n"),
+        ("users:\n  alice: {}\n  # TODO:\n  bob: {}\n", "users:\n  alice: {}\n"),
+        ("members:\n  - alice\n  # NB:\n  - bob\n", "members:\n  - alice\n"),
+        (  # a user named so, with attributes, is still an entry commented out
+            "users:\n  alice: {}\n  # note: {team: x}\n  bob: {}\n",
+            "users:\n  alice: {}\n  # note: {team: x}\n",
+        ),
+        ("users:\n  alice: {}\n  # frank:\n  bob: {}\n", "users:\n  alice: {}\n  # frank:\n"),
+    ],
+)
+def test_a_remark_opened_by_a_marker_word_goes_with_the_entry_below(before, after):
+    """``# Note:`` alone read as a user named Note commented out, and stayed when the entry
+    below it went."""
+    path, what = (("users",), "bob") if before.startswith("users") else (("members",), 1)
+    assert edited(before, removing(path, what)) == after
+
+
 def test_a_sorted_insert_never_takes_the_comment_of_the_entry_after_it():
     before = (
         "users:\n  alice: {team: a}\n  # contractor until 2027-03, ask legal before extending\n  carol: {}\n"

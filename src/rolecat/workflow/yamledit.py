@@ -698,7 +698,9 @@ class Document:
         if self._above_its_comments(line, column) == line:
             return False
         right_above = self.text[self._line_start(line - 1) : line]
-        set_apart = right_above.lstrip(" ").startswith("#") and self._comments_above(line, column, mapping) == line
+        set_apart = (
+            right_above.lstrip(" ").startswith("#") and self._comments_above(line, column, mapping) == line
+        )
         return not set_apart
 
     def _dash_after(self, key: yaml.Node) -> int:
@@ -771,7 +773,15 @@ def _set_apart(comment: str, collection: yaml.Node, *, top: bool = False) -> boo
         return False
     if top and key.value in _file_keys():
         return True
+    if key.value.lower() in _MARKERS and not isinstance(value, yaml.CollectionNode):
+        return False  # "# Note:", "# TODO: ask bob": words about what follows
     return isinstance(value, yaml.CollectionNode) or value.tag.endswith(":null")
+
+
+# Words that open a remark, not a name: ``# Note:`` above an entry is about that entry.
+_MARKERS = frozenset(
+    {"note", "notes", "nb", "n.b.", "todo", "fixme", "xxx", "warning", "important", "caution"}
+)
 
 
 @functools.cache
