@@ -160,7 +160,8 @@ class BothEnds(Generic[X, T, F]):
 
     ``deferred``: the child starts only at ``fork()``; until then this process may take
     parts from the front one at a time (``take``), for when the second core is still
-    busy with other work.  A ``fork()`` once every part is taken starts nothing.
+    busy with other work.  A ``fork()`` once every part is taken starts nothing, and
+    ``join`` then runs ``first`` here, after the parts.
 
     ``join`` gives ``first``'s value and ``work``'s value for each part, in the order of
     ``items``: the same as from one process, which does it all in ``join`` (``first``,
@@ -224,9 +225,8 @@ class BothEnds(Generic[X, T, F]):
         return self._pending is not None
 
     def take(self) -> bool:
-        """Do the next part from the front here; False when none is left.  Only for a
-        ``deferred`` one not yet forked: a part taken here while a child runs is only
-        ``join``'s business."""
+        """Do the next part from the front here; False when none is left.  For a caller,
+        before ``fork()`` of a ``deferred`` one (``join`` takes the rest, as it goes)."""
         if self._tokens is None or self._taken_all:
             return False
         try:
