@@ -970,49 +970,43 @@ def test_a_new_members_key_leaves_the_comment_above_temporary_members_where_it_w
     }
 
 
-def test_an_emptied_list_with_a_comment_above_it_stays_as_an_empty_list(app, runner, cat):
-    """An emptied temporary_members (or teams) key is removed, unless comments are written
-    above it: removed, they would describe the key that follows; kept, ``key: []`` keeps them."""
+@pytest.mark.parametrize(
+    ("teams_above", "temporary_above", "emptied"),
+    [
+        # comments of their own above them: removed, they would describe the key that
+        # follows; kept, ``key: []`` keeps them
+        (
+            "# the data team's analysts, for the delivery reports",
+            "# escalations need an incident ticket",
+            lambda key: f"{key}: []\n",
+        ),
+        # a key commented out or a heading right above them is not their own comment and
+        # stays where it is: the emptied key goes (it stayed as ``key: []``)
+        ("# boundary: cs-old-boundary", "# ---- escalations ----", lambda key: ""),
+    ],
+)
+def test_an_emptied_list_goes_unless_comments_of_its_own_are_above_it(
+    app, runner, cat, teams_above, temporary_above, emptied
+):
+    """An emptied temporary_members (``revoke``) or teams (``offboard``) key is removed,
+    unless comments of its own are written above it."""
     role = cat / "roles/prod/CustomerSuccess.yaml"
     text = role.read_text().replace(
         "members: [frank]",
-        "members: [frank]\n# the data team's analysts, for the delivery reports\nteams: [data]\n"
-        "# escalations need an incident ticket\ntemporary_members:\n  - user: dave\n    until: 2099-01-01",
+        f"members: [frank]\n{teams_above}\nteams: [data]\n"
+        f"{temporary_above}\ntemporary_members:\n  - user: dave\n    until: 2099-01-01",
     )
     role.write_text(text)
     before = snapshot(cat)
     result = run(app, runner, "revoke", "CustomerSuccess", "--user", "dave")
     assert result.exit_code == 0, result.output
     expected = text.replace(
-        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n", "temporary_members: []\n"
+        "temporary_members:\n  - user: dave\n    until: 2099-01-01\n", emptied("temporary_members")
     )
     assert changed(before, cat) == {"roles/prod/CustomerSuccess.yaml": expected}
     result = run(app, runner, "offboard", "erin")  # data's last person
     assert result.exit_code == 0, result.output
-    assert role.read_text() == expected.replace("teams: [data]", "teams: []")
-    _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
-    assert not [d for d in diags if d.is_error]
-
-
-def test_emptied_keys_go_under_a_key_commented_out_or_a_heading(app, runner, cat):
-    """The line right above the emptied key is a key commented out (or a heading): it is not
-    the key's own comment and stays where it is, so the emptied key goes (it stayed as
-    ``key: []``)."""
-    role = cat / "roles/prod/CustomerSuccess.yaml"
-    text = role.read_text().replace(
-        "members: [frank]",
-        "members: [frank]\n# boundary: cs-old-boundary\nteams: [data]\n"
-        "# ---- escalations ----\ntemporary_members:\n  - user: dave\n    until: 2099-01-01",
-    )
-    role.write_text(text)
-    before = snapshot(cat)
-    result = run(app, runner, "revoke", "CustomerSuccess", "--user", "dave")
-    assert result.exit_code == 0, result.output
-    expected = text.replace("temporary_members:\n  - user: dave\n    until: 2099-01-01\n", "")
-    assert changed(before, cat) == {"roles/prod/CustomerSuccess.yaml": expected}
-    result = run(app, runner, "offboard", "erin")  # data's last person
-    assert result.exit_code == 0, result.output
-    assert role.read_text() == expected.replace("teams: [data]\n", "")
+    assert role.read_text() == expected.replace("teams: [data]\n", emptied("teams"))
     _, diags = load_catalog(cat, dt.datetime(2026, 12, 3, 18, 40, tzinfo=dt.UTC))
     assert not [d for d in diags if d.is_error]
 
