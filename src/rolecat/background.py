@@ -80,7 +80,9 @@ class Pending(Generic[T]):
             return True
         if self._pid is None or self._fd is None:
             return False
-        return bool(select.select([self._fd], [], [], 0)[0])
+        poll = select.poll()  # not select.select, which refuses a descriptor above 1023
+        poll.register(self._fd, select.POLLIN)
+        return bool(poll.poll(0))
 
     def cancel(self) -> None:
         """Stop a child whose value is no longer wanted (the caller failed before ``result``)."""

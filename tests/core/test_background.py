@@ -643,6 +643,25 @@ def test_ready_says_whether_the_child_is_done_without_waiting() -> None:
         os.close(go_w)
 
 
+@linux_only
+def test_ready_takes_a_descriptor_above_1023() -> None:
+    """A process may hold many descriptors (an editor's, a CI runner's): the pipe from the
+    child may be numbered above what select() takes."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft <= 1500:
+        pytest.skip("fewer than 1,501 descriptors allowed")
+    pending = background.start(lambda: 7)
+    os.dup2(pending._fd, 1500)  # type: ignore[arg-type]
+    os.close(pending._fd)  # type: ignore[arg-type]
+    pending._fd = 1500
+    deadline = time.monotonic() + 10
+    while not pending.ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pending.ready() and pending.result() == 7
+
+
 def test_ready_without_a_child_is_true_only_once_computed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROLECAT_JOBS", "1")
     pending = background.start(lambda: 3)
@@ -755,8 +774,9 @@ def test_the_render_takes_roles_files_alone_until_the_checks_child_is_done(
     each copy the pages they write to).  The diagnostics and files are the same as
     without children.
 
-    Made deterministic: the checks wait until this process has rendered a part, and this
-    process, after that first part, waits until the checks' child has exited."""
+    Made deterministic: the checks wait until this process has rendered a part; this
+    process, after that first part, waits until the checks' child has exited, and before
+    its second, until the render's child has taken a part."""
     import datetime as dt
 
     from rolecat.targets.terraform import render
@@ -773,6 +793,7 @@ def test_the_render_takes_roles_files_alone_until_the_checks_child_is_done(
     real_start, real_role_files = background.start, render.TerraformRenderer.role_files
     real_check = pipeline._Prepared.check
     rendered_here = os.pipe()  # a byte once this process rendered its first part
+    child_took = os.pipe()  # a byte once the render's child took its first part
     log = os.pipe()  # "pid role" of every role file rendered, in either process
 
     def recording(fn, **kwargs):  # type: ignore[no-untyped-def]
@@ -791,6 +812,10 @@ def test_the_render_takes_roles_files_alone_until_the_checks_child_is_done(
     def role_files(
         self: render.TerraformRenderer, groups: Sequence[Sequence[render.RoleView]]
     ) -> list[tuple[str, bytes]]:
+        if os.getpid() != me:
+            os.write(child_took[1], b"x")
+        elif len(here) == 1:  # forked since: the child takes one too before this process goes on
+            select.select([child_took[0]], [], [], 10)
         done = real_role_files(self, groups)
         for views in groups:
             for rv in views:
@@ -810,7 +835,7 @@ def test_the_render_takes_roles_files_alone_until_the_checks_child_is_done(
     monkeypatch.setattr(render, "PARALLEL_RENDER", 1)
     shared = render_catalog(ROOT / "catalog", now)
     os.close(log[1])
-    for fd in rendered_here:
+    for fd in (*rendered_here, *child_took):
         os.close(fd)
     with os.fdopen(log[0]) as fh:
         who = [(int(pid), name) for pid, name in (line.split() for line in fh)]

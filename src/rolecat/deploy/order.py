@@ -21,12 +21,12 @@ def apply_order(catalog: Catalog) -> list[str]:
     identity = next((a.name for a in catalog.accounts if a.identity), None)
     after: dict[str, set[str]] = {n: set() for n in names}  # account -> accounts it needs first
     for role in catalog.roles:
-        human = role.is_human and identity is not None
+        first = identity if role.is_human else None  # human roles trust the identity account's users
         for account in role.accounts:
             if account not in after:
                 continue
-            if human and account != identity:
-                after[account].add(identity)
+            if first is not None and account != first:
+                after[account].add(first)
             if role.trusted_roles:  # most have none: no generator made for each role and account
                 after[account].update(a for a, _ in role.trusted_roles if a in names and a != account)
     rank = {n: (n != identity, n) for n in names}
