@@ -97,6 +97,12 @@ class SerialScanner(Scanner):
                     res.management_reads += 1
                 else:
                     res.management_writes += 1
+            elif (
+                isinstance(rec, dict)
+                and rec.get("managementEvent") is False
+                and rec.get("eventType") == "AwsApiCall"
+            ):
+                res.data_calls += 1  # restated: a data API call, of any principal
             try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
                 issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
             except (KeyError, TypeError, IndexError):
@@ -186,6 +192,7 @@ class SerialScanner(Scanner):
         if res.management_reads and res.management_writes:
             res.management_reads = res.management_writes = 1
             res.role_management_reads = res.role_management_writes = 0
+            res.data_calls = 0
 
     def _count_partiql(self, rec: Any, error: str | None, when: str, authorised: bool) -> bool:
         """Restated: a PartiQL record whose every statement reads counts once per action, on

@@ -84,7 +84,12 @@ def test_a_write_only_trail_keeps_the_granted_reads(db: ActionDB) -> None:
     note = next(n for n in s.notes if n.startswith("the trail logs no read management events"))
     assert "(ReadWriteType WriteOnly)" in note and "20 management calls of other principals" in note
     assert s.trail["management_reads"] is False and s.trail["management_writes"] is True
-    assert s.trail["evidence"] == {"management_reads": 0, "management_writes": 22, "of_the_role": [0, 2]}
+    assert s.trail["evidence"] == {
+        "management_reads": 0,
+        "management_writes": 22,
+        "of_the_role": [0, 2],
+        "data_calls": 0,
+    }
 
 
 def test_a_read_only_trail_keeps_the_granted_writes(db: ActionDB) -> None:
@@ -137,6 +142,82 @@ def test_too_few_calls_of_other_principals_tell_nothing(db: ActionDB) -> None:
     assert s.trail["management_reads"] is None and s.trail["management_writes"] is True
     s = suggest(db, ctx(allow(GRANTS)), role + others(False, MIN_EVIDENCE))
     assert "ssm:GetParameter" in s.kept
+
+
+def data_calls(count: int, *, issuer: str = OTHER_ROLE) -> list[dict[str, Any]]:
+    """``count`` S3 data API calls (``managementEvent`` false)."""
+    return [
+        record(
+            "s3.amazonaws.com",
+            "PutObject",
+            issuer=issuer,
+            event_id=f"d-{issuer[-4:]}-{n}",
+            readOnly=False,
+            managementEvent=False,
+            eventCategory="Data",
+            requestParameters={"bucketName": "b", "key": f"k{n}"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_trail_without_management_events_keeps_every_granted_management_action(db: ActionDB) -> None:
+    """A trail that logs data events only (EventSelector IncludeManagementEvents false): the
+    files hold data API calls and not one management call, so none of the role's management
+    calls could show.  Every granted management action is kept (it was listed unused and
+    dropped); the data-event families are judged by their own rule (the role's GetObject
+    shows S3 data events logged)."""
+    role = [
+        record(
+            "s3.amazonaws.com",
+            "GetObject",
+            readOnly=True,
+            managementEvent=False,
+            eventCategory="Data",
+            requestParameters={"bucketName": "b", "key": "k"},
+        )
+    ]
+    s = suggest(db, ctx(allow(GRANTS)), role + data_calls(MIN_EVIDENCE))
+    management = {a for a in GRANTS if not a.startswith("s3:")}
+    assert management <= set(s.kept)
+    assert not management & set(s.unused)
+    assert "s3:PutObject" in s.unused
+    note = next(n for n in s.notes if n.startswith("the trail logs no management events"))
+    assert "21 data event calls and no management call" in note and "ssm:GetParameter" in note
+    assert s.trail["management_reads"] is False and s.trail["management_writes"] is False
+    assert s.trail["evidence"] == {
+        "management_reads": 0,
+        "management_writes": 0,
+        "of_the_role": [0, 0],
+        "data_calls": 21,
+    }
+
+
+def test_too_few_data_calls_tell_nothing_about_management_events(db: ActionDB) -> None:
+    """Fewer than MIN_EVIDENCE data calls and no management call: nothing is kept, a note
+    says the logs cannot tell; records without managementEvent (before event version 1.06)
+    tell nothing at all, and say nothing, as before."""
+    s = suggest(db, ctx(allow(GRANTS)), data_calls(MIN_EVIDENCE - 1, issuer=ROLE_ARN))
+    assert "ssm:GetParameter" in s.unused
+    assert any(
+        n.startswith("the logs hold 19 data event calls and no management call: too few to tell")
+        and "--trail-selectors FILE" in n
+        for n in s.notes
+    )
+    assert s.trail["management_reads"] is None and s.trail["management_writes"] is None
+    old = [record("sqs.amazonaws.com", "CreateQueue", event_id=f"old{n}") for n in range(30)]
+    s = suggest(db, ctx(allow(GRANTS)), old)
+    assert "ssm:GetParameter" in s.unused
+    assert not any("management call" in n for n in s.notes)
+
+
+def test_management_calls_anywhere_end_the_data_only_reading(db: ActionDB) -> None:
+    """One management call in the files, of any kind, and the trail logs management events:
+    the data calls are no evidence then (the read/write rule decides, as before)."""
+    s = suggest(db, ctx(allow(GRANTS)), data_calls(MIN_EVIDENCE) + others(True, 1) + others(False, 1))
+    assert "ssm:GetParameter" in s.unused and "sqs:DeleteQueue" in s.unused
+    assert not any(n.startswith("the trail logs no management events") for n in s.notes)
+    assert s.trail["evidence"] is None
 
 
 def test_only_management_api_calls_with_a_boolean_read_only_are_evidence(db: ActionDB) -> None:
@@ -218,7 +299,11 @@ def test_the_evidence_is_counted_as_the_serial_scan_counts_it(
     )
     if any(ro is True for ro, _ in counted) and any(ro is False for ro, _ in counted):
         assert found == BOTH_KINDS  # both kinds: the counts say only that (settle_management)
+        assert res.data_calls == 0
         return
+    assert res.data_calls == sum(
+        1 for management, _, etype, _, _ in calls if management is False and etype == "AwsApiCall"
+    )
     assert res.management_reads == sum(ro is True for ro, _ in counted)
     assert res.management_writes == sum(ro is False for ro, _ in counted)
     assert res.role_management_reads == sum(ro is True and who == ROLE_ARN for ro, who in counted)

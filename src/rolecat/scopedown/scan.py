@@ -117,11 +117,15 @@ class ScanResult:
     management_writes: int = 0
     role_management_reads: int = 0
     role_management_writes: int = 0
+    # data API calls (``managementEvent`` false, ``eventType`` AwsApiCall) of every
+    # principal, counted as the management calls are: with none of those, whether the trail
+    # logs management events at all (``trail.read_write_logged``); 0 once both kinds are found
+    data_calls: int = 0
 
     def settle_management(self) -> None:
-        """Once a read and a write are both counted, the counts say only that (``BOTH_KINDS``):
-        the trail logs both, and counting on would cost every record of a large scan a few
-        lookups (about 4 % of it) for numbers nothing reads."""
+        """Once a read and a write are both counted, the counts say only that (``BOTH_KINDS``,
+        no data call): the trail logs both, and counting on would cost every record of a
+        large scan a few lookups (about 4 % of it) for numbers nothing reads."""
         if self.management_reads and self.management_writes:
             (
                 self.management_reads,
@@ -129,6 +133,7 @@ class ScanResult:
                 self.role_management_reads,
                 self.role_management_writes,
             ) = BOTH_KINDS
+            self.data_calls = 0
 
     @property
     def files_skipped(self) -> int:
@@ -191,6 +196,7 @@ class Digest(NamedTuple):
     bad_time: int = 0  # records of the role without a time that names an instant
     # management API calls by readOnly: (read, write) of every principal, then the role's own
     management: tuple[int, int, int, int] = (0, 0, 0, 0)
+    data_calls: int = 0  # data API calls of every principal, counted as the management ones
 
 
 class RoleRecords(Keeper[Digest]):
@@ -242,28 +248,27 @@ class RoleRecords(Keeper[Digest]):
         effect = self._effect
         same_name: dict[str, int] = {}
         outside = bad_time = 0
-        reads = writes = own_reads = own_writes = 0
+        reads = writes = own_reads = own_writes = data = 0
         counting = self._counting = True  # until a read and a write are found: the trail logs both
         rows: list[tuple[Any, str, tuple[int, Any]]] = []
         append = rows.append
         for records in batches:
             for rec in records:
-                # every principal's management API calls by readOnly: what the trail logs
-                # (``trail.read_write_logged``); a data event stops at the first test
+                # every principal's management API calls by readOnly, and data API calls: what
+                # the trail logs (``trail.read_write_logged``)
                 kind = None
-                if (
-                    counting
-                    and type(rec) is dict
-                    and rec.get("managementEvent") is True
-                    and rec.get("eventType") == "AwsApiCall"
-                ):
-                    kind = rec.get("readOnly")
-                    if kind is True:
-                        reads += 1
-                        counting = self._counting = not writes
-                    elif kind is False:
-                        writes += 1
-                        counting = self._counting = not reads
+                if counting and type(rec) is dict:
+                    event = rec.get("managementEvent")
+                    if event is True and rec.get("eventType") == "AwsApiCall":
+                        kind = rec.get("readOnly")
+                        if kind is True:
+                            reads += 1
+                            counting = self._counting = not writes
+                        elif kind is False:
+                            writes += 1
+                            counting = self._counting = not reads
+                    elif event is False and rec.get("eventType") == "AwsApiCall":
+                        data += 1
                 try:  # most records are AssumedRole ones: the lookups succeed, no exception cost
                     issuer = rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"]
                 except (KeyError, TypeError, IndexError):
@@ -286,7 +291,7 @@ class RoleRecords(Keeper[Digest]):
                     continue
                 eid = rec.get("eventID")  # only a string is an ID (a list would not hash)
                 append((eid if type(eid) is str else None, when, effect(rec)))
-        return Digest(same_name, outside, rows, bad_time, (reads, writes, own_reads, own_writes))
+        return Digest(same_name, outside, rows, bad_time, (reads, writes, own_reads, own_writes), data)
 
     def _effect(self, rec: Any) -> tuple[int, Any]:
         key = (rec.get("eventType"), rec.get("eventSource", ""), rec.get("eventName"), rec.get("errorCode"))
@@ -562,6 +567,7 @@ class Scanner:
         res.management_writes += writes
         res.role_management_reads += own_reads
         res.role_management_writes += own_writes
+        res.data_calls += digest.data_calls
         res.settle_management()
         seen = self._seen
         used, denied = res.used, res.denied

@@ -14,7 +14,9 @@ Rules (each leaves a line in ``notes`` when it fires):
 * without event selectors, a trail that logs only read or only write management events (``trail.read_write_logged``:
   the management calls of every principal in the files are of one kind) cannot show the
   other kind: the granted management actions CloudTrail may log as that kind
-  (``trail.may_log_as``) are kept;
+  (``trail.may_log_as``) are kept; a trail that logs no management events (data API calls
+  in the files, not one management call) shows neither: every granted management action
+  is kept;
 * given the trail's event selectors (``selectors.py``), a grant is judged only when they log
   every call it allows, for the data-event families and the management events (and KMS's);
   the others are kept, statement by statement, used or not (``_not_judged``); without them,
@@ -529,10 +531,10 @@ def build_suggestion(
                 "are kept as the current policy has them"
             )
 
-    # a trail that logs only read or only write management events (trail.py): the granted
-    # management actions CloudTrail may log as the kind it leaves out cannot be judged
+    # a trail that logs only read or only write management events, or none (trail.py): the
+    # granted management actions CloudTrail may log as a kind it leaves out cannot be judged
     read_write, thin = read_write_logged(scan)
-    unlogged = read_write.unlogged() if selectors is None else None
+    unlogged = read_write.unlogged() if selectors is None else frozenset()
     if taken_as_logged:
         notes.append(
             f"{' and '.join(taken_as_logged)} are in the logs, so taken as logged on every resource: a trail "
@@ -541,30 +543,42 @@ def build_suggestion(
             "narrowed to the logged ones; pass --trail-selectors FILE (the output of aws cloudtrail "
             "get-event-selectors --trail-name NAME) to judge them by what the trail logs"
         )
-    if unlogged is not None:
+    if unlogged:
         data_events = [a for a in granted if any(a in family for family in DATA_EVENT_FAMILIES)]
         unjudged = sorted(
-            a for a in granted - used_actions - kept - set(data_events) if unlogged in may_log_as(a, db)
+            a for a in granted - used_actions - kept - set(data_events) if may_log_as(a, db) & unlogged
         )
         kept.update(unjudged)
-        left_out, logged_kind = ("read", "write") if unlogged is READ else ("write", "read")
-        others = (
-            scan.management_writes - scan.role_management_writes
-            if unlogged is READ
-            else scan.management_reads - scan.role_management_reads
-        )
         shown = ", ".join(unjudged[:6]) + (f" and {len(unjudged) - 6} more" if len(unjudged) > 6 else "")
-        notes.append(
-            f"the trail logs no {left_out} management events (ReadWriteType "
-            f"{logged_kind.capitalize()}Only): the logs hold {counted(others, 'management call')} of other "
-            f"principals, all {logged_kind}s, and none a {left_out}"
-            + (
-                f"; the granted actions CloudTrail may log as {left_out}s are kept as the current policy "
-                f"has them: {shown}"
-                if unjudged
-                else ""
+        if len(unlogged) == 2:
+            notes.append(
+                f"the trail logs no management events (IncludeManagementEvents false, or data event "
+                f"selectors only): the logs hold {counted(scan.data_calls, 'data event call')} and no "
+                "management call"
+                + (
+                    f"; the granted management actions are kept as the current policy has them: {shown}"
+                    if unjudged
+                    else ""
+                )
             )
-        )
+        else:
+            left_out, logged_kind = ("read", "write") if READ in unlogged else ("write", "read")
+            others = (
+                scan.management_writes - scan.role_management_writes
+                if READ in unlogged
+                else scan.management_reads - scan.role_management_reads
+            )
+            notes.append(
+                f"the trail logs no {left_out} management events (ReadWriteType "
+                f"{logged_kind.capitalize()}Only): the logs hold {counted(others, 'management call')} of other "
+                f"principals, all {logged_kind}s, and none a {left_out}"
+                + (
+                    f"; the granted actions CloudTrail may log as {left_out}s are kept as the current policy "
+                    f"has them: {shown}"
+                    if unjudged
+                    else ""
+                )
+            )
     elif thin is not None and selectors is None:
         notes.append(thin)
 
@@ -721,6 +735,7 @@ def _trail_json(
             "management_reads": scan.management_reads,
             "management_writes": scan.management_writes,
             "of_the_role": [scan.role_management_reads, scan.role_management_writes],
+            "data_calls": scan.data_calls,
         },
     }
 

@@ -16,6 +16,13 @@ files (the role's own counts); it is taken not to log the other kind when none i
 and at least ``MIN_EVIDENCE`` management calls of other principals are, all of one kind.
 With fewer the logs cannot tell, and a note says so.  A record without ``managementEvent``
 (before event version 1.06) or without a boolean ``readOnly`` is no evidence.
+
+A trail may also log no management events at all, data events only (CloudTrail API
+reference, EventSelector, ``IncludeManagementEvents``: "Specify if you want your event
+selector to include management events for your trail", default true; an advanced event
+selector may select a data event category alone).  The files then hold data API calls
+(``managementEvent`` false) and not one management call: with at least ``MIN_EVIDENCE``
+of them the trail is taken to log neither kind; with fewer a note says the logs cannot tell.
 """
 
 from __future__ import annotations
@@ -45,13 +52,11 @@ class ReadWrite:
     reads: bool | None
     writes: bool | None
 
-    def unlogged(self) -> bool | None:
-        """The readOnly value of the management calls the trail leaves out, if one."""
-        if self.reads is False and self.writes is not False:
-            return READ
-        if self.writes is False and self.reads is not False:
-            return WRITE
-        return None
+    def unlogged(self) -> frozenset[bool]:
+        """The readOnly values of the management calls the trail leaves out."""
+        return frozenset(
+            kind for kind, logged in ((READ, self.reads), (WRITE, self.writes)) if logged is False
+        )
 
 
 def read_write_logged(scan: ScanResult) -> tuple[ReadWrite, str | None]:
@@ -62,7 +67,17 @@ def read_write_logged(scan: ScanResult) -> tuple[ReadWrite, str | None]:
     if reads and writes:
         return ReadWrite(True, True), None
     if not reads and not writes:
-        return ReadWrite(None, None), None
+        data = scan.data_calls
+        if data >= MIN_EVIDENCE:
+            return ReadWrite(False, False), None
+        if not data:  # no record says whether it is a management event: nothing is known
+            return ReadWrite(None, None), None
+        return ReadWrite(None, None), (
+            f"the logs hold {counted(data, 'data event call')} and no management call: too few to tell "
+            "whether the trail logs management events; if it logs none, the granted management "
+            "actions listed unused may be in use: --trail-selectors FILE (the output of aws cloudtrail "
+            "get-event-selectors --trail-name NAME) tells"
+        )
     kind, other, other_count = ("write", "read", other_writes) if writes else ("read", "write", other_reads)
     if other_count >= MIN_EVIDENCE:
         return ReadWrite(bool(reads), bool(writes)), None
