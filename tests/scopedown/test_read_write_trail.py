@@ -51,6 +51,28 @@ def others(read_only: bool, count: int) -> list[dict[str, Any]]:
     return [*out, user_call(name, read_only, count)] if count else []
 
 
+def s3_get_object() -> dict[str, Any]:
+    """The role's S3 GetObject, a data event: S3 data events are logged."""
+    return record(
+        "s3.amazonaws.com",
+        "GetObject",
+        readOnly=True,
+        managementEvent=False,
+        eventCategory="Data",
+        requestParameters={"bucketName": "b", "key": "k"},
+    )
+
+
+def evidence(reads: int, writes: int, of_the_role: list[int], data_calls: int = 0) -> dict[str, Any]:
+    """``trail.evidence`` of the JSON report."""
+    return {
+        "management_reads": reads,
+        "management_writes": writes,
+        "of_the_role": of_the_role,
+        "data_calls": data_calls,
+    }
+
+
 GRANTS = [
     "ssm:GetParameter",  # Read
     "secretsmanager:GetSecretValue",  # Read
@@ -84,12 +106,7 @@ def test_a_write_only_trail_keeps_the_granted_reads(db: ActionDB) -> None:
     note = next(n for n in s.notes if n.startswith("the trail logs no read management events"))
     assert "(ReadWriteType WriteOnly)" in note and "20 management calls of other principals" in note
     assert s.trail["management_reads"] is False and s.trail["management_writes"] is True
-    assert s.trail["evidence"] == {
-        "management_reads": 0,
-        "management_writes": 22,
-        "of_the_role": [0, 2],
-        "data_calls": 0,
-    }
+    assert s.trail["evidence"] == evidence(0, 22, [0, 2])
 
 
 def test_a_read_only_trail_keeps_the_granted_writes(db: ActionDB) -> None:
@@ -99,14 +116,7 @@ def test_a_read_only_trail_keeps_the_granted_writes(db: ActionDB) -> None:
     (the role's GetObject shows S3 data events logged: s3:PutObject stays unused)."""
     role = [
         call("ec2.amazonaws.com", "DescribeInstances", True),
-        record(
-            "s3.amazonaws.com",
-            "GetObject",
-            readOnly=True,
-            managementEvent=False,
-            eventCategory="Data",
-            requestParameters={"bucketName": "b", "key": "k"},
-        ),
+        s3_get_object(),
     ]
     s = suggest(db, ctx(allow(GRANTS)), role + others(True, MIN_EVIDENCE))
     assert {"sqs:CreateQueue", "sqs:DeleteQueue", "kms:Decrypt", "kms:CreateGrant"} <= set(s.kept)
@@ -167,16 +177,7 @@ def test_a_trail_without_management_events_keeps_every_granted_management_action
     calls could show.  Every granted management action is kept (it was listed unused and
     dropped); the data-event families are judged by their own rule (the role's GetObject
     shows S3 data events logged)."""
-    role = [
-        record(
-            "s3.amazonaws.com",
-            "GetObject",
-            readOnly=True,
-            managementEvent=False,
-            eventCategory="Data",
-            requestParameters={"bucketName": "b", "key": "k"},
-        )
-    ]
+    role = [s3_get_object()]
     s = suggest(db, ctx(allow(GRANTS)), role + data_calls(MIN_EVIDENCE))
     management = {a for a in GRANTS if not a.startswith("s3:")}
     assert management <= set(s.kept)
@@ -185,12 +186,7 @@ def test_a_trail_without_management_events_keeps_every_granted_management_action
     note = next(n for n in s.notes if n.startswith("the trail logs no management events"))
     assert "21 data event calls and no management call" in note and "ssm:GetParameter" in note
     assert s.trail["management_reads"] is False and s.trail["management_writes"] is False
-    assert s.trail["evidence"] == {
-        "management_reads": 0,
-        "management_writes": 0,
-        "of_the_role": [0, 0],
-        "data_calls": 21,
-    }
+    assert s.trail["evidence"] == evidence(0, 0, [0, 0], 21)
 
 
 def test_too_few_data_calls_tell_nothing_about_management_events(db: ActionDB) -> None:
