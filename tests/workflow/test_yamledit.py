@@ -208,6 +208,16 @@ def test_a_key_inserted_before_another_goes_above_the_comments_written_above_it(
             "name: R\nowners: [x]\n",
             True,
         ),
+        (  # a sentence above the key commented out: an emptied list keeps them company (key: [])
+            "name: R\n# why the old boundary is kept\n# boundary: old\nteams: [data]\nowners: [x]\n",
+            "name: R\n# why the old boundary is kept\n# boundary: old\nowners: [x]\n",
+            True,
+        ),
+        (  # an entry commented out with the lines inside it
+            "name: R\n# federated:\n#   - provider: gh\nteams: [data]\nowners: [x]\n",
+            "name: R\n# federated:\n#   - provider: gh\nowners: [x]\n",
+            False,
+        ),
     ],
 )
 def test_a_key_commented_out_at_the_top_of_a_file_is_not_the_comment_of_the_key_below(before, after, own):

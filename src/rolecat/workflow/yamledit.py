@@ -686,22 +686,30 @@ class Document:
         """Whether comment lines are written above the key at ``path`` (as a new entry
         before it would go above them): removing the key would take them with it, or,
         set apart from it by a blank line, leave them describing whatever follows, so a
-        caller that empties it keeps it, empty, instead.  Not when the line right above
-        it is a key commented out (``# teams: [ops]``) or a heading (``_set_apart``): those
-        are not its own, and stay where they are when it goes."""
+        caller that empties it keeps it, empty, instead.  Not when every one of them is a
+        key commented out (``# teams: [ops]``, with the lines inside it) or a heading
+        (``_set_apart``): those are not its own, and stay where they are when it goes."""
         mapping = self._need(path[:-1], yaml.MappingNode)
         index = next((i for i, (k, _) in enumerate(mapping.value) if k.value == path[-1]), 0)
         if mapping.flow_style or not index:  # absent, or the first key: its comments head the mapping
             return False
         key = mapping.value[index][0]
         line, column = self._line_start(key.start_mark.index), key.start_mark.column
-        if self._above_its_comments(line, column) == line:
-            return False
-        right_above = self.text[self._line_start(line - 1) : line]
-        set_apart = (
-            right_above.lstrip(" ").startswith("#") and self._comments_above(line, column, mapping) == line
-        )
-        return not set_apart
+        cursor = self._above_its_comments(line, column)
+        inside: int | None = None  # the indent after the "#" of the entry commented out above
+        while cursor < line:
+            end = self._line_end(cursor + 1)
+            text = self.text[cursor:end].rstrip("\n")
+            cursor = end
+            if not text.strip():
+                inside = None
+                continue
+            body = text[column + 1 :]
+            if _set_apart(body, mapping, top=mapping is self.root):
+                inside = _indent(body)
+            elif inside is None or _indent(body) <= inside:
+                return True  # a comment of its own
+        return False
 
     def _dash_after(self, key: yaml.Node) -> int:
         before = self.text[self._line_start(key.start_mark.index) : key.start_mark.index]
