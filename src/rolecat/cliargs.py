@@ -221,6 +221,15 @@ def missing_paths(missing: Sequence[Path]) -> str:
     return listed if home is None else f"{listed}; {home}"
 
 
+def no_such_file(what: str, text: str) -> str:
+    """``WHAT: no such file: TEXT``, for a file named inside another value (``NAME=FILE``),
+    and why when it starts with a '~' no shell expanded."""
+    from .pipeline import unexpanded_home
+
+    home = unexpanded_home("", text)
+    return f"{what}: no such file: {text}" + (f"; {home}" if home else "")
+
+
 def refuse_folder(option: str, text: str, what: str) -> Path:
     """The file ``option`` names to write (``text``, as the command line gives it; ``what``:
     "the CODEOWNERS file"), or a usage error before any work when it names a folder: one

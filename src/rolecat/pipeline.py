@@ -426,6 +426,13 @@ def unexpanded_home(option: str, text: str) -> str | None:
     )
 
 
+def not_a_catalog_folder(option: str, path: Path) -> str:
+    """The usage error of a catalog folder (given as ``option``, "" for an argument) that is
+    not a folder: ``unexpanded_home``'s when it does not exist and starts with a ``~``."""
+    home = None if path.exists() else unexpanded_home(option, str(path))
+    return home or f"catalog folder {path} does not exist or is not a folder"
+
+
 def check_out_apart(catalog_path: Path, out: Path) -> None:
     """Raise UsageError when OUT and the catalog folder overlap (OUT is the catalog, inside
     it, or holds it): compile would put Terraform among the catalog's files (and the next

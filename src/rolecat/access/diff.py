@@ -130,12 +130,11 @@ def _load(path: Path, display: str, now: dt.datetime, db: ActionDB) -> Snapshot:
 
 def diff_catalogs(base: Path, head: Path, now: dt.datetime) -> DiffResult:
     from rolecat.load.files import display_path
-    from rolecat.pipeline import unexpanded_home
+    from rolecat.pipeline import not_a_catalog_folder
 
     for p in (base, head):
         if not p.is_dir():
-            home = None if p.exists() else unexpanded_home("", str(p))
-            raise DiffError(home or f"catalog folder {p} does not exist or is not a folder")
+            raise DiffError(not_a_catalog_folder("", p))
     db = ActionDB.load()
     return compare(_load(base, display_path(base), now, db), _load(head, display_path(head), now, db))
 
@@ -213,11 +212,10 @@ def _export(ref: str, catalog: Path, into: Path) -> bool:
 
 def diff_git(ref: str, catalog: Path, now: dt.datetime) -> DiffResult:
     from rolecat.load.files import display_path
-    from rolecat.pipeline import unexpanded_home
+    from rolecat.pipeline import not_a_catalog_folder
 
     if not catalog.is_dir():
-        home = None if catalog.exists() else unexpanded_home("-c", str(catalog))
-        raise DiffError(home or f"catalog folder {catalog} does not exist or is not a folder")
+        raise DiffError(not_a_catalog_folder("-c", catalog))
     db = ActionDB.load()
     with tempfile.TemporaryDirectory(prefix="rolecat-base-") as tmp:
         root = Path(tmp) / "catalog"

@@ -18,11 +18,10 @@ def load_model(path: Path, now: dt.datetime) -> tuple[AccessModel | None, list[D
     from rolecat.load.files import display_path
     from rolecat.load.schema import validate_sources
     from rolecat.model import build
-    from rolecat.pipeline import unexpanded_home
+    from rolecat.pipeline import not_a_catalog_folder
 
     if not path.is_dir():
-        home = None if path.exists() else unexpanded_home("-c", str(path))
-        raise NotADirectoryError(home or f"catalog folder {path} does not exist or is not a folder")
+        raise NotADirectoryError(not_a_catalog_folder("-c", path))
     sources = discover(path, display_path(path))
     catalog, diags = build.build_model(sources, validate_sources(sources), now)
     diags = sort_diagnostics(diags)

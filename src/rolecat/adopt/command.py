@@ -18,7 +18,7 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage
+from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage, no_such_file
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -44,10 +44,7 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
         if not sep or not name or not file:
             fail_usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
         if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            from rolecat.pipeline import unexpanded_home
-
-            home = unexpanded_home("", file)
-            fail_usage(f"{what}: no such file: {plain(file)}" + (f"; {plain(home)}" if home else ""))
+            fail_usage(no_such_file(what, file))  # escaped for the terminal, as every usage error
         out.append((name, Path(file)))
     return out
 

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..cliargs import DEFAULT_CATALOG, MAX_DAYS, CatalogOpt, Command, WholeNumber, fail_usage, missing_paths
+from ..cliargs import (
+    DEFAULT_CATALOG,
+    MAX_DAYS,
+    CatalogOpt,
+    Command,
+    WholeNumber,
+    fail_usage,
+    missing_paths,
+    no_such_file,
+)
 
 if TYPE_CHECKING:
     from rolecat.deploy.deployment import Deployment
@@ -216,10 +225,7 @@ def _pair(text: str) -> tuple[str, str | None, Path]:
     if file.is_dir():
         fail_usage(f"--access-advisor: {path} is a folder: name the report's JSON file")
     if not file.is_file():
-        from rolecat.pipeline import unexpanded_home
-
-        home = unexpanded_home("", path)
-        fail_usage(f"--access-advisor: no such file: {path}" + (f"; {home}" if home else ""))
+        fail_usage(no_such_file("--access-advisor", path))
     return role, account or None, file
 
 
