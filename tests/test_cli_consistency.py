@@ -410,6 +410,59 @@ def test_a_usage_error_a_command_finds_is_said_as_click_s(
     assert not (scratch / "~").exists()
 
 
+@pytest.mark.parametrize(
+    ("where", "args", "said"),
+    [
+        (
+            "catalog",
+            ("validate",),
+            "catalog folder catalog does not exist; the current folder holds catalog.yaml: give . to use "
+            "that catalog",
+        ),
+        (
+            "catalog/roles/prod",
+            ("codeowners", "--now", _NOW),
+            "catalog folder catalog does not exist; ../.. holds catalog.yaml: give ../.. to use that catalog",
+        ),
+        (
+            "catalog/roles",
+            ("who-can", "s3:GetObject"),
+            "catalog folder catalog does not exist or is not a folder; .. holds catalog.yaml: give .. to use "
+            "that catalog",
+        ),
+        (
+            "catalog",
+            ("grant", "Admin", "-u", "erin", "--dry-run", "--now", _NOW),
+            "catalog folder catalog does not exist; the current folder holds catalog.yaml: give . to use "
+            "that catalog",
+        ),
+        # ... and given it, the default -o (build/terraform, from the current folder) is inside it
+        (
+            "catalog",
+            ("compile", "."),
+            "-o build/terraform is inside the catalog folder .; a relative -o is taken from the current "
+            "folder (the default is build/terraform): run rolecat from the folder that holds the catalog, "
+            "or give -o a folder outside it",
+        ),
+    ],
+)
+def test_a_run_from_inside_the_catalog_is_told_which_folder_to_give(
+    where: str, args: tuple[str, ...], said: str, scratch: Path
+) -> None:
+    """Run from inside the catalog, where the default CATALOG (``catalog``) is not: the
+    message names the folder that holds catalog.yaml, the current one or one above."""
+    proc = rolecat(*args, cwd=scratch / where)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[0] == f"rolecat: {said}", proc.stderr
+    assert not (scratch / where / "build").exists()
+
+
+def test_a_missing_catalog_given_by_absolute_path_gets_no_suggestion(scratch: Path) -> None:
+    proc = rolecat("validate", str(scratch / "nowhere"), cwd=scratch / "catalog")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0] == f"rolecat: catalog folder {scratch / 'nowhere'} does not exist"
+
+
 @pytest.mark.parametrize(("args", "said"), _NOT_USAGE_ERRORS, ids=[" ".join(a) for a, _ in _NOT_USAGE_ERRORS])
 def test_exit_2_for_what_no_command_line_fixes_has_no_hint(
     args: tuple[str, ...], said: str, scratch: Path

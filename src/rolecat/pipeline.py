@@ -148,7 +148,7 @@ def _prepare(path: Path, now: dt.datetime | None, display: str | None, *, render
     from rolecat.load.discover import discover
 
     if not path.exists():  # one that starts with a '~' no shell expanded (-c=~/catalog): said so
-        raise UsageError(unexpanded_home("-c", str(path)) or f"catalog folder {path} does not exist")
+        raise UsageError(missing_catalog("-c", path))
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (expected a catalog folder with catalog.yaml)")
     now = now or utcnow()
@@ -429,8 +429,32 @@ def unexpanded_home(option: str, text: str) -> str | None:
 def not_a_catalog_folder(option: str, path: Path) -> str:
     """The usage error of a catalog folder (given as ``option``, "" for an argument) that is
     not a folder: ``unexpanded_home``'s when it does not exist and starts with a ``~``."""
-    home = None if path.exists() else unexpanded_home(option, str(path))
-    return home or f"catalog folder {path} does not exist or is not a folder"
+    if not path.exists():
+        return missing_catalog(option, path, "does not exist or is not a folder")
+    return f"catalog folder {path} does not exist or is not a folder"
+
+
+def missing_catalog(option: str, path: Path, what: str = "does not exist") -> str:
+    """The usage error of a catalog folder (given as ``option``) that is not there:
+    ``unexpanded_home``'s for a ``~`` no shell expanded; else, when ``path`` is relative and
+    the current folder or one above it holds ``catalog.yaml`` (rolecat run from inside the
+    catalog, where the default ``catalog`` is not), which one to give instead."""
+    home = unexpanded_home(option, str(path))
+    if home is not None:
+        return home
+    message = f"catalog folder {path} {what}"
+    if path.is_absolute():
+        return message
+    try:
+        here = Path.cwd()
+        for up, folder in enumerate((here, *here.parents)):
+            if (folder / "catalog.yaml").is_file():
+                where = "." if up == 0 else "/".join([".."] * up)
+                said = "the current folder" if up == 0 else where
+                return f"{message}; {said} holds catalog.yaml: give {where} to use that catalog"
+    except OSError:  # the current folder deleted, unreadable: nothing to suggest
+        pass
+    return message
 
 
 def check_out_apart(catalog_path: Path, out: Path) -> None:
@@ -445,7 +469,12 @@ def check_out_apart(catalog_path: Path, out: Path) -> None:
         catalog_dir, out_dir = catalog_path.resolve(), out.resolve()
     except (OSError, RuntimeError):  # a symlink loop: the write stage reports OUT's own problem
         return
-    hint = "give -o a folder outside the catalog (the default is build/terraform)"
+    hint = "give -o a folder outside the catalog"
+    if not out.is_absolute():  # the default, build/terraform, from a run inside the catalog
+        hint = (
+            "a relative -o is taken from the current folder (the default is build/terraform): run "
+            "rolecat from the folder that holds the catalog, or give -o a folder outside it"
+        )
     if out_dir == catalog_dir:
         raise UsageError(f"-o {out} is the catalog folder {catalog_path}; {hint}")
     if catalog_dir in out_dir.parents:

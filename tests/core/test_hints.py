@@ -88,6 +88,34 @@ def test_yaml_syntax_errors_say_where_and_what(text: str, line: int, message: st
     assert got_line == line
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column", "hint"),
+    [
+        ("owners: [@example/security]\n", 1, 10, 'quote it: "@example/security"'),
+        ('owners: [ "@a/b", @c/d , "@e/f"]\n', 1, 19, 'quote it: "@c/d"'),
+        ("owners: @example/security  # the team\n", 1, 9, 'quote it: "@example/security"'),
+        ("owners:\n  - @example/security # x\n  - b\n", 2, 5, 'quote it: "@example/security"'),
+        ("owners:\r\n  - @example/ops\r\n", 2, 5, 'quote it: "@example/ops"'),
+        ('description: `make "x"` now\n', 1, 14, "quote it: '`make \"x\"` now'"),
+        ("description: %d days\n", 1, 14, 'quote it: "%d days"'),
+    ],
+)
+def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(
+    text: str, line: int, column: int, hint: str
+) -> None:
+    """``@`` (every GitHub team in ``owners``), a backtick and ``%`` cannot start a plain
+    YAML value: the hint quotes the value as written, at its line and column."""
+    _, diags = load_yaml_text(text, "f.yaml")
+    (diag,) = diags
+    assert diag.code == "L002" and diag.location is not None
+    assert diag.message.endswith("unless it is quoted (YAML reserves the character)")
+    assert (diag.location.line, diag.location.col) == (line, column)
+    assert diag.hint == hint
+    assert (
+        load_yaml_text(text.replace(hint.split(": ", 1)[1][1:-1], hint.split(": ", 1)[1]), "f.yaml")[1] == []
+    )
+
+
 def test_every_schema_pattern_has_words_and_a_valid_example() -> None:
     patterns = set(
         re.findall(

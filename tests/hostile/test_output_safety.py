@@ -365,7 +365,7 @@ def test_out_overlapping_the_catalog_is_refused(
     for args in (["compile", "catalog", "-o", out, *force], ["compile", "catalog", "-o", out, "--check"]):
         run = cli(args, tmp_path)
         assert run.exit_code == 2, run.stderr
-        assert f"-o {out} {says}" in run.stderr and "give -o a folder outside the catalog" in run.stderr
+        assert f"-o {out} {says}" in run.stderr and "or give -o a folder outside it" in run.stderr
     assert snapshot(tmp_path) == before
     assert cli(["validate", "catalog"], tmp_path).exit_code == 0
 

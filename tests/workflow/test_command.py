@@ -173,8 +173,10 @@ def test_codeowners_write_then_check(app, runner, loaded, tmp_path):
     (tmp_path / ".git").mkdir()
     target = tmp_path / ".github" / "CODEOWNERS"
     result = runner.invoke(app, ["codeowners", "catalog", "--check", str(target)])
-    assert result.exit_code == 1  # missing counts as stale
+    assert result.exit_code == 1  # missing counts as stale, and is said as missing
     assert result.stdout.startswith("--- ")
+    assert f"{target} does not exist: run `rolecat codeowners" in result.stderr
+    assert "is stale" not in result.stderr
     result = runner.invoke(app, ["codeowners", "catalog", "--write", str(target)])
     assert result.exit_code == 0, result.output
     printed = runner.invoke(app, ["codeowners", "catalog"]).stdout

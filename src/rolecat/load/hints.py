@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Characters YAML reserves at the start of a plain value (YAML 1.1, 9.1.3, "c-indicator":
+# "@" and "`" are reserved for future use; "%" starts a directive): PyYAML refuses them.
+_RESERVED = "@`%"
+
 YAML_RULES = (
     "YAML: one `key: value` per line; a nested block is indented with spaces, deeper than its key, "
     "and its keys (or its `- ` items) line up in one column; quote a value that holds `: ` or starts "
@@ -137,6 +141,17 @@ def yaml_error(
             f"close the quote on line {start + 1}, column {column + 1}",
             start + 1,
             column + 1,
+        )
+    if "cannot start any token" in problem and 0 <= col < len(here) and here[col] in _RESERVED:
+        mark = here[col]
+        value = re.match(r"[^,\]}\r]*?(?=\s+#|[,\]}\r]|$)", here[col:])
+        written = (value.group(0) if value else mark).rstrip()
+        quoted = f'"{written}"' if '"' not in written else "'" + written.replace("'", "''") + "'"
+        return YamlHint(
+            f"{raw}: a value cannot start with {mark} unless it is quoted (YAML reserves the character)",
+            f"quote it: {quoted}",
+            line + 1,
+            col + 1,
         )
     if problem.startswith("mapping values are not allowed"):
         previous = _meaningful(lines, line)

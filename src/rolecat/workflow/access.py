@@ -147,10 +147,10 @@ def end_of(now: dt.datetime, duration: dt.timedelta, max_days: int | None) -> dt
 
 def check_until(now: dt.datetime, until: dt.datetime, max_days: int | None) -> dt.datetime:
     if until <= now:
-        raise AccessError(f"{iso_z(until)} is not in the future (now is {iso_z(now)})", usage=True)
+        raise AccessError(f"--until {iso_z(until)} is not in the future (now is {iso_z(now)})", usage=True)
     if max_days is not None and until - now > dt.timedelta(days=max_days):
         raise AccessError(
-            f"{iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
+            f"--until {iso_z(until)} is more than {max_days} days away: defaults.max_escalation_days is {max_days}"
         )
     return _within_years("--until", until.replace(microsecond=0))
 
@@ -287,7 +287,7 @@ def find_role(catalog: Catalog, name: str, account: str | None, catalog_dir: Pat
         others = [r for r in catalog.roles if r.name == name]
         if others:
             where = ", ".join(a for r in others for a in r.accounts)
-            raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}")
+            raise AccessError(f"role {name!r} is not in account {account!r}; it is in: {where}", usage=True)
         guess = did_you_mean(name, sorted({r.name for r in catalog.roles if r.is_human}))
         raise AccessError(
             f"unknown role {name!r}" + (f"; did you mean {guess!r}?" if guess else ""), usage=True
@@ -622,7 +622,7 @@ def user_add(
     if not isinstance(users, dict):
         raise EditError(f"{catalog.users_file}: users is not a mapping")
     doc.add_key(("users",), name, dict(attributes), before_key="<sorted>")
-    plan.said.append(f"{name} added to {catalog.users_file}")
+    plan.said.append(f"{name} is now a user in {catalog.users_file}")
     return plan
 
 

@@ -374,7 +374,10 @@ def request(
     from . import access
 
     if (duration is None) == (until is None):
-        raise typer.BadParameter("give exactly one of --for DURATION and --until WHEN", param_hint="'--for'")
+        fail_usage(
+            "give exactly one of --for DURATION and --until WHEN"
+            + (" (both were given)" if duration is not None else "")
+        )
 
     def make(loaded: Catalog, instant: dt.datetime) -> Plan:
         why = access.check_reason(reason)

@@ -81,8 +81,10 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 
 def _check_catalog_arg(path: Path) -> None:
+    from ..pipeline import missing_catalog
+
     if not path.exists():
-        fail_usage(f"catalog folder {path} does not exist")
+        fail_usage(missing_catalog("-c", path))
     if not path.is_dir():
         fail_usage(f"{path} is not a folder (a catalog is a folder holding catalog.yaml)")
 
@@ -271,7 +273,8 @@ def codeowners(
             typer.echo(f"{check} is up to date", err=True)
             return
         typer.echo(co.unified_diff(current, text, str(check)), nl=False)
-        _fail(f"{check} is stale: run `{command} --write {check}`", EXIT_FINDINGS)
+        state = "is stale" if check.exists() else "does not exist"
+        _fail(f"{check} {state}: run `{command} --write {check}`", EXIT_FINDINGS)
     if write is not None:
         from ..atomicfile import write_atomic
 
