@@ -51,6 +51,7 @@ def build_model(src: Sources, valid: Validated, now: dt.datetime) -> tuple[Catal
     r.accounts = {a.name: a for a in settings.accounts}
     r.providers = settings.identity_providers
     r.users = {u.name: u for u in users}
+    r.role_names = {doc.data["name"] for doc in valid.roles}
     roles = []
     released_roles = []  # release: true: left to Terraform removed blocks
     all_roles_built = valid.all_roles_valid

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Resolution:
     accounts: Mapping[str, Account] = field(default_factory=dict)
     users: Mapping[str, User] = field(default_factory=dict)
     users_known: bool = True  # False when users.yaml is broken: unknown users are not news then
+    role_names: Collection[str] = ()  # the role files' names: a role named as a user is said to be one
     policies: Mapping[str, PolicyFile] = field(default_factory=dict)
     boundaries: Mapping[str, PolicyFile] = field(default_factory=dict)
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) already reported
@@ -330,24 +331,22 @@ def _role_documents(doc: SourceDoc, r: Resolution) -> bool:
         if ("policy", p) in r.unreadable:
             ok = False
         elif p not in r.policies:
-            guess = did_you_mean(p, r.policies)
             r.err(
                 "C011",
                 f"unknown policy {p!r}: no file policies/{p}.json",
                 loc(("policies", i)),
-                f"did you mean {guess!r}?" if guess else None,
+                _missing_file("policies", p, r.policies),
             )
             ok = False
     boundary = data.get("boundary")
     if boundary is not None and ("boundary", boundary) in r.unreadable:
         ok = False
     elif boundary is not None and boundary not in r.boundaries:
-        guess = did_you_mean(boundary, r.boundaries)
         r.err(
             "C013",
             f"unknown boundary {boundary!r}: no file boundaries/{boundary}.json",
             loc(("boundary",)),
-            f"did you mean {guess!r}?" if guess else None,
+            _missing_file("boundaries", boundary, r.boundaries),
         )
         ok = False
     if boundary is None and not data.get("admin", False):
@@ -358,6 +357,15 @@ def _role_documents(doc: SourceDoc, r: Resolution) -> bool:
             "every role without admin: true needs a permission boundary (boundary: NAME)",
         )
     return ok
+
+
+def _missing_file(folder: str, name: str, files: Iterable[str]) -> str:
+    """The hint of a policy or boundary without its file: create it or correct the name.  A
+    close match only comes second: the closest file may grant other access than the one
+    meant (a missing prod-admin is not prod-readonly)."""
+    hint = f"create {folder}/{name}.json or correct the name"
+    guess = did_you_mean(name, files)
+    return f"{hint} (did you mean {guess!r}?)" if guess else hint
 
 
 def _role_managed_policies(doc: SourceDoc, r: Resolution) -> tuple[str, ...] | None:
@@ -378,15 +386,46 @@ def _role_managed_policies(doc: SourceDoc, r: Resolution) -> tuple[str, ...] | N
     return tuple(arns) if ok else None
 
 
-def _unknown_user(doc: SourceDoc, r: Resolution, user: str, path: tuple[str | int, ...]) -> None:
+def _unknown_user(
+    doc: SourceDoc, r: Resolution, user: str, path: tuple[str | int, ...], *, temporary: bool = False
+) -> None:
     if r.users_known and user not in r.users:
-        guess = did_you_mean(user, r.users)
-        r.err(
-            "C012",
-            f'unknown user "{user}"',
-            doc.locate(path),
-            f"did you mean {guess!r}?" if guess else "add the user to users.yaml",
+        r.err("C012", f'unknown user "{user}"', doc.locate(path), _not_a_user(r, user, temporary))
+
+
+def _same(name: str, names: Iterable[str]) -> str | None:
+    """``name`` as ``names`` spell it: itself, else the first one equal ignoring case."""
+    options = sorted(names)
+    if name in options:
+        return name
+    return next((n for n in options if n.lower() == name.lower()), None)
+
+
+def _not_a_user(r: Resolution, name: str, temporary: bool) -> str:
+    """The hint of a name that is no user: what it is when it is a team, a role or a
+    user's email (adding a user so named would be wrong); else the closest user, or adding
+    one.  A team as a temporary member is not sent to teams:, which has no end."""
+    people = r.team_people()
+    team = _same(name, people)
+    if team is not None and temporary:
+        names = people[team]
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return f"{team!r} is a team, not a user: list each of its people as a temporary member ({listed})"
+    if team is not None:
+        return f"{team!r} is a team, not a user: list it under the role's teams: instead"
+    role = _same(name, r.role_names)
+    if role is not None:
+        return f"{role!r} is a role, not a user: a role cannot be a member"
+    owners = sorted(u.name for u in r.users.values() if u.attributes.get("email", "").lower() == name.lower())
+    if len(owners) == 1:
+        return (
+            f"{name!r} is the email of user {owners[0]!r} in users.yaml: write the user name, {owners[0]!r}"
         )
+    if owners:
+        users = ", ".join(repr(o) for o in owners)
+        return f"{name!r} is the email of users {users} in users.yaml: write one of their user names"
+    guess = did_you_mean(name, r.users)
+    return f"did you mean {guess!r}?" if guess else "add the user to users.yaml"
 
 
 def composed(
@@ -448,7 +487,7 @@ def _role_members(doc: SourceDoc, r: Resolution) -> tuple[tuple[str, ...], tuple
         _unknown_user(doc, r, user, ("members", i))
     temps = []
     for i, t in enumerate(data.get("temporary_members", ())):
-        _unknown_user(doc, r, t["user"], ("temporary_members", i, "user"))
+        _unknown_user(doc, r, t["user"], ("temporary_members", i, "user"), temporary=True)
         try:
             until = parse_instant(t["until"])
         except TimeError as exc:
@@ -772,11 +811,14 @@ def _role_delegation(doc: SourceDoc, r: Resolution) -> tuple[DelegatedRoleCreati
     if dele is None:
         return None, True
     ok = True
-    if dele["boundary"] not in r.boundaries:
+    if ("boundary", dele["boundary"]) in r.unreadable:
+        ok = False  # its own error is reported at the file
+    elif dele["boundary"] not in r.boundaries:
         r.err(
             "C013",
             f"unknown boundary {dele['boundary']!r}: no file boundaries/{dele['boundary']}.json",
             doc.locate(("delegated_role_creation", "boundary")),
+            _missing_file("boundaries", dele["boundary"], r.boundaries),
         )
         ok = False
     return DelegatedRoleCreation(dele["boundary"], dele["path"]), ok

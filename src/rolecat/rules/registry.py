@@ -383,7 +383,8 @@ RULES: tuple[Rule, ...] = (
         "model",
         "`members` or `temporary_members` names a user who is not in `users.yaml`.",
         "",
-        "Add the user to users.yaml or correct the name.",
+        "Add the user to users.yaml or correct the name; a team goes under the role's teams:, not members "
+        "(the hint says when the name is a team, a role or a user's email).",
         acceptable=False,
     ),
     Rule(
