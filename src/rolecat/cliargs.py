@@ -230,6 +230,17 @@ def no_such_file(what: str, text: str) -> str:
     return f"{what}: no such file: {text}" + (f"; {home}" if home else "")
 
 
+def file_to_read(what: str, text: str) -> str | None:
+    """The usage error of a file to read named inside another value (``NAME=FILE``): that
+    of ``no_such_file`` when it is not there, ``WHAT: a folder, not a file: TEXT`` when it
+    is a folder (a link to one included); None when it is neither."""
+    if not os.path.lexists(text):
+        return no_such_file(what, text)
+    if os.path.isdir(text):  # noqa: PTH112 - as refuse_folder
+        return f"{what}: a folder, not a file: {text}"
+    return None
+
+
 def refuse_folder(option: str, text: str, what: str) -> Path:
     """The file ``option`` names to write (``text``, as the command line gives it; ``what``:
     "the CODEOWNERS file"), or a usage error before any work when it names a folder: one

@@ -248,7 +248,7 @@ def test_a_policy_document_is_url_decoded_only_when_it_is_url_encoded() -> None:
             '{"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "%7Bbad"}]}',
             "not a JSON policy",
         ),
-        ("not json", "not JSON"),
+        ("not json", "JSON syntax error: unexpected character 'n'"),
         (
             '{"UserDetailList": [{"UserName": "a", "Arn": "arn:aws:iam::111111111111:user/a"},'
             ' {"UserName": "b", "Arn": "arn:aws:iam::222222222222:user/b"}]}',

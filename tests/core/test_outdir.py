@@ -249,6 +249,16 @@ def test_corrupt_journals_are_refused(raw: bytes) -> None:
         journal.parse_journal(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "said"), [(b'{"version": 1,', "not JSON"), (b"[" * 100_000, "not JSON"), (b"\xff{}", "not UTF-8")]
+)
+def test_a_journal_that_is_not_json_is_said_in_words(raw: bytes, said: str) -> None:
+    """It said "not JSON (JSONDecodeError)": a Python class name in the W009 warning."""
+    with pytest.raises(journal.CorruptJournal) as caught:
+        journal.parse_journal(raw)
+    assert str(caught.value) == said
+
+
 def _tree(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): p.read_text()

@@ -351,6 +351,36 @@ def test_hostile_manifest_is_a_diagnostic_never_exit_2(site: Path, manifest: byt
     assert outside(site) == outer
 
 
+@pytest.mark.parametrize(
+    ("manifest", "said"),
+    [
+        (
+            b'{"files": [],\n "accounts": {"prod": }}',
+            ":2:23: error W003: cannot read the previous manifest: "
+            "JSON syntax error: unexpected character '}'",
+        ),
+        (
+            b'{"files": [],\n "accounts": {',
+            ":2:15: error W003: cannot read the previous manifest: JSON syntax error: unexpected end of file",
+        ),
+        (b"\xff\xfe", ": error W003: cannot read the previous manifest: not UTF-8"),
+        (
+            b"[" * 100000,
+            ": error W003: cannot read the previous manifest: JSON syntax error: JSON nested too deeply",
+        ),
+    ],
+)
+def test_a_manifest_that_is_not_json_is_placed_and_said_in_words(
+    site: Path, manifest: bytes, said: str
+) -> None:
+    """It said "cannot read the previous manifest: Expecting value: line 2 column 23 (char 36)"
+    at the file alone."""
+    (site / "out" / "manifest.json").write_bytes(manifest)
+    code, _, err = compile_(site)
+    assert code == 1
+    assert f"out/manifest.json{said}\n    hint: restore it from version control" in err, err
+
+
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "dir", "devzero"])
 def test_manifest_that_is_not_a_regular_file(site: Path, kind: str) -> None:
     out = site / "out"

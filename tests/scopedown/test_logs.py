@@ -89,3 +89,26 @@ def test_escaped_slashes_still_match(db: ActionDB, tmp_path: Path) -> None:
 def test_missing_paths_are_returned(tmp_path: Path) -> None:
     files, missing = discover([tmp_path / "nope"])
     assert files == [] and missing == [tmp_path / "nope"]
+
+
+def test_a_file_that_is_not_json_says_what_and_where_in_words(db: ActionDB, tmp_path: Path) -> None:
+    """It said orjson's "not valid JSON (truncated?): unexpected end of data: line 1 column
+    3519 (char 3518)"; now the catalog's words and the place, once: the file's diagnostic
+    names no line of its own (the line of a gzip file is one of its text)."""
+    text = json.dumps({"Records": _records(3)}, indent=1)
+    cut = text[: text.rfind("\n", 0, len(text) - 40)]  # at the end of a line, after a ',' a '[' or a '{'
+    (tmp_path / "cut.json.gz").write_bytes(gzip.compress(cut.encode()))
+    lines, col = cut.count("\n") + 1, len(cut) - cut.rfind("\n")
+    broken = text.replace('"eventName"', "eventName", 1)
+    (tmp_path / "edited.json").write_text(broken)
+    at = broken.index("eventName")
+    s = _scan(db, [tmp_path])
+    said = sorted((Path(p.path).name, p.message) for p in s.result.problems)
+    assert said == [
+        ("cut.json.gz", f"not valid JSON (truncated?): unexpected end of file at line {lines}, column {col}"),
+        (
+            "edited.json",
+            f"not valid JSON (truncated?): expected a quoted key at line {broken[:at].count(chr(10)) + 1}, "
+            f"column {at - broken.rfind(chr(10), 0, at)}",
+        ),
+    ]

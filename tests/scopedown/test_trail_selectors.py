@@ -17,7 +17,7 @@ from test_suggest import allow, ctx
 from rolecat.iam.actions import ActionDB
 from rolecat.scopedown.mapping import event_sources
 from rolecat.scopedown.scan import Scanner
-from rolecat.scopedown.selectors import SelectorError, parse_selectors
+from rolecat.scopedown.selectors import SelectorError, parse_selectors, read_selectors
 from rolecat.scopedown.suggest import Suggestion, build_suggestion
 
 
@@ -310,7 +310,8 @@ def test_the_command_refuses_a_selectors_file_it_cannot_read(tmp_path: Path) -> 
     broken.write_text('{\n  "EventSelectors": [\n    {,\n  ]\n}\n')
     code, out, err = run(*args, "--trail-selectors", str(broken))
     assert (code, out) == (1, "") and err.startswith(
-        f"{broken}:3:1: error SD011: --trail-selectors: not JSON"
+        f"{broken}:3:6: error SD011: --trail-selectors: JSON syntax error: expected a quoted key\n"
+        "    hint: give the output of aws cloudtrail get-event-selectors --trail-name NAME\n"
     )
     code, _, err = run(*args, "--trail-selectors", str(tmp_path / "none.json"))
     assert code == 2 and "cannot read" in err and "Try " in err
@@ -324,3 +325,42 @@ def test_the_command_refuses_a_selectors_file_it_cannot_read(tmp_path: Path) -> 
     assert code == 0
     report = json.loads(out)
     assert report["trail"]["selectors"] == str(good) and "dynamodb:GetItem" in report["kept"]
+
+
+SELECTORS_ARE = "give the output of aws cloudtrail get-event-selectors --trail-name NAME"
+
+
+@pytest.mark.parametrize(
+    ("raw", "place", "message", "hint"),
+    [
+        # "not JSON: unexpected character: line 3 column 6 (char 33)", at line 3 alone
+        (b'{\n  "EventSelectors": [\n    {,\n  ]\n}\n', (3, 6), "expected a quoted key", SELECTORS_ARE),
+        (
+            b'{"EventSelectors": [],}',
+            (1, 23),
+            "expected a quoted key",
+            "remove the comma on line 1, column 22: JSON allows none after the last item",
+        ),
+        (b'{"EventSelectors": [\n', (2, 1), "unexpected end of file", SELECTORS_ARE),
+        # what orjson alone refuses: its words, without its "(char N)"
+        (b'{"EventSelectors": [1e999]}', (1, 21), "number is infinity when parsed as double", SELECTORS_ARE),
+    ],
+)
+def test_a_selectors_file_that_is_not_json_is_placed_and_said_in_words(
+    tmp_path: Path, raw: bytes, place: tuple[int, int], message: str, hint: str
+) -> None:
+    f = tmp_path / "selectors.json"
+    f.write_bytes(raw)
+    with pytest.raises(SelectorError) as caught:
+        read_selectors(f)
+    exc = caught.value
+    assert ((exc.line, exc.col), str(exc), exc.hint) == (place, f"JSON syntax error: {message}", hint)
+
+
+def test_a_selectors_file_that_is_not_utf8_is_said_as_the_catalogs(tmp_path: Path) -> None:
+    f = tmp_path / "selectors.json"
+    f.write_bytes(b'{\n "TrailARN": "\xe9t\xc3\xa9"}')
+    with pytest.raises(SelectorError) as caught:
+        read_selectors(f)
+    exc = caught.value
+    assert ((exc.line, exc.col), str(exc)) == ((2, 15), "file is not valid UTF-8 (byte 0xe9 at offset 16)")

@@ -136,3 +136,20 @@ def test_a_folder_is_not_a_report(tmp_path: Path) -> None:
         "--catalog", str(ROOT / "catalog"), "--access-advisor", f"ReportExporter@prod={tmp_path}"
     )
     assert code == 2 and "is a folder: name the report's JSON file" in err
+
+
+def test_a_report_that_is_not_json_is_placed_and_said_in_words(tmp_path: Path) -> None:
+    """It said "not valid JSON: Expecting value: line 2 column 27 (char 52)" at the file alone."""
+    args = ("--catalog", str(ROOT / "catalog"), "--now", NOW, "--access-advisor")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"JobStatus": "COMPLETED",\n "ServicesLastAccessed": [}\n')
+    code, _, err = run(*args, f"ReportExporter@prod={bad}")
+    assert code == 1
+    assert (
+        f"{bad}:2:27: error U004: JSON syntax error: unexpected character '}}'\n"
+        "    hint: a report is what aws iam get-service-last-accessed-details --job-id ID prints once the "
+        "job is COMPLETED\n"
+    ) in err
+    bad.write_bytes(b'{"JobStatus": "\xff"}')
+    code, _, err = run(*args, f"ReportExporter@prod={bad}")
+    assert code == 1 and f"{bad}: error U004: file is not valid UTF-8 (byte 0xff at offset 15)\n" in err

@@ -133,7 +133,7 @@ def who_can(
     problems: list[Diagnostic] = []  # what FILE says that is no query: a finding, as in any input file
     if queries is not None:
         try:
-            lines = queries.read_text(encoding="utf-8").splitlines()
+            lines = queries.read_text(encoding="utf-8").split("\n")  # lines as git and JSON Lines count them
         except (OSError, UnicodeDecodeError) as exc:
             from rolecat.pipeline import unexpanded_home
 
@@ -142,10 +142,12 @@ def who_can(
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:
-                    asks.append(parse_query(line))
+                    asks.append(parse_query(line, number))
                     numbers.append(number)
                 except QueryError as exc:
-                    problems.append(error("WC001", str(exc), Location(str(queries), number)))
+                    problems.append(
+                        error("WC001", str(exc), Location(str(queries), number, exc.col), exc.hint)
+                    )
     else:
         asks = [(action, resource, account)]
     engine = WhoCan(_model(catalog, _now(now)))

@@ -48,7 +48,16 @@ class Answer:
 
 class QueryError(ValueError):
     """A query that is malformed or names no known action or account: a usage error for
-    the command line's ACTION, a finding (WC001, exit 1) for a line of ``--queries FILE``."""
+    the command line's ACTION, a finding (WC001, exit 1) for a line of ``--queries FILE``;
+    ``col`` (1-based, 0 unknown) where in the line, and ``hint``, when its JSON is broken."""
+
+    def __init__(self, message: str, col: int = 0, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.col = col
+        self.hint = hint
+
+
+QUERY_IS = 'a query is a JSON object on one line: {"action": ..., "resource": ..., "account": ...}'
 
 
 class WhoCan:
@@ -451,12 +460,17 @@ def _indices(bits: int) -> Iterator[int]:
         i = text.find("1", i + 1)
 
 
-def parse_query(line: str) -> tuple[str, str | None, str | None]:
-    """One JSON line of ``--queries``: {"action": ..., "resource": ..., "account": ...}."""
+def parse_query(line: str, number: int = 1) -> tuple[str, str | None, str | None]:
+    """One JSON line of ``--queries``, its ``number`` in the file: {"action": ...,
+    "resource": ..., "account": ...}."""
     try:
         data = json.loads(line)
-    except ValueError as exc:
-        raise QueryError(f"not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        from rolecat.load.source import json_syntax
+
+        syntax = json_syntax(line, exc, number)
+        assert syntax is not None  # json refused it
+        raise QueryError(syntax.message, syntax.col, syntax.hint or QUERY_IS) from None
     if not isinstance(data, Mapping) or not isinstance(data.get("action"), str):
         raise QueryError('expected an object with "action" (and optional "resource", "account")')
     unknown = sorted(set(data) - {"action", "resource", "account"})

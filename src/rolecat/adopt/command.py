@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +17,7 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage, no_such_file
+from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage, file_to_read
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -43,8 +42,9 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, Path]]:
         name, sep, file = v.partition("=")
         if not sep or not name or not file:
             fail_usage(f"{what} must be NAME=FILE, got {plain(repr(v))}")
-        if not os.path.lexists(file):  # a path on the command line that does not exist: usage
-            fail_usage(no_such_file(what, file))  # escaped for the terminal, as every usage error
+        problem = file_to_read(what, file)  # not there, or a folder: usage, as a path on the command line
+        if problem is not None:
+            fail_usage(problem)  # escaped for the terminal, as every usage error
         out.append((name, Path(file)))
     return out
 
@@ -97,6 +97,7 @@ def _load_inputs(
     """The valid catalog and the exports, or exit 1 (diagnostics printed) or 2 (usage)."""
     from ..diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
     from ..load.files import display_path
+    from ..model.catalog import account_hint
     from ..model.timeutil import TimeError, parse_instant, utcnow
     from ..pipeline import UsageError, load_catalog
     from .export import read_credential_report, read_export, read_get_role, read_password_policy
@@ -120,7 +121,7 @@ def _load_inputs(
     problems: list[Diagnostic] = []
     for name, path in pairs:
         if name not in names:
-            fail_usage(f"{name} is not an account of {catalog} ({', '.join(sorted(names))})")
+            fail_usage(f"{name} is not an account of {catalog}; {account_hint(name, cat.accounts)}")
         if name in loaded:
             fail_usage(f"two exports for account {name}")
         exp, found = read_export(path, display_path(path))

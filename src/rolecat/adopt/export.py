@@ -203,7 +203,12 @@ def decode_document(value: Any, what: str) -> Document:
         try:
             doc = json.loads(text)
         except ValueError as exc:
-            raise ExportError(f"{what}: not a JSON policy document ({exc})") from None
+            from ..load.source import json_syntax
+
+            syntax = json_syntax(text, exc)
+            assert syntax is not None  # json refused it
+            where = f" (line {syntax.line}, column {syntax.col} of the document)" if syntax.line else ""
+            raise ExportError(f"{what}: not a JSON policy document: {syntax.reason}{where}") from None
         except RecursionError:
             raise ExportError(f"{what}: not a policy document (JSON nested too deeply)") from None
         if isinstance(doc, dict):
@@ -437,26 +442,53 @@ def _count(item: Mapping[str, Any], key: str, what: str) -> int:
     return value
 
 
-def _read_json(path: Path, display: str, code: str) -> tuple[Any, list[Diagnostic]]:
+# What each file is, for the hint of one that is not JSON
+EXPORT_IS = (
+    "an export is what aws iam get-account-authorization-details --output json prints, one file per account"
+)
+GET_ROLE_IS = (
+    "a --get-role file is what aws iam get-role --role-name NAME prints (one role, or a JSON list of them)"
+)
+PASSWORD_POLICY_IS = (
+    "a --password-policy file is what aws iam get-account-password-policy --output json prints"
+)
+
+
+def _read_json(path: Path, display: str, code: str, what: str) -> tuple[Any, list[Diagnostic]]:
+    """The file's JSON, or ``code`` errors: a file that is not JSON at its line and column,
+    with ``what`` (the file is what a command prints) as the hint unless a likelier mistake
+    is seen (a comma after the last item...)."""
     try:
         if not path.is_file():
             return None, [error(code, "not a readable file", Location(display))]
         if path.stat().st_size > MAX_EXPORT_BYTES:
             return None, [error(code, f"larger than {MAX_EXPORT_BYTES} bytes", Location(display))]
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(code, f"cannot read: {exc}", Location(display))]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error(code, f"cannot read: {exc.strerror or exc}", Location(display))]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        from ..load.source import decode_text
+
+        _, [bad] = decode_text(raw, display)  # the catalog's L001, its words and place
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        hint = "the file is UTF-16 (as Windows PowerShell's > writes it): save it as UTF-8" if utf16 else what
+        return None, [error(code, bad.message, bad.location, hint)]
     try:
         return json.loads(text), []
-    except ValueError as exc:
-        return None, [error(code, f"not JSON: {exc}", Location(display))]
-    except RecursionError:  # nesting deeper than the parser follows: no export is
-        return None, [error(code, "not an export: JSON nested too deeply", Location(display))]
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json follows
+        from ..load.source import json_syntax
+
+        syntax = json_syntax(text, exc)
+        assert syntax is not None  # json refused it
+        where = Location(display, syntax.line, syntax.col)
+        return None, [error(code, syntax.message, where, syntax.hint or what)]
 
 
 def read_export(path: Path, display: str | None = None) -> tuple[AccountExport | None, list[Diagnostic]]:
     display = display or str(path)
-    data, diags = _read_json(path, display, "X001")
+    data, diags = _read_json(path, display, "X001", EXPORT_IS)
     if diags:
         return None, diags
     try:
@@ -470,7 +502,7 @@ def read_get_role(
 ) -> tuple[AccountExport, list[Diagnostic]]:
     """Merge ``aws iam get-role`` output (one role, or a list of them) into an export."""
     display = display or str(path)
-    data, diags = _read_json(path, display, "X002")
+    data, diags = _read_json(path, display, "X002", GET_ROLE_IS)
     if diags:
         return export, diags
     items = data if isinstance(data, list) else [data]
@@ -617,7 +649,7 @@ def read_password_policy(
 ) -> tuple[AccountExport, list[Diagnostic]]:
     """Merge ``aws iam get-account-password-policy`` output into an export (X005 when it is not)."""
     display = display or str(path)
-    data, diags = _read_json(path, display, "X005")
+    data, diags = _read_json(path, display, "X005", PASSWORD_POLICY_IS)
     if diags:
         return export, diags
     try:

@@ -437,6 +437,15 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
 
 
+# What the JSON parser says (L009), and ``json_syntax`` in the same words.
+_AFTER_DOCUMENT = "unexpected text after the JSON document"
+_TOO_DEEP = "JSON nested too deeply"
+_END_OF_FILE = "unexpected end of file"
+_BAD_STRING = "invalid string (unterminated, a raw control character or a bad escape)"
+_QUOTED_KEY = "expected a quoted key"
+_COLON = "expected ':' after the key"
+
+
 class JsonSyntaxError(Exception):
     def __init__(self, message: str, pos: int) -> None:
         super().__init__(message)
@@ -470,12 +479,12 @@ class _JsonParser:
         value = self.value(())
         self.ws()
         if self.pos != len(self.text):
-            raise JsonSyntaxError("unexpected text after the JSON document", self.pos)
+            raise JsonSyntaxError(_AFTER_DOCUMENT, self.pos)
         return value
 
     def value(self, path: KeyPath) -> Any:
         if len(path) > 200:
-            raise JsonSyntaxError("JSON nested too deeply", self.pos)
+            raise JsonSyntaxError(_TOO_DEEP, self.pos)
         self.doc.spans[path] = self.linecol(self.pos)
         ch = self.text[self.pos : self.pos + 1]
         if ch == "{":
@@ -507,15 +516,13 @@ class _JsonParser:
                 return None
             return value
         if not ch:
-            raise JsonSyntaxError("unexpected end of file", self.pos)
+            raise JsonSyntaxError(_END_OF_FILE, self.pos)
         raise JsonSyntaxError(f"unexpected character {ch!r}", self.pos)
 
     def string(self) -> str:
         m = _STRING.match(self.text, self.pos)
         if not m:
-            raise JsonSyntaxError(
-                "invalid string (unterminated, a raw control character or a bad escape)", self.pos
-            )
+            raise JsonSyntaxError(_BAD_STRING, self.pos)
         self.pos = m.end()
         result: str = json.loads(m.group())
         return result
@@ -530,12 +537,12 @@ class _JsonParser:
         while True:
             self.ws()
             if not self.text.startswith('"', self.pos):
-                raise JsonSyntaxError("expected a quoted key", self.pos)
+                raise JsonSyntaxError(_QUOTED_KEY, self.pos)
             key_pos = self.pos
             key = self.string()
             self.ws()
             if not self.text.startswith(":", self.pos):
-                raise JsonSyntaxError("expected ':' after the key", self.pos)
+                raise JsonSyntaxError(_COLON, self.pos)
             self.pos += 1
             self.ws()
             child = (*path, key)
@@ -674,6 +681,104 @@ def _json_hint(text: str, pos: int, linecol: Callable[[int], tuple[int, int]]) -
         line, col = linecol(len(before) - 1)
         return f"a comma is missing between the value that ends on line {line}, column {col} and this one"
     return None
+
+
+@dataclass(frozen=True)
+class JsonSyntax:
+    """Where and why a text is not JSON, in the words of the catalog's own JSON errors (L009)."""
+
+    line: int  # 1-based; 0: unknown
+    col: int
+    reason: str  # "unexpected character 'n'"
+    hint: str | None  # what a person most likely did (a comma after the last item...), else None
+
+    @property
+    def message(self) -> str:
+        """The message of L009: ``JSON syntax error: unexpected character 'n'``."""
+        return f"JSON syntax error: {self.reason}"
+
+
+# The standard library's words (json.decoder) that the catalog's parser says otherwise
+_STDLIB_WORDS = {
+    "Expecting property name enclosed in double quotes": _QUOTED_KEY,
+    "Expecting ':' delimiter": _COLON,
+    "Extra data": _AFTER_DOCUMENT,
+    "Unterminated string starting at": _BAD_STRING,
+    "Invalid control character at": _BAD_STRING,
+    "Invalid \\escape": _BAD_STRING,
+    "Invalid \\uXXXX escape": _BAD_STRING,
+}
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^][{}]+")
+
+
+def json_syntax(
+    text: str, exc: ValueError | RecursionError | None = None, first_line: int = 1
+) -> JsonSyntax | None:
+    """Where and why ``text`` is not JSON, as the catalog says it of its own JSON files (L009:
+    ``JSON syntax error: expected ',' or '}'``, a hint for a common mistake), for a file that
+    is not the catalog's: an export, a line of ``who-can --queries``, a selectors file.  No
+    Python exception text, no character offset: the line and column are the file's.
+
+    ``exc``: what ``json.loads(text)`` raised, when the caller has it (else the text is parsed
+    here); ``first_line``: the file's line the text starts on (a line of a JSON Lines file),
+    for the place and the hint's.  None when the standard library reads the text (orjson
+    refuses a few texts it reads: a lone surrogate, a number beyond a double's range).
+
+    The place is the standard library's, which the catalog's parser finds too, ten times
+    slower (an export may be hundreds of megabytes); an error at the end of the text is
+    ``unexpected end of file`` (a file cut short) whatever was expected there, and one in a
+    string is placed at what is wrong in it, not where it starts."""
+    if exc is None:
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as found:
+            exc = found
+        else:
+            return None
+    if isinstance(exc, RecursionError):
+        return JsonSyntax(0, 0, _TOO_DEEP, None)
+    if not isinstance(exc, json.JSONDecodeError):  # an integer of more than 4,300 digits
+        return JsonSyntax(0, 0, "number with too many digits", None)
+    pos, words = exc.pos, exc.msg
+    if words.startswith("Illegal trailing comma"):  # Python 3.13+, at the comma: the bracket, as the parser
+        pos = text.index("}" if words.endswith("object") else "]", pos)
+        words = (
+            "Expecting property name enclosed in double quotes"
+            if words.endswith("object")
+            else "Expecting value"
+        )
+    hint = None
+    if _STDLIB_WORDS.get(words) == _BAD_STRING:
+        said = _BAD_STRING
+    elif pos >= len(text):
+        said = _END_OF_FILE
+    elif words == "Expecting value" or words.startswith("Unexpected UTF-8 BOM"):
+        said = f"unexpected character {text[pos]!r}"
+        if text[pos] == "\ufeff":
+            hint = "save the file as UTF-8 without a byte order mark (U+FEFF)"
+    elif words == "Expecting ',' delimiter":
+        said = f"expected ',' or {_closing(text, pos)!r}"
+    else:
+        said = _STDLIB_WORDS.get(words, words[:1].lower() + words[1:])
+
+    def linecol(at: int) -> tuple[int, int]:
+        return first_line + text.count("\n", 0, at), at - text.rfind("\n", 0, at)
+
+    line, col = linecol(pos)
+    return JsonSyntax(line, col, said, hint or _json_hint(text, pos, linecol))
+
+
+def _closing(text: str, pos: int) -> str:
+    """The bracket that closes the list or object open at ``pos`` (``]`` or ``}``), in text
+    the standard library read up to ``pos``: its brackets outside strings, with every pair
+    that opens and closes taken out, end with the one still open."""
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text[:pos]))
+    while True:
+        paired = brackets.replace("[]", "").replace("{}", "")
+        if len(paired) == len(brackets):
+            return "]" if paired.endswith("[") else "}"
+        brackets = paired
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:

@@ -383,7 +383,7 @@ def _read_selectors(path: Path) -> EventSelectors:
     try:
         return read_selectors(path)
     except SelectorError as exc:
-        _emit([error("SD011", f"--trail-selectors: {exc}", Location(str(path), exc.line))])
+        _emit([error("SD011", f"--trail-selectors: {exc}", Location(str(path), exc.line, exc.col), exc.hint)])
         raise typer.Exit(EXIT_FINDINGS) from None
     except OSError as exc:
         from rolecat.pipeline import unexpanded_home

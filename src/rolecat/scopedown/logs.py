@@ -281,8 +281,22 @@ def _parsed(data: bytes, stats: FileStats) -> Iterator[list[Any]]:
         if _looks_like_json_lines(data):
             yield from _json_lines(data, stats)
             return
-        raise LogError(f"not valid JSON (truncated?): {exc}") from None
+        raise LogError(f"not valid JSON (truncated?): {_json_problem(data, exc)}") from None
     yield _records_from_document(doc, stats)
+
+
+def _json_problem(data: bytes, exc: orjson.JSONDecodeError) -> str:
+    """What is wrong where, in the words of the catalog's JSON errors (``unexpected end of
+    file at line 1, column 37``): the file's diagnostic names no line (a line of a gzip
+    file is one of its text)."""
+    from rolecat.load.source import json_syntax
+
+    syntax = json_syntax(data.decode("utf-8", errors="replace"))
+    if syntax is None:  # what orjson alone refuses (a lone surrogate, a number beyond a double)
+        reason, line, col = exc.msg, exc.lineno, exc.colno
+    else:
+        reason, line, col = syntax.reason, syntax.line, syntax.col
+    return f"{reason} at line {line}, column {col}" if line else reason
 
 
 _HEAD = b'{"Records":['  # a delivery file as CloudTrail writes it ...

@@ -56,11 +56,16 @@ BASIC_TYPES = (S3_OBJECT, LAMBDA_FUNCTION, DYNAMODB_TABLE)
 
 class SelectorError(Exception):
     """A selectors file that cannot be read fully; the message says what is not understood,
-    ``line`` (1-based, 0 unknown) where, when the JSON itself is broken."""
+    ``line`` and ``col`` (1-based, 0 unknown) where, and ``hint``, when the JSON itself is broken."""
 
-    def __init__(self, message: str, line: int = 0) -> None:
+    def __init__(self, message: str, line: int = 0, col: int = 0, hint: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.col = col
+        self.hint = hint
+
+
+SELECTORS_ARE = "give the output of aws cloudtrail get-event-selectors --trail-name NAME"
 
 
 @dataclass(frozen=True)
@@ -153,11 +158,28 @@ def _holds(cond: Condition, pattern: str) -> bool:
 def read_selectors(path: Path) -> EventSelectors:
     """The selectors of a ``get-event-selectors`` output file; ``SelectorError`` for anything
     it cannot read fully, ``OSError`` if the file cannot be read."""
+    raw = path.read_bytes()
     try:
-        doc = orjson.loads(path.read_bytes())
+        doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise SelectorError(f"not JSON: {exc}", exc.lineno) from None
+        raise _not_json(raw, exc) from None
     return parse_selectors(doc, str(path))
+
+
+def _not_json(raw: bytes, exc: orjson.JSONDecodeError) -> SelectorError:
+    """The error of a file orjson refuses, in the words of the catalog's JSON errors."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:  # said as the catalog's L001
+        at, start = bad.start, raw.rfind(b"\n", 0, bad.start) + 1
+        line, col = raw.count(b"\n", 0, at) + 1, len(raw[start:at].decode("utf-8", errors="replace")) + 1
+        return SelectorError(f"file is not valid UTF-8 (byte 0x{raw[at]:02x} at offset {at})", line, col)
+    from rolecat.load.source import json_syntax
+
+    syntax = json_syntax(text)
+    if syntax is None:  # what orjson alone refuses (a lone surrogate, a number beyond a double)
+        return SelectorError(f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno, SELECTORS_ARE)
+    return SelectorError(syntax.message, syntax.line, syntax.col, syntax.hint or SELECTORS_ARE)
 
 
 def parse_selectors(doc: Any, source: str) -> EventSelectors:
@@ -165,10 +187,7 @@ def parse_selectors(doc: Any, source: str) -> EventSelectors:
     _keys(doc, where, required=(), optional=("TrailARN", "EventSelectors", "AdvancedEventSelectors"))
     basic, advanced = doc.get("EventSelectors"), doc.get("AdvancedEventSelectors")
     if basic is None and advanced is None:
-        raise SelectorError(
-            "no EventSelectors or AdvancedEventSelectors: give the output of "
-            "aws cloudtrail get-event-selectors --trail-name NAME"
-        )
+        raise SelectorError(f"no EventSelectors or AdvancedEventSelectors: {SELECTORS_ARE}")
     selectors: list[Selector] = []
     for i, sel in enumerate(_list(basic, "EventSelectors")):
         selectors += _basic(sel, f"EventSelectors[{i}]")

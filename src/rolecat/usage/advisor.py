@@ -23,7 +23,19 @@ from rolecat.report.escape import printable
 
 
 class AdvisorError(Exception):
-    """A file that is not an Access Advisor report; the message says why."""
+    """A file that is not an Access Advisor report; the message says why, ``line`` and
+    ``col`` (1-based, 0 unknown) where, and ``hint``, when its JSON is broken."""
+
+    def __init__(self, message: str, line: int = 0, col: int = 0, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+        self.hint = hint
+
+
+REPORT_IS = (
+    "a report is what aws iam get-service-last-accessed-details --job-id ID prints once the job is COMPLETED"
+)
 
 
 @dataclass
@@ -86,11 +98,21 @@ def _instant(value: Any) -> str | None:
 def read_report(path: Path) -> tuple[dict[str, Any], list[str]]:
     """The parsed report and notes about its completeness; ``AdvisorError`` if it is not one."""
     try:
-        doc = json.loads(path.read_bytes())
+        raw = path.read_bytes()
     except OSError as exc:
         raise AdvisorError(f"cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise AdvisorError(f"not valid JSON: {exc}") from None
+    try:
+        doc = json.loads(raw)  # UTF-8, or UTF-16 or -32 as json tells them
+    except UnicodeDecodeError as exc:  # said as the catalog's L001
+        raise AdvisorError(
+            f"file is not valid {exc.encoding.upper()} (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        from rolecat.load.source import json_syntax
+
+        syntax = json_syntax(raw.decode(json.detect_encoding(raw), "surrogatepass"), exc)
+        assert syntax is not None  # json refused it
+        raise AdvisorError(syntax.message, syntax.line, syntax.col, syntax.hint or REPORT_IS) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("ServicesLastAccessed"), list):
         raise AdvisorError('no "ServicesLastAccessed" list: not get-service-last-accessed-details output')
     for item in doc["ServicesLastAccessed"]:

@@ -260,7 +260,7 @@ def _advisor(
     try:
         doc, notes = read_report(path)
     except AdvisorError as exc:
-        problems.append(error("U004", str(exc), Location(str(path))))
+        problems.append(error("U004", str(exc), Location(str(path), exc.line, exc.col), exc.hint))
         return None
     granted = policy_actions(ctx, load_action_db())  # Access Advisor ignores boundaries too
     return evaluate(

@@ -72,8 +72,10 @@ def parse_journal(raw: bytes) -> Journal:
     """The journal, validated; CorruptJournal for anything else."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CorruptJournal(f"not JSON ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise CorruptJournal("not UTF-8") from None
+    except (ValueError, RecursionError):  # in words: "discarded a corrupt journal (not JSON)"
+        raise CorruptJournal("not JSON") from None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise CorruptJournal(f"not a version-{VERSION} journal object")
     if set(data) != {"version", "replace", "delete", "rmdirs"}:

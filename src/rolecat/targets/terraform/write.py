@@ -67,7 +67,7 @@ class Previous:
 
 def _loads(raw: bytes) -> Any:
     """JSON of the previous manifest: orjson for speed (a 10k-role manifest is large); text it
-    refuses goes through the standard library, whose error message the diagnostic quotes."""
+    refuses goes through the standard library, whose error the diagnostic places and words."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -196,10 +196,19 @@ def read_previous(
     manifest = known if known is not None and known.raw == raw else PreviousManifest(raw)
     try:
         data = manifest.data()
+    except UnicodeDecodeError:
+        return None, [error("W003", "cannot read the previous manifest: not UTF-8", Location(where), hint)]
+    except (ValueError, RecursionError) as exc:  # json's: said as the catalog's JSON errors, at the place
+        from rolecat.load.source import json_syntax
+
+        syntax = json_syntax(raw.decode("utf-8"), exc)
+        assert syntax is not None  # json refused it
+        at = Location(where, syntax.line, syntax.col)
+        return None, [error("W003", f"cannot read the previous manifest: {syntax.message}", at, hint)]
+    try:
         paths, folders = _manifest_entries(data)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
-        return None, [error("W003", f"cannot read the previous manifest: {reason}", Location(where), hint)]
+    except ValueError as exc:
+        return None, [error("W003", f"cannot read the previous manifest: {exc}", Location(where), hint)]
     entries = [*paths, *folders]
     acceptable = all_acceptable(entries)  # one match for them all; check_rel then says why not
     for rel in entries:
