@@ -53,6 +53,29 @@ def test_help_shows_no_type_on_flags_and_options_have_one_name_each(command: str
     assert f"rolecat {command} [OPTIONS]" in usage and "<" not in usage and "}:" not in usage, usage
     # every value is named for what it is (WHEN, FOLDER, NAME, DAYS), never by its Python type
     assert not re.search(r"<(str|path|int|float|int range|float range)>", text), text
+    # a required argument is written plain (ROLE), not as a set of one ({ROLE}); ranges in words
+    assert not re.search(r"\{[^{}|]*\}", usage), usage
+    assert not re.search(r"\bx[<>]=?|[<>]=?x\b", text), text
+    # --now is said one way everywhere: what it is taken as now for, and how it is written
+    flat = " ".join(text.split())
+    if "--now" in flat:
+        assert re.search(
+            r"--now WHEN The instant taken as now (for|as) [^.]*, instead of the clock: ", flat
+        ), flat
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("profiles", "--user", "erin", "--duration", "600"), "600 is below 900, the least it takes"),
+        (("escalations", "--within", "36501"), "36501 is above 36500, the most it takes"),
+        (("explain", "roles", "frank"), "invalid value for 'KIND': 'roles' is not one of 'user', 'role'"),
+    ],
+)
+def test_a_value_out_of_range_is_said_in_words(args: tuple[str, ...], said: str) -> None:
+    proc = rolecat(*args, cwd=ROOT)
+    assert proc.returncode == 2
+    assert said in proc.stderr.splitlines()[0], proc.stderr
 
 
 def test_scopedown_role_is_marked_required_and_enforced() -> None:
@@ -271,7 +294,12 @@ _OWN_USAGE_ERRORS = [
     ),
     (("user", "add", "zed", "-c", "nowhere"), "user add", "catalog folder nowhere does not exist"),
     (("who-can",), "who-can", "who-can needs an ACTION or --queries FILE"),
-    (("who-can", "--queries", "nowhere.jsonl"), "who-can", "cannot read nowhere.jsonl:"),
+    (
+        ("who-can", "--queries", "nowhere.jsonl"),
+        "who-can",
+        "cannot read nowhere.jsonl: No such file or directory",
+    ),
+    (("who-can", "--queries", "catalog"), "who-can", "--queries: a folder, not a file: catalog"),
     (("who-can", "s3:GetObject", "-c", "nowhere"), "who-can", "catalog folder nowhere does not exist"),
     (("explain", "role", "NoSuch"), "explain", "unknown role 'NoSuch'"),
     (("diff", "nowhere", "catalog"), "diff", "catalog folder nowhere does not exist"),
@@ -794,7 +822,7 @@ _NOT_A_TIME = "'x' is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:
         ),
         (("validate", "--now"), "option '--now' requires an argument"),
         (("validate", "a", "b"), "got unexpected extra argument(s) (b)"),
-        (("explain",), "missing argument 'user|role'. Choose from: user, role"),
+        (("explain",), "missing argument 'KIND'. Choose from: user, role"),
         (("user", "add"), "missing argument 'NAME'"),
         (("escalation",), "no such command 'escalation'. Did you mean 'escalations'?"),
         (("--bogus",), "no such option: --bogus"),

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .cliargs import CatalogAlias, CatalogArg, Command, Group, catalog_of, fail_usage
+from .cliargs import CatalogAlias, CatalogArg, Command, Group, catalog_of, fail_usage, now_option
 from .commands import exit_now, internal_error
 from .report.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -41,14 +41,7 @@ class FailOn(str, Enum):
     warning = "warning"
 
 
-NowOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--now",
-        metavar="WHEN",
-        help="Compare dates with this instant instead of the clock (YYYY-MM-DD or datetime with zone).",
-    ),
-]
+NowOpt = Annotated[str | None, now_option("for the catalog's dates (the ends of time-boxed memberships)")]
 
 
 def parse_now(text: str | None) -> dt.datetime | None:

@@ -24,6 +24,7 @@ Only typer is imported here (its own copy of click included, which typer imports
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -60,7 +61,38 @@ class WholeNumber(IntRange):
             if not (digits.isascii() and digits.isdigit()):
                 sign = " (a - before a negative one)" if negative else ""
                 self.fail(f"{value!r} is not a whole number written in digits 0-9{sign}", param, ctx)
+            number = int(value)  # out of range: said in words, where click says "not in the range x>=900"
+            if self.min is not None and number < self.min:
+                self.fail(f"{number} is below {self.min}, the least it takes", param, ctx)
+            if self.max is not None and number > self.max:
+                self.fail(f"{number} is above {self.max}, the most it takes", param, ctx)
         return super().convert(value, param, ctx)
+
+    def _describe_range(self) -> str:
+        """The range in words for the help (``[900 or more]``), where click writes
+        ``[x>=900]``.  No range of rolecat's is open at an end."""
+        if self.min is None:
+            return f"{self.max} or less"
+        if self.max is None:
+            return f"{self.min} or more"
+        return f"{self.min} to {self.max}"
+
+
+def now_option(purpose: str, *, zone: bool = True) -> Any:
+    """Every command's ``--now``, said one way: what the instant is taken as now for, and
+    how it is written (``zone`` False: a command that reads an instant without a zone as
+    UTC, as scopedown and usage read log times)."""
+    written = (
+        "a date (00:00:00Z) or a datetime with Z or an offset"
+        if zone
+        else "a date or a datetime, in UTC unless it has Z or an offset"
+    )
+    return typer.Option(
+        "--now",
+        metavar="WHEN",
+        help=f"The instant taken as now {purpose}, instead of the clock: {written}, e.g. 2025-01-31 "
+        "or 2025-01-31T12:00:00Z.",
+    )
 
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", "-c", metavar="FOLDER", help="Catalog folder.")]
@@ -143,6 +175,15 @@ class _Rolecat(ClickCommand):
         for param in self.get_params(ctx):
             param.add_to_parser(parser, ctx)
         return parser
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        """The usage line's pieces, a required argument written plain (``ROLE``), as usage
+        lines write one, where typer writes a set of one (``{ROLE}``); a choice stays a
+        set (``{user|role}``)."""
+        return [
+            piece[1:-1] if re.fullmatch(r"\{[^{}|]*\}", piece) else piece
+            for piece in super().collect_usage_pieces(ctx)
+        ]
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         try:

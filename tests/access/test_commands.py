@@ -198,8 +198,15 @@ def test_explain_an_account_the_role_is_not_in(
 def test_catalog_errors_exit_1(app: typer.Typer, runner: CliRunner, example_catalog: Path) -> None:
     role = example_catalog / "roles" / "prod" / "ProdEngineer.yaml"
     role.write_text(role.read_text().replace("members: [bob, carol, dave]", "members: [bob, zed]"))
-    code, _, err = run(runner, app, "who-can", "iam:CreateUser", "-c", str(example_catalog), *NOW)
-    assert code == 1 and "ProdEngineer.yaml:" in err and "zed" in err
+    for args in (["who-can", "iam:CreateUser"], ["explain", "user", "bob"]):
+        code, out, err = run(runner, app, *args, "-c", str(example_catalog), *NOW)
+        assert code == 1 and "ProdEngineer.yaml:" in err and "zed" in err
+        # the errors, then what they mean for the command: no answer, not an empty one
+        assert (
+            err.splitlines()[-1]
+            == "1 error in the catalog: nothing was evaluated (rolecat validate lists every finding)"
+        )
+        assert out == ""
 
 
 # ---------------------------------------------------------------------- explain

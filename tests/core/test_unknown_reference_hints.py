@@ -69,6 +69,27 @@ def test_a_member_that_is_not_a_user(tmp_path: Path, written: str, hint: str) ->
     reported(stderr, f"{ONCALL_AT}:14:11", "C012", f'unknown user "{written}"', hint)
 
 
+def test_a_released_user_as_a_member_is_said_to_be_released(tmp_path: Path) -> None:
+    """A user released from management (release: true) is in users.yaml: not one to add."""
+    catalog_users = "users.yaml"
+    stderr = validate(
+        tmp_path,
+        (
+            catalog_users,
+            r"^  bob: \{email: bob@example.com, team: platform\}",
+            "  bob: {email: bob@example.com, release: true}",
+        ),
+    )
+    reported(
+        stderr,
+        f"{ONCALL_AT}:14:11",
+        "C012",
+        'unknown user "bob"',
+        "'bob' is released (release: true in users.yaml): rolecat no longer manages the user, so no role "
+        "may name them; remove them here, or remove release: true to manage them again",
+    )
+
+
 def test_a_team_as_a_temporary_member_is_not_made_standing(tmp_path: Path) -> None:
     """teams: would give the team standing access: the hint keeps the time box."""
     stderr = validate(tmp_path, (ONCALL, r"^  - user: carol", "  - user: backend"))

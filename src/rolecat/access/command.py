@@ -17,7 +17,7 @@ import typer
 from rolecat.report.escape import printable
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command, fail_system, fail_usage
+from ..cliargs import CatalogOpt, Command, fail_system, fail_usage, now_option
 
 if TYPE_CHECKING:
     from rolecat.diagnostics import Diagnostic
@@ -49,12 +49,7 @@ class Kind(enum.StrEnum):
 
 AccountOpt = Annotated[str | None, typer.Option("--account", metavar="NAME", help="Only this account.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-NowOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--now", metavar="WHEN", help="Evaluate temporary grants at this instant instead of the clock."
-    ),
-]
+NowOpt = Annotated[str | None, now_option("for which time-boxed memberships are in force")]
 
 
 def _batch() -> None:
@@ -85,10 +80,17 @@ def _model(path: Path, now: dt.datetime) -> AccessModel:
         model, diags = load_model(path, now)
     except NotADirectoryError as exc:
         fail_usage(str(exc))
-    for diag in diags:
-        if diag.is_error:
-            typer.echo(diag.format_text(), err=True)
+    errors = [d for d in diags if d.is_error]
+    for diag in errors:
+        typer.echo(diag.format_text(), err=True)
     if model is None:
+        from rolecat.report.words import counted
+
+        typer.echo(
+            f"{counted(len(errors), 'error')} in the catalog: nothing was evaluated "
+            "(rolecat validate lists every finding)",
+            err=True,
+        )
         raise typer.Exit(EXIT_FINDINGS)
     return model
 
@@ -138,7 +140,10 @@ def who_can(
             from rolecat.pipeline import unexpanded_home
 
             home = unexpanded_home("--queries", str(queries)) if isinstance(exc, FileNotFoundError) else None
-            fail_usage(home or f"cannot read {queries}: {exc}")
+            if isinstance(exc, IsADirectoryError):
+                fail_usage(f"--queries: a folder, not a file: {queries}")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            fail_usage(home or f"cannot read {queries}: {reason}")
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:
@@ -187,7 +192,7 @@ def who_can(
 
 
 def explain(
-    kind: Annotated[Kind, typer.Argument(metavar="user|role", help="user or role.")],
+    kind: Annotated[Kind, typer.Argument(metavar="KIND", help="user or role: what NAME names.")],
     name: Annotated[str, typer.Argument(metavar="NAME", help="User or role name.")],
     catalog: CatalogOpt = Path("catalog"),
     account: Annotated[

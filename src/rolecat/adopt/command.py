@@ -17,7 +17,7 @@ import typer
 
 from rolecat.report.words import counted
 
-from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage, file_to_read
+from ..cliargs import CatalogOpt, Command, WholeNumber, fail_usage, file_to_read, now_option
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -83,7 +83,7 @@ PasswordPolicyOpt = Annotated[
         "it (catalog.yaml password_policy and its import), drift compares it.",
     ),
 ]
-NowOpt = Annotated[str | None, typer.Option("--now", metavar="WHEN", help="Instant to compare dates with.")]
+NowOpt = Annotated[str | None, now_option("for the catalog's dates (the ends of time-boxed memberships)")]
 
 
 def _load_inputs(

@@ -405,6 +405,11 @@ def _not_a_user(r: Resolution, name: str, temporary: bool) -> str:
     """The hint of a name that is no user: what it is when it is a team, a role or a
     user's email (adding a user so named would be wrong); else the closest user, or adding
     one.  A team as a temporary member is not sent to teams:, which has no end."""
+    if any(u.name == name for u in r.released_users):
+        return (
+            f"{name!r} is released (release: true in users.yaml): rolecat no longer manages the user, "
+            "so no role may name them; remove them here, or remove release: true to manage them again"
+        )
     people = r.team_people()
     team = _same(name, people)
     if team is not None and temporary:

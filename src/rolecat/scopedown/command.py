@@ -32,6 +32,7 @@ from ..cliargs import (
     fail_system,
     fail_usage,
     missing_paths,
+    now_option,
     refuse_folder,
 )
 
@@ -152,7 +153,7 @@ def scopedown_command(
     ] = None,
     now: Annotated[
         str | None,
-        typer.Option("--now", metavar="WHEN", help="The current time for --days (default: the clock)."),
+        now_option("for the end of the --days window", zone=False),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")

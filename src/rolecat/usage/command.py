@@ -23,6 +23,7 @@ from ..cliargs import (
     fail_usage,
     missing_paths,
     no_such_file,
+    now_option,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def usage_command(
         ),
     ] = 90,
     now: Annotated[
-        str | None, typer.Option("--now", metavar="WHEN", help="The current time (default: the clock).")
+        str | None, now_option("for the end of the --days window and of the records read", zone=False)
     ] = None,
     role: Annotated[str | None, typer.Option("--role", metavar="NAME", help="Only this role.")] = None,
     output: Annotated[UsageFormat, typer.Option("--format", "-f", help="Output format.")] = UsageFormat.text,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ..cliargs import CatalogOpt, Command, Group, fail_system, fail_usage
+from ..cliargs import CatalogOpt, Command, Group, fail_system, fail_usage, now_option
 from ..report.exit_codes import EXIT_FINDINGS
 
 if TYPE_CHECKING:
@@ -56,12 +56,7 @@ ReasonOpt = Annotated[
         "(a temporary membership, revoked sessions) and in --branch's commit message.",
     ),
 ]
-NowOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--now", metavar="WHEN", help="Use this instant instead of the clock (same rules as until)."
-    ),
-]
+NowOpt = Annotated[str | None, now_option("for --for, --until and the catalog's dates")]
 BranchOpt = Annotated[
     bool,
     typer.Option("--branch", help="Commit the change on a new git branch (nothing is pushed)."),

@@ -28,6 +28,7 @@ from ..cliargs import (
     catalog_of,
     fail_system,
     fail_usage,
+    now_option,
     refuse_folder,
 )
 from ..report.exit_codes import EXIT_FINDINGS
@@ -46,15 +47,7 @@ class Format(enum.StrEnum):
     json = "json"
 
 
-NowOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--now",
-        metavar="WHEN",
-        help="Compare with this instant instead of the clock: a date (00:00:00Z) or a datetime with Z "
-        "or an offset, e.g. 2025-01-31 or 2025-01-31T12:00:00Z.",
-    ),
-]
+NowOpt = Annotated[str | None, now_option("for the catalog's dates (the ends of time-boxed memberships)")]
 OutputOpt = Annotated[
     Path,
     typer.Option("--out", "-o", metavar="FOLDER", help="Folder of the generated Terraform (as for compile)."),
