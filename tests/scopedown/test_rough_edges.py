@@ -72,6 +72,37 @@ def test_boundary_block_is_not_called_granted_elsewhere(db: ActionDB) -> None:
     assert len(elsewhere) == 1 and elsewhere[0].endswith("dynamodb:GetItem")
 
 
+def test_a_grant_the_boundary_blocks_and_nobody_used_is_said_to_be_left_out(db: ActionDB) -> None:
+    """The policies allow sns:Publish, the boundary does not, the logs show no call: it is
+    not in the suggestion (nothing AWS allows changes), and it is said so, in the notes,
+    the JSON and the pull request's summary, not dropped without a word."""
+    from dataclasses import replace
+
+    from rolecat.scopedown.report import Report
+    from rolecat.scopedown.summary import render_markdown
+
+    scanner = Scanner(ROLE_ARN, db)
+    scanner.feed([record("sqs.amazonaws.com", "SendMessage")])
+    s = build_suggestion(scanner.result, _ctx(["sqs:*"]), db)
+    assert s.blocked_unused == ["sns:Publish"] and s.unused == [] and s.outside_boundary == []
+    assert "sns:Publish" not in json.dumps(s.policy)
+    (note,) = [n for n in s.notes if "outside its permission boundary app" in n]
+    assert note.startswith("1 action allowed by the role's policies but outside its permission boundary app")
+    assert note.endswith(
+        "left out of the suggestion, which changes no access (the boundary denies them): sns:Publish"
+    )
+    report = Report(ctx=_ctx(["sqs:*"]), scan=scanner.result, suggestion=s, db_version="test")
+    assert report.to_json()["blocked_unused"] == ["sns:Publish"]
+    summary = render_markdown(report, policy_path="policies/worker.json")
+    assert "### Removed: allowed by the policies, outside the boundary, never used (1)" in summary
+    assert "- **sns** (1): `Publish`" in summary
+    # within the boundary, or without one, the grant is judged as before (a data event the logs
+    # hold none of: kept); nothing is blocked
+    for ctx in (_ctx(["sqs:*", "sns:*"]), replace(_ctx([]), boundary=None, boundary_name=None)):
+        judged = build_suggestion(scanner.result, ctx, db)
+        assert judged.blocked_unused == [] and judged.kept == ["sns:Publish"]
+
+
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:
     return make_catalog(tmp_path)

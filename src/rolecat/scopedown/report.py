@@ -40,6 +40,7 @@ class Report:
             "used": s.used,
             "denied": s.denied,
             "unused": s.unused,
+            "blocked_unused": s.blocked_unused,
             "kept": s.kept,
             "suggested_policy": s.policy if sc.attributed else None,  # SD006: no policy to suggest
             "policy_size": s.size,
@@ -144,6 +145,12 @@ def render_text(report: Report) -> str:
         lines += ["", f"kept without use ({len(s.kept)}): {', '.join(s.kept)}"]
     lines += ["", f"unused ({counted(len(s.unused), 'granted action')} never used):"]
     lines += unused_lines(s.unused)
+    if s.blocked_unused:
+        lines += [
+            "",
+            f"outside the boundary ({counted(len(s.blocked_unused), 'action')} the policies allow, never used):",
+        ]
+        lines += unused_lines(s.blocked_unused)
     if s.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in s.notes]
     # Action names, error codes and ARNs come from the logs: each line is printed on one

@@ -269,6 +269,9 @@ class Suggestion:
     notes: list[str]
     granted: list[str] = field(default_factory=list)  # what the role's policies allow now
     outside_boundary: list[str] = field(default_factory=list)  # used, allowed by policies, not boundary
+    # never used, allowed by the role's catalog policies but not by its boundary: left out of the
+    # suggestion (no access changes: the boundary denies them), and said so
+    blocked_unused: list[str] = field(default_factory=list)
     not_granted: list[str] = field(default_factory=list)  # used, allowed by no policy of the role
     generalised: dict[str, str] = field(default_factory=dict)  # exact S3 object ARN -> folder wildcard
     trail: dict[str, Any] = field(default_factory=dict)  # what the trail logs, and the evidence
@@ -627,6 +630,18 @@ def build_suggestion(
             "boundary differs, or the calls predate it); the suggestion keeps them, the boundary still "
             f"blocks them: {', '.join(outside_boundary)}"
         )
+    blocked_unused = (
+        sorted(_allowed(ctx.policies.values(), db) - granted - seen_actions)
+        if ctx.boundary is not None
+        else []
+    )
+    if blocked_unused:
+        more = f" and {len(blocked_unused) - 10} more" if len(blocked_unused) > 10 else ""
+        notes.append(
+            f"{counted(len(blocked_unused), 'action')} allowed by the role's policies but outside its "
+            f"permission boundary {ctx.boundary_name or ''}, and never used: left out of the suggestion, "
+            f"which changes no access (the boundary denies them): {', '.join(blocked_unused[:10])}{more}"
+        )
     unknown_managed = sorted(arn for arn, doc in ctx.managed.items() if doc is None)
     if unknown_managed:
         notes.append(
@@ -710,6 +725,7 @@ def build_suggestion(
         notes=notes,
         granted=sorted(granted),
         outside_boundary=outside_boundary,
+        blocked_unused=blocked_unused,
         not_granted=sorted(set(not_granted) - set(outside_boundary)),
         generalised=generalised,
         trail=_trail_json(scan, read_write, selectors, ctx),

@@ -97,6 +97,18 @@ def render_markdown(
         "",
         *(_by_service(removed) or ["None."]),
         "",
+        *(
+            [
+                f"### Removed: allowed by the policies, outside the boundary, never used ({len(s.blocked_unused)})",
+                "",
+                "The boundary denies these already: leaving them out changes no access.",
+                "",
+                *_by_service(s.blocked_unused),
+                "",
+            ]
+            if s.blocked_unused
+            else []
+        ),
         f"### Added: used, not granted now: outside the role's policies or its boundary ({len(added)})",
         "",
         *(_by_service(added) or ["None."]),
