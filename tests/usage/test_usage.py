@@ -385,3 +385,49 @@ def test_a_forged_event_time_keeps_no_member_off_the_candidates(logs: Path) -> N
     assert any("1 AssumeRole record of catalog roles names no instant" in n for n in doc["notes"]), doc[
         "notes"
     ]
+
+
+def _other_accounts_logs(tmp_path: Path) -> Path:
+    """The identity and prod copies of two assumptions, their account ids replaced by others'
+    (the logs of another organisation's bucket)."""
+    root = tmp_path / "trail"
+    other = ENGINEER.replace(PROD, "999999999999")
+    for user, when in (("bob", "2026-11-20T09:00:00Z"), ("dave", "2026-11-21T09:00:00Z")):
+        for copy in ("identity", "target"):
+            rec = assume_role(user, other, when, copy=copy, caller_account="888888888888")
+            write_delivery(root, rec["recipientAccountId"], when, [rec])
+    return root
+
+
+def test_logs_of_accounts_the_catalog_does_not_have_say_so(tmp_path: Path) -> None:
+    """AssumeRole records of other accounts only: the text said 'AssumeRole events: none in
+    these logs', accounts_seen was [] and the exit 0, as if the logs held nothing."""
+    root = _other_accounts_logs(tmp_path)
+    base = [str(root), "--catalog", str(ROOT / "catalog"), "--now", NOW]
+    code, out, err = run(*base)
+    assert code == 1
+    assert (
+        "AssumeRole events: 4 in these logs, none of a catalog role (accounts seen: 888888888888, "
+        "999999999999; the catalog's: 111111111111 security, 222222222222 nonprod, 333333333333 prod)"
+    ) in out
+    assert "U005" in err and "no AssumeRole record in the logs is of an account of the catalog" in err
+    assert "are these the logs of account 111111111111 (security), 222222222222 (nonprod) or" in err
+    code, out, _ = run(*base, "-f", "json")
+    assert code == 1
+    inp = json.loads(out)["input"]
+    assert inp["accounts_seen"] == ["888888888888", "999999999999"]
+    assert (inp["assume_role_records"], inp["assume_role_records_any_role"]) == (0, 4)
+    code, _, _ = run(*base, "--exit-code")
+    assert code == 1
+
+
+def test_logs_of_the_catalogs_accounts_report_as_before(logs: Path) -> None:
+    code, out, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW, "-f", "json")
+    assert code == 0 and "U005" not in err
+    inp = json.loads(out)["input"]
+    assert inp["accounts_seen"] == [IDENTITY, NONPROD, PROD]
+    assert inp["assume_role_records"] == 13 and inp["assume_role_records_any_role"] == 14
+    code, out, err = run(str(logs), "--catalog", str(ROOT / "catalog"), "--now", NOW)
+    assert code == 0 and "U005" not in err
+    assert "AssumeRole events: 2026-05-01T08:00:00Z .. 2026-11-25T10:00:00Z" in out
+    assert "none of a catalog role" not in out

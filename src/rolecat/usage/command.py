@@ -1,6 +1,7 @@
 """``rolecat usage``: the command line over ``scan``, ``report``, ``advisor`` and ``athena``.
 
-Exit codes: 0 ok; 1 the catalog does not build, no readable log file (U003) or an
+Exit codes: 0 ok; 1 the catalog does not build, no readable log file (U003), logs whose
+AssumeRole records are all of accounts the catalog does not have (U005) or an
 Access Advisor file that is not a report (U004); 2 usage errors; 3 with ``--exit-code``
 when there is at least one removal candidate.  Diagnostics go to stderr.
 """
@@ -190,6 +191,15 @@ def usage_command(
             problems.append(error("U003", "no readable CloudTrail log file among the paths given"))
             status = EXIT_FINDINGS
         report = build_report(cat, sc, now=now_s, days=days, only=role)
+        if report.foreign_logs:  # as scopedown's SD006: nothing can be said of the catalog's roles
+            problems.append(
+                error(
+                    "U005",
+                    "no AssumeRole record in the logs is of an account of the catalog",
+                    hint=_foreign_hint(sc.assume_role_any, sc.accounts_seen, report.catalog_accounts),
+                )
+            )
+            status = EXIT_FINDINGS
     seen: set[tuple[str, str]] = set()
     for role_name, account, path in pairs:
         adv = _advisor(cat, deployment, role_name, account, path, report.cutoff, problems, seen)
@@ -215,6 +225,17 @@ def usage_command(
     if status == EXIT_OK and exit_code and report.candidates:
         status = EXIT_YES
     raise typer.Exit(status)
+
+
+def _foreign_hint(records: int, seen: set[str], ours: dict[str, str]) -> str:
+    from rolecat.report.words import counted
+
+    names = [f"{i} ({n})" for i, n in ours.items()]
+    either = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"the {counted(records, 'AssumeRole record')} read {'is' if records == 1 else 'are'} of "
+        f"{'account' if len(seen) == 1 else 'accounts'} {', '.join(sorted(seen))}: are these the logs of account {either}?"
+    )
 
 
 def _pair(text: str) -> tuple[str, str | None, Path]:

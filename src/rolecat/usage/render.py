@@ -42,6 +42,15 @@ def render_text(report: UsageReport) -> str:
         )
         if sc.first_event or sc.last_event:
             lines.append(f"AssumeRole events: {sc.first_event or '-'} .. {sc.last_event or '-'}")
+        elif sc.assume_role_any:
+            left = sc.after_now + sc.bad_time
+            which = f" counted ({left:,} left out, see the notes)" if left else ""
+            seen = ", ".join(sorted(sc.accounts_seen)) or "none named"
+            ours = ", ".join(f"{i} {n}" for i, n in report.catalog_accounts.items())
+            lines.append(
+                f"AssumeRole events: {sc.assume_role_any:,} in these logs, none of a catalog role{which} "
+                f"(accounts seen: {_one_line(seen)}; the catalog's: {ours})"
+            )
         else:
             lines.append("AssumeRole events: none in these logs")
     for role in report.roles:

@@ -91,6 +91,14 @@ class UsageReport:
     roles: list[RoleUsage]
     advisor: list[AdvisorReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    catalog_accounts: dict[str, str] = field(default_factory=dict)  # account id -> name
+
+    @property
+    def foreign_logs(self) -> bool:
+        """The logs hold AssumeRole records, and none of an account of the catalog (another
+        organisation's bucket, say): nothing can be said of its roles."""
+        seen = self.scan.accounts_seen if self.scan is not None else set()
+        return bool(seen) and not seen & self.catalog_accounts.keys()
 
     @property
     def candidates(self) -> int:
@@ -107,6 +115,7 @@ class UsageReport:
                 "files_skipped": sc.files_skipped,
                 "records": sc.records,
                 "assume_role_records": sc.assume_role,
+                "assume_role_records_any_role": sc.assume_role_any,
                 "duplicates": sc.duplicates,
                 "attributed_by_session_name": sc.via_session_name,
                 "after_now": sc.after_now,
@@ -248,4 +257,12 @@ def build_report(
                 other=other,
             )
         )
-    return UsageReport(now=now, days=days, cutoff=cutoff, scan=scan, roles=roles, notes=notes)
+    return UsageReport(
+        now=now,
+        days=days,
+        cutoff=cutoff,
+        scan=scan,
+        roles=roles,
+        notes=notes,
+        catalog_accounts={a.id: a.name for a in sorted(catalog.accounts, key=lambda a: a.id)},
+    )

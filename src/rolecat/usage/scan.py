@@ -61,6 +61,7 @@ class UsageScan:
     problems: list[FileProblem] = field(default_factory=list)
     records: int = 0  # parsed
     assume_role: int = 0  # sts:AssumeRole records of a catalog role (copies included)
+    assume_role_any: int = 0  # sts:AssumeRole records of any role, the catalog's or not
     duplicates: int = 0  # the second copy of an assumption (same sharedEventID / eventID)
     after_now: int = 0
     bad_time: int = 0  # records of catalog roles whose time names no instant: left out
@@ -68,7 +69,9 @@ class UsageScan:
     via_session_name: int = 0  # assumptions attributed by the session name (target-account copy)
     failed: Counter[tuple[RoleKey, str]] = field(default_factory=Counter)
     other: Counter[tuple[RoleKey, str]] = field(default_factory=Counter)  # (role, who) -> count
-    accounts_seen: set[str] = field(default_factory=set)  # recipientAccountId of AssumeRole records
+    # recipientAccountId of every sts:AssumeRole record read, of any role (so logs of accounts
+    # the catalog does not have show as such, not as logs without AssumeRole)
+    accounts_seen: set[str] = field(default_factory=set)
     first_event: str | None = None  # of the AssumeRole records of catalog roles: the logs' span
     last_event: str | None = None
 
@@ -149,12 +152,16 @@ class UsageScanner:
         identity = self.identity
         uses = res.uses
         accounts_seen = res.accounts_seen
-        assume_role = duplicates = after_now = via_session = bad_time = 0
+        assume_role = any_role = duplicates = after_now = via_session = bad_time = 0
         first_event, last_event = res.first_event, res.last_event
         for rec in records:
             try:  # most records are other calls: one subscript and out
                 if rec["eventName"] != "AssumeRole" or rec["eventSource"] != "sts.amazonaws.com":
                     continue
+                any_role += 1
+                recipient = rec.get("recipientAccountId")
+                if type(recipient) is str:
+                    accounts_seen.add(recipient)
                 params = rec["requestParameters"]
                 arn = params["roleArn"]
             except (KeyError, TypeError, IndexError):
@@ -193,9 +200,6 @@ class UsageScanner:
                     duplicates += 1
                     continue
                 seen.add(h)
-            recipient = get("recipientAccountId")
-            if type(recipient) is str:
-                accounts_seen.add(recipient)
             ui = get("userIdentity")
             if type(ui) is not dict:
                 continue
@@ -225,6 +229,7 @@ class UsageScanner:
                     use.last = when
         res.first_event, res.last_event = first_event, last_event
         res.assume_role += assume_role
+        res.assume_role_any += any_role
         res.duplicates += duplicates
         res.after_now += after_now
         res.bad_time += bad_time
