@@ -176,6 +176,35 @@ def test_profile_defined_outside_the_block_is_refused(tmp_path: Path) -> None:
     assert config.read_text("utf-8") == "[profile prod-Admin]\nregion = x\n"
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        '[profile  "prod-Admin"]',
+        "  [ profile prod-Admin ]  ",
+        "[profile 'prod-Admin'] ; mine",
+        "[profile\tprod-Admin]",
+    ],
+)
+def test_a_profile_botocore_reads_as_the_same_name_is_refused(tmp_path: Path, header: str) -> None:
+    """botocore takes a profile's name with shlex (quotes and blanks go): a header written
+    otherwise that names the same profile would override rolecat's without an error."""
+    import botocore.configloader
+
+    config = tmp_path / "config"
+    config.write_text(f"{header}\nregion = x\n", encoding="utf-8")
+    named = botocore.configloader.raw_config_parse(str(config))
+    assert "prod-Admin" in botocore.configloader.build_profile_map(named)["profiles"] or header.startswith(
+        "  [ "
+    )
+    result = rolecat("--user", "alice", "--write", config=config)
+    if header.startswith("  [ "):  # " profile ..." starts with a blank: no profile to botocore
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 1, result.stderr
+    assert f"{config}:1: {header.strip()}" in result.stderr
+    assert config.read_text("utf-8") == f"{header}\nregion = x\n"
+
+
 def test_ambiguous_markers_write_nothing(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.write_text(f"{mb.BEGIN}\n[profile x]\n", encoding="utf-8")

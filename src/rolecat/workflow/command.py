@@ -350,9 +350,31 @@ def aws_config_file() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".aws" / "config"
 
 
-def _write_profiles(path: Path, text: str, names: list[str]) -> None:
+def _profile_named(line: str) -> str | None:
+    """The profile a line of an AWS config file opens, as botocore reads it (None: no
+    profile): configparser's section header (the line stripped, ``[`` to the last ``]``),
+    ``default``, or a header starting with ``profile`` that ``shlex`` splits into two words,
+    the second the name (``[profile  "prod-Admin"]`` is ``prod-Admin``; botocore,
+    ``configloader._parse_section``)."""
     import re
+    import shlex
 
+    header = re.match(r"\[(.+)\]", line.strip())
+    if header is None:
+        return None
+    key = header.group(1)
+    if key == "default":
+        return key
+    if not key.startswith("profile"):
+        return None
+    try:
+        words = shlex.split(key)
+    except ValueError:  # an unclosed quote: botocore skips the section
+        return None
+    return words[1] if len(words) == 2 else None
+
+
+def _write_profiles(path: Path, text: str, names: list[str]) -> None:
     from . import managedblock as mb
 
     try:
@@ -364,13 +386,8 @@ def _write_profiles(path: Path, text: str, names: list[str]) -> None:
         spliced = mb.splice(old, text)
     except mb.BlockError as exc:
         _fail(f"rolecat: {path}: {exc}; nothing written", EXIT_FINDINGS)
-    header = re.compile(r"\s*\[\s*profile\s+(.+?)\s*\]\s*")
     ours = set(names)
-    clashes = [
-        f"{path}:{number}: [profile {match.group(1)}]"
-        for number, line in kept
-        if (match := header.fullmatch(line)) and match.group(1) in ours
-    ]
+    clashes = [f"{path}:{number}: {line.strip()}" for number, line in kept if _profile_named(line) in ours]
     if clashes:
         _fail(
             "rolecat: these profiles are already defined outside rolecat's block, and a profile "
