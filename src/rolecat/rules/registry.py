@@ -1407,6 +1407,16 @@ RULES: tuple[Rule, ...] = (
         acceptable=False,
     ),
     Rule(
+        "U005",
+        ERROR,
+        "usage",
+        "The logs hold AssumeRole records, but none of an account of the catalog: they are another "
+        "account's logs (a wrong bucket or prefix), so nothing can be said of the catalog's roles.",
+        "As scopedown's SD006, an error whatever the flags, so that a scheduled run on the wrong logs fails.",
+        "Pass the logs of the identity account and of the roles' accounts (the hint names the accounts seen).",
+        acceptable=False,
+    ),
+    Rule(
         "WC001",
         ERROR,
         "access",
