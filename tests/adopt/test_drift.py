@@ -238,36 +238,54 @@ def test_a_policy_document_is_url_decoded_only_when_it_is_url_encoded() -> None:
 # ------------------------------------------------------------------ inputs are hostile
 
 
+def _only(key: str, value: str) -> str:
+    """An export (all four lists: a partial one is refused first) whose ``key`` is ``value``, JSON text."""
+    others = [
+        f'"{k}": []' for k in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies") if k != key
+    ]
+    return "{" + ", ".join([*others, f'"{key}": {value}']) + "}"
+
+
 @pytest.mark.parametrize(
     "content, needle",
     [
         ("[]", "expected an object"),
         ("{}", "not an export"),
-        ('{"RoleDetailList": [{"RoleName": 1}]}', "RoleName must be a string"),
+        (_only("RoleDetailList", '[{"RoleName": 1}]'), "RoleName must be a string"),
         (
-            '{"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "%7Bbad"}]}',
+            _only("RoleDetailList", '[{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "%7Bbad"}]'),
             "not a JSON policy",
         ),
         ("not json", "JSON syntax error: unexpected character 'n'"),
         (
-            '{"UserDetailList": [{"UserName": "a", "Arn": "arn:aws:iam::111111111111:user/a"},'
-            ' {"UserName": "b", "Arn": "arn:aws:iam::222222222222:user/b"}]}',
+            _only(
+                "UserDetailList",
+                '[{"UserName": "a", "Arn": "arn:aws:iam::111111111111:user/a"},'
+                ' {"UserName": "b", "Arn": "arn:aws:iam::222222222222:user/b"}]',
+            ),
             "mixes accounts",
         ),
         # a count that is no whole number, and JSON deeper than the parser follows: they crashed
         (
-            '{"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": "many"}]}',
+            _only(
+                "Policies",
+                '[{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": "many"}]',
+            ),
             "AttachmentCount must be a whole number",
         ),
         (
-            '{"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": Infinity}]}',
+            _only(
+                "Policies",
+                '[{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "AttachmentCount": Infinity}]',
+            ),
             "AttachmentCount must be a whole number",
         ),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         (
-            '{"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "'
-            + "[" * 100_000
-            + '"}]}',
+            _only(
+                "RoleDetailList",
+                '[{"RoleName": "r", "Arn": "a", "AssumeRolePolicyDocument": "' + "[" * 100_000 + '"}]',
+            ),
             "nested too deeply",
         ),
     ],
@@ -325,7 +343,11 @@ def test_an_export_with_a_name_twice_is_refused_naming_each_duplicate(
         "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
         "PolicyVersionList": [],
     }
-    f.write_text(json.dumps({"Policies": [aws, aws]}))
+    f.write_text(
+        json.dumps(
+            {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [aws, aws]}
+        )
+    )
     _, [d] = read_export(f, "prod.json")
     assert d.message.startswith("Policies[0] and Policies[1] both name AWS managed policy")
 

@@ -6,7 +6,9 @@ file that is not there; an account name that is not the catalog's gets the close
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +179,74 @@ def test_an_export_that_is_not_utf8_is_said_as_the_catalogs(tmp_path: Path, raw:
     (tmp_path / "e.json").write_bytes(raw)
     done = _rolecat("drift", "-c", str(CATALOG), "prod=e.json", cwd=tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (1, "", said)
+
+
+WITHOUT_FILTER = (
+    "run aws iam get-account-authorization-details --output json without --filter: "
+    "it lists all four (UserDetailList, GroupDetailList, RoleDetailList, Policies)"
+)
+EVERY_PAGE = (
+    "run aws iam get-account-authorization-details --output json without --max-items "
+    "or --no-paginate: the AWS CLI then fetches every page"
+)
+
+
+def _roles_only(export: dict[str, Any]) -> dict[str, Any]:
+    """What --filter Role saves."""
+    return {"RoleDetailList": export["RoleDetailList"]}
+
+
+def _first_page(export: dict[str, Any]) -> dict[str, Any]:
+    """What --no-paginate saves of an account with more than one page: the API's own."""
+    page = copy.deepcopy(export)
+    page["RoleDetailList"] = page["RoleDetailList"][:1]
+    return {**page, "IsTruncated": True, "Marker": "AAEAAb2eXampleMarker"}
+
+
+def _first_items(export: dict[str, Any]) -> dict[str, Any]:
+    """What --max-items 1 saves: the AWS CLI's token for the next page instead."""
+    page = copy.deepcopy(export)
+    page["RoleDetailList"] = page["RoleDetailList"][:1]
+    return {**page, "NextToken": "eyJNYXJrZXIiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ=="}
+
+
+@pytest.mark.parametrize("command", ["drift", "import"])
+@pytest.mark.parametrize(
+    ("cut", "said"),
+    [
+        # drift said 'policy ReaderBoundary: missing: ... does not exist in AWS', import that a
+        # role's boundary 'is not a customer managed policy of this account'
+        (
+            _roles_only,
+            "e.json: error X001: a partial export: no UserDetailList, GroupDetailList or Policies; "
+            f"what it lacks would be said to be missing in AWS\n    hint: {WITHOUT_FILTER}\n",
+        ),
+        # drift said the roles on later pages are missing in AWS
+        (
+            _first_page,
+            "e.json: error X001: a truncated export (IsTruncated and Marker): it holds one page only, "
+            f"and what is on later pages would be said to be missing in AWS\n    hint: {EVERY_PAGE}\n",
+        ),
+        (
+            _first_items,
+            "e.json: error X001: a truncated export (NextToken): it holds one page only, "
+            f"and what is on later pages would be said to be missing in AWS\n    hint: {EVERY_PAGE}\n",
+        ),
+    ],
+)
+def test_a_partial_or_truncated_export_is_refused_and_nothing_is_written(
+    tmp_path: Path,
+    prod_export: dict[str, Any],
+    command: str,
+    cut: Any,
+    said: str,
+) -> None:
+    """An export of part of the account compared as the whole: what it lacks was drift, or
+    left out of the import as not of this account.  Refused as any bad export (X001, exit 1)."""
+    root = tmp_path / "catalog"
+    shutil.copytree(CATALOG, root)
+    (tmp_path / "e.json").write_text(json.dumps(cut(prod_export)))
+    before = {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    done = _rolecat(command, "-c", str(root), "prod=e.json", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", said)
+    assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before

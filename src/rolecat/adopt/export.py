@@ -158,9 +158,10 @@ class ExportError(Exception):
     """Raised inside this module only; turned into diagnostics by ``read_export`` (one per
     message: an export with several duplicates names each)."""
 
-    def __init__(self, *messages: str) -> None:
+    def __init__(self, *messages: str, hint: str | None = None) -> None:
         super().__init__(messages[0])
         self.messages = messages
+        self.hint = hint
 
 
 # IAM user, group, role and policy names are unique within an account, and "Names are not
@@ -286,13 +287,45 @@ def _account_of(arn: str) -> str | None:
     return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
 
 
+# The four lists of an export; --filter keeps some of them only
+EXPORT_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def _listed(names: list[str], last: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
 def parse_export(data: Any, source: str) -> AccountExport:
     """Parse a decoded export; raises ExportError with a precise message."""
     top = _obj(data, "export")
-    if not any(k in top for k in ("UserDetailList", "RoleDetailList", "Policies", "GroupDetailList")):
+    missing = [k for k in EXPORT_LISTS if k not in top]
+    if len(missing) == len(EXPORT_LISTS):
         raise ExportError(
             "not an export of get-account-authorization-details "
             "(no UserDetailList, GroupDetailList, RoleDetailList or Policies)"
+        )
+    if missing:
+        # what --filter Role (or User, Group, LocalManagedPolicy...) leaves: compared with the
+        # catalog, every policy or user of a list it lacks would be said to be missing in AWS
+        raise ExportError(
+            f"a partial export: no {_listed(missing, 'or')}; what it lacks would be said to be missing in AWS",
+            hint=(
+                "run aws iam get-account-authorization-details --output json without --filter: "
+                "it lists all four (UserDetailList, GroupDetailList, RoleDetailList, Policies)"
+            ),
+        )
+    # One page of the API (IsTruncated and Marker: IAM API Reference,
+    # GetAccountAuthorizationDetails, response elements), what --no-paginate leaves, or of the
+    # AWS CLI (NextToken, which it prints when --max-items cuts the listing)
+    page = [k for k in ("IsTruncated", "Marker", "NextToken") if k in top and (k != "IsTruncated" or top[k])]
+    if page:
+        raise ExportError(
+            f"a truncated export ({_listed(page, 'and')}): it holds one page only, and what is on later "
+            "pages would be said to be missing in AWS",
+            hint=(
+                "run aws iam get-account-authorization-details --output json without --max-items "
+                "or --no-paginate: the AWS CLI then fetches every page"
+            ),
         )
     account_ids: set[str] = set()
     duplicates: list[str] = []
@@ -494,7 +527,7 @@ def read_export(path: Path, display: str | None = None) -> tuple[AccountExport |
     try:
         return parse_export(data, display), []
     except ExportError as exc:
-        return None, [error("X001", m, Location(display)) for m in exc.messages]
+        return None, [error("X001", m, Location(display), exc.hint) for m in exc.messages]
 
 
 def read_get_role(
