@@ -90,38 +90,25 @@ def test_a_released_user_as_a_member_is_said_to_be_released(tmp_path: Path) -> N
     )
 
 
-def test_a_team_as_a_temporary_member_is_not_made_standing(tmp_path: Path) -> None:
-    """teams: would give the team standing access: the hint keeps the time box."""
-    stderr = validate(tmp_path, (ONCALL, r"^  - user: carol", "  - user: backend"))
-    reported(
-        stderr,
-        f"{ONCALL_AT}:16:11",
-        "C012",
-        'unknown user "backend"',
-        "'backend' is a team, not a user: list each of its people as a temporary member (carol, dave)",
-    )
-
-
-def test_a_role_as_a_temporary_member(tmp_path: Path) -> None:
-    stderr = validate(tmp_path, (ONCALL, r"^  - user: carol", "  - user: OnCall"))
-    reported(
-        stderr,
-        f"{ONCALL_AT}:16:11",
-        "C012",
-        'unknown user "OnCall"',
-        "'OnCall' is a role, not a user: a role cannot be a member",
-    )
-
-
-def test_an_email_is_matched_ignoring_case(tmp_path: Path) -> None:
-    stderr = validate(tmp_path, (ONCALL, r"^  - user: carol", "  - user: Carol@Example.com"))
-    reported(
-        stderr,
-        f"{ONCALL_AT}:16:11",
-        "C012",
-        'unknown user "Carol@Example.com"',
-        "'Carol@Example.com' is the email of user 'carol' in users.yaml: write the user name, 'carol'",
-    )
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        # teams: would give the team standing access: the hint keeps the time box
+        (
+            "backend",
+            "'backend' is a team, not a user: list each of its people as a temporary member (carol, dave)",
+        ),
+        ("OnCall", "'OnCall' is a role, not a user: a role cannot be a member"),
+        # an email is matched ignoring case
+        (
+            "Carol@Example.com",
+            "'Carol@Example.com' is the email of user 'carol' in users.yaml: write the user name, 'carol'",
+        ),
+    ],
+)
+def test_a_temporary_member_that_is_not_a_user(tmp_path: Path, written: str, hint: str) -> None:
+    stderr = validate(tmp_path, (ONCALL, r"^  - user: carol", f"  - user: {written}"))
+    reported(stderr, f"{ONCALL_AT}:16:11", "C012", f'unknown user "{written}"', hint)
 
 
 def test_a_missing_boundary_file_is_a_file_to_create(tmp_path: Path) -> None:
