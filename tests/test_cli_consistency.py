@@ -69,6 +69,7 @@ def test_help_shows_no_type_on_flags_and_options_have_one_name_each(command: str
     [
         (("profiles", "--user", "erin", "--duration", "600"), "600 is below 900, the least it takes"),
         (("escalations", "--within", "36501"), "36501 is above 36500, the most it takes"),
+        (("escalations", "--within", "9" * 5000), "a number of 5,000 digits is too large"),
         (("explain", "roles", "frank"), "invalid value for 'KIND': 'roles' is not one of 'user', 'role'"),
     ],
 )

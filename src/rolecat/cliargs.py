@@ -61,7 +61,10 @@ class WholeNumber(IntRange):
             if not (digits.isascii() and digits.isdigit()):
                 sign = " (a - before a negative one)" if negative else ""
                 self.fail(f"{value!r} is not a whole number written in digits 0-9{sign}", param, ctx)
-            number = int(value)  # out of range: said in words, where click says "not in the range x>=900"
+            try:
+                number = int(value)  # out of range: said in words, where click says "not in the range x>=900"
+            except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+                self.fail(f"a number of {len(digits):,} digits is too large", param, ctx)
             if self.min is not None and number < self.min:
                 self.fail(f"{number} is below {self.min}, the least it takes", param, ctx)
             if self.max is not None and number > self.max:
