@@ -16,11 +16,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def validate(tmp_path: Path, edit: tuple[str, str, str] | None = None, remove: str | None = None) -> str:
-    """``rolecat validate`` of the example catalog with one edit or one file removed:
-    its diagnostics (stderr), after checking that it refused (exit 1)."""
+def validate(
+    tmp_path: Path,
+    edit: tuple[str, str, str] | None = None,
+    remove: str | None = None,
+    raw: tuple[str, bytes] | None = None,
+) -> str:
+    """``rolecat validate`` of the example catalog with one edit, one file removed or one
+    file's bytes replaced (``raw``): its diagnostics (stderr), after checking that it
+    refused (exit 1)."""
     catalog = tmp_path / "catalog"
     shutil.copytree(ROOT / "catalog", catalog)
+    if raw is not None:
+        (catalog / raw[0]).write_bytes(raw[1])
     if edit is not None:
         relative, pattern, replacement = edit
         path = catalog / relative
@@ -186,16 +194,6 @@ def test_a_misspelt_policy(tmp_path: Path) -> None:
 def test_an_unreadable_delegation_boundary_is_not_a_missing_one(tmp_path: Path) -> None:
     """The file is there: its own error (L001) says what is wrong with it, and no C013
     says to create it (as for a role's boundary:)."""
-    catalog = tmp_path / "catalog"
-    shutil.copytree(ROOT / "catalog", catalog)
-    (catalog / "boundaries" / "app.json").write_bytes(b'\xff{"Version": "2012-10-17"}')
-    proc = subprocess.run(
-        [sys.executable, "-m", "rolecat", "validate", "catalog"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 1
-    assert "catalog/boundaries/app.json:1:1: error L001: file is not valid UTF-8" in proc.stderr
-    assert "C013" not in proc.stderr, proc.stderr
+    stderr = validate(tmp_path, raw=("boundaries/app.json", b'\xff{"Version": "2012-10-17"}'))
+    assert "catalog/boundaries/app.json:1:1: error L001: file is not valid UTF-8" in stderr
+    assert "C013" not in stderr, stderr

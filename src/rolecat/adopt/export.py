@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic, Location, error
+from ..report.words import listed
 
 Document = dict[str, Any]
 
@@ -291,10 +292,6 @@ def _account_of(arn: str) -> str | None:
 EXPORT_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
-def _listed(names: list[str], last: str) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
-
-
 def parse_export(data: Any, source: str) -> AccountExport:
     """Parse a decoded export; raises ExportError with a precise message."""
     top = _obj(data, "export")
@@ -308,7 +305,7 @@ def parse_export(data: Any, source: str) -> AccountExport:
         # what --filter Role (or User, Group, LocalManagedPolicy...) leaves: compared with the
         # catalog, every policy or user of a list it lacks would be said to be missing in AWS
         raise ExportError(
-            f"a partial export: no {_listed(missing, 'or')}; what it lacks would be said to be missing in AWS",
+            f"a partial export: no {listed(missing, 'or')}; what it lacks would be said to be missing in AWS",
             hint=(
                 "run aws iam get-account-authorization-details --output json without --filter: "
                 "it lists all four (UserDetailList, GroupDetailList, RoleDetailList, Policies)"
@@ -320,7 +317,7 @@ def parse_export(data: Any, source: str) -> AccountExport:
     page = [k for k in ("IsTruncated", "Marker", "NextToken") if k in top and (k != "IsTruncated" or top[k])]
     if page:
         raise ExportError(
-            f"a truncated export ({_listed(page, 'and')}): it holds one page only, and what is on later "
+            f"a truncated export ({listed(page)}): it holds one page only, and what is on later "
             "pages would be said to be missing in AWS",
             hint=(
                 "run aws iam get-account-authorization-details --output json without --max-items "

@@ -168,13 +168,14 @@ def read_selectors(path: Path) -> EventSelectors:
 
 def _not_json(raw: bytes, exc: orjson.JSONDecodeError) -> SelectorError:
     """The error of a file orjson refuses, in the words of the catalog's JSON errors."""
+    from rolecat.load.source import decode_text, json_syntax
+
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as bad:  # said as the catalog's L001
-        at, start = bad.start, raw.rfind(b"\n", 0, bad.start) + 1
-        line, col = raw.count(b"\n", 0, at) + 1, len(raw[start:at].decode("utf-8", errors="replace")) + 1
-        return SelectorError(f"file is not valid UTF-8 (byte 0x{raw[at]:02x} at offset {at})", line, col)
-    from rolecat.load.source import json_syntax
+    except UnicodeDecodeError:  # said as the catalog's L001: its words and place
+        _, [bad] = decode_text(raw, "")
+        assert bad.location is not None
+        return SelectorError(bad.message, bad.location.line, bad.location.col)
 
     syntax = json_syntax(text)
     if syntax is None:  # what orjson alone refuses (a lone surrogate, a number beyond a double)

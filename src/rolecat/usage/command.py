@@ -228,10 +228,9 @@ def usage_command(
 
 
 def _foreign_hint(records: int, seen: set[str], ours: dict[str, str]) -> str:
-    from rolecat.report.words import counted
+    from rolecat.report.words import counted, listed
 
-    names = [f"{i} ({n})" for i, n in ours.items()]
-    either = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    either = listed([f"{i} ({n})" for i, n in ours.items()], "or")
     return (
         f"the {counted(records, 'AssumeRole record')} read {'is' if records == 1 else 'are'} of "
         f"{'account' if len(seen) == 1 else 'accounts'} {', '.join(sorted(seen))}: are these the logs of account {either}?"
